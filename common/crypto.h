@@ -1,0 +1,57 @@
+/*
+ * Thin wrappers over OpenSSL 3 for the primitives MS-CHAP and MPPE need:
+ * MD4, SHA-1, single DES-ECB (with the 7-to-8 byte key expansion) and RC4.
+ *
+ * MD4, DES and RC4 live in OpenSSL's legacy provider. crypto_init() loads the
+ * legacy and default providers explicitly and fetches every algorithm once;
+ * it must succeed before any other function here is called, and a program
+ * that cannot load them must stop at start with the message it returns.
+ * After crypto_init() nothing here allocates per call except rc4_new().
+ */
+#ifndef PPTP_COMMON_CRYPTO_H
+#define PPTP_COMMON_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MD4_LEN  16
+#define SHA1_LEN 20
+
+/* Load providers and fetch algorithms. On failure returns false and writes a
+ * one-line reason into err. Safe to call more than once. */
+bool crypto_init(char *err, size_t errlen);
+/* Release what crypto_init() fetched (for leak-checked tests and clean exits). */
+void crypto_shutdown(void);
+
+void crypto_md4(const void *data, size_t len, uint8_t out[static MD4_LEN]);
+void crypto_sha1(const void *data, size_t len, uint8_t out[static SHA1_LEN]);
+
+/* Incremental SHA-1 over a fixed, allocation-free context. */
+struct sha1_ctx {
+	void *md; /* EVP_MD_CTX *, owned */
+};
+bool sha1_ctx_init(struct sha1_ctx *c);
+void sha1_ctx_free(struct sha1_ctx *c);
+void sha1_begin(struct sha1_ctx *c);
+void sha1_update(struct sha1_ctx *c, const void *data, size_t len);
+void sha1_end(struct sha1_ctx *c, uint8_t out[static SHA1_LEN]);
+
+/* DES-ECB of one block with a 56-bit key given as 7 bytes (RFC 2759 DesEncrypt). */
+void crypto_des_encrypt(const uint8_t key7[static 7], const uint8_t in[static 8],
+			uint8_t out[static 8]);
+
+/* RC4 keystream state. Re-keying reuses the context: no allocation. */
+struct rc4;
+struct rc4 *rc4_new(void);
+void rc4_free(struct rc4 *s);
+void rc4_setkey(struct rc4 *s, const uint8_t *key, size_t keylen);
+/* in and out may be the same buffer. */
+void rc4_crypt(struct rc4 *s, const uint8_t *in, uint8_t *out, size_t len);
+
+/* Cryptographically secure random bytes; false only if the RNG fails. */
+bool crypto_random(void *out, size_t len);
+/* Constant-time comparison: true if equal. */
+bool crypto_equal(const void *a, const void *b, size_t len);
+
+#endif

@@ -1,0 +1,109 @@
+#include "common/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+static const char *log_prog = "pptpd";
+static enum log_level log_level_cur = LOG_LVL_NOTICE;
+static bool log_syslog;
+
+static const char *const level_names[] = {
+	[LOG_LVL_ERR] = "error",
+	[LOG_LVL_WARN] = "warning",
+	[LOG_LVL_NOTICE] = "notice",
+	[LOG_LVL_INFO] = "info",
+	[LOG_LVL_DEBUG] = "debug",
+};
+
+void log_init(const char *progname, enum log_level level)
+{
+	if (progname)
+		log_prog = progname;
+	log_level_cur = level;
+}
+
+void log_set_level(enum log_level level) { log_level_cur = level; }
+enum log_level log_get_level(void) { return log_level_cur; }
+
+void log_use_syslog(bool on)
+{
+	if (on && !log_syslog)
+		openlog(log_prog, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	else if (!on && log_syslog)
+		closelog();
+	log_syslog = on;
+}
+
+bool log_level_parse(const char *s, enum log_level *out)
+{
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+		if (strcasecmp(s, level_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return true;
+		}
+	}
+	if (strcasecmp(s, "err") == 0 || strcasecmp(s, "warn") == 0) {
+		*out = s[0] == 'e' || s[0] == 'E' ? LOG_LVL_ERR : LOG_LVL_WARN;
+		return true;
+	}
+	return false;
+}
+
+const char *log_level_name(enum log_level level)
+{
+	if ((unsigned)level < sizeof(level_names) / sizeof(level_names[0]))
+		return level_names[level];
+	return "?";
+}
+
+void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+{
+	if (level > log_level_cur)
+		return;
+	if (log_syslog) {
+		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
+		vsyslog(prio[level], fmt, ap);
+		return;
+	}
+	char line[2048];
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		return;
+	fprintf(stderr, "%s: %s: %s\n", log_prog, level_names[level], line);
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vmsg(level, fmt, ap);
+	va_end(ap);
+}
+
+static void log_errno(enum log_level level, const char *fmt, va_list ap)
+{
+	int saved = errno;
+	char msg[1536];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_msg(level, "%s: %s", msg, strerror(saved));
+	errno = saved;
+}
+
+void log_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_errno(LOG_LVL_WARN, fmt, ap);
+	va_end(ap);
+}
+
+void log_err(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_errno(LOG_LVL_ERR, fmt, ap);
+	va_end(ap);
+}

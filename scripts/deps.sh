@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the build and the test suite need.
+# Idempotent: asks apt only for what is missing.
+set -euo pipefail
+PACKAGES=(
+  build-essential cmake pkg-config clang
+  libev-dev libssl-dev libsqlite3-dev libradcli-dev libcmocka-dev
+  sqlite3 iproute2 util-linux procps
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
