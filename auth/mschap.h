@@ -16,6 +16,10 @@
 #define MSCHAP_NT_RESPONSE_LEN 24
 #define MSCHAP_AUTH_RESPONSE_LEN 42 /* "S=" + 40 hex digits, no NUL */
 #define MSCHAP_MAX_PASSWORD    256 /* characters, as Windows allows */
+/* Longest user name (bytes, after any "DOMAIN\" prefix) that ChallengeHash
+ * hashes in full; a longer one is hashed truncated and so never verifies.
+ * Callers should reject such names before getting here. */
+#define MSCHAP_MAX_USERNAME    1024
 
 /* UTF-8 to UTF-16LE. Returns the number of bytes written to out, or -1 on
  * invalid UTF-8 or when out (outlen bytes) is too small. Characters outside
@@ -23,11 +27,14 @@
 long mschap_utf8_to_utf16le(const char *in, size_t inlen, uint8_t *out, size_t outlen);
 
 /* NtPasswordHash: MD4 of the UTF-16LE password. False on invalid UTF-8 or a
- * password longer than MSCHAP_MAX_PASSWORD characters. */
+ * password longer than MSCHAP_MAX_PASSWORD characters (UTF-16 code units: a
+ * character outside the BMP counts as two). */
 bool NtPasswordHash(const char *password_utf8, uint8_t hash[static MSCHAP_NT_HASH_LEN]);
 void HashNtPasswordHash(const uint8_t hash[static MSCHAP_NT_HASH_LEN],
 			uint8_t hashhash[static MSCHAP_NT_HASH_LEN]);
 
+/* RFC 2759 8.2. As the RFC requires, only the part of username after its last
+ * backslash ("DOMAIN\user" -> "user") is hashed. */
 void ChallengeHash(const uint8_t peer_challenge[static MSCHAP_CHALLENGE_LEN],
 		   const uint8_t auth_challenge[static MSCHAP_CHALLENGE_LEN],
 		   const char *username, size_t username_len,

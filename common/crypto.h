@@ -6,7 +6,16 @@
  * legacy and default providers explicitly and fetches every algorithm once;
  * it must succeed before any other function here is called, and a program
  * that cannot load them must stop at start with the message it returns.
- * After crypto_init() nothing here allocates per call except rc4_new().
+ * After crypto_init(), the packet path never allocates: rc4_setkey/rc4_crypt,
+ * crypto_sha1 and sha1_begin/update/end. crypto_md4 and crypto_des_encrypt
+ * (authentication only) use a transient OpenSSL context per call. An OpenSSL
+ * failure inside a void function (memory exhaustion) aborts the process
+ * rather than return a wrong key.
+ *
+ * Lifetimes: the fetched algorithms live from crypto_init() to
+ * crypto_shutdown(); a struct rc4 from rc4_new() to rc4_free(); a
+ * struct sha1_ctx from sha1_ctx_init() to sha1_ctx_free(). All functions
+ * except crypto_init/crypto_shutdown are thread-safe on distinct objects.
  */
 #ifndef PPTP_COMMON_CRYPTO_H
 #define PPTP_COMMON_CRYPTO_H
@@ -29,7 +38,7 @@ void crypto_sha1(const void *data, size_t len, uint8_t out[static SHA1_LEN]);
 
 /* Incremental SHA-1 over a fixed, allocation-free context. */
 struct sha1_ctx {
-	void *md; /* EVP_MD_CTX *, owned */
+	void *md; /* SHA_CTX *, owned (see crypto.c for why not EVP) */
 };
 bool sha1_ctx_init(struct sha1_ctx *c);
 void sha1_ctx_free(struct sha1_ctx *c);
@@ -43,6 +52,7 @@ void crypto_des_encrypt(const uint8_t key7[static 7], const uint8_t in[static 8]
 
 /* RC4 keystream state. Re-keying reuses the context: no allocation. */
 struct rc4;
+/* NULL on allocation failure or before crypto_init(). */
 struct rc4 *rc4_new(void);
 void rc4_free(struct rc4 *s);
 void rc4_setkey(struct rc4 *s, const uint8_t *key, size_t keylen);
@@ -53,5 +63,7 @@ void rc4_crypt(struct rc4 *s, const uint8_t *in, uint8_t *out, size_t len);
 bool crypto_random(void *out, size_t len);
 /* Constant-time comparison: true if equal. */
 bool crypto_equal(const void *a, const void *b, size_t len);
+/* Zero secret material in a way the compiler cannot drop. */
+void crypto_wipe(void *p, size_t len);
 
 #endif

@@ -1,0 +1,361 @@
+/*
+ * MPPE key derivation (RFC 3079) and packet encryption (RFC 3078).
+ *
+ * RFC 3078 leaves several things open; the stock Linux client runs the
+ * kernel's ppp_mppe, so this file follows that implementation's behaviour,
+ * which is:
+ *
+ * Keys. Each direction has a start key (GetAsymmetricStartKey). The first
+ *   session key is GetNewKeyFromSHA(start, start) plus the salt (40-bit keys
+ *   begin D1 26 9E, 56-bit keys begin D1) -- the RFC 3079 3.5 examples. A
+ *   key change ("re-key") is: interim = GetNewKeyFromSHA(start, session);
+ *   session = RC4 of interim under the key interim; salt; RC4 re-keyed with
+ *   session. 40- and 56-bit keys are 8 octets, 128-bit keys 16.
+ *
+ * Coherency count. Both ends start at 4095, so the first packet carries 0.
+ *   The sender adds 1 (mod 4096) before every packet.
+ *
+ * Sender. Re-key before the packet, and set the FLUSHED bit (A), when:
+ *   stateless mode (every packet, the first one included), or the packet is
+ *   a "flag" packet (low 8 bits of the count are 0xFF), or a CCP
+ *   Reset-Request arrived since the last packet. Several Reset-Requests
+ *   before the next packet still cause one re-key only. The ENCRYPTED bit
+ *   (D) is always set; FLUSHED is NOT set on the first stateful packet even
+ *   though the table is fresh (contrary to RFC 3078 3.1). The RC4 state runs
+ *   on across packets between re-keys (stateful) -- it is never reset to the
+ *   session key without a key change.
+ *
+ * Receiver, checks first (a failing packet changes nothing but the error
+ *   score): D must be set; C must be clear (no MPPC here; Linux does not
+ *   check C); stateless packets must have A; stateful flag packets must have
+ *   A. Each such error adds 100 to a score, a late packet adds 1, a good
+ *   packet halves it; an error that brings the score to 1600 or more is
+ *   fatal (Linux then takes the link down).
+ *
+ * Receiver, stateless: a count more than half the space behind (forward
+ *   distance > 2048) is late and dropped. Otherwise re-key once per count
+ *   step up to the packet's count, so lost packets are caught up. A packet
+ *   with the same count as the last one is dropped too: Linux would decrypt
+ *   it with the used-up keystream and pass garbage up; dropping it is what
+ *   the sender expects and keeps replays out.
+ *
+ * Receiver, stateful: normally the count must be exactly last + 1; if not
+ *   (loss, duplicate, reordering), enter the discard state: the caller sends
+ *   a CCP Reset-Request, and every packet without A is discarded. The
+ *   expected count (last good + 1) is kept. The first packet with A ends the
+ *   discard state: re-key once for every 256-boundary between the expected
+ *   count and the packet's count (the flag packets that were missed), take
+ *   the packet's count, then re-key for the packet itself as for any packet
+ *   with A. Linux sends one Reset-Request per discard episode; this code
+ *   reports MPPE_RX_RESET_NEEDED once and MPPE_RX_DISCARD after that, and the
+ *   caller may repeat the request on a timer.
+ */
+#include "common/ppp/mppe.h"
+
+#include <string.h>
+
+#include "common/crypto.h"
+
+#define SHS_PAD_LEN 40
+#define SANITY_BAD_BITS 100
+#define SANITY_LATE 1
+#define SANITY_MAX 1600
+
+static const uint8_t shs_pad1[SHS_PAD_LEN]; /* 40 x 0x00 */
+static const uint8_t shs_pad2[SHS_PAD_LEN] = {
+	0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2,
+	0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2,
+	0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2,
+	0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2,
+};
+
+/* RFC 3079 3.4; the string constants without their NUL. */
+static const char magic1[27] = "This is the MPPE Master Key";
+static const char magic2[84] =
+	"On the client side, this is the send key; on the server side, it is the receive key.";
+static const char magic3[84] =
+	"On the client side, this is the receive key; on the server side, it is the send key.";
+
+void GetMasterKey(const uint8_t password_hash_hash[static 16],
+		  const uint8_t nt_response[static 24],
+		  uint8_t master_key[static MPPE_MASTER_KEY_LEN])
+{
+	uint8_t buf[16 + 24 + sizeof(magic1)];
+	uint8_t digest[SHA1_LEN];
+
+	memcpy(buf, password_hash_hash, 16);
+	memcpy(buf + 16, nt_response, 24);
+	memcpy(buf + 40, magic1, sizeof(magic1));
+	crypto_sha1(buf, sizeof(buf), digest);
+	memcpy(master_key, digest, MPPE_MASTER_KEY_LEN);
+	crypto_wipe(buf, sizeof(buf));
+	crypto_wipe(digest, sizeof(digest));
+}
+
+void GetAsymmetricStartKey(const uint8_t master_key[static MPPE_MASTER_KEY_LEN],
+			   uint8_t *session_key, size_t session_key_len,
+			   bool is_send, bool is_server)
+{
+	uint8_t buf[MPPE_MASTER_KEY_LEN + SHS_PAD_LEN + sizeof(magic2) + SHS_PAD_LEN];
+	uint8_t digest[SHA1_LEN];
+	const char *s = is_send == is_server ? magic3 : magic2;
+
+	if (session_key_len > SHA1_LEN)
+		session_key_len = SHA1_LEN;
+	memcpy(buf, master_key, MPPE_MASTER_KEY_LEN);
+	memcpy(buf + MPPE_MASTER_KEY_LEN, shs_pad1, SHS_PAD_LEN);
+	memcpy(buf + MPPE_MASTER_KEY_LEN + SHS_PAD_LEN, s, sizeof(magic2));
+	memcpy(buf + MPPE_MASTER_KEY_LEN + SHS_PAD_LEN + sizeof(magic2), shs_pad2, SHS_PAD_LEN);
+	crypto_sha1(buf, sizeof(buf), digest);
+	memcpy(session_key, digest, session_key_len);
+	crypto_wipe(buf, sizeof(buf));
+	crypto_wipe(digest, sizeof(digest));
+}
+
+void GetNewKeyFromSHA(const uint8_t *start_key, const uint8_t *session_key,
+		      size_t key_len, uint8_t *interim_key)
+{
+	uint8_t buf[MPPE_KEY_LEN_MAX + SHS_PAD_LEN + MPPE_KEY_LEN_MAX + SHS_PAD_LEN];
+	uint8_t digest[SHA1_LEN];
+	size_t n = 0;
+
+	if (key_len > MPPE_KEY_LEN_MAX)
+		key_len = MPPE_KEY_LEN_MAX;
+	memcpy(buf + n, start_key, key_len);
+	n += key_len;
+	memcpy(buf + n, shs_pad1, SHS_PAD_LEN);
+	n += SHS_PAD_LEN;
+	memcpy(buf + n, session_key, key_len);
+	n += key_len;
+	memcpy(buf + n, shs_pad2, SHS_PAD_LEN);
+	n += SHS_PAD_LEN;
+	crypto_sha1(buf, n, digest);
+	memcpy(interim_key, digest, key_len);
+	crypto_wipe(buf, sizeof(buf));
+	crypto_wipe(digest, sizeof(digest));
+}
+
+void mppe_start_keys(enum mppe_role role, const uint8_t nt_hash[static 16],
+		     const uint8_t nt_response[static 24],
+		     uint8_t send_key[static MPPE_KEY_LEN_MAX],
+		     uint8_t recv_key[static MPPE_KEY_LEN_MAX])
+{
+	uint8_t hashhash[MD4_LEN];
+	uint8_t master[MPPE_MASTER_KEY_LEN];
+	bool server = role == MPPE_ROLE_SERVER;
+
+	crypto_md4(nt_hash, 16, hashhash); /* HashNtPasswordHash */
+	GetMasterKey(hashhash, nt_response, master);
+	GetAsymmetricStartKey(master, send_key, MPPE_KEY_LEN_MAX, true, server);
+	GetAsymmetricStartKey(master, recv_key, MPPE_KEY_LEN_MAX, false, server);
+	crypto_wipe(hashhash, sizeof(hashhash));
+	crypto_wipe(master, sizeof(master));
+}
+
+size_t mppe_key_len(unsigned bits)
+{
+	switch (bits) {
+	case 40:
+	case 56:
+		return 8;
+	case 128:
+		return 16;
+	default:
+		return 0;
+	}
+}
+
+void mppe_salt_key(uint8_t *key, unsigned bits)
+{
+	if (bits == 40) {
+		key[0] = 0xD1;
+		key[1] = 0x26;
+		key[2] = 0x9E;
+	} else if (bits == 56) {
+		key[0] = 0xD1;
+	}
+}
+
+void mppe_initial_session_key(const uint8_t start_key[static MPPE_KEY_LEN_MAX],
+			      unsigned bits, uint8_t session_key[static MPPE_KEY_LEN_MAX])
+{
+	GetNewKeyFromSHA(start_key, start_key, mppe_key_len(bits), session_key);
+	mppe_salt_key(session_key, bits);
+}
+
+void mppe_change_key(struct rc4 *scratch, const uint8_t *start_key,
+		     uint8_t *session_key, unsigned bits)
+{
+	uint8_t interim[MPPE_KEY_LEN_MAX];
+	size_t len = mppe_key_len(bits);
+
+	GetNewKeyFromSHA(start_key, session_key, len, interim);
+	rc4_setkey(scratch, interim, len);
+	rc4_crypt(scratch, interim, session_key, len);
+	mppe_salt_key(session_key, bits);
+	crypto_wipe(interim, sizeof(interim));
+}
+
+/* ---- per-direction state ---- */
+
+static bool dir_init(struct mppe_dir *d, const uint8_t start_key[static MPPE_KEY_LEN_MAX],
+		     unsigned bits, bool stateful)
+{
+	memset(d, 0, sizeof(*d));
+	d->key_len = mppe_key_len(bits);
+	if (d->key_len == 0)
+		return false;
+	d->rc4 = rc4_new();
+	if (!d->rc4)
+		return false;
+	d->bits = bits;
+	d->stateful = stateful;
+	memcpy(d->start_key, start_key, d->key_len);
+	mppe_initial_session_key(d->start_key, bits, d->session_key);
+	rc4_setkey(d->rc4, d->session_key, d->key_len);
+	d->ccount = MPPE_CCOUNT_SPACE - 1; /* the first packet carries 0 */
+	return true;
+}
+
+static void dir_free(struct mppe_dir *d)
+{
+	rc4_free(d->rc4);
+	crypto_wipe(d, sizeof(*d));
+}
+
+static void dir_rekey(struct mppe_dir *d)
+{
+	mppe_change_key(d->rc4, d->start_key, d->session_key, d->bits);
+	rc4_setkey(d->rc4, d->session_key, d->key_len);
+}
+
+bool mppe_tx_init(struct mppe_tx *tx, const uint8_t start_key[static MPPE_KEY_LEN_MAX],
+		  unsigned bits, bool stateful)
+{
+	memset(tx, 0, sizeof(*tx));
+	return dir_init(&tx->d, start_key, bits, stateful);
+}
+
+void mppe_tx_free(struct mppe_tx *tx)
+{
+	dir_free(&tx->d);
+	memset(tx, 0, sizeof(*tx));
+}
+
+void mppe_tx_reset(struct mppe_tx *tx)
+{
+	tx->flush_pending = true;
+}
+
+void mppe_tx_encrypt(struct mppe_tx *tx, uint8_t hdr[static MPPE_HDR_LEN],
+		     uint8_t *data, size_t len)
+{
+	struct mppe_dir *d = &tx->d;
+	uint8_t bits = MPPE_BIT_D;
+
+	d->ccount = (d->ccount + 1) % MPPE_CCOUNT_SPACE;
+	if (!d->stateful || (d->ccount & 0xFF) == 0xFF || tx->flush_pending) {
+		dir_rekey(d);
+		tx->rekeys++;
+		bits |= MPPE_BIT_A;
+		tx->flush_pending = false;
+	}
+	hdr[0] = (uint8_t)(bits | d->ccount >> 8);
+	hdr[1] = (uint8_t)d->ccount;
+	rc4_crypt(d->rc4, data, data, len);
+	tx->packets++;
+}
+
+bool mppe_rx_init(struct mppe_rx *rx, const uint8_t start_key[static MPPE_KEY_LEN_MAX],
+		  unsigned bits, bool stateful)
+{
+	memset(rx, 0, sizeof(*rx));
+	return dir_init(&rx->d, start_key, bits, stateful);
+}
+
+void mppe_rx_free(struct mppe_rx *rx)
+{
+	dir_free(&rx->d);
+	memset(rx, 0, sizeof(*rx));
+}
+
+static enum mppe_rx_result rx_reject(struct mppe_rx *rx, unsigned score)
+{
+	rx->dropped++;
+	rx->sanity_errors += score;
+	return rx->sanity_errors < SANITY_MAX ? MPPE_RX_DROP : MPPE_RX_FATAL;
+}
+
+enum mppe_rx_result mppe_rx_decrypt(struct mppe_rx *rx, const uint8_t hdr[static MPPE_HDR_LEN],
+				    uint8_t *data, size_t len)
+{
+	struct mppe_dir *d = &rx->d;
+	unsigned flags = hdr[0] & 0xF0;
+	unsigned ccount = mppe_ccount(hdr);
+	bool flushed = flags & MPPE_BIT_A;
+
+	if (len == 0) {
+		rx->dropped++;
+		return MPPE_RX_DROP;
+	}
+	if (!(flags & MPPE_BIT_D) || (flags & MPPE_BIT_C) ||
+	    (!d->stateful && !flushed) ||
+	    (d->stateful && (ccount & 0xFF) == 0xFF && !flushed))
+		return rx_reject(rx, SANITY_BAD_BITS);
+
+	if (!d->stateful) {
+		unsigned ahead = mppe_ccount_diff(ccount, d->ccount);
+		if (ahead == 0 || ahead > MPPE_CCOUNT_SPACE / 2)
+			return rx_reject(rx, SANITY_LATE);
+		while (d->ccount != ccount) {
+			dir_rekey(d);
+			rx->rekeys++;
+			d->ccount = (d->ccount + 1) % MPPE_CCOUNT_SPACE;
+		}
+	} else {
+		if (!rx->discard) {
+			d->ccount = (d->ccount + 1) % MPPE_CCOUNT_SPACE;
+			if (ccount != d->ccount) {
+				rx->discard = true;
+				rx->resets++;
+				return MPPE_RX_RESET_NEEDED;
+			}
+		} else if (!flushed) {
+			rx->discarded++;
+			return MPPE_RX_DISCARD;
+		} else {
+			while ((ccount & ~0xFFu) != (d->ccount & ~0xFFu)) {
+				dir_rekey(d);
+				rx->rekeys++;
+				d->ccount = (d->ccount + 256) % MPPE_CCOUNT_SPACE;
+			}
+			rx->discard = false;
+			d->ccount = ccount;
+		}
+		if (flushed) {
+			dir_rekey(d);
+			rx->rekeys++;
+		}
+	}
+	rc4_crypt(d->rc4, data, data, len);
+	rx->sanity_errors >>= 1;
+	rx->packets++;
+	return MPPE_RX_OK;
+}
+
+const char *mppe_rx_result_name(enum mppe_rx_result r)
+{
+	switch (r) {
+	case MPPE_RX_OK:
+		return "ok";
+	case MPPE_RX_DROP:
+		return "drop";
+	case MPPE_RX_RESET_NEEDED:
+		return "reset-needed";
+	case MPPE_RX_DISCARD:
+		return "discard";
+	case MPPE_RX_FATAL:
+		return "fatal";
+	}
+	return "?";
+}

@@ -1,0 +1,163 @@
+/*
+ * MPPE: key derivation (RFC 3079, with its function names) and packet
+ * encryption (RFC 3078), with the exact per-packet rules of the Linux
+ * kernel's ppp_mppe, which the stock Linux client uses (see mppe.c).
+ *
+ * One direction of one session is either a struct mppe_tx (we encrypt) or a
+ * struct mppe_rx (we decrypt). Each owns one struct rc4 created by
+ * mppe_tx_init()/mppe_rx_init() and released by mppe_tx_free()/mppe_rx_free();
+ * nothing allocates in between, so the per-packet calls are safe on the hot
+ * path. A state is used by one thread at a time. crypto_init() must have
+ * succeeded before any function here is called.
+ *
+ * Packet layout handled here: the 2-byte MPPE header (flag bits A B C D in
+ * the high nibble, then the 12-bit coherency count), followed by the
+ * encrypted data, which is the PPP protocol field plus payload. The caller
+ * frames the packet (PPP protocol 0x00FD) and handles protocol-field
+ * compression after decryption.
+ */
+#ifndef PPTP_COMMON_PPP_MPPE_H
+#define PPTP_COMMON_PPP_MPPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rc4;
+
+#define MPPE_HDR_LEN       2
+#define MPPE_KEY_LEN_MAX   16     /* start and session keys are kept in 16 bytes */
+#define MPPE_CCOUNT_SPACE  4096   /* the coherency count is 12 bits */
+#define MPPE_MASTER_KEY_LEN 16
+
+/* Header flag bits (first header octet). */
+#define MPPE_BIT_A 0x80 /* FLUSHED: the RC4 table was re-keyed/reset for this packet */
+#define MPPE_BIT_B 0x40 /* MPPC only */
+#define MPPE_BIT_C 0x20 /* MPPC: compressed (never valid without MPPC) */
+#define MPPE_BIT_D 0x10 /* ENCRYPTED */
+
+/* ---- RFC 3079 section 3.4 key derivation (MS-CHAPv2) ---- */
+
+/* SHA1(PasswordHashHash | NTResponse | Magic1), first 16 octets. */
+void GetMasterKey(const uint8_t password_hash_hash[static 16],
+		  const uint8_t nt_response[static 24],
+		  uint8_t master_key[static MPPE_MASTER_KEY_LEN]);
+
+/* SHA1(MasterKey | SHSpad1 | Magic2 or Magic3 | SHSpad2), first
+ * session_key_len (8 or 16) octets. is_send/is_server pick the magic. */
+void GetAsymmetricStartKey(const uint8_t master_key[static MPPE_MASTER_KEY_LEN],
+			   uint8_t *session_key, size_t session_key_len,
+			   bool is_send, bool is_server);
+
+/* SHA1(StartKey | SHSpad1 | SessionKey | SHSpad2), first key_len octets.
+ * interim_key may alias session_key. key_len <= 16. */
+void GetNewKeyFromSHA(const uint8_t *start_key, const uint8_t *session_key,
+		      size_t key_len, uint8_t *interim_key);
+
+enum mppe_role {
+	MPPE_ROLE_SERVER, /* the authenticator */
+	MPPE_ROLE_CLIENT, /* the peer */
+};
+
+/* Both 16-byte start keys for one side, from the NT password hash and the
+ * peer's MS-CHAPv2 NT-Response. The server's send key is the client's receive
+ * key and vice versa. For 40/56-bit use, the first 8 octets are the key. */
+void mppe_start_keys(enum mppe_role role, const uint8_t nt_hash[static 16],
+		     const uint8_t nt_response[static 24],
+		     uint8_t send_key[static MPPE_KEY_LEN_MAX],
+		     uint8_t recv_key[static MPPE_KEY_LEN_MAX]);
+
+/* Session key length in octets for a strength of 40, 56 or 128 bits:
+ * 8, 8, 16; 0 for anything else. */
+size_t mppe_key_len(unsigned bits);
+
+/* Apply RFC 3079's salt: 40-bit keys start D1 26 9E, 56-bit keys start D1;
+ * 128-bit keys are untouched. */
+void mppe_salt_key(uint8_t *key, unsigned bits);
+
+/* The first session key: GetNewKeyFromSHA(start, start) then the salt
+ * (RFC 3079 3.5 examples; what Linux uses before the first packet). Writes
+ * mppe_key_len(bits) octets. */
+void mppe_initial_session_key(const uint8_t start_key[static MPPE_KEY_LEN_MAX],
+			      unsigned bits, uint8_t session_key[static MPPE_KEY_LEN_MAX]);
+
+/* RFC 3078 7.3 key change, updating session_key in place:
+ * interim = GetNewKeyFromSHA(start, session); session = RC4(interim, interim);
+ * salt. scratch is left keyed with the interim key (callers re-key it). */
+void mppe_change_key(struct rc4 *scratch, const uint8_t *start_key,
+		     uint8_t *session_key, unsigned bits);
+
+/* ---- Packet path ---- */
+
+/* State shared by both directions (internal; read-only for callers). */
+struct mppe_dir {
+	struct rc4 *rc4;                   /* owned; keyed with session_key */
+	uint8_t start_key[MPPE_KEY_LEN_MAX];
+	uint8_t session_key[MPPE_KEY_LEN_MAX];
+	size_t key_len;                    /* 8 or 16 */
+	unsigned bits;                     /* 40, 56 or 128 */
+	bool stateful;
+	unsigned ccount;                   /* count of the last packet, 12 bits */
+};
+
+struct mppe_tx {
+	struct mppe_dir d;
+	bool flush_pending;                /* Reset-Request seen: flush next packet */
+	uint64_t packets;
+	uint64_t rekeys;
+};
+
+enum mppe_rx_result {
+	MPPE_RX_OK,            /* data decrypted in place */
+	MPPE_RX_DROP,          /* malformed or late/duplicate packet: drop it, state unchanged */
+	MPPE_RX_RESET_NEEDED,  /* stateful: loss detected; drop it and send a CCP Reset-Request */
+	MPPE_RX_DISCARD,       /* stateful: still waiting for a flushed packet; drop it */
+	MPPE_RX_FATAL,         /* too many malformed packets (as Linux counts): close the link */
+};
+
+struct mppe_rx {
+	struct mppe_dir d;
+	bool discard;                      /* stateful: waiting for a flushed packet */
+	unsigned sanity_errors;            /* Linux's "bogon factor" */
+	uint64_t packets;                  /* decrypted */
+	uint64_t dropped;                  /* MPPE_RX_DROP and MPPE_RX_FATAL */
+	uint64_t discarded;                /* MPPE_RX_DISCARD */
+	uint64_t resets;                   /* MPPE_RX_RESET_NEEDED */
+	uint64_t rekeys;
+};
+
+/* start_key: the 16-byte start key for this direction (first 8 octets used
+ * for 40/56 bits). bits: 40, 56 or 128. False if bits is invalid or the RC4
+ * context cannot be allocated (then *_free is still safe). */
+bool mppe_tx_init(struct mppe_tx *tx, const uint8_t start_key[static MPPE_KEY_LEN_MAX],
+		  unsigned bits, bool stateful);
+void mppe_tx_free(struct mppe_tx *tx);
+/* Encrypts data[0..len) in place (PPP protocol field + payload) and writes
+ * the MPPE header into hdr. */
+void mppe_tx_encrypt(struct mppe_tx *tx, uint8_t hdr[static MPPE_HDR_LEN],
+		     uint8_t *data, size_t len);
+/* A CCP Reset-Request arrived (stateful mode): the next packet is re-keyed
+ * and carries the FLUSHED bit. Idempotent until that packet is sent. */
+void mppe_tx_reset(struct mppe_tx *tx);
+
+bool mppe_rx_init(struct mppe_rx *rx, const uint8_t start_key[static MPPE_KEY_LEN_MAX],
+		  unsigned bits, bool stateful);
+void mppe_rx_free(struct mppe_rx *rx);
+/* Decrypts data[0..len) in place when the result is MPPE_RX_OK; otherwise
+ * data is left untouched. */
+enum mppe_rx_result mppe_rx_decrypt(struct mppe_rx *rx, const uint8_t hdr[static MPPE_HDR_LEN],
+				    uint8_t *data, size_t len);
+const char *mppe_rx_result_name(enum mppe_rx_result r);
+
+/* Coherency-count helpers (12-bit serial arithmetic). */
+static inline unsigned mppe_ccount(const uint8_t hdr[static MPPE_HDR_LEN])
+{
+	return (unsigned)(hdr[0] & 0x0F) << 8 | hdr[1];
+}
+/* Forward distance from a to b modulo 4096. */
+static inline unsigned mppe_ccount_diff(unsigned b, unsigned a)
+{
+	return (b - a) & (MPPE_CCOUNT_SPACE - 1);
+}
+
+#endif
