@@ -1,7 +1,44 @@
+/*
+ * pptpbench: measurement tool for the PPTP server's building blocks and,
+ * later, for a running server. One subcommand per job, dispatched from a
+ * table; each lives in its own tools/pptpbench_NAME.c.
+ */
 #include <stdio.h>
+#include <string.h>
 
-int main(void)
+#include "tools/pptpbench.h"
+
+static const struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+} subcommands[] = {
+	{ "crypto", pptpbench_crypto,
+	  "[--packets N] [--size BYTES]  RC4 and MPPE-128 throughput on this machine" },
+};
+
+static void usage(FILE *f)
 {
-	fprintf(stderr, "pptpbench: not built yet\n");
-	return 1;
+	fprintf(f, "usage: pptpbench COMMAND [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(f, "  %-8s %s\n", subcommands[i].name, subcommands[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (strcmp(argv[1], subcommands[i].name) == 0)
+			return subcommands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "pptpbench: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
 }

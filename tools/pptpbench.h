@@ -1,0 +1,10 @@
+/*
+ * pptpbench subcommands. Each lives in tools/pptpbench_NAME.c and is called
+ * with argv[0] set to the subcommand name; it returns the exit status.
+ */
+#ifndef PPTP_TOOLS_PPTPBENCH_H
+#define PPTP_TOOLS_PPTPBENCH_H
+
+int pptpbench_crypto(int argc, char **argv);
+
+#endif
