@@ -1,2 +1,1076 @@
-/* placeholder: replaced by the config parser */
-typedef int pptp_conf_placeholder;
+/*
+ * pptpd.conf: a table of keys, one parser per value type, defaults as text
+ * run through the same parsers, and the cross-field checks done once the
+ * whole file has been read. The file is read line by line through an rbuf.
+ */
+#include "conf/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+
+#define LINE_MAX_LEN  1024
+#define FILE_MAX_LEN  (1024 * 1024)
+#define IFNAME_MAX    15 /* IFNAMSIZ - 1 */
+#define SUN_PATH_MAX  (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+#define POOL_PER_LINE 8
+
+_Static_assert(sizeof(enum config_auth) == sizeof(unsigned), "enum keys are stored as unsigned");
+
+struct loader;
+struct key;
+
+/* How one kind of value is parsed, printed and released. */
+struct type {
+	/* value is NULL when the key was given bare. */
+	bool (*parse)(struct loader *ld, const struct key *k, void *field, const char *value);
+	/* NULL: the key is not part of the effective settings. */
+	void (*print)(FILE *f, const struct key *k, const void *field);
+	void (*release)(void *field);
+	bool repeat;   /* may be given on several lines */
+	bool any_args; /* takes the rest of the line, unread */
+};
+
+enum {
+	K_REQUIRED = 1 << 0, /* must be in the file */
+	K_ABSPATH = 1 << 1,  /* a path that must start with '/' */
+	K_WILDCARD = 1 << 2, /* an address list that may hold 0.0.0.0 */
+};
+
+struct key {
+	const char *name;
+	const struct type *type;
+	size_t off;                /* of the field in struct config */
+	const char *def;           /* default as written in the file; NULL: unset */
+	unsigned long min, max;    /* numbers: range; strings: most bytes; lists: most entries */
+	unsigned flags;
+	const char *const *names;  /* enumerations: the accepted words, in enum order */
+	const char *note;          /* alias: the key it sets; compat keys: the message;
+				      required keys: a hint */
+	bool (*check)(struct loader *ld, const struct key *k, const char *value);
+};
+
+struct loader {
+	const char *name;
+	struct config *cfg;
+	unsigned lineno;    /* the line being read; 0 while applying defaults */
+	unsigned *line;     /* per key: the line that set it, 0 = default */
+	unsigned *pool_line; /* per pool range: the line it came from */
+	size_t pool_cap;
+	char *err;
+	size_t errlen;
+};
+
+/* ---- messages ---- */
+
+static bool vfail_at(struct loader *ld, unsigned line, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static bool fail_at(struct loader *ld, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static bool fail(struct loader *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static bool vfail_at(struct loader *ld, unsigned line, const char *fmt, va_list ap)
+{
+	if (!ld->errlen)
+		return false;
+	int n = snprintf(ld->err, ld->errlen, "%s:%u: ", ld->name, line);
+	if (n >= 0 && (size_t)n < ld->errlen)
+		vsnprintf(ld->err + n, ld->errlen - (size_t)n, fmt, ap);
+	return false;
+}
+
+static bool fail_at(struct loader *ld, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail_at(ld, line, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static bool fail(struct loader *ld, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail_at(ld, ld->lineno, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static bool need_value(struct loader *ld, const struct key *k, const char *value)
+{
+	if (value)
+		return true;
+	return fail(ld, "'%s' needs a value", k->name);
+}
+
+/* ---- addresses ---- */
+
+static bool parse_ip(const char *s, uint32_t *host)
+{
+	struct in_addr a;
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return false;
+	*host = ntohl(a.s_addr);
+	return true;
+}
+
+static void format_ip(uint32_t host, char out[static INET_ADDRSTRLEN])
+{
+	struct in_addr a = { .s_addr = htonl(host) };
+	inet_ntop(AF_INET, &a, out, INET_ADDRSTRLEN);
+}
+
+/* No address of 0.0.0.0/8, 127.0.0.0/8 or 224.0.0.0 and above in [first, last]. */
+static bool range_is_unicast(uint32_t first, uint32_t last)
+{
+	if (first < 0x01000000u || last >= 0xe0000000u)
+		return false;
+	return !(first <= 0x7fffffffu && last >= 0x7f000000u);
+}
+
+/* ---- booleans ---- */
+
+static bool parse_bool(struct loader *ld, const struct key *k, void *field, const char *v)
+{
+	static const char *const words[] = { "yes", "no", "true", "false", "on", "off", "1", "0" };
+	bool *b = field;
+
+	if (!v) {
+		*b = true;
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (strcasecmp(v, words[i]) == 0) {
+			*b = i % 2 == 0;
+			return true;
+		}
+	}
+	return fail(ld, "'%s' is not a yes/no value for '%s'", v, k->name);
+}
+
+static void print_bool(FILE *f, const struct key *k, const void *field)
+{
+	fprintf(f, "%s %s\n", k->name, *(const bool *)field ? "yes" : "no");
+}
+
+/* ---- numbers ---- */
+
+static bool parse_uint(struct loader *ld, const struct key *k, void *field, const char *v)
+{
+	unsigned long n = 0;
+
+	if (!need_value(ld, k, v))
+		return false;
+	if (!*v)
+		return fail(ld, "'' is not a number for '%s'", k->name);
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return fail(ld, "'%s' is not a number for '%s'", v, k->name);
+		if (n <= k->max)
+			n = n * 10 + (unsigned long)(*p - '0');
+	}
+	if (n < k->min || n > k->max)
+		return fail(ld, "'%s' is out of range for '%s' (%lu to %lu)", v, k->name,
+			    k->min, k->max);
+	*(unsigned *)field = (unsigned)n;
+	return true;
+}
+
+static void print_uint(FILE *f, const struct key *k, const void *field)
+{
+	fprintf(f, "%s %u\n", k->name, *(const unsigned *)field);
+}
+
+/* ---- strings and paths ---- */
+
+static bool parse_str(struct loader *ld, const struct key *k, void *field, const char *v)
+{
+	char **s = field;
+	size_t max = k->max ? k->max : LINE_MAX_LEN;
+
+	if (!need_value(ld, k, v))
+		return false;
+	if (strlen(v) > max)
+		return fail(ld, "'%s' is too long for '%s' (at most %zu characters)", v, k->name,
+			    max);
+	if ((k->flags & K_ABSPATH) && v[0] != '/')
+		return fail(ld, "'%s' for '%s' must be an absolute path", v, k->name);
+	if (k->check && !k->check(ld, k, v))
+		return false;
+	char *copy = strdup(v);
+	if (!copy)
+		return fail(ld, "out of memory");
+	free(*s);
+	*s = copy;
+	return true;
+}
+
+static void print_str(FILE *f, const struct key *k, const void *field)
+{
+	const char *s = *(char *const *)field;
+	if (s)
+		fprintf(f, "%s %s\n", k->name, s);
+	else
+		fprintf(f, "# %s (not set)\n", k->name);
+}
+
+static void release_str(void *field)
+{
+	char **s = field;
+	free(*s);
+	*s = NULL;
+}
+
+/* The rules of Linux dev_valid_name(). */
+static bool check_ifname(struct loader *ld, const struct key *k, const char *v)
+{
+	if (*v && strlen(v) <= IFNAME_MAX && strcmp(v, ".") != 0 && strcmp(v, "..") != 0 &&
+	    !strpbrk(v, "/: \t"))
+		return true;
+	return fail(ld, "'%s' is not a valid interface name for '%s' (1 to %d characters, "
+		    "no '/' or ':')", v, k->name, IFNAME_MAX);
+}
+
+static bool check_exec(struct loader *ld, const struct key *k, const char *v)
+{
+	struct stat st;
+	if (stat(v, &st) != 0)
+		return fail(ld, "'%s' for '%s': %s", v, k->name, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return fail(ld, "'%s' for '%s' is not a regular file", v, k->name);
+	if (access(v, X_OK) != 0)
+		return fail(ld, "'%s' for '%s' is not executable", v, k->name);
+	return true;
+}
+
+/* ---- enumerations ---- */
+
+static bool parse_enum(struct loader *ld, const struct key *k, void *field, const char *v)
+{
+	char list[128] = "";
+
+	if (!need_value(ld, k, v))
+		return false;
+	for (unsigned i = 0; k->names[i]; i++) {
+		if (strcasecmp(v, k->names[i]) == 0) {
+			memcpy(field, &i, sizeof(i));
+			return true;
+		}
+		size_t len = strlen(list);
+		snprintf(list + len, sizeof(list) - len, "%s%s", i ? " or " : "", k->names[i]);
+	}
+	return fail(ld, "'%s' is not a valid value for '%s' (%s)", v, k->name, list);
+}
+
+static void print_enum(FILE *f, const struct key *k, const void *field)
+{
+	unsigned i;
+	memcpy(&i, field, sizeof(i));
+	fprintf(f, "%s %s\n", k->name, k->names[i]);
+}
+
+static bool parse_loglevel(struct loader *ld, const struct key *k, void *field, const char *v)
+{
+	if (!need_value(ld, k, v))
+		return false;
+	if (!log_level_parse(v, field))
+		return fail(ld, "'%s' is not a log level for '%s' "
+			    "(error, warning, notice, info or debug)", v, k->name);
+	return true;
+}
+
+static void print_loglevel(FILE *f, const struct key *k, const void *field)
+{
+	fprintf(f, "%s %s\n", k->name, log_level_name(*(const enum log_level *)field));
+}
+
+/* ---- a single address ---- */
+
+static bool parse_addr(struct loader *ld, const struct key *k, void *field, const char *v)
+{
+	uint32_t h;
+
+	if (!need_value(ld, k, v))
+		return false;
+	if (k->check && !k->check(ld, k, v))
+		return false;
+	if (!parse_ip(v, &h))
+		return fail(ld, "'%s' is not an IPv4 address for '%s'", v, k->name);
+	if (!range_is_unicast(h, h))
+		return fail(ld, "'%s' cannot be used for '%s' (not a unicast host address)", v,
+			    k->name);
+	((struct in_addr *)field)->s_addr = htonl(h);
+	return true;
+}
+
+static void print_addr(FILE *f, const struct key *k, const void *field)
+{
+	char s[INET_ADDRSTRLEN];
+	format_ip(ntohl(((const struct in_addr *)field)->s_addr), s);
+	fprintf(f, "%s %s\n", k->name, s);
+}
+
+static bool check_one_addr(struct loader *ld, const struct key *k, const char *v)
+{
+	if (!strpbrk(v, "-,/"))
+		return true;
+	return fail(ld, "'%s': '%s' takes one address: this server uses a single tunnel "
+		    "address for every call (poptop's localip ranges are not supported)", v,
+		    k->name);
+}
+
+/* ---- address lists (listen, ms-dns, ms-wins) ---- */
+
+static bool key_seen(const struct loader *ld, const struct key *k);
+
+/* Split a comma list into items, calling fn on each; empty items are errors. */
+static bool for_each_item(struct loader *ld, const struct key *k, const char *v,
+			  bool (*fn)(struct loader *, const struct key *, void *, const char *),
+			  void *field)
+{
+	char item[64];
+	const char *p = v;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		if (len == 0)
+			return fail(ld, "empty item in '%s' list '%s'", k->name, v);
+		if (len >= sizeof(item))
+			return fail(ld, "'%.*s' is not an address for '%s'", (int)len, p, k->name);
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (!fn(ld, k, field, item))
+			return false;
+		if (!p[len])
+			return true;
+		p += len + 1;
+	}
+}
+
+static bool addrs_add(struct loader *ld, const struct key *k, void *field, const char *item)
+{
+	struct config_addrs *l = field;
+	uint32_t h;
+
+	if (!parse_ip(item, &h))
+		return fail(ld, "'%s' is not an IPv4 address for '%s'", item, k->name);
+	if (!range_is_unicast(h, h) && !(h == 0 && (k->flags & K_WILDCARD)))
+		return fail(ld, "'%s' cannot be used for '%s' (not a unicast host address)", item,
+			    k->name);
+	for (size_t i = 0; i < l->n; i++)
+		if (l->addr[i].s_addr == htonl(h))
+			return fail(ld, "'%s' is given twice for '%s'", item, k->name);
+	if (l->n >= k->max)
+		return fail(ld, "'%s': at most %lu addresses are allowed for '%s'", item, k->max,
+			    k->name);
+	struct in_addr *a = realloc(l->addr, (l->n + 1) * sizeof(*a));
+	if (!a)
+		return fail(ld, "out of memory");
+	a[l->n++].s_addr = htonl(h);
+	l->addr = a;
+	return true;
+}
+
+static void release_addrs(void *field)
+{
+	struct config_addrs *l = field;
+	free(l->addr);
+	l->addr = NULL;
+	l->n = 0;
+}
+
+static bool parse_addrs(struct loader *ld, const struct key *k, void *field, const char *v)
+{
+	if (!need_value(ld, k, v))
+		return false;
+	if (!key_seen(ld, k)) /* the first line in the file replaces the default */
+		release_addrs(field);
+	return for_each_item(ld, k, v, addrs_add, field);
+}
+
+static void print_addrs(FILE *f, const struct key *k, const void *field)
+{
+	const struct config_addrs *l = field;
+	char s[INET_ADDRSTRLEN];
+
+	if (l->n == 0)
+		fprintf(f, "# %s (not set)\n", k->name);
+	for (size_t i = 0; i < l->n; i++) {
+		format_ip(ntohl(l->addr[i].s_addr), s);
+		fprintf(f, "%s %s\n", k->name, s);
+	}
+}
+
+/* ---- the remoteip pool ---- */
+
+/* One pool item: a.b.c.d, a.b.c.d-e, a.b.c.d-w.x.y.z or a.b.c.d/n. */
+static bool parse_pool_item(struct loader *ld, const char *item, struct config_range *r)
+{
+	char left[INET_ADDRSTRLEN];
+	const char *sep = strpbrk(item, "-/");
+	size_t len = sep ? (size_t)(sep - item) : strlen(item);
+	uint32_t first, last;
+
+	if (len >= sizeof(left))
+		return fail(ld, "'%s' is not a remoteip item", item);
+	memcpy(left, item, len);
+	left[len] = '\0';
+	if (!parse_ip(left, &first))
+		return fail(ld, "'%s' is not a remoteip item (bad address '%s')", item, left);
+	last = first;
+	if (sep && *sep == '/') {
+		const char *p = sep + 1;
+		unsigned prefix = 0;
+		if (!*p || strlen(p) > 2 || strspn(p, "0123456789") != strlen(p))
+			return fail(ld, "'%s' is not a remoteip item (bad prefix length)", item);
+		prefix = (unsigned)atoi(p);
+		if (prefix > 32)
+			return fail(ld, "'%s': prefix length %u is out of range (0 to 32)", item,
+				    prefix);
+		uint32_t host = prefix == 0 ? 0xffffffffu : (1u << (32 - prefix)) - 1;
+		if (first & host) {
+			char net[INET_ADDRSTRLEN];
+			format_ip(first & ~host, net);
+			return fail(ld, "'%s' has host bits set (did you mean '%s/%u'?)", item, net,
+				    prefix);
+		}
+		if (prefix < 16)
+			return fail(ld, "'%s' holds more than %u addresses", item, CONFIG_POOL_MAX);
+		last = first | host;
+		if (prefix <= 30) { /* leave out the network and broadcast addresses */
+			first++;
+			last--;
+		}
+	} else if (sep) {
+		const char *p = sep + 1;
+		if (strchr(p, '.')) {
+			if (!parse_ip(p, &last))
+				return fail(ld, "'%s' is not a remoteip item (bad address '%s')",
+					    item, p);
+		} else {
+			if (!*p || strlen(p) > 3 || strspn(p, "0123456789") != strlen(p) ||
+			    atoi(p) > 255)
+				return fail(ld, "'%s' is not a remoteip item (the end of a short "
+					    "range is a number from 0 to 255)", item);
+			last = (first & 0xffffff00u) | (uint32_t)atoi(p);
+		}
+		if (last < first)
+			return fail(ld, "'%s' is a reversed range (its end comes before its start)",
+				    item);
+	}
+	if (!range_is_unicast(first, last))
+		return fail(ld, "'%s' holds addresses that cannot be given to clients "
+			    "(0.0.0.0/8, 127.0.0.0/8, multicast or reserved)", item);
+	r->first = first;
+	r->last = last;
+	return true;
+}
+
+static void format_range(const struct config_range *r, char *out, size_t len)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	format_ip(r->first, a);
+	format_ip(r->last, b);
+	if (r->first == r->last)
+		snprintf(out, len, "%s", a);
+	else if ((r->first >> 8) == (r->last >> 8))
+		snprintf(out, len, "%s-%u", a, r->last & 0xff);
+	else
+		snprintf(out, len, "%s-%s", a, b);
+}
+
+/* The index of the range holding a host-order address, or pool->n. */
+static size_t pool_find(const struct config_pool *pool, uint32_t addr)
+{
+	size_t lo = 0, hi = pool->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct config_range *r = &pool->range[mid];
+		if (addr < r->first)
+			hi = mid;
+		else if (addr > r->last)
+			lo = mid + 1;
+		else
+			return mid;
+	}
+	return pool->n;
+}
+
+static bool pool_add(struct loader *ld, const struct key *k, void *field, const char *item)
+{
+	struct config_pool *pool = field;
+	struct config_range r;
+	char other[2 * INET_ADDRSTRLEN];
+	size_t lo = 0, hi = pool->n;
+
+	(void)k;
+	if (!parse_pool_item(ld, item, &r))
+		return false;
+	/* The first range that starts after this one. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (pool->range[mid].first <= r.first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo ? lo - 1 : 0; i <= lo && i < pool->n; i++) {
+		const struct config_range *o = &pool->range[i];
+		if (o->first <= r.last && r.first <= o->last) {
+			format_range(o, other, sizeof(other));
+			return fail(ld, "remoteip item '%s' overlaps '%s' from line %u", item, other,
+				    ld->pool_line[i]);
+		}
+	}
+	if ((uint64_t)pool->size + (r.last - r.first) + 1 > CONFIG_POOL_MAX)
+		return fail(ld, "remoteip item '%s' makes the pool larger than %u addresses", item,
+			    CONFIG_POOL_MAX);
+	if (pool->n == ld->pool_cap) {
+		size_t cap = ld->pool_cap ? 2 * ld->pool_cap : 8;
+		struct config_range *nr = realloc(pool->range, cap * sizeof(*nr));
+		if (!nr)
+			return fail(ld, "out of memory");
+		pool->range = nr;
+		unsigned *nl = realloc(ld->pool_line, cap * sizeof(*nl));
+		if (!nl)
+			return fail(ld, "out of memory");
+		ld->pool_line = nl;
+		ld->pool_cap = cap;
+	}
+	memmove(&pool->range[lo + 1], &pool->range[lo], (pool->n - lo) * sizeof(r));
+	memmove(&ld->pool_line[lo + 1], &ld->pool_line[lo], (pool->n - lo) * sizeof(unsigned));
+	pool->range[lo] = r;
+	ld->pool_line[lo] = ld->lineno;
+	pool->n++;
+	pool->size += r.last - r.first + 1;
+	return true;
+}
+
+static bool parse_pool(struct loader *ld, const struct key *k, void *field, const char *v)
+{
+	if (!need_value(ld, k, v))
+		return false;
+	return for_each_item(ld, k, v, pool_add, field);
+}
+
+static void print_pool(FILE *f, const struct key *k, const void *field)
+{
+	const struct config_pool *pool = field;
+	char s[2 * INET_ADDRSTRLEN];
+
+	if (pool->n == 0)
+		fprintf(f, "# %s (not set)\n", k->name);
+	for (size_t i = 0; i < pool->n; i++) {
+		format_range(&pool->range[i], s, sizeof(s));
+		if (i % POOL_PER_LINE == 0)
+			fprintf(f, "%s %s", k->name, s);
+		else
+			fprintf(f, ",%s", s);
+		if (i % POOL_PER_LINE == POOL_PER_LINE - 1 || i + 1 == pool->n)
+			fputc('\n', f);
+	}
+}
+
+static void release_pool(void *field)
+{
+	struct config_pool *pool = field;
+	free(pool->range);
+	memset(pool, 0, sizeof(*pool));
+}
+
+/* ---- poptop keys that mean nothing here ---- */
+
+static bool parse_ignored(struct loader *ld, const struct key *k, void *field, const char *v)
+{
+	(void)field;
+	(void)v;
+	log_warnx("%s:%u: '%s' is ignored: %s", ld->name, ld->lineno, k->name, k->note);
+	return true;
+}
+
+static bool parse_rejected(struct loader *ld, const struct key *k, void *field, const char *v)
+{
+	(void)field;
+	(void)v;
+	return fail(ld, "'%s' is not supported: %s", k->name, k->note);
+}
+
+/* An alias is resolved by apply(); this is never called. */
+static bool parse_alias(struct loader *ld, const struct key *k, void *field, const char *v)
+{
+	(void)field;
+	(void)v;
+	return fail(ld, "'%s': internal error", k->name);
+}
+
+static const struct type t_bool = { parse_bool, print_bool, NULL, false, false };
+static const struct type t_uint = { parse_uint, print_uint, NULL, false, false };
+static const struct type t_str = { parse_str, print_str, release_str, false, false };
+static const struct type t_enum = { parse_enum, print_enum, NULL, false, false };
+static const struct type t_loglevel = { parse_loglevel, print_loglevel, NULL, false, false };
+static const struct type t_addr = { parse_addr, print_addr, NULL, false, false };
+static const struct type t_addrs = { parse_addrs, print_addrs, release_addrs, true, false };
+static const struct type t_pool = { parse_pool, print_pool, release_pool, true, false };
+static const struct type t_ignored = { parse_ignored, NULL, NULL, true, true };
+static const struct type t_rejected = { parse_rejected, NULL, NULL, true, true };
+static const struct type t_alias = { parse_alias, NULL, NULL, false, false };
+
+/* ---- the keys ---- */
+
+/* One key: name, value type, field of struct config, default (NULL: none). */
+#define KEY(name_, type_, field_, def_) \
+	.name = (name_), .type = &(type_), .off = offsetof(struct config, field_), .def = (def_)
+
+static const char *const auth_names[] = { "sqlite", "radius", NULL };
+
+#define PPP_KEYS "ms-dns, ms-wins, require-mppe, require-mppe-128, refuse-pap, " \
+	"refuse-chap, lcp-echo-interval, mtu, mru, proxyarp"
+
+static const struct key keys[] = {
+	{ KEY("listen", t_addrs, listen, "0.0.0.0"), .max = 16, .flags = K_WILDCARD },
+	{ KEY("localip", t_addr, localip, NULL), .flags = K_REQUIRED, .check = check_one_addr,
+	  .note = "the server's tunnel address, e.g. 'localip 192.0.2.1'" },
+	{ KEY("remoteip", t_pool, pool, NULL), .flags = K_REQUIRED,
+	  .note = "the client address pool, e.g. 'remoteip 192.0.2.10-200'" },
+	{ KEY("connections", t_uint, connections, "100"), .min = 1, .max = 65535 },
+	{ KEY("stimeout", t_uint, stimeout, "10"), .min = 1, .max = 3600 },
+	{ KEY("logwtmp", t_bool, logwtmp, "no") },
+	{ KEY("auth", t_enum, auth, "sqlite"), .names = auth_names },
+	{ KEY("user-db", t_str, user_db, "/var/lib/pptpd/users.db"), .flags = K_ABSPATH },
+	{ KEY("tun", t_str, tun, "pptp0"), .check = check_ifname },
+	{ KEY("ms-dns", t_addrs, ms_dns, NULL), .max = 2 },
+	{ KEY("ms-wins", t_addrs, ms_wins, NULL), .max = 2 },
+	{ KEY("require-mppe", t_bool, require_mppe, "yes") },
+	{ KEY("require-mppe-128", t_bool, require_mppe_128, "yes") },
+	{ KEY("mppe-40", t_bool, mppe_40, "no") },
+	{ KEY("mppe-56", t_bool, mppe_56, "no") },
+	{ KEY("mppe-stateful", t_bool, mppe_stateful, "no") },
+	{ KEY("refuse-pap", t_bool, refuse_pap, "yes") },
+	{ KEY("refuse-chap", t_bool, refuse_chap, "yes") },
+	{ KEY("refuse-mschap", t_bool, refuse_mschap, "yes") },
+	{ KEY("refuse-mschap-v2", t_bool, refuse_mschap_v2, "no") },
+	{ KEY("lcp-echo-interval", t_uint, lcp_echo_interval, "30"), .min = 0, .max = 3600 },
+	{ KEY("lcp-echo-failure", t_uint, lcp_echo_failure, "4"), .min = 1, .max = 255 },
+	{ KEY("mtu", t_uint, mtu, "1400"), .min = 576, .max = 1500 },
+	{ KEY("mru", t_uint, mru, "1400"), .min = 576, .max = 1500 },
+	{ KEY("proxyarp", t_bool, proxyarp, "no") },
+	{ KEY("log-level", t_loglevel, log_level, "notice") },
+	{ KEY("control-socket", t_str, control_socket, "/run/pptpd/control.sock"),
+	  .max = SUN_PATH_MAX, .flags = K_ABSPATH },
+	{ KEY("ip-up", t_str, ip_up, NULL), .flags = K_ABSPATH, .check = check_exec },
+	{ KEY("ip-down", t_str, ip_down, NULL), .flags = K_ABSPATH, .check = check_exec },
+	{ KEY("pidfile", t_str, pidfile, NULL), .flags = K_ABSPATH },
+	/* poptop compatibility */
+	{ .name = "debug", .type = &t_alias, .def = "debug", .note = "log-level" },
+	{ .name = "speed", .type = &t_ignored, .note = "there is no serial line in PPTP" },
+	{ .name = "noipparam", .type = &t_ignored, .note = "there is no pppd to pass ipparam to" },
+	{ .name = "option", .type = &t_rejected,
+	  .note = "there is no pppd options file: PPP options are keys in this file now ("
+		  PPP_KEYS ")" },
+	{ .name = "ppp", .type = &t_rejected,
+	  .note = "there is no pppd: this server has its own PPP stack and PPP options are "
+		  "keys in this file now (" PPP_KEYS ")" },
+	{ .name = "bcrelay", .type = &t_rejected, .note = "no broadcast relay is built in" },
+	{ .name = "delegate", .type = &t_rejected,
+	  .note = "addresses come from remoteip (or a user's static address)" },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+size_t config_key_count(void)
+{
+	return NKEYS;
+}
+
+const char *config_key_name(size_t i)
+{
+	return i < NKEYS ? keys[i].name : NULL;
+}
+
+static const struct key *key_find(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static bool key_seen(const struct loader *ld, const struct key *k)
+{
+	return ld->line[k - keys] != 0;
+}
+
+static unsigned line_of(const struct loader *ld, const char *name)
+{
+	const struct key *k = key_find(name);
+	return k ? ld->line[k - keys] : 0;
+}
+
+static void *field_of(struct config *cfg, const struct key *k)
+{
+	return (char *)cfg + k->off;
+}
+
+static const void *cfield_of(const struct config *cfg, const struct key *k)
+{
+	return (const char *)cfg + k->off;
+}
+
+/* Levenshtein distance, or a large number for long strings. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t row[33];
+
+	if (la > 32 || lb > 32)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+static bool unknown_key(struct loader *ld, const char *name)
+{
+	const char *best = NULL;
+	size_t best_d = 3;
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		size_t d = edit_distance(name, keys[i].name);
+		if (d < best_d) {
+			best_d = d;
+			best = keys[i].name;
+		}
+	}
+	if (best)
+		return fail(ld, "unknown key '%s' (did you mean '%s'?)", name, best);
+	if (strchr(name, '='))
+		return fail(ld, "unknown key '%s' (write 'key value', without '=')", name);
+	return fail(ld, "unknown key '%s'", name);
+}
+
+/* ---- lines ---- */
+
+static bool apply(struct loader *ld, const char *name, const char *value, const char *extra)
+{
+	const struct key *k = key_find(name);
+	const struct key *dst = k;
+
+	if (!k)
+		return unknown_key(ld, name);
+	if (k->type == &t_alias) {
+		if (value)
+			return fail(ld, "'%s' takes no value (it means '%s %s')", name, k->note,
+				    k->def);
+		dst = key_find(k->note);
+		value = k->def;
+	}
+	if (extra && !dst->type->any_args)
+		return fail(ld, "'%s' takes one value; unexpected '%s'", name, extra);
+	unsigned *line = &ld->line[dst - keys];
+	if (*line && !dst->type->repeat) {
+		if (dst != k)
+			return fail(ld, "'%s' sets '%s', which is already set on line %u", name,
+				    dst->name, *line);
+		return fail(ld, "'%s' is already set on line %u", name, *line);
+	}
+	if (!dst->type->parse(ld, dst, field_of(ld->cfg, dst), value))
+		return false;
+	*line = ld->lineno;
+	return true;
+}
+
+/* Split at blanks; '#' at the start of a word starts a comment. */
+static bool parse_line(struct loader *ld, char *p)
+{
+	char *word[3] = { NULL, NULL, NULL };
+	size_t n = 0;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0' || *p == '#')
+			break;
+		if (n < 3)
+			word[n++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	if (!n)
+		return true;
+	return apply(ld, word[0], word[1], word[2]);
+}
+
+/* Copy the next line (without its end of line) into line[cap]. */
+static bool read_line(struct loader *ld, struct rbuf *r, char *line, size_t cap)
+{
+	size_t n = 0;
+	uint8_t c, next;
+
+	while (rbuf_u8(r, &c) && c != '\n') {
+		if (c == '\r' && (!rbuf_peek_u8(r, 0, &next) || next == '\n'))
+			continue; /* CRLF line ends */
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return fail(ld, "control character 0x%02x in line", c);
+		if (n + 1 >= cap)
+			return fail(ld, "line is longer than %zu characters", cap - 1);
+		line[n++] = (char)c;
+	}
+	line[n] = '\0';
+	return true;
+}
+
+/* ---- checks across keys ---- */
+
+static bool check_required(struct loader *ld, unsigned last)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		if ((keys[i].flags & K_REQUIRED) && !ld->line[i])
+			return fail_at(ld, last, "required key '%s' is missing: %s", keys[i].name,
+				       keys[i].note);
+	}
+	return true;
+}
+
+static bool check_addresses(struct loader *ld)
+{
+	const struct config *c = ld->cfg;
+	char s[INET_ADDRSTRLEN];
+
+	if (c->listen.n > 1) {
+		for (size_t i = 0; i < c->listen.n; i++)
+			if (c->listen.addr[i].s_addr == INADDR_ANY)
+				return fail_at(ld, line_of(ld, "listen"),
+					       "'listen 0.0.0.0' means every address and cannot be "
+					       "combined with other listen addresses");
+	}
+	size_t i = pool_find(&c->pool, ntohl(c->localip.s_addr));
+	if (i < c->pool.n) {
+		format_ip(ntohl(c->localip.s_addr), s);
+		return fail_at(ld, line_of(ld, "localip"),
+			       "localip %s is inside the remoteip pool (line %u): the server's "
+			       "own address cannot be given to a client", s, ld->pool_line[i]);
+	}
+	return true;
+}
+
+/* A weaker MPPE setting while require-mppe-128 is yes. */
+static bool mppe_conflict(struct loader *ld, const char *key, const char *setting)
+{
+	unsigned l128 = line_of(ld, "require-mppe-128");
+	if (l128)
+		return fail_at(ld, line_of(ld, key),
+			       "'%s' conflicts with 'require-mppe-128 yes' on line %u: "
+			       "also set 'require-mppe-128 no'", setting, l128);
+	return fail_at(ld, line_of(ld, key),
+		       "'%s' conflicts with require-mppe-128, which is yes by default: "
+		       "also set 'require-mppe-128 no'", setting);
+}
+
+static bool check_mppe(struct loader *ld)
+{
+	const struct config *c = ld->cfg;
+
+	if (!c->require_mppe_128)
+		return true;
+	if (!c->require_mppe)
+		return mppe_conflict(ld, "require-mppe", "require-mppe no");
+	if (c->mppe_40)
+		return mppe_conflict(ld, "mppe-40", "mppe-40 yes");
+	if (c->mppe_56)
+		return mppe_conflict(ld, "mppe-56", "mppe-56 yes");
+	return true;
+}
+
+static bool check_auth(struct loader *ld, unsigned last)
+{
+	const struct config *c = ld->cfg;
+	static const char *const refuse[] = { "refuse-pap", "refuse-chap", "refuse-mschap",
+					      "refuse-mschap-v2" };
+
+	if (c->refuse_pap && c->refuse_chap && c->refuse_mschap && c->refuse_mschap_v2) {
+		unsigned line = 0;
+		for (size_t i = 0; i < sizeof(refuse) / sizeof(refuse[0]); i++)
+			if (line_of(ld, refuse[i]) > line)
+				line = line_of(ld, refuse[i]);
+		return fail_at(ld, line ? line : last,
+			       "every authentication method is refused (refuse-pap, refuse-chap, "
+			       "refuse-mschap and refuse-mschap-v2 are all yes): allow at least "
+			       "one, normally with 'refuse-mschap-v2 no'");
+	}
+	if (c->auth == CONFIG_AUTH_SQLITE && !c->refuse_chap)
+		return fail_at(ld, line_of(ld, "refuse-chap"),
+			       "'refuse-chap no' cannot work with 'auth sqlite': the SQLite store "
+			       "keeps only NT hashes and CHAP-MD5 needs a clear-text password");
+	if (c->require_mppe && c->refuse_mschap && c->refuse_mschap_v2) {
+		unsigned line = line_of(ld, "refuse-mschap-v2");
+		return fail_at(ld, line ? line : last,
+			       "require-mppe is yes but MS-CHAP is refused: MPPE keys come from "
+			       "MS-CHAP, so allow 'refuse-mschap-v2 no' or set 'require-mppe no'");
+	}
+	return true;
+}
+
+/* ---- loading ---- */
+
+static bool apply_defaults(struct loader *ld)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+		if (k->def && k->type->print && !k->type->parse(ld, k, field_of(ld->cfg, k), k->def))
+			return false;
+	}
+	return true;
+}
+
+static bool load(struct loader *ld, const char *text, size_t len)
+{
+	struct rbuf r;
+	char line[LINE_MAX_LEN + 1];
+
+	if (!apply_defaults(ld))
+		return false;
+	rbuf_init(&r, text, len);
+	while (rbuf_left(&r) > 0) {
+		ld->lineno++;
+		if (!read_line(ld, &r, line, sizeof(line)) || !parse_line(ld, line))
+			return false;
+	}
+	unsigned last = ld->lineno ? ld->lineno : 1;
+	return check_required(ld, last) && check_addresses(ld) && check_mppe(ld) &&
+	       check_auth(ld, last);
+}
+
+static struct config *load_text(const char *name, const char *text, size_t len, char *err,
+				size_t errlen)
+{
+	unsigned line[NKEYS] = { 0 };
+	struct loader ld = {
+		.name = name, .line = line, .err = err, .errlen = errlen,
+	};
+
+	if (errlen)
+		err[0] = '\0';
+	ld.cfg = calloc(1, sizeof(*ld.cfg));
+	if (!ld.cfg || !(ld.cfg->source = strdup(name))) {
+		free(ld.cfg);
+		snprintf(err, errlen, "%s: out of memory", name);
+		return NULL;
+	}
+	bool ok = load(&ld, text, len);
+	free(ld.pool_line);
+	if (!ok) {
+		config_free(ld.cfg);
+		return NULL;
+	}
+	return ld.cfg;
+}
+
+struct config *config_load_string(const char *name, const char *text, char *err,
+				  size_t errlen)
+{
+	return load_text(name, text, strlen(text), err, errlen);
+}
+
+struct config *config_load(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	char *text = NULL;
+	size_t len = 0;
+	ssize_t n;
+	struct config *cfg = NULL;
+
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_size > FILE_MAX_LEN) {
+		snprintf(err, errlen, "%s: larger than %d bytes", path, FILE_MAX_LEN);
+		goto out;
+	}
+	text = malloc((size_t)st.st_size + 1);
+	if (!text) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	while (len <= (size_t)st.st_size &&
+	       (n = read(fd, text + len, (size_t)st.st_size + 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+			goto out;
+		}
+		len += (size_t)n;
+	}
+	if (len > (size_t)st.st_size) {
+		snprintf(err, errlen, "%s: changed while being read", path);
+		goto out;
+	}
+	cfg = load_text(path, text, len, err, errlen);
+out:
+	free(text);
+	close(fd);
+	return cfg;
+}
+
+void config_free(struct config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].type->release)
+			keys[i].type->release(field_of(cfg, &keys[i]));
+	free(cfg->source);
+	free(cfg);
+}
+
+void config_print(FILE *f, const struct config *cfg)
+{
+	fprintf(f, "# effective settings of %s\n", cfg->source);
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].type->print)
+			keys[i].type->print(f, &keys[i], cfield_of(cfg, &keys[i]));
+}
+
+bool config_pool_contains(const struct config *cfg, uint32_t addr)
+{
+	return pool_find(&cfg->pool, addr) < cfg->pool.n;
+}
+
+uint32_t config_pool_size(const struct config *cfg)
+{
+	return cfg->pool.size;
+}

@@ -1,7 +1,213 @@
+/*
+ * pptpd: command line, configuration and start-up.
+ *
+ *   pptpd [-c FILE]     run in the foreground, logging to stderr
+ *   pptpd -t [-c FILE]  check FILE, print the effective settings, exit
+ *   pptpd -h | -V       usage, version
+ *
+ * Start-up order: arguments, configuration, log level, crypto providers,
+ * then the server (not implemented yet: run_server() says so and returns).
+ * Exit status: 0 success, 1 configuration or start-up error, 2 usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
-int main(void)
+#include "auth/userdb.h"
+#include "common/crypto.h"
+#include "common/log.h"
+#include "conf/config.h"
+
+#define PPTPD_VERSION "0.1.0"
+
+enum mode {
+	MODE_RUN,
+	MODE_CHECK,
+	MODE_HELP,
+	MODE_VERSION,
+	MODE_LIST_KEYS, /* hidden: the parser's key names, one a line (for tests) */
+};
+
+struct options {
+	enum mode mode;
+	const char *config_path;
+};
+
+static void usage(FILE *f)
 {
-	fprintf(stderr, "pptpd: not built yet\n");
-	return 1;
+	fprintf(f,
+		"usage: pptpd [-t] [-c FILE]\n"
+		"       pptpd -h | -V\n"
+		"  -c FILE  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
+		"  -t       check the configuration, print the effective settings and exit\n"
+		"  -h       this help\n"
+		"  -V       print the version and exit\n");
+}
+
+/* false on a usage error (already reported). */
+static bool parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "list-keys", no_argument, NULL, 'K' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->mode = MODE_RUN;
+	o->config_path = CONFIG_DEFAULT_PATH;
+	while ((c = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config_path = optarg;
+			break;
+		case 't':
+			o->mode = MODE_CHECK;
+			break;
+		case 'h':
+			o->mode = MODE_HELP;
+			break;
+		case 'V':
+			o->mode = MODE_VERSION;
+			break;
+		case 'K':
+			o->mode = MODE_LIST_KEYS;
+			break;
+		default:
+			usage(stderr);
+			return false;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "pptpd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return false;
+	}
+	return true;
+}
+
+static struct config *load_config(const char *path)
+{
+	char err[512];
+	struct config *cfg = config_load(path, err, sizeof(err));
+	if (!cfg)
+		log_errx("%s", err);
+	return cfg;
+}
+
+static bool start_crypto(void)
+{
+	char err[512];
+	if (crypto_init(err, sizeof(err)))
+		return true;
+	log_errx("cannot start cryptography: %s", err);
+	return false;
+}
+
+static int count_user(const struct user_record *rec, void *ctx)
+{
+	(void)rec;
+	(*(unsigned long *)ctx)++;
+	return 0;
+}
+
+/* With `auth sqlite`: open the store (creating it, and its directory, on
+ * first start) so a wrong path or a damaged file stops the server at start
+ * rather than at the first login. */
+static bool open_user_store(const struct config *cfg)
+{
+	char err[512];
+	struct userdb *db;
+	unsigned long users = 0;
+
+	if (cfg->auth != CONFIG_AUTH_SQLITE)
+		return true;
+	char *dir = strdup(cfg->user_db);
+	if (!dir) {
+		log_errx("out of memory");
+		return false;
+	}
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) == 0)
+			log_notice("created directory %s for the user store", dir);
+		else if (errno != EEXIST)
+			log_warn("cannot create directory %s", dir);
+	}
+	free(dir);
+	if (userdb_open(cfg->user_db, USERDB_OPEN_CREATE, &db, err, sizeof(err)) != USERDB_OK) {
+		log_errx("user store %s: %s", cfg->user_db, err);
+		return false;
+	}
+	enum userdb_status st = userdb_foreach(db, count_user, &users);
+	if (st != USERDB_OK) {
+		log_errx("user store %s: %s", cfg->user_db, userdb_errmsg(db));
+		userdb_close(db);
+		return false;
+	}
+	userdb_close(db);
+	log_notice("user store %s: %lu user%s", cfg->user_db, users, users == 1 ? "" : "s");
+	if (users == 0)
+		log_warnx("no users yet: add one with `pptpctl --db %s user add NAME`", cfg->user_db);
+	return true;
+}
+
+/* The PPTP server will be started from here. */
+static int run_server(const struct config *cfg)
+{
+	if (!open_user_store(cfg))
+		return 1;
+	log_notice("configuration %s is valid; the PPTP server itself is not implemented "
+		   "yet in this version", cfg->source);
+	return 0;
+}
+
+static void list_keys(void)
+{
+	for (size_t i = 0; i < config_key_count(); i++)
+		printf("%s\n", config_key_name(i));
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt;
+	int status = 1;
+
+	log_init("pptpd", LOG_LVL_NOTICE);
+	if (!parse_args(argc, argv, &opt))
+		return 2;
+	switch (opt.mode) {
+	case MODE_HELP:
+		usage(stdout);
+		return 0;
+	case MODE_VERSION:
+		printf("pptpd %s\n", PPTPD_VERSION);
+		return 0;
+	case MODE_LIST_KEYS:
+		list_keys();
+		return 0;
+	case MODE_CHECK:
+	case MODE_RUN:
+		break;
+	}
+
+	struct config *cfg = load_config(opt.config_path);
+	if (!cfg)
+		return 1;
+	if (opt.mode == MODE_CHECK) {
+		config_print(stdout, cfg);
+		status = fflush(stdout) == 0 ? 0 : 1;
+	} else {
+		log_set_level(cfg->log_level);
+		if (start_crypto()) {
+			status = run_server(cfg);
+			crypto_shutdown();
+		}
+	}
+	config_free(cfg);
+	return status;
 }

@@ -1,0 +1,122 @@
+/*
+ * The pptpd.conf parser and the immutable configuration it produces.
+ *
+ * File format (poptop style): one "key value" per line, '#' starts a comment
+ * at the beginning of a line or after whitespace, blank lines are ignored,
+ * keys are case-sensitive. Boolean keys may be given bare (meaning yes) or
+ * with yes/no, true/false, on/off, 1/0. Every key lives in one table in
+ * config.c (name, type, default as text, limits), so a new key is one line
+ * there plus a field here.
+ *
+ * Errors: loading stops at the first error and returns NULL; the message,
+ * written into the caller's buffer, starts with "FILE:LINE: " and quotes the
+ * offending token. Warnings (keys accepted but ignored) go to log_warnx with
+ * the same prefix. There is never a partially loaded configuration.
+ *
+ * Lifetime: config_load() and config_load_string() return a struct config
+ * that owns every string and array it points at; nothing changes it after
+ * load (treat it as read-only and replace it whole on reload). It lives
+ * until config_free().
+ */
+#ifndef PPTP_CONF_CONFIG_H
+#define PPTP_CONF_CONFIG_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/log.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/pptpd.conf"
+#define CONFIG_PPTP_PORT    1723
+/* Most addresses remoteip may hand out in total. */
+#define CONFIG_POOL_MAX     65536u
+
+enum config_auth {
+	CONFIG_AUTH_SQLITE = 0,
+	CONFIG_AUTH_RADIUS,
+};
+
+/* A list of IPv4 addresses in network order (listen, ms-dns, ms-wins). */
+struct config_addrs {
+	struct in_addr *addr;
+	size_t n;
+};
+
+/* One run of pool addresses, inclusive, in host order. */
+struct config_range {
+	uint32_t first;
+	uint32_t last;
+};
+
+/* The remoteip pool: ranges sorted ascending, never overlapping. */
+struct config_pool {
+	struct config_range *range;
+	size_t n;
+	uint32_t size; /* addresses in all ranges together */
+};
+
+struct config {
+	char *source; /* the file name it was loaded from */
+
+	struct config_addrs listen; /* addresses to bind TCP 1723 on */
+	struct in_addr localip;     /* the server's tunnel address */
+	struct config_pool pool;    /* remoteip */
+	unsigned connections;       /* most calls at once */
+	unsigned stimeout;          /* seconds to finish the start exchange */
+	bool logwtmp;
+
+	enum config_auth auth;
+	char *user_db;
+
+	char *tun; /* interface name */
+	struct config_addrs ms_dns;
+	struct config_addrs ms_wins;
+
+	bool require_mppe;
+	bool require_mppe_128;
+	bool mppe_40;
+	bool mppe_56;
+	bool mppe_stateful;
+
+	bool refuse_pap;
+	bool refuse_chap;
+	bool refuse_mschap;
+	bool refuse_mschap_v2;
+
+	unsigned lcp_echo_interval; /* seconds, 0 = no echo requests */
+	unsigned lcp_echo_failure;
+	unsigned mtu;
+	unsigned mru;
+	bool proxyarp;
+
+	enum log_level log_level;
+	char *control_socket;
+	char *ip_up;   /* NULL: not set */
+	char *ip_down; /* NULL: not set */
+	char *pidfile; /* NULL: not set */
+};
+
+/* Load a file. NULL on error with "FILE:LINE: message" in err. */
+struct config *config_load(const char *path, char *err, size_t errlen);
+/* Load from memory; name stands for the file name in messages. */
+struct config *config_load_string(const char *name, const char *text, char *err,
+				  size_t errlen);
+void config_free(struct config *cfg);
+
+/* Write every key, defaults included, in the file's own syntax: the output
+ * loads back into an equal configuration. */
+void config_print(FILE *f, const struct config *cfg);
+
+/* Is a host-order address one that remoteip may hand out? */
+bool config_pool_contains(const struct config *cfg, uint32_t addr);
+/* How many addresses remoteip holds. */
+uint32_t config_pool_size(const struct config *cfg);
+
+/* The names of every key the parser knows, i < config_key_count(). */
+size_t config_key_count(void);
+const char *config_key_name(size_t i);
+
+#endif

@@ -1,0 +1,576 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/config.h"
+
+/* The two required keys, on lines 1 and 2. */
+#define BASE "localip 192.0.2.1\nremoteip 192.0.2.10-200\n"
+
+static char errbuf[1024];
+
+static struct config *load(const char *text)
+{
+	struct config *cfg = config_load_string("t.conf", text, errbuf, sizeof(errbuf));
+	if (!cfg)
+		print_error("unexpected error: %s\n", errbuf);
+	assert_non_null(cfg);
+	return cfg;
+}
+
+/* Loading fails with "t.conf:LINE: " followed by a message holding each needle. */
+static void fails_at(const char *text, unsigned line, const char *needle, const char *needle2)
+{
+	char prefix[32];
+	struct config *cfg = config_load_string("t.conf", text, errbuf, sizeof(errbuf));
+	if (cfg)
+		config_free(cfg);
+	assert_null(cfg);
+	snprintf(prefix, sizeof(prefix), "t.conf:%u: ", line);
+	if (strncmp(errbuf, prefix, strlen(prefix)) != 0 || !strstr(errbuf, needle) ||
+	    (needle2 && !strstr(errbuf, needle2)))
+		fail_msg("error \"%s\" is not \"%s...%s...%s\"", errbuf, prefix, needle,
+			 needle2 ? needle2 : "");
+}
+
+static uint32_t ip(const char *s)
+{
+	struct in_addr a;
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return ntohl(a.s_addr);
+}
+
+static uint32_t addr_host(struct in_addr a)
+{
+	return ntohl(a.s_addr);
+}
+
+/* A scratch directory with an executable and a non-executable file. */
+struct scratch {
+	char dir[64];
+	char exec[128];
+	char noexec[128];
+};
+
+static void scratch_make(struct scratch *s)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(s->dir, sizeof(s->dir), "%s/test_config.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(s->dir));
+	snprintf(s->exec, sizeof(s->exec), "%s/ip-up", s->dir);
+	snprintf(s->noexec, sizeof(s->noexec), "%s/ip-down", s->dir);
+	FILE *f = fopen(s->exec, "w");
+	assert_non_null(f);
+	fputs("#!/bin/sh\nexit 0\n", f);
+	fclose(f);
+	assert_int_equal(chmod(s->exec, 0755), 0);
+	f = fopen(s->noexec, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(chmod(s->noexec, 0644), 0);
+}
+
+static void scratch_remove(struct scratch *s)
+{
+	unlink(s->exec);
+	unlink(s->noexec);
+	rmdir(s->dir);
+}
+
+static void defaults(void **state)
+{
+	(void)state;
+	struct config *c = load(BASE);
+	assert_int_equal(c->listen.n, 1);
+	assert_int_equal(c->listen.addr[0].s_addr, htonl(INADDR_ANY));
+	assert_int_equal(addr_host(c->localip), ip("192.0.2.1"));
+	assert_int_equal(config_pool_size(c), 191);
+	assert_int_equal(c->connections, 100);
+	assert_int_equal(c->stimeout, 10);
+	assert_false(c->logwtmp);
+	assert_int_equal(c->auth, CONFIG_AUTH_SQLITE);
+	assert_string_equal(c->user_db, "/var/lib/pptpd/users.db");
+	assert_string_equal(c->tun, "pptp0");
+	assert_int_equal(c->ms_dns.n, 0);
+	assert_int_equal(c->ms_wins.n, 0);
+	assert_true(c->require_mppe);
+	assert_true(c->require_mppe_128);
+	assert_false(c->mppe_40);
+	assert_false(c->mppe_56);
+	assert_false(c->mppe_stateful);
+	assert_true(c->refuse_pap);
+	assert_true(c->refuse_chap);
+	assert_true(c->refuse_mschap);
+	assert_false(c->refuse_mschap_v2);
+	assert_int_equal(c->lcp_echo_interval, 30);
+	assert_int_equal(c->lcp_echo_failure, 4);
+	assert_int_equal(c->mtu, 1400);
+	assert_int_equal(c->mru, 1400);
+	assert_false(c->proxyarp);
+	assert_int_equal(c->log_level, LOG_LVL_NOTICE);
+	assert_string_equal(c->control_socket, "/run/pptpd/control.sock");
+	assert_null(c->ip_up);
+	assert_null(c->ip_down);
+	assert_null(c->pidfile);
+	assert_string_equal(c->source, "t.conf");
+	config_free(c);
+}
+
+/* Every key set to something other than its default. */
+static char *all_keys_text(const struct scratch *s)
+{
+	static char text[2048];
+	snprintf(text, sizeof(text),
+		 "listen 198.51.100.1,198.51.100.2\n"
+		 "listen 198.51.100.3\n"
+		 "localip 10.0.0.1\n"
+		 "remoteip 10.0.0.100-110\n"
+		 "connections 65535\n"
+		 "stimeout 30\n"
+		 "logwtmp\n"
+		 "auth radius\n"
+		 "user-db /srv/users.db\n"
+		 "tun vpn7\n"
+		 "ms-dns 203.0.113.53\n"
+		 "ms-dns 203.0.113.54\n"
+		 "ms-wins 203.0.113.80\n"
+		 "require-mppe-128 no\n"
+		 "mppe-40 yes\n"
+		 "mppe-56 yes\n"
+		 "mppe-stateful yes\n"
+		 "refuse-pap no\n"
+		 "refuse-chap no\n"
+		 "refuse-mschap no\n"
+		 "refuse-mschap-v2 no\n"
+		 "lcp-echo-interval 0\n"
+		 "lcp-echo-failure 1\n"
+		 "mtu 576\n"
+		 "mru 1500\n"
+		 "proxyarp\n"
+		 "log-level debug\n"
+		 "control-socket /run/x.sock\n"
+		 "ip-up %s\n"
+		 "ip-down %s\n"
+		 "pidfile /run/pptpd.pid\n",
+		 s->exec, s->exec);
+	return text;
+}
+
+static void check_all_keys(const struct config *c, const struct scratch *s)
+{
+	assert_int_equal(c->listen.n, 3);
+	assert_int_equal(addr_host(c->listen.addr[0]), ip("198.51.100.1"));
+	assert_int_equal(addr_host(c->listen.addr[1]), ip("198.51.100.2"));
+	assert_int_equal(addr_host(c->listen.addr[2]), ip("198.51.100.3"));
+	assert_int_equal(addr_host(c->localip), ip("10.0.0.1"));
+	assert_int_equal(config_pool_size(c), 11);
+	assert_int_equal(c->connections, 65535);
+	assert_int_equal(c->stimeout, 30);
+	assert_true(c->logwtmp);
+	assert_int_equal(c->auth, CONFIG_AUTH_RADIUS);
+	assert_string_equal(c->user_db, "/srv/users.db");
+	assert_string_equal(c->tun, "vpn7");
+	assert_int_equal(c->ms_dns.n, 2);
+	assert_int_equal(addr_host(c->ms_dns.addr[0]), ip("203.0.113.53"));
+	assert_int_equal(addr_host(c->ms_dns.addr[1]), ip("203.0.113.54"));
+	assert_int_equal(c->ms_wins.n, 1);
+	assert_int_equal(addr_host(c->ms_wins.addr[0]), ip("203.0.113.80"));
+	assert_true(c->require_mppe);
+	assert_false(c->require_mppe_128);
+	assert_true(c->mppe_40);
+	assert_true(c->mppe_56);
+	assert_true(c->mppe_stateful);
+	assert_false(c->refuse_pap);
+	assert_false(c->refuse_chap);
+	assert_false(c->refuse_mschap);
+	assert_false(c->refuse_mschap_v2);
+	assert_int_equal(c->lcp_echo_interval, 0);
+	assert_int_equal(c->lcp_echo_failure, 1);
+	assert_int_equal(c->mtu, 576);
+	assert_int_equal(c->mru, 1500);
+	assert_true(c->proxyarp);
+	assert_int_equal(c->log_level, LOG_LVL_DEBUG);
+	assert_string_equal(c->control_socket, "/run/x.sock");
+	assert_string_equal(c->ip_up, s->exec);
+	assert_string_equal(c->ip_down, s->exec);
+	assert_string_equal(c->pidfile, "/run/pptpd.pid");
+}
+
+static void every_key(void **state)
+{
+	(void)state;
+	struct scratch s;
+	scratch_make(&s);
+	struct config *c = load(all_keys_text(&s));
+	check_all_keys(c, &s);
+	config_free(c);
+	scratch_remove(&s);
+}
+
+static void booleans(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *word;
+		bool value;
+	} forms[] = {
+		{ "", true }, { " yes", true }, { " no", false }, { " true", true },
+		{ " false", false }, { " on", true }, { " off", false }, { " 1", true },
+		{ " 0", false }, { " YES", true }, { " Off", false },
+	};
+	char text[128];
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		snprintf(text, sizeof(text), BASE "proxyarp%s\n", forms[i].word);
+		struct config *c = load(text);
+		assert_int_equal(c->proxyarp, forms[i].value);
+		config_free(c);
+	}
+	fails_at(BASE "proxyarp maybe\n", 3, "'maybe' is not a yes/no value for 'proxyarp'", NULL);
+	fails_at(BASE "proxyarp yes please\n", 3, "unexpected 'please'", NULL);
+}
+
+static void syntax(void **state)
+{
+	(void)state;
+	struct config *c = load("# comment\r\n"
+				"   \t\r\n"
+				"\tlocalip   192.0.2.1   # trailing comment\r\n"
+				"remoteip 192.0.2.10-20 #comment\n"
+				"pidfile /run/a#b\n"
+				"log-level INFO");
+	assert_int_equal(config_pool_size(c), 11);
+	assert_string_equal(c->pidfile, "/run/a#b");
+	assert_int_equal(c->log_level, LOG_LVL_INFO);
+	config_free(c);
+	/* "20#not-a-comment" is part of the token, so it is no short range. */
+	fails_at(BASE "remoteip 192.0.2.1-9#x\n", 3, "'192.0.2.1-9#x'", NULL);
+	fails_at(BASE "mtu\x01 1400\n", 3, "control character 0x01", NULL);
+	fails_at(BASE "mtu=1400\n", 3, "unknown key 'mtu=1400'", NULL);
+	fails_at(BASE "mtu\n", 3, "'mtu' needs a value", NULL);
+}
+
+static void pools(void **state)
+{
+	(void)state;
+	struct config *c = load("localip 192.0.2.1\n"
+				"remoteip 192.0.2.10-20\n"             /* short range: 11 */
+				"remoteip 198.51.100.250-198.51.101.5\n" /* full range: 12 */
+				"remoteip 203.0.113.0/25,10.1.0.7\n"   /* CIDR 126 + 1 */
+				"remoteip 10.2.0.0/31,10.3.0.9/32\n"); /* 2 + 1 */
+	assert_int_equal(config_pool_size(c), 11 + 12 + 126 + 1 + 2 + 1);
+	assert_int_equal(c->pool.n, 6);
+	for (size_t i = 1; i < c->pool.n; i++) /* kept sorted */
+		assert_true(c->pool.range[i - 1].last < c->pool.range[i].first);
+	assert_true(config_pool_contains(c, ip("192.0.2.10")));
+	assert_true(config_pool_contains(c, ip("192.0.2.20")));
+	assert_false(config_pool_contains(c, ip("192.0.2.9")));
+	assert_false(config_pool_contains(c, ip("192.0.2.21")));
+	assert_true(config_pool_contains(c, ip("198.51.100.255")));
+	assert_true(config_pool_contains(c, ip("198.51.101.0")));
+	assert_true(config_pool_contains(c, ip("198.51.101.5")));
+	assert_false(config_pool_contains(c, ip("203.0.113.0")));   /* network */
+	assert_true(config_pool_contains(c, ip("203.0.113.1")));
+	assert_true(config_pool_contains(c, ip("203.0.113.126")));
+	assert_false(config_pool_contains(c, ip("203.0.113.127"))); /* broadcast */
+	assert_true(config_pool_contains(c, ip("10.1.0.7")));
+	assert_true(config_pool_contains(c, ip("10.2.0.0")));       /* /31: both */
+	assert_true(config_pool_contains(c, ip("10.2.0.1")));
+	assert_true(config_pool_contains(c, ip("10.3.0.9")));
+	assert_false(config_pool_contains(c, ip("10.3.0.10")));
+	config_free(c);
+
+	/* The largest pool allowed. */
+	c = load("localip 192.0.2.1\nremoteip 10.0.0.0-10.0.255.255\n");
+	assert_int_equal(config_pool_size(c), CONFIG_POOL_MAX);
+	config_free(c);
+}
+
+static void pool_errors(void **state)
+{
+	(void)state;
+	fails_at("localip 192.0.2.1\nremoteip 192.0.2.20-10\n", 2, "'192.0.2.20-10' is a reversed range",
+		 NULL);
+	fails_at("localip 192.0.2.1\nremoteip 192.0.2.20-192.0.2.19\n", 2, "reversed range", NULL);
+	fails_at("localip 192.0.2.1\nremoteip 192.0.2.10-20\n\nremoteip 192.0.2.15\n", 4,
+		 "'192.0.2.15' overlaps '192.0.2.10-20' from line 2", NULL);
+	fails_at("localip 192.0.2.1\nremoteip 192.0.2.0/24,192.0.2.200-250\n", 2, "overlaps",
+		 "line 2");
+	fails_at("localip 192.0.2.1\nremoteip 192.0.2.10,,192.0.2.12\n", 2, "empty item", NULL);
+	fails_at("localip 192.0.2.1\nremoteip 192.0.2.10,\n", 2, "empty item", NULL);
+	fails_at("localip 192.0.2.1\nremoteip\n", 2, "'remoteip' needs a value", NULL);
+	fails_at("localip 192.0.2.1\nremoteip 10.0.0.0/15\n", 2, "more than 65536", NULL);
+	fails_at("localip 192.0.2.1\nremoteip 10.0.0.0-10.1.0.0\n", 2, "larger than 65536", NULL);
+	fails_at("localip 192.0.2.1\nremoteip 10.0.0.0-10.0.255.255\nremoteip 10.1.0.0\n", 3,
+		 "larger than 65536", NULL);
+	fails_at("localip 192.0.2.1\nremoteip 192.0.2.5/24\n", 2, "host bits set",
+		 "'192.0.2.0/24'");
+	fails_at("localip 192.0.2.1\nremoteip 192.0.2.0/33\n", 2, "prefix length", NULL);
+	fails_at("localip 192.0.2.1\nremoteip 192.0.2.10-256\n", 2, "short range", NULL);
+	fails_at("localip 192.0.2.1\nremoteip 192.0.2.300\n", 2, "bad address '192.0.2.300'", NULL);
+	fails_at("localip 192.0.2.1\nremoteip 224.0.0.1\n", 2, "cannot be given to clients", NULL);
+	fails_at("localip 192.0.2.1\nremoteip 126.255.255.250-127.0.0.5\n", 2,
+		 "cannot be given to clients", NULL);
+	/* Missing or empty pool: named at the end of the file. */
+	fails_at("localip 192.0.2.1\n\n", 2, "required key 'remoteip' is missing", NULL);
+	fails_at("remoteip 192.0.2.10-20\n", 1, "required key 'localip' is missing", NULL);
+	fails_at("", 1, "required key", NULL);
+	/* localip inside the pool: at the localip line, naming the remoteip line. */
+	fails_at("remoteip 192.0.2.10-20\nlocalip 192.0.2.15\n", 2,
+		 "localip 192.0.2.15 is inside the remoteip pool (line 1)", NULL);
+	fails_at("remoteip 192.0.2.10-20\nremoteip 198.51.100.0/24\n\nlocalip 198.51.100.9\n", 4,
+		 "localip 198.51.100.9 is inside the remoteip pool (line 2)", NULL);
+}
+
+static void value_errors(void **state)
+{
+	(void)state;
+	fails_at(BASE "Mtu 1400\n", 3, "unknown key 'Mtu' (did you mean 'mtu'?)", NULL);
+	fails_at(BASE "refuse-mschapv2 no\n", 3, "did you mean 'refuse-mschap-v2'?", NULL);
+	fails_at(BASE "frobnicate 1\n", 3, "unknown key 'frobnicate'", NULL);
+	assert_null(strstr(errbuf, "did you mean"));
+	fails_at(BASE "mtu 575\n", 3, "'575' is out of range for 'mtu' (576 to 1500)", NULL);
+	fails_at(BASE "mru 1501\n", 3, "out of range", NULL);
+	fails_at(BASE "mtu 99999999999999999999\n", 3, "out of range", NULL);
+	fails_at(BASE "connections 0\n", 3, "out of range", NULL);
+	fails_at(BASE "connections 65536\n", 3, "out of range", NULL);
+	fails_at(BASE "lcp-echo-failure 0\n", 3, "out of range", NULL);
+	fails_at(BASE "stimeout -1\n", 3, "'-1' is not a number for 'stimeout'", NULL);
+	fails_at(BASE "stimeout 1x\n", 3, "not a number", NULL);
+	fails_at(BASE "auth ldap\n", 3, "'ldap' is not a valid value for 'auth' (sqlite or radius)",
+		 NULL);
+	fails_at(BASE "log-level loud\n", 3, "'loud' is not a log level", NULL);
+	fails_at(BASE "tun a/b\n", 3, "'a/b' is not a valid interface name", NULL);
+	fails_at(BASE "tun 0123456789abcdef\n", 3, "not a valid interface name", NULL);
+	fails_at(BASE "user-db users.db\n", 3, "must be an absolute path", NULL);
+	fails_at(BASE "control-socket /run/"
+		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", 3, "too long", NULL);
+	fails_at(BASE "ms-dns 203.0.113.1\nms-dns 203.0.113.2\nms-dns 203.0.113.3\n", 5,
+		 "at most 2 addresses", NULL);
+	fails_at(BASE "ms-wins 203.0.113.1,203.0.113.1\n", 3, "given twice", NULL);
+	fails_at(BASE "ms-dns 0.0.0.0\n", 3, "not a unicast host address", NULL);
+	fails_at(BASE "ms-dns dns.example\n", 3, "'dns.example' is not an IPv4 address", NULL);
+	fails_at("localip 192.0.2.1-5\nremoteip 192.0.2.10-20\n", 1, "takes one address", NULL);
+	fails_at("localip 192.0.2.1,192.0.2.2\n", 1, "takes one address", NULL);
+	fails_at(BASE "listen 0.0.0.0,192.0.2.1\n", 3, "cannot be combined", NULL);
+}
+
+static void duplicates(void **state)
+{
+	(void)state;
+	fails_at(BASE "mtu 1400\n# x\nmtu 1300\n", 5, "'mtu' is already set on line 3", NULL);
+	fails_at("localip 192.0.2.1\nlocalip 192.0.2.2\n", 2, "already set on line 1", NULL);
+	fails_at(BASE "proxyarp\nproxyarp no\n", 4, "already set on line 3", NULL);
+	fails_at(BASE "log-level info\ndebug\n", 4, "'debug' sets 'log-level', which is already "
+		 "set on line 3", NULL);
+	fails_at(BASE "debug\nlog-level info\n", 4, "already set on line 3", NULL);
+	fails_at(BASE "debug yes\n", 3, "'debug' takes no value", NULL);
+	/* Repeatable keys append; the first listen line replaces the default. */
+	struct config *c = load(BASE "listen 192.0.2.1\nlisten 198.51.100.1\n");
+	assert_int_equal(c->listen.n, 2);
+	assert_int_equal(addr_host(c->listen.addr[0]), ip("192.0.2.1"));
+	config_free(c);
+}
+
+static void mppe_rules(void **state)
+{
+	(void)state;
+	fails_at(BASE "require-mppe-128 yes\nmppe-40\n", 4,
+		 "'mppe-40 yes' conflicts with 'require-mppe-128 yes' on line 3",
+		 "also set 'require-mppe-128 no'");
+	fails_at(BASE "mppe-56 yes\n", 3, "'mppe-56 yes' conflicts with require-mppe-128, which is "
+		 "yes by default", NULL);
+	fails_at(BASE "require-mppe no\n", 3, "'require-mppe no' conflicts with require-mppe-128",
+		 "also set 'require-mppe-128 no'");
+	fails_at(BASE "\nrequire-mppe-128 yes\nrequire-mppe no\n", 5,
+		 "'require-mppe-128 yes' on line 4", NULL);
+
+	struct config *c = load(BASE "require-mppe no\nrequire-mppe-128 no\nmppe-40\n");
+	assert_false(c->require_mppe);
+	assert_false(c->require_mppe_128);
+	assert_true(c->mppe_40);
+	config_free(c);
+}
+
+static void auth_rules(void **state)
+{
+	(void)state;
+	fails_at(BASE "refuse-chap no\n", 3, "'refuse-chap no' cannot work with 'auth sqlite'",
+		 "the SQLite store keeps only NT hashes and CHAP-MD5 needs a clear-text password");
+	fails_at(BASE "refuse-mschap-v2 yes\n", 3, "every authentication method is refused", NULL);
+	fails_at(BASE "refuse-mschap-v2\nrefuse-pap yes\n", 4, "every authentication method", NULL);
+	fails_at(BASE "refuse-pap no\nrefuse-mschap-v2 yes\n", 4, "MPPE keys come from MS-CHAP",
+		 NULL);
+
+	struct config *c = load(BASE "auth radius\nrefuse-chap no\n");
+	assert_false(c->refuse_chap);
+	config_free(c);
+	c = load(BASE "refuse-mschap no\nrefuse-mschap-v2 yes\n");
+	assert_false(c->refuse_mschap);
+	config_free(c);
+}
+
+static void hooks(void **state)
+{
+	(void)state;
+	struct scratch s;
+	char text[512];
+
+	scratch_make(&s);
+	snprintf(text, sizeof(text), BASE "ip-up %s\nip-down %s\n", s.exec, s.noexec);
+	fails_at(text, 4, "is not executable", s.noexec);
+	snprintf(text, sizeof(text), BASE "ip-up %s/missing\n", s.dir);
+	fails_at(text, 3, "No such file or directory", NULL);
+	snprintf(text, sizeof(text), BASE "ip-down %s\n", s.dir);
+	fails_at(text, 3, "not a regular file", NULL);
+	fails_at(BASE "ip-up hooks/ip-up\n", 3, "must be an absolute path", NULL);
+	scratch_remove(&s);
+}
+
+static void poptop_keys(void **state)
+{
+	(void)state;
+	fails_at(BASE "option /etc/ppp/options.pptpd\n", 3, "'option' is not supported",
+		 "PPP options are keys in this file");
+	fails_at(BASE "ppp /usr/sbin/pppd\n", 3, "'ppp' is not supported", "ms-dns");
+	fails_at(BASE "bcrelay eth1\n", 3, "'bcrelay' is not supported", NULL);
+	fails_at(BASE "delegate\n", 3, "'delegate' is not supported", NULL);
+
+	struct config *c = load(BASE "speed 115200\nnoipparam\ndebug\n");
+	assert_int_equal(c->log_level, LOG_LVL_DEBUG);
+	config_free(c);
+}
+
+static char *print_to_string(const struct config *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	config_print(f, c);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+static void assert_pool_equal(const struct config_pool *a, const struct config_pool *b)
+{
+	assert_int_equal(a->n, b->n);
+	assert_int_equal(a->size, b->size);
+	for (size_t i = 0; i < a->n; i++) {
+		assert_int_equal(a->range[i].first, b->range[i].first);
+		assert_int_equal(a->range[i].last, b->range[i].last);
+	}
+}
+
+static void print_reloads(void **state)
+{
+	(void)state;
+	struct scratch s;
+	scratch_make(&s);
+
+	/* All keys set, and defaults with a multi-line pool. */
+	struct config *orig[2];
+	orig[0] = load(all_keys_text(&s));
+	orig[1] = load("localip 192.0.2.1\n"
+		       "remoteip 10.0.0.1,10.0.0.3,10.0.0.5,10.0.0.7,10.0.0.9,10.0.0.11\n"
+		       "remoteip 10.0.0.13,10.0.0.15,10.0.0.17,10.0.1.0/24,10.0.2.250-10.0.3.4\n");
+	for (int i = 0; i < 2; i++) {
+		char *text = print_to_string(orig[i]);
+		struct config *again = load(text);
+		char *text2 = print_to_string(again);
+		assert_string_equal(text, text2);
+		if (i == 0)
+			check_all_keys(again, &s);
+		else
+			assert_int_equal(config_pool_size(again), 9 + 254 + 11);
+		assert_pool_equal(&orig[i]->pool, &again->pool);
+		assert_int_equal(orig[i]->localip.s_addr, again->localip.s_addr);
+		/* Every settable key appears in the output. */
+		for (size_t k = 0; k < config_key_count(); k++) {
+			const char *name = config_key_name(k);
+			char pattern[64];
+			snprintf(pattern, sizeof(pattern), "\n%s ", name);
+			if (strcmp(name, "debug") && strcmp(name, "speed") && strcmp(name, "noipparam") &&
+			    strcmp(name, "option") && strcmp(name, "ppp") && strcmp(name, "bcrelay") &&
+			    strcmp(name, "delegate") && !strstr(text, pattern)) {
+				snprintf(pattern, sizeof(pattern), "\n# %s (not set)", name);
+				if (!strstr(text, pattern))
+					fail_msg("key %s missing from config_print output", name);
+			}
+		}
+		free(text);
+		free(text2);
+		config_free(again);
+		config_free(orig[i]);
+	}
+	scratch_remove(&s);
+}
+
+static void from_files(void **state)
+{
+	(void)state;
+	char path[512];
+	char prefix[600];
+
+	snprintf(path, sizeof(path), "%s/conf/valid.conf", TEST_DATA_DIR);
+	struct config *c = config_load(path, errbuf, sizeof(errbuf));
+	if (!c)
+		fail_msg("%s", errbuf);
+	assert_int_equal(c->connections, 7);
+	assert_int_equal(config_pool_size(c), 11 + 2);
+	assert_string_equal(c->source, path);
+	config_free(c);
+
+	snprintf(path, sizeof(path), "%s/conf/broken.conf", TEST_DATA_DIR);
+	assert_null(config_load(path, errbuf, sizeof(errbuf)));
+	snprintf(prefix, sizeof(prefix), "%s:4: '9000' is out of range for 'mtu'", path);
+	assert_string_equal(strstr(errbuf, prefix) == errbuf ? prefix : errbuf, prefix);
+
+	snprintf(path, sizeof(path), "%s/conf/does-not-exist.conf", TEST_DATA_DIR);
+	assert_null(config_load(path, errbuf, sizeof(errbuf)));
+	assert_non_null(strstr(errbuf, "No such file or directory"));
+	assert_non_null(strstr(errbuf, path));
+}
+
+static void key_list(void **state)
+{
+	(void)state;
+	assert_true(config_key_count() > 30);
+	assert_string_equal(config_key_name(0), "listen");
+	assert_null(config_key_name(config_key_count()));
+	for (size_t i = 0; i < config_key_count(); i++)
+		for (size_t j = i + 1; j < config_key_count(); j++)
+			assert_string_not_equal(config_key_name(i), config_key_name(j));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults),
+		cmocka_unit_test(every_key),
+		cmocka_unit_test(booleans),
+		cmocka_unit_test(syntax),
+		cmocka_unit_test(pools),
+		cmocka_unit_test(pool_errors),
+		cmocka_unit_test(value_errors),
+		cmocka_unit_test(duplicates),
+		cmocka_unit_test(mppe_rules),
+		cmocka_unit_test(auth_rules),
+		cmocka_unit_test(hooks),
+		cmocka_unit_test(poptop_keys),
+		cmocka_unit_test(print_reloads),
+		cmocka_unit_test(from_files),
+		cmocka_unit_test(key_list),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
