@@ -1,0 +1,904 @@
+#include "auth/userdb.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define USERDB_BUSY_TIMEOUT_MS 5000
+
+struct userdb {
+	sqlite3 *h;
+	bool readonly;
+	int64_t (*now)(void *ctx);
+	void *now_ctx;
+	char path[256]; /* for messages; may be truncated */
+	char err[512];
+};
+
+/* Migrations, applied in order: entry i brings the schema to version i + 1. */
+static const char *const migrations[] = {
+	/* 1 */
+	"CREATE TABLE users ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT UNIQUE NOT NULL"
+	"  CHECK (length(CAST(name AS BLOB)) BETWEEN 1 AND 256),"
+	" nt_hash BLOB NOT NULL CHECK (typeof(nt_hash) = 'blob' AND length(nt_hash) = 16),"
+	" enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"
+	" static_ip TEXT NULL,"
+	" max_sessions INTEGER NULL CHECK (max_sessions BETWEEN 1 AND 4294967295),"
+	" created INTEGER NOT NULL,"
+	" updated INTEGER NOT NULL"
+	");",
+};
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == USERDB_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+static const char *const status_names[] = {
+	[USERDB_OK] = "ok",
+	[USERDB_NOT_FOUND] = "not found",
+	[USERDB_EXISTS] = "already exists",
+	[USERDB_INVALID] = "invalid argument",
+	[USERDB_READONLY] = "read-only",
+	[USERDB_CORRUPT] = "corrupt",
+	[USERDB_TOO_NEW] = "schema too new",
+	[USERDB_ERROR] = "error",
+};
+
+const char *userdb_status_name(enum userdb_status st)
+{
+	if ((unsigned)st < sizeof(status_names) / sizeof(status_names[0]))
+		return status_names[st];
+	return "unknown";
+}
+
+const char *userdb_errmsg(const struct userdb *db)
+{
+	return db->err;
+}
+
+static int64_t clock_default(void *ctx)
+{
+	(void)ctx;
+	return (int64_t)time(NULL);
+}
+
+void userdb_set_clock(struct userdb *db, int64_t (*now)(void *ctx), void *ctx)
+{
+	db->now = now ? now : clock_default;
+	db->now_ctx = ctx;
+}
+
+/* ---- UTF-8 and names ---------------------------------------------------- */
+
+/* Decode one code point at s[*i]; rejects overlong forms, surrogates and
+ * values above U+10FFFF. */
+static bool utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *cp)
+{
+	unsigned char c = s[*i];
+	size_t n;
+	uint32_t v, min;
+
+	if (c < 0x80) {
+		*cp = c;
+		*i += 1;
+		return true;
+	}
+	if ((c & 0xE0) == 0xC0) {
+		n = 1; v = c & 0x1F; min = 0x80;
+	} else if ((c & 0xF0) == 0xE0) {
+		n = 2; v = c & 0x0F; min = 0x800;
+	} else if ((c & 0xF8) == 0xF0) {
+		n = 3; v = c & 0x07; min = 0x10000;
+	} else {
+		return false;
+	}
+	if (len - *i <= n)
+		return false;
+	for (size_t k = 1; k <= n; k++) {
+		unsigned char cc = s[*i + k];
+		if ((cc & 0xC0) != 0x80)
+			return false;
+		v = (v << 6) | (cc & 0x3F);
+	}
+	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+		return false;
+	*cp = v;
+	*i += n + 1;
+	return true;
+}
+
+static void set_why(char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_why(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+	if (!why || whylen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+}
+
+bool userdb_name_check(const char *name, char *why, size_t whylen)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	size_t len, i = 0;
+	uint32_t cp;
+
+	if (!name || name[0] == '\0') {
+		set_why(why, whylen, "empty user name");
+		return false;
+	}
+	len = strnlen(name, USERDB_NAME_MAX + 1);
+	if (len > USERDB_NAME_MAX) {
+		set_why(why, whylen, "user name longer than %d bytes", USERDB_NAME_MAX);
+		return false;
+	}
+	while (i < len) {
+		size_t at = i;
+		if (!utf8_next(s, len, &i, &cp)) {
+			set_why(why, whylen, "user name is not valid UTF-8 (byte %zu)", at + 1);
+			return false;
+		}
+		if (cp < 0x20 || cp == 0x7F) {
+			set_why(why, whylen, "user name contains a control character (byte %zu)",
+				at + 1);
+			return false;
+		}
+	}
+	return true;
+}
+
+bool userdb_password_check(const char *pw, size_t len, char *why, size_t whylen)
+{
+	const unsigned char *s = (const unsigned char *)pw;
+	size_t i = 0, chars = 0;
+	uint32_t cp;
+
+	if (len == 0) {
+		set_why(why, whylen, "empty password");
+		return false;
+	}
+	if (memchr(pw, '\0', len)) {
+		set_why(why, whylen, "password contains a NUL byte");
+		return false;
+	}
+	while (i < len) {
+		if (!utf8_next(s, len, &i, &cp)) {
+			set_why(why, whylen, "password is not valid UTF-8");
+			return false;
+		}
+		if (++chars > USERDB_PASSWORD_MAX) {
+			set_why(why, whylen, "password longer than %d characters",
+				USERDB_PASSWORD_MAX);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Copy name into out for a message, with bytes that are not printable ASCII
+ * or valid UTF-8 shown as \xNN. */
+static const char *name_shown(const char *name, char *out, size_t outlen)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	size_t len = strnlen(name, USERDB_NAME_MAX + 1), i = 0, o = 0;
+	uint32_t cp;
+
+	while (i < len && o + 5 < outlen) {
+		size_t at = i;
+		if (utf8_next(s, len, &i, &cp) && cp >= 0x20 && cp != 0x7F) {
+			size_t n = i - at;
+			if (o + n + 1 >= outlen)
+				break;
+			memcpy(out + o, s + at, n);
+			o += n;
+		} else {
+			i = at + 1;
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02X", s[at]);
+		}
+	}
+	if (i < len && o + 4 < outlen) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* ---- errors ------------------------------------------------------------- */
+
+static void db_err(struct userdb *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void db_err(struct userdb *db, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(db->err, sizeof(db->err), fmt, ap);
+	va_end(ap);
+}
+
+/* Map an SQLite result code to a status and a reason naming the cause. */
+static enum userdb_status rc_status(int rc, const char **cause)
+{
+	switch (rc & 0xFF) {
+	case SQLITE_READONLY:
+		*cause = "the database is read-only";
+		return USERDB_READONLY;
+	case SQLITE_PERM:
+		*cause = "permission denied";
+		return USERDB_READONLY;
+	case SQLITE_FULL:
+		*cause = "disk full";
+		return USERDB_ERROR;
+	case SQLITE_CORRUPT:
+		*cause = "the database file is corrupt";
+		return USERDB_CORRUPT;
+	case SQLITE_NOTADB:
+		*cause = "the file is not a database";
+		return USERDB_CORRUPT;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		*cause = "the database is locked by another process";
+		return USERDB_ERROR;
+	case SQLITE_CANTOPEN:
+		*cause = "cannot open a database file (is its directory writable?)";
+		return USERDB_ERROR;
+	case SQLITE_IOERR:
+		*cause = "I/O error";
+		return USERDB_ERROR;
+	case SQLITE_NOMEM:
+		*cause = "out of memory";
+		return USERDB_ERROR;
+	case SQLITE_CONSTRAINT:
+		*cause = "constraint violated";
+		return USERDB_INVALID;
+	default:
+		*cause = "database error";
+		return USERDB_ERROR;
+	}
+}
+
+/* Record a failed SQLite call made for "what"; returns the status. */
+static enum userdb_status db_fail(struct userdb *db, int rc, const char *what)
+{
+	const char *cause;
+	enum userdb_status st = rc_status(rc, &cause);
+	db_err(db, "%s: %s: %s (sqlite: %s)", db->path, what, cause, sqlite3_errmsg(db->h));
+	return st;
+}
+
+/* ---- small statement helpers -------------------------------------------- */
+
+static int exec_sql(struct userdb *db, const char *sql)
+{
+	return sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+}
+
+/* Run a statement returning one integer (a PRAGMA or a count). */
+static int query_int(struct userdb *db, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_ERROR;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Run a statement returning one text value into out. */
+static int query_text(struct userdb *db, const char *sql, char *out, size_t outlen)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		snprintf(out, outlen, "%s", t ? (const char *)t : "");
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_ERROR;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- transactions -------------------------------------------------------- */
+
+enum userdb_status userdb_begin(struct userdb *db)
+{
+	int rc;
+	db->err[0] = '\0';
+	if (db->readonly) {
+		db_err(db, "%s: opened read-only", db->path);
+		return USERDB_READONLY;
+	}
+	if (!sqlite3_get_autocommit(db->h)) {
+		db_err(db, "%s: a transaction is already open", db->path);
+		return USERDB_INVALID;
+	}
+	rc = exec_sql(db, "BEGIN IMMEDIATE");
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, "begin transaction");
+	return USERDB_OK;
+}
+
+enum userdb_status userdb_commit(struct userdb *db)
+{
+	int rc;
+	enum userdb_status st;
+	if (sqlite3_get_autocommit(db->h)) {
+		db_err(db, "%s: no transaction is open", db->path);
+		return USERDB_INVALID;
+	}
+	rc = exec_sql(db, "COMMIT");
+	if (rc == SQLITE_OK)
+		return USERDB_OK;
+	st = db_fail(db, rc, "commit");
+	if (!sqlite3_get_autocommit(db->h))
+		exec_sql(db, "ROLLBACK");
+	return st;
+}
+
+void userdb_rollback(struct userdb *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		exec_sql(db, "ROLLBACK");
+}
+
+/* Start one operation: a transaction of its own, or a savepoint when the
+ * caller has opened one with userdb_begin(). */
+static enum userdb_status op_begin(struct userdb *db, bool *nested)
+{
+	int rc;
+	if (db->readonly) {
+		db_err(db, "%s: opened read-only", db->path);
+		return USERDB_READONLY;
+	}
+	*nested = !sqlite3_get_autocommit(db->h);
+	rc = exec_sql(db, *nested ? "SAVEPOINT userdb_op" : "BEGIN IMMEDIATE");
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, "begin transaction");
+	return USERDB_OK;
+}
+
+/* Finish an operation: keep its changes if st is USERDB_OK, undo them
+ * otherwise. db->err already describes a failure. */
+static enum userdb_status op_end(struct userdb *db, bool nested, enum userdb_status st)
+{
+	int rc;
+	if (st == USERDB_OK) {
+		rc = exec_sql(db, nested ? "RELEASE userdb_op" : "COMMIT");
+		if (rc == SQLITE_OK)
+			return USERDB_OK;
+		st = db_fail(db, rc, "commit");
+	}
+	if (nested) {
+		exec_sql(db, "ROLLBACK TO userdb_op");
+		exec_sql(db, "RELEASE userdb_op");
+	} else if (!sqlite3_get_autocommit(db->h)) {
+		exec_sql(db, "ROLLBACK");
+	}
+	return st;
+}
+
+/* ---- open, migrate, close ------------------------------------------------ */
+
+static enum userdb_status migrate(struct userdb *db)
+{
+	int64_t v;
+	int rc;
+	bool nested;
+	enum userdb_status st = op_begin(db, &nested);
+	if (st != USERDB_OK)
+		return st;
+	/* Read again under the write lock: another process may have migrated. */
+	rc = query_int(db, "PRAGMA user_version", &v);
+	if (rc != SQLITE_OK)
+		return op_end(db, nested, db_fail(db, rc, "read schema version"));
+	for (; v < USERDB_SCHEMA_VERSION; v++) {
+		char sql[64];
+		rc = exec_sql(db, migrations[v]);
+		if (rc != SQLITE_OK) {
+			char what[64];
+			snprintf(what, sizeof(what), "migrate to schema version %d", (int)v + 1);
+			return op_end(db, nested, db_fail(db, rc, what));
+		}
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", (int)v + 1);
+		rc = exec_sql(db, sql);
+		if (rc != SQLITE_OK)
+			return op_end(db, nested, db_fail(db, rc, "write schema version"));
+	}
+	return op_end(db, nested, USERDB_OK);
+}
+
+/* Create path with mode 0600 if it does not exist. */
+static enum userdb_status create_file(const char *path, bool create, char *err, size_t errlen)
+{
+	struct stat sb;
+	int fd;
+
+	if (stat(path, &sb) == 0) {
+		if (!S_ISREG(sb.st_mode)) {
+			set_why(err, errlen, "%s: not a regular file", path);
+			return USERDB_INVALID;
+		}
+		return USERDB_OK;
+	}
+	if (errno != ENOENT || !create) {
+		set_why(err, errlen, "%s: %s", path, strerror(errno));
+		return USERDB_ERROR;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return USERDB_OK; /* created meanwhile */
+		set_why(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+		return (errno == EACCES || errno == EROFS || errno == EPERM) ?
+			USERDB_READONLY : USERDB_ERROR;
+	}
+	/* The umask may have narrowed it; never widened. Make it exact. */
+	if (fchmod(fd, 0600) != 0) {
+		set_why(err, errlen, "%s: chmod 0600: %s", path, strerror(errno));
+		close(fd);
+		return USERDB_ERROR;
+	}
+	close(fd);
+	return USERDB_OK;
+}
+
+static enum userdb_status open_checks(struct userdb *db)
+{
+	int64_t version, ntables;
+	char text[256];
+	int rc;
+
+	rc = query_int(db, "PRAGMA user_version", &version);
+	if (rc == SQLITE_OK)
+		rc = query_int(db, "SELECT count(*) FROM sqlite_master", &ntables);
+	if (rc != SQLITE_OK) {
+		const char *cause;
+		enum userdb_status st = rc_status(rc, &cause);
+		if (st == USERDB_CORRUPT) {
+			db_err(db, "%s: %s (sqlite: %s)", db->path, cause, sqlite3_errmsg(db->h));
+		} else if (db->readonly && ((rc & 0xFF) == SQLITE_READONLY ||
+					    (rc & 0xFF) == SQLITE_CANTOPEN)) {
+			/* A WAL store needs its -shm file even to be read. */
+			db_err(db, "%s: cannot read the store: in WAL mode SQLite must create "
+			       "its -shm file next to it, and that directory is not writable "
+			       "by this user (run as the store's owner)", db->path);
+			st = USERDB_READONLY;
+		} else {
+			db_fail(db, rc, "read schema");
+		}
+		return st;
+	}
+	if (version > USERDB_SCHEMA_VERSION) {
+		db_err(db, "%s: schema version %lld is newer than this program supports (%d)",
+		       db->path, (long long)version, USERDB_SCHEMA_VERSION);
+		return USERDB_TOO_NEW;
+	}
+	if (version < 0 || (version == 0 && ntables > 0)) {
+		db_err(db, "%s: not a user database (schema version %lld with %lld tables)",
+		       db->path, (long long)version, (long long)ntables);
+		return USERDB_CORRUPT;
+	}
+	if (db->readonly) {
+		if (version < USERDB_SCHEMA_VERSION) {
+			db_err(db, "%s: schema version %lld is older than %d and the store is "
+			       "opened read-only (any change with pptpctl upgrades it)",
+			       db->path, (long long)version, USERDB_SCHEMA_VERSION);
+			return USERDB_ERROR;
+		}
+		return USERDB_OK;
+	}
+	rc = query_text(db, "PRAGMA quick_check", text, sizeof(text));
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, "integrity check");
+	if (strcmp(text, "ok") != 0) {
+		db_err(db, "%s: the database file is corrupt (quick_check: %s)", db->path, text);
+		return USERDB_CORRUPT;
+	}
+	/* Only now write anything: WAL mode changes the file header. */
+	rc = query_text(db, "PRAGMA journal_mode = WAL", text, sizeof(text));
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, "switch to WAL mode");
+	if (strcmp(text, "wal") != 0) {
+		db_err(db, "%s: cannot switch to WAL mode (journal mode is '%s')", db->path, text);
+		return USERDB_ERROR;
+	}
+	if (version < USERDB_SCHEMA_VERSION)
+		return migrate(db);
+	return USERDB_OK;
+}
+
+enum userdb_status userdb_open(const char *path, unsigned flags, struct userdb **out,
+			       char *err, size_t errlen)
+{
+	bool ro = flags & USERDB_OPEN_READONLY;
+	struct userdb *db;
+	enum userdb_status st;
+	int rc;
+
+	*out = NULL;
+	if (err && errlen)
+		err[0] = '\0';
+	st = create_file(path, (flags & USERDB_OPEN_CREATE) && !ro, err, errlen);
+	if (st != USERDB_OK)
+		return st;
+	db = calloc(1, sizeof(*db));
+	if (!db) {
+		set_why(err, errlen, "%s: out of memory", path);
+		return USERDB_ERROR;
+	}
+	db->readonly = ro;
+	db->now = clock_default;
+	snprintf(db->path, sizeof(db->path), "%s", path);
+	rc = sqlite3_open_v2(path, &db->h,
+			     ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK) {
+		const char *cause;
+		st = rc_status(rc, &cause);
+		set_why(err, errlen, "%s: cannot open: %s (sqlite: %s)", path, cause,
+			db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		userdb_close(db);
+		return st;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	/* SQLite silently falls back to read-only when it cannot write the file. */
+	if (!ro && sqlite3_db_readonly(db->h, "main") == 1) {
+		set_why(err, errlen, "%s: the database file is read-only "
+			"(no write permission, or a read-only file system)", path);
+		userdb_close(db);
+		return USERDB_READONLY;
+	}
+	sqlite3_busy_timeout(db->h, USERDB_BUSY_TIMEOUT_MS);
+	st = open_checks(db);
+	if (st == USERDB_OK) {
+		rc = exec_sql(db, "PRAGMA foreign_keys = ON");
+		if (rc != SQLITE_OK)
+			st = db_fail(db, rc, "enable foreign keys");
+	}
+	if (st != USERDB_OK) {
+		set_why(err, errlen, "%s", db->err);
+		userdb_close(db);
+		return st;
+	}
+	db->err[0] = '\0';
+	*out = db;
+	return USERDB_OK;
+}
+
+void userdb_close(struct userdb *db)
+{
+	if (!db)
+		return;
+	sqlite3_close(db->h);
+	free(db);
+}
+
+/* ---- rows ---------------------------------------------------------------- */
+
+#define USER_COLUMNS "name, nt_hash, enabled, static_ip, max_sessions, created, updated"
+
+static enum userdb_status row_to_record(struct userdb *db, sqlite3_stmt *st,
+					struct user_record *rec)
+{
+	const unsigned char *name = sqlite3_column_text(st, 0);
+	int namelen = sqlite3_column_bytes(st, 0);
+	const void *hash = sqlite3_column_blob(st, 1);
+	int hashlen = sqlite3_column_bytes(st, 1);
+	char shown[64];
+
+	memset(rec, 0, sizeof(*rec));
+	if (!name || namelen < 1 || namelen > USERDB_NAME_MAX) {
+		db_err(db, "%s: a row has an invalid name (the database file is corrupt)",
+		       db->path);
+		return USERDB_CORRUPT;
+	}
+	memcpy(rec->name, name, (size_t)namelen);
+	rec->name[namelen] = '\0';
+	if (!userdb_name_check(rec->name, NULL, 0)) {
+		/* Written by hand around this program: never hand it to a terminal. */
+		db_err(db, "%s: user '%s' has an invalid name", db->path,
+		       name_shown(rec->name, shown, sizeof(shown)));
+		return USERDB_CORRUPT;
+	}
+	if (!hash || hashlen != USERDB_NT_HASH_LEN) {
+		db_err(db, "%s: user '%s' has an invalid nt_hash (the database file is corrupt)",
+		       db->path, name_shown(rec->name, shown, sizeof(shown)));
+		return USERDB_CORRUPT;
+	}
+	memcpy(rec->nt_hash, hash, USERDB_NT_HASH_LEN);
+	rec->enabled = sqlite3_column_int64(st, 2) != 0;
+	if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+		const unsigned char *ip = sqlite3_column_text(st, 3);
+		if (!ip || inet_pton(AF_INET, (const char *)ip, &rec->static_ip) != 1) {
+			db_err(db, "%s: user '%s' has an invalid static_ip '%s'", db->path,
+			       name_shown(rec->name, shown, sizeof(shown)),
+			       ip ? (const char *)ip : "");
+			return USERDB_CORRUPT;
+		}
+		rec->has_static_ip = true;
+	}
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+		int64_t n = sqlite3_column_int64(st, 4);
+		if (n < 1 || n > UINT32_MAX) {
+			db_err(db, "%s: user '%s' has an invalid max_sessions %lld", db->path,
+			       name_shown(rec->name, shown, sizeof(shown)), (long long)n);
+			return USERDB_CORRUPT;
+		}
+		rec->max_sessions = (uint32_t)n;
+	}
+	rec->created = sqlite3_column_int64(st, 5);
+	rec->updated = sqlite3_column_int64(st, 6);
+	return USERDB_OK;
+}
+
+static bool name_ok(struct userdb *db, const char *what, const char *name)
+{
+	char why[128];
+	if (userdb_name_check(name, why, sizeof(why)))
+		return true;
+	db_err(db, "%s: %s", what, why);
+	return false;
+}
+
+static bool static_ip_ok(struct userdb *db, const struct in_addr *ip, char *text, size_t len)
+{
+	uint32_t a = ntohl(ip->s_addr);
+	inet_ntop(AF_INET, ip, text, (socklen_t)len);
+	if (a == 0 || a == 0xFFFFFFFFu || (a >> 24) == 127 || (a >> 28) == 0xE) {
+		db_err(db, "static IP %s is not a usable unicast address", text);
+		return false;
+	}
+	return true;
+}
+
+/* ---- operations ---------------------------------------------------------- */
+
+enum userdb_status userdb_add(struct userdb *db, const struct user_record *rec)
+{
+	static const char sql[] = "INSERT INTO users (name, nt_hash, enabled, static_ip, "
+		"max_sessions, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)";
+	char shown[USERDB_NAME_MAX * 4 + 8], ip[INET_ADDRSTRLEN];
+	sqlite3_stmt *st = NULL;
+	enum userdb_status res;
+	bool nested;
+	int rc;
+
+	db->err[0] = '\0';
+	if (!name_ok(db, "add user", rec->name))
+		return USERDB_INVALID;
+	if (rec->has_static_ip && !static_ip_ok(db, &rec->static_ip, ip, sizeof(ip)))
+		return USERDB_INVALID;
+	res = op_begin(db, &nested);
+	if (res != USERDB_OK)
+		return res;
+	rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, rec->name, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, rec->nt_hash, USERDB_NT_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, rec->enabled ? 1 : 0);
+		if (rec->has_static_ip)
+			sqlite3_bind_text(st, 4, ip, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 4);
+		if (rec->max_sessions)
+			sqlite3_bind_int64(st, 5, rec->max_sessions);
+		else
+			sqlite3_bind_null(st, 5);
+		sqlite3_bind_int64(st, 6, db->now(db->now_ctx));
+		rc = sqlite3_step(st);
+	}
+	name_shown(rec->name, shown, sizeof(shown));
+	if (rc == SQLITE_DONE) {
+		res = USERDB_OK;
+	} else if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		db_err(db, "user '%s' already exists", shown);
+		res = USERDB_EXISTS;
+	} else {
+		char what[USERDB_NAME_MAX * 4 + 32];
+		snprintf(what, sizeof(what), "add user '%s'", shown);
+		res = db_fail(db, rc, what);
+	}
+	sqlite3_finalize(st);
+	return op_end(db, nested, res);
+}
+
+/* One column value for set_column(). */
+struct colval {
+	enum { CV_NULL, CV_INT, CV_TEXT, CV_BLOB } kind;
+	int64_t i;
+	const void *p;
+	int len;
+};
+
+/* UPDATE one column of one user, and its updated time; NOT_FOUND if no row.
+ * column is a fixed identifier from this file, never user input. */
+static enum userdb_status set_column(struct userdb *db, const char *name, const char *column,
+				     const struct colval *v)
+{
+	char sql[128], shown[USERDB_NAME_MAX * 4 + 8], what[USERDB_NAME_MAX * 4 + 64];
+	sqlite3_stmt *st = NULL;
+	enum userdb_status res;
+	bool nested;
+	int rc;
+
+	db->err[0] = '\0';
+	snprintf(what, sizeof(what), "set %s", column);
+	if (!name_ok(db, what, name))
+		return USERDB_INVALID;
+	name_shown(name, shown, sizeof(shown));
+	snprintf(what, sizeof(what), "set %s of user '%s'", column, shown);
+	res = op_begin(db, &nested);
+	if (res != USERDB_OK)
+		return res;
+	snprintf(sql, sizeof(sql), "UPDATE users SET %s = ?1, updated = ?2 WHERE name = ?3",
+		 column);
+	rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		switch (v->kind) {
+		case CV_NULL:
+			sqlite3_bind_null(st, 1);
+			break;
+		case CV_INT:
+			sqlite3_bind_int64(st, 1, v->i);
+			break;
+		case CV_TEXT:
+			sqlite3_bind_text(st, 1, v->p, v->len, SQLITE_STATIC);
+			break;
+		case CV_BLOB:
+			sqlite3_bind_blob(st, 1, v->p, v->len, SQLITE_STATIC);
+			break;
+		}
+		sqlite3_bind_int64(st, 2, db->now(db->now_ctx));
+		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_DONE) {
+		res = db_fail(db, rc, what);
+	} else if (sqlite3_changes(db->h) == 0) {
+		db_err(db, "user '%s' not found", shown);
+		res = USERDB_NOT_FOUND;
+	}
+	sqlite3_finalize(st);
+	return op_end(db, nested, res);
+}
+
+enum userdb_status userdb_set_nt_hash(struct userdb *db, const char *name,
+				      const uint8_t hash[static USERDB_NT_HASH_LEN])
+{
+	struct colval v = { .kind = CV_BLOB, .p = hash, .len = USERDB_NT_HASH_LEN };
+	return set_column(db, name, "nt_hash", &v);
+}
+
+enum userdb_status userdb_set_enabled(struct userdb *db, const char *name, bool enabled)
+{
+	struct colval v = { .kind = CV_INT, .i = enabled ? 1 : 0 };
+	return set_column(db, name, "enabled", &v);
+}
+
+enum userdb_status userdb_set_static_ip(struct userdb *db, const char *name,
+					const struct in_addr *ip)
+{
+	char text[INET_ADDRSTRLEN];
+	struct colval v = { .kind = CV_NULL };
+	if (ip) {
+		db->err[0] = '\0';
+		if (!static_ip_ok(db, ip, text, sizeof(text)))
+			return USERDB_INVALID;
+		v.kind = CV_TEXT;
+		v.p = text;
+		v.len = -1;
+	}
+	return set_column(db, name, "static_ip", &v);
+}
+
+enum userdb_status userdb_set_max_sessions(struct userdb *db, const char *name, uint32_t n)
+{
+	struct colval v = { .kind = n ? CV_INT : CV_NULL, .i = n };
+	return set_column(db, name, "max_sessions", &v);
+}
+
+enum userdb_status userdb_delete(struct userdb *db, const char *name)
+{
+	char shown[USERDB_NAME_MAX * 4 + 8], what[USERDB_NAME_MAX * 4 + 32];
+	sqlite3_stmt *st = NULL;
+	enum userdb_status res;
+	bool nested;
+	int rc;
+
+	db->err[0] = '\0';
+	if (!name_ok(db, "delete user", name))
+		return USERDB_INVALID;
+	name_shown(name, shown, sizeof(shown));
+	res = op_begin(db, &nested);
+	if (res != USERDB_OK)
+		return res;
+	rc = sqlite3_prepare_v2(db->h, "DELETE FROM users WHERE name = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(what, sizeof(what), "delete user '%s'", shown);
+		res = db_fail(db, rc, what);
+	} else if (sqlite3_changes(db->h) == 0) {
+		db_err(db, "user '%s' not found", shown);
+		res = USERDB_NOT_FOUND;
+	}
+	sqlite3_finalize(st);
+	return op_end(db, nested, res);
+}
+
+enum userdb_status userdb_get(struct userdb *db, const char *name, struct user_record *rec)
+{
+	char shown[USERDB_NAME_MAX * 4 + 8], what[USERDB_NAME_MAX * 4 + 32];
+	sqlite3_stmt *st = NULL;
+	enum userdb_status res = USERDB_OK;
+	int rc;
+
+	db->err[0] = '\0';
+	if (!name_ok(db, "get user", name))
+		return USERDB_INVALID;
+	name_shown(name, shown, sizeof(shown));
+	rc = sqlite3_prepare_v2(db->h, "SELECT " USER_COLUMNS " FROM users WHERE name = ?1",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	if (rc == SQLITE_ROW) {
+		res = row_to_record(db, st, rec);
+	} else if (rc == SQLITE_DONE) {
+		db_err(db, "user '%s' not found", shown);
+		res = USERDB_NOT_FOUND;
+	} else {
+		snprintf(what, sizeof(what), "read user '%s'", shown);
+		res = db_fail(db, rc, what);
+	}
+	sqlite3_finalize(st);
+	return res;
+}
+
+enum userdb_status userdb_foreach(struct userdb *db,
+				  int (*cb)(const struct user_record *rec, void *ctx), void *ctx)
+{
+	struct user_record rec;
+	sqlite3_stmt *st = NULL;
+	enum userdb_status res = USERDB_OK;
+	int rc;
+
+	db->err[0] = '\0';
+	rc = sqlite3_prepare_v2(db->h, "SELECT " USER_COLUMNS " FROM users ORDER BY name",
+				-1, &st, NULL);
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW)
+			break;
+		res = row_to_record(db, st, &rec);
+		if (res != USERDB_OK || cb(&rec, ctx) != 0)
+			break;
+	}
+	if (res == USERDB_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		res = db_fail(db, rc, "list users");
+	sqlite3_finalize(st);
+	return res;
+}
