@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Regenerates the fuzz seed corpus in tests/fuzz/corpus/: a few well-formed
+# PPTP control messages (in the shapes pptp-linux and Windows send) and GRE
+# packets, plus some near misses. Deterministic; run it after a format change.
+set -euo pipefail
+dir="$(cd "$(dirname "$0")" && pwd)/corpus"
+mkdir -p "$dir/pptp_msg" "$dir/gre"
+
+out=""
+u8()   { out+=$(printf '\\x%02x' $(( $1 & 255 ))); }
+be16() { u8 $(( $1 >> 8 )); u8 "$1"; }
+be32() { be16 $(( $1 >> 16 )); be16 $(( $1 & 0xffff )); }
+zero() { local i; for ((i = 0; i < $1; i++)); do u8 0; done; }
+# str TEXT N: TEXT in an N-byte field, zero-filled
+str()  {
+	local s=$1 n=$2 i c
+	for ((i = 0; i < n; i++)); do
+		if ((i < ${#s})); then printf -v c '%d' "'${s:i:1}"; u8 "$c"; else u8 0; fi
+	done
+}
+# hdr LENGTH TYPE: the 12-byte control message header
+hdr()  { be16 "$1"; be16 1; be32 0x1A2B3C4D; be16 "$2"; be16 0; }
+# emit FILE: write what was built and start again
+emit() { printf '%b' "$out" > "$1"; out=""; }
+
+p="$dir/pptp_msg"
+sccrq() { hdr 156 1; be16 0x0100; be16 0; be32 "$1"; be32 "$2"; be16 "$3"; be16 "$4"; str "$5" 64; str "$6" 64; }
+ocrq()  { hdr 168 7; be16 "$1"; be16 "$2"; be32 "$3"; be32 "$4"; be32 3; be32 3; be16 "$5"; be16 0; be16 0; be16 0; zero 128; }
+
+sccrq 1 1 65535 0x100 local cananian;   emit "$p/sccrq-pptp-linux"
+sccrq 1 1 0 0x0a28 "" Microsoft;        emit "$p/sccrq-windows"
+hdr 156 2; be16 0x0100; u8 1; u8 0; be32 3; be32 3; be16 0; be16 1; str pptpd 64; str pptpd 64
+emit "$p/sccrp"
+hdr 16 3; u8 1; zero 3;                 emit "$p/stopccrq"
+hdr 16 4; u8 1; u8 0; zero 2;           emit "$p/stopccrp"
+hdr 16 5; be32 0x12345678;              emit "$p/echo-request"
+hdr 20 6; be32 0x12345678; u8 1; u8 0; zero 2; emit "$p/echo-reply"
+ocrq 0 0 2400 10000000 3;               emit "$p/ocrq-pptp-linux"
+ocrq 0x4000 1 300 100000000 64;         emit "$p/ocrq-windows"
+hdr 32 8; be16 7; be16 0x4000; u8 1; u8 0; be16 0; be32 100000000; be16 64; be16 0; be32 0
+emit "$p/ocrp"
+hdr 220 9; be16 3; be16 1; be32 1; be32 9; be16 7; be16 7; str 5551234 64; str 5559876 64; zero 64
+emit "$p/icrq"
+hdr 24 10; be16 5; be16 3; u8 1; u8 0; be16 16; be16 0; be16 0; emit "$p/icrp"
+hdr 28 11; be16 3; be16 0; be32 64000; be16 16; be16 0; be32 2; emit "$p/iccn"
+hdr 16 12; be16 7; be16 0;              emit "$p/ccrq"
+hdr 148 13; be16 7; u8 4; u8 0; be16 0; be16 0; str "bytes=1234 packets=5" 128
+emit "$p/cdn"
+hdr 40 14; be16 7; be16 0; be32 1; be32 2; be32 3; be32 4; be32 5; be32 6; emit "$p/wen"
+hdr 24 15; be16 7; be16 0; be32 0xffffffff; be32 0; emit "$p/sli"
+# A client's first segment: Start request then, already, an Echo-Request.
+sccrq 1 1 65535 0x100 local cananian; hdr 16 5; be32 1; emit "$p/stream-start-echo"
+# Near misses: wrong length for the type, unknown type.
+hdr 20 5; be32 1; be32 0;               emit "$p/echo-request-bad-length"
+hdr 16 16; be32 0;                      emit "$p/unknown-type"
+
+g="$dir/gre"
+# ip TOTAL [IHL] [FRAG]: IPv4 header, protocol 47, 192.0.2.1 -> 198.51.100.7
+ip()   { local ihl=${2:-5}; u8 $(( 0x40 | ihl )); u8 0; be16 "$1"; be16 0x1234; be16 "${3:-0x4000}"
+         u8 64; u8 47; be16 0; be32 0xC0000201; be32 0xC6336407; zero $(( (ihl - 5) * 4 )); }
+# gre FLAGS0 FLAGS1 LEN CALL [SEQ] [ACK]
+gre()  { u8 "$1"; u8 "$2"; be16 0x880B; be16 "$3"; be16 "$4"; shift 4; local v; for v in "$@"; do be32 "$v"; done; }
+lcp()  { u8 0xff; u8 0x03; be16 0xc021; }
+
+ip 40; gre 0x30 0x81 4 0x1234 7 5; lcp;     emit "$g/ip-seq-ack"
+ip 36; gre 0x30 0x01 4 0x1234 0; lcp;       emit "$g/ip-seq"
+ip 32; gre 0x20 0x81 0 0 0xffffffff;        emit "$g/ip-ack-only"
+ip 28; gre 0x20 0x01 0 0x1234;              emit "$g/ip-key-only"
+ip 44 6; gre 0x30 0x81 4 1 1 0; lcp;        emit "$g/ip-options"
+ip 40 5 0x2000; gre 0x30 0x81 4 1 1 0; lcp; emit "$g/ip-fragment"
+gre 0x30 0x81 4 0x8000 0xfffffffe 0xffffffff; lcp; emit "$g/gre-seq-ack"
+gre 0x30 0x01 4 2 1; lcp; zero 6;           emit "$g/gre-trailing"
+gre 0xb0 0x01 4 2 1; lcp;                   emit "$g/gre-checksum"
