@@ -83,6 +83,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+__attribute__((format(printf, 2, 0)))
 static void log_errno(enum log_level level, const char *fmt, va_list ap)
 {
 	int saved = errno;

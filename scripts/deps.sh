@@ -3,9 +3,9 @@
 # Idempotent: asks apt only for what is missing.
 set -euo pipefail
 PACKAGES=(
-  build-essential cmake pkg-config clang
+  build-essential cmake pkg-config clang libclang-rt-14-dev
   libev-dev libssl-dev libsqlite3-dev libradcli-dev libcmocka-dev
-  sqlite3 iproute2 util-linux procps
+  sqlite3 openssl iproute2 util-linux procps
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

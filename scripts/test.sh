@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what it needs, builds twice (warnings as
-# errors; then AddressSanitizer + UBSan) and runs every ctest test in both.
+# The whole test suite: installs what it needs, then builds three times and
+# runs ctest in each build:
+#   build/ci    release build, warnings as errors: every test
+#   build/asan  AddressSanitizer + UBSan (leaks on): every test
+#   build/fuzz  clang + libFuzzer: each fuzz target for a bounded time
+# Extra arguments go to every ctest run (e.g. -R unit.mppe).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -12,3 +16,5 @@ echo "== test suite (release build)"
 ctest --test-dir build/ci --output-on-failure -j2 "$@"
 echo "== test suite (ASan+UBSan build)"
 ctest --test-dir build/asan --output-on-failure -j2 "$@"
+echo "== fuzz targets (clang, libFuzzer)"
+bash scripts/fuzz.sh "$@"
