@@ -5,7 +5,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libev-dev libssl-dev libsqlite3-dev libradcli-dev libcmocka-dev
-  sqlite3 openssl iproute2 util-linux procps
+  sqlite3 openssl iproute2 util-linux procps pptp-linux
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
