@@ -16,30 +16,7 @@
 
 #include "common/crypto.h"
 
-static long ossl_allocs;
-
-static void *count_malloc(size_t n, const char *file, int line)
-{
-	(void)file;
-	(void)line;
-	ossl_allocs++;
-	return malloc(n);
-}
-
-static void *count_realloc(void *p, size_t n, const char *file, int line)
-{
-	(void)file;
-	(void)line;
-	ossl_allocs++;
-	return realloc(p, n);
-}
-
-static void count_free(void *p, const char *file, int line)
-{
-	(void)file;
-	(void)line;
-	free(p);
-}
+#include "tests/unit/support/ossl_allocs.h"
 
 static size_t unhex(const char *s, uint8_t *out, size_t cap)
 {
@@ -207,7 +184,7 @@ static void packet_path_does_not_allocate(void **state)
 	struct rc4 *s = rc4_new();
 	assert_non_null(s);
 	assert_true(sha1_ctx_init(&c));
-	long before = ossl_allocs;
+	long before = ossl_allocs();
 	for (int i = 0; i < 100; i++) {
 		rc4_setkey(s, i & 1 ? key8 : key16, i & 1 ? 8 : 16);
 		rc4_crypt(s, buf, buf, sizeof(buf));
@@ -216,7 +193,7 @@ static void packet_path_does_not_allocate(void **state)
 		sha1_update(&c, buf, 112);
 		sha1_end(&c, d);
 	}
-	assert_int_equal(ossl_allocs - before, 0);
+	assert_int_equal(ossl_allocs() - before, 0);
 	sha1_ctx_free(&c);
 	rc4_free(s);
 }
@@ -245,7 +222,7 @@ static void equal_random_wipe(void **state)
 int main(void)
 {
 	/* Must precede every OpenSSL allocation to count them. */
-	assert_true(CRYPTO_set_mem_functions(count_malloc, count_realloc, count_free));
+	assert_true(ossl_allocs_install());
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(init_fails_clearly_without_legacy_module),
 		cmocka_unit_test(init_is_idempotent),

@@ -19,49 +19,8 @@
 
 #include "tests/unit/support/vectors.h"
 
-static long ossl_allocs;
+#include "tests/unit/support/ossl_allocs.h"
 
-static void *count_malloc(size_t n, const char *file, int line)
-{
-	(void)file;
-	(void)line;
-	ossl_allocs++;
-	return malloc(n);
-}
-
-static void *count_realloc(void *p, size_t n, const char *file, int line)
-{
-	(void)file;
-	(void)line;
-	ossl_allocs++;
-	return realloc(p, n);
-}
-
-static void count_free(void *p, const char *file, int line)
-{
-	(void)file;
-	(void)line;
-	free(p);
-}
-
-static int setup(void **state)
-{
-	char err[256];
-	(void)state;
-	if (!crypto_init(err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	load_vectors();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	crypto_shutdown();
-	return 0;
-}
 
 #define TEST_MSG "rfc3079.3.5.1.Message.ascii"
 
@@ -559,7 +518,7 @@ static void packet_path_does_not_allocate(void **state)
 		struct mppe_tx tx;
 		struct mppe_rx rx;
 		pair_init(&tx, &rx, stateful ? 40 : 128, stateful);
-		long before = ossl_allocs;
+		long before = ossl_allocs();
 		for (int i = 0; i < 600; i++) {
 			make_packet(&tx, &p);
 			if (i % 100 == 50)
@@ -568,7 +527,7 @@ static void packet_path_does_not_allocate(void **state)
 			if (r == MPPE_RX_RESET_NEEDED)
 				mppe_tx_reset(&tx);
 		}
-		assert_int_equal(ossl_allocs - before, 0);
+		assert_int_equal(ossl_allocs() - before, 0);
 		assert_true(rx.packets > 500);
 		pair_free(&tx, &rx);
 	}
@@ -591,7 +550,7 @@ static void invalid_bits_refused(void **state)
 
 int main(void)
 {
-	assert_true(CRYPTO_set_mem_functions(count_malloc, count_realloc, count_free));
+	assert_true(ossl_allocs_install());
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(master_and_start_keys),
 		cmocka_unit_test(start_keys_per_role),
@@ -611,5 +570,5 @@ int main(void)
 		cmocka_unit_test(packet_path_does_not_allocate),
 		cmocka_unit_test(invalid_bits_refused),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, vectors_setup, vectors_teardown);
 }

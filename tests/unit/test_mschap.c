@@ -17,24 +17,6 @@
 
 #include "tests/unit/support/vectors.h"
 
-static int setup(void **state)
-{
-	char err[256];
-	(void)state;
-	if (!crypto_init(err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	load_vectors();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	crypto_shutdown();
-	return 0;
-}
 
 #define V(name, len) vec("rfc2759.9.2." name, len)
 
@@ -310,5 +292,5 @@ int main(void)
 		cmocka_unit_test(rfc2433_sample),
 		cmocka_unit_test(challenge_response_matches_independent_des),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, vectors_setup, vectors_teardown);
 }

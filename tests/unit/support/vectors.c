@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/crypto.h"
 #include "tests/unit/support/vectors.h"
 
 struct vec {
@@ -112,5 +113,24 @@ size_t vec_len(const char *label)
 		if (strcmp(vecs[i].label, label) == 0)
 			return vecs[i].len;
 	fail_msg("vectors.txt: no %s", label);
+	return 0;
+}
+
+int vectors_setup(void **state)
+{
+	char err[256];
+	(void)state;
+	if (!crypto_init(err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	load_vectors();
+	return 0;
+}
+
+int vectors_teardown(void **state)
+{
+	(void)state;
+	crypto_shutdown();
 	return 0;
 }

@@ -11,6 +11,9 @@
 
 /* Parse the file; call from a setup function before vec(). */
 void load_vectors(void);
+/* cmocka group setup/teardown: crypto_init() and load_vectors(), and back. */
+int vectors_setup(void **state);
+int vectors_teardown(void **state);
 /* The value of a label; with len != 0 the test fails unless it has len bytes. */
 const uint8_t *vec(const char *label, size_t len);
 size_t vec_len(const char *label);
