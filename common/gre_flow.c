@@ -1,0 +1,460 @@
+#include "common/gre_flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/serial.h"
+
+/* Longest round-trip sample taken into account, ms: keeps the sums small. */
+#define RTT_SAMPLE_MAX 60000u
+
+struct gre_slot {
+	bool used;
+	uint32_t seq;
+	size_t len;
+	uint64_t since;       /* arrival time */
+	uint8_t *data;        /* slot_size bytes inside the flow's block */
+};
+
+struct gre_flow {
+	struct gre_flow_params p;
+	gre_flow_deliver_fn deliver;
+	void *ctx;
+	struct gre_flow_stats st;
+
+	/* receive */
+	bool rx_started;
+	uint32_t rx_next;     /* next sequence number expected */
+	unsigned held;        /* slots in use */
+	uint32_t old_next;    /* the old packet that would extend the run */
+	unsigned old_run;     /* consecutive in-sequence old packets */
+
+	/* acknowledgements we owe */
+	uint32_t ack_sent;    /* last ack sent (start - 1 before any) */
+	bool ack_owed;        /* rx_next - 1 != ack_sent */
+	uint64_t ack_owed_since;
+
+	/* transmit */
+	uint32_t tx_next;     /* sequence number of the next data packet */
+	uint32_t tx_acked;    /* highest acked (or given up) by the peer */
+	bool peer_acked;      /* the peer has sent a valid ack at least once */
+	uint64_t ack_wait_since; /* in flight since, or last ack progress */
+	bool rtt_timing;      /* one packet timed at a time */
+	uint32_t rtt_seq;
+	uint64_t rtt_sent;
+	bool rtt_valid;
+	int64_t srtt8;        /* smoothed RTT, ms * 8 */
+	int64_t dev8;         /* mean deviation, ms * 8 */
+	unsigned ato;         /* current acknowledgement time-out, ms */
+
+	struct gre_slot slots[];
+};
+
+void gre_flow_params_default(struct gre_flow_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->reorder_slots = GRE_FLOW_SLOTS_DEFAULT;
+	p->reorder_hold_ms = GRE_FLOW_HOLD_MS_DEFAULT;
+	p->slot_size = GRE_FLOW_SLOT_SIZE_DEFAULT;
+	p->ack_delay_ms = GRE_FLOW_ACK_DELAY_MS_DEFAULT;
+	p->rx_window = GRE_FLOW_RX_WINDOW_DEFAULT;
+	p->peer_window = 0;
+	p->ato_min_ms = GRE_FLOW_ATO_MIN_MS_DEFAULT;
+	p->ato_max_ms = GRE_FLOW_ATO_MAX_MS_DEFAULT;
+}
+
+struct gre_flow *gre_flow_new(const struct gre_flow_params *p,
+			      gre_flow_deliver_fn deliver, void *ctx)
+{
+	if (!p || !deliver)
+		return NULL;
+	if (p->reorder_slots > GRE_FLOW_SLOTS_MAX)
+		return NULL;
+	if (p->slot_size == 0 || p->slot_size > UINT16_MAX)
+		return NULL;
+	if (p->ato_min_ms == 0 || p->ato_min_ms > p->ato_max_ms)
+		return NULL;
+
+	/* N <= 64 and slot_size < 64 KiB: no overflow possible. */
+	size_t n = p->reorder_slots;
+	size_t head = sizeof(struct gre_flow) + n * sizeof(struct gre_slot);
+	struct gre_flow *f = calloc(1, head + n * p->slot_size);
+	if (!f)
+		return NULL;
+	f->p = *p;
+	f->deliver = deliver;
+	f->ctx = ctx;
+	uint8_t *store = (uint8_t *)f + head;
+	for (size_t i = 0; i < n; i++)
+		f->slots[i].data = store + i * p->slot_size;
+	f->tx_next = 1;
+	f->tx_acked = 0;
+	f->ato = p->ato_max_ms;
+	return f;
+}
+
+void gre_flow_free(struct gre_flow *f)
+{
+	free(f);
+}
+
+const struct gre_flow_stats *gre_flow_stats(const struct gre_flow *f)
+{
+	return &f->st;
+}
+
+unsigned gre_flow_ack_timeout(const struct gre_flow *f)
+{
+	return f->ato;
+}
+
+/* ---- receive ---------------------------------------------------------- */
+
+/* After rx_next moved: an ack becomes owed from now unless it already was. */
+static void rx_progress(struct gre_flow *f, uint64_t now)
+{
+	if (!f->ack_owed && f->rx_next - 1 != f->ack_sent) {
+		f->ack_owed = true;
+		f->ack_owed_since = now;
+	}
+}
+
+static void rx_deliver(struct gre_flow *f, const uint8_t *payload, size_t len)
+{
+	if (len == 0)
+		return;
+	f->deliver(f->ctx, payload, len);
+	f->st.rx_delivered++;
+}
+
+static struct gre_slot *slot_find(struct gre_flow *f, uint32_t seq)
+{
+	for (unsigned i = 0; i < f->p.reorder_slots; i++)
+		if (f->slots[i].used && f->slots[i].seq == seq)
+			return &f->slots[i];
+	return NULL;
+}
+
+/* The held packet with the lowest sequence number (held > 0). */
+static struct gre_slot *slot_lowest(struct gre_flow *f)
+{
+	struct gre_slot *best = NULL;
+	for (unsigned i = 0; i < f->p.reorder_slots; i++) {
+		struct gre_slot *s = &f->slots[i];
+		if (s->used && (!best || seq_lt(s->seq, best->seq)))
+			best = s;
+	}
+	return best;
+}
+
+/* Arrival time of the packet held longest (held > 0). */
+static uint64_t slot_oldest_since(const struct gre_flow *f)
+{
+	uint64_t t = UINT64_MAX;
+	for (unsigned i = 0; i < f->p.reorder_slots; i++)
+		if (f->slots[i].used && f->slots[i].since < t)
+			t = f->slots[i].since;
+	return t;
+}
+
+/* Deliver held packets that are now in sequence. */
+static void drain(struct gre_flow *f)
+{
+	struct gre_slot *s;
+
+	while (f->held && (s = slot_find(f, f->rx_next)) != NULL) {
+		rx_deliver(f, s->data, s->len);
+		f->st.rx_reordered++;
+		s->used = false;
+		f->held--;
+		f->rx_next++;
+	}
+}
+
+/* Skip to the lowest held packet, counting the gap lost, and drain. */
+static void give_up_gap(struct gre_flow *f)
+{
+	struct gre_slot *s = slot_lowest(f);
+
+	if (!s)
+		return;
+	f->st.rx_lost += (uint32_t)(s->seq - f->rx_next);
+	f->rx_next = s->seq;
+	drain(f);
+}
+
+static void flush_all(struct gre_flow *f)
+{
+	while (f->held)
+		give_up_gap(f);
+}
+
+/* Deliver seq at once after flushing the slots: a jump or a restart. */
+static enum gre_flow_rx_result resync(struct gre_flow *f, uint32_t seq,
+				      const uint8_t *payload, size_t len, uint64_t now)
+{
+	flush_all(f);
+	if (seq_gt(seq, f->rx_next))
+		f->st.rx_lost += (uint32_t)(seq - f->rx_next);
+	f->rx_next = seq + 1;
+	f->st.rx_resyncs++;
+	f->old_run = 0;
+	rx_deliver(f, payload, len);
+	rx_progress(f, now);
+	return GRE_FLOW_RX_RESYNC;
+}
+
+static enum gre_flow_rx_result rx_behind(struct gre_flow *f, uint32_t seq, int32_t d,
+					 const uint8_t *payload, size_t len, uint64_t now)
+{
+	/* d < 0; -(int64_t) avoids overflow for INT32_MIN */
+	if (-(int64_t)d <= (int64_t)f->p.reorder_slots) {
+		f->st.rx_duplicates++;
+		return GRE_FLOW_RX_DUPLICATE;
+	}
+	if (f->old_run && seq == f->old_next)
+		f->old_run++;
+	else
+		f->old_run = 1;
+	f->old_next = seq + 1;
+	if (f->old_run >= GRE_FLOW_OLD_RESYNC)
+		return resync(f, seq, payload, len, now);
+	f->st.rx_old++;
+	return GRE_FLOW_RX_OLD;
+}
+
+static enum gre_flow_rx_result rx_data(struct gre_flow *f, uint32_t seq,
+				       const uint8_t *payload, size_t len, uint64_t now)
+{
+	f->st.rx_packets++;
+	if (!f->rx_started) {
+		f->rx_started = true;
+		f->rx_next = seq;
+		f->ack_sent = seq - 1;
+	}
+
+	int32_t d = seq_diff(seq, f->rx_next);
+	if (d < 0)
+		return rx_behind(f, seq, d, payload, len, now);
+	if (d == 0) {
+		f->old_run = 0;
+		rx_deliver(f, payload, len);
+		f->rx_next++;
+		drain(f);
+		rx_progress(f, now);
+		return GRE_FLOW_RX_DELIVERED;
+	}
+	if ((uint32_t)d > f->p.reorder_slots)
+		return resync(f, seq, payload, len, now);
+
+	/* 1..N ahead: hold a copy. A free slot exists unless seq is held. */
+	if (slot_find(f, seq)) {
+		f->st.rx_duplicates++;
+		return GRE_FLOW_RX_DUPLICATE;
+	}
+	if (len > f->p.slot_size) {
+		f->st.rx_too_big++;
+		return GRE_FLOW_RX_TOO_BIG;
+	}
+	for (unsigned i = 0; i < f->p.reorder_slots; i++) {
+		struct gre_slot *s = &f->slots[i];
+		if (s->used)
+			continue;
+		s->used = true;
+		s->seq = seq;
+		s->len = len;
+		s->since = now;
+		if (len)
+			memcpy(s->data, payload, len);
+		f->held++;
+		break;
+	}
+	return GRE_FLOW_RX_HELD;
+}
+
+static void rtt_sample(struct gre_flow *f, uint64_t sample)
+{
+	if (sample > RTT_SAMPLE_MAX)
+		sample = RTT_SAMPLE_MAX;
+	int64_t s8 = (int64_t)sample * 8;
+	if (!f->rtt_valid) {
+		f->srtt8 = s8;
+		f->dev8 = s8 / 2;
+		f->rtt_valid = true;
+	} else {
+		/* RFC 2637 4.4.1 with alpha 1/8, beta 1/4, everything * 8 */
+		int64_t diff = s8 - f->srtt8;
+		f->srtt8 += diff / 8;
+		f->dev8 += ((diff < 0 ? -diff : diff) - f->dev8) / 4;
+	}
+	int64_t ato = (f->srtt8 + 4 * f->dev8 + 7) / 8;
+	if (ato < (int64_t)f->p.ato_min_ms)
+		ato = f->p.ato_min_ms;
+	if (ato > (int64_t)f->p.ato_max_ms)
+		ato = f->p.ato_max_ms;
+	f->ato = (unsigned)ato;
+}
+
+static void rx_ack(struct gre_flow *f, uint32_t ack, uint64_t now)
+{
+	uint32_t last_sent = f->tx_next - 1;
+
+	if (seq_lt(ack, f->tx_acked) || seq_gt(ack, last_sent)) {
+		f->st.rx_acks_ignored++;
+		return;
+	}
+	f->peer_acked = true;
+	f->st.peer_non_acking = false;
+	if (ack == f->tx_acked)
+		return;
+	f->tx_acked = ack;
+	f->ack_wait_since = now;
+	if (f->rtt_timing && seq_ge(ack, f->rtt_seq)) {
+		rtt_sample(f, now >= f->rtt_sent ? now - f->rtt_sent : 0);
+		f->rtt_timing = false;
+	}
+}
+
+enum gre_flow_rx_result gre_flow_rx(struct gre_flow *f, const struct gre_hdr *h,
+				    const uint8_t *payload, uint64_t now)
+{
+	if (h->has_ack)
+		rx_ack(f, h->ack, now);
+	if (!h->has_seq) {
+		if (h->payload_len) {
+			f->st.rx_unsequenced++;
+			return GRE_FLOW_RX_UNSEQUENCED;
+		}
+		return GRE_FLOW_RX_NO_DATA;
+	}
+	return rx_data(f, h->seq, payload, h->payload_len, now);
+}
+
+void gre_flow_on_timer(struct gre_flow *f, uint64_t now)
+{
+	bool moved = false;
+
+	while (f->held && now >= slot_oldest_since(f) + f->p.reorder_hold_ms) {
+		give_up_gap(f);
+		moved = true;
+	}
+	if (moved)
+		rx_progress(f, now);
+}
+
+/* ---- acknowledgements we send ----------------------------------------- */
+
+uint64_t gre_flow_ack_deadline(const struct gre_flow *f)
+{
+	if (!f->ack_owed)
+		return UINT64_MAX;
+	if (f->p.rx_window) {
+		int32_t owed = seq_diff(f->rx_next - 1, f->ack_sent);
+		uint32_t half = f->p.rx_window / 2 ? f->p.rx_window / 2u : 1u;
+		/* owed < 0 only after a peer restart: ack at once */
+		if (owed < 0 || (uint32_t)owed >= half)
+			return f->ack_owed_since;
+	}
+	return f->ack_owed_since + f->p.ack_delay_ms;
+}
+
+uint64_t gre_flow_next_deadline(const struct gre_flow *f)
+{
+	uint64_t t = gre_flow_ack_deadline(f);
+
+	if (f->held) {
+		uint64_t r = slot_oldest_since(f) + f->p.reorder_hold_ms;
+		if (r < t)
+			t = r;
+	}
+	return t;
+}
+
+static uint32_t ack_mark_sent(struct gre_flow *f)
+{
+	f->ack_sent = f->rx_next - 1;
+	f->ack_owed = false;
+	return f->ack_sent;
+}
+
+bool gre_flow_take_ack(struct gre_flow *f, uint64_t now, uint32_t *ack)
+{
+	if (!f->ack_owed || now < gre_flow_ack_deadline(f))
+		return false;
+	*ack = ack_mark_sent(f);
+	f->st.acks_only++;
+	return true;
+}
+
+/* ---- transmit --------------------------------------------------------- */
+
+enum tx_verdict {
+	TX_OPEN,
+	TX_NON_ACKING,  /* full, but the peer never acked: stop enforcing */
+	TX_TIMED_OUT,   /* full for the whole time-out: reopen */
+	TX_CLOSED,
+};
+
+uint32_t gre_flow_tx_outstanding(const struct gre_flow *f)
+{
+	return f->tx_next - 1 - f->tx_acked;
+}
+
+static enum tx_verdict tx_check(const struct gre_flow *f, uint64_t now)
+{
+	if (!f->p.peer_window || f->st.peer_non_acking)
+		return TX_OPEN;
+	if (gre_flow_tx_outstanding(f) < f->p.peer_window)
+		return TX_OPEN;
+	if (!f->peer_acked)
+		return TX_NON_ACKING;
+	if (now >= f->ack_wait_since + f->ato)
+		return TX_TIMED_OUT;
+	return TX_CLOSED;
+}
+
+bool gre_flow_tx_allowed(const struct gre_flow *f, uint64_t now)
+{
+	return tx_check(f, now) != TX_CLOSED;
+}
+
+bool gre_flow_tx_data(struct gre_flow *f, uint64_t now, struct gre_hdr *h)
+{
+	switch (tx_check(f, now)) {
+	case TX_OPEN:
+		break;
+	case TX_NON_ACKING:
+		f->st.peer_non_acking = true;
+		break;
+	case TX_TIMED_OUT:
+		/* RFC 2637 4.4.2: back off; the packets in flight are lost */
+		f->tx_acked = f->tx_next - 1;
+		f->st.tx_ack_timeouts++;
+		f->rtt_timing = false;
+		f->ato = f->ato > f->p.ato_max_ms / 2 ? f->p.ato_max_ms : f->ato * 2;
+		break;
+	case TX_CLOSED:
+		f->st.tx_window_drops++;
+		return false;
+	}
+
+	if (gre_flow_tx_outstanding(f) == 0)
+		f->ack_wait_since = now;
+	uint32_t seq = f->tx_next++;
+	f->st.tx_packets++;
+	if (!f->rtt_timing) {
+		f->rtt_timing = true;
+		f->rtt_seq = seq;
+		f->rtt_sent = now;
+	}
+
+	h->has_seq = true;
+	h->seq = seq;
+	h->has_ack = f->ack_owed;
+	h->ack = 0;
+	if (f->ack_owed) {
+		h->ack = ack_mark_sent(f);
+		f->st.acks_piggybacked++;
+	}
+	return true;
+}

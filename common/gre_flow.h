@@ -1,0 +1,191 @@
+/*
+ * Per-call GRE sequencing for PPTP (RFC 2637 section 4): the receive side
+ * (reordering, duplicates, the acknowledgements we owe) and the transmit
+ * side (our sequence numbers, the peer's acknowledgements, its window).
+ *
+ * Pure logic: no sockets, no event loop, no clock. Every call that depends
+ * on time takes `now` in milliseconds from any monotonic clock the caller
+ * likes; only differences are used.
+ *
+ * Receive. gre_flow_rx() takes a parsed header (common/gre.h) and its
+ * payload. The first sequenced packet sets the start, whatever its number
+ * (clients start at 0 or 1). An in-order packet is handed to the deliver
+ * callback at once, with the caller's own pointer: no copy. A packet up to
+ * N ahead of the expected one is copied into one of N slots (allocated once
+ * by gre_flow_new()) and released in order when the gap fills, or, once the
+ * oldest held packet has waited H ms, by giving the gap up (the skipped
+ * numbers count as lost). A packet more than N ahead flushes the slots in
+ * order, counts the gap as lost and resynchronises on it. A packet behind
+ * the expected one is dropped: a "duplicate" if at most N behind, "old" if
+ * further. Should the peer restart its numbering, GRE_FLOW_OLD_RESYNC
+ * consecutive old packets in sequence make the flow resynchronise on them.
+ * With N = 0 there is no reordering: every packet ahead is a resync.
+ * A packet with S set and no payload is sequenced but delivers nothing;
+ * a payload without S is dropped (RFC 2637 sets S on every data packet).
+ *
+ * Acknowledgements we send: the highest sequence number delivered (or given
+ * up) is owed to the peer until sent. gre_flow_tx_data() piggybacks it on
+ * the next data packet. If no data goes, the ack falls due ack_delay_ms
+ * after it became owed, or at once when half the window we announced is
+ * owed; the caller then sends an ack-only packet (S clear, A set, no
+ * payload) with the number from gre_flow_take_ack().
+ *
+ * Transmit. Our numbers start at 1: the Linux kernel client takes a packet
+ * as new only if its number is above the last one seen, which starts at 0,
+ * so a first packet numbered 0 would be dropped; 1 suits it and every
+ * receiver that, like ours, takes the first number as the start. Data may
+ * go while fewer than peer_window packets are unacknowledged (peer_window 0:
+ * no limit). Never a stall: a peer that has not acknowledged anything when
+ * the window fills is taken for a non-acking one (Android) and its window is
+ * no longer enforced until it acknowledges something; and a window that has
+ * stayed full for the adaptive acknowledgement time-out (RFC 2637 4.4: RTT
+ * + 4 * deviation, measured one packet at a time, bounded by ato_min_ms ..
+ * ato_max_ms, doubled on each time-out) is reopened, the outstanding
+ * packets taken as lost. There are no retransmissions: a packet refused by
+ * the window is dropped by the caller (counted here), the inner protocol
+ * recovers. Acknowledgements that go backwards or cover numbers never sent
+ * are ignored.
+ *
+ * Driving it: after gre_flow_rx(), gre_flow_tx_data() or gre_flow_on_timer()
+ * the caller re-arms its timer to gre_flow_next_deadline(). When it fires:
+ * gre_flow_on_timer(f, now), then while gre_flow_take_ack(f, now, &ack)
+ * holds, send an ack-only packet.
+ *
+ * Lifetime: gre_flow_new() allocates the flow and its slots in one block;
+ * gre_flow_free() releases it. The deliver callback runs inside gre_flow_rx()
+ * and gre_flow_on_timer(); it must not call any gre_flow function on the
+ * same flow, nor free it (mark the call dying and free it later). The
+ * payload pointer it gets is valid only during the callback. Not
+ * thread-safe: one flow belongs to one thread.
+ */
+#ifndef PPTP_COMMON_GRE_FLOW_H
+#define PPTP_COMMON_GRE_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/gre.h"
+
+#define GRE_FLOW_SLOTS_DEFAULT     4
+#define GRE_FLOW_SLOTS_MAX         64
+#define GRE_FLOW_HOLD_MS_DEFAULT   5
+#define GRE_FLOW_SLOT_SIZE_DEFAULT 1600
+/*
+ * 20 ms: the peer measures its round-trip time through our acks, so a long
+ * delay would inflate its time-out; 20 ms is below most Internet RTTs and
+ * far below the 500 ms pptp-linux itself waits, which peers already
+ * tolerate. One-way traffic then costs at most 50 ack-only packets a
+ * second per call, each covering everything received in the meantime.
+ */
+#define GRE_FLOW_ACK_DELAY_MS_DEFAULT 20
+#define GRE_FLOW_RX_WINDOW_DEFAULT 64
+#define GRE_FLOW_ATO_MIN_MS_DEFAULT 20
+#define GRE_FLOW_ATO_MAX_MS_DEFAULT 1000
+/* Consecutive in-sequence old packets that mean the peer restarted. */
+#define GRE_FLOW_OLD_RESYNC        8
+
+struct gre_flow_params {
+	unsigned reorder_slots;   /* N: 0..GRE_FLOW_SLOTS_MAX, 0 = no reordering */
+	unsigned reorder_hold_ms; /* H: how long a gap may hold packets back */
+	size_t slot_size;         /* largest payload a slot holds, 1..65535 */
+	unsigned ack_delay_ms;    /* longest wait for a piggyback ride */
+	uint16_t rx_window;       /* window we announced; 0 = no early ack */
+	uint16_t peer_window;     /* peer's receive window; 0 = not enforced */
+	unsigned ato_min_ms;      /* bounds of the ack time-out, 1 <= min <= max */
+	unsigned ato_max_ms;
+};
+
+struct gre_flow_stats {
+	uint64_t rx_packets;      /* packets with S set */
+	uint64_t rx_delivered;    /* payloads handed to the deliver callback */
+	uint64_t rx_reordered;    /* of which held in a slot first */
+	uint64_t rx_duplicates;   /* dropped: at most N behind, or already held */
+	uint64_t rx_old;          /* dropped: more than N behind */
+	uint64_t rx_lost;         /* sequence numbers skipped (never received) */
+	uint64_t rx_resyncs;      /* jumps ahead by more than N, peer restarts */
+	uint64_t rx_too_big;      /* dropped: out of order and larger than a slot */
+	uint64_t rx_unsequenced;  /* dropped: payload without S */
+	uint64_t rx_acks_ignored; /* acks backwards or beyond what we sent */
+	uint64_t tx_packets;      /* data packets given a sequence number */
+	uint64_t tx_window_drops; /* data packets refused by the peer's window */
+	uint64_t tx_ack_timeouts; /* full windows reopened by the time-out */
+	uint64_t acks_piggybacked;
+	uint64_t acks_only;       /* ack-only packets */
+	bool peer_non_acking;     /* window not enforced: peer never acked */
+};
+
+enum gre_flow_rx_result {
+	GRE_FLOW_RX_DELIVERED,    /* in order: delivered, maybe held ones too */
+	GRE_FLOW_RX_HELD,         /* ahead: copied into a slot */
+	GRE_FLOW_RX_RESYNC,       /* jump or restart: delivered after a flush */
+	GRE_FLOW_RX_DUPLICATE,
+	GRE_FLOW_RX_OLD,
+	GRE_FLOW_RX_TOO_BIG,
+	GRE_FLOW_RX_UNSEQUENCED,
+	GRE_FLOW_RX_NO_DATA,      /* ack-only packet (or nothing at all) */
+};
+
+typedef void (*gre_flow_deliver_fn)(void *ctx, const uint8_t *payload, size_t len);
+
+struct gre_flow;
+
+/* Fill p with the defaults above (peer_window 0). */
+void gre_flow_params_default(struct gre_flow_params *p);
+
+/* NULL if a parameter is out of range or memory is short. */
+struct gre_flow *gre_flow_new(const struct gre_flow_params *p,
+			      gre_flow_deliver_fn deliver, void *ctx);
+void gre_flow_free(struct gre_flow *f);
+
+/*
+ * One received GRE packet: h as gre_parse() filled it, payload its
+ * h->payload_len bytes. Processes the ack (if A) and the data (if S).
+ */
+enum gre_flow_rx_result gre_flow_rx(struct gre_flow *f, const struct gre_hdr *h,
+				    const uint8_t *payload, uint64_t now);
+
+/*
+ * Give up gaps whose oldest held packet has waited H ms, delivering what
+ * follows them. Call at (or after) gre_flow_next_deadline().
+ */
+void gre_flow_on_timer(struct gre_flow *f, uint64_t now);
+
+/* Earliest time gre_flow_on_timer() / an ack-only packet is due, or UINT64_MAX. */
+uint64_t gre_flow_next_deadline(const struct gre_flow *f);
+
+/* When the owed ack falls due as an ack-only packet, or UINT64_MAX. */
+uint64_t gre_flow_ack_deadline(const struct gre_flow *f);
+
+/*
+ * If an ack is owed and due at `now`: store it in *ack, mark it sent and
+ * return true; the caller sends an ack-only packet carrying it.
+ */
+bool gre_flow_take_ack(struct gre_flow *f, uint64_t now, uint32_t *ack);
+
+/*
+ * Would gre_flow_tx_data() accept a data packet now? A pure query, for a
+ * caller that wants to skip work (encryption) for a packet that would be
+ * dropped.
+ */
+bool gre_flow_tx_allowed(const struct gre_flow *f, uint64_t now);
+
+/*
+ * Admit one data packet. On success set h->has_seq / h->seq to the next
+ * sequence number and, if an ack is owed, h->has_ack / h->ack (marked sent;
+ * otherwise has_ack is cleared); the caller fills call_id and payload_len.
+ * On refusal (window full) return false and count the drop: the caller
+ * drops the packet. Call it before encrypting: the number is taken even if
+ * the caller then fails to send, which the peer sees as a loss.
+ */
+bool gre_flow_tx_data(struct gre_flow *f, uint64_t now, struct gre_hdr *h);
+
+const struct gre_flow_stats *gre_flow_stats(const struct gre_flow *f);
+
+/* The current acknowledgement time-out in ms (for logs and tests). */
+unsigned gre_flow_ack_timeout(const struct gre_flow *f);
+
+/* Unacknowledged packets in flight (0 if none or all taken as lost). */
+uint32_t gre_flow_tx_outstanding(const struct gre_flow *f);
+
+#endif
