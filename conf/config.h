@@ -66,6 +66,12 @@ struct config {
 	struct config_pool pool;    /* remoteip */
 	unsigned connections;       /* most calls at once */
 	unsigned stimeout;          /* seconds to finish the start exchange */
+	unsigned max_conn_per_addr; /* control connections from one source address */
+	unsigned echo_interval;     /* seconds of silence before we send Echo-Request */
+	unsigned echo_timeout;      /* seconds to wait for its Echo-Reply */
+	unsigned ctrl_idle_timeout; /* seconds a control connection may have no call */
+	unsigned gre_reorder_packets; /* GRE reorder slots per call, 0 = none */
+	unsigned gre_reorder_hold_ms; /* longest wait for a missing GRE packet */
 	bool logwtmp;
 
 	enum config_auth auth;

@@ -96,6 +96,12 @@ static void defaults(void **state)
 	assert_int_equal(config_pool_size(c), 191);
 	assert_int_equal(c->connections, 100);
 	assert_int_equal(c->stimeout, 10);
+	assert_int_equal(c->max_conn_per_addr, 64);
+	assert_int_equal(c->echo_interval, 60);
+	assert_int_equal(c->echo_timeout, 60);
+	assert_int_equal(c->ctrl_idle_timeout, 60);
+	assert_int_equal(c->gre_reorder_packets, 4);
+	assert_int_equal(c->gre_reorder_hold_ms, 5);
 	assert_false(c->logwtmp);
 	assert_int_equal(c->auth, CONFIG_AUTH_SQLITE);
 	assert_string_equal(c->user_db, "/var/lib/pptpd/users.db");
@@ -136,6 +142,12 @@ static char *all_keys_text(const struct scratch *s)
 		 "remoteip 10.0.0.100-110\n"
 		 "connections 65535\n"
 		 "stimeout 30\n"
+		 "max-connections-per-address 2\n"
+		 "echo-interval 5\n"
+		 "echo-timeout 7\n"
+		 "ctrl-idle-timeout 90\n"
+		 "gre-reorder-packets 0\n"
+		 "gre-reorder-hold-ms 100\n"
 		 "logwtmp\n"
 		 "auth radius\n"
 		 "user-db /srv/users.db\n"
@@ -175,6 +187,12 @@ static void check_all_keys(const struct config *c, const struct scratch *s)
 	assert_int_equal(config_pool_size(c), 11);
 	assert_int_equal(c->connections, 65535);
 	assert_int_equal(c->stimeout, 30);
+	assert_int_equal(c->max_conn_per_addr, 2);
+	assert_int_equal(c->echo_interval, 5);
+	assert_int_equal(c->echo_timeout, 7);
+	assert_int_equal(c->ctrl_idle_timeout, 90);
+	assert_int_equal(c->gre_reorder_packets, 0);
+	assert_int_equal(c->gre_reorder_hold_ms, 100);
 	assert_true(c->logwtmp);
 	assert_int_equal(c->auth, CONFIG_AUTH_RADIUS);
 	assert_string_equal(c->user_db, "/srv/users.db");
@@ -346,6 +364,13 @@ static void value_errors(void **state)
 	fails_at(BASE "lcp-echo-failure 0\n", 3, "out of range", NULL);
 	fails_at(BASE "stimeout -1\n", 3, "'-1' is not a number for 'stimeout'", NULL);
 	fails_at(BASE "stimeout 1x\n", 3, "not a number", NULL);
+	fails_at(BASE "echo-interval 0\n", 3, "out of range for 'echo-interval'", NULL);
+	fails_at(BASE "echo-timeout 3601\n", 3, "out of range for 'echo-timeout'", NULL);
+	fails_at(BASE "max-connections-per-address 0\n", 3, "out of range", NULL);
+	fails_at(BASE "ctrl-idle-timeout 0\n", 3, "out of range", NULL);
+	fails_at(BASE "gre-reorder-packets 65\n", 3, "'65' is out of range for "
+		 "'gre-reorder-packets' (0 to 64)", NULL);
+	fails_at(BASE "gre-reorder-hold-ms 0\n", 3, "out of range", NULL);
 	fails_at(BASE "auth ldap\n", 3, "'ldap' is not a valid value for 'auth' (sqlite or radius)",
 		 NULL);
 	fails_at(BASE "log-level loud\n", 3, "'loud' is not a log level", NULL);
