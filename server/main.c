@@ -2,11 +2,15 @@
  * pptpd: command line, configuration and start-up.
  *
  *   pptpd [-c FILE]     run in the foreground, logging to stderr
+ *   pptpd --echo-frames [-c FILE]
+ *                       testing aid: every call sends each PPP frame it
+ *                       receives back unchanged (no PPP layer)
  *   pptpd -t [-c FILE]  check FILE, print the effective settings, exit
  *   pptpd -h | -V       usage, version
  *
  * Start-up order: arguments, configuration, log level, crypto providers,
- * then the server (not implemented yet: run_server() says so and returns).
+ * the user store, then the server (server/server.h), which runs until
+ * SIGTERM or SIGINT.
  * Exit status: 0 success, 1 configuration or start-up error, 2 usage error.
  */
 #include <errno.h>
@@ -21,6 +25,7 @@
 #include "common/crypto.h"
 #include "common/log.h"
 #include "conf/config.h"
+#include "server/server.h"
 
 #define PPTPD_VERSION "0.1.0"
 
@@ -35,6 +40,7 @@ enum mode {
 struct options {
 	enum mode mode;
 	const char *config_path;
+	bool echo_frames; /* hidden testing aid: --echo-frames */
 };
 
 static void usage(FILE *f)
@@ -45,7 +51,8 @@ static void usage(FILE *f)
 		"  -c FILE  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
 		"  -t       check the configuration, print the effective settings and exit\n"
 		"  -h       this help\n"
-		"  -V       print the version and exit\n");
+		"  -V       print the version and exit\n"
+		"  --echo-frames  testing aid: every call echoes each PPP frame it receives\n");
 }
 
 /* false on a usage error (already reported). */
@@ -53,12 +60,14 @@ static bool parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "list-keys", no_argument, NULL, 'K' },
+		{ "echo-frames", no_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	o->mode = MODE_RUN;
 	o->config_path = CONFIG_DEFAULT_PATH;
+	o->echo_frames = false;
 	while ((c = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -75,6 +84,9 @@ static bool parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'K':
 			o->mode = MODE_LIST_KEYS;
+			break;
+		case 'E':
+			o->echo_frames = true;
 			break;
 		default:
 			usage(stderr);
@@ -156,14 +168,29 @@ static bool open_user_store(const struct config *cfg)
 	return true;
 }
 
-/* The PPTP server will be started from here. */
-static int run_server(const struct config *cfg)
+/* Open the sockets and run the loop until an orderly shutdown. */
+static int run_server(const struct config *cfg, bool echo_frames)
 {
 	if (!open_user_store(cfg))
 		return 1;
-	log_notice("configuration %s is valid; the PPTP server itself is not implemented "
-		   "yet in this version", cfg->source);
-	return 0;
+	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
+	if (!loop) {
+		log_errx("cannot start the event loop");
+		return 1;
+	}
+	struct server *srv = server_new(loop, cfg, echo_frames);
+	if (!srv) {
+		log_errx("out of memory");
+		return 1;
+	}
+	int status = 1;
+	if (server_start(srv)) {
+		server_run(srv);
+		status = 0;
+	}
+	server_free(srv);
+	ev_loop_destroy(loop);
+	return status;
 }
 
 static void list_keys(void)
@@ -204,7 +231,7 @@ int main(int argc, char **argv)
 	} else {
 		log_set_level(cfg->log_level);
 		if (start_crypto()) {
-			status = run_server(cfg);
+			status = run_server(cfg, opt.echo_frames);
 			crypto_shutdown();
 		}
 	}

@@ -1,0 +1,237 @@
+/*
+ * PPTP calls: creation and teardown, the GRE flow per call and its timer,
+ * and the frame interface the PPP layer uses.
+ */
+#include "server/call.h"
+
+#include <string.h>
+
+#include "common/gre_flow.h"
+#include "common/log.h"
+#include "server/ctrl.h"
+#include "server/gre_sock.h"
+#include "server/server.h"
+
+static void echo_frame(void *ctx, struct call *call, const uint8_t *frame, size_t len)
+{
+	(void)ctx;
+	call_send_frame(call, frame, len);
+}
+
+const struct call_ops call_echo_ops = {
+	.frame = echo_frame,
+};
+
+/* Re-arm the timer to the flow's next deadline. */
+static void arm(struct call *call)
+{
+	struct ev_loop *loop = call->srv->loop;
+
+	if (call->dying || !call->flow)
+		return;
+	uint64_t due = gre_flow_next_deadline(call->flow);
+	ev_timer_stop(loop, &call->flow_timer);
+	if (due == UINT64_MAX)
+		return;
+	uint64_t now = server_now_ms();
+	double delay = due > now ? (double)(due - now) / 1000.0 : 0.;
+	ev_timer_set(&call->flow_timer, delay, 0.);
+	ev_timer_start(loop, &call->flow_timer);
+}
+
+static bool send_packet(struct call *call, struct gre_hdr *h, const uint8_t *data, size_t len)
+{
+	h->call_id = call->peer_id;
+	h->payload_len = (uint16_t)len;
+	return gre_sock_send(call->srv->gre, call->local_addr, call->peer_addr, h, data, len);
+}
+
+/* One data packet, now. */
+static bool transmit(struct call *call, const uint8_t *data, size_t len)
+{
+	struct gre_hdr h = { 0 };
+
+	if (!gre_flow_tx_data(call->flow, server_now_ms(), &h)) {
+		call->tx_dropped++;
+		return false;
+	}
+	call->frames_tx++;
+	return send_packet(call, &h, data, len);
+}
+
+static void flush_txq(struct call *call)
+{
+	for (unsigned i = 0; i < call->txq_len && !call->dying; i++)
+		transmit(call, call->txq[i].data, call->txq[i].len);
+	call->txq_len = 0;
+}
+
+static void send_acks(struct call *call, uint64_t now)
+{
+	uint32_t ack;
+
+	while (gre_flow_take_ack(call->flow, now, &ack)) {
+		struct gre_hdr h = { .has_ack = true, .ack = ack };
+		send_packet(call, &h, NULL, 0);
+	}
+}
+
+static void deliver(void *ctx, const uint8_t *payload, size_t len)
+{
+	struct call *call = ctx;
+
+	call->frames_rx++;
+	call->srv->stats.frames_rx++;
+	if (call->dying)
+		return;
+	if (call->ops && call->ops->frame)
+		call->ops->frame(call->ops_ctx, call, payload, len);
+	else
+		call->srv->stats.frames_dropped++;
+}
+
+static void flow_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct call *call = container_of(w, struct call, flow_timer);
+	(void)loop;
+	(void)revents;
+
+	if (call->dying || !call->flow)
+		return;
+	uint64_t now = server_now_ms();
+	call->in_rx = true;
+	gre_flow_on_timer(call->flow, now);
+	call->in_rx = false;
+	flush_txq(call);
+	send_acks(call, now);
+	arm(call);
+}
+
+void call_gre_input(struct call *call, const struct gre_hdr *h, const uint8_t *payload)
+{
+	struct server_stats *st = &call->srv->stats;
+
+	if (!call->flow) {
+		st->gre_no_call++;
+		return;
+	}
+	call->in_rx = true;
+	enum gre_flow_rx_result r = gre_flow_rx(call->flow, h, payload, server_now_ms());
+	call->in_rx = false;
+	if (r == GRE_FLOW_RX_DUPLICATE)
+		st->gre_dup++;
+	else if (r == GRE_FLOW_RX_OLD)
+		st->gre_old++;
+	flush_txq(call);
+	arm(call);
+}
+
+bool call_send_frame(struct call *call, const uint8_t *data, size_t len)
+{
+	if (call->dying || !call->flow || len > CALL_FRAME_MAX) {
+		call->tx_dropped++;
+		return false;
+	}
+	if (call->in_rx) {
+		if (call->txq_len >= CALL_TXQ_LEN) {
+			call->tx_dropped++;
+			return false;
+		}
+		struct call_txq_item *it = &call->txq[call->txq_len++];
+		memcpy(it->data, data, len);
+		it->len = len;
+		return true;
+	}
+	bool ok = transmit(call, data, len);
+	arm(call);
+	return ok;
+}
+
+void call_set_ops(struct call *call, const struct call_ops *ops, void *ctx)
+{
+	call->ops = ops;
+	call->ops_ctx = ctx;
+}
+
+struct call *call_new(struct ctrl *c, enum call_role role, uint16_t peer_id)
+{
+	struct server *srv = c->srv;
+	struct call *call = server_alloc(srv, sizeof(*call));
+
+	if (!call)
+		return NULL;
+	call->id = server_callid_alloc(srv, call);
+	if (!call->id) {
+		server_release(srv, call);
+		return NULL;
+	}
+	call->srv = srv;
+	call->ctrl = c;
+	call->peer_id = peer_id;
+	call->role = role;
+	call->state = CALL_WAIT_CONNECTED;
+	call->peer_addr = ntohl(c->peer.sin_addr.s_addr);
+	call->local_addr = c->local_addr;
+	ev_timer_init(&call->flow_timer, flow_timer_cb, 0., 0.);
+	if (srv->echo_frames)
+		call_set_ops(call, &call_echo_ops, NULL);
+	srv->ncalls++;
+	srv->stats.calls_opened++;
+	ctrl_call_added(c, call);
+	return call;
+}
+
+bool call_up(struct call *call, uint16_t peer_window)
+{
+	const struct config *cfg = call->srv->cfg;
+	struct gre_flow_params p;
+
+	gre_flow_params_default(&p);
+	p.reorder_slots = cfg->gre_reorder_packets;
+	p.reorder_hold_ms = cfg->gre_reorder_hold_ms;
+	p.slot_size = CALL_FRAME_MAX;
+	p.rx_window = CALL_RX_WINDOW;
+	p.peer_window = peer_window;
+	call->flow = gre_flow_new(&p, deliver, call);
+	if (!call->flow)
+		return false;
+	server_object_add(call->srv);
+	call->peer_window = peer_window;
+	call->state = CALL_UP;
+	log_notice("call=%u ctrl=%u event=call-up role=%s peer-call=%u window=%u", call->id,
+		   call->ctrl->id, call->role == CALL_PAC ? "pac" : "pns", call->peer_id,
+		   peer_window);
+	if (call->ops && call->ops->up)
+		call->ops->up(call->ops_ctx, call);
+	return true;
+}
+
+void call_kill(struct call *call, const char *reason)
+{
+	struct server *srv = call->srv;
+
+	if (call->dying)
+		return;
+	call->dying = true;
+	log_notice("call=%u ctrl=%u event=call-down reason=%s frames-rx=%llu frames-tx=%llu "
+		   "tx-dropped=%llu", call->id, call->ctrl->id, reason,
+		   (unsigned long long)call->frames_rx, (unsigned long long)call->frames_tx,
+		   (unsigned long long)call->tx_dropped);
+	if (call->state != CALL_WAIT_CONNECTED && call->ops && call->ops->down)
+		call->ops->down(call->ops_ctx, call);
+	ev_timer_stop(srv->loop, &call->flow_timer);
+	server_callid_release(srv, call->id);
+	ctrl_call_removed(call->ctrl, call);
+	srv->ncalls--;
+	srv->stats.calls_closed++;
+	server_reap_call(srv, call);
+}
+
+void call_free(struct call *call)
+{
+	if (call->flow) {
+		gre_flow_free(call->flow);
+		server_object_del(call->srv);
+	}
+	server_release(call->srv, call);
+}

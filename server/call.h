@@ -1,0 +1,110 @@
+/*
+ * A PPTP call: one PPP session carried over enhanced GRE, belonging to one
+ * control connection.
+ *
+ * PAC calls come from Outgoing-Call-Request (VPN clients) and are up at
+ * once; PNS calls come from Incoming-Call-Request (a NAS) and are up on
+ * Incoming-Call-Connected, which brings the peer's receive window. Each call
+ * has its own call ID (ours, unique server-wide, carried in the key of GRE
+ * packets sent to us), the peer's call ID (what we put in the key when we
+ * send), its own gre_flow (sequence numbers, acks, window, reordering) and
+ * an ev_timer armed at the flow's next deadline.
+ *
+ * The PPP layer attaches through struct call_ops and sends with
+ * call_send_frame(): it never sees a PPTP or GRE header. A frame sent while
+ * the flow is delivering (from inside ops->frame) is queued and goes as
+ * soon as the flow returns.
+ *
+ * Lifetime: call_new() links it into its ctrl and into srv->callid[];
+ * call_kill() calls ops->down, stops the timer, unlinks it from both and
+ * hands it to the reaper, which calls call_free(). The ctrl outlives its
+ * calls: ctrl_kill() kills them first.
+ */
+#ifndef PPTP_SERVER_CALL_H
+#define PPTP_SERVER_CALL_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/gre.h"
+
+#define CALL_RX_WINDOW  64   /* the receive window we announce */
+#define CALL_FRAME_MAX  1600 /* largest PPP frame carried */
+#define CALL_TXQ_LEN    8    /* frames queued while the flow delivers */
+
+struct server;
+struct ctrl;
+struct call;
+struct gre_flow;
+
+struct call_ops {
+	void (*up)(void *ctx, struct call *call);
+	void (*frame)(void *ctx, struct call *call, const uint8_t *frame, size_t len);
+	void (*down)(void *ctx, struct call *call);
+};
+
+enum call_role {
+	CALL_PAC, /* the peer sent Outgoing-Call-Request: we are the PAC */
+	CALL_PNS, /* the peer sent Incoming-Call-Request: we are the PNS */
+};
+
+enum call_state {
+	CALL_WAIT_CONNECTED, /* PNS: Incoming-Call-Reply sent, waiting for Connected */
+	CALL_UP,
+	CALL_CLEARING,       /* PNS: we sent Call-Clear-Request, waiting for the notify */
+};
+
+struct call_txq_item {
+	size_t len;
+	uint8_t data[CALL_FRAME_MAX];
+};
+
+struct call {
+	struct server *srv;
+	struct ctrl *ctrl;
+	struct call *next, *prev;   /* ctrl->calls, or the reaper list (next) */
+	uint16_t id;                /* ours */
+	uint16_t peer_id;           /* the peer's */
+	enum call_role role;
+	enum call_state state;
+	bool dying;
+	bool in_rx;                 /* the flow is delivering */
+	bool wrong_src_logged;
+	uint32_t peer_addr;         /* host order */
+	uint32_t local_addr;
+	uint16_t peer_window;
+	uint32_t send_accm, recv_accm;
+
+	struct gre_flow *flow;      /* NULL until the call is up */
+	ev_timer flow_timer;
+
+	const struct call_ops *ops;
+	void *ops_ctx;
+
+	uint64_t frames_rx, frames_tx, tx_dropped;
+	uint64_t dup_seen, old_seen; /* flow counters already added to the server's */
+	unsigned txq_len;
+	struct call_txq_item txq[CALL_TXQ_LEN];
+};
+
+/* A new call on c with our fresh call ID; NULL if no ID or memory. */
+struct call *call_new(struct ctrl *c, enum call_role role, uint16_t peer_id);
+/* Bring it up: create the flow with the peer's window. False on failure. */
+bool call_up(struct call *call, uint16_t peer_window);
+/* End it now, without any message; reason for the log. */
+void call_kill(struct call *call, const char *reason);
+void call_free(struct call *call);
+
+void call_set_ops(struct call *call, const struct call_ops *ops, void *ctx);
+/* Send one PPP frame on the call. False if dropped (window, size, down). */
+bool call_send_frame(struct call *call, const uint8_t *data, size_t len);
+
+/* One GRE packet for this call, source already checked (gre_sock.c). */
+void call_gre_input(struct call *call, const struct gre_hdr *h, const uint8_t *payload);
+
+/* The --echo-frames test mode: every frame goes back on its call. */
+extern const struct call_ops call_echo_ops;
+
+#endif

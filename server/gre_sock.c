@@ -1,0 +1,205 @@
+/*
+ * The raw GRE socket: batched receive and demultiplexing by call ID, and
+ * sending with the source address of the call's control connection.
+ */
+#include "server/gre_sock.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "server/call.h"
+#include "server/ctrl.h"
+#include "server/server.h"
+
+#define GRE_SOCK_ROUNDS 8          /* batches per readiness event */
+#define GRE_SOCK_RCVBUF (1 << 20)
+#define GRE_TX_MAX      (GRE_HDR_MAX + 65535)
+
+struct gre_sock {
+	struct server *srv;
+	int fd;
+	ev_io io;
+	struct mmsghdr msgs[GRE_SOCK_BATCH];
+	struct iovec iov[GRE_SOCK_BATCH];
+	struct sockaddr_in from[GRE_SOCK_BATCH];
+	uint8_t rx[GRE_SOCK_BATCH][GRE_SOCK_BUFSIZE];
+	uint8_t tx[GRE_TX_MAX];
+};
+
+/* Log the 1st, 2nd, 4th, 8th ... occurrence of a per-packet condition. */
+static bool log_due(uint64_t count)
+{
+	return (count & (count - 1)) == 0;
+}
+
+static void addr_str(uint32_t host, char out[static INET_ADDRSTRLEN])
+{
+	struct in_addr a = { .s_addr = htonl(host) };
+	inet_ntop(AF_INET, &a, out, INET_ADDRSTRLEN);
+}
+
+static void input(struct gre_sock *g, const uint8_t *pkt, size_t len)
+{
+	struct server_stats *st = &g->srv->stats;
+	struct ipv4_info ip;
+	struct gre_hdr h;
+	size_t hl;
+	char a[INET_ADDRSTRLEN];
+
+	st->gre_rx++;
+	enum gre_err err = gre_skip_ipv4(pkt, len, &ip);
+	if (err == GRE_OK)
+		err = gre_parse(pkt + ip.hdr_len, ip.total_len - ip.hdr_len, &h, &hl);
+	if (err != GRE_OK) {
+		st->gre_bad++;
+		if (log_due(st->gre_bad))
+			log_info("event=gre-bad error=%s count=%llu", gre_err_name(err),
+				 (unsigned long long)st->gre_bad);
+		return;
+	}
+	struct call *call = server_call_by_id(g->srv, h.call_id);
+	if (!call || call->dying) {
+		st->gre_no_call++;
+		if (log_due(st->gre_no_call)) {
+			addr_str(ip.src, a);
+			log_info("event=gre-no-call call=%u src=%s count=%llu", h.call_id, a,
+				 (unsigned long long)st->gre_no_call);
+		}
+		return;
+	}
+	if (ip.src != call->peer_addr) {
+		st->gre_wrong_src++;
+		if (!call->wrong_src_logged) {
+			call->wrong_src_logged = true;
+			addr_str(ip.src, a);
+			log_notice("call=%u ctrl=%u event=gre-wrong-src src=%s", call->id,
+				   call->ctrl->id, a);
+		}
+		return;
+	}
+	call_gre_input(call, &h, pkt + ip.hdr_len + hl);
+}
+
+static void read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct gre_sock *g = container_of(w, struct gre_sock, io);
+	(void)loop;
+	(void)revents;
+
+	for (int round = 0; round < GRE_SOCK_ROUNDS; round++) {
+		for (int i = 0; i < GRE_SOCK_BATCH; i++) {
+			g->msgs[i].msg_hdr.msg_namelen = sizeof(g->from[i]);
+			g->msgs[i].msg_len = 0;
+		}
+		int n = recvmmsg(g->fd, g->msgs, GRE_SOCK_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_warn("event=gre-read-error");
+			return;
+		}
+		for (int i = 0; i < n; i++)
+			input(g, g->rx[i], g->msgs[i].msg_len);
+		if (n < GRE_SOCK_BATCH)
+			return;
+	}
+}
+
+bool gre_sock_send(struct gre_sock *g, uint32_t src, uint32_t dst, const struct gre_hdr *h,
+		   const uint8_t *payload, size_t len)
+{
+	struct server_stats *st = &g->srv->stats;
+	size_t hl = gre_build(g->tx, sizeof(g->tx), h);
+
+	if (!hl || len > sizeof(g->tx) - hl) {
+		st->gre_tx_err++;
+		return false;
+	}
+	if (len)
+		memcpy(g->tx + hl, payload, len);
+
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(dst) };
+	struct iovec iov = { .iov_base = g->tx, .iov_len = hl + len };
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct cmsghdr align;
+	} cbuf;
+	struct msghdr msg = {
+		.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov, .msg_iovlen = 1,
+	};
+	if (src) {
+		memset(&cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf.buf;
+		msg.msg_controllen = sizeof(cbuf.buf);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+		struct in_pktinfo pi = { .ipi_spec_dst.s_addr = htonl(src) };
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	}
+	if (sendmsg(g->fd, &msg, MSG_DONTWAIT) < 0) {
+		st->gre_tx_err++;
+		if (log_due(st->gre_tx_err))
+			log_warn("event=gre-send-error count=%llu", (unsigned long long)st->gre_tx_err);
+		return false;
+	}
+	st->gre_tx++;
+	return true;
+}
+
+struct gre_sock *gre_sock_open(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+	int size = GRE_SOCK_RCVBUF;
+
+	struct gre_sock *g = calloc(1, sizeof(*g));
+	if (!g) {
+		log_errx("out of memory");
+		return NULL;
+	}
+	g->srv = srv;
+	g->fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_GRE);
+	if (g->fd < 0) {
+		log_err("cannot open the raw GRE socket (IP protocol 47; pptpd needs root or "
+			"CAP_NET_RAW)");
+		free(g);
+		return NULL;
+	}
+	setsockopt(g->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (cfg->listen.n == 1 && cfg->listen.addr[0].s_addr != htonl(INADDR_ANY)) {
+		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = cfg->listen.addr[0] };
+		if (bind(g->fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+			char a[INET_ADDRSTRLEN];
+			inet_ntop(AF_INET, &sin.sin_addr, a, sizeof(a));
+			log_err("cannot bind the raw GRE socket to listen address %s", a);
+			close(g->fd);
+			free(g);
+			return NULL;
+		}
+	}
+	for (int i = 0; i < GRE_SOCK_BATCH; i++) {
+		g->iov[i].iov_base = g->rx[i];
+		g->iov[i].iov_len = sizeof(g->rx[i]);
+		g->msgs[i].msg_hdr.msg_iov = &g->iov[i];
+		g->msgs[i].msg_hdr.msg_iovlen = 1;
+		g->msgs[i].msg_hdr.msg_name = &g->from[i];
+	}
+	ev_io_init(&g->io, read_cb, g->fd, EV_READ);
+	ev_io_start(srv->loop, &g->io);
+	return g;
+}
+
+void gre_sock_close(struct gre_sock *g)
+{
+	if (!g)
+		return;
+	ev_io_stop(g->srv->loop, &g->io);
+	close(g->fd);
+	free(g);
+}

@@ -1,0 +1,39 @@
+/*
+ * The one raw IPPROTO_GRE socket of the server.
+ *
+ * Receive: recvmmsg() in batches of GRE_SOCK_BATCH into buffers allocated
+ * once; each packet goes gre_skip_ipv4() -> gre_parse() -> the call with the
+ * key's call ID (ours, unique server-wide) -> the source address must be
+ * that call's peer -> call_gre_input(). Everything dropped is counted in the
+ * server stats and logged once.
+ *
+ * Send: gre_sock_send() writes the GRE header in front of the payload in a
+ * preallocated buffer and sends it with sendmsg(), choosing the source
+ * address with IP_PKTINFO (the local address of the call's control
+ * connection).
+ *
+ * Lifetime: gre_sock_open() .. gre_sock_close(), owned by the server.
+ */
+#ifndef PPTP_SERVER_GRE_SOCK_H
+#define PPTP_SERVER_GRE_SOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/gre.h"
+
+#define GRE_SOCK_BATCH   32
+#define GRE_SOCK_BUFSIZE 2048
+
+struct server;
+struct gre_sock;
+
+struct gre_sock *gre_sock_open(struct server *srv);
+void gre_sock_close(struct gre_sock *g);
+
+/* Send one packet; addresses in host order. False if it could not go. */
+bool gre_sock_send(struct gre_sock *g, uint32_t src, uint32_t dst, const struct gre_hdr *h,
+		   const uint8_t *payload, size_t len);
+
+#endif

@@ -1,0 +1,261 @@
+/*
+ * The server registry: start-up of the sockets, the call-ID table, the
+ * reaper, signals and the stats line.
+ */
+#include "server/server.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "server/call.h"
+#include "server/ctrl.h"
+#include "server/gre_sock.h"
+#include "server/listener.h"
+
+uint64_t server_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void *server_alloc(struct server *srv, size_t size)
+{
+	void *p = calloc(1, size);
+	if (p)
+		srv->objects++;
+	return p;
+}
+
+void server_release(struct server *srv, void *p)
+{
+	if (!p)
+		return;
+	srv->objects--;
+	free(p);
+}
+
+/* ---- call IDs ---- */
+
+/* An advancing cursor: a freed ID comes back only after all others were tried. */
+uint16_t server_callid_alloc(struct server *srv, struct call *c)
+{
+	for (unsigned i = 0; i < SERVER_CALLIDS; i++) {
+		uint16_t id = ++srv->callid_cursor;
+		if (id == 0 || srv->callid[id])
+			continue;
+		srv->callid[id] = c;
+		return id;
+	}
+	return 0;
+}
+
+void server_callid_release(struct server *srv, uint16_t id)
+{
+	srv->callid[id] = NULL;
+}
+
+struct call *server_call_by_id(const struct server *srv, uint16_t id)
+{
+	return srv->callid[id];
+}
+
+/* ---- the reaper ---- */
+
+static void reaper_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct server *srv = server_of(loop);
+	(void)revents;
+
+	while (srv->dead_calls) {
+		struct call *c = srv->dead_calls;
+		srv->dead_calls = c->next;
+		call_free(c);
+	}
+	while (srv->dead_ctrls) {
+		struct ctrl *c = srv->dead_ctrls;
+		srv->dead_ctrls = c->next;
+		ctrl_free(c);
+	}
+	ev_idle_stop(loop, w);
+	if (srv->stopping && !srv->ctrls && !srv->shutdown_done) {
+		srv->shutdown_done = true;
+		log_notice("event=shutdown-done");
+		ev_break(loop, EVBREAK_ALL);
+	}
+}
+
+void server_reap_ctrl(struct server *srv, struct ctrl *c)
+{
+	c->next = srv->dead_ctrls;
+	c->prev = NULL;
+	srv->dead_ctrls = c;
+	ev_idle_start(srv->loop, &srv->reaper);
+}
+
+void server_reap_call(struct server *srv, struct call *c)
+{
+	c->next = srv->dead_calls;
+	c->prev = NULL;
+	srv->dead_calls = c;
+	ev_idle_start(srv->loop, &srv->reaper);
+}
+
+/* ---- signals ---- */
+
+void server_log_stats(const struct server *srv)
+{
+	unsigned callids = 0;
+	for (size_t i = 0; i < SERVER_CALLIDS; i++)
+		callids += srv->callid[i] != NULL;
+	const struct server_stats *s = &srv->stats;
+	log_notice("event=stats ctrls=%u calls=%u callids=%u gre-rx=%llu gre-tx=%llu "
+		   "gre-bad=%llu gre-no-call=%llu gre-wrong-src=%llu gre-dup=%llu gre-old=%llu "
+		   "gre-tx-err=%llu frames-rx=%llu frames-dropped=%llu ctrl-opened=%llu "
+		   "ctrl-closed=%llu ctrl-refused=%llu calls-opened=%llu calls-closed=%llu "
+		   "calls-busy=%llu objects=%ld",
+		   srv->nctrls, srv->ncalls, callids, (unsigned long long)s->gre_rx,
+		   (unsigned long long)s->gre_tx, (unsigned long long)s->gre_bad,
+		   (unsigned long long)s->gre_no_call, (unsigned long long)s->gre_wrong_src,
+		   (unsigned long long)s->gre_dup, (unsigned long long)s->gre_old,
+		   (unsigned long long)s->gre_tx_err, (unsigned long long)s->frames_rx,
+		   (unsigned long long)s->frames_dropped, (unsigned long long)s->ctrl_opened,
+		   (unsigned long long)s->ctrl_closed, (unsigned long long)s->ctrl_refused,
+		   (unsigned long long)s->calls_opened, (unsigned long long)s->calls_closed,
+		   (unsigned long long)s->calls_busy, srv->objects);
+}
+
+static void shutdown_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	struct server *srv = server_of(loop);
+	log_notice("event=shutdown-timeout ctrls=%u", srv->nctrls);
+	while (srv->ctrls)
+		ctrl_kill(srv->ctrls, "shutdown");
+	/* The reaper ends the loop once they are freed. */
+}
+
+static void server_shutdown(struct server *srv)
+{
+	if (srv->stopping)
+		return;
+	srv->stopping = true;
+	log_notice("event=shutdown ctrls=%u calls=%u", srv->nctrls, srv->ncalls);
+	for (size_t i = 0; i < srv->nlisteners; i++)
+		listener_close(&srv->listeners[i]);
+	struct ctrl *c = srv->ctrls;
+	while (c) {
+		struct ctrl *next = c->next;
+		if (c->state == CTRL_ESTABLISHED)
+			ctrl_stop(c, PPTP_STOP_LOCAL_SHUTDOWN, "shutdown");
+		else if (c->state == CTRL_WAIT_START)
+			ctrl_kill(c, "shutdown");
+		c = next;
+	}
+	ev_timer_start(srv->loop, &srv->shutdown_timer);
+	/* Nothing to wait for: let the reaper end the loop. */
+	ev_idle_start(srv->loop, &srv->reaper);
+}
+
+static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct server *srv = server_of(loop);
+	(void)revents;
+
+	switch (w->signum) {
+	case SIGTERM:
+	case SIGINT:
+		server_shutdown(srv);
+		break;
+	case SIGUSR1:
+		server_log_stats(srv);
+		break;
+	case SIGHUP:
+		log_notice("event=sighup reload is not supported yet; restart pptpd to apply "
+			   "a new configuration");
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- life ---- */
+
+struct server *server_new(struct ev_loop *loop, const struct config *cfg, bool echo_frames)
+{
+	struct server *srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return NULL;
+	srv->loop = loop;
+	srv->cfg = cfg;
+	srv->echo_frames = echo_frames;
+	if (gethostname(srv->hostname, sizeof(srv->hostname) - 1) != 0)
+		strcpy(srv->hostname, "pptpd");
+	ev_set_userdata(loop, srv);
+	ev_idle_init(&srv->reaper, reaper_cb);
+	ev_signal_init(&srv->sig_term, signal_cb, SIGTERM);
+	ev_signal_init(&srv->sig_int, signal_cb, SIGINT);
+	ev_signal_init(&srv->sig_hup, signal_cb, SIGHUP);
+	ev_signal_init(&srv->sig_usr1, signal_cb, SIGUSR1);
+	ev_timer_init(&srv->shutdown_timer, shutdown_timeout_cb, SERVER_SHUTDOWN_SECS + 0.5, 0.);
+	return srv;
+}
+
+bool server_start(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+
+	signal(SIGPIPE, SIG_IGN);
+	srv->gre = gre_sock_open(srv);
+	if (!srv->gre)
+		return false;
+	srv->listeners = calloc(cfg->listen.n, sizeof(*srv->listeners));
+	if (!srv->listeners) {
+		log_errx("out of memory");
+		return false;
+	}
+	for (size_t i = 0; i < cfg->listen.n; i++) {
+		if (!listener_open(&srv->listeners[i], srv, cfg->listen.addr[i], CONFIG_PPTP_PORT))
+			return false;
+		srv->nlisteners++;
+	}
+	ev_signal_start(srv->loop, &srv->sig_term);
+	ev_signal_start(srv->loop, &srv->sig_int);
+	ev_signal_start(srv->loop, &srv->sig_hup);
+	ev_signal_start(srv->loop, &srv->sig_usr1);
+	log_notice("event=server-start listeners=%zu connections=%u echo-frames=%s",
+		   srv->nlisteners, cfg->connections, srv->echo_frames ? "yes" : "no");
+	return true;
+}
+
+void server_run(struct server *srv)
+{
+	ev_run(srv->loop, 0);
+}
+
+void server_free(struct server *srv)
+{
+	if (!srv)
+		return;
+	while (srv->ctrls)
+		ctrl_kill(srv->ctrls, "exit");
+	reaper_cb(srv->loop, &srv->reaper, 0);
+	for (size_t i = 0; i < srv->nlisteners; i++)
+		listener_close(&srv->listeners[i]);
+	free(srv->listeners);
+	gre_sock_close(srv->gre);
+	ev_signal_stop(srv->loop, &srv->sig_term);
+	ev_signal_stop(srv->loop, &srv->sig_int);
+	ev_signal_stop(srv->loop, &srv->sig_hup);
+	ev_signal_stop(srv->loop, &srv->sig_usr1);
+	ev_timer_stop(srv->loop, &srv->shutdown_timer);
+	ev_idle_stop(srv->loop, &srv->reaper);
+	ev_set_userdata(srv->loop, NULL);
+	free(srv);
+}

@@ -1,0 +1,134 @@
+/*
+ * The server registry: the one place that holds the event loop, the
+ * configuration, the listeners, every control connection, the server-wide
+ * call-ID table, the GRE socket, the counters, the reaper and the signal
+ * watchers. There is no other mutable state: the loop carries the server
+ * (ev_set_userdata) and every object points back at it.
+ *
+ * Object tree and lifetimes:
+ *   server   server_new() .. server_free(); owns everything below.
+ *   listener one per `listen` address, opened by server_start(), closed on
+ *            shutdown or by server_free().
+ *   ctrl     one per accepted TCP connection (server/ctrl.h); lives on
+ *            srv->ctrls until it dies, then on the reaper list until freed.
+ *   call     one per call of a ctrl (server/call.h); in its ctrl's list and
+ *            in srv->callid[] until it dies, then on the reaper list.
+ * Nothing is freed inside one of its own callbacks: ctrl_kill() and
+ * call_kill() stop the watchers, unlink the object from every lookup table
+ * and hand it to server_reap_*(); the reaper (an ev_idle) frees it later.
+ *
+ * Signals: SIGTERM/SIGINT orderly shutdown (every control connection gets a
+ * Stop-Control-Connection-Request, ~3 s for the replies, then the loop
+ * ends), SIGUSR1 one `event=stats` log line, SIGHUP a notice that reload is
+ * not supported yet.
+ */
+#ifndef PPTP_SERVER_SERVER_H
+#define PPTP_SERVER_SERVER_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf/config.h"
+
+#define SERVER_CALLIDS        65536
+#define SERVER_SHUTDOWN_SECS  3.0
+
+/* The struct that holds member `member` at ptr. */
+#define container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+struct listener;
+struct ctrl;
+struct call;
+struct gre_sock;
+
+struct server_stats {
+	uint64_t gre_rx;        /* GRE packets read from the raw socket */
+	uint64_t gre_tx;        /* GRE packets sent */
+	uint64_t gre_bad;       /* did not parse (IPv4 or GRE header) */
+	uint64_t gre_no_call;   /* no live call has the key's call ID */
+	uint64_t gre_wrong_src; /* source address is not the call's peer */
+	uint64_t gre_tx_err;    /* sendmsg failed */
+	uint64_t gre_dup;       /* duplicates dropped by the calls' flows */
+	uint64_t gre_old;       /* packets older than the window dropped */
+	uint64_t frames_rx;     /* PPP frames delivered to calls */
+	uint64_t frames_dropped; /* delivered with no PPP layer attached */
+	uint64_t ctrl_opened;
+	uint64_t ctrl_closed;
+	uint64_t ctrl_refused;  /* over max-connections-per-address */
+	uint64_t calls_opened;
+	uint64_t calls_closed;
+	uint64_t calls_busy;    /* refused over `connections` */
+};
+
+struct server {
+	struct ev_loop *loop;
+	const struct config *cfg;
+	bool echo_frames;         /* --echo-frames: every call echoes its frames */
+	char hostname[65];
+
+	struct listener *listeners; /* array of nlisteners */
+	size_t nlisteners;
+	struct gre_sock *gre;
+
+	struct ctrl *ctrls;       /* live control connections */
+	unsigned nctrls;
+	unsigned next_ctrl_id;
+
+	struct call *callid[SERVER_CALLIDS]; /* live calls by our call ID */
+	unsigned ncalls;
+	uint16_t callid_cursor;
+
+	struct ctrl *dead_ctrls;  /* waiting for the reaper */
+	struct call *dead_calls;
+	ev_idle reaper;
+
+	ev_signal sig_term, sig_int, sig_hup, sig_usr1;
+	ev_timer shutdown_timer;
+	bool stopping;
+	bool shutdown_done;  /* the loop was told to end (logged once) */
+
+	long objects;             /* live server-allocated objects */
+	struct server_stats stats;
+};
+
+/* Allocate the registry on loop; cfg must outlive it. NULL if out of memory. */
+struct server *server_new(struct ev_loop *loop, const struct config *cfg, bool echo_frames);
+/* Open the GRE socket and the listeners (needs root). False (logged) on failure. */
+bool server_start(struct server *srv);
+/* Run the loop until shutdown completes. */
+void server_run(struct server *srv);
+/* Close and free everything left; NULL is fine. */
+void server_free(struct server *srv);
+
+/* The server a watcher's loop belongs to. */
+static inline struct server *server_of(struct ev_loop *loop)
+{
+	return ev_userdata(loop);
+}
+
+/* Milliseconds of a monotonic clock, for gre_flow. */
+uint64_t server_now_ms(void);
+
+/* Allocate a free call ID for c (not 0, not one freed just now); 0 if none. */
+uint16_t server_callid_alloc(struct server *srv, struct call *c);
+void server_callid_release(struct server *srv, uint16_t id);
+/* The live call with our call ID id, or NULL. */
+struct call *server_call_by_id(const struct server *srv, uint16_t id);
+
+/* Count allocations that the stats line reports as `objects`. */
+void *server_alloc(struct server *srv, size_t size);
+void server_release(struct server *srv, void *p);
+static inline void server_object_add(struct server *srv) { srv->objects++; }
+static inline void server_object_del(struct server *srv) { srv->objects--; }
+
+/* Hand a dead object to the reaper (it must already be unlinked). */
+void server_reap_ctrl(struct server *srv, struct ctrl *c);
+void server_reap_call(struct server *srv, struct call *c);
+
+/* Log the `event=stats` line. */
+void server_log_stats(const struct server *srv);
+
+#endif
