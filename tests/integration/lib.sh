@@ -12,7 +12,9 @@
 #                           veth pair between two namespaces, addresses, up
 #   it_addr NS IF ADDR/LEN  add one more address to an interface
 #   it_bg NS LOGFILE CMD... start CMD in the background inside NS; its PID is
-#                           recorded for cleanup and echoed
+#                           recorded for cleanup, left in $IT_LAST_PID and
+#                           printed. Call it in the test's own shell, never
+#                           in $(...): a subshell would lose the record.
 #   it_stop PID [SIGNAL]    signal a recorded PID (default TERM), wait for it,
 #                           and set $IT_STATUS to its exit status
 #   it_wait_tcp NS ADDR PORT [SECONDS]
@@ -89,6 +91,7 @@ it_bg() {
 	ip netns exec "$ns" "$@" >"$log" 2>&1 &
 	local pid=$!
 	IT_PIDS+=("$pid")
+	IT_LAST_PID=$pid
 	echo "$pid"
 }
 
