@@ -15,6 +15,10 @@ static const struct subcommand {
 } subcommands[] = {
 	{ "crypto", pptpbench_crypto,
 	  "[--packets N] [--size BYTES]  RC4 and MPPE-128 throughput on this machine" },
+	{ "probe", pptpbench_probe,
+	  "--server ADDR [--bind ADDR] [--timeout S] [--expect-echo]  one call, step by step" },
+	{ "load", pptpbench_load,
+	  "--server ADDR --sources A,B --conns N --calls-per-conn M --frames K  echo load" },
 };
 
 static void usage(FILE *f)

@@ -6,5 +6,7 @@
 #define PPTP_TOOLS_PPTPBENCH_H
 
 int pptpbench_crypto(int argc, char **argv);
+int pptpbench_probe(int argc, char **argv);
+int pptpbench_load(int argc, char **argv);
 
 #endif
