@@ -2,7 +2,8 @@
 # over a raw GRE socket from a client namespace: echo through a call with
 # our sequence numbers and acks, two calls from one address told apart by
 # call ID, a wrong source address dropped and counted, reordering, duplicates,
-# sequence number wrap, and ack-only packets when the peer only sends.
+# sequence number wrap, the peer's receive window, and ack-only packets when
+# the peer only sends.
 set -euo pipefail
 : "${PPTPD:?}" "${ITOOLS:?}" "${SRCDIR:?}"
 . "$SRCDIR/tests/integration/lib.sh"
@@ -101,6 +102,20 @@ peer "echo through a call, two calls demultiplexed, reordering, duplicates" \
 [ "$(stat gre-dup)" = 1 ] || it_fail "duplicate not counted"
 [ "$(stat gre-wrong-src)" = 1 ] || it_fail "packet from a wrong source not counted"
 grep -q 'event=gre-wrong-src src=198.51.100.3' "$SRV_LOG" || it_fail "wrong source not logged"
+
+# Window 2: once the peer has acked something it is held to its window.
+# "first" is echoed as seq 1 and acked (ack=1 rides on the burst); of the
+# five-packet burst only two fit the window, the other three are dropped
+# (not queued), so "after" is the server's seq 4.
+peer "the peer's receive window is respected" \
+	open start expect-start result=1 \
+	ocrq peer-call=11 window=2 expect-ocrp result=1 peer-call=11 save=W \
+	gre-send call=@W seq=1 data=first gre-expect call=11 data=first seq=1 \
+	gre-send call=@W seq=2 ack=1 data=burst count=5 \
+	gre-expect call=11 data=burst count=2 seq=2 \
+	gre-send call=@W seq=7 ack=3 data=after gre-expect call=11 data=after seq=4 \
+	close
+wait_log "event=call-down reason=.* frames-rx=7 frames-tx=4 tx-dropped=3"
 
 peer "sequence numbers wrap at 2^32" \
 	open start expect-start result=1 ocrq peer-call=9 expect-ocrp result=1 save=C \
