@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth/mschap.h"
+#include "common/mschap.h"
 #include "auth/userdb.h"
 #include "common/crypto.h"
 

@@ -12,7 +12,7 @@
 
 #include <openssl/evp.h>
 
-#include "auth/mschap.h"
+#include "common/mschap.h"
 #include "common/crypto.h"
 
 #include "tests/unit/support/vectors.h"

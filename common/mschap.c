@@ -2,7 +2,7 @@
  * MS-CHAP arithmetic, RFC 2759 section 8 and RFC 2433 appendix A.
  * Function names follow the RFCs.
  */
-#include "auth/mschap.h"
+#include "common/mschap.h"
 
 #include <string.h>
 

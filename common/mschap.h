@@ -3,8 +3,8 @@
  * RFC's function names. Pure functions over caller buffers; no allocation.
  * Passwords are UTF-8 and are hashed in their UTF-16LE form.
  */
-#ifndef PPTP_AUTH_MSCHAP_H
-#define PPTP_AUTH_MSCHAP_H
+#ifndef PPTP_COMMON_MSCHAP_H
+#define PPTP_COMMON_MSCHAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
