@@ -1,0 +1,219 @@
+/*
+ * The backend-independent half of the asynchronous authentication interface:
+ * vtable dispatch, names, and the completion queue with its eventfd.
+ */
+#include "auth/backend.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "common/crypto.h"
+
+enum auth_submit_status auth_backend_submit(struct auth_backend *b, const struct auth_request *req)
+{
+	return b->ops->submit(b, req);
+}
+
+void auth_backend_cancel(struct auth_backend *b, struct auth_session_ref s)
+{
+	b->ops->cancel(b, s);
+}
+
+int auth_backend_fd(const struct auth_backend *b)
+{
+	return b->ops->fd(b);
+}
+
+size_t auth_backend_drain(struct auth_backend *b)
+{
+	return b->ops->drain(b);
+}
+
+void auth_backend_free(struct auth_backend *b)
+{
+	if (b)
+		b->ops->free(b);
+}
+
+const char *auth_method_name(enum auth_method m)
+{
+	switch (m) {
+	case AUTH_MSCHAPV2: return "mschapv2";
+	case AUTH_MSCHAPV1: return "mschapv1";
+	case AUTH_CHAP_MD5: return "chap-md5";
+	case AUTH_PAP:      return "pap";
+	}
+	return "unknown";
+}
+
+const char *auth_verdict_name(enum auth_verdict v)
+{
+	switch (v) {
+	case AUTH_ACCEPT:                 return "accept";
+	case AUTH_REJECT_BAD_CREDENTIALS: return "bad-credentials";
+	case AUTH_REJECT_DISABLED:        return "disabled";
+	case AUTH_REJECT_NO_DIALIN:       return "no-dialin";
+	case AUTH_REJECT_ERROR:           return "backend-error";
+	}
+	return "unknown";
+}
+
+unsigned auth_verdict_error_code(enum auth_verdict v)
+{
+	switch (v) {
+	case AUTH_ACCEPT:                 return 0;
+	case AUTH_REJECT_DISABLED:        return 647;
+	case AUTH_REJECT_NO_DIALIN:       return 649;
+	case AUTH_REJECT_BAD_CREDENTIALS:
+	case AUTH_REJECT_ERROR:
+		break;
+	}
+	return 691;
+}
+
+bool auth_request_set_user(struct auth_request *req, const void *name, size_t len)
+{
+	if (len == 0 || len > AUTH_NAME_MAX || memchr(name, 0, len))
+		return false;
+	memcpy(req->user, name, len);
+	req->user[len] = '\0';
+	req->user_len = len;
+	return true;
+}
+
+void auth_request_wipe(struct auth_request *req)
+{
+	crypto_wipe(req, sizeof(*req));
+}
+
+/* ---- Completion queue ---- */
+
+bool auth_cq_init(struct auth_cq *q, size_t capacity, char *err, size_t errlen)
+{
+	memset(q, 0, sizeof(*q));
+	q->efd = -1;
+	if (capacity == 0) {
+		snprintf(err, errlen, "completion queue capacity is zero");
+		return false;
+	}
+	q->ring = calloc(capacity, sizeof(*q->ring));
+	if (!q->ring) {
+		snprintf(err, errlen, "out of memory for %zu completions", capacity);
+		return false;
+	}
+	q->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (q->efd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		free(q->ring);
+		q->ring = NULL;
+		return false;
+	}
+	int rc = pthread_mutex_init(&q->lock, NULL);
+	if (rc != 0) {
+		snprintf(err, errlen, "pthread_mutex_init: %s", strerror(rc));
+		close(q->efd);
+		free(q->ring);
+		q->efd = -1;
+		q->ring = NULL;
+		return false;
+	}
+	q->cap = capacity;
+	return true;
+}
+
+void auth_cq_destroy(struct auth_cq *q)
+{
+	if (!q->ring)
+		return;
+	crypto_wipe(q->ring, q->cap * sizeof(*q->ring));
+	free(q->ring);
+	q->ring = NULL;
+	close(q->efd);
+	q->efd = -1;
+	pthread_mutex_destroy(&q->lock);
+}
+
+static void cq_signal(struct auth_cq *q)
+{
+	uint64_t one = 1;
+	/* Only EAGAIN (counter saturated) can fail here; the fd is then
+	 * readable anyway. */
+	if (write(q->efd, &one, sizeof(one)) < 0)
+		return;
+}
+
+bool auth_cq_post(struct auth_cq *q, const struct auth_result *res)
+{
+	pthread_mutex_lock(&q->lock);
+	if (q->count == q->cap) {
+		pthread_mutex_unlock(&q->lock);
+		return false;
+	}
+	q->ring[(q->head + q->count) % q->cap] = *res;
+	q->count++;
+	pthread_mutex_unlock(&q->lock);
+	cq_signal(q);
+	return true;
+}
+
+size_t auth_cq_cancel(struct auth_cq *q, struct auth_session_ref s)
+{
+	size_t kept = 0, dropped = 0;
+
+	pthread_mutex_lock(&q->lock);
+	/* Compact in place, keeping order. */
+	for (size_t i = 0; i < q->count; i++) {
+		struct auth_result *r = &q->ring[(q->head + i) % q->cap];
+		if (auth_session_ref_eq(r->session, s)) {
+			dropped++;
+			continue;
+		}
+		if (kept != i)
+			q->ring[(q->head + kept) % q->cap] = *r;
+		kept++;
+	}
+	for (size_t i = kept; i < q->count; i++)
+		crypto_wipe(&q->ring[(q->head + i) % q->cap], sizeof(*q->ring));
+	q->count = kept;
+	pthread_mutex_unlock(&q->lock);
+	return dropped;
+}
+
+size_t auth_cq_count(struct auth_cq *q)
+{
+	pthread_mutex_lock(&q->lock);
+	size_t n = q->count;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+size_t auth_cq_drain(struct auth_cq *q, auth_complete_fn cb, void *ctx)
+{
+	uint64_t v;
+	size_t n = 0;
+	struct auth_result res;
+
+	/* Clear readiness first: a post racing with us re-arms it. */
+	if (read(q->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return 0;
+	for (;;) {
+		pthread_mutex_lock(&q->lock);
+		if (q->count == 0) {
+			pthread_mutex_unlock(&q->lock);
+			break;
+		}
+		res = q->ring[q->head];
+		crypto_wipe(&q->ring[q->head], sizeof(*q->ring));
+		q->head = (q->head + 1) % q->cap;
+		q->count--;
+		pthread_mutex_unlock(&q->lock);
+		cb(ctx, &res);
+		n++;
+	}
+	crypto_wipe(&res, sizeof(res));
+	return n;
+}

@@ -1,0 +1,216 @@
+/*
+ * The asynchronous authentication interface: how PPP asks "is this peer who
+ * it claims to be?" without ever blocking the event loop.
+ *
+ * The owner (the server, or a test) fills a struct auth_request and calls
+ * auth_backend_submit(). Submit never blocks and never answers on the spot:
+ * it either queues the request (AUTH_SUBMIT_PENDING) or refuses it at once
+ * (AUTH_SUBMIT_BUSY: queue full or backend stopping). The answer arrives
+ * later as a struct auth_result, delivered by auth_backend_drain() to the
+ * completion callback given when the backend was created, in submit order
+ * for one backend. A completion names its session by {id, generation}, never
+ * by pointer: the owner looks the session up and drops the result if the
+ * session has gone or been reused (generation mismatch).
+ *
+ * There is no event loop in auth/: each backend exposes one file descriptor
+ * (an eventfd) that becomes readable when completions are waiting. The
+ * server wraps it in an ev_io and calls auth_backend_drain() when it fires;
+ * tests poll() it. Draining clears the readiness; a spurious wake-up with
+ * nothing to drain is harmless.
+ *
+ * auth_backend_cancel() drops every queued, running or undelivered request
+ * of one session: its completion is never delivered. Call it when a session
+ * dies with an authentication outstanding.
+ *
+ * A backend is a struct auth_backend with a vtable (struct auth_backend_ops);
+ * a new one (RADIUS) supplies its own ops and may reuse struct auth_cq (the
+ * bounded, locked completion queue with the eventfd) defined below.
+ *
+ * Lifetimes: a backend lives from its constructor (auth_sqlite_new()) to
+ * auth_backend_free(), which stops its threads, drops every request still
+ * queued or undelivered (no completion is delivered for them) and wipes
+ * their secrets. The completion callback runs only inside
+ * auth_backend_drain(), on the owner's thread; it may submit and cancel but
+ * must not free the backend. Requests are copied at submit: the caller's
+ * struct may be reused (and should be wiped) at once.
+ */
+#ifndef PPTP_AUTH_BACKEND_H
+#define PPTP_AUTH_BACKEND_H
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "common/mschap.h"
+
+#define AUTH_NAME_MAX          256 /* user name bytes, as the user store allows */
+#define AUTH_PAP_PASSWORD_MAX  255 /* PAP carries a one-octet length */
+#define AUTH_CHAP_CHALLENGE_MAX 64 /* CHAP-MD5 challenge octets we accept */
+#define AUTH_MD5_LEN           16
+#define AUTH_MESSAGE_MAX       160
+#define AUTH_KEY_LEN           16
+#define AUTH_QUEUE_DEFAULT     256
+
+/* Names a session without pointing at it. generation changes whenever the
+ * session slot id is reused. */
+struct auth_session_ref {
+	uint32_t id;
+	uint32_t generation;
+};
+
+static inline bool auth_session_ref_eq(struct auth_session_ref a, struct auth_session_ref b)
+{
+	return a.id == b.id && a.generation == b.generation;
+}
+
+enum auth_method {
+	AUTH_MSCHAPV2,
+	AUTH_MSCHAPV1,
+	AUTH_CHAP_MD5,
+	AUTH_PAP,
+};
+
+enum auth_verdict {
+	AUTH_ACCEPT,
+	AUTH_REJECT_BAD_CREDENTIALS, /* unknown user or wrong password: E=691 */
+	AUTH_REJECT_DISABLED,        /* right password, account disabled: E=647 */
+	AUTH_REJECT_NO_DIALIN,       /* no dial-in permission: E=649 */
+	AUTH_REJECT_ERROR,           /* backend failure: E=691 to the peer, logged as such */
+};
+
+enum auth_submit_status {
+	AUTH_SUBMIT_PENDING, /* queued: a completion will follow unless cancelled */
+	AUTH_SUBMIT_BUSY,    /* refused at once: queue full or backend stopping */
+};
+
+struct auth_request {
+	struct auth_session_ref session;
+	enum auth_method method;
+	char user[AUTH_NAME_MAX + 1]; /* NUL-terminated; may contain "DOMAIN\" */
+	size_t user_len;
+	struct sockaddr_storage peer; /* the peer's public address (logs, RADIUS) */
+	union {
+		struct {
+			uint8_t auth_challenge[MSCHAP_CHALLENGE_LEN];
+			uint8_t peer_challenge[MSCHAP_CHALLENGE_LEN];
+			uint8_t nt_response[MSCHAP_NT_RESPONSE_LEN];
+		} mschapv2;
+		struct {
+			uint8_t challenge[MSCHAP_V1_CHALLENGE_LEN];
+			uint8_t nt_response[MSCHAP_NT_RESPONSE_LEN];
+		} mschapv1;
+		struct {
+			uint8_t id;
+			uint8_t challenge[AUTH_CHAP_CHALLENGE_MAX];
+			size_t challenge_len;
+			uint8_t response[AUTH_MD5_LEN];
+		} chap_md5;
+		struct {
+			char password[AUTH_PAP_PASSWORD_MAX + 1]; /* NUL-terminated */
+			size_t password_len;
+		} pap;
+	} u;
+};
+
+struct auth_result {
+	struct auth_session_ref session;
+	enum auth_method method;
+	enum auth_verdict verdict;
+	char message[AUTH_MESSAGE_MAX]; /* one line for the log, NUL-terminated */
+	/* ACCEPT with MS-CHAPv2 only: "S=<40 hex>", NUL-terminated. */
+	char auth_response[MSCHAP_AUTH_RESPONSE_LEN + 1];
+	/* ACCEPT with MS-CHAPv2 or v1: MPPE start keys, server's point of view
+	 * (send = server to client). v1: both equal (see docs/auth.md). */
+	bool has_keys;
+	uint8_t send_key[AUTH_KEY_LEN];
+	uint8_t recv_key[AUTH_KEY_LEN];
+	bool has_static_ip;
+	struct in_addr static_ip;
+	uint32_t max_sessions; /* 0: no per-user limit */
+};
+
+typedef void (*auth_complete_fn)(void *ctx, const struct auth_result *res);
+
+struct auth_backend;
+
+struct auth_backend_ops {
+	const char *name;
+	enum auth_submit_status (*submit)(struct auth_backend *b, const struct auth_request *req);
+	void (*cancel)(struct auth_backend *b, struct auth_session_ref s);
+	int (*fd)(const struct auth_backend *b);
+	size_t (*drain)(struct auth_backend *b);
+	void (*free)(struct auth_backend *b);
+};
+
+/* The common head of every backend; a backend embeds it first. */
+struct auth_backend {
+	const struct auth_backend_ops *ops;
+	auth_complete_fn complete;
+	void *complete_ctx;
+};
+
+enum auth_submit_status auth_backend_submit(struct auth_backend *b, const struct auth_request *req);
+void auth_backend_cancel(struct auth_backend *b, struct auth_session_ref s);
+int auth_backend_fd(const struct auth_backend *b);
+/* Deliver every waiting completion to the callback, in order; returns how
+ * many were delivered. Never blocks. */
+size_t auth_backend_drain(struct auth_backend *b);
+void auth_backend_free(struct auth_backend *b);
+
+const char *auth_method_name(enum auth_method m);
+const char *auth_verdict_name(enum auth_verdict v);
+/* The Windows error number the peer sees for a rejection (691, 647, 649);
+ * 0 for AUTH_ACCEPT. */
+unsigned auth_verdict_error_code(enum auth_verdict v);
+
+/* Fill req->user from name[0..len). False (req untouched) if the name is
+ * empty, longer than AUTH_NAME_MAX or contains a NUL. */
+bool auth_request_set_user(struct auth_request *req, const void *name, size_t len);
+/* Wipe every secret in a request (the whole struct). */
+void auth_request_wipe(struct auth_request *req);
+
+/* ---- Building blocks for backends ---- */
+
+/* A bounded completion queue with an eventfd, filled by worker threads and
+ * drained on the owner's thread. Capacity is fixed at init; a backend that
+ * admits at most `capacity` outstanding requests never overflows it. */
+struct auth_cq {
+	pthread_mutex_t lock;
+	int efd;
+	struct auth_result *ring;
+	size_t cap, head, count;
+};
+
+bool auth_cq_init(struct auth_cq *q, size_t capacity, char *err, size_t errlen);
+void auth_cq_destroy(struct auth_cq *q);
+/* Thread-safe. False if full (the result is dropped). Signals the eventfd. */
+bool auth_cq_post(struct auth_cq *q, const struct auth_result *res);
+/* Drop undelivered completions of a session; returns how many. */
+size_t auth_cq_cancel(struct auth_cq *q, struct auth_session_ref s);
+size_t auth_cq_count(struct auth_cq *q);
+/* Owner's thread: clear the eventfd, then pop and deliver one at a time
+ * (the lock is not held while cb runs). */
+size_t auth_cq_drain(struct auth_cq *q, auth_complete_fn cb, void *ctx);
+
+/* ---- The SQLite backend (backend_sqlite.c) ---- */
+
+struct auth_sqlite_config {
+	const char *path;     /* the user store, opened read-only */
+	size_t queue_max;     /* outstanding requests; 0: AUTH_QUEUE_DEFAULT */
+};
+
+/* Opens the store once (so a bad path fails here, with a reason in err) and
+ * starts one worker thread that owns the connection. crypto_init() must have
+ * succeeded. */
+struct auth_backend *auth_sqlite_new(const struct auth_sqlite_config *cfg,
+				     auth_complete_fn complete, void *ctx,
+				     char *err, size_t errlen);
+
+/* For tests: hold the worker before it takes the next request until
+ * released (lets a test fill the queue deterministically). */
+void auth_sqlite_pause(struct auth_backend *b, bool paused);
+
+#endif
