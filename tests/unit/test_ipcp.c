@@ -1,0 +1,280 @@
+/*
+ * IPCP: what Windows and pppd send (clients.md), address assignment, RFC
+ * 1877 DNS/NBNS, and a server/client negotiation back to back.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common/ppp/ipcp.h"
+
+struct pkt {
+	uint8_t b[FSM_PKT_MAX];
+	size_t len;
+};
+
+struct side {
+	struct ipcp ip;
+	struct ipcp_config cfg;
+	struct fsm_io io;
+	struct pkt out[64];
+	unsigned nout;
+	unsigned ups;
+};
+
+static void s_send(void *arg, uint16_t proto, const uint8_t *p, size_t len)
+{
+	struct side *s = arg;
+	assert_int_equal(proto, PPP_PROTO_IPCP);
+	assert_true(s->nout < 64);
+	memcpy(s->out[s->nout].b, p, len);
+	s->out[s->nout++].len = len;
+}
+static void s_tstart(void *arg, struct fsm *f, unsigned ms) { (void)arg; (void)f; (void)ms; }
+static void s_tstop(void *arg, struct fsm *f) { (void)arg; (void)f; }
+static void s_up(void *arg) { ((struct side *)arg)->ups++; }
+
+static const struct ipcp_events sev = { s_up, NULL, NULL };
+
+#define A(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+
+static void side_init(struct side *s, enum ppp_role role)
+{
+	memset(s, 0, sizeof(*s));
+	s->cfg.role = role;
+	if (role == PPP_ROLE_SERVER) {
+		s->cfg.local = A(10, 0, 0, 1);
+		s->cfg.dns[0] = A(8, 8, 8, 8);
+		s->cfg.dns[1] = A(8, 8, 4, 4);
+	} else {
+		s->cfg.want_dns = true;
+	}
+	s->io = (struct fsm_io){ s_send, s_tstart, s_tstop, s };
+	ipcp_init(&s->ip, &s->cfg, &s->io, &sev, s);
+	if (role == PPP_ROLE_SERVER)
+		ipcp_set_peer_address(&s->ip, A(10, 0, 0, 5));
+}
+
+static const struct pkt *last(const struct side *s)
+{
+	assert_true(s->nout > 0);
+	return &s->out[s->nout - 1];
+}
+
+static void feed(struct side *s, uint8_t code, uint8_t id, const uint8_t *d, size_t n)
+{
+	uint8_t p[FSM_PKT_MAX];
+	p[0] = code;
+	p[1] = id;
+	store_be16(p + 2, (uint16_t)(n + 4));
+	if (n)
+		memcpy(p + 4, d, n);
+	ipcp_input(&s->ip, p, n + 4);
+}
+
+static void expect(const struct side *s, uint8_t code, uint8_t id, const uint8_t *d, size_t n)
+{
+	assert_int_equal(last(s)->b[0], code);
+	assert_int_equal(last(s)->b[1], id);
+	assert_int_equal(last(s)->len, n + 4);
+	assert_memory_equal(last(s)->b + 4, d, n);
+}
+
+static void ack_server_request(struct side *s)
+{
+	for (unsigned i = 0; i < s->nout; i++)
+		if (s->out[i].b[0] == PPP_CONF_REQ) {
+			feed(s, PPP_CONF_ACK, s->out[i].b[1], s->out[i].b + 4, s->out[i].len - 4);
+			return;
+		}
+	fail_msg("no request");
+}
+
+/* clients.md: Windows asks for 0.0.0.0 with MS-DNS 1/2 and MS-NBNS 1/2 all
+ * 0.0.0.0; with NBNS rejected it retries without. */
+static void windows_request_nbns_rejected_then_naked_then_acked(void **state)
+{
+	(void)state;
+	struct side s;
+	const uint8_t req[] = { 0x03, 0x06, 0, 0, 0, 0, 0x81, 0x06, 0, 0, 0, 0, 0x82, 0x06, 0, 0, 0, 0,
+				0x83, 0x06, 0, 0, 0, 0, 0x84, 0x06, 0, 0, 0, 0 };
+	const uint8_t rej[] = { 0x82, 0x06, 0, 0, 0, 0, 0x84, 0x06, 0, 0, 0, 0 };
+	const uint8_t req2[] = { 0x03, 0x06, 0, 0, 0, 0, 0x81, 0x06, 0, 0, 0, 0, 0x83, 0x06, 0, 0, 0, 0 };
+	const uint8_t nak[] = { 0x03, 0x06, 10, 0, 0, 5, 0x81, 0x06, 8, 8, 8, 8, 0x83, 0x06, 8, 8, 4, 4 };
+
+	side_init(&s, PPP_ROLE_SERVER);
+	ipcp_open(&s.ip);
+	expect(&s, PPP_CONF_REQ, last(&s)->b[1], (const uint8_t *)"\x03\x06\x0A\x00\x00\x01", 6);
+	feed(&s, PPP_CONF_REQ, 1, req, sizeof(req));
+	expect(&s, PPP_CONF_REJ, 1, rej, sizeof(rej));
+	feed(&s, PPP_CONF_REQ, 2, req2, sizeof(req2));
+	expect(&s, PPP_CONF_NAK, 2, nak, sizeof(nak));
+	feed(&s, PPP_CONF_REQ, 3, nak, sizeof(nak));
+	expect(&s, PPP_CONF_ACK, 3, nak, sizeof(nak));
+	ack_server_request(&s);
+	assert_true(ipcp_is_opened(&s.ip));
+	const struct ipcp_result *r = ipcp_result(&s.ip);
+	assert_int_equal(r->local, A(10, 0, 0, 1));
+	assert_int_equal(r->peer, A(10, 0, 0, 5));
+	assert_int_equal(r->dns[0], A(8, 8, 8, 8));
+	assert_int_equal(r->dns[1], A(8, 8, 4, 4));
+	assert_int_equal(r->nbns[0], 0);
+	assert_int_equal(s.ups, 1);
+}
+
+static void windows_request_with_nbns_configured_naked_whole(void **state)
+{
+	(void)state;
+	struct side s;
+	const uint8_t req[] = { 0x03, 0x06, 0, 0, 0, 0, 0x81, 0x06, 0, 0, 0, 0, 0x82, 0x06, 0, 0, 0, 0,
+				0x83, 0x06, 0, 0, 0, 0, 0x84, 0x06, 0, 0, 0, 0 };
+	const uint8_t nak[] = { 0x03, 0x06, 10, 0, 0, 5, 0x81, 0x06, 8, 8, 8, 8, 0x82, 0x06, 10, 1, 1, 1,
+				0x83, 0x06, 8, 8, 4, 4, 0x84, 0x06, 10, 1, 1, 2 };
+
+	side_init(&s, PPP_ROLE_SERVER);
+	s.cfg.nbns[0] = A(10, 1, 1, 1);
+	s.cfg.nbns[1] = A(10, 1, 1, 2);
+	ipcp_open(&s.ip);
+	feed(&s, PPP_CONF_REQ, 1, req, sizeof(req));
+	expect(&s, PPP_CONF_NAK, 1, nak, sizeof(nak));
+}
+
+/* clients.md: pppd offers VJ compression: reject it. */
+static void pppd_vj_and_old_addresses_rejected(void **state)
+{
+	(void)state;
+	struct side s;
+	const uint8_t req[] = { 0x02, 0x06, 0x00, 0x2D, 0x0F, 0x01, 0x03, 0x06, 0, 0, 0, 0 };
+	const uint8_t old[] = { 0x01, 0x0A, 0, 0, 0, 0, 0, 0, 0, 0 };
+
+	side_init(&s, PPP_ROLE_SERVER);
+	ipcp_open(&s.ip);
+	feed(&s, PPP_CONF_REQ, 1, req, sizeof(req));
+	expect(&s, PPP_CONF_REJ, 1, req, 6);
+	feed(&s, PPP_CONF_REQ, 2, old, sizeof(old));
+	expect(&s, PPP_CONF_REJ, 2, old, sizeof(old));
+}
+
+static void only_the_assigned_address_is_acked(void **state)
+{
+	(void)state;
+	struct side s;
+
+	side_init(&s, PPP_ROLE_SERVER);
+	ipcp_open(&s.ip);
+	feed(&s, PPP_CONF_REQ, 1, (const uint8_t *)"\x03\x06\x0A\x00\x00\x63", 6);
+	expect(&s, PPP_CONF_NAK, 1, (const uint8_t *)"\x03\x06\x0A\x00\x00\x05", 6);
+	feed(&s, PPP_CONF_REQ, 2, (const uint8_t *)"\x03\x06\x0A\x00\x00\x05", 6);
+	expect(&s, PPP_CONF_ACK, 2, (const uint8_t *)"\x03\x06\x0A\x00\x00\x05", 6);
+	/* no address in the request: we tell it which one (unsolicited Nak) */
+	feed(&s, PPP_CONF_REQ, 3, NULL, 0);
+	expect(&s, PPP_CONF_NAK, 3, (const uint8_t *)"\x03\x06\x0A\x00\x00\x05", 6);
+	/* a wrong option length is rejected */
+	feed(&s, PPP_CONF_REQ, 4, (const uint8_t *)"\x03\x04\x0A\x00", 4);
+	expect(&s, PPP_CONF_REJ, 4, (const uint8_t *)"\x03\x04\x0A\x00", 4);
+}
+
+static void dns_rejected_when_not_configured(void **state)
+{
+	(void)state;
+	struct side s;
+
+	side_init(&s, PPP_ROLE_SERVER);
+	s.cfg.dns[0] = s.cfg.dns[1] = 0;
+	ipcp_open(&s.ip);
+	feed(&s, PPP_CONF_REQ, 1, (const uint8_t *)"\x03\x06\x0A\x00\x00\x05\x81\x06\0\0\0\0", 12);
+	expect(&s, PPP_CONF_REJ, 1, (const uint8_t *)"\x81\x06\0\0\0\0", 6);
+}
+
+/* clients.md: Windows may send IPCP while CCP is still negotiating: before
+ * the owner opens IPCP it is ignored (counted), not fatal; the retransmitted
+ * request is handled once IPCP is open. */
+static void early_request_ignored_until_opened(void **state)
+{
+	(void)state;
+	struct side s;
+	const uint8_t req[] = { 0x03, 0x06, 0, 0, 0, 0, 0x81, 0x06, 0, 0, 0, 0, 0x83, 0x06, 0, 0, 0, 0 };
+
+	side_init(&s, PPP_ROLE_SERVER);
+	feed(&s, PPP_CONF_REQ, 1, req, sizeof(req));
+	assert_int_equal(s.nout, 0);
+	assert_int_equal(s.ip.fsm.state, FSM_INITIAL);
+	assert_int_equal(s.ip.fsm.drops[FSM_DROP_STATE], 1);
+	ipcp_open(&s.ip);
+	feed(&s, PPP_CONF_REQ, 2, req, sizeof(req));
+	assert_int_equal(last(&s)->b[0], PPP_CONF_NAK);
+}
+
+static void pump(struct side *a, struct side *b)
+{
+	for (int round = 0; round < 50 && (a->nout || b->nout); round++) {
+		struct pkt q[64];
+		unsigned n = a->nout;
+		memcpy(q, a->out, sizeof(q[0]) * n);
+		a->nout = 0;
+		for (unsigned i = 0; i < n; i++)
+			ipcp_input(&b->ip, q[i].b, q[i].len);
+		n = b->nout;
+		memcpy(q, b->out, sizeof(q[0]) * n);
+		b->nout = 0;
+		for (unsigned i = 0; i < n; i++)
+			ipcp_input(&a->ip, q[i].b, q[i].len);
+	}
+}
+
+static void server_and_client_back_to_back(void **state)
+{
+	(void)state;
+	struct side s, c;
+
+	side_init(&s, PPP_ROLE_SERVER);
+	side_init(&c, PPP_ROLE_CLIENT);
+	ipcp_open(&c.ip);
+	expect(&c, PPP_CONF_REQ, last(&c)->b[1],
+	       (const uint8_t *)"\x03\x06\0\0\0\0\x81\x06\0\0\0\0\x83\x06\0\0\0\0", 18);
+	ipcp_open(&s.ip);
+	pump(&s, &c);
+	assert_true(ipcp_is_opened(&s.ip));
+	assert_true(ipcp_is_opened(&c.ip));
+	const struct ipcp_result *rc = ipcp_result(&c.ip), *rs = ipcp_result(&s.ip);
+	assert_int_equal(rc->local, A(10, 0, 0, 5));
+	assert_int_equal(rc->peer, A(10, 0, 0, 1));
+	assert_int_equal(rc->dns[0], A(8, 8, 8, 8));
+	assert_int_equal(rc->dns[1], A(8, 8, 4, 4));
+	assert_int_equal(rs->peer, A(10, 0, 0, 5));
+	assert_int_equal(rs->local, A(10, 0, 0, 1));
+}
+
+static void client_stops_asking_for_rejected_dns(void **state)
+{
+	(void)state;
+	struct side s, c;
+
+	side_init(&s, PPP_ROLE_SERVER);
+	s.cfg.dns[0] = s.cfg.dns[1] = 0;
+	side_init(&c, PPP_ROLE_CLIENT);
+	ipcp_open(&c.ip);
+	ipcp_open(&s.ip);
+	pump(&s, &c);
+	assert_true(ipcp_is_opened(&c.ip));
+	assert_int_equal(ipcp_result(&c.ip)->dns[0], 0);
+	assert_int_equal(ipcp_result(&c.ip)->local, A(10, 0, 0, 5));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(windows_request_nbns_rejected_then_naked_then_acked),
+		cmocka_unit_test(windows_request_with_nbns_configured_naked_whole),
+		cmocka_unit_test(pppd_vj_and_old_addresses_rejected),
+		cmocka_unit_test(only_the_assigned_address_is_acked),
+		cmocka_unit_test(dns_rejected_when_not_configured),
+		cmocka_unit_test(early_request_ignored_until_opened),
+		cmocka_unit_test(server_and_client_back_to_back),
+		cmocka_unit_test(client_stops_asking_for_rejected_dns),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
