@@ -6,6 +6,7 @@ PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libev-dev libssl-dev libsqlite3-dev libradcli-dev libcmocka-dev
   sqlite3 openssl iproute2 util-linux procps pptp-linux
+  iputils-ping
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,0 +1,66 @@
+/*
+ * ip-up / ip-down scripts, run without blocking the loop.
+ *
+ * hook_run() starts the script with posix_spawn in its own process group
+ * and watches it with an ev_child watcher; the completion comes back
+ * through a callback with the wait status. A script still running after
+ * the time limit gets SIGKILL on its whole process group (logged), and the
+ * callback reports timed_out.
+ *
+ * What the script sees, compatible with pppd:
+ *   argv: interface-name tty-device speed local-IP remote-IP ipparam
+ *   env:  IFNAME DEVICE SPEED IPLOCAL IPREMOTE PEERNAME IPPARAM, and ours:
+ *         PPTP_PEER (the client's public address:port) and PPTP_CALL_ID;
+ *         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin.
+ *         Nothing else of the server's environment is passed on.
+ *   stdin /dev/null; stdout and stderr the server's stderr (the journal
+ *   under systemd), so a script's messages are kept without a pipe to
+ *   drain; every other descriptor is closed; signal mask empty, SIGPIPE
+ *   default.
+ *
+ * Needs the default loop (libev delivers child status only there): the
+ * server runs on ev_default_loop().
+ *
+ * Lifetime: a struct hook lives from hook_run() until just after its
+ * callback returns; it frees itself then. The owner keeps the pointer only
+ * to hook_detach() it (when the owner dies first: the script runs on,
+ * still under its limit, and nobody is called) or hook_kill() it (SIGKILL
+ * now; the callback still comes). Neither may be called after the
+ * callback ran.
+ */
+#ifndef PPTP_SERVER_HOOKS_H
+#define PPTP_SERVER_HOOKS_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct hook;
+
+/* What a script is told about the link. Strings may be NULL (passed as ""). */
+struct hook_env {
+	const char *ifname;   /* the tun device */
+	const char *tty;      /* pppd's tty-device argument */
+	unsigned speed;       /* pppd's speed argument */
+	uint32_t local;       /* host order */
+	uint32_t remote;      /* host order */
+	const char *ipparam;
+	const char *peername; /* the authenticated user name */
+	const char *peer;     /* the client's public address:port */
+	unsigned call_id;
+};
+
+/* status is a wait status (WIFEXITED/WEXITSTATUS/WIFSIGNALED...). */
+typedef void (*hook_done_fn)(void *arg, int status, bool timed_out);
+
+/* Start path for env; limit in seconds (> 0). NULL (logged) if the script
+ * could not be started (missing, not executable, out of memory): then
+ * done is never called. */
+struct hook *hook_run(struct ev_loop *loop, const char *path, const struct hook_env *env,
+		      double limit, hook_done_fn done, void *arg);
+/* Forget the callback; the hook finishes and frees itself. */
+void hook_detach(struct hook *h);
+/* SIGKILL the script's process group now; the callback still comes. */
+void hook_kill(struct hook *h);
+
+#endif

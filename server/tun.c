@@ -1,0 +1,190 @@
+#include "server/tun.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+#define TUN_DEV "/dev/net/tun"
+/* Blocks per range: ipv4_range_cidrs() needs at most 62. */
+#define TUN_CIDRS_MAX 62
+
+static void fmt_ip(uint32_t host, char s[INET_ADDRSTRLEN])
+{
+	struct in_addr a = { .s_addr = htonl(host) };
+	inet_ntop(AF_INET, &a, s, INET_ADDRSTRLEN);
+}
+
+static void tun_unroute(struct tun *t)
+{
+	char s[INET_ADDRSTRLEN];
+	for (size_t i = t->nroutes; i-- > 0;) {
+		int e = rtnl_route(&t->nl, false, t->ifindex, t->routes[i].addr, t->routes[i].len,
+				   t->localip);
+		/* ENODEV/ESRCH: the device is gone and its routes with it. */
+		if (e && e != -ESRCH && e != -ENODEV) {
+			fmt_ip(t->routes[i].addr, s);
+			log_warnx("tun=%s event=route-del-failed route=%s/%u error=\"%s\"", t->name,
+				  s, t->routes[i].len, strerror(-e));
+		}
+	}
+	t->nroutes = 0;
+}
+
+static bool tun_route(struct tun *t, const struct config_pool *pool)
+{
+	char s[INET_ADDRSTRLEN];
+	size_t total = 0;
+	for (size_t i = 0; i < pool->n; i++)
+		total += ipv4_range_cidrs(pool->range[i].first, pool->range[i].last, NULL, 0);
+	if (total) {
+		t->routes = calloc(total, sizeof(*t->routes));
+		if (!t->routes) {
+			log_errx("tun=%s event=out-of-memory", t->name);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < pool->n; i++) {
+		struct ipv4_cidr c[TUN_CIDRS_MAX];
+		size_t n = ipv4_range_cidrs(pool->range[i].first, pool->range[i].last, c,
+					    TUN_CIDRS_MAX);
+		for (size_t k = 0; k < n; k++) {
+			int e = rtnl_route(&t->nl, true, t->ifindex, c[k].addr, c[k].len,
+					   t->localip);
+			fmt_ip(c[k].addr, s);
+			if (e) {
+				log_errx("tun=%s event=route-add-failed route=%s/%u error=\"%s\"",
+					 t->name, s, c[k].len, strerror(-e));
+				return false;
+			}
+			t->routes[t->nroutes++] = c[k];
+			log_debug("tun=%s event=route-added route=%s/%u", t->name, s, c[k].len);
+		}
+	}
+	return true;
+}
+
+struct tun *tun_open(const struct config *cfg)
+{
+	const char *name = cfg->tun && cfg->tun[0] ? cfg->tun : "pptp0";
+	struct tun *t = calloc(1, sizeof(*t));
+	if (!t) {
+		log_errx("tun=%s event=out-of-memory", name);
+		return NULL;
+	}
+	t->fd = -1;
+	t->nl.fd = -1;
+	t->mtu = cfg->mtu;
+	t->localip = ntohl(cfg->localip.s_addr);
+	if (strlen(name) >= sizeof(t->name)) {
+		log_errx("tun=%s event=tun-open-failed error=\"name too long\"", name);
+		goto fail;
+	}
+	memcpy(t->name, name, strlen(name) + 1);
+
+	t->fd = open(TUN_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (t->fd < 0) {
+		log_err("tun=%s event=tun-open-failed open " TUN_DEV, t->name);
+		goto fail;
+	}
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	memcpy(ifr.ifr_name, t->name, sizeof(t->name));
+	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
+		log_err("tun=%s event=tun-open-failed TUNSETIFF", t->name);
+		goto fail;
+	}
+	/* The kernel may have completed a template name such as "pptp%d". */
+	memcpy(t->name, ifr.ifr_name, sizeof(t->name));
+	t->name[sizeof(t->name) - 1] = '\0';
+	t->ifindex = (int)if_nametoindex(t->name);
+	if (t->ifindex <= 0) {
+		log_err("tun=%s event=tun-open-failed if_nametoindex", t->name);
+		goto fail;
+	}
+	if (!rtnl_open(&t->nl))
+		goto fail;
+	int e = rtnl_link_up(&t->nl, t->ifindex, t->mtu);
+	if (e) {
+		log_errx("tun=%s event=tun-open-failed step=link-up mtu=%u error=\"%s\"", t->name,
+			 t->mtu, strerror(-e));
+		goto fail;
+	}
+	e = rtnl_addr(&t->nl, true, t->ifindex, t->localip, 32);
+	if (e) {
+		log_errx("tun=%s event=tun-open-failed step=address error=\"%s\"", t->name,
+			 strerror(-e));
+		goto fail;
+	}
+	t->addr_added = true;
+	if (!tun_route(t, &cfg->pool))
+		goto fail;
+	char s[INET_ADDRSTRLEN];
+	fmt_ip(t->localip, s);
+	log_info("tun=%s event=tun-up ifindex=%d mtu=%u localip=%s routes=%zu", t->name,
+		 t->ifindex, t->mtu, s, t->nroutes);
+	return t;
+fail:
+	tun_close(t);
+	return NULL;
+}
+
+void tun_close(struct tun *t)
+{
+	if (!t)
+		return;
+	if (t->nl.fd >= 0) {
+		tun_unroute(t);
+		if (t->addr_added)
+			(void)rtnl_addr(&t->nl, false, t->ifindex, t->localip, 32);
+		rtnl_close(&t->nl);
+	}
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->routes);
+	free(t);
+}
+
+int tun_read_batch(struct tun *t, struct tun_pkt *pkts, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(t->fd, pkts[got].buf, pkts[got].cap);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			t->st.rx_err++;
+			log_warn("tun=%s event=tun-read-failed", t->name);
+			return got ? (int)got : -1;
+		}
+		if (r == 0)
+			break;
+		pkts[got].len = (size_t)r;
+		got++;
+	}
+	t->st.rx += got;
+	return (int)got;
+}
+
+bool tun_write(struct tun *t, const void *pkt, size_t len)
+{
+	ssize_t r;
+	do
+		r = write(t->fd, pkt, len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0 || (size_t)r != len) {
+		t->st.tx_dropped++;
+		return false;
+	}
+	t->st.tx++;
+	return true;
+}

@@ -1,0 +1,275 @@
+/*
+ * hooks_check: the tests of server/hooks on a real libev loop, run by
+ * tests/integration/test_hooks.sh (no root needed).
+ *
+ *   hooks_check TMPDIR
+ *
+ * It lives here rather than in tests/unit because the unit tests link
+ * neither libev nor pptp_server; it builds server/hooks.c in. Every check
+ * prints "ok: ..." or "FAIL: ..." and a failure makes the exit status 1.
+ */
+#include <errno.h>
+#include <ev.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+#include "server/hooks.h"
+
+static int failures, passes;
+
+#define CHECK(cond, ...)                                    \
+	do {                                                \
+		if (cond) {                                 \
+			printf("ok: ");                     \
+			passes++;                           \
+		} else {                                    \
+			printf("FAIL: ");                   \
+			failures++;                         \
+		}                                           \
+		printf(__VA_ARGS__);                        \
+		printf("  [%s]\n", #cond);                  \
+	} while (0)
+
+struct result {
+	bool done;
+	int status;
+	bool timed_out;
+	long ticks_at_done;
+	long *ticks;
+};
+
+static void on_done(void *arg, int status, bool timed_out)
+{
+	struct result *r = arg;
+	r->done = true;
+	r->status = status;
+	r->timed_out = timed_out;
+	r->ticks_at_done = r->ticks ? *r->ticks : 0;
+	ev_break(ev_default_loop(0), EVBREAK_ALL);
+}
+
+static void tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	(*(long *)w->data)++;
+}
+
+static void guard_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	printf("FAIL: no completion within the guard time\n");
+	failures++; /* the run's own checks fail too */
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void stop_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void write_script(const char *path, const char *body)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		perror(path);
+		exit(1);
+	}
+	fprintf(f, "#!/bin/sh\n%s\n", body);
+	fclose(f);
+	chmod(path, 0755);
+}
+
+/* Run path to completion on the default loop; guard: give up after 30 s. */
+static struct result run(const char *path, const struct hook_env *env, double limit, bool tick)
+{
+	struct ev_loop *loop = ev_default_loop(0);
+	long ticks = 0;
+	struct result r = { .ticks = tick ? &ticks : NULL };
+	ev_timer ticker, guard;
+	ev_timer_init(&ticker, tick_cb, 0.05, 0.05);
+	ticker.data = &ticks;
+	ev_timer_init(&guard, guard_cb, 30.0, 0.0);
+	ev_timer_start(loop, &guard);
+	if (tick)
+		ev_timer_start(loop, &ticker);
+	struct hook *h = hook_run(loop, path, env, limit, on_done, &r);
+	CHECK(h != NULL, "%s started", path);
+	if (h)
+		ev_run(loop, 0);
+	ev_timer_stop(loop, &ticker);
+	ev_timer_stop(loop, &guard);
+	return r;
+}
+
+static bool file_has(const char *path, const char *line)
+{
+	FILE *f = fopen(path, "r");
+	char buf[1024];
+	bool found = false;
+	if (!f)
+		return false;
+	while (fgets(buf, sizeof(buf), f)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		if (strcmp(buf, line) == 0)
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+static const struct hook_env ENV = {
+	.ifname = "pptp0",
+	.tty = "pptp/7",
+	.speed = 115200,
+	.local = 0xc0000201u,  /* 192.0.2.1 */
+	.remote = 0xc000020au, /* 192.0.2.10 */
+	.ipparam = "office",
+	.peername = "alice",
+	.peer = "198.51.100.2:40000",
+	.call_id = 7,
+};
+
+static void argv_and_env(const char *dir)
+{
+	char script[512], out[600];
+	snprintf(script, sizeof(script), "%s/ip-up", dir);
+	snprintf(out, sizeof(out), "%s/ip-up.out", dir);
+	write_script(script, "{ echo \"argc=$#\"; for a in \"$@\"; do echo \"arg=$a\"; done; env; }"
+			     " > \"$0.out\"; exit 3");
+	setenv("HOOKS_CHECK_SECRET", "leak", 1);
+	struct result r = run(script, &ENV, 10.0, false);
+	CHECK(r.done, "completion reported");
+	CHECK(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 3, "exit status 3 reported");
+	CHECK(!r.timed_out, "not timed out");
+	static const char *want[] = {
+		"argc=6", "arg=pptp0", "arg=pptp/7", "arg=115200", "arg=192.0.2.1",
+		"arg=192.0.2.10", "arg=office", "IFNAME=pptp0", "IPLOCAL=192.0.2.1",
+		"IPREMOTE=192.0.2.10", "PEERNAME=alice", "PPTP_PEER=198.51.100.2:40000",
+		"PPTP_CALL_ID=7", "DEVICE=pptp/7", "SPEED=115200", "IPPARAM=office",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		CHECK(file_has(out, want[i]), "script saw %s", want[i]);
+	CHECK(!file_has(out, "HOOKS_CHECK_SECRET=leak"), "server environment not passed on");
+}
+
+/* Is pid gone (or a zombie waiting for its new parent)? */
+static bool gone(pid_t pid)
+{
+	char p[64], buf[256];
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return true;
+	bool z = false;
+	if (fgets(buf, sizeof(buf), f)) {
+		char *rp = strrchr(buf, ')');
+		z = rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+	}
+	fclose(f);
+	return z;
+}
+
+static void slow_script_killed(const char *dir)
+{
+	char script[512], pidf[600];
+	snprintf(script, sizeof(script), "%s/slow", dir);
+	snprintf(pidf, sizeof(pidf), "%s/slow.pid", dir);
+	/* The sleep is a child of the script: the whole group must die. */
+	write_script(script, "sleep 10 & echo $! > \"$0.pid\"; wait");
+	struct result r = run(script, &ENV, 1.0, false);
+	CHECK(r.done, "slow script reported");
+	CHECK(r.timed_out, "reported as timed out");
+	CHECK(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGKILL, "killed by SIGKILL");
+	FILE *f = fopen(pidf, "r");
+	int child = 0;
+	if (f) {
+		if (fscanf(f, "%d", &child) != 1)
+			child = 0;
+		fclose(f);
+	}
+	CHECK(child > 0, "script started its child");
+	bool dead = false;
+	for (int i = 0; i < 100 && child > 0 && !(dead = gone(child)); i++)
+		usleep(20000);
+	CHECK(dead, "the script's child in its process group was killed too");
+}
+
+static void loop_runs_while_script_runs(const char *dir)
+{
+	char script[512];
+	snprintf(script, sizeof(script), "%s/sleeper", dir);
+	write_script(script, "sleep 1");
+	struct result r = run(script, &ENV, 10.0, true);
+	CHECK(r.done && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "sleeper exit 0");
+	CHECK(r.ticks_at_done > 0, "timer ticked %ld times while the script ran",
+	      r.ticks_at_done);
+}
+
+static void missing_script(const char *dir)
+{
+	char script[512];
+	snprintf(script, sizeof(script), "%s/does-not-exist", dir);
+	struct result r = { 0 };
+	struct hook *h = hook_run(ev_default_loop(0), script, &ENV, 1.0, on_done, &r);
+	CHECK(h == NULL, "a missing script fails to start");
+	CHECK(!r.done, "and no completion is reported");
+}
+
+static void detached_and_killed(const char *dir)
+{
+	char script[512];
+	struct ev_loop *loop = ev_default_loop(0);
+	snprintf(script, sizeof(script), "%s/sleeper2", dir);
+	write_script(script, "exec sleep 10");
+	/* hook_kill: the callback still comes, not as a timeout */
+	struct result r = { 0 };
+	struct hook *h = hook_run(loop, script, &ENV, 20.0, on_done, &r);
+	CHECK(h != NULL, "started");
+	if (!h)
+		return;
+	hook_kill(h);
+	ev_run(loop, 0);
+	CHECK(r.done && !r.timed_out && WIFSIGNALED(r.status), "hook_kill reported");
+	/* hook_detach: the hook finishes (and frees itself) with nobody told */
+	struct result r2 = { 0 };
+	write_script(script, "exit 0");
+	h = hook_run(loop, script, &ENV, 5.0, on_done, &r2);
+	CHECK(h != NULL, "started again");
+	if (!h)
+		return;
+	hook_detach(h);
+	ev_timer guard;
+	/* The loop reaps the child meanwhile; only the stop timer ends it. */
+	ev_timer_init(&guard, stop_cb, 0.5, 0.0);
+	ev_timer_start(loop, &guard);
+	ev_run(loop, 0);
+	CHECK(!r2.done, "a detached hook calls nobody");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: hooks_check TMPDIR\n");
+		return 2;
+	}
+	log_init("hooks_check", LOG_LVL_DEBUG);
+	ev_default_loop(0);
+	argv_and_env(argv[1]);
+	slow_script_killed(argv[1]);
+	loop_runs_while_script_runs(argv[1]);
+	missing_script(argv[1]);
+	detached_and_killed(argv[1]);
+	printf("%d passed, %d failed\n", passes, failures);
+	return failures ? 1 : 0;
+}
