@@ -1,0 +1,1281 @@
+/*
+ * The PPP link: framing, protocol demultiplexing, phases, timers and the
+ * MPPE data path around LCP, CHAP/PAP, CCP and IPCP.
+ *
+ * About re-entrancy. The protocol objects report events through callbacks
+ * that must not call back into the same object. So every callback here only
+ * records what happened (a bit in l->work, plus any data it must copy) and
+ * returns; run() does the work once the outermost entry point is about to
+ * return, one item at a time, until nothing is left. Entry points called
+ * from inside an ops callback (ppp_auth_result from auth_request, ppp_close
+ * from ip_up, ...) only record too: the outer run() picks them up.
+ *
+ * About termination. fail() sets the cause (first one wins), drops the
+ * authentication (telling the owner to cancel a pending backend request),
+ * takes CCP, IPCP and MPPE down without sending anything and closes LCP,
+ * whose Terminate-Request carries the detail text. ops->down follows when
+ * LCP has finished (Terminate-Ack, or the restart timer gave up), or at once
+ * when LCP had nothing to close. ppp_lower_down() skips the wait. In every
+ * case ops->down is delivered by run() as the very last thing, once.
+ *
+ * A verdict that accepts the credentials but carries no address still
+ * gets its Success sent (the credentials were right, and the client then
+ * shows the reason from our Terminate-Request rather than a bogus
+ * "wrong password"); the link then ends with PPP_CAUSE_NO_ADDRESS before
+ * any NCP starts.
+ */
+#include "common/ppp/ppp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/log.h"
+#include "common/mschap.h"
+#include "common/ppp/ccp.h"
+#include "common/ppp/ipcp.h"
+#include "common/ppp/lcp.h"
+#include "common/ppp/mppe.h"
+
+#define DEFAULT_MRU           1400
+#define DEFAULT_ECHO_FAILURES 3
+#define DETAIL_MAX            64
+#define NO_DEADLINE           UINT64_MAX
+
+enum auth_kind {
+	AUTH_NONE,
+	AUTH_CHAP,
+	AUTH_PAP,
+};
+
+enum auth_end {
+	AUTH_END_SUCCESS,
+	AUTH_END_FAILURE,
+	AUTH_END_TIMEOUT,
+};
+
+/* Timers the sub-objects asked for; the keepalive is read from struct lcp. */
+enum link_timer {
+	T_LCP,
+	T_CCP,
+	T_IPCP,
+	T_AUTH,
+	T_COUNT
+};
+
+/* Work recorded by callbacks, done by run() in this order. */
+enum link_work {
+	W_CLOSE         = 1u << 0,  /* ppp_close() from inside a callback */
+	W_LOWER_DOWN    = 1u << 1,
+	W_LCP_FINISHED  = 1u << 2,
+	W_LCP_DOWN      = 1u << 3,
+	W_LCP_UP        = 1u << 4,
+	W_AUTH_REQUEST  = 1u << 5,  /* hand the copied request to the owner */
+	W_AUTH_VERDICT  = 1u << 6,  /* apply the owner's stored verdict */
+	W_AUTH_DONE     = 1u << 7,
+	W_AUTH_REJECTED = 1u << 8,  /* the peer Protocol-Rejected CHAP/PAP */
+	W_CCP_REJECTED  = 1u << 9,
+	W_CCP_REFUSED   = 1u << 10,
+	W_CCP_DOWN      = 1u << 11,
+	W_CCP_UP        = 1u << 12,
+	W_IPCP_REJECTED = 1u << 13,
+	W_IPCP_DOWN     = 1u << 14,
+	W_IPCP_UP       = 1u << 15,
+};
+
+struct ppp_link {
+	struct ppp_config cfg;          /* string pointers replaced by ours */
+	const struct ppp_ops *ops;
+	void *owner;
+	char host_name[CHAP_NAME_MAX + 1];
+	char user[CHAP_NAME_MAX + 1];
+	char password[CHAP_PASSWORD_MAX + 1];
+	char peer_name[CHAP_NAME_MAX + 1];
+
+	enum ppp_phase phase;
+	enum ppp_cause cause;
+	char detail[DETAIL_MAX];
+	uint64_t now;
+	unsigned depth;                 /* entry points on the stack */
+	unsigned work;                  /* enum link_work bits */
+	bool started;
+	bool lower_gone;                /* nothing may be sent any more */
+	bool final;                     /* ops->down is due */
+	bool down_done;                 /* ops->down was called */
+	bool peer_terminated;           /* LCP Terminate-Request in Opened */
+	enum ppp_cause close_cause;     /* W_CLOSE / W_LOWER_DOWN arguments */
+	char close_detail[DETAIL_MAX];
+
+	struct fsm_io io;
+	struct lcp_config lcp_cfg;
+	struct lcp lcp;
+	struct ccp_config ccp_cfg;
+	struct ccp ccp;
+	struct ipcp_config ipcp_cfg;
+	struct ipcp ipcp;
+	bool use_ccp;                   /* policy: run CCP in the network phase */
+	bool ccp_running, ipcp_running; /* opened in the network phase */
+
+	/* Authentication */
+	enum auth_kind auth;
+	struct chap chap;
+	struct pap pap;
+	enum auth_end auth_end;
+	unsigned auth_error;
+	bool auth_outstanding;          /* ops->auth_request made, no verdict yet */
+	unsigned auth_refusals;         /* verdicts that refused the credentials */
+	struct chap_response_info req_chap;
+	uint8_t req_name[CHAP_NAME_MAX];
+	uint8_t req_challenge[CHAP_CHALLENGE_MAX];
+	struct pap_request_info req_pap;
+	uint8_t req_peer_id[PAP_FIELD_MAX];
+	uint8_t req_password[PAP_FIELD_MAX];
+	/* The owner's verdict (server) */
+	unsigned v_error;
+	bool v_has_response;
+	char v_response[MSCHAP_AUTH_RESPONSE_LEN + 1];
+	bool have_keys;
+	uint8_t send_key[16], recv_key[16];
+	uint32_t peer_addr;
+
+	/* MPPE */
+	bool mppe_up;
+	struct mppe_tx tx;
+	struct mppe_rx rx;
+
+	uint64_t deadline[T_COUNT];
+	struct ppp_stats stats;
+	uint8_t txbuf[];                /* cfg.headroom + PPP_FRAME_MAX */
+};
+
+static void fail(struct ppp_link *l, enum ppp_cause cause, const char *detail);
+
+/* ---- Names ---- */
+
+const char *ppp_phase_name(enum ppp_phase p)
+{
+	switch (p) {
+	case PPP_PHASE_DEAD: return "dead";
+	case PPP_PHASE_ESTABLISH: return "establish";
+	case PPP_PHASE_AUTHENTICATE: return "authenticate";
+	case PPP_PHASE_NETWORK: return "network";
+	case PPP_PHASE_RUNNING: return "running";
+	case PPP_PHASE_TERMINATE: return "terminate";
+	}
+	return "unknown";
+}
+
+const char *ppp_cause_name(enum ppp_cause c)
+{
+	switch (c) {
+	case PPP_CAUSE_NONE: return "none";
+	case PPP_CAUSE_PEER_TERMINATE: return "peer-terminate";
+	case PPP_CAUSE_LOWER_DOWN: return "lower-down";
+	case PPP_CAUSE_KEEPALIVE: return "keepalive";
+	case PPP_CAUSE_LCP_FAILED: return "lcp-failed";
+	case PPP_CAUSE_LOOPBACK: return "loopback";
+	case PPP_CAUSE_AUTH_FAILED: return "auth-failed";
+	case PPP_CAUSE_AUTH_TIMEOUT: return "auth-timeout";
+	case PPP_CAUSE_ENCRYPTION_REFUSED: return "encryption-refused";
+	case PPP_CAUSE_IPCP_FAILED: return "ipcp-failed";
+	case PPP_CAUSE_NO_ADDRESS: return "no-address";
+	case PPP_CAUSE_MPPE_ERROR: return "mppe-error";
+	case PPP_CAUSE_ADMIN: return "admin";
+	case PPP_CAUSE_SHUTDOWN: return "shutdown";
+	case PPP_CAUSE_SESSION_TIMEOUT: return "session-timeout";
+	case PPP_CAUSE_IDLE_TIMEOUT: return "idle-timeout";
+	}
+	return "unknown";
+}
+
+/* ---- Output ---- */
+
+/* One control packet (code, id, length, data) of protocol proto. */
+static void send_ctl(struct ppp_link *l, uint16_t proto, const uint8_t *pkt, size_t len)
+{
+	uint8_t *frame = l->txbuf + l->cfg.headroom;
+	const struct lcp_result *res = lcp_result(&l->lcp);
+	bool is_lcp = proto == PPP_PROTO_LCP;
+	bool opened = lcp_is_opened(&l->lcp);
+	struct wbuf w;
+
+	if (l->lower_gone || l->down_done)
+		return;
+	wbuf_init(&w, frame, PPP_FRAME_MAX);
+	if (is_lcp || !opened || !res->acfc_tx) {
+		wbuf_u8(&w, 0xFF);
+		wbuf_u8(&w, 0x03);
+	}
+	if (!is_lcp && opened && res->pfc_tx && proto < 0x100)
+		wbuf_u8(&w, (uint8_t)proto);
+	else
+		wbuf_be16(&w, proto);
+	wbuf_bytes(&w, pkt, len);
+	if (!wbuf_ok(&w))
+		return; /* control packets are bounded well below the frame size */
+	l->stats.tx_frames++;
+	l->ops->send(l->owner, frame, w.len);
+}
+
+bool ppp_send_ip(struct ppp_link *l, uint8_t *pkt, size_t len, uint64_t now)
+{
+	const struct lcp_result *res = lcp_result(&l->lcp);
+	uint8_t *p = pkt;
+	size_t n = len;
+	uint16_t proto = PPP_PROTO_IP;
+
+	(void)now;
+	if (l->down_done || l->lower_gone || l->phase != PPP_PHASE_RUNNING || len == 0 ||
+	    len > PPP_FRAME_MAX - PPP_TX_HEADROOM || (l->cfg.mppe_required && !l->mppe_up)) {
+		l->stats.tx_dropped++;
+		return false;
+	}
+	if (l->mppe_up) {
+		/* The inner protocol field is encrypted with the packet. */
+		if (res->pfc_tx) {
+			*--p = (uint8_t)PPP_PROTO_IP;
+			n += 1;
+		} else {
+			p -= 2;
+			store_be16(p, PPP_PROTO_IP);
+			n += 2;
+		}
+		mppe_tx_encrypt(&l->tx, p - MPPE_HDR_LEN, p, n);
+		p -= MPPE_HDR_LEN;
+		n += MPPE_HDR_LEN;
+		proto = PPP_PROTO_COMP;
+	}
+	if (res->pfc_tx) {
+		*--p = (uint8_t)proto;
+		n += 1;
+	} else {
+		p -= 2;
+		store_be16(p, proto);
+		n += 2;
+	}
+	if (!res->acfc_tx) {
+		p -= 2;
+		p[0] = 0xFF;
+		p[1] = 0x03;
+		n += 2;
+	}
+	l->stats.tx_frames++;
+	l->stats.tx_ip_packets++;
+	l->stats.tx_ip_bytes += len;
+	l->ops->send(l->owner, p, n);
+	return true;
+}
+
+/* ---- Timers ---- */
+
+static enum link_timer fsm_timer(struct ppp_link *l, const struct fsm *f)
+{
+	if (f == &l->lcp.fsm)
+		return T_LCP;
+	if (f == &l->ccp.fsm)
+		return T_CCP;
+	return T_IPCP;
+}
+
+static void io_send(void *arg, uint16_t proto, const uint8_t *pkt, size_t len)
+{
+	send_ctl(arg, proto, pkt, len);
+}
+
+static void io_timer_start(void *arg, struct fsm *f, unsigned ms)
+{
+	struct ppp_link *l = arg;
+	l->deadline[fsm_timer(l, f)] = l->now + ms;
+}
+
+static void io_timer_stop(void *arg, struct fsm *f)
+{
+	struct ppp_link *l = arg;
+	l->deadline[fsm_timer(l, f)] = NO_DEADLINE;
+}
+
+static bool keepalive_armed(const struct ppp_link *l)
+{
+	return l->lcp_cfg.echo_interval_ms && lcp_is_opened(&l->lcp) &&
+	       l->lcp.next_echo_ms != 0 && l->phase != PPP_PHASE_TERMINATE;
+}
+
+uint64_t ppp_next_deadline(const struct ppp_link *l)
+{
+	uint64_t next = NO_DEADLINE;
+
+	if (l->down_done)
+		return NO_DEADLINE;
+	for (int i = 0; i < T_COUNT; i++)
+		if (l->deadline[i] < next)
+			next = l->deadline[i];
+	if (keepalive_armed(l) && l->lcp.next_echo_ms < next)
+		next = l->lcp.next_echo_ms;
+	return next;
+}
+
+/* ---- Random ---- */
+
+static bool link_random(void *ctx, void *buf, size_t len)
+{
+	struct ppp_link *l = ctx;
+
+	if (l->ops->random)
+		return l->ops->random(l->owner, buf, len);
+	return crypto_random(buf, len);
+}
+
+static uint32_t lcp_ev_random(void *arg)
+{
+	uint32_t v = 0;
+
+	if (!link_random(arg, &v, sizeof(v)))
+		v = 0; /* LCP then sends no magic number */
+	return v;
+}
+
+/* ---- Sub-object callbacks: record only ---- */
+
+static void lcp_ev_up(void *arg) { ((struct ppp_link *)arg)->work |= W_LCP_UP; }
+static void lcp_ev_down(void *arg) { ((struct ppp_link *)arg)->work |= W_LCP_DOWN; }
+static void lcp_ev_finished(void *arg) { ((struct ppp_link *)arg)->work |= W_LCP_FINISHED; }
+
+static void lcp_ev_protocol_rejected(void *arg, uint16_t proto)
+{
+	struct ppp_link *l = arg;
+
+	switch (proto) {
+	case PPP_PROTO_CCP:
+		l->work |= W_CCP_REJECTED;
+		break;
+	case PPP_PROTO_IPCP:
+		l->work |= W_IPCP_REJECTED;
+		break;
+	case PPP_PROTO_CHAP:
+	case PPP_PROTO_PAP:
+		l->work |= W_AUTH_REJECTED;
+		break;
+	default:
+		break;
+	}
+}
+
+static const struct lcp_events lcp_events = {
+	.up = lcp_ev_up,
+	.down = lcp_ev_down,
+	.finished = lcp_ev_finished,
+	.protocol_rejected = lcp_ev_protocol_rejected,
+	.random = lcp_ev_random,
+};
+
+static void ccp_ev_up(void *arg) { ((struct ppp_link *)arg)->work |= W_CCP_UP; }
+static void ccp_ev_down(void *arg) { ((struct ppp_link *)arg)->work |= W_CCP_DOWN; }
+static void ccp_ev_refused(void *arg) { ((struct ppp_link *)arg)->work |= W_CCP_REFUSED; }
+
+static void ccp_ev_reset_request(void *arg)
+{
+	struct ppp_link *l = arg;
+
+	if (l->mppe_up)
+		mppe_tx_reset(&l->tx);
+}
+
+static const struct ccp_events ccp_events = {
+	.up = ccp_ev_up,
+	.down = ccp_ev_down,
+	.refused = ccp_ev_refused,
+	.reset_request = ccp_ev_reset_request,
+};
+
+static void ipcp_ev_up(void *arg) { ((struct ppp_link *)arg)->work |= W_IPCP_UP; }
+static void ipcp_ev_down(void *arg) { ((struct ppp_link *)arg)->work |= W_IPCP_DOWN; }
+
+static const struct ipcp_events ipcp_events = {
+	.up = ipcp_ev_up,
+	.down = ipcp_ev_down,
+	.finished = ipcp_ev_down,
+};
+
+static void auth_send_chap(void *ctx, const uint8_t *pkt, size_t len)
+{
+	send_ctl(ctx, PPP_PROTO_CHAP, pkt, len);
+}
+
+static void auth_send_pap(void *ctx, const uint8_t *pkt, size_t len)
+{
+	send_ctl(ctx, PPP_PROTO_PAP, pkt, len);
+}
+
+static void auth_set_timer(void *ctx, uint32_t after_ms)
+{
+	struct ppp_link *l = ctx;
+	l->deadline[T_AUTH] = after_ms ? l->now + after_ms : NO_DEADLINE;
+}
+
+static void chap_cb_response(void *ctx, const struct chap_response_info *r)
+{
+	struct ppp_link *l = ctx;
+	size_t clen = r->challenge_len;
+
+	if (clen > sizeof(l->req_challenge))
+		clen = sizeof(l->req_challenge);
+	l->req_chap = *r;
+	l->req_chap.name_len = r->name_len > sizeof(l->req_name) ? sizeof(l->req_name) : r->name_len;
+	memcpy(l->req_name, r->name, l->req_chap.name_len);
+	memcpy(l->req_challenge, r->challenge, clen);
+	l->req_chap.name = l->req_name;
+	l->req_chap.challenge = l->req_challenge;
+	l->req_chap.challenge_len = clen;
+	l->work |= W_AUTH_REQUEST;
+}
+
+static bool chap_cb_retry(void *ctx, const struct chap_ms_failure *f)
+{
+	struct ppp_link *l = ctx;
+	const char *pw;
+
+	if (!l->ops->auth_retry)
+		return false;
+	pw = l->ops->auth_retry(l->owner, f->has_error ? f->error : 0);
+	return pw && chap_peer_set_password(&l->chap, pw);
+}
+
+static void chap_cb_done(void *ctx, enum chap_outcome o, unsigned error, const char *why)
+{
+	struct ppp_link *l = ctx;
+
+	(void)why;
+	l->auth_end = o == CHAP_SUCCESS ? AUTH_END_SUCCESS :
+		      o == CHAP_FAILURE ? AUTH_END_FAILURE : AUTH_END_TIMEOUT;
+	l->auth_error = error;
+	l->work |= W_AUTH_DONE;
+}
+
+static const struct chap_callbacks chap_callbacks = {
+	.send = auth_send_chap,
+	.set_timer = auth_set_timer,
+	.response = chap_cb_response,
+	.retry = chap_cb_retry,
+	.done = chap_cb_done,
+	.random = link_random,
+};
+
+static void pap_cb_request(void *ctx, const struct pap_request_info *r)
+{
+	struct ppp_link *l = ctx;
+
+	l->req_pap = *r;
+	memcpy(l->req_peer_id, r->peer_id, r->peer_id_len);
+	if (r->password_len)
+		memcpy(l->req_password, r->password, r->password_len);
+	l->req_pap.peer_id = l->req_peer_id;
+	l->req_pap.password = l->req_password;
+	l->work |= W_AUTH_REQUEST;
+}
+
+static void pap_cb_done(void *ctx, enum pap_outcome o, const char *why)
+{
+	struct ppp_link *l = ctx;
+
+	(void)why;
+	l->auth_end = o == PAP_SUCCESS ? AUTH_END_SUCCESS :
+		      o == PAP_FAILURE ? AUTH_END_FAILURE : AUTH_END_TIMEOUT;
+	l->auth_error = 0;
+	l->work |= W_AUTH_DONE;
+}
+
+static const struct pap_callbacks pap_callbacks = {
+	.send = auth_send_pap,
+	.set_timer = auth_set_timer,
+	.request = pap_cb_request,
+	.done = pap_cb_done,
+	.random = link_random,
+};
+
+/* ---- Life cycle ---- */
+
+static bool copy_str(char *dst, size_t cap, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+
+	if (n >= cap)
+		return false;
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
+	return true;
+}
+
+struct ppp_link *ppp_new(const struct ppp_config *cfg, const struct ppp_ops *ops, void *owner)
+{
+	struct ppp_link *l;
+	unsigned keys = 0;
+
+	if (!cfg || !ops || !ops->send || !ops->down || cfg->headroom > 65536)
+		return NULL;
+	if (cfg->role == PPP_ROLE_SERVER && !ops->auth_request)
+		return NULL;
+	l = calloc(1, sizeof(*l) + cfg->headroom + PPP_FRAME_MAX);
+	if (!l)
+		return NULL;
+	l->cfg = *cfg;
+	l->ops = ops;
+	l->owner = owner;
+	if (!copy_str(l->host_name, sizeof(l->host_name), cfg->host_name) ||
+	    !copy_str(l->user, sizeof(l->user), cfg->user) ||
+	    !copy_str(l->password, sizeof(l->password), cfg->password)) {
+		ppp_free(l);
+		return NULL;
+	}
+	l->cfg.host_name = l->host_name;
+	l->cfg.user = l->user;
+	l->cfg.password = l->password;
+	for (int i = 0; i < T_COUNT; i++)
+		l->deadline[i] = NO_DEADLINE;
+	l->io = (struct fsm_io){
+		.send = io_send,
+		.timer_start = io_timer_start,
+		.timer_stop = io_timer_stop,
+		.arg = l,
+	};
+
+	l->lcp_cfg.role = cfg->role;
+	l->lcp_cfg.mru = cfg->mru ? cfg->mru : DEFAULT_MRU;
+	l->lcp_cfg.auth_allowed = (cfg->allow_mschapv2 ? LCP_AUTH_BIT(LCP_AUTH_MSCHAPV2) : 0) |
+				  (cfg->allow_mschapv1 ? LCP_AUTH_BIT(LCP_AUTH_MSCHAPV1) : 0) |
+				  (cfg->allow_chap_md5 ? LCP_AUTH_BIT(LCP_AUTH_CHAP_MD5) : 0) |
+				  (cfg->allow_pap ? LCP_AUTH_BIT(LCP_AUTH_PAP) : 0);
+	l->lcp_cfg.pfc = true;
+	l->lcp_cfg.acfc = true;
+	l->lcp_cfg.echo_interval_ms = cfg->echo_interval_s * 1000u;
+	l->lcp_cfg.echo_failures = cfg->echo_failures ? cfg->echo_failures : DEFAULT_ECHO_FAILURES;
+	lcp_init(&l->lcp, &l->lcp_cfg, &l->io, &lcp_events, l);
+
+	keys = (cfg->mppe_40 ? CCP_KEY_40 : 0) | (cfg->mppe_56 ? CCP_KEY_56 : 0) |
+	       (cfg->mppe_128 ? CCP_KEY_128 : 0);
+	l->use_ccp = cfg->mppe_required || keys != 0;
+	l->ccp_cfg.role = cfg->role;
+	l->ccp_cfg.keys = keys ? keys : CCP_KEY_128;
+	l->ccp_cfg.stateless = cfg->mppe_stateless || !cfg->mppe_stateful;
+	l->ccp_cfg.stateful = cfg->mppe_stateful;
+	l->ccp_cfg.required = cfg->mppe_required;
+	ccp_init(&l->ccp, &l->ccp_cfg, &l->io, &ccp_events, l);
+
+	l->ipcp_cfg.role = cfg->role;
+	l->ipcp_cfg.local = cfg->local_addr;
+	if (cfg->role == PPP_ROLE_SERVER) {
+		memcpy(l->ipcp_cfg.dns, cfg->dns, sizeof(l->ipcp_cfg.dns));
+		memcpy(l->ipcp_cfg.nbns, cfg->nbns, sizeof(l->ipcp_cfg.nbns));
+	} else {
+		l->ipcp_cfg.want_dns = true;
+	}
+	ipcp_init(&l->ipcp, &l->ipcp_cfg, &l->io, &ipcp_events, l);
+	return l;
+}
+
+static void mppe_down(struct ppp_link *l)
+{
+	if (!l->mppe_up)
+		return;
+	mppe_tx_free(&l->tx);
+	mppe_rx_free(&l->rx);
+	l->mppe_up = false;
+}
+
+static void auth_free(struct ppp_link *l)
+{
+	if (l->auth == AUTH_CHAP)
+		chap_free(&l->chap);
+	else if (l->auth == AUTH_PAP)
+		pap_free(&l->pap);
+}
+
+void ppp_free(struct ppp_link *l)
+{
+	if (!l)
+		return;
+	mppe_down(l);
+	auth_free(l);
+	crypto_wipe(l->password, sizeof(l->password));
+	crypto_wipe(l->send_key, sizeof(l->send_key));
+	crypto_wipe(l->recv_key, sizeof(l->recv_key));
+	crypto_wipe(l->req_password, sizeof(l->req_password));
+	crypto_wipe(l->v_response, sizeof(l->v_response));
+	free(l);
+}
+
+/* ---- Termination ---- */
+
+static void set_cause(struct ppp_link *l, enum ppp_cause cause, const char *detail)
+{
+	if (l->cause != PPP_CAUSE_NONE)
+		return;
+	l->cause = cause;
+	copy_str(l->detail, sizeof(l->detail), "");
+	if (detail) {
+		size_t n = strnlen(detail, sizeof(l->detail) - 1);
+		memcpy(l->detail, detail, n);
+		l->detail[n] = '\0';
+	}
+}
+
+/* Stop authentication; tell the owner to drop a pending backend request. */
+static void abandon_auth(struct ppp_link *l)
+{
+	l->deadline[T_AUTH] = NO_DEADLINE;
+	if (l->auth_outstanding) {
+		l->auth_outstanding = false;
+		if (l->ops->auth_cancel)
+			l->ops->auth_cancel(l->owner);
+	}
+	l->work &= ~(unsigned)(W_AUTH_REQUEST | W_AUTH_VERDICT | W_AUTH_DONE);
+}
+
+/* Everything above LCP goes away, silently. */
+static void teardown_upper(struct ppp_link *l)
+{
+	abandon_auth(l);
+	if (l->ccp_running) {
+		l->ccp_running = false;
+		ccp_lower_down(&l->ccp);
+	}
+	if (l->ipcp_running) {
+		l->ipcp_running = false;
+		ipcp_lower_down(&l->ipcp);
+	}
+	l->deadline[T_CCP] = l->deadline[T_IPCP] = NO_DEADLINE;
+	mppe_down(l);
+}
+
+static bool lcp_idle(const struct ppp_link *l)
+{
+	switch (l->lcp.fsm.state) {
+	case FSM_INITIAL:
+	case FSM_STARTING:
+	case FSM_CLOSED:
+	case FSM_STOPPED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void fail(struct ppp_link *l, enum ppp_cause cause, const char *detail)
+{
+	set_cause(l, cause, detail);
+	if (l->final || l->phase == PPP_PHASE_TERMINATE)
+		return;
+	log_info("ppp=link event=close phase=%s cause=%s detail=\"%s\"", ppp_phase_name(l->phase),
+		 ppp_cause_name(l->cause), l->detail);
+	l->phase = PPP_PHASE_TERMINATE;
+	teardown_upper(l);
+	if (!l->started || l->lower_gone) {
+		l->final = true;
+		return;
+	}
+	lcp_close(&l->lcp, l->detail);
+	if (lcp_idle(l))
+		l->final = true;
+}
+
+/* ---- Phases ---- */
+
+static void check_running(struct ppp_link *l)
+{
+	struct ppp_ip_info info;
+	const struct ipcp_result *ir = ipcp_result(&l->ipcp);
+	const struct ccp_result *cr = ccp_result(&l->ccp);
+	uint16_t peer_mru = lcp_result(&l->lcp)->peer_mru;
+
+	if (l->phase != PPP_PHASE_NETWORK || !l->ipcp_running || !ipcp_is_opened(&l->ipcp))
+		return;
+	if (l->cfg.mppe_required && !l->mppe_up)
+		return;
+	memset(&info, 0, sizeof(info));
+	info.local_addr = ir->local;
+	info.peer_addr = ir->peer;
+	memcpy(info.dns, ir->dns, sizeof(info.dns));
+	memcpy(info.nbns, ir->nbns, sizeof(info.nbns));
+	info.mppe_bits = l->mppe_up ? cr->tx.bits : 0;
+	info.mppe_stateful = l->mppe_up && !cr->tx.stateless;
+	info.peer_mru = peer_mru;
+	info.ip_mtu = l->mppe_up ? (uint16_t)ccp_tunnel_mtu(&l->ccp, peer_mru) : peer_mru;
+	l->phase = PPP_PHASE_RUNNING;
+	log_info("ppp=link event=running mppe=%u stateful=%d mtu=%u", info.mppe_bits,
+		 info.mppe_stateful, info.ip_mtu);
+	if (l->ops->ip_up)
+		l->ops->ip_up(l->owner, &info);
+}
+
+static void start_network(struct ppp_link *l)
+{
+	l->phase = PPP_PHASE_NETWORK;
+	if (l->use_ccp && !l->have_keys) {
+		if (l->cfg.mppe_required) {
+			fail(l, PPP_CAUSE_ENCRYPTION_REFUSED,
+			     "MPPE required but authentication gave no keys");
+			return;
+		}
+		l->use_ccp = false; /* CCP is then Protocol-Rejected */
+	}
+	if (l->use_ccp) {
+		l->ccp_running = true;
+		ccp_open(&l->ccp);
+	}
+	if (l->cfg.role == PPP_ROLE_SERVER)
+		ipcp_set_peer_address(&l->ipcp, l->peer_addr);
+	l->ipcp_running = true;
+	ipcp_open(&l->ipcp);
+}
+
+static void start_auth(struct ppp_link *l)
+{
+	enum lcp_auth a = lcp_result(&l->lcp)->auth;
+	bool server = l->cfg.role == PPP_ROLE_SERVER;
+	struct chap_config cc;
+	struct pap_config pc;
+
+	if (a == LCP_AUTH_NONE) {
+		if (server && l->lcp_cfg.auth_allowed) {
+			fail(l, PPP_CAUSE_AUTH_FAILED, "no authentication protocol agreed");
+			return;
+		}
+		start_network(l);
+		return;
+	}
+	l->phase = PPP_PHASE_AUTHENTICATE;
+	if (a == LCP_AUTH_PAP) {
+		memset(&pc, 0, sizeof(pc));
+		pc.user = l->user;
+		pc.password = l->password;
+		pc.auth_timeout_ms = l->cfg.auth_timeout_s * 1000u;
+		pc.max_attempts = l->cfg.auth_max_attempts;
+		if (!pap_init(&l->pap, server ? PAP_AUTHENTICATOR : PAP_PEER, &pc, &pap_callbacks, l)) {
+			fail(l, PPP_CAUSE_AUTH_FAILED, "cannot set up PAP");
+			return;
+		}
+		l->auth = AUTH_PAP;
+		pap_start(&l->pap, l->now);
+		return;
+	}
+	memset(&cc, 0, sizeof(cc));
+	cc.algo = a == LCP_AUTH_MSCHAPV2 ? CHAP_MSCHAPV2 :
+		  a == LCP_AUTH_MSCHAPV1 ? CHAP_MSCHAPV1 : CHAP_MD5;
+	cc.name = server ? l->host_name : l->user;
+	cc.password = server ? NULL : l->password;
+	cc.auth_timeout_ms = l->cfg.auth_timeout_s * 1000u;
+	cc.max_attempts = l->cfg.auth_max_attempts;
+	if (!chap_init(&l->chap, server ? CHAP_AUTHENTICATOR : CHAP_PEER, &cc, &chap_callbacks, l)) {
+		fail(l, PPP_CAUSE_AUTH_FAILED, "cannot set up CHAP");
+		return;
+	}
+	l->auth = AUTH_CHAP;
+	chap_start(&l->chap, l->now);
+}
+
+/* ---- Work ---- */
+
+static void do_auth_request(struct ppp_link *l)
+{
+	if (l->phase != PPP_PHASE_AUTHENTICATE)
+		return;
+	l->auth_outstanding = true;
+	if (l->auth == AUTH_CHAP)
+		l->ops->auth_request(l->owner, &l->req_chap, NULL);
+	else
+		l->ops->auth_request(l->owner, NULL, &l->req_pap);
+}
+
+static void do_auth_verdict(struct ppp_link *l)
+{
+	const char *resp = l->v_has_response ? l->v_response : NULL;
+
+	if (l->phase != PPP_PHASE_AUTHENTICATE)
+		return;
+	if (l->v_error != 0)
+		l->auth_refusals++;
+	if (l->v_error == 0) {
+		const uint8_t *name = l->auth == AUTH_CHAP ? l->req_name : l->req_peer_id;
+		size_t n = l->auth == AUTH_CHAP ? l->req_chap.name_len : l->req_pap.peer_id_len;
+		if (n >= sizeof(l->peer_name))
+			n = sizeof(l->peer_name) - 1;
+		memcpy(l->peer_name, name, n);
+		l->peer_name[n] = '\0';
+	}
+	if (l->auth == AUTH_CHAP)
+		chap_auth_result(&l->chap, l->v_error, resp, l->now);
+	else if (l->auth == AUTH_PAP)
+		pap_auth_result(&l->pap, l->v_error == 0,
+				l->v_error == 0 ? "Welcome" : "Authentication failure", l->now);
+}
+
+static void do_auth_done(struct ppp_link *l)
+{
+	char why[DETAIL_MAX];
+
+	if (l->phase != PPP_PHASE_AUTHENTICATE)
+		return;
+	if (l->auth_end == AUTH_END_TIMEOUT) {
+		fail(l, PPP_CAUSE_AUTH_TIMEOUT, "authentication timed out");
+		return;
+	}
+	if (l->auth_end == AUTH_END_FAILURE) {
+		l->peer_name[0] = '\0';
+		if (l->auth_error)
+			snprintf(why, sizeof(why), "authentication failed (E=%u)", l->auth_error);
+		else
+			snprintf(why, sizeof(why), "authentication failed");
+		fail(l, PPP_CAUSE_AUTH_FAILED, why);
+		return;
+	}
+	if (l->cfg.role == PPP_ROLE_SERVER) {
+		log_info("ppp=link event=authenticated user=\"%s\"", l->peer_name);
+		if (l->peer_addr == 0) {
+			fail(l, PPP_CAUSE_NO_ADDRESS, "no address available");
+			return;
+		}
+	} else if (l->auth == AUTH_CHAP) {
+		l->have_keys = chap_peer_keys(&l->chap, l->send_key, l->recv_key);
+	}
+	start_network(l);
+}
+
+static void do_ccp_up(struct ppp_link *l)
+{
+	const struct ccp_result *r = ccp_result(&l->ccp);
+
+	if (!l->ccp_running || l->phase < PPP_PHASE_NETWORK || l->phase == PPP_PHASE_TERMINATE)
+		return;
+	if (r->tx.bits == 0 || r->rx.bits == 0)
+		return; /* optional MPPE not agreed: data goes in the clear */
+	mppe_down(l);
+	if (!mppe_tx_init(&l->tx, l->send_key, r->tx.bits, !r->tx.stateless) ||
+	    !mppe_rx_init(&l->rx, l->recv_key, r->rx.bits, !r->rx.stateless)) {
+		mppe_tx_free(&l->tx);
+		mppe_rx_free(&l->rx);
+		fail(l, PPP_CAUSE_MPPE_ERROR, "cannot set up MPPE");
+		return;
+	}
+	l->mppe_up = true;
+	check_running(l);
+}
+
+/* The peer ended the link. A client that hangs up after its password was
+ * refused counts as an authentication failure. */
+static enum ppp_cause peer_term_cause(const struct ppp_link *l)
+{
+	if (l->phase == PPP_PHASE_AUTHENTICATE && l->auth_refusals > 0)
+		return PPP_CAUSE_AUTH_FAILED;
+	return PPP_CAUSE_PEER_TERMINATE;
+}
+
+static void do_lcp_down(struct ppp_link *l)
+{
+	if (l->phase == PPP_PHASE_TERMINATE || l->final)
+		return;
+	if (l->peer_terminated)
+		fail(l, peer_term_cause(l), "peer terminated the link");
+	else
+		fail(l, PPP_CAUSE_LCP_FAILED, "lcp renegotiated");
+}
+
+static void do_lcp_finished(struct ppp_link *l)
+{
+	switch (l->lcp.fail) {
+	case LCP_FAIL_LOOPBACK:
+		set_cause(l, PPP_CAUSE_LOOPBACK, lcp_fail_name(l->lcp.fail));
+		break;
+	case LCP_FAIL_AUTH:
+		set_cause(l, PPP_CAUSE_LCP_FAILED, lcp_fail_name(l->lcp.fail));
+		break;
+	default:
+		set_cause(l, l->peer_terminated ? peer_term_cause(l) : PPP_CAUSE_LCP_FAILED,
+			  l->peer_terminated ? "peer terminated the link" : "lcp negotiation failed");
+		break;
+	}
+	if (l->phase != PPP_PHASE_TERMINATE) {
+		l->phase = PPP_PHASE_TERMINATE;
+		teardown_upper(l);
+	}
+	l->final = true;
+}
+
+static unsigned take(unsigned *work, unsigned bit)
+{
+	if (!(*work & bit))
+		return 0;
+	*work &= ~bit;
+	return bit;
+}
+
+static void do_one(struct ppp_link *l)
+{
+	unsigned *w = &l->work;
+
+	if (take(w, W_LOWER_DOWN)) {
+		set_cause(l, l->close_cause, "lower layer down");
+		l->lower_gone = true;
+		fail(l, l->close_cause, "lower layer down");
+		lcp_lower_down(&l->lcp);
+		l->final = true;
+	} else if (take(w, W_CLOSE)) {
+		fail(l, l->close_cause, l->close_detail);
+	} else if (take(w, W_LCP_FINISHED)) {
+		do_lcp_finished(l);
+	} else if (take(w, W_LCP_DOWN)) {
+		do_lcp_down(l);
+	} else if (take(w, W_LCP_UP)) {
+		if (l->phase == PPP_PHASE_ESTABLISH) {
+			lcp_note_rx(&l->lcp, l->now); /* arms the keepalive */
+			start_auth(l);
+		}
+	} else if (take(w, W_AUTH_REQUEST)) {
+		do_auth_request(l);
+	} else if (take(w, W_AUTH_VERDICT)) {
+		do_auth_verdict(l);
+	} else if (take(w, W_AUTH_DONE)) {
+		do_auth_done(l);
+	} else if (take(w, W_AUTH_REJECTED)) {
+		if (l->phase == PPP_PHASE_AUTHENTICATE)
+			fail(l, PPP_CAUSE_AUTH_FAILED, "peer rejected the authentication protocol");
+	} else if (take(w, W_CCP_REJECTED)) {
+		if (l->ccp_running)
+			ccp_protocol_rejected(&l->ccp);
+	} else if (take(w, W_CCP_REFUSED)) {
+		if (l->ccp_running)
+			fail(l, PPP_CAUSE_ENCRYPTION_REFUSED, "encryption required, refused by peer");
+	} else if (take(w, W_CCP_DOWN)) {
+		mppe_down(l);
+	} else if (take(w, W_CCP_UP)) {
+		do_ccp_up(l);
+	} else if (take(w, W_IPCP_REJECTED)) {
+		fail(l, PPP_CAUSE_IPCP_FAILED, "peer rejected IPCP");
+	} else if (take(w, W_IPCP_DOWN)) {
+		if (l->ipcp_running)
+			fail(l, PPP_CAUSE_IPCP_FAILED, "ipcp down");
+	} else if (take(w, W_IPCP_UP)) {
+		check_running(l);
+	} else {
+		*w = 0; /* unknown bits cannot be set */
+	}
+}
+
+static void enter(struct ppp_link *l, uint64_t now)
+{
+	l->depth++;
+	l->now = now;
+}
+
+/* Do the recorded work once the outermost entry point returns; ops->down
+ * comes last. */
+static void leave(struct ppp_link *l)
+{
+	if (l->depth > 1) {
+		l->depth--;
+		return;
+	}
+	while (l->work && !l->down_done)
+		do_one(l);
+	if (l->final && !l->down_done) {
+		l->down_done = true;
+		l->work = 0;
+		l->phase = PPP_PHASE_DEAD;
+		for (int i = 0; i < T_COUNT; i++)
+			l->deadline[i] = NO_DEADLINE;
+		mppe_down(l);
+		log_info("ppp=link event=down cause=%s detail=\"%s\"", ppp_cause_name(l->cause),
+			 l->detail);
+		l->ops->down(l->owner, l->cause, l->detail);
+	}
+	l->depth--;
+}
+
+/* ---- Entry points ---- */
+
+void ppp_start(struct ppp_link *l, uint64_t now)
+{
+	if (l->started || l->down_done)
+		return;
+	enter(l, now);
+	l->started = true;
+	l->phase = PPP_PHASE_ESTABLISH;
+	lcp_open(&l->lcp);
+	leave(l);
+}
+
+void ppp_on_timer(struct ppp_link *l, uint64_t now)
+{
+	if (l->down_done)
+		return;
+	enter(l, now);
+	for (int i = 0; i < T_COUNT; i++) {
+		if (l->deadline[i] > now)
+			continue;
+		l->deadline[i] = NO_DEADLINE;
+		switch (i) {
+		case T_LCP: lcp_timeout(&l->lcp); break;
+		case T_CCP: ccp_timeout(&l->ccp); break;
+		case T_IPCP: ipcp_timeout(&l->ipcp); break;
+		case T_AUTH:
+			if (l->auth == AUTH_CHAP)
+				chap_timeout(&l->chap, now);
+			else if (l->auth == AUTH_PAP)
+				pap_timeout(&l->pap, now);
+			break;
+		default: break;
+		}
+	}
+	if (keepalive_armed(l) && now >= l->lcp.next_echo_ms && !lcp_keepalive(&l->lcp, now))
+		fail(l, PPP_CAUSE_KEEPALIVE, "no answer to LCP echo requests");
+	leave(l);
+}
+
+void ppp_auth_result(struct ppp_link *l, const struct ppp_auth_verdict *v, uint64_t now)
+{
+	if (l->down_done || l->cfg.role != PPP_ROLE_SERVER || !l->auth_outstanding)
+		return;
+	enter(l, now);
+	l->auth_outstanding = false;
+	l->v_error = v->win_error;
+	l->v_has_response = v->auth_response != NULL;
+	if (v->auth_response)
+		copy_str(l->v_response, sizeof(l->v_response), v->auth_response);
+	if (v->win_error == 0) {
+		l->have_keys = v->have_keys;
+		if (v->have_keys) {
+			memcpy(l->send_key, v->send_key, sizeof(l->send_key));
+			memcpy(l->recv_key, v->recv_key, sizeof(l->recv_key));
+		}
+		l->peer_addr = v->peer_addr;
+	} else if (v->message) {
+		log_info("ppp=link event=auth-refused error=%u message=\"%s\"", v->win_error,
+			 v->message);
+	}
+	l->work |= W_AUTH_VERDICT;
+	leave(l);
+}
+
+void ppp_close(struct ppp_link *l, enum ppp_cause cause, const char *detail, uint64_t now)
+{
+	if (l->down_done)
+		return;
+	if (l->depth > 0) {
+		/* From inside a callback: record, the outer call acts. */
+		set_cause(l, cause, detail);
+		l->close_cause = cause;
+		snprintf(l->close_detail, sizeof(l->close_detail), "%s", detail ? detail : "");
+		l->work |= W_CLOSE;
+		return;
+	}
+	enter(l, now);
+	fail(l, cause, detail);
+	leave(l);
+}
+
+void ppp_lower_down(struct ppp_link *l, enum ppp_cause cause, uint64_t now)
+{
+	if (l->down_done)
+		return;
+	l->close_cause = cause;
+	if (l->depth > 0) {
+		l->lower_gone = true;
+		l->work |= W_LOWER_DOWN;
+		return;
+	}
+	enter(l, now);
+	l->work |= W_LOWER_DOWN;
+	leave(l);
+}
+
+/* ---- Input ---- */
+
+static bool read_proto(struct rbuf *r, uint16_t *proto)
+{
+	uint8_t hi, lo;
+
+	if (!rbuf_u8(r, &hi))
+		return false;
+	if (hi & 1) {
+		*proto = hi; /* compressed (PFC): the high octet is 0 */
+		return true;
+	}
+	if (!rbuf_u8(r, &lo) || !(lo & 1))
+		return false;
+	*proto = (uint16_t)(hi << 8 | lo);
+	return true;
+}
+
+static void deliver_ip(struct ppp_link *l, uint8_t *pkt, size_t len)
+{
+	if (l->phase != PPP_PHASE_RUNNING) {
+		l->stats.rx_dropped++;
+		return;
+	}
+	if (len == 0) {
+		l->stats.rx_bad_frames++;
+		return;
+	}
+	l->stats.rx_ip_packets++;
+	l->stats.rx_ip_bytes += len;
+	if (l->ops->ip_rx)
+		l->ops->ip_rx(l->owner, pkt, len);
+}
+
+static void input_mppe(struct ppp_link *l, uint8_t *p, size_t n)
+{
+	struct rbuf r;
+	uint16_t inner;
+
+	if (!l->mppe_up) {
+		l->stats.rx_mppe_dropped++;
+		return;
+	}
+	if (n < MPPE_HDR_LEN) {
+		l->stats.rx_bad_frames++;
+		return;
+	}
+	switch (mppe_rx_decrypt(&l->rx, p, p + MPPE_HDR_LEN, n - MPPE_HDR_LEN)) {
+	case MPPE_RX_OK:
+		break;
+	case MPPE_RX_RESET_NEEDED:
+		l->stats.rx_mppe_dropped++;
+		if (ccp_send_reset_request(&l->ccp))
+			l->stats.mppe_resets++;
+		return;
+	case MPPE_RX_FATAL:
+		l->stats.rx_mppe_dropped++;
+		fail(l, PPP_CAUSE_MPPE_ERROR, "MPPE receive state lost");
+		return;
+	case MPPE_RX_DROP:
+	case MPPE_RX_DISCARD:
+	default:
+		l->stats.rx_mppe_dropped++;
+		return;
+	}
+	rbuf_init(&r, p + MPPE_HDR_LEN, n - MPPE_HDR_LEN);
+	if (!read_proto(&r, &inner)) {
+		l->stats.rx_bad_frames++;
+		return;
+	}
+	if (inner != PPP_PROTO_IP) {
+		l->stats.rx_dropped++; /* nothing else is expected inside MPPE */
+		return;
+	}
+	size_t left = rbuf_left(&r);
+	deliver_ip(l, p + n - left, left);
+}
+
+static void input_frame(struct ppp_link *l, uint8_t *frame, size_t len)
+{
+	struct rbuf r;
+	uint8_t b;
+	uint16_t proto;
+
+	rbuf_init(&r, frame, len);
+	if (len > PPP_FRAME_MAX) {
+		l->stats.rx_bad_frames++;
+		return;
+	}
+	if (rbuf_peek_u8(&r, 0, &b) && b == 0xFF) {
+		/* Address and control: FF 03 exactly (0xFF is no protocol octet). */
+		if (!rbuf_peek_u8(&r, 1, &b) || b != 0x03) {
+			l->stats.rx_bad_frames++;
+			return;
+		}
+		rbuf_skip(&r, 2);
+	}
+	if (!read_proto(&r, &proto)) {
+		l->stats.rx_bad_frames++;
+		return;
+	}
+	size_t n = rbuf_left(&r);
+	uint8_t *info = frame + (len - n);
+
+	if (lcp_is_opened(&l->lcp))
+		lcp_note_rx(&l->lcp, l->now);
+	if (l->phase == PPP_PHASE_TERMINATE && proto != PPP_PROTO_LCP) {
+		l->stats.rx_dropped++;
+		return;
+	}
+	bool network = l->phase == PPP_PHASE_NETWORK || l->phase == PPP_PHASE_RUNNING;
+	switch (proto) {
+	case PPP_PROTO_LCP:
+		if (n > 0 && info[0] == PPP_TERM_REQ && lcp_is_opened(&l->lcp))
+			l->peer_terminated = true;
+		lcp_input(&l->lcp, info, n);
+		return;
+	case PPP_PROTO_CHAP:
+		if (l->auth == AUTH_CHAP)
+			chap_input(&l->chap, info, n, l->now);
+		else
+			l->stats.rx_dropped++;
+		return;
+	case PPP_PROTO_PAP:
+		if (l->auth == AUTH_PAP)
+			pap_input(&l->pap, info, n, l->now);
+		else
+			l->stats.rx_dropped++;
+		return;
+	case PPP_PROTO_CCP:
+		if (l->ccp_running)
+			ccp_input(&l->ccp, info, n);
+		else if (network && lcp_is_opened(&l->lcp)) {
+			/* We run no CCP on this link. */
+			lcp_send_protocol_reject(&l->lcp, proto, info, n);
+			l->stats.rx_proto_rejected++;
+		} else
+			l->stats.rx_dropped++;
+		return;
+	case PPP_PROTO_IPCP:
+		if (!l->ipcp_running)
+			l->stats.rx_dropped++;
+		else if (l->cfg.mppe_required && !l->mppe_up)
+			l->stats.rx_held_ipcp++; /* Windows sends it early: the peer retransmits */
+		else
+			ipcp_input(&l->ipcp, info, n);
+		return;
+	case PPP_PROTO_COMP:
+		input_mppe(l, info, n);
+		return;
+	case PPP_PROTO_IP:
+		if (l->mppe_up || l->cfg.mppe_required)
+			l->stats.rx_unencrypted++;
+		else
+			deliver_ip(l, info, n);
+		return;
+	default:
+		if (lcp_is_opened(&l->lcp) && lcp_send_protocol_reject(&l->lcp, proto, info, n))
+			l->stats.rx_proto_rejected++;
+		else
+			l->stats.rx_dropped++;
+		return;
+	}
+}
+
+void ppp_input(struct ppp_link *l, uint8_t *frame, size_t len, uint64_t now)
+{
+	if (l->down_done || l->lower_gone || !l->started)
+		return;
+	enter(l, now);
+	l->stats.rx_frames++;
+	input_frame(l, frame, len);
+	leave(l);
+}
+
+/* ---- Accessors ---- */
+
+enum ppp_phase ppp_phase(const struct ppp_link *l)
+{
+	return l->phase;
+}
+
+const struct ppp_stats *ppp_stats(const struct ppp_link *l)
+{
+	return &l->stats;
+}
+
+const char *ppp_peer_name(const struct ppp_link *l)
+{
+	return l->cfg.role == PPP_ROLE_SERVER ? l->peer_name : "";
+}

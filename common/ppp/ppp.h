@@ -1,0 +1,219 @@
+/*
+ * The PPP link: one per PPTP call, in either role. It owns LCP, the
+ * authentication protocol (CHAP: MS-CHAPv2, MS-CHAPv1, MD5; or PAP), CCP
+ * with MPPE, IPCP, and the MPPE data path, and drives the phases:
+ *
+ *   DEAD -> ESTABLISH (LCP) -> AUTHENTICATE -> NETWORK (CCP and IPCP
+ *   together) -> RUNNING (IPCP up, and MPPE up when required) -> TERMINATE
+ *   -> DEAD
+ *
+ * IPCP packets that arrive while CCP is still negotiating and encryption is
+ * required are held back (dropped and counted; the peer retransmits), never
+ * a reason to end the link (Windows does this). Protocols the link does not
+ * run (IPv6CP, IPX, NetBEUI, CBCP, BAP, ...) are answered with an LCP
+ * Protocol-Reject once LCP is open. While MPPE is up, an unencrypted data
+ * frame is dropped and counted.
+ *
+ * Framing: frames in and out are PPP frames as carried in GRE payloads: the
+ * address/control bytes FF 03 and the protocol field. Input accepts both
+ * with and without FF 03, and 1- or 2-byte protocol fields, at any time;
+ * output leaves out FF 03 and compresses the protocol field only when the
+ * peer agreed to ACFC / PFC. LCP packets always go out uncompressed.
+ *
+ * Time never comes from here: every entry point takes now (milliseconds,
+ * monotonic). After ANY call into the link, the owner reads
+ * ppp_next_deadline() and (re)arms its one timer for it; when the timer
+ * fires it calls ppp_on_timer().
+ *
+ * Re-entrancy: ops callbacks run inside the link's entry points and must not
+ * call ppp_free(). ops->down is the last callback; after it the owner frees
+ * the link (from its reaper or right after the entry point returns), and no
+ * entry point other than ppp_free() may be called.
+ *
+ * Disconnect cause: set once, at the first cause (enum ppp_cause), passed to
+ * ops->down, and mapped by the owner to its log line, the PPTP result code
+ * and the RADIUS Acct-Terminate-Cause (ppp_cause_name() for logs).
+ *
+ * Lifetime: ppp_new() allocates everything the link needs (including the
+ * MPPE RC4 states, created when CCP comes up); nothing is allocated per
+ * packet. ppp_free() wipes keys and passwords.
+ */
+#ifndef PPTP_COMMON_PPP_PPP_H
+#define PPTP_COMMON_PPP_PPP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/ppp/chap.h"
+#include "common/ppp/pap.h"
+#include "common/ppp/ppp_defs.h"
+
+/* Bytes ppp_send_ip() may write in front of the IP packet: FF 03, the
+ * protocol field (0x00FD), the MPPE header and the inner protocol 0x0021. */
+#define PPP_TX_HEADROOM 8
+/* Largest PPP frame the link sends or accepts. */
+#define PPP_FRAME_MAX 1600
+
+enum ppp_phase {
+	PPP_PHASE_DEAD,
+	PPP_PHASE_ESTABLISH,
+	PPP_PHASE_AUTHENTICATE,
+	PPP_PHASE_NETWORK,
+	PPP_PHASE_RUNNING,
+	PPP_PHASE_TERMINATE,
+};
+
+enum ppp_cause {
+	PPP_CAUSE_NONE = 0,
+	PPP_CAUSE_PEER_TERMINATE,     /* the peer sent LCP Terminate-Request */
+	PPP_CAUSE_LOWER_DOWN,         /* the call went away under the link */
+	PPP_CAUSE_KEEPALIVE,          /* LCP echo failures */
+	PPP_CAUSE_LCP_FAILED,         /* LCP negotiation gave up */
+	PPP_CAUSE_LOOPBACK,           /* looped-back link (magic numbers) */
+	PPP_CAUSE_AUTH_FAILED,        /* credentials refused, retries used up */
+	PPP_CAUSE_AUTH_TIMEOUT,
+	PPP_CAUSE_ENCRYPTION_REFUSED, /* MPPE required, peer will not */
+	PPP_CAUSE_IPCP_FAILED,
+	PPP_CAUSE_NO_ADDRESS,         /* the owner had no address to give */
+	PPP_CAUSE_MPPE_ERROR,         /* MPPE receive state beyond recovery */
+	PPP_CAUSE_ADMIN,              /* the operator ended it */
+	PPP_CAUSE_SHUTDOWN,           /* the server is stopping */
+	PPP_CAUSE_SESSION_TIMEOUT,
+	PPP_CAUSE_IDLE_TIMEOUT,
+};
+
+struct ppp_config {
+	enum ppp_role role;
+	/* Bytes the owner wants free in front of every frame handed to
+	 * ops->send (its GRE and IP headers), so it can send without a copy. */
+	size_t headroom;
+
+	/* LCP */
+	uint16_t mru;                  /* ours; 0: 1400 */
+	unsigned echo_interval_s;      /* 0: no keepalive */
+	unsigned echo_failures;        /* unanswered echoes before down */
+
+	/* Authentication. Server role: what may be used, in this preference:
+	 * MS-CHAPv2, MS-CHAPv1, CHAP-MD5, PAP. Client role: what it accepts. */
+	bool allow_mschapv2, allow_mschapv1, allow_chap_md5, allow_pap;
+	const char *host_name;         /* server: the name in CHAP Challenges */
+	unsigned auth_timeout_s;       /* 0: 30 */
+	unsigned auth_max_attempts;    /* MS-CHAP responses checked; 0: 4 */
+	const char *user;              /* client role */
+	const char *password;          /* client role; copied, wiped on free */
+
+	/* CCP / MPPE */
+	bool mppe_required;
+	bool mppe_40, mppe_56, mppe_128;
+	bool mppe_stateless, mppe_stateful; /* modes allowed */
+
+	/* IPCP (addresses in host byte order) */
+	uint32_t local_addr;           /* server: localip; client: 0 */
+	uint32_t dns[2], nbns[2];      /* server: offered (0: none) */
+};
+
+/* What the owner learns when the network phase is complete. */
+struct ppp_ip_info {
+	uint32_t local_addr, peer_addr; /* host byte order */
+	uint32_t dns[2], nbns[2];
+	unsigned mppe_bits;             /* 0 (no MPPE), 40, 56, 128 */
+	bool mppe_stateful;
+	uint16_t peer_mru;
+	/* Largest IP packet the peer accepts through this link: peer MRU less
+	 * the MPPE overhead. */
+	uint16_t ip_mtu;
+};
+
+struct ppp_stats {
+	uint64_t rx_frames, tx_frames;
+	uint64_t rx_ip_packets, tx_ip_packets;
+	uint64_t rx_ip_bytes, tx_ip_bytes;
+	uint64_t rx_bad_frames;        /* too short, bad address/control */
+	uint64_t rx_unencrypted;       /* plain data while MPPE is up: dropped */
+	uint64_t rx_mppe_dropped;      /* late, replayed or bad MPPE packets */
+	uint64_t rx_held_ipcp;         /* IPCP dropped while CCP negotiates */
+	uint64_t rx_proto_rejected;    /* unknown protocols Protocol-Rejected */
+	uint64_t tx_dropped;           /* ppp_send_ip() while not RUNNING */
+	uint64_t mppe_resets;          /* CCP Reset-Requests sent */
+	/* Frames for a protocol whose phase has not started (CCP before
+	 * authentication, ...), or anything but LCP while terminating. */
+	uint64_t rx_dropped;
+};
+
+struct ppp_ops {
+	/* Send one frame. frame has cfg.headroom writable bytes before it and
+	 * stays valid only during the call. */
+	void (*send)(void *owner, uint8_t *frame, size_t len);
+	/* Server role: credentials to check (exactly one of chap/pap is set).
+	 * Answer later, from any entry point, with ppp_auth_result(). */
+	void (*auth_request)(void *owner, const struct chap_response_info *chap,
+			     const struct pap_request_info *pap);
+	/* Server role: the authentication attempt was abandoned (timeout,
+	 * link down): drop any pending backend request. Optional. */
+	void (*auth_cancel)(void *owner);
+	/* The link is RUNNING: addresses agreed, MPPE up if required. */
+	void (*ip_up)(void *owner, const struct ppp_ip_info *info);
+	/* A received IPv4 packet (decrypted). pkt may be modified in place. */
+	void (*ip_rx)(void *owner, uint8_t *pkt, size_t len);
+	/* Last callback: the link is finished; the owner ends the call. */
+	void (*down)(void *owner, enum ppp_cause cause, const char *detail);
+	/* Optional random source (tests); NULL: crypto_random(). */
+	bool (*random)(void *owner, void *buf, size_t len);
+	/* Client role: the authenticator refused the password but allows
+	 * another try (MS-CHAP Failure with R=1; win_error is its E=). Return
+	 * the password to send next (copied), or NULL to give up, which ends
+	 * the link with PPP_CAUSE_AUTH_FAILED. Optional: NULL never retries.
+	 * Must not call into the link. */
+	const char *(*auth_retry)(void *owner, unsigned win_error);
+};
+
+/* The authenticator's verdict for ppp_auth_result(). */
+struct ppp_auth_verdict {
+	unsigned win_error;          /* 0: accepted; else 691, 647, 649, ... */
+	const char *message;         /* for the log */
+	/* On acceptance: */
+	const char *auth_response;   /* MS-CHAPv2 "S=..." (42 chars), else NULL */
+	bool have_keys;              /* MPPE start keys below are valid */
+	uint8_t send_key[16];        /* server's send start key */
+	uint8_t recv_key[16];        /* server's receive start key */
+	uint32_t peer_addr;          /* host order; 0: none available */
+};
+
+struct ppp_link;
+
+struct ppp_link *ppp_new(const struct ppp_config *cfg, const struct ppp_ops *ops, void *owner);
+void ppp_free(struct ppp_link *l);
+
+/* The PPTP call is up: start LCP. */
+void ppp_start(struct ppp_link *l, uint64_t now);
+/* One received PPP frame (a GRE payload). The frame may be changed in
+ * place (decryption). */
+void ppp_input(struct ppp_link *l, uint8_t *frame, size_t len, uint64_t now);
+void ppp_on_timer(struct ppp_link *l, uint64_t now);
+/* When ppp_on_timer() is next due; UINT64_MAX: no timer. */
+uint64_t ppp_next_deadline(const struct ppp_link *l);
+
+/* Server role: the answer to ops->auth_request. On acceptance the link
+ * sends Success, keeps the keys for MPPE and the address for IPCP, and goes
+ * to the network phase; with peer_addr 0 it ends with PPP_CAUSE_NO_ADDRESS. */
+void ppp_auth_result(struct ppp_link *l, const struct ppp_auth_verdict *v, uint64_t now);
+
+/* End the link: LCP Terminate-Request carrying detail, then ops->down. */
+void ppp_close(struct ppp_link *l, enum ppp_cause cause, const char *detail, uint64_t now);
+/* The call is gone: no more packets are sent; ops->down follows at once. */
+void ppp_lower_down(struct ppp_link *l, enum ppp_cause cause, uint64_t now);
+
+/* Send one IPv4 packet. PPP_TX_HEADROOM bytes before pkt, plus the
+ * owner's cfg.headroom before those, must be writable; the packet is
+ * encrypted in place. False (and counted) unless the link is RUNNING. */
+bool ppp_send_ip(struct ppp_link *l, uint8_t *pkt, size_t len, uint64_t now);
+
+enum ppp_phase ppp_phase(const struct ppp_link *l);
+const struct ppp_stats *ppp_stats(const struct ppp_link *l);
+/* The authenticated user name (server role), "" before. */
+const char *ppp_peer_name(const struct ppp_link *l);
+const char *ppp_phase_name(enum ppp_phase p);
+const char *ppp_cause_name(enum ppp_cause c);
+
+#endif

@@ -1,0 +1,920 @@
+/*
+ * The PPP link (common/ppp/ppp.c): a server-role and a client-role link
+ * wired back to back through in-memory queues, with a fake clock. The
+ * server's credential check is done here from the user's NT hash
+ * (mschapv2_verify, GenerateAuthenticatorResponse, mppe_start_keys), as
+ * the auth backend would.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/mschap.h"
+#include "common/ppp/mppe.h"
+#include "common/ppp/ppp.h"
+
+#define HEADROOM   16 /* what an owner reserves for its GRE and IP headers */
+#define MAX_FRAMES 1024
+#define SRV_ADDR   0x0A000001u /* 10.0.0.1 */
+#define PEER_ADDR  0x0A000064u /* 10.0.0.100 */
+#define DNS_ADDR   0x0A000035u
+
+struct frame {
+	uint8_t b[PPP_FRAME_MAX];
+	size_t len;
+	bool lost;
+};
+
+struct net;
+
+struct end {
+	struct net *net;
+	struct ppp_link *l;
+	struct ppp_config cfg;
+	struct frame *sent;
+	size_t nsent, next;          /* next: first frame not yet delivered */
+	bool mute;                   /* what it sends never arrives */
+	unsigned ndata, lose_data;   /* lose the lose_data'th MPPE frame it sends */
+	/* events */
+	unsigned ups, downs;
+	enum ppp_cause cause;
+	char detail[64];
+	struct ppp_ip_info ip;
+	struct frame rx[8];
+	unsigned nrx;
+	/* server: the request being checked */
+	bool manual_auth, answer_inline, auth_pending;
+	unsigned auth_requests, auth_cancels;
+	struct chap_response_info req;
+	uint8_t req_name[CHAP_NAME_MAX], req_challenge[16];
+	bool req_pap, pap_ok;
+	/* client: passwords for retries */
+	const char *retry_pw;
+	unsigned retries_left, retries;
+};
+
+struct net {
+	struct end s, c;
+	uint64_t now;
+	uint8_t nt_hash[16]; /* the user's real password */
+	uint32_t give_addr;
+};
+
+/* ---- ops ---- */
+
+static bool is_data(const uint8_t *f, size_t len)
+{
+	if (len >= 2 && f[0] == 0xFF && f[1] == 0x03) {
+		f += 2;
+		len -= 2;
+	}
+	return (len >= 1 && f[0] == 0xFD) || (len >= 2 && f[0] == 0x00 && f[1] == 0xFD);
+}
+
+static void e_send(void *owner, uint8_t *frame, size_t len)
+{
+	struct end *e = owner;
+
+	memset(frame - HEADROOM, 0xAA, HEADROOM); /* the headroom is ours to write */
+	assert_true(len <= PPP_FRAME_MAX);
+	assert_true(e->nsent < MAX_FRAMES);
+	struct frame *f = &e->sent[e->nsent++];
+	memcpy(f->b, frame, len);
+	f->len = len;
+	f->lost = false;
+	if (is_data(frame, len) && ++e->ndata == e->lose_data)
+		f->lost = true;
+}
+
+static void answer(struct end *s);
+
+static void e_auth_request(void *owner, const struct chap_response_info *chap,
+			   const struct pap_request_info *pap)
+{
+	struct end *e = owner;
+
+	assert_false(e->auth_pending);
+	assert_true((chap == NULL) != (pap == NULL));
+	e->auth_pending = true;
+	e->auth_requests++;
+	e->req_pap = pap != NULL;
+	if (pap) {
+		e->pap_ok = pap->password_len == 6 && memcmp(pap->password, "secret", 6) == 0;
+		if (e->answer_inline)
+			answer(e);
+		return;
+	}
+	e->req = *chap;
+	memcpy(e->req_name, chap->name, chap->name_len);
+	assert_int_equal(chap->challenge_len, 16);
+	memcpy(e->req_challenge, chap->challenge, 16);
+	e->req.name = e->req_name;
+	e->req.challenge = e->req_challenge;
+	if (e->answer_inline)
+		answer(e);
+}
+
+static void e_auth_cancel(void *owner)
+{
+	((struct end *)owner)->auth_cancels++;
+}
+
+static void e_ip_up(void *owner, const struct ppp_ip_info *info)
+{
+	struct end *e = owner;
+
+	e->ups++;
+	assert_int_equal(e->ups, 1);
+	assert_int_equal(ppp_phase(e->l), PPP_PHASE_RUNNING);
+	e->ip = *info;
+}
+
+static void e_ip_rx(void *owner, uint8_t *pkt, size_t len)
+{
+	struct end *e = owner;
+
+	assert_true(e->nrx < 8);
+	memcpy(e->rx[e->nrx].b, pkt, len);
+	e->rx[e->nrx++].len = len;
+}
+
+static void e_down(void *owner, enum ppp_cause cause, const char *detail)
+{
+	struct end *e = owner;
+
+	e->downs++;
+	assert_int_equal(e->downs, 1);
+	e->cause = cause;
+	snprintf(e->detail, sizeof(e->detail), "%s", detail ? detail : "");
+}
+
+static const char *e_auth_retry(void *owner, unsigned win_error)
+{
+	struct end *e = owner;
+
+	assert_int_equal(win_error, 691);
+	if (e->retries_left == 0)
+		return NULL;
+	e->retries_left--;
+	e->retries++;
+	return e->retry_pw;
+}
+
+static const struct ppp_ops ops = {
+	.send = e_send,
+	.auth_request = e_auth_request,
+	.auth_cancel = e_auth_cancel,
+	.ip_up = e_ip_up,
+	.ip_rx = e_ip_rx,
+	.down = e_down,
+	.auth_retry = e_auth_retry,
+};
+
+/* The backend's work: check the MS-CHAPv2 response against the NT hash. */
+static void answer(struct end *s)
+{
+	struct net *n = s->net;
+	const struct chap_response_info *r = &s->req;
+	struct ppp_auth_verdict v;
+	char user[CHAP_NAME_MAX + 1];
+	char resp[MSCHAP_AUTH_RESPONSE_LEN + 1];
+
+	memset(&v, 0, sizeof(v));
+	s->auth_pending = false;
+	if (!s->req_pap) {
+		memcpy(user, r->name, r->name_len);
+		user[r->name_len] = '\0';
+	}
+	if (s->req_pap) {
+		v.win_error = s->pap_ok ? 0 : 691;
+		v.peer_addr = n->give_addr;
+	} else if (r->algo == CHAP_MSCHAPV2 &&
+	    mschapv2_verify(n->nt_hash, r->challenge, r->peer_challenge, user, r->name_len,
+			    r->nt_response, NULL)) {
+		GenerateAuthenticatorResponse(n->nt_hash, r->nt_response, r->peer_challenge,
+					      r->challenge, user, r->name_len, resp);
+		resp[MSCHAP_AUTH_RESPONSE_LEN] = '\0';
+		v.auth_response = resp;
+		v.have_keys = true;
+		mppe_start_keys(MPPE_ROLE_SERVER, n->nt_hash, r->nt_response, v.send_key,
+				v.recv_key);
+		v.peer_addr = n->give_addr;
+		v.message = "ok";
+	} else {
+		v.win_error = 691;
+		v.message = "bad password";
+	}
+	ppp_auth_result(s->l, &v, n->now);
+}
+
+/* ---- the wire and the clock ---- */
+
+static bool deliver(struct net *n, struct end *from, struct end *to)
+{
+	bool any = false;
+	uint8_t buf[PPP_FRAME_MAX];
+
+	while (from->next < from->nsent) {
+		struct frame *f = &from->sent[from->next++];
+		any = true;
+		if (from->mute || f->lost || !to->l)
+			continue;
+		memcpy(buf, f->b, f->len);
+		ppp_input(to->l, buf, f->len, n->now);
+	}
+	return any;
+}
+
+static void pump(struct net *n)
+{
+	for (int i = 0; i < 10000; i++) {
+		bool any = deliver(n, &n->s, &n->c);
+		any |= deliver(n, &n->c, &n->s);
+		if (n->s.auth_pending && !n->s.manual_auth && n->s.downs == 0) {
+			answer(&n->s);
+			any = true;
+		}
+		if (!any)
+			return;
+	}
+	fail_msg("the links never go quiet");
+}
+
+static uint64_t deadline(const struct end *e)
+{
+	return e->l ? ppp_next_deadline(e->l) : UINT64_MAX;
+}
+
+/* Let ms of fake time pass, firing timers when they are due. */
+static void run_for(struct net *n, uint64_t ms)
+{
+	uint64_t until = n->now + ms;
+
+	pump(n);
+	for (int i = 0; i < 100000; i++) {
+		uint64_t d = deadline(&n->s) < deadline(&n->c) ? deadline(&n->s) : deadline(&n->c);
+		if (d == UINT64_MAX || d > until) {
+			n->now = until;
+			return;
+		}
+		if (d > n->now)
+			n->now = d;
+		if (n->s.l && deadline(&n->s) <= n->now)
+			ppp_on_timer(n->s.l, n->now);
+		if (n->c.l && deadline(&n->c) <= n->now)
+			ppp_on_timer(n->c.l, n->now);
+		pump(n);
+	}
+	fail_msg("timers keep firing");
+}
+
+/* ---- set-up ---- */
+
+static int setup(void **state)
+{
+	struct net *n = calloc(1, sizeof(*n));
+
+	assert_non_null(n);
+	n->now = 1000000;
+	n->give_addr = PEER_ADDR;
+	assert_true(NtPasswordHash("secret", n->nt_hash));
+	n->s.net = n->c.net = n;
+	n->s.sent = calloc(MAX_FRAMES, sizeof(struct frame));
+	n->c.sent = calloc(MAX_FRAMES, sizeof(struct frame));
+	assert_non_null(n->s.sent);
+	assert_non_null(n->c.sent);
+
+	struct ppp_config *s = &n->s.cfg;
+	s->role = PPP_ROLE_SERVER;
+	s->headroom = HEADROOM;
+	s->allow_mschapv2 = true;
+	s->host_name = "pptpd";
+	s->mppe_required = true;
+	s->mppe_128 = true;
+	s->mppe_stateless = true;
+	s->local_addr = SRV_ADDR;
+	s->dns[0] = DNS_ADDR;
+
+	struct ppp_config *c = &n->c.cfg;
+	c->role = PPP_ROLE_CLIENT;
+	c->headroom = HEADROOM;
+	c->allow_mschapv2 = true;
+	c->allow_mschapv1 = true;
+	c->user = "alice";
+	c->password = "secret";
+	c->mppe_required = true;
+	c->mppe_128 = true;
+	c->mppe_stateless = true;
+	*state = n;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct net *n = *state;
+
+	ppp_free(n->s.l);
+	ppp_free(n->c.l);
+	free(n->s.sent);
+	free(n->c.sent);
+	free(n);
+	return 0;
+}
+
+static void start(struct net *n)
+{
+	n->s.l = ppp_new(&n->s.cfg, &ops, &n->s);
+	n->c.l = ppp_new(&n->c.cfg, &ops, &n->c);
+	assert_non_null(n->s.l);
+	assert_non_null(n->c.l);
+	ppp_start(n->s.l, n->now);
+	ppp_start(n->c.l, n->now);
+}
+
+static void login(struct net *n)
+{
+	start(n);
+	run_for(n, 10000);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_RUNNING);
+	assert_int_equal(n->s.ups, 1);
+	assert_int_equal(n->c.ups, 1);
+	assert_int_equal(n->s.downs + n->c.downs, 0);
+}
+
+/* A fake IPv4 packet of len octets; pkt has PPP_TX_HEADROOM + HEADROOM in front. */
+struct ip_buf {
+	uint8_t b[HEADROOM + PPP_TX_HEADROOM + 1500];
+	uint8_t plain[1500];
+	size_t len;
+};
+
+static uint8_t *ip_make(struct ip_buf *p, size_t len, uint8_t tag)
+{
+	uint8_t *pkt = p->b + HEADROOM + PPP_TX_HEADROOM;
+
+	memset(p->b, 0, sizeof(p->b));
+	pkt[0] = 0x45;
+	for (size_t i = 1; i < len; i++)
+		pkt[i] = (uint8_t)("the quick brown fox jumps"[i % 25] ^ tag);
+	memcpy(p->plain, pkt, len);
+	p->len = len;
+	return pkt;
+}
+
+static bool send_ip(struct net *n, struct end *e, struct ip_buf *p, size_t len, uint8_t tag)
+{
+	uint8_t *pkt = ip_make(p, len, tag);
+	return ppp_send_ip(e->l, pkt, len, n->now);
+}
+
+static void inject(struct net *n, struct end *to, const uint8_t *frame, size_t len)
+{
+	uint8_t buf[PPP_FRAME_MAX];
+
+	memcpy(buf, frame, len);
+	ppp_input(to->l, buf, len, n->now);
+}
+
+/* The index of the last frame e sent starting with prefix, or -1. */
+static long find_sent(const struct end *e, const uint8_t *prefix, size_t plen)
+{
+	for (size_t i = e->nsent; i-- > 0;)
+		if (e->sent[i].len >= plen && memcmp(e->sent[i].b, prefix, plen) == 0)
+			return (long)i;
+	return -1;
+}
+
+static size_t count_sent(const struct end *e, const uint8_t *prefix, size_t plen)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < e->nsent; i++)
+		if (e->sent[i].len >= plen && memcmp(e->sent[i].b, prefix, plen) == 0)
+			k++;
+	return k;
+}
+
+static bool contains(const uint8_t *hay, size_t hlen, const uint8_t *needle, size_t nlen)
+{
+	for (size_t i = 0; i + nlen <= hlen; i++)
+		if (memcmp(hay + i, needle, nlen) == 0)
+			return true;
+	return false;
+}
+
+/* ---- tests ---- */
+
+static void exchange_ip(struct net *n)
+{
+	struct ip_buf p;
+	unsigned s_rx = n->s.nrx, c_rx = n->c.nrx;
+
+	/* client -> server */
+	assert_true(send_ip(n, &n->c, &p, 200, 1));
+	const struct frame *w = &n->c.sent[n->c.nsent - 1];
+	assert_true(is_data(w->b, w->len));
+	assert_false(contains(w->b, w->len, p.plain + 8, 32)); /* encrypted on the wire */
+	pump(n);
+	assert_int_equal(n->s.nrx, s_rx + 1);
+	assert_int_equal(n->s.rx[s_rx].len, 200);
+	assert_memory_equal(n->s.rx[s_rx].b, p.plain, 200);
+
+	/* server -> client */
+	assert_true(send_ip(n, &n->s, &p, 1000, 2));
+	w = &n->s.sent[n->s.nsent - 1];
+	assert_true(is_data(w->b, w->len));
+	assert_false(contains(w->b, w->len, p.plain + 8, 32));
+	pump(n);
+	assert_int_equal(n->c.nrx, c_rx + 1);
+	assert_int_equal(n->c.rx[c_rx].len, 1000);
+	assert_memory_equal(n->c.rx[c_rx].b, p.plain, 1000);
+}
+
+static void login_mppe128_stateless(void **state)
+{
+	struct net *n = *state;
+
+	login(n);
+	assert_int_equal(n->s.ip.peer_addr, PEER_ADDR);
+	assert_int_equal(n->s.ip.local_addr, SRV_ADDR);
+	assert_int_equal(n->c.ip.local_addr, PEER_ADDR);
+	assert_int_equal(n->c.ip.peer_addr, SRV_ADDR);
+	assert_int_equal(n->c.ip.dns[0], DNS_ADDR);
+	assert_int_equal(n->s.ip.mppe_bits, 128);
+	assert_int_equal(n->c.ip.mppe_bits, 128);
+	assert_false(n->s.ip.mppe_stateful);
+	assert_false(n->c.ip.mppe_stateful);
+	assert_int_equal(n->s.ip.peer_mru, 1400);
+	assert_int_equal(n->s.ip.ip_mtu, 1400 - 4);
+	assert_string_equal(ppp_peer_name(n->s.l), "alice");
+	assert_string_equal(ppp_peer_name(n->c.l), "");
+	assert_int_equal(n->s.auth_requests, 1);
+	exchange_ip(n);
+	assert_int_equal(ppp_stats(n->s.l)->rx_ip_packets, 1);
+	assert_int_equal(ppp_stats(n->s.l)->tx_ip_packets, 1);
+	assert_int_equal(ppp_stats(n->s.l)->rx_bad_frames, 0);
+	/* Nothing is due but nothing runs either: no keepalive configured. */
+	assert_true(ppp_next_deadline(n->s.l) == UINT64_MAX);
+}
+
+static void login_mppe_stateful_inline_auth(void **state)
+{
+	struct net *n = *state;
+
+	n->s.cfg.mppe_stateless = false;
+	n->s.cfg.mppe_stateful = true;
+	n->c.cfg.mppe_stateless = false;
+	n->c.cfg.mppe_stateful = true;
+	n->s.answer_inline = true; /* ppp_auth_result from inside auth_request */
+	login(n);
+	assert_true(n->s.ip.mppe_stateful);
+	assert_true(n->c.ip.mppe_stateful);
+	assert_int_equal(n->s.ip.mppe_bits, 128);
+	exchange_ip(n);
+	exchange_ip(n);
+}
+
+static void acfc_pfc_applied(void **state)
+{
+	struct net *n = *state;
+	static const uint8_t lcp[] = { 0xFF, 0x03, 0xC0, 0x21 };
+	static const uint8_t lcp_bare[] = { 0xC0, 0x21 };
+	static const uint8_t ipcp_full[] = { 0xFF, 0x03, 0x80, 0x21 };
+	static const uint8_t ipcp[] = { 0x80, 0x21 };
+	static const uint8_t ccp[] = { 0x80, 0xFD };
+	struct ip_buf p;
+
+	login(n);
+	for (int i = 0; i < 2; i++) {
+		const struct end *e = i ? &n->c : &n->s;
+		/* LCP always in full; NCPs (all sent after LCP is up) without FF 03. */
+		assert_true(count_sent(e, lcp, sizeof(lcp)) > 0);
+		assert_int_equal(count_sent(e, lcp_bare, sizeof(lcp_bare)), 0);
+		assert_int_equal(count_sent(e, ipcp_full, sizeof(ipcp_full)), 0);
+		assert_true(count_sent(e, ipcp, sizeof(ipcp)) > 0);
+		assert_true(count_sent(e, ccp, sizeof(ccp)) > 0);
+	}
+	/* Data: outer protocol 0x00FD compressed to FD, no FF 03. */
+	assert_true(send_ip(n, &n->c, &p, 60, 3));
+	assert_int_equal(n->c.sent[n->c.nsent - 1].b[0], 0xFD);
+	assert_int_equal(n->c.sent[n->c.nsent - 1].len, 1 + MPPE_HDR_LEN + 1 + 60);
+	pump(n);
+	assert_int_equal(n->s.nrx, 1);
+	assert_memory_equal(n->s.rx[0].b, p.plain, 60);
+}
+
+static void plain_ip_without_mppe(void **state)
+{
+	struct net *n = *state;
+	struct ip_buf p;
+
+	n->s.cfg.mppe_required = n->c.cfg.mppe_required = false;
+	n->s.cfg.mppe_128 = n->c.cfg.mppe_128 = false;
+	login(n);
+	assert_int_equal(n->s.ip.mppe_bits, 0);
+	assert_int_equal(n->s.ip.ip_mtu, 1400);
+	/* PFC and ACFC: a bare 21 */
+	assert_true(send_ip(n, &n->c, &p, 40, 4));
+	assert_int_equal(n->c.sent[n->c.nsent - 1].b[0], 0x21);
+	assert_int_equal(n->c.sent[n->c.nsent - 1].len, 41);
+	pump(n);
+	assert_int_equal(n->s.nrx, 1);
+	assert_memory_equal(n->s.rx[0].b, p.plain, 40);
+	/* Either framing is accepted from the peer. */
+	uint8_t f[64] = { 0xFF, 0x03, 0x00, 0x21 };
+	memcpy(f + 4, p.plain, 40);
+	inject(n, &n->s, f, 44);
+	assert_int_equal(n->s.nrx, 2);
+	assert_memory_equal(n->s.rx[1].b, p.plain, 40);
+	assert_int_equal(ppp_stats(n->s.l)->rx_bad_frames, 0);
+}
+
+static void windows_sends_ipcp_before_ccp(void **state)
+{
+	struct net *n = *state;
+	/* IPCP Configure-Request, IP-Address 0.0.0.0, ACFC'd as Windows does */
+	static const uint8_t ipcp_req[] = { 0x80, 0x21, 0x01, 0x07, 0x00, 0x0A,
+					    0x03, 0x06, 0x00, 0x00, 0x00, 0x00 };
+
+	n->s.manual_auth = true;
+	start(n);
+	run_for(n, 1000);
+	assert_true(n->s.auth_pending);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_AUTHENTICATE);
+	answer(&n->s); /* Success, then CCP and IPCP requests are queued */
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_NETWORK);
+	inject(n, &n->s, ipcp_req, sizeof(ipcp_req));
+	inject(n, &n->s, ipcp_req, sizeof(ipcp_req));
+	assert_int_equal(ppp_stats(n->s.l)->rx_held_ipcp, 2);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_NETWORK);
+	assert_int_equal(n->s.downs, 0);
+	run_for(n, 30000);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_RUNNING);
+	exchange_ip(n);
+}
+
+static void wrong_password_no_retry(void **state)
+{
+	struct net *n = *state;
+
+	n->c.cfg.password = "wrong";
+	start(n);
+	run_for(n, 30000);
+	assert_int_equal(n->c.downs, 1);
+	assert_int_equal(n->c.cause, PPP_CAUSE_AUTH_FAILED);
+	/* The server offered a retry; the client hung up instead. */
+	assert_int_equal(n->s.downs, 1);
+	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_int_equal(n->s.auth_requests, 1);
+	assert_int_equal(n->s.ups + n->c.ups, 0);
+	assert_string_equal(ppp_peer_name(n->s.l), "");
+}
+
+static void wrong_password_retries_used_up(void **state)
+{
+	struct net *n = *state;
+
+	n->s.cfg.auth_max_attempts = 2;
+	n->c.cfg.password = "wrong";
+	n->c.retry_pw = "still wrong";
+	n->c.retries_left = 5;
+	start(n);
+	run_for(n, 30000);
+	assert_int_equal(n->s.auth_requests, 2);
+	assert_int_equal(n->c.retries, 1); /* the final Failure says R=0 */
+	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_int_equal(n->c.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_true(ppp_next_deadline(n->s.l) == UINT64_MAX);
+}
+
+static void retry_with_right_password(void **state)
+{
+	struct net *n = *state;
+
+	n->c.cfg.password = "wrong";
+	n->c.retry_pw = "secret";
+	n->c.retries_left = 1;
+	login(n);
+	assert_int_equal(n->s.auth_requests, 2);
+	assert_int_equal(n->c.retries, 1);
+	exchange_ip(n);
+}
+
+static void no_address(void **state)
+{
+	struct net *n = *state;
+	static const uint8_t chap_success[] = { 0xC2, 0x23, 0x03 }; /* ACFC agreed */
+	static const uint8_t term_req[] = { 0xFF, 0x03, 0xC0, 0x21, 0x05 };
+
+	n->give_addr = 0;
+	start(n);
+	run_for(n, 30000);
+	assert_int_equal(n->s.cause, PPP_CAUSE_NO_ADDRESS);
+	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
+	/* Success first, then the Terminate-Request */
+	long ok = find_sent(&n->s, chap_success, sizeof(chap_success));
+	long term = find_sent(&n->s, term_req, sizeof(term_req));
+	assert_true(ok >= 0);
+	assert_true(term > ok);
+	assert_int_equal(n->s.ups + n->c.ups, 0);
+	assert_int_equal(n->s.auth_cancels, 0);
+}
+
+static void client_refuses_mppe(void **state)
+{
+	struct net *n = *state;
+	static const uint8_t term_req[] = { 0xFF, 0x03, 0xC0, 0x21, 0x05 };
+
+	n->c.cfg.mppe_required = false;
+	n->c.cfg.mppe_128 = false; /* the client runs no CCP: it Protocol-Rejects it */
+	start(n);
+	run_for(n, 30000);
+	assert_int_equal(n->s.cause, PPP_CAUSE_ENCRYPTION_REFUSED);
+	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
+	assert_true(ppp_stats(n->c.l)->rx_proto_rejected >= 1);
+	long t = find_sent(&n->s, term_req, sizeof(term_req));
+	assert_true(t >= 0);
+	const struct frame *f = &n->s.sent[t];
+	uint16_t len = load_be16(f->b + 6);
+	assert_true(len > 4);
+	assert_true(contains(f->b + 8, len - 4u, (const uint8_t *)"encryption", 10));
+	assert_int_equal(n->s.ups + n->c.ups, 0);
+}
+
+static void unknown_protocol_rejected(void **state)
+{
+	struct net *n = *state;
+	/* IPv6CP Configure-Request, no options */
+	static const uint8_t ipv6cp[] = { 0xFF, 0x03, 0x80, 0x57, 0x01, 0x05, 0x00, 0x04 };
+	static const uint8_t prot_rej[] = { 0xFF, 0x03, 0xC0, 0x21, 0x08 };
+
+	login(n);
+	inject(n, &n->s, ipv6cp, sizeof(ipv6cp));
+	assert_int_equal(ppp_stats(n->s.l)->rx_proto_rejected, 1);
+	long i = find_sent(&n->s, prot_rej, sizeof(prot_rej));
+	assert_true(i >= 0);
+	const struct frame *f = &n->s.sent[i];
+	assert_int_equal(load_be16(f->b + 6), 4 + 2 + 4);
+	assert_int_equal(load_be16(f->b + 8), 0x8057);
+	assert_memory_equal(f->b + 10, ipv6cp + 4, 4);
+	pump(n);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_RUNNING);
+}
+
+static void plain_ip_dropped_while_mppe_up(void **state)
+{
+	struct net *n = *state;
+	uint8_t f[64] = { 0x00, 0x21, 0x45 };
+
+	login(n);
+	inject(n, &n->s, f, 40);
+	f[0] = 0x21; /* compressed protocol field too */
+	f[1] = 0x45;
+	inject(n, &n->s, f, 40);
+	assert_int_equal(ppp_stats(n->s.l)->rx_unencrypted, 2);
+	assert_int_equal(n->s.nrx, 0);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	exchange_ip(n);
+}
+
+static void keepalive_detects_dead_peer(void **state)
+{
+	struct net *n = *state;
+	static const uint8_t echo_req[] = { 0xFF, 0x03, 0xC0, 0x21, 0x09 };
+	static const uint8_t echo_rep[] = { 0xFF, 0x03, 0xC0, 0x21, 0x0A };
+
+	n->s.cfg.echo_interval_s = 10;
+	n->s.cfg.echo_failures = 3;
+	login(n);
+	assert_true(ppp_next_deadline(n->s.l) <= n->now + 10000);
+	run_for(n, 60000);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_true(count_sent(&n->s, echo_req, sizeof(echo_req)) >= 5);
+	assert_true(count_sent(&n->c, echo_rep, sizeof(echo_rep)) >= 5);
+
+	n->c.mute = true;
+	run_for(n, 25000);
+	assert_int_equal(n->s.downs, 0);
+	run_for(n, 60000);
+	assert_int_equal(n->s.downs, 1);
+	assert_int_equal(n->s.cause, PPP_CAUSE_KEEPALIVE);
+	assert_true(ppp_next_deadline(n->s.l) == UINT64_MAX);
+}
+
+static void server_close_ends_both(void **state)
+{
+	struct net *n = *state;
+	static const uint8_t term_req[] = { 0xFF, 0x03, 0xC0, 0x21, 0x05 };
+	struct ip_buf p;
+
+	login(n);
+	ppp_close(n->s.l, PPP_CAUSE_ADMIN, "stopped by admin", n->now);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_TERMINATE);
+	assert_false(send_ip(n, &n->s, &p, 40, 5));
+	assert_int_equal(ppp_stats(n->s.l)->tx_dropped, 1);
+	long t = find_sent(&n->s, term_req, sizeof(term_req));
+	assert_true(t >= 0);
+	assert_true(contains(n->s.sent[t].b, n->s.sent[t].len,
+			     (const uint8_t *)"stopped by admin", 16));
+	run_for(n, 30000);
+	assert_int_equal(n->s.downs, 1);
+	assert_int_equal(n->c.downs, 1);
+	assert_int_equal(n->s.cause, PPP_CAUSE_ADMIN);
+	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_DEAD);
+	/* A second close after down changes nothing. */
+	ppp_close(n->s.l, PPP_CAUSE_SHUTDOWN, "again", n->now);
+	assert_int_equal(n->s.downs, 1);
+}
+
+static void lower_down_is_immediate(void **state)
+{
+	struct net *n = *state;
+
+	n->s.manual_auth = true;
+	start(n);
+	run_for(n, 1000);
+	assert_true(n->s.auth_pending);
+	size_t sent = n->s.nsent;
+	ppp_lower_down(n->s.l, PPP_CAUSE_LOWER_DOWN, n->now);
+	assert_int_equal(n->s.downs, 1);
+	assert_int_equal(n->s.cause, PPP_CAUSE_LOWER_DOWN);
+	assert_int_equal(n->s.auth_cancels, 1); /* the backend request is dropped */
+	assert_int_equal(n->s.nsent, sent);
+	answer(&n->s); /* a late verdict is ignored */
+	assert_int_equal(n->s.nsent, sent);
+}
+
+static void framing_before_negotiation(void **state)
+{
+	struct net *n = *state;
+	/* LCP Configure-Request with a magic number, without and with FF 03 */
+	uint8_t req[] = { 0xC0, 0x21, 0x01, 0x01, 0x00, 0x0A, 0x05, 0x06, 0x12, 0x34, 0x56, 0x78 };
+	uint8_t req_full[] = { 0xFF, 0x03, 0xC0, 0x21, 0x01, 0x02, 0x00, 0x0A,
+			       0x05, 0x06, 0x12, 0x34, 0x56, 0x78 };
+	static const uint8_t ack1[] = { 0xFF, 0x03, 0xC0, 0x21, 0x02, 0x01 };
+	static const uint8_t ack2[] = { 0xFF, 0x03, 0xC0, 0x21, 0x02, 0x02 };
+	/* compressed protocol fields: IPv4 (21), MPPE (FD), IPv6 (57) */
+	static const uint8_t ip1[] = { 0x21, 0x45, 0x00, 0x00, 0x14 };
+	static const uint8_t comp1[] = { 0xFD, 0x90, 0x00, 0x11, 0x22 };
+	static const uint8_t ccp_early[] = { 0x80, 0xFD, 0x01, 0x01, 0x00, 0x04 };
+
+	n->s.l = ppp_new(&n->s.cfg, &ops, &n->s);
+	assert_non_null(n->s.l);
+	ppp_start(n->s.l, n->now);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_ESTABLISH);
+	inject(n, &n->s, req, sizeof(req));
+	assert_true(find_sent(&n->s, ack1, sizeof(ack1)) >= 0);
+	inject(n, &n->s, req_full, sizeof(req_full));
+	assert_true(find_sent(&n->s, ack2, sizeof(ack2)) >= 0);
+	inject(n, &n->s, ip1, sizeof(ip1));
+	inject(n, &n->s, comp1, sizeof(comp1));
+	inject(n, &n->s, ccp_early, sizeof(ccp_early));
+	const struct ppp_stats *st = ppp_stats(n->s.l);
+	assert_int_equal(st->rx_bad_frames, 0);
+	assert_int_equal(st->rx_unencrypted, 1); /* MPPE is required: never in the clear */
+	assert_int_equal(st->rx_mppe_dropped, 1);
+	assert_int_equal(st->rx_dropped, 1);
+	assert_int_equal(st->rx_proto_rejected, 0); /* LCP not open yet */
+
+	/* Malformed: one octet, FF 03 alone, FF alone, bad control, even protocol */
+	static const uint8_t one[] = { 0xC0 };
+	static const uint8_t ac[] = { 0xFF, 0x03 };
+	static const uint8_t ff[] = { 0xFF };
+	static const uint8_t badctl[] = { 0xFF, 0x05, 0xC0, 0x21, 0x01 };
+	static const uint8_t even[] = { 0xC0, 0x20, 0x01, 0x01, 0x00, 0x04 };
+	inject(n, &n->s, one, sizeof(one));
+	inject(n, &n->s, ac, sizeof(ac));
+	inject(n, &n->s, ff, sizeof(ff));
+	inject(n, &n->s, badctl, sizeof(badctl));
+	inject(n, &n->s, even, sizeof(even));
+	ppp_input(n->s.l, NULL, 0, n->now);
+	assert_int_equal(st->rx_bad_frames, 6);
+	assert_int_equal(st->rx_frames, 11);
+	assert_int_equal(n->s.downs, 0);
+}
+
+static void stateful_loss_resets(void **state)
+{
+	struct net *n = *state;
+	struct ip_buf p;
+	uint8_t last[1500];
+
+	n->s.cfg.mppe_stateless = false;
+	n->s.cfg.mppe_stateful = true;
+	n->c.cfg.mppe_stateless = false;
+	n->c.cfg.mppe_stateful = true;
+	login(n);
+	n->c.lose_data = 2;
+	for (uint8_t i = 1; i <= 3; i++) {
+		assert_true(send_ip(n, &n->c, &p, 100, i));
+		pump(n);
+	}
+	/* 1 arrived, 2 was lost, 3 revealed the loss: Reset-Request sent */
+	assert_int_equal(n->s.nrx, 1);
+	const struct ppp_stats *st = ppp_stats(n->s.l);
+	assert_int_equal(st->mppe_resets, 1);
+	assert_true(st->rx_mppe_dropped >= 1);
+	/* The client flushed on the Reset-Request: the next packet gets through. */
+	assert_true(send_ip(n, &n->c, &p, 100, 4));
+	memcpy(last, p.plain, 100);
+	pump(n);
+	assert_int_equal(n->s.nrx, 2);
+	assert_memory_equal(n->s.rx[1].b, last, 100);
+	assert_int_equal(st->mppe_resets, 1);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	exchange_ip(n);
+}
+
+static void auth_timeout_cancels_backend(void **state)
+{
+	struct net *n = *state;
+
+	n->s.manual_auth = true;
+	start(n);
+	run_for(n, 60000);
+	assert_int_equal(n->s.auth_requests, 1);
+	assert_int_equal(n->s.downs, 1);
+	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_TIMEOUT);
+	assert_int_equal(n->s.auth_cancels, 1);
+}
+
+static void pap_without_mppe(void **state)
+{
+	struct net *n = *state;
+
+	n->s.cfg.allow_mschapv2 = false;
+	n->s.cfg.allow_pap = true;
+	n->c.cfg.allow_pap = true;
+	n->s.cfg.mppe_required = n->c.cfg.mppe_required = false;
+	n->s.cfg.mppe_128 = n->c.cfg.mppe_128 = false;
+	n->s.answer_inline = true;
+	login(n);
+	assert_string_equal(ppp_peer_name(n->s.l), "alice");
+	assert_int_equal(n->s.ip.mppe_bits, 0);
+}
+
+static void pap_cannot_give_mppe_keys(void **state)
+{
+	struct net *n = *state;
+
+	n->s.cfg.allow_mschapv2 = false;
+	n->s.cfg.allow_pap = true;
+	n->c.cfg.allow_pap = true;
+	start(n);
+	run_for(n, 30000);
+	assert_int_equal(n->s.cause, PPP_CAUSE_ENCRYPTION_REFUSED);
+	assert_int_equal(n->s.ups + n->c.ups, 0);
+}
+
+static void names(void **state)
+{
+	(void)state;
+	assert_string_equal(ppp_cause_name(PPP_CAUSE_KEEPALIVE), "keepalive");
+	assert_string_equal(ppp_cause_name(PPP_CAUSE_ENCRYPTION_REFUSED), "encryption-refused");
+	assert_string_equal(ppp_phase_name(PPP_PHASE_RUNNING), "running");
+}
+
+static int group_setup(void **state)
+{
+	char err[256];
+	(void)state;
+	return crypto_init(err, sizeof(err)) ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(login_mppe128_stateless, setup, teardown),
+		cmocka_unit_test_setup_teardown(login_mppe_stateful_inline_auth, setup, teardown),
+		cmocka_unit_test_setup_teardown(acfc_pfc_applied, setup, teardown),
+		cmocka_unit_test_setup_teardown(plain_ip_without_mppe, setup, teardown),
+		cmocka_unit_test_setup_teardown(windows_sends_ipcp_before_ccp, setup, teardown),
+		cmocka_unit_test_setup_teardown(wrong_password_no_retry, setup, teardown),
+		cmocka_unit_test_setup_teardown(wrong_password_retries_used_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(retry_with_right_password, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(client_refuses_mppe, setup, teardown),
+		cmocka_unit_test_setup_teardown(unknown_protocol_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(plain_ip_dropped_while_mppe_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(keepalive_detects_dead_peer, setup, teardown),
+		cmocka_unit_test_setup_teardown(server_close_ends_both, setup, teardown),
+		cmocka_unit_test_setup_teardown(lower_down_is_immediate, setup, teardown),
+		cmocka_unit_test_setup_teardown(framing_before_negotiation, setup, teardown),
+		cmocka_unit_test_setup_teardown(stateful_loss_resets, setup, teardown),
+		cmocka_unit_test_setup_teardown(auth_timeout_cancels_backend, setup, teardown),
+		cmocka_unit_test_setup_teardown(pap_without_mppe, setup, teardown),
+		cmocka_unit_test_setup_teardown(pap_cannot_give_mppe_keys, setup, teardown),
+		cmocka_unit_test(names),
+	};
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
