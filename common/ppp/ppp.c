@@ -43,6 +43,7 @@
 #define DEFAULT_ECHO_FAILURES 3
 #define DETAIL_MAX            64
 #define NO_DEADLINE           UINT64_MAX
+#define PPP_RESET_REPEAT_MS   500 /* CCP Reset-Request repeat while discarding */
 
 enum auth_kind {
 	AUTH_NONE,
@@ -117,6 +118,11 @@ struct ppp_link {
 	struct ipcp ipcp;
 	bool use_ccp;                   /* policy: run CCP in the network phase */
 	bool ccp_running, ipcp_running; /* opened in the network phase */
+	/* With MPPE required, IPCP starts only once MPPE is up; the newest IPCP
+	 * packet the peer sent before that (Windows does) is kept and replayed
+	 * then, so neither side waits for a restart timer. */
+	uint8_t held_ipcp[FSM_PKT_MAX];
+	size_t held_ipcp_len;
 
 	/* Authentication */
 	enum auth_kind auth;
@@ -142,6 +148,7 @@ struct ppp_link {
 
 	/* MPPE */
 	bool mppe_up;
+	uint64_t last_reset_ms;         /* last CCP Reset-Request sent */
 	struct mppe_tx tx;
 	struct mppe_rx rx;
 
@@ -708,6 +715,21 @@ static void check_running(struct ppp_link *l)
 		l->ops->ip_up(l->owner, &info);
 }
 
+static void start_ipcp(struct ppp_link *l)
+{
+	if (l->ipcp_running)
+		return;
+	if (l->cfg.role == PPP_ROLE_SERVER)
+		ipcp_set_peer_address(&l->ipcp, l->peer_addr);
+	l->ipcp_running = true;
+	ipcp_open(&l->ipcp);
+	if (l->held_ipcp_len) {
+		size_t n = l->held_ipcp_len;
+		l->held_ipcp_len = 0;
+		ipcp_input(&l->ipcp, l->held_ipcp, n);
+	}
+}
+
 static void start_network(struct ppp_link *l)
 {
 	l->phase = PPP_PHASE_NETWORK;
@@ -723,10 +745,8 @@ static void start_network(struct ppp_link *l)
 		l->ccp_running = true;
 		ccp_open(&l->ccp);
 	}
-	if (l->cfg.role == PPP_ROLE_SERVER)
-		ipcp_set_peer_address(&l->ipcp, l->peer_addr);
-	l->ipcp_running = true;
-	ipcp_open(&l->ipcp);
+	if (!(l->use_ccp && l->cfg.mppe_required))
+		start_ipcp(l);
 }
 
 static void start_auth(struct ppp_link *l)
@@ -858,6 +878,7 @@ static void do_ccp_up(struct ppp_link *l)
 		return;
 	}
 	l->mppe_up = true;
+	start_ipcp(l);
 	check_running(l);
 }
 
@@ -1122,6 +1143,14 @@ static void deliver_ip(struct ppp_link *l, uint8_t *pkt, size_t len)
 		l->ops->ip_rx(l->owner, pkt, len);
 }
 
+static void send_reset_request(struct ppp_link *l)
+{
+	if (ccp_send_reset_request(&l->ccp)) {
+		l->stats.mppe_resets++;
+		l->last_reset_ms = l->now;
+	}
+}
+
 static void input_mppe(struct ppp_link *l, uint8_t *p, size_t n)
 {
 	struct rbuf r;
@@ -1140,15 +1169,21 @@ static void input_mppe(struct ppp_link *l, uint8_t *p, size_t n)
 		break;
 	case MPPE_RX_RESET_NEEDED:
 		l->stats.rx_mppe_dropped++;
-		if (ccp_send_reset_request(&l->ccp))
-			l->stats.mppe_resets++;
+		send_reset_request(l);
+		return;
+	case MPPE_RX_DISCARD:
+		/* Still waiting for a flushed packet: our Reset-Request or the
+		 * peer's flushed packet may have been lost, so ask again, at
+		 * most every PPP_RESET_REPEAT_MS (as pppd does). */
+		l->stats.rx_mppe_dropped++;
+		if (l->now - l->last_reset_ms >= PPP_RESET_REPEAT_MS)
+			send_reset_request(l);
 		return;
 	case MPPE_RX_FATAL:
 		l->stats.rx_mppe_dropped++;
 		fail(l, PPP_CAUSE_MPPE_ERROR, "MPPE receive state lost");
 		return;
 	case MPPE_RX_DROP:
-	case MPPE_RX_DISCARD:
 	default:
 		l->stats.rx_mppe_dropped++;
 		return;
@@ -1228,12 +1263,18 @@ static void input_frame(struct ppp_link *l, uint8_t *frame, size_t len)
 			l->stats.rx_dropped++;
 		return;
 	case PPP_PROTO_IPCP:
-		if (!l->ipcp_running)
-			l->stats.rx_dropped++;
-		else if (l->cfg.mppe_required && !l->mppe_up)
-			l->stats.rx_held_ipcp++; /* Windows sends it early: the peer retransmits */
-		else
+		if (l->ipcp_running) {
 			ipcp_input(&l->ipcp, info, n);
+		} else if (l->phase == PPP_PHASE_NETWORK && l->ccp_running &&
+			   n <= sizeof(l->held_ipcp)) {
+			/* Before MPPE is up (Windows sends IPCP early): keep the
+			 * newest, replayed when IPCP starts. */
+			memcpy(l->held_ipcp, info, n);
+			l->held_ipcp_len = n;
+			l->stats.rx_held_ipcp++;
+		} else {
+			l->stats.rx_dropped++;
+		}
 		return;
 	case PPP_PROTO_COMP:
 		input_mppe(l, info, n);

@@ -42,6 +42,7 @@ struct end {
 	size_t nsent, next;          /* next: first frame not yet delivered */
 	bool mute;                   /* what it sends never arrives */
 	unsigned ndata, lose_data;   /* lose the lose_data'th MPPE frame it sends */
+	unsigned lose_resets;        /* lose this many CCP Reset-Requests it sends */
 	/* events */
 	unsigned ups, downs;
 	enum ppp_cause cause;
@@ -78,6 +79,16 @@ static bool is_data(const uint8_t *f, size_t len)
 	return (len >= 1 && f[0] == 0xFD) || (len >= 2 && f[0] == 0x00 && f[1] == 0xFD);
 }
 
+/* A CCP Reset-Request (protocol 80FD, code 14), with or without FF 03. */
+static bool is_reset_request(const uint8_t *f, size_t len)
+{
+	if (len >= 2 && f[0] == 0xFF && f[1] == 0x03) {
+		f += 2;
+		len -= 2;
+	}
+	return len >= 3 && f[0] == 0x80 && f[1] == 0xFD && f[2] == 14;
+}
+
 static void e_send(void *owner, uint8_t *frame, size_t len)
 {
 	struct end *e = owner;
@@ -91,6 +102,10 @@ static void e_send(void *owner, uint8_t *frame, size_t len)
 	f->lost = false;
 	if (is_data(frame, len) && ++e->ndata == e->lose_data)
 		f->lost = true;
+	if (e->lose_resets && is_reset_request(frame, len)) {
+		e->lose_resets--;
+		f->lost = true;
+	}
 }
 
 static void answer(struct end *s);
@@ -555,7 +570,20 @@ static void windows_sends_ipcp_before_ccp(void **state)
 	assert_int_equal(ppp_stats(n->s.l)->rx_held_ipcp, 2);
 	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_NETWORK);
 	assert_int_equal(n->s.downs, 0);
-	run_for(n, 30000);
+	run_for(n, 100); /* the held request is answered when MPPE is up */
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_RUNNING);
+	exchange_ip(n);
+}
+
+/* IPCP waits for MPPE, and what the peer sent early is replayed: the login
+ * completes without waiting for any restart timer (3 s). */
+static void login_needs_no_restart_timer(void **state)
+{
+	struct net *n = *state;
+
+	start(n);
+	run_for(n, 100);
 	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
 	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_RUNNING);
 	exchange_ip(n);
@@ -835,6 +863,48 @@ static void stateful_loss_resets(void **state)
 	exchange_ip(n);
 }
 
+/* The Reset-Request itself is lost: while discarding, the receiver asks
+ * again (at most every 500 ms) until the flushed packet comes. */
+static void stateful_lost_reset_request_is_repeated(void **state)
+{
+	struct net *n = *state;
+	struct ip_buf p;
+	uint8_t last[1500];
+
+	n->s.cfg.mppe_stateless = false;
+	n->s.cfg.mppe_stateful = true;
+	n->c.cfg.mppe_stateless = false;
+	n->c.cfg.mppe_stateful = true;
+	login(n);
+	n->c.lose_data = 2;
+	n->s.lose_resets = 1;
+	for (uint8_t i = 1; i <= 3; i++) {
+		assert_true(send_ip(n, &n->c, &p, 100, i));
+		pump(n);
+	}
+	const struct ppp_stats *st = ppp_stats(n->s.l);
+	assert_int_equal(n->s.nrx, 1);
+	assert_int_equal(st->mppe_resets, 1); /* sent, and lost */
+	/* Within the repeat interval: discarded, no second request yet. */
+	n->now += 100;
+	assert_true(send_ip(n, &n->c, &p, 100, 4));
+	pump(n);
+	assert_int_equal(n->s.nrx, 1);
+	assert_int_equal(st->mppe_resets, 1);
+	/* Later: the next discarded packet brings a second Reset-Request, the
+	 * client flushes, and traffic flows again. */
+	n->now += 500;
+	assert_true(send_ip(n, &n->c, &p, 100, 5));
+	pump(n);
+	assert_int_equal(st->mppe_resets, 2);
+	assert_true(send_ip(n, &n->c, &p, 100, 6));
+	memcpy(last, p.plain, 100);
+	pump(n);
+	assert_int_equal(n->s.nrx, 2);
+	assert_memory_equal(n->s.rx[1].b, last, 100);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+}
+
 static void auth_timeout_cancels_backend(void **state)
 {
 	struct net *n = *state;
@@ -911,6 +981,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(lower_down_is_immediate, setup, teardown),
 		cmocka_unit_test_setup_teardown(framing_before_negotiation, setup, teardown),
 		cmocka_unit_test_setup_teardown(stateful_loss_resets, setup, teardown),
+		cmocka_unit_test_setup_teardown(stateful_lost_reset_request_is_repeated, setup, teardown),
+		cmocka_unit_test_setup_teardown(login_needs_no_restart_timer, setup, teardown),
 		cmocka_unit_test_setup_teardown(auth_timeout_cancels_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(pap_without_mppe, setup, teardown),
 		cmocka_unit_test_setup_teardown(pap_cannot_give_mppe_keys, setup, teardown),
