@@ -19,6 +19,9 @@ static const struct subcommand {
 	  "--server ADDR [--bind ADDR] [--timeout S] [--expect-echo]  one call, step by step" },
 	{ "load", pptpbench_load,
 	  "--server ADDR --sources A,B --conns N --calls-per-conn M --frames K  echo load" },
+	{ "connect", pptpbench_connect,
+	  "--server ADDR --user U --password-stdin [--mppe stateless|stateful] [--tun NAME]\n"
+	  "           [--route CIDR]... [--bind ADDR] [--timeout S] [--run CMD]  one VPN session" },
 };
 
 static void usage(FILE *f)

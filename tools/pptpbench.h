@@ -8,5 +8,6 @@
 int pptpbench_crypto(int argc, char **argv);
 int pptpbench_probe(int argc, char **argv);
 int pptpbench_load(int argc, char **argv);
+int pptpbench_connect(int argc, char **argv);
 
 #endif

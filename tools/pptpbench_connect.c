@@ -1,0 +1,879 @@
+/*
+ * pptpbench connect: the client role end to end. One control connection,
+ * one call, a PPP link in client role on it (MS-CHAPv2, MPPE-128 required,
+ * stateless or stateful), and when the link runs a tun device carrying IP
+ * through it. Each phase is printed with the time since the start:
+ *
+ *   tcp-connect, start-reply, call-up, lcp-up, auth-ok (or auth-failed
+ *   E=N), ccp-up, ipcp-up, then "up"; on the way out: disconnect.
+ *
+ * With --run CMD, CMD runs (sh -c) once the link is up; then the link is
+ * closed cleanly (LCP Terminate, Call-Clear, Stop-Control-Connection) and
+ * the exit status is CMD's. Without it the link stays up until SIGTERM or
+ * SIGINT, then is closed the same way (exit 0). A failure on the way up,
+ * or the link going away under us, prints "FAIL phase: why" and exits 1.
+ *
+ * Driving the layers: PPP frames from the call's on_frame go to
+ * ppp_input(); frames from ops->send go to pptp_call_send(), or into a
+ * short queue while the call is delivering (pptp_call_send refuses there)
+ * that an ev_prepare watcher flushes before the loop sleeps. The same
+ * watcher advances the disconnect one step at a time, so nothing is torn
+ * down inside a callback of its own. One ev_timer follows
+ * ppp_next_deadline(). IP from the tun is read only while the peer's GRE
+ * window has room (otherwise the packet would be dropped); the tun watcher
+ * restarts from the prepare watcher when it has room again.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/wait.h>
+
+#include "common/crypto.h"
+#include "common/log.h"
+#include "common/pptp_msg.h"
+#include "common/ppp/ppp.h"
+#include "tools/client_tun.h"
+#include "tools/pptp_client.h"
+#include "tools/pptpbench.h"
+
+#define TXQ_SLOTS    32
+#define TUN_BATCH    64
+#define TUN_READ_MAX 65536
+#define MAX_ROUTES   16
+
+struct route {
+	uint32_t net;
+	unsigned len;
+};
+
+struct connect {
+	struct ev_loop *loop;
+	struct pptp_client *cl;
+	struct pptp_ctrl *ctrl;
+	struct pptp_call *call;
+	struct ppp_link *link;
+	struct ppp_config pcfg;
+	double t0, timeout;
+
+	/* Options. */
+	const char *tun_name;
+	const char *run_cmd;
+	struct route routes[MAX_ROUTES];
+	unsigned nroutes;
+
+	/* Progress. */
+	const char *step;            /* the phase under way, for FAIL */
+	bool failed;
+	bool lcp_up, auth_ok, running, link_down;
+	bool stopping, closing_link, clearing_call, closing_ctrl;
+	struct ppp_ip_info info;
+
+	/* The command run once up. */
+	pid_t child_pid;
+	bool child_running;
+	int child_status;
+	bool child_done;
+
+	int tun_fd;
+	bool tun_blocked;            /* stopped for want of GRE window */
+	ev_io tun_io;
+	ev_timer ppp_timer, setup_timer, stop_timer;
+	ev_prepare prepare;
+	ev_signal sig_term, sig_int;
+	ev_child child;
+
+	/* Counters for the closing line. */
+	uint64_t tun_rx, tun_tx, tun_oversize, tun_write_errors;
+	uint64_t gre_window_waits, gre_send_errors, txq_drops;
+
+	/* Frames ops->send produced while the call was delivering. */
+	unsigned txq_head, txq_count;
+	size_t txq_len[TXQ_SLOTS];
+	uint8_t txq[TXQ_SLOTS][PPP_FRAME_MAX];
+
+	uint8_t rx[PPTP_CLIENT_MAX_FRAME];
+	uint8_t tunbuf[PPP_TX_HEADROOM + TUN_READ_MAX];
+};
+
+static uint64_t now_ms(const struct connect *c)
+{
+	return (uint64_t)(ev_now(c->loop) * 1000.0);
+}
+
+static double elapsed_ms(const struct connect *c)
+{
+	return (ev_now(c->loop) - c->t0) * 1000.0;
+}
+
+static void begin_stop(struct connect *c)
+{
+	if (c->stopping)
+		return;
+	c->stopping = true;
+	ev_timer_stop(c->loop, &c->setup_timer);
+	ev_timer_set(&c->stop_timer, c->timeout * 2 + 1, 0.0);
+	ev_timer_start(c->loop, &c->stop_timer);
+}
+
+/* The first failure is the one reported; the connection then winds down. */
+static void connect_fail(struct connect *c, const char *step, const char *why)
+{
+	if (!c->failed) {
+		c->failed = true;
+		printf("FAIL %s: %s\n", step, why);
+	}
+	if (c->child_running)
+		kill(c->child_pid, SIGTERM);
+	begin_stop(c);
+}
+
+static void ipstr(uint32_t a, char out[static INET_ADDRSTRLEN])
+{
+	struct in_addr in = { .s_addr = htonl(a) };
+	inet_ntop(AF_INET, &in, out, INET_ADDRSTRLEN);
+}
+
+/* ---- the PPP link's timer and phases ---- */
+
+static void arm_ppp_timer(struct connect *c)
+{
+	uint64_t due, now;
+	ev_timer_stop(c->loop, &c->ppp_timer);
+	if (!c->link || c->link_down)
+		return;
+	due = ppp_next_deadline(c->link);
+	if (due == UINT64_MAX)
+		return;
+	now = now_ms(c);
+	ev_timer_set(&c->ppp_timer, due > now ? (double)(due - now) / 1000.0 : 0.0, 0.0);
+	ev_timer_start(c->loop, &c->ppp_timer);
+}
+
+/* Print the milestones the link passed since the last look. */
+static void note_phase(struct connect *c)
+{
+	enum ppp_phase p;
+	if (!c->link || c->link_down)
+		return;
+	p = ppp_phase(c->link);
+	if (p != PPP_PHASE_AUTHENTICATE && p != PPP_PHASE_NETWORK && p != PPP_PHASE_RUNNING)
+		return;
+	if (!c->lcp_up) {
+		c->lcp_up = true;
+		printf("lcp-up %.1f ms\n", elapsed_ms(c));
+		c->step = "auth";
+	}
+	if (p != PPP_PHASE_AUTHENTICATE && !c->auth_ok) {
+		c->auth_ok = true;
+		printf("auth-ok %.1f ms\n", elapsed_ms(c));
+		c->step = "network";
+	}
+}
+
+/* After every entry point of the link. */
+static void after_ppp(struct connect *c)
+{
+	note_phase(c);
+	arm_ppp_timer(c);
+}
+
+static void ppp_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct connect *c = w->data;
+	(void)loop;
+	(void)revents;
+	if (!c->link || c->link_down)
+		return;
+	ppp_on_timer(c->link, now_ms(c));
+	after_ppp(c);
+}
+
+/* ---- frames out ---- */
+
+/*
+ * Send the queued frames in order while the call takes them; a frame the
+ * peer's window refuses stays queued until the window opens (an ack, or
+ * the flow's time-out, wakes the loop).
+ */
+static void flush_txq(struct connect *c)
+{
+	if (!c->call) {
+		c->txq_head = 0;
+		c->txq_count = 0;
+		return;
+	}
+	while (c->txq_count) {
+		unsigned i = c->txq_head;
+		if (pptp_call_send(c->call, c->txq[i], c->txq_len[i]) < 0) {
+			if (errno == EBUSY || errno == ENOBUFS)
+				return;
+			c->gre_send_errors++;
+		}
+		c->txq_head = (i + 1) % TXQ_SLOTS;
+		c->txq_count--;
+	}
+}
+
+/*
+ * ops->send. Straight out when possible; queued when the call is
+ * delivering (EBUSY) or the peer's window is full (ENOBUFS): control
+ * frames such as a CCP Reset-Request must not be lost to the window. Data
+ * rarely meets a full window: the tun is read only while it has room.
+ */
+static void link_send(void *owner, uint8_t *frame, size_t len)
+{
+	struct connect *c = owner;
+	unsigned slot;
+	if (!c->call)
+		return;
+	if (c->txq_count == 0) {
+		if (pptp_call_send(c->call, frame, len) == 0)
+			return;
+		if (errno != EBUSY && errno != ENOBUFS) {
+			c->gre_send_errors++;
+			return;
+		}
+		if (errno == ENOBUFS)
+			c->gre_window_waits++;
+	}
+	if (c->txq_count == TXQ_SLOTS || len > PPP_FRAME_MAX) {
+		c->txq_drops++;
+		return;
+	}
+	slot = (c->txq_head + c->txq_count) % TXQ_SLOTS;
+	memcpy(c->txq[slot], frame, len);
+	c->txq_len[slot] = len;
+	c->txq_count++;
+}
+
+/* ---- IP in and out of the tun ---- */
+
+static void tun_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct connect *c = w->data;
+	uint8_t *pkt = c->tunbuf + PPP_TX_HEADROOM;
+	bool sent = false;
+	(void)revents;
+	/* Frames queued during a delivery go first; data never waits in the
+	 * queue behind them (it would overflow it). */
+	flush_txq(c);
+	for (int i = 0; i < TUN_BATCH; i++) {
+		ssize_t n;
+		if (!c->call || !c->link || c->link_down)
+			break;
+		if (c->txq_count || !pptp_call_can_send(c->call)) {
+			ev_io_stop(loop, w);
+			c->tun_blocked = true;
+			break;
+		}
+		n = read(c->tun_fd, pkt, TUN_READ_MAX);
+		if (n <= 0)
+			break;
+		c->tun_rx++;
+		if ((size_t)n > PPP_FRAME_MAX - PPP_TX_HEADROOM) {
+			c->tun_oversize++;
+			continue;
+		}
+		ppp_send_ip(c->link, pkt, (size_t)n, now_ms(c));
+		sent = true;
+	}
+	if (sent)
+		after_ppp(c);
+}
+
+static void link_ip_rx(void *owner, uint8_t *pkt, size_t len)
+{
+	struct connect *c = owner;
+	if (c->tun_fd < 0)
+		return;
+	if (write(c->tun_fd, pkt, len) == (ssize_t)len)
+		c->tun_tx++;
+	else
+		c->tun_write_errors++;
+}
+
+/* ---- the command run once up ---- */
+
+static void child_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct connect *c = w->data;
+	(void)revents;
+	ev_child_stop(loop, w);
+	c->child_running = false;
+	c->child_done = true;
+	c->child_status = WIFEXITED(w->rstatus) ? WEXITSTATUS(w->rstatus)
+						: 128 + WTERMSIG(w->rstatus);
+	printf("run %.1f ms exit=%d\n", elapsed_ms(c), c->child_status);
+	begin_stop(c);
+}
+
+static void run_command(struct connect *c)
+{
+	pid_t pid;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		connect_fail(c, "run", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", c->run_cmd, (char *)NULL);
+		_exit(127);
+	}
+	c->child_pid = pid;
+	c->child_running = true;
+	ev_child_set(&c->child, pid, 0);
+	ev_child_start(c->loop, &c->child);
+}
+
+/* ---- the link's callbacks ---- */
+
+static void dns_list(const uint32_t dns[2], char *out, size_t size)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	ipstr(dns[0], a);
+	ipstr(dns[1], b);
+	if (!dns[0] && !dns[1])
+		snprintf(out, size, "none");
+	else if (!dns[1])
+		snprintf(out, size, "%s", a);
+	else if (!dns[0])
+		snprintf(out, size, "%s", b);
+	else
+		snprintf(out, size, "%s,%s", a, b);
+}
+
+static void link_ip_up(void *owner, const struct ppp_ip_info *info)
+{
+	struct connect *c = owner;
+	char err[CLIENT_TUN_ERR_SIZE], local[INET_ADDRSTRLEN], peer[INET_ADDRSTRLEN];
+	char dns[2 * INET_ADDRSTRLEN + 2];
+
+	c->info = *info;
+	note_phase(c);
+	if (info->mppe_bits)
+		printf("ccp-up %.1f ms mppe=%u %s\n", elapsed_ms(c), info->mppe_bits,
+		       info->mppe_stateful ? "stateful" : "stateless");
+	else
+		printf("ccp-up %.1f ms mppe=none\n", elapsed_ms(c));
+	ipstr(info->local_addr, local);
+	ipstr(info->peer_addr, peer);
+	dns_list(info->dns, dns, sizeof(dns));
+	printf("ipcp-up %.1f ms addr=%s peer=%s dns=%s mtu=%u\n", elapsed_ms(c), local, peer, dns,
+	       info->ip_mtu);
+	ev_timer_stop(c->loop, &c->setup_timer);
+	c->step = "tun";
+	c->tun_fd = client_tun_open(c->tun_name, err);
+	if (c->tun_fd < 0 ||
+	    !client_tun_configure(c->tun_name, info->local_addr, info->peer_addr, info->ip_mtu, err)) {
+		connect_fail(c, "tun", err);
+		return;
+	}
+	for (unsigned i = 0; i < c->nroutes; i++) {
+		if (!client_tun_add_route(c->tun_name, c->routes[i].net, c->routes[i].len, err)) {
+			connect_fail(c, "route", err);
+			return;
+		}
+	}
+	ev_io_set(&c->tun_io, c->tun_fd, EV_READ);
+	ev_io_start(c->loop, &c->tun_io);
+	c->running = true;
+	c->step = "up";
+	printf("up %.1f ms tun=%s\n", elapsed_ms(c), c->tun_name);
+	if (c->run_cmd)
+		run_command(c);
+	fflush(stdout);
+}
+
+/* The Windows error number in a CHAP failure detail ("E=691 R=0 ..."). */
+static unsigned detail_error(const char *detail)
+{
+	const char *e = detail ? strstr(detail, "E=") : NULL;
+	unsigned long v;
+	char *end;
+	if (!e || e[2] < '0' || e[2] > '9')
+		return 0;
+	v = strtoul(e + 2, &end, 10);
+	return v > 99999 ? 0 : (unsigned)v;
+}
+
+static void link_down(void *owner, enum ppp_cause cause, const char *detail)
+{
+	struct connect *c = owner;
+	char why[256];
+	c->link_down = true;
+	ev_timer_stop(c->loop, &c->ppp_timer);
+	ev_io_stop(c->loop, &c->tun_io);
+	if (!detail)
+		detail = "";
+	if (cause == PPP_CAUSE_AUTH_FAILED) {
+		unsigned e = detail_error(detail);
+		printf("auth-failed %.1f ms E=%u\n", elapsed_ms(c), e);
+		snprintf(why, sizeof(why), "E=%u %s", e, detail);
+		connect_fail(c, "auth", why);
+		return;
+	}
+	if (c->closing_link || c->failed)
+		return;
+	snprintf(why, sizeof(why), "link down: %s%s%s", ppp_cause_name(cause), detail[0] ? " " : "",
+		 detail);
+	connect_fail(c, c->step, why);
+}
+
+static const struct ppp_ops link_ops = {
+	.send = link_send,
+	.ip_up = link_ip_up,
+	.ip_rx = link_ip_rx,
+	.down = link_down,
+};
+
+/* ---- the PPTP layer's callbacks ---- */
+
+static void on_tcp_up(struct pptp_ctrl *ctrl)
+{
+	struct connect *c = pptp_client_user(pptp_ctrl_client(ctrl));
+	printf("tcp-connect %.1f ms\n", elapsed_ms(c));
+	c->step = "start-reply";
+}
+
+static void on_ctrl_up(struct pptp_ctrl *ctrl)
+{
+	struct connect *c = pptp_client_user(pptp_ctrl_client(ctrl));
+	char host[PPTP_SAFE_STR_SIZE];
+	printf("start-reply %.1f ms result=%u host=\"%s\"\n", elapsed_ms(c),
+	       pptp_ctrl_result(ctrl),
+	       pptp_str_sanitize(host, sizeof(host), pptp_ctrl_peer_host(ctrl)));
+	if (c->stopping)
+		return;
+	c->step = "call-up";
+	c->call = pptp_call_place(ctrl, c);
+	if (!c->call)
+		connect_fail(c, "call-up", strerror(errno));
+}
+
+static void on_call_up(struct pptp_call *call)
+{
+	struct connect *c = pptp_call_user(call);
+	printf("call-up %.1f ms call-id=%u peer-call-id=%u window=%u\n", elapsed_ms(c),
+	       pptp_call_id(call), pptp_call_peer_id(call), pptp_call_peer_window(call));
+	if (c->stopping)
+		return;
+	c->step = "lcp";
+	c->link = ppp_new(&c->pcfg, &link_ops, c);
+	if (!c->link) {
+		connect_fail(c, "lcp", "cannot create the PPP link");
+		return;
+	}
+	ev_timer_set(&c->setup_timer, c->timeout, 0.0);
+	ev_timer_start(c->loop, &c->setup_timer);
+	ppp_start(c->link, now_ms(c));
+	after_ppp(c);
+}
+
+static void on_frame(struct pptp_call *call, const uint8_t *data, size_t len)
+{
+	struct connect *c = pptp_call_user(call);
+	if (!c->link || c->link_down || len > sizeof(c->rx))
+		return;
+	memcpy(c->rx, data, len);
+	ppp_input(c->link, c->rx, len, now_ms(c));
+	after_ppp(c);
+}
+
+static void on_call_down(struct pptp_call *call, enum pptp_down_reason reason)
+{
+	struct connect *c = pptp_call_user(call);
+	char why[96];
+	c->call = NULL;
+	if (!c->clearing_call || reason != PPTP_DOWN_LOCAL) {
+		snprintf(why, sizeof(why), "call down: %s result=%u", pptp_down_reason_name(reason),
+			 pptp_call_result(call));
+		connect_fail(c, c->step, why);
+	}
+	if (c->link && !c->link_down) {
+		ppp_lower_down(c->link, PPP_CAUSE_LOWER_DOWN, now_ms(c));
+		after_ppp(c);
+	}
+}
+
+static void on_ctrl_down(struct pptp_ctrl *ctrl, enum pptp_down_reason reason)
+{
+	struct connect *c = pptp_client_user(pptp_ctrl_client(ctrl));
+	char why[96];
+	c->ctrl = NULL;
+	if (!c->closing_ctrl || reason != PPTP_DOWN_LOCAL) {
+		snprintf(why, sizeof(why), "control connection down: %s result=%u",
+			 pptp_down_reason_name(reason), pptp_ctrl_result(ctrl));
+		connect_fail(c, c->step, why);
+	}
+}
+
+static const struct pptp_client_ops client_ops = {
+	.on_tcp_up = on_tcp_up,
+	.on_ctrl_up = on_ctrl_up,
+	.on_call_up = on_call_up,
+	.on_frame = on_frame,
+	.on_call_down = on_call_down,
+	.on_ctrl_down = on_ctrl_down,
+};
+
+/* ---- the loop's own watchers ---- */
+
+/*
+ * Before the loop sleeps: send what was queued, resume the tun, and take
+ * the disconnect one step further: LCP Terminate, then Call-Clear once the
+ * link is down, then Stop once the call is gone, then leave the loop.
+ */
+static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct connect *c = w->data;
+	(void)revents;
+	flush_txq(c);
+	if (c->tun_blocked && c->call && !c->link_down && !c->txq_count &&
+	    pptp_call_can_send(c->call)) {
+		c->tun_blocked = false;
+		ev_io_start(loop, &c->tun_io);
+	}
+	if (!c->stopping)
+		return;
+	if (c->link && !c->link_down && !c->closing_link) {
+		c->closing_link = true;
+		c->step = "disconnect";
+		ppp_close(c->link, PPP_CAUSE_ADMIN, "user request", now_ms(c));
+		after_ppp(c);
+		flush_txq(c);
+	}
+	if ((!c->link || c->link_down) && c->call && !c->clearing_call && !c->txq_count) {
+		c->clearing_call = true;
+		c->step = "disconnect";
+		pptp_call_clear(c->call);
+	}
+	if (!c->call && c->ctrl && !c->closing_ctrl) {
+		c->closing_ctrl = true;
+		c->step = "disconnect";
+		pptp_ctrl_close(c->ctrl);
+	}
+	if (!c->ctrl && !c->child_running)
+		ev_break(loop, EVBREAK_ALL);
+}
+
+static void setup_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct connect *c = w->data;
+	(void)loop;
+	(void)revents;
+	connect_fail(c, c->step, "timed out");
+}
+
+static void stop_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct connect *c = w->data;
+	(void)revents;
+	if (!c->failed) {
+		c->failed = true;
+		printf("FAIL disconnect: timed out\n");
+	}
+	if (c->child_running)
+		kill(c->child_pid, SIGKILL);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct connect *c = w->data;
+	(void)loop;
+	(void)revents;
+	if (c->stopping)
+		return;
+	printf("signal %.1f ms %s\n", elapsed_ms(c), strsignal(w->signum));
+	if (!c->running || c->child_running)
+		connect_fail(c, c->step, "interrupted");
+	else
+		begin_stop(c);
+}
+
+/* ---- options ---- */
+
+static void connect_usage(FILE *f)
+{
+	fprintf(f, "usage: pptpbench connect --server ADDR --user USER --password-stdin\n"
+		   "         [--bind ADDR] [--mppe stateless|stateful] [--tun NAME]\n"
+		   "         [--route CIDR]... [--timeout S] [--run CMD]\n");
+}
+
+static bool read_password(char **out)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, stdin);
+	if (n < 0) {
+		free(line);
+		return false;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	*out = line;
+	return true;
+}
+
+static void wipe_free(char *s)
+{
+	if (!s)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+static void print_stats(struct connect *c)
+{
+	const struct ppp_stats *s = c->link ? ppp_stats(c->link) : NULL;
+	const struct pptp_client_stats *g = pptp_client_stats(c->cl);
+	printf("stats tx-ip=%llu rx-ip=%llu tun-rx=%llu tun-tx=%llu gre-tx=%llu gre-rx=%llu "
+	       "window-waits=%llu send-errors=%llu queue-drops=%llu mppe-dropped=%llu mppe-resets=%llu "
+	       "held-ipcp=%llu\n",
+	       (unsigned long long)(s ? s->tx_ip_packets : 0),
+	       (unsigned long long)(s ? s->rx_ip_packets : 0), (unsigned long long)c->tun_rx,
+	       (unsigned long long)c->tun_tx, (unsigned long long)g->gre_tx,
+	       (unsigned long long)g->gre_rx, (unsigned long long)c->gre_window_waits,
+	       (unsigned long long)c->gre_send_errors, (unsigned long long)c->txq_drops,
+	       (unsigned long long)(s ? s->rx_mppe_dropped : 0),
+	       (unsigned long long)(s ? s->mppe_resets : 0),
+	       (unsigned long long)(s ? s->rx_held_ipcp : 0));
+}
+
+static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_stdin, int argc,
+		      char **argv)
+{
+	static const struct option opts[] = {
+		{ "server", required_argument, NULL, 's' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "password-stdin", no_argument, NULL, 'P' },
+		{ "mppe", required_argument, NULL, 'm' },
+		{ "tun", required_argument, NULL, 'T' },
+		{ "route", required_argument, NULL, 'r' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "run", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool have_server = false;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "s:b:u:Pm:T:r:t:R:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			if (inet_pton(AF_INET, optarg, &p->server) != 1) {
+				fprintf(stderr, "connect: bad --server '%s'\n", optarg);
+				return 2;
+			}
+			have_server = true;
+			break;
+		case 'b':
+			if (inet_pton(AF_INET, optarg, &p->local) != 1) {
+				fprintf(stderr, "connect: bad --bind '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'u':
+			c->pcfg.user = optarg;
+			break;
+		case 'P':
+			*pw_stdin = true;
+			break;
+		case 'm':
+			if (strcmp(optarg, "stateless") == 0) {
+				c->pcfg.mppe_stateless = true;
+				c->pcfg.mppe_stateful = false;
+			} else if (strcmp(optarg, "stateful") == 0) {
+				c->pcfg.mppe_stateless = false;
+				c->pcfg.mppe_stateful = true;
+			} else {
+				fprintf(stderr, "connect: bad --mppe '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'T':
+			if (!optarg[0] || strlen(optarg) >= 16) {
+				fprintf(stderr, "connect: bad --tun '%s'\n", optarg);
+				return 2;
+			}
+			c->tun_name = optarg;
+			break;
+		case 'r':
+			if (c->nroutes == MAX_ROUTES ||
+			    !client_tun_parse_cidr(optarg, &c->routes[c->nroutes].net,
+						   &c->routes[c->nroutes].len)) {
+				fprintf(stderr, "connect: bad --route '%s'\n", optarg);
+				return 2;
+			}
+			c->nroutes++;
+			break;
+		case 't': {
+			char *end;
+			c->timeout = strtod(optarg, &end);
+			if (*end || !(c->timeout > 0 && c->timeout <= 3600)) {
+				fprintf(stderr, "connect: bad --timeout '%s'\n", optarg);
+				return 2;
+			}
+			p->timeout = c->timeout;
+			break;
+		}
+		case 'R':
+			c->run_cmd = optarg;
+			break;
+		case 'h':
+			connect_usage(stdout);
+			return 0;
+		default:
+			connect_usage(stderr);
+			return 2;
+		}
+	}
+	if (!have_server || !c->pcfg.user || !*pw_stdin || optind != argc) {
+		connect_usage(stderr);
+		return 2;
+	}
+	return -1;
+}
+
+static void connect_init(struct connect *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->tun_fd = -1;
+	c->timeout = 10;
+	c->tun_name = "pptpb0";
+	c->step = "tcp-connect";
+	c->pcfg.role = PPP_ROLE_CLIENT;
+	c->pcfg.headroom = 0; /* pptp_call_send copies into its own GRE buffer */
+	c->pcfg.allow_mschapv2 = true;
+	c->pcfg.mppe_required = true;
+	c->pcfg.mppe_128 = true;
+	c->pcfg.mppe_stateless = true;
+}
+
+static void watchers_init(struct connect *c)
+{
+	ev_timer_init(&c->ppp_timer, ppp_timer_cb, 0.0, 0.0);
+	ev_timer_init(&c->setup_timer, setup_timeout_cb, 0.0, 0.0);
+	ev_timer_init(&c->stop_timer, stop_timeout_cb, 0.0, 0.0);
+	ev_io_init(&c->tun_io, tun_cb, -1, EV_READ);
+	ev_prepare_init(&c->prepare, prepare_cb);
+	ev_signal_init(&c->sig_term, signal_cb, SIGTERM);
+	ev_signal_init(&c->sig_int, signal_cb, SIGINT);
+	ev_child_init(&c->child, child_cb, 0, 0);
+	c->ppp_timer.data = c->setup_timer.data = c->stop_timer.data = c;
+	c->tun_io.data = c->prepare.data = c->sig_term.data = c->sig_int.data = c;
+	c->child.data = c;
+	ev_prepare_start(c->loop, &c->prepare);
+	ev_signal_start(c->loop, &c->sig_term);
+	ev_signal_start(c->loop, &c->sig_int);
+}
+
+static void watchers_stop(struct connect *c)
+{
+	ev_prepare_stop(c->loop, &c->prepare);
+	ev_signal_stop(c->loop, &c->sig_term);
+	ev_signal_stop(c->loop, &c->sig_int);
+	ev_timer_stop(c->loop, &c->ppp_timer);
+	ev_timer_stop(c->loop, &c->setup_timer);
+	ev_timer_stop(c->loop, &c->stop_timer);
+	ev_io_stop(c->loop, &c->tun_io);
+	ev_child_stop(c->loop, &c->child);
+}
+
+int pptpbench_connect(int argc, char **argv)
+{
+	struct pptp_client_params p;
+	struct connect *c;
+	char *password = NULL, err[256];
+	bool pw_stdin = false;
+	int rc;
+
+	c = malloc(sizeof(*c));
+	if (!c) {
+		fprintf(stderr, "connect: out of memory\n");
+		return 1;
+	}
+	connect_init(c);
+	pptp_client_params_default(&p);
+	p.timeout = c->timeout;
+	rc = parse_args(c, &p, &pw_stdin, argc, argv);
+	if (rc >= 0) {
+		free(c);
+		return rc;
+	}
+	if (!read_password(&password)) {
+		fprintf(stderr, "connect: no password on stdin\n");
+		free(c);
+		return 2;
+	}
+	c->pcfg.password = password;
+	if (!crypto_init(err, sizeof(err))) {
+		fprintf(stderr, "connect: %s\n", err);
+		wipe_free(password);
+		free(c);
+		return 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	log_init("pptpbench", LOG_LVL_WARN);
+
+	/* ev_child needs the default loop. */
+	c->loop = ev_default_loop(EVFLAG_AUTO);
+	if (!c->loop) {
+		fprintf(stderr, "connect: no event loop\n");
+		wipe_free(password);
+		free(c);
+		crypto_shutdown();
+		return 1;
+	}
+	watchers_init(c);
+	c->cl = pptp_client_new(c->loop, &p, &client_ops, c);
+	if (!c->cl) {
+		printf("FAIL gre-socket: %s\n", strerror(errno));
+		rc = 1;
+		goto out;
+	}
+	ev_now_update(c->loop);
+	c->t0 = ev_now(c->loop);
+	c->ctrl = pptp_ctrl_open(c->cl, c);
+	if (!c->ctrl)
+		connect_fail(c, "tcp-connect", strerror(errno));
+	else
+		ev_run(c->loop, 0);
+	ev_now_update(c->loop);
+	if (c->running)
+		print_stats(c);
+	if (!c->failed && c->stopping)
+		printf("disconnect %.1f ms\n", elapsed_ms(c));
+	if (c->failed)
+		rc = 1;
+	else
+		rc = c->run_cmd && c->child_done ? c->child_status : 0;
+	pptp_client_free(c->cl);
+out:
+	watchers_stop(c);
+	if (c->link)
+		ppp_free(c->link);
+	if (c->tun_fd >= 0)
+		close(c->tun_fd);
+	wipe_free(password);
+	free(c);
+	crypto_shutdown();
+	return rc;
+}
