@@ -97,6 +97,9 @@ struct config {
 	unsigned mtu;
 	unsigned mru;
 	bool proxyarp;
+	bool mss_clamp;             /* lower the MSS of TCP SYNs to fit the tunnel */
+	unsigned auth_timeout;      /* seconds for the whole authentication */
+	unsigned auth_retries;      /* MS-CHAP retries after a failed password */
 
 	enum log_level log_level;
 	char *control_socket;

@@ -11,6 +11,7 @@
 #include "server/ctrl.h"
 #include "server/gre_sock.h"
 #include "server/server.h"
+#include "server/session.h"
 
 static void echo_frame(void *ctx, struct call *call, const uint8_t *frame, size_t len)
 {
@@ -147,6 +148,15 @@ bool call_send_frame(struct call *call, const uint8_t *data, size_t len)
 	return ok;
 }
 
+bool call_can_send(const struct call *call)
+{
+	if (call->dying || !call->flow)
+		return false;
+	if (call->in_rx)
+		return call->txq_len < CALL_TXQ_LEN;
+	return gre_flow_tx_allowed(call->flow, server_now_ms());
+}
+
 void call_set_ops(struct call *call, const struct call_ops *ops, void *ctx)
 {
 	call->ops = ops;
@@ -175,6 +185,8 @@ struct call *call_new(struct ctrl *c, enum call_role role, uint16_t peer_id)
 	ev_timer_init(&call->flow_timer, flow_timer_cb, 0., 0.);
 	if (srv->echo_frames)
 		call_set_ops(call, &call_echo_ops, NULL);
+	else
+		call_set_ops(call, &session_call_ops, NULL);
 	srv->ncalls++;
 	srv->stats.calls_opened++;
 	ctrl_call_added(c, call);

@@ -15,6 +15,9 @@
  * the flow is delivering (from inside ops->frame) is queued and goes as
  * soon as the flow returns.
  *
+ * Without --echo-frames call_new() installs session_call_ops
+ * (server/session.h): the call's up callback creates its PPP session.
+ *
  * Lifetime: call_new() links it into its ctrl and into srv->callid[];
  * call_kill() calls ops->down, stops the timer, unlinks it from both and
  * hands it to the reaper, which calls call_free(). The ctrl outlives its
@@ -33,6 +36,10 @@
 #define CALL_RX_WINDOW  64   /* the receive window we announce */
 #define CALL_FRAME_MAX  1600 /* largest PPP frame carried */
 #define CALL_TXQ_LEN    8    /* frames queued while the flow delivers */
+/* Writable bytes call_send_frame() wants in front of a frame. 0: the GRE
+ * socket copies every frame behind its header today (gre_sock_send()), so
+ * room in front would not save a copy. */
+#define CALL_TX_HEADROOM 0
 
 struct server;
 struct ctrl;
@@ -100,6 +107,10 @@ void call_free(struct call *call);
 void call_set_ops(struct call *call, const struct call_ops *ops, void *ctx);
 /* Send one PPP frame on the call. False if dropped (window, size, down). */
 bool call_send_frame(struct call *call, const uint8_t *data, size_t len);
+/* Would call_send_frame() take a frame now? For the data path, to drop an
+ * IP packet before it is encrypted (stateful MPPE must not lose a frame it
+ * already counted) rather than after. */
+bool call_can_send(const struct call *call);
 
 /* One GRE packet for this call, source already checked (gre_sock.c). */
 void call_gre_input(struct call *call, const struct gre_hdr *h, const uint8_t *payload);

@@ -9,8 +9,9 @@
  *   pptpd -h | -V       usage, version
  *
  * Start-up order: arguments, configuration, log level, crypto providers,
- * the user store, then the server (server/server.h), which runs until
- * SIGTERM or SIGINT.
+ * the user store, then the server (server/server.h): GRE socket,
+ * listeners, and (without --echo-frames) tun, pool, proxy ARP and the
+ * authentication backend; it runs until SIGTERM or SIGINT.
  * Exit status: 0 success, 1 configuration or start-up error, 2 usage error.
  */
 #include <errno.h>
@@ -52,7 +53,8 @@ static void usage(FILE *f)
 		"  -t       check the configuration, print the effective settings and exit\n"
 		"  -h       this help\n"
 		"  -V       print the version and exit\n"
-		"  --echo-frames  testing aid: every call echoes each PPP frame it receives\n");
+		"  --echo-frames  testing aid: every call echoes each PPP frame it receives\n"
+		"                 (no PPP, no tun, no authentication backend)\n");
 }
 
 /* false on a usage error (already reported). */

@@ -11,11 +11,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth/backend.h"
 #include "common/log.h"
 #include "server/call.h"
 #include "server/ctrl.h"
 #include "server/gre_sock.h"
+#include "server/datapath.h"
 #include "server/listener.h"
+#include "server/neigh.h"
+#include "server/pool.h"
+#include "server/session.h"
+#include "server/tun.h"
 
 uint64_t server_now_ms(void)
 {
@@ -72,6 +78,11 @@ static void reaper_cb(struct ev_loop *loop, ev_idle *w, int revents)
 	struct server *srv = server_of(loop);
 	(void)revents;
 
+	while (srv->dead_sessions) {
+		struct session *s = srv->dead_sessions;
+		srv->dead_sessions = s->next;
+		session_free(s);
+	}
 	while (srv->dead_calls) {
 		struct call *c = srv->dead_calls;
 		srv->dead_calls = c->next;
@@ -83,11 +94,26 @@ static void reaper_cb(struct ev_loop *loop, ev_idle *w, int revents)
 		ctrl_free(c);
 	}
 	ev_idle_stop(loop, w);
-	if (srv->stopping && !srv->ctrls && !srv->shutdown_done) {
-		srv->shutdown_done = true;
-		log_notice("event=shutdown-done");
-		ev_break(loop, EVBREAK_ALL);
-	}
+	server_check_done(srv);
+}
+
+void server_check_done(struct server *srv)
+{
+	if (!srv->stopping || srv->ctrls || srv->shutdown_done)
+		return;
+	if (srv->hooks_running && !srv->shutdown_expired)
+		return;
+	srv->shutdown_done = true;
+	log_notice("event=shutdown-done");
+	ev_break(srv->loop, EVBREAK_ALL);
+}
+
+void server_reap_session(struct server *srv, struct session *s)
+{
+	s->next = srv->dead_sessions;
+	s->prev = NULL;
+	srv->dead_sessions = s;
+	ev_idle_start(srv->loop, &srv->reaper);
 }
 
 void server_reap_ctrl(struct server *srv, struct ctrl *c)
@@ -114,12 +140,18 @@ void server_log_stats(const struct server *srv)
 	for (size_t i = 0; i < SERVER_CALLIDS; i++)
 		callids += srv->callid[i] != NULL;
 	const struct server_stats *s = &srv->stats;
-	log_notice("event=stats ctrls=%u calls=%u callids=%u gre-rx=%llu gre-tx=%llu "
+	struct tun_stats ts = { 0 };
+	if (srv->tun)
+		ts = srv->tun->st;
+	log_notice("event=stats ctrls=%u calls=%u callids=%u sessions=%u gre-rx=%llu gre-tx=%llu "
 		   "gre-bad=%llu gre-no-call=%llu gre-wrong-src=%llu gre-dup=%llu gre-old=%llu "
 		   "gre-tx-err=%llu frames-rx=%llu frames-dropped=%llu ctrl-opened=%llu "
 		   "ctrl-closed=%llu ctrl-refused=%llu calls-opened=%llu calls-closed=%llu "
-		   "calls-busy=%llu objects=%ld",
-		   srv->nctrls, srv->ncalls, callids, (unsigned long long)s->gre_rx,
+		   "calls-busy=%llu sessions-opened=%llu auth-ok=%llu auth-fail=%llu "
+		   "auth-stale=%llu spoofed=%llu bad-ip=%llu no-route=%llu "
+		   "icmp-frag-needed=%llu icmp-limited=%llu fragmented=%llu too-big=%llu tx-window=%llu "
+		   "tun-rx=%llu tun-tx=%llu tun-tx-dropped=%llu objects=%ld",
+		   srv->nctrls, srv->ncalls, callids, srv->nsessions, (unsigned long long)s->gre_rx,
 		   (unsigned long long)s->gre_tx, (unsigned long long)s->gre_bad,
 		   (unsigned long long)s->gre_no_call, (unsigned long long)s->gre_wrong_src,
 		   (unsigned long long)s->gre_dup, (unsigned long long)s->gre_old,
@@ -127,7 +159,15 @@ void server_log_stats(const struct server *srv)
 		   (unsigned long long)s->frames_dropped, (unsigned long long)s->ctrl_opened,
 		   (unsigned long long)s->ctrl_closed, (unsigned long long)s->ctrl_refused,
 		   (unsigned long long)s->calls_opened, (unsigned long long)s->calls_closed,
-		   (unsigned long long)s->calls_busy, srv->objects);
+		   (unsigned long long)s->calls_busy, (unsigned long long)s->sessions_opened,
+		   (unsigned long long)s->auth_ok, (unsigned long long)s->auth_fail,
+		   (unsigned long long)s->auth_stale, (unsigned long long)s->spoofed,
+		   (unsigned long long)s->bad_ip, (unsigned long long)s->no_route,
+		   (unsigned long long)s->icmp_frag_needed, (unsigned long long)s->icmp_limited,
+		   (unsigned long long)s->fragmented, (unsigned long long)s->too_big,
+		   (unsigned long long)s->tx_window,
+		   (unsigned long long)ts.rx, (unsigned long long)ts.tx,
+		   (unsigned long long)ts.tx_dropped, srv->objects);
 }
 
 static void shutdown_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -135,10 +175,12 @@ static void shutdown_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)w;
 	(void)revents;
 	struct server *srv = server_of(loop);
-	log_notice("event=shutdown-timeout ctrls=%u", srv->nctrls);
+	log_notice("event=shutdown-timeout ctrls=%u hooks=%u", srv->nctrls, srv->hooks_running);
+	srv->shutdown_expired = true;
 	while (srv->ctrls)
 		ctrl_kill(srv->ctrls, "shutdown");
 	/* The reaper ends the loop once they are freed. */
+	ev_idle_start(srv->loop, &srv->reaper);
 }
 
 static void server_shutdown(struct server *srv)
@@ -146,9 +188,13 @@ static void server_shutdown(struct server *srv)
 	if (srv->stopping)
 		return;
 	srv->stopping = true;
-	log_notice("event=shutdown ctrls=%u calls=%u", srv->nctrls, srv->ncalls);
+	log_notice("event=shutdown ctrls=%u calls=%u sessions=%u", srv->nctrls, srv->ncalls,
+		   srv->nsessions);
 	for (size_t i = 0; i < srv->nlisteners; i++)
 		listener_close(&srv->listeners[i]);
+	/* LCP Terminate-Request on every link first; the Stop-Control-
+	 * Connection-Requests below then end the calls under them. */
+	session_close_all(srv, PPP_CAUSE_SHUTDOWN, "server shutdown");
 	struct ctrl *c = srv->ctrls;
 	while (c) {
 		struct ctrl *next = c->next;
@@ -207,11 +253,67 @@ struct server *server_new(struct ev_loop *loop, const struct config *cfg, bool e
 	return srv;
 }
 
+static void auth_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct server *srv = server_of(loop);
+	(void)w;
+	(void)revents;
+	auth_backend_drain(srv->auth);
+}
+
+/* The PPP side: tun, pool, data path, proxy ARP, the auth backend and the
+ * session table. Privileged (tun, routes, neighbour entries). */
+static bool start_sessions(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+	char err[512];
+
+	srv->tun = tun_open(cfg);
+	if (!srv->tun) {
+		log_errx("cannot open the tun device %s: the server cannot carry sessions",
+			 cfg->tun);
+		return false;
+	}
+	srv->pool = pool_new(cfg);
+	srv->session_slot = calloc(cfg->connections, sizeof(*srv->session_slot));
+	if (!srv->pool || !srv->session_slot) {
+		log_errx("out of memory");
+		return false;
+	}
+	srv->nslots = cfg->connections;
+	srv->dp = datapath_new(srv);
+	if (!srv->dp)
+		return false;
+	if (cfg->proxyarp) {
+		srv->neigh = neigh_new();
+		if (!srv->neigh) {
+			log_errx("cannot open rtnetlink for proxyarp");
+			return false;
+		}
+	}
+	struct auth_sqlite_config ac = { .path = cfg->user_db };
+	srv->auth = auth_sqlite_new(&ac, session_auth_complete, srv, err, sizeof(err));
+	if (!srv->auth) {
+		log_errx("cannot start the authentication backend: %s", err);
+		return false;
+	}
+	ev_io_init(&srv->auth_io, auth_io_cb, auth_backend_fd(srv->auth), EV_READ);
+	ev_io_start(srv->loop, &srv->auth_io);
+	log_notice("event=sessions-ready tun=%s mtu=%u pool=%u auth=sqlite proxyarp=%s "
+		   "mss-clamp=%s", srv->tun->name, srv->tun->mtu, cfg->pool.size,
+		   cfg->proxyarp ? "yes" : "no", cfg->mss_clamp ? "yes" : "no");
+	return true;
+}
+
 bool server_start(struct server *srv)
 {
 	const struct config *cfg = srv->cfg;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (!srv->echo_frames && cfg->auth == CONFIG_AUTH_RADIUS) {
+		log_errx("auth radius is not supported yet: use auth sqlite");
+		return false;
+	}
 	srv->gre = gre_sock_open(srv);
 	if (!srv->gre)
 		return false;
@@ -225,6 +327,8 @@ bool server_start(struct server *srv)
 			return false;
 		srv->nlisteners++;
 	}
+	if (!srv->echo_frames && !start_sessions(srv))
+		return false;
 	ev_signal_start(srv->loop, &srv->sig_term);
 	ev_signal_start(srv->loop, &srv->sig_int);
 	ev_signal_start(srv->loop, &srv->sig_hup);
@@ -250,6 +354,16 @@ void server_free(struct server *srv)
 		listener_close(&srv->listeners[i]);
 	free(srv->listeners);
 	gre_sock_close(srv->gre);
+	/* Every session is gone now: their addresses are back in the pool. */
+	if (srv->auth) {
+		ev_io_stop(srv->loop, &srv->auth_io);
+		auth_backend_free(srv->auth);
+	}
+	datapath_free(srv->dp);
+	tun_close(srv->tun);
+	neigh_free(srv->neigh);
+	pool_free(srv->pool);
+	free(srv->session_slot);
 	ev_signal_stop(srv->loop, &srv->sig_term);
 	ev_signal_stop(srv->loop, &srv->sig_int);
 	ev_signal_stop(srv->loop, &srv->sig_hup);

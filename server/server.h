@@ -13,11 +13,18 @@
  *            srv->ctrls until it dies, then on the reaper list until freed.
  *   call     one per call of a ctrl (server/call.h); in its ctrl's list and
  *            in srv->callid[] until it dies, then on the reaper list.
+ *   session  one per call that carries PPP (server/session.h), owned by its
+ *            call; on srv->sessions and in srv->session_slot[] until it
+ *            dies, then on the reaper list.
+ *   tun, pool, datapath, auth backend, neigh: opened by server_start()
+ *            (not with --echo-frames), freed by server_free() after every
+ *            session.
  * Nothing is freed inside one of its own callbacks: ctrl_kill() and
  * call_kill() stop the watchers, unlink the object from every lookup table
  * and hand it to server_reap_*(); the reaper (an ev_idle) frees it later.
  *
- * Signals: SIGTERM/SIGINT orderly shutdown (every control connection gets a
+ * Signals: SIGTERM/SIGINT orderly shutdown (every session sends LCP
+ * Terminate-Request, then every control connection gets a
  * Stop-Control-Connection-Request, ~3 s for the replies, then the loop
  * ends), SIGUSR1 one `event=stats` log line, SIGHUP a notice that reload is
  * not supported yet.
@@ -43,6 +50,12 @@ struct listener;
 struct ctrl;
 struct call;
 struct gre_sock;
+struct session;
+struct pool;
+struct tun;
+struct datapath;
+struct neigh;
+struct auth_backend;
 
 struct server_stats {
 	uint64_t gre_rx;        /* GRE packets read from the raw socket */
@@ -61,6 +74,18 @@ struct server_stats {
 	uint64_t calls_opened;
 	uint64_t calls_closed;
 	uint64_t calls_busy;    /* refused over `connections` */
+	uint64_t sessions_opened;
+	uint64_t auth_ok;       /* backend accepted (before the session limit) */
+	uint64_t auth_fail;     /* rejected by the backend, busy, or over the limit */
+	uint64_t auth_stale;    /* completions for sessions already gone */
+	uint64_t spoofed;       /* client packets with a source not its own */
+	uint64_t bad_ip;        /* packets that are not valid IPv4 (either way) */
+	uint64_t no_route;      /* tun packets for no running session */
+	uint64_t icmp_frag_needed; /* Fragmentation Needed sent into tun */
+	uint64_t icmp_limited;  /* ... suppressed by the per-session limit */
+	uint64_t fragmented;    /* tun packets split to fit a session's MTU */
+	uint64_t too_big;       /* could neither be fragmented nor answered */
+	uint64_t tx_window;     /* tun packets dropped before encryption: GRE window full */
 };
 
 struct server {
@@ -81,14 +106,34 @@ struct server {
 	unsigned ncalls;
 	uint16_t callid_cursor;
 
+	/* Sessions (server/session.c): a slot table of `connections` entries,
+	 * looked up by the {slot, serial} of backend completions. */
+	struct session *sessions; /* live sessions */
+	unsigned nsessions;
+	struct session **session_slot;
+	uint32_t nslots;
+	uint32_t slot_cursor;
+	uint32_t session_serial;  /* last serial given; never 0 */
+
+	/* The data plane and its services; NULL with --echo-frames. */
+	struct tun *tun;
+	struct pool *pool;
+	struct datapath *dp;
+	struct neigh *neigh;      /* NULL unless `proxyarp` */
+	struct auth_backend *auth;
+	ev_io auth_io;
+
 	struct ctrl *dead_ctrls;  /* waiting for the reaper */
 	struct call *dead_calls;
+	struct session *dead_sessions;
 	ev_idle reaper;
 
 	ev_signal sig_term, sig_int, sig_hup, sig_usr1;
 	ev_timer shutdown_timer;
 	bool stopping;
 	bool shutdown_done;  /* the loop was told to end (logged once) */
+	bool shutdown_expired; /* the shutdown bound passed: stop waiting */
+	unsigned hooks_running; /* ip-down scripts shutdown waits for */
 
 	long objects;             /* live server-allocated objects */
 	struct server_stats stats;
@@ -127,6 +172,10 @@ static inline void server_object_del(struct server *srv) { srv->objects--; }
 /* Hand a dead object to the reaper (it must already be unlinked). */
 void server_reap_ctrl(struct server *srv, struct ctrl *c);
 void server_reap_call(struct server *srv, struct call *c);
+void server_reap_session(struct server *srv, struct session *s);
+
+/* While stopping: end the loop once nothing is left to wait for. */
+void server_check_done(struct server *srv);
 
 /* Log the `event=stats` line. */
 void server_log_stats(const struct server *srv);

@@ -1,0 +1,199 @@
+/*
+ * tun <-> sessions: batched reads from tun, destination lookup, fragmenting
+ * or ICMP for oversized packets, MSS clamping, anti-spoofing toward the LAN.
+ */
+#include "server/datapath.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/ipv4.h"
+#include "common/log.h"
+#include "common/ppp/ppp.h"
+#include "server/call.h"
+#include "server/pool.h"
+#include "server/server.h"
+#include "server/session.h"
+#include "server/tun.h"
+
+/* Free bytes in front of every packet buffer for PPP and GRE headers. */
+#define DP_HEADROOM (PPP_TX_HEADROOM + CALL_TX_HEADROOM)
+#define DP_SLOT     (DP_HEADROOM + DATAPATH_PKT_MAX)
+
+struct datapath {
+	struct server *srv;
+	struct tun *tun;
+	ev_io io;
+	struct tun_pkt pkts[DATAPATH_BATCH];
+	struct ipv4_frag frags[DATAPATH_MAX_FRAGS];
+	uint8_t icmp[IPV4_ICMP_ERR_MAX];
+	uint8_t *mem;               /* every packet and fragment slot, one block */
+};
+
+/* The MSS a SYN may announce through an MTU. */
+static uint16_t mss_for(unsigned mtu)
+{
+	return (uint16_t)(mtu > 40 + 536 ? mtu - 40 : 536);
+}
+
+/* ---- client -> LAN ---- */
+
+void datapath_from_client(struct server *srv, struct session *s, uint8_t *pkt, size_t len)
+{
+	struct ipv4_hdr h;
+
+	if (!srv->tun)
+		return;
+	if (ipv4_parse(pkt, len, false, &h) != IPV4_OK) {
+		s->st.bad_ip++;
+		srv->stats.bad_ip++;
+		return;
+	}
+	if (h.src != s->addr) {
+		s->st.spoofed++;
+		srv->stats.spoofed++;
+		if (!s->spoof_logged) {
+			s->spoof_logged = true;
+			struct in_addr a = { .s_addr = htonl(h.src) };
+			char src[INET_ADDRSTRLEN];
+			inet_ntop(AF_INET, &a, src, sizeof(src));
+			log_warnx("session=%u call=%u user=%s event=spoofed-source src=%s "
+				  "(dropped; logged once per session)", s->serial, s->call_id,
+				  s->user, src);
+		}
+		return;
+	}
+	if (srv->cfg->mss_clamp)
+		ipv4_clamp_mss(pkt, h.tot_len, mss_for(srv->tun->mtu));
+	tun_write(srv->tun, pkt, h.tot_len);
+}
+
+/* ---- LAN -> client ---- */
+
+static bool icmp_allowed(struct session *s, uint64_t now)
+{
+	if (now - s->icmp_window_ms >= 1000) {
+		s->icmp_window_ms = now;
+		s->icmp_in_window = 0;
+	}
+	if (s->icmp_in_window >= SESSION_ICMP_PER_SEC)
+		return false;
+	s->icmp_in_window++;
+	return true;
+}
+
+/* DF set and too big: tell the sender, never drop silently. */
+static void too_big(struct datapath *dp, struct session *s, const uint8_t *pkt, size_t len)
+{
+	struct server *srv = dp->srv;
+	size_t n;
+
+	if (!icmp_allowed(s, server_now_ms())) {
+		s->st.icmp_limited++;
+		srv->stats.icmp_limited++;
+		return;
+	}
+	uint32_t src = ntohl(srv->cfg->localip.s_addr);
+	enum ipv4_err e = ipv4_icmp_frag_needed(pkt, len, src, s->ip_mtu, dp->icmp,
+						sizeof(dp->icmp), &n);
+	if (e != IPV4_OK) {
+		srv->stats.too_big++;
+		return;
+	}
+	s->st.icmp_sent++;
+	srv->stats.icmp_frag_needed++;
+	tun_write(dp->tun, dp->icmp, n);
+}
+
+static void to_client(struct datapath *dp, uint8_t *pkt, size_t len)
+{
+	struct server *srv = dp->srv;
+	struct ipv4_hdr h;
+
+	if (ipv4_parse(pkt, len, false, &h) != IPV4_OK) {
+		srv->stats.bad_ip++;
+		return;
+	}
+	len = h.tot_len;
+	struct session *s = pool_lookup(srv->pool, h.dst);
+	if (!s || !session_is_up(s)) {
+		srv->stats.no_route++;
+		return;
+	}
+	if (len <= s->ip_mtu) {
+		if (srv->cfg->mss_clamp) {
+			unsigned mtu = s->ip_mtu < dp->tun->mtu ? s->ip_mtu : dp->tun->mtu;
+			ipv4_clamp_mss(pkt, len, mss_for(mtu));
+		}
+		session_send_ip(s, pkt, len);
+		return;
+	}
+	size_t nfrag = 0;
+	enum ipv4_err e = ipv4_fragment(pkt, len, s->ip_mtu, dp->frags, DATAPATH_MAX_FRAGS,
+					&nfrag);
+	if (e == IPV4_DF) {
+		too_big(dp, s, pkt, len);
+		return;
+	}
+	if (e != IPV4_OK) {
+		srv->stats.too_big++;
+		return;
+	}
+	s->st.fragmented++;
+	srv->stats.fragmented++;
+	for (size_t i = 0; i < nfrag && session_is_up(s); i++)
+		session_send_ip(s, dp->frags[i].buf, dp->frags[i].len);
+}
+
+static void tun_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct datapath *dp = container_of(w, struct datapath, io);
+	(void)loop;
+	(void)revents;
+
+	/* A few batches per wake-up, then let the GRE socket have its turn. */
+	for (int round = 0; round < 4; round++) {
+		int n = tun_read_batch(dp->tun, dp->pkts, DATAPATH_BATCH);
+		for (int i = 0; i < n; i++)
+			to_client(dp, dp->pkts[i].buf, dp->pkts[i].len);
+		if (n < DATAPATH_BATCH)
+			break;
+	}
+}
+
+struct datapath *datapath_new(struct server *srv)
+{
+	struct datapath *dp = calloc(1, sizeof(*dp));
+	size_t nslots = DATAPATH_BATCH + DATAPATH_MAX_FRAGS;
+
+	if (dp)
+		dp->mem = malloc(nslots * DP_SLOT);
+	if (!dp || !dp->mem) {
+		free(dp);
+		log_errx("out of memory");
+		return NULL;
+	}
+	dp->srv = srv;
+	dp->tun = srv->tun;
+	for (size_t i = 0; i < DATAPATH_BATCH; i++) {
+		dp->pkts[i].buf = dp->mem + i * DP_SLOT + DP_HEADROOM;
+		dp->pkts[i].cap = DATAPATH_PKT_MAX;
+	}
+	for (size_t i = 0; i < DATAPATH_MAX_FRAGS; i++) {
+		dp->frags[i].buf = dp->mem + (DATAPATH_BATCH + i) * DP_SLOT + DP_HEADROOM;
+		dp->frags[i].cap = DATAPATH_PKT_MAX;
+	}
+	ev_io_init(&dp->io, tun_cb, tun_fd(srv->tun), EV_READ);
+	ev_io_start(srv->loop, &dp->io);
+	return dp;
+}
+
+void datapath_free(struct datapath *dp)
+{
+	if (!dp)
+		return;
+	ev_io_stop(dp->srv->loop, &dp->io);
+	free(dp->mem);
+	free(dp);
+}

@@ -1,0 +1,718 @@
+/*
+ * Sessions: the PPP link of a call, its timer, authentication through the
+ * backend, the client's address, hooks, proxy ARP and the session log lines.
+ */
+#include "server/session.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "common/log.h"
+#include "server/call.h"
+#include "server/ctrl.h"
+#include "server/datapath.h"
+#include "server/hooks.h"
+#include "server/neigh.h"
+#include "server/pool.h"
+#include "server/server.h"
+#include "server/tun.h"
+
+static void session_arm(struct session *s);
+static void session_end(struct session *s, enum ppp_cause cause, const char *detail);
+
+static const char *user_or_dash(const struct session *s)
+{
+	return s->user[0] ? s->user : "-";
+}
+
+static void fmt_addr(uint32_t host, char out[INET_ADDRSTRLEN])
+{
+	struct in_addr a = { .s_addr = htonl(host) };
+	if (!host || !inet_ntop(AF_INET, &a, out, INET_ADDRSTRLEN))
+		strcpy(out, "-");
+}
+
+/* ---- the slot table ---- */
+
+static bool slot_take(struct server *srv, struct session *s)
+{
+	for (uint32_t i = 0; i < srv->nslots; i++) {
+		uint32_t k = srv->slot_cursor++ % srv->nslots;
+		if (srv->session_slot[k])
+			continue;
+		srv->session_slot[k] = s;
+		s->slot = k;
+		if (++srv->session_serial == 0)
+			srv->session_serial = 1;
+		s->serial = srv->session_serial;
+		return true;
+	}
+	return false;
+}
+
+struct session *session_lookup(const struct server *srv, struct auth_session_ref ref)
+{
+	if (ref.id >= srv->nslots)
+		return NULL;
+	struct session *s = srv->session_slot[ref.id];
+	if (!s || s->serial != ref.generation || s->dying)
+		return NULL;
+	return s;
+}
+
+static struct auth_session_ref session_ref(const struct session *s)
+{
+	return (struct auth_session_ref){ .id = s->slot, .generation = s->serial };
+}
+
+unsigned session_count_user(const struct server *srv, const char *user)
+{
+	unsigned n = 0;
+	for (const struct session *s = srv->sessions; s; s = s->next)
+		n += s->authed && !s->link_done && strcmp(s->user, user) == 0;
+	return n;
+}
+
+/* ---- the timer ---- */
+
+static uint64_t session_deadline(const struct session *s)
+{
+	if (s->dying || s->link_done)
+		return UINT64_MAX;
+	if (s->reject_due)
+		return 0;
+	if (!s->started)
+		return s->open_deadline;
+	return ppp_next_deadline(s->link);
+}
+
+/* Re-arm the one timer after any call into the link (cheap when the
+ * deadline did not move, as after most data packets). */
+static void session_arm(struct session *s)
+{
+	struct ev_loop *loop = s->srv->loop;
+	uint64_t due = session_deadline(s);
+
+	if (due == s->armed_at && (due == UINT64_MAX || ev_is_active(&s->timer)))
+		return;
+	ev_timer_stop(loop, &s->timer);
+	s->armed_at = due;
+	if (due == UINT64_MAX)
+		return;
+	uint64_t now = server_now_ms();
+	ev_timer_set(&s->timer, due > now ? (double)(due - now) / 1000.0 : 0., 0.);
+	ev_timer_start(loop, &s->timer);
+}
+
+/* Start LCP (passive open ends). */
+static void session_open(struct session *s, uint64_t now)
+{
+	s->started = true;
+	s->started_ms = now;
+	ppp_start(s->link, now);
+}
+
+static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct session *s = container_of(w, struct session, timer);
+	(void)loop;
+	(void)revents;
+
+	s->armed_at = UINT64_MAX;
+	if (s->dying || s->link_done)
+		return;
+	uint64_t now = server_now_ms();
+	if (!s->started) {
+		if (now >= s->open_deadline)
+			session_open(s, now);
+	} else if (s->reject_due) {
+		struct ppp_auth_verdict v = {
+			.win_error = s->reject_error, .message = s->reject_msg,
+		};
+		s->reject_due = false;
+		ppp_auth_result(s->link, &v, now);
+	} else {
+		ppp_on_timer(s->link, now);
+	}
+	session_arm(s);
+}
+
+/* ---- hooks and proxy ARP ---- */
+
+static void hook_done(void *arg, int status, bool timed_out)
+{
+	struct session *s = arg;
+
+	s->hook = NULL;
+	if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		log_warnx("session=%u user=%s event=hook-failed hook=ip-up status=%d%s", s->serial,
+			  user_or_dash(s), WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			  timed_out ? " timed-out=yes" : "");
+}
+
+static void hook_down_done(void *arg, int status, bool timed_out)
+{
+	struct server *srv = arg;
+
+	srv->hooks_running--;
+	if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		log_warnx("event=hook-failed hook=ip-down status=%d%s",
+			  WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			  timed_out ? " timed-out=yes" : "");
+	server_check_done(srv);
+}
+
+static void run_hook(struct session *s, const char *path, bool up)
+{
+	struct server *srv = s->srv;
+	char ipparam[INET_ADDRSTRLEN];
+
+	if (!path)
+		return;
+	fmt_addr(ntohl(s->peer.sin_addr.s_addr), ipparam);
+	struct hook_env env = {
+		.ifname = srv->tun ? srv->tun->name : NULL,
+		.tty = "pptp",
+		.speed = 0,
+		.local = ntohl(srv->cfg->localip.s_addr),
+		.remote = s->addr,
+		.ipparam = ipparam, /* poptop passes the client's address as ipparam */
+		.peername = s->user,
+		.peer = s->peer_str,
+		.call_id = s->call_id,
+	};
+	if (up) {
+		s->hook = hook_run(srv->loop, path, &env, SESSION_HOOK_LIMIT, hook_done, s);
+	} else if (hook_run(srv->loop, path, &env, SESSION_HOOK_LIMIT, hook_down_done, srv)) {
+		/* ip-down outlives the session; the server counts it so shutdown
+		 * can wait for it (within its bound). */
+		srv->hooks_running++;
+	}
+}
+
+/* ---- the link's callbacks ---- */
+
+static void link_send(void *owner, uint8_t *frame, size_t len)
+{
+	struct session *s = owner;
+	if (s->call)
+		call_send_frame(s->call, frame, len);
+}
+
+static void fill_request(struct session *s, struct auth_request *rq,
+			 const struct chap_response_info *chap, const struct pap_request_info *pap,
+			 bool *ok)
+{
+	*ok = false;
+	rq->session = session_ref(s);
+	memcpy(&rq->peer, &s->peer, sizeof(s->peer));
+	if (pap) {
+		rq->method = AUTH_PAP;
+		if (!auth_request_set_user(rq, pap->peer_id, pap->peer_id_len) ||
+		    pap->password_len > AUTH_PAP_PASSWORD_MAX)
+			return;
+		memcpy(rq->u.pap.password, pap->password, pap->password_len);
+		rq->u.pap.password[pap->password_len] = '\0';
+		rq->u.pap.password_len = pap->password_len;
+		*ok = true;
+		return;
+	}
+	if (!auth_request_set_user(rq, chap->name, chap->name_len))
+		return;
+	switch (chap->algo) {
+	case CHAP_MSCHAPV2:
+		if (chap->challenge_len != MSCHAP_CHALLENGE_LEN)
+			return;
+		rq->method = AUTH_MSCHAPV2;
+		memcpy(rq->u.mschapv2.auth_challenge, chap->challenge, MSCHAP_CHALLENGE_LEN);
+		memcpy(rq->u.mschapv2.peer_challenge, chap->peer_challenge, MSCHAP_CHALLENGE_LEN);
+		memcpy(rq->u.mschapv2.nt_response, chap->nt_response, MSCHAP_NT_RESPONSE_LEN);
+		break;
+	case CHAP_MSCHAPV1:
+		if (chap->challenge_len != MSCHAP_V1_CHALLENGE_LEN)
+			return;
+		rq->method = AUTH_MSCHAPV1;
+		memcpy(rq->u.mschapv1.challenge, chap->challenge, MSCHAP_V1_CHALLENGE_LEN);
+		memcpy(rq->u.mschapv1.nt_response, chap->nt_response, MSCHAP_NT_RESPONSE_LEN);
+		break;
+	case CHAP_MD5:
+		if (chap->challenge_len == 0 || chap->challenge_len > AUTH_CHAP_CHALLENGE_MAX)
+			return;
+		rq->method = AUTH_CHAP_MD5;
+		rq->u.chap_md5.id = chap->id;
+		memcpy(rq->u.chap_md5.challenge, chap->challenge, chap->challenge_len);
+		rq->u.chap_md5.challenge_len = chap->challenge_len;
+		memcpy(rq->u.chap_md5.response, chap->md5, AUTH_MD5_LEN);
+		break;
+	default:
+		return;
+	}
+	*ok = true;
+}
+
+/* Refuse from the timer: ppp_auth_result() may not be called from inside
+ * the link's own auth_request callback. */
+static void reject_soon(struct session *s, unsigned win_error, const char *msg)
+{
+	s->srv->stats.auth_fail++;
+	s->reject_due = true;
+	s->reject_error = win_error;
+	s->reject_msg = msg;
+}
+
+static void link_auth_request(void *owner, const struct chap_response_info *chap,
+			      const struct pap_request_info *pap)
+{
+	struct session *s = owner;
+	struct auth_request rq;
+	bool ok;
+
+	memset(&rq, 0, sizeof(rq));
+	fill_request(s, &rq, chap, pap, &ok);
+	if (!ok) {
+		log_notice("session=%u call=%u peer=%s event=auth-fail reason=bad-request",
+			   s->serial, s->call_id, s->peer_str);
+		reject_soon(s, 691, "malformed authentication request");
+		auth_request_wipe(&rq);
+		return;
+	}
+	snprintf(s->user, sizeof(s->user), "%s", rq.user);
+	if (s->auth_pending)
+		auth_backend_cancel(s->srv->auth, session_ref(s));
+	if (auth_backend_submit(s->srv->auth, &rq) != AUTH_SUBMIT_PENDING) {
+		log_warnx("session=%u call=%u user=%s event=auth-fail reason=backend-busy",
+			  s->serial, s->call_id, s->user);
+		reject_soon(s, 691, "authentication backend busy");
+		s->auth_pending = false;
+	} else {
+		s->auth_pending = true;
+		log_info("session=%u call=%u user=%s method=%s event=auth-request", s->serial,
+			 s->call_id, s->user, auth_method_name(rq.method));
+	}
+	auth_request_wipe(&rq);
+}
+
+static void link_auth_cancel(void *owner)
+{
+	struct session *s = owner;
+	if (s->auth_pending)
+		auth_backend_cancel(s->srv->auth, session_ref(s));
+	s->auth_pending = false;
+	s->reject_due = false;
+}
+
+static void link_ip_up(void *owner, const struct ppp_ip_info *info)
+{
+	struct session *s = owner;
+	struct server *srv = s->srv;
+	char addr[INET_ADDRSTRLEN];
+
+	if (info->peer_addr != s->addr)
+		log_warnx("session=%u event=address-mismatch agreed=%08x assigned=%08x", s->serial,
+			  (unsigned)info->peer_addr, (unsigned)s->addr);
+	s->up = true;
+	s->up_ms = server_now_ms();
+	s->ip_mtu = info->ip_mtu;
+	s->mppe_bits = info->mppe_bits;
+	s->mppe_stateful = info->mppe_stateful;
+	run_hook(s, srv->cfg->ip_up, true);
+	if (srv->neigh && s->addr) {
+		int ifindex = neigh_proxy_add(srv->neigh, s->addr, srv->tun ? srv->tun->name : NULL);
+		if (ifindex > 0)
+			s->arp_ifindex = ifindex;
+	}
+	fmt_addr(s->addr, addr);
+	char mppe[24];
+	if (s->mppe_bits)
+		snprintf(mppe, sizeof(mppe), "%u/%s", s->mppe_bits,
+			 s->mppe_stateful ? "stateful" : "stateless");
+	else
+		strcpy(mppe, "none");
+	log_notice("session=%u call=%u user=%s peer=%s addr=%s mppe=%s mtu=%u event=session-up",
+		   s->serial, s->call_id, s->user, s->peer_str, addr, mppe, s->ip_mtu);
+}
+
+static void link_ip_rx(void *owner, uint8_t *pkt, size_t len)
+{
+	struct session *s = owner;
+	if (s->up && !s->dying)
+		datapath_from_client(s->srv, s, pkt, len);
+}
+
+static void link_down(void *owner, enum ppp_cause cause, const char *detail)
+{
+	session_end(owner, cause, detail);
+}
+
+static const struct ppp_ops link_ops = {
+	.send = link_send,
+	.auth_request = link_auth_request,
+	.auth_cancel = link_auth_cancel,
+	.ip_up = link_ip_up,
+	.ip_rx = link_ip_rx,
+	.down = link_down,
+};
+
+/* ---- the end ---- */
+
+/* Unlink from every table and hand to the reaper. */
+static void session_kill(struct session *s)
+{
+	struct server *srv = s->srv;
+
+	if (s->dying)
+		return;
+	s->dying = true;
+	s->up = false;
+	ev_timer_stop(srv->loop, &s->timer);
+	srv->session_slot[s->slot] = NULL;
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		srv->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	srv->nsessions--;
+	server_reap_session(srv, s);
+}
+
+static const char *pptp_reason(enum ppp_cause cause)
+{
+	return cause == PPP_CAUSE_SHUTDOWN ? "shutdown" : "ppp-down";
+}
+
+/* The link is finished (its ops->down, or the call went away before LCP
+ * started): everything in reverse order of set-up, once. */
+static void session_end(struct session *s, enum ppp_cause cause, const char *detail)
+{
+	struct server *srv = s->srv;
+	char addr[INET_ADDRSTRLEN];
+
+	if (s->link_done)
+		return;
+	s->link_done = true;
+	uint64_t now = server_now_ms();
+	const struct ppp_stats *ps = ppp_stats(s->link);
+	fmt_addr(s->addr, addr);
+	if (cause == PPP_CAUSE_NO_ADDRESS)
+		log_warnx("session=%u call=%u user=%s event=no-address pool-size=%u", s->serial,
+			  s->call_id, user_or_dash(s), srv->cfg->pool.size);
+	log_notice("session=%u call=%u user=%s peer=%s addr=%s event=session-down reason=%s "
+		   "duration=%llu rx-bytes=%llu tx-bytes=%llu rx-packets=%llu tx-packets=%llu "
+		   "spoofed=%llu tx-window=%llu detail=\"%s\"",
+		   s->serial, s->call_id, user_or_dash(s), s->peer_str, addr,
+		   ppp_cause_name(cause),
+		   (unsigned long long)(s->up ? (now - s->up_ms) / 1000 : 0),
+		   (unsigned long long)ps->rx_ip_bytes, (unsigned long long)ps->tx_ip_bytes,
+		   (unsigned long long)ps->rx_ip_packets, (unsigned long long)ps->tx_ip_packets,
+		   (unsigned long long)s->st.spoofed, (unsigned long long)s->st.window_drops,
+		   detail ? detail : "");
+	bool was_up = s->up;
+	s->up = false;
+	if (s->hook) {
+		hook_detach(s->hook);
+		s->hook = NULL;
+	}
+	if (was_up)
+		run_hook(s, srv->cfg->ip_down, false);
+	if (s->arp_ifindex > 0) {
+		neigh_proxy_del(srv->neigh, s->addr, s->arp_ifindex);
+		s->arp_ifindex = 0;
+	}
+	if (s->addr) {
+		pool_release(srv->pool, s->addr);
+		s->addr = 0;
+	}
+	if (s->auth_pending) {
+		auth_backend_cancel(srv->auth, session_ref(s));
+		s->auth_pending = false;
+	}
+	struct call *call = s->call;
+	s->call = NULL;
+	if (call) {
+		call_set_ops(call, NULL, NULL);
+		if (cause != PPP_CAUSE_LOWER_DOWN)
+			ctrl_clear_call(call, pptp_reason(cause));
+	}
+	session_kill(s);
+}
+
+void session_close(struct session *s, enum ppp_cause cause, const char *detail)
+{
+	if (s->dying || s->link_done)
+		return;
+	if (!s->started) {
+		session_end(s, cause, detail);
+		return;
+	}
+	ppp_close(s->link, cause, detail, server_now_ms());
+	session_arm(s);
+}
+
+void session_close_all(struct server *srv, enum ppp_cause cause, const char *detail)
+{
+	struct session *s = srv->sessions;
+	while (s) {
+		struct session *next = s->next;
+		session_close(s, cause, detail);
+		s = next;
+	}
+}
+
+/* ---- the call's callbacks ---- */
+
+static void call_up_cb(void *ctx, struct call *call)
+{
+	(void)ctx;
+	if (!session_new(call))
+		log_warnx("call=%u event=session-refused reason=no-resource", call->id);
+}
+
+/* Is this frame LCP (with or without FF 03)? */
+static bool is_lcp(const uint8_t *f, size_t len)
+{
+	if (len >= 2 && f[0] == 0xFF && f[1] == 0x03) {
+		f += 2;
+		len -= 2;
+	}
+	return len >= 2 && f[0] == 0xC0 && f[1] == 0x21;
+}
+
+static void call_frame_cb(void *ctx, struct call *call, const uint8_t *frame, size_t len)
+{
+	struct session *s = ctx;
+	uint8_t buf[PPP_FRAME_MAX];
+	(void)call;
+
+	if (!s || s->dying || s->link_done)
+		return;
+	uint64_t now = server_now_ms();
+	if (!s->started) {
+		if (!is_lcp(frame, len)) {
+			s->srv->stats.frames_dropped++;
+			return;
+		}
+		session_open(s, now);
+		if (s->dying || s->link_done)
+			return;
+	}
+	if (len > sizeof(buf)) {
+		s->srv->stats.frames_dropped++;
+		return;
+	}
+	/* The link decrypts in place; the flow's frame is const. */
+	memcpy(buf, frame, len);
+	ppp_input(s->link, buf, len, now);
+	session_arm(s);
+}
+
+static void call_down_cb(void *ctx, struct call *call)
+{
+	struct session *s = ctx;
+	(void)call;
+
+	if (!s || s->dying || s->link_done)
+		return;
+	s->call = NULL;
+	if (!s->started) {
+		session_end(s, PPP_CAUSE_LOWER_DOWN, "call cleared before LCP");
+		return;
+	}
+	ppp_lower_down(s->link, PPP_CAUSE_LOWER_DOWN, server_now_ms());
+	/* ops->down follows at once; make sure of it. */
+	if (!s->link_done)
+		session_end(s, PPP_CAUSE_LOWER_DOWN, "call went away");
+}
+
+const struct call_ops session_call_ops = {
+	.up = call_up_cb,
+	.frame = call_frame_cb,
+	.down = call_down_cb,
+};
+
+/* ---- authentication completions ---- */
+
+/* A refusal of the backend, or of ours after its acceptance. */
+static void auth_refuse(struct session *s, unsigned win_error, const char *why,
+			const char *message)
+{
+	s->srv->stats.auth_fail++;
+	log_notice("session=%u call=%u user=%s peer=%s event=auth-fail reason=%s error=%u "
+		   "message=\"%s\"", s->serial, s->call_id, s->user, s->peer_str, why, win_error,
+		   message);
+	struct ppp_auth_verdict v = { .win_error = win_error, .message = message };
+	ppp_auth_result(s->link, &v, server_now_ms());
+}
+
+/* The address for an accepted user: its static one, else the pool's LRU. */
+static uint32_t take_address(struct session *s, const struct auth_result *res)
+{
+	struct server *srv = s->srv;
+	uint32_t a = 0;
+
+	if (s->addr)
+		return s->addr;
+	if (res->has_static_ip) {
+		a = ntohl(res->static_ip.s_addr);
+		if (!pool_reserve(srv->pool, a, s)) {
+			char str[INET_ADDRSTRLEN];
+			fmt_addr(a, str);
+			log_warnx("session=%u user=%s event=no-address reason=static-address-busy "
+				  "addr=%s", s->serial, s->user, str);
+			return 0;
+		}
+	} else if (!pool_alloc(srv->pool, s, &a)) {
+		log_warnx("session=%u user=%s event=no-address reason=pool-exhausted size=%u",
+			  s->serial, s->user, srv->cfg->pool.size);
+		return 0;
+	}
+	s->addr = a;
+	return a;
+}
+
+void session_auth_complete(void *ctx, const struct auth_result *res)
+{
+	struct server *srv = ctx;
+	struct session *s = session_lookup(srv, res->session);
+
+	if (!s || s->link_done || !s->auth_pending) {
+		srv->stats.auth_stale++;
+		log_debug("session-ref=%u/%u event=auth-stale", res->session.id,
+			  res->session.generation);
+		return;
+	}
+	s->auth_pending = false;
+	if (res->verdict != AUTH_ACCEPT) {
+		auth_refuse(s, auth_verdict_error_code(res->verdict),
+			    auth_verdict_name(res->verdict), res->message);
+		session_arm(s);
+		return;
+	}
+	srv->stats.auth_ok++;
+	unsigned others = session_count_user(srv, s->user);
+	if (res->max_sessions && others >= res->max_sessions) {
+		/* E=649 (no dial-in permission now): Windows shows it without
+		 * asking for the password again, which would not help. */
+		char msg[AUTH_MESSAGE_MAX];
+		snprintf(msg, sizeof(msg), "session limit reached (%u)", res->max_sessions);
+		auth_refuse(s, 649, "session-limit", msg);
+		session_arm(s);
+		return;
+	}
+	s->authed = true;
+	struct ppp_auth_verdict v = {
+		.win_error = 0,
+		.message = res->message,
+		.auth_response = res->auth_response[0] ? res->auth_response : NULL,
+		.have_keys = res->has_keys,
+		.peer_addr = take_address(s, res),
+	};
+	if (res->has_keys) {
+		memcpy(v.send_key, res->send_key, sizeof(v.send_key));
+		memcpy(v.recv_key, res->recv_key, sizeof(v.recv_key));
+	}
+	log_info("session=%u call=%u user=%s method=%s event=auth-ok", s->serial, s->call_id,
+		 s->user, auth_method_name(res->method));
+	ppp_auth_result(s->link, &v, server_now_ms());
+	memset(&v, 0, sizeof(v));
+	if (!s->dying)
+		session_arm(s);
+}
+
+/* ---- life ---- */
+
+static void fill_ppp_config(const struct server *srv, struct ppp_config *pc)
+{
+	const struct config *cfg = srv->cfg;
+
+	memset(pc, 0, sizeof(*pc));
+	pc->role = PPP_ROLE_SERVER;
+	pc->headroom = CALL_TX_HEADROOM;
+	pc->mru = (uint16_t)cfg->mru;
+	pc->echo_interval_s = cfg->lcp_echo_interval;
+	pc->echo_failures = cfg->lcp_echo_failure;
+	pc->allow_mschapv2 = !cfg->refuse_mschap_v2;
+	pc->allow_mschapv1 = !cfg->refuse_mschap;
+	pc->allow_chap_md5 = !cfg->refuse_chap;
+	pc->allow_pap = !cfg->refuse_pap;
+	pc->host_name = srv->hostname;
+	pc->auth_timeout_s = cfg->auth_timeout;
+	pc->auth_max_attempts = cfg->auth_retries + 1;
+	pc->mppe_required = cfg->require_mppe || cfg->require_mppe_128;
+	pc->mppe_128 = true;
+	pc->mppe_56 = cfg->mppe_56 && !cfg->require_mppe_128;
+	pc->mppe_40 = cfg->mppe_40 && !cfg->require_mppe_128;
+	pc->mppe_stateless = true;
+	pc->mppe_stateful = cfg->mppe_stateful;
+	pc->local_addr = ntohl(cfg->localip.s_addr);
+	for (size_t i = 0; i < cfg->ms_dns.n && i < 2; i++)
+		pc->dns[i] = ntohl(cfg->ms_dns.addr[i].s_addr);
+	for (size_t i = 0; i < cfg->ms_wins.n && i < 2; i++)
+		pc->nbns[i] = ntohl(cfg->ms_wins.addr[i].s_addr);
+}
+
+struct session *session_new(struct call *call)
+{
+	struct server *srv = call->srv;
+	struct session *s = server_alloc(srv, sizeof(*s));
+	struct ppp_config pc;
+
+	if (!s)
+		return NULL;
+	s->srv = srv;
+	if (!slot_take(srv, s)) {
+		server_release(srv, s);
+		return NULL;
+	}
+	fill_ppp_config(srv, &pc);
+	s->link = ppp_new(&pc, &link_ops, s);
+	if (!s->link) {
+		srv->session_slot[s->slot] = NULL;
+		server_release(srv, s);
+		return NULL;
+	}
+	s->call = call;
+	s->call_id = call->id;
+	s->ctrl_id = call->ctrl->id;
+	s->peer = call->ctrl->peer;
+	snprintf(s->peer_str, sizeof(s->peer_str), "%s", call->ctrl->peer_str);
+	s->armed_at = UINT64_MAX;
+	s->open_deadline = server_now_ms() + SESSION_OPEN_WAIT_MS;
+	ev_timer_init(&s->timer, timer_cb, 0., 0.);
+	s->next = srv->sessions;
+	if (srv->sessions)
+		srv->sessions->prev = s;
+	srv->sessions = s;
+	srv->nsessions++;
+	srv->stats.sessions_opened++;
+	call_set_ops(call, &session_call_ops, s);
+	log_info("session=%u call=%u ctrl=%u peer=%s event=session-new", s->serial, s->call_id,
+		 s->ctrl_id, s->peer_str);
+	session_arm(s);
+	return s;
+}
+
+bool session_send_ip(struct session *s, uint8_t *pkt, size_t len)
+{
+	if (!session_is_up(s))
+		return false;
+	if (!s->call || !call_can_send(s->call)) {
+		s->st.window_drops++;
+		s->srv->stats.tx_window++;
+		return false;
+	}
+	bool ok = ppp_send_ip(s->link, pkt, len, server_now_ms());
+	session_arm(s);
+	return ok;
+}
+
+void session_free(struct session *s)
+{
+	if (s->hook)
+		hook_detach(s->hook);
+	ppp_free(s->link);
+	server_release(s->srv, s);
+}
