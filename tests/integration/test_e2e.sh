@@ -226,18 +226,15 @@ expect_out stateful '^ccp-up [0-9.]+ ms mppe=128 stateful$'
 expect_out stateful '3 packets transmitted, 3 received'
 it_pass "MPPE-128 stateful: login, ping 203.0.113.2 through the tunnel"
 expect_idle "the stateful client"
-# Bulk data through stateful MPPE needs loss recovery (CCP Reset-Request,
-# then a flushed packet). Known to stall while a lost Reset-Request or
-# flushed packet is never retried; E2E_STATEFUL_XFER=1 runs it.
-if [ "${E2E_STATEFUL_XFER:-0}" = 1 ]; then
-	connect_ok xfer-stateful alice alice-secret --mppe stateful --route 203.0.113.0/24 \
-		--run "$ITOOLS/e2e_xfer send 203.0.113.2 5001 10000000 43"
-	expect_out xfer-stateful '^xfer ok bytes=10000000 '
-	grep -q 'rx ok bytes=10000000 seed=43' "$IT_TMP/xfer-server.log" ||
-		{ cat "$IT_TMP/xfer-server.log" >&2; it_fail "stateful: 10 MB not received intact"; }
-	it_pass "10 MB each way through MPPE stateful: $(grep '^xfer ok' "$IT_TMP/xfer-stateful.out")"
-	expect_idle "the stateful transfer"
-fi
+# Bulk data through stateful MPPE: any loss is recovered with a CCP
+# Reset-Request and a flushed packet (repeated if either is lost).
+connect_ok xfer-stateful alice alice-secret --mppe stateful --route 203.0.113.0/24 \
+	--run "$ITOOLS/e2e_xfer send 203.0.113.2 5001 10000000 43"
+expect_out xfer-stateful '^xfer ok bytes=10000000 '
+grep -q 'rx ok bytes=10000000 seed=43' "$IT_TMP/xfer-server.log" ||
+	{ cat "$IT_TMP/xfer-server.log" >&2; it_fail "stateful: 10 MB not received intact"; }
+it_pass "10 MB each way through MPPE stateful: $(grep '^xfer ok' "$IT_TMP/xfer-stateful.out")"
+expect_idle "the stateful transfer"
 stop_server
 
 # ---- (f) a pool of two addresses refuses a third client ----
