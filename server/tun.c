@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -70,6 +71,21 @@ static bool tun_route(struct tun *t, const struct config_pool *pool)
 	return true;
 }
 
+/* The tunnel carries IPv4 only: without this the kernel sends IPv6 router
+ * solicitations and the like into the device, which the data path can only
+ * count as bad packets. A kernel without IPv6 has no such file: fine. */
+static void tun_disable_ipv6(const char *name)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, "1", 1) != 1)
+		log_warn("tun=%s cannot disable IPv6", name);
+	close(fd);
+}
+
 struct tun *tun_open(const struct config *cfg)
 {
 	const char *name = cfg->tun && cfg->tun[0] ? cfg->tun : "pptp0";
@@ -109,6 +125,7 @@ struct tun *tun_open(const struct config *cfg)
 		log_err("tun=%s event=tun-open-failed if_nametoindex", t->name);
 		goto fail;
 	}
+	tun_disable_ipv6(t->name);
 	if (!rtnl_open(&t->nl))
 		goto fail;
 	int e = rtnl_link_up(&t->nl, t->ifindex, t->mtu);

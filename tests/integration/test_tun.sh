@@ -30,6 +30,11 @@ grep -q 'mtu 1396' <<<"$link" || it_fail "MTU is not 1396"
 grep -q '<[^>]*UP' <<<"$link" || it_fail "device is not up"
 grep -q 'POINTOPOINT' <<<"$link" || it_fail "not a tun (point-to-point) device"
 it_pass "device up with its MTU"
+if [ -e /proc/sys/net/ipv6 ]; then
+	[ "$(ip netns exec "$NS" cat /proc/sys/net/ipv6/conf/"$TUN"/disable_ipv6)" = 1 ] ||
+		it_fail "IPv6 is not disabled on the tun"
+	it_pass "IPv6 disabled on the tun (it carries IPv4 only)"
+fi
 
 ip -n "$NS" -o -4 addr show dev "$TUN" | grep -q 'inet 192.0.2.1/32' ||
 	it_fail "address 192.0.2.1/32 missing"
