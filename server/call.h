@@ -37,8 +37,7 @@
 #define CALL_FRAME_MAX  1600 /* largest PPP frame carried */
 #define CALL_TXQ_LEN    8    /* frames queued while the flow delivers */
 /* Writable bytes call_send_frame() wants in front of a frame. 0: the GRE
- * socket copies every frame behind its header today (gre_sock_send()), so
- * room in front would not save a copy. */
+ * socket sends its header and the frame as two iovecs (no copy). */
 #define CALL_TX_HEADROOM 0
 
 struct server;

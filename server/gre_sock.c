@@ -19,7 +19,6 @@
 
 #define GRE_SOCK_ROUNDS 8          /* batches per readiness event */
 #define GRE_SOCK_RCVBUF (1 << 20)
-#define GRE_TX_MAX      (GRE_HDR_MAX + 65535)
 
 struct gre_sock {
 	struct server *srv;
@@ -29,7 +28,7 @@ struct gre_sock {
 	struct iovec iov[GRE_SOCK_BATCH];
 	struct sockaddr_in from[GRE_SOCK_BATCH];
 	uint8_t rx[GRE_SOCK_BATCH][GRE_SOCK_BUFSIZE];
-	uint8_t tx[GRE_TX_MAX];
+	uint8_t tx[GRE_HDR_MAX]; /* the GRE header of the packet being sent */
 };
 
 /* Log the 1st, 2nd, 4th, 8th ... occurrence of a per-packet condition. */
@@ -116,21 +115,24 @@ bool gre_sock_send(struct gre_sock *g, uint32_t src, uint32_t dst, const struct 
 	struct server_stats *st = &g->srv->stats;
 	size_t hl = gre_build(g->tx, sizeof(g->tx), h);
 
-	if (!hl || len > sizeof(g->tx) - hl) {
+	if (!hl || len > CALL_FRAME_MAX) {
 		st->gre_tx_err++;
 		return false;
 	}
-	if (len)
-		memcpy(g->tx + hl, payload, len);
 
+	/* Header and frame as two pieces: the frame is not copied. sendmsg
+	 * only reads the iovecs, hence the cast away from const. */
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(dst) };
-	struct iovec iov = { .iov_base = g->tx, .iov_len = hl + len };
+	struct iovec iov[2] = {
+		{ .iov_base = g->tx, .iov_len = hl },
+		{ .iov_base = (void *)(uintptr_t)payload, .iov_len = len },
+	};
 	union {
 		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
 		struct cmsghdr align;
 	} cbuf;
 	struct msghdr msg = {
-		.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov, .msg_iovlen = 1,
+		.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = iov, .msg_iovlen = len ? 2 : 1,
 	};
 	if (src) {
 		memset(&cbuf, 0, sizeof(cbuf));
