@@ -71,19 +71,35 @@ static bool tun_route(struct tun *t, const struct config_pool *pool)
 	return true;
 }
 
-/* The tunnel carries IPv4 only: without this the kernel sends IPv6 router
- * solicitations and the like into the device, which the data path can only
- * count as bad packets. A kernel without IPv6 has no such file: fine. */
-static void tun_disable_ipv6(const char *name)
+/* Write value to /proc/sys/net/<family>/conf/<device>/<key>; false if the
+ * file cannot be written (a kernel without IPv6 has no ipv6 files). */
+static bool tun_sysctl(const char *family, const char *name, const char *key, const char *value)
 {
-	char path[96];
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+	char path[128];
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", family, name, key);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;
-	if (write(fd, "1", 1) != 1)
-		log_warn("tun=%s cannot disable IPv6", name);
+		return false;
+	size_t n = strlen(value);
+	bool ok = write(fd, value, n) == (ssize_t)n;
 	close(fd);
+	return ok;
+}
+
+/* Per-device settings the data path relies on:
+ * - IPv6 off: the tunnel carries IPv4 only, and the kernel's router
+ *   solicitations would only be counted as bad packets;
+ * - accept_local on: ICMP errors the server writes into the tun (e.g.
+ *   fragmentation needed) come from localip, which is the tun's own
+ *   address; without it the kernel drops them as martians. */
+static bool tun_sysctls(const char *name)
+{
+	tun_sysctl("ipv6", name, "disable_ipv6", "1");
+	if (!tun_sysctl("ipv4", name, "accept_local", "1")) {
+		log_warn("tun=%s event=tun-open-failed step=accept_local", name);
+		return false;
+	}
+	return true;
 }
 
 struct tun *tun_open(const struct config *cfg)
@@ -125,7 +141,8 @@ struct tun *tun_open(const struct config *cfg)
 		log_err("tun=%s event=tun-open-failed if_nametoindex", t->name);
 		goto fail;
 	}
-	tun_disable_ipv6(t->name);
+	if (!tun_sysctls(t->name))
+		goto fail;
 	if (!rtnl_open(&t->nl))
 		goto fail;
 	int e = rtnl_link_up(&t->nl, t->ifindex, t->mtu);

@@ -8,6 +8,7 @@
 #
 #   it_init NAME            start a test; sets $IT_TMP, traps cleanup
 #   it_ns NAME              create namespace "$IT_PREFIX-NAME"; echoes its name
+#                           (cleanup finds it by the prefix, so $(it_ns ..) is fine)
 #   it_link NS_A IF_A ADDR_A/LEN NS_B IF_B ADDR_B/LEN
 #                           veth pair between two namespaces, addresses, up
 #   it_addr NS IF ADDR/LEN  add one more address to an interface
@@ -50,7 +51,10 @@ it_cleanup() {
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
-	for ns in "${IT_NS[@]}"; do
+	# Every namespace of this run carries the run's prefix: delete them all,
+	# also those created through $(it_ns ...), whose subshell could not
+	# record them in IT_NS.
+	for ns in "${IT_NS[@]}" $(ip netns list 2>/dev/null | awk -v p="$IT_PREFIX-" 'index($1, p) == 1 { print $1 }'); do
 		ip netns delete "$ns" 2>/dev/null || true
 	done
 	[ -n "${IT_TMP:-}" ] && rm -rf "$IT_TMP"
@@ -59,6 +63,11 @@ it_cleanup() {
 it_init() {
 	[ "$(id -u)" = 0 ] || it_fail "integration tests need root (network namespaces, raw sockets)"
 	IT_PREFIX="pt$$"
+	# A dead run whose PID we now have may have left namespaces behind.
+	local ns
+	for ns in $(ip netns list 2>/dev/null | awk -v p="$IT_PREFIX-" 'index($1, p) == 1 { print $1 }'); do
+		ip netns delete "$ns" 2>/dev/null || true
+	done
 	IT_TMP=$(mktemp -d "/tmp/pptpd-it-$1.XXXXXX")
 	trap it_cleanup EXIT
 	trap 'exit 1' INT TERM
