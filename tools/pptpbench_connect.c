@@ -13,6 +13,13 @@
  * SIGINT, then is closed the same way (exit 0). A failure on the way up,
  * or the link going away under us, prints "FAIL phase: why" and exits 1.
  *
+ * Testing aids: --retries N answers an MS-CHAP Failure that allows another
+ * try (R=1) with the same password, up to N times ("auth-retry" lines; a
+ * refusal ends with "auth-attempts K"). --send-proto 0xHHHH sends, once the
+ * link is up, one frame of that protocol (the bytes of a Configure-Request
+ * as IPv6CP sends it) and prints "proto-reject ... proto=0xHHHH" when the
+ * peer's LCP Protocol-Reject for it comes back.
+ *
  * Driving the layers: PPP frames from the call's on_frame go to
  * ppp_input(); frames from ops->send go to pptp_call_send(), or into a
  * short queue while the call is delivering (pptp_call_send refuses there)
@@ -34,6 +41,7 @@
 
 #include <sys/wait.h>
 
+#include "common/buf.h"
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/pptp_msg.h"
@@ -66,6 +74,8 @@ struct connect {
 	const char *run_cmd;
 	struct route routes[MAX_ROUTES];
 	unsigned nroutes;
+	unsigned retries;            /* --retries: MS-CHAP retries allowed */
+	uint16_t send_proto;         /* --send-proto; 0: none */
 
 	/* Progress. */
 	const char *step;            /* the phase under way, for FAIL */
@@ -73,6 +83,7 @@ struct connect {
 	bool lcp_up, auth_ok, running, link_down;
 	bool stopping, closing_link, clearing_call, closing_ctrl;
 	struct ppp_ip_info info;
+	unsigned auth_attempts;      /* responses sent (1 + retries taken) */
 
 	/* The command run once up. */
 	pid_t child_pid;
@@ -356,6 +367,60 @@ static void dns_list(const uint32_t dns[2], char *out, size_t size)
 		snprintf(out, size, "%s,%s", a, b);
 }
 
+/*
+ * --send-proto: one frame of the given protocol, FF 03 and the protocol in
+ * full, carrying a Configure-Request as IPv6CP would send it (an Interface-
+ * Identifier option). Outside the link, through link_send(), which queues
+ * it while the call is delivering.
+ */
+static void send_test_frame(struct connect *c)
+{
+	static const uint8_t ifid[8] = { 0x02, 0x00, 0x5e, 0xff, 0xfe, 0x00, 0x53, 0x01 };
+	uint8_t frame[32];
+	struct wbuf w;
+
+	wbuf_init(&w, frame, sizeof(frame));
+	wbuf_u8(&w, 0xFF);
+	wbuf_u8(&w, 0x03);
+	wbuf_be16(&w, c->send_proto);
+	wbuf_u8(&w, 1);     /* Configure-Request */
+	wbuf_u8(&w, 0x42);  /* identifier */
+	wbuf_be16(&w, 14);  /* length: header and one option */
+	wbuf_u8(&w, 1);     /* Interface-Identifier */
+	wbuf_u8(&w, 10);
+	wbuf_bytes(&w, ifid, sizeof(ifid));
+	if (!wbuf_ok(&w))
+		return;
+	printf("send-proto %.1f ms proto=0x%04x len=%zu\n", elapsed_ms(c), c->send_proto, w.len);
+	link_send(c, frame, w.len);
+}
+
+/*
+ * --send-proto: is this received frame an LCP Protocol-Reject for it? The
+ * link itself only logs a reject of a protocol it does not run, so look
+ * before handing the frame over: [FF 03] C0 21, code 8, id, length, the
+ * rejected protocol.
+ */
+static void check_proto_reject(struct connect *c, const uint8_t *data, size_t len)
+{
+	struct rbuf r;
+	uint8_t b0, code, id;
+	uint16_t proto, plen, rejected;
+
+	rbuf_init(&r, data, len);
+	if (rbuf_peek_u8(&r, 0, &b0) && b0 == 0xFF && !rbuf_skip(&r, 2))
+		return;
+	if (!rbuf_be16(&r, &proto) || proto != PPP_PROTO_LCP)
+		return;
+	if (!rbuf_u8(&r, &code) || !rbuf_u8(&r, &id) || !rbuf_be16(&r, &plen) ||
+	    !rbuf_be16(&r, &rejected))
+		return;
+	if (code != 8 || plen < 6)
+		return;
+	if (rejected == c->send_proto)
+		printf("proto-reject %.1f ms proto=0x%04x id=%u\n", elapsed_ms(c), rejected, id);
+}
+
 static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 {
 	struct connect *c = owner;
@@ -393,6 +458,8 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 	c->running = true;
 	c->step = "up";
 	printf("up %.1f ms tun=%s\n", elapsed_ms(c), c->tun_name);
+	if (c->send_proto)
+		send_test_frame(c);
 	if (c->run_cmd)
 		run_command(c);
 	fflush(stdout);
@@ -422,6 +489,7 @@ static void link_down(void *owner, enum ppp_cause cause, const char *detail)
 	if (cause == PPP_CAUSE_AUTH_FAILED) {
 		unsigned e = detail_error(detail);
 		printf("auth-failed %.1f ms E=%u\n", elapsed_ms(c), e);
+		printf("auth-attempts %u\n", c->auth_attempts);
 		snprintf(why, sizeof(why), "E=%u %s", e, detail);
 		connect_fail(c, "auth", why);
 		return;
@@ -433,11 +501,25 @@ static void link_down(void *owner, enum ppp_cause cause, const char *detail)
 	connect_fail(c, c->step, why);
 }
 
+/* An MS-CHAP Failure with R=1: the same password again while --retries
+ * allows. */
+static const char *link_auth_retry(void *owner, unsigned win_error)
+{
+	struct connect *c = owner;
+	if (c->auth_attempts > c->retries)
+		return NULL;
+	c->auth_attempts++;
+	printf("auth-retry %.1f ms E=%u attempt=%u\n", elapsed_ms(c), win_error,
+	       c->auth_attempts);
+	return c->pcfg.password;
+}
+
 static const struct ppp_ops link_ops = {
 	.send = link_send,
 	.ip_up = link_ip_up,
 	.ip_rx = link_ip_rx,
 	.down = link_down,
+	.auth_retry = link_auth_retry,
 };
 
 /* ---- the PPTP layer's callbacks ---- */
@@ -488,6 +570,8 @@ static void on_frame(struct pptp_call *call, const uint8_t *data, size_t len)
 	struct connect *c = pptp_call_user(call);
 	if (!c->link || c->link_down || len > sizeof(c->rx))
 		return;
+	if (c->send_proto)
+		check_proto_reject(c, data, len);
 	memcpy(c->rx, data, len);
 	ppp_input(c->link, c->rx, len, now_ms(c));
 	after_ppp(c);
@@ -611,7 +695,8 @@ static void connect_usage(FILE *f)
 {
 	fprintf(f, "usage: pptpbench connect --server ADDR --user USER --password-stdin\n"
 		   "         [--bind ADDR] [--mppe stateless|stateful] [--tun NAME]\n"
-		   "         [--route CIDR]... [--timeout S] [--run CMD]\n");
+		   "         [--route CIDR]... [--timeout S] [--run CMD]\n"
+		   "         [--retries N] [--send-proto 0xHHHH]\n");
 }
 
 static bool read_password(char **out)
@@ -667,6 +752,8 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 		{ "route", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "run", required_argument, NULL, 'R' },
+		{ "retries", required_argument, NULL, 'n' },
+		{ "send-proto", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -674,7 +761,7 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:b:u:Pm:T:r:t:R:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:b:u:Pm:T:r:t:R:n:p:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (inet_pton(AF_INET, optarg, &p->server) != 1) {
@@ -736,6 +823,26 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 		case 'R':
 			c->run_cmd = optarg;
 			break;
+		case 'n': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!optarg[0] || *end || v > 100) {
+				fprintf(stderr, "connect: bad --retries '%s'\n", optarg);
+				return 2;
+			}
+			c->retries = (unsigned)v;
+			break;
+		}
+		case 'p': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 16);
+			if (!optarg[0] || *end || v == 0 || v > 0xFFFF) {
+				fprintf(stderr, "connect: bad --send-proto '%s'\n", optarg);
+				return 2;
+			}
+			c->send_proto = (uint16_t)v;
+			break;
+		}
 		case 'h':
 			connect_usage(stdout);
 			return 0;
@@ -758,6 +865,7 @@ static void connect_init(struct connect *c)
 	c->timeout = 10;
 	c->tun_name = "pptpb0";
 	c->step = "tcp-connect";
+	c->auth_attempts = 1;
 	c->pcfg.role = PPP_ROLE_CLIENT;
 	c->pcfg.headroom = 0; /* pptp_call_send copies into its own GRE buffer */
 	c->pcfg.allow_mschapv2 = true;

@@ -15,119 +15,13 @@
 set -euo pipefail
 : "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}" "${ITOOLS:?}"
 . "$SRCDIR/tests/integration/lib.sh"
+. "$SRCDIR/tests/integration/e2e_lib.sh"
 
 it_init e2e
-CLI=$(it_ns cli)
-SRV=$(it_ns srv)
-LAN=$(it_ns lan)
-it_link "$CLI" veth0 198.51.100.2/24 "$SRV" veth0 198.51.100.1/24
-it_link "$SRV" veth1 203.0.113.1/24 "$LAN" veth0 203.0.113.2/24
-it_addr "$CLI" veth0 198.51.100.3/24
-it_addr "$CLI" veth0 198.51.100.4/24
-ip -n "$LAN" route add default via 203.0.113.1
-ip netns exec "$SRV" sysctl -qw net.ipv4.ip_forward=1
-
-DB=$IT_TMP/users.db
-ctl() {
-	"$PPTPCTL" --db "$DB" "$@"
-}
+e2e_net
 echo 'alice-secret' | ctl user add alice --password-stdin
 echo 'bob-secret' | ctl user add bob --password-stdin
 echo 'carol-secret' | ctl user add carol --password-stdin --disabled
-
-NSTART=0
-# start_server REMOTEIP [CONFIG LINE...]
-start_server() {
-	local conf=$IT_TMP/pptpd.conf pool=$1
-	shift
-	{
-		echo "listen 198.51.100.1"
-		echo "localip 192.0.2.1"
-		echo "remoteip $pool"
-		echo "user-db $DB"
-		echo "ms-dns 203.0.113.53"
-		echo "tun pptp0"
-		echo "log-level info"
-		printf '%s\n' "$@"
-	} >"$conf"
-	NSTART=$((NSTART + 1))
-	SRV_LOG=$IT_TMP/pptpd.$NSTART.log
-	it_bg "$SRV" "$SRV_LOG" "$PPTPD" -c "$conf" >"$IT_TMP/pid"
-	SRV_PID=$(<"$IT_TMP/pid")
-	it_wait_tcp "$SRV" 198.51.100.1 1723
-}
-
-stop_server() {
-	it_stop "$SRV_PID"
-	[ "$IT_STATUS" = 0 ] || it_fail "pptpd exited with $IT_STATUS: $(tail -5 "$SRV_LOG")"
-}
-
-# The newest event=stats line after a SIGUSR1.
-stats() {
-	local before after=0
-	before=$(grep -c 'event=stats' "$SRV_LOG" || true)
-	kill -USR1 "$SRV_PID"
-	for _ in $(seq 1 50); do
-		after=$(grep -c 'event=stats' "$SRV_LOG" || true)
-		[ "$after" -gt "$before" ] && break
-		sleep 0.1
-	done
-	[ "$after" -gt "$before" ] || it_fail "no event=stats line after SIGUSR1"
-	grep 'event=stats' "$SRV_LOG" | tail -n 1
-}
-
-# (g) Every session and call gone (the server reaps asynchronously).
-expect_idle() {
-	local line=
-	for _ in $(seq 1 30); do
-		line=$(stats)
-		if [[ " $line " == *" sessions=0 "* && " $line " == *" calls=0 "* ]]; then
-			it_pass "server idle after $1"
-			return 0
-		fi
-		sleep 0.2
-	done
-	it_fail "server not idle after $1: $line"
-}
-
-server_tail() {
-	echo "--- server log:" >&2
-	tail -n 30 "$SRV_LOG" >&2
-}
-
-# connect NAME USER PASSWORD [pptpbench connect options...]: output in
-# $IT_TMP/NAME.out, status in $RC.
-connect() {
-	local name=$1 user=$2 pw=$3
-	shift 3
-	RC=0
-	printf '%s\n' "$pw" | ip netns exec "$CLI" "$PPTPBENCH" connect --server 198.51.100.1 \
-		--user "$user" --password-stdin --timeout 10 "$@" >"$IT_TMP/$name.out" 2>&1 || RC=$?
-}
-
-# connect_ok NAME USER PASSWORD [options...]: must exit 0.
-connect_ok() {
-	local name=$1
-	connect "$@"
-	if [ "$RC" != 0 ]; then
-		cat "$IT_TMP/$name.out" >&2
-		server_tail
-		it_fail "$name: pptpbench connect exited $RC"
-	fi
-}
-
-# The phases, in order, as the client printed them.
-expect_phases() {
-	local name=$1 want=$2 got
-	got=$(awk '{print $1}' "$IT_TMP/$name.out" |
-		grep -E '^(tcp-connect|start-reply|call-up|lcp-up|auth-ok|auth-failed|ccp-up|ipcp-up|up|run|disconnect)$' |
-		tr '\n' ' ')
-	[ "$got" = "$want" ] || { cat "$IT_TMP/$name.out" >&2; it_fail "$name: phases '$got', expected '$want'"; }
-}
-
-expect_out() {
-	grep -Eq -- "$2" "$IT_TMP/$1.out" || { cat "$IT_TMP/$1.out" >&2; it_fail "$1: no '$2' in the client output"; }
-}
 
 UP_PHASES="tcp-connect start-reply call-up lcp-up auth-ok ccp-up ipcp-up up run disconnect "
 PING="ping -c 3 -W 2 203.0.113.2"
@@ -190,14 +84,6 @@ expect_idle "the disabled user"
 
 # ---- without --run: up until SIGTERM, then a clean disconnect ----
 echo alice-secret >"$IT_TMP/alice.pw"
-# A background job's stdin is /dev/null: sh redirects it, then becomes
-# pptpbench (exec), so the recorded PID is the client's own.
-bg_connect() {
-	local log=$1
-	shift
-	it_bg "$CLI" "$log" sh -c 'exec "$0" "$@" <"$PWFILE"' "$PPTPBENCH" connect \
-		--server 198.51.100.1 --user alice --password-stdin "$@" >/dev/null
-}
 export PWFILE=$IT_TMP/alice.pw
 bg_connect "$IT_TMP/held.out" --tun pptpb1
 HELD=$IT_LAST_PID

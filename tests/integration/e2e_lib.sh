@@ -1,0 +1,175 @@
+# Helpers for the end-to-end tests that run `pptpbench connect` against
+# pptpd (sourced after lib.sh, bash).
+#
+#   client 198.51.100.2 --- 198.51.100.1 server 203.0.113.1 --- 203.0.113.2 LAN
+#
+#   e2e_net                 the three namespaces ($CLI, $SRV, $LAN; their
+#                           prefix made unique with $IT_TMP's) and links;
+#                           the client also holds 198.51.100.3 and .4; the LAN
+#                           host routes everything back via the server
+#   ctl ARGS...             pptpctl on the test's user store $DB
+#   start_server REMOTEIP [CONFIG LINE...]
+#                           pptpd with a fresh config; $SRV_LOG, $SRV_PID
+#   stop_server             SIGTERM; pptpd must exit 0
+#   stats                   a fresh event=stats line (after SIGUSR1)
+#   stat_field LINE NAME    one field of such a line
+#   expect_idle WHAT        until the stats show sessions=0 calls=0
+#   wait_log PATTERN [S]    until the server log has a matching line
+#   server_tail             the end of the server log, on stderr
+#   connect NAME USER PW [OPTIONS...]
+#                           pptpbench connect in $CLI; output in
+#                           $IT_TMP/NAME.out, exit status in $RC
+#   connect_ok NAME ...     the same; must exit 0
+#   bg_connect LOG [OPTIONS...]
+#                           pptpbench connect in the background as $BG_USER
+#                           (default alice) with the password in $PWFILE;
+#                           its PID in $IT_LAST_PID
+#   wait_up LOG [S]         until a background client printed "up"
+#   expect_phases NAME 'PHASE ...'
+#   expect_out NAME REGEX   a line of the client's output matches
+
+e2e_net() {
+	local n
+	# A prefix no stale namespace holds: the PID alone repeats once runs
+	# were killed before their clean-up (it_ns in $(...) cannot stop us).
+	IT_PREFIX="pt$$-${IT_TMP##*.}"
+	for n in cli srv lan; do
+		[ ! -e "/run/netns/$IT_PREFIX-$n" ] || it_fail "namespace $IT_PREFIX-$n exists already"
+	done
+	CLI=$(it_ns cli)
+	SRV=$(it_ns srv)
+	LAN=$(it_ns lan)
+	# it_ns ran in a subshell: record them here, or the clean-up misses them.
+	IT_NS+=("$CLI" "$SRV" "$LAN")
+	it_link "$CLI" veth0 198.51.100.2/24 "$SRV" veth0 198.51.100.1/24
+	it_link "$SRV" veth1 203.0.113.1/24 "$LAN" veth0 203.0.113.2/24
+	it_addr "$CLI" veth0 198.51.100.3/24
+	it_addr "$CLI" veth0 198.51.100.4/24
+	ip -n "$LAN" route add default via 203.0.113.1
+	ip netns exec "$SRV" sysctl -qw net.ipv4.ip_forward=1
+	DB=$IT_TMP/users.db
+}
+
+ctl() {
+	"$PPTPCTL" --db "$DB" "$@"
+}
+
+NSTART=0
+start_server() {
+	local conf=$IT_TMP/pptpd.conf pool=$1
+	shift
+	{
+		echo "listen 198.51.100.1"
+		echo "localip 192.0.2.1"
+		echo "remoteip $pool"
+		echo "user-db $DB"
+		echo "ms-dns 203.0.113.53"
+		echo "tun pptp0"
+		echo "log-level info"
+		printf '%s\n' "$@"
+	} >"$conf"
+	NSTART=$((NSTART + 1))
+	SRV_LOG=$IT_TMP/pptpd.$NSTART.log
+	it_bg "$SRV" "$SRV_LOG" "$PPTPD" -c "$conf" >"$IT_TMP/pid"
+	SRV_PID=$(<"$IT_TMP/pid")
+	it_wait_tcp "$SRV" 198.51.100.1 1723
+}
+
+stop_server() {
+	it_stop "$SRV_PID"
+	[ "$IT_STATUS" = 0 ] || it_fail "pptpd exited with $IT_STATUS: $(tail -5 "$SRV_LOG")"
+}
+
+stats() {
+	local before after=0
+	before=$(grep -c 'event=stats' "$SRV_LOG" || true)
+	kill -USR1 "$SRV_PID"
+	for _ in $(seq 1 50); do
+		after=$(grep -c 'event=stats' "$SRV_LOG" || true)
+		[ "$after" -gt "$before" ] && break
+		sleep 0.1
+	done
+	[ "$after" -gt "$before" ] || it_fail "no event=stats line after SIGUSR1"
+	grep 'event=stats' "$SRV_LOG" | tail -n 1
+}
+
+stat_field() {
+	sed -n "s/.* $2=\([0-9]*\).*/\1/p" <<<"$1"
+}
+
+# Every session and call gone (the server reaps asynchronously).
+expect_idle() {
+	local line=
+	for _ in $(seq 1 30); do
+		line=$(stats)
+		if [[ " $line " == *" sessions=0 "* && " $line " == *" calls=0 "* ]]; then
+			it_pass "server idle after $1"
+			return 0
+		fi
+		sleep 0.2
+	done
+	it_fail "server not idle after $1: $line"
+}
+
+wait_log() {
+	for _ in $(seq 1 $((${2:-10} * 10))); do
+		grep -Eq -- "$1" "$SRV_LOG" && return 0
+		sleep 0.1
+	done
+	server_tail
+	it_fail "no '$1' in the server log"
+}
+
+server_tail() {
+	echo "--- server log:" >&2
+	tail -n 30 "$SRV_LOG" >&2
+}
+
+connect() {
+	local name=$1 user=$2 pw=$3
+	shift 3
+	RC=0
+	printf '%s\n' "$pw" | ip netns exec "$CLI" "$PPTPBENCH" connect --server 198.51.100.1 \
+		--user "$user" --password-stdin --timeout 10 "$@" >"$IT_TMP/$name.out" 2>&1 || RC=$?
+}
+
+connect_ok() {
+	local name=$1
+	connect "$@"
+	if [ "$RC" != 0 ]; then
+		cat "$IT_TMP/$name.out" >&2
+		server_tail
+		it_fail "$name: pptpbench connect exited $RC"
+	fi
+}
+
+# A background job's stdin is /dev/null: sh redirects it, then becomes
+# pptpbench (exec), so the recorded PID is the client's own.
+bg_connect() {
+	local log=$1
+	shift
+	it_bg "$CLI" "$log" sh -c 'exec "$0" "$@" <"$PWFILE"' "$PPTPBENCH" connect \
+		--server 198.51.100.1 --user "${BG_USER:-alice}" --password-stdin "$@" >/dev/null
+}
+
+wait_up() {
+	for _ in $(seq 1 $((${2:-10} * 10))); do
+		grep -q '^up ' "$1" && return 0
+		sleep 0.1
+	done
+	cat "$1" >&2
+	server_tail
+	it_fail "background client $(basename "$1") not up"
+}
+
+expect_phases() {
+	local name=$1 want=$2 got
+	got=$(awk '{print $1}' "$IT_TMP/$name.out" |
+		grep -E '^(tcp-connect|start-reply|call-up|lcp-up|auth-ok|auth-failed|ccp-up|ipcp-up|up|run|disconnect)$' |
+		tr '\n' ' ')
+	[ "$got" = "$want" ] || { cat "$IT_TMP/$name.out" >&2; it_fail "$name: phases '$got', expected '$want'"; }
+}
+
+expect_out() {
+	grep -Eq -- "$2" "$IT_TMP/$1.out" || { cat "$IT_TMP/$1.out" >&2; it_fail "$1: no '$2' in the client output"; }
+}
