@@ -7,6 +7,11 @@ PACKAGES=(
   libev-dev libssl-dev libsqlite3-dev libradcli-dev libcmocka-dev
   sqlite3 openssl iproute2 util-linux procps pptp-linux
   iputils-ping
+  # The interop tests (tests/interop): qemu-system-x86 runs the client's
+  # guest; cpio packs its initramfs; kmod's depmod and modprobe resolve the
+  # guest kernel's module tree. The guest's own packages are fetched with
+  # apt-get download into the build directory, never installed here.
+  qemu-system-x86 cpio kmod
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
