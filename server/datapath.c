@@ -64,8 +64,12 @@ void datapath_from_client(struct server *srv, struct session *s, uint8_t *pkt, s
 		}
 		return;
 	}
-	if (srv->cfg->mss_clamp)
-		ipv4_clamp_mss(pkt, h.tot_len, mss_for(srv->tun->mtu));
+	if (srv->cfg->mss_clamp) {
+		/* The LAN host will send segments of this size back to the client:
+		 * fit them to the session as well as to the tun. */
+		unsigned mtu = s->ip_mtu < srv->tun->mtu ? s->ip_mtu : srv->tun->mtu;
+		ipv4_clamp_mss(pkt, h.tot_len, mss_for(mtu));
+	}
 	tun_write(srv->tun, pkt, h.tot_len);
 }
 

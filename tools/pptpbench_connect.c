@@ -76,6 +76,7 @@ struct connect {
 	unsigned nroutes;
 	unsigned retries;            /* --retries: MS-CHAP retries allowed */
 	uint16_t send_proto;         /* --send-proto; 0: none */
+	unsigned tun_mtu;            /* --tun-mtu; 0: the link's IP MTU */
 
 	/* Progress. */
 	const char *step;            /* the phase under way, for FAIL */
@@ -443,7 +444,8 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 	c->step = "tun";
 	c->tun_fd = client_tun_open(c->tun_name, err);
 	if (c->tun_fd < 0 ||
-	    !client_tun_configure(c->tun_name, info->local_addr, info->peer_addr, info->ip_mtu, err)) {
+	    !client_tun_configure(c->tun_name, info->local_addr, info->peer_addr,
+				  c->tun_mtu ? c->tun_mtu : info->ip_mtu, err)) {
 		connect_fail(c, "tun", err);
 		return;
 	}
@@ -696,7 +698,8 @@ static void connect_usage(FILE *f)
 	fprintf(f, "usage: pptpbench connect --server ADDR --user USER --password-stdin\n"
 		   "         [--bind ADDR] [--mppe stateless|stateful] [--tun NAME]\n"
 		   "         [--route CIDR]... [--timeout S] [--run CMD]\n"
-		   "         [--retries N] [--send-proto 0xHHHH]\n");
+		   "         [--retries N] [--send-proto 0xHHHH]\n"
+		   "         [--tun-mtu N]  (a client that ignores the link MTU, for MSS tests)\n");
 }
 
 static bool read_password(char **out)
@@ -754,6 +757,7 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 		{ "run", required_argument, NULL, 'R' },
 		{ "retries", required_argument, NULL, 'n' },
 		{ "send-proto", required_argument, NULL, 'p' },
+		{ "tun-mtu", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -761,7 +765,7 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:b:u:Pm:T:r:t:R:n:p:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:b:u:Pm:T:r:t:R:n:p:M:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (inet_pton(AF_INET, optarg, &p->server) != 1) {
@@ -841,6 +845,16 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 				return 2;
 			}
 			c->send_proto = (uint16_t)v;
+			break;
+		}
+		case 'M': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!optarg[0] || *end || v < 576 || v > 9000) {
+				fprintf(stderr, "connect: bad --tun-mtu '%s' (576 to 9000)\n", optarg);
+				return 2;
+			}
+			c->tun_mtu = (unsigned)v;
 			break;
 		}
 		case 'h':

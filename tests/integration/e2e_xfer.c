@@ -8,16 +8,19 @@
  *       that many bytes, which must be the pseudo-random stream of the
  *       seed; if they are, send the same count of the stream of seed ^
  *       0x5A5A5A5A and close; if not, close at once. One line per
- *       connection on stdout: "rx ok bytes=N" or "rx BAD ...".
+ *       connection on stdout: "rx ok bytes=N seed=S mss=M" or "rx BAD ...",
+ *       M being the connection's send MSS (what the peer's SYN allowed,
+ *       after any clamping on the way).
  *   e2e_xfer send ADDR PORT BYTES SEED
  *       Connect, send the header and the stream, read the answer stream
  *       and check it byte for byte and that it ends exactly there. Prints
- *       "xfer ok bytes=N up=X.XXMB/s down=X.XXMB/s" and exits 0;
+ *       "xfer ok bytes=N mss=M up=X.XXMB/s down=X.XXMB/s" and exits 0;
  *       1 on any difference, short stream, error or 60 s of silence.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -179,6 +182,17 @@ static uint64_t get_be(const uint8_t *p, unsigned n)
 	return v;
 }
 
+/* The connection's current send MSS (tcpi_snd_mss), 0 if unknown. */
+static unsigned snd_mss(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return 0;
+	return ti.tcpi_snd_mss;
+}
+
 static int serve(const struct sockaddr_in *sin)
 {
 	int one = 1;
@@ -214,7 +228,8 @@ static int serve(const struct sockaddr_in *sin)
 		if (!check_stream(fd, seed, bytes, why, sizeof(why), NULL)) {
 			printf("rx BAD seed=%u %s\n", seed, why);
 		} else {
-			printf("rx ok bytes=%llu seed=%u\n", (unsigned long long)bytes, seed);
+			printf("rx ok bytes=%llu seed=%u mss=%u\n", (unsigned long long)bytes, seed,
+			       snd_mss(fd));
 			if (!send_stream(fd, seed ^ 0x5A5A5A5Au, bytes))
 				printf("tx BAD seed=%u %s\n", seed, strerror(errno));
 			else
@@ -256,9 +271,10 @@ static int client(const struct sockaddr_in *sin, uint64_t bytes, uint32_t seed)
 		fprintf(stderr, "e2e_xfer: more data than announced\n");
 		return 1;
 	}
+	unsigned mss = snd_mss(fd);
 	close(fd);
 	/* The upload ends when the server, having checked it, starts to answer. */
-	printf("xfer ok bytes=%llu up=%.2fMB/s down=%.2fMB/s\n", (unsigned long long)bytes,
+	printf("xfer ok bytes=%llu mss=%u up=%.2fMB/s down=%.2fMB/s\n", (unsigned long long)bytes, mss,
 	       t1 > t0 ? (double)bytes / 1e6 / (t1 - t0) : 0.0,
 	       t2 > t1 ? (double)bytes / 1e6 / (t2 - t1) : 0.0);
 	return 0;

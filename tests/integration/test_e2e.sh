@@ -62,6 +62,27 @@ grep -q 'rx ok bytes=10000000 seed=42' "$IT_TMP/xfer-server.log" ||
 it_pass "10 MB each way through MPPE stateless, content checked: $(grep '^xfer ok' "$IT_TMP/xfer.out")"
 expect_idle "the transfer"
 
+# ---- MSS clamping (mss-clamp, on by default), both directions ----
+# A client whose tun keeps MTU 1500 advertises MSS 1460. The server clamps
+# its SYN toward the LAN and the LAN host's SYN-ACK toward the client to fit
+# the session's MTU (1396: MSS 1356 at most). e2e_xfer reports each end's
+# send MSS; the same exchange without clamping is checked further down.
+# check_mss NAME SEED: the client's and the LAN host's MSS, as "C L".
+check_mss() {
+	local c l
+	c=$(sed -n 's/^xfer ok .* mss=\([0-9]*\) .*/\1/p' "$IT_TMP/$1.out")
+	l=$(sed -n "s/^rx ok bytes=[0-9]* seed=$2 mss=\([0-9]*\)\$/\1/p" "$IT_TMP/xfer-server.log")
+	[ -n "$c" ] && [ -n "$l" ] || { cat "$IT_TMP/$1.out" "$IT_TMP/xfer-server.log" >&2; it_fail "$1: no MSS reported"; }
+	echo "$c $l"
+}
+connect_ok mss alice alice-secret --route 203.0.113.0/24 --tun-mtu 1500 \
+	--run "$ITOOLS/e2e_xfer send 203.0.113.2 5001 100000 44"
+read -r mss_c mss_l <<<"$(check_mss mss 44)"
+[ "$mss_c" -le 1356 ] && [ "$mss_l" -le 1356 ] && [ "$mss_c" = "$mss_l" ] ||
+	it_fail "MSS not clamped to the session: client $mss_c, LAN host $mss_l (want equal, <= 1356)"
+it_pass "MSS clamped both ways: client $mss_c, LAN host $mss_l"
+expect_idle "the MSS client"
+
 # ---- (d) wrong password: E=691, and the server keeps serving ----
 connect badpw alice wrong-password
 [ "$RC" = 1 ] || { cat "$IT_TMP/badpw.out" >&2; it_fail "wrong password: exit $RC, expected 1"; }
@@ -104,7 +125,7 @@ stop_server
 it_pass "pptpd stopped cleanly"
 
 # ---- (b) MPPE-128 stateful ----
-start_server 192.0.2.10-20 "mppe-stateful yes"
+start_server 192.0.2.10-20 "mppe-stateful yes" "mss-clamp no"
 connect_ok stateful alice alice-secret --mppe stateful --route 203.0.113.0/24 --run "$PING"
 cat "$IT_TMP/stateful.out"
 expect_phases stateful "$UP_PHASES"
@@ -121,6 +142,14 @@ grep -q 'rx ok bytes=10000000 seed=43' "$IT_TMP/xfer-server.log" ||
 	{ cat "$IT_TMP/xfer-server.log" >&2; it_fail "stateful: 10 MB not received intact"; }
 it_pass "10 MB each way through MPPE stateful: $(grep '^xfer ok' "$IT_TMP/xfer-stateful.out")"
 expect_idle "the stateful transfer"
+# The MSS check's counterpart: with mss-clamp no both ends keep 1448.
+connect_ok mss-off alice alice-secret --mppe stateful --route 203.0.113.0/24 --tun-mtu 1500 \
+	--run "$ITOOLS/e2e_xfer send 203.0.113.2 5001 0 45"
+read -r mss_c mss_l <<<"$(check_mss mss-off 45)"
+[ "$mss_c" -gt 1356 ] && [ "$mss_l" -gt 1356 ] ||
+	it_fail "with mss-clamp no the MSS should stay: client $mss_c, LAN host $mss_l"
+it_pass "mss-clamp no: client $mss_c, LAN host $mss_l, unclamped"
+expect_idle "the unclamped MSS client"
 stop_server
 
 # ---- (f) a pool of two addresses refuses a third client ----
