@@ -264,9 +264,12 @@ int main(int argc, char **argv)
 	printf("frames sent=%u echoed=%u bad-fcs=%u other=%u\n", nframes, echoed, rx.bad_fcs,
 	       rx.other);
 
-	/* End the program: its process group first, then anything left in its session. */
+	/* End the program: its process group first, then anything left in its
+	 * session. pptp clears its call and closes the control connection
+	 * before it exits; on a loaded machine that took more than 5 s once,
+	 * so it gets 20. */
 	kill(-child, SIGTERM);
-	for (int k = 0; k < 50; k++) {
+	for (int k = 0; k < 200; k++) {
 		pid_t w = waitpid(child, &status, WNOHANG);
 		if (w == child) {
 			exited = true;
