@@ -145,13 +145,14 @@ static bool parse_bool(struct loader *ld, const struct key *k, void *field, cons
 	static const char *const words[] = { "yes", "no", "true", "false", "on", "off", "1", "0" };
 	bool *b = field;
 
-	if (!v) {
-		*b = true;
-		return true;
-	}
+	if (!v)
+		v = "yes";
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		if (strcasecmp(v, words[i]) == 0) {
 			*b = i % 2 == 0;
+			if (*b && k->note) /* accepted for compatibility, not done yet */
+				log_warnx("%s:%u: '%s' is not implemented yet: %s", ld->name,
+					  ld->lineno, k->name, k->note);
 			return true;
 		}
 	}
@@ -653,7 +654,8 @@ static const struct key keys[] = {
 	{ KEY("ctrl-idle-timeout", t_uint, ctrl_idle_timeout, "60"), .min = 1, .max = 86400 },
 	{ KEY("gre-reorder-packets", t_uint, gre_reorder_packets, "4"), .min = 0, .max = 64 },
 	{ KEY("gre-reorder-hold-ms", t_uint, gre_reorder_hold_ms, "5"), .min = 1, .max = 1000 },
-	{ KEY("logwtmp", t_bool, logwtmp, "no") },
+	{ KEY("logwtmp", t_bool, logwtmp, "no"),
+	  .note = "sessions are recorded in the server log (event=session-up/session-down)" },
 	{ KEY("auth", t_enum, auth, "sqlite"), .names = auth_names },
 	{ KEY("user-db", t_str, user_db, "/var/lib/pptpd/users.db"), .flags = K_ABSPATH },
 	{ KEY("tun", t_str, tun, "pptp0"), .check = check_ifname },

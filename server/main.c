@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "auth/userdb.h"
 #include "common/crypto.h"
@@ -170,6 +171,26 @@ static bool open_user_store(const struct config *cfg)
 	return true;
 }
 
+/* `pidfile`: our PID, written once the sockets are open, removed at a clean
+ * exit. */
+static bool write_pidfile(const char *path)
+{
+	if (!path)
+		return true;
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		log_err("cannot write pidfile %s", path);
+		return false;
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	if (fclose(f) != 0) {
+		log_err("cannot write pidfile %s", path);
+		unlink(path);
+		return false;
+	}
+	return true;
+}
+
 /* Open the sockets and run the loop until an orderly shutdown. */
 static int run_server(const struct config *cfg, bool echo_frames)
 {
@@ -186,9 +207,11 @@ static int run_server(const struct config *cfg, bool echo_frames)
 		return 1;
 	}
 	int status = 1;
-	if (server_start(srv)) {
+	if (server_start(srv) && write_pidfile(cfg->pidfile)) {
 		server_run(srv);
 		status = 0;
+		if (cfg->pidfile)
+			unlink(cfg->pidfile);
 	}
 	server_free(srv);
 	ev_loop_destroy(loop);

@@ -78,6 +78,12 @@ status=0
 [ "$status" -eq 1 ] || fail "damaged user store: exit status $status, expected 1"
 grep -qF "user store $tmp/state/users.db:" "$tmp/err" || fail "damaged store: unclear message: $(cat "$tmp/err")"
 
+# logwtmp is accepted for poptop configs but not done yet: it says so.
+printf 'localip 192.0.2.1\nremoteip 192.0.2.10-20\nlogwtmp\n' >"$tmp/wtmp.conf"
+"$PPTPD" -t -c "$tmp/wtmp.conf" >/dev/null 2>"$tmp/err" || fail "logwtmp config refused"
+grep -qF "$tmp/wtmp.conf:3: 'logwtmp' is not implemented yet" "$tmp/err" ||
+	fail "no warning for logwtmp: $(cat "$tmp/err")"
+
 # -h and -V; an unknown option is a usage error.
 "$PPTPD" -h | grep -q 'usage: pptpd' || fail "-h prints no usage"
 "$PPTPD" -V | grep -qx 'pptpd 0.1.0' || fail "-V prints no version"

@@ -14,7 +14,10 @@ it_link "$SRV" veth0 198.51.100.1/24 "$CLI" veth1 198.51.100.2/24
 
 # ---- the protocol, with long timers ----
 it_addr "$SRV" veth0 198.51.100.4/24
-start_server "connections 3" "max-connections-per-address 4" "listen 198.51.100.4"
+start_server "connections 3" "max-connections-per-address 4" "listen 198.51.100.4" \
+	"pidfile $IT_TMP/pptpd.pid"
+[ "$(cat "$IT_TMP/pptpd.pid" 2>/dev/null)" = "$SRV_PID" ] || it_fail "pidfile does not hold the server's PID"
+it_pass "pidfile written with the server's PID"
 SRV_ADDR=198.51.100.4 peer "second listen address answers too" \
 	open start expect-start result=1 stop expect-stop-reply
 
@@ -117,6 +120,8 @@ stop_server
 wait "$term_peer" || { cat "$IT_TMP/term.out" >&2; it_fail "peer did not see the shutdown stop"; }
 grep -q 'event=ctrl-close reason=shutdown' "$SRV_LOG" || it_fail "no shutdown close logged"
 it_pass "SIGTERM: Stop-Control-Connection-Request reason 3, exit 0"
+[ ! -e "$IT_TMP/pptpd.pid" ] || it_fail "pidfile left behind after a clean stop"
+it_pass "pidfile removed at exit"
 
 # ---- timers ----
 start_server "stimeout 2" "echo-interval 2" "echo-timeout 2" "ctrl-idle-timeout 3"
