@@ -16,6 +16,15 @@
 #   client_stop K                SIGTERM to pppd, wait: "stopK RC" (pppd
 #                                exits 5 when a signal ended it)
 #   syslog_count PATTERN         lines of the guest's syslog matching PATTERN
+#   client_pptp_pids K           PIDs of client K's pptp processes (the call
+#                                and, if it started one, its call manager)
+#   client_kill K                SIGSTOP, then SIGKILL, to pppd K and its pptp
+#                                processes: none of them cleans up, the
+#                                kernel closes their sockets; "killK N" (how
+#                                many were killed)
+#   client_wait_exit K SECONDS   until pppd K has exited: "exitK RC", or
+#                                "exitK timeout" and returns 1
+#   uptime_cs                    the guest's uptime in hundredths of a second
 
 client_start() {
 	local k=$1 server=$2 src=$3
@@ -63,4 +72,48 @@ client_stop() {
 
 syslog_count() {
 	grep -c -- "$1" /var/log/messages
+}
+
+client_pptp_pids() {
+	local d
+	for d in /proc/[0-9]*; do
+		tr '\0' ' ' <"$d/cmdline" 2>/dev/null | grep -q "^pptp .*--logstring client$1 \$" &&
+			echo "${d#/proc/}"
+	done
+}
+
+client_kill() {
+	local pids n
+	pids="$(cat "/tmp/pppd.$1.pid") $(client_pptp_pids "$1")"
+	# Stopped first, so that none of them sees another die and reacts
+	# (pptp's call manager would send a Call-Clear-Request).
+	for p in $pids; do
+		kill -STOP "$p" 2>/dev/null
+	done
+	n=0
+	for p in $pids; do
+		kill -KILL "$p" 2>/dev/null && n=$((n + 1))
+	done
+	result "kill$1 $n"
+}
+
+client_wait_exit() {
+	local k=$1 secs=$2 pid n rc
+	pid=$(cat "/tmp/pppd.$k.pid")
+	n=0
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ $n -ge $((secs * 5)) ]; then
+			result "exit$k timeout"
+			return 1
+		fi
+		sleep 0.2
+		n=$((n + 1))
+	done
+	rc=0
+	wait "$pid" || rc=$?
+	result "exit$k $rc"
+}
+
+uptime_cs() {
+	sed 's/^\([0-9]*\)\.\([0-9][0-9]\).*/\1\2/' /proc/uptime
 }

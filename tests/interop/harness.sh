@@ -26,8 +26,27 @@
 #                              SCRIPT (guest shell, after guest-lib.sh) and
 #                              wait until it powers off ($INTEROP_TIMEOUT s)
 #   interop_result KEY         the value of the last "RESULT KEY ..." line
+#                              (also while the guest runs)
 #   interop_expect KEY VALUE   fail unless that value is VALUE
 #   interop_ppp_log            the guest syslog's pppd/pptp lines (for errors)
+#
+# For tests that act while the guest runs, or need more than one kind of
+# client:
+#   interop_client_line K SRC USER PASSWORD [PPPD OPTION...]
+#                              print the guest line that starts client K
+#                              (unit K) bound to SRC, logging in as USER
+#   interop_boot_start SCRIPT  boot the guest as interop_boot does, but
+#                              return at once
+#   interop_wait_result KEY [SECONDS]
+#                              while the guest runs: until it has reported
+#                              "RESULT KEY ..." (fails if it powers off first);
+#                              prints the value
+#   interop_boot_wait          wait until the guest powers off and read its
+#                              results (interop_boot is start + wait)
+#   interop_busybox            the guest's static busybox, copied out of the
+#                              image for the host (nc in $LAN): prints its path
+#   interop_fail_ppp MESSAGE   fail, after printing the guest's pppd/pptp log
+#                              and the server's log
 #
 # Files of a run, in $IT_TMP (kept with INTEROP_KEEP=1): console.log (the
 # guest's console), results.log (RESULT lines), syslog.log (the guest's
@@ -119,7 +138,20 @@ interop_wait_guest() {
 	}
 }
 
+interop_client_line() {
+	local k=$1 src=$2 user=$3 password=$4
+	shift 4
+	local opts=$INTEROP_PPPD_OPTS
+	[ $# -gt 0 ] && opts="$*"
+	echo "client_start $k $SRV_ADDR $src name '$user' password '$password' $opts"
+}
+
 interop_boot() {
+	interop_boot_start "$1"
+	interop_boot_wait
+}
+
+interop_boot_start() {
 	local script=$1 run=$IT_TMP/run
 	rm -rf "$run"
 	mkdir -p "$run/test"
@@ -149,6 +181,9 @@ interop_boot() {
 		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
 		-device virtio-net-pci,netdev=n0,romfile= >"$IT_TMP/qemu.pid"
 	QEMU_PID=$(<"$IT_TMP/qemu.pid")
+}
+
+interop_boot_wait() {
 	interop_wait_guest
 	BOOT_SECONDS=$((SECONDS - BOOT_START))
 	tr -d '\r' <"$IT_TMP/results.log" >"$IT_TMP/results.txt"
@@ -158,8 +193,10 @@ interop_boot() {
 	}
 }
 
+# Read from the serial file itself, so that it also works while the guest
+# runs.
 interop_result() {
-	sed -n "s/^RESULT $1 //p" "$IT_TMP/results.txt" | tail -n 1
+	tr -d '\r' <"$IT_TMP/results.log" | sed -n "s/^RESULT $1 //p" | tail -n 1
 }
 
 interop_expect() {
@@ -170,4 +207,40 @@ interop_expect() {
 
 interop_ppp_log() {
 	tr -d '\r' <"$IT_TMP/syslog.log" | grep -E 'pppd|pptp' || true
+}
+
+interop_wait_result() {
+	local key=$1 secs=${2:-$INTEROP_TIMEOUT}
+	local deadline=$((SECONDS + secs))
+	while :; do
+		if tr -d '\r' <"$IT_TMP/results.log" | grep -q "^RESULT $key\( \|\$\)"; then
+			interop_result "$key"
+			return 0
+		fi
+		kill -0 "$QEMU_PID" 2>/dev/null ||
+			interop_fail_ppp "the guest powered off before it reported '$key'"
+		[ $SECONDS -lt $deadline ] ||
+			interop_fail_ppp "the guest did not report '$key' within ${secs}s"
+		sleep 0.2
+	done
+}
+
+interop_busybox() {
+	local bb=$IT_TMP/host/bin/busybox
+	if [ ! -x "$bb" ]; then
+		mkdir -p "$IT_TMP/host"
+		(cd "$IT_TMP/host" && cpio -id --quiet bin/busybox) <"$INTEROP_GUEST/initramfs.cpio" ||
+			it_fail "no bin/busybox in the guest image"
+	fi
+	echo "$bb"
+}
+
+interop_fail_ppp() {
+	echo "--- guest syslog (pppd, pptp):" >&2
+	interop_ppp_log | tail -n 40 >&2
+	if [ -n "${SRV_LOG:-}" ] && [ -f "$SRV_LOG" ]; then
+		echo "--- server log:" >&2
+		tail -n 30 "$SRV_LOG" >&2
+	fi
+	it_fail "$*"
 }
