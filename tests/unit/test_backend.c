@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/unit/support/temp_store.h"
 #include "auth/backend.h"
 #include "common/mschap.h"
 #include "auth/userdb.h"
@@ -24,8 +25,7 @@
 #define MAX_SEEN 128
 
 struct fixture {
-	char dir[256];
-	char path[300];
+	struct temp_store ts;
 	struct auth_backend *b;
 	struct auth_result seen[MAX_SEEN];
 	size_t nseen;
@@ -56,7 +56,7 @@ static void add_user(struct userdb *db, const char *name, const char *pw, bool e
 
 static struct auth_backend *start(struct fixture *f, size_t queue_max)
 {
-	struct auth_sqlite_config cfg = { .path = f->path, .queue_max = queue_max };
+	struct auth_sqlite_config cfg = { .path = f->ts.path, .queue_max = queue_max };
 	char err[256] = "";
 	struct auth_backend *b = auth_sqlite_new(&cfg, on_complete, f, err, sizeof(err));
 	assert_non_null(b);
@@ -67,17 +67,14 @@ static struct auth_backend *start(struct fixture *f, size_t queue_max)
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 	struct userdb *db = NULL;
 	char err[256];
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/test_backend.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(f->dir))
+	if (!temp_store_make(&f->ts, "test_backend"))
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/users.db", f->dir);
-	if (userdb_open(f->path, USERDB_OPEN_CREATE, &db, err, sizeof(err)) != USERDB_OK)
+	if (userdb_open(f->ts.path, USERDB_OPEN_CREATE, &db, err, sizeof(err)) != USERDB_OK)
 		return -1;
 	add_user(db, "alice", "alicePass", true, "10.1.2.3", 2);
 	add_user(db, "bob", "bobPass", false, NULL, 0);
@@ -90,15 +87,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
-	char p[320];
 
 	auth_backend_free(f->b);
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, suffixes[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	temp_store_remove(&f->ts);
 	free(f);
 	return 0;
 }
@@ -345,7 +336,7 @@ static void bad_store_path_fails_at_start(void **state)
 {
 	struct fixture *f = *state;
 	char path[400], err[256] = "";
-	snprintf(path, sizeof(path), "%s/missing.db", f->dir);
+	snprintf(path, sizeof(path), "%s/missing.db", f->ts.dir);
 	struct auth_sqlite_config cfg = { .path = path };
 	assert_null(auth_sqlite_new(&cfg, on_complete, f, err, sizeof(err)));
 	assert_non_null(strstr(err, "missing.db"));
@@ -364,7 +355,7 @@ static void database_error_is_reject_error(void **state)
 	req_mschapv2(&req, 1, "alice", "alicePass");
 	assert_int_equal(run_one(f, &req).verdict, AUTH_ACCEPT);
 	memset(junk, 'x', sizeof(junk));
-	int fd = open(f->path, O_WRONLY | O_TRUNC);
+	int fd = open(f->ts.path, O_WRONLY | O_TRUNC);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
 	close(fd);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/unit/support/temp_store.h"
 #include "auth/backend.h"
 #include "common/mschap.h"
 #include "auth/userdb.h"
@@ -276,8 +277,7 @@ static void rfc2759_vectors_end_to_end(void **state)
 /* ---- Through the SQLite backend ---- */
 
 struct fixture {
-	char dir[256];
-	char path[300];
+	struct temp_store ts;
 	struct end *srv, *cli;
 	struct auth_backend *b;
 };
@@ -295,24 +295,21 @@ static void add_user(struct userdb *db, const char *name, const char *pw, bool e
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 	struct userdb *db = NULL;
 	char err[256];
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/test_chap_ms.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(f->dir))
+	if (!temp_store_make(&f->ts, "test_chap_ms"))
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/users.db", f->dir);
-	if (userdb_open(f->path, USERDB_OPEN_CREATE, &db, err, sizeof(err)) != USERDB_OK)
+	if (userdb_open(f->ts.path, USERDB_OPEN_CREATE, &db, err, sizeof(err)) != USERDB_OK)
 		return -1;
 	add_user(db, "alice", "alicePass", true);
 	add_user(db, "bob", "bobPass", false);
 	userdb_close(db);
 	f->srv = calloc(1, sizeof(*f->srv));
 	f->cli = calloc(1, sizeof(*f->cli));
-	struct auth_sqlite_config cfg = { .path = f->path };
+	struct auth_sqlite_config cfg = { .path = f->ts.path };
 	f->b = auth_sqlite_new(&cfg, e_complete, f->srv, err, sizeof(err));
 	if (!f->b || !f->srv || !f->cli)
 		return -1;
@@ -324,19 +321,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
-	char p[320];
 
 	auth_backend_free(f->b);
 	chap_free(&f->srv->c);
 	chap_free(&f->cli->c);
 	free(f->srv);
 	free(f->cli);
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, suffixes[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	temp_store_remove(&f->ts);
 	free(f);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/unit/support/temp_store.h"
 #include "auth/backend.h"
 #include "common/mschap.h"
 #include "auth/userdb.h"
@@ -97,26 +98,22 @@ static void deliver(struct end *from, struct end *to)
 }
 
 struct fixture {
-	char dir[256];
-	char path[300];
+	struct temp_store ts;
 	struct end *srv, *cli;
 };
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 	struct userdb *db = NULL;
 	struct user_record rec;
 	char err[256];
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/test_pap.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(f->dir))
+	if (!temp_store_make(&f->ts, "test_pap"))
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/users.db", f->dir);
-	if (userdb_open(f->path, USERDB_OPEN_CREATE, &db, err, sizeof(err)) != USERDB_OK)
+	if (userdb_open(f->ts.path, USERDB_OPEN_CREATE, &db, err, sizeof(err)) != USERDB_OK)
 		return -1;
 	memset(&rec, 0, sizeof(rec));
 	strcpy(rec.name, "alice");
@@ -127,7 +124,7 @@ static int setup(void **state)
 	userdb_close(db);
 	f->srv = calloc(1, sizeof(*f->srv));
 	f->cli = calloc(1, sizeof(*f->cli));
-	struct auth_sqlite_config cfg = { .path = f->path };
+	struct auth_sqlite_config cfg = { .path = f->ts.path };
 	f->srv->b = auth_sqlite_new(&cfg, e_complete, f->srv, err, sizeof(err));
 	if (!f->srv->b)
 		return -1;
@@ -138,18 +135,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
-	char p[320];
 	auth_backend_free(f->srv->b);
 	pap_free(&f->srv->p);
 	pap_free(&f->cli->p);
 	free(f->srv);
 	free(f->cli);
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, suffixes[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	temp_store_remove(&f->ts);
 	free(f);
 	return 0;
 }

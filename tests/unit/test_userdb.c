@@ -13,11 +13,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/unit/support/temp_store.h"
 #include "auth/userdb.h"
 
 struct fixture {
-	char dir[256];
-	char path[300];
+	struct temp_store ts;
 	int64_t clock;
 };
 
@@ -29,13 +29,10 @@ static int64_t test_clock(void *ctx)
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/test_userdb.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(f->dir))
+	if (!temp_store_make(&f->ts, "test_userdb"))
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/users.db", f->dir);
 	f->clock = 1000;
 	*state = f;
 	return 0;
@@ -44,13 +41,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
-	char p[320];
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, suffixes[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	temp_store_remove(&f->ts);
 	free(f);
 	return 0;
 }
@@ -59,7 +50,7 @@ static struct userdb *open_ok(struct fixture *f, unsigned flags)
 {
 	struct userdb *db = NULL;
 	char err[512];
-	enum userdb_status st = userdb_open(f->path, flags, &db, err, sizeof(err));
+	enum userdb_status st = userdb_open(f->ts.path, flags, &db, err, sizeof(err));
 	if (st != USERDB_OK)
 		print_error("open: %s\n", err);
 	assert_int_equal(st, USERDB_OK);
@@ -126,13 +117,13 @@ static void create_sets_mode_wal_and_version(void **state)
 	struct userdb *db = open_ok(f, USERDB_OPEN_CREATE);
 	umask(old);
 
-	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(stat(f->ts.path, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0600);
 	userdb_close(db);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), USERDB_SCHEMA_VERSION);
-	raw_text(f->path, "PRAGMA journal_mode", mode, sizeof(mode));
+	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), USERDB_SCHEMA_VERSION);
+	raw_text(f->ts.path, "PRAGMA journal_mode", mode, sizeof(mode));
 	assert_string_equal(mode, "wal");
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users"), 0);
+	assert_int_equal(raw_int(f->ts.path, "SELECT count(*) FROM users"), 0);
 }
 
 static void open_without_create_fails_on_missing_file(void **state)
@@ -140,10 +131,10 @@ static void open_without_create_fails_on_missing_file(void **state)
 	struct fixture *f = *state;
 	struct userdb *db = (struct userdb *)1;
 	char err[512];
-	assert_int_equal(userdb_open(f->path, 0, &db, err, sizeof(err)), USERDB_ERROR);
+	assert_int_equal(userdb_open(f->ts.path, 0, &db, err, sizeof(err)), USERDB_ERROR);
 	assert_null(db);
 	assert_non_null(strstr(err, "No such file"));
-	assert_int_equal(access(f->path, F_OK), -1);
+	assert_int_equal(access(f->ts.path, F_OK), -1);
 }
 
 static int count_cb(const struct user_record *r, void *ctx)
@@ -207,7 +198,7 @@ static void duplicate_and_unknown(void **state)
 	assert_non_null(strstr(userdb_errmsg(db), "already exists"));
 	assert_int_equal(userdb_get(db, "carol", &got), USERDB_OK);
 	assert_memory_equal(got.nt_hash, a.nt_hash, 16); /* unchanged */
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users"), 1);
+	assert_int_equal(raw_int(f->ts.path, "SELECT count(*) FROM users"), 1);
 
 	inet_pton(AF_INET, "10.0.0.9", &ip);
 	assert_int_equal(userdb_get(db, "dave", &got), USERDB_NOT_FOUND);
@@ -217,7 +208,7 @@ static void duplicate_and_unknown(void **state)
 	assert_int_equal(userdb_set_enabled(db, "dave", false), USERDB_NOT_FOUND);
 	assert_int_equal(userdb_set_static_ip(db, "dave", &ip), USERDB_NOT_FOUND);
 	assert_int_equal(userdb_set_max_sessions(db, "dave", 2), USERDB_NOT_FOUND);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users"), 1);
+	assert_int_equal(raw_int(f->ts.path, "SELECT count(*) FROM users"), 1);
 	userdb_close(db);
 }
 
@@ -258,7 +249,7 @@ static void name_checks(void **state)
 	assert_non_null(strstr(userdb_errmsg(db), "control character"));
 	r = make_user("\xC3(", 1);
 	assert_int_equal(userdb_add(db, &r), USERDB_INVALID);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users"), 0);
+	assert_int_equal(raw_int(f->ts.path, "SELECT count(*) FROM users"), 0);
 	r = make_user(name, 5);
 	assert_int_equal(userdb_add(db, &r), USERDB_OK);
 	assert_int_equal(userdb_get(db, name, &got), USERDB_OK);
@@ -360,7 +351,7 @@ static void reopen_persists(void **state)
 	r = make_user("gina", 1);
 	assert_int_equal(userdb_add(db, &r), USERDB_READONLY);
 	userdb_close(db);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users WHERE enabled = 1"), 1);
+	assert_int_equal(raw_int(f->ts.path, "SELECT count(*) FROM users WHERE enabled = 1"), 1);
 }
 
 static void transaction_all_or_nothing(void **state)
@@ -383,7 +374,7 @@ static void transaction_all_or_nothing(void **state)
 	assert_int_equal(userdb_add(db, &b), USERDB_OK);
 	assert_int_equal(userdb_commit(db), USERDB_OK);
 	userdb_close(db);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users"), 2);
+	assert_int_equal(raw_int(f->ts.path, "SELECT count(*) FROM users"), 2);
 }
 
 static void newer_schema_refused_untouched(void **state)
@@ -397,20 +388,20 @@ static void newer_schema_refused_untouched(void **state)
 
 	assert_int_equal(userdb_add(db, &r), USERDB_OK);
 	userdb_close(db);
-	raw_int(f->path, "PRAGMA user_version = 99");
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 99);
+	raw_int(f->ts.path, "PRAGMA user_version = 99");
+	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), 99);
 
-	n1 = slurp(f->path, before, sizeof(before));
+	n1 = slurp(f->ts.path, before, sizeof(before));
 	db = (struct userdb *)1;
-	assert_int_equal(userdb_open(f->path, 0, &db, err, sizeof(err)), USERDB_TOO_NEW);
+	assert_int_equal(userdb_open(f->ts.path, 0, &db, err, sizeof(err)), USERDB_TOO_NEW);
 	assert_null(db);
 	assert_non_null(strstr(err, "schema version 99 is newer than this program supports (1)"));
-	assert_int_equal(userdb_open(f->path, USERDB_OPEN_READONLY, &db, err, sizeof(err)),
+	assert_int_equal(userdb_open(f->ts.path, USERDB_OPEN_READONLY, &db, err, sizeof(err)),
 			 USERDB_TOO_NEW);
-	n2 = slurp(f->path, after, sizeof(after));
+	n2 = slurp(f->ts.path, after, sizeof(after));
 	assert_int_equal(n1, n2);
 	assert_memory_equal(before, after, n1);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 99);
+	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), 99);
 }
 
 static void corrupt_file_refused_untouched(void **state)
@@ -423,18 +414,18 @@ static void corrupt_file_refused_untouched(void **state)
 
 	for (size_t i = 0; i < sizeof(garbage); i++)
 		garbage[i] = (unsigned char)(i * 131 + 7);
-	fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	fd = open(f->ts.path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, garbage, sizeof(garbage)), (ssize_t)sizeof(garbage));
 	close(fd);
 
-	assert_int_equal(userdb_open(f->path, USERDB_OPEN_CREATE, &db, err, sizeof(err)),
+	assert_int_equal(userdb_open(f->ts.path, USERDB_OPEN_CREATE, &db, err, sizeof(err)),
 			 USERDB_CORRUPT);
 	assert_null(db);
 	assert_non_null(strstr(err, "not a database"));
-	assert_int_equal(userdb_open(f->path, USERDB_OPEN_READONLY, &db, err, sizeof(err)),
+	assert_int_equal(userdb_open(f->ts.path, USERDB_OPEN_READONLY, &db, err, sizeof(err)),
 			 USERDB_CORRUPT);
-	assert_int_equal(slurp(f->path, after, sizeof(after)), sizeof(garbage));
+	assert_int_equal(slurp(f->ts.path, after, sizeof(after)), sizeof(garbage));
 	assert_memory_equal(after, garbage, sizeof(garbage));
 }
 
@@ -446,13 +437,13 @@ static void foreign_database_refused(void **state)
 
 	{
 		sqlite3 *h;
-		assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
+		assert_int_equal(sqlite3_open(f->ts.path, &h), SQLITE_OK);
 		assert_int_equal(sqlite3_exec(h, "CREATE TABLE t(x)", NULL, NULL, NULL), SQLITE_OK);
 		sqlite3_close(h);
 	}
-	assert_int_equal(userdb_open(f->path, 0, &db, err, sizeof(err)), USERDB_CORRUPT);
+	assert_int_equal(userdb_open(f->ts.path, 0, &db, err, sizeof(err)), USERDB_CORRUPT);
 	assert_non_null(strstr(err, "not a user database"));
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master"), 1);
+	assert_int_equal(raw_int(f->ts.path, "SELECT count(*) FROM sqlite_master"), 1);
 }
 
 static void migrates_empty_file(void **state)
@@ -461,12 +452,12 @@ static void migrates_empty_file(void **state)
 	struct userdb *db = (struct userdb *)1;
 	struct user_record r = make_user("judy", 0x77), got;
 	char err[512];
-	int fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	int fd = open(f->ts.path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	assert_true(fd >= 0);
 	close(fd);
 
 	/* Read-only cannot migrate. */
-	assert_int_equal(userdb_open(f->path, USERDB_OPEN_READONLY, &db, err, sizeof(err)),
+	assert_int_equal(userdb_open(f->ts.path, USERDB_OPEN_READONLY, &db, err, sizeof(err)),
 			 USERDB_ERROR);
 	assert_null(db);
 	assert_non_null(strstr(err, "schema version 0"));
@@ -475,12 +466,12 @@ static void migrates_empty_file(void **state)
 	assert_int_equal(userdb_add(db, &r), USERDB_OK);
 	assert_int_equal(userdb_get(db, "judy", &got), USERDB_OK);
 	userdb_close(db);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), USERDB_SCHEMA_VERSION);
+	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), USERDB_SCHEMA_VERSION);
 
 	/* Opening an up-to-date store again does not migrate twice. */
 	db = open_ok(f, 0);
 	userdb_close(db);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users"), 1);
+	assert_int_equal(raw_int(f->ts.path, "SELECT count(*) FROM users"), 1);
 }
 
 static void schema_rejects_bad_rows(void **state)
@@ -490,7 +481,7 @@ static void schema_rejects_bad_rows(void **state)
 	sqlite3 *h;
 	userdb_close(db);
 	/* The table itself refuses a hash that is not 16 bytes. */
-	assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_open(f->ts.path, &h), SQLITE_OK);
 	assert_int_not_equal(sqlite3_exec(h, "INSERT INTO users (name, nt_hash, created, updated)"
 					  " VALUES ('k', x'00', 1, 1)", NULL, NULL, NULL),
 			     SQLITE_OK);
