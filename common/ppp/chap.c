@@ -9,6 +9,7 @@
 #include "common/mschap.h"
 #include "common/buf.h"
 #include "common/crypto.h"
+#include "common/ppp/auth_timer.h"
 #include "common/ppp/auth_codes.h"
 #include "common/ppp/chap_md5.h"
 #include "common/ppp/chap_ms.h"
@@ -54,18 +55,8 @@ static bool get_random(struct chap *c, void *buf, size_t len)
 
 static void arm(struct chap *c, uint64_t now)
 {
-	uint64_t next = c->retx_at;
-
-	if (c->deadline && (!next || c->deadline < next))
-		next = c->deadline;
-	if (!c->cb->set_timer)
-		return;
-	if (!next) {
-		c->cb->set_timer(c->ctx, 0);
-		return;
-	}
-	uint64_t d = next > now ? next - now : 1;
-	c->cb->set_timer(c->ctx, d > UINT32_MAX ? UINT32_MAX : (uint32_t)d);
+	if (c->cb->set_timer)
+		c->cb->set_timer(c->ctx, auth_timer_after(c->retx_at, c->deadline, now));
 }
 
 /* Build code/id/length + parts into last_tx and send it. */

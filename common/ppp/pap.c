@@ -8,6 +8,7 @@
 
 #include "common/buf.h"
 #include "common/crypto.h"
+#include "common/ppp/auth_timer.h"
 
 enum pap_state {
 	ST_INITIAL,
@@ -20,18 +21,8 @@ enum pap_state {
 
 static void arm(struct pap *p, uint64_t now)
 {
-	uint64_t next = p->retx_at;
-
-	if (p->deadline && (!next || p->deadline < next))
-		next = p->deadline;
-	if (!p->cb->set_timer)
-		return;
-	if (!next) {
-		p->cb->set_timer(p->ctx, 0);
-		return;
-	}
-	uint64_t d = next > now ? next - now : 1;
-	p->cb->set_timer(p->ctx, d > UINT32_MAX ? UINT32_MAX : (uint32_t)d);
+	if (p->cb->set_timer)
+		p->cb->set_timer(p->ctx, auth_timer_after(p->retx_at, p->deadline, now));
 }
 
 static void finish(struct pap *p, enum pap_outcome o, const char *why, uint64_t now)
