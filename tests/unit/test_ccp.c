@@ -10,19 +10,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/support/ctl_wire.h"
 #include "common/ppp/ccp.h"
-
-struct pkt {
-	uint8_t b[FSM_PKT_MAX];
-	size_t len;
-};
 
 struct side {
 	struct ccp c;
 	struct ccp_config cfg;
 	struct fsm_io io;
-	struct pkt out[64];
-	unsigned nout;
+	struct ctl_out out;
 	unsigned ups, refused, resets, reset_acks;
 };
 
@@ -30,12 +25,8 @@ static void s_send(void *arg, uint16_t proto, const uint8_t *p, size_t len)
 {
 	struct side *s = arg;
 	assert_int_equal(proto, PPP_PROTO_CCP);
-	assert_true(s->nout < 64);
-	memcpy(s->out[s->nout].b, p, len);
-	s->out[s->nout++].len = len;
+	ctl_out_push(&s->out, p, len);
 }
-static void s_tstart(void *arg, struct fsm *f, unsigned ms) { (void)arg; (void)f; (void)ms; }
-static void s_tstop(void *arg, struct fsm *f) { (void)arg; (void)f; }
 static void s_up(void *arg) { ((struct side *)arg)->ups++; }
 static void s_refused(void *arg) { ((struct side *)arg)->refused++; }
 static void s_reset(void *arg) { ((struct side *)arg)->resets++; }
@@ -47,25 +38,19 @@ static void side_init(struct side *s, enum ppp_role role)
 {
 	memset(s, 0, sizeof(*s));
 	ccp_config_default(&s->cfg, role);
-	s->io = (struct fsm_io){ s_send, s_tstart, s_tstop, s };
+	s->io = (struct fsm_io){ s_send, ctl_timer_start_noop, ctl_timer_stop_noop, s };
 	ccp_init(&s->c, &s->cfg, &s->io, &sev, s);
 }
 
-static const struct pkt *last(const struct side *s)
+static const struct ctl_pkt *last(const struct side *s)
 {
-	assert_true(s->nout > 0);
-	return &s->out[s->nout - 1];
+	return ctl_out_last(&s->out);
 }
 
 static void feed(struct side *s, uint8_t code, uint8_t id, const uint8_t *d, size_t n)
 {
 	uint8_t p[FSM_PKT_MAX];
-	p[0] = code;
-	p[1] = id;
-	store_be16(p + 2, (uint16_t)(n + 4));
-	if (n)
-		memcpy(p + 4, d, n);
-	ccp_input(&s->c, p, n + 4);
+	ccp_input(&s->c, p, ctl_build(p, code, id, d, n));
 }
 
 static void feed_mppe(struct side *s, uint8_t code, uint8_t id, uint32_t sb)
@@ -324,7 +309,7 @@ static void open_pair(struct side *s)
 	feed_mppe(s, PPP_CONF_REQ, 1, H | S);
 	feed_mppe(s, PPP_CONF_ACK, s->c.fsm.req_id, H | S);
 	assert_true(ccp_is_opened(&s->c));
-	s->nout = 0;
+	s->out.n = 0;
 }
 
 static void reset_request_reported_and_acked(void **state)
@@ -347,21 +332,14 @@ static void reset_request_reported_and_acked(void **state)
 	assert_false(ccp_send_reset_request(&s.c));
 }
 
+static void input(void *obj, const uint8_t *pkt, size_t len)
+{
+	ccp_input(obj, pkt, len);
+}
+
 static void pump(struct side *a, struct side *b)
 {
-	for (int round = 0; round < 50 && (a->nout || b->nout); round++) {
-		struct pkt q[64];
-		unsigned n = a->nout;
-		memcpy(q, a->out, sizeof(q[0]) * n);
-		a->nout = 0;
-		for (unsigned i = 0; i < n; i++)
-			ccp_input(&b->c, q[i].b, q[i].len);
-		n = b->nout;
-		memcpy(q, b->out, sizeof(q[0]) * n);
-		b->nout = 0;
-		for (unsigned i = 0; i < n; i++)
-			ccp_input(&a->c, q[i].b, q[i].len);
-	}
+	ctl_pump(&a->out, input, &a->c, &b->out, input, &b->c);
 }
 
 /* A Windows-like client (every key length, stateless) against the server. */

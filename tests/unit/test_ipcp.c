@@ -9,19 +9,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/support/ctl_wire.h"
 #include "common/ppp/ipcp.h"
-
-struct pkt {
-	uint8_t b[FSM_PKT_MAX];
-	size_t len;
-};
 
 struct side {
 	struct ipcp ip;
 	struct ipcp_config cfg;
 	struct fsm_io io;
-	struct pkt out[64];
-	unsigned nout;
+	struct ctl_out out;
 	unsigned ups;
 };
 
@@ -29,12 +24,8 @@ static void s_send(void *arg, uint16_t proto, const uint8_t *p, size_t len)
 {
 	struct side *s = arg;
 	assert_int_equal(proto, PPP_PROTO_IPCP);
-	assert_true(s->nout < 64);
-	memcpy(s->out[s->nout].b, p, len);
-	s->out[s->nout++].len = len;
+	ctl_out_push(&s->out, p, len);
 }
-static void s_tstart(void *arg, struct fsm *f, unsigned ms) { (void)arg; (void)f; (void)ms; }
-static void s_tstop(void *arg, struct fsm *f) { (void)arg; (void)f; }
 static void s_up(void *arg) { ((struct side *)arg)->ups++; }
 
 static const struct ipcp_events sev = { s_up, NULL, NULL };
@@ -52,27 +43,21 @@ static void side_init(struct side *s, enum ppp_role role)
 	} else {
 		s->cfg.want_dns = true;
 	}
-	s->io = (struct fsm_io){ s_send, s_tstart, s_tstop, s };
+	s->io = (struct fsm_io){ s_send, ctl_timer_start_noop, ctl_timer_stop_noop, s };
 	ipcp_init(&s->ip, &s->cfg, &s->io, &sev, s);
 	if (role == PPP_ROLE_SERVER)
 		ipcp_set_peer_address(&s->ip, A(10, 0, 0, 5));
 }
 
-static const struct pkt *last(const struct side *s)
+static const struct ctl_pkt *last(const struct side *s)
 {
-	assert_true(s->nout > 0);
-	return &s->out[s->nout - 1];
+	return ctl_out_last(&s->out);
 }
 
 static void feed(struct side *s, uint8_t code, uint8_t id, const uint8_t *d, size_t n)
 {
 	uint8_t p[FSM_PKT_MAX];
-	p[0] = code;
-	p[1] = id;
-	store_be16(p + 2, (uint16_t)(n + 4));
-	if (n)
-		memcpy(p + 4, d, n);
-	ipcp_input(&s->ip, p, n + 4);
+	ipcp_input(&s->ip, p, ctl_build(p, code, id, d, n));
 }
 
 static void expect(const struct side *s, uint8_t code, uint8_t id, const uint8_t *d, size_t n)
@@ -85,9 +70,9 @@ static void expect(const struct side *s, uint8_t code, uint8_t id, const uint8_t
 
 static void ack_server_request(struct side *s)
 {
-	for (unsigned i = 0; i < s->nout; i++)
-		if (s->out[i].b[0] == PPP_CONF_REQ) {
-			feed(s, PPP_CONF_ACK, s->out[i].b[1], s->out[i].b + 4, s->out[i].len - 4);
+	for (unsigned i = 0; i < s->out.n; i++)
+		if (s->out.pkt[i].b[0] == PPP_CONF_REQ) {
+			feed(s, PPP_CONF_ACK, s->out.pkt[i].b[1], s->out.pkt[i].b + 4, s->out.pkt[i].len - 4);
 			return;
 		}
 	fail_msg("no request");
@@ -200,7 +185,7 @@ static void early_request_ignored_until_opened(void **state)
 
 	side_init(&s, PPP_ROLE_SERVER);
 	feed(&s, PPP_CONF_REQ, 1, req, sizeof(req));
-	assert_int_equal(s.nout, 0);
+	assert_int_equal(s.out.n, 0);
 	assert_int_equal(s.ip.fsm.state, FSM_INITIAL);
 	assert_int_equal(s.ip.fsm.drops[FSM_DROP_STATE], 1);
 	ipcp_open(&s.ip);
@@ -208,21 +193,14 @@ static void early_request_ignored_until_opened(void **state)
 	assert_int_equal(last(&s)->b[0], PPP_CONF_NAK);
 }
 
+static void input(void *obj, const uint8_t *pkt, size_t len)
+{
+	ipcp_input(obj, pkt, len);
+}
+
 static void pump(struct side *a, struct side *b)
 {
-	for (int round = 0; round < 50 && (a->nout || b->nout); round++) {
-		struct pkt q[64];
-		unsigned n = a->nout;
-		memcpy(q, a->out, sizeof(q[0]) * n);
-		a->nout = 0;
-		for (unsigned i = 0; i < n; i++)
-			ipcp_input(&b->ip, q[i].b, q[i].len);
-		n = b->nout;
-		memcpy(q, b->out, sizeof(q[0]) * n);
-		b->nout = 0;
-		for (unsigned i = 0; i < n; i++)
-			ipcp_input(&a->ip, q[i].b, q[i].len);
-	}
+	ctl_pump(&a->out, input, &a->ip, &b->out, input, &b->ip);
 }
 
 static void server_and_client_back_to_back(void **state)

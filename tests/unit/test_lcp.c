@@ -9,19 +9,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/support/ctl_wire.h"
 #include "common/ppp/lcp.h"
-
-struct pkt {
-	uint8_t b[FSM_PKT_MAX];
-	size_t len;
-};
 
 struct side {
 	struct lcp l;
 	struct lcp_config cfg;
 	struct fsm_io io;
-	struct pkt out[64];
-	unsigned nout;
+	struct ctl_out out;
 	uint32_t seed;
 	unsigned ups, downs, fins;
 	uint16_t rejected;
@@ -31,13 +26,8 @@ static void s_send(void *arg, uint16_t proto, const uint8_t *p, size_t len)
 {
 	struct side *s = arg;
 	assert_int_equal(proto, PPP_PROTO_LCP);
-	assert_true(s->nout < 64);
-	memcpy(s->out[s->nout].b, p, len);
-	s->out[s->nout].len = len;
-	s->nout++;
+	ctl_out_push(&s->out, p, len);
 }
-static void s_tstart(void *arg, struct fsm *f, unsigned ms) { (void)arg; (void)f; (void)ms; }
-static void s_tstop(void *arg, struct fsm *f) { (void)arg; (void)f; }
 static void s_up(void *arg) { ((struct side *)arg)->ups++; }
 static void s_down(void *arg) { ((struct side *)arg)->downs++; }
 static void s_fin(void *arg) { ((struct side *)arg)->fins++; }
@@ -63,51 +53,38 @@ static void side_init(struct side *s, enum ppp_role role, uint32_t seed)
 	s->cfg.echo_interval_ms = 10000;
 	s->cfg.echo_failures = 3;
 	s->seed = seed;
-	s->io = (struct fsm_io){ s_send, s_tstart, s_tstop, s };
+	s->io = (struct fsm_io){ s_send, ctl_timer_start_noop, ctl_timer_stop_noop, s };
 	lcp_init(&s->l, &s->cfg, &s->io, &sev, s);
 }
 
-static const struct pkt *last(const struct side *s)
+static const struct ctl_pkt *last(const struct side *s)
 {
-	assert_true(s->nout > 0);
-	return &s->out[s->nout - 1];
+	return ctl_out_last(&s->out);
 }
 
 static void feed(struct side *s, uint8_t code, uint8_t id, const uint8_t *d, size_t n)
 {
 	uint8_t p[FSM_PKT_MAX];
-	p[0] = code;
-	p[1] = id;
-	store_be16(p + 2, (uint16_t)(n + 4));
-	if (n)
-		memcpy(p + 4, d, n);
-	lcp_input(&s->l, p, n + 4);
+	lcp_input(&s->l, p, ctl_build(p, code, id, d, n));
 }
 
 /* Deliver queued packets both ways until quiet. */
+static void input(void *obj, const uint8_t *pkt, size_t len)
+{
+	lcp_input(obj, pkt, len);
+}
+
 static void pump(struct side *a, struct side *b)
 {
-	for (int round = 0; round < 50 && (a->nout || b->nout); round++) {
-		struct pkt q[64];
-		unsigned n = a->nout;
-		memcpy(q, a->out, sizeof(q[0]) * n);
-		a->nout = 0;
-		for (unsigned i = 0; i < n; i++)
-			lcp_input(&b->l, q[i].b, q[i].len);
-		n = b->nout;
-		memcpy(q, b->out, sizeof(q[0]) * n);
-		b->nout = 0;
-		for (unsigned i = 0; i < n; i++)
-			lcp_input(&a->l, q[i].b, q[i].len);
-	}
+	ctl_pump(&a->out, input, &a->l, &b->out, input, &b->l);
 }
 
 /* Ack whatever the server asked for, as the client would. */
 static void ack_server_request(struct side *s)
 {
-	for (unsigned i = 0; i < s->nout; i++) {
-		if (s->out[i].b[0] == PPP_CONF_REQ) {
-			feed(s, PPP_CONF_ACK, s->out[i].b[1], s->out[i].b + 4, s->out[i].len - 4);
+	for (unsigned i = 0; i < s->out.n; i++) {
+		if (s->out.pkt[i].b[0] == PPP_CONF_REQ) {
+			feed(s, PPP_CONF_ACK, s->out.pkt[i].b[1], s->out.pkt[i].b + 4, s->out.pkt[i].len - 4);
 			return;
 		}
 	}
@@ -169,7 +146,7 @@ static void server_request_prefers_mschapv2(void **state)
 	struct side s;
 	side_init(&s, PPP_ROLE_SERVER, 1);
 	lcp_open(&s.l);
-	const struct pkt *p = last(&s);
+	const struct ctl_pkt *p = last(&s);
 	assert_int_equal(p->b[0], PPP_CONF_REQ);
 	/* MRU 1400, auth C223/81, magic, PFC, ACFC */
 	assert_int_equal(p->len, 4 + 4 + 5 + 6 + 2 + 2);
@@ -204,7 +181,7 @@ static void nak_of_boolean_option_stops_requesting_it(void **state)
 	lcp_open(&s.l);
 	uint8_t id = last(&s)->b[1];
 	feed(&s, PPP_CONF_NAK, id, (const uint8_t *)"\x07\x02\x08\x02", 4);
-	const struct pkt *p = last(&s);
+	const struct ctl_pkt *p = last(&s);
 	assert_int_equal(p->b[0], PPP_CONF_REQ);
 	assert_int_not_equal(p->b[1], id);
 	assert_int_equal(p->len, 4 + 4 + 5 + 6); /* no PFC, no ACFC */
@@ -295,7 +272,7 @@ static void open_windows_server(struct side *s)
 	feed(s, PPP_CONF_REQ, 1, req, sizeof(req)); /* peer MRU 128 */
 	ack_server_request(s);
 	assert_true(lcp_is_opened(&s->l));
-	s->nout = 0;
+	s->out.n = 0;
 }
 
 /* clients.md: Identification packets right after LCP opens are accepted silently. */
@@ -312,7 +289,7 @@ static void windows_identification_accepted_silently(void **state)
 		bin[4 + i] = (uint8_t)(0xA0 + i);
 	feed(&s, PPP_IDENTIFICATION, 4, bin, sizeof(bin));
 	feed(&s, PPP_TIME_REMAINING, 5, (const uint8_t *)"\x3A\x1B\x7C\x55\0\0\x0E\x10", 8);
-	assert_int_equal(s.nout, 0);
+	assert_int_equal(s.out.n, 0);
 	assert_int_equal(s.l.idents, 3);
 	assert_int_equal(s.l.time_remaining, 1);
 	assert_true(lcp_is_opened(&s.l));
@@ -329,7 +306,7 @@ static void echo_reply_has_our_magic_and_fits_peer_mru(void **state)
 	memset(big, 0xEE, sizeof(big));
 	store_be32(big, 0x3A1B7C55);
 	feed(&s, PPP_ECHO_REQ, 7, big, sizeof(big));
-	assert_int_equal(s.nout, 1);
+	assert_int_equal(s.out.n, 1);
 	assert_int_equal(last(&s)->b[0], PPP_ECHO_REP);
 	assert_int_equal(last(&s)->b[1], 7);
 	assert_int_equal(last(&s)->len, 128);
@@ -337,13 +314,13 @@ static void echo_reply_has_our_magic_and_fits_peer_mru(void **state)
 	assert_int_equal(load_be32(last(&s)->b + 4), lcp_result(&s.l)->our_magic);
 	/* Discard-Request: nothing */
 	feed(&s, PPP_DISCARD_REQ, 8, big, 8);
-	assert_int_equal(s.nout, 1);
+	assert_int_equal(s.out.n, 1);
 	/* not answered before Opened */
 	side_init(&s, PPP_ROLE_SERVER, 1);
 	lcp_open(&s.l);
-	s.nout = 0;
+	s.out.n = 0;
 	feed(&s, PPP_ECHO_REQ, 7, big, 8);
-	assert_int_equal(s.nout, 0);
+	assert_int_equal(s.out.n, 0);
 }
 
 static void keepalive_counts_unanswered_echoes(void **state)
@@ -354,10 +331,10 @@ static void keepalive_counts_unanswered_echoes(void **state)
 
 	open_windows_server(&s);
 	assert_true(lcp_keepalive(&s.l, t)); /* arms the interval */
-	assert_int_equal(s.nout, 0);
+	assert_int_equal(s.out.n, 0);
 	t += 10000;
 	assert_true(lcp_keepalive(&s.l, t));
-	assert_int_equal(s.nout, 1);
+	assert_int_equal(s.out.n, 1);
 	assert_int_equal(last(&s)->b[0], PPP_ECHO_REQ);
 	/* a reply clears the count */
 	feed(&s, PPP_ECHO_REP, last(&s)->b[1], (const uint8_t *)"\x3A\x1B\x7C\x55", 4);
