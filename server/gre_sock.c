@@ -173,7 +173,10 @@ struct gre_sock *gre_sock_open(struct server *srv)
 		free(g);
 		return NULL;
 	}
-	setsockopt(g->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	/* Bursts from hundreds of calls land here between two loop turns:
+	 * past net.core.rmem_max when privileged (SO_RCVBUFFORCE). */
+	if (setsockopt(g->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
+		setsockopt(g->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	if (cfg->listen.n == 1 && cfg->listen.addr[0].s_addr != htonl(INADDR_ANY)) {
 		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = cfg->listen.addr[0] };
 		if (bind(g->fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {

@@ -808,7 +808,10 @@ struct pptp_client *pptp_client_new(struct ev_loop *loop, const struct pptp_clie
 	cl->gre_fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, GRE_IPPROTO);
 	if (cl->gre_fd < 0 || set_nonblock(cl->gre_fd) < 0)
 		goto fail;
-	(void)setsockopt(cl->gre_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/* Echoes of a load run arrive in bursts: past net.core.rmem_max when
+	 * privileged (SO_RCVBUFFORCE), else as far as allowed. */
+	if (setsockopt(cl->gre_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) != 0)
+		(void)setsockopt(cl->gre_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (bind(cl->gre_fd, (struct sockaddr *)&local, sizeof(local)) < 0)
 		goto fail;
 	ev_io_init(&cl->gre_io, gre_io_cb, cl->gre_fd, EV_READ);
