@@ -53,6 +53,9 @@
 #define AUTH_MESSAGE_MAX       160
 #define AUTH_KEY_LEN           16
 #define AUTH_QUEUE_DEFAULT     256
+#define AUTH_SESSION_ID_MAX    32  /* Acct-Session-Id text, NUL included */
+#define AUTH_CLASS_MAX         253 /* one RADIUS Class value */
+#define AUTH_POOL_NAME_MAX     32  /* a named address pool, NUL included */
 
 /* Names a session without pointing at it. generation changes whenever the
  * session slot id is reused. */
@@ -92,6 +95,10 @@ struct auth_request {
 	char user[AUTH_NAME_MAX + 1]; /* NUL-terminated; may contain "DOMAIN\" */
 	size_t user_len;
 	struct sockaddr_storage peer; /* the peer's public address (logs, RADIUS) */
+	struct sockaddr_storage local; /* our address the peer connected to (RADIUS) */
+	uint32_t nas_port;            /* the call's ID (RADIUS NAS-Port) */
+	char session_id[AUTH_SESSION_ID_MAX]; /* Acct-Session-Id, NUL-terminated */
+	uint8_t chap_ident;           /* the CHAP Identifier (MS-CHAP attributes) */
 	union {
 		struct {
 			uint8_t auth_challenge[MSCHAP_CHALLENGE_LEN];
@@ -130,6 +137,17 @@ struct auth_result {
 	bool has_static_ip;
 	struct in_addr static_ip;
 	uint32_t max_sessions; /* 0: no per-user limit */
+	/* A rejection's Windows error (E=) when the backend knows it (RADIUS
+	 * MS-CHAP-Error); 0: auth_verdict_error_code(verdict). */
+	unsigned win_error;
+	/* What a RADIUS Access-Accept may add (0 / empty: not given). */
+	char pool[AUTH_POOL_NAME_MAX];  /* Framed-Pool: take the address from this pool */
+	uint32_t session_timeout;       /* seconds */
+	uint32_t idle_timeout;          /* seconds */
+	uint32_t interim_interval;      /* seconds between Interim-Updates */
+	uint32_t dns[2], nbns[2];       /* host order: offered to the client instead */
+	uint8_t class_len;              /* Class, echoed in accounting */
+	uint8_t class_val[AUTH_CLASS_MAX];
 };
 
 typedef void (*auth_complete_fn)(void *ctx, const struct auth_result *res);

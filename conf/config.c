@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/netaddr.h"
 
 #define LINE_MAX_LEN  1024
 #define FILE_MAX_LEN  (1024 * 1024)
@@ -38,6 +39,7 @@ struct type {
 	void (*release)(void *field);
 	bool repeat;   /* may be given on several lines */
 	bool any_args; /* takes the rest of the line, unread */
+	bool rest;     /* the value is the rest of the line, blanks and all */
 };
 
 enum {
@@ -321,6 +323,15 @@ static void print_addr(FILE *f, const struct key *k, const void *field)
 	fprintf(f, "%s %s\n", k->name, s);
 }
 
+/* An address that may be left unset (0.0.0.0 is never a valid value). */
+static void print_addr_opt(FILE *f, const struct key *k, const void *field)
+{
+	if (((const struct in_addr *)field)->s_addr == 0)
+		fprintf(f, "# %s (not set)\n", k->name);
+	else
+		print_addr(f, k, field);
+}
+
 static bool check_one_addr(struct loader *ld, const struct key *k, const char *v)
 {
 	if (!strpbrk(v, "-,/"))
@@ -591,6 +602,138 @@ static void release_pool(void *field)
 	memset(pool, 0, sizeof(*pool));
 }
 
+/* ---- RADIUS servers and DAE clients: "addr[:port] secret" ---- */
+
+#define SECRET_MAX 128 /* RADIUS_SECRET_MAX */
+
+static bool parse_server(struct loader *ld, const struct key *k, void *field, const char *v)
+{
+	struct config_radius_servers *l = field;
+	char addr[NETADDR_STRLEN + 1];
+	struct config_radius_server srv;
+
+	if (!need_value(ld, k, v))
+		return false;
+	size_t al = strcspn(v, " \t");
+	const char *sec = v + al;
+	while (*sec == ' ' || *sec == '\t')
+		sec++;
+	if (al >= sizeof(addr))
+		return fail(ld, "'%.*s' is not an address for '%s'", (int)al, v, k->name);
+	memcpy(addr, v, al);
+	addr[al] = '\0';
+	memset(&srv, 0, sizeof(srv));
+	if (!netaddr_parse(addr, (uint16_t)k->min, &srv.addr, &srv.addrlen))
+		return fail(ld, "'%s' is not an address for '%s' (a.b.c.d[:port] or "
+			    "[v6 address][:port])", addr, k->name);
+	if (!*sec)
+		return fail(ld, "'%s' needs a shared secret after the address ('%s %s SECRET')",
+			    k->name, k->name, addr);
+	if (strpbrk(sec, " \t"))
+		return fail(ld, "the secret for '%s' cannot contain blanks", k->name);
+	if (strlen(sec) > SECRET_MAX)
+		return fail(ld, "the secret for '%s' is longer than %d characters", k->name,
+			    SECRET_MAX);
+	if (l->n == k->max)
+		return fail(ld, "more than %lu '%s' lines", k->max, k->name);
+	for (size_t i = 0; i < l->n; i++)
+		if (netaddr_equal(&l->s[i].addr, &srv.addr))
+			return fail(ld, "'%s %s' is given twice", k->name, addr);
+	struct config_radius_server *ns = realloc(l->s, (l->n + 1) * sizeof(*ns));
+	if (!ns)
+		return fail(ld, "out of memory");
+	l->s = ns;
+	if (!(srv.secret = strdup(sec)))
+		return fail(ld, "out of memory");
+	l->s[l->n++] = srv;
+	return true;
+}
+
+static void print_server(FILE *f, const struct key *k, const void *field)
+{
+	const struct config_radius_servers *l = field;
+	char a[NETADDR_STRLEN];
+
+	if (l->n == 0)
+		fprintf(f, "# %s (not set)\n", k->name);
+	for (size_t i = 0; i < l->n; i++) {
+		netaddr_format(&l->s[i].addr, k->min != 0, a, sizeof(a));
+		fprintf(f, "%s %s ********\n", k->name, a);
+	}
+}
+
+static void release_server(void *field)
+{
+	struct config_radius_servers *l = field;
+	for (size_t i = 0; i < l->n; i++) {
+		size_t n = strlen(l->s[i].secret);
+		memset(l->s[i].secret, 0, n);
+		free(l->s[i].secret);
+	}
+	free(l->s);
+	memset(l, 0, sizeof(*l));
+}
+
+/* ---- repeatable text (radius-attr) ---- */
+
+static bool parse_strs(struct loader *ld, const struct key *k, void *field, const char *v)
+{
+	struct config_strs *l = field;
+
+	if (!need_value(ld, k, v))
+		return false;
+	if (l->n == k->max)
+		return fail(ld, "more than %lu '%s' lines", k->max, k->name);
+	if (k->check && !k->check(ld, k, v))
+		return false;
+	char **ns = realloc(l->s, (l->n + 1) * sizeof(*ns));
+	if (!ns)
+		return fail(ld, "out of memory");
+	l->s = ns;
+	if (!(l->s[l->n] = strdup(v)))
+		return fail(ld, "out of memory");
+	l->n++;
+	return true;
+}
+
+static void print_strs(FILE *f, const struct key *k, const void *field)
+{
+	const struct config_strs *l = field;
+	if (l->n == 0)
+		fprintf(f, "# %s (not set)\n", k->name);
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(f, "%s %s\n", k->name, l->s[i]);
+}
+
+static void release_strs(void *field)
+{
+	struct config_strs *l = field;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->s[i]);
+	free(l->s);
+	memset(l, 0, sizeof(*l));
+}
+
+/* "Name = value" or "Name=value", as pppd-radius and radclient write it. */
+static bool check_attr(struct loader *ld, const struct key *k, const char *v)
+{
+	const char *eq = strchr(v, '=');
+	if (!eq || eq == v || !eq[1])
+		return fail(ld, "'%s' for '%s' is not 'Attribute-Name = value'", v, k->name);
+	return true;
+}
+
+/* "addr[:port]" */
+static bool check_hostport(struct loader *ld, const struct key *k, const char *v)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	if (!netaddr_parse(v, 3799, &ss, &sl))
+		return fail(ld, "'%s' is not an address for '%s' (a.b.c.d[:port] or "
+			    "[v6 address][:port])", v, k->name);
+	return true;
+}
+
 /* ---- poptop keys that mean nothing here ---- */
 
 static bool parse_ignored(struct loader *ld, const struct key *k, void *field, const char *v)
@@ -616,17 +759,21 @@ static bool parse_alias(struct loader *ld, const struct key *k, void *field, con
 	return fail(ld, "'%s': internal error", k->name);
 }
 
-static const struct type t_bool = { parse_bool, print_bool, NULL, false, false };
-static const struct type t_uint = { parse_uint, print_uint, NULL, false, false };
-static const struct type t_str = { parse_str, print_str, release_str, false, false };
-static const struct type t_enum = { parse_enum, print_enum, NULL, false, false };
-static const struct type t_loglevel = { parse_loglevel, print_loglevel, NULL, false, false };
-static const struct type t_addr = { parse_addr, print_addr, NULL, false, false };
-static const struct type t_addrs = { parse_addrs, print_addrs, release_addrs, true, false };
-static const struct type t_pool = { parse_pool, print_pool, release_pool, true, false };
-static const struct type t_ignored = { parse_ignored, NULL, NULL, true, true };
-static const struct type t_rejected = { parse_rejected, NULL, NULL, true, true };
-static const struct type t_alias = { parse_alias, NULL, NULL, false, false };
+static const struct type t_bool = { parse_bool, print_bool, NULL, false, false, false };
+static const struct type t_uint = { parse_uint, print_uint, NULL, false, false, false };
+static const struct type t_str = { parse_str, print_str, release_str, false, false, false };
+static const struct type t_server = { parse_server, print_server, release_server, true, false,
+				      true };
+static const struct type t_strs = { parse_strs, print_strs, release_strs, true, false, true };
+static const struct type t_enum = { parse_enum, print_enum, NULL, false, false, false };
+static const struct type t_loglevel = { parse_loglevel, print_loglevel, NULL, false, false, false };
+static const struct type t_addr_opt = { parse_addr, print_addr_opt, NULL, false, false, false };
+static const struct type t_addr = { parse_addr, print_addr, NULL, false, false, false };
+static const struct type t_addrs = { parse_addrs, print_addrs, release_addrs, true, false, false };
+static const struct type t_pool = { parse_pool, print_pool, release_pool, true, false, false };
+static const struct type t_ignored = { parse_ignored, NULL, NULL, true, true, false };
+static const struct type t_rejected = { parse_rejected, NULL, NULL, true, true, false };
+static const struct type t_alias = { parse_alias, NULL, NULL, false, false, false };
 
 /* ---- the keys ---- */
 
@@ -684,6 +831,23 @@ static const struct key keys[] = {
 	{ KEY("ip-up", t_str, ip_up, NULL), .flags = K_ABSPATH, .check = check_exec },
 	{ KEY("ip-down", t_str, ip_down, NULL), .flags = K_ABSPATH, .check = check_exec },
 	{ KEY("pidfile", t_str, pidfile, NULL), .flags = K_ABSPATH },
+	{ KEY("radius-server", t_server, radius_auth, NULL), .min = 1812, .max = 8 },
+	{ KEY("radius-acct-server", t_server, radius_acct, NULL), .min = 1813, .max = 8 },
+	{ KEY("radius-config", t_str, radius_config, NULL), .flags = K_ABSPATH },
+	{ KEY("radius-dictionary", t_str, radius_dictionary, "/etc/radcli/dictionary"),
+	  .flags = K_ABSPATH },
+	{ KEY("radius-attr", t_strs, radius_attrs, NULL), .max = 32, .check = check_attr },
+	{ KEY("radius-timeout", t_uint, radius_timeout, "3"), .min = 1, .max = 60 },
+	{ KEY("radius-tries", t_uint, radius_tries, "3"), .min = 1, .max = 10 },
+	{ KEY("radius-dead-time", t_uint, radius_dead_time, "30"), .min = 1, .max = 3600 },
+	{ KEY("radius-nas-identifier", t_str, radius_nas_identifier, NULL), .max = 253 },
+	{ KEY("radius-nas-ip", t_addr_opt, radius_nas_ip, NULL) },
+	{ KEY("radius-bind", t_addr_opt, radius_bind, NULL) },
+	{ KEY("radius-acct-interim", t_uint, radius_acct_interim, "0"), .min = 0, .max = 86400 },
+	{ KEY("radius-acct-spool", t_str, radius_acct_spool, "/var/lib/pptpd/acct-spool.db"),
+	  .flags = K_ABSPATH },
+	{ KEY("dae-listen", t_str, dae_listen, NULL), .check = check_hostport },
+	{ KEY("dae-client", t_server, dae_clients, NULL), .min = 0, .max = 64 },
 	/* poptop compatibility */
 	{ .name = "debug", .type = &t_alias, .def = "debug", .note = "log-level" },
 	{ .name = "speed", .type = &t_ignored, .note = "there is no serial line in PPTP" },
@@ -817,11 +981,34 @@ static bool apply(struct loader *ld, const char *name, const char *value, const 
 	return true;
 }
 
+/* The value of a key that takes the rest of the line: from after the key
+ * to a '#' that starts a word, blanks at both ends removed. NULL if empty. */
+static char *rest_of_line(char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	p += strcspn(p, " \t"); /* the key */
+	while (*p == ' ' || *p == '\t')
+		p++;
+	char *start = p, *end = p;
+	for (char *q = p; *q; q++) {
+		if (*q == '#' && (q == start || q[-1] == ' ' || q[-1] == '\t'))
+			break;
+		if (*q != ' ' && *q != '\t')
+			end = q + 1;
+	}
+	*end = '\0';
+	return *start ? start : NULL;
+}
+
 /* Split at blanks; '#' at the start of a word starts a comment. */
 static bool parse_line(struct loader *ld, char *p)
 {
 	char *word[3] = { NULL, NULL, NULL };
 	size_t n = 0;
+	char whole[LINE_MAX_LEN + 1];
+
+	snprintf(whole, sizeof(whole), "%s", p);
 
 	for (;;) {
 		while (*p == ' ' || *p == '\t')
@@ -837,6 +1024,9 @@ static bool parse_line(struct loader *ld, char *p)
 	}
 	if (!n)
 		return true;
+	const struct key *k = key_find(word[0]);
+	if (k && k->type->rest)
+		return apply(ld, word[0], rest_of_line(whole), NULL);
 	return apply(ld, word[0], word[1], word[2]);
 }
 
@@ -941,6 +1131,21 @@ static bool check_auth(struct loader *ld, unsigned last)
 		return fail_at(ld, line_of(ld, "refuse-chap"),
 			       "'refuse-chap no' cannot work with 'auth sqlite': the SQLite store "
 			       "keeps only NT hashes and CHAP-MD5 needs a clear-text password");
+	if (c->auth == CONFIG_AUTH_RADIUS && !c->radius_auth.n && !c->radius_config)
+		return fail_at(ld, line_of(ld, "auth"),
+			       "'auth radius' needs at least one 'radius-server ADDR[:PORT] SECRET' "
+			       "(or 'radius-config' naming a radiusclient.conf)");
+	if (c->auth != CONFIG_AUTH_RADIUS && c->radius_auth.n)
+		return fail_at(ld, line_of(ld, "radius-server"),
+			       "'radius-server' is set but 'auth' is not radius: set 'auth radius' "
+			       "(accounting alone needs only 'radius-acct-server')");
+	if (c->dae_listen && !c->dae_clients.n)
+		return fail_at(ld, line_of(ld, "dae-listen"),
+			       "'dae-listen' needs at least one 'dae-client ADDR SECRET': "
+			       "requests from anyone else are dropped");
+	if (!c->dae_listen && c->dae_clients.n)
+		return fail_at(ld, line_of(ld, "dae-client"),
+			       "'dae-client' is set but 'dae-listen' is not");
 	if (c->require_mppe && c->refuse_mschap && c->refuse_mschap_v2) {
 		unsigned line = line_of(ld, "refuse-mschap-v2");
 		return fail_at(ld, line ? line : last,

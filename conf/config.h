@@ -22,6 +22,7 @@
 #define PPTP_CONF_CONFIG_H
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +43,24 @@ enum config_auth {
 /* A list of IPv4 addresses in network order (listen, ms-dns, ms-wins). */
 struct config_addrs {
 	struct in_addr *addr;
+	size_t n;
+};
+
+/* One RADIUS server (or DAE client): its address and shared secret. */
+struct config_radius_server {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	char *secret;
+};
+
+struct config_radius_servers {
+	struct config_radius_server *s;
+	size_t n;
+};
+
+/* Repeatable free-text values (radius-attr). */
+struct config_strs {
+	char **s;
 	size_t n;
 };
 
@@ -106,6 +125,23 @@ struct config {
 	char *ip_up;   /* NULL: not set */
 	char *ip_down; /* NULL: not set */
 	char *pidfile; /* NULL: not set */
+
+	/* RADIUS (docs/radius.md) */
+	struct config_radius_servers radius_auth; /* radius-server, in order */
+	struct config_radius_servers radius_acct; /* radius-acct-server; none: no accounting */
+	char *radius_config;        /* a radiusclient.conf (libradcli); NULL: not set */
+	char *radius_dictionary;    /* for radius-attr names */
+	struct config_strs radius_attrs; /* "Name = value" added to every Access-Request */
+	unsigned radius_timeout;    /* seconds per try */
+	unsigned radius_tries;      /* tries per server */
+	unsigned radius_dead_time;  /* seconds a silent server is skipped */
+	char *radius_nas_identifier; /* NULL: the host name */
+	struct in_addr radius_nas_ip; /* 0: NAS-IP-Address not sent */
+	struct in_addr radius_bind; /* source address of RADIUS packets; 0: any */
+	unsigned radius_acct_interim; /* seconds; 0: only when RADIUS says */
+	char *radius_acct_spool;    /* unacknowledged accounting records */
+	char *dae_listen;           /* "addr[:port]" for RFC 5176 requests; NULL: off */
+	struct config_radius_servers dae_clients; /* who may send them, with secrets */
 };
 
 /* Load a file. NULL on error with "FILE:LINE: message" in err. */
@@ -116,7 +152,8 @@ struct config *config_load_string(const char *name, const char *text, char *err,
 void config_free(struct config *cfg);
 
 /* Write every key, defaults included, in the file's own syntax: the output
- * loads back into an equal configuration. */
+ * loads back into an equal configuration, except that RADIUS secrets are
+ * written as "********". */
 void config_print(FILE *f, const struct config *cfg);
 
 /* Is a host-order address one that remoteip may hand out? */

@@ -6,20 +6,25 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "auth/acct.h"
 #include "auth/backend.h"
+#include "auth/backend_radius.h"
 #include "common/log.h"
 #include "server/call.h"
 #include "server/ctrl.h"
+#include "server/dae.h"
 #include "server/gre_sock.h"
 #include "server/datapath.h"
 #include "server/listener.h"
 #include "server/neigh.h"
 #include "server/pool.h"
+#include "server/radius_setup.h"
 #include "server/session.h"
 #include "server/tun.h"
 
@@ -103,6 +108,18 @@ void server_check_done(struct server *srv)
 		return;
 	if (srv->hooks_running && !srv->shutdown_expired)
 		return;
+	if (srv->acct) {
+		/* Every session's Stop is queued: Accounting-Off comes last, and the
+		 * loop waits (within the shutdown bound) for their answers. What
+		 * is not answered stays in the spool for the next start. */
+		if (!srv->acct_off_sent) {
+			srv->acct_off_sent = true;
+			acct_record(srv->acct, RADIUS_ACCT_OFF, NULL);
+		}
+		if (acct_queued(srv->acct) && !srv->shutdown_expired)
+			return;
+		acct_flush(srv->acct);
+	}
 	srv->shutdown_done = true;
 	log_notice("event=shutdown-done");
 	ev_break(srv->loop, EVBREAK_ALL);
@@ -243,6 +260,7 @@ struct server *server_new(struct ev_loop *loop, const struct config *cfg, bool e
 	srv->echo_frames = echo_frames;
 	if (gethostname(srv->hostname, sizeof(srv->hostname) - 1) != 0)
 		strcpy(srv->hostname, "pptpd");
+	snprintf(srv->boot_id, sizeof(srv->boot_id), "%08X", (unsigned)time(NULL));
 	ev_set_userdata(loop, srv);
 	ev_idle_init(&srv->reaper, reaper_cb);
 	ev_signal_init(&srv->sig_term, signal_cb, SIGTERM);
@@ -261,12 +279,92 @@ static void auth_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	auth_backend_drain(srv->auth);
 }
 
+static void acct_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct server *srv = server_of(loop);
+	(void)w;
+	(void)revents;
+	acct_run(srv->acct);
+	if (srv->stopping)
+		server_check_done(srv);
+}
+
+/* The authentication backend (SQLite or RADIUS) and RADIUS accounting. */
+static bool start_auth(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+	char err[512];
+	bool radius = cfg->auth == CONFIG_AUTH_RADIUS;
+	bool ok = false;
+
+	if (!radius) {
+		struct auth_sqlite_config ac = { .path = cfg->user_db };
+		srv->auth = auth_sqlite_new(&ac, session_auth_complete, srv, err, sizeof(err));
+		if (!srv->auth) {
+			log_errx("cannot start the authentication backend: %s", err);
+			return false;
+		}
+		if (!cfg->radius_acct.n && !cfg->radius_config)
+			return true;
+	}
+	struct radius_setup *rs = calloc(1, sizeof(*rs));
+	if (!rs) {
+		log_errx("out of memory");
+		return false;
+	}
+	if (!radius_setup_load(cfg, srv->hostname, rs, err, sizeof(err))) {
+		log_errx("RADIUS: %s", err);
+		goto out;
+	}
+	struct auth_radius_nas nas = { .ip = rs->nas_ip, .identifier = rs->nas_identifier };
+	if (radius) {
+		struct auth_radius_config rc = {
+			.nas = nas,
+			.mppe_required = cfg->require_mppe || cfg->require_mppe_128,
+			.extra = rs->extra,
+			.extra_len = rs->extra_len,
+		};
+		radius_setup_client(rs, false, &rc.client);
+		srv->auth = auth_radius_new(&rc, session_auth_complete, srv, err, sizeof(err));
+		if (!srv->auth) {
+			log_errx("cannot start the RADIUS authentication backend: %s", err);
+			goto out;
+		}
+		for (size_t i = 0; i < rs->nauth; i++)
+			log_notice("radius=auth server=%s order=%zu", rs->auth[i].name, i + 1);
+	}
+	if (rs->nacct) {
+		struct acct_config ac = {
+			.nas = nas,
+			.spool_path = cfg->radius_acct_spool,
+			.boot_session_id = srv->boot_id,
+		};
+		radius_setup_client(rs, true, &ac.client);
+		srv->acct = acct_new(&ac, err, sizeof(err));
+		if (!srv->acct) {
+			log_errx("cannot start RADIUS accounting: %s", err);
+			goto out;
+		}
+		for (size_t i = 0; i < rs->nacct; i++)
+			log_notice("radius=acct server=%s order=%zu", rs->acct[i].name, i + 1);
+		ev_io_init(&srv->acct_io, acct_io_cb, acct_fd(srv->acct), EV_READ);
+		ev_io_start(srv->loop, &srv->acct_io);
+		acct_record(srv->acct, RADIUS_ACCT_ON, NULL);
+	} else if (radius) {
+		log_notice("radius=acct event=disabled reason=\"no radius-acct-server\"");
+	}
+	ok = true;
+out:
+	radius_setup_wipe(rs);
+	free(rs);
+	return ok;
+}
+
 /* The PPP side: tun, pool, data path, proxy ARP, the auth backend and the
  * session table. Privileged (tun, routes, neighbour entries). */
 static bool start_sessions(struct server *srv)
 {
 	const struct config *cfg = srv->cfg;
-	char err[512];
 
 	srv->tun = tun_open(cfg);
 	if (!srv->tun) {
@@ -291,17 +389,17 @@ static bool start_sessions(struct server *srv)
 			return false;
 		}
 	}
-	struct auth_sqlite_config ac = { .path = cfg->user_db };
-	srv->auth = auth_sqlite_new(&ac, session_auth_complete, srv, err, sizeof(err));
-	if (!srv->auth) {
-		log_errx("cannot start the authentication backend: %s", err);
+	if (!start_auth(srv))
 		return false;
-	}
+	if (cfg->dae_listen && !(srv->dae = dae_open(srv)))
+		return false;
 	ev_io_init(&srv->auth_io, auth_io_cb, auth_backend_fd(srv->auth), EV_READ);
 	ev_io_start(srv->loop, &srv->auth_io);
-	log_notice("event=sessions-ready tun=%s mtu=%u pool=%u auth=sqlite proxyarp=%s "
-		   "mss-clamp=%s", srv->tun->name, srv->tun->mtu, cfg->pool.size,
-		   cfg->proxyarp ? "yes" : "no", cfg->mss_clamp ? "yes" : "no");
+	log_notice("event=sessions-ready tun=%s mtu=%u pool=%u auth=%s accounting=%s "
+		   "proxyarp=%s mss-clamp=%s", srv->tun->name, srv->tun->mtu, cfg->pool.size,
+		   cfg->auth == CONFIG_AUTH_RADIUS ? "radius" : "sqlite",
+		   srv->acct ? "radius" : "none", cfg->proxyarp ? "yes" : "no",
+		   cfg->mss_clamp ? "yes" : "no");
 	return true;
 }
 
@@ -310,10 +408,6 @@ bool server_start(struct server *srv)
 	const struct config *cfg = srv->cfg;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (!srv->echo_frames && cfg->auth == CONFIG_AUTH_RADIUS) {
-		log_errx("auth radius is not supported yet: use auth sqlite");
-		return false;
-	}
 	srv->gre = gre_sock_open(srv);
 	if (!srv->gre)
 		return false;
@@ -347,6 +441,8 @@ void server_free(struct server *srv)
 {
 	if (!srv)
 		return;
+	dae_close(srv->dae);
+	srv->dae = NULL;
 	while (srv->ctrls)
 		ctrl_kill(srv->ctrls, "exit");
 	reaper_cb(srv->loop, &srv->reaper, 0);
@@ -358,6 +454,10 @@ void server_free(struct server *srv)
 	if (srv->auth) {
 		ev_io_stop(srv->loop, &srv->auth_io);
 		auth_backend_free(srv->auth);
+	}
+	if (srv->acct) {
+		ev_io_stop(srv->loop, &srv->acct_io);
+		acct_free(srv->acct);
 	}
 	datapath_free(srv->dp);
 	tun_close(srv->tun);

@@ -56,6 +56,8 @@ struct tun;
 struct datapath;
 struct neigh;
 struct auth_backend;
+struct acct;
+struct dae;
 
 struct server_stats {
 	uint64_t gre_rx;        /* GRE packets read from the raw socket */
@@ -122,6 +124,11 @@ struct server {
 	struct neigh *neigh;      /* NULL unless `proxyarp` */
 	struct auth_backend *auth;
 	ev_io auth_io;
+	struct acct *acct;        /* RADIUS accounting; NULL: none */
+	ev_io acct_io;
+	bool acct_off_sent;
+	struct dae *dae;          /* RFC 5176 listener; NULL: none */
+	char boot_id[9];          /* hex start time: the head of every Acct-Session-Id */
 
 	struct ctrl *dead_ctrls;  /* waiting for the reaper */
 	struct call *dead_calls;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "auth/acct.h"
 #include "common/log.h"
 #include "server/call.h"
 #include "server/ctrl.h"
@@ -78,6 +79,12 @@ unsigned session_count_user(const struct server *srv, const char *user)
 
 /* ---- the timer ---- */
 
+static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t m = a < b ? a : b;
+	return m < c ? m : c;
+}
+
 static uint64_t session_deadline(const struct session *s)
 {
 	if (s->dying || s->link_done)
@@ -86,7 +93,10 @@ static uint64_t session_deadline(const struct session *s)
 		return 0;
 	if (!s->started)
 		return s->open_deadline;
-	return ppp_next_deadline(s->link);
+	uint64_t d = ppp_next_deadline(s->link);
+	if (!s->up)
+		return d;
+	return min3(d, min3(s->end_at, s->idle_check_at, s->interim_at), UINT64_MAX);
 }
 
 /* Re-arm the one timer after any call into the link (cheap when the
@@ -115,6 +125,137 @@ static void session_open(struct session *s, uint64_t now)
 	ppp_start(s->link, now);
 }
 
+/* ---- accounting ---- */
+
+static void acct_fill(const struct session *s, struct acct_session *as, uint64_t now)
+{
+	const struct ppp_stats *ps = ppp_stats(s->link);
+
+	memset(as, 0, sizeof(*as));
+	as->session_id = s->acct_id;
+	as->user = s->user;
+	as->nas_port = s->call_id;
+	as->peer = (const struct sockaddr_storage *)(const void *)&s->peer;
+	as->local = &s->local;
+	as->framed_ip = s->addr;
+	as->class_val = s->class_len ? s->class_val : NULL;
+	as->class_len = s->class_len;
+	as->radius_authentic = s->radius_authed;
+	as->session_time = s->up_ms && now > s->up_ms ? (uint32_t)((now - s->up_ms) / 1000) : 0;
+	as->in_octets = ps->rx_ip_bytes;
+	as->out_octets = ps->tx_ip_bytes;
+	as->in_packets = ps->rx_ip_packets;
+	as->out_packets = ps->tx_ip_packets;
+}
+
+static void acct_send(struct session *s, uint32_t status, enum ppp_cause cause, uint64_t now)
+{
+	struct acct_session as;
+
+	if (!s->srv->acct)
+		return;
+	acct_fill(s, &as, now);
+	if (status == RADIUS_ACCT_STOP)
+		as.terminate_cause = session_terminate_cause(cause);
+	acct_record(s->srv->acct, status, &as);
+}
+
+unsigned session_terminate_cause(enum ppp_cause cause)
+{
+	switch (cause) {
+	case PPP_CAUSE_PEER_TERMINATE:     return RADIUS_TERM_USER_REQUEST;
+	case PPP_CAUSE_LOWER_DOWN:
+	case PPP_CAUSE_KEEPALIVE:          return RADIUS_TERM_LOST_CARRIER;
+	case PPP_CAUSE_SESSION_TIMEOUT:    return RADIUS_TERM_SESSION_TIMEOUT;
+	case PPP_CAUSE_IDLE_TIMEOUT:       return RADIUS_TERM_IDLE_TIMEOUT;
+	case PPP_CAUSE_ADMIN:              return RADIUS_TERM_ADMIN_RESET;
+	case PPP_CAUSE_SHUTDOWN:           return RADIUS_TERM_NAS_REBOOT;
+	case PPP_CAUSE_AUTH_FAILED:
+	case PPP_CAUSE_AUTH_TIMEOUT:
+	case PPP_CAUSE_ENCRYPTION_REFUSED: return RADIUS_TERM_USER_ERROR;
+	case PPP_CAUSE_NO_ADDRESS:         return RADIUS_TERM_SERVICE_UNAVAILABLE;
+	case PPP_CAUSE_NONE:
+	case PPP_CAUSE_LCP_FAILED:
+	case PPP_CAUSE_LOOPBACK:
+	case PPP_CAUSE_IPCP_FAILED:
+	case PPP_CAUSE_MPPE_ERROR:
+		break;
+	}
+	return RADIUS_TERM_NAS_ERROR;
+}
+
+/* ---- session and idle timeouts, interim updates ---- */
+
+/* Idle checks run this often (a tenth of the limit, at least 1 s), so a
+ * session is ended between T and 1.1 T after its last packet. */
+static uint64_t idle_step_ms(const struct session *s)
+{
+	uint64_t step = (uint64_t)s->idle_timeout * 100u;
+	return step < 1000 ? 1000 : step;
+}
+
+static void limits_start(struct session *s, uint64_t now)
+{
+	s->end_at = s->session_timeout ? s->up_ms + (uint64_t)s->session_timeout * 1000u
+				       : UINT64_MAX;
+	s->last_active_ms = now;
+	s->active_mark = 0;
+	s->idle_check_at = s->idle_timeout ? now + idle_step_ms(s) : UINT64_MAX;
+	s->interim_at = s->interim && s->srv->acct ? now + (uint64_t)s->interim * 1000u
+						   : UINT64_MAX;
+}
+
+void session_set_limits(struct session *s, bool set_session, uint32_t session_timeout,
+			bool set_idle, uint32_t idle_timeout)
+{
+	if (set_session)
+		s->session_timeout = session_timeout;
+	if (set_idle)
+		s->idle_timeout = idle_timeout;
+	if (s->up) {
+		uint64_t now = server_now_ms();
+		uint64_t interim_at = s->interim_at;
+		uint64_t last = s->last_active_ms;
+		limits_start(s, now);
+		s->interim_at = interim_at;
+		s->last_active_ms = last;
+	}
+	log_notice("session=%u user=%s event=limits-changed session-timeout=%u idle-timeout=%u",
+		   s->serial, s->user, s->session_timeout, s->idle_timeout);
+	session_arm(s);
+}
+
+/* True if the session is being closed. */
+static bool session_limits_due(struct session *s, uint64_t now)
+{
+	if (now >= s->end_at) {
+		char d[64];
+		snprintf(d, sizeof(d), "session timeout (%u s)", s->session_timeout);
+		session_close(s, PPP_CAUSE_SESSION_TIMEOUT, d);
+		return true;
+	}
+	if (now >= s->idle_check_at) {
+		const struct ppp_stats *ps = ppp_stats(s->link);
+		uint64_t mark = ps->rx_ip_packets + ps->tx_ip_packets;
+		if (mark != s->active_mark) {
+			s->active_mark = mark;
+			s->last_active_ms = now;
+		}
+		if (now - s->last_active_ms >= (uint64_t)s->idle_timeout * 1000u) {
+			char d[64];
+			snprintf(d, sizeof(d), "idle timeout (%u s)", s->idle_timeout);
+			session_close(s, PPP_CAUSE_IDLE_TIMEOUT, d);
+			return true;
+		}
+		s->idle_check_at = now + idle_step_ms(s);
+	}
+	if (now >= s->interim_at) {
+		acct_send(s, RADIUS_ACCT_INTERIM_UPDATE, PPP_CAUSE_NONE, now);
+		s->interim_at = now + (uint64_t)s->interim * 1000u;
+	}
+	return false;
+}
+
 static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct session *s = container_of(w, struct session, timer);
@@ -135,6 +276,8 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		s->reject_due = false;
 		ppp_auth_result(s->link, &v, now);
 	} else {
+		if (s->up && session_limits_due(s, now))
+			return; /* closing: session_close() re-armed the timer */
 		ppp_on_timer(s->link, now);
 	}
 	session_arm(s);
@@ -209,6 +352,11 @@ static void fill_request(struct session *s, struct auth_request *rq,
 	*ok = false;
 	rq->session = session_ref(s);
 	memcpy(&rq->peer, &s->peer, sizeof(s->peer));
+	rq->local = s->local;
+	rq->nas_port = s->call_id;
+	snprintf(rq->session_id, sizeof(rq->session_id), "%s", s->acct_id);
+	if (chap)
+		rq->chap_ident = chap->id;
 	if (pap) {
 		rq->method = AUTH_PAP;
 		if (!auth_request_set_user(rq, pap->peer_id, pap->peer_id_len) ||
@@ -331,8 +479,15 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 			 s->mppe_stateful ? "stateful" : "stateless");
 	else
 		strcpy(mppe, "none");
-	log_notice("session=%u call=%u user=%s peer=%s addr=%s mppe=%s mtu=%u event=session-up",
-		   s->serial, s->call_id, s->user, s->peer_str, addr, mppe, s->ip_mtu);
+	log_notice("session=%u call=%u user=%s peer=%s addr=%s mppe=%s mtu=%u acct-session-id=%s "
+		   "session-timeout=%u idle-timeout=%u event=session-up", s->serial, s->call_id,
+		   s->user, s->peer_str, addr, mppe, s->ip_mtu, s->acct_id, s->session_timeout,
+		   s->idle_timeout);
+	limits_start(s, s->up_ms);
+	if (srv->acct) {
+		acct_send(s, RADIUS_ACCT_START, PPP_CAUSE_NONE, s->up_ms);
+		s->acct_started = true;
+	}
 }
 
 static void link_ip_rx(void *owner, uint8_t *pkt, size_t len)
@@ -410,6 +565,10 @@ static void session_end(struct session *s, enum ppp_cause cause, const char *det
 		   (unsigned long long)ps->rx_ip_packets, (unsigned long long)ps->tx_ip_packets,
 		   (unsigned long long)s->st.spoofed, (unsigned long long)s->st.window_drops,
 		   detail ? detail : "");
+	if (s->acct_started) {
+		acct_send(s, RADIUS_ACCT_STOP, cause, now);
+		s->acct_started = false;
+	}
 	bool was_up = s->up;
 	s->up = false;
 	if (s->hook) {
@@ -586,7 +745,7 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 	}
 	s->auth_pending = false;
 	if (res->verdict != AUTH_ACCEPT) {
-		auth_refuse(s, auth_verdict_error_code(res->verdict),
+		auth_refuse(s, res->win_error ? res->win_error : auth_verdict_error_code(res->verdict),
 			    auth_verdict_name(res->verdict), res->message);
 		session_arm(s);
 		return;
@@ -603,6 +762,12 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 		return;
 	}
 	s->authed = true;
+	s->radius_authed = srv->cfg->auth == CONFIG_AUTH_RADIUS;
+	s->session_timeout = res->session_timeout;
+	s->idle_timeout = res->idle_timeout;
+	s->interim = res->interim_interval ? res->interim_interval : srv->cfg->radius_acct_interim;
+	s->class_len = res->class_len;
+	memcpy(s->class_val, res->class_val, res->class_len);
 	struct ppp_auth_verdict v = {
 		.win_error = 0,
 		.message = res->message,
@@ -610,6 +775,8 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 		.have_keys = res->has_keys,
 		.peer_addr = take_address(s, res),
 	};
+	memcpy(v.dns, res->dns, sizeof(v.dns));
+	memcpy(v.nbns, res->nbns, sizeof(v.nbns));
 	if (res->has_keys) {
 		memcpy(v.send_key, res->send_key, sizeof(v.send_key));
 		memcpy(v.recv_key, res->recv_key, sizeof(v.recv_key));
@@ -679,6 +846,11 @@ struct session *session_new(struct call *call)
 	s->ctrl_id = call->ctrl->id;
 	s->peer = call->ctrl->peer;
 	snprintf(s->peer_str, sizeof(s->peer_str), "%s", call->ctrl->peer_str);
+	struct sockaddr_in *local = (struct sockaddr_in *)&s->local;
+	local->sin_family = AF_INET;
+	local->sin_addr.s_addr = htonl(call->ctrl->local_addr);
+	snprintf(s->acct_id, sizeof(s->acct_id), "%s%08X", srv->boot_id, s->serial);
+	s->end_at = s->idle_check_at = s->interim_at = UINT64_MAX;
 	s->armed_at = UINT64_MAX;
 	s->open_deadline = server_now_ms() + SESSION_OPEN_WAIT_MS;
 	ev_timer_init(&s->timer, timer_cb, 0., 0.);

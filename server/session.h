@@ -94,6 +94,23 @@ struct session {
 	bool spoof_logged;
 
 	char user[AUTH_NAME_MAX + 1];
+	char acct_id[AUTH_SESSION_ID_MAX]; /* Acct-Session-Id: boot id + serial */
+	struct sockaddr_storage local; /* our address the client reached */
+
+	/* Limits and accounting (from the backend's answer or the config). */
+	uint32_t session_timeout;    /* seconds; 0: none */
+	uint32_t idle_timeout;       /* seconds; 0: none */
+	uint32_t interim;            /* seconds between Interim-Updates; 0: none */
+	uint64_t end_at;             /* session-timeout deadline; UINT64_MAX none */
+	uint64_t idle_check_at;      /* next idle check; UINT64_MAX none */
+	uint64_t last_active_ms;     /* when traffic was last seen (idle checks) */
+	uint64_t active_mark;        /* packets counted at that check */
+	uint64_t interim_at;         /* next Interim-Update; UINT64_MAX none */
+	bool acct_started;           /* a Start record was made: a Stop follows */
+	bool radius_authed;          /* Acct-Authentic RADIUS */
+	uint8_t class_len;
+	uint8_t class_val[AUTH_CLASS_MAX];
+
 	uint32_t addr;               /* host order; 0: none held */
 	uint16_t ip_mtu;
 	unsigned mppe_bits;
@@ -133,6 +150,14 @@ static inline bool session_is_up(const struct session *s)
 /* Send one IP packet from the LAN toward the client; PPP_TX_HEADROOM plus
  * CALL_TX_HEADROOM writable bytes must precede pkt. False if dropped. */
 bool session_send_ip(struct session *s, uint8_t *pkt, size_t len);
+
+/* Change the limits of a running session (CoA): 0 clears one; a session
+ * timeout counts from the session's start. */
+void session_set_limits(struct session *s, bool set_session, uint32_t session_timeout,
+			bool set_idle, uint32_t idle_timeout);
+
+/* The RADIUS Acct-Terminate-Cause for a cause of the end. */
+unsigned session_terminate_cause(enum ppp_cause cause);
 
 /* Live sessions of user (the per-user limit). */
 unsigned session_count_user(const struct server *srv, const char *user);

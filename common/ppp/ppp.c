@@ -1069,6 +1069,12 @@ void ppp_auth_result(struct ppp_link *l, const struct ppp_auth_verdict *v, uint6
 			memcpy(l->recv_key, v->recv_key, sizeof(l->recv_key));
 		}
 		l->peer_addr = v->peer_addr;
+		for (size_t i = 0; i < 2; i++) {
+			if (v->dns[i])
+				l->ipcp_cfg.dns[i] = v->dns[i];
+			if (v->nbns[i])
+				l->ipcp_cfg.nbns[i] = v->nbns[i];
+		}
 	} else if (v->message) {
 		log_info("ppp=link event=auth-refused error=%u message=\"%s\"", v->win_error,
 			 v->message);

@@ -178,6 +178,9 @@ struct ppp_auth_verdict {
 	uint8_t send_key[16];        /* server's send start key */
 	uint8_t recv_key[16];        /* server's receive start key */
 	uint32_t peer_addr;          /* host order; 0: none available */
+	/* Host order; non-zero entries replace the configured ones (RADIUS
+	 * MS-Primary-DNS-Server and friends). */
+	uint32_t dns[2], nbns[2];
 };
 
 struct ppp_link;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/netaddr.h"
 #include "conf/config.h"
 
 /* The two required keys, on lines 1 and 2. */
@@ -134,7 +135,7 @@ static void defaults(void **state)
 /* Every key set to something other than its default. */
 static char *all_keys_text(const struct scratch *s)
 {
-	static char text[2048];
+	static char text[4096];
 	snprintf(text, sizeof(text),
 		 "listen 198.51.100.1,198.51.100.2\n"
 		 "listen 198.51.100.3\n"
@@ -172,7 +173,24 @@ static char *all_keys_text(const struct scratch *s)
 		 "control-socket /run/x.sock\n"
 		 "ip-up %s\n"
 		 "ip-down %s\n"
-		 "pidfile /run/pptpd.pid\n",
+		 "pidfile /run/pptpd.pid\n"
+		 "radius-server 127.0.0.1 s3cret\n"
+		 "radius-server [2001:db8::5]:18120   other#secret   # a comment\n"
+		 "radius-acct-server 127.0.0.1:18130 acct\n"
+		 "radius-config /etc/radcli/radiusclient.conf\n"
+		 "radius-dictionary /srv/dictionary\n"
+		 "radius-attr NAS-Port-Id = pptp\n"
+		 "radius-attr Idle-Timeout=600\n"
+		 "radius-timeout 2\n"
+		 "radius-tries 1\n"
+		 "radius-dead-time 5\n"
+		 "radius-nas-identifier gw1\n"
+		 "radius-nas-ip 198.51.100.1\n"
+		 "radius-bind 198.51.100.1\n"
+		 "radius-acct-interim 300\n"
+		 "radius-acct-spool /srv/spool.db\n"
+		 "dae-listen 127.0.0.1:3799\n"
+		 "dae-client 127.0.0.1 daesecret\n",
 		 s->exec, s->exec);
 	return text;
 }
@@ -221,6 +239,32 @@ static void check_all_keys(const struct config *c, const struct scratch *s)
 	assert_string_equal(c->ip_up, s->exec);
 	assert_string_equal(c->ip_down, s->exec);
 	assert_string_equal(c->pidfile, "/run/pptpd.pid");
+	char a[NETADDR_STRLEN];
+	assert_int_equal(c->radius_auth.n, 2);
+	netaddr_format(&c->radius_auth.s[0].addr, true, a, sizeof(a));
+	assert_string_equal(a, "127.0.0.1:1812");
+	netaddr_format(&c->radius_auth.s[1].addr, true, a, sizeof(a));
+	assert_string_equal(a, "[2001:db8::5]:18120");
+	assert_int_equal(c->radius_acct.n, 1);
+	netaddr_format(&c->radius_acct.s[0].addr, true, a, sizeof(a));
+	assert_string_equal(a, "127.0.0.1:18130");
+	assert_string_equal(c->radius_config, "/etc/radcli/radiusclient.conf");
+	assert_string_equal(c->radius_dictionary, "/srv/dictionary");
+	assert_int_equal(c->radius_attrs.n, 2);
+	assert_string_equal(c->radius_attrs.s[0], "NAS-Port-Id = pptp");
+	assert_string_equal(c->radius_attrs.s[1], "Idle-Timeout=600");
+	assert_int_equal(c->radius_timeout, 2);
+	assert_int_equal(c->radius_tries, 1);
+	assert_int_equal(c->radius_dead_time, 5);
+	assert_string_equal(c->radius_nas_identifier, "gw1");
+	assert_int_equal(addr_host(c->radius_nas_ip), ip("198.51.100.1"));
+	assert_int_equal(addr_host(c->radius_bind), ip("198.51.100.1"));
+	assert_int_equal(c->radius_acct_interim, 300);
+	assert_string_equal(c->radius_acct_spool, "/srv/spool.db");
+	assert_string_equal(c->dae_listen, "127.0.0.1:3799");
+	assert_int_equal(c->dae_clients.n, 1);
+	netaddr_format(&c->dae_clients.s[0].addr, false, a, sizeof(a));
+	assert_string_equal(a, "127.0.0.1");
 }
 
 static void every_key(void **state)
@@ -230,6 +274,10 @@ static void every_key(void **state)
 	scratch_make(&s);
 	struct config *c = load(all_keys_text(&s));
 	check_all_keys(c, &s);
+	assert_string_equal(c->radius_auth.s[0].secret, "s3cret");
+	assert_string_equal(c->radius_auth.s[1].secret, "other#secret");
+	assert_string_equal(c->radius_acct.s[0].secret, "acct");
+	assert_string_equal(c->dae_clients.s[0].secret, "daesecret");
 	config_free(c);
 	scratch_remove(&s);
 }
@@ -437,11 +485,61 @@ static void auth_rules(void **state)
 	fails_at(BASE "refuse-pap no\nrefuse-mschap-v2 yes\n", 4, "MPPE keys come from MS-CHAP",
 		 NULL);
 
-	struct config *c = load(BASE "auth radius\nrefuse-chap no\n");
+	struct config *c = load(BASE "auth radius\nradius-server 127.0.0.1 x\nrefuse-chap no\n");
 	assert_false(c->refuse_chap);
 	config_free(c);
 	c = load(BASE "refuse-mschap no\nrefuse-mschap-v2 yes\n");
 	assert_false(c->refuse_mschap);
+	config_free(c);
+}
+
+static void radius_keys(void **state)
+{
+	(void)state;
+	fails_at(BASE "auth radius\n", 3, "'auth radius' needs at least one 'radius-server", NULL);
+	fails_at(BASE "radius-server 127.0.0.1 x\n", 3, "'auth' is not radius", NULL);
+	fails_at(BASE "auth radius\nradius-server 127.0.0.1\n", 4,
+		 "'radius-server' needs a shared secret", NULL);
+	fails_at(BASE "auth radius\nradius-server radius.example.net x\n", 4,
+		 "'radius.example.net' is not an address for 'radius-server'", NULL);
+	fails_at(BASE "auth radius\nradius-server 127.0.0.1:0 x\n", 4, "not an address", NULL);
+	fails_at(BASE "auth radius\nradius-server 127.0.0.1:70000 x\n", 4, "not an address",
+		 NULL);
+	fails_at(BASE "auth radius\nradius-server 2001:db8::1 x\n", 4, "not an address", NULL);
+	fails_at(BASE "auth radius\nradius-server 127.0.0.1 a b\n", 4, "cannot contain blanks",
+		 NULL);
+	fails_at(BASE "auth radius\nradius-server 127.0.0.1 x\nradius-server 127.0.0.1:1812 y\n",
+		 5, "is given twice", NULL);
+	fails_at(BASE "auth radius\nradius-server 127.0.0.1 "
+		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", 4, "longer than 128", NULL);
+	fails_at(BASE "radius-acct-server 127.0.0.1:1 a\nradius-acct-server 127.0.0.2 a\n"
+		 "radius-acct-server 127.0.0.3 a\nradius-acct-server 127.0.0.4 a\n"
+		 "radius-acct-server 127.0.0.5 a\nradius-acct-server 127.0.0.6 a\n"
+		 "radius-acct-server 127.0.0.7 a\nradius-acct-server 127.0.0.8 a\n"
+		 "radius-acct-server 127.0.0.9 a\n", 11, "more than 8 'radius-acct-server'", NULL);
+	fails_at(BASE "radius-attr Class\n", 3, "is not 'Attribute-Name = value'", NULL);
+	fails_at(BASE "radius-attr =x\n", 3, "is not 'Attribute-Name = value'", NULL);
+	fails_at(BASE "radius-attr\n", 3, "'radius-attr' needs a value", NULL);
+	fails_at(BASE "radius-timeout 0\n", 3, "out of range", NULL);
+	fails_at(BASE "radius-nas-ip 0.0.0.0\n", 3, "not a unicast host address", NULL);
+	fails_at(BASE "radius-acct-spool spool.db\n", 3, "must be an absolute path", NULL);
+	fails_at(BASE "dae-listen 127.0.0.1\n", 3, "'dae-listen' needs at least one 'dae-client",
+		 NULL);
+	fails_at(BASE "dae-client 127.0.0.1 s\n", 3, "'dae-listen' is not", NULL);
+	fails_at(BASE "dae-listen nowhere\ndae-client 127.0.0.1 s\n", 3,
+		 "'nowhere' is not an address for 'dae-listen'", NULL);
+
+	/* Accounting works with the SQLite store too; DAE's default port. */
+	struct config *c = load(BASE "radius-acct-server 127.0.0.1 s\n"
+				"dae-listen 127.0.0.1\ndae-client 127.0.0.1 t\n");
+	assert_int_equal(c->auth, CONFIG_AUTH_SQLITE);
+	assert_int_equal(c->radius_acct.n, 1);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&c->radius_acct.s[0].addr)->sin_port), 1813);
+	assert_int_equal(c->radius_timeout, 3);
+	assert_int_equal(c->radius_tries, 3);
+	assert_null(c->radius_nas_identifier);
+	assert_int_equal(c->radius_nas_ip.s_addr, 0);
 	config_free(c);
 }
 
@@ -594,6 +692,7 @@ int main(void)
 		cmocka_unit_test(hooks),
 		cmocka_unit_test(poptop_keys),
 		cmocka_unit_test(print_reloads),
+		cmocka_unit_test(radius_keys),
 		cmocka_unit_test(from_files),
 		cmocka_unit_test(key_list),
 	};

@@ -1,0 +1,512 @@
+/*
+ * The RADIUS authentication backend: struct auth_backend over
+ * auth/radius_client.h. It runs on the owner's thread: submit() builds
+ * and sends an Access-Request (never blocking, never answering on the
+ * spot), the backend's fd is the client's epoll set, and drain() lets the
+ * client read replies and fire retransmissions, turning each verified
+ * reply (or "no server answered") into a struct auth_result.
+ *
+ * Completions arrive in the order the servers answer, not in submit
+ * order (one slow login does not hold up the others).
+ */
+#include "auth/backend_radius.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "common/crypto.h"
+#include "common/log.h"
+#include "common/netaddr.h"
+
+struct pending {
+	struct pending *prev, *next;
+	struct radius_backend *b;
+	struct radius_req *req;
+	struct auth_session_ref ref;
+	enum auth_method method;
+	uint8_t v1_challenge[MSCHAP_V1_CHALLENGE_LEN];
+	char user[AUTH_NAME_MAX + 1];
+};
+
+struct radius_backend {
+	struct auth_backend base;
+	struct radius_client *client;
+	struct auth_radius_config cfg;  /* strings below are copies */
+	char *nas_identifier;
+	uint8_t *extra;
+	size_t extra_len;
+	struct pending *pending;
+	size_t npending;
+	size_t delivered;               /* by the current drain */
+};
+
+static struct radius_backend *to_radius(struct auth_backend *b)
+{
+	return (struct radius_backend *)b;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- the Access-Request ---- */
+
+static void put_method(struct radius_writer *w, const struct auth_request *rq)
+{
+	uint8_t v[50];
+
+	switch (rq->method) {
+	case AUTH_MSCHAPV2:
+		radius_put_vsa(w, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_CHALLENGE,
+			       rq->u.mschapv2.auth_challenge, MSCHAP_CHALLENGE_LEN);
+		/* RFC 2548 2.3.2: Ident, Flags, Peer-Challenge, Reserved, Response. */
+		memset(v, 0, sizeof(v));
+		v[0] = rq->chap_ident;
+		memcpy(v + 2, rq->u.mschapv2.peer_challenge, MSCHAP_CHALLENGE_LEN);
+		memcpy(v + 26, rq->u.mschapv2.nt_response, MSCHAP_NT_RESPONSE_LEN);
+		radius_put_vsa(w, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP2_RESPONSE, v, 50);
+		break;
+	case AUTH_MSCHAPV1:
+		radius_put_vsa(w, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_CHALLENGE,
+			       rq->u.mschapv1.challenge, MSCHAP_V1_CHALLENGE_LEN);
+		/* RFC 2548 2.1.3: Ident, Flags (1: use the NT response), LM, NT. */
+		memset(v, 0, sizeof(v));
+		v[0] = rq->chap_ident;
+		v[1] = 1;
+		memcpy(v + 26, rq->u.mschapv1.nt_response, MSCHAP_NT_RESPONSE_LEN);
+		radius_put_vsa(w, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_RESPONSE, v, 50);
+		break;
+	case AUTH_CHAP_MD5:
+		v[0] = rq->u.chap_md5.id;
+		memcpy(v + 1, rq->u.chap_md5.response, AUTH_MD5_LEN);
+		radius_put(w, RADIUS_CHAP_PASSWORD, v, 1 + AUTH_MD5_LEN);
+		radius_put(w, RADIUS_CHAP_CHALLENGE, rq->u.chap_md5.challenge,
+			   rq->u.chap_md5.challenge_len);
+		break;
+	case AUTH_PAP:
+		break; /* User-Password is hidden per server by the client */
+	}
+	crypto_wipe(v, sizeof(v));
+}
+
+bool auth_radius_put_nas(struct radius_writer *w, const struct auth_radius_nas *nas,
+			 uint32_t nas_port, const struct sockaddr_storage *peer,
+			 const struct sockaddr_storage *local, const char *session_id)
+{
+	char a[NETADDR_STRLEN];
+
+	if (nas->ip.s_addr)
+		radius_put_addr(w, RADIUS_NAS_IP_ADDRESS, nas->ip);
+	if (nas->identifier && nas->identifier[0])
+		radius_put_str(w, RADIUS_NAS_IDENTIFIER, nas->identifier);
+	radius_put_u32(w, RADIUS_NAS_PORT, nas_port);
+	radius_put_u32(w, RADIUS_NAS_PORT_TYPE, RADIUS_NAS_PORT_TYPE_VIRTUAL);
+	radius_put_u32(w, RADIUS_SERVICE_TYPE, RADIUS_SERVICE_FRAMED_USER);
+	radius_put_u32(w, RADIUS_FRAMED_PROTOCOL, RADIUS_FRAMED_PROTOCOL_PPP);
+	if (peer) {
+		netaddr_format(peer, false, a, sizeof(a));
+		if (peer->ss_family != AF_UNSPEC)
+			radius_put_str(w, RADIUS_CALLING_STATION_ID, a);
+	}
+	if (local) {
+		netaddr_format(local, false, a, sizeof(a));
+		if (local->ss_family != AF_UNSPEC)
+			radius_put_str(w, RADIUS_CALLED_STATION_ID, a);
+	}
+	if (session_id && session_id[0])
+		radius_put_str(w, RADIUS_ACCT_SESSION_ID, session_id);
+	return !w->failed;
+}
+
+/* ---- the reply ---- */
+
+/* Printable ASCII of a text attribute, for logs and messages. */
+static void text_of(const struct radius_attr *a, size_t skip, char *out, size_t outlen)
+{
+	size_t n = 0;
+	for (size_t i = skip; i < a->len && n + 1 < outlen; i++)
+		out[n++] = isprint(a->val[i]) && a->val[i] != '"' ? (char)a->val[i] : '?';
+	out[n] = '\0';
+}
+
+/* MS-CHAP-MPPE-Keys (RFC 2548 2.4.1) is hidden like a User-Password. */
+static bool unhide(const struct radius_attr *a, const struct radius_secret *sec,
+		   const uint8_t req_auth[RADIUS_AUTH_LEN], uint8_t *out, size_t outlen)
+{
+	if (a->len == 0 || a->len % 16 || a->len > outlen)
+		return false;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	uint8_t b[16];
+	unsigned n;
+	bool ok = ctx != NULL;
+	const uint8_t *prev = req_auth;
+
+	for (size_t off = 0; ok && off < a->len; off += 16) {
+		ok = EVP_DigestInit_ex(ctx, EVP_md5(), NULL) == 1 &&
+		     EVP_DigestUpdate(ctx, sec->data, sec->len) == 1 &&
+		     EVP_DigestUpdate(ctx, prev, 16) == 1 &&
+		     EVP_DigestFinal_ex(ctx, b, &n) == 1 && n == 16;
+		for (size_t i = 0; ok && i < 16; i++)
+			out[off + i] = a->val[off + i] ^ b[i];
+		prev = a->val + off;
+	}
+	EVP_MD_CTX_free(ctx);
+	crypto_wipe(b, sizeof(b));
+	return ok;
+}
+
+static bool get_key(const struct radius_packet *p, uint8_t vtype,
+		    const struct radius_server *srv, const uint8_t *req_auth,
+		    uint8_t key[AUTH_KEY_LEN])
+{
+	struct radius_attr a;
+	uint8_t k[64];
+	size_t kl = 0;
+	bool ok = radius_find(p, RADIUS_VENDOR_MICROSOFT, vtype, &a) &&
+		  radius_get_mppe_key(&a, &srv->secret, req_auth, k, sizeof(k), &kl) &&
+		  kl >= AUTH_KEY_LEN;
+	if (ok)
+		memcpy(key, k, AUTH_KEY_LEN);
+	crypto_wipe(k, sizeof(k));
+	return ok;
+}
+
+static bool v1_keys(const struct pending *pd, const struct radius_packet *p,
+		    const struct radius_server *srv, const uint8_t *req_auth,
+		    struct auth_result *res)
+{
+	struct radius_attr a;
+	uint8_t plain[32], buf[16 + 16 + 8], digest[SHA1_LEN];
+	bool ok = radius_find(p, RADIUS_VENDOR_MICROSOFT, 12 /* MS-CHAP-MPPE-Keys */, &a) &&
+		  a.len == 32 && unhide(&a, &srv->secret, req_auth, plain, sizeof(plain));
+	if (ok) {
+		/* LM-Key (8), NT-Key = HashNtPasswordHash (16): RFC 3079 3.3. */
+		memcpy(buf, plain + 8, 16);
+		memcpy(buf + 16, plain + 8, 16);
+		memcpy(buf + 32, pd->v1_challenge, 8);
+		crypto_sha1(buf, sizeof(buf), digest);
+		memcpy(res->send_key, digest, AUTH_KEY_LEN);
+		memcpy(res->recv_key, digest, AUTH_KEY_LEN);
+	}
+	crypto_wipe(plain, sizeof(plain));
+	crypto_wipe(buf, sizeof(buf));
+	crypto_wipe(digest, sizeof(digest));
+	return ok;
+}
+
+/* "E=691 R=0 C=... V=3 M=text": the error number and the text. */
+static void parse_ms_error(const struct radius_attr *a, struct auth_result *res)
+{
+	char s[AUTH_MESSAGE_MAX + 64];
+	text_of(a, 1, s, sizeof(s));
+	const char *e = strstr(s, "E=");
+	if (e) {
+		unsigned long v = strtoul(e + 2, NULL, 10);
+		if (v > 0 && v < 100000)
+			res->win_error = (unsigned)v;
+	}
+	const char *m = strstr(s, "M=");
+	if (m && m[2])
+		snprintf(res->message, sizeof(res->message), "%s", m + 2);
+}
+
+static void accept_attrs(const struct radius_packet *p, struct auth_result *res)
+{
+	struct radius_attr a;
+	uint32_t v;
+
+	if (radius_find(p, 0, RADIUS_FRAMED_IP_ADDRESS, &a) && radius_attr_u32(&a, &v) &&
+	    v != 0xFFFFFFFFu && v != 0xFFFFFFFEu && v != 0) {
+		res->has_static_ip = true;
+		res->static_ip.s_addr = htonl(v);
+	}
+	if (radius_find(p, 0, RADIUS_FRAMED_POOL, &a) && a.len < sizeof(res->pool))
+		text_of(&a, 0, res->pool, sizeof(res->pool));
+	if (radius_find(p, 0, RADIUS_SESSION_TIMEOUT, &a) && radius_attr_u32(&a, &v))
+		res->session_timeout = v;
+	if (radius_find(p, 0, RADIUS_IDLE_TIMEOUT, &a) && radius_attr_u32(&a, &v))
+		res->idle_timeout = v;
+	if (radius_find(p, 0, RADIUS_ACCT_INTERIM_INTERVAL, &a) && radius_attr_u32(&a, &v))
+		res->interim_interval = v;
+	if (radius_find(p, 0, RADIUS_CLASS, &a) && a.len <= sizeof(res->class_val)) {
+		memcpy(res->class_val, a.val, a.len);
+		res->class_len = (uint8_t)a.len;
+	}
+	static const uint8_t dns_types[4] = {
+		RADIUS_MS_PRIMARY_DNS_SERVER, RADIUS_MS_SECONDARY_DNS_SERVER,
+		RADIUS_MS_PRIMARY_NBNS_SERVER, RADIUS_MS_SECONDARY_NBNS_SERVER,
+	};
+	for (size_t i = 0; i < 4; i++) {
+		if (!radius_find(p, RADIUS_VENDOR_MICROSOFT, dns_types[i], &a) ||
+		    !radius_attr_u32(&a, &v))
+			continue;
+		if (i < 2)
+			res->dns[i] = v;
+		else
+			res->nbns[i - 2] = v;
+	}
+	if (radius_find(p, 0, RADIUS_REPLY_MESSAGE, &a))
+		text_of(&a, 0, res->message, sizeof(res->message));
+}
+
+static void on_reply(struct radius_backend *b, struct pending *pd, const struct radius_packet *p,
+		     const struct radius_server *srv, const uint8_t *req_auth,
+		     struct auth_result *res)
+{
+	struct radius_attr a;
+
+	if (!p) {
+		res->verdict = AUTH_REJECT_ERROR;
+		snprintf(res->message, sizeof(res->message), "no RADIUS server answered");
+		return;
+	}
+	if (p->code == RADIUS_ACCESS_CHALLENGE) {
+		res->verdict = AUTH_REJECT_ERROR;
+		snprintf(res->message, sizeof(res->message),
+			 "Access-Challenge from %s: not supported for PPP", srv->name);
+		return;
+	}
+	if (p->code == RADIUS_ACCESS_REJECT) {
+		res->verdict = AUTH_REJECT_BAD_CREDENTIALS;
+		snprintf(res->message, sizeof(res->message), "Access-Reject from %s", srv->name);
+		if (radius_find(p, 0, RADIUS_REPLY_MESSAGE, &a))
+			text_of(&a, 0, res->message, sizeof(res->message));
+		if (radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_ERROR, &a))
+			parse_ms_error(&a, res);
+		if (res->win_error == 647)
+			res->verdict = AUTH_REJECT_DISABLED;
+		else if (res->win_error == 649)
+			res->verdict = AUTH_REJECT_NO_DIALIN;
+		return;
+	}
+	/* Access-Accept */
+	res->verdict = AUTH_ACCEPT;
+	snprintf(res->message, sizeof(res->message), "Access-Accept from %s", srv->name);
+	accept_attrs(p, res);
+	if (pd->method == AUTH_MSCHAPV2) {
+		if (!radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP2_SUCCESS, &a) ||
+		    a.len < 1 + MSCHAP_AUTH_RESPONSE_LEN || a.val[1] != 'S' || a.val[2] != '=') {
+			res->verdict = AUTH_REJECT_ERROR;
+			snprintf(res->message, sizeof(res->message),
+				 "Access-Accept from %s has no valid MS-CHAP2-Success", srv->name);
+			return;
+		}
+		memcpy(res->auth_response, a.val + 1, MSCHAP_AUTH_RESPONSE_LEN);
+		res->auth_response[MSCHAP_AUTH_RESPONSE_LEN] = '\0';
+		res->has_keys = get_key(p, RADIUS_MS_MPPE_SEND_KEY, srv, req_auth, res->send_key) &&
+				get_key(p, RADIUS_MS_MPPE_RECV_KEY, srv, req_auth, res->recv_key);
+	} else if (pd->method == AUTH_MSCHAPV1) {
+		res->has_keys = v1_keys(pd, p, srv, req_auth, res);
+	}
+	if (!res->has_keys) {
+		crypto_wipe(res->send_key, sizeof(res->send_key));
+		crypto_wipe(res->recv_key, sizeof(res->recv_key));
+	}
+	if (b->cfg.mppe_required && !res->has_keys) {
+		res->verdict = AUTH_REJECT_ERROR;
+		snprintf(res->message, sizeof(res->message),
+			 "Access-Accept from %s carries no MPPE keys and MPPE is required",
+			 srv->name);
+	}
+}
+
+static void pending_unlink(struct radius_backend *b, struct pending *pd)
+{
+	if (pd->prev)
+		pd->prev->next = pd->next;
+	else
+		b->pending = pd->next;
+	if (pd->next)
+		pd->next->prev = pd->prev;
+	b->npending--;
+}
+
+static void done_cb(void *ctx, const struct radius_packet *reply,
+		    const struct radius_server *srv, const uint8_t req_auth[RADIUS_AUTH_LEN])
+{
+	struct pending *pd = ctx;
+	struct radius_backend *b = pd->b;
+	struct auth_result res;
+
+	memset(&res, 0, sizeof(res));
+	res.session = pd->ref;
+	res.method = pd->method;
+	on_reply(b, pd, reply, srv, req_auth, &res);
+	log_info("radius=auth user=%s event=%s server=%s message=\"%s\"", pd->user,
+		 reply ? (reply->code == RADIUS_ACCESS_ACCEPT ? "access-accept" : "access-reject")
+		       : "no-answer",
+		 srv ? srv->name : "-", res.message);
+	pending_unlink(b, pd);
+	crypto_wipe(pd, sizeof(*pd));
+	free(pd);
+	b->delivered++;
+	b->base.complete(b->base.complete_ctx, &res);
+	crypto_wipe(&res, sizeof(res));
+}
+
+/* ---- the backend's ops ---- */
+
+static enum auth_submit_status r_submit(struct auth_backend *base, const struct auth_request *rq)
+{
+	struct radius_backend *b = to_radius(base);
+	struct radius_writer *w;
+	struct pending *pd;
+
+	if (b->npending >= b->cfg.queue_max)
+		return AUTH_SUBMIT_BUSY;
+	w = malloc(sizeof(*w));
+	pd = calloc(1, sizeof(*pd));
+	if (!w || !pd) {
+		free(w);
+		free(pd);
+		return AUTH_SUBMIT_BUSY;
+	}
+	/* Attributes only: the client adds the header and signs per server. */
+	radius_writer_init(w, RADIUS_ACCESS_REQUEST, 0, NULL);
+	radius_put(w, RADIUS_USER_NAME, rq->user, rq->user_len);
+	put_method(w, rq);
+	auth_radius_put_nas(w, &b->cfg.nas, rq->nas_port, &rq->peer, &rq->local, rq->session_id);
+	if (b->extra_len && b->extra_len <= sizeof(w->buf) - w->len) {
+		memcpy(w->buf + w->len, b->extra, b->extra_len);
+		w->len += b->extra_len;
+	}
+	pd->b = b;
+	pd->ref = rq->session;
+	pd->method = rq->method;
+	snprintf(pd->user, sizeof(pd->user), "%s", rq->user);
+	if (rq->method == AUTH_MSCHAPV1)
+		memcpy(pd->v1_challenge, rq->u.mschapv1.challenge, MSCHAP_V1_CHALLENGE_LEN);
+	struct radius_req_params prm = {
+		.code = RADIUS_ACCESS_REQUEST,
+		.attrs = w->buf + RADIUS_HDR_LEN,
+		.attrs_len = w->len - RADIUS_HDR_LEN,
+		.password = rq->method == AUTH_PAP ? rq->u.pap.password : NULL,
+		.password_len = rq->method == AUTH_PAP ? rq->u.pap.password_len : 0,
+		.created_ms = now_ms(),
+		.done = done_cb,
+		.ctx = pd,
+	};
+	if (!w->failed)
+		pd->req = radius_client_send(b->client, &prm, prm.created_ms);
+	crypto_wipe(w, sizeof(*w));
+	free(w);
+	if (!pd->req) {
+		crypto_wipe(pd, sizeof(*pd));
+		free(pd);
+		return AUTH_SUBMIT_BUSY;
+	}
+	pd->next = b->pending;
+	if (b->pending)
+		b->pending->prev = pd;
+	b->pending = pd;
+	b->npending++;
+	return AUTH_SUBMIT_PENDING;
+}
+
+static void r_cancel(struct auth_backend *base, struct auth_session_ref s)
+{
+	struct radius_backend *b = to_radius(base);
+	struct pending *pd = b->pending;
+
+	while (pd) {
+		struct pending *next = pd->next;
+		if (auth_session_ref_eq(pd->ref, s)) {
+			radius_client_cancel(b->client, pd->req);
+			pending_unlink(b, pd);
+			crypto_wipe(pd, sizeof(*pd));
+			free(pd);
+		}
+		pd = next;
+	}
+}
+
+static int r_fd(const struct auth_backend *base)
+{
+	return radius_client_fd(((const struct radius_backend *)base)->client);
+}
+
+static size_t r_drain(struct auth_backend *base)
+{
+	struct radius_backend *b = to_radius(base);
+	b->delivered = 0;
+	radius_client_run(b->client, now_ms());
+	return b->delivered;
+}
+
+static void r_free(struct auth_backend *base)
+{
+	struct radius_backend *b = to_radius(base);
+	while (b->pending) {
+		struct pending *pd = b->pending;
+		radius_client_cancel(b->client, pd->req);
+		pending_unlink(b, pd);
+		crypto_wipe(pd, sizeof(*pd));
+		free(pd);
+	}
+	radius_client_free(b->client);
+	free(b->nas_identifier);
+	free(b->extra);
+	free(b);
+}
+
+static const struct auth_backend_ops radius_ops = {
+	.name = "radius",
+	.submit = r_submit,
+	.cancel = r_cancel,
+	.fd = r_fd,
+	.drain = r_drain,
+	.free = r_free,
+};
+
+struct auth_backend *auth_radius_new(const struct auth_radius_config *cfg,
+				     auth_complete_fn complete, void *ctx,
+				     char *err, size_t errlen)
+{
+	struct radius_backend *b = calloc(1, sizeof(*b));
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	b->base.ops = &radius_ops;
+	b->base.complete = complete;
+	b->base.complete_ctx = ctx;
+	b->cfg = *cfg;
+	if (!b->cfg.queue_max)
+		b->cfg.queue_max = 4096;
+	if (cfg->nas.identifier && !(b->nas_identifier = strdup(cfg->nas.identifier)))
+		goto oom;
+	b->cfg.nas.identifier = b->nas_identifier;
+	if (cfg->extra_len) {
+		if (!(b->extra = malloc(cfg->extra_len)))
+			goto oom;
+		memcpy(b->extra, cfg->extra, cfg->extra_len);
+		b->extra_len = cfg->extra_len;
+	}
+	b->cfg.extra = b->extra;
+	struct radius_client_config cc = cfg->client;
+	cc.what = "auth";
+	if (!cc.max_outstanding)
+		cc.max_outstanding = b->cfg.queue_max;
+	b->client = radius_client_new(&cc, err, errlen);
+	if (!b->client) {
+		free(b->nas_identifier);
+		free(b->extra);
+		free(b);
+		return NULL;
+	}
+	return &b->base;
+oom:
+	free(b->nas_identifier);
+	free(b);
+	snprintf(err, errlen, "out of memory");
+	return NULL;
+}

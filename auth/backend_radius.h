@@ -1,0 +1,61 @@
+/*
+ * The RADIUS authentication backend (struct auth_backend, auth/backend.h)
+ * and the NAS attributes that authentication and accounting share.
+ *
+ * Access-Request (RFC 2865, 2548, 2869): User-Name; for MS-CHAPv2
+ * MS-CHAP-Challenge + MS-CHAP2-Response, MS-CHAPv1 MS-CHAP-Challenge +
+ * MS-CHAP-Response, CHAP-MD5 CHAP-Password + CHAP-Challenge, PAP
+ * User-Password; NAS-IP-Address (if configured), NAS-Identifier, NAS-Port
+ * (the call ID), NAS-Port-Type Virtual, Service-Type Framed-User,
+ * Framed-Protocol PPP, Calling-Station-Id (the client's public address),
+ * Called-Station-Id (our address it reached), Acct-Session-Id, the
+ * operator's extra attributes (`radius-attr`), Message-Authenticator.
+ *
+ * Access-Accept: MS-CHAP2-Success (required for MS-CHAPv2: it is what
+ * proves the server to the client), MS-MPPE-Send-Key / -Recv-Key (v2) or
+ * MS-CHAP-MPPE-Keys (v1) decrypted into the MPPE start keys (send = ours to
+ * the client), Framed-IP-Address, Framed-Pool, Session-Timeout,
+ * Idle-Timeout, Acct-Interim-Interval, Class, MS-Primary/Secondary-DNS and
+ * -NBNS-Server, Reply-Message. An Accept without keys while MPPE is
+ * required becomes AUTH_REJECT_ERROR. Access-Reject: MS-CHAP-Error's E=
+ * and M= (else E=691). Access-Challenge: refused (PPP has no use for it).
+ * No answer from any server: AUTH_REJECT_ERROR "no RADIUS server answered".
+ *
+ * Lifetime: auth_radius_new() .. auth_backend_free(); the backend runs on
+ * the owner's thread (its fd is the transport's epoll set). cfg's strings
+ * and extra bytes are copied.
+ */
+#ifndef PPTP_AUTH_BACKEND_RADIUS_H
+#define PPTP_AUTH_BACKEND_RADIUS_H
+
+#include "auth/backend.h"
+#include "auth/radius_client.h"
+
+/* Who we are to RADIUS (RFC 2865 needs NAS-IP-Address or NAS-Identifier). */
+struct auth_radius_nas {
+	struct in_addr ip;             /* NAS-IP-Address; 0: not sent */
+	const char *identifier;        /* NAS-Identifier; NULL/"": not sent */
+};
+
+struct auth_radius_config {
+	struct radius_client_config client; /* the authentication servers */
+	struct auth_radius_nas nas;
+	bool mppe_required;            /* an MS-CHAP Accept must carry keys */
+	size_t queue_max;              /* outstanding logins; 0: 4096 */
+	const uint8_t *extra;          /* attributes added to every request */
+	size_t extra_len;
+};
+
+struct auth_backend *auth_radius_new(const struct auth_radius_config *cfg,
+				     auth_complete_fn complete, void *ctx,
+				     char *err, size_t errlen);
+
+/* The NAS and session attributes of Access- and Accounting-Requests:
+ * NAS-IP-Address, NAS-Identifier, NAS-Port, NAS-Port-Type, Service-Type,
+ * Framed-Protocol, Calling-/Called-Station-Id (peer/local may be NULL),
+ * Acct-Session-Id. False if the writer failed. */
+bool auth_radius_put_nas(struct radius_writer *w, const struct auth_radius_nas *nas,
+			 uint32_t nas_port, const struct sockaddr_storage *peer,
+			 const struct sockaddr_storage *local, const char *session_id);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * The RADIUS transport: requests to a list of servers over UDP, with
+ * retransmission, failover and dead-server tracking, and every reply checked
+ * before anyone sees it. Non-blocking and single-threaded: it runs on the
+ * owner's event loop, yet has no event loop of its own (auth/ has none).
+ *
+ * The owner watches one file descriptor, radius_client_fd() (an epoll set
+ * holding the client's UDP sockets and a timerfd for its retransmissions),
+ * and calls radius_client_run() whenever it is readable. run() reads every
+ * waiting reply, fires every retransmission that is due and delivers the
+ * completions; it never waits. Completions run only inside run(), never
+ * inside radius_client_send(), so a caller may send from anywhere.
+ *
+ * A request is built anew for each server it goes to (each server has its
+ * own secret, and a User-Password is hidden with it): the caller gives the
+ * code, the attributes as wire bytes and optionally a password to hide;
+ * the client adds the identifier, the authenticator, an Acct-Delay-Time
+ * (when asked: seconds since the request was created, fixed per server),
+ * the Message-Authenticator and signs it. A retransmission to the same
+ * server repeats the same bytes (same identifier, RFC 5080 2.2.1); moving
+ * to the next server builds it again with a new identifier.
+ *
+ * Replies: only from the server the request went to (address and port),
+ * with the identifier of an outstanding request, whose authenticator is
+ * right and, for Access-Accept/-Reject/-Challenge, that carry a correct
+ * Message-Authenticator (Blast-RADIUS, CVE-2024-3596). Anything else is
+ * dropped, counted, and logged at most once a second.
+ *
+ * Servers are tried in order, `tries` times each (`timeout_ms` apart). A
+ * server that used up its tries without an answer is dead for
+ * `dead_time_s`: later requests start at the first live server; when all
+ * are dead the one dead longest is tried. Any verified reply revives it.
+ * When every server has been tried, the completion gets NULL.
+ *
+ * Identifiers: each UDP socket has 256; the client opens more sockets
+ * (up to RADIUS_CLIENT_SOCKETS) as requests outstanding to one server grow.
+ *
+ * Lifetimes: radius_client_new() .. radius_client_free(), which drops every
+ * outstanding request without calling its completion. A struct radius_req
+ * is the client's: valid from radius_client_send() until its completion
+ * is called (the request is already freed then: the callback gets only the
+ * caller's ctx) or radius_client_cancel().
+ */
+#ifndef PPTP_AUTH_RADIUS_CLIENT_H
+#define PPTP_AUTH_RADIUS_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "auth/radius_pkt.h"
+
+#define RADIUS_CLIENT_SOCKETS 16
+#define RADIUS_SERVERS_MAX    8
+
+struct radius_server {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	struct radius_secret secret;
+	char name[64];                 /* "addr:port", for logs */
+};
+
+struct radius_client_config {
+	const char *what;              /* "auth" or "acct", for logs */
+	const struct radius_server *servers;
+	size_t nservers;               /* 1..RADIUS_SERVERS_MAX */
+	unsigned timeout_ms;           /* per try; 0: 3000 */
+	unsigned tries;                /* per server; 0: 3 */
+	unsigned dead_time_s;          /* 0: 30 */
+	const struct sockaddr_storage *bind_addr; /* source address; NULL: any */
+	size_t max_outstanding;        /* 0: 4096 */
+};
+
+struct radius_stats {
+	uint64_t sent, retransmitted, failovers, timeouts;
+	uint64_t replies, bad_replies, unexpected;
+};
+
+struct radius_client;
+struct radius_req;
+
+/* The reply (verified; valid only during the call) or NULL: no server
+ * answered. sec and req_auth are what the reply was checked with (for
+ * MS-MPPE key decryption). server: who answered, NULL with no reply. */
+typedef void (*radius_done_fn)(void *ctx, const struct radius_packet *reply,
+			       const struct radius_server *server,
+			       const uint8_t req_auth[RADIUS_AUTH_LEN]);
+
+struct radius_req_params {
+	uint8_t code;                  /* Access-Request or Accounting-Request */
+	const uint8_t *attrs;          /* attributes as wire bytes */
+	size_t attrs_len;
+	const void *password;          /* User-Password to hide, or NULL */
+	size_t password_len;
+	bool add_delay_time;           /* Acct-Delay-Time since created_ms */
+	uint64_t created_ms;           /* the caller's clock (now_ms) */
+	radius_done_fn done;
+	void *ctx;
+};
+
+/* NULL with a reason in err (no servers, a socket or epoll failed). */
+struct radius_client *radius_client_new(const struct radius_client_config *cfg,
+					char *err, size_t errlen);
+void radius_client_free(struct radius_client *c);
+
+int radius_client_fd(const struct radius_client *c);
+/* Process replies and due retransmissions. now_ms: a monotonic clock in
+ * milliseconds (the same one as created_ms). */
+void radius_client_run(struct radius_client *c, uint64_t now_ms);
+
+/* Queue and send a request. NULL if the client is full or the attributes
+ * do not fit (nothing is called back then). */
+struct radius_req *radius_client_send(struct radius_client *c,
+				      const struct radius_req_params *p, uint64_t now_ms);
+/* Forget a request: its completion is never called. */
+void radius_client_cancel(struct radius_client *c, struct radius_req *req);
+
+size_t radius_client_outstanding(const struct radius_client *c);
+const struct radius_stats *radius_client_stats(const struct radius_client *c);
+
+#endif
