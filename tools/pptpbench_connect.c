@@ -729,11 +729,14 @@ static void print_stats(struct connect *c)
 {
 	const struct ppp_stats *s = c->link ? ppp_stats(c->link) : NULL;
 	const struct pptp_client_stats *g = pptp_client_stats(c->cl);
-	printf("stats tx-ip=%llu rx-ip=%llu tun-rx=%llu tun-tx=%llu gre-tx=%llu gre-rx=%llu "
+	printf("stats tx-ip=%llu rx-ip=%llu tx-ip-bytes=%llu rx-ip-bytes=%llu tun-rx=%llu "
+	       "tun-tx=%llu gre-tx=%llu gre-rx=%llu "
 	       "window-waits=%llu send-errors=%llu queue-drops=%llu mppe-dropped=%llu mppe-resets=%llu "
 	       "held-ipcp=%llu\n",
 	       (unsigned long long)(s ? s->tx_ip_packets : 0),
-	       (unsigned long long)(s ? s->rx_ip_packets : 0), (unsigned long long)c->tun_rx,
+	       (unsigned long long)(s ? s->rx_ip_packets : 0),
+	       (unsigned long long)(s ? s->tx_ip_bytes : 0),
+	       (unsigned long long)(s ? s->rx_ip_bytes : 0), (unsigned long long)c->tun_rx,
 	       (unsigned long long)c->tun_tx, (unsigned long long)g->gre_tx,
 	       (unsigned long long)g->gre_rx, (unsigned long long)c->gre_window_waits,
 	       (unsigned long long)c->gre_send_errors, (unsigned long long)c->txq_drops,

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# pptpd with `auth radius` against Debian's FreeRADIUS, started here on the
+# server namespace's loopback with require_message_authenticator = yes
+# (tests/integration/radius_lib.sh), and `pptpbench connect` as the client.
+#
+#   client 198.51.100.2 --- 198.51.100.1 server 203.0.113.1 --- 203.0.113.2 LAN
+#                                  |
+#                          FreeRADIUS 127.0.0.1 (in the server namespace)
+#
+# Cases: an MS-CHAPv2 login whose MPPE keys come from RADIUS, with traffic
+# through the tunnel (so the keys are right) and the Access-Request's
+# attributes as FreeRADIUS saw them; a wrong password; Framed-IP-Address;
+# Session-Timeout ending the session; accounting Start/Interim/Stop in the
+# detail file with octet counts that match the traffic sent.
+set -euo pipefail
+: "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}" "${ITOOLS:?}"
+. "$SRCDIR/tests/integration/lib.sh"
+. "$SRCDIR/tests/integration/e2e_lib.sh"
+
+it_init radius
+e2e_net
+. "$SRCDIR/tests/integration/radius_lib.sh"
+
+UP_PHASES="tcp-connect start-reply call-up lcp-up auth-ok ccp-up ipcp-up up run disconnect "
+RCONF=(
+	"auth radius"
+	"radius-server 127.0.0.1:1812 testing123"
+	"radius-acct-server 127.0.0.1:1813 testing123"
+	"radius-acct-spool $IT_TMP/spool.db"
+	"radius-nas-identifier pptp-gw"
+	"radius-timeout 1"
+	"radius-tries 2"
+)
+
+radius_user main alice alice-secret
+radius_user main fixed fixed-secret 'Framed-IP-Address = 192.0.2.77' 'Class = "gold"'
+radius_user main short short-secret 'Session-Timeout = 3'
+radius_user main counted counted-secret 'Acct-Interim-Interval = 2'
+radius_start main
+
+# ---- MS-CHAPv2 through RADIUS: keys from the Access-Accept, traffic ----
+start_server 192.0.2.10-20 "${RCONF[@]}"
+wait_log 'radius=acct server=127.0.0.1:1813'
+radius_wait_detail main Accounting-On 1
+connect_ok login alice alice-secret --mppe stateless --route 203.0.113.0/24 \
+	--run "ping -c 3 -W 2 203.0.113.2"
+cat "$IT_TMP/login.out"
+expect_phases login "$UP_PHASES"
+expect_out login '^ccp-up [0-9.]+ ms mppe=128 stateless$'
+expect_out login '3 packets transmitted, 3 received'
+[ "$(radius_auth_count main Access-Accept)" -ge 1 ] || { radius_log_tail main; it_fail "FreeRADIUS sent no Access-Accept"; }
+it_pass "MS-CHAPv2 via RADIUS: MPPE-128 keys from MS-MPPE-Send/Recv-Key carry a ping to the LAN"
+expect_idle "the RADIUS client"
+
+# What FreeRADIUS received: the NAS and session attributes of the login.
+rlog="$(radius_dir main)/radius.log"
+for want in 'User-Name = "alice"' 'NAS-Identifier = "pptp-gw"' 'NAS-Port-Type = Virtual' \
+	'Service-Type = Framed-User' 'Framed-Protocol = PPP' 'Calling-Station-Id = "198.51.100.2"' \
+	'Called-Station-Id = "198.51.100.1"' 'MS-CHAP-Challenge = 0x' 'MS-CHAP2-Response = 0x' \
+	'Message-Authenticator = 0x' 'Acct-Session-Id = "' 'NAS-Port = '; do
+	grep -qF -- "$want" "$rlog" || { radius_log_tail main 80; it_fail "the Access-Request lacks $want"; }
+done
+it_pass "Access-Request carries User-Name, NAS-*, Service-Type, Framed-Protocol, Calling/Called-Station-Id, Acct-Session-Id, MS-CHAP attributes, Message-Authenticator"
+
+# ---- a wrong password: Access-Reject, E=691 passed to the client ----
+connect badpw alice wrong-password
+expect_out badpw '^auth-failed [0-9.]+ ms E=691$'
+wait_log 'user=alice .*event=auth-fail reason=bad-credentials error=691'
+it_pass "wrong password: Access-Reject becomes E=691"
+expect_idle "the refused client"
+
+# ---- Framed-IP-Address and Class ----
+connect_ok fixed fixed fixed-secret --run "true"
+expect_out fixed '^ipcp-up [0-9.]+ ms addr=192\.0\.2\.77 '
+it_pass "Framed-IP-Address 192.0.2.77 is the client's address"
+expect_idle "the fixed-address client"
+radius_wait_detail main Stop 1
+fixed_sid=$(grep -o 'user=fixed .*acct-session-id=[0-9A-F]*' "$SRV_LOG" | sed 's/.*acct-session-id=//' | tail -1)
+[ -n "$fixed_sid" ] || { server_tail; it_fail "no acct-session-id for user fixed"; }
+cls=$(radius_detail_field main Stop "$fixed_sid" Class) || it_fail "no Stop record for $fixed_sid"
+[ "$cls" = "0x676f6c64" ] || [ "$cls" = "gold" ] || it_fail "Stop record's Class is '$cls', not gold"
+it_pass "Class from the Access-Accept is echoed in accounting"
+
+# ---- Session-Timeout ends the session ----
+connect short short short-secret --run "sleep 20" --timeout 30
+wait_log 'user=short .*event=session-down reason=session-timeout' 15
+short_sid=$(grep -o 'user=short .*acct-session-id=[0-9A-F]*' "$SRV_LOG" | sed 's/.*acct-session-id=//' | tail -1)
+radius_wait_detail main Stop 2
+cause=$(radius_detail_field main Stop "$short_sid" Acct-Terminate-Cause) || it_fail "no Stop for $short_sid"
+[ "$cause" = "Session-Timeout" ] || it_fail "Acct-Terminate-Cause $cause, expected Session-Timeout"
+stime=$(radius_detail_field main Stop "$short_sid" Acct-Session-Time)
+[ "$stime" -ge 2 ] && [ "$stime" -le 5 ] || it_fail "Acct-Session-Time $stime for a 3 s Session-Timeout"
+it_pass "Session-Timeout 3 ends the session (Acct-Terminate-Cause Session-Timeout, Acct-Session-Time $stime)"
+expect_idle "the timed-out client"
+
+# ---- accounting: Start, Interim-Update, Stop; octets as the client counted ----
+connect_ok counted counted counted-secret --route 203.0.113.0/24 \
+	--run "ping -c 5 -i 1 -s 1000 -W 2 203.0.113.2"
+expect_out counted '5 packets transmitted, 5 received'
+csid=$(grep -o 'user=counted .*acct-session-id=[0-9A-F]*' "$SRV_LOG" | sed 's/.*acct-session-id=//' | tail -1)
+radius_wait_detail main Stop 3
+stats_line=$(grep '^stats ' "$IT_TMP/counted.out")
+c_tx=$(sed -n 's/.* tx-ip-bytes=\([0-9]*\).*/\1/p' <<<"$stats_line")
+c_rx=$(sed -n 's/.* rx-ip-bytes=\([0-9]*\).*/\1/p' <<<"$stats_line")
+c_txp=$(sed -n 's/^stats tx-ip=\([0-9]*\).*/\1/p' <<<"$stats_line")
+c_rxp=$(sed -n 's/.* rx-ip=\([0-9]*\).*/\1/p' <<<"$stats_line")
+in_o=$(radius_detail_field main Stop "$csid" Acct-Input-Octets)
+out_o=$(radius_detail_field main Stop "$csid" Acct-Output-Octets)
+in_p=$(radius_detail_field main Stop "$csid" Acct-Input-Packets)
+out_p=$(radius_detail_field main Stop "$csid" Acct-Output-Packets)
+[ "$in_o" = "$c_tx" ] && [ "$out_o" = "$c_rx" ] && [ "$in_p" = "$c_txp" ] && [ "$out_p" = "$c_rxp" ] ||
+	it_fail "Stop octets/packets in=$in_o/$in_p out=$out_o/$out_p, the client sent $c_tx/$c_txp and received $c_rx/$c_rxp"
+[ "$in_o" -ge 5140 ] || it_fail "Acct-Input-Octets $in_o is less than the 5 pings of 1028 bytes"
+radius_detail_field main Start "$csid" Acct-Session-Id >/dev/null || it_fail "no Start record for $csid"
+radius_detail_field main Interim-Update "$csid" Acct-Session-Id >/dev/null ||
+	it_fail "no Interim-Update for $csid (Acct-Interim-Interval 2, a 4 s session)"
+cause=$(radius_detail_field main Stop "$csid" Acct-Terminate-Cause)
+[ "$cause" = "User-Request" ] || it_fail "Acct-Terminate-Cause $cause, expected User-Request"
+it_pass "accounting Start, Interim-Update, Stop: Acct-Input-Octets $in_o = client's tx, Acct-Output-Octets $out_o = client's rx, User-Request"
+expect_idle "the counted client"
+
+# ---- Disconnect-Request (radclient) ends a session ----
+stop_server
+wait_acct_off() { radius_wait_detail main Accounting-Off "$1"; }
+wait_acct_off 1
+it_pass "Accounting-Off at a clean stop"
+start_server 192.0.2.10-20 "${RCONF[@]}" "dae-listen 127.0.0.1:3799" "dae-client 127.0.0.1 daesecret"
+wait_log 'radius=dae event=listening'
+export PWFILE=$IT_TMP/alice.pw
+echo alice-secret >"$PWFILE"
+bg_connect "$IT_TMP/dae.log" --timeout 60 --run "sleep 50"
+wait_up "$IT_TMP/dae.log"
+reply=$(radius_disconnect 127.0.0.1:3799 daesecret 'User-Name = "nobody"')
+[ "$(head -1 <<<"$reply")" = "Disconnect-NAK" ] || it_fail "unknown user: $reply"
+grep -q 'Error-Cause = Session-Context-Not-Found' <<<"$reply" || it_fail "unknown user: no Error-Cause 503: $reply"
+reply=$(radius_disconnect 127.0.0.1:3799 wrongsecret 'User-Name = "alice"')
+[ "$(head -1 <<<"$reply")" = "timeout" ] || it_fail "a request with the wrong secret was answered: $reply"
+wait_log 'radius=dae from=127.0.0.1:[0-9]* event=request-dropped reason=bad-authenticator'
+reply=$(radius_disconnect 127.0.0.1:3799 daesecret 'User-Name = "alice"')
+[ "$(head -1 <<<"$reply")" = "Disconnect-ACK" ] || { server_tail; it_fail "Disconnect-Request: $reply"; }
+wait_log 'user=alice .*event=session-down reason=admin'
+dsid=$(grep -o 'user=alice .*acct-session-id=[0-9A-F]*' "$SRV_LOG" | sed 's/.*acct-session-id=//' | tail -1)
+radius_wait_detail main Stop 4
+cause=$(radius_detail_field main Stop "$dsid" Acct-Terminate-Cause)
+[ "$cause" = "Admin-Reset" ] || it_fail "Acct-Terminate-Cause $cause after Disconnect-Request"
+it_pass "Disconnect-Request: unknown user NAK 503, wrong secret dropped, alice's session ended (Admin-Reset)"
+expect_idle "the disconnected client"
+stop_server
