@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates the fuzz seed corpus in tests/fuzz/corpus/: a few well-formed
-# PPTP control messages (in the shapes pptp-linux and Windows send) and GRE
-# packets, plus some near misses. Deterministic; run it after a format change.
+# PPTP control messages (in the shapes pptp-linux and Windows send), GRE
+# packets and RADIUS packets, plus some near misses. Deterministic; run it
+# after a format change.
 set -euo pipefail
 dir="$(cd "$(dirname "$0")" && pwd)/corpus"
-mkdir -p "$dir/pptp_msg" "$dir/gre"
+mkdir -p "$dir/pptp_msg" "$dir/gre" "$dir/radius"
 
 out=""
 u8()   { out+=$(printf '\\x%02x' $(( $1 & 255 ))); }
@@ -71,3 +72,32 @@ ip 40 5 0x2000; gre 0x30 0x81 4 1 1 0; lcp; emit "$g/ip-fragment"
 gre 0x30 0x81 4 0x8000 0xfffffffe 0xffffffff; lcp; emit "$g/gre-seq-ack"
 gre 0x30 0x01 4 2 1; lcp; zero 6;           emit "$g/gre-trailing"
 gre 0xb0 0x01 4 2 1; lcp;                   emit "$g/gre-checksum"
+
+r="$dir/radius"
+# hexfile FILE: the octets of a "#"-commented hex file
+hexfile() { out+=$(grep -v '^#' "$1" | tr -d ' \n' | sed 's/../\\x&/g'); }
+# Every packet captured from FreeRADIUS for the unit tests.
+for f in "$(dirname "$dir")"/../unit/data/radius/*.hex; do
+	hexfile "$f"; emit "$r/freeradius-$(basename "$f" .hex)"
+done
+# radhdr CODE ID LENGTH: the 20-octet header, authenticator 0x11 x 16
+radhdr() { u8 "$1"; u8 "$2"; be16 "$3"; local i; for ((i = 0; i < 16; i++)); do u8 0x11; done; }
+# The RFC 2865 7.1 example (secret "xyzzy5461", which fuzz_radius uses).
+out='\x01\x00\x00\x38\x0f\x40\x3f\x94\x73\x97\x80\x57\xbd\x83\xd5\xcb'
+out+='\x98\xf4\x22\x7a\x01\x06\x6e\x65\x6d\x6f\x02\x12\x0d\xbe\x70\x8d'
+out+='\x93\xd4\x13\xce\x31\x96\xe4\x3f\x78\x2a\x0a\xee\x04\x06\xc0\xa8'
+out+='\x01\x10\x05\x06\x00\x00\x00\x03';       emit "$r/rfc2865-7.1-request"
+out='\x02\x00\x00\x26\x86\xfe\x22\x0e\x76\x24\xba\x2a\x10\x05\xf6\xbf'
+out+='\x9b\x55\xe0\xb2\x06\x06\x00\x00\x00\x01\x0f\x06\x00\x00\x00\x00'
+out+='\x0e\x06\xc0\xa8\x01\x03';               emit "$r/rfc2865-7.1-accept"
+# Near misses: octets after Length, attribute length 1, two
+# Message-Authenticators, malformed and multi-part Vendor-Specific attributes.
+radhdr 1 1 26; u8 1; u8 6; be32 0x616c6963; u8 0xff; u8 0; emit "$r/trailing-octets"
+radhdr 1 2 26; u8 1; u8 1; be32 0x61616161;              emit "$r/attr-length-1"
+radhdr 1 3 56; u8 80; u8 18; zero 16; u8 80; u8 18; zero 16; emit "$r/two-ma"
+radhdr 2 4 48; u8 26; u8 10; be32 311; u8 16; u8 1; be16 0x4142
+u8 26; u8 18; be32 311; u8 17; u8 12; zero 10                     # MS-MPPE-Recv-Key, too short
+emit "$r/vsa-malformed"
+radhdr 2 5 38; u8 26; u8 18; be32 311; u8 26; u8 5; u8 0; be16 0x533d
+u8 1; u8 2; u8 16; u8 5; zero 3                                   # three sub-attributes, one empty
+emit "$r/vsa-multi"
