@@ -696,7 +696,8 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 static void connect_usage(FILE *f)
 {
 	fprintf(f, "usage: pptpbench connect --server ADDR --user USER --password-stdin\n"
-		   "         [--bind ADDR] [--mppe stateless|stateful] [--tun NAME]\n"
+		   "         [--bind ADDR] [--mppe stateless|stateful|none] [--tun NAME]\n"
+		   "         [--auth mschapv2,mschapv1,chap,pap]  (what it accepts; default mschapv2)\n"
 		   "         [--route CIDR]... [--timeout S] [--run CMD]\n"
 		   "         [--retries N] [--send-proto 0xHHHH]\n"
 		   "         [--tun-mtu N]  (a client that ignores the link MTU, for MSS tests)\n");
@@ -745,6 +746,29 @@ static void print_stats(struct connect *c)
 	       (unsigned long long)(s ? s->rx_held_ipcp : 0));
 }
 
+/* "mschapv2,pap": the methods the client accepts. */
+static bool parse_auth_list(struct ppp_config *pc, const char *list)
+{
+	char buf[64];
+	if (strlen(list) >= sizeof(buf))
+		return false;
+	strcpy(buf, list);
+	pc->allow_mschapv2 = pc->allow_mschapv1 = pc->allow_chap_md5 = pc->allow_pap = false;
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (strcmp(t, "mschapv2") == 0)
+			pc->allow_mschapv2 = true;
+		else if (strcmp(t, "mschapv1") == 0)
+			pc->allow_mschapv1 = true;
+		else if (strcmp(t, "chap") == 0)
+			pc->allow_chap_md5 = true;
+		else if (strcmp(t, "pap") == 0)
+			pc->allow_pap = true;
+		else
+			return false;
+	}
+	return pc->allow_mschapv2 || pc->allow_mschapv1 || pc->allow_chap_md5 || pc->allow_pap;
+}
+
 static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_stdin, int argc,
 		      char **argv)
 {
@@ -761,6 +785,7 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 		{ "retries", required_argument, NULL, 'n' },
 		{ "send-proto", required_argument, NULL, 'p' },
 		{ "tun-mtu", required_argument, NULL, 'M' },
+		{ "auth", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -768,7 +793,7 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:b:u:Pm:T:r:t:R:n:p:M:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:b:u:Pm:T:r:t:R:n:p:M:A:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (inet_pton(AF_INET, optarg, &p->server) != 1) {
@@ -786,6 +811,13 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 		case 'u':
 			c->pcfg.user = optarg;
 			break;
+		case 'A':
+			if (!parse_auth_list(&c->pcfg, optarg)) {
+				fprintf(stderr, "connect: bad --auth '%s' (mschapv2, mschapv1, chap, pap)\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'P':
 			*pw_stdin = true;
 			break;
@@ -796,6 +828,9 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 			} else if (strcmp(optarg, "stateful") == 0) {
 				c->pcfg.mppe_stateless = false;
 				c->pcfg.mppe_stateful = true;
+			} else if (strcmp(optarg, "none") == 0) {
+				c->pcfg.mppe_required = false;
+				c->pcfg.mppe_128 = false;
 			} else {
 				fprintf(stderr, "connect: bad --mppe '%s'\n", optarg);
 				return 2;

@@ -146,3 +146,27 @@ cause=$(radius_detail_field main Stop "$dsid" Acct-Terminate-Cause)
 it_pass "Disconnect-Request: unknown user NAK 503, wrong secret dropped, alice's session ended (Admin-Reset)"
 expect_idle "the disconnected client"
 stop_server
+
+# ---- MS-CHAPv1, CHAP-MD5 and PAP through RADIUS, when enabled ----
+start_server 192.0.2.10-20 "${RCONF[@]}" "refuse-mschap no" "refuse-chap no" "refuse-pap no" \
+	"require-mppe-128 no" "require-mppe no"
+connect_ok v1 alice alice-secret --auth mschapv1 --route 203.0.113.0/24 \
+	--run "ping -c 2 -W 2 203.0.113.2"
+expect_out v1 '^ccp-up [0-9.]+ ms mppe=128 stateless$'
+expect_out v1 '2 packets transmitted, 2 received'
+wait_log 'user=alice method=mschapv1 event=auth-ok'
+it_pass "MS-CHAPv1 via RADIUS: MPPE keys from MS-CHAP-MPPE-Keys carry a ping"
+connect_ok md5 alice alice-secret --auth chap --mppe none --route 203.0.113.0/24 \
+	--run "ping -c 1 -W 2 203.0.113.2"
+expect_out md5 '1 packets transmitted, 1 received'
+wait_log 'user=alice method=chap-md5 event=auth-ok'
+connect md5bad alice wrong --auth chap --mppe none
+expect_out md5bad '^auth-failed '
+it_pass "CHAP-MD5 via RADIUS (CHAP-Password, CHAP-Challenge): right password in, wrong one out"
+connect_ok pap alice alice-secret --auth pap --mppe none --run true
+wait_log 'user=alice method=pap event=auth-ok'
+connect papbad alice wrong --auth pap --mppe none
+expect_out papbad '^auth-failed '
+it_pass "PAP via RADIUS (User-Password hidden per RFC 2865): right password in, wrong one out"
+expect_idle "the MS-CHAPv1, CHAP and PAP clients"
+stop_server
