@@ -12,6 +12,11 @@ PACKAGES=(
   # guest kernel's module tree. The guest's own packages are fetched with
   # apt-get download into the build directory, never installed here.
   qemu-system-x86 cpio kmod
+  # The RADIUS tests (tests/integration/*radius*): Debian's FreeRADIUS
+  # server and radclient, run from a temporary directory on the test
+  # namespace's loopback, never as the system service; python3 runs the
+  # tests' UDP black hole and slow relay.
+  freeradius freeradius-utils python3
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -22,4 +27,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# Installing freeradius enables and starts its system service; the tests
+# only need the binaries. When this script installed it, stop and disable
+# that service again (an existing installation is left as it was).
+if [[ " ${missing[*]:-} " == *" freeradius "* ]] && command -v systemctl >/dev/null &&
+	systemctl is-enabled freeradius >/dev/null 2>&1; then
+	echo "deps: stopping and disabling the freeradius service the package started"
+	systemctl disable --now freeradius >/dev/null 2>&1 || true
 fi

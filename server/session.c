@@ -156,7 +156,9 @@ static void acct_send(struct session *s, uint32_t status, enum ppp_cause cause, 
 		return;
 	acct_fill(s, &as, now);
 	if (status == RADIUS_ACCT_STOP)
-		as.terminate_cause = session_terminate_cause(cause);
+		as.terminate_cause = cause == PPP_CAUSE_LOWER_DOWN && s->peer_hangup
+					     ? RADIUS_TERM_USER_REQUEST
+					     : session_terminate_cause(cause);
 	acct_record(s->srv->acct, status, &as);
 }
 
@@ -671,11 +673,16 @@ static void call_frame_cb(void *ctx, struct call *call, const uint8_t *frame, si
 static void call_down_cb(void *ctx, struct call *call)
 {
 	struct session *s = ctx;
-	(void)call;
 
 	if (!s || s->dying || s->link_done)
 		return;
 	s->call = NULL;
+	/* The client hung up the call (Call-Clear-Request, or a NAS's
+	 * Call-Disconnect-Notify, or Stop-Control-Connection-Request) rather
+	 * than losing it: the user asked for the end (RADIUS User-Request). */
+	const char *why = call->down_reason ? call->down_reason : "";
+	s->peer_hangup = !strcmp(why, "peer-clear") || !strcmp(why, "peer-disconnect") ||
+			 !strcmp(why, "peer-stop");
 	if (!s->started) {
 		session_end(s, PPP_CAUSE_LOWER_DOWN, "call cleared before LCP");
 		return;

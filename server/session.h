@@ -107,6 +107,7 @@ struct session {
 	uint64_t active_mark;        /* packets counted at that check */
 	uint64_t interim_at;         /* next Interim-Update; UINT64_MAX none */
 	bool acct_started;           /* a Start record was made: a Stop follows */
+	bool peer_hangup;            /* the call ended by the client's request */
 	bool radius_authed;          /* Acct-Authentic RADIUS */
 	uint8_t class_len;
 	uint8_t class_val[AUTH_CLASS_MAX];
