@@ -68,6 +68,10 @@ struct loader {
 	unsigned *line;     /* per key: the line that set it, 0 = default */
 	unsigned *pool_line; /* per pool range: the line it came from */
 	size_t pool_cap;
+	struct np_lines {    /* the same for each named pool, by index */
+		unsigned *line;
+		size_t cap;
+	} *np;
 	char *err;
 	size_t errlen;
 };
@@ -542,13 +546,13 @@ static bool pool_add(struct loader *ld, const struct key *k, void *field, const 
 		const struct config_range *o = &pool->range[i];
 		if (o->first <= r.last && r.first <= o->last) {
 			format_range(o, other, sizeof(other));
-			return fail(ld, "remoteip item '%s' overlaps '%s' from line %u", item, other,
-				    ld->pool_line[i]);
+			return fail(ld, "%s item '%s' overlaps '%s' from line %u", k->name, item,
+				    other, ld->pool_line[i]);
 		}
 	}
 	if ((uint64_t)pool->size + (r.last - r.first) + 1 > CONFIG_POOL_MAX)
-		return fail(ld, "remoteip item '%s' makes the pool larger than %u addresses", item,
-			    CONFIG_POOL_MAX);
+		return fail(ld, "%s item '%s' makes the pool larger than %u addresses", k->name,
+			    item, CONFIG_POOL_MAX);
 	if (pool->n == ld->pool_cap) {
 		size_t cap = ld->pool_cap ? 2 * ld->pool_cap : 8;
 		struct config_range *nr = realloc(pool->range, cap * sizeof(*nr));
@@ -734,6 +738,94 @@ static bool check_hostport(struct loader *ld, const struct key *k, const char *v
 	return true;
 }
 
+/* ---- named pools: "pool NAME ITEMS" (RADIUS Framed-Pool) ---- */
+
+static bool parse_named_pool(struct loader *ld, const struct key *k, void *field, const char *v)
+{
+	struct config_named_pools *l = field;
+	char name[CONFIG_POOL_NAME_MAX + 1];
+
+	if (!need_value(ld, k, v))
+		return false;
+	size_t nl = strcspn(v, " \t");
+	const char *items = v + nl;
+	while (*items == ' ' || *items == '\t')
+		items++;
+	if (nl == 0 || nl > CONFIG_POOL_NAME_MAX || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"abcdefghijklmnopqrstuvwxyz0123456789._-") < nl)
+		return fail(ld, "'%.*s' is not a pool name for '%s' (1 to %d letters, digits, "
+			    "'.', '_' or '-')", (int)nl, v, k->name, CONFIG_POOL_NAME_MAX);
+	memcpy(name, v, nl);
+	name[nl] = '\0';
+	if (!*items)
+		return fail(ld, "'%s %s' needs addresses ('%s NAME ITEMS', as remoteip takes them)",
+			    k->name, name, k->name);
+	size_t i;
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->p[i].name, name) == 0)
+			break;
+	if (i == l->n) {
+		if (l->n == k->max)
+			return fail(ld, "more than %lu named pools", k->max);
+		struct config_named_pool *np = realloc(l->p, (l->n + 1) * sizeof(*np));
+		if (!np)
+			return fail(ld, "out of memory");
+		l->p = np;
+		struct np_lines *nlines = realloc(ld->np, (l->n + 1) * sizeof(*nlines));
+		if (!nlines)
+			return fail(ld, "out of memory");
+		ld->np = nlines;
+		memset(&l->p[i], 0, sizeof(l->p[i]));
+		memset(&ld->np[i], 0, sizeof(ld->np[i]));
+		if (!(l->p[i].name = strdup(name)))
+			return fail(ld, "out of memory");
+		l->n++;
+	}
+	/* pool_add keeps its line numbers in ld->pool_line: lend it this pool's. */
+	unsigned *main_line = ld->pool_line;
+	size_t main_cap = ld->pool_cap;
+	ld->pool_line = ld->np[i].line;
+	ld->pool_cap = ld->np[i].cap;
+	bool ok = for_each_item(ld, k, items, pool_add, &l->p[i].pool);
+	ld->np[i].line = ld->pool_line;
+	ld->np[i].cap = ld->pool_cap;
+	ld->pool_line = main_line;
+	ld->pool_cap = main_cap;
+	return ok;
+}
+
+static void print_named_pool(FILE *f, const struct key *k, const void *field)
+{
+	const struct config_named_pools *l = field;
+	char s[2 * INET_ADDRSTRLEN];
+
+	if (l->n == 0)
+		fprintf(f, "# %s (not set)\n", k->name);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct config_pool *pool = &l->p[i].pool;
+		for (size_t r = 0; r < pool->n; r++) {
+			format_range(&pool->range[r], s, sizeof(s));
+			if (r % POOL_PER_LINE == 0)
+				fprintf(f, "%s %s %s", k->name, l->p[i].name, s);
+			else
+				fprintf(f, ",%s", s);
+			if (r % POOL_PER_LINE == POOL_PER_LINE - 1 || r + 1 == pool->n)
+				fputc('\n', f);
+		}
+	}
+}
+
+static void release_named_pool(void *field)
+{
+	struct config_named_pools *l = field;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->p[i].name);
+		release_pool(&l->p[i].pool);
+	}
+	free(l->p);
+	memset(l, 0, sizeof(*l));
+}
+
 /* ---- poptop keys that mean nothing here ---- */
 
 static bool parse_ignored(struct loader *ld, const struct key *k, void *field, const char *v)
@@ -764,6 +856,8 @@ static const struct type t_uint = { parse_uint, print_uint, NULL, false, false, 
 static const struct type t_str = { parse_str, print_str, release_str, false, false, false };
 static const struct type t_server = { parse_server, print_server, release_server, true, false,
 				      true };
+static const struct type t_named_pool = { parse_named_pool, print_named_pool,
+					  release_named_pool, true, false, true };
 static const struct type t_strs = { parse_strs, print_strs, release_strs, true, false, true };
 static const struct type t_enum = { parse_enum, print_enum, NULL, false, false, false };
 static const struct type t_loglevel = { parse_loglevel, print_loglevel, NULL, false, false, false };
@@ -792,6 +886,7 @@ static const struct key keys[] = {
 	  .note = "the server's tunnel address, e.g. 'localip 192.0.2.1'" },
 	{ KEY("remoteip", t_pool, pool, NULL), .flags = K_REQUIRED,
 	  .note = "the client address pool, e.g. 'remoteip 192.0.2.10-200'" },
+	{ KEY("pool", t_named_pool, pools, NULL), .max = 64 },
 	{ KEY("connections", t_uint, connections, "100"), .min = 1, .max = 65535 },
 	{ KEY("stimeout", t_uint, stimeout, "10"), .min = 1, .max = 3600 },
 	{ KEY("max-connections-per-address", t_uint, max_conn_per_addr, "64"), .min = 1,
@@ -1073,6 +1168,32 @@ static bool check_addresses(struct loader *ld)
 					       "'listen 0.0.0.0' means every address and cannot be "
 					       "combined with other listen addresses");
 	}
+	for (size_t p = 0; p < c->pools.n; p++) {
+		const struct config_pool *np = &c->pools.p[p].pool;
+		for (size_t r = 0; r < np->n; r++) {
+			const struct config_range *a = &np->range[r];
+			char what[2 * INET_ADDRSTRLEN];
+			format_range(a, what, sizeof(what));
+			uint32_t local = ntohl(c->localip.s_addr);
+			if (a->first <= local && local <= a->last)
+				return fail_at(ld, ld->np[p].line[r], "localip is inside pool %s ('%s')",
+					       c->pools.p[p].name, what);
+			for (size_t q = 0; q <= p; q++) {
+				const struct config_pool *other = q == p ? &c->pool : &c->pools.p[q].pool;
+				for (size_t o = 0; o < other->n; o++) {
+					const struct config_range *b = &other->range[o];
+					if (a->first <= b->last && b->first <= a->last) {
+						char bs[2 * INET_ADDRSTRLEN];
+						format_range(b, bs, sizeof(bs));
+						return fail_at(ld, ld->np[p].line[r],
+							       "pool %s item '%s' overlaps '%s' of %s",
+							       c->pools.p[p].name, what, bs,
+							       q == p ? "remoteip" : c->pools.p[q].name);
+					}
+				}
+			}
+		}
+	}
 	size_t i = pool_find(&c->pool, ntohl(c->localip.s_addr));
 	if (i < c->pool.n) {
 		format_ip(ntohl(c->localip.s_addr), s);
@@ -1203,6 +1324,9 @@ static struct config *load_text(const char *name, const char *text, size_t len, 
 	}
 	bool ok = load(&ld, text, len);
 	free(ld.pool_line);
+	for (size_t i = 0; ld.cfg && i < ld.cfg->pools.n && ld.np; i++)
+		free(ld.np[i].line);
+	free(ld.np);
 	if (!ok) {
 		config_free(ld.cfg);
 		return NULL;

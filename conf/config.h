@@ -77,12 +77,26 @@ struct config_pool {
 	uint32_t size; /* addresses in all ranges together */
 };
 
+#define CONFIG_POOL_NAME_MAX 31
+
+/* A named pool (`pool NAME ITEMS`), chosen by RADIUS Framed-Pool. */
+struct config_named_pool {
+	char *name;
+	struct config_pool pool;
+};
+
+struct config_named_pools {
+	struct config_named_pool *p;
+	size_t n;
+};
+
 struct config {
 	char *source; /* the file name it was loaded from */
 
 	struct config_addrs listen; /* addresses to bind TCP 1723 on */
 	struct in_addr localip;     /* the server's tunnel address */
 	struct config_pool pool;    /* remoteip */
+	struct config_named_pools pools; /* pool NAME ITEMS: RADIUS Framed-Pool */
 	unsigned connections;       /* most calls at once */
 	unsigned stimeout;          /* seconds to finish the start exchange */
 	unsigned max_conn_per_addr; /* control connections from one source address */

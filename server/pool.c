@@ -30,13 +30,18 @@ struct pool {
 
 struct pool *pool_new(const struct config *cfg)
 {
+	return pool_new_ranges(&cfg->pool);
+}
+
+struct pool *pool_new_ranges(const struct config_pool *ranges)
+{
 	struct pool *p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
-	size_t n = cfg->pool.n;
+	size_t n = ranges->n;
 	uint32_t size = 0;
 	for (size_t i = 0; i < n; i++)
-		size += cfg->pool.range[i].last - cfg->pool.range[i].first + 1;
+		size += ranges->range[i].last - ranges->range[i].first + 1;
 	p->nrange = n;
 	p->size = size;
 	p->head = p->tail = POOL_NIL;
@@ -45,7 +50,7 @@ struct pool *pool_new(const struct config *cfg)
 		p->base = calloc(n, sizeof(*p->base));
 		if (!p->range || !p->base)
 			goto fail;
-		memcpy(p->range, cfg->pool.range, n * sizeof(*p->range));
+		memcpy(p->range, ranges->range, n * sizeof(*p->range));
 	}
 	if (size) {
 		p->owner = calloc(size, sizeof(*p->owner));

@@ -45,6 +45,8 @@ struct pool_stats {
 /* A pool over cfg->pool; NULL if out of memory. An empty pool is valid
  * (every pool_alloc fails; static addresses still work). */
 struct pool *pool_new(const struct config *cfg);
+/* The same over any ranges (a named pool). */
+struct pool *pool_new_ranges(const struct config_pool *ranges);
 void pool_free(struct pool *p);
 
 /* Take the least recently used free pool address for owner (non-NULL).

@@ -379,6 +379,20 @@ static bool start_sessions(struct server *srv)
 		return false;
 	}
 	srv->nslots = cfg->connections;
+	if (cfg->pools.n) {
+		srv->npools = calloc(cfg->pools.n, sizeof(*srv->npools));
+		if (!srv->npools) {
+			log_errx("out of memory");
+			return false;
+		}
+		for (size_t i = 0; i < cfg->pools.n; i++) {
+			if (!(srv->npools[i] = pool_new_ranges(&cfg->pools.p[i].pool))) {
+				log_errx("out of memory");
+				return false;
+			}
+			srv->nnpools++;
+		}
+	}
 	srv->dp = datapath_new(srv);
 	if (!srv->dp)
 		return false;
@@ -463,6 +477,9 @@ void server_free(struct server *srv)
 	tun_close(srv->tun);
 	neigh_free(srv->neigh);
 	pool_free(srv->pool);
+	for (size_t i = 0; i < srv->nnpools; i++)
+		pool_free(srv->npools[i]);
+	free(srv->npools);
 	free(srv->session_slot);
 	ev_signal_stop(srv->loop, &srv->sig_term);
 	ev_signal_stop(srv->loop, &srv->sig_int);

@@ -120,6 +120,8 @@ struct server {
 	/* The data plane and its services; NULL with --echo-frames. */
 	struct tun *tun;
 	struct pool *pool;
+	struct pool **npools;     /* the named pools, as cfg->pools */
+	size_t nnpools;
 	struct datapath *dp;
 	struct neigh *neigh;      /* NULL unless `proxyarp` */
 	struct auth_backend *auth;

@@ -585,6 +585,12 @@ static void session_end(struct session *s, enum ppp_cause cause, const char *det
 	}
 	if (s->addr) {
 		pool_release(srv->pool, s->addr);
+		if (s->npool)
+			pool_release(s->npool, s->addr);
+		if (s->host_route && srv->tun)
+			tun_host_route(srv->tun, s->addr, false);
+		s->npool = NULL;
+		s->host_route = false;
 		s->addr = 0;
 	}
 	if (s->auth_pending) {
@@ -721,6 +727,31 @@ static uint32_t take_address(struct session *s, const struct auth_result *res)
 
 	if (s->addr)
 		return s->addr;
+	if (res->pool[0] && !res->has_static_ip) {
+		struct pool *np = NULL;
+		for (size_t i = 0; i < srv->cfg->pools.n; i++)
+			if (strcmp(srv->cfg->pools.p[i].name, res->pool) == 0)
+				np = srv->npools[i];
+		if (!np) {
+			log_warnx("session=%u user=%s event=no-address reason=unknown-pool pool=%s",
+				  s->serial, s->user, res->pool);
+			return 0;
+		}
+		/* Taken from the named pool, and held in the main one as an
+		 * address outside it, so the data path finds its owner. */
+		if (!pool_alloc(np, s, &a)) {
+			log_warnx("session=%u user=%s event=no-address reason=pool-exhausted pool=%s",
+				  s->serial, s->user, res->pool);
+			return 0;
+		}
+		if (!pool_reserve(srv->pool, a, s)) {
+			pool_release(np, a);
+			return 0;
+		}
+		s->npool = np;
+		s->addr = a;
+		return a;
+	}
 	if (res->has_static_ip) {
 		a = ntohl(res->static_ip.s_addr);
 		if (!pool_reserve(srv->pool, a, s)) {
@@ -736,6 +767,24 @@ static uint32_t take_address(struct session *s, const struct auth_result *res)
 		return 0;
 	}
 	s->addr = a;
+	if (res->has_static_ip && !pool_contains(srv->pool, a)) {
+		/* Inside a named pool: held there too, so Framed-Pool logins do
+		 * not get it. Outside every pool: it has no route into tun yet. */
+		for (size_t i = 0; i < srv->nnpools && !s->npool; i++) {
+			if (!pool_contains(srv->npools[i], a))
+				continue;
+			if (!pool_reserve(srv->npools[i], a, s)) {
+				pool_release(srv->pool, a);
+				s->addr = 0;
+				log_warnx("session=%u user=%s event=no-address "
+					  "reason=static-address-busy", s->serial, s->user);
+				return 0;
+			}
+			s->npool = srv->npools[i];
+		}
+		if (!s->npool && srv->tun)
+			s->host_route = tun_host_route(srv->tun, a, true);
+	}
 	return a;
 }
 

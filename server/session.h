@@ -113,6 +113,8 @@ struct session {
 	uint8_t class_val[AUTH_CLASS_MAX];
 
 	uint32_t addr;               /* host order; 0: none held */
+	struct pool *npool;          /* the named pool addr came from, or NULL */
+	bool host_route;             /* a /32 route to addr was added */
 	uint16_t ip_mtu;
 	unsigned mppe_bits;
 	bool mppe_stateful;

@@ -38,12 +38,22 @@ static void tun_unroute(struct tun *t)
 	t->nroutes = 0;
 }
 
-static bool tun_route(struct tun *t, const struct config_pool *pool)
+static bool tun_route(struct tun *t, const struct config_pool *pool);
+
+static size_t pool_cidrs(const struct config_pool *pool)
 {
-	char s[INET_ADDRSTRLEN];
 	size_t total = 0;
 	for (size_t i = 0; i < pool->n; i++)
 		total += ipv4_range_cidrs(pool->range[i].first, pool->range[i].last, NULL, 0);
+	return total;
+}
+
+/* Routes for remoteip and every named pool into the tun device. */
+static bool tun_route_all(struct tun *t, const struct config *cfg)
+{
+	size_t total = pool_cidrs(&cfg->pool);
+	for (size_t i = 0; i < cfg->pools.n; i++)
+		total += pool_cidrs(&cfg->pools.p[i].pool);
 	if (total) {
 		t->routes = calloc(total, sizeof(*t->routes));
 		if (!t->routes) {
@@ -51,6 +61,32 @@ static bool tun_route(struct tun *t, const struct config_pool *pool)
 			return false;
 		}
 	}
+	if (!tun_route(t, &cfg->pool))
+		return false;
+	for (size_t i = 0; i < cfg->pools.n; i++)
+		if (!tun_route(t, &cfg->pools.p[i].pool))
+			return false;
+	return true;
+}
+
+bool tun_host_route(struct tun *t, uint32_t addr, bool add)
+{
+	char s[INET_ADDRSTRLEN];
+	int e = rtnl_route(&t->nl, add, t->ifindex, addr, 32, t->localip);
+	fmt_ip(addr, s);
+	if (e && !(add && e == -EEXIST) && !(!add && e == -ESRCH)) {
+		log_warnx("tun=%s event=host-route-failed route=%s/32 add=%s error=\"%s\"", t->name, s,
+			  add ? "yes" : "no", strerror(-e));
+		return false;
+	}
+	log_debug("tun=%s event=host-route route=%s/32 add=%s", t->name, s, add ? "yes" : "no");
+	return true;
+}
+
+/* Add the routes of one pool; t->routes has room for them. */
+static bool tun_route(struct tun *t, const struct config_pool *pool)
+{
+	char s[INET_ADDRSTRLEN];
 	for (size_t i = 0; i < pool->n; i++) {
 		struct ipv4_cidr c[TUN_CIDRS_MAX];
 		size_t n = ipv4_range_cidrs(pool->range[i].first, pool->range[i].last, c,
@@ -158,7 +194,7 @@ struct tun *tun_open(const struct config *cfg)
 		goto fail;
 	}
 	t->addr_added = true;
-	if (!tun_route(t, &cfg->pool))
+	if (!tun_route_all(t, cfg))
 		goto fail;
 	char s[INET_ADDRSTRLEN];
 	fmt_ip(t->localip, s);

@@ -65,6 +65,11 @@ struct tun_pkt {
 struct tun *tun_open(const struct config *cfg);
 /* Delete the routes and the address, close the device; NULL is fine. */
 void tun_close(struct tun *t);
+/* A /32 route to addr through the device (add) or its removal: for a
+ * client address outside every configured pool (a static address). False
+ * (logged) on failure; an existing route, or a missing one on removal, is
+ * not a failure. */
+bool tun_host_route(struct tun *t, uint32_t addr, bool add);
 
 static inline int tun_fd(const struct tun *t) { return t->fd; }
 

@@ -30,12 +30,17 @@ RCONF=(
 	"radius-nas-identifier pptp-gw"
 	"radius-timeout 1"
 	"radius-tries 2"
+	"pool gold 192.0.2.100-101"
 )
 
 radius_user main alice alice-secret
 radius_user main fixed fixed-secret 'Framed-IP-Address = 192.0.2.77' 'Class = "gold"'
 radius_user main short short-secret 'Session-Timeout = 3'
 radius_user main counted counted-secret 'Acct-Interim-Interval = 2'
+radius_user main pooled pooled-secret 'Framed-Pool = "gold"' 'MS-Primary-DNS-Server = 203.0.113.99' \
+	'MS-Secondary-DNS-Server = 203.0.113.98'
+radius_user main nopool nopool-secret 'Framed-Pool = "nosuch"'
+radius_user main idle idle-secret 'Idle-Timeout = 2'
 radius_start main
 
 # ---- MS-CHAPv2 through RADIUS: keys from the Access-Accept, traffic ----
@@ -70,9 +75,10 @@ it_pass "wrong password: Access-Reject becomes E=691"
 expect_idle "the refused client"
 
 # ---- Framed-IP-Address and Class ----
-connect_ok fixed fixed fixed-secret --run "true"
+connect_ok fixed fixed fixed-secret --route 203.0.113.0/24 --run "ping -c 1 -W 2 203.0.113.2"
 expect_out fixed '^ipcp-up [0-9.]+ ms addr=192\.0\.2\.77 '
-it_pass "Framed-IP-Address 192.0.2.77 is the client's address"
+expect_out fixed '1 packets transmitted, 1 received'
+it_pass "Framed-IP-Address 192.0.2.77 (outside every pool) is the client's address, routed through tun"
 expect_idle "the fixed-address client"
 radius_wait_detail main Stop 1
 fixed_sid=$(grep -o 'user=fixed .*acct-session-id=[0-9A-F]*' "$SRV_LOG" | sed 's/.*acct-session-id=//' | tail -1)
@@ -81,11 +87,32 @@ cls=$(radius_detail_field main Stop "$fixed_sid" Class) || it_fail "no Stop reco
 [ "$cls" = "0x676f6c64" ] || [ "$cls" = "gold" ] || it_fail "Stop record's Class is '$cls', not gold"
 it_pass "Class from the Access-Accept is echoed in accounting"
 
+# ---- Framed-Pool and the MS DNS attributes ----
+connect_ok pooled pooled pooled-secret --route 203.0.113.0/24 --run "ping -c 1 -W 2 203.0.113.2"
+expect_out pooled '^ipcp-up [0-9.]+ ms addr=192\.0\.2\.10[01] peer=192\.0\.2\.1 dns=203\.0\.113\.99,203\.0\.113\.98 '
+expect_out pooled '1 packets transmitted, 1 received'
+it_pass "Framed-Pool gold: an address from 'pool gold', routed; MS-Primary/Secondary-DNS-Server offered in IPCP"
+connect nopool nopool nopool-secret
+[ "$RC" != 0 ] || it_fail "a login with an unknown Framed-Pool came up"
+wait_log 'user=nopool event=no-address reason=unknown-pool pool=nosuch'
+it_pass "Framed-Pool naming no configured pool ends the login, logged"
+expect_idle "the pool clients"
+
+# ---- Idle-Timeout ends a silent session ----
+connect idle idle idle-secret --run "sleep 20" --timeout 30
+wait_log 'user=idle .*event=session-down reason=idle-timeout' 15
+isid=$(grep -o 'user=idle .*acct-session-id=[0-9A-F]*' "$SRV_LOG" | sed 's/.*acct-session-id=//' | tail -1)
+radius_wait_detail main Stop 2
+cause=$(radius_detail_field main Stop "$isid" Acct-Terminate-Cause) || it_fail "no Stop for $isid"
+[ "$cause" = "Idle-Timeout" ] || it_fail "Acct-Terminate-Cause $cause, expected Idle-Timeout"
+it_pass "Idle-Timeout 2 ends a session without traffic (Acct-Terminate-Cause Idle-Timeout)"
+expect_idle "the idle client"
+
 # ---- Session-Timeout ends the session ----
 connect short short short-secret --run "sleep 20" --timeout 30
 wait_log 'user=short .*event=session-down reason=session-timeout' 15
 short_sid=$(grep -o 'user=short .*acct-session-id=[0-9A-F]*' "$SRV_LOG" | sed 's/.*acct-session-id=//' | tail -1)
-radius_wait_detail main Stop 2
+radius_wait_detail main Stop 3
 cause=$(radius_detail_field main Stop "$short_sid" Acct-Terminate-Cause) || it_fail "no Stop for $short_sid"
 [ "$cause" = "Session-Timeout" ] || it_fail "Acct-Terminate-Cause $cause, expected Session-Timeout"
 stime=$(radius_detail_field main Stop "$short_sid" Acct-Session-Time)
@@ -98,7 +125,7 @@ connect_ok counted counted counted-secret --route 203.0.113.0/24 \
 	--run "ping -c 5 -i 1 -s 1000 -W 2 203.0.113.2"
 expect_out counted '5 packets transmitted, 5 received'
 csid=$(grep -o 'user=counted .*acct-session-id=[0-9A-F]*' "$SRV_LOG" | sed 's/.*acct-session-id=//' | tail -1)
-radius_wait_detail main Stop 3
+radius_wait_detail main Stop 4
 stats_line=$(grep '^stats ' "$IT_TMP/counted.out")
 c_tx=$(sed -n 's/.* tx-ip-bytes=\([0-9]*\).*/\1/p' <<<"$stats_line")
 c_rx=$(sed -n 's/.* rx-ip-bytes=\([0-9]*\).*/\1/p' <<<"$stats_line")
@@ -136,15 +163,34 @@ grep -q 'Error-Cause = Session-Context-Not-Found' <<<"$reply" || it_fail "unknow
 reply=$(radius_disconnect 127.0.0.1:3799 wrongsecret 'User-Name = "alice"')
 [ "$(head -1 <<<"$reply")" = "timeout" ] || it_fail "a request with the wrong secret was answered: $reply"
 wait_log 'radius=dae from=127.0.0.1:[0-9]* event=request-dropped reason=bad-authenticator'
-reply=$(radius_disconnect 127.0.0.1:3799 daesecret 'User-Name = "alice"')
+dsid=$(grep -o 'user=alice .*acct-session-id=[0-9A-F]*' "$SRV_LOG" | sed 's/.*acct-session-id=//' | tail -1)
+daddr=$(grep -o 'user=alice .*addr=192\.0\.2\.[0-9]*' "$SRV_LOG" | tail -1 | sed 's/.*addr=//')
+# CoA: a new Session-Timeout for the running session, named by its address.
+reply=$(radius_coa 127.0.0.1:3799 daesecret "Framed-IP-Address = $daddr" 'Session-Timeout = 600')
+[ "$(head -1 <<<"$reply")" = "CoA-ACK" ] || { server_tail; it_fail "CoA-Request: $reply"; }
+wait_log 'user=alice event=limits-changed session-timeout=600 idle-timeout=0'
+reply=$(radius_coa 127.0.0.1:3799 daesecret 'User-Name = "alice"' 'Filter-Id = "x"' 'Session-Timeout = 5')
+[ "$(head -1 <<<"$reply")" = "CoA-NAK" ] && grep -q 'Error-Cause = Unsupported-Attribute' <<<"$reply" ||
+	it_fail "CoA with an attribute we do not act on: $reply"
+reply=$(radius_disconnect 127.0.0.1:3799 daesecret 'Acct-Session-Id = "nope"')
+[ "$(head -1 <<<"$reply")" = "Disconnect-NAK" ] || it_fail "unknown Acct-Session-Id: $reply"
+reply=$(radius_disconnect 127.0.0.1:3799 daesecret "Acct-Session-Id = \"$dsid\"" 'User-Name = "alice"')
 [ "$(head -1 <<<"$reply")" = "Disconnect-ACK" ] || { server_tail; it_fail "Disconnect-Request: $reply"; }
 wait_log 'user=alice .*event=session-down reason=admin'
-dsid=$(grep -o 'user=alice .*acct-session-id=[0-9A-F]*' "$SRV_LOG" | sed 's/.*acct-session-id=//' | tail -1)
-radius_wait_detail main Stop 4
+radius_wait_detail main Stop 5
 cause=$(radius_detail_field main Stop "$dsid" Acct-Terminate-Cause)
 [ "$cause" = "Admin-Reset" ] || it_fail "Acct-Terminate-Cause $cause after Disconnect-Request"
-it_pass "Disconnect-Request: unknown user NAK 503, wrong secret dropped, alice's session ended (Admin-Reset)"
+it_pass "CoA-Request changed Session-Timeout (ACK), an unsupported attribute NAK 401; Disconnect-Request: unknown user and session NAK 503, wrong secret dropped, alice's session (by Acct-Session-Id and User-Name) ended (Admin-Reset)"
 expect_idle "the disconnected client"
+# A CoA that shortens the Session-Timeout ends the session by it.
+bg_connect "$IT_TMP/coa.log" --timeout 60 --run "sleep 50"
+wait_up "$IT_TMP/coa.log"
+sleep 1
+reply=$(radius_coa 127.0.0.1:3799 daesecret 'User-Name = "alice"' 'Session-Timeout = 1')
+[ "$(head -1 <<<"$reply")" = "CoA-ACK" ] || { server_tail; it_fail "CoA-Request: $reply"; }
+wait_log 'user=alice .*event=session-down reason=session-timeout'
+it_pass "CoA-Request Session-Timeout 1 ends a session that has run longer"
+expect_idle "the CoA client"
 stop_server
 
 # ---- MS-CHAPv1, CHAP-MD5 and PAP through RADIUS, when enabled ----

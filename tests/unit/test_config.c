@@ -190,7 +190,10 @@ static char *all_keys_text(const struct scratch *s)
 		 "radius-acct-interim 300\n"
 		 "radius-acct-spool /srv/spool.db\n"
 		 "dae-listen 127.0.0.1:3799\n"
-		 "dae-client 127.0.0.1 daesecret\n",
+		 "dae-client 127.0.0.1 daesecret\n"
+		 "pool gold 10.0.1.10-12\n"
+		 "pool silver 10.0.2.0/30\n"
+		 "pool gold 10.0.1.20\n",
 		 s->exec, s->exec);
 	return text;
 }
@@ -262,6 +265,13 @@ static void check_all_keys(const struct config *c, const struct scratch *s)
 	assert_int_equal(c->radius_acct_interim, 300);
 	assert_string_equal(c->radius_acct_spool, "/srv/spool.db");
 	assert_string_equal(c->dae_listen, "127.0.0.1:3799");
+	assert_int_equal(c->pools.n, 2);
+	assert_string_equal(c->pools.p[0].name, "gold");
+	assert_int_equal(c->pools.p[0].pool.n, 2);
+	assert_int_equal(c->pools.p[0].pool.size, 4);
+	assert_int_equal(c->pools.p[0].pool.range[1].first, ip("10.0.1.20"));
+	assert_string_equal(c->pools.p[1].name, "silver");
+	assert_int_equal(c->pools.p[1].pool.size, 2);
 	assert_int_equal(c->dae_clients.n, 1);
 	netaddr_format(&c->dae_clients.s[0].addr, false, a, sizeof(a));
 	assert_string_equal(a, "127.0.0.1");
@@ -529,6 +539,17 @@ static void radius_keys(void **state)
 	fails_at(BASE "dae-client 127.0.0.1 s\n", 3, "'dae-listen' is not", NULL);
 	fails_at(BASE "dae-listen nowhere\ndae-client 127.0.0.1 s\n", 3,
 		 "'nowhere' is not an address for 'dae-listen'", NULL);
+
+	/* Named pools (Framed-Pool). */
+	fails_at(BASE "pool gold\n", 3, "'pool gold' needs addresses", NULL);
+	fails_at(BASE "pool g/d 192.0.2.230\n", 3, "'g/d' is not a pool name", NULL);
+	fails_at(BASE "pool gold 192.0.2.15\n", 3,
+		 "pool gold item '192.0.2.15' overlaps '192.0.2.10-200' of remoteip", NULL);
+	fails_at(BASE "pool gold 192.0.2.210-220\npool blue 192.0.2.215/32\n", 4,
+		 "pool blue item '192.0.2.215' overlaps '192.0.2.210-220' of gold", NULL);
+	fails_at(BASE "pool gold 192.0.2.230\npool gold 192.0.2.230\n", 4,
+		 "pool item '192.0.2.230' overlaps '192.0.2.230' from line 3", NULL);
+	fails_at(BASE "pool gold 192.0.2.0/24\n", 3, "localip is inside pool gold", NULL);
 
 	/* Accounting works with the SQLite store too; DAE's default port. */
 	struct config *c = load(BASE "radius-acct-server 127.0.0.1 s\n"
