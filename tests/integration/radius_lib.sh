@@ -42,6 +42,8 @@
 #                           tests of its absence. Accounting-Responses have
 #                           none either way.
 #                           --reject-delay (default 0 s) delays rejects.
+#                           --no-mppe: the mschap module sends no MPPE keys
+#                           (use_mppe = no).
 #   radius_reload NAME      SIGHUP until the users file is re-read; first
 #                           waits until 3 s after the start and 6 s after
 #                           the last reload (FreeRADIUS ignores HUPs
@@ -330,9 +332,9 @@ modules {
 	chap {
 	}
 	mschap {
-		use_mppe = yes
-		require_encryption = yes
-		require_strong = yes
+		use_mppe = ${_radius_mppe:-yes}
+		require_encryption = ${_radius_mppe:-yes}
+		require_strong = ${_radius_mppe:-yes}
 		with_ntdomain_hack = yes
 	}
 	files {
@@ -466,7 +468,7 @@ radius_start() {
 	[ $# = 0 ] || RADIUS_OPTS[$name]="$(printf '%q ' "$@")"
 	local auth=${RADIUS_AUTH_PORT:-1812} acct=${RADIUS_ACCT_PORT:-1813}
 	local secret=${RADIUS_SECRET:-testing123} silent_auth=0 silent_acct=0 coa='' delay=0 reply_ma=1
-	local clients=() dir log pid i ready=0
+	local clients=() dir log pid i ready=0 _radius_mppe=yes
 	case "${RADIUS_SILENT:-0}" in 1 | yes) silent_auth=1 silent_acct=1 ;; esac
 	while [ $# -gt 0 ]; do
 		case "$1" in
@@ -480,6 +482,7 @@ radius_start() {
 		--coa-port) coa=$2; shift ;;
 		--reject-delay) delay=$2; shift ;;
 		--no-reply-authenticator) reply_ma=0 ;;
+		--no-mppe) _radius_mppe=no ;;
 		*) it_fail "radius_start: unknown option $1" ;;
 		esac
 		shift

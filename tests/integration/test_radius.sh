@@ -193,6 +193,26 @@ it_pass "CoA-Request Session-Timeout 1 ends a session that has run longer"
 expect_idle "the CoA client"
 stop_server
 
+# ---- an Access-Accept without MPPE keys while MPPE is required ----
+radius_user nokeys alice alice-secret
+radius_user_raw nokeys '"carol" Cleartext-Password := "carol-secret", SMB-Account-CTRL := 17'
+radius_start nokeys --auth-port 1912 --acct-port 1913 --no-mppe
+start_server 192.0.2.10-20 "auth radius" "radius-server 127.0.0.1:1912 testing123"
+connect nokeys alice alice-secret
+expect_out nokeys '^auth-failed [0-9.]+ ms E=691$'
+wait_log 'user=alice .*event=auth-fail reason=backend-error .*carries no MPPE keys and MPPE is required'
+it_pass "an Access-Accept without MS-MPPE keys fails the login while MPPE is required"
+# MS-CHAP-Error passed through: FreeRADIUS 3.2.1 answers a disabled account
+# with "E=691 R=0 ... M=Account disabled" (the E=647/649 mapping is in
+# unit.backend_radius).
+connect disabled carol carol-secret
+expect_out disabled '^auth-failed [0-9.]+ ms E=691$'
+wait_log 'user=carol .*event=auth-fail reason=bad-credentials error=691 message="Account disabled"'
+it_pass "MS-CHAP-Error from the Access-Reject: its E= reaches the client, its M= the log"
+expect_idle "the refused clients"
+stop_server
+radius_stop nokeys
+
 # ---- MS-CHAPv1, CHAP-MD5 and PAP through RADIUS, when enabled ----
 start_server 192.0.2.10-20 "${RCONF[@]}" "refuse-mschap no" "refuse-chap no" "refuse-pap no" \
 	"require-mppe-128 no" "require-mppe no"
