@@ -73,12 +73,26 @@ static bool from_radcli(rc_handle *rh, const char *opt, uint16_t defport,
 			snprintf(err, errlen, "%s: %s '%s' does not resolve", path, opt, srv->name[i]);
 			return false;
 		}
-		if (!srv->secret[i] || !srv->secret[i][0]) {
+		/* A secret not written in the server line comes from the servers
+		 * file, which libradcli reads here. */
+		char secret[MAX_SECRET_LENGTH + 1] = "";
+		const char *sec = srv->secret[i];
+		if (!sec || !sec[0]) {
+			struct addrinfo *ai = NULL;
+			if (rc_find_server_addr(rh, srv->name[i], &ai, secret,
+						defport == 1813 ? ACCT : AUTH) == 0)
+				sec = secret;
+			if (ai)
+				freeaddrinfo(ai);
+		}
+		if (!sec || !sec[0]) {
 			snprintf(err, errlen, "%s: no secret for %s '%s' (add it to the servers file)",
 				 path, opt, srv->name[i]);
 			return false;
 		}
-		if (!add_server(list, n, &ss, sl, srv->secret[i], err, errlen))
+		bool ok = add_server(list, n, &ss, sl, sec, err, errlen);
+		crypto_wipe(secret, sizeof(secret));
+		if (!ok)
 			return false;
 	}
 	return true;

@@ -236,3 +236,60 @@ expect_out papbad '^auth-failed '
 it_pass "PAP via RADIUS (User-Password hidden per RFC 2865): right password in, wrong one out"
 expect_idle "the MS-CHAPv1, CHAP and PAP clients"
 stop_server
+
+# ---- radiusclient.conf (libradcli) and radius-attr through a dictionary ----
+cat >"$IT_TMP/servers" <<EOT
+127.0.0.1	testing123
+EOT
+# An operator's own vendor (32473, the documentation enterprise number).
+cat >"$IT_TMP/dictionary" <<EOT
+\$INCLUDE /etc/radcli/dictionary
+VENDOR		Example		32473
+ATTRIBUTE	Example-Tag	1	string	Example
+EOT
+cat >"$IT_TMP/radiusclient.conf" <<EOT
+authserver	127.0.0.1:1812
+acctserver	127.0.0.1:1813
+servers		$IT_TMP/servers
+dictionary	$IT_TMP/dictionary
+radius_timeout	2
+radius_retries	2
+nas-identifier	radcli-gw
+EOT
+start_server 192.0.2.10-20 "auth radius" "radius-config $IT_TMP/radiusclient.conf" \
+	"radius-dictionary $IT_TMP/dictionary" "radius-acct-spool $IT_TMP/spool.db" \
+	'radius-attr Example-Tag = "gw-tag-7"' 'radius-attr Port-Limit = 1'
+wait_log 'radius=auth server=127.0.0.1:1812 order=1'
+wait_log 'radius=acct server=127.0.0.1:1813 order=1'
+connect_ok radcli alice alice-secret --route 203.0.113.0/24 --run "ping -c 1 -W 2 203.0.113.2"
+rlog="$(radius_dir main)/radius.log"
+grep -qF 'NAS-Identifier = "radcli-gw"' "$rlog" || { radius_log_tail main 60; it_fail "nas-identifier of radiusclient.conf not sent"; }
+grep -qF 'Port-Limit = 1' "$rlog" || { radius_log_tail main 60; it_fail "radius-attr Port-Limit not sent"; }
+grep -qF "Attr-26.32473.1 = 0x$(printf 'gw-tag-7' | od -An -tx1 | tr -d ' \n')" "$rlog" ||
+	{ radius_log_tail main 60; it_fail "radius-attr Example-Tag (vendor 32473) not sent as a Vendor-Specific attribute"; }
+it_pass "radiusclient.conf: servers, secrets file and nas-identifier taken over; radius-attr names (a vendor of the operator's own dictionary too) encoded"
+expect_idle "the radiusclient.conf client"
+
+# ---- Acct-Terminate-Cause of a lost client and of a server shutdown ----
+export PWFILE=$IT_TMP/alice.pw
+echo alice-secret >"$PWFILE"
+bg_connect "$IT_TMP/lost.log" --timeout 60 --run "sleep 50"
+wait_up "$IT_TMP/lost.log"
+lost_sid=$(grep -o 'user=alice .*acct-session-id=[0-9A-F]*' "$SRV_LOG" | sed 's/.*acct-session-id=//' | tail -1)
+kill -KILL "$IT_LAST_PID"
+wait_log 'user=alice .*event=session-down reason=lower-down'
+for _ in $(seq 1 50); do
+	radius_detail_field main Stop "$lost_sid" Acct-Terminate-Cause >/dev/null 2>&1 && break
+	sleep 0.1
+done
+cause=$(radius_detail_field main Stop "$lost_sid" Acct-Terminate-Cause) || it_fail "no Stop for $lost_sid"
+[ "$cause" = Lost-Carrier ] || it_fail "a killed client: Acct-Terminate-Cause $cause, expected Lost-Carrier"
+bg_connect "$IT_TMP/reboot.log" --timeout 60 --run "sleep 50"
+wait_up "$IT_TMP/reboot.log"
+reboot_sid=$(grep -o 'user=alice .*acct-session-id=[0-9A-F]*' "$SRV_LOG" | sed 's/.*acct-session-id=//' | tail -1)
+stop_server
+cause=$(radius_detail_field main Stop "$reboot_sid" Acct-Terminate-Cause) ||
+	it_fail "no Stop for $reboot_sid before pptpd exited"
+[ "$cause" = NAS-Reboot ] || it_fail "shutdown: Acct-Terminate-Cause $cause, expected NAS-Reboot"
+it_pass "Acct-Terminate-Cause Lost-Carrier for a killed client, NAS-Reboot at shutdown (acknowledged before pptpd exited)"
+
