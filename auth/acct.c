@@ -284,6 +284,9 @@ struct acct *acct_new(const struct acct_config *cfg, char *err, size_t errlen)
 			log_notice("radius=acct event=spool-loaded records=%zu path=%s", a->st.loaded,
 				   cfg->spool_path);
 	}
+	/* Loaded records go now: the owner runs us only when acct_fd() is
+	 * readable, which it never is while nothing is outstanding. */
+	kick(a);
 	return a;
 oom:
 	snprintf(err, errlen, "out of memory");
@@ -322,6 +325,11 @@ void acct_run(struct acct *a)
 const struct acct_stats *acct_get_stats(const struct acct *a)
 {
 	return &a->st;
+}
+
+const struct radius_stats *acct_radius_stats(const struct acct *a)
+{
+	return radius_client_stats(a->client);
 }
 
 size_t acct_queued(const struct acct *a)

@@ -83,6 +83,8 @@ void acct_run(struct acct *a);
 bool acct_record(struct acct *a, uint32_t status, const struct acct_session *s);
 
 const struct acct_stats *acct_get_stats(const struct acct *a);
+/* The transport's counters. */
+const struct radius_stats *acct_radius_stats(const struct acct *a);
 /* Records made or loaded and not yet acknowledged. */
 size_t acct_queued(const struct acct *a);
 /* The spool has written everything queued so far (shutdown, tests). */

@@ -467,6 +467,13 @@ static const struct auth_backend_ops radius_ops = {
 	.free = r_free,
 };
 
+const struct radius_stats *auth_radius_stats(const struct auth_backend *b)
+{
+	if (!b || b->ops != &radius_ops)
+		return NULL;
+	return radius_client_stats(((const struct radius_backend *)b)->client);
+}
+
 struct auth_backend *auth_radius_new(const struct auth_radius_config *cfg,
 				     auth_complete_fn complete, void *ctx,
 				     char *err, size_t errlen)

@@ -50,6 +50,9 @@ struct auth_backend *auth_radius_new(const struct auth_radius_config *cfg,
 				     auth_complete_fn complete, void *ctx,
 				     char *err, size_t errlen);
 
+/* The transport's counters of a RADIUS backend; NULL for another kind. */
+const struct radius_stats *auth_radius_stats(const struct auth_backend *b);
+
 /* The NAS and session attributes of Access- and Accounting-Requests:
  * NAS-IP-Address, NAS-Identifier, NAS-Port, NAS-Port-Type, Service-Type,
  * Framed-Protocol, Calling-/Called-Station-Id (peer/local may be NULL),

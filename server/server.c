@@ -185,6 +185,27 @@ void server_log_stats(const struct server *srv)
 		   (unsigned long long)s->tx_window,
 		   (unsigned long long)ts.rx, (unsigned long long)ts.tx,
 		   (unsigned long long)ts.tx_dropped, srv->objects);
+	const struct radius_stats *ra = auth_radius_stats(srv->auth);
+	if (ra)
+		log_notice("event=radius-stats what=auth sent=%llu retransmitted=%llu failovers=%llu "
+			   "timeouts=%llu replies=%llu bad-replies=%llu unexpected=%llu",
+			   (unsigned long long)ra->sent, (unsigned long long)ra->retransmitted,
+			   (unsigned long long)ra->failovers, (unsigned long long)ra->timeouts,
+			   (unsigned long long)ra->replies, (unsigned long long)ra->bad_replies,
+			   (unsigned long long)ra->unexpected);
+	if (srv->acct) {
+		const struct radius_stats *rc = acct_radius_stats(srv->acct);
+		const struct acct_stats *as = acct_get_stats(srv->acct);
+		log_notice("event=radius-stats what=acct sent=%llu retransmitted=%llu failovers=%llu "
+			   "timeouts=%llu replies=%llu bad-replies=%llu unexpected=%llu records=%llu "
+			   "acked=%llu resent=%llu dropped=%llu queued=%zu loaded=%zu",
+			   (unsigned long long)rc->sent, (unsigned long long)rc->retransmitted,
+			   (unsigned long long)rc->failovers, (unsigned long long)rc->timeouts,
+			   (unsigned long long)rc->replies, (unsigned long long)rc->bad_replies,
+			   (unsigned long long)rc->unexpected, (unsigned long long)as->made,
+			   (unsigned long long)as->acked, (unsigned long long)as->resent,
+			   (unsigned long long)as->dropped, as->queued, as->loaded);
+	}
 }
 
 static void shutdown_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)

@@ -47,7 +47,11 @@ holes=$(radius_packets blackhole-1999)
 [ "$holes" = 2 ] || it_fail "the silent server got $holes tries, radius-tries is 2"
 connect_ok fo2 bob bob-secret --run true
 [ "$(radius_packets blackhole-1999)" = "$holes" ] || it_fail "the dead server was asked again within radius-dead-time"
-it_pass "failover: 2 tries at the silent server, then the second; the dead one skipped for the next login"
+stats >/dev/null
+rs=$(grep 'event=radius-stats what=auth' "$SRV_LOG" | tail -1)
+[ "$(stat_field "$rs" failovers)" = 1 ] && [ "$(stat_field "$rs" retransmitted)" = 1 ] &&
+	[ "$(stat_field "$rs" replies)" = 2 ] || it_fail "radius-stats after the failover: $rs"
+it_pass "failover: 2 tries at the silent server, then the second; the dead one skipped for the next login ($rs)"
 expect_idle "the failover clients"
 stop_server
 
