@@ -38,13 +38,6 @@ struct acct {
 	bool spool_warned;
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static const char *status_name(uint32_t s)
 {
 	switch (s) {
@@ -112,7 +105,7 @@ static void done_cb(void *ctx, const struct radius_packet *reply,
 /* Send the oldest records that are not outstanding, up to the window. */
 static void kick(struct acct *a)
 {
-	uint64_t now = mono_ms();
+	uint64_t now = radius_now_ms();
 
 	for (struct rec *r = a->head; r && a->inflight < a->window; r = r->next) {
 		if (r->req)
@@ -214,7 +207,7 @@ bool acct_record(struct acct *a, uint32_t status, const struct acct_session *s)
 	r->id = ++a->next_id;
 	r->status = status;
 	r->created_wall = wall;
-	r->created_mono = mono_ms();
+	r->created_mono = radius_now_ms();
 	if (a->spool && !acct_spool_put(a->spool, r->id, wall, r->attrs, r->len) &&
 	    !a->spool_warned) {
 		a->spool_warned = true;
@@ -237,7 +230,7 @@ static void load_cb(void *ctx, uint64_t id, int64_t created, const void *bytes, 
 	if (!r)
 		return;
 	int64_t age_s = (int64_t)time(NULL) - created;
-	uint64_t now = mono_ms();
+	uint64_t now = radius_now_ms();
 	uint64_t age_ms = age_s > 0 ? (uint64_t)age_s * 1000u : 0;
 	r->id = id;
 	r->created_wall = created;
@@ -318,7 +311,7 @@ int acct_fd(const struct acct *a)
 
 void acct_run(struct acct *a)
 {
-	radius_client_run(a->client, mono_ms());
+	radius_client_run(a->client, radius_now_ms());
 	kick(a);
 }
 

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -49,13 +48,6 @@ struct radius_backend {
 static struct radius_backend *to_radius(struct auth_backend *b)
 {
 	return (struct radius_backend *)b;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* ---- the Access-Request ---- */
@@ -391,7 +383,7 @@ static enum auth_submit_status r_submit(struct auth_backend *base, const struct 
 		.attrs_len = w->len - RADIUS_HDR_LEN,
 		.password = rq->method == AUTH_PAP ? rq->u.pap.password : NULL,
 		.password_len = rq->method == AUTH_PAP ? rq->u.pap.password_len : 0,
-		.created_ms = now_ms(),
+		.created_ms = radius_now_ms(),
 		.done = done_cb,
 		.ctx = pd,
 	};
@@ -438,7 +430,7 @@ static size_t r_drain(struct auth_backend *base)
 {
 	struct radius_backend *b = to_radius(base);
 	b->delivered = 0;
-	radius_client_run(b->client, now_ms());
+	radius_client_run(b->client, radius_now_ms());
 	return b->delivered;
 }
 

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/crypto.h"
@@ -565,6 +566,13 @@ void radius_client_free(struct radius_client *c)
 int radius_client_fd(const struct radius_client *c)
 {
 	return c->epfd;
+}
+
+uint64_t radius_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 size_t radius_client_outstanding(const struct radius_client *c)

@@ -117,6 +117,8 @@ struct radius_req *radius_client_send(struct radius_client *c,
 void radius_client_cancel(struct radius_client *c, struct radius_req *req);
 
 size_t radius_client_outstanding(const struct radius_client *c);
+/* CLOCK_MONOTONIC in milliseconds: the clock now_ms and created_ms are on. */
+uint64_t radius_now_ms(void);
 const struct radius_stats *radius_client_stats(const struct radius_client *c);
 
 #endif
