@@ -572,7 +572,8 @@ uint64_t radius_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return RADIUS_CLOCK_BASE_MS + (uint64_t)ts.tv_sec * 1000u +
+	       (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 size_t radius_client_outstanding(const struct radius_client *c)

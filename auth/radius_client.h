@@ -117,7 +117,11 @@ struct radius_req *radius_client_send(struct radius_client *c,
 void radius_client_cancel(struct radius_client *c, struct radius_req *req);
 
 size_t radius_client_outstanding(const struct radius_client *c);
-/* CLOCK_MONOTONIC in milliseconds: the clock now_ms and created_ms are on. */
+/* CLOCK_MONOTONIC in milliseconds plus RADIUS_CLOCK_BASE_MS: the clock
+ * now_ms and created_ms are on. CLOCK_MONOTONIC starts near 0 at boot; the
+ * base keeps a time before this boot (the creation of an accounting record
+ * spooled by an earlier run, for its Acct-Delay-Time) above 0. */
+#define RADIUS_CLOCK_BASE_MS (UINT64_C(1) << 40) /* about 35 years */
 uint64_t radius_now_ms(void);
 const struct radius_stats *radius_client_stats(const struct radius_client *c);
 

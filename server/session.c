@@ -481,8 +481,8 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 			 s->mppe_stateful ? "stateful" : "stateless");
 	else
 		strcpy(mppe, "none");
-	log_notice("session=%u call=%u user=%s peer=%s addr=%s mppe=%s mtu=%u acct-session-id=%s "
-		   "session-timeout=%u idle-timeout=%u event=session-up", s->serial, s->call_id,
+	log_notice("session=%u call=%u user=%s peer=%s addr=%s mppe=%s mtu=%u event=session-up "
+		   "acct-session-id=%s session-timeout=%u idle-timeout=%u", s->serial, s->call_id,
 		   s->user, s->peer_str, addr, mppe, s->ip_mtu, s->acct_id, s->session_timeout,
 		   s->idle_timeout);
 	limits_start(s, s->up_ms);

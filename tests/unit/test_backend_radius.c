@@ -1,0 +1,918 @@
+/* The RADIUS authentication backend (auth/backend_radius.h) through the
+ * generic interface (auth_backend_submit/fd/drain/cancel), against a fake
+ * RADIUS server the test runs on 127.0.0.1: it reads each Access-Request,
+ * checks its attributes with the codec (auth/radius_pkt.h) and answers with
+ * what the case needs. Requests are filled the way the server's session
+ * code fills them. Every wait is bounded; nothing asserts on timings. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "auth/backend.h"
+#include "auth/backend_radius.h"
+#include "auth/radius_pkt.h"
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/mschap.h"
+
+#define SAFETY_MS 3000 /* a bound against a hang, not a timing check */
+#define MAX_SEEN  16
+#define SECRET    "backend-test-secret"
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- the fake server ---- */
+
+struct fake {
+	int fd;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	struct radius_secret sec;
+	unsigned received;
+	uint8_t pkt[RADIUS_MAX_LEN];
+	size_t len;
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	struct radius_packet p;
+};
+
+static void fake_open(struct fake *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(f->fd >= 0);
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = 0 };
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(f->fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	f->addrlen = sizeof(f->addr);
+	assert_int_equal(getsockname(f->fd, (struct sockaddr *)&f->addr, &f->addrlen), 0);
+	assert_true(radius_secret_set(&f->sec, SECRET));
+}
+
+static void fake_read(struct fake *f)
+{
+	f->fromlen = sizeof(f->from);
+	ssize_t n = recvfrom(f->fd, f->pkt, sizeof(f->pkt), 0, (struct sockaddr *)&f->from,
+			     &f->fromlen);
+	assert_true(n > 0);
+	f->len = (size_t)n;
+	f->received++;
+	assert_true(radius_parse(f->pkt, f->len, &f->p));
+	assert_int_equal(f->p.code, RADIUS_ACCESS_REQUEST);
+	assert_int_equal(radius_verify(&f->p, RADIUS_SIGN_ACCESS_REQUEST, &f->sec, NULL, true),
+			 RADIUS_OK);
+}
+
+/* A reply to the last request: radius_writer_init'ed here, the caller adds
+ * attributes, fake_send signs (with a Message-Authenticator) and sends. */
+static void reply_begin(const struct fake *f, struct radius_writer *w, uint8_t code)
+{
+	radius_writer_init(w, code, f->p.id, NULL);
+	assert_true(radius_put_ma(w));
+}
+
+static void fake_send(const struct fake *f, struct radius_writer *w)
+{
+	assert_true(radius_finish(w, RADIUS_SIGN_RESPONSE, &f->sec, f->p.auth));
+	assert_int_equal(sendto(f->fd, w->buf, w->len, 0, (const struct sockaddr *)&f->from,
+				f->fromlen), (ssize_t)w->len);
+}
+
+/* ---- the backend and its completions ---- */
+
+struct env {
+	struct fake f;
+	struct auth_backend *b;
+	struct auth_result seen[MAX_SEEN];
+	size_t nseen;
+	size_t queue_max; /* for start(); 0: the default */
+};
+
+static void on_complete(void *ctx, const struct auth_result *res)
+{
+	struct env *e = ctx;
+	assert_true(e->nseen < MAX_SEEN);
+	e->seen[e->nseen++] = *res;
+}
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	if (!e)
+		return -1;
+	e->f.fd = -1;
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+	auth_backend_free(e->b);
+	if (e->f.fd >= 0)
+		close(e->f.fd);
+	free(e);
+	return 0;
+}
+
+/* Operator's radius-attr: NAS-Port-Id "pptp" and a vendor attribute. */
+static const uint8_t extra_attrs[] = {
+	RADIUS_NAS_PORT_ID, 6, 'p', 'p', 't', 'p',
+	RADIUS_VENDOR_SPECIFIC, 11, 0, 0, 0x30, 0x39, 1, 5, 'x', 'y', 'z',
+};
+
+static void start(struct env *e, bool mppe_required, unsigned timeout_ms, unsigned tries)
+{
+	char err[256] = "";
+	struct radius_server srv;
+
+	fake_open(&e->f);
+	memset(&srv, 0, sizeof(srv));
+	srv.addr = e->f.addr;
+	srv.addrlen = e->f.addrlen;
+	srv.secret = e->f.sec;
+	snprintf(srv.name, sizeof(srv.name), "fake-radius");
+	struct auth_radius_config cfg = {
+		.client = {
+			.servers = &srv,
+			.nservers = 1,
+			.timeout_ms = timeout_ms,
+			.tries = tries,
+		},
+		.nas = { .identifier = "pptpd-test" },
+		.mppe_required = mppe_required,
+		.queue_max = e->queue_max,
+		.extra = extra_attrs,
+		.extra_len = sizeof(extra_attrs),
+	};
+	assert_int_equal(inet_pton(AF_INET, "192.0.2.1", &cfg.nas.ip), 1);
+	e->b = auth_radius_new(&cfg, on_complete, e, err, sizeof(err));
+	if (!e->b)
+		fail_msg("auth_radius_new: %s", err);
+}
+
+/* Drain whenever the backend's fd is readable until the fake has a request
+ * (true) or budget_ms passed or a completion came (false). */
+static bool pump(struct env *e, int budget_ms)
+{
+	uint64_t end = mono_ms() + (uint64_t)budget_ms;
+	size_t n0 = e->nseen;
+	while (e->nseen == n0) {
+		uint64_t now = mono_ms();
+		if (now >= end)
+			return false;
+		struct pollfd pfd[2] = {
+			{ .fd = auth_backend_fd(e->b), .events = POLLIN },
+			{ .fd = e->f.fd, .events = POLLIN },
+		};
+		assert_true(poll(pfd, 2, (int)(end - now)) >= 0);
+		if (pfd[1].revents & POLLIN) {
+			fake_read(&e->f);
+			return true;
+		}
+		if (pfd[0].revents & POLLIN)
+			auth_backend_drain(e->b);
+	}
+	return false;
+}
+
+static void expect_request(struct env *e)
+{
+	assert_true(pump(e, SAFETY_MS));
+}
+
+/* Drain until `want` completions in all. */
+static void wait_for(struct env *e, size_t want)
+{
+	uint64_t end = mono_ms() + SAFETY_MS;
+	while (e->nseen < want) {
+		uint64_t now = mono_ms();
+		assert_true(now < end);
+		struct pollfd pfd = { .fd = auth_backend_fd(e->b), .events = POLLIN };
+		assert_true(poll(&pfd, 1, (int)(end - now)) >= 0);
+		if (pfd.revents & POLLIN)
+			auth_backend_drain(e->b);
+	}
+	assert_int_equal(e->nseen, want);
+}
+
+static void sockaddr4(struct sockaddr_storage *ss, const char *ip, uint16_t port)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	memset(ss, 0, sizeof(*ss));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	assert_int_equal(inet_pton(AF_INET, ip, &sin->sin_addr), 1);
+}
+
+/* The common part, as server/session.c fill_request() does it. */
+static void req_base(struct auth_request *rq, uint32_t sid, enum auth_method m, const char *user)
+{
+	memset(rq, 0, sizeof(*rq));
+	rq->session = (struct auth_session_ref){ sid, 3 };
+	rq->method = m;
+	sockaddr4(&rq->peer, "198.51.100.7", 50123);
+	sockaddr4(&rq->local, "203.0.113.1", 1723);
+	rq->nas_port = 0x1234;
+	snprintf(rq->session_id, sizeof(rq->session_id), "5F00AA01%08X", sid);
+	rq->chap_ident = 0x5A;
+	assert_true(auth_request_set_user(rq, user, strlen(user)));
+}
+
+static void req_mschapv2(struct auth_request *rq, uint32_t sid)
+{
+	req_base(rq, sid, AUTH_MSCHAPV2, "CORP\\alice");
+	for (int i = 0; i < MSCHAP_CHALLENGE_LEN; i++) {
+		rq->u.mschapv2.auth_challenge[i] = (uint8_t)(0xA0 + i);
+		rq->u.mschapv2.peer_challenge[i] = (uint8_t)(0x30 + i);
+	}
+	for (int i = 0; i < MSCHAP_NT_RESPONSE_LEN; i++)
+		rq->u.mschapv2.nt_response[i] = (uint8_t)(0xC0 ^ i);
+}
+
+static void submit(struct env *e, const struct auth_request *rq)
+{
+	size_t before = e->nseen;
+	assert_int_equal(auth_backend_submit(e->b, rq), AUTH_SUBMIT_PENDING);
+	assert_int_equal(e->nseen, before); /* never on the spot */
+}
+
+static void expect_text(const struct radius_packet *p, uint8_t type, const char *want)
+{
+	struct radius_attr a;
+	assert_int_equal(radius_count(p, 0, type), 1);
+	assert_true(radius_find(p, 0, type, &a));
+	assert_int_equal(a.len, strlen(want));
+	assert_memory_equal(a.val, want, a.len);
+}
+
+static void expect_u32(const struct radius_packet *p, uint8_t type, uint32_t want)
+{
+	struct radius_attr a;
+	uint32_t v;
+	assert_int_equal(radius_count(p, 0, type), 1);
+	assert_true(radius_find(p, 0, type, &a));
+	assert_true(radius_attr_u32(&a, &v));
+	assert_int_equal(v, want);
+}
+
+static void expect_nas_attrs(const struct fake *f, const struct auth_request *rq)
+{
+	const struct radius_packet *p = &f->p;
+	struct radius_attr a;
+	char sid[AUTH_SESSION_ID_MAX];
+
+	expect_text(p, RADIUS_USER_NAME, rq->user);
+	expect_u32(p, RADIUS_NAS_IP_ADDRESS, 0xC0000201);
+	expect_text(p, RADIUS_NAS_IDENTIFIER, "pptpd-test");
+	expect_u32(p, RADIUS_NAS_PORT, rq->nas_port);
+	expect_u32(p, RADIUS_NAS_PORT_TYPE, 5);
+	expect_u32(p, RADIUS_SERVICE_TYPE, 2);
+	expect_u32(p, RADIUS_FRAMED_PROTOCOL, 1);
+	expect_text(p, RADIUS_CALLING_STATION_ID, "198.51.100.7");
+	expect_text(p, RADIUS_CALLED_STATION_ID, "203.0.113.1");
+	snprintf(sid, sizeof(sid), "%s", rq->session_id);
+	expect_text(p, RADIUS_ACCT_SESSION_ID, sid);
+	assert_int_equal(radius_count(p, 0, RADIUS_MESSAGE_AUTHENTICATOR), 1);
+	/* The operator's attributes, as given, in one piece. */
+	assert_non_null(memmem(f->pkt + RADIUS_HDR_LEN, f->len - RADIUS_HDR_LEN, extra_attrs,
+			       sizeof(extra_attrs)));
+	expect_text(p, RADIUS_NAS_PORT_ID, "pptp");
+	assert_true(radius_find(p, 12345, 1, &a));
+	assert_int_equal(a.len, 3);
+	assert_memory_equal(a.val, "xyz", 3);
+}
+
+/* A valid MS-CHAP2-Success: the CHAP ident, then "S=" and 40 hex digits. */
+static void put_chap2_success(struct radius_writer *w, uint8_t ident, const char *s40)
+{
+	uint8_t v[1 + MSCHAP_AUTH_RESPONSE_LEN];
+	v[0] = ident;
+	memcpy(v + 1, "S=", 2);
+	assert_int_equal(strlen(s40), 40);
+	memcpy(v + 3, s40, 40);
+	assert_true(radius_put_vsa(w, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP2_SUCCESS, v,
+				   sizeof(v)));
+}
+
+static void put_ms_addr(struct radius_writer *w, uint8_t vtype, uint32_t host)
+{
+	uint8_t v[4];
+	store_be32(v, host);
+	assert_true(radius_put_vsa(w, RADIUS_VENDOR_MICROSOFT, vtype, v, 4));
+}
+
+static const char auth_hex[] = "0123456789ABCDEF0123456789ABCDEF01234567";
+static const uint8_t send_key[16] = { 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
+				      0x19, 0x1A, 0x1B, 0x1C, 0x1D, 0x1E, 0x1F, 0x10 };
+static const uint8_t recv_key[16] = { 0xE1, 0xE2, 0xE3, 0xE4, 0xE5, 0xE6, 0xE7, 0xE8,
+				      0xE9, 0xEA, 0xEB, 0xEC, 0xED, 0xEE, 0xEF, 0xE0 };
+
+static void put_v2_keys(const struct fake *f, struct radius_writer *w)
+{
+	assert_true(radius_put_mppe_key(w, RADIUS_MS_MPPE_SEND_KEY, &f->sec, f->p.auth, 0x8123,
+					send_key, sizeof(send_key)));
+	assert_true(radius_put_mppe_key(w, RADIUS_MS_MPPE_RECV_KEY, &f->sec, f->p.auth, 0x8456,
+					recv_key, sizeof(recv_key)));
+}
+
+/* ---- the cases ---- */
+
+static void mschapv2_request_attributes(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_attr a;
+
+	start(e, true, 1000, 2);
+	req_mschapv2(&rq, 1);
+	submit(e, &rq);
+	expect_request(e);
+	const struct radius_packet *p = &e->f.p;
+	expect_nas_attrs(&e->f, &rq);
+
+	assert_int_equal(radius_count(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_CHALLENGE), 1);
+	assert_true(radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_CHALLENGE, &a));
+	assert_int_equal(a.len, MSCHAP_CHALLENGE_LEN);
+	assert_memory_equal(a.val, rq.u.mschapv2.auth_challenge, MSCHAP_CHALLENGE_LEN);
+
+	/* RFC 2548 2.3.2: Ident, Flags 0, Peer-Challenge, 8 reserved, Response. */
+	assert_true(radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP2_RESPONSE, &a));
+	assert_int_equal(a.len, 50);
+	assert_int_equal(a.val[0], 0x5A);
+	assert_int_equal(a.val[1], 0);
+	assert_memory_equal(a.val + 2, rq.u.mschapv2.peer_challenge, 16);
+	static const uint8_t zero8[8];
+	assert_memory_equal(a.val + 18, zero8, 8);
+	assert_memory_equal(a.val + 26, rq.u.mschapv2.nt_response, 24);
+
+	assert_int_equal(radius_count(p, 0, RADIUS_USER_PASSWORD), 0);
+	assert_int_equal(radius_count(p, 0, RADIUS_CHAP_PASSWORD), 0);
+	assert_int_equal(radius_count(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_RESPONSE), 0);
+
+	/* Without an answer from us yet, nothing completes. */
+	assert_int_equal(auth_backend_drain(e->b), 0);
+	assert_int_equal(e->nseen, 0);
+}
+
+static void mschapv2_accept_with_everything(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+	static const uint8_t class_val[] = { 'c', 'l', 0, 0xFF, 's' };
+
+	start(e, true, 1000, 2);
+	req_mschapv2(&rq, 2);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_v2_keys(&e->f, &w);
+	assert_true(radius_put_u32(&w, RADIUS_FRAMED_IP_ADDRESS, 0x0A090807));
+	assert_true(radius_put_u32(&w, RADIUS_SESSION_TIMEOUT, 3600));
+	assert_true(radius_put_u32(&w, RADIUS_IDLE_TIMEOUT, 600));
+	assert_true(radius_put_u32(&w, RADIUS_ACCT_INTERIM_INTERVAL, 300));
+	assert_true(radius_put(&w, RADIUS_CLASS, class_val, sizeof(class_val)));
+	assert_true(radius_put_str(&w, RADIUS_FRAMED_POOL, "poolA"));
+	put_ms_addr(&w, RADIUS_MS_PRIMARY_DNS_SERVER, 0x0A000035);
+	put_ms_addr(&w, RADIUS_MS_SECONDARY_DNS_SERVER, 0x0A000036);
+	put_ms_addr(&w, RADIUS_MS_PRIMARY_NBNS_SERVER, 0x0A000089);
+	put_ms_addr(&w, RADIUS_MS_SECONDARY_NBNS_SERVER, 0x0A00008A);
+	fake_send(&e->f, &w);
+	wait_for(e, 1);
+
+	const struct auth_result *r = &e->seen[0];
+	assert_int_equal(r->session.id, 2);
+	assert_int_equal(r->session.generation, 3);
+	assert_int_equal(r->method, AUTH_MSCHAPV2);
+	assert_int_equal(r->verdict, AUTH_ACCEPT);
+	assert_int_equal(strlen(r->auth_response), MSCHAP_AUTH_RESPONSE_LEN);
+	assert_memory_equal(r->auth_response, "S=", 2);
+	assert_memory_equal(r->auth_response + 2, auth_hex, 40);
+	assert_true(r->has_keys);
+	assert_memory_equal(r->send_key, send_key, 16); /* MS-MPPE-Send-Key: ours to send */
+	assert_memory_equal(r->recv_key, recv_key, 16);
+	assert_true(r->has_static_ip);
+	assert_int_equal(ntohl(r->static_ip.s_addr), 0x0A090807);
+	assert_int_equal(r->session_timeout, 3600);
+	assert_int_equal(r->idle_timeout, 600);
+	assert_int_equal(r->interim_interval, 300);
+	assert_int_equal(r->class_len, sizeof(class_val));
+	assert_memory_equal(r->class_val, class_val, sizeof(class_val));
+	assert_string_equal(r->pool, "poolA");
+	assert_int_equal(r->dns[0], 0x0A000035);
+	assert_int_equal(r->dns[1], 0x0A000036);
+	assert_int_equal(r->nbns[0], 0x0A000089);
+	assert_int_equal(r->nbns[1], 0x0A00008A);
+	assert_int_equal(r->win_error, 0);
+}
+
+/* 255.255.255.254: the NAS picks the address, so no static one. */
+static void framed_ip_nas_selects(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+
+	start(e, true, 1000, 2);
+	req_mschapv2(&rq, 3);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_v2_keys(&e->f, &w);
+	assert_true(radius_put_u32(&w, RADIUS_FRAMED_IP_ADDRESS, 0xFFFFFFFE));
+	fake_send(&e->f, &w);
+	wait_for(e, 1);
+	assert_int_equal(e->seen[0].verdict, AUTH_ACCEPT);
+	assert_false(e->seen[0].has_static_ip);
+	assert_int_equal(e->seen[0].session_timeout, 0);
+	assert_int_equal(e->seen[0].class_len, 0);
+	assert_int_equal(e->seen[0].dns[0], 0);
+}
+
+static void accept_without_keys_or_success(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+
+	start(e, true, 1000, 2);
+	/* MPPE required, no keys. */
+	req_mschapv2(&rq, 4);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	fake_send(&e->f, &w);
+	wait_for(e, 1);
+	assert_int_equal(e->seen[0].verdict, AUTH_REJECT_ERROR);
+	assert_false(e->seen[0].has_keys);
+	assert_non_null(strstr(e->seen[0].message, "MPPE"));
+
+	/* Only one of the two keys is no keys either. */
+	req_mschapv2(&rq, 5);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	assert_true(radius_put_mppe_key(&w, RADIUS_MS_MPPE_SEND_KEY, &e->f.sec, e->f.p.auth,
+					0x8001, send_key, 16));
+	fake_send(&e->f, &w);
+	wait_for(e, 2);
+	assert_int_equal(e->seen[1].verdict, AUTH_REJECT_ERROR);
+	assert_false(e->seen[1].has_keys);
+
+	/* Keys but no MS-CHAP2-Success: the server is not proven. */
+	req_mschapv2(&rq, 6);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_v2_keys(&e->f, &w);
+	fake_send(&e->f, &w);
+	wait_for(e, 3);
+	assert_int_equal(e->seen[2].verdict, AUTH_REJECT_ERROR);
+	assert_non_null(strstr(e->seen[2].message, "MS-CHAP2-Success"));
+
+	/* A truncated MS-CHAP2-Success is no better. */
+	req_mschapv2(&rq, 7);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	assert_true(radius_put_vsa(&w, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP2_SUCCESS,
+				   "\x5AS=0123", 7));
+	put_v2_keys(&e->f, &w);
+	fake_send(&e->f, &w);
+	wait_for(e, 4);
+	assert_int_equal(e->seen[3].verdict, AUTH_REJECT_ERROR);
+}
+
+/* With MPPE optional, an MS-CHAPv2 Accept without keys is an Accept. */
+static void accept_without_keys_mppe_optional(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+
+	start(e, false, 1000, 2);
+	req_mschapv2(&rq, 8);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	fake_send(&e->f, &w);
+	wait_for(e, 1);
+	assert_int_equal(e->seen[0].verdict, AUTH_ACCEPT);
+	assert_false(e->seen[0].has_keys);
+	static const uint8_t zero16[16];
+	assert_memory_equal(e->seen[0].send_key, zero16, 16);
+}
+
+static void reject_with(struct env *e, uint32_t sid, const char *ms_error,
+			const char *reply_message)
+{
+	struct auth_request rq;
+	struct radius_writer w;
+	uint8_t v[200];
+
+	req_mschapv2(&rq, sid);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_REJECT);
+	if (reply_message)
+		assert_true(radius_put_str(&w, RADIUS_REPLY_MESSAGE, reply_message));
+	if (ms_error) {
+		v[0] = rq.chap_ident;
+		memcpy(v + 1, ms_error, strlen(ms_error));
+		assert_true(radius_put_vsa(&w, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_ERROR, v,
+					   1 + strlen(ms_error)));
+	}
+	fake_send(&e->f, &w);
+	wait_for(e, e->nseen + 1);
+}
+
+static void rejections(void **state)
+{
+	struct env *e = *state;
+	const struct auth_result *r;
+
+	start(e, true, 1000, 2);
+	reject_with(e, 10, "E=647 R=0 C=00112233445566778899AABBCCDDEEFF V=3 M=Account disabled",
+		    NULL);
+	r = &e->seen[0];
+	assert_int_equal(r->session.id, 10);
+	assert_int_equal(r->verdict, AUTH_REJECT_DISABLED);
+	assert_int_equal(r->win_error, 647);
+	assert_string_equal(r->message, "Account disabled");
+	assert_false(r->has_keys);
+	assert_int_equal(r->auth_response[0], '\0');
+
+	reject_with(e, 11, "E=649 R=0 C=00112233445566778899AABBCCDDEEFF V=3 M=No dial-in", NULL);
+	r = &e->seen[1];
+	assert_int_equal(r->verdict, AUTH_REJECT_NO_DIALIN);
+	assert_int_equal(r->win_error, 649);
+	assert_string_equal(r->message, "No dial-in");
+
+	reject_with(e, 12, "E=691 R=1 C=00112233445566778899AABBCCDDEEFF V=3", NULL);
+	r = &e->seen[2];
+	assert_int_equal(r->verdict, AUTH_REJECT_BAD_CREDENTIALS);
+	assert_int_equal(r->win_error, 691);
+
+	/* No MS-CHAP-Error: wrong credentials, E=691 for the peer. */
+	reject_with(e, 13, NULL, "bad password");
+	r = &e->seen[3];
+	assert_int_equal(r->verdict, AUTH_REJECT_BAD_CREDENTIALS);
+	assert_int_equal(r->win_error, 0);
+	assert_int_equal(auth_verdict_error_code(r->verdict), 691);
+	assert_string_equal(r->message, "bad password");
+	reject_with(e, 14, NULL, NULL);
+	assert_int_equal(e->seen[4].verdict, AUTH_REJECT_BAD_CREDENTIALS);
+	assert_true(strlen(e->seen[4].message) > 0);
+}
+
+static void access_challenge_refused(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+
+	start(e, true, 1000, 2);
+	req_mschapv2(&rq, 15);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_CHALLENGE);
+	assert_true(radius_put_str(&w, RADIUS_STATE, "state-1"));
+	assert_true(radius_put_str(&w, RADIUS_REPLY_MESSAGE, "enter your token"));
+	fake_send(&e->f, &w);
+	wait_for(e, 1);
+	assert_int_equal(e->seen[0].verdict, AUTH_REJECT_ERROR);
+	assert_false(e->seen[0].has_keys);
+	assert_non_null(strstr(e->seen[0].message, "Challenge"));
+}
+
+static void no_server_answers(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+
+	start(e, true, 100, 2);
+	req_mschapv2(&rq, 16);
+	submit(e, &rq);
+	/* Read both tries and answer neither. */
+	expect_request(e);
+	expect_request(e);
+	wait_for(e, 1);
+	assert_int_equal(e->f.received, 2);
+	assert_int_equal(e->seen[0].session.id, 16);
+	assert_int_equal(e->seen[0].verdict, AUTH_REJECT_ERROR);
+	assert_string_equal(e->seen[0].message, "no RADIUS server answered");
+	assert_false(e->seen[0].has_keys);
+}
+
+/* Cancel drops the completion of that session only (generation counts),
+ * even when the answer comes afterwards. */
+static void cancel_drops_completion(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+	uint8_t ids[2];
+	uint8_t auths[2][RADIUS_AUTH_LEN];
+
+	start(e, false, 2000, 1);
+	for (uint32_t i = 0; i < 2; i++) {
+		req_mschapv2(&rq, 20 + i);
+		submit(e, &rq);
+		expect_request(e);
+		ids[i] = e->f.p.id;
+		memcpy(auths[i], e->f.p.auth, RADIUS_AUTH_LEN);
+	}
+	auth_backend_cancel(e->b, (struct auth_session_ref){ 20, 4 }); /* other generation */
+	auth_backend_cancel(e->b, (struct auth_session_ref){ 20, 3 });
+	for (int i = 0; i < 2; i++) {
+		radius_writer_init(&w, RADIUS_ACCESS_REJECT, ids[i], NULL);
+		assert_true(radius_put_ma(&w));
+		assert_true(radius_finish(&w, RADIUS_SIGN_RESPONSE, &e->f.sec, auths[i]));
+		assert_int_equal(sendto(e->f.fd, w.buf, w.len, 0, (struct sockaddr *)&e->f.from,
+					e->f.fromlen), (ssize_t)w.len);
+	}
+	wait_for(e, 1);
+	assert_int_equal(e->seen[0].session.id, 21);
+	/* Nothing more comes for session 20. */
+	assert_false(pump(e, 200));
+	assert_int_equal(e->nseen, 1);
+}
+
+static void pap_password_hidden(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_attr a;
+	struct radius_writer w;
+	char pw[RADIUS_PASSWORD_MAX + 1];
+	size_t pwlen = 0;
+
+	start(e, false, 1000, 2);
+	req_base(&rq, 30, AUTH_PAP, "bob");
+	snprintf(rq.u.pap.password, sizeof(rq.u.pap.password), "p@ss word, 17+chr");
+	rq.u.pap.password_len = strlen(rq.u.pap.password);
+	submit(e, &rq);
+	expect_request(e);
+	expect_nas_attrs(&e->f, &rq);
+	assert_int_equal(radius_count(&e->f.p, 0, RADIUS_USER_PASSWORD), 1);
+	assert_true(radius_find(&e->f.p, 0, RADIUS_USER_PASSWORD, &a));
+	assert_int_equal(a.len, 32);
+	assert_true(radius_get_user_password(&a, &e->f.sec, e->f.p.auth, pw, &pwlen));
+	assert_int_equal(pwlen, rq.u.pap.password_len);
+	assert_string_equal(pw, "p@ss word, 17+chr");
+	assert_int_equal(radius_count(&e->f.p, 0, RADIUS_CHAP_PASSWORD), 0);
+	assert_int_equal(radius_count(&e->f.p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_CHALLENGE),
+			 0);
+
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	fake_send(&e->f, &w);
+	wait_for(e, 1);
+	assert_int_equal(e->seen[0].method, AUTH_PAP);
+	assert_int_equal(e->seen[0].verdict, AUTH_ACCEPT);
+	assert_false(e->seen[0].has_keys);
+}
+
+static void chap_md5_attributes(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_attr a;
+	struct radius_writer w;
+
+	start(e, false, 1000, 2);
+	req_base(&rq, 31, AUTH_CHAP_MD5, "carol");
+	rq.u.chap_md5.id = 0x77;
+	rq.u.chap_md5.challenge_len = 21;
+	for (size_t i = 0; i < rq.u.chap_md5.challenge_len; i++)
+		rq.u.chap_md5.challenge[i] = (uint8_t)(3 * i + 1);
+	for (int i = 0; i < AUTH_MD5_LEN; i++)
+		rq.u.chap_md5.response[i] = (uint8_t)(0xF0 - i);
+	submit(e, &rq);
+	expect_request(e);
+	expect_nas_attrs(&e->f, &rq);
+	assert_true(radius_find(&e->f.p, 0, RADIUS_CHAP_PASSWORD, &a));
+	assert_int_equal(a.len, 17);
+	assert_int_equal(a.val[0], 0x77);
+	assert_memory_equal(a.val + 1, rq.u.chap_md5.response, 16);
+	assert_true(radius_find(&e->f.p, 0, RADIUS_CHAP_CHALLENGE, &a));
+	assert_int_equal(a.len, 21);
+	assert_memory_equal(a.val, rq.u.chap_md5.challenge, 21);
+	assert_int_equal(radius_count(&e->f.p, 0, RADIUS_USER_PASSWORD), 0);
+
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	fake_send(&e->f, &w);
+	wait_for(e, 1);
+	assert_int_equal(e->seen[0].method, AUTH_CHAP_MD5);
+	assert_int_equal(e->seen[0].verdict, AUTH_ACCEPT);
+}
+
+/* MS-CHAP-MPPE-Keys (RFC 2548 2.4.1) hidden as RFC 2865 5.2 hides a
+ * User-Password: c(i) = p(i) xor MD5(secret + c(i-1)), c(0) = the
+ * Request Authenticator. The test's own code, independent of the backend. */
+static void hide_like_password(const struct radius_secret *sec, const uint8_t ra[16],
+			       const uint8_t *plain, size_t n, uint8_t *out)
+{
+	const uint8_t *prev = ra;
+	for (size_t off = 0; off < n; off += 16) {
+		EVP_MD_CTX *x = EVP_MD_CTX_new();
+		uint8_t b[16];
+		unsigned bl = 0;
+		assert_non_null(x);
+		assert_true(EVP_DigestInit_ex(x, EVP_md5(), NULL));
+		assert_true(EVP_DigestUpdate(x, sec->data, sec->len));
+		assert_true(EVP_DigestUpdate(x, prev, 16));
+		assert_true(EVP_DigestFinal_ex(x, b, &bl));
+		EVP_MD_CTX_free(x);
+		for (size_t i = 0; i < 16; i++)
+			out[off + i] = plain[off + i] ^ b[i];
+		prev = out + off;
+	}
+}
+
+static void mschapv1_request_and_keys(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_attr a;
+	struct radius_writer w;
+	static const uint8_t challenge[8] = { 0x10, 0x2D, 0xB5, 0xDF, 0x08, 0x5D, 0x30, 0x41 };
+
+	start(e, true, 1000, 2);
+	req_base(&rq, 32, AUTH_MSCHAPV1, "dave");
+	memcpy(rq.u.mschapv1.challenge, challenge, 8);
+	for (int i = 0; i < MSCHAP_NT_RESPONSE_LEN; i++)
+		rq.u.mschapv1.nt_response[i] = (uint8_t)(0x40 + 2 * i);
+	submit(e, &rq);
+	expect_request(e);
+	expect_nas_attrs(&e->f, &rq);
+	assert_true(radius_find(&e->f.p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_CHALLENGE, &a));
+	assert_int_equal(a.len, 8);
+	assert_memory_equal(a.val, challenge, 8);
+	/* RFC 2548 2.1.3: Ident, Flags 1 (use the NT response), LM 24 (unused),
+	 * NT 24. */
+	assert_true(radius_find(&e->f.p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_RESPONSE, &a));
+	assert_int_equal(a.len, 50);
+	assert_int_equal(a.val[0], 0x5A);
+	assert_int_equal(a.val[1], 1);
+	static const uint8_t zero24[24];
+	assert_memory_equal(a.val + 2, zero24, 24);
+	assert_memory_equal(a.val + 26, rq.u.mschapv1.nt_response, 24);
+	assert_int_equal(radius_count(&e->f.p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP2_RESPONSE),
+			 0);
+
+	/* LM-Key 8, NT-Key 16, padding 8; hidden with the request's
+	 * authenticator. */
+	uint8_t plain[32], hidden[32];
+	for (int i = 0; i < 8; i++)
+		plain[i] = (uint8_t)(0xA0 + i);
+	for (int i = 0; i < 16; i++)
+		plain[8 + i] = (uint8_t)(0x5C ^ (7 * i));
+	memset(plain + 24, 0, 8);
+	hide_like_password(&e->f.sec, e->f.p.auth, plain, 32, hidden);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	assert_true(radius_put_vsa(&w, RADIUS_VENDOR_MICROSOFT, 12 /* MS-CHAP-MPPE-Keys */, hidden,
+				   32));
+	fake_send(&e->f, &w);
+	wait_for(e, 1);
+
+	/* RFC 3079: the start key is SHA1(NT-Key | NT-Key | challenge), 16 octets,
+	 * the same both ways. */
+	uint8_t buf[40], digest[20];
+	unsigned dl = 0;
+	memcpy(buf, plain + 8, 16);
+	memcpy(buf + 16, plain + 8, 16);
+	memcpy(buf + 32, challenge, 8);
+	EVP_MD_CTX *x = EVP_MD_CTX_new();
+	assert_non_null(x);
+	assert_true(EVP_DigestInit_ex(x, EVP_sha1(), NULL));
+	assert_true(EVP_DigestUpdate(x, buf, sizeof(buf)));
+	assert_true(EVP_DigestFinal_ex(x, digest, &dl));
+	EVP_MD_CTX_free(x);
+	assert_int_equal(dl, 20);
+
+	const struct auth_result *r = &e->seen[0];
+	assert_int_equal(r->method, AUTH_MSCHAPV1);
+	assert_int_equal(r->verdict, AUTH_ACCEPT);
+	assert_true(r->has_keys);
+	assert_memory_equal(r->send_key, digest, 16);
+	assert_memory_equal(r->recv_key, digest, 16);
+	assert_int_equal(r->auth_response[0], '\0');
+
+	/* The same Accept without MS-CHAP-MPPE-Keys, MPPE required: error. */
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	fake_send(&e->f, &w);
+	wait_for(e, 2);
+	assert_int_equal(e->seen[1].verdict, AUTH_REJECT_ERROR);
+	assert_false(e->seen[1].has_keys);
+}
+
+/* queue_max logins outstanding at most: the next is BUSY at once, and a
+ * completion or a cancel makes room. */
+static void queue_full_is_busy(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+
+	e->queue_max = 2;
+	start(e, false, 2000, 1);
+	req_mschapv2(&rq, 50);
+	submit(e, &rq);
+	expect_request(e);
+	req_mschapv2(&rq, 51);
+	submit(e, &rq);
+	req_mschapv2(&rq, 52);
+	assert_int_equal(auth_backend_submit(e->b, &rq), AUTH_SUBMIT_BUSY);
+	expect_request(e); /* 51's */
+	reply_begin(&e->f, &w, RADIUS_ACCESS_REJECT);
+	fake_send(&e->f, &w);
+	wait_for(e, 1);
+	assert_int_equal(e->seen[0].session.id, 51);
+	submit(e, &rq);
+	req_mschapv2(&rq, 53);
+	assert_int_equal(auth_backend_submit(e->b, &rq), AUTH_SUBMIT_BUSY);
+	auth_backend_cancel(e->b, (struct auth_session_ref){ 50, 3 });
+	submit(e, &rq);
+	assert_int_equal(e->nseen, 1);
+}
+
+/* Free with a login outstanding: no completion, nothing leaks. */
+static void free_with_login_outstanding(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+
+	start(e, true, 1000, 2);
+	req_mschapv2(&rq, 40);
+	submit(e, &rq);
+	req_base(&rq, 41, AUTH_PAP, "pap-user");
+	snprintf(rq.u.pap.password, sizeof(rq.u.pap.password), "secret");
+	rq.u.pap.password_len = 6;
+	submit(e, &rq);
+	expect_request(e);
+	auth_backend_free(e->b);
+	e->b = NULL;
+	assert_int_equal(e->nseen, 0);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	char err[256];
+	return crypto_init(err, sizeof(err)) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	crypto_shutdown();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(mschapv2_request_attributes, setup, teardown),
+		cmocka_unit_test_setup_teardown(mschapv2_accept_with_everything, setup, teardown),
+		cmocka_unit_test_setup_teardown(framed_ip_nas_selects, setup, teardown),
+		cmocka_unit_test_setup_teardown(accept_without_keys_or_success, setup, teardown),
+		cmocka_unit_test_setup_teardown(accept_without_keys_mppe_optional, setup, teardown),
+		cmocka_unit_test_setup_teardown(rejections, setup, teardown),
+		cmocka_unit_test_setup_teardown(access_challenge_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_server_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(cancel_drops_completion, setup, teardown),
+		cmocka_unit_test_setup_teardown(pap_password_hidden, setup, teardown),
+		cmocka_unit_test_setup_teardown(chap_md5_attributes, setup, teardown),
+		cmocka_unit_test_setup_teardown(mschapv1_request_and_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(queue_full_is_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(free_with_login_outstanding, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

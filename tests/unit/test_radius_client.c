@@ -1,0 +1,1034 @@
+/* The RADIUS transport (auth/radius_client.h) against fake RADIUS servers
+ * the test runs itself: UDP sockets on 127.0.0.1 that read what the client
+ * sends, check it with the codec (auth/radius_pkt.h) and answer, or stay
+ * silent. The client is driven as an event loop would drive it: poll() its
+ * fd, then radius_client_run() with a monotonic clock in milliseconds.
+ * Timeouts are short so that retransmission and failover take a few hundred
+ * milliseconds; every wait is bounded, and nothing asserts on timings. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "auth/radius_client.h"
+#include "auth/radius_pkt.h"
+#include "common/buf.h"
+#include "common/crypto.h"
+
+#define FAKES_MAX 3
+#define SAFETY_MS 3000 /* a bound against a hang, not a timing check */
+#define MAX_DONE  300
+
+/* ---- the clock and the completions ---- */
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+struct done_rec {
+	int tag;
+	bool has_reply;
+	uint8_t code, id;
+	uint8_t req_auth[RADIUS_AUTH_LEN];
+	const struct radius_server *server;
+	char server_name[64];
+	uint8_t reply[RADIUS_MAX_LEN]; /* the reply's bytes, copied */
+	size_t reply_len;
+};
+
+struct seen {
+	struct done_rec d[MAX_DONE];
+	size_t n;
+	/* Cancel this request from inside the next completion (then NULL). */
+	struct radius_client *c;
+	struct radius_req *cancel_in_cb;
+};
+
+struct tagged {
+	struct seen *s;
+	int tag;
+};
+
+static void on_done(void *ctx, const struct radius_packet *reply,
+		    const struct radius_server *server, const uint8_t req_auth[RADIUS_AUTH_LEN])
+{
+	struct tagged *t = ctx;
+	struct seen *s = t->s;
+	assert_true(s->n < MAX_DONE);
+	struct done_rec *d = &s->d[s->n++];
+	memset(d, 0, sizeof(*d));
+	d->tag = t->tag;
+	d->server = server;
+	memcpy(d->req_auth, req_auth, RADIUS_AUTH_LEN);
+	if (server)
+		snprintf(d->server_name, sizeof(d->server_name), "%s", server->name);
+	if (reply) {
+		d->has_reply = true;
+		d->code = reply->code;
+		d->id = reply->id;
+		assert_true(reply->len <= sizeof(d->reply));
+		memcpy(d->reply, reply->raw, reply->len);
+		d->reply_len = reply->len;
+	}
+	if (s->cancel_in_cb) {
+		radius_client_cancel(s->c, s->cancel_in_cb);
+		s->cancel_in_cb = NULL;
+	}
+}
+
+/* ---- the fake server ---- */
+
+struct fake {
+	int fd;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	struct radius_secret sec;
+	unsigned received;
+	/* The last datagram and who sent it. */
+	uint8_t pkt[RADIUS_MAX_LEN];
+	size_t len;
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	struct radius_packet p;
+};
+
+static int udp_socket_on_loopback(struct sockaddr_storage *addr, socklen_t *addrlen)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = 0 };
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	memset(addr, 0, sizeof(*addr));
+	*addrlen = sizeof(*addr);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)addr, addrlen), 0);
+	return fd;
+}
+
+static void fake_open(struct fake *f, const char *secret)
+{
+	memset(f, 0, sizeof(*f));
+	f->fd = udp_socket_on_loopback(&f->addr, &f->addrlen);
+	assert_true(radius_secret_set(&f->sec, secret));
+}
+
+static void fake_close(struct fake *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+}
+
+static struct radius_server server_of(const struct fake *f)
+{
+	struct radius_server s;
+	memset(&s, 0, sizeof(s));
+	s.addr = f->addr;
+	s.addrlen = f->addrlen;
+	s.secret = f->sec;
+	snprintf(s.name, sizeof(s.name), "127.0.0.1:%u",
+		 ntohs(((const struct sockaddr_in *)&f->addr)->sin_port));
+	return s;
+}
+
+/* Read one waiting datagram; it must parse as a RADIUS packet. */
+static void fake_read(struct fake *f)
+{
+	f->fromlen = sizeof(f->from);
+	ssize_t n = recvfrom(f->fd, f->pkt, sizeof(f->pkt), 0, (struct sockaddr *)&f->from,
+			     &f->fromlen);
+	assert_true(n > 0);
+	f->len = (size_t)n;
+	f->received++;
+	assert_true(radius_parse(f->pkt, f->len, &f->p));
+}
+
+/* Run the client whenever its fd is readable until one of the fakes has a
+ * datagram: read it and return the fake's index; -1 after budget_ms; -2
+ * as soon as a completion was delivered to s (when s is given). */
+static int pump_watch(struct radius_client *c, struct fake *const *fakes, size_t nfakes,
+		      int budget_ms, const struct seen *s)
+{
+	uint64_t end = mono_ms() + (uint64_t)budget_ms;
+	struct pollfd pfd[1 + FAKES_MAX];
+	size_t n0 = s ? s->n : 0;
+
+	assert_true(nfakes <= FAKES_MAX);
+	for (;;) {
+		if (s && s->n != n0)
+			return -2;
+		uint64_t now = mono_ms();
+		if (now >= end)
+			return -1;
+		pfd[0] = (struct pollfd){ .fd = radius_client_fd(c), .events = POLLIN };
+		for (size_t i = 0; i < nfakes; i++)
+			pfd[1 + i] = (struct pollfd){ .fd = fakes[i]->fd, .events = POLLIN };
+		int r = poll(pfd, 1 + nfakes, (int)(end - now));
+		assert_true(r >= 0);
+		for (size_t i = 0; i < nfakes; i++)
+			if (pfd[1 + i].revents & POLLIN) {
+				fake_read(fakes[i]);
+				return (int)i;
+			}
+		if (pfd[0].revents & POLLIN)
+			radius_client_run(c, mono_ms());
+	}
+}
+
+static int pump(struct radius_client *c, struct fake *const *fakes, size_t nfakes, int budget_ms)
+{
+	return pump_watch(c, fakes, nfakes, budget_ms, NULL);
+}
+
+static void expect_datagram(struct radius_client *c, struct fake *f)
+{
+	struct fake *one[1] = { f };
+	assert_int_equal(pump(c, one, 1, SAFETY_MS), 0);
+}
+
+/* Run the client until s has `want` completions (or budget_ms passed). */
+static void drive(struct radius_client *c, const struct seen *s, size_t want, int budget_ms)
+{
+	uint64_t end = mono_ms() + (uint64_t)budget_ms;
+	while (s->n < want) {
+		uint64_t now = mono_ms();
+		if (now >= end)
+			return;
+		struct pollfd pfd = { .fd = radius_client_fd(c), .events = POLLIN };
+		int r = poll(&pfd, 1, (int)(end - now));
+		assert_true(r >= 0);
+		if (r > 0)
+			radius_client_run(c, mono_ms());
+	}
+}
+
+/* A datagram was just sent to the client over loopback: wait for its fd
+ * and let it process what is waiting. */
+static void settle(struct radius_client *c)
+{
+	struct pollfd pfd = { .fd = radius_client_fd(c), .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, SAFETY_MS), 1);
+	radius_client_run(c, mono_ms());
+}
+
+static void send_to(int fd, const void *buf, size_t len, const struct sockaddr_storage *to,
+		    socklen_t tolen)
+{
+	assert_int_equal(sendto(fd, buf, len, 0, (const struct sockaddr *)to, tolen),
+			 (ssize_t)len);
+}
+
+/* The reply to the fake's last request: code, one Reply-Message, signed
+ * with the fake's secret; a Message-Authenticator when with_ma. */
+static void reply_build(const struct fake *f, struct radius_writer *w, uint8_t code,
+			uint8_t id, bool with_ma, const char *message)
+{
+	radius_writer_init(w, code, id, NULL);
+	if (with_ma)
+		assert_true(radius_put_ma(w));
+	if (message)
+		assert_true(radius_put_str(w, RADIUS_REPLY_MESSAGE, message));
+	assert_true(radius_finish(w, RADIUS_SIGN_RESPONSE, &f->sec, f->p.auth));
+}
+
+static void fake_answer(const struct fake *f, uint8_t code, const char *message)
+{
+	struct radius_writer w;
+	reply_build(f, &w, code, f->p.id, true, message);
+	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+}
+
+/* What answering a request needs, kept past the next datagram. */
+struct heard {
+	uint8_t id;
+	uint8_t auth[RADIUS_AUTH_LEN];
+};
+
+static struct heard heard_of(const struct fake *f)
+{
+	struct heard h = { .id = f->p.id };
+	memcpy(h.auth, f->p.auth, RADIUS_AUTH_LEN);
+	return h;
+}
+
+static void fake_answer_heard(const struct fake *f, const struct heard *h, uint8_t code)
+{
+	struct radius_writer w;
+	radius_writer_init(&w, code, h->id, NULL);
+	assert_true(radius_put_ma(&w));
+	assert_true(radius_finish(&w, RADIUS_SIGN_RESPONSE, &f->sec, h->auth));
+	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+}
+
+static void md5_3(const void *a, size_t an, const void *b, size_t bn, const void *c, size_t cn,
+		  uint8_t out[16])
+{
+	EVP_MD_CTX *x = EVP_MD_CTX_new();
+	unsigned n = 0;
+	assert_non_null(x);
+	assert_true(EVP_DigestInit_ex(x, EVP_md5(), NULL));
+	assert_true(EVP_DigestUpdate(x, a, an));
+	assert_true(EVP_DigestUpdate(x, b, bn));
+	assert_true(EVP_DigestUpdate(x, c, cn));
+	assert_true(EVP_DigestFinal_ex(x, out, &n));
+	assert_int_equal(n, 16);
+	EVP_MD_CTX_free(x);
+}
+
+/* Recompute a reply's Response Authenticator in place (RFC 2865 3), after
+ * the test changed its attributes. */
+static void resign_response(uint8_t *pkt, size_t len, const uint8_t req_auth[16],
+			    const struct radius_secret *sec)
+{
+	uint8_t buf[RADIUS_MAX_LEN];
+	memcpy(buf, pkt, len);
+	memcpy(buf + 4, req_auth, 16);
+	md5_3(buf, len, sec->data, sec->len, "", 0, pkt + 4);
+}
+
+static size_t find_attr_off(const uint8_t *pkt, size_t len, uint8_t type)
+{
+	size_t off = RADIUS_HDR_LEN;
+	while (off + 2 <= len) {
+		if (pkt[off] == type)
+			return off;
+		off += pkt[off + 1];
+	}
+	fail_msg("attribute %u not found", type);
+	return 0;
+}
+
+/* ---- the client ---- */
+
+struct env {
+	struct fake f[FAKES_MAX];
+	struct radius_server servers[FAKES_MAX];
+	size_t nfakes;
+	struct radius_client *c;
+	struct seen seen;
+	struct tagged tags[MAX_DONE];
+};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	if (!e)
+		return -1;
+	for (size_t i = 0; i < FAKES_MAX; i++)
+		e->f[i].fd = -1;
+	for (int i = 0; i < MAX_DONE; i++)
+		e->tags[i] = (struct tagged){ &e->seen, i };
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+	radius_client_free(e->c);
+	for (size_t i = 0; i < FAKES_MAX; i++)
+		fake_close(&e->f[i]);
+	free(e);
+	return 0;
+}
+
+static const char *const secrets[FAKES_MAX] = { "s3cret-one", "another secret", "third" };
+
+static struct radius_client *start(struct env *e, size_t nservers, unsigned timeout_ms,
+				   unsigned tries, size_t max_outstanding)
+{
+	char err[256] = "";
+	for (size_t i = 0; i < nservers; i++) {
+		fake_open(&e->f[i], secrets[i]);
+		e->servers[i] = server_of(&e->f[i]);
+	}
+	e->nfakes = nservers;
+	struct radius_client_config cfg = {
+		.what = "auth",
+		.servers = e->servers,
+		.nservers = nservers,
+		.timeout_ms = timeout_ms,
+		.tries = tries,
+		.dead_time_s = 30,
+		.max_outstanding = max_outstanding,
+	};
+	e->c = radius_client_new(&cfg, err, sizeof(err));
+	if (!e->c)
+		fail_msg("radius_client_new: %s", err);
+	e->seen.c = e->c;
+	return e->c;
+}
+
+/* An Access-Request's attributes: User-Name and NAS-Identifier. */
+static size_t access_attrs(uint8_t *out, size_t cap, const char *user)
+{
+	struct radius_writer w;
+	radius_writer_init(&w, RADIUS_ACCESS_REQUEST, 0, NULL);
+	assert_true(radius_put_str(&w, RADIUS_USER_NAME, user));
+	assert_true(radius_put_str(&w, RADIUS_NAS_IDENTIFIER, "test-nas"));
+	size_t n = w.len - RADIUS_HDR_LEN;
+	assert_true(n <= cap);
+	memcpy(out, w.buf + RADIUS_HDR_LEN, n);
+	return n;
+}
+
+static struct radius_req *send_access(struct env *e, int tag, const char *user,
+				      const char *password)
+{
+	uint8_t attrs[256];
+	size_t n = access_attrs(attrs, sizeof(attrs), user);
+	uint64_t now = mono_ms();
+	struct radius_req_params p = {
+		.code = RADIUS_ACCESS_REQUEST,
+		.attrs = attrs,
+		.attrs_len = n,
+		.password = password,
+		.password_len = password ? strlen(password) : 0,
+		.created_ms = now,
+		.done = on_done,
+		.ctx = &e->tags[tag],
+	};
+	return radius_client_send(e->c, &p, now);
+}
+
+static void expect_text(const struct radius_packet *p, uint8_t type, const char *want)
+{
+	struct radius_attr a;
+	assert_true(radius_find(p, 0, type, &a));
+	assert_int_equal(a.len, strlen(want));
+	assert_memory_equal(a.val, want, a.len);
+}
+
+/* ---- the cases ---- */
+
+/* A signed Access-Request with the password hidden for this server; the
+ * Accept completes it once, inside run() only, naming server and req_auth. */
+static void access_request_and_accept(void **state)
+{
+	struct env *e = *state;
+	struct fake *f = &e->f[0];
+	struct radius_attr a;
+	char pw[RADIUS_PASSWORD_MAX + 1];
+	size_t pwlen = 0;
+	struct radius_secret wrong;
+
+	assert_true(radius_secret_set(&wrong, "not the secret"));
+	start(e, 1, 1000, 3, 0);
+	assert_non_null(send_access(e, 1, "alice", "correct horse battery"));
+	assert_int_equal(e->seen.n, 0); /* never inside send */
+	assert_int_equal(radius_client_outstanding(e->c), 1);
+
+	expect_datagram(e->c, f);
+	assert_int_equal(f->p.code, RADIUS_ACCESS_REQUEST);
+	assert_int_equal(radius_verify(&f->p, RADIUS_SIGN_ACCESS_REQUEST, &f->sec, NULL, true),
+			 RADIUS_OK);
+	assert_int_equal(radius_count(&f->p, 0, RADIUS_MESSAGE_AUTHENTICATOR), 1);
+	/* With another secret the Message-Authenticator does not verify. */
+	assert_int_equal(radius_verify(&f->p, RADIUS_SIGN_ACCESS_REQUEST, &wrong, NULL, true),
+			 RADIUS_BAD_MA);
+	expect_text(&f->p, RADIUS_USER_NAME, "alice");
+	expect_text(&f->p, RADIUS_NAS_IDENTIFIER, "test-nas");
+	assert_true(radius_find(&f->p, 0, RADIUS_USER_PASSWORD, &a));
+	assert_int_equal(a.len, 32); /* 21 octets padded to 32 */
+	assert_true(radius_get_user_password(&a, &f->sec, f->p.auth, pw, &pwlen));
+	assert_int_equal(pwlen, strlen("correct horse battery"));
+	assert_string_equal(pw, "correct horse battery");
+	assert_int_equal(radius_count(&f->p, 0, RADIUS_ACCT_DELAY_TIME), 0);
+
+	uint8_t req_auth[RADIUS_AUTH_LEN];
+	memcpy(req_auth, f->p.auth, sizeof(req_auth));
+	uint8_t id = f->p.id;
+	fake_answer(f, RADIUS_ACCESS_ACCEPT, "welcome");
+	drive(e->c, &e->seen, 1, SAFETY_MS);
+	assert_int_equal(e->seen.n, 1);
+	struct done_rec *d = &e->seen.d[0];
+	assert_int_equal(d->tag, 1);
+	assert_true(d->has_reply);
+	assert_int_equal(d->code, RADIUS_ACCESS_ACCEPT);
+	assert_int_equal(d->id, id);
+	assert_memory_equal(d->req_auth, req_auth, RADIUS_AUTH_LEN);
+	assert_non_null(d->server);
+	assert_string_equal(d->server_name, e->servers[0].name);
+	struct radius_packet rp;
+	assert_true(radius_parse(d->reply, d->reply_len, &rp));
+	expect_text(&rp, RADIUS_REPLY_MESSAGE, "welcome");
+
+	/* Done: the same reply again is no longer for anyone. */
+	assert_int_equal(radius_client_outstanding(e->c), 0);
+	fake_answer(f, RADIUS_ACCESS_ACCEPT, "welcome");
+	settle(e->c);
+	drive(e->c, &e->seen, 2, 150);
+	assert_int_equal(e->seen.n, 1);
+	const struct radius_stats *st = radius_client_stats(e->c);
+	assert_int_equal(st->sent, 1);
+	assert_int_equal(st->replies, 1);
+	assert_int_equal(st->unexpected, 1);
+	assert_int_equal(st->retransmitted, 0);
+}
+
+/* Silence: `tries` identical datagrams to server 1, then a new packet to
+ * server 2, whose answer completes the request; server 1 is then dead and
+ * the next request goes straight to server 2. */
+static void retransmit_then_failover(void **state)
+{
+	struct env *e = *state;
+	struct fake *f1 = &e->f[0], *f2 = &e->f[1];
+	struct fake *both[2] = { f1, f2 };
+	uint8_t first[RADIUS_MAX_LEN];
+	size_t first_len;
+
+	start(e, 2, 100, 3, 0);
+	assert_non_null(send_access(e, 2, "bob", "pw-of-bob"));
+	expect_datagram(e->c, f1);
+	memcpy(first, f1->pkt, f1->len);
+	first_len = f1->len;
+	uint8_t id1 = f1->p.id;
+	uint8_t auth1[RADIUS_AUTH_LEN];
+	memcpy(auth1, f1->p.auth, sizeof(auth1));
+
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 0);
+		assert_int_equal(f1->len, first_len);
+		assert_memory_equal(f1->pkt, first, first_len); /* the same bytes */
+	}
+	assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 1);
+	assert_int_equal(f1->received, 3);
+	assert_int_equal(f2->received, 1);
+	assert_int_not_equal(f2->p.id, id1);
+	assert_memory_not_equal(f2->p.auth, auth1, RADIUS_AUTH_LEN);
+	/* Built anew for server 2: its secret, its password hiding. */
+	assert_int_equal(radius_verify(&f2->p, RADIUS_SIGN_ACCESS_REQUEST, &f2->sec, NULL, true),
+			 RADIUS_OK);
+	assert_int_equal(radius_verify(&f2->p, RADIUS_SIGN_ACCESS_REQUEST, &f1->sec, NULL, true),
+			 RADIUS_BAD_MA);
+	struct radius_attr a;
+	char pw[RADIUS_PASSWORD_MAX + 1];
+	size_t pwlen;
+	assert_true(radius_find(&f2->p, 0, RADIUS_USER_PASSWORD, &a));
+	assert_true(radius_get_user_password(&a, &f2->sec, f2->p.auth, pw, &pwlen));
+	assert_string_equal(pw, "pw-of-bob");
+	expect_text(&f2->p, RADIUS_USER_NAME, "bob");
+	assert_int_equal(e->seen.n, 0);
+
+	/* A late answer from server 1 to the old packet is not accepted. */
+	struct radius_writer w;
+	radius_writer_init(&w, RADIUS_ACCESS_ACCEPT, id1, NULL);
+	assert_true(radius_put_ma(&w));
+	assert_true(radius_finish(&w, RADIUS_SIGN_RESPONSE, &f1->sec, auth1));
+	send_to(f1->fd, w.buf, w.len, &f1->from, f1->fromlen);
+	settle(e->c);
+	assert_int_equal(e->seen.n, 0);
+
+	fake_answer(f2, RADIUS_ACCESS_ACCEPT, NULL);
+	drive(e->c, &e->seen, 1, SAFETY_MS);
+	assert_int_equal(e->seen.n, 1);
+	assert_true(e->seen.d[0].has_reply);
+	assert_string_equal(e->seen.d[0].server_name, e->servers[1].name);
+	assert_memory_equal(e->seen.d[0].req_auth, f2->p.auth, RADIUS_AUTH_LEN);
+
+	const struct radius_stats *st = radius_client_stats(e->c);
+	assert_int_equal(st->retransmitted, 2);
+	assert_int_equal(st->failovers, 1);
+	assert_int_equal(st->sent, 2);
+	assert_int_equal(st->timeouts, 0);
+	assert_int_equal(st->replies, 1);
+	assert_int_equal(st->unexpected, 1);
+
+	/* Server 1 is dead for dead_time_s: straight to server 2. */
+	assert_non_null(send_access(e, 3, "carol", NULL));
+	assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 1);
+	assert_int_equal(f1->received, 3);
+	assert_int_equal(radius_count(&f2->p, 0, RADIUS_USER_PASSWORD), 0);
+	fake_answer(f2, RADIUS_ACCESS_REJECT, NULL);
+	drive(e->c, &e->seen, 2, SAFETY_MS);
+	assert_int_equal(e->seen.n, 2);
+	assert_int_equal(e->seen.d[1].tag, 3);
+	assert_int_equal(e->seen.d[1].code, RADIUS_ACCESS_REJECT);
+	assert_int_equal(st->failovers, 1);
+	assert_int_equal(st->sent, 3);
+}
+
+/* Every server silent: one completion with reply == NULL. */
+static void all_servers_silent(void **state)
+{
+	struct env *e = *state;
+	struct fake *both[2] = { &e->f[0], &e->f[1] };
+
+	start(e, 2, 100, 2, 0);
+	assert_non_null(send_access(e, 4, "dave", "x"));
+	/* Read what arrives, answer nothing, until the completion. */
+	for (int k = 0; k != -2;) {
+		k = pump_watch(e->c, both, 2, SAFETY_MS, &e->seen);
+		assert_int_not_equal(k, -1);
+	}
+	assert_int_equal(e->seen.n, 1);
+	struct done_rec *d = &e->seen.d[0];
+	assert_int_equal(d->tag, 4);
+	assert_false(d->has_reply);
+	assert_null(d->server);
+	assert_int_equal(e->f[0].received, 2);
+	assert_int_equal(e->f[1].received, 2);
+	assert_int_equal(radius_client_outstanding(e->c), 0);
+	/* Not called again, and nothing more is sent. */
+	assert_int_equal(pump(e->c, both, 2, 300), -1);
+	assert_int_equal(e->seen.n, 1);
+
+	const struct radius_stats *st = radius_client_stats(e->c);
+	assert_int_equal(st->timeouts, 1);
+	assert_int_equal(st->retransmitted, 2);
+	assert_int_equal(st->failovers, 1);
+	assert_int_equal(st->replies, 0);
+
+	/* Both dead: the one dead longest (server 1) is tried first. */
+	assert_non_null(send_access(e, 5, "dave", "x"));
+	assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 0);
+	fake_answer(&e->f[0], RADIUS_ACCESS_ACCEPT, NULL);
+	drive(e->c, &e->seen, 2, SAFETY_MS);
+	assert_int_equal(e->seen.n, 2);
+	assert_true(e->seen.d[1].has_reply);
+}
+
+/* Forgeries are dropped and counted; the request survives them all and the
+ * genuine reply completes it. */
+static void forged_replies_are_ignored(void **state)
+{
+	struct env *e = *state;
+	struct fake *f = &e->f[0];
+	struct radius_writer w;
+	const struct radius_stats *st;
+	uint64_t bad = 0, unexpected = 0;
+
+	/* A long timeout: no retransmission while the forgeries go in. */
+	start(e, 1, 5000, 1, 0);
+	st = radius_client_stats(e->c);
+	assert_non_null(send_access(e, 6, "eve", "pw"));
+	expect_datagram(e->c, f);
+	uint8_t id = f->p.id;
+
+	/* 1. Wrong Response Authenticator. */
+	reply_build(f, &w, RADIUS_ACCESS_ACCEPT, id, true, "forged");
+	w.buf[4] ^= 0x01;
+	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+	settle(e->c);
+	assert_int_equal(st->bad_replies, ++bad);
+
+	/* 2. Signed with the wrong secret. */
+	{
+		struct fake other = *f;
+		assert_true(radius_secret_set(&other.sec, "not the secret"));
+		reply_build(&other, &w, RADIUS_ACCESS_ACCEPT, id, true, "forged");
+		send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+		settle(e->c);
+		assert_int_equal(st->bad_replies, ++bad);
+	}
+
+	/* 3. An Access-Accept without Message-Authenticator (the Response
+	 * Authenticator is right: Blast-RADIUS). */
+	reply_build(f, &w, RADIUS_ACCESS_ACCEPT, id, false, "forged");
+	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+	settle(e->c);
+	assert_int_equal(st->bad_replies, ++bad);
+	/* The same for an Access-Reject. */
+	reply_build(f, &w, RADIUS_ACCESS_REJECT, id, false, "forged");
+	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+	settle(e->c);
+	assert_int_equal(st->bad_replies, ++bad);
+
+	/* 4. A wrong Message-Authenticator under a right Response
+	 * Authenticator. */
+	reply_build(f, &w, RADIUS_ACCESS_ACCEPT, id, true, "forged");
+	size_t ma = find_attr_off(w.buf, w.len, RADIUS_MESSAGE_AUTHENTICATOR);
+	w.buf[ma + 2 + 5] ^= 0x40;
+	resign_response(w.buf, w.len, f->p.auth, &f->sec);
+	{
+		struct radius_packet chk;
+		assert_true(radius_parse(w.buf, w.len, &chk));
+		assert_int_equal(radius_verify(&chk, RADIUS_SIGN_RESPONSE, &f->sec, f->p.auth,
+					       true), RADIUS_BAD_MA);
+	}
+	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+	settle(e->c);
+	assert_int_equal(st->bad_replies, ++bad);
+
+	/* 5. The right reply from another port of the same host. */
+	{
+		struct sockaddr_storage a;
+		socklen_t al;
+		int other = udp_socket_on_loopback(&a, &al);
+		reply_build(f, &w, RADIUS_ACCESS_ACCEPT, id, true, "forged");
+		send_to(other, w.buf, w.len, &f->from, f->fromlen);
+		close(other);
+		settle(e->c);
+		assert_int_equal(st->unexpected, ++unexpected);
+	}
+
+	/* 6. An identifier no request has. */
+	reply_build(f, &w, RADIUS_ACCESS_ACCEPT, (uint8_t)(id + 1), true, "forged");
+	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+	settle(e->c);
+	assert_int_equal(st->unexpected, ++unexpected);
+
+	/* 7. A code that does not answer an Access-Request. */
+	reply_build(f, &w, RADIUS_ACCOUNTING_RESPONSE, id, true, "forged");
+	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+	settle(e->c);
+	assert_int_equal(st->bad_replies, ++bad);
+	reply_build(f, &w, RADIUS_ACCESS_REQUEST, id, true, "forged");
+	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+	settle(e->c);
+	assert_int_equal(st->bad_replies, ++bad);
+
+	/* 8. Malformed: shorter than a header; a Length past the datagram;
+	 * attributes that do not tile the packet. */
+	reply_build(f, &w, RADIUS_ACCESS_ACCEPT, id, true, "forged");
+	send_to(f->fd, w.buf, 12, &f->from, f->fromlen);
+	settle(e->c);
+	assert_int_equal(st->bad_replies, ++bad);
+	send_to(f->fd, w.buf, w.len - 1, &f->from, f->fromlen);
+	settle(e->c);
+	assert_int_equal(st->bad_replies, ++bad);
+	{
+		uint8_t broken[RADIUS_MAX_LEN];
+		memcpy(broken, w.buf, w.len);
+		broken[RADIUS_HDR_LEN + 1] = 0xF0; /* first attribute runs past the end */
+		send_to(f->fd, broken, w.len, &f->from, f->fromlen);
+		settle(e->c);
+		assert_int_equal(st->bad_replies, ++bad);
+	}
+
+	assert_int_equal(e->seen.n, 0);
+	assert_int_equal(radius_client_outstanding(e->c), 1);
+	assert_int_equal(st->replies, 0);
+
+	/* The genuine one. */
+	fake_answer(f, RADIUS_ACCESS_ACCEPT, "genuine");
+	drive(e->c, &e->seen, 1, SAFETY_MS);
+	assert_int_equal(e->seen.n, 1);
+	struct radius_packet rp;
+	assert_true(radius_parse(e->seen.d[0].reply, e->seen.d[0].reply_len, &rp));
+	expect_text(&rp, RADIUS_REPLY_MESSAGE, "genuine");
+	assert_int_equal(st->replies, 1);
+	assert_int_equal(st->bad_replies, bad);
+	assert_int_equal(st->unexpected, unexpected);
+	assert_int_equal(st->retransmitted, 0);
+}
+
+/* A cancelled request never completes, even when its reply comes: after
+ * the cancel, or already waiting in the socket, or cancelled from inside
+ * another request's completion. */
+static void cancel_drops_the_completion(void **state)
+{
+	struct env *e = *state;
+	struct fake *f = &e->f[0];
+	const struct radius_stats *st;
+
+	start(e, 1, 5000, 1, 0);
+	st = radius_client_stats(e->c);
+
+	struct radius_req *r = send_access(e, 7, "frank", NULL);
+	assert_non_null(r);
+	expect_datagram(e->c, f);
+	radius_client_cancel(e->c, r);
+	assert_int_equal(radius_client_outstanding(e->c), 0);
+	fake_answer(f, RADIUS_ACCESS_ACCEPT, NULL);
+	settle(e->c);
+	assert_int_equal(st->unexpected, 1);
+	assert_int_equal(e->seen.n, 0);
+
+	/* The reply is already in the client's socket when it is cancelled. */
+	r = send_access(e, 8, "frank", NULL);
+	assert_non_null(r);
+	expect_datagram(e->c, f);
+	fake_answer(f, RADIUS_ACCESS_ACCEPT, NULL);
+	struct pollfd pfd = { .fd = radius_client_fd(e->c), .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, SAFETY_MS), 1);
+	radius_client_cancel(e->c, r);
+	radius_client_run(e->c, mono_ms());
+	assert_int_equal(st->unexpected, 2);
+	assert_int_equal(e->seen.n, 0);
+
+	/* Two replies waiting; the first completion cancels the other. */
+	struct radius_req *a = send_access(e, 9, "a", NULL);
+	assert_non_null(a);
+	expect_datagram(e->c, f);
+	struct heard ha = heard_of(f);
+	struct radius_req *b = send_access(e, 10, "b", NULL);
+	assert_non_null(b);
+	expect_datagram(e->c, f);
+	struct heard hb = heard_of(f);
+	fake_answer_heard(f, &ha, RADIUS_ACCESS_ACCEPT);
+	fake_answer_heard(f, &hb, RADIUS_ACCESS_ACCEPT);
+	e->seen.cancel_in_cb = b;
+	assert_int_equal(poll(&pfd, 1, SAFETY_MS), 1);
+	radius_client_run(e->c, mono_ms());
+	drive(e->c, &e->seen, 2, 150);
+	assert_int_equal(e->seen.n, 1);
+	assert_int_equal(e->seen.d[0].tag, 9);
+	assert_null(e->seen.cancel_in_cb);
+	assert_int_equal(radius_client_outstanding(e->c), 0);
+	assert_int_equal(st->replies, 1);
+	assert_int_equal(st->unexpected, 3);
+}
+
+/* Accounting-Request: signed with the request hash, Acct-Delay-Time when
+ * asked (fixed across retransmissions), and an Accounting-Response without
+ * Message-Authenticator accepted. */
+static void accounting_request(void **state)
+{
+	struct env *e = *state;
+	struct fake *f = &e->f[0];
+	struct radius_writer w;
+	struct radius_attr a;
+	uint32_t v;
+	struct radius_secret wrong;
+
+	assert_true(radius_secret_set(&wrong, "not the secret"));
+	start(e, 1, 150, 3, 0);
+	radius_writer_init(&w, RADIUS_ACCOUNTING_REQUEST, 0, NULL);
+	assert_true(radius_put_u32(&w, RADIUS_ACCT_STATUS_TYPE, RADIUS_ACCT_START));
+	assert_true(radius_put_str(&w, RADIUS_ACCT_SESSION_ID, "sess-1"));
+	uint64_t now = mono_ms();
+	struct radius_req_params p = {
+		.code = RADIUS_ACCOUNTING_REQUEST,
+		.attrs = w.buf + RADIUS_HDR_LEN,
+		.attrs_len = w.len - RADIUS_HDR_LEN,
+		.add_delay_time = true,
+		.created_ms = now - 3500, /* made 3.5 s ago by the caller's clock */
+		.done = on_done,
+		.ctx = &e->tags[11],
+	};
+	assert_non_null(radius_client_send(e->c, &p, now));
+	assert_int_equal(e->seen.n, 0);
+
+	expect_datagram(e->c, f);
+	assert_int_equal(f->p.code, RADIUS_ACCOUNTING_REQUEST);
+	assert_int_equal(radius_verify(&f->p, RADIUS_SIGN_REQUEST_HASH, &f->sec, NULL, false),
+			 RADIUS_OK);
+	assert_int_equal(radius_verify(&f->p, RADIUS_SIGN_REQUEST_HASH, &wrong, NULL, false),
+			 RADIUS_BAD_AUTHENTICATOR);
+	assert_true(radius_find(&f->p, 0, RADIUS_ACCT_STATUS_TYPE, &a));
+	assert_true(radius_attr_u32(&a, &v));
+	assert_int_equal(v, RADIUS_ACCT_START);
+	expect_text(&f->p, RADIUS_ACCT_SESSION_ID, "sess-1");
+	assert_int_equal(radius_count(&f->p, 0, RADIUS_ACCT_DELAY_TIME), 1);
+	assert_true(radius_find(&f->p, 0, RADIUS_ACCT_DELAY_TIME, &a));
+	assert_true(radius_attr_u32(&a, &v));
+	assert_int_equal(v, 3);
+	assert_int_equal(radius_count(&f->p, 0, RADIUS_USER_PASSWORD), 0);
+
+	/* The retransmission repeats the same bytes, delay time included. */
+	uint8_t first[RADIUS_MAX_LEN];
+	size_t first_len = f->len;
+	memcpy(first, f->pkt, f->len);
+	expect_datagram(e->c, f);
+	assert_int_equal(f->len, first_len);
+	assert_memory_equal(f->pkt, first, first_len);
+
+	/* Accounting-Response, no Message-Authenticator. */
+	reply_build(f, &w, RADIUS_ACCOUNTING_RESPONSE, f->p.id, false, NULL);
+	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+	drive(e->c, &e->seen, 1, SAFETY_MS);
+	assert_int_equal(e->seen.n, 1);
+	assert_true(e->seen.d[0].has_reply);
+	assert_int_equal(e->seen.d[0].code, RADIUS_ACCOUNTING_RESPONSE);
+	/* req_auth is the Request Authenticator the client computed. */
+	assert_memory_equal(e->seen.d[0].req_auth, f->p.auth, RADIUS_AUTH_LEN);
+
+	/* Without add_delay_time: no Acct-Delay-Time; an Access-Accept is not
+	 * an answer to it. */
+	p.add_delay_time = false;
+	p.ctx = &e->tags[12];
+	now = mono_ms();
+	assert_non_null(radius_client_send(e->c, &p, now));
+	expect_datagram(e->c, f);
+	assert_int_equal(radius_count(&f->p, 0, RADIUS_ACCT_DELAY_TIME), 0);
+	assert_int_equal(radius_verify(&f->p, RADIUS_SIGN_REQUEST_HASH, &f->sec, NULL, false),
+			 RADIUS_OK);
+	fake_answer(f, RADIUS_ACCESS_ACCEPT, NULL);
+	settle(e->c);
+	assert_int_equal(radius_client_stats(e->c)->bad_replies, 1);
+	reply_build(f, &w, RADIUS_ACCOUNTING_RESPONSE, f->p.id, false, NULL);
+	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+	drive(e->c, &e->seen, 2, SAFETY_MS);
+	assert_int_equal(e->seen.n, 2);
+	assert_int_equal(e->seen.d[1].tag, 12);
+	assert_int_equal(e->seen.d[1].code, RADIUS_ACCOUNTING_RESPONSE);
+}
+
+static void max_outstanding_refuses(void **state)
+{
+	struct env *e = *state;
+
+	start(e, 1, 5000, 1, 2);
+	struct radius_req *a = send_access(e, 13, "a", NULL);
+	struct radius_req *b = send_access(e, 14, "b", NULL);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_null(send_access(e, 15, "c", NULL));
+	assert_int_equal(radius_client_outstanding(e->c), 2);
+	assert_int_equal(radius_client_stats(e->c)->sent, 2);
+	/* A freed slot takes a request again. */
+	radius_client_cancel(e->c, a);
+	assert_non_null(send_access(e, 15, "c", NULL));
+	assert_null(send_access(e, 16, "d", NULL));
+	/* A password too long to hide is refused too, with nothing called back. */
+	radius_client_cancel(e->c, b);
+	char longpw[RADIUS_PASSWORD_MAX + 2];
+	memset(longpw, 'p', sizeof(longpw) - 1);
+	longpw[sizeof(longpw) - 1] = '\0';
+	assert_null(send_access(e, 16, "d", longpw));
+	assert_int_equal(radius_client_outstanding(e->c), 1);
+	assert_int_equal(e->seen.n, 0);
+}
+
+/* More requests outstanding to one server than one socket has
+ * identifiers: the client opens another socket, every (source port,
+ * identifier) pair is distinct, and each reply completes its own request. */
+static void identifiers_beyond_one_socket(void **state)
+{
+	enum { N = 300, BATCH = 50 };
+	struct env *e = *state;
+	struct fake *f = &e->f[0];
+	static struct tagged tags[N];
+	static struct seen many;
+	static struct {
+		struct heard h;
+		struct sockaddr_storage from;
+		socklen_t fromlen;
+		uint8_t tag_byte;
+	} req[N];
+	uint16_t ports[2] = { 0, 0 };
+
+	start(e, 1, 5000, 1, 0);
+	memset(&many, 0, sizeof(many));
+	uint8_t attrs[64];
+	for (int i = 0; i < N; i++) {
+		tags[i] = (struct tagged){ &many, i };
+		/* The request's number in a Class attribute the fake can read. */
+		attrs[0] = RADIUS_CLASS;
+		attrs[1] = 4;
+		store_be16(attrs + 2, (uint16_t)i);
+		uint64_t now = mono_ms();
+		struct radius_req_params p = {
+			.code = RADIUS_ACCESS_REQUEST, .attrs = attrs, .attrs_len = 4,
+			.created_ms = now, .done = on_done, .ctx = &tags[i],
+		};
+		assert_non_null(radius_client_send(e->c, &p, now));
+		if (i % BATCH == BATCH - 1)
+			for (int k = 0; k < BATCH; k++) {
+				expect_datagram(e->c, f);
+				struct radius_attr a;
+				assert_true(radius_find(&f->p, 0, RADIUS_CLASS, &a));
+				assert_int_equal(a.len, 2);
+				int n = load_be16(a.val);
+				assert_true(n <= i);
+				req[n].h = heard_of(f);
+				req[n].from = f->from;
+				req[n].fromlen = f->fromlen;
+				uint16_t port = ntohs(((struct sockaddr_in *)&f->from)->sin_port);
+				if (!ports[0] || ports[0] == port)
+					ports[0] = port;
+				else
+					ports[1] = port;
+			}
+	}
+	assert_int_equal(radius_client_outstanding(e->c), N);
+	assert_int_not_equal(ports[1], 0); /* a second socket */
+	for (int i = 0; i < N; i++)
+		for (int j = i + 1; j < N; j++)
+			assert_false(req[i].h.id == req[j].h.id &&
+				     memcmp(&req[i].from, &req[j].from, sizeof(req[i].from)) == 0);
+
+	/* Answer in reverse order, a batch at a time. */
+	for (int i = N - 1; i >= 0; i--) {
+		struct radius_writer w;
+		radius_writer_init(&w, RADIUS_ACCESS_ACCEPT, req[i].h.id, NULL);
+		assert_true(radius_put_ma(&w));
+		assert_true(radius_finish(&w, RADIUS_SIGN_RESPONSE, &f->sec, req[i].h.auth));
+		send_to(f->fd, w.buf, w.len, &req[i].from, req[i].fromlen);
+		if (i % BATCH == 0) {
+			drive(e->c, &many, (size_t)(N - i), SAFETY_MS);
+			assert_int_equal(many.n, (size_t)(N - i));
+		}
+	}
+	for (int i = 0; i < N; i++)
+		assert_int_equal(many.d[i].tag, N - 1 - i);
+	const struct radius_stats *st = radius_client_stats(e->c);
+	assert_int_equal(st->replies, N);
+	assert_int_equal(st->bad_replies + st->unexpected, 0);
+}
+
+/* Free with requests outstanding (one with its reply waiting): no
+ * completion, and nothing leaks (the ASan build checks). */
+static void free_with_requests_outstanding(void **state)
+{
+	struct env *e = *state;
+	struct fake *f = &e->f[0];
+
+	start(e, 1, 100, 3, 0);
+	for (int i = 0; i < 5; i++)
+		assert_non_null(send_access(e, i, "g", i % 2 ? "pw" : NULL));
+	for (int i = 0; i < 5; i++)
+		expect_datagram(e->c, f);
+	fake_answer(f, RADIUS_ACCESS_ACCEPT, NULL);
+	assert_int_equal(radius_client_outstanding(e->c), 5);
+	radius_client_free(e->c);
+	e->c = NULL;
+	assert_int_equal(e->seen.n, 0);
+}
+
+static void bad_config_is_refused(void **state)
+{
+	(void)state;
+	char err[256] = "";
+	struct radius_client_config cfg = { .what = "auth", .nservers = 0 };
+	assert_null(radius_client_new(&cfg, err, sizeof(err)));
+	assert_true(strlen(err) > 0);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	char err[256];
+	return crypto_init(err, sizeof(err)) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	crypto_shutdown();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(access_request_and_accept, setup, teardown),
+		cmocka_unit_test_setup_teardown(retransmit_then_failover, setup, teardown),
+		cmocka_unit_test_setup_teardown(all_servers_silent, setup, teardown),
+		cmocka_unit_test_setup_teardown(forged_replies_are_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(cancel_drops_the_completion, setup, teardown),
+		cmocka_unit_test_setup_teardown(accounting_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(max_outstanding_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(identifiers_beyond_one_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(free_with_requests_outstanding, setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_config_is_refused, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
