@@ -333,10 +333,12 @@ static void done_cb(void *ctx, const struct radius_packet *reply,
 	res.session = pd->ref;
 	res.method = pd->method;
 	on_reply(b, pd, reply, srv, req_auth, &res);
-	log_info("radius=auth user=%s event=%s server=%s message=\"%s\"", pd->user,
-		 reply ? (reply->code == RADIUS_ACCESS_ACCEPT ? "access-accept" : "access-reject")
-		       : "no-answer",
-		 srv ? srv->name : "-", res.message);
+	const char *ev = !reply ? "no-answer"
+			 : reply->code == RADIUS_ACCESS_ACCEPT ? "access-accept"
+			 : reply->code == RADIUS_ACCESS_CHALLENGE ? "access-challenge"
+			 : "access-reject";
+	log_info("radius=auth user=%s event=%s server=%s verdict=%s message=\"%s\"", pd->user, ev,
+		 srv ? srv->name : "-", auth_verdict_name(res.verdict), res.message);
 	pending_unlink(b, pd);
 	crypto_wipe(pd, sizeof(*pd));
 	free(pd);

@@ -40,7 +40,8 @@ struct auth_radius_nas {
 struct auth_radius_config {
 	struct radius_client_config client; /* the authentication servers */
 	struct auth_radius_nas nas;
-	bool mppe_required;            /* an MS-CHAP Accept must carry keys */
+	bool mppe_required;            /* every Accept must carry MPPE keys (so PAP and
+					* CHAP-MD5, which give none, fail at once) */
 	size_t queue_max;              /* outstanding logins; 0: 4096 */
 	const uint8_t *extra;          /* attributes added to every request */
 	size_t extra_len;
