@@ -129,6 +129,35 @@ static int count_user(const struct user_record *rec, void *ctx)
 	return 0;
 }
 
+/* The directory of a file pptpd keeps (0700 when created here). */
+static bool make_parent_dir(const char *path, const char *what)
+{
+	char *dir = strdup(path);
+	if (!dir) {
+		log_errx("out of memory");
+		return false;
+	}
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) == 0)
+			log_notice("created directory %s for the %s", dir, what);
+		else if (errno != EEXIST)
+			log_warn("cannot create directory %s", dir);
+	}
+	free(dir);
+	return true;
+}
+
+/* With RADIUS accounting: the spool's directory, created on first start
+ * like the user store's. */
+static bool prepare_acct_spool(const struct config *cfg)
+{
+	if (!cfg->radius_acct.n && !cfg->radius_config)
+		return true;
+	return make_parent_dir(cfg->radius_acct_spool, "accounting spool");
+}
+
 /* With `auth sqlite`: open the store (creating it, and its directory, on
  * first start) so a wrong path or a damaged file stops the server at start
  * rather than at the first login. */
@@ -140,20 +169,8 @@ static bool open_user_store(const struct config *cfg)
 
 	if (cfg->auth != CONFIG_AUTH_SQLITE)
 		return true;
-	char *dir = strdup(cfg->user_db);
-	if (!dir) {
-		log_errx("out of memory");
+	if (!make_parent_dir(cfg->user_db, "user store"))
 		return false;
-	}
-	char *slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0700) == 0)
-			log_notice("created directory %s for the user store", dir);
-		else if (errno != EEXIST)
-			log_warn("cannot create directory %s", dir);
-	}
-	free(dir);
 	if (userdb_open(cfg->user_db, USERDB_OPEN_CREATE, &db, err, sizeof(err)) != USERDB_OK) {
 		log_errx("user store %s: %s", cfg->user_db, err);
 		return false;
@@ -194,7 +211,7 @@ static bool write_pidfile(const char *path)
 /* Open the sockets and run the loop until an orderly shutdown. */
 static int run_server(const struct config *cfg, bool echo_frames)
 {
-	if (!open_user_store(cfg))
+	if (!open_user_store(cfg) || (!echo_frames && !prepare_acct_spool(cfg)))
 		return 1;
 	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
 	if (!loop) {
