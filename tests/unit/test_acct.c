@@ -18,63 +18,24 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "auth/acct.h"
 #include "auth/acct_spool.h"
 #include "auth/radius_pkt.h"
 #include "common/buf.h"
 #include "common/crypto.h"
+#include "tests/unit/support/radius_fake.h"
 #include "tests/unit/support/temp_store.h"
 
 #define SAFETY_MS 3000 /* a bound against a hang, not a timing check */
 #define SECRET    "acct-test-secret"
 #define MAX_HEARD 32
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* ---- the fake accounting server ---- */
 
-struct fake {
-	int fd;
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	struct radius_secret sec;
-	unsigned received;
-	uint8_t pkt[RADIUS_MAX_LEN];
-	size_t len;
-	struct sockaddr_storage from;
-	socklen_t fromlen;
-	struct radius_packet p;
-};
-
-static void fake_open(struct fake *f)
+/* Every datagram the fake reads is a signed Accounting-Request. */
+static void check_accounting_request(const struct radius_fake *f)
 {
-	memset(f, 0, sizeof(*f));
-	f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	assert_true(f->fd >= 0);
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = 0 };
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(f->fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	f->addrlen = sizeof(f->addr);
-	assert_int_equal(getsockname(f->fd, (struct sockaddr *)&f->addr, &f->addrlen), 0);
-	assert_true(radius_secret_set(&f->sec, SECRET));
-}
-
-static void fake_read(struct fake *f)
-{
-	f->fromlen = sizeof(f->from);
-	ssize_t n = recvfrom(f->fd, f->pkt, sizeof(f->pkt), 0, (struct sockaddr *)&f->from,
-			     &f->fromlen);
-	assert_true(n > 0);
-	f->len = (size_t)n;
-	f->received++;
-	assert_true(radius_parse(f->pkt, f->len, &f->p));
 	assert_int_equal(f->p.code, RADIUS_ACCOUNTING_REQUEST);
 	assert_int_equal(radius_verify(&f->p, RADIUS_SIGN_REQUEST_HASH, &f->sec, NULL, false),
 			 RADIUS_OK);
@@ -83,8 +44,7 @@ static void fake_read(struct fake *f)
 /* One request as the fake heard it: enough to answer it later and to
  * compare it with another. */
 struct heard {
-	uint8_t id;
-	uint8_t auth[RADIUS_AUTH_LEN];
+	struct radius_fake_req req;   /* to answer it */
 	char session_id[64];
 	uint32_t status;
 	uint32_t delay;       /* Acct-Delay-Time */
@@ -103,24 +63,13 @@ static void text_attr(const struct radius_packet *p, uint8_t type, char *out, si
 	}
 }
 
-static uint32_t u32_attr(const struct radius_packet *p, uint8_t type)
-{
-	struct radius_attr a;
-	uint32_t v = 0;
-	assert_int_equal(radius_count(p, 0, type), 1);
-	assert_true(radius_find(p, 0, type, &a));
-	assert_true(radius_attr_u32(&a, &v));
-	return v;
-}
-
-static void heard_of(const struct fake *f, struct heard *h)
+static void heard_of(const struct radius_fake *f, struct heard *h)
 {
 	memset(h, 0, sizeof(*h));
-	h->id = f->p.id;
-	memcpy(h->auth, f->p.auth, RADIUS_AUTH_LEN);
+	h->req = radius_fake_last(f);
 	text_attr(&f->p, RADIUS_ACCT_SESSION_ID, h->session_id, sizeof(h->session_id));
-	h->status = u32_attr(&f->p, RADIUS_ACCT_STATUS_TYPE);
-	h->delay = u32_attr(&f->p, RADIUS_ACCT_DELAY_TIME);
+	h->status = radius_fake_u32(&f->p, RADIUS_ACCT_STATUS_TYPE);
+	h->delay = radius_fake_u32(&f->p, RADIUS_ACCT_DELAY_TIME);
 	for (size_t off = RADIUS_HDR_LEN; off < f->p.len; off += f->pkt[off + 1]) {
 		if (f->pkt[off] == RADIUS_ACCT_DELAY_TIME)
 			continue;
@@ -129,20 +78,16 @@ static void heard_of(const struct fake *f, struct heard *h)
 	}
 }
 
-static void fake_ack(const struct fake *f, const struct heard *h)
+static void fake_ack(const struct radius_fake *f, const struct heard *h)
 {
-	struct radius_writer w;
-	radius_writer_init(&w, RADIUS_ACCOUNTING_RESPONSE, h->id, NULL);
-	assert_true(radius_finish(&w, RADIUS_SIGN_RESPONSE, &f->sec, h->auth));
-	assert_int_equal(sendto(f->fd, w.buf, w.len, 0, (const struct sockaddr *)&f->from,
-				f->fromlen), (ssize_t)w.len);
+	radius_fake_answer(f, &h->req, RADIUS_ACCOUNTING_RESPONSE, false);
 }
 
 /* ---- the fixture ---- */
 
 struct env {
 	struct temp_store ts;
-	struct fake f;
+	struct radius_fake f;
 	struct radius_server srv;
 	struct acct *a;
 	struct heard heard[MAX_HEARD];
@@ -156,12 +101,9 @@ static int setup(void **state)
 		return -1;
 	if (!temp_store_make(&e->ts, "test_acct"))
 		return -1;
-	fake_open(&e->f);
-	memset(&e->srv, 0, sizeof(e->srv));
-	e->srv.addr = e->f.addr;
-	e->srv.addrlen = e->f.addrlen;
-	e->srv.secret = e->f.sec;
-	snprintf(e->srv.name, sizeof(e->srv.name), "fake-acct");
+	radius_fake_open(&e->f, SECRET);
+	e->f.check = check_accounting_request;
+	e->srv = radius_fake_server(&e->f, "fake-acct");
 	*state = e;
 	return 0;
 }
@@ -170,7 +112,7 @@ static int teardown(void **state)
 {
 	struct env *e = *state;
 	acct_free(e->a);
-	close(e->f.fd);
+	radius_fake_close(&e->f);
 	temp_store_remove(&e->ts);
 	free(e);
 	return 0;
@@ -207,29 +149,27 @@ static void stop(struct env *e)
 	e->a = NULL;
 }
 
+static void run_acct(void *ctx)
+{
+	acct_run(ctx);
+}
+
+static uint64_t acked(void *ctx)
+{
+	return acct_get_stats(ctx)->acked;
+}
+
 /* Run the sender whenever its fd is readable until the fake has a request
  * (recorded in e->heard; true) or budget_ms passed (false). */
 static bool pump(struct env *e, int budget_ms)
 {
-	uint64_t end = mono_ms() + (uint64_t)budget_ms;
-	for (;;) {
-		uint64_t now = mono_ms();
-		if (now >= end)
-			return false;
-		struct pollfd pfd[2] = {
-			{ .fd = acct_fd(e->a), .events = POLLIN },
-			{ .fd = e->f.fd, .events = POLLIN },
-		};
-		assert_true(poll(pfd, 2, (int)(end - now)) >= 0);
-		if (pfd[1].revents & POLLIN) {
-			fake_read(&e->f);
-			assert_true(e->nheard < MAX_HEARD);
-			heard_of(&e->f, &e->heard[e->nheard++]);
-			return true;
-		}
-		if (pfd[0].revents & POLLIN)
-			acct_run(e->a);
-	}
+	struct radius_fake_peer peer = { .fd = acct_fd(e->a), .run = run_acct, .ctx = e->a };
+	struct radius_fake *one[1] = { &e->f };
+	if (radius_fake_pump(&peer, one, 1, budget_ms) != 0)
+		return false;
+	assert_true(e->nheard < MAX_HEARD);
+	heard_of(&e->f, &e->heard[e->nheard++]);
+	return true;
 }
 
 static struct heard *expect_request(struct env *e)
@@ -241,25 +181,11 @@ static struct heard *expect_request(struct env *e)
 /* Run the sender until `want` records were acknowledged in all. */
 static void wait_acked(struct env *e, uint64_t want)
 {
-	uint64_t end = mono_ms() + SAFETY_MS;
-	while (acct_get_stats(e->a)->acked < want) {
-		uint64_t now = mono_ms();
-		assert_true(now < end);
-		struct pollfd pfd = { .fd = acct_fd(e->a), .events = POLLIN };
-		assert_true(poll(&pfd, 1, (int)(end - now)) >= 0);
-		if (pfd.revents & POLLIN)
-			acct_run(e->a);
-	}
+	struct radius_fake_peer peer = {
+		.fd = acct_fd(e->a), .run = run_acct, .completions = acked, .ctx = e->a,
+	};
+	assert_true(radius_fake_wait(&peer, want, SAFETY_MS));
 	assert_int_equal(acct_get_stats(e->a)->acked, want);
-}
-
-static void sockaddr4(struct sockaddr_storage *ss, const char *ip, uint16_t port)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	memset(ss, 0, sizeof(*ss));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(port);
-	assert_int_equal(inet_pton(AF_INET, ip, &sin->sin_addr), 1);
 }
 
 static struct sockaddr_storage peer_addr, local_addr;
@@ -267,8 +193,8 @@ static const uint8_t class_val[] = { 'C', 'L', 0x00, 0x01, 0xFE };
 
 static struct acct_session session(const char *sid)
 {
-	sockaddr4(&peer_addr, "198.51.100.7", 50123);
-	sockaddr4(&local_addr, "203.0.113.1", 1723);
+	radius_fake_sockaddr4(&peer_addr, "198.51.100.7", 50123);
+	radius_fake_sockaddr4(&local_addr, "203.0.113.1", 1723);
 	struct acct_session s = {
 		.session_id = sid,
 		.user = "CORP\\alice",
@@ -283,18 +209,9 @@ static struct acct_session session(const char *sid)
 	return s;
 }
 
-static void expect_text(const struct radius_packet *p, uint8_t type, const char *want)
-{
-	struct radius_attr a;
-	assert_int_equal(radius_count(p, 0, type), 1);
-	assert_true(radius_find(p, 0, type, &a));
-	assert_int_equal(a.len, strlen(want));
-	assert_memory_equal(a.val, want, a.len);
-}
-
 static void expect_timestamp(const struct radius_packet *p, time_t t0, time_t t1)
 {
-	uint32_t ts = u32_attr(p, RADIUS_EVENT_TIMESTAMP);
+	uint32_t ts = radius_fake_u32(p, RADIUS_EVENT_TIMESTAMP);
 	assert_true((time_t)ts >= t0 && (time_t)ts <= t1);
 }
 
@@ -302,21 +219,21 @@ static void expect_timestamp(const struct radius_packet *p, time_t t0, time_t t1
 static void expect_session_attrs(const struct radius_packet *p, const char *sid)
 {
 	struct radius_attr a;
-	expect_text(p, RADIUS_ACCT_SESSION_ID, sid);
-	expect_text(p, RADIUS_USER_NAME, "CORP\\alice");
-	assert_int_equal(u32_attr(p, RADIUS_NAS_IP_ADDRESS), 0xC0000201);
-	expect_text(p, RADIUS_NAS_IDENTIFIER, "nas-acct");
-	assert_int_equal(u32_attr(p, RADIUS_NAS_PORT), 4660);
-	assert_int_equal(u32_attr(p, RADIUS_NAS_PORT_TYPE), RADIUS_NAS_PORT_TYPE_VIRTUAL);
-	assert_int_equal(u32_attr(p, RADIUS_SERVICE_TYPE), RADIUS_SERVICE_FRAMED_USER);
-	assert_int_equal(u32_attr(p, RADIUS_FRAMED_PROTOCOL), RADIUS_FRAMED_PROTOCOL_PPP);
-	expect_text(p, RADIUS_CALLING_STATION_ID, "198.51.100.7");
-	expect_text(p, RADIUS_CALLED_STATION_ID, "203.0.113.1");
-	assert_int_equal(u32_attr(p, RADIUS_FRAMED_IP_ADDRESS), 0x0A090807);
+	radius_fake_expect_text(p, RADIUS_ACCT_SESSION_ID, sid);
+	radius_fake_expect_text(p, RADIUS_USER_NAME, "CORP\\alice");
+	assert_int_equal(radius_fake_u32(p, RADIUS_NAS_IP_ADDRESS), 0xC0000201);
+	radius_fake_expect_text(p, RADIUS_NAS_IDENTIFIER, "nas-acct");
+	assert_int_equal(radius_fake_u32(p, RADIUS_NAS_PORT), 4660);
+	assert_int_equal(radius_fake_u32(p, RADIUS_NAS_PORT_TYPE), RADIUS_NAS_PORT_TYPE_VIRTUAL);
+	assert_int_equal(radius_fake_u32(p, RADIUS_SERVICE_TYPE), RADIUS_SERVICE_FRAMED_USER);
+	assert_int_equal(radius_fake_u32(p, RADIUS_FRAMED_PROTOCOL), RADIUS_FRAMED_PROTOCOL_PPP);
+	radius_fake_expect_text(p, RADIUS_CALLING_STATION_ID, "198.51.100.7");
+	radius_fake_expect_text(p, RADIUS_CALLED_STATION_ID, "203.0.113.1");
+	assert_int_equal(radius_fake_u32(p, RADIUS_FRAMED_IP_ADDRESS), 0x0A090807);
 	assert_true(radius_find(p, 0, RADIUS_CLASS, &a));
 	assert_int_equal(a.len, sizeof(class_val));
 	assert_memory_equal(a.val, class_val, sizeof(class_val));
-	assert_int_equal(u32_attr(p, RADIUS_ACCT_AUTHENTIC), RADIUS_ACCT_AUTHENTIC_RADIUS);
+	assert_int_equal(radius_fake_u32(p, RADIUS_ACCT_AUTHENTIC), RADIUS_ACCT_AUTHENTIC_RADIUS);
 	assert_int_equal(radius_count(p, 0, RADIUS_ACCT_DELAY_TIME), 1);
 	assert_int_equal(radius_count(p, 0, RADIUS_USER_PASSWORD), 0);
 }
@@ -372,9 +289,9 @@ static void accounting_on_and_session_records(void **state)
 	h = expect_request(e);
 	const struct radius_packet *p = &e->f.p;
 	assert_int_equal(h->status, RADIUS_ACCT_ON);
-	expect_text(p, RADIUS_ACCT_SESSION_ID, "5F00AA01");
-	assert_int_equal(u32_attr(p, RADIUS_NAS_IP_ADDRESS), 0xC0000201);
-	expect_text(p, RADIUS_NAS_IDENTIFIER, "nas-acct");
+	radius_fake_expect_text(p, RADIUS_ACCT_SESSION_ID, "5F00AA01");
+	assert_int_equal(radius_fake_u32(p, RADIUS_NAS_IP_ADDRESS), 0xC0000201);
+	radius_fake_expect_text(p, RADIUS_NAS_IDENTIFIER, "nas-acct");
 	expect_timestamp(p, t0, time(NULL));
 	assert_int_equal(radius_count(p, 0, RADIUS_ACCT_DELAY_TIME), 1);
 	assert_int_equal(radius_count(p, 0, RADIUS_USER_NAME), 0);
@@ -407,13 +324,13 @@ static void accounting_on_and_session_records(void **state)
 	h = expect_request(e);
 	assert_int_equal(h->status, RADIUS_ACCT_INTERIM_UPDATE);
 	expect_session_attrs(p, "5F00AA0100000001");
-	assert_int_equal(u32_attr(p, RADIUS_ACCT_SESSION_TIME), 125);
-	assert_int_equal(u32_attr(p, RADIUS_ACCT_INPUT_OCTETS), 7);
-	assert_int_equal(u32_attr(p, RADIUS_ACCT_INPUT_GIGAWORDS), 5);
-	assert_int_equal(u32_attr(p, RADIUS_ACCT_OUTPUT_OCTETS), 123456);
+	assert_int_equal(radius_fake_u32(p, RADIUS_ACCT_SESSION_TIME), 125);
+	assert_int_equal(radius_fake_u32(p, RADIUS_ACCT_INPUT_OCTETS), 7);
+	assert_int_equal(radius_fake_u32(p, RADIUS_ACCT_INPUT_GIGAWORDS), 5);
+	assert_int_equal(radius_fake_u32(p, RADIUS_ACCT_OUTPUT_OCTETS), 123456);
 	assert_int_equal(radius_count(p, 0, RADIUS_ACCT_OUTPUT_GIGAWORDS), 0);
-	assert_int_equal(u32_attr(p, RADIUS_ACCT_INPUT_PACKETS), 1001);
-	assert_int_equal(u32_attr(p, RADIUS_ACCT_OUTPUT_PACKETS), 2002);
+	assert_int_equal(radius_fake_u32(p, RADIUS_ACCT_INPUT_PACKETS), 1001);
+	assert_int_equal(radius_fake_u32(p, RADIUS_ACCT_OUTPUT_PACKETS), 2002);
 	assert_int_equal(radius_count(p, 0, RADIUS_ACCT_TERMINATE_CAUSE), 0);
 	fake_ack(&e->f, h);
 	wait_acked(e, 3);
@@ -427,14 +344,14 @@ static void accounting_on_and_session_records(void **state)
 	assert_true(acct_record(e->a, RADIUS_ACCT_STOP, &s));
 	h = expect_request(e);
 	assert_int_equal(h->status, RADIUS_ACCT_STOP);
-	expect_text(p, RADIUS_ACCT_SESSION_ID, "5F00AA0100000001");
-	assert_int_equal(u32_attr(p, RADIUS_ACCT_AUTHENTIC), RADIUS_ACCT_AUTHENTIC_LOCAL);
-	assert_int_equal(u32_attr(p, RADIUS_ACCT_SESSION_TIME), 300);
-	assert_int_equal(u32_attr(p, RADIUS_ACCT_INPUT_OCTETS), 9);
+	radius_fake_expect_text(p, RADIUS_ACCT_SESSION_ID, "5F00AA0100000001");
+	assert_int_equal(radius_fake_u32(p, RADIUS_ACCT_AUTHENTIC), RADIUS_ACCT_AUTHENTIC_LOCAL);
+	assert_int_equal(radius_fake_u32(p, RADIUS_ACCT_SESSION_TIME), 300);
+	assert_int_equal(radius_fake_u32(p, RADIUS_ACCT_INPUT_OCTETS), 9);
 	assert_int_equal(radius_count(p, 0, RADIUS_ACCT_INPUT_GIGAWORDS), 0);
-	assert_int_equal(u32_attr(p, RADIUS_ACCT_OUTPUT_OCTETS), 0);
-	assert_int_equal(u32_attr(p, RADIUS_ACCT_OUTPUT_GIGAWORDS), 2);
-	assert_int_equal(u32_attr(p, RADIUS_ACCT_TERMINATE_CAUSE), RADIUS_TERM_IDLE_TIMEOUT);
+	assert_int_equal(radius_fake_u32(p, RADIUS_ACCT_OUTPUT_OCTETS), 0);
+	assert_int_equal(radius_fake_u32(p, RADIUS_ACCT_OUTPUT_GIGAWORDS), 2);
+	assert_int_equal(radius_fake_u32(p, RADIUS_ACCT_TERMINATE_CAUSE), RADIUS_TERM_IDLE_TIMEOUT);
 	fake_ack(&e->f, h);
 	wait_acked(e, 4);
 
@@ -442,7 +359,7 @@ static void accounting_on_and_session_records(void **state)
 	assert_true(acct_record(e->a, RADIUS_ACCT_OFF, NULL));
 	h = expect_request(e);
 	assert_int_equal(h->status, RADIUS_ACCT_OFF);
-	expect_text(p, RADIUS_ACCT_SESSION_ID, "5F00AA01");
+	radius_fake_expect_text(p, RADIUS_ACCT_SESSION_ID, "5F00AA01");
 	fake_ack(&e->f, h);
 	wait_acked(e, 5);
 
@@ -579,7 +496,7 @@ static void spooled_record_keeps_its_age(void **state)
 	struct env *e = *state;
 	char err[256] = "";
 	int64_t now = (int64_t)time(NULL);
-	int64_t uptime_s = (int64_t)(mono_ms() / 1000u);
+	int64_t uptime_s = (int64_t)(radius_fake_mono_ms() / 1000u);
 
 	struct acct_spool *sp = acct_spool_open(e->ts.path, err, sizeof(err));
 	assert_non_null(sp);
@@ -634,8 +551,8 @@ static void silent_server_resend(void **state)
 	/* Answer the latest try; should it be too late, the next one. */
 	for (int k = 0; k < 10 && acct_get_stats(e->a)->acked == 0; k++) {
 		fake_ack(&e->f, &e->heard[e->nheard - 1]);
-		uint64_t end = mono_ms() + 2 * 150;
-		while (acct_get_stats(e->a)->acked == 0 && mono_ms() < end) {
+		uint64_t end = radius_fake_mono_ms() + 2 * 150;
+		while (acct_get_stats(e->a)->acked == 0 && radius_fake_mono_ms() < end) {
 			struct pollfd pfd[2] = {
 				{ .fd = acct_fd(e->a), .events = POLLIN },
 				{ .fd = e->f.fd, .events = POLLIN },
@@ -644,7 +561,7 @@ static void silent_server_resend(void **state)
 			if (pfd[0].revents & POLLIN)
 				acct_run(e->a);
 			if (pfd[1].revents & POLLIN) {
-				fake_read(&e->f);
+				radius_fake_read(&e->f);
 				heard_of(&e->f, &e->heard[e->nheard - 1]);
 				break;
 			}

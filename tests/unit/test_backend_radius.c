@@ -12,13 +12,10 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -28,79 +25,44 @@
 #include "common/buf.h"
 #include "common/crypto.h"
 #include "common/mschap.h"
+#include "tests/unit/support/radius_fake.h"
 
 #define SAFETY_MS 3000 /* a bound against a hang, not a timing check */
 #define MAX_SEEN  16
 #define SECRET    "backend-test-secret"
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* ---- the fake server ---- */
 
-struct fake {
-	int fd;
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	struct radius_secret sec;
-	unsigned received;
-	uint8_t pkt[RADIUS_MAX_LEN];
-	size_t len;
-	struct sockaddr_storage from;
-	socklen_t fromlen;
-	struct radius_packet p;
-};
-
-static void fake_open(struct fake *f)
+/* Every datagram the fake reads is a signed Access-Request. */
+static void check_access_request(const struct radius_fake *f)
 {
-	memset(f, 0, sizeof(*f));
-	f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	assert_true(f->fd >= 0);
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = 0 };
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(f->fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	f->addrlen = sizeof(f->addr);
-	assert_int_equal(getsockname(f->fd, (struct sockaddr *)&f->addr, &f->addrlen), 0);
-	assert_true(radius_secret_set(&f->sec, SECRET));
-}
-
-static void fake_read(struct fake *f)
-{
-	f->fromlen = sizeof(f->from);
-	ssize_t n = recvfrom(f->fd, f->pkt, sizeof(f->pkt), 0, (struct sockaddr *)&f->from,
-			     &f->fromlen);
-	assert_true(n > 0);
-	f->len = (size_t)n;
-	f->received++;
-	assert_true(radius_parse(f->pkt, f->len, &f->p));
 	assert_int_equal(f->p.code, RADIUS_ACCESS_REQUEST);
 	assert_int_equal(radius_verify(&f->p, RADIUS_SIGN_ACCESS_REQUEST, &f->sec, NULL, true),
 			 RADIUS_OK);
 }
 
-/* A reply to the last request: radius_writer_init'ed here, the caller adds
- * attributes, fake_send signs (with a Message-Authenticator) and sends. */
-static void reply_begin(const struct fake *f, struct radius_writer *w, uint8_t code)
+static void fake_open(struct radius_fake *f)
 {
-	radius_writer_init(w, code, f->p.id, NULL);
-	assert_true(radius_put_ma(w));
+	radius_fake_open(f, SECRET);
+	f->check = check_access_request;
 }
 
-static void fake_send(const struct fake *f, struct radius_writer *w)
+/* A reply to the last request: radius_writer_init'ed here, the caller adds
+ * attributes, fake_send signs (with a Message-Authenticator) and sends. */
+static void reply_begin(const struct radius_fake *f, struct radius_writer *w, uint8_t code)
 {
-	assert_true(radius_finish(w, RADIUS_SIGN_RESPONSE, &f->sec, f->p.auth));
-	assert_int_equal(sendto(f->fd, w->buf, w->len, 0, (const struct sockaddr *)&f->from,
-				f->fromlen), (ssize_t)w->len);
+	radius_fake_reply_init(w, code, f->p.id, true);
+}
+
+static void fake_send(const struct radius_fake *f, struct radius_writer *w)
+{
+	radius_fake_sign_send(f, w, f->p.auth);
 }
 
 /* ---- the backend and its completions ---- */
 
 struct env {
-	struct fake f;
+	struct radius_fake f;
 	struct auth_backend *b;
 	struct auth_result seen[MAX_SEEN];
 	size_t nseen;
@@ -128,8 +90,7 @@ static int teardown(void **state)
 {
 	struct env *e = *state;
 	auth_backend_free(e->b);
-	if (e->f.fd >= 0)
-		close(e->f.fd);
+	radius_fake_close(&e->f);
 	free(e);
 	return 0;
 }
@@ -143,14 +104,9 @@ static const uint8_t extra_attrs[] = {
 static void start(struct env *e, bool mppe_required, unsigned timeout_ms, unsigned tries)
 {
 	char err[256] = "";
-	struct radius_server srv;
 
 	fake_open(&e->f);
-	memset(&srv, 0, sizeof(srv));
-	srv.addr = e->f.addr;
-	srv.addrlen = e->f.addrlen;
-	srv.secret = e->f.sec;
-	snprintf(srv.name, sizeof(srv.name), "fake-radius");
+	struct radius_server srv = radius_fake_server(&e->f, "fake-radius");
 	struct auth_radius_config cfg = {
 		.client = {
 			.servers = &srv,
@@ -170,29 +126,32 @@ static void start(struct env *e, bool mppe_required, unsigned timeout_ms, unsign
 		fail_msg("auth_radius_new: %s", err);
 }
 
+static void drain(void *ctx)
+{
+	struct env *e = ctx;
+	auth_backend_drain(e->b);
+}
+
+static uint64_t completions(void *ctx)
+{
+	const struct env *e = ctx;
+	return e->nseen;
+}
+
+static struct radius_fake_peer peer_of(struct env *e)
+{
+	return (struct radius_fake_peer){
+		.fd = auth_backend_fd(e->b), .run = drain, .completions = completions, .ctx = e,
+	};
+}
+
 /* Drain whenever the backend's fd is readable until the fake has a request
  * (true) or budget_ms passed or a completion came (false). */
 static bool pump(struct env *e, int budget_ms)
 {
-	uint64_t end = mono_ms() + (uint64_t)budget_ms;
-	size_t n0 = e->nseen;
-	while (e->nseen == n0) {
-		uint64_t now = mono_ms();
-		if (now >= end)
-			return false;
-		struct pollfd pfd[2] = {
-			{ .fd = auth_backend_fd(e->b), .events = POLLIN },
-			{ .fd = e->f.fd, .events = POLLIN },
-		};
-		assert_true(poll(pfd, 2, (int)(end - now)) >= 0);
-		if (pfd[1].revents & POLLIN) {
-			fake_read(&e->f);
-			return true;
-		}
-		if (pfd[0].revents & POLLIN)
-			auth_backend_drain(e->b);
-	}
-	return false;
+	struct radius_fake_peer peer = peer_of(e);
+	struct radius_fake *one[1] = { &e->f };
+	return radius_fake_pump(&peer, one, 1, budget_ms) == 0;
 }
 
 static void expect_request(struct env *e)
@@ -203,25 +162,9 @@ static void expect_request(struct env *e)
 /* Drain until `want` completions in all. */
 static void wait_for(struct env *e, size_t want)
 {
-	uint64_t end = mono_ms() + SAFETY_MS;
-	while (e->nseen < want) {
-		uint64_t now = mono_ms();
-		assert_true(now < end);
-		struct pollfd pfd = { .fd = auth_backend_fd(e->b), .events = POLLIN };
-		assert_true(poll(&pfd, 1, (int)(end - now)) >= 0);
-		if (pfd.revents & POLLIN)
-			auth_backend_drain(e->b);
-	}
+	struct radius_fake_peer peer = peer_of(e);
+	assert_true(radius_fake_wait(&peer, want, SAFETY_MS));
 	assert_int_equal(e->nseen, want);
-}
-
-static void sockaddr4(struct sockaddr_storage *ss, const char *ip, uint16_t port)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	memset(ss, 0, sizeof(*ss));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(port);
-	assert_int_equal(inet_pton(AF_INET, ip, &sin->sin_addr), 1);
 }
 
 /* The common part, as server/session.c fill_request() does it. */
@@ -230,8 +173,8 @@ static void req_base(struct auth_request *rq, uint32_t sid, enum auth_method m, 
 	memset(rq, 0, sizeof(*rq));
 	rq->session = (struct auth_session_ref){ sid, 3 };
 	rq->method = m;
-	sockaddr4(&rq->peer, "198.51.100.7", 50123);
-	sockaddr4(&rq->local, "203.0.113.1", 1723);
+	radius_fake_sockaddr4(&rq->peer, "198.51.100.7", 50123);
+	radius_fake_sockaddr4(&rq->local, "203.0.113.1", 1723);
 	rq->nas_port = 0x1234;
 	snprintf(rq->session_id, sizeof(rq->session_id), "5F00AA01%08X", sid);
 	rq->chap_ident = 0x5A;
@@ -256,47 +199,33 @@ static void submit(struct env *e, const struct auth_request *rq)
 	assert_int_equal(e->nseen, before); /* never on the spot */
 }
 
-static void expect_text(const struct radius_packet *p, uint8_t type, const char *want)
-{
-	struct radius_attr a;
-	assert_int_equal(radius_count(p, 0, type), 1);
-	assert_true(radius_find(p, 0, type, &a));
-	assert_int_equal(a.len, strlen(want));
-	assert_memory_equal(a.val, want, a.len);
-}
-
 static void expect_u32(const struct radius_packet *p, uint8_t type, uint32_t want)
 {
-	struct radius_attr a;
-	uint32_t v;
-	assert_int_equal(radius_count(p, 0, type), 1);
-	assert_true(radius_find(p, 0, type, &a));
-	assert_true(radius_attr_u32(&a, &v));
-	assert_int_equal(v, want);
+	assert_int_equal(radius_fake_u32(p, type), want);
 }
 
-static void expect_nas_attrs(const struct fake *f, const struct auth_request *rq)
+static void expect_nas_attrs(const struct radius_fake *f, const struct auth_request *rq)
 {
 	const struct radius_packet *p = &f->p;
 	struct radius_attr a;
 	char sid[AUTH_SESSION_ID_MAX];
 
-	expect_text(p, RADIUS_USER_NAME, rq->user);
+	radius_fake_expect_text(p, RADIUS_USER_NAME, rq->user);
 	expect_u32(p, RADIUS_NAS_IP_ADDRESS, 0xC0000201);
-	expect_text(p, RADIUS_NAS_IDENTIFIER, "pptpd-test");
+	radius_fake_expect_text(p, RADIUS_NAS_IDENTIFIER, "pptpd-test");
 	expect_u32(p, RADIUS_NAS_PORT, rq->nas_port);
 	expect_u32(p, RADIUS_NAS_PORT_TYPE, 5);
 	expect_u32(p, RADIUS_SERVICE_TYPE, 2);
 	expect_u32(p, RADIUS_FRAMED_PROTOCOL, 1);
-	expect_text(p, RADIUS_CALLING_STATION_ID, "198.51.100.7");
-	expect_text(p, RADIUS_CALLED_STATION_ID, "203.0.113.1");
+	radius_fake_expect_text(p, RADIUS_CALLING_STATION_ID, "198.51.100.7");
+	radius_fake_expect_text(p, RADIUS_CALLED_STATION_ID, "203.0.113.1");
 	snprintf(sid, sizeof(sid), "%s", rq->session_id);
-	expect_text(p, RADIUS_ACCT_SESSION_ID, sid);
+	radius_fake_expect_text(p, RADIUS_ACCT_SESSION_ID, sid);
 	assert_int_equal(radius_count(p, 0, RADIUS_MESSAGE_AUTHENTICATOR), 1);
 	/* The operator's attributes, as given, in one piece. */
 	assert_non_null(memmem(f->pkt + RADIUS_HDR_LEN, f->len - RADIUS_HDR_LEN, extra_attrs,
 			       sizeof(extra_attrs)));
-	expect_text(p, RADIUS_NAS_PORT_ID, "pptp");
+	radius_fake_expect_text(p, RADIUS_NAS_PORT_ID, "pptp");
 	assert_true(radius_find(p, 12345, 1, &a));
 	assert_int_equal(a.len, 3);
 	assert_memory_equal(a.val, "xyz", 3);
@@ -327,7 +256,7 @@ static const uint8_t send_key[16] = { 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 
 static const uint8_t recv_key[16] = { 0xE1, 0xE2, 0xE3, 0xE4, 0xE5, 0xE6, 0xE7, 0xE8,
 				      0xE9, 0xEA, 0xEB, 0xEC, 0xED, 0xEE, 0xEF, 0xE0 };
 
-static void put_v2_keys(const struct fake *f, struct radius_writer *w)
+static void put_v2_keys(const struct radius_fake *f, struct radius_writer *w)
 {
 	assert_true(radius_put_mppe_key(w, RADIUS_MS_MPPE_SEND_KEY, &f->sec, f->p.auth, 0x8123,
 					send_key, sizeof(send_key)));
@@ -635,27 +564,19 @@ static void cancel_drops_completion(void **state)
 {
 	struct env *e = *state;
 	struct auth_request rq;
-	struct radius_writer w;
-	uint8_t ids[2];
-	uint8_t auths[2][RADIUS_AUTH_LEN];
+	struct radius_fake_req reqs[2];
 
 	start(e, false, 2000, 1);
 	for (uint32_t i = 0; i < 2; i++) {
 		req_mschapv2(&rq, 20 + i);
 		submit(e, &rq);
 		expect_request(e);
-		ids[i] = e->f.p.id;
-		memcpy(auths[i], e->f.p.auth, RADIUS_AUTH_LEN);
+		reqs[i] = radius_fake_last(&e->f);
 	}
 	auth_backend_cancel(e->b, (struct auth_session_ref){ 20, 4 }); /* other generation */
 	auth_backend_cancel(e->b, (struct auth_session_ref){ 20, 3 });
-	for (int i = 0; i < 2; i++) {
-		radius_writer_init(&w, RADIUS_ACCESS_REJECT, ids[i], NULL);
-		assert_true(radius_put_ma(&w));
-		assert_true(radius_finish(&w, RADIUS_SIGN_RESPONSE, &e->f.sec, auths[i]));
-		assert_int_equal(sendto(e->f.fd, w.buf, w.len, 0, (struct sockaddr *)&e->f.from,
-					e->f.fromlen), (ssize_t)w.len);
-	}
+	for (int i = 0; i < 2; i++)
+		radius_fake_answer(&e->f, &reqs[i], RADIUS_ACCESS_REJECT, true);
 	wait_for(e, 1);
 	assert_int_equal(e->seen[0].session.id, 21);
 	/* Nothing more comes for session 20. */
@@ -739,15 +660,8 @@ static void hide_like_password(const struct radius_secret *sec, const uint8_t ra
 {
 	const uint8_t *prev = ra;
 	for (size_t off = 0; off < n; off += 16) {
-		EVP_MD_CTX *x = EVP_MD_CTX_new();
 		uint8_t b[16];
-		unsigned bl = 0;
-		assert_non_null(x);
-		assert_true(EVP_DigestInit_ex(x, EVP_md5(), NULL));
-		assert_true(EVP_DigestUpdate(x, sec->data, sec->len));
-		assert_true(EVP_DigestUpdate(x, prev, 16));
-		assert_true(EVP_DigestFinal_ex(x, b, &bl));
-		EVP_MD_CTX_free(x);
+		radius_fake_md5(sec->data, sec->len, prev, 16, NULL, 0, b);
 		for (size_t i = 0; i < 16; i++)
 			out[off + i] = plain[off + i] ^ b[i];
 		prev = out + off;

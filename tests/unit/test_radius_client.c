@@ -18,28 +18,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
-
-#include <openssl/evp.h>
 
 #include "auth/radius_client.h"
 #include "auth/radius_pkt.h"
 #include "common/buf.h"
 #include "common/crypto.h"
+#include "tests/unit/support/radius_fake.h"
 
 #define FAKES_MAX 3
 #define SAFETY_MS 3000 /* a bound against a hang, not a timing check */
 #define MAX_DONE  300
 
-/* ---- the clock and the completions ---- */
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
+/* ---- the completions ---- */
 
 struct done_rec {
 	int tag;
@@ -92,130 +83,62 @@ static void on_done(void *ctx, const struct radius_packet *reply,
 	}
 }
 
-/* ---- the fake server ---- */
+/* ---- driving the client ---- */
 
-struct fake {
-	int fd;
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	struct radius_secret sec;
-	unsigned received;
-	/* The last datagram and who sent it. */
-	uint8_t pkt[RADIUS_MAX_LEN];
-	size_t len;
-	struct sockaddr_storage from;
-	socklen_t fromlen;
-	struct radius_packet p;
+/* The client and the completions it delivers to s (not counted: NULL). */
+struct driven {
+	struct radius_client *c;
+	const struct seen *s;
 };
 
-static int udp_socket_on_loopback(struct sockaddr_storage *addr, socklen_t *addrlen)
+static void run_client(void *ctx)
 {
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = 0 };
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	memset(addr, 0, sizeof(*addr));
-	*addrlen = sizeof(*addr);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)addr, addrlen), 0);
-	return fd;
+	const struct driven *d = ctx;
+	radius_client_run(d->c, radius_fake_mono_ms());
 }
 
-static void fake_open(struct fake *f, const char *secret)
+static uint64_t completions(void *ctx)
 {
-	memset(f, 0, sizeof(*f));
-	f->fd = udp_socket_on_loopback(&f->addr, &f->addrlen);
-	assert_true(radius_secret_set(&f->sec, secret));
-}
-
-static void fake_close(struct fake *f)
-{
-	if (f->fd >= 0)
-		close(f->fd);
-	f->fd = -1;
-}
-
-static struct radius_server server_of(const struct fake *f)
-{
-	struct radius_server s;
-	memset(&s, 0, sizeof(s));
-	s.addr = f->addr;
-	s.addrlen = f->addrlen;
-	s.secret = f->sec;
-	snprintf(s.name, sizeof(s.name), "127.0.0.1:%u",
-		 ntohs(((const struct sockaddr_in *)&f->addr)->sin_port));
-	return s;
-}
-
-/* Read one waiting datagram; it must parse as a RADIUS packet. */
-static void fake_read(struct fake *f)
-{
-	f->fromlen = sizeof(f->from);
-	ssize_t n = recvfrom(f->fd, f->pkt, sizeof(f->pkt), 0, (struct sockaddr *)&f->from,
-			     &f->fromlen);
-	assert_true(n > 0);
-	f->len = (size_t)n;
-	f->received++;
-	assert_true(radius_parse(f->pkt, f->len, &f->p));
+	const struct driven *d = ctx;
+	return d->s->n;
 }
 
 /* Run the client whenever its fd is readable until one of the fakes has a
  * datagram: read it and return the fake's index; -1 after budget_ms; -2
  * as soon as a completion was delivered to s (when s is given). */
-static int pump_watch(struct radius_client *c, struct fake *const *fakes, size_t nfakes,
+static int pump_watch(struct radius_client *c, struct radius_fake *const *fakes, size_t nfakes,
 		      int budget_ms, const struct seen *s)
 {
-	uint64_t end = mono_ms() + (uint64_t)budget_ms;
-	struct pollfd pfd[1 + FAKES_MAX];
-	size_t n0 = s ? s->n : 0;
-
-	assert_true(nfakes <= FAKES_MAX);
-	for (;;) {
-		if (s && s->n != n0)
-			return -2;
-		uint64_t now = mono_ms();
-		if (now >= end)
-			return -1;
-		pfd[0] = (struct pollfd){ .fd = radius_client_fd(c), .events = POLLIN };
-		for (size_t i = 0; i < nfakes; i++)
-			pfd[1 + i] = (struct pollfd){ .fd = fakes[i]->fd, .events = POLLIN };
-		int r = poll(pfd, 1 + nfakes, (int)(end - now));
-		assert_true(r >= 0);
-		for (size_t i = 0; i < nfakes; i++)
-			if (pfd[1 + i].revents & POLLIN) {
-				fake_read(fakes[i]);
-				return (int)i;
-			}
-		if (pfd[0].revents & POLLIN)
-			radius_client_run(c, mono_ms());
-	}
+	struct driven d = { c, s };
+	struct radius_fake_peer peer = {
+		.fd = radius_client_fd(c),
+		.run = run_client,
+		.completions = s ? completions : NULL,
+		.ctx = &d,
+	};
+	return radius_fake_pump(&peer, fakes, nfakes, budget_ms);
 }
 
-static int pump(struct radius_client *c, struct fake *const *fakes, size_t nfakes, int budget_ms)
+static int pump(struct radius_client *c, struct radius_fake *const *fakes, size_t nfakes,
+		int budget_ms)
 {
 	return pump_watch(c, fakes, nfakes, budget_ms, NULL);
 }
 
-static void expect_datagram(struct radius_client *c, struct fake *f)
+static void expect_datagram(struct radius_client *c, struct radius_fake *f)
 {
-	struct fake *one[1] = { f };
+	struct radius_fake *one[1] = { f };
 	assert_int_equal(pump(c, one, 1, SAFETY_MS), 0);
 }
 
 /* Run the client until s has `want` completions (or budget_ms passed). */
 static void drive(struct radius_client *c, const struct seen *s, size_t want, int budget_ms)
 {
-	uint64_t end = mono_ms() + (uint64_t)budget_ms;
-	while (s->n < want) {
-		uint64_t now = mono_ms();
-		if (now >= end)
-			return;
-		struct pollfd pfd = { .fd = radius_client_fd(c), .events = POLLIN };
-		int r = poll(&pfd, 1, (int)(end - now));
-		assert_true(r >= 0);
-		if (r > 0)
-			radius_client_run(c, mono_ms());
-	}
+	struct driven d = { c, s };
+	struct radius_fake_peer peer = {
+		.fd = radius_client_fd(c), .run = run_client, .completions = completions, .ctx = &d,
+	};
+	(void)radius_fake_wait(&peer, want, budget_ms);
 }
 
 /* A datagram was just sent to the client over loopback: wait for its fd
@@ -224,71 +147,27 @@ static void settle(struct radius_client *c)
 {
 	struct pollfd pfd = { .fd = radius_client_fd(c), .events = POLLIN };
 	assert_int_equal(poll(&pfd, 1, SAFETY_MS), 1);
-	radius_client_run(c, mono_ms());
+	radius_client_run(c, radius_fake_mono_ms());
 }
 
-static void send_to(int fd, const void *buf, size_t len, const struct sockaddr_storage *to,
-		    socklen_t tolen)
-{
-	assert_int_equal(sendto(fd, buf, len, 0, (const struct sockaddr *)to, tolen),
-			 (ssize_t)len);
-}
+/* ---- the fake's replies ---- */
 
 /* The reply to the fake's last request: code, one Reply-Message, signed
  * with the fake's secret; a Message-Authenticator when with_ma. */
-static void reply_build(const struct fake *f, struct radius_writer *w, uint8_t code,
+static void reply_build(const struct radius_fake *f, struct radius_writer *w, uint8_t code,
 			uint8_t id, bool with_ma, const char *message)
 {
-	radius_writer_init(w, code, id, NULL);
-	if (with_ma)
-		assert_true(radius_put_ma(w));
+	radius_fake_reply_init(w, code, id, with_ma);
 	if (message)
 		assert_true(radius_put_str(w, RADIUS_REPLY_MESSAGE, message));
 	assert_true(radius_finish(w, RADIUS_SIGN_RESPONSE, &f->sec, f->p.auth));
 }
 
-static void fake_answer(const struct fake *f, uint8_t code, const char *message)
+static void fake_answer(const struct radius_fake *f, uint8_t code, const char *message)
 {
 	struct radius_writer w;
 	reply_build(f, &w, code, f->p.id, true, message);
-	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
-}
-
-/* What answering a request needs, kept past the next datagram. */
-struct heard {
-	uint8_t id;
-	uint8_t auth[RADIUS_AUTH_LEN];
-};
-
-static struct heard heard_of(const struct fake *f)
-{
-	struct heard h = { .id = f->p.id };
-	memcpy(h.auth, f->p.auth, RADIUS_AUTH_LEN);
-	return h;
-}
-
-static void fake_answer_heard(const struct fake *f, const struct heard *h, uint8_t code)
-{
-	struct radius_writer w;
-	radius_writer_init(&w, code, h->id, NULL);
-	assert_true(radius_put_ma(&w));
-	assert_true(radius_finish(&w, RADIUS_SIGN_RESPONSE, &f->sec, h->auth));
-	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
-}
-
-static void md5_3(const void *a, size_t an, const void *b, size_t bn, const void *c, size_t cn,
-		  uint8_t out[16])
-{
-	EVP_MD_CTX *x = EVP_MD_CTX_new();
-	unsigned n = 0;
-	assert_non_null(x);
-	assert_true(EVP_DigestInit_ex(x, EVP_md5(), NULL));
-	assert_true(EVP_DigestUpdate(x, a, an));
-	assert_true(EVP_DigestUpdate(x, b, bn));
-	assert_true(EVP_DigestUpdate(x, c, cn));
-	assert_true(EVP_DigestFinal_ex(x, out, &n));
-	assert_int_equal(n, 16);
-	EVP_MD_CTX_free(x);
+	radius_fake_send(f, w.buf, w.len);
 }
 
 /* Recompute a reply's Response Authenticator in place (RFC 2865 3), after
@@ -299,7 +178,7 @@ static void resign_response(uint8_t *pkt, size_t len, const uint8_t req_auth[16]
 	uint8_t buf[RADIUS_MAX_LEN];
 	memcpy(buf, pkt, len);
 	memcpy(buf + 4, req_auth, 16);
-	md5_3(buf, len, sec->data, sec->len, "", 0, pkt + 4);
+	radius_fake_md5(buf, len, sec->data, sec->len, "", 0, pkt + 4);
 }
 
 static size_t find_attr_off(const uint8_t *pkt, size_t len, uint8_t type)
@@ -317,7 +196,7 @@ static size_t find_attr_off(const uint8_t *pkt, size_t len, uint8_t type)
 /* ---- the client ---- */
 
 struct env {
-	struct fake f[FAKES_MAX];
+	struct radius_fake f[FAKES_MAX];
 	struct radius_server servers[FAKES_MAX];
 	size_t nfakes;
 	struct radius_client *c;
@@ -343,7 +222,7 @@ static int teardown(void **state)
 	struct env *e = *state;
 	radius_client_free(e->c);
 	for (size_t i = 0; i < FAKES_MAX; i++)
-		fake_close(&e->f[i]);
+		radius_fake_close(&e->f[i]);
 	free(e);
 	return 0;
 }
@@ -355,8 +234,8 @@ static struct radius_client *start(struct env *e, size_t nservers, unsigned time
 {
 	char err[256] = "";
 	for (size_t i = 0; i < nservers; i++) {
-		fake_open(&e->f[i], secrets[i]);
-		e->servers[i] = server_of(&e->f[i]);
+		radius_fake_open(&e->f[i], secrets[i]);
+		e->servers[i] = radius_fake_server(&e->f[i], NULL);
 	}
 	e->nfakes = nservers;
 	struct radius_client_config cfg = {
@@ -393,7 +272,7 @@ static struct radius_req *send_access(struct env *e, int tag, const char *user,
 {
 	uint8_t attrs[256];
 	size_t n = access_attrs(attrs, sizeof(attrs), user);
-	uint64_t now = mono_ms();
+	uint64_t now = radius_fake_mono_ms();
 	struct radius_req_params p = {
 		.code = RADIUS_ACCESS_REQUEST,
 		.attrs = attrs,
@@ -422,7 +301,7 @@ static void expect_text(const struct radius_packet *p, uint8_t type, const char 
 static void access_request_and_accept(void **state)
 {
 	struct env *e = *state;
-	struct fake *f = &e->f[0];
+	struct radius_fake *f = &e->f[0];
 	struct radius_attr a;
 	char pw[RADIUS_PASSWORD_MAX + 1];
 	size_t pwlen = 0;
@@ -488,8 +367,8 @@ static void access_request_and_accept(void **state)
 static void retransmit_then_failover(void **state)
 {
 	struct env *e = *state;
-	struct fake *f1 = &e->f[0], *f2 = &e->f[1];
-	struct fake *both[2] = { f1, f2 };
+	struct radius_fake *f1 = &e->f[0], *f2 = &e->f[1];
+	struct radius_fake *both[2] = { f1, f2 };
 	uint8_t first[RADIUS_MAX_LEN];
 	size_t first_len;
 
@@ -498,9 +377,7 @@ static void retransmit_then_failover(void **state)
 	expect_datagram(e->c, f1);
 	memcpy(first, f1->pkt, f1->len);
 	first_len = f1->len;
-	uint8_t id1 = f1->p.id;
-	uint8_t auth1[RADIUS_AUTH_LEN];
-	memcpy(auth1, f1->p.auth, sizeof(auth1));
+	struct radius_fake_req req1 = radius_fake_last(f1);
 
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 0);
@@ -510,8 +387,8 @@ static void retransmit_then_failover(void **state)
 	assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 1);
 	assert_int_equal(f1->received, 3);
 	assert_int_equal(f2->received, 1);
-	assert_int_not_equal(f2->p.id, id1);
-	assert_memory_not_equal(f2->p.auth, auth1, RADIUS_AUTH_LEN);
+	assert_int_not_equal(f2->p.id, req1.id);
+	assert_memory_not_equal(f2->p.auth, req1.auth, RADIUS_AUTH_LEN);
 	/* Built anew for server 2: its secret, its password hiding. */
 	assert_int_equal(radius_verify(&f2->p, RADIUS_SIGN_ACCESS_REQUEST, &f2->sec, NULL, true),
 			 RADIUS_OK);
@@ -527,11 +404,7 @@ static void retransmit_then_failover(void **state)
 	assert_int_equal(e->seen.n, 0);
 
 	/* A late answer from server 1 to the old packet is not accepted. */
-	struct radius_writer w;
-	radius_writer_init(&w, RADIUS_ACCESS_ACCEPT, id1, NULL);
-	assert_true(radius_put_ma(&w));
-	assert_true(radius_finish(&w, RADIUS_SIGN_RESPONSE, &f1->sec, auth1));
-	send_to(f1->fd, w.buf, w.len, &f1->from, f1->fromlen);
+	radius_fake_answer(f1, &req1, RADIUS_ACCESS_ACCEPT, true);
 	settle(e->c);
 	assert_int_equal(e->seen.n, 0);
 
@@ -568,7 +441,7 @@ static void retransmit_then_failover(void **state)
 static void all_servers_silent(void **state)
 {
 	struct env *e = *state;
-	struct fake *both[2] = { &e->f[0], &e->f[1] };
+	struct radius_fake *both[2] = { &e->f[0], &e->f[1] };
 
 	start(e, 2, 100, 2, 0);
 	assert_non_null(send_access(e, 4, "dave", "x"));
@@ -609,7 +482,7 @@ static void all_servers_silent(void **state)
 static void forged_replies_are_ignored(void **state)
 {
 	struct env *e = *state;
-	struct fake *f = &e->f[0];
+	struct radius_fake *f = &e->f[0];
 	struct radius_writer w;
 	const struct radius_stats *st;
 	uint64_t bad = 0, unexpected = 0;
@@ -624,16 +497,16 @@ static void forged_replies_are_ignored(void **state)
 	/* 1. Wrong Response Authenticator. */
 	reply_build(f, &w, RADIUS_ACCESS_ACCEPT, id, true, "forged");
 	w.buf[4] ^= 0x01;
-	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+	radius_fake_send(f, w.buf, w.len);
 	settle(e->c);
 	assert_int_equal(st->bad_replies, ++bad);
 
 	/* 2. Signed with the wrong secret. */
 	{
-		struct fake other = *f;
+		struct radius_fake other = *f;
 		assert_true(radius_secret_set(&other.sec, "not the secret"));
 		reply_build(&other, &w, RADIUS_ACCESS_ACCEPT, id, true, "forged");
-		send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+		radius_fake_send(f, w.buf, w.len);
 		settle(e->c);
 		assert_int_equal(st->bad_replies, ++bad);
 	}
@@ -641,12 +514,12 @@ static void forged_replies_are_ignored(void **state)
 	/* 3. An Access-Accept without Message-Authenticator (the Response
 	 * Authenticator is right: Blast-RADIUS). */
 	reply_build(f, &w, RADIUS_ACCESS_ACCEPT, id, false, "forged");
-	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+	radius_fake_send(f, w.buf, w.len);
 	settle(e->c);
 	assert_int_equal(st->bad_replies, ++bad);
 	/* The same for an Access-Reject. */
 	reply_build(f, &w, RADIUS_ACCESS_REJECT, id, false, "forged");
-	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+	radius_fake_send(f, w.buf, w.len);
 	settle(e->c);
 	assert_int_equal(st->bad_replies, ++bad);
 
@@ -662,7 +535,7 @@ static void forged_replies_are_ignored(void **state)
 		assert_int_equal(radius_verify(&chk, RADIUS_SIGN_RESPONSE, &f->sec, f->p.auth,
 					       true), RADIUS_BAD_MA);
 	}
-	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+	radius_fake_send(f, w.buf, w.len);
 	settle(e->c);
 	assert_int_equal(st->bad_replies, ++bad);
 
@@ -670,9 +543,9 @@ static void forged_replies_are_ignored(void **state)
 	{
 		struct sockaddr_storage a;
 		socklen_t al;
-		int other = udp_socket_on_loopback(&a, &al);
+		int other = radius_fake_udp_loopback(&a, &al);
 		reply_build(f, &w, RADIUS_ACCESS_ACCEPT, id, true, "forged");
-		send_to(other, w.buf, w.len, &f->from, f->fromlen);
+		radius_fake_send_to(other, w.buf, w.len, &f->from, f->fromlen);
 		close(other);
 		settle(e->c);
 		assert_int_equal(st->unexpected, ++unexpected);
@@ -680,34 +553,34 @@ static void forged_replies_are_ignored(void **state)
 
 	/* 6. An identifier no request has. */
 	reply_build(f, &w, RADIUS_ACCESS_ACCEPT, (uint8_t)(id + 1), true, "forged");
-	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+	radius_fake_send(f, w.buf, w.len);
 	settle(e->c);
 	assert_int_equal(st->unexpected, ++unexpected);
 
 	/* 7. A code that does not answer an Access-Request. */
 	reply_build(f, &w, RADIUS_ACCOUNTING_RESPONSE, id, true, "forged");
-	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+	radius_fake_send(f, w.buf, w.len);
 	settle(e->c);
 	assert_int_equal(st->bad_replies, ++bad);
 	reply_build(f, &w, RADIUS_ACCESS_REQUEST, id, true, "forged");
-	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+	radius_fake_send(f, w.buf, w.len);
 	settle(e->c);
 	assert_int_equal(st->bad_replies, ++bad);
 
 	/* 8. Malformed: shorter than a header; a Length past the datagram;
 	 * attributes that do not tile the packet. */
 	reply_build(f, &w, RADIUS_ACCESS_ACCEPT, id, true, "forged");
-	send_to(f->fd, w.buf, 12, &f->from, f->fromlen);
+	radius_fake_send(f, w.buf, 12);
 	settle(e->c);
 	assert_int_equal(st->bad_replies, ++bad);
-	send_to(f->fd, w.buf, w.len - 1, &f->from, f->fromlen);
+	radius_fake_send(f, w.buf, w.len - 1);
 	settle(e->c);
 	assert_int_equal(st->bad_replies, ++bad);
 	{
 		uint8_t broken[RADIUS_MAX_LEN];
 		memcpy(broken, w.buf, w.len);
 		broken[RADIUS_HDR_LEN + 1] = 0xF0; /* first attribute runs past the end */
-		send_to(f->fd, broken, w.len, &f->from, f->fromlen);
+		radius_fake_send(f, broken, w.len);
 		settle(e->c);
 		assert_int_equal(st->bad_replies, ++bad);
 	}
@@ -735,7 +608,7 @@ static void forged_replies_are_ignored(void **state)
 static void cancel_drops_the_completion(void **state)
 {
 	struct env *e = *state;
-	struct fake *f = &e->f[0];
+	struct radius_fake *f = &e->f[0];
 	const struct radius_stats *st;
 
 	start(e, 1, 5000, 1, 0);
@@ -759,7 +632,7 @@ static void cancel_drops_the_completion(void **state)
 	struct pollfd pfd = { .fd = radius_client_fd(e->c), .events = POLLIN };
 	assert_int_equal(poll(&pfd, 1, SAFETY_MS), 1);
 	radius_client_cancel(e->c, r);
-	radius_client_run(e->c, mono_ms());
+	radius_client_run(e->c, radius_fake_mono_ms());
 	assert_int_equal(st->unexpected, 2);
 	assert_int_equal(e->seen.n, 0);
 
@@ -767,16 +640,16 @@ static void cancel_drops_the_completion(void **state)
 	struct radius_req *a = send_access(e, 9, "a", NULL);
 	assert_non_null(a);
 	expect_datagram(e->c, f);
-	struct heard ha = heard_of(f);
+	struct radius_fake_req ha = radius_fake_last(f);
 	struct radius_req *b = send_access(e, 10, "b", NULL);
 	assert_non_null(b);
 	expect_datagram(e->c, f);
-	struct heard hb = heard_of(f);
-	fake_answer_heard(f, &ha, RADIUS_ACCESS_ACCEPT);
-	fake_answer_heard(f, &hb, RADIUS_ACCESS_ACCEPT);
+	struct radius_fake_req hb = radius_fake_last(f);
+	radius_fake_answer(f, &ha, RADIUS_ACCESS_ACCEPT, true);
+	radius_fake_answer(f, &hb, RADIUS_ACCESS_ACCEPT, true);
 	e->seen.cancel_in_cb = b;
 	assert_int_equal(poll(&pfd, 1, SAFETY_MS), 1);
-	radius_client_run(e->c, mono_ms());
+	radius_client_run(e->c, radius_fake_mono_ms());
 	drive(e->c, &e->seen, 2, 150);
 	assert_int_equal(e->seen.n, 1);
 	assert_int_equal(e->seen.d[0].tag, 9);
@@ -792,7 +665,7 @@ static void cancel_drops_the_completion(void **state)
 static void accounting_request(void **state)
 {
 	struct env *e = *state;
-	struct fake *f = &e->f[0];
+	struct radius_fake *f = &e->f[0];
 	struct radius_writer w;
 	struct radius_attr a;
 	uint32_t v;
@@ -803,7 +676,7 @@ static void accounting_request(void **state)
 	radius_writer_init(&w, RADIUS_ACCOUNTING_REQUEST, 0, NULL);
 	assert_true(radius_put_u32(&w, RADIUS_ACCT_STATUS_TYPE, RADIUS_ACCT_START));
 	assert_true(radius_put_str(&w, RADIUS_ACCT_SESSION_ID, "sess-1"));
-	uint64_t now = mono_ms();
+	uint64_t now = radius_fake_mono_ms();
 	struct radius_req_params p = {
 		.code = RADIUS_ACCOUNTING_REQUEST,
 		.attrs = w.buf + RADIUS_HDR_LEN,
@@ -842,7 +715,7 @@ static void accounting_request(void **state)
 
 	/* Accounting-Response, no Message-Authenticator. */
 	reply_build(f, &w, RADIUS_ACCOUNTING_RESPONSE, f->p.id, false, NULL);
-	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+	radius_fake_send(f, w.buf, w.len);
 	drive(e->c, &e->seen, 1, SAFETY_MS);
 	assert_int_equal(e->seen.n, 1);
 	assert_true(e->seen.d[0].has_reply);
@@ -854,7 +727,7 @@ static void accounting_request(void **state)
 	 * an answer to it. */
 	p.add_delay_time = false;
 	p.ctx = &e->tags[12];
-	now = mono_ms();
+	now = radius_fake_mono_ms();
 	assert_non_null(radius_client_send(e->c, &p, now));
 	expect_datagram(e->c, f);
 	assert_int_equal(radius_count(&f->p, 0, RADIUS_ACCT_DELAY_TIME), 0);
@@ -864,7 +737,7 @@ static void accounting_request(void **state)
 	settle(e->c);
 	assert_int_equal(radius_client_stats(e->c)->bad_replies, 1);
 	reply_build(f, &w, RADIUS_ACCOUNTING_RESPONSE, f->p.id, false, NULL);
-	send_to(f->fd, w.buf, w.len, &f->from, f->fromlen);
+	radius_fake_send(f, w.buf, w.len);
 	drive(e->c, &e->seen, 2, SAFETY_MS);
 	assert_int_equal(e->seen.n, 2);
 	assert_int_equal(e->seen.d[1].tag, 12);
@@ -904,11 +777,11 @@ static void identifiers_beyond_one_socket(void **state)
 {
 	enum { N = 300, BATCH = 50 };
 	struct env *e = *state;
-	struct fake *f = &e->f[0];
+	struct radius_fake *f = &e->f[0];
 	static struct tagged tags[N];
 	static struct seen many;
 	static struct {
-		struct heard h;
+		struct radius_fake_req h;
 		struct sockaddr_storage from;
 		socklen_t fromlen;
 		uint8_t tag_byte;
@@ -924,7 +797,7 @@ static void identifiers_beyond_one_socket(void **state)
 		attrs[0] = RADIUS_CLASS;
 		attrs[1] = 4;
 		store_be16(attrs + 2, (uint16_t)i);
-		uint64_t now = mono_ms();
+		uint64_t now = radius_fake_mono_ms();
 		struct radius_req_params p = {
 			.code = RADIUS_ACCESS_REQUEST, .attrs = attrs, .attrs_len = 4,
 			.created_ms = now, .done = on_done, .ctx = &tags[i],
@@ -938,7 +811,7 @@ static void identifiers_beyond_one_socket(void **state)
 				assert_int_equal(a.len, 2);
 				int n = load_be16(a.val);
 				assert_true(n <= i);
-				req[n].h = heard_of(f);
+				req[n].h = radius_fake_last(f);
 				req[n].from = f->from;
 				req[n].fromlen = f->fromlen;
 				uint16_t port = ntohs(((struct sockaddr_in *)&f->from)->sin_port);
@@ -958,10 +831,9 @@ static void identifiers_beyond_one_socket(void **state)
 	/* Answer in reverse order, a batch at a time. */
 	for (int i = N - 1; i >= 0; i--) {
 		struct radius_writer w;
-		radius_writer_init(&w, RADIUS_ACCESS_ACCEPT, req[i].h.id, NULL);
-		assert_true(radius_put_ma(&w));
+		radius_fake_reply_init(&w, RADIUS_ACCESS_ACCEPT, req[i].h.id, true);
 		assert_true(radius_finish(&w, RADIUS_SIGN_RESPONSE, &f->sec, req[i].h.auth));
-		send_to(f->fd, w.buf, w.len, &req[i].from, req[i].fromlen);
+		radius_fake_send_to(f->fd, w.buf, w.len, &req[i].from, req[i].fromlen);
 		if (i % BATCH == 0) {
 			drive(e->c, &many, (size_t)(N - i), SAFETY_MS);
 			assert_int_equal(many.n, (size_t)(N - i));
@@ -979,7 +851,7 @@ static void identifiers_beyond_one_socket(void **state)
 static void free_with_requests_outstanding(void **state)
 {
 	struct env *e = *state;
-	struct fake *f = &e->f[0];
+	struct radius_fake *f = &e->f[0];
 
 	start(e, 1, 100, 3, 0);
 	for (int i = 0; i < 5; i++)
