@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -202,6 +203,7 @@ struct env {
 	struct radius_client *c;
 	struct seen seen;
 	struct tagged tags[MAX_DONE];
+	unsigned dead_time_s;  /* 0: 30 */
 };
 
 static int setup(void **state)
@@ -244,7 +246,7 @@ static struct radius_client *start(struct env *e, size_t nservers, unsigned time
 		.nservers = nservers,
 		.timeout_ms = timeout_ms,
 		.tries = tries,
-		.dead_time_s = 30,
+		.dead_time_s = e->dead_time_s ? e->dead_time_s : 30,
 		.max_outstanding = max_outstanding,
 	};
 	e->c = radius_client_new(&cfg, err, sizeof(err));
@@ -435,6 +437,44 @@ static void retransmit_then_failover(void **state)
 	assert_int_equal(e->seen.d[1].code, RADIUS_ACCESS_REJECT);
 	assert_int_equal(st->failovers, 1);
 	assert_int_equal(st->sent, 3);
+}
+
+/* A dead server is skipped only for dead_time_s: then it is asked first
+ * again, and its answer makes it live. */
+static void dead_server_tried_again(void **state)
+{
+	struct env *e = *state;
+	struct radius_fake *f1 = &e->f[0], *f2 = &e->f[1];
+	struct radius_fake *both[2] = { f1, f2 };
+
+	e->dead_time_s = 1;
+	start(e, 2, 100, 1, 0);
+	assert_non_null(send_access(e, 0, "dave", NULL));
+	assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 0);  /* server 1: silent */
+	assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 1);  /* then server 2 */
+	fake_answer(f2, RADIUS_ACCESS_ACCEPT, NULL);
+	drive(e->c, &e->seen, 1, SAFETY_MS);
+	assert_string_equal(e->seen.d[0].server_name, e->servers[1].name);
+
+	/* Within the dead time: server 2 first. */
+	assert_non_null(send_access(e, 1, "dave", NULL));
+	assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 1);
+	assert_int_equal(f1->received, 1);
+	fake_answer(f2, RADIUS_ACCESS_ACCEPT, NULL);
+	drive(e->c, &e->seen, 2, SAFETY_MS);
+
+	/* After it: server 1 again, and it answers this time. */
+	struct timespec ts = { .tv_sec = 1, .tv_nsec = 200 * 1000000L };
+	nanosleep(&ts, NULL);
+	assert_non_null(send_access(e, 2, "dave", NULL));
+	assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 0);
+	assert_int_equal(f1->received, 2);
+	assert_int_equal(f2->received, 2);
+	fake_answer(f1, RADIUS_ACCESS_ACCEPT, NULL);
+	drive(e->c, &e->seen, 3, SAFETY_MS);
+	assert_int_equal(e->seen.n, 3);
+	assert_string_equal(e->seen.d[2].server_name, e->servers[0].name);
+	assert_int_equal(radius_client_stats(e->c)->failovers, 1);
 }
 
 /* Every server silent: one completion with reply == NULL. */
@@ -894,6 +934,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(access_request_and_accept, setup, teardown),
 		cmocka_unit_test_setup_teardown(retransmit_then_failover, setup, teardown),
 		cmocka_unit_test_setup_teardown(all_servers_silent, setup, teardown),
+		cmocka_unit_test_setup_teardown(dead_server_tried_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(forged_replies_are_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(cancel_drops_the_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(accounting_request, setup, teardown),
