@@ -191,6 +191,14 @@ reply=$(radius_coa 127.0.0.1:3799 daesecret 'User-Name = "alice"' 'Session-Timeo
 wait_log 'user=alice .*event=session-down reason=session-timeout'
 it_pass "CoA-Request Session-Timeout 1 ends a session that has run longer"
 expect_idle "the CoA client"
+# A CoA that sets an Idle-Timeout ends a silent session by it.
+bg_connect "$IT_TMP/coa-idle.log" --timeout 60 --run "sleep 50"
+wait_up "$IT_TMP/coa-idle.log"
+reply=$(radius_coa 127.0.0.1:3799 daesecret 'User-Name = "alice"' 'Idle-Timeout = 1')
+[ "$(head -1 <<<"$reply")" = "CoA-ACK" ] || { server_tail; it_fail "CoA-Request: $reply"; }
+wait_log 'user=alice .*event=session-down reason=idle-timeout'
+it_pass "CoA-Request Idle-Timeout 1 ends a silent session"
+expect_idle "the CoA idle client"
 stop_server
 
 # ---- an Access-Accept without MPPE keys while MPPE is required ----
