@@ -127,7 +127,8 @@ static void session_open(struct session *s, uint64_t now)
 
 /* ---- accounting ---- */
 
-static void acct_fill(const struct session *s, struct acct_session *as, uint64_t now)
+static void acct_fill(const struct session *s, struct acct_session *as,
+		      struct sockaddr_storage *peer, uint64_t now)
 {
 	const struct ppp_stats *ps = ppp_stats(s->link);
 
@@ -135,7 +136,9 @@ static void acct_fill(const struct session *s, struct acct_session *as, uint64_t
 	as->session_id = s->acct_id;
 	as->user = s->user;
 	as->nas_port = s->call_id;
-	as->peer = (const struct sockaddr_storage *)(const void *)&s->peer;
+	memset(peer, 0, sizeof(*peer));
+	memcpy(peer, &s->peer, sizeof(s->peer));
+	as->peer = peer;
 	as->local = &s->local;
 	as->framed_ip = s->addr;
 	as->class_val = s->class_len ? s->class_val : NULL;
@@ -151,10 +154,11 @@ static void acct_fill(const struct session *s, struct acct_session *as, uint64_t
 static void acct_send(struct session *s, uint32_t status, enum ppp_cause cause, uint64_t now)
 {
 	struct acct_session as;
+	struct sockaddr_storage peer;
 
 	if (!s->srv->acct)
 		return;
-	acct_fill(s, &as, now);
+	acct_fill(s, &as, &peer, now);
 	if (status == RADIUS_ACCT_STOP)
 		as.terminate_cause = cause == PPP_CAUSE_LOWER_DOWN && s->peer_hangup
 					     ? RADIUS_TERM_USER_REQUEST
