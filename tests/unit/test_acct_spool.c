@@ -160,16 +160,6 @@ static void raw_exec(const char *path, const char *sql)
 	sqlite3_close(h);
 }
 
-static size_t slurp(const char *path, unsigned char *buf, size_t cap)
-{
-	FILE *fp = fopen(path, "rb");
-	size_t n;
-	assert_non_null(fp);
-	n = fread(buf, 1, cap, fp);
-	fclose(fp);
-	return n;
-}
-
 /* ---- tests ---------------------------------------------------------------- */
 
 static void empty_spool_loads_nothing(void **state)
@@ -499,7 +489,7 @@ static void garbage_file_fails_untouched(void **state)
 	close(fd);
 
 	open_fails(f, f->ts.path, "not a database");
-	assert_int_equal(slurp(f->ts.path, after, sizeof(after)), sizeof(junk));
+	assert_int_equal(temp_store_slurp(f->ts.path, after, sizeof(after)), sizeof(junk));
 	assert_memory_equal(after, junk, sizeof(junk));
 }
 

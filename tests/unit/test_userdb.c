@@ -97,17 +97,6 @@ static void raw_text(const char *path, const char *sql, char *out, size_t len)
 	sqlite3_close(h);
 }
 
-/* The whole file, for before/after comparisons. */
-static size_t slurp(const char *path, unsigned char *buf, size_t cap)
-{
-	FILE *fp = fopen(path, "rb");
-	size_t n;
-	assert_non_null(fp);
-	n = fread(buf, 1, cap, fp);
-	fclose(fp);
-	return n;
-}
-
 static void create_sets_mode_wal_and_version(void **state)
 {
 	struct fixture *f = *state;
@@ -391,14 +380,14 @@ static void newer_schema_refused_untouched(void **state)
 	raw_int(f->ts.path, "PRAGMA user_version = 99");
 	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), 99);
 
-	n1 = slurp(f->ts.path, before, sizeof(before));
+	n1 = temp_store_slurp(f->ts.path, before, sizeof(before));
 	db = (struct userdb *)1;
 	assert_int_equal(userdb_open(f->ts.path, 0, &db, err, sizeof(err)), USERDB_TOO_NEW);
 	assert_null(db);
 	assert_non_null(strstr(err, "schema version 99 is newer than this program supports (1)"));
 	assert_int_equal(userdb_open(f->ts.path, USERDB_OPEN_READONLY, &db, err, sizeof(err)),
 			 USERDB_TOO_NEW);
-	n2 = slurp(f->ts.path, after, sizeof(after));
+	n2 = temp_store_slurp(f->ts.path, after, sizeof(after));
 	assert_int_equal(n1, n2);
 	assert_memory_equal(before, after, n1);
 	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), 99);
@@ -425,7 +414,7 @@ static void corrupt_file_refused_untouched(void **state)
 	assert_non_null(strstr(err, "not a database"));
 	assert_int_equal(userdb_open(f->ts.path, USERDB_OPEN_READONLY, &db, err, sizeof(err)),
 			 USERDB_CORRUPT);
-	assert_int_equal(slurp(f->ts.path, after, sizeof(after)), sizeof(garbage));
+	assert_int_equal(temp_store_slurp(f->ts.path, after, sizeof(after)), sizeof(garbage));
 	assert_memory_equal(after, garbage, sizeof(garbage));
 }
 

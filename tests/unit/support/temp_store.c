@@ -1,5 +1,11 @@
 #include "tests/unit/support/temp_store.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -25,4 +31,14 @@ void temp_store_remove(const struct temp_store *t)
 		unlink(p);
 	}
 	rmdir(t->dir);
+}
+
+size_t temp_store_slurp(const char *path, unsigned char *buf, size_t cap)
+{
+	FILE *fp = fopen(path, "rb");
+	size_t n;
+	assert_non_null(fp);
+	n = fread(buf, 1, cap, fp);
+	fclose(fp);
+	return n;
 }

@@ -6,6 +6,7 @@
 #define PPTP_TESTS_TEMP_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct temp_store {
 	char dir[256];
@@ -16,5 +17,8 @@ struct temp_store {
 bool temp_store_make(struct temp_store *t, const char *name);
 /* Remove users.db, its -wal/-shm/-journal files and the directory. */
 void temp_store_remove(const struct temp_store *t);
+/* The first cap bytes of a file, for before/after comparisons; the count
+ * read. Fails the test if the file cannot be opened. */
+size_t temp_store_slurp(const char *path, unsigned char *buf, size_t cap);
 
 #endif
