@@ -225,7 +225,6 @@ void call_kill(struct call *call, const char *reason)
 	if (call->dying)
 		return;
 	call->dying = true;
-	call->down_reason = reason;
 	log_notice("call=%u ctrl=%u event=call-down reason=%s frames-rx=%llu frames-tx=%llu "
 		   "tx-dropped=%llu", call->id, call->ctrl->id, reason,
 		   (unsigned long long)call->frames_rx, (unsigned long long)call->frames_tx,

@@ -93,7 +93,9 @@ struct call {
 	uint64_t dup_seen, old_seen; /* flow counters already added to the server's */
 	unsigned txq_len;
 	struct call_txq_item txq[CALL_TXQ_LEN];
-	const char *down_reason;       /* call_kill()'s reason (a literal), for ops->down */
+	bool peer_ended;              /* the peer asked for the end (Call-Clear-Request,
+					* Call-Disconnect-Notify, Stop-Control-Connection-
+					* Request): set before call_kill(), read by ops->down */
 };
 
 /* A new call on c with our fresh call ID; NULL if no ID or memory. */

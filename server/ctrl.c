@@ -270,6 +270,8 @@ static void on_stop_request(struct ctrl *c, const struct pptp_msg *m)
 {
 	log_notice("ctrl=%u peer=%s event=stop-request reason=%u", c->id, c->peer_str,
 		   m->stop_rq.reason);
+	for (struct call *call = c->calls; call; call = call->next)
+		call->peer_ended = true;
 	kill_calls(c, "peer-stop");
 	struct pptp_msg r = { .type = PPTP_STOP_CTRL_REPLY };
 	r.stop_rp.result = PPTP_STOP_OK;
@@ -387,6 +389,7 @@ static void on_call_clear_request(struct ctrl *c, const struct pptp_msg *m)
 	struct pptp_msg r = { .type = PPTP_CALL_DISCONNECT_NOTIFY };
 	r.cdn.call_id = call->id;
 	r.cdn.result = PPTP_CDN_REQUEST;
+	call->peer_ended = true;
 	call_kill(call, "peer-clear");
 	ctrl_send(c, &r);
 }
@@ -403,6 +406,7 @@ static void on_call_disconnect_notify(struct ctrl *c, const struct pptp_msg *m)
 	log_info("call=%u ctrl=%u event=disconnect-notify result=%u error=%u cause=%u "
 		 "stats=\"%s\"", call->id, c->id, m->cdn.result, m->cdn.error, m->cdn.cause,
 		 pptp_str_sanitize(stats, sizeof(stats), m->cdn.stats));
+	call->peer_ended = true;
 	call_kill(call, "peer-disconnect");
 }
 

@@ -79,10 +79,9 @@ unsigned session_count_user(const struct server *srv, const char *user)
 
 /* ---- the timer ---- */
 
-static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
+static uint64_t min_u64(uint64_t a, uint64_t b)
 {
-	uint64_t m = a < b ? a : b;
-	return m < c ? m : c;
+	return a < b ? a : b;
 }
 
 static uint64_t session_deadline(const struct session *s)
@@ -96,7 +95,7 @@ static uint64_t session_deadline(const struct session *s)
 	uint64_t d = ppp_next_deadline(s->link);
 	if (!s->up)
 		return d;
-	return min3(d, min3(s->end_at, s->idle_check_at, s->interim_at), UINT64_MAX);
+	return min_u64(min_u64(d, s->end_at), min_u64(s->idle_check_at, s->interim_at));
 }
 
 /* Re-arm the one timer after any call into the link (cheap when the
@@ -200,13 +199,20 @@ static uint64_t idle_step_ms(const struct session *s)
 	return step < 1000 ? 1000 : step;
 }
 
-static void limits_start(struct session *s, uint64_t now)
+/* The session- and idle-timeout deadlines from the limits in force. */
+static void limits_arm(struct session *s, uint64_t now)
 {
 	s->end_at = s->session_timeout ? s->up_ms + (uint64_t)s->session_timeout * 1000u
 				       : UINT64_MAX;
+	s->idle_check_at = s->idle_timeout ? now + idle_step_ms(s) : UINT64_MAX;
+}
+
+/* The session is up: its limits and Interim-Updates start counting. */
+static void limits_start(struct session *s, uint64_t now)
+{
 	s->last_active_ms = now;
 	s->active_mark = 0;
-	s->idle_check_at = s->idle_timeout ? now + idle_step_ms(s) : UINT64_MAX;
+	limits_arm(s, now);
 	s->interim_at = s->interim && s->srv->acct ? now + (uint64_t)s->interim * 1000u
 						   : UINT64_MAX;
 }
@@ -218,14 +224,8 @@ void session_set_limits(struct session *s, bool set_session, uint32_t session_ti
 		s->session_timeout = session_timeout;
 	if (set_idle)
 		s->idle_timeout = idle_timeout;
-	if (s->up) {
-		uint64_t now = server_now_ms();
-		uint64_t interim_at = s->interim_at;
-		uint64_t last = s->last_active_ms;
-		limits_start(s, now);
-		s->interim_at = interim_at;
-		s->last_active_ms = last;
-	}
+	if (s->up)
+		limits_arm(s, server_now_ms());
 	log_notice("session=%u user=%s event=limits-changed session-timeout=%u idle-timeout=%u",
 		   s->serial, s->user, s->session_timeout, s->idle_timeout);
 	session_arm(s);
@@ -687,12 +687,9 @@ static void call_down_cb(void *ctx, struct call *call)
 	if (!s || s->dying || s->link_done)
 		return;
 	s->call = NULL;
-	/* The client hung up the call (Call-Clear-Request, or a NAS's
-	 * Call-Disconnect-Notify, or Stop-Control-Connection-Request) rather
-	 * than losing it: the user asked for the end (RADIUS User-Request). */
-	const char *why = call->down_reason ? call->down_reason : "";
-	s->peer_hangup = !strcmp(why, "peer-clear") || !strcmp(why, "peer-disconnect") ||
-			 !strcmp(why, "peer-stop");
+	/* The client hung up the call rather than losing it: the user asked
+	 * for the end (RADIUS User-Request). */
+	s->peer_hangup = call->peer_ended;
 	if (!s->started) {
 		session_end(s, PPP_CAUSE_LOWER_DOWN, "call cleared before LCP");
 		return;
