@@ -17,8 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/netaddr.h"
@@ -130,32 +128,6 @@ static void text_of(const struct radius_attr *a, size_t skip, char *out, size_t 
 	out[n] = '\0';
 }
 
-/* MS-CHAP-MPPE-Keys (RFC 2548 2.4.1) is hidden like a User-Password. */
-static bool unhide(const struct radius_attr *a, const struct radius_secret *sec,
-		   const uint8_t req_auth[RADIUS_AUTH_LEN], uint8_t *out, size_t outlen)
-{
-	if (a->len == 0 || a->len % 16 || a->len > outlen)
-		return false;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	uint8_t b[16];
-	unsigned n;
-	bool ok = ctx != NULL;
-	const uint8_t *prev = req_auth;
-
-	for (size_t off = 0; ok && off < a->len; off += 16) {
-		ok = EVP_DigestInit_ex(ctx, EVP_md5(), NULL) == 1 &&
-		     EVP_DigestUpdate(ctx, sec->data, sec->len) == 1 &&
-		     EVP_DigestUpdate(ctx, prev, 16) == 1 &&
-		     EVP_DigestFinal_ex(ctx, b, &n) == 1 && n == 16;
-		for (size_t i = 0; ok && i < 16; i++)
-			out[off + i] = a->val[off + i] ^ b[i];
-		prev = a->val + off;
-	}
-	EVP_MD_CTX_free(ctx);
-	crypto_wipe(b, sizeof(b));
-	return ok;
-}
-
 static bool get_key(const struct radius_packet *p, uint8_t vtype,
 		    const struct radius_server *srv, const uint8_t *req_auth,
 		    uint8_t key[AUTH_KEY_LEN])
@@ -178,8 +150,9 @@ static bool v1_keys(const struct pending *pd, const struct radius_packet *p,
 {
 	struct radius_attr a;
 	uint8_t plain[32], buf[16 + 16 + 8], digest[SHA1_LEN];
+	/* MS-CHAP-MPPE-Keys (RFC 2548 2.4.1) is hidden like a User-Password. */
 	bool ok = radius_find(p, RADIUS_VENDOR_MICROSOFT, 12 /* MS-CHAP-MPPE-Keys */, &a) &&
-		  a.len == 32 && unhide(&a, &srv->secret, req_auth, plain, sizeof(plain));
+		  a.len == 32 && radius_unhide(&a, &srv->secret, req_auth, plain, sizeof(plain));
 	if (ok) {
 		/* LM-Key (8), NT-Key = HashNtPasswordHash (16): RFC 3079 3.3. */
 		memcpy(buf, plain + 8, 16);

@@ -600,6 +600,20 @@ bool radius_get_mppe_key(const struct radius_attr *a, const struct radius_secret
 	return ok;
 }
 
+bool radius_unhide(const struct radius_attr *a, const struct radius_secret *sec,
+		   const uint8_t req_auth[static RADIUS_AUTH_LEN], uint8_t *out, size_t outmax)
+{
+	if (!a || !a->val || !secret_ok(sec) || a->len < 16 || a->len > outmax ||
+	    a->len % 16 != 0)
+		return false;
+	memcpy(out, a->val, a->len);
+	if (!hide_stream(sec, req_auth, RADIUS_AUTH_LEN, NULL, 0, out, a->len, true)) {
+		crypto_wipe(out, a->len);
+		return false;
+	}
+	return true;
+}
+
 bool radius_get_user_password(const struct radius_attr *a, const struct radius_secret *sec,
 			      const uint8_t req_auth[static RADIUS_AUTH_LEN],
 			      char pw[static RADIUS_PASSWORD_MAX + 1], size_t *len)
@@ -607,14 +621,8 @@ bool radius_get_user_password(const struct radius_attr *a, const struct radius_s
 	uint8_t plain[RADIUS_PASSWORD_MAX];
 	size_t n;
 
-	if (!a || !a->val || !secret_ok(sec) || a->len < 16 || a->len > RADIUS_PASSWORD_MAX ||
-	    a->len % 16 != 0)
+	if (!radius_unhide(a, sec, req_auth, plain, sizeof(plain)))
 		return false;
-	memcpy(plain, a->val, a->len);
-	if (!hide_stream(sec, req_auth, RADIUS_AUTH_LEN, NULL, 0, plain, a->len, true)) {
-		crypto_wipe(plain, sizeof(plain));
-		return false;
-	}
 	for (n = a->len; n > 0 && plain[n - 1] == 0; n--)
 		;
 	memcpy(pw, plain, n);

@@ -313,6 +313,11 @@ const char *radius_verify_name(enum radius_verify_result r);
 bool radius_get_mppe_key(const struct radius_attr *a, const struct radius_secret *sec,
 			 const uint8_t req_auth[static RADIUS_AUTH_LEN],
 			 uint8_t *key, size_t keymax, size_t *keylen);
+/* Reverse the RFC 2865 5.2 hiding (User-Password, and RFC 2548's
+ * MS-CHAP-MPPE-Keys) into out[0..a->len), padding included. False if the
+ * value is not 16..outmax octets in steps of 16. */
+bool radius_unhide(const struct radius_attr *a, const struct radius_secret *sec,
+		   const uint8_t req_auth[static RADIUS_AUTH_LEN], uint8_t *out, size_t outmax);
 /* Recover a User-Password (servers; the fake RADIUS server of the tests):
  * pw gets the padded plaintext with trailing NULs removed. False if the
  * value is not 16..128 octets in steps of 16. pw must hold 129 bytes; it is
