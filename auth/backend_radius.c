@@ -310,8 +310,8 @@ static void done_cb(void *ctx, const struct radius_packet *reply,
 			 : reply->code == RADIUS_ACCESS_ACCEPT ? "access-accept"
 			 : reply->code == RADIUS_ACCESS_CHALLENGE ? "access-challenge"
 			 : "access-reject";
-	log_info("radius=auth user=%s event=%s server=%s verdict=%s message=\"%s\"", pd->user, ev,
-		 srv ? srv->name : "-", auth_verdict_name(res.verdict), res.message);
+	log_info("radius=auth user=%s event=%s server=%s verdict=%s message=%s", LOG_ESC(pd->user),
+		 ev, srv ? srv->name : "-", auth_verdict_name(res.verdict), LOG_ESC(res.message));
 	pending_unlink(b, pd);
 	crypto_wipe(pd, sizeof(*pd));
 	free(pd);

@@ -59,19 +59,77 @@ const char *log_level_name(enum log_level level)
 	return "?";
 }
 
+/* The backstop: whatever a log call forgot to escape cannot break the line. */
+static void scrub(char *line)
+{
+	for (unsigned char *p = (unsigned char *)line; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
+static bool bare_byte(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '=';
+}
+
+const char *log_esc_n(char out[static LOG_ESC_SIZE], const void *data, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = data;
+	size_t n = len > LOG_ESC_MAX ? LOG_ESC_MAX : len;
+	bool bare = n > 0 && n == len;
+	char *o = out;
+
+	for (size_t i = 0; bare && i < n; i++)
+		bare = bare_byte(p[i]);
+	if (bare) {
+		memcpy(out, p, n);
+		out[n] = '\0';
+		return out;
+	}
+	*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = p[i];
+		if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+		} else if (c < 0x20 || c >= 0x7f) {
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		} else {
+			*o++ = (char)c;
+		}
+	}
+	*o++ = '"';
+	if (n < len) {
+		memcpy(o, "...", 3);
+		o += 3;
+	}
+	*o = '\0';
+	return out;
+}
+
+const char *log_esc(char out[static LOG_ESC_SIZE], const char *s)
+{
+	return log_esc_n(out, s ? s : "", s ? strlen(s) : 0);
+}
+
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	if (level > log_level_cur)
 		return;
-	if (log_syslog) {
-		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
-		vsyslog(prio[level], fmt, ap);
-		return;
-	}
 	char line[2048];
 	int n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0)
 		return;
+	scrub(line);
+	if (log_syslog) {
+		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
+		syslog(prio[level], "%s", line);
+		return;
+	}
 	fprintf(stderr, "%s: %s: %s\n", log_prog, level_names[level], line);
 }
 

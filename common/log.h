@@ -1,6 +1,19 @@
 /*
  * Logging: one line per event, "level: key=value ..." style by convention.
  *
+ * Values a peer chose (user names, host and vendor names, MS-CHAP M= text,
+ * RADIUS Reply-Message, ...) go through log_esc()/LOG_ESC(), one rule for
+ * every line (docs/security.md, "Log lines"):
+ *   - a value of 1 to LOG_ESC_MAX bytes, each a printable ASCII byte other
+ *     than space, '"', '\' and '=', is written as it is;
+ *   - anything else is written in double quotes, with '"' as \", '\' as
+ *     \\ and every byte below 0x20, 0x7f and above as \xHH; the empty
+ *     value is "";
+ *   - past LOG_ESC_MAX bytes the value is cut and "..." follows the closing
+ *     quote (user="aaaa"...), so a cut value never passes for a whole one.
+ * As a backstop the sink itself writes any control byte that still reaches
+ * it as '?', so no line can ever hold a line break.
+ *
  * Output goes to stderr (systemd captures it) unless log_use_syslog() was
  * called. log_warn/log_err append strerror(errno); the *x variants do not.
  * The level and sink are process-wide settings made once at start-up.
@@ -10,6 +23,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LVL_ERR = 0,
@@ -29,6 +43,20 @@ const char *log_level_name(enum log_level level);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+/* Most bytes of one peer-chosen value that reach a log line. */
+#define LOG_ESC_MAX 64
+/* Room for the longest escaped value and its NUL. */
+#define LOG_ESC_SIZE (2 + 4 * LOG_ESC_MAX + 3 + 1)
+
+/* Escape len bytes at data by the rule above into out; returns out. */
+const char *log_esc_n(char out[static LOG_ESC_SIZE], const void *data, size_t len);
+/* The same for a NUL-terminated string (NULL is written as ""). */
+const char *log_esc(char out[static LOG_ESC_SIZE], const char *s);
+/* For one argument of one log call: the buffer lives until the end of the
+ * enclosing block. log_notice("user=%s", LOG_ESC(name)); */
+#define LOG_ESC(s) log_esc((char[LOG_ESC_SIZE]){ 0 }, (s))
+#define LOG_ESC_N(p, n) log_esc_n((char[LOG_ESC_SIZE]){ 0 }, (p), (n))
 
 #define log_errx(...)   log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define log_warnx(...)  log_msg(LOG_LVL_WARN, __VA_ARGS__)

@@ -536,28 +536,3 @@ bool pptp_msg_equal(const struct pptp_msg *a, const struct pptp_msg *b)
 
 #undef EQ
 #undef STR_EQ
-
-char *pptp_str_sanitize(char *dst, size_t dstsz, const char *src)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	if (dstsz == 0)
-		return dst;
-	for (const unsigned char *s = (const unsigned char *)src; *s; s++) {
-		if (*s >= 0x20 && *s < 0x7f && *s != '\\' && *s != '"') {
-			if (dstsz - o < 2)
-				break;
-			dst[o++] = (char)*s;
-		} else {
-			if (dstsz - o < 5)
-				break;
-			dst[o++] = '\\';
-			dst[o++] = 'x';
-			dst[o++] = hex[*s >> 4];
-			dst[o++] = hex[*s & 0xf];
-		}
-	}
-	dst[o] = '\0';
-	return dst;
-}

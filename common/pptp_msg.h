@@ -14,7 +14,7 @@
  * The fixed 64-byte string fields (host name, vendor, numbers, subaddress)
  * and the 128-byte call statistics become NUL-terminated host strings cut
  * at the first NUL and never read past the field; bytes are kept as sent,
- * so run them through pptp_str_sanitize() before logging.
+ * so run them through LOG_ESC() (common/log.h) before logging.
  *
  * A TCP stream is split into messages with pptp_frame(), which needs only
  * the bytes received so far. What the server should do with each error:
@@ -45,9 +45,6 @@
 #define PPTP_MAX_MSG_LEN    220 /* Incoming-Call-Request, the largest */
 #define PPTP_STR_LEN        64  /* host name, vendor, numbers, subaddress */
 #define PPTP_STATS_LEN      128 /* Call-Disconnect-Notify call statistics */
-/* Room for pptp_str_sanitize() of a whole field (each byte may become \xNN). */
-#define PPTP_SAFE_STR_SIZE  (PPTP_STR_LEN * 4 + 1)
-#define PPTP_SAFE_STATS_SIZE (PPTP_STATS_LEN * 4 + 1)
 
 /* Control Message Type */
 enum pptp_ctrl_type {
@@ -332,11 +329,5 @@ bool pptp_msg_encode(struct wbuf *w, const struct pptp_msg *m);
 /* Field-by-field equality of the fields that m->type puts on the wire. */
 bool pptp_msg_equal(const struct pptp_msg *a, const struct pptp_msg *b);
 
-/*
- * Copy src into dst (size dstsz > 0, always NUL-terminated, cut if needed)
- * with every byte outside printable ASCII, and '\\' and '"', escaped as
- * \xNN, so a peer's string is safe inside key="value" logs. Returns dst.
- */
-char *pptp_str_sanitize(char *dst, size_t dstsz, const char *src);
 
 #endif

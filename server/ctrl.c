@@ -242,12 +242,9 @@ static void start_reply(struct ctrl *c, uint8_t result, uint8_t error)
 static void on_start_request(struct ctrl *c, const struct pptp_msg *m)
 {
 	const struct pptp_start_ctrl_request *rq = &m->start_rq;
-	char host[PPTP_SAFE_STR_SIZE], vendor[PPTP_SAFE_STR_SIZE];
 
-	log_notice("ctrl=%u peer=%s event=start-request version=0x%04x host=\"%s\" vendor=\"%s\"",
-		   c->id, c->peer_str, rq->version,
-		   pptp_str_sanitize(host, sizeof(host), rq->host_name),
-		   pptp_str_sanitize(vendor, sizeof(vendor), rq->vendor));
+	log_notice("ctrl=%u peer=%s event=start-request version=0x%04x host=%s vendor=%s",
+		   c->id, c->peer_str, rq->version, LOG_ESC(rq->host_name), LOG_ESC(rq->vendor));
 	if (c->state == CTRL_ESTABLISHED) {
 		log_notice("ctrl=%u event=start-request-again result=already-exists", c->id);
 		start_reply(c, PPTP_START_EXISTS, PPTP_ERR_NONE);
@@ -397,15 +394,13 @@ static void on_call_clear_request(struct ctrl *c, const struct pptp_msg *m)
 static void on_call_disconnect_notify(struct ctrl *c, const struct pptp_msg *m)
 {
 	struct call *call = call_by_peers(c, m->cdn.call_id, CALL_PNS);
-	char stats[PPTP_SAFE_STATS_SIZE];
-
 	if (!call) {
 		bad_call_id(c, m->type, m->cdn.call_id);
 		return;
 	}
 	log_info("call=%u ctrl=%u event=disconnect-notify result=%u error=%u cause=%u "
-		 "stats=\"%s\"", call->id, c->id, m->cdn.result, m->cdn.error, m->cdn.cause,
-		 pptp_str_sanitize(stats, sizeof(stats), m->cdn.stats));
+		 "stats=%s", call->id, c->id, m->cdn.result, m->cdn.error, m->cdn.cause,
+		 LOG_ESC(m->cdn.stats));
 	call->peer_ended = true;
 	call_kill(call, "peer-disconnect");
 }

@@ -172,7 +172,7 @@ static unsigned act(struct dae *d, const struct ask *k, bool coa, const char *fr
 		struct session *next = s->next;
 		if (!s->dying && !s->link_done && matches(s, k)) {
 			n++;
-			log_notice("session=%u user=%s event=%s from=%s", s->serial, s->user,
+			log_notice("session=%u user=%s event=%s from=%s", s->serial, LOG_ESC(s->user),
 				   coa ? "coa" : "disconnect-request", from);
 			if (coa)
 				session_set_limits(s, k->set_session, k->session_timeout, k->set_idle,

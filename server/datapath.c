@@ -60,7 +60,7 @@ void datapath_from_client(struct server *srv, struct session *s, uint8_t *pkt, s
 			inet_ntop(AF_INET, &a, src, sizeof(src));
 			log_warnx("session=%u call=%u user=%s event=spoofed-source src=%s "
 				  "(dropped; logged once per session)", s->serial, s->call_id,
-				  s->user, src);
+				  LOG_ESC(s->user), src);
 		}
 		return;
 	}

@@ -24,10 +24,8 @@
 static void session_arm(struct session *s);
 static void session_end(struct session *s, enum ppp_cause cause, const char *detail);
 
-static const char *user_or_dash(const struct session *s)
-{
-	return s->user[0] ? s->user : "-";
-}
+/* The user name as log lines write it: escaped, "-" before there is one. */
+#define LOG_USER(s) ((s)->user[0] ? LOG_ESC((s)->user) : "-")
 
 static void fmt_addr(uint32_t host, char out[INET_ADDRSTRLEN])
 {
@@ -227,7 +225,7 @@ void session_set_limits(struct session *s, bool set_session, uint32_t session_ti
 	if (s->up)
 		limits_arm(s, server_now_ms());
 	log_notice("session=%u user=%s event=limits-changed session-timeout=%u idle-timeout=%u",
-		   s->serial, s->user, s->session_timeout, s->idle_timeout);
+		   s->serial, LOG_USER(s), s->session_timeout, s->idle_timeout);
 	session_arm(s);
 }
 
@@ -298,7 +296,7 @@ static void hook_done(void *arg, int status, bool timed_out)
 	s->hook = NULL;
 	if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		log_warnx("session=%u user=%s event=hook-failed hook=ip-up status=%d%s", s->serial,
-			  user_or_dash(s), WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			  LOG_USER(s), WIFEXITED(status) ? WEXITSTATUS(status) : -1,
 			  timed_out ? " timed-out=yes" : "");
 }
 
@@ -438,13 +436,13 @@ static void link_auth_request(void *owner, const struct chap_response_info *chap
 		auth_backend_cancel(s->srv->auth, session_ref(s));
 	if (auth_backend_submit(s->srv->auth, &rq) != AUTH_SUBMIT_PENDING) {
 		log_warnx("session=%u call=%u user=%s event=auth-fail reason=backend-busy",
-			  s->serial, s->call_id, s->user);
+			  s->serial, s->call_id, LOG_USER(s));
 		reject_soon(s, 691, "authentication backend busy");
 		s->auth_pending = false;
 	} else {
 		s->auth_pending = true;
 		log_info("session=%u call=%u user=%s method=%s event=auth-request", s->serial,
-			 s->call_id, s->user, auth_method_name(rq.method));
+			 s->call_id, LOG_USER(s), auth_method_name(rq.method));
 	}
 	auth_request_wipe(&rq);
 }
@@ -487,7 +485,7 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 		strcpy(mppe, "none");
 	log_notice("session=%u call=%u user=%s peer=%s addr=%s mppe=%s mtu=%u event=session-up "
 		   "acct-session-id=%s session-timeout=%u idle-timeout=%u", s->serial, s->call_id,
-		   s->user, s->peer_str, addr, mppe, s->ip_mtu, s->acct_id, s->session_timeout,
+		   LOG_USER(s), s->peer_str, addr, mppe, s->ip_mtu, s->acct_id, s->session_timeout,
 		   s->idle_timeout);
 	limits_start(s, s->up_ms);
 	if (srv->acct) {
@@ -560,17 +558,17 @@ static void session_end(struct session *s, enum ppp_cause cause, const char *det
 	fmt_addr(s->addr, addr);
 	if (cause == PPP_CAUSE_NO_ADDRESS)
 		log_warnx("session=%u call=%u user=%s event=no-address pool-size=%u", s->serial,
-			  s->call_id, user_or_dash(s), srv->cfg->pool.size);
+			  s->call_id, LOG_USER(s), srv->cfg->pool.size);
 	log_notice("session=%u call=%u user=%s peer=%s addr=%s event=session-down reason=%s "
 		   "duration=%llu rx-bytes=%llu tx-bytes=%llu rx-packets=%llu tx-packets=%llu "
-		   "spoofed=%llu tx-window=%llu detail=\"%s\"",
-		   s->serial, s->call_id, user_or_dash(s), s->peer_str, addr,
+		   "spoofed=%llu tx-window=%llu detail=%s",
+		   s->serial, s->call_id, LOG_USER(s), s->peer_str, addr,
 		   ppp_cause_name(cause),
 		   (unsigned long long)(s->up ? (now - s->up_ms) / 1000 : 0),
 		   (unsigned long long)ps->rx_ip_bytes, (unsigned long long)ps->tx_ip_bytes,
 		   (unsigned long long)ps->rx_ip_packets, (unsigned long long)ps->tx_ip_packets,
 		   (unsigned long long)s->st.spoofed, (unsigned long long)s->st.window_drops,
-		   detail ? detail : "");
+		   LOG_ESC(detail));
 	if (s->acct_started) {
 		acct_send(s, RADIUS_ACCT_STOP, cause, now);
 		s->acct_started = false;
@@ -714,8 +712,8 @@ static void auth_refuse(struct session *s, unsigned win_error, const char *why,
 {
 	s->srv->stats.auth_fail++;
 	log_notice("session=%u call=%u user=%s peer=%s event=auth-fail reason=%s error=%u "
-		   "message=\"%s\"", s->serial, s->call_id, s->user, s->peer_str, why, win_error,
-		   message);
+		   "message=%s", s->serial, s->call_id, LOG_USER(s), s->peer_str, why, win_error,
+		   LOG_ESC(message));
 	struct ppp_auth_verdict v = { .win_error = win_error, .message = message };
 	ppp_auth_result(s->link, &v, server_now_ms());
 }
@@ -735,14 +733,14 @@ static uint32_t take_address(struct session *s, const struct auth_result *res)
 				np = srv->npools[i];
 		if (!np) {
 			log_warnx("session=%u user=%s event=no-address reason=unknown-pool pool=%s",
-				  s->serial, s->user, res->pool);
+				  s->serial, LOG_USER(s), LOG_ESC(res->pool));
 			return 0;
 		}
 		/* Taken from the named pool, and held in the main one as an
 		 * address outside it, so the data path finds its owner. */
 		if (!pool_alloc(np, s, &a)) {
 			log_warnx("session=%u user=%s event=no-address reason=pool-exhausted pool=%s",
-				  s->serial, s->user, res->pool);
+				  s->serial, LOG_USER(s), LOG_ESC(res->pool));
 			return 0;
 		}
 		if (!pool_reserve(srv->pool, a, s)) {
@@ -759,12 +757,12 @@ static uint32_t take_address(struct session *s, const struct auth_result *res)
 			char str[INET_ADDRSTRLEN];
 			fmt_addr(a, str);
 			log_warnx("session=%u user=%s event=no-address reason=static-address-busy "
-				  "addr=%s", s->serial, s->user, str);
+				  "addr=%s", s->serial, LOG_USER(s), str);
 			return 0;
 		}
 	} else if (!pool_alloc(srv->pool, s, &a)) {
 		log_warnx("session=%u user=%s event=no-address reason=pool-exhausted size=%u",
-			  s->serial, s->user, srv->cfg->pool.size);
+			  s->serial, LOG_USER(s), srv->cfg->pool.size);
 		return 0;
 	}
 	s->addr = a;
@@ -778,7 +776,7 @@ static uint32_t take_address(struct session *s, const struct auth_result *res)
 				pool_release(srv->pool, a);
 				s->addr = 0;
 				log_warnx("session=%u user=%s event=no-address "
-					  "reason=static-address-busy", s->serial, s->user);
+					  "reason=static-address-busy", s->serial, LOG_USER(s));
 				return 0;
 			}
 			s->npool = srv->npools[i];
@@ -839,7 +837,7 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 		memcpy(v.recv_key, res->recv_key, sizeof(v.recv_key));
 	}
 	log_info("session=%u call=%u user=%s method=%s event=auth-ok", s->serial, s->call_id,
-		 s->user, auth_method_name(res->method));
+		 LOG_USER(s), auth_method_name(res->method));
 	ppp_auth_result(s->link, &v, server_now_ms());
 	memset(&v, 0, sizeof(v));
 	if (!s->dying)

@@ -536,10 +536,8 @@ static void on_tcp_up(struct pptp_ctrl *ctrl)
 static void on_ctrl_up(struct pptp_ctrl *ctrl)
 {
 	struct connect *c = pptp_client_user(pptp_ctrl_client(ctrl));
-	char host[PPTP_SAFE_STR_SIZE];
-	printf("start-reply %.1f ms result=%u host=\"%s\"\n", elapsed_ms(c),
-	       pptp_ctrl_result(ctrl),
-	       pptp_str_sanitize(host, sizeof(host), pptp_ctrl_peer_host(ctrl)));
+	printf("start-reply %.1f ms result=%u host=%s\n", elapsed_ms(c),
+	       pptp_ctrl_result(ctrl), LOG_ESC(pptp_ctrl_peer_host(ctrl)));
 	if (c->stopping)
 		return;
 	c->step = "call-up";

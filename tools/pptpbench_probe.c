@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/pptp_msg.h"
 #include "tools/pptp_client.h"
 #include "tools/pptpbench.h"
@@ -52,11 +53,9 @@ static void probe_tcp_up(struct pptp_ctrl *c)
 static void probe_ctrl_up(struct pptp_ctrl *c)
 {
 	struct probe *pr = pptp_client_user(pptp_ctrl_client(c));
-	char host[PPTP_SAFE_STR_SIZE], vendor[PPTP_SAFE_STR_SIZE];
-	printf("start-reply %.1f ms result=%u host=\"%s\" vendor=\"%s\"\n", elapsed_ms(pr),
-	       pptp_ctrl_result(c),
-	       pptp_str_sanitize(host, sizeof(host), pptp_ctrl_peer_host(c)),
-	       pptp_str_sanitize(vendor, sizeof(vendor), pptp_ctrl_peer_vendor(c)));
+	printf("start-reply %.1f ms result=%u host=%s vendor=%s\n", elapsed_ms(pr),
+	       pptp_ctrl_result(c), LOG_ESC(pptp_ctrl_peer_host(c)),
+	       LOG_ESC(pptp_ctrl_peer_vendor(c)));
 	pr->step = "call-reply";
 	pr->call = pptp_call_place(c, pr);
 	if (!pr->call)

@@ -673,8 +673,8 @@ static void fail(struct ppp_link *l, enum ppp_cause cause, const char *detail)
 	set_cause(l, cause, detail);
 	if (l->final || l->phase == PPP_PHASE_TERMINATE)
 		return;
-	log_info("ppp=link event=close phase=%s cause=%s detail=\"%s\"", ppp_phase_name(l->phase),
-		 ppp_cause_name(l->cause), l->detail);
+	log_info("ppp=link event=close phase=%s cause=%s detail=%s", ppp_phase_name(l->phase),
+		 ppp_cause_name(l->cause), LOG_ESC(l->detail));
 	l->phase = PPP_PHASE_TERMINATE;
 	teardown_upper(l);
 	if (!l->started || l->lower_gone) {
@@ -850,7 +850,7 @@ static void do_auth_done(struct ppp_link *l)
 		return;
 	}
 	if (l->cfg.role == PPP_ROLE_SERVER) {
-		log_info("ppp=link event=authenticated user=\"%s\"", l->peer_name);
+		log_info("ppp=link event=authenticated user=%s", LOG_ESC(l->peer_name));
 		if (l->peer_addr == 0) {
 			fail(l, PPP_CAUSE_NO_ADDRESS, "no address available");
 			return;
@@ -1005,8 +1005,8 @@ static void leave(struct ppp_link *l)
 		for (int i = 0; i < T_COUNT; i++)
 			l->deadline[i] = NO_DEADLINE;
 		mppe_down(l);
-		log_info("ppp=link event=down cause=%s detail=\"%s\"", ppp_cause_name(l->cause),
-			 l->detail);
+		log_info("ppp=link event=down cause=%s detail=%s", ppp_cause_name(l->cause),
+			 LOG_ESC(l->detail));
 		l->ops->down(l->owner, l->cause, l->detail);
 	}
 	l->depth--;
@@ -1076,8 +1076,8 @@ void ppp_auth_result(struct ppp_link *l, const struct ppp_auth_verdict *v, uint6
 				l->ipcp_cfg.nbns[i] = v->nbns[i];
 		}
 	} else if (v->message) {
-		log_info("ppp=link event=auth-refused error=%u message=\"%s\"", v->win_error,
-			 v->message);
+		log_info("ppp=link event=auth-refused error=%u message=%s", v->win_error,
+			 LOG_ESC(v->message));
 	}
 	l->work |= W_AUTH_VERDICT;
 	leave(l);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/pptp_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -17,7 +18,7 @@ static void check_round_trip(const struct pptp_msg *m)
 	uint8_t a[PPTP_MAX_MSG_LEN], b[PPTP_MAX_MSG_LEN];
 	struct wbuf wa, wb;
 	struct pptp_msg again;
-	char safe[PPTP_SAFE_STATS_SIZE];
+	char safe[LOG_ESC_SIZE];
 
 	wbuf_init(&wa, a, sizeof(a));
 	if (!pptp_msg_encode(&wa, m) || wa.len != pptp_msg_len(m->type))
@@ -32,14 +33,14 @@ static void check_round_trip(const struct pptp_msg *m)
 	/* the log helper on every string a peer controls */
 	switch (m->type) {
 	case PPTP_START_CTRL_REQUEST:
-		pptp_str_sanitize(safe, sizeof(safe), m->start_rq.host_name);
-		pptp_str_sanitize(safe, sizeof(safe), m->start_rq.vendor);
+		log_esc(safe, m->start_rq.host_name);
+		log_esc(safe, m->start_rq.vendor);
 		break;
 	case PPTP_OUT_CALL_REQUEST:
-		pptp_str_sanitize(safe, sizeof(safe), m->ocrq.phone);
+		log_esc(safe, m->ocrq.phone);
 		break;
 	case PPTP_CALL_DISCONNECT_NOTIFY:
-		pptp_str_sanitize(safe, sizeof(safe), m->cdn.stats);
+		log_esc(safe, m->cdn.stats);
 		break;
 	default:
 		break;
