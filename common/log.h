@@ -45,7 +45,7 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 void log_vmsg(enum log_level level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Most bytes of one peer-chosen value that reach a log line. */
-#define LOG_ESC_MAX 64
+#define LOG_ESC_MAX 128
 /* Room for the longest escaped value and its NUL. */
 #define LOG_ESC_SIZE (2 + 4 * LOG_ESC_MAX + 3 + 1)
 
