@@ -943,6 +943,10 @@ static const struct key keys[] = {
 	  .flags = K_ABSPATH },
 	{ KEY("dae-listen", t_str, dae_listen, NULL), .check = check_hostport },
 	{ KEY("dae-client", t_server, dae_clients, NULL), .min = 0, .max = 64 },
+	{ KEY("dae-require-message-authenticator", t_bool, dae_require_ma, "yes") },
+	{ KEY("dae-require-event-timestamp", t_bool, dae_require_event_timestamp, "no") },
+	{ KEY("dae-event-timestamp-window", t_uint, dae_event_timestamp_window, "300"), .min = 1,
+	  .max = 3600 },
 	/* poptop compatibility */
 	{ .name = "debug", .type = &t_alias, .def = "debug", .note = "log-level" },
 	{ .name = "speed", .type = &t_ignored, .note = "there is no serial line in PPTP" },

@@ -156,6 +156,9 @@ struct config {
 	char *radius_acct_spool;    /* unacknowledged accounting records */
 	char *dae_listen;           /* "addr[:port]" for RFC 5176 requests; NULL: off */
 	struct config_radius_servers dae_clients; /* who may send them, with secrets */
+	bool dae_require_ma;        /* refuse requests without a Message-Authenticator */
+	bool dae_require_event_timestamp; /* refuse requests without an Event-Timestamp */
+	unsigned dae_event_timestamp_window; /* seconds either way; also the duplicate cache's */
 };
 
 /* Load a file. NULL on error with "FILE:LINE: message" in err. */

@@ -229,12 +229,15 @@ void call_kill(struct call *call, const char *reason)
 		   "tx-dropped=%llu", call->id, call->ctrl->id, reason,
 		   (unsigned long long)call->frames_rx, (unsigned long long)call->frames_tx,
 		   (unsigned long long)call->tx_dropped);
-	if (call->state != CALL_WAIT_CONNECTED && call->ops && call->ops->down)
-		call->ops->down(call->ops_ctx, call);
+	/* Out of every table before the session hears of it: a teardown nested
+	 * in ops->down that walks the connection's calls (kill_calls() takes
+	 * the head until none is left) must not find this one again. */
 	ev_timer_stop(srv->loop, &call->flow_timer);
 	server_callid_release(srv, call->id);
 	ctrl_call_removed(call->ctrl, call);
 	srv->ncalls--;
+	if (call->state != CALL_WAIT_CONNECTED && call->ops && call->ops->down)
+		call->ops->down(call->ops_ctx, call);
 	srv->stats.calls_closed++;
 	server_reap_call(srv, call);
 }

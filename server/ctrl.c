@@ -105,8 +105,11 @@ void ctrl_kill(struct ctrl *c, const char *reason)
 		return;
 	log_notice("ctrl=%u peer=%s event=ctrl-close reason=%s state=%s calls=%u", c->id,
 		   c->peer_str, reason, state_names[c->state], c->ncalls);
-	kill_calls(c, reason);
+	/* Dying before the calls go: a teardown nested in theirs that reaches
+	 * this connection again (a notify that does not fit, another kill)
+	 * finds it dying and does nothing twice. */
 	c->dying = true;
+	kill_calls(c, reason);
 	ctrl_timers_stop_all(c);
 	ev_io_stop(srv->loop, &c->io);
 	close(c->fd);

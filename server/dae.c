@@ -9,32 +9,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auth/radius_pkt.h"
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/netaddr.h"
+#include "server/dae_replay.h"
 #include "server/server.h"
 #include "server/session.h"
 
-struct dup {
-	struct sockaddr_storage from;
-	uint8_t id;
-	uint8_t auth[RADIUS_AUTH_LEN];
-	uint64_t at_ms;
-	size_t len;
-	uint8_t reply[RADIUS_MAX_LEN];
+/* What the listener counts; every answer line and every rate-limited
+ * warning carries the counters that concern it. */
+struct dae_counters {
+	uint64_t answered;      /* ACK or NAK sent for a new request */
+	uint64_t dropped;       /* not answered: unknown client, bad signature, stale, ... */
+	uint64_t duplicates;    /* seen before: the first answer sent again */
+	uint64_t stale;         /* Event-Timestamp outside the window (also in dropped) */
+	uint64_t no_ma;         /* refused: no Message-Authenticator */
+	uint64_t no_ts;         /* refused: no Event-Timestamp */
+	uint64_t full;          /* refused: the duplicate cache had no room */
 };
 
 struct dae {
 	struct server *srv;
 	int fd;
 	ev_io io;
-	uint64_t last_warn_ms;
-	uint64_t dropped;
-	struct dup dups[DAE_DUP_SLOTS];
-	size_t dup_next;
+	uint64_t last_warn_ms;  /* drops are logged at most once a second */
+	uint64_t last_dup_ms;   /* duplicates too */
+	struct dae_counters n;
+	struct dae_replay *replay;
 };
 
 /* What a request asks for. */
@@ -48,15 +53,23 @@ struct ask {
 	unsigned error;               /* non-zero: NAK with this Error-Cause */
 };
 
-static void warn_drop(struct dae *d, const char *from, const char *why)
+/* Once a second at most per kind of line: *last is that kind's clock. */
+static bool log_due(uint64_t *last)
 {
 	uint64_t now = server_now_ms();
-	d->dropped++;
-	if (now - d->last_warn_ms < 1000)
+	if (*last && now - *last < 1000)
+		return false;
+	*last = now;
+	return true;
+}
+
+static void warn_drop(struct dae *d, const char *from, const char *why)
+{
+	d->n.dropped++;
+	if (!log_due(&d->last_warn_ms))
 		return;
-	d->last_warn_ms = now;
-	log_warnx("radius=dae from=%s event=request-dropped reason=%s dropped=%llu", from, why,
-		  (unsigned long long)d->dropped);
+	log_warnx("radius=dae from=%s event=request-dropped reason=%s dropped=%llu stale=%llu",
+		  from, why, (unsigned long long)d->n.dropped, (unsigned long long)d->n.stale);
 }
 
 static bool attr_is(const struct radius_attr *a, const char *s)
@@ -162,32 +175,38 @@ static bool matches(const struct session *s, const struct ask *k)
 	return true;
 }
 
-/* Act on every matching session; how many there were. */
+/* Act on every matching session; how many there were. The walk goes by
+ * the session table's slots, not the list: closing one session may tear
+ * down others on its control connection (moving them to the reaper's
+ * list, where a saved next pointer would lead); a session killed that way
+ * has left its slot and is simply not found. Nothing here creates
+ * sessions, so each slot is visited once. */
 static unsigned act(struct dae *d, const struct ask *k, bool coa, const char *from)
 {
+	struct server *srv = d->srv;
 	unsigned n = 0;
-	struct session *s = d->srv->sessions;
 
-	while (s) {
-		struct session *next = s->next;
-		if (!s->dying && !s->link_done && matches(s, k)) {
-			n++;
-			log_notice("session=%u user=%s event=%s from=%s", s->serial, LOG_ESC(s->user),
-				   coa ? "coa" : "disconnect-request", from);
-			if (coa)
-				session_set_limits(s, k->set_session, k->session_timeout, k->set_idle,
-						   k->idle_timeout);
-			else
-				session_close(s, PPP_CAUSE_ADMIN, "RADIUS Disconnect-Request");
-		}
-		s = next;
+	for (uint32_t i = 0; i < srv->nslots; i++) {
+		struct session *s = srv->session_slot[i];
+		if (!s || s->dying || s->link_done || !matches(s, k))
+			continue;
+		n++;
+		log_notice("session=%u user=%s event=%s from=%s", s->serial, LOG_ESC(s->user),
+			   coa ? "coa" : "disconnect-request", from);
+		if (coa)
+			session_set_limits(s, k->set_session, k->session_timeout, k->set_idle,
+					   k->idle_timeout);
+		else
+			session_close(s, PPP_CAUSE_ADMIN, "RADIUS Disconnect-Request");
 	}
 	return n;
 }
 
+/* Sign and send the answer; remember it for duplicates for ttl_ms (0:
+ * not remembered). */
 static void answer(struct dae *d, const struct radius_packet *p, const struct radius_secret *sec,
 		   const struct sockaddr_storage *from, socklen_t fromlen, uint8_t code,
-		   unsigned error)
+		   unsigned error, uint64_t ttl_ms)
 {
 	struct radius_writer *w = malloc(sizeof(*w));
 	struct radius_iter it;
@@ -206,33 +225,31 @@ static void answer(struct dae *d, const struct radius_packet *p, const struct ra
 	if (radius_finish(w, RADIUS_SIGN_RESPONSE, sec, p->auth)) {
 		if (sendto(d->fd, w->buf, w->len, 0, (const struct sockaddr *)from, fromlen) < 0)
 			log_warn("radius=dae event=send-failed");
-		struct dup *u = &d->dups[d->dup_next++ % DAE_DUP_SLOTS];
-		u->from = *from;
-		u->id = p->id;
-		memcpy(u->auth, p->auth, RADIUS_AUTH_LEN);
-		u->at_ms = server_now_ms();
-		u->len = w->len;
-		memcpy(u->reply, w->buf, w->len);
+		if (ttl_ms)
+			dae_replay_add(d->replay, from, p->id, p->auth, w->buf, w->len,
+				       server_now_ms(), ttl_ms);
 	}
 	free(w);
 }
 
+/* A request answered before (RFC 5176 2.3): the same answer again, from any
+ * source port of that client; nothing is acted on twice. */
 static bool resend_dup(struct dae *d, const struct radius_packet *p,
-		       const struct sockaddr_storage *from, socklen_t fromlen)
+		       const struct sockaddr_storage *from, socklen_t fromlen, const char *fromstr)
 {
-	uint64_t now = server_now_ms();
-	for (size_t i = 0; i < DAE_DUP_SLOTS; i++) {
-		struct dup *u = &d->dups[i];
-		if (u->len && u->id == p->id && now - u->at_ms < DAE_DUP_SECS * 1000u &&
-		    netaddr_equal(&u->from, from) &&
-		    memcmp(u->auth, p->auth, RADIUS_AUTH_LEN) == 0) {
-			if (sendto(d->fd, u->reply, u->len, 0, (const struct sockaddr *)from,
-				   fromlen) < 0)
-				log_warn("radius=dae event=send-failed");
-			return true;
-		}
-	}
-	return false;
+	const uint8_t *reply;
+	size_t len;
+
+	if (!dae_replay_find(d->replay, from, p->id, p->auth, server_now_ms(), &reply, &len))
+		return false;
+	d->n.duplicates++;
+	if (sendto(d->fd, reply, len, 0, (const struct sockaddr *)from, fromlen) < 0)
+		log_warn("radius=dae event=send-failed");
+	if (log_due(&d->last_dup_ms))
+		log_notice("radius=dae from=%s event=duplicate id=%u answer=%s duplicates=%llu",
+			   fromstr, p->id, radius_code_name(reply[0]),
+			   (unsigned long long)d->n.duplicates);
+	return true;
 }
 
 static const char *code_text(uint8_t code)
@@ -290,15 +307,54 @@ static void on_request(struct dae *d, const uint8_t *buf, size_t n,
 		crypto_wipe(&sec, sizeof(sec));
 		return;
 	}
-	if (resend_dup(d, &p, from, fromlen)) {
+	if (resend_dup(d, &p, from, fromlen, fromstr)) {
+		crypto_wipe(&sec, sizeof(sec));
+		return;
+	}
+	/* Replay protection (RFC 5176 6.3): a stale Event-Timestamp is silently
+	 * discarded; requests without the attributes the configuration
+	 * requires are refused (402 Missing Attribute) without acting. */
+	uint64_t now_s = (uint64_t)time(NULL);
+	uint32_t ts = 0;
+	enum dae_timestamp tsv = dae_timestamp_check(&p, now_s, cfg->dae_event_timestamp_window,
+						     &ts);
+	if (tsv == DAE_TS_STALE) {
+		d->n.stale++;
+		warn_drop(d, fromstr, "stale-event-timestamp");
 		crypto_wipe(&sec, sizeof(sec));
 		return;
 	}
 	bool coa = p.code == RADIUS_COA_REQUEST;
+	const char *refused = NULL;
+	unsigned error = 0;
+	if (tsv == DAE_TS_MALFORMED) {
+		error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
+		refused = "malformed-event-timestamp";
+	} else if (tsv == DAE_TS_ABSENT && cfg->dae_require_event_timestamp) {
+		d->n.no_ts++;
+		error = RADIUS_ERR_MISSING_ATTRIBUTE;
+		refused = "no-event-timestamp";
+	} else if (cfg->dae_require_ma && !radius_count(&p, 0, RADIUS_MESSAGE_AUTHENTICATOR)) {
+		d->n.no_ma++;
+		error = RADIUS_ERR_MISSING_ATTRIBUTE;
+		refused = "no-message-authenticator";
+	}
+	/* An answer that could not be remembered could be replayed: with the
+	 * cache full of live answers, refuse rather than act. */
+	uint64_t ttl_ms = dae_replay_ttl_ms(tsv == DAE_TS_CURRENT, ts, now_s,
+					    cfg->dae_event_timestamp_window);
+	if (!error && !dae_replay_room(d->replay, server_now_ms())) {
+		d->n.full++;
+		error = RADIUS_ERR_RESOURCES_UNAVAILABLE;
+		refused = "duplicate-cache-full";
+		ttl_ms = 0;
+	}
 	struct ask k;
-	read_ask(d, &p, coa, &k);
-	unsigned error = k.error;
 	unsigned matched = 0;
+	if (!error) {
+		read_ask(d, &p, coa, &k);
+		error = k.error;
+	}
 	if (!error) {
 		matched = act(d, &k, coa, fromstr);
 		if (!matched)
@@ -306,9 +362,16 @@ static void on_request(struct dae *d, const uint8_t *buf, size_t n,
 	}
 	uint8_t code = coa ? (error ? RADIUS_COA_NAK : RADIUS_COA_ACK)
 			   : (error ? RADIUS_DISCONNECT_NAK : RADIUS_DISCONNECT_ACK);
-	log_notice("radius=dae from=%s event=%s sessions=%u error-cause=%u", fromstr,
-		   code_text(code), matched, error);
-	answer(d, &p, &sec, from, fromlen, code, error);
+	d->n.answered++;
+	log_notice("radius=dae from=%s event=%s id=%u sessions=%u error-cause=%u reason=%s "
+		   "event-timestamp=%s answered=%llu duplicates=%llu dropped=%llu stale=%llu "
+		   "no-ma=%llu no-ts=%llu cache-full=%llu",
+		   fromstr, code_text(code), p.id, matched, error, refused ? refused : "-",
+		   dae_timestamp_name(tsv), (unsigned long long)d->n.answered,
+		   (unsigned long long)d->n.duplicates, (unsigned long long)d->n.dropped,
+		   (unsigned long long)d->n.stale, (unsigned long long)d->n.no_ma,
+		   (unsigned long long)d->n.no_ts, (unsigned long long)d->n.full);
+	answer(d, &p, &sec, from, fromlen, code, error, ttl_ms);
 	crypto_wipe(&sec, sizeof(sec));
 }
 
@@ -345,11 +408,18 @@ struct dae *dae_open(struct server *srv)
 		return NULL;
 	}
 	d->srv = srv;
+	d->replay = dae_replay_new();
+	if (!d->replay) {
+		log_errx("out of memory");
+		free(d);
+		return NULL;
+	}
 	d->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (d->fd < 0 || bind(d->fd, (const struct sockaddr *)&ss, sl) < 0) {
 		log_err("dae-listen %s: cannot bind", cfg->dae_listen);
 		if (d->fd >= 0)
 			close(d->fd);
+		dae_replay_free(d->replay);
 		free(d);
 		return NULL;
 	}
@@ -357,7 +427,10 @@ struct dae *dae_open(struct server *srv)
 	ev_io_start(srv->loop, &d->io);
 	char a[NETADDR_STRLEN];
 	netaddr_format(&ss, true, a, sizeof(a));
-	log_notice("radius=dae event=listening addr=%s clients=%zu", a, cfg->dae_clients.n);
+	log_notice("radius=dae event=listening addr=%s clients=%zu require-message-authenticator=%s "
+		   "require-event-timestamp=%s event-timestamp-window=%u", a, cfg->dae_clients.n,
+		   cfg->dae_require_ma ? "yes" : "no",
+		   cfg->dae_require_event_timestamp ? "yes" : "no", cfg->dae_event_timestamp_window);
 	return d;
 }
 
@@ -367,5 +440,6 @@ void dae_close(struct dae *d)
 		return;
 	ev_io_stop(d->srv->loop, &d->io);
 	close(d->fd);
+	dae_replay_free(d->replay);
 	free(d);
 }

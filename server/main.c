@@ -15,6 +15,7 @@
  * Exit status: 0 success, 1 configuration or start-up error, 2 usage error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -189,20 +190,58 @@ static bool open_user_store(const struct config *cfg)
 }
 
 /* `pidfile`: our PID, written once the sockets are open, removed at a clean
- * exit. */
+ * exit. We are root here, so the file is never opened by its name: what
+ * sits at that name (a symlink to /etc/shadow, say) could point anywhere.
+ * A new file is created beside it under a fresh name (O_EXCL and
+ * O_NOFOLLOW: an existing file or symlink there makes us try another name),
+ * written and synced, then renamed over the name, which replaces whatever
+ * was there without following it. A directory anyone may write to without
+ * the sticky bit is refused: anyone could swap the file under us. */
 static bool write_pidfile(const char *path)
 {
 	if (!path)
 		return true;
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		log_err("cannot write pidfile %s", path);
+	const char *slash = strrchr(path, '/');
+	char dir[4096], tmp[4096];
+	struct stat st;
+
+	/* The configuration only takes absolute paths. */
+	if (!slash || (size_t)(slash - path) >= sizeof(dir) || strlen(path) + 32 >= sizeof(tmp)) {
+		log_errx("pidfile %s: not an absolute path of a file", path);
 		return false;
 	}
-	fprintf(f, "%ld\n", (long)getpid());
-	if (fclose(f) != 0) {
+	if (slash == path)
+		strcpy(dir, "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st) != 0) {
+		log_err("pidfile %s: directory %s", path, dir);
+		return false;
+	}
+	if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+		log_errx("pidfile %s: directory %s is writable by everyone (and not sticky): "
+			 "anyone could replace the file; use a directory only root can write",
+			 path, dir);
+		return false;
+	}
+	int fd = -1;
+	for (unsigned i = 0; i < 16 && fd < 0; i++) {
+		snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.%u", dir, slash + 1, (long)getpid(), i);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		log_err("pidfile %s: cannot create a new file in %s", path, dir);
+		return false;
+	}
+	char line[32];
+	int n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+	bool ok = fchmod(fd, 0644) == 0 && write(fd, line, (size_t)n) == n && fsync(fd) == 0;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
 		log_err("cannot write pidfile %s", path);
-		unlink(path);
+		unlink(tmp);
 		return false;
 	}
 	return true;

@@ -233,6 +233,13 @@ static void server_shutdown(struct server *srv)
 	/* LCP Terminate-Request on every link first; the Stop-Control-
 	 * Connection-Requests below then end the calls under them. */
 	session_close_all(srv, PPP_CAUSE_SHUTDOWN, "server shutdown");
+	/* Stopping one connection may kill another from inside (a nested
+	 * teardown moves it to the reaper's list): then its saved successor is
+	 * dying and the walk starts again from the head, where the connections
+	 * already stopped are skipped (ctrl_stop() does nothing twice). The
+	 * listeners are closed, so the list only shrinks: each restart follows
+	 * a death, and there are at most nctrls of those. */
+	unsigned restarts = srv->nctrls;
 	struct ctrl *c = srv->ctrls;
 	while (c) {
 		struct ctrl *next = c->next;
@@ -240,6 +247,12 @@ static void server_shutdown(struct server *srv)
 			ctrl_stop(c, PPTP_STOP_LOCAL_SHUTDOWN, "shutdown");
 		else if (c->state == CTRL_WAIT_START)
 			ctrl_kill(c, "shutdown");
+		if (next && next->dying) {
+			if (!restarts)
+				break;
+			restarts--;
+			next = srv->ctrls;
+		}
 		c = next;
 	}
 	ev_timer_start(srv->loop, &srv->shutdown_timer);

@@ -621,13 +621,17 @@ void session_close(struct session *s, enum ppp_cause cause, const char *detail)
 	session_arm(s);
 }
 
+/* By the slot table, not the list: closing a session whose LCP has not
+ * started ends it at once, and its Call-Disconnect-Notify may kill its
+ * control connection and every other session on it (into the reaper's
+ * list, where a saved next pointer would lead). Those leave their slots;
+ * nothing here makes sessions, so each slot is visited once. */
 void session_close_all(struct server *srv, enum ppp_cause cause, const char *detail)
 {
-	struct session *s = srv->sessions;
-	while (s) {
-		struct session *next = s->next;
-		session_close(s, cause, detail);
-		s = next;
+	for (uint32_t i = 0; i < srv->nslots; i++) {
+		struct session *s = srv->session_slot[i];
+		if (s)
+			session_close(s, cause, detail);
 	}
 }
 

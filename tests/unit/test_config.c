@@ -191,6 +191,9 @@ static char *all_keys_text(const struct scratch *s)
 		 "radius-acct-spool /srv/spool.db\n"
 		 "dae-listen 127.0.0.1:3799\n"
 		 "dae-client 127.0.0.1 daesecret\n"
+		 "dae-require-message-authenticator no\n"
+		 "dae-require-event-timestamp yes\n"
+		 "dae-event-timestamp-window 60\n"
 		 "pool gold 10.0.1.10-12\n"
 		 "pool silver 10.0.2.0/30\n"
 		 "pool gold 10.0.1.20\n",
@@ -265,6 +268,9 @@ static void check_all_keys(const struct config *c, const struct scratch *s)
 	assert_int_equal(c->radius_acct_interim, 300);
 	assert_string_equal(c->radius_acct_spool, "/srv/spool.db");
 	assert_string_equal(c->dae_listen, "127.0.0.1:3799");
+	assert_false(c->dae_require_ma);
+	assert_true(c->dae_require_event_timestamp);
+	assert_int_equal(c->dae_event_timestamp_window, 60);
 	assert_int_equal(c->pools.n, 2);
 	assert_string_equal(c->pools.p[0].name, "gold");
 	assert_int_equal(c->pools.p[0].pool.n, 2);
@@ -539,6 +545,11 @@ static void radius_keys(void **state)
 	fails_at(BASE "dae-client 127.0.0.1 s\n", 3, "'dae-listen' is not", NULL);
 	fails_at(BASE "dae-listen nowhere\ndae-client 127.0.0.1 s\n", 3,
 		 "'nowhere' is not an address for 'dae-listen'", NULL);
+	fails_at(BASE "dae-event-timestamp-window 0\n", 3,
+		 "'0' is out of range for 'dae-event-timestamp-window' (1 to 3600)", NULL);
+	fails_at(BASE "\ndae-event-timestamp-window 3601\n", 4, "out of range", NULL);
+	fails_at(BASE "dae-require-message-authenticator maybe\n", 3,
+		 "dae-require-message-authenticator", NULL);
 
 	/* Named pools (Framed-Pool). */
 	fails_at(BASE "pool gold\n", 3, "'pool gold' needs addresses", NULL);
@@ -561,6 +572,10 @@ static void radius_keys(void **state)
 	assert_int_equal(c->radius_tries, 3);
 	assert_null(c->radius_nas_identifier);
 	assert_int_equal(c->radius_nas_ip.s_addr, 0);
+	/* Replay protection is on unless turned off. */
+	assert_true(c->dae_require_ma);
+	assert_false(c->dae_require_event_timestamp);
+	assert_int_equal(c->dae_event_timestamp_window, 300);
 	config_free(c);
 }
 
