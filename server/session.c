@@ -556,7 +556,7 @@ static void session_end(struct session *s, enum ppp_cause cause, const char *det
 	uint64_t now = server_now_ms();
 	const struct ppp_stats *ps = ppp_stats(s->link);
 	fmt_addr(s->addr, addr);
-	if (cause == PPP_CAUSE_NO_ADDRESS)
+	if (cause == PPP_CAUSE_NO_ADDRESS && !s->addr) /* else IPCP: the peer refused it */
 		log_warnx("session=%u call=%u user=%s event=no-address pool-size=%u", s->serial,
 			  s->call_id, LOG_USER(s), srv->cfg->pool.size);
 	log_notice("session=%u call=%u user=%s peer=%s addr=%s event=session-down reason=%s "

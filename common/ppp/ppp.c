@@ -66,7 +66,7 @@ enum link_timer {
 	T_COUNT
 };
 
-/* Work recorded by callbacks, done by run() in this order. */
+/* Work recorded by callbacks, done by run() in the order of do_one(). */
 enum link_work {
 	W_CLOSE         = 1u << 0,  /* ppp_close() from inside a callback */
 	W_LOWER_DOWN    = 1u << 1,
@@ -84,6 +84,7 @@ enum link_work {
 	W_IPCP_REJECTED = 1u << 13,
 	W_IPCP_DOWN     = 1u << 14,
 	W_IPCP_UP       = 1u << 15,
+	W_IPCP_NO_ADDRESS = 1u << 16, /* the peer will not take its address */
 };
 
 struct ppp_link {
@@ -398,11 +399,13 @@ static const struct ccp_events ccp_events = {
 
 static void ipcp_ev_up(void *arg) { ((struct ppp_link *)arg)->work |= W_IPCP_UP; }
 static void ipcp_ev_down(void *arg) { ((struct ppp_link *)arg)->work |= W_IPCP_DOWN; }
+static void ipcp_ev_no_address(void *arg) { ((struct ppp_link *)arg)->work |= W_IPCP_NO_ADDRESS; }
 
 static const struct ipcp_events ipcp_events = {
 	.up = ipcp_ev_up,
 	.down = ipcp_ev_down,
 	.finished = ipcp_ev_down,
+	.no_address = ipcp_ev_no_address,
 };
 
 static void auth_send_chap(void *ctx, const uint8_t *pkt, size_t len)
@@ -699,6 +702,11 @@ static void check_running(struct ppp_link *l)
 		return;
 	if (l->cfg.mppe_required && !l->mppe_up)
 		return;
+	if (l->cfg.role == PPP_ROLE_SERVER && ir->peer == 0) {
+		/* IPCP never opens so (ipcp.c); never run a link without it. */
+		fail(l, PPP_CAUSE_NO_ADDRESS, "IPCP opened without a peer address");
+		return;
+	}
 	memset(&info, 0, sizeof(info));
 	info.local_addr = ir->local;
 	info.peer_addr = ir->peer;
@@ -972,6 +980,9 @@ static void do_one(struct ppp_link *l)
 		do_ccp_up(l);
 	} else if (take(w, W_IPCP_REJECTED)) {
 		fail(l, PPP_CAUSE_IPCP_FAILED, "peer rejected IPCP");
+	} else if (take(w, W_IPCP_NO_ADDRESS)) {
+		if (l->ipcp_running)
+			fail(l, PPP_CAUSE_NO_ADDRESS, "peer would not take its address");
 	} else if (take(w, W_IPCP_DOWN)) {
 		if (l->ipcp_running)
 			fail(l, PPP_CAUSE_IPCP_FAILED, "ipcp down");

@@ -43,6 +43,7 @@ struct end {
 	bool mute;                   /* what it sends never arrives */
 	unsigned ndata, lose_data;   /* lose the lose_data'th MPPE frame it sends */
 	unsigned lose_resets;        /* lose this many CCP Reset-Requests it sends */
+	bool drop_ipcp;              /* its IPCP packets never arrive */
 	/* events */
 	unsigned ups, downs;
 	enum ppp_cause cause;
@@ -89,6 +90,23 @@ static bool is_reset_request(const uint8_t *f, size_t len)
 	return len >= 3 && f[0] == 0x80 && f[1] == 0xFD && f[2] == 14;
 }
 
+/* The protocol field of a frame (FF 03 skipped, PFC undone); 0 if none. */
+static uint16_t frame_proto(const uint8_t *f, size_t len, size_t *hdr_len)
+{
+	size_t off = 0;
+
+	if (len >= 2 && f[0] == 0xFF && f[1] == 0x03)
+		off = 2;
+	if (off < len && (f[off] & 1)) {
+		*hdr_len = off + 1;
+		return f[off];
+	}
+	if (off + 2 > len)
+		return 0;
+	*hdr_len = off + 2;
+	return (uint16_t)(f[off] << 8 | f[off + 1]);
+}
+
 static void e_send(void *owner, uint8_t *frame, size_t len)
 {
 	struct end *e = owner;
@@ -101,6 +119,9 @@ static void e_send(void *owner, uint8_t *frame, size_t len)
 	f->len = len;
 	f->lost = false;
 	if (is_data(frame, len) && ++e->ndata == e->lose_data)
+		f->lost = true;
+	size_t hl;
+	if (e->drop_ipcp && frame_proto(frame, len, &hl) == 0x8021)
 		f->lost = true;
 	if (e->lose_resets && is_reset_request(frame, len)) {
 		e->lose_resets--;
@@ -656,6 +677,74 @@ static void no_address(void **state)
 	assert_int_equal(n->s.auth_cancels, 0);
 }
 
+/* The last control packet of protocol proto and code `code` e sent: its
+ * offset past the protocol field, or -1. */
+static long last_ctl(const struct end *e, uint16_t proto, uint8_t code, size_t *at)
+{
+	for (size_t i = e->nsent; i-- > 0;) {
+		size_t hl;
+		const struct frame *f = &e->sent[i];
+		if (frame_proto(f->b, f->len, &hl) == proto && hl < f->len && f->b[hl] == code) {
+			*at = hl;
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
+static size_t count_ctl(const struct end *e, uint16_t proto, uint8_t code)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < e->nsent; i++) {
+		size_t hl;
+		const struct frame *f = &e->sent[i];
+		if (frame_proto(f->b, f->len, &hl) == proto && hl < f->len && f->b[hl] == code)
+			k++;
+	}
+	return k;
+}
+
+/* Issue 10 item 11a: a client that never takes the address it is Naked.
+ * The server's IPCP request is acknowledged (so one Ack of ours would open
+ * IPCP); after Max-Failure Naks the link ends with no-address instead of
+ * running without one. */
+static void ipcp_address_never_taken_ends_link(void **state)
+{
+	struct net *n = *state;
+	uint8_t req[] = { 0x80, 0x21, 0x01, 0x00, 0x00, 0x0A, 0x81, 0x06, 0, 0, 0, 0 };
+	uint8_t ack[64];
+	size_t at = 0;
+
+	n->c.drop_ipcp = true; /* the test speaks IPCP for the client */
+	start(n);
+	run_for(n, 2000);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_NETWORK);
+	long i = last_ctl(&n->s, 0x8021, PPP_CONF_REQ, &at);
+	assert_true(i >= 0);
+	const struct frame *f = &n->s.sent[i];
+	ack[0] = 0x80;
+	ack[1] = 0x21;
+	memcpy(ack + 2, f->b + at, f->len - at);
+	ack[2] = PPP_CONF_ACK;
+	inject(n, &n->s, ack, 2 + f->len - at);
+	for (uint8_t id = 1; id <= 5; id++) {
+		req[3] = id;
+		inject(n, &n->s, req, sizeof(req));
+		assert_int_equal(count_ctl(&n->s, 0x8021, PPP_CONF_NAK), id);
+	}
+	assert_int_equal(n->s.downs, 0);
+	req[3] = 6;
+	inject(n, &n->s, req, sizeof(req));
+	run_for(n, 10000);
+	assert_int_equal(count_ctl(&n->s, 0x8021, PPP_CONF_ACK), 0);
+	assert_int_equal(count_ctl(&n->s, 0x8021, PPP_CONF_REJ), 0);
+	assert_int_equal(n->s.downs, 1);
+	assert_int_equal(n->s.cause, PPP_CAUSE_NO_ADDRESS);
+	assert_string_equal(n->s.detail, "peer would not take its address");
+	assert_int_equal(n->s.ups, 0);
+	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
+}
+
 static void client_refuses_mppe(void **state)
 {
 	struct net *n = *state;
@@ -974,6 +1063,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(retry_with_right_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(client_refuses_mppe, setup, teardown),
+		cmocka_unit_test_setup_teardown(ipcp_address_never_taken_ends_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(unknown_protocol_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(plain_ip_dropped_while_mppe_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(keepalive_detects_dead_peer, setup, teardown),
