@@ -85,6 +85,7 @@ enum link_work {
 	W_IPCP_DOWN     = 1u << 14,
 	W_IPCP_UP       = 1u << 15,
 	W_IPCP_NO_ADDRESS = 1u << 16, /* the peer will not take its address */
+	W_CCP_RENEGOTIATE = 1u << 17, /* the peer asked to renegotiate CCP */
 };
 
 struct ppp_link {
@@ -149,6 +150,7 @@ struct ppp_link {
 
 	/* MPPE */
 	bool mppe_up;
+	bool mppe_started;              /* keys were set up once: never again */
 	uint64_t last_reset_ms;         /* last CCP Reset-Request sent */
 	struct mppe_tx tx;
 	struct mppe_rx rx;
@@ -194,6 +196,7 @@ const char *ppp_cause_name(enum ppp_cause c)
 	case PPP_CAUSE_SHUTDOWN: return "shutdown";
 	case PPP_CAUSE_SESSION_TIMEOUT: return "session-timeout";
 	case PPP_CAUSE_IDLE_TIMEOUT: return "idle-timeout";
+	case PPP_CAUSE_CCP_RENEGOTIATED: return "ccp-renegotiated";
 	}
 	return "unknown";
 }
@@ -381,6 +384,7 @@ static const struct lcp_events lcp_events = {
 static void ccp_ev_up(void *arg) { ((struct ppp_link *)arg)->work |= W_CCP_UP; }
 static void ccp_ev_down(void *arg) { ((struct ppp_link *)arg)->work |= W_CCP_DOWN; }
 static void ccp_ev_refused(void *arg) { ((struct ppp_link *)arg)->work |= W_CCP_REFUSED; }
+static void ccp_ev_renegotiate(void *arg) { ((struct ppp_link *)arg)->work |= W_CCP_RENEGOTIATE; }
 
 static void ccp_ev_reset_request(void *arg)
 {
@@ -394,6 +398,7 @@ static const struct ccp_events ccp_events = {
 	.up = ccp_ev_up,
 	.down = ccp_ev_down,
 	.refused = ccp_ev_refused,
+	.renegotiate = ccp_ev_renegotiate,
 	.reset_request = ccp_ev_reset_request,
 };
 
@@ -877,7 +882,13 @@ static void do_ccp_up(struct ppp_link *l)
 		return;
 	if (r->tx.bits == 0 || r->rx.bits == 0)
 		return; /* optional MPPE not agreed: data goes in the clear */
+	if (l->mppe_started) {
+		/* The same start keys would give the same keystream again. */
+		fail(l, PPP_CAUSE_CCP_RENEGOTIATED, "CCP renegotiation refused");
+		return;
+	}
 	mppe_down(l);
+	l->mppe_started = true;
 	if (!mppe_tx_init(&l->tx, l->send_key, r->tx.bits, !r->tx.stateless) ||
 	    !mppe_rx_init(&l->rx, l->recv_key, r->rx.bits, !r->rx.stateless)) {
 		mppe_tx_free(&l->tx);
@@ -974,8 +985,13 @@ static void do_one(struct ppp_link *l)
 	} else if (take(w, W_CCP_REFUSED)) {
 		if (l->ccp_running)
 			fail(l, PPP_CAUSE_ENCRYPTION_REFUSED, "encryption required, refused by peer");
+	} else if (take(w, W_CCP_RENEGOTIATE)) {
+		if (l->ccp_running)
+			fail(l, PPP_CAUSE_CCP_RENEGOTIATED, "CCP renegotiation refused");
 	} else if (take(w, W_CCP_DOWN)) {
 		mppe_down(l);
+		if (l->mppe_started && l->ccp_running)
+			fail(l, PPP_CAUSE_CCP_RENEGOTIATED, "CCP left Opened: renegotiation refused");
 	} else if (take(w, W_CCP_UP)) {
 		do_ccp_up(l);
 	} else if (take(w, W_IPCP_REJECTED)) {

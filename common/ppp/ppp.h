@@ -7,6 +7,13 @@
  *   together) -> RUNNING (IPCP up, and MPPE up when required) -> TERMINATE
  *   -> DEAD
  *
+ * MPPE keys are set up once per link: CCP leaving Opened after MPPE
+ * started (a Configure-Request or Terminate-Request from the peer, ...)
+ * ends the link with PPP_CAUSE_CCP_RENEGOTIATED (RFC 3078 lets either end
+ * drop the link rather than renegotiate), because a new negotiation would
+ * restart the key sequence and reuse keystream. CCP Reset-Request and
+ * Reset-Ack (stateful resync) are no renegotiation and work as before.
+ *
  * IPCP packets that arrive while CCP is still negotiating and encryption is
  * required are held back (dropped and counted; the peer retransmits), never
  * a reason to end the link (Windows does this). Protocols the link does not
@@ -81,6 +88,7 @@ enum ppp_cause {
 	PPP_CAUSE_SHUTDOWN,           /* the server is stopping */
 	PPP_CAUSE_SESSION_TIMEOUT,
 	PPP_CAUSE_IDLE_TIMEOUT,
+	PPP_CAUSE_CCP_RENEGOTIATED,   /* CCP left Opened after MPPE started (refused) */
 };
 
 struct ppp_config {

@@ -745,6 +745,45 @@ static void ipcp_address_never_taken_ends_link(void **state)
 	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
 }
 
+/* Issue 10 item 5: one injected CCP Configure-Request while MPPE runs. It
+ * is not answered (no CCP Configure-Request or Ack goes out), and the link
+ * ends with ccp-renegotiated: MPPE never restarts from the same keys. */
+static void ccp_renegotiation_ends_link(void **state)
+{
+	struct net *n = *state;
+	static const uint8_t creq[] = { 0x80, 0xFD, 0x01, 0x77, 0x00, 0x0A,
+					0x12, 0x06, 0x01, 0x00, 0x00, 0x40 };
+	struct ip_buf p;
+
+	login(n);
+	exchange_ip(n);
+	size_t reqs = count_ctl(&n->s, 0x80FD, PPP_CONF_REQ);
+	size_t acks = count_ctl(&n->s, 0x80FD, PPP_CONF_ACK);
+	inject(n, &n->s, creq, sizeof(creq));
+	assert_int_equal(count_ctl(&n->s, 0x80FD, PPP_CONF_REQ), reqs);
+	assert_int_equal(count_ctl(&n->s, 0x80FD, PPP_CONF_ACK), acks);
+	assert_int_not_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_false(send_ip(n, &n->s, &p, 100, 9)); /* nothing is encrypted again */
+	run_for(n, 10000);
+	assert_int_equal(n->s.cause, PPP_CAUSE_CCP_RENEGOTIATED);
+	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
+	assert_int_equal(n->s.ups, 1);
+}
+
+/* CCP leaving Opened some other way (a Terminate-Request) ends the link
+ * too; Reset-Request/Ack do not (stateful_loss_resets). */
+static void ccp_terminate_request_ends_link(void **state)
+{
+	struct net *n = *state;
+	static const uint8_t treq[] = { 0x80, 0xFD, 0x05, 0x78, 0x00, 0x04 };
+
+	login(n);
+	inject(n, &n->s, treq, sizeof(treq));
+	run_for(n, 10000);
+	assert_int_equal(n->s.cause, PPP_CAUSE_CCP_RENEGOTIATED);
+	assert_int_equal(n->s.ups, 1);
+}
+
 static void client_refuses_mppe(void **state)
 {
 	struct net *n = *state;
@@ -1040,6 +1079,7 @@ static void names(void **state)
 	(void)state;
 	assert_string_equal(ppp_cause_name(PPP_CAUSE_KEEPALIVE), "keepalive");
 	assert_string_equal(ppp_cause_name(PPP_CAUSE_ENCRYPTION_REFUSED), "encryption-refused");
+	assert_string_equal(ppp_cause_name(PPP_CAUSE_CCP_RENEGOTIATED), "ccp-renegotiated");
 	assert_string_equal(ppp_phase_name(PPP_PHASE_RUNNING), "running");
 }
 
@@ -1064,6 +1104,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(no_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(client_refuses_mppe, setup, teardown),
 		cmocka_unit_test_setup_teardown(ipcp_address_never_taken_ends_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(ccp_renegotiation_ends_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(ccp_terminate_request_ends_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(unknown_protocol_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(plain_ip_dropped_while_mppe_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(keepalive_detects_dead_peer, setup, teardown),
