@@ -67,7 +67,7 @@ static double run(enum mode m, struct rc4 *rc4, struct mppe_tx *tx, struct mppe_
 			rc4_crypt(rc4, buf, buf, size);
 		} else if (m == STATELESS_RX) {
 			rx_header(hdr, i);
-			bad += mppe_rx_decrypt(rx, hdr, buf, size) != MPPE_RX_OK;
+			bad += mppe_rx_decrypt(rx, hdr, buf, size, 0) != MPPE_RX_OK;
 		} else {
 			mppe_tx_encrypt(tx, hdr, buf, size);
 		}

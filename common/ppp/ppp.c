@@ -151,6 +151,7 @@ struct ppp_link {
 	/* MPPE */
 	bool mppe_up;
 	bool mppe_started;              /* keys were set up once: never again */
+	bool mppe_refusal_logged;       /* the first MPPE_RX_REFUSED was logged */
 	uint64_t last_reset_ms;         /* last CCP Reset-Request sent */
 	struct mppe_tx tx;
 	struct mppe_rx rx;
@@ -196,6 +197,7 @@ const char *ppp_cause_name(enum ppp_cause c)
 	case PPP_CAUSE_SHUTDOWN: return "shutdown";
 	case PPP_CAUSE_SESSION_TIMEOUT: return "session-timeout";
 	case PPP_CAUSE_IDLE_TIMEOUT: return "idle-timeout";
+	case PPP_CAUSE_MPPE_ABUSE: return "mppe-abuse";
 	case PPP_CAUSE_CCP_RENEGOTIATED: return "ccp-renegotiated";
 	}
 	return "unknown";
@@ -1197,9 +1199,26 @@ static void input_mppe(struct ppp_link *l, uint8_t *p, size_t n)
 		l->stats.rx_bad_frames++;
 		return;
 	}
-	switch (mppe_rx_decrypt(&l->rx, p, p + MPPE_HDR_LEN, n - MPPE_HDR_LEN)) {
+	switch (mppe_rx_decrypt(&l->rx, p, p + MPPE_HDR_LEN, n - MPPE_HDR_LEN, l->now)) {
 	case MPPE_RX_OK:
 		break;
+	case MPPE_RX_REFUSED:
+		l->stats.rx_mppe_refused++;
+		if (!l->mppe_refusal_logged) {
+			l->mppe_refusal_logged = true;
+			log_notice("ppp=link event=mppe-rekey-refused user=%s jump=%u max-jump=%u "
+				   "rekey-rate=%u", LOG_ESC(ppp_peer_name(l)), l->rx.max_jump,
+				   MPPE_RX_MAX_JUMP, MPPE_REKEY_RATE);
+		}
+		return;
+	case MPPE_RX_ABUSE: {
+		char why[DETAIL_MAX];
+		l->stats.rx_mppe_refused++;
+		snprintf(why, sizeof(why), "MPPE re-key budget exceeded for %u s (%llu refused)",
+			 MPPE_ABUSE_MS / 1000, (unsigned long long)l->rx.refused);
+		fail(l, PPP_CAUSE_MPPE_ABUSE, why);
+		return;
+	}
 	case MPPE_RX_RESET_NEEDED:
 		l->stats.rx_mppe_dropped++;
 		send_reset_request(l);

@@ -784,6 +784,47 @@ static void ccp_terminate_request_ends_link(void **state)
 	assert_int_equal(n->s.ups, 1);
 }
 
+/* Issue 10 item 3 at the link: frames whose coherency count jumps past the
+ * bound are dropped and counted while good frames keep flowing; kept up
+ * for MPPE_ABUSE_MS the link ends with mppe-abuse. */
+static void mppe_count_jumps_end_link(void **state)
+{
+	struct net *n = *state;
+	struct ip_buf p;
+	uint8_t f[PPP_FRAME_MAX];
+	size_t hl;
+
+	login(n);
+	assert_true(send_ip(n, &n->c, &p, 120, 3));
+	pump(n);
+	unsigned refused = 0;
+	uint64_t t0 = n->now;
+	while (ppp_phase(n->s.l) == PPP_PHASE_RUNNING && refused < 100) {
+		/* the client's newest data frame, far ahead of where it is */
+		size_t k = n->c.nsent;
+		while (k-- > 0 && !is_data(n->c.sent[k].b, n->c.sent[k].len))
+			;
+		const struct frame *w = &n->c.sent[k];
+		assert_int_equal(frame_proto(w->b, w->len, &hl), 0x00FD);
+		size_t flen = w->len;
+		memcpy(f, w->b, flen);
+		unsigned cc = (mppe_ccount(f + hl) + MPPE_CCOUNT_SPACE / 2) % MPPE_CCOUNT_SPACE;
+		f[hl] = (uint8_t)((f[hl] & 0xF0) | cc >> 8);
+		f[hl + 1] = (uint8_t)cc;
+		inject(n, &n->s, f, flen);
+		refused++;
+		assert_int_equal(ppp_stats(n->s.l)->rx_mppe_refused, refused);
+		if (ppp_phase(n->s.l) == PPP_PHASE_RUNNING && refused % 4 == 0)
+			exchange_ip(n); /* the real traffic still gets through */
+		n->now += 250;
+	}
+	run_for(n, 10000);
+	assert_int_equal(n->s.cause, PPP_CAUSE_MPPE_ABUSE);
+	assert_true(n->now - t0 >= MPPE_ABUSE_MS);
+	assert_int_equal(refused, MPPE_ABUSE_MS / 250 + 1);
+	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
+}
+
 static void client_refuses_mppe(void **state)
 {
 	struct net *n = *state;
@@ -1079,6 +1120,7 @@ static void names(void **state)
 	(void)state;
 	assert_string_equal(ppp_cause_name(PPP_CAUSE_KEEPALIVE), "keepalive");
 	assert_string_equal(ppp_cause_name(PPP_CAUSE_ENCRYPTION_REFUSED), "encryption-refused");
+	assert_string_equal(ppp_cause_name(PPP_CAUSE_MPPE_ABUSE), "mppe-abuse");
 	assert_string_equal(ppp_cause_name(PPP_CAUSE_CCP_RENEGOTIATED), "ccp-renegotiated");
 	assert_string_equal(ppp_phase_name(PPP_PHASE_RUNNING), "running");
 }
@@ -1106,6 +1148,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ipcp_address_never_taken_ends_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(ccp_renegotiation_ends_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(ccp_terminate_request_ends_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(mppe_count_jumps_end_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(unknown_protocol_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(plain_ip_dropped_while_mppe_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(keepalive_detects_dead_peer, setup, teardown),
