@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End to end, issue 10 item 3: CPU amplification through the MPPE coherency
-# count. The network of test_e2e.sh (e2e_lib.sh):
+# End to end, issue 10 items 3 and 5: CPU amplification through the MPPE
+# coherency count, and CCP renegotiation. The network of test_e2e.sh
+# (e2e_lib.sh):
 #
 #   client 198.51.100.2-4 --- 198.51.100.1 server 203.0.113.1 --- 203.0.113.2 LAN
 #
@@ -17,12 +18,15 @@
 # session with reason=mppe-abuse (logged once, counted in the stats), while
 # bob's pings keep being answered during and after. pptpd's CPU time over
 # each attack is printed as a figure, never asserted.
+#   (c) alice sends one CCP Configure-Request while MPPE runs: MPPE would
+#       restart from the same keys, so the server ends her session with
+#       reason=ccp-renegotiated instead.
 set -euo pipefail
 : "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}" "${ITOOLS:?}"
 . "$SRCDIR/tests/integration/lib.sh"
 . "$SRCDIR/tests/integration/e2e_lib.sh"
 
-it_init mppe_budget
+it_init mppe_abuse
 e2e_net
 echo 'alice-secret' | ctl user add alice --password-stdin
 echo 'bob-secret' | ctl user add bob --password-stdin
@@ -108,6 +112,24 @@ line=$(stats)
 [ "$(stat_field "$line" mppe-abuse)" = 2 ] || it_fail "stats: mppe-abuse=$(stat_field "$line" mppe-abuse), expected 2"
 [[ " $line " == *" sessions=1 "* ]] || it_fail "stats: only bob's session should remain: $line"
 it_pass "stats: mppe-abuse=2, bob's session remains"
+
+# ---- (c) CCP renegotiation ----
+MARK=$(log_mark)
+PONG0=$(pongs)
+connect reneg alice alice-secret --bind 198.51.100.2 --tun pptpa1 --send-proto 0x80FD \
+	--run "sleep 5" # a server that lets it pass: exit 0 after 5 s
+[ "$RC" = 1 ] && grep -Eq '^FAIL up: (call|link) down' "$IT_TMP/reneg.out" ||
+	{ cat "$IT_TMP/reneg.out" >&2; server_tail; it_fail "CCP renegotiation: exit $RC, the server should end the link"; }
+expect_out reneg '^send-proto .* proto=0x80fd '
+wait_log 'user=alice .*event=session-down reason=ccp-renegotiated'
+log_since "$MARK" | grep -q 'ppp=ccp event=renegotiation-refused' ||
+	{ server_tail; it_fail "CCP renegotiation: no renegotiation-refused line"; }
+for _ in $(seq 1 50); do
+	[ "$(pongs)" -gt "$PONG0" ] && break
+	sleep 0.1
+done
+[ "$(pongs)" -gt "$PONG0" ] || { cat "$IT_TMP/good.out" >&2; it_fail "CCP renegotiation: bob's pings stopped"; }
+it_pass "a CCP Configure-Request while MPPE runs ends alice's session (ccp-renegotiated); bob goes on"
 
 # After the attacks alice logs in normally and pings: the defence is per session.
 connect_ok after alice alice-secret --bind 198.51.100.2 --tun pptpa2 --route 203.0.113.0/24 \
