@@ -65,7 +65,7 @@
  *     decrypted again (the keys cannot be skipped), so it loses nothing by
  *     the refusal but the time until the link is dropped.
  *   - stateless and stateful: the catch-up re-keys (ahead - 1 stateless;
- *     one per missed flag packet in a stateful resync, at most 16) come
+ *     one per missed flag packet in a stateful resync, at most 15) come
  *     from a token bucket of MPPE_REKEY_RATE (2048) a second, holding at
  *     most MPPE_REKEY_BURST (2048): some 3 ms of CPU a second per session
  *     at worst. A client losing 10% of 10000 packets a second needs half
@@ -395,7 +395,7 @@ enum mppe_rx_result mppe_rx_decrypt(struct mppe_rx *rx, const uint8_t hdr[static
 			rx->discarded++;
 			return MPPE_RX_DISCARD;
 		} else {
-			/* one re-key per flag packet missed (at most 16) */
+			/* one re-key per flag packet missed (at most 15) */
 			unsigned steps = mppe_ccount_diff(ccount & ~0xFFu, d->ccount & ~0xFFu) >> 8;
 			if (steps && !budget_take(&rx->budget, steps, now_ms))
 				return rx_refuse(rx, mppe_ccount_diff(ccount, d->ccount), now_ms);

@@ -125,7 +125,7 @@ enum mppe_rx_result {
 #define MPPE_RX_MAX_JUMP   1024 /* stateless: largest count step one packet may make */
 #define MPPE_REKEY_RATE    2048 /* catch-up re-keys allowed per second, per session */
 #define MPPE_REKEY_BURST   2048 /* ... saved up at most (>= MPPE_RX_MAX_JUMP - 1) */
-#define MPPE_ABUSE_MS      3000 /* refusals with no second-long pause this long: abuse */
+#define MPPE_ABUSE_MS      3000 /* refusals with no pause over 1 s, this long: abuse */
 
 /* The catch-up budget: a token bucket in thousandths of a re-key, and the
  * current run of refusals. Time is passed in (monotonic milliseconds). */

@@ -1214,7 +1214,7 @@ static void input_mppe(struct ppp_link *l, uint8_t *p, size_t n)
 	case MPPE_RX_ABUSE: {
 		char why[DETAIL_MAX];
 		l->stats.rx_mppe_refused++;
-		snprintf(why, sizeof(why), "MPPE re-key budget exceeded for %u s (%llu refused)",
+		snprintf(why, sizeof(why), "MPPE count jumps refused for %u s (%llu frames)",
 			 MPPE_ABUSE_MS / 1000, (unsigned long long)l->rx.refused);
 		fail(l, PPP_CAUSE_MPPE_ABUSE, why);
 		return;

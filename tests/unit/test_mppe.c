@@ -538,7 +538,7 @@ static void refusals_kept_up_are_abuse(void **state)
 }
 
 /* Stateful: a flushed packet after loss re-keys once per flag packet
- * missed (at most 16); those come out of the same budget. */
+ * missed (at most 15); those come out of the same budget. */
 static void stateful_resync_charges_the_budget(void **state)
 {
 	(void)state;
