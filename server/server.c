@@ -167,6 +167,7 @@ void server_log_stats(const struct server *srv)
 		   "calls-busy=%llu sessions-opened=%llu auth-ok=%llu auth-fail=%llu "
 		   "auth-stale=%llu spoofed=%llu bad-ip=%llu no-route=%llu "
 		   "icmp-frag-needed=%llu icmp-limited=%llu fragmented=%llu too-big=%llu tx-window=%llu "
+		   "mppe-refused=%llu mppe-abuse=%llu "
 		   "tun-rx=%llu tun-tx=%llu tun-tx-dropped=%llu objects=%ld",
 		   srv->nctrls, srv->ncalls, callids, srv->nsessions, (unsigned long long)s->gre_rx,
 		   (unsigned long long)s->gre_tx, (unsigned long long)s->gre_bad,
@@ -182,7 +183,8 @@ void server_log_stats(const struct server *srv)
 		   (unsigned long long)s->bad_ip, (unsigned long long)s->no_route,
 		   (unsigned long long)s->icmp_frag_needed, (unsigned long long)s->icmp_limited,
 		   (unsigned long long)s->fragmented, (unsigned long long)s->too_big,
-		   (unsigned long long)s->tx_window,
+		   (unsigned long long)s->tx_window, (unsigned long long)s->mppe_refused,
+		   (unsigned long long)s->mppe_abuse,
 		   (unsigned long long)ts.rx, (unsigned long long)ts.tx,
 		   (unsigned long long)ts.tx_dropped, srv->objects);
 	const struct radius_stats *ra = auth_radius_stats(srv->auth);

@@ -88,6 +88,8 @@ struct server_stats {
 	uint64_t fragmented;    /* tun packets split to fit a session's MTU */
 	uint64_t too_big;       /* could neither be fragmented nor answered */
 	uint64_t tx_window;     /* tun packets dropped before encryption: GRE window full */
+	uint64_t mppe_refused;  /* MPPE frames dropped before re-keying: count jump / budget */
+	uint64_t mppe_abuse;    /* sessions ended for exceeding the MPPE re-key budget */
 };
 
 struct server {

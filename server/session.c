@@ -175,7 +175,9 @@ unsigned session_terminate_cause(enum ppp_cause cause)
 	case PPP_CAUSE_SHUTDOWN:           return RADIUS_TERM_NAS_REBOOT;
 	case PPP_CAUSE_AUTH_FAILED:
 	case PPP_CAUSE_AUTH_TIMEOUT:
-	case PPP_CAUSE_ENCRYPTION_REFUSED: return RADIUS_TERM_USER_ERROR;
+	case PPP_CAUSE_ENCRYPTION_REFUSED:
+	case PPP_CAUSE_MPPE_ABUSE:
+	case PPP_CAUSE_CCP_RENEGOTIATED:   return RADIUS_TERM_USER_ERROR;
 	case PPP_CAUSE_NO_ADDRESS:         return RADIUS_TERM_SERVICE_UNAVAILABLE;
 	case PPP_CAUSE_NONE:
 	case PPP_CAUSE_LCP_FAILED:
@@ -556,7 +558,9 @@ static void session_end(struct session *s, enum ppp_cause cause, const char *det
 	uint64_t now = server_now_ms();
 	const struct ppp_stats *ps = ppp_stats(s->link);
 	fmt_addr(s->addr, addr);
-	if (cause == PPP_CAUSE_NO_ADDRESS)
+	if (cause == PPP_CAUSE_MPPE_ABUSE)
+		srv->stats.mppe_abuse++;
+	if (cause == PPP_CAUSE_NO_ADDRESS && !s->addr) /* else IPCP: the peer refused it */
 		log_warnx("session=%u call=%u user=%s event=no-address pool-size=%u", s->serial,
 			  s->call_id, LOG_USER(s), srv->cfg->pool.size);
 	log_notice("session=%u call=%u user=%s peer=%s addr=%s event=session-down reason=%s "
@@ -678,7 +682,9 @@ static void call_frame_cb(void *ctx, struct call *call, const uint8_t *frame, si
 	}
 	/* The link decrypts in place; the flow's frame is const. */
 	memcpy(buf, frame, len);
+	uint64_t refused = ppp_stats(s->link)->rx_mppe_refused;
 	ppp_input(s->link, buf, len, now);
+	s->srv->stats.mppe_refused += ppp_stats(s->link)->rx_mppe_refused - refused;
 	session_arm(s);
 }
 

@@ -20,6 +20,16 @@
  * as IPv6CP sends it) and prints "proto-reject ... proto=0xHHHH" when the
  * peer's LCP Protocol-Reject for it comes back.
  *
+ * Playing the attacker (issue 10 item 3): --hostile-ccount-jump N sends,
+ * once the link is up, --hostile-rate R frames a second (default 200) of
+ * MPPE data whose coherency count each jumps N ahead of the one before (the
+ * first N ahead of the last count the link itself sent), FLUSHED and
+ * ENCRYPTED set, 40 random bytes after the header: a receiver without a
+ * budget re-keys N times for each. After --hostile-seconds S (default 10)
+ * it stops and disconnects; a server that ends the link first makes it
+ * exit 1 ("FAIL ... link down"). "hostile-ccount sent=K jump=N" is printed
+ * on the way out.
+ *
  * Driving the layers: PPP frames from the call's on_frame go to
  * ppp_input(); frames from ops->send go to pptp_call_send(), or into a
  * short queue while the call is delivering (pptp_call_send refuses there)
@@ -77,6 +87,9 @@ struct connect {
 	unsigned retries;            /* --retries: MS-CHAP retries allowed */
 	uint16_t send_proto;         /* --send-proto; 0: none */
 	unsigned tun_mtu;            /* --tun-mtu; 0: the link's IP MTU */
+	unsigned hostile_jump;       /* --hostile-ccount-jump; 0: none */
+	unsigned hostile_rate;       /* --hostile-rate: frames a second */
+	double hostile_secs;         /* --hostile-seconds */
 
 	/* Progress. */
 	const char *step;            /* the phase under way, for FAIL */
@@ -99,6 +112,12 @@ struct connect {
 	ev_prepare prepare;
 	ev_signal sig_term, sig_int;
 	ev_child child;
+
+	/* --hostile-ccount-jump: the last count on the wire, ours or forged. */
+	unsigned last_ccount;
+	uint64_t hostile_sent;
+	double hostile_until;
+	ev_timer hostile_timer;
 
 	/* Counters for the closing line. */
 	uint64_t tun_rx, tun_tx, tun_oversize, tun_write_errors;
@@ -238,12 +257,34 @@ static void flush_txq(struct connect *c)
  * frames such as a CCP Reset-Request must not be lost to the window. Data
  * rarely meets a full window: the tun is read only while it has room.
  */
+/* The coherency count of an MPPE data frame ([FF 03] 00 FD or FD, then
+ * the MPPE header); false for anything else. */
+static bool frame_ccount(const uint8_t *frame, size_t len, unsigned *cc)
+{
+	struct rbuf r;
+	uint8_t b, h0, h1;
+
+	rbuf_init(&r, frame, len);
+	if (rbuf_peek_u8(&r, 0, &b) && b == 0xFF && !rbuf_skip(&r, 2))
+		return false;
+	if (!rbuf_u8(&r, &b))
+		return false;
+	if (b == 0x00 && !rbuf_u8(&r, &b))
+		return false;
+	if (b != 0xFD || !rbuf_u8(&r, &h0) || !rbuf_u8(&r, &h1))
+		return false;
+	*cc = (unsigned)(h0 & 0x0F) << 8 | h1;
+	return true;
+}
+
 static void link_send(void *owner, uint8_t *frame, size_t len)
 {
 	struct connect *c = owner;
 	unsigned slot;
 	if (!c->call)
 		return;
+	if (c->hostile_jump)
+		frame_ccount(frame, len, &c->last_ccount);
 	if (c->txq_count == 0) {
 		if (pptp_call_send(c->call, frame, len) == 0)
 			return;
@@ -397,6 +438,47 @@ static void send_test_frame(struct connect *c)
 }
 
 /*
+ * --hostile-ccount-jump: one forged MPPE data frame per tick, N counts
+ * ahead of the last one on the wire; after --hostile-seconds, disconnect.
+ */
+static void hostile_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct connect *c = w->data;
+	uint8_t frame[2 + 2 + 40];
+	unsigned cc;
+	(void)revents;
+
+	if (!c->call || !c->link || c->link_down || c->stopping) {
+		ev_timer_stop(loop, w);
+		return;
+	}
+	if (ev_now(loop) >= c->hostile_until) {
+		ev_timer_stop(loop, w);
+		printf("hostile-done %.1f ms\n", elapsed_ms(c));
+		begin_stop(c);
+		return;
+	}
+	cc = (c->last_ccount + c->hostile_jump) % 4096;
+	frame[0] = 0x00;
+	frame[1] = 0xFD;
+	frame[2] = (uint8_t)(0x80 | 0x10 | cc >> 8); /* FLUSHED, ENCRYPTED */
+	frame[3] = (uint8_t)cc;
+	if (!crypto_random(frame + 4, sizeof(frame) - 4))
+		memset(frame + 4, 0x5A, sizeof(frame) - 4);
+	link_send(c, frame, sizeof(frame)); /* also takes cc as the last count */
+	c->hostile_sent++;
+}
+
+static void hostile_start(struct connect *c)
+{
+	printf("hostile-start %.1f ms jump=%u rate=%u\n", elapsed_ms(c), c->hostile_jump,
+	       c->hostile_rate);
+	c->hostile_until = ev_now(c->loop) + c->hostile_secs;
+	ev_timer_set(&c->hostile_timer, 0.0, 1.0 / c->hostile_rate);
+	ev_timer_start(c->loop, &c->hostile_timer);
+}
+
+/*
  * --send-proto: is this received frame an LCP Protocol-Reject for it? The
  * link itself only logs a reject of a protocol it does not run, so look
  * before handing the frame over: [FF 03] C0 21, code 8, id, length, the
@@ -462,6 +544,8 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 	printf("up %.1f ms tun=%s\n", elapsed_ms(c), c->tun_name);
 	if (c->send_proto)
 		send_test_frame(c);
+	if (c->hostile_jump)
+		hostile_start(c);
 	if (c->run_cmd)
 		run_command(c);
 	fflush(stdout);
@@ -698,6 +782,7 @@ static void connect_usage(FILE *f)
 		   "         [--auth mschapv2,mschapv1,chap,pap]  (what it accepts; default mschapv2)\n"
 		   "         [--route CIDR]... [--timeout S] [--run CMD]\n"
 		   "         [--retries N] [--send-proto 0xHHHH]\n"
+		   "         [--hostile-ccount-jump N [--hostile-rate R] [--hostile-seconds S]]\n"
 		   "         [--tun-mtu N]  (a client that ignores the link MTU, for MSS tests)\n");
 }
 
@@ -784,6 +869,9 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 		{ "send-proto", required_argument, NULL, 'p' },
 		{ "tun-mtu", required_argument, NULL, 'M' },
 		{ "auth", required_argument, NULL, 'A' },
+		{ "hostile-ccount-jump", required_argument, NULL, 'J' },
+		{ "hostile-rate", required_argument, NULL, 'J' + 256 },
+		{ "hostile-seconds", required_argument, NULL, 'J' + 512 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -791,7 +879,7 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:b:u:Pm:T:r:t:R:n:p:M:A:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:b:u:Pm:T:r:t:R:n:p:M:A:J:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (inet_pton(AF_INET, optarg, &p->server) != 1) {
@@ -893,6 +981,30 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 			c->tun_mtu = (unsigned)v;
 			break;
 		}
+		case 'J':
+		case 'J' + 256: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!optarg[0] || *end || v == 0 || v > (opt == 'J' ? 4095 : 10000)) {
+				fprintf(stderr, "connect: bad --hostile-%s '%s'\n",
+					opt == 'J' ? "ccount-jump" : "rate", optarg);
+				return 2;
+			}
+			if (opt == 'J')
+				c->hostile_jump = (unsigned)v;
+			else
+				c->hostile_rate = (unsigned)v;
+			break;
+		}
+		case 'J' + 512: {
+			char *end;
+			c->hostile_secs = strtod(optarg, &end);
+			if (*end || !(c->hostile_secs > 0 && c->hostile_secs <= 600)) {
+				fprintf(stderr, "connect: bad --hostile-seconds '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'h':
 			connect_usage(stdout);
 			return 0;
@@ -916,6 +1028,9 @@ static void connect_init(struct connect *c)
 	c->tun_name = "pptpb0";
 	c->step = "tcp-connect";
 	c->auth_attempts = 1;
+	c->hostile_rate = 200;
+	c->hostile_secs = 10;
+	c->last_ccount = 4095; /* MPPE starts there: the first frame carries 0 */
 	c->pcfg.role = PPP_ROLE_CLIENT;
 	c->pcfg.headroom = 0; /* pptp_call_send copies into its own GRE buffer */
 	c->pcfg.allow_mschapv2 = true;
@@ -934,6 +1049,8 @@ static void watchers_init(struct connect *c)
 	ev_signal_init(&c->sig_term, signal_cb, SIGTERM);
 	ev_signal_init(&c->sig_int, signal_cb, SIGINT);
 	ev_child_init(&c->child, child_cb, 0, 0);
+	ev_timer_init(&c->hostile_timer, hostile_cb, 0.0, 0.0);
+	c->hostile_timer.data = c;
 	c->ppp_timer.data = c->setup_timer.data = c->stop_timer.data = c;
 	c->tun_io.data = c->prepare.data = c->sig_term.data = c->sig_int.data = c;
 	c->child.data = c;
@@ -950,6 +1067,7 @@ static void watchers_stop(struct connect *c)
 	ev_timer_stop(c->loop, &c->ppp_timer);
 	ev_timer_stop(c->loop, &c->setup_timer);
 	ev_timer_stop(c->loop, &c->stop_timer);
+	ev_timer_stop(c->loop, &c->hostile_timer);
 	ev_io_stop(c->loop, &c->tun_io);
 	ev_child_stop(c->loop, &c->child);
 }
@@ -1017,6 +1135,9 @@ int pptpbench_connect(int argc, char **argv)
 	ev_now_update(c->loop);
 	if (c->running)
 		print_stats(c);
+	if (c->hostile_jump)
+		printf("hostile-ccount sent=%llu jump=%u\n", (unsigned long long)c->hostile_sent,
+		       c->hostile_jump);
 	if (!c->failed && c->stopping)
 		printf("disconnect %.1f ms\n", elapsed_ms(c));
 	if (c->failed)

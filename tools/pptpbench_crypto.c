@@ -1,7 +1,8 @@
 /*
  * pptpbench crypto: per-packet cost of raw RC4, MPPE-128 stateless (a re-key
  * before every packet) and MPPE-128 stateful (a re-key every 256 packets),
- * on the same pre-allocated buffer in one run. Nothing is allocated inside
+ * and of the stateless receive path (header checks, re-key budget, one
+ * re-key, RC4), on the same pre-allocated buffer in one run. Nothing is allocated inside
  * the timed loops. Output: one "name key=value ..." line per mode, then the
  * per-packet re-key cost.
  */
@@ -44,27 +45,44 @@ static bool parse_ulong(const char *s, unsigned long lo, unsigned long hi, unsig
 	return true;
 }
 
-enum mode { RAW, STATELESS, STATEFUL };
+enum mode { RAW, STATELESS, STATEFUL, STATELESS_RX };
 
-static double run(enum mode m, struct rc4 *rc4, struct mppe_tx *tx, uint8_t *buf,
-		  size_t size, unsigned long packets)
+/* The receive side sees what a stateless sender sends: FLUSHED and
+ * ENCRYPTED, the count one up per packet (the content is not checked). */
+static void rx_header(uint8_t hdr[static MPPE_HDR_LEN], unsigned long i)
+{
+	unsigned cc = (unsigned)(i % MPPE_CCOUNT_SPACE);
+	hdr[0] = (uint8_t)(MPPE_BIT_A | MPPE_BIT_D | cc >> 8);
+	hdr[1] = (uint8_t)cc;
+}
+
+static double run(enum mode m, struct rc4 *rc4, struct mppe_tx *tx, struct mppe_rx *rx,
+		  uint8_t *buf, size_t size, unsigned long packets)
 {
 	uint8_t hdr[MPPE_HDR_LEN];
+	unsigned long bad = 0;
 	double t0 = now();
 	for (unsigned long i = 0; i < packets; i++) {
-		if (m == RAW)
+		if (m == RAW) {
 			rc4_crypt(rc4, buf, buf, size);
-		else
+		} else if (m == STATELESS_RX) {
+			rx_header(hdr, i);
+			bad += mppe_rx_decrypt(rx, hdr, buf, size, 0) != MPPE_RX_OK;
+		} else {
 			mppe_tx_encrypt(tx, hdr, buf, size);
+		}
 	}
-	return now() - t0;
+	double t = now() - t0;
+	if (bad)
+		fprintf(stderr, "pptpbench crypto: %lu packets not decrypted\n", bad);
+	return t;
 }
 
 static void report(const char *name, unsigned long packets, size_t size, double secs,
 		   double raw_us)
 {
 	double us = secs * 1e6 / (double)packets;
-	printf("%-18s packets/s=%.0f MB/s=%.2f us/packet=%.3f", name, (double)packets / secs,
+	printf("%-20s packets/s=%.0f MB/s=%.2f us/packet=%.3f", name, (double)packets / secs,
 	       (double)packets * (double)size / secs / 1e6, us);
 	if (raw_us > 0)
 		printf(" ratio_vs_raw=%.2f", us / raw_us);
@@ -119,10 +137,12 @@ int pptpbench_crypto(int argc, char **argv)
 	static uint8_t buf[MAX_SIZE];
 	uint8_t key[MPPE_KEY_LEN_MAX];
 	struct mppe_tx stateless, stateful;
+	struct mppe_rx rx;
 	struct rc4 *rc4 = rc4_new();
 	bool ok = rc4 && crypto_random(key, sizeof(key)) && crypto_random(buf, size) &&
 		  mppe_tx_init(&stateless, key, 128, false);
 	ok = ok && mppe_tx_init(&stateful, key, 128, true);
+	ok = ok && mppe_rx_init(&rx, key, 128, false);
 	if (!ok) {
 		fprintf(stderr, "pptpbench: cannot set up the crypto state\n");
 		return 1;
@@ -130,24 +150,27 @@ int pptpbench_crypto(int argc, char **argv)
 	rc4_setkey(rc4, key, sizeof(key));
 
 	if (packets == 0) { /* calibrate: about one second of the slowest mode */
-		double t = run(STATELESS, rc4, &stateless, buf, size, 2000);
+		double t = run(STATELESS, rc4, &stateless, NULL, buf, size, 2000);
 		packets = t > 0 ? (unsigned long)(2000 / t) : 100000;
 		if (packets < 2000)
 			packets = 2000;
 	}
 	printf("pptpbench crypto: packets=%lu size=%lu\n", packets, size);
-	double raw = run(RAW, rc4, NULL, buf, size, packets);
-	double sl = run(STATELESS, rc4, &stateless, buf, size, packets);
-	double sf = run(STATEFUL, rc4, &stateful, buf, size, packets);
+	double raw = run(RAW, rc4, NULL, NULL, buf, size, packets);
+	double sl = run(STATELESS, rc4, &stateless, NULL, buf, size, packets);
+	double sf = run(STATEFUL, rc4, &stateful, NULL, buf, size, packets);
+	double rx_sl = run(STATELESS_RX, rc4, NULL, &rx, buf, size, packets);
 	double raw_us = raw * 1e6 / (double)packets;
 	report("raw_rc4", packets, size, raw, 0);
 	report("mppe128_stateless", packets, size, sl, raw_us);
 	report("mppe128_stateful", packets, size, sf, raw_us);
+	report("mppe128_stateless_rx", packets, size, rx_sl, raw_us);
 	printf("rekey_cost us/packet=%.3f (stateless - stateful)\n",
 	       (sl - sf) * 1e6 / (double)packets);
 
 	mppe_tx_free(&stateless);
 	mppe_tx_free(&stateful);
+	mppe_rx_free(&rx);
 	rc4_free(rc4);
 	crypto_shutdown();
 	return 0;

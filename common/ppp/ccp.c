@@ -277,6 +277,7 @@ static void reset_want(struct ccp *c)
 	c->want_mppe = c->want_bits != 0;
 	c->bad_naks = 0;
 	c->refused = c->refused_reported = c->closing = false;
+	c->renegotiation_reported = false;
 	memset(&c->res, 0, sizeof(c->res));
 }
 
@@ -331,6 +332,17 @@ void ccp_timeout(struct ccp *c)
 
 void ccp_input(struct ccp *c, const uint8_t *pkt, size_t len)
 {
+	if (len >= PPP_CP_HDR_LEN && pkt[0] == PPP_CONF_REQ && c->fsm.state == FSM_OPENED) {
+		/* Renegotiation would restart MPPE's key sequence: refuse it. */
+		c->renegotiations++;
+		if (!c->renegotiation_reported) {
+			c->renegotiation_reported = true;
+			log_notice("ppp=ccp event=renegotiation-refused");
+			if (c->ev && c->ev->renegotiate)
+				c->ev->renegotiate(c->arg);
+		}
+		return;
+	}
 	fsm_input(&c->fsm, pkt, len);
 	after(c);
 }

@@ -18,6 +18,13 @@
  * reset_request (the owner calls mppe_tx_reset()) and answered with a
  * Reset-Ack here.
  *
+ * Renegotiation is refused: a Configure-Request from the peer while CCP is
+ * Opened is not handed to the automaton (nothing is answered, CCP stays
+ * Opened) but reported once through ccp_events.renegotiate; the owner ends
+ * the link. Restarting MPPE would start again from the same start keys
+ * and coherency count and reuse keystream (RFC 3078 allows dropping the
+ * link instead). Reset-Request/Reset-Ack are not affected.
+ *
  * Lifetime: embedded in the owner's session, set up by ccp_init(), owns
  * nothing; cfg, io and events must outlive it. Event callbacks must not
  * call ccp_* event functions on the same object.
@@ -55,6 +62,7 @@ struct ccp_events {
 	void (*refused)(void *arg);       /* encryption required but refused */
 	void (*reset_request)(void *arg); /* call mppe_tx_reset() */
 	void (*reset_ack)(void *arg);
+	void (*renegotiate)(void *arg);   /* Configure-Request in Opened: end the link */
 };
 
 struct ccp_dir {
@@ -79,6 +87,8 @@ struct ccp {
 	bool seen_mppe;         /* the peer's request carried option 18 */
 	unsigned bad_naks;      /* Naks of ours we could not accept */
 	bool refused, refused_reported, closing;
+	bool renegotiation_reported;
+	uint64_t renegotiations;  /* Configure-Requests refused in Opened */
 	struct ccp_result res;
 	uint64_t resets_rx, resets_tx;
 };

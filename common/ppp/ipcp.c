@@ -202,6 +202,7 @@ static void reset_want(struct ipcp *ip)
 	ip->addr = ip->cfg->local;
 	ip->want_dns[0] = ip->want_dns[1] = client && ip->cfg->want_dns;
 	ip->dns[0] = ip->dns[1] = 0;
+	ip->no_address = false;
 	memset(&ip->res, 0, sizeof(ip->res));
 }
 
@@ -243,8 +244,48 @@ void ipcp_timeout(struct ipcp *ip)
 	fsm_timeout(&ip->fsm);
 }
 
+/* Server: is this a Configure-Request without the address we assign
+ * (left out, or another one)? False for anything else, malformed packets
+ * included: the automaton drops those. */
+static bool request_without_address(const struct ipcp *ip, const uint8_t *pkt, size_t len)
+{
+	struct rbuf r, opts;
+	uint8_t code, id, type, olen;
+	uint16_t plen;
+	uint32_t a;
+
+	rbuf_init(&r, pkt, len);
+	if (!rbuf_u8(&r, &code) || !rbuf_u8(&r, &id) || !rbuf_be16(&r, &plen) ||
+	    code != PPP_CONF_REQ || plen < PPP_CP_HDR_LEN ||
+	    !rbuf_sub(&r, plen - PPP_CP_HDR_LEN, &opts))
+		return false;
+	while (rbuf_left(&opts) > 0) {
+		if (!rbuf_u8(&opts, &type) || !rbuf_u8(&opts, &olen) || olen < PPP_OPT_HDR_LEN)
+			return false;
+		if (type == IPCP_OPT_ADDR && olen == 6) {
+			if (!rbuf_be32(&opts, &a))
+				return false;
+			if (a == ip->assigned)
+				return false;
+		} else if (!rbuf_skip(&opts, olen - PPP_OPT_HDR_LEN)) {
+			return false;
+		}
+	}
+	return rbuf_ok(&opts);
+}
+
 void ipcp_input(struct ipcp *ip, const uint8_t *pkt, size_t len)
 {
+	if (ip->no_address)
+		return; /* the owner is ending the link */
+	if (ip->cfg->role == PPP_ROLE_SERVER && ip->fsm.nak_count >= ip->fsm.max_failure &&
+	    request_without_address(ip, pkt, len)) {
+		ip->no_address = true;
+		log_notice("ppp=ipcp event=address-refused naks=%u", ip->fsm.nak_count);
+		if (ip->ev && ip->ev->no_address)
+			ip->ev->no_address(ip->arg);
+		return;
+	}
 	fsm_input(&ip->fsm, pkt, len);
 }
 

@@ -10,6 +10,13 @@
  * Client role: request 0.0.0.0 (or the configured address) and, if asked,
  * DNS; adopt the values the server Naks.
  *
+ * The server never agrees to a link without the peer's address: once
+ * Max-Failure Naks are spent (where the automaton would Reject the address
+ * option, or Ack a request that leaves it out), a Configure-Request that
+ * still does not carry the assigned address is not answered; IPCP reports
+ * ipcp_events.no_address once and the owner ends the link.  IPCP never
+ * reaches Opened without the address.
+ *
  * Addresses are host-order uint32_t (0x0A000001 is 10.0.0.1).
  *
  * Lifetime: embedded in the owner's session, set up by ipcp_init(), owns
@@ -38,6 +45,7 @@ struct ipcp_events {
 	void (*up)(void *arg);       /* addresses agreed: configure the tun / routes */
 	void (*down)(void *arg);
 	void (*finished)(void *arg); /* IPCP gave up or was closed */
+	void (*no_address)(void *arg); /* server: the peer will not take its address */
 };
 
 struct ipcp_result {
@@ -56,6 +64,7 @@ struct ipcp {
 	uint32_t addr, dns[2];
 	struct ipcp_result pend, res;
 	bool pend_has_addr;
+	bool no_address;             /* server: refused after the Nak limit */
 };
 
 void ipcp_init(struct ipcp *ip, const struct ipcp_config *cfg, const struct fsm_io *io,

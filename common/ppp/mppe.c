@@ -49,6 +49,32 @@
  *   with A. Linux sends one Reset-Request per discard episode; this code
  *   reports MPPE_RX_RESET_NEEDED once and MPPE_RX_DISCARD after that, and the
  *   caller may repeat the request on a timer.
+ *
+ * Re-key budget (where this file departs from Linux). Catching up costs a
+ *   re-key (a SHA-1 and an RC4 set-up, about 1.5 us) per step, and the
+ *   count in the header is chosen by the peer before anything can check
+ *   the packet: one small stateless packet 2048 ahead costs some 3 ms of
+ *   CPU, so a few hundred a second would stall the server's one loop.
+ *   Hence, checked before any re-key work, and the packet dropped
+ *   (MPPE_RX_REFUSED, state unchanged) when it fails:
+ *   - stateless: a packet may be at most MPPE_RX_MAX_JUMP (1024) ahead,
+ *     i.e. follow at most 1023 lost packets. Linux accepts anything up to
+ *     half the count space (2048); FreeBSD's netgraph MPPE node gives up at
+ *     256. A loss run of 1023 frames is a link outage at full rate (a
+ *     second at 1000 packets/s); a client that loses more can never be
+ *     decrypted again (the keys cannot be skipped), so it loses nothing by
+ *     the refusal but the time until the link is dropped.
+ *   - stateless and stateful: the catch-up re-keys (ahead - 1 stateless;
+ *     one per missed flag packet in a stateful resync, at most 15) come
+ *     from a token bucket of MPPE_REKEY_RATE (2048) a second, holding at
+ *     most MPPE_REKEY_BURST (2048): some 3 ms of CPU a second per session
+ *     at worst. A client losing 10% of 10000 packets a second needs half
+ *     of it. The one re-key every stateless packet needs for itself is not
+ *     charged: it is the price of any packet, not an amplification.
+ *   A peer whose packets keep being refused -- a run of refusals with no
+ *   pause over a second, lasting MPPE_ABUSE_MS (3 s) -- gets MPPE_RX_ABUSE:
+ *   the caller ends the link. The run counts from the first refusal, so
+ *   valid packets in between do not reset it.
  */
 #include "common/ppp/mppe.h"
 
@@ -60,6 +86,11 @@
 #define SANITY_BAD_BITS 100
 #define SANITY_LATE 1
 #define SANITY_MAX 1600
+#define BUDGET_FULL ((uint64_t)MPPE_REKEY_BURST * 1000u) /* milli-re-keys */
+#define ABUSE_PAUSE_MS 1000 /* a pause this long between refusals ends a run */
+
+/* The largest jump allowed must be affordable from a full bucket. */
+_Static_assert(MPPE_REKEY_BURST >= MPPE_RX_MAX_JUMP - 1, "burst below the largest jump");
 
 static const uint8_t shs_pad1[SHS_PAD_LEN]; /* 40 x 0x00 */
 static const uint8_t shs_pad2[SHS_PAD_LEN] = {
@@ -270,6 +301,7 @@ bool mppe_rx_init(struct mppe_rx *rx, const uint8_t start_key[static MPPE_KEY_LE
 		  unsigned bits, bool stateful)
 {
 	memset(rx, 0, sizeof(*rx));
+	rx->budget.tokens = BUDGET_FULL;
 	return dir_init(&rx->d, start_key, bits, stateful);
 }
 
@@ -286,8 +318,42 @@ static enum mppe_rx_result rx_reject(struct mppe_rx *rx, unsigned score)
 	return rx->sanity_errors < SANITY_MAX ? MPPE_RX_DROP : MPPE_RX_FATAL;
 }
 
+/* Pay for `cost` catch-up re-keys at now; false, and nothing paid, when
+ * the bucket does not hold that much. */
+static bool budget_take(struct mppe_budget *b, unsigned cost, uint64_t now)
+{
+	if (now > b->refill_ms) {
+		uint64_t dt = now - b->refill_ms;
+		if (dt >= BUDGET_FULL / MPPE_REKEY_RATE)
+			b->tokens = BUDGET_FULL; /* also keeps dt * rate from overflowing */
+		else if ((b->tokens += dt * MPPE_REKEY_RATE) > BUDGET_FULL)
+			b->tokens = BUDGET_FULL;
+		b->refill_ms = now;
+	}
+	if (b->tokens < (uint64_t)cost * 1000u)
+		return false;
+	b->tokens -= (uint64_t)cost * 1000u;
+	return true;
+}
+
+/* A packet dropped before any re-key work; jump is how far ahead it was. */
+static enum mppe_rx_result rx_refuse(struct mppe_rx *rx, unsigned jump, uint64_t now)
+{
+	struct mppe_budget *b = &rx->budget;
+
+	rx->refused++;
+	if (jump > rx->max_jump)
+		rx->max_jump = jump;
+	if (!b->streak || now - b->last_refusal_ms > ABUSE_PAUSE_MS) {
+		b->streak = true;
+		b->streak_start_ms = now;
+	}
+	b->last_refusal_ms = now;
+	return now - b->streak_start_ms >= MPPE_ABUSE_MS ? MPPE_RX_ABUSE : MPPE_RX_REFUSED;
+}
+
 enum mppe_rx_result mppe_rx_decrypt(struct mppe_rx *rx, const uint8_t hdr[static MPPE_HDR_LEN],
-				    uint8_t *data, size_t len)
+				    uint8_t *data, size_t len, uint64_t now_ms)
 {
 	struct mppe_dir *d = &rx->d;
 	unsigned flags = hdr[0] & 0xF0;
@@ -307,6 +373,11 @@ enum mppe_rx_result mppe_rx_decrypt(struct mppe_rx *rx, const uint8_t hdr[static
 		unsigned ahead = mppe_ccount_diff(ccount, d->ccount);
 		if (ahead == 0 || ahead > MPPE_CCOUNT_SPACE / 2)
 			return rx_reject(rx, SANITY_LATE);
+		if (ahead > 1) { /* lost packets to catch up on: checked first */
+			if (ahead > MPPE_RX_MAX_JUMP || !budget_take(&rx->budget, ahead - 1, now_ms))
+				return rx_refuse(rx, ahead, now_ms);
+			rx->catchup_rekeys += ahead - 1;
+		}
 		while (d->ccount != ccount) {
 			dir_rekey(d);
 			rx->rekeys++;
@@ -324,6 +395,11 @@ enum mppe_rx_result mppe_rx_decrypt(struct mppe_rx *rx, const uint8_t hdr[static
 			rx->discarded++;
 			return MPPE_RX_DISCARD;
 		} else {
+			/* one re-key per flag packet missed (at most 15) */
+			unsigned steps = mppe_ccount_diff(ccount & ~0xFFu, d->ccount & ~0xFFu) >> 8;
+			if (steps && !budget_take(&rx->budget, steps, now_ms))
+				return rx_refuse(rx, mppe_ccount_diff(ccount, d->ccount), now_ms);
+			rx->catchup_rekeys += steps;
 			while ((ccount & ~0xFFu) != (d->ccount & ~0xFFu)) {
 				dir_rekey(d);
 				rx->rekeys++;
@@ -356,6 +432,10 @@ const char *mppe_rx_result_name(enum mppe_rx_result r)
 		return "discard";
 	case MPPE_RX_FATAL:
 		return "fatal";
+	case MPPE_RX_REFUSED:
+		return "refused";
+	case MPPE_RX_ABUSE:
+		return "abuse";
 	}
 	return "?";
 }

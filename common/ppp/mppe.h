@@ -113,17 +113,43 @@ enum mppe_rx_result {
 	MPPE_RX_RESET_NEEDED,  /* stateful: loss detected; drop it and send a CCP Reset-Request */
 	MPPE_RX_DISCARD,       /* stateful: still waiting for a flushed packet; drop it */
 	MPPE_RX_FATAL,         /* too many malformed packets (as Linux counts): close the link */
+	MPPE_RX_REFUSED,       /* the count jumps too far, or the re-key budget is spent:
+				* dropped before any re-key work, state unchanged */
+	MPPE_RX_ABUSE,         /* refused again and again for MPPE_ABUSE_MS: close the link */
+};
+
+/* What one peer can make the receiver spend on re-keys (see "Re-key
+ * budget" in mppe.c). A catch-up re-key is one a packet needs beyond its
+ * own: one per lost packet (stateless), one per missed flag packet
+ * (stateful resync). */
+#define MPPE_RX_MAX_JUMP   1024 /* stateless: largest count step one packet may make */
+#define MPPE_REKEY_RATE    2048 /* catch-up re-keys allowed per second, per session */
+#define MPPE_REKEY_BURST   2048 /* ... saved up at most (>= MPPE_RX_MAX_JUMP - 1) */
+#define MPPE_ABUSE_MS      3000 /* refusals with no pause over 1 s, this long: abuse */
+
+/* The catch-up budget: a token bucket in thousandths of a re-key, and the
+ * current run of refusals. Time is passed in (monotonic milliseconds). */
+struct mppe_budget {
+	uint64_t tokens;                   /* milli-re-keys available */
+	uint64_t refill_ms;                /* when tokens were last topped up */
+	uint64_t streak_start_ms;          /* first refusal of the current run */
+	uint64_t last_refusal_ms;
+	bool streak;                       /* a run of refusals is going on */
 };
 
 struct mppe_rx {
 	struct mppe_dir d;
 	bool discard;                      /* stateful: waiting for a flushed packet */
 	unsigned sanity_errors;            /* Linux's "bogon factor" */
+	struct mppe_budget budget;
 	uint64_t packets;                  /* decrypted */
 	uint64_t dropped;                  /* MPPE_RX_DROP and MPPE_RX_FATAL */
 	uint64_t discarded;                /* MPPE_RX_DISCARD */
 	uint64_t resets;                   /* MPPE_RX_RESET_NEEDED */
-	uint64_t rekeys;
+	uint64_t refused;                  /* MPPE_RX_REFUSED and MPPE_RX_ABUSE */
+	uint64_t rekeys;                   /* every re-key, catch-up ones included */
+	uint64_t catchup_rekeys;           /* re-keys for lost/missed packets */
+	unsigned max_jump;                 /* largest count step refused (for the log) */
 };
 
 /* start_key: the 16-byte start key for this direction (first 8 octets used
@@ -144,9 +170,10 @@ bool mppe_rx_init(struct mppe_rx *rx, const uint8_t start_key[static MPPE_KEY_LE
 		  unsigned bits, bool stateful);
 void mppe_rx_free(struct mppe_rx *rx);
 /* Decrypts data[0..len) in place when the result is MPPE_RX_OK; otherwise
- * data is left untouched. */
+ * data is left untouched. now_ms (monotonic) drives the re-key budget; it
+ * is read only when a packet needs catch-up re-keys. */
 enum mppe_rx_result mppe_rx_decrypt(struct mppe_rx *rx, const uint8_t hdr[static MPPE_HDR_LEN],
-				    uint8_t *data, size_t len);
+				    uint8_t *data, size_t len, uint64_t now_ms);
 const char *mppe_rx_result_name(enum mppe_rx_result r);
 
 /* Coherency-count helpers (12-bit serial arithmetic). */

@@ -66,7 +66,7 @@ enum link_timer {
 	T_COUNT
 };
 
-/* Work recorded by callbacks, done by run() in this order. */
+/* Work recorded by callbacks, done by run() in the order of do_one(). */
 enum link_work {
 	W_CLOSE         = 1u << 0,  /* ppp_close() from inside a callback */
 	W_LOWER_DOWN    = 1u << 1,
@@ -84,6 +84,8 @@ enum link_work {
 	W_IPCP_REJECTED = 1u << 13,
 	W_IPCP_DOWN     = 1u << 14,
 	W_IPCP_UP       = 1u << 15,
+	W_IPCP_NO_ADDRESS = 1u << 16, /* the peer will not take its address */
+	W_CCP_RENEGOTIATE = 1u << 17, /* the peer asked to renegotiate CCP */
 };
 
 struct ppp_link {
@@ -148,6 +150,8 @@ struct ppp_link {
 
 	/* MPPE */
 	bool mppe_up;
+	bool mppe_started;              /* keys were set up once: never again */
+	bool mppe_refusal_logged;       /* the first MPPE_RX_REFUSED was logged */
 	uint64_t last_reset_ms;         /* last CCP Reset-Request sent */
 	struct mppe_tx tx;
 	struct mppe_rx rx;
@@ -193,6 +197,8 @@ const char *ppp_cause_name(enum ppp_cause c)
 	case PPP_CAUSE_SHUTDOWN: return "shutdown";
 	case PPP_CAUSE_SESSION_TIMEOUT: return "session-timeout";
 	case PPP_CAUSE_IDLE_TIMEOUT: return "idle-timeout";
+	case PPP_CAUSE_MPPE_ABUSE: return "mppe-abuse";
+	case PPP_CAUSE_CCP_RENEGOTIATED: return "ccp-renegotiated";
 	}
 	return "unknown";
 }
@@ -380,6 +386,7 @@ static const struct lcp_events lcp_events = {
 static void ccp_ev_up(void *arg) { ((struct ppp_link *)arg)->work |= W_CCP_UP; }
 static void ccp_ev_down(void *arg) { ((struct ppp_link *)arg)->work |= W_CCP_DOWN; }
 static void ccp_ev_refused(void *arg) { ((struct ppp_link *)arg)->work |= W_CCP_REFUSED; }
+static void ccp_ev_renegotiate(void *arg) { ((struct ppp_link *)arg)->work |= W_CCP_RENEGOTIATE; }
 
 static void ccp_ev_reset_request(void *arg)
 {
@@ -393,16 +400,19 @@ static const struct ccp_events ccp_events = {
 	.up = ccp_ev_up,
 	.down = ccp_ev_down,
 	.refused = ccp_ev_refused,
+	.renegotiate = ccp_ev_renegotiate,
 	.reset_request = ccp_ev_reset_request,
 };
 
 static void ipcp_ev_up(void *arg) { ((struct ppp_link *)arg)->work |= W_IPCP_UP; }
 static void ipcp_ev_down(void *arg) { ((struct ppp_link *)arg)->work |= W_IPCP_DOWN; }
+static void ipcp_ev_no_address(void *arg) { ((struct ppp_link *)arg)->work |= W_IPCP_NO_ADDRESS; }
 
 static const struct ipcp_events ipcp_events = {
 	.up = ipcp_ev_up,
 	.down = ipcp_ev_down,
 	.finished = ipcp_ev_down,
+	.no_address = ipcp_ev_no_address,
 };
 
 static void auth_send_chap(void *ctx, const uint8_t *pkt, size_t len)
@@ -699,6 +709,11 @@ static void check_running(struct ppp_link *l)
 		return;
 	if (l->cfg.mppe_required && !l->mppe_up)
 		return;
+	if (l->cfg.role == PPP_ROLE_SERVER && ir->peer == 0) {
+		/* IPCP never opens so (ipcp.c); never run a link without it. */
+		fail(l, PPP_CAUSE_NO_ADDRESS, "IPCP opened without a peer address");
+		return;
+	}
 	memset(&info, 0, sizeof(info));
 	info.local_addr = ir->local;
 	info.peer_addr = ir->peer;
@@ -869,7 +884,13 @@ static void do_ccp_up(struct ppp_link *l)
 		return;
 	if (r->tx.bits == 0 || r->rx.bits == 0)
 		return; /* optional MPPE not agreed: data goes in the clear */
+	if (l->mppe_started) {
+		/* The same start keys would give the same keystream again. */
+		fail(l, PPP_CAUSE_CCP_RENEGOTIATED, "CCP renegotiation refused");
+		return;
+	}
 	mppe_down(l);
+	l->mppe_started = true;
 	if (!mppe_tx_init(&l->tx, l->send_key, r->tx.bits, !r->tx.stateless) ||
 	    !mppe_rx_init(&l->rx, l->recv_key, r->rx.bits, !r->rx.stateless)) {
 		mppe_tx_free(&l->tx);
@@ -966,12 +987,20 @@ static void do_one(struct ppp_link *l)
 	} else if (take(w, W_CCP_REFUSED)) {
 		if (l->ccp_running)
 			fail(l, PPP_CAUSE_ENCRYPTION_REFUSED, "encryption required, refused by peer");
+	} else if (take(w, W_CCP_RENEGOTIATE)) {
+		if (l->ccp_running)
+			fail(l, PPP_CAUSE_CCP_RENEGOTIATED, "CCP renegotiation refused");
 	} else if (take(w, W_CCP_DOWN)) {
 		mppe_down(l);
+		if (l->mppe_started && l->ccp_running)
+			fail(l, PPP_CAUSE_CCP_RENEGOTIATED, "CCP left Opened: renegotiation refused");
 	} else if (take(w, W_CCP_UP)) {
 		do_ccp_up(l);
 	} else if (take(w, W_IPCP_REJECTED)) {
 		fail(l, PPP_CAUSE_IPCP_FAILED, "peer rejected IPCP");
+	} else if (take(w, W_IPCP_NO_ADDRESS)) {
+		if (l->ipcp_running)
+			fail(l, PPP_CAUSE_NO_ADDRESS, "peer would not take its address");
 	} else if (take(w, W_IPCP_DOWN)) {
 		if (l->ipcp_running)
 			fail(l, PPP_CAUSE_IPCP_FAILED, "ipcp down");
@@ -1170,9 +1199,26 @@ static void input_mppe(struct ppp_link *l, uint8_t *p, size_t n)
 		l->stats.rx_bad_frames++;
 		return;
 	}
-	switch (mppe_rx_decrypt(&l->rx, p, p + MPPE_HDR_LEN, n - MPPE_HDR_LEN)) {
+	switch (mppe_rx_decrypt(&l->rx, p, p + MPPE_HDR_LEN, n - MPPE_HDR_LEN, l->now)) {
 	case MPPE_RX_OK:
 		break;
+	case MPPE_RX_REFUSED:
+		l->stats.rx_mppe_refused++;
+		if (!l->mppe_refusal_logged) {
+			l->mppe_refusal_logged = true;
+			log_notice("ppp=link event=mppe-rekey-refused user=%s jump=%u max-jump=%u "
+				   "rekey-rate=%u", LOG_ESC(ppp_peer_name(l)), l->rx.max_jump,
+				   MPPE_RX_MAX_JUMP, MPPE_REKEY_RATE);
+		}
+		return;
+	case MPPE_RX_ABUSE: {
+		char why[DETAIL_MAX];
+		l->stats.rx_mppe_refused++;
+		snprintf(why, sizeof(why), "MPPE count jumps refused for %u s (%llu frames)",
+			 MPPE_ABUSE_MS / 1000, (unsigned long long)l->rx.refused);
+		fail(l, PPP_CAUSE_MPPE_ABUSE, why);
+		return;
+	}
 	case MPPE_RX_RESET_NEEDED:
 		l->stats.rx_mppe_dropped++;
 		send_reset_request(l);

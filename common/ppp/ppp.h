@@ -7,6 +7,15 @@
  *   together) -> RUNNING (IPCP up, and MPPE up when required) -> TERMINATE
  *   -> DEAD
  *
+ * MPPE keys are set up once per link: CCP leaving Opened after MPPE
+ * started (a Configure-Request or Terminate-Request from the peer, ...)
+ * ends the link with PPP_CAUSE_CCP_RENEGOTIATED (RFC 3078 lets either end
+ * drop the link rather than renegotiate), because a new negotiation would
+ * restart the key sequence and reuse keystream. CCP Reset-Request and
+ * Reset-Ack (stateful resync) are no renegotiation and work as before.
+ * A peer whose MPPE packets keep jumping the coherency count past the
+ * re-key budget (mppe.h) is dropped with PPP_CAUSE_MPPE_ABUSE.
+ *
  * IPCP packets that arrive while CCP is still negotiating and encryption is
  * required are held back (dropped and counted; the peer retransmits), never
  * a reason to end the link (Windows does this). Protocols the link does not
@@ -81,6 +90,8 @@ enum ppp_cause {
 	PPP_CAUSE_SHUTDOWN,           /* the server is stopping */
 	PPP_CAUSE_SESSION_TIMEOUT,
 	PPP_CAUSE_IDLE_TIMEOUT,
+	PPP_CAUSE_MPPE_ABUSE,         /* coherency-count jumps kept over the re-key budget */
+	PPP_CAUSE_CCP_RENEGOTIATED,   /* CCP left Opened after MPPE started (refused) */
 };
 
 struct ppp_config {
@@ -132,6 +143,9 @@ struct ppp_stats {
 	uint64_t rx_bad_frames;        /* too short, bad address/control */
 	uint64_t rx_unencrypted;       /* plain data while MPPE is up: dropped */
 	uint64_t rx_mppe_dropped;      /* late, replayed or bad MPPE packets */
+	/* MPPE packets dropped before any re-key work: the coherency count
+	 * jumped too far or the session's re-key budget was spent. */
+	uint64_t rx_mppe_refused;
 	uint64_t rx_held_ipcp;         /* IPCP dropped while CCP negotiates */
 	uint64_t rx_proto_rejected;    /* unknown protocols Protocol-Rejected */
 	uint64_t tx_dropped;           /* ppp_send_ip() while not RUNNING */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pptpbench crypto: output shape (three modes, ratios, re-key cost; all
+# pptpbench crypto: output shape (four modes, ratios, re-key cost; all
 # numbers positive) and option errors. Never a timing threshold.
 set -euo pipefail
 : "${PPTPBENCH:?PPTPBENCH must point at the pptpbench binary}"
@@ -16,7 +16,7 @@ positive() { # positive NAME VALUE
 	awk -v v="$2" 'BEGIN { exit !(v > 0) }' || fail "$1: '$2' is not positive"
 }
 
-for mode in raw_rc4 mppe128_stateless mppe128_stateful; do
+for mode in raw_rc4 mppe128_stateless mppe128_stateful mppe128_stateless_rx; do
 	line=$(grep "^$mode " <<<"$out") || fail "no line for $mode"
 	[[ $(grep -c "^$mode " <<<"$out") -eq 1 ]] || fail "$mode printed twice"
 	for key in packets/s MB/s us/packet; do

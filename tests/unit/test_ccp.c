@@ -18,7 +18,7 @@ struct side {
 	struct ccp_config cfg;
 	struct fsm_io io;
 	struct ctl_out out;
-	unsigned ups, refused, resets, reset_acks;
+	unsigned ups, downs, refused, resets, reset_acks, renegotiations;
 };
 
 static void s_send(void *arg, uint16_t proto, const uint8_t *p, size_t len)
@@ -31,8 +31,11 @@ static void s_up(void *arg) { ((struct side *)arg)->ups++; }
 static void s_refused(void *arg) { ((struct side *)arg)->refused++; }
 static void s_reset(void *arg) { ((struct side *)arg)->resets++; }
 static void s_reset_ack(void *arg) { ((struct side *)arg)->reset_acks++; }
+static void s_down(void *arg) { ((struct side *)arg)->downs++; }
+static void s_renegotiate(void *arg) { ((struct side *)arg)->renegotiations++; }
 
-static const struct ccp_events sev = { s_up, NULL, s_refused, s_reset, s_reset_ack };
+static const struct ccp_events sev = { s_up, s_down, s_refused, s_reset, s_reset_ack,
+				       s_renegotiate };
 
 static void side_init(struct side *s, enum ppp_role role)
 {
@@ -332,6 +335,60 @@ static void reset_request_reported_and_acked(void **state)
 	assert_false(ccp_send_reset_request(&s.c));
 }
 
+/* Issue 10 item 5: a Configure-Request in Opened (one injected packet is
+ * enough) would restart MPPE from the same keys. It is not answered, CCP
+ * stays Opened (no This-Layer-Down, no new Up), and the owner is told once
+ * to end the link. Reset-Request/Ack keep working around it. */
+static void configure_request_in_opened_is_refused_not_answered(void **state)
+{
+	(void)state;
+	struct side s;
+
+	open_pair(&s);
+	assert_int_equal(s.ups, 1);
+	feed_mppe(&s, PPP_CONF_REQ, 0x40, H | S);
+	assert_int_equal(s.renegotiations, 1);
+	assert_int_equal(s.out.n, 0);            /* no Configure-Request/Ack sent */
+	assert_true(ccp_is_opened(&s.c));
+	assert_int_equal(s.downs, 0);
+	assert_int_equal(s.ups, 1);
+	/* a different offer, or a repeat: counted, reported only once */
+	feed_mppe(&s, PPP_CONF_REQ, 0x41, H | S | M | L);
+	feed(&s, PPP_CONF_REQ, 0x42, NULL, 0);
+	assert_int_equal(s.renegotiations, 1);
+	assert_int_equal(s.c.renegotiations, 3);
+	assert_int_equal(s.out.n, 0);
+	assert_int_equal(s.ups, 1);
+	/* a truncated header is no request: the automaton drops it */
+	uint8_t one = PPP_CONF_REQ;
+	ccp_input(&s.c, &one, 1);
+	assert_int_equal(s.c.renegotiations, 3);
+
+	/* stateful resync is no renegotiation */
+	feed(&s, PPP_RESET_REQ, 0x50, NULL, 0);
+	assert_int_equal(s.resets, 1);
+	assert_int_equal(last(&s)->b[0], PPP_RESET_ACK);
+	assert_true(ccp_send_reset_request(&s.c));
+	feed(&s, PPP_RESET_ACK, last(&s)->b[1], NULL, 0);
+	assert_int_equal(s.reset_acks, 1);
+	assert_true(ccp_is_opened(&s.c));
+}
+
+/* Before Opened, Configure-Requests are ordinary negotiation. */
+static void configure_request_before_opened_is_negotiation(void **state)
+{
+	(void)state;
+	struct side s;
+
+	side_init(&s, PPP_ROLE_SERVER);
+	ccp_open(&s.c);
+	feed_mppe(&s, PPP_CONF_REQ, 1, H | S | M | L);
+	assert_int_equal(reply_bits(&s, PPP_CONF_NAK), H | S);
+	feed_mppe(&s, PPP_CONF_REQ, 2, H | S);
+	assert_int_equal(reply_bits(&s, PPP_CONF_ACK), H | S);
+	assert_int_equal(s.renegotiations, 0);
+}
+
 static void input(void *obj, const uint8_t *pkt, size_t len)
 {
 	ccp_input(obj, pkt, len);
@@ -444,6 +501,8 @@ int main(void)
 		cmocka_unit_test(peer_insisting_past_max_failure_is_refused),
 		cmocka_unit_test(protocol_reject_of_ccp_is_refused),
 		cmocka_unit_test(reset_request_reported_and_acked),
+		cmocka_unit_test(configure_request_in_opened_is_refused_not_answered),
+		cmocka_unit_test(configure_request_before_opened_is_negotiation),
 		cmocka_unit_test(windows_like_client_back_to_back),
 		cmocka_unit_test(stateful_client_and_stateless_server_refuse),
 		cmocka_unit_test(pppd_like_client_back_to_back),

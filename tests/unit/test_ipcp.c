@@ -17,7 +17,7 @@ struct side {
 	struct ipcp_config cfg;
 	struct fsm_io io;
 	struct ctl_out out;
-	unsigned ups;
+	unsigned ups, no_address;
 };
 
 static void s_send(void *arg, uint16_t proto, const uint8_t *p, size_t len)
@@ -27,8 +27,9 @@ static void s_send(void *arg, uint16_t proto, const uint8_t *p, size_t len)
 	ctl_out_push(&s->out, p, len);
 }
 static void s_up(void *arg) { ((struct side *)arg)->ups++; }
+static void s_no_address(void *arg) { ((struct side *)arg)->no_address++; }
 
-static const struct ipcp_events sev = { s_up, NULL, NULL };
+static const struct ipcp_events sev = { s_up, NULL, NULL, s_no_address };
 
 #define A(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 
@@ -193,6 +194,88 @@ static void early_request_ignored_until_opened(void **state)
 	assert_int_equal(last(&s)->b[0], PPP_CONF_NAK);
 }
 
+/* Issue 10 item 11a: a peer that never takes its address. Our own request
+ * is acknowledged first, so an Ack of the peer's would open IPCP. After
+ * max_failure Naks the automaton would Ack a request without an address
+ * (or Reject a wrong one); instead it is not answered, IPCP stays short of
+ * Opened and no_address is reported once. */
+static void address_left_out_past_nak_limit_never_opens(void **state)
+{
+	(void)state;
+	struct side s;
+	const uint8_t dns[] = { 0x81, 0x06, 0, 0, 0, 0 };
+
+	side_init(&s, PPP_ROLE_SERVER);
+	ipcp_open(&s.ip);
+	ack_server_request(&s);
+	assert_int_equal(s.ip.fsm.state, FSM_ACK_RCVD);
+	for (uint8_t id = 1; id <= s.ip.fsm.max_failure; id++) {
+		feed(&s, PPP_CONF_REQ, id, dns, sizeof(dns));
+		assert_int_equal(last(&s)->b[0], PPP_CONF_NAK);
+		assert_int_equal(s.no_address, 0);
+	}
+	s.out.n = 0;
+	feed(&s, PPP_CONF_REQ, 20, dns, sizeof(dns));
+	assert_int_equal(s.out.n, 0);
+	assert_int_equal(s.no_address, 1);
+	assert_false(ipcp_is_opened(&s.ip));
+	assert_int_equal(s.ups, 0);
+	assert_int_equal(ipcp_result(&s.ip)->peer, 0);
+	/* whatever comes next is ignored: the owner is ending the link */
+	feed(&s, PPP_CONF_REQ, 21, (const uint8_t *)"\x03\x06\x0A\x00\x00\x05", 6);
+	assert_int_equal(s.out.n, 0);
+	assert_int_equal(s.no_address, 1);
+	assert_int_equal(s.ups, 0);
+}
+
+static void wrong_address_past_nak_limit_never_opens(void **state)
+{
+	(void)state;
+	struct side s;
+	const uint8_t want[] = { 0x03, 0x06, 10, 0, 0, 99 };
+
+	side_init(&s, PPP_ROLE_SERVER);
+	ipcp_open(&s.ip);
+	ack_server_request(&s);
+	for (uint8_t id = 1; id <= s.ip.fsm.max_failure; id++) {
+		feed(&s, PPP_CONF_REQ, id, want, sizeof(want));
+		expect(&s, PPP_CONF_NAK, id, (const uint8_t *)"\x03\x06\x0A\x00\x00\x05", 6);
+	}
+	s.out.n = 0;
+	feed(&s, PPP_CONF_REQ, 9, want, sizeof(want));
+	assert_int_equal(s.out.n, 0); /* not a Reject of the address either */
+	assert_int_equal(s.no_address, 1);
+	feed(&s, PPP_CONF_REQ, 10, NULL, 0);
+	assert_int_equal(s.out.n, 0);
+	assert_false(ipcp_is_opened(&s.ip));
+	assert_int_equal(s.ups, 0);
+}
+
+/* Naks spent on DNS only: a request with the right address still opens
+ * (the DNS options are rejected, as RFC 1661 4.6 says). */
+static void nak_limit_spent_on_dns_still_opens_with_address(void **state)
+{
+	(void)state;
+	struct side s;
+	const uint8_t req[] = { 0x03, 0x06, 10, 0, 0, 5, 0x81, 0x06, 1, 2, 3, 4 };
+
+	side_init(&s, PPP_ROLE_SERVER);
+	ipcp_open(&s.ip);
+	ack_server_request(&s);
+	for (uint8_t id = 1; id <= s.ip.fsm.max_failure; id++) {
+		feed(&s, PPP_CONF_REQ, id, req, sizeof(req));
+		assert_int_equal(last(&s)->b[0], PPP_CONF_NAK);
+	}
+	feed(&s, PPP_CONF_REQ, 9, req, sizeof(req));
+	expect(&s, PPP_CONF_REJ, 9, req + 6, 6);
+	feed(&s, PPP_CONF_REQ, 10, req, 6);
+	expect(&s, PPP_CONF_ACK, 10, req, 6);
+	assert_true(ipcp_is_opened(&s.ip));
+	assert_int_equal(ipcp_result(&s.ip)->peer, A(10, 0, 0, 5));
+	assert_int_equal(s.no_address, 0);
+	assert_int_equal(s.ups, 1);
+}
+
 static void input(void *obj, const uint8_t *pkt, size_t len)
 {
 	ipcp_input(obj, pkt, len);
@@ -251,6 +334,9 @@ int main(void)
 		cmocka_unit_test(only_the_assigned_address_is_acked),
 		cmocka_unit_test(dns_rejected_when_not_configured),
 		cmocka_unit_test(early_request_ignored_until_opened),
+		cmocka_unit_test(address_left_out_past_nak_limit_never_opens),
+		cmocka_unit_test(wrong_address_past_nak_limit_never_opens),
+		cmocka_unit_test(nak_limit_spent_on_dns_still_opens_with_address),
 		cmocka_unit_test(server_and_client_back_to_back),
 		cmocka_unit_test(client_stops_asking_for_rejected_dns),
 	};

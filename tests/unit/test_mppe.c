@@ -150,7 +150,7 @@ static void first_stateful_packet_is_rfc_example(void **state)
 		assert_int_equal(hdr[0], MPPE_BIT_D);
 		assert_int_equal(hdr[1], 0);
 		assert_memory_equal(buf, vec(v[i].ct, n), n);
-		assert_int_equal(mppe_rx_decrypt(&rx, hdr, buf, n), MPPE_RX_OK);
+		assert_int_equal(mppe_rx_decrypt(&rx, hdr, buf, n, 0), MPPE_RX_OK);
 		assert_memory_equal(buf, vec(TEST_MSG, n), n);
 		mppe_tx_free(&tx);
 		mppe_rx_free(&rx);
@@ -215,9 +215,11 @@ static void make_packet(struct mppe_tx *tx, struct pkt *p)
 	mppe_tx_encrypt(tx, p->hdr, p->data, p->len);
 }
 
+static uint64_t t_now; /* the time deliver_ok() passes, milliseconds */
+
 static void deliver_ok(struct mppe_rx *rx, struct pkt *p)
 {
-	enum mppe_rx_result r = mppe_rx_decrypt(rx, p->hdr, p->data, p->len);
+	enum mppe_rx_result r = mppe_rx_decrypt(rx, p->hdr, p->data, p->len, t_now);
 	if (r != MPPE_RX_OK)
 		fail_msg("count %u: %s", mppe_ccount(p->hdr), mppe_rx_result_name(r));
 	assert_memory_equal(p->data, p->plain, p->len);
@@ -281,7 +283,7 @@ static void different_keys_do_not_decrypt(void **state)
 	make_packet(&tx, &p);
 	while (p.len < 16)
 		make_packet(&tx, &p);
-	assert_int_equal(mppe_rx_decrypt(&rx, p.hdr, p.data, p.len), MPPE_RX_OK);
+	assert_int_equal(mppe_rx_decrypt(&rx, p.hdr, p.data, p.len, 0), MPPE_RX_OK);
 	assert_memory_not_equal(p.data, p.plain, p.len);
 	pair_free(&tx, &rx);
 }
@@ -304,7 +306,7 @@ static void stateful_recovery(unsigned lost)
 		 * one: the gap must be reported first (as Linux does). */
 		uint8_t copy[1500];
 		memcpy(copy, p.data, p.len);
-		assert_int_equal(mppe_rx_decrypt(&rx, p.hdr, p.data, p.len), MPPE_RX_RESET_NEEDED);
+		assert_int_equal(mppe_rx_decrypt(&rx, p.hdr, p.data, p.len, 0), MPPE_RX_RESET_NEEDED);
 		assert_memory_equal(p.data, copy, p.len); /* not decrypted */
 		assert_int_equal(rx.resets, 1);
 		/* packets in flight before the peer sees our Reset-Request */
@@ -315,7 +317,7 @@ static void stateful_recovery(unsigned lost)
 				deliver_ok(&rx, &p); /* a flag packet ended the discard */
 				synced = true;
 			} else {
-				assert_int_equal(mppe_rx_decrypt(&rx, p.hdr, p.data, p.len),
+				assert_int_equal(mppe_rx_decrypt(&rx, p.hdr, p.data, p.len, 0),
 						 MPPE_RX_DISCARD);
 			}
 		}
@@ -360,12 +362,12 @@ static void stateful_resync_at_flag_packet(void **state)
 	for (int i = 0; i < 300; i++)
 		make_packet(&tx, &p); /* lost, across the 0xFF flag packet */
 	make_packet(&tx, &p);
-	assert_int_equal(mppe_rx_decrypt(&rx, p.hdr, p.data, p.len), MPPE_RX_RESET_NEEDED);
+	assert_int_equal(mppe_rx_decrypt(&rx, p.hdr, p.data, p.len, 0), MPPE_RX_RESET_NEEDED);
 	for (;;) {
 		make_packet(&tx, &p);
 		if ((mppe_ccount(p.hdr) & 0xFF) == 0xFF)
 			break;
-		assert_int_equal(mppe_rx_decrypt(&rx, p.hdr, p.data, p.len), MPPE_RX_DISCARD);
+		assert_int_equal(mppe_rx_decrypt(&rx, p.hdr, p.data, p.len, 0), MPPE_RX_DISCARD);
 	}
 	deliver_ok(&rx, &p);
 	for (int i = 0; i < 10; i++) {
@@ -378,12 +380,13 @@ static void stateful_resync_at_flag_packet(void **state)
 static void stateless_catches_up_over_loss(void **state)
 {
 	(void)state;
-	static const unsigned losses[] = { 1, 2, 255, 256, 1000, 2047 };
+	static const unsigned losses[] = { 1, 2, 255, 256, 1000, MPPE_RX_MAX_JUMP - 1 };
 	static struct pkt p;
 	struct mppe_tx tx;
 	struct mppe_rx rx;
 	pair_init(&tx, &rx, 128, false);
 	for (size_t i = 0; i < sizeof(losses) / sizeof(losses[0]); i++) {
+		t_now += 1000; /* a full budget each time */
 		make_packet(&tx, &p);
 		deliver_ok(&rx, &p);
 		for (unsigned k = 0; k < losses[i]; k++)
@@ -393,6 +396,180 @@ static void stateless_catches_up_over_loss(void **state)
 		deliver_ok(&rx, &p);
 		assert_int_equal(rx.rekeys - before, losses[i] + 1); /* one per count */
 	}
+	assert_int_equal(rx.refused, 0);
+	pair_free(&tx, &rx);
+}
+
+/* A copy of p claiming count cc (flags as a stateless sender sets them). */
+static struct pkt forged(const struct pkt *p, unsigned cc, uint8_t flags)
+{
+	struct pkt f = *p;
+	cc %= MPPE_CCOUNT_SPACE;
+	f.hdr[0] = (uint8_t)(flags | cc >> 8);
+	f.hdr[1] = (uint8_t)cc;
+	return f;
+}
+
+static enum mppe_rx_result rx_at(struct mppe_rx *rx, struct pkt *p, uint64_t now)
+{
+	return mppe_rx_decrypt(rx, p->hdr, p->data, p->len, now);
+}
+
+/* Issue 10 item 3: a packet more than MPPE_RX_MAX_JUMP ahead is refused
+ * before any re-key (the re-key count does not move), the data is left as
+ * it is, and the receive state is unchanged: the peer's real next packet
+ * still decrypts. MPPE_RX_MAX_JUMP itself is accepted. */
+static void stateless_jump_bound_refused_before_rekey(void **state)
+{
+	(void)state;
+	static struct pkt p, q;
+	struct mppe_tx tx;
+	struct mppe_rx rx;
+	const uint8_t ad = MPPE_BIT_A | MPPE_BIT_D;
+	pair_init(&tx, &rx, 128, false);
+	t_now = 1000;
+	make_packet(&tx, &p);
+	deliver_ok(&rx, &p); /* count 0 */
+
+	for (unsigned jump = MPPE_RX_MAX_JUMP + 1; jump < MPPE_CCOUNT_SPACE / 2; jump += 341) {
+		struct pkt f = forged(&p, jump, ad);
+		uint64_t rekeys = rx.rekeys;
+		assert_int_equal(rx_at(&rx, &f, t_now), MPPE_RX_REFUSED);
+		assert_int_equal(rx.rekeys, rekeys);
+		assert_memory_equal(f.data, p.data, p.len);
+	}
+	struct pkt f = forged(&p, MPPE_CCOUNT_SPACE / 2, ad);
+	assert_int_equal(rx_at(&rx, &f, t_now), MPPE_RX_REFUSED);
+	assert_int_equal(rx.refused, 4);
+	assert_int_equal(rx.max_jump, MPPE_CCOUNT_SPACE / 2);
+	assert_int_equal(rx.rekeys, 1);
+	assert_int_equal(rx.catchup_rekeys, 0);
+	assert_int_equal(rx.sanity_errors, 0); /* no bogon: nothing fatal from here */
+
+	make_packet(&tx, &q);
+	deliver_ok(&rx, &q); /* count 1: the state did not move */
+	for (unsigned k = 0; k < MPPE_RX_MAX_JUMP - 1; k++)
+		make_packet(&tx, &q);
+	make_packet(&tx, &q); /* exactly MPPE_RX_MAX_JUMP ahead */
+	deliver_ok(&rx, &q);
+	assert_int_equal(rx.catchup_rekeys, MPPE_RX_MAX_JUMP - 1);
+	assert_int_equal(rx.rekeys, 2 + MPPE_RX_MAX_JUMP);
+	pair_free(&tx, &rx);
+}
+
+/* The catch-up budget: MPPE_REKEY_BURST at once, MPPE_REKEY_RATE a second
+ * after that; a packet it cannot pay for is refused without re-keys and can
+ * be paid for later. Packets in sequence never touch it. */
+static void stateless_rekey_budget(void **state)
+{
+	(void)state;
+	static struct pkt p;
+	struct mppe_tx tx;
+	struct mppe_rx rx;
+	const unsigned jump = MPPE_RX_MAX_JUMP; /* costs jump - 1 */
+	const unsigned afford = MPPE_REKEY_BURST / (jump - 1);
+	pair_init(&tx, &rx, 128, false);
+	t_now = 5000;
+	for (unsigned i = 0; i < 3000; i++) { /* in sequence: free */
+		make_packet(&tx, &p);
+		deliver_ok(&rx, &p);
+	}
+	assert_int_equal(rx.catchup_rekeys, 0);
+
+	for (unsigned n = 0; n < afford; n++) {
+		for (unsigned k = 0; k < jump - 1; k++)
+			make_packet(&tx, &p);
+		make_packet(&tx, &p);
+		deliver_ok(&rx, &p);
+	}
+	assert_int_equal(rx.catchup_rekeys, (uint64_t)afford * (jump - 1));
+	/* the bucket is spent: the next such packet is refused, and its copy
+	 * too, with no re-key work */
+	for (unsigned k = 0; k < jump - 1; k++)
+		make_packet(&tx, &p);
+	make_packet(&tx, &p);
+	struct pkt copy = p;
+	uint64_t rekeys = rx.rekeys;
+	assert_int_equal(rx_at(&rx, &p, t_now), MPPE_RX_REFUSED);
+	t_now += 10;
+	assert_int_equal(rx_at(&rx, &p, t_now), MPPE_RX_REFUSED);
+	assert_int_equal(rx.rekeys, rekeys);
+	assert_memory_equal(p.data, copy.data, p.len);
+	/* half a second later MPPE_REKEY_RATE / 2 more: enough for it */
+	t_now += 500;
+	deliver_ok(&rx, &p);
+	assert_int_equal(rx.rekeys, rekeys + jump);
+	assert_int_equal(rx.refused, 2);
+	pair_free(&tx, &rx);
+}
+
+/* Refusals that go on with no pause over a second for MPPE_ABUSE_MS are
+ * abuse (the link is then closed by the caller); a longer pause starts a
+ * new run; valid packets in between do not. */
+static void refusals_kept_up_are_abuse(void **state)
+{
+	(void)state;
+	static struct pkt p;
+	struct mppe_tx tx;
+	struct mppe_rx rx;
+	const uint8_t ad = MPPE_BIT_A | MPPE_BIT_D;
+	pair_init(&tx, &rx, 128, false);
+	t_now = 100000;
+	make_packet(&tx, &p);
+	deliver_ok(&rx, &p);
+
+	struct pkt f = forged(&p, 2000, ad);
+	uint64_t t0 = t_now;
+	assert_int_equal(rx_at(&rx, &f, t0), MPPE_RX_REFUSED);
+	assert_int_equal(rx_at(&rx, &f, t0 + 1500), MPPE_RX_REFUSED); /* pause: new run */
+	t0 += 1500;
+	for (uint64_t t = t0 + 900; t < t0 + MPPE_ABUSE_MS; t += 900) {
+		t_now = t;
+		make_packet(&tx, &p);
+		deliver_ok(&rx, &p); /* a good packet does not end the run */
+		f = forged(&p, mppe_ccount(p.hdr) + 1500, ad);
+		assert_int_equal(rx_at(&rx, &f, t), MPPE_RX_REFUSED);
+	}
+	assert_int_equal(rx_at(&rx, &f, t0 + MPPE_ABUSE_MS), MPPE_RX_ABUSE);
+	assert_int_equal(rx_at(&rx, &f, t0 + MPPE_ABUSE_MS + 1), MPPE_RX_ABUSE);
+	assert_int_equal(rx.refused, 2 + (MPPE_ABUSE_MS - 1) / 900 + 2);
+	assert_int_equal(rx.catchup_rekeys, 0);
+	pair_free(&tx, &rx);
+}
+
+/* Stateful: a flushed packet after loss re-keys once per flag packet
+ * missed (at most 15); those come out of the same budget. */
+static void stateful_resync_charges_the_budget(void **state)
+{
+	(void)state;
+	static struct pkt p;
+	struct mppe_tx tx;
+	struct mppe_rx rx;
+	pair_init(&tx, &rx, 128, true);
+	t_now = 7000;
+	make_packet(&tx, &p);
+	deliver_ok(&rx, &p); /* count 0; the next expected is 1 */
+	unsigned expect = 1, ok = 0;
+	enum mppe_rx_result r = MPPE_RX_OK;
+	for (unsigned i = 0; i < 400 && r != MPPE_RX_REFUSED; i++) {
+		/* a gap (discard state), then a flushed packet 15 flag packets on */
+		struct pkt gap = forged(&p, expect + 1, MPPE_BIT_D);
+		assert_int_equal(rx_at(&rx, &gap, t_now), MPPE_RX_RESET_NEEDED);
+		struct pkt f = forged(&p, expect + 15 * 256, MPPE_BIT_A | MPPE_BIT_D);
+		uint64_t rekeys = rx.rekeys;
+		r = rx_at(&rx, &f, t_now);
+		if (r == MPPE_RX_OK) {
+			assert_int_equal(rx.rekeys, rekeys + 16);
+			expect = (expect + 15 * 256 + 1) % MPPE_CCOUNT_SPACE;
+			ok++;
+		} else {
+			assert_int_equal(r, MPPE_RX_REFUSED);
+			assert_int_equal(rx.rekeys, rekeys);
+			assert_true(rx.discard); /* still waiting for a flushed packet */
+		}
+	}
+	assert_int_equal(ok, MPPE_REKEY_BURST / 15);
+	assert_int_equal(rx.catchup_rekeys, (uint64_t)ok * 15);
 	pair_free(&tx, &rx);
 }
 
@@ -411,17 +588,17 @@ static void stateless_rejects_late_and_replayed(void **state)
 		deliver_ok(&rx, &p[i]);
 
 	struct pkt r = wire[9]; /* duplicate of the last packet */
-	assert_int_equal(mppe_rx_decrypt(&rx, r.hdr, r.data, r.len), MPPE_RX_DROP);
+	assert_int_equal(mppe_rx_decrypt(&rx, r.hdr, r.data, r.len, 0), MPPE_RX_DROP);
 	assert_memory_equal(r.data, wire[9].data, r.len);
 	r = wire[5]; /* older */
-	assert_int_equal(mppe_rx_decrypt(&rx, r.hdr, r.data, r.len), MPPE_RX_DROP);
+	assert_int_equal(mppe_rx_decrypt(&rx, r.hdr, r.data, r.len, 0), MPPE_RX_DROP);
 	assert_memory_equal(r.data, wire[5].data, r.len);
 	/* 2049 ahead == 2047 behind: outside the window, late */
 	r = wire[0];
 	unsigned cc = (9 + 2049) % MPPE_CCOUNT_SPACE;
 	r.hdr[0] = (uint8_t)(MPPE_BIT_A | MPPE_BIT_D | cc >> 8);
 	r.hdr[1] = (uint8_t)cc;
-	assert_int_equal(mppe_rx_decrypt(&rx, r.hdr, r.data, r.len), MPPE_RX_DROP);
+	assert_int_equal(mppe_rx_decrypt(&rx, r.hdr, r.data, r.len, 0), MPPE_RX_DROP);
 	assert_int_equal(rx.dropped, 3);
 	assert_int_equal(rx.rekeys, 10);
 	/* the state did not move: the next packets still decrypt */
@@ -443,10 +620,10 @@ static void stateful_duplicate_is_not_data(void **state)
 		deliver_ok(&rx, &p[i]);
 	}
 	struct pkt r = wire[4];
-	assert_int_equal(mppe_rx_decrypt(&rx, r.hdr, r.data, r.len), MPPE_RX_RESET_NEEDED);
+	assert_int_equal(mppe_rx_decrypt(&rx, r.hdr, r.data, r.len, 0), MPPE_RX_RESET_NEEDED);
 	assert_memory_equal(r.data, wire[4].data, r.len);
 	make_packet(&tx, &p[5]);
-	assert_int_equal(mppe_rx_decrypt(&rx, p[5].hdr, p[5].data, p[5].len), MPPE_RX_DISCARD);
+	assert_int_equal(mppe_rx_decrypt(&rx, p[5].hdr, p[5].data, p[5].len, 0), MPPE_RX_DISCARD);
 	mppe_tx_reset(&tx);
 	make_packet(&tx, &p[5]);
 	deliver_ok(&rx, &p[5]);
@@ -457,7 +634,7 @@ static void expect_drop_then_ok(struct mppe_rx *rx, struct pkt *p, uint8_t hdr0)
 {
 	struct pkt bad = *p;
 	bad.hdr[0] = hdr0;
-	assert_int_equal(mppe_rx_decrypt(rx, bad.hdr, bad.data, bad.len), MPPE_RX_DROP);
+	assert_int_equal(mppe_rx_decrypt(rx, bad.hdr, bad.data, bad.len, 0), MPPE_RX_DROP);
 	assert_memory_equal(bad.data, p->data, p->len);
 }
 
@@ -477,7 +654,7 @@ static void bad_flag_bits_dropped(void **state)
 				expect_drop_then_ok(&rx, &p, (uint8_t)(h | MPPE_BIT_C));
 				if (h & MPPE_BIT_A) /* stateless, or a stateful flag packet */
 					expect_drop_then_ok(&rx, &p, (uint8_t)(h & ~MPPE_BIT_A));
-				assert_int_equal(mppe_rx_decrypt(&rx, p.hdr, p.data, 0), MPPE_RX_DROP);
+				assert_int_equal(mppe_rx_decrypt(&rx, p.hdr, p.data, 0, 0), MPPE_RX_DROP);
 			}
 			deliver_ok(&rx, &p);
 		}
@@ -497,8 +674,8 @@ static void too_many_bogons_is_fatal(void **state)
 	uint8_t h = p.hdr[0];
 	p.hdr[0] = (uint8_t)(h & ~MPPE_BIT_D);
 	for (int i = 0; i < 15; i++)
-		assert_int_equal(mppe_rx_decrypt(&rx, p.hdr, p.data, p.len), MPPE_RX_DROP);
-	assert_int_equal(mppe_rx_decrypt(&rx, p.hdr, p.data, p.len), MPPE_RX_FATAL);
+		assert_int_equal(mppe_rx_decrypt(&rx, p.hdr, p.data, p.len, 0), MPPE_RX_DROP);
+	assert_int_equal(mppe_rx_decrypt(&rx, p.hdr, p.data, p.len, 0), MPPE_RX_FATAL);
 	/* good packets pay the score back */
 	p.hdr[0] = h;
 	deliver_ok(&rx, &p);
@@ -523,7 +700,7 @@ static void packet_path_does_not_allocate(void **state)
 			make_packet(&tx, &p);
 			if (i % 100 == 50)
 				continue; /* loss: catch-up re-keys, resets */
-			enum mppe_rx_result r = mppe_rx_decrypt(&rx, p.hdr, p.data, p.len);
+			enum mppe_rx_result r = mppe_rx_decrypt(&rx, p.hdr, p.data, p.len, 0);
 			if (r == MPPE_RX_RESET_NEEDED)
 				mppe_tx_reset(&tx);
 		}
@@ -544,6 +721,8 @@ static void invalid_bits_refused(void **state)
 	assert_false(mppe_rx_init(&rx, start, 0, true));
 	mppe_rx_free(&rx);
 	assert_string_equal(mppe_rx_result_name(MPPE_RX_RESET_NEEDED), "reset-needed");
+	assert_string_equal(mppe_rx_result_name(MPPE_RX_REFUSED), "refused");
+	assert_string_equal(mppe_rx_result_name(MPPE_RX_ABUSE), "abuse");
 	assert_int_equal(mppe_ccount_diff(3, 4090), 9);
 	assert_int_equal(mppe_ccount_diff(4090, 3), 4087);
 }
@@ -563,6 +742,10 @@ int main(void)
 		cmocka_unit_test(stateful_recovery_after_loss),
 		cmocka_unit_test(stateful_resync_at_flag_packet),
 		cmocka_unit_test(stateless_catches_up_over_loss),
+		cmocka_unit_test(stateless_jump_bound_refused_before_rekey),
+		cmocka_unit_test(stateless_rekey_budget),
+		cmocka_unit_test(refusals_kept_up_are_abuse),
+		cmocka_unit_test(stateful_resync_charges_the_budget),
 		cmocka_unit_test(stateless_rejects_late_and_replayed),
 		cmocka_unit_test(stateful_duplicate_is_not_data),
 		cmocka_unit_test(bad_flag_bits_dropped),

@@ -43,6 +43,7 @@ struct end {
 	bool mute;                   /* what it sends never arrives */
 	unsigned ndata, lose_data;   /* lose the lose_data'th MPPE frame it sends */
 	unsigned lose_resets;        /* lose this many CCP Reset-Requests it sends */
+	bool drop_ipcp;              /* its IPCP packets never arrive */
 	/* events */
 	unsigned ups, downs;
 	enum ppp_cause cause;
@@ -89,6 +90,23 @@ static bool is_reset_request(const uint8_t *f, size_t len)
 	return len >= 3 && f[0] == 0x80 && f[1] == 0xFD && f[2] == 14;
 }
 
+/* The protocol field of a frame (FF 03 skipped, PFC undone); 0 if none. */
+static uint16_t frame_proto(const uint8_t *f, size_t len, size_t *hdr_len)
+{
+	size_t off = 0;
+
+	if (len >= 2 && f[0] == 0xFF && f[1] == 0x03)
+		off = 2;
+	if (off < len && (f[off] & 1)) {
+		*hdr_len = off + 1;
+		return f[off];
+	}
+	if (off + 2 > len)
+		return 0;
+	*hdr_len = off + 2;
+	return (uint16_t)(f[off] << 8 | f[off + 1]);
+}
+
 static void e_send(void *owner, uint8_t *frame, size_t len)
 {
 	struct end *e = owner;
@@ -101,6 +119,9 @@ static void e_send(void *owner, uint8_t *frame, size_t len)
 	f->len = len;
 	f->lost = false;
 	if (is_data(frame, len) && ++e->ndata == e->lose_data)
+		f->lost = true;
+	size_t hl;
+	if (e->drop_ipcp && frame_proto(frame, len, &hl) == 0x8021)
 		f->lost = true;
 	if (e->lose_resets && is_reset_request(frame, len)) {
 		e->lose_resets--;
@@ -656,6 +677,154 @@ static void no_address(void **state)
 	assert_int_equal(n->s.auth_cancels, 0);
 }
 
+/* The last control packet of protocol proto and code `code` e sent: its
+ * offset past the protocol field, or -1. */
+static long last_ctl(const struct end *e, uint16_t proto, uint8_t code, size_t *at)
+{
+	for (size_t i = e->nsent; i-- > 0;) {
+		size_t hl;
+		const struct frame *f = &e->sent[i];
+		if (frame_proto(f->b, f->len, &hl) == proto && hl < f->len && f->b[hl] == code) {
+			*at = hl;
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
+static size_t count_ctl(const struct end *e, uint16_t proto, uint8_t code)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < e->nsent; i++) {
+		size_t hl;
+		const struct frame *f = &e->sent[i];
+		if (frame_proto(f->b, f->len, &hl) == proto && hl < f->len && f->b[hl] == code)
+			k++;
+	}
+	return k;
+}
+
+/* Issue 10 item 11a: a client that never takes the address it is Naked.
+ * The server's IPCP request is acknowledged (so one Ack of ours would open
+ * IPCP); after Max-Failure Naks the link ends with no-address instead of
+ * running without one. */
+static void ipcp_address_never_taken_ends_link(void **state)
+{
+	struct net *n = *state;
+	uint8_t req[] = { 0x80, 0x21, 0x01, 0x00, 0x00, 0x0A, 0x81, 0x06, 0, 0, 0, 0 };
+	uint8_t ack[64];
+	size_t at = 0;
+
+	n->c.drop_ipcp = true; /* the test speaks IPCP for the client */
+	start(n);
+	run_for(n, 2000);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_NETWORK);
+	long i = last_ctl(&n->s, 0x8021, PPP_CONF_REQ, &at);
+	assert_true(i >= 0);
+	const struct frame *f = &n->s.sent[i];
+	ack[0] = 0x80;
+	ack[1] = 0x21;
+	memcpy(ack + 2, f->b + at, f->len - at);
+	ack[2] = PPP_CONF_ACK;
+	inject(n, &n->s, ack, 2 + f->len - at);
+	for (uint8_t id = 1; id <= 5; id++) {
+		req[3] = id;
+		inject(n, &n->s, req, sizeof(req));
+		assert_int_equal(count_ctl(&n->s, 0x8021, PPP_CONF_NAK), id);
+	}
+	assert_int_equal(n->s.downs, 0);
+	req[3] = 6;
+	inject(n, &n->s, req, sizeof(req));
+	run_for(n, 10000);
+	assert_int_equal(count_ctl(&n->s, 0x8021, PPP_CONF_ACK), 0);
+	assert_int_equal(count_ctl(&n->s, 0x8021, PPP_CONF_REJ), 0);
+	assert_int_equal(n->s.downs, 1);
+	assert_int_equal(n->s.cause, PPP_CAUSE_NO_ADDRESS);
+	assert_string_equal(n->s.detail, "peer would not take its address");
+	assert_int_equal(n->s.ups, 0);
+	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
+}
+
+/* Issue 10 item 5: one injected CCP Configure-Request while MPPE runs. It
+ * is not answered (no CCP Configure-Request or Ack goes out), and the link
+ * ends with ccp-renegotiated: MPPE never restarts from the same keys. */
+static void ccp_renegotiation_ends_link(void **state)
+{
+	struct net *n = *state;
+	static const uint8_t creq[] = { 0x80, 0xFD, 0x01, 0x77, 0x00, 0x0A,
+					0x12, 0x06, 0x01, 0x00, 0x00, 0x40 };
+	struct ip_buf p;
+
+	login(n);
+	exchange_ip(n);
+	size_t reqs = count_ctl(&n->s, 0x80FD, PPP_CONF_REQ);
+	size_t acks = count_ctl(&n->s, 0x80FD, PPP_CONF_ACK);
+	inject(n, &n->s, creq, sizeof(creq));
+	assert_int_equal(count_ctl(&n->s, 0x80FD, PPP_CONF_REQ), reqs);
+	assert_int_equal(count_ctl(&n->s, 0x80FD, PPP_CONF_ACK), acks);
+	assert_int_not_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_false(send_ip(n, &n->s, &p, 100, 9)); /* nothing is encrypted again */
+	run_for(n, 10000);
+	assert_int_equal(n->s.cause, PPP_CAUSE_CCP_RENEGOTIATED);
+	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
+	assert_int_equal(n->s.ups, 1);
+}
+
+/* CCP leaving Opened some other way (a Terminate-Request) ends the link
+ * too; Reset-Request/Ack do not (stateful_loss_resets). */
+static void ccp_terminate_request_ends_link(void **state)
+{
+	struct net *n = *state;
+	static const uint8_t treq[] = { 0x80, 0xFD, 0x05, 0x78, 0x00, 0x04 };
+
+	login(n);
+	inject(n, &n->s, treq, sizeof(treq));
+	run_for(n, 10000);
+	assert_int_equal(n->s.cause, PPP_CAUSE_CCP_RENEGOTIATED);
+	assert_int_equal(n->s.ups, 1);
+}
+
+/* Issue 10 item 3 at the link: frames whose coherency count jumps past the
+ * bound are dropped and counted while good frames keep flowing; kept up
+ * for MPPE_ABUSE_MS the link ends with mppe-abuse. */
+static void mppe_count_jumps_end_link(void **state)
+{
+	struct net *n = *state;
+	struct ip_buf p;
+	uint8_t f[PPP_FRAME_MAX];
+	size_t hl;
+
+	login(n);
+	assert_true(send_ip(n, &n->c, &p, 120, 3));
+	pump(n);
+	unsigned refused = 0;
+	uint64_t t0 = n->now;
+	while (ppp_phase(n->s.l) == PPP_PHASE_RUNNING && refused < 100) {
+		/* the client's newest data frame, far ahead of where it is */
+		size_t k = n->c.nsent;
+		while (k-- > 0 && !is_data(n->c.sent[k].b, n->c.sent[k].len))
+			;
+		const struct frame *w = &n->c.sent[k];
+		assert_int_equal(frame_proto(w->b, w->len, &hl), 0x00FD);
+		size_t flen = w->len;
+		memcpy(f, w->b, flen);
+		unsigned cc = (mppe_ccount(f + hl) + MPPE_CCOUNT_SPACE / 2) % MPPE_CCOUNT_SPACE;
+		f[hl] = (uint8_t)((f[hl] & 0xF0) | cc >> 8);
+		f[hl + 1] = (uint8_t)cc;
+		inject(n, &n->s, f, flen);
+		refused++;
+		assert_int_equal(ppp_stats(n->s.l)->rx_mppe_refused, refused);
+		if (ppp_phase(n->s.l) == PPP_PHASE_RUNNING && refused % 4 == 0)
+			exchange_ip(n); /* the real traffic still gets through */
+		n->now += 250;
+	}
+	run_for(n, 10000);
+	assert_int_equal(n->s.cause, PPP_CAUSE_MPPE_ABUSE);
+	assert_true(n->now - t0 >= MPPE_ABUSE_MS);
+	assert_int_equal(refused, MPPE_ABUSE_MS / 250 + 1);
+	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
+}
+
 static void client_refuses_mppe(void **state)
 {
 	struct net *n = *state;
@@ -951,6 +1120,8 @@ static void names(void **state)
 	(void)state;
 	assert_string_equal(ppp_cause_name(PPP_CAUSE_KEEPALIVE), "keepalive");
 	assert_string_equal(ppp_cause_name(PPP_CAUSE_ENCRYPTION_REFUSED), "encryption-refused");
+	assert_string_equal(ppp_cause_name(PPP_CAUSE_MPPE_ABUSE), "mppe-abuse");
+	assert_string_equal(ppp_cause_name(PPP_CAUSE_CCP_RENEGOTIATED), "ccp-renegotiated");
 	assert_string_equal(ppp_phase_name(PPP_PHASE_RUNNING), "running");
 }
 
@@ -974,6 +1145,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(retry_with_right_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(client_refuses_mppe, setup, teardown),
+		cmocka_unit_test_setup_teardown(ipcp_address_never_taken_ends_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(ccp_renegotiation_ends_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(ccp_terminate_request_ends_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(mppe_count_jumps_end_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(unknown_protocol_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(plain_ip_dropped_while_mppe_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(keepalive_detects_dead_peer, setup, teardown),
