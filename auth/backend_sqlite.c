@@ -63,6 +63,11 @@ static enum userdb_status lookup(struct sqlite_backend *b, const char *name,
 			return st;
 	}
 	st = userdb_get(b->db, name, rec);
+	/* A name the store could never hold (not UTF-8, say) is an unknown
+	 * user like any other: the same answer, the same dummy-hash check,
+	 * counted by the lock-out; not a store failure that reopens it. */
+	if (st == USERDB_INVALID)
+		st = USERDB_NOT_FOUND;
 	if (st != USERDB_OK && st != USERDB_NOT_FOUND) {
 		snprintf(why, whylen, "user store: %.120s", userdb_errmsg(b->db));
 		userdb_close(b->db);

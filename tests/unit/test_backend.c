@@ -213,6 +213,13 @@ static void domain_prefix_is_decided_by_the_canonical_name(void **state)
 	r = run_one(f, &req);
 	assert_int_equal(r.verdict, AUTH_REJECT_BAD_CREDENTIALS);
 	assert_string_equal(r.message, "unknown user");
+
+	/* A name the store could never hold (not UTF-8) is an unknown user
+	 * too, not a store error. */
+	req_mschapv2(&req, 3, "\xc3\xa9t\xff", "alicePass");
+	r = run_one(f, &req);
+	assert_int_equal(r.verdict, AUTH_REJECT_BAD_CREDENTIALS);
+	assert_string_equal(r.message, "unknown user");
 }
 
 static enum auth_user_status canon(enum auth_user_domain mode, const char *raw, size_t len,
