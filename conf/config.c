@@ -910,7 +910,7 @@ static const struct key keys[] = {
 	{ KEY("lockout-window", t_uint, lockout_window, "300"), .min = 1, .max = 86400 },
 	{ KEY("lockout-time", t_uint, lockout_time, "900"), .min = 1, .max = 86400 },
 	{ KEY("lockout-table-size", t_uint, lockout_table_size, "4096"), .min = 64,
-	  .max = 1048576 },
+	  .max = 262144 },
 	{ KEY("tun", t_str, tun, "pptp0"), .check = check_ifname },
 	{ KEY("ms-dns", t_addrs, ms_dns, NULL), .max = 2 },
 	{ KEY("ms-wins", t_addrs, ms_wins, NULL), .max = 2 },

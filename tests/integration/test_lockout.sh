@@ -134,6 +134,15 @@ grep -Eq '3 packets transmitted, [1-3] received' "$IT_TMP/good.out" ||
 [ "$(grep -c '^pong ' "$IT_TMP/good.out")" -gt "$PONGS" ] || it_fail "bob: no ping answered after the locks"
 it_pass "bob pinged the LAN host throughout ($(grep -c '^pong ' "$IT_TMP/good.out") pings)"
 [ "$(locks)" = 3 ] || it_fail "$(locks) login-locked lines in all, expected 3"
+# The fail2ban filter (its prefix left out: stderr lines) finds the 12
+# checked failures and the 3 lock lines, all of 198.51.100.2.
+re=$(sed -n 's/^failregex *= *//p' "$SRCDIR/contrib/fail2ban/pptpd.conf")
+re=${re//'%(__prefix_line)s'/}
+re=${re//'<HOST>'/'(?<host>[0-9.]+)'}
+hosts=$(grep -aoP -- "$re" "$SRV_LOG" | sed -E 's/.*peer=([0-9.]+).*/\1/' | sort | uniq -c)
+[ "$(wc -l <<<"$hosts")" = 1 ] && grep -Eq '^ *15 198\.51\.100\.2$' <<<"$hosts" ||
+	{ echo "$hosts" >&2; it_fail "fail2ban filter: expected 15 matches, all 198.51.100.2"; }
+it_pass "fail2ban filter: 12 failures and 3 locks of 198.51.100.2"
 expect_idle "the guessing"
 stop_server
 it_pass "pptpd stopped cleanly"

@@ -737,7 +737,7 @@ static void user_domain_and_lockout(void **state)
 		 "'0' is out of range for 'lockout-window' (1 to 86400)", NULL);
 	fails_at(BASE "lockout-time 86401\n", 3, "out of range for 'lockout-time'", NULL);
 	fails_at(BASE "lockout-table-size 63\n", 3,
-		 "'63' is out of range for 'lockout-table-size' (64 to 1048576)", NULL);
+		 "'63' is out of range for 'lockout-table-size' (64 to 262144)", NULL);
 }
 
 int main(void)
