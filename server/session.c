@@ -474,8 +474,9 @@ static void link_auth_request(void *owner, const struct chap_response_info *chap
 		size_t shown = pap ? pap->peer_id_len : chap->name_len;
 		log_notice("session=%u call=%u user=%s peer=%s event=auth-fail reason=%s error=691 "
 			   "len=%zu max=%u", s->serial, s->call_id, LOG_ESC_N(name, shown),
-			   s->peer_str, auth_user_status_name(ust), len,
-			   ust == AUTH_USER_TOO_LONG ? AUTH_USER_MAX : 0);
+			   s->peer_str, auth_user_status_name(ust), len, AUTH_USER_MAX);
+		/* No name of an earlier attempt stays on the session. */
+		s->user[0] = '\0';
 		login_lock_failed(s->srv, &s->peer, NULL);
 		reject_soon(s, 691, auth_user_status_name(ust));
 		auth_request_wipe(&rq);
