@@ -492,8 +492,8 @@ static void link_auth_request(void *owner, const struct chap_response_info *chap
 		 * not, and the store is not asked. */
 		reject_soon(s, 691, "locked out");
 	} else if (auth_backend_submit(s->srv->auth, &rq) != AUTH_SUBMIT_PENDING) {
-		log_warnx("session=%u call=%u user=%s event=auth-fail reason=backend-busy",
-			  s->serial, s->call_id, LOG_USER(s));
+		log_warnx("session=%u call=%u user=%s peer=%s event=auth-fail reason=backend-busy",
+			  s->serial, s->call_id, LOG_USER(s), s->peer_str);
 		reject_soon(s, 691, "authentication backend busy");
 	} else {
 		s->auth_pending = true;
