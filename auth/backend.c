@@ -85,6 +85,68 @@ bool auth_request_set_user(struct auth_request *req, const void *name, size_t le
 	return true;
 }
 
+enum auth_user_status auth_canonical_user(enum auth_user_domain mode, const void *raw,
+					  size_t len, char out[static AUTH_USER_MAX + 1],
+					  size_t *outlen)
+{
+	const uint8_t *p = raw;
+	size_t start = 0;
+
+	out[0] = '\0';
+	*outlen = 0;
+	if (len == 0)
+		return AUTH_USER_EMPTY;
+	if (len > AUTH_NAME_MAX)
+		return AUTH_USER_TOO_LONG;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return AUTH_USER_BAD_BYTE;
+		if (p[i] == '\\')
+			start = i + 1;
+	}
+	if (start > 0) {
+		if (mode == AUTH_USER_DOMAIN_REFUSE)
+			return AUTH_USER_DOMAIN;
+		if (start == len)
+			return AUTH_USER_EMPTY;
+		if (mode == AUTH_USER_DOMAIN_KEEP)
+			start = 0;
+	}
+	if (len - start > AUTH_USER_MAX)
+		return AUTH_USER_TOO_LONG;
+	memcpy(out, p + start, len - start);
+	out[len - start] = '\0';
+	*outlen = len - start;
+	return AUTH_USER_OK;
+}
+
+const char *auth_user_status_name(enum auth_user_status st)
+{
+	switch (st) {
+	case AUTH_USER_OK:       return "ok";
+	case AUTH_USER_EMPTY:    return "empty-name";
+	case AUTH_USER_TOO_LONG: return "name-too-long";
+	case AUTH_USER_BAD_BYTE: return "bad-byte-in-name";
+	case AUTH_USER_DOMAIN:   return "domain-refused";
+	}
+	return "unknown";
+}
+
+enum auth_user_status auth_request_set_canonical_user(struct auth_request *req,
+						      enum auth_user_domain mode,
+						      const void *raw, size_t len)
+{
+	char name[AUTH_USER_MAX + 1];
+	size_t n;
+	enum auth_user_status st = auth_canonical_user(mode, raw, len, name, &n);
+
+	if (st == AUTH_USER_OK) {
+		memcpy(req->user, name, n + 1);
+		req->user_len = n;
+	}
+	return st;
+}
+
 void auth_request_wipe(struct auth_request *req)
 {
 	crypto_wipe(req, sizeof(*req));

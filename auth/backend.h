@@ -46,7 +46,10 @@
 
 #include "common/mschap.h"
 
-#define AUTH_NAME_MAX          256 /* user name bytes, as the user store allows */
+#define AUTH_NAME_MAX          256 /* user name bytes as the peer sent them, at most */
+/* The canonical user name, at most: what a RADIUS User-Name (RFC 2865 5.1)
+ * and so every accounting record can carry. */
+#define AUTH_USER_MAX          253
 #define AUTH_PAP_PASSWORD_MAX  255 /* PAP carries a one-octet length */
 #define AUTH_CHAP_CHALLENGE_MAX 64 /* CHAP-MD5 challenge octets we accept */
 #define AUTH_MD5_LEN           16
@@ -92,7 +95,11 @@ enum auth_submit_status {
 struct auth_request {
 	struct auth_session_ref session;
 	enum auth_method method;
-	char user[AUTH_NAME_MAX + 1]; /* NUL-terminated; may contain "DOMAIN\" */
+	/* The canonical name (auth_canonical_user()), NUL-terminated: what the
+	 * store looks up and RADIUS gets as User-Name. MS-CHAPv2 hashes only
+	 * the part after the last '\' (RFC 2759 8.2), which the canonical
+	 * name keeps whole, so the crypto sees the bytes the peer hashed. */
+	char user[AUTH_NAME_MAX + 1];
 	size_t user_len;
 	struct sockaddr_storage peer; /* the peer's public address (logs, RADIUS) */
 	struct sockaddr_storage local; /* our address the peer connected to (RADIUS) */
@@ -187,6 +194,45 @@ unsigned auth_verdict_error_code(enum auth_verdict v);
 /* Fill req->user from name[0..len). False (req untouched) if the name is
  * empty, longer than AUTH_NAME_MAX or contains a NUL. */
 bool auth_request_set_user(struct auth_request *req, const void *name, size_t len);
+
+/*
+ * One canonical user name, decided once at authentication, before the
+ * backend: the session's limits, accounting, DAE matching, hooks and logs
+ * all use it. A "DOMAIN\user" name (Windows sends the domain the user typed)
+ * is, by mode:
+ *   STRIP   "user" (the part after the last '\', as MS-CHAPv2 hashes it);
+ *   KEEP    "DOMAIN\user" unchanged (RADIUS decides what it means);
+ *   REFUSE  refused (AUTH_USER_DOMAIN).
+ * Refused in every mode: an empty name or an empty part after the '\'
+ * (AUTH_USER_EMPTY), a NUL or any control byte (below 0x20, 0x7f:
+ * AUTH_USER_BAD_BYTE), more than AUTH_NAME_MAX bytes sent or more than
+ * AUTH_USER_MAX bytes left (AUTH_USER_TOO_LONG).
+ */
+enum auth_user_domain {
+	AUTH_USER_DOMAIN_STRIP,
+	AUTH_USER_DOMAIN_KEEP,
+	AUTH_USER_DOMAIN_REFUSE,
+};
+
+enum auth_user_status {
+	AUTH_USER_OK,
+	AUTH_USER_EMPTY,
+	AUTH_USER_TOO_LONG,
+	AUTH_USER_BAD_BYTE,
+	AUTH_USER_DOMAIN,
+};
+
+/* On AUTH_USER_OK out holds the canonical name (NUL-terminated) and
+ * *outlen its length; otherwise out is "" and *outlen 0. */
+enum auth_user_status auth_canonical_user(enum auth_user_domain mode, const void *raw,
+					  size_t len, char out[static AUTH_USER_MAX + 1],
+					  size_t *outlen);
+/* "ok", "empty-name", "name-too-long", "bad-byte-in-name", "domain-refused". */
+const char *auth_user_status_name(enum auth_user_status st);
+/* The same canonical name fills req->user; the status as above. */
+enum auth_user_status auth_request_set_canonical_user(struct auth_request *req,
+						      enum auth_user_domain mode,
+						      const void *raw, size_t len);
 /* Wipe every secret in a request (the whole struct). */
 void auth_request_wipe(struct auth_request *req);
 

@@ -21,6 +21,10 @@
 #include "common/log.h"
 #include "common/netaddr.h"
 
+/* The canonical name is the User-Name of every Access-Request and
+ * accounting record: it must always fit one attribute. */
+_Static_assert(AUTH_USER_MAX <= RADIUS_ATTR_MAX, "a canonical user name fits a User-Name");
+
 struct pending {
 	struct pending *prev, *next;
 	struct radius_backend *b;

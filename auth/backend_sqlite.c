@@ -49,8 +49,9 @@ static struct sqlite_backend *to_sqlite(struct auth_backend *b)
 	return (struct sqlite_backend *)b;
 }
 
-/* Look the user up, reopening the store if an earlier error closed it. A
- * "DOMAIN\user" name not found as such is retried as "user". */
+/* Look the user up, reopening the store if an earlier error closed it.
+ * The name is the canonical one (auth_canonical_user()): whether a
+ * "DOMAIN\" prefix was stripped is decided there, once, not here. */
 static enum userdb_status lookup(struct sqlite_backend *b, const char *name,
 				 struct user_record *rec, char *why, size_t whylen)
 {
@@ -62,9 +63,11 @@ static enum userdb_status lookup(struct sqlite_backend *b, const char *name,
 			return st;
 	}
 	st = userdb_get(b->db, name, rec);
-	const char *bs = strrchr(name, '\\');
-	if (st == USERDB_NOT_FOUND && bs && bs[1])
-		st = userdb_get(b->db, bs + 1, rec);
+	/* A name the store could never hold (not UTF-8, say) is an unknown
+	 * user like any other: the same answer, the same dummy-hash check,
+	 * counted by the lock-out; not a store failure that reopens it. */
+	if (st == USERDB_INVALID)
+		st = USERDB_NOT_FOUND;
 	if (st != USERDB_OK && st != USERDB_NOT_FOUND) {
 		snprintf(why, whylen, "user store: %.120s", userdb_errmsg(b->db));
 		userdb_close(b->db);

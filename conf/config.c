@@ -876,6 +876,7 @@ static const struct type t_alias = { parse_alias, NULL, NULL, false, false, fals
 	.name = (name_), .type = &(type_), .off = offsetof(struct config, field_), .def = (def_)
 
 static const char *const auth_names[] = { "sqlite", "radius", NULL };
+static const char *const user_domain_names[] = { "strip", "keep", "refuse", NULL };
 
 #define PPP_KEYS "ms-dns, ms-wins, require-mppe, require-mppe-128, refuse-pap, " \
 	"refuse-chap, lcp-echo-interval, mtu, mru, proxyarp"
@@ -900,6 +901,16 @@ static const struct key keys[] = {
 	  .note = "sessions are recorded in the server log (event=session-up/session-down)" },
 	{ KEY("auth", t_enum, auth, "sqlite"), .names = auth_names },
 	{ KEY("user-db", t_str, user_db, "/var/lib/pptpd/users.db"), .flags = K_ABSPATH },
+	/* Default by `auth` (check_auth): strip for sqlite, keep for radius. */
+	{ KEY("user-domain", t_enum, user_domain, NULL), .names = user_domain_names },
+	{ KEY("lockout-user-failures", t_uint, lockout_user_failures, "5"), .min = 0,
+	  .max = 1000 },
+	{ KEY("lockout-source-failures", t_uint, lockout_source_failures, "20"), .min = 0,
+	  .max = 100000 },
+	{ KEY("lockout-window", t_uint, lockout_window, "300"), .min = 1, .max = 86400 },
+	{ KEY("lockout-time", t_uint, lockout_time, "900"), .min = 1, .max = 86400 },
+	{ KEY("lockout-table-size", t_uint, lockout_table_size, "4096"), .min = 64,
+	  .max = 262144 },
 	{ KEY("tun", t_str, tun, "pptp0"), .check = check_ifname },
 	{ KEY("ms-dns", t_addrs, ms_dns, NULL), .max = 2 },
 	{ KEY("ms-wins", t_addrs, ms_wins, NULL), .max = 2 },
@@ -1239,6 +1250,12 @@ static bool check_mppe(struct loader *ld)
 static bool check_auth(struct loader *ld, unsigned last)
 {
 	const struct config *c = ld->cfg;
+
+	/* One canonical user name: the SQLite store's names carry no domain;
+	 * a RADIUS server gets the name as the client sent it. */
+	if (!line_of(ld, "user-domain"))
+		ld->cfg->user_domain = c->auth == CONFIG_AUTH_RADIUS ? CONFIG_USER_DOMAIN_KEEP
+								    : CONFIG_USER_DOMAIN_STRIP;
 	static const char *const refuse[] = { "refuse-pap", "refuse-chap", "refuse-mschap",
 					      "refuse-mschap-v2" };
 

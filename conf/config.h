@@ -40,6 +40,13 @@ enum config_auth {
 	CONFIG_AUTH_RADIUS,
 };
 
+/* user-domain: what a "DOMAIN\user" name becomes (auth_canonical_user()). */
+enum config_user_domain {
+	CONFIG_USER_DOMAIN_STRIP = 0,
+	CONFIG_USER_DOMAIN_KEEP,
+	CONFIG_USER_DOMAIN_REFUSE,
+};
+
 /* A list of IPv4 addresses in network order (listen, ms-dns, ms-wins). */
 struct config_addrs {
 	struct in_addr *addr;
@@ -109,6 +116,15 @@ struct config {
 
 	enum config_auth auth;
 	char *user_db;
+	/* Not set: strip with auth sqlite, keep with auth radius. */
+	enum config_user_domain user_domain;
+
+	/* Failed-login lock-out (auth/lockout.h); 0 failures: that lock off. */
+	unsigned lockout_user_failures;   /* per user from one source, in the window */
+	unsigned lockout_source_failures; /* per source address, any user */
+	unsigned lockout_window;          /* seconds the failures are counted over */
+	unsigned lockout_time;            /* seconds a lock lasts */
+	unsigned lockout_table_size;      /* entries the lock-out table keeps at most */
 
 	char *tun; /* interface name */
 	struct config_addrs ms_dns;

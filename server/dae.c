@@ -46,6 +46,11 @@ struct dae {
 struct ask {
 	const struct radius_attr *user, *sid;
 	struct radius_attr a_user, a_sid;
+	/* User-Name made canonical as a login's name is (session.h), so
+	 * "DOMAIN\alice" finds alice's sessions when domains are stripped;
+	 * a name no login could have matches nothing. */
+	bool user_ok;
+	char user_name[AUTH_USER_MAX + 1];
 	bool has_ip;
 	uint32_t ip;                  /* host order */
 	bool set_session, set_idle;
@@ -95,6 +100,8 @@ static void read_ask(struct dae *d, const struct radius_packet *p, bool coa, str
 		case RADIUS_USER_NAME:
 			k->a_user = a;
 			k->user = &k->a_user;
+			k->user_ok = session_canonical_user(srv, a.val, a.len, k->user_name) ==
+				     AUTH_USER_OK;
 			break;
 		case RADIUS_ACCT_SESSION_ID:
 			k->a_sid = a;
@@ -166,7 +173,7 @@ static bool matches(const struct session *s, const struct ask *k)
 {
 	if (!session_is_up(s) && !s->authed)
 		return false;
-	if (k->user && !attr_is(k->user, s->user))
+	if (k->user && (!k->user_ok || strcmp(k->user_name, s->user) != 0))
 		return false;
 	if (k->sid && !attr_is(k->sid, s->acct_id))
 		return false;

@@ -81,6 +81,11 @@ static void env_add(char **env, size_t *n, char store[][HOOK_STR], const char *n
 	if (*n + 1 >= HOOK_ENV_MAX)
 		return;
 	snprintf(store[*n], HOOK_STR, "%s=%s", name, value ? value : "");
+	/* A backstop: values a peer chose (PEERNAME) are canonical names,
+	 * which hold no control byte; none reaches a script either way. */
+	for (char *p = store[*n]; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	env[*n] = store[*n];
 	(*n)++;
 	env[*n] = NULL;

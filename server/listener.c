@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "server/ctrl.h"
+#include "server/login_lock.h"
 #include "server/server.h"
 
 #define LISTEN_BACKLOG 256
@@ -46,7 +47,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			close(fd);
 			continue;
 		}
-		if (srv->stopping) {
+		if (srv->stopping || login_lock_refuse_conn(srv, &peer)) {
 			close(fd);
 			continue;
 		}

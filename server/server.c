@@ -22,6 +22,7 @@
 #include "server/gre_sock.h"
 #include "server/datapath.h"
 #include "server/listener.h"
+#include "server/login_lock.h"
 #include "server/neigh.h"
 #include "server/pool.h"
 #include "server/radius_setup.h"
@@ -187,6 +188,7 @@ void server_log_stats(const struct server *srv)
 		   (unsigned long long)s->mppe_abuse,
 		   (unsigned long long)ts.rx, (unsigned long long)ts.tx,
 		   (unsigned long long)ts.tx_dropped, srv->objects);
+	login_lock_log_stats(srv);
 	const struct radius_stats *ra = auth_radius_stats(srv->auth);
 	if (ra)
 		log_notice("event=radius-stats what=auth sent=%llu retransmitted=%llu failovers=%llu "
@@ -439,7 +441,7 @@ static bool start_sessions(struct server *srv)
 			return false;
 		}
 	}
-	if (!start_auth(srv))
+	if (!start_auth(srv) || !login_lock_start(srv))
 		return false;
 	if (cfg->dae_listen && !(srv->dae = dae_open(srv)))
 		return false;
@@ -509,6 +511,7 @@ void server_free(struct server *srv)
 		ev_io_stop(srv->loop, &srv->acct_io);
 		acct_free(srv->acct);
 	}
+	login_lock_stop(srv);
 	datapath_free(srv->dp);
 	tun_close(srv->tun);
 	neigh_free(srv->neigh);

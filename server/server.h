@@ -58,6 +58,7 @@ struct neigh;
 struct auth_backend;
 struct acct;
 struct dae;
+struct lockout;
 
 struct server_stats {
 	uint64_t gre_rx;        /* GRE packets read from the raw socket */
@@ -132,6 +133,7 @@ struct server {
 	ev_io acct_io;
 	bool acct_off_sent;
 	struct dae *dae;          /* RFC 5176 listener; NULL: none */
+	struct lockout *lockout;  /* failed-login lock-out (server/login_lock.h); NULL: none */
 	char boot_id[9];          /* hex start time: the head of every Acct-Session-Id */
 
 	struct ctrl *dead_ctrls;  /* waiting for the reaper */

@@ -16,6 +16,7 @@
 #include "server/ctrl.h"
 #include "server/datapath.h"
 #include "server/hooks.h"
+#include "server/login_lock.h"
 #include "server/neigh.h"
 #include "server/pool.h"
 #include "server/server.h"
@@ -351,11 +352,38 @@ static void link_send(void *owner, uint8_t *frame, size_t len)
 		call_send_frame(s->call, frame, len);
 }
 
-static void fill_request(struct session *s, struct auth_request *rq,
-			 const struct chap_response_info *chap, const struct pap_request_info *pap,
-			 bool *ok)
+static enum auth_user_domain user_domain(const struct config *cfg)
 {
-	*ok = false;
+	switch (cfg->user_domain) {
+	case CONFIG_USER_DOMAIN_KEEP:   return AUTH_USER_DOMAIN_KEEP;
+	case CONFIG_USER_DOMAIN_REFUSE: return AUTH_USER_DOMAIN_REFUSE;
+	case CONFIG_USER_DOMAIN_STRIP:  break;
+	}
+	return AUTH_USER_DOMAIN_STRIP;
+}
+
+enum auth_user_status session_canonical_user(const struct server *srv, const void *raw,
+					     size_t len, char out[static AUTH_USER_MAX + 1])
+{
+	size_t n;
+	return auth_canonical_user(user_domain(srv->cfg), raw, len, out, &n);
+}
+
+/* What fill_request() made of the peer's request. */
+enum fill_status {
+	FILL_OK,
+	FILL_BAD_REQUEST,  /* malformed: no name to speak of */
+	FILL_BAD_NAME,     /* the name was refused (*ust says why) */
+};
+
+static enum fill_status fill_request(struct session *s, struct auth_request *rq,
+				     const struct chap_response_info *chap,
+				     const struct pap_request_info *pap,
+				     enum auth_user_status *ust)
+{
+	enum auth_user_domain mode = user_domain(s->srv->cfg);
+
+	*ust = AUTH_USER_OK;
 	rq->session = session_ref(s);
 	memcpy(&rq->peer, &s->peer, sizeof(s->peer));
 	rq->local = s->local;
@@ -365,21 +393,27 @@ static void fill_request(struct session *s, struct auth_request *rq,
 		rq->chap_ident = chap->id;
 	if (pap) {
 		rq->method = AUTH_PAP;
-		if (!auth_request_set_user(rq, pap->peer_id, pap->peer_id_len) ||
-		    pap->password_len > AUTH_PAP_PASSWORD_MAX)
-			return;
+		*ust = auth_request_set_canonical_user(rq, mode, pap->peer_id, pap->peer_id_len);
+		if (*ust != AUTH_USER_OK)
+			return FILL_BAD_NAME;
+		if (pap->password_len > AUTH_PAP_PASSWORD_MAX)
+			return FILL_BAD_REQUEST;
 		memcpy(rq->u.pap.password, pap->password, pap->password_len);
 		rq->u.pap.password[pap->password_len] = '\0';
 		rq->u.pap.password_len = pap->password_len;
-		*ok = true;
-		return;
+		return FILL_OK;
 	}
-	if (!auth_request_set_user(rq, chap->name, chap->name_len))
-		return;
+	/* A name longer than the CHAP layer keeps arrives cut: refuse it
+	 * for its real length. */
+	*ust = chap->name_sent_len > chap->name_len
+		       ? AUTH_USER_TOO_LONG
+		       : auth_request_set_canonical_user(rq, mode, chap->name, chap->name_len);
+	if (*ust != AUTH_USER_OK)
+		return FILL_BAD_NAME;
 	switch (chap->algo) {
 	case CHAP_MSCHAPV2:
 		if (chap->challenge_len != MSCHAP_CHALLENGE_LEN)
-			return;
+			return FILL_BAD_REQUEST;
 		rq->method = AUTH_MSCHAPV2;
 		memcpy(rq->u.mschapv2.auth_challenge, chap->challenge, MSCHAP_CHALLENGE_LEN);
 		memcpy(rq->u.mschapv2.peer_challenge, chap->peer_challenge, MSCHAP_CHALLENGE_LEN);
@@ -387,14 +421,14 @@ static void fill_request(struct session *s, struct auth_request *rq,
 		break;
 	case CHAP_MSCHAPV1:
 		if (chap->challenge_len != MSCHAP_V1_CHALLENGE_LEN)
-			return;
+			return FILL_BAD_REQUEST;
 		rq->method = AUTH_MSCHAPV1;
 		memcpy(rq->u.mschapv1.challenge, chap->challenge, MSCHAP_V1_CHALLENGE_LEN);
 		memcpy(rq->u.mschapv1.nt_response, chap->nt_response, MSCHAP_NT_RESPONSE_LEN);
 		break;
 	case CHAP_MD5:
 		if (chap->challenge_len == 0 || chap->challenge_len > AUTH_CHAP_CHALLENGE_MAX)
-			return;
+			return FILL_BAD_REQUEST;
 		rq->method = AUTH_CHAP_MD5;
 		rq->u.chap_md5.id = chap->id;
 		memcpy(rq->u.chap_md5.challenge, chap->challenge, chap->challenge_len);
@@ -402,9 +436,9 @@ static void fill_request(struct session *s, struct auth_request *rq,
 		memcpy(rq->u.chap_md5.response, chap->md5, AUTH_MD5_LEN);
 		break;
 	default:
-		return;
+		return FILL_BAD_REQUEST;
 	}
-	*ok = true;
+	return FILL_OK;
 }
 
 /* Refuse from the timer: ppp_auth_result() may not be called from inside
@@ -422,25 +456,47 @@ static void link_auth_request(void *owner, const struct chap_response_info *chap
 {
 	struct session *s = owner;
 	struct auth_request rq;
-	bool ok;
+	enum auth_user_status ust;
 
 	memset(&rq, 0, sizeof(rq));
-	fill_request(s, &rq, chap, pap, &ok);
-	if (!ok) {
+	switch (fill_request(s, &rq, chap, pap, &ust)) {
+	case FILL_OK:
+		break;
+	case FILL_BAD_REQUEST:
 		log_notice("session=%u call=%u peer=%s event=auth-fail reason=bad-request",
 			   s->serial, s->call_id, s->peer_str);
 		reject_soon(s, 691, "malformed authentication request");
 		auth_request_wipe(&rq);
 		return;
+	case FILL_BAD_NAME: {
+		/* The name as sent, escaped and cut: it is no user of ours. */
+		size_t len = pap ? pap->peer_id_len : chap->name_sent_len > chap->name_len
+							     ? chap->name_sent_len : chap->name_len;
+		const void *name = pap ? (const void *)pap->peer_id : (const void *)chap->name;
+		size_t shown = pap ? pap->peer_id_len : chap->name_len;
+		log_notice("session=%u call=%u user=%s peer=%s event=auth-fail reason=%s error=691 "
+			   "len=%zu max=%u", s->serial, s->call_id, LOG_ESC_N(name, shown),
+			   s->peer_str, auth_user_status_name(ust), len, AUTH_USER_MAX);
+		/* No name of an earlier attempt stays on the session. */
+		s->user[0] = '\0';
+		login_lock_failed(s->srv, &s->peer, NULL);
+		reject_soon(s, 691, auth_user_status_name(ust));
+		auth_request_wipe(&rq);
+		return;
+	}
 	}
 	snprintf(s->user, sizeof(s->user), "%s", rq.user);
 	if (s->auth_pending)
 		auth_backend_cancel(s->srv->auth, session_ref(s));
-	if (auth_backend_submit(s->srv->auth, &rq) != AUTH_SUBMIT_PENDING) {
-		log_warnx("session=%u call=%u user=%s event=auth-fail reason=backend-busy",
-			  s->serial, s->call_id, LOG_USER(s));
+	s->auth_pending = false;
+	if (login_lock_check(s->srv, &s->peer, s->user, s->serial)) {
+		/* Answered as a wrong password is, whether the user exists or
+		 * not, and the store is not asked. */
+		reject_soon(s, 691, "locked out");
+	} else if (auth_backend_submit(s->srv->auth, &rq) != AUTH_SUBMIT_PENDING) {
+		log_warnx("session=%u call=%u user=%s peer=%s event=auth-fail reason=backend-busy",
+			  s->serial, s->call_id, LOG_USER(s), s->peer_str);
 		reject_soon(s, 691, "authentication backend busy");
-		s->auth_pending = false;
 	} else {
 		s->auth_pending = true;
 		log_info("session=%u call=%u user=%s method=%s event=auth-request", s->serial,
@@ -809,6 +865,10 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 		return;
 	}
 	s->auth_pending = false;
+	if (res->verdict == AUTH_REJECT_BAD_CREDENTIALS)
+		login_lock_failed(srv, &s->peer, s->user);
+	else if (res->verdict == AUTH_ACCEPT)
+		login_lock_succeeded(srv, &s->peer, s->user);
 	if (res->verdict != AUTH_ACCEPT) {
 		auth_refuse(s, res->win_error ? res->win_error : auth_verdict_error_code(res->verdict),
 			    auth_verdict_name(res->verdict), res->message);

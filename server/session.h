@@ -162,6 +162,11 @@ void session_set_limits(struct session *s, bool set_session, uint32_t session_ti
 /* The RADIUS Acct-Terminate-Cause for a cause of the end. */
 unsigned session_terminate_cause(enum ppp_cause cause);
 
+/* The canonical form of a user name as the sessions of srv keep it
+ * (auth_canonical_user() with the configured user-domain). */
+enum auth_user_status session_canonical_user(const struct server *srv, const void *raw,
+					     size_t len, char out[static AUTH_USER_MAX + 1]);
+
 /* Live sessions of user (the per-user limit). */
 unsigned session_count_user(const struct server *srv, const char *user);
 

@@ -204,7 +204,8 @@ static void auth_response(struct chap *c, uint8_t id, struct rbuf *body, uint64_
 	info.algo = c->algo;
 	info.id = id;
 	info.name = name;
-	info.name_len = name_len;
+	info.name_len = name_len > CHAP_NAME_MAX ? CHAP_NAME_MAX : name_len;
+	info.name_sent_len = name_len;
 	info.challenge = c->challenge;
 	info.challenge_len = c->challenge_len;
 	switch (c->algo) {
@@ -219,7 +220,7 @@ static void auth_response(struct chap *c, uint8_t id, struct rbuf *body, uint64_
 		memcpy(info.md5, value, CHAP_MD5_LEN);
 		break;
 	}
-	if (name_len > CHAP_NAME_MAX || memchr(name, 0, name_len))
+	if (memchr(name, 0, info.name_len))
 		local_reject = true; /* no such user can exist */
 
 	c->state = ST_PENDING;

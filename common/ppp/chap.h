@@ -88,6 +88,10 @@ struct chap_response_info {
 	uint8_t id;
 	const uint8_t *name;           /* 1..CHAP_NAME_MAX bytes, no NUL */
 	size_t name_len;
+	/* The name's length as sent: above name_len when it was longer than
+	 * CHAP_NAME_MAX and name holds its first CHAP_NAME_MAX bytes (the
+	 * owner refuses it, and can say why in its log). */
+	size_t name_sent_len;
 	const uint8_t *challenge;      /* the challenge we sent */
 	size_t challenge_len;          /* 16 (v2), 8 (v1), md5_challenge_len */
 	uint8_t peer_challenge[16];    /* MS-CHAPv2 */

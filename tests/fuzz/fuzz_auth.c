@@ -61,7 +61,7 @@ static void answer(struct owner *o)
 static void o_chap_response(void *ctx, const struct chap_response_info *r)
 {
 	struct owner *o = ctx;
-	if (r->name_len == 0 || r->name_len > CHAP_NAME_MAX)
+	if (r->name_len == 0 || r->name_len > CHAP_NAME_MAX || r->name_sent_len < r->name_len)
 		abort();
 	o->pending = true;
 	if (o->sync)

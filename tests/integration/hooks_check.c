@@ -163,6 +163,23 @@ static void argv_and_env(const char *dir)
 	CHECK(!file_has(out, "HOOKS_CHECK_SECRET=leak"), "server environment not passed on");
 }
 
+/* A value with control bytes (a peer's name that slipped past the
+ * canonical-name check) reaches the script without any: one line, '?'
+ * for each, the rest as it was. */
+static void no_control_bytes(const char *dir)
+{
+	char script[512], out[600];
+	struct hook_env env = ENV;
+	env.peername = "x\nPEERNAME=admin\r\x7f \"q\" \xc3\xa9";
+	snprintf(script, sizeof(script), "%s/ip-up-ctl", dir);
+	snprintf(out, sizeof(out), "%s/ip-up-ctl.out", dir);
+	write_script(script, "printf '%s|\\n' \"$PEERNAME\" > \"$0.out\"");
+	struct result r = run(script, &env, 10.0, false);
+	CHECK(r.done && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "script exit 0");
+	CHECK(file_has(out, "x?PEERNAME=admin?? \"q\" \xc3\xa9|"),
+	      "PEERNAME with control bytes arrives as one line, each control byte '?'");
+}
+
 /* Is pid gone (or a zombie waiting for its new parent)? */
 static bool gone(pid_t pid)
 {
@@ -266,6 +283,7 @@ int main(int argc, char **argv)
 	log_init("hooks_check", LOG_LVL_DEBUG);
 	ev_default_loop(0);
 	argv_and_env(argv[1]);
+	no_control_bytes(argv[1]);
 	slow_script_killed(argv[1]);
 	loop_runs_while_script_runs(argv[1]);
 	missing_script(argv[1]);

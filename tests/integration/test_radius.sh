@@ -151,12 +151,16 @@ stop_server
 wait_acct_off() { radius_wait_detail main Accounting-Off "$1"; }
 wait_acct_off 1
 it_pass "Accounting-Off at a clean stop"
-start_server 192.0.2.10-20 "${RCONF[@]}" "dae-listen 127.0.0.1:3799" "dae-client 127.0.0.1 daesecret"
+# user-domain strip: the client logs in as CORP\alice, RADIUS is asked for
+# alice, and the session (its log lines, DAE matching) is alice's.
+start_server 192.0.2.10-20 "${RCONF[@]}" "dae-listen 127.0.0.1:3799" "dae-client 127.0.0.1 daesecret" \
+	"user-domain strip"
 wait_log 'radius=dae event=listening'
 export PWFILE=$IT_TMP/alice.pw
 echo alice-secret >"$PWFILE"
-bg_connect "$IT_TMP/dae.log" --timeout 60 --run "sleep 50"
+BG_USER='CORP\alice' bg_connect "$IT_TMP/dae.log" --timeout 60 --run "sleep 50"
 wait_up "$IT_TMP/dae.log"
+wait_log 'user=alice peer=[0-9.:]+ .*event=session-up'
 reply=$(radius_disconnect 127.0.0.1:3799 daesecret 'User-Name = "nobody"')
 [ "$(head -1 <<<"$reply")" = "Disconnect-NAK" ] || it_fail "unknown user: $reply"
 grep -q 'Error-Cause = Session-Context-Not-Found' <<<"$reply" || it_fail "unknown user: no Error-Cause 503: $reply"
@@ -169,6 +173,10 @@ daddr=$(grep -o 'user=alice .*addr=192\.0\.2\.[0-9]*' "$SRV_LOG" | tail -1 | sed
 reply=$(radius_coa 127.0.0.1:3799 daesecret "Framed-IP-Address = $daddr" 'Session-Timeout = 600')
 [ "$(head -1 <<<"$reply")" = "CoA-ACK" ] || { server_tail; it_fail "CoA-Request: $reply"; }
 wait_log 'user=alice event=limits-changed session-timeout=600 idle-timeout=0'
+# By User-Name with a domain: made canonical as the login's name was.
+reply=$(radius_coa 127.0.0.1:3799 daesecret 'User-Name = "CORP\\alice"' 'Session-Timeout = 700')
+[ "$(head -1 <<<"$reply")" = "CoA-ACK" ] || { server_tail; it_fail "CoA-Request for CORP\\alice: $reply"; }
+wait_log 'user=alice event=limits-changed session-timeout=700 idle-timeout=0'
 reply=$(radius_coa 127.0.0.1:3799 daesecret 'User-Name = "alice"' 'Filter-Id = "x"' 'Session-Timeout = 5')
 [ "$(head -1 <<<"$reply")" = "CoA-NAK" ] && grep -q 'Error-Cause = Unsupported-Attribute' <<<"$reply" ||
 	it_fail "CoA with an attribute we do not act on: $reply"
@@ -180,7 +188,7 @@ wait_log 'user=alice .*event=session-down reason=admin'
 radius_wait_detail main Stop 5
 cause=$(radius_detail_field main Stop "$dsid" Acct-Terminate-Cause)
 [ "$cause" = "Admin-Reset" ] || it_fail "Acct-Terminate-Cause $cause after Disconnect-Request"
-it_pass "CoA-Request changed Session-Timeout (ACK), an unsupported attribute NAK 401; Disconnect-Request: unknown user and session NAK 503, wrong secret dropped, alice's session (by Acct-Session-Id and User-Name) ended (Admin-Reset)"
+it_pass "CoA-Request changed Session-Timeout (ACK; also by User-Name CORP\\alice for a CORP\\alice login kept as alice), an unsupported attribute NAK 401; Disconnect-Request: unknown user and session NAK 503, wrong secret dropped, alice's session (by Acct-Session-Id and User-Name) ended (Admin-Reset)"
 expect_idle "the disconnected client"
 # A CoA that shortens the Session-Timeout ends the session by it.
 bg_connect "$IT_TMP/coa.log" --timeout 60 --run "sleep 50"
@@ -208,7 +216,8 @@ radius_start nokeys --auth-port 1912 --acct-port 1913 --no-mppe
 start_server 192.0.2.10-20 "auth radius" "radius-server 127.0.0.1:1912 testing123"
 connect nokeys alice alice-secret
 expect_out nokeys '^auth-failed [0-9.]+ ms E=691$'
-wait_log 'user=alice .*event=auth-fail reason=backend-error .*carries no MPPE keys and MPPE is required'
+# The message is cut in the log at LOG_ESC_MAX bytes (common/log.h).
+wait_log 'user=alice .*event=auth-fail reason=backend-error .*carries no MPPE keys and MPPE "\.\.\.'
 it_pass "an Access-Accept without MS-MPPE keys fails the login while MPPE is required"
 # MS-CHAP-Error passed through: FreeRADIUS 3.2.1 answers a disabled account
 # with "E=691 R=0 ... M=Account disabled" (the E=647/649 mapping is in

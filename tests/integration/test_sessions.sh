@@ -40,8 +40,10 @@ wait_exit() {
 }
 
 # `mtu 1500` on the server's tun: a 1500-byte packet reaches pptpd, which
-# must deal with the session's smaller MTU itself.
-start_server 192.0.2.10-100 "mtu 1500"
+# must deal with the session's smaller MTU itself. Six wrong passwords of
+# alice from 198.51.100.2 below are about retries, not the lock-out
+# (test_lockout.sh): its per-user threshold is raised past them.
+start_server 192.0.2.10-100 "mtu 1500" "lockout-user-failures 10"
 
 # ---- 1. wrong password, retried, while another client works ----
 STOP_GOOD=$IT_TMP/stop-good

@@ -187,14 +187,101 @@ static void mschapv2_rejections(void **state)
 	assert_int_equal(r.verdict, AUTH_REJECT_BAD_CREDENTIALS);
 }
 
-static void domain_prefix_is_stripped_for_lookup(void **state)
+/* The store looks up the canonical name and nothing else: stripped, the
+ * peer's MS-CHAPv2 response (hashed over "alice" only, RFC 2759 8.2)
+ * checks out; kept whole, "CORP\alice" is a user the store does not have. */
+static void domain_prefix_is_decided_by_the_canonical_name(void **state)
 {
 	struct fixture *f = *state;
 	struct auth_request req;
+	struct auth_result r;
 
 	start(f, 0);
 	req_mschapv2(&req, 1, "CORP\\alice", "alicePass");
-	assert_int_equal(run_one(f, &req).verdict, AUTH_ACCEPT);
+	assert_int_equal(auth_request_set_canonical_user(&req, AUTH_USER_DOMAIN_STRIP,
+							 "CORP\\alice", 10), AUTH_USER_OK);
+	assert_string_equal(req.user, "alice");
+	assert_int_equal(req.user_len, 5);
+	r = run_one(f, &req);
+	assert_int_equal(r.verdict, AUTH_ACCEPT);
+	assert_int_equal(r.max_sessions, 2);
+
+	req_mschapv2(&req, 2, "CORP\\alice", "alicePass");
+	assert_int_equal(auth_request_set_canonical_user(&req, AUTH_USER_DOMAIN_KEEP,
+							 "CORP\\alice", 10), AUTH_USER_OK);
+	assert_string_equal(req.user, "CORP\\alice");
+	r = run_one(f, &req);
+	assert_int_equal(r.verdict, AUTH_REJECT_BAD_CREDENTIALS);
+	assert_string_equal(r.message, "unknown user");
+
+	/* A name the store could never hold (not UTF-8) is an unknown user
+	 * too, not a store error. */
+	req_mschapv2(&req, 3, "\xc3\xa9t\xff", "alicePass");
+	r = run_one(f, &req);
+	assert_int_equal(r.verdict, AUTH_REJECT_BAD_CREDENTIALS);
+	assert_string_equal(r.message, "unknown user");
+}
+
+static enum auth_user_status canon(enum auth_user_domain mode, const char *raw, size_t len,
+				   char out[static AUTH_USER_MAX + 1])
+{
+	size_t n = 99;
+	enum auth_user_status st = auth_canonical_user(mode, raw, len, out, &n);
+	assert_int_equal(n, st == AUTH_USER_OK ? strlen(out) : 0);
+	if (st != AUTH_USER_OK)
+		assert_string_equal(out, "");
+	return st;
+}
+
+static void canonical_user_name(void **state)
+{
+	char out[AUTH_USER_MAX + 1], raw[AUTH_NAME_MAX + 2];
+	(void)state;
+
+	/* Plain names are the same in every mode. */
+	for (int m = AUTH_USER_DOMAIN_STRIP; m <= AUTH_USER_DOMAIN_REFUSE; m++) {
+		assert_int_equal(canon(m, "alice", 5, out), AUTH_USER_OK);
+		assert_string_equal(out, "alice");
+		assert_int_equal(canon(m, "a \"q\" \xc3\xa9", 8, out), AUTH_USER_OK);
+		assert_string_equal(out, "a \"q\" \xc3\xa9");
+		assert_int_equal(canon(m, "", 0, out), AUTH_USER_EMPTY);
+		assert_int_equal(canon(m, "a\nb", 3, out), AUTH_USER_BAD_BYTE);
+		assert_int_equal(canon(m, "a\0b", 3, out), AUTH_USER_BAD_BYTE);
+		assert_int_equal(canon(m, "a\x7f", 2, out), AUTH_USER_BAD_BYTE);
+		assert_int_equal(canon(m, "\tb\\alice", 8, out), AUTH_USER_BAD_BYTE);
+	}
+	/* The domain: stripped at the last backslash, kept, or refused. */
+	assert_int_equal(canon(AUTH_USER_DOMAIN_STRIP, "b\\alice", 7, out), AUTH_USER_OK);
+	assert_string_equal(out, "alice");
+	assert_int_equal(canon(AUTH_USER_DOMAIN_STRIP, "x\\y\\alice", 9, out), AUTH_USER_OK);
+	assert_string_equal(out, "alice");
+	assert_int_equal(canon(AUTH_USER_DOMAIN_STRIP, "CORP\\", 5, out), AUTH_USER_EMPTY);
+	assert_int_equal(canon(AUTH_USER_DOMAIN_STRIP, "\\alice", 6, out), AUTH_USER_OK);
+	assert_string_equal(out, "alice");
+	assert_int_equal(canon(AUTH_USER_DOMAIN_KEEP, "b\\alice", 7, out), AUTH_USER_OK);
+	assert_string_equal(out, "b\\alice");
+	assert_int_equal(canon(AUTH_USER_DOMAIN_KEEP, "CORP\\", 5, out), AUTH_USER_EMPTY);
+	assert_int_equal(canon(AUTH_USER_DOMAIN_REFUSE, "b\\alice", 7, out), AUTH_USER_DOMAIN);
+	assert_int_equal(canon(AUTH_USER_DOMAIN_REFUSE, "CORP\\", 5, out), AUTH_USER_DOMAIN);
+
+	/* Lengths: AUTH_USER_MAX bytes left is the most; more than
+	 * AUTH_NAME_MAX sent is refused before anything else. */
+	memset(raw, 'a', sizeof(raw));
+	assert_int_equal(canon(AUTH_USER_DOMAIN_STRIP, raw, AUTH_USER_MAX, out), AUTH_USER_OK);
+	assert_int_equal(strlen(out), AUTH_USER_MAX);
+	assert_int_equal(canon(AUTH_USER_DOMAIN_STRIP, raw, AUTH_USER_MAX + 1, out),
+			 AUTH_USER_TOO_LONG);
+	assert_int_equal(canon(AUTH_USER_DOMAIN_KEEP, raw, AUTH_NAME_MAX + 1, out),
+			 AUTH_USER_TOO_LONG);
+	/* A long domain is no longer a long name once stripped ... */
+	raw[200] = '\\';
+	assert_int_equal(canon(AUTH_USER_DOMAIN_STRIP, raw, AUTH_NAME_MAX, out), AUTH_USER_OK);
+	assert_int_equal(strlen(out), AUTH_NAME_MAX - 201);
+	/* ... but kept whole it is. */
+	assert_int_equal(canon(AUTH_USER_DOMAIN_KEEP, raw, AUTH_NAME_MAX, out), AUTH_USER_TOO_LONG);
+	assert_int_equal(canon(AUTH_USER_DOMAIN_KEEP, raw, AUTH_USER_MAX, out), AUTH_USER_OK);
+	assert_string_equal(auth_user_status_name(AUTH_USER_TOO_LONG), "name-too-long");
+	assert_string_equal(auth_user_status_name(AUTH_USER_DOMAIN), "domain-refused");
 }
 
 static void mschapv1_pap_and_md5(void **state)
@@ -404,7 +491,9 @@ int main(void)
 		cmocka_unit_test(names_and_codes),
 		cmocka_unit_test_setup_teardown(mschapv2_accept_carries_keys_and_attributes, setup, teardown),
 		cmocka_unit_test_setup_teardown(mschapv2_rejections, setup, teardown),
-		cmocka_unit_test_setup_teardown(domain_prefix_is_stripped_for_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(domain_prefix_is_decided_by_the_canonical_name, setup,
+						teardown),
+		cmocka_unit_test(canonical_user_name),
 		cmocka_unit_test_setup_teardown(mschapv1_pap_and_md5, setup, teardown),
 		cmocka_unit_test_setup_teardown(submit_is_immediate_and_ordered, setup, teardown),
 		cmocka_unit_test_setup_teardown(cancel_drops_completion, setup, teardown),

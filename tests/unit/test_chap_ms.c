@@ -517,6 +517,33 @@ static void malformed_responses_dropped(void **state)
 	free(cli);
 }
 
+/* A name longer than CHAP_NAME_MAX is handed over cut, with the length
+ * it was sent with, so the owner can refuse it and say why. */
+static void over_long_name_reaches_the_owner(void **state)
+{
+	(void)state;
+	struct end *srv = calloc(1, sizeof(*srv)), *cli = calloc(1, sizeof(*cli));
+	uint8_t pkt[4 + 1 + 49 + 300];
+	make_pair(srv, cli, CHAP_MSCHAPV2);
+	deliver(srv, cli);
+	assert_int_equal(cli->nq, 1);
+	assert_true(cli->qlen[0] >= 4 + 1 + 49);
+	memcpy(pkt, cli->q[0], 4 + 1 + 49);
+	memset(pkt + 4 + 1 + 49, 'n', 300);
+	pkt[2] = (uint8_t)(sizeof(pkt) >> 8);
+	pkt[3] = (uint8_t)(sizeof(pkt) & 0xff);
+	chap_input(&srv->c, pkt, sizeof(pkt), 1);
+	assert_int_equal(srv->responses, 1);
+	assert_int_equal(srv->info.name_len, CHAP_NAME_MAX);
+	assert_int_equal(srv->info.name_sent_len, 300);
+	assert_int_equal(srv->info.name[0], 'n');
+	assert_int_equal(chap_stats(&srv->c)->rx_malformed, 0);
+	chap_free(&srv->c);
+	chap_free(&cli->c);
+	free(srv);
+	free(cli);
+}
+
 static void client_rejects_forged_success(void **state)
 {
 	(void)state;
@@ -702,6 +729,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(disabled_and_unknown_users, setup, teardown),
 		cmocka_unit_test_setup_teardown(mschapv1_round_trip, setup, teardown),
 		cmocka_unit_test(malformed_responses_dropped),
+		cmocka_unit_test(over_long_name_reaches_the_owner),
 		cmocka_unit_test(client_rejects_forged_success),
 		cmocka_unit_test(retransmits_and_times_out),
 		cmocka_unit_test(failure_message_parsing),

@@ -712,6 +712,49 @@ static void key_list(void **state)
 			assert_string_not_equal(config_key_name(i), config_key_name(j));
 }
 
+/* user-domain follows `auth` unless set; the lock-out keys and their ranges. */
+static void user_domain_and_lockout(void **state)
+{
+	(void)state;
+	struct config *c = load(BASE);
+	assert_int_equal(c->user_domain, CONFIG_USER_DOMAIN_STRIP);
+	assert_int_equal(c->lockout_user_failures, 5);
+	assert_int_equal(c->lockout_source_failures, 20);
+	assert_int_equal(c->lockout_window, 300);
+	assert_int_equal(c->lockout_time, 900);
+	assert_int_equal(c->lockout_table_size, 4096);
+	config_free(c);
+	c = load(BASE "auth radius\nradius-server 127.0.0.1 x\n");
+	assert_int_equal(c->user_domain, CONFIG_USER_DOMAIN_KEEP);
+	config_free(c);
+	c = load(BASE "user-domain refuse\nauth radius\nradius-server 127.0.0.1 x\n");
+	assert_int_equal(c->user_domain, CONFIG_USER_DOMAIN_REFUSE);
+	config_free(c);
+	c = load(BASE "user-domain keep\nlockout-user-failures 0\nlockout-source-failures 0\n"
+		 "lockout-window 1\nlockout-time 86400\nlockout-table-size 64\n");
+	assert_int_equal(c->user_domain, CONFIG_USER_DOMAIN_KEEP);
+	assert_int_equal(c->lockout_user_failures, 0);
+	assert_int_equal(c->lockout_source_failures, 0);
+	assert_int_equal(c->lockout_window, 1);
+	assert_int_equal(c->lockout_time, 86400);
+	assert_int_equal(c->lockout_table_size, 64);
+	config_free(c);
+	c = load(BASE "auth radius\nradius-server 127.0.0.1 x\nuser-domain strip\n");
+	assert_int_equal(c->user_domain, CONFIG_USER_DOMAIN_STRIP);
+	config_free(c);
+
+	fails_at(BASE "user-domain drop\n", 3, "'drop' is not a valid value for 'user-domain'",
+		 "strip or keep or refuse");
+	fails_at(BASE "lockout-user-failures 1001\n", 3,
+		 "'1001' is out of range for 'lockout-user-failures' (0 to 1000)", NULL);
+	fails_at(BASE "lockout-source-failures 100001\n", 3, "out of range", NULL);
+	fails_at(BASE "\nlockout-window 0\n", 4,
+		 "'0' is out of range for 'lockout-window' (1 to 86400)", NULL);
+	fails_at(BASE "lockout-time 86401\n", 3, "out of range for 'lockout-time'", NULL);
+	fails_at(BASE "lockout-table-size 63\n", 3,
+		 "'63' is out of range for 'lockout-table-size' (64 to 262144)", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -731,6 +774,7 @@ int main(void)
 		cmocka_unit_test(radius_keys),
 		cmocka_unit_test(from_files),
 		cmocka_unit_test(key_list),
+		cmocka_unit_test(user_domain_and_lockout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
