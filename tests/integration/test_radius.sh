@@ -217,7 +217,7 @@ start_server 192.0.2.10-20 "auth radius" "radius-server 127.0.0.1:1912 testing12
 connect nokeys alice alice-secret
 expect_out nokeys '^auth-failed [0-9.]+ ms E=691$'
 # The message is cut in the log at LOG_ESC_MAX bytes (common/log.h).
-wait_log 'user=alice .*event=auth-fail reason=backend-error .*carries no MPPE keys and MPPE "\.\.\.'
+wait_log 'user=alice .*event=auth-fail reason=backend-error .*carries no MPPE keys and MPPE is required'
 it_pass "an Access-Accept without MS-MPPE keys fails the login while MPPE is required"
 # MS-CHAP-Error passed through: FreeRADIUS 3.2.1 answers a disabled account
 # with "E=691 R=0 ... M=Account disabled" (the E=647/649 mapping is in

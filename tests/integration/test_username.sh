@@ -92,7 +92,8 @@ it_pass "baselines: $BASE_UNKNOWN lines for an unknown user, $BASE_CTL for a nam
 
 FORGED='pptpd: notice: session=4242 user=admin event=session-up'
 # A whole auth-fail line with another address, for a filter not anchored
-# at the start of the line to find (cut at 64 bytes in the log).
+# at the start of the line to find (whole in the log: it is under
+# LOG_ESC_MAX, 128 bytes).
 F2B='x session=4242 call=1 user=u peer=203.0.113.66:1 event=auth-fail reason=bad-credentials'
 declare -A ESCAPED=(
 	[newline]="\"x\\x0a${FORGED//\"/\\\"}\""
@@ -100,8 +101,8 @@ declare -A ESCAPED=(
 	[backslash]='"c\\d\\e"'
 	[space]='"e f"'
 	[high]='"\xc3\xa9t\xff"'
-	[long]="\"$(printf 'z%.0s' $(seq 1 64))\"..."
-	[f2b]="\"${F2B:0:64}\"..."
+	[long]="\"$(printf 'z%.0s' $(seq 1 128))\"..."
+	[f2b]="\"$F2B\""
 )
 declare -A NAME=(
 	[newline]=$'x\n'"$FORGED"
@@ -203,7 +204,7 @@ TOOLONG=$(printf 'n%.0s' $(seq 1 254))
 connect toolong "$TOOLONG" alice-secret --bind 198.51.100.3
 [ "$RC" = 1 ] || { cat "$IT_TMP/toolong.out" >&2; it_fail "254-byte name: exit $RC, expected 1"; }
 expect_out toolong '^auth-failed [0-9.]+ ms E=691$'
-wait_log 'user="n{64}"\.\.\. peer=198\.51\.100\.3:[0-9]+ event=auth-fail reason=name-too-long error=691 len=254 max=253'
+wait_log 'user="n{128}"\.\.\. peer=198\.51\.100\.3:[0-9]+ event=auth-fail reason=name-too-long error=691 len=254 max=253'
 it_pass "a 254-byte name is refused: reason=name-too-long len=254 max=253"
 
 : >"$HOOKLOG"
