@@ -17,6 +17,9 @@ PACKAGES=(
   # namespace's loopback, never as the system service; python3 runs the
   # tests' UDP black hole and slow relay.
   freeradius freeradius-utils python3
+  # The log tests run the shipped fail2ban filter (contrib/fail2ban) through
+  # fail2ban-regex; the fail2ban service itself is not wanted.
+  fail2ban
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -35,4 +38,9 @@ if [[ " ${missing[*]:-} " == *" freeradius "* ]] && command -v systemctl >/dev/n
 	systemctl is-enabled freeradius >/dev/null 2>&1; then
 	echo "deps: stopping and disabling the freeradius service the package started"
 	systemctl disable --now freeradius >/dev/null 2>&1 || true
+fi
+if [[ " ${missing[*]:-} " == *" fail2ban "* ]] && command -v systemctl >/dev/null &&
+	systemctl is-enabled fail2ban >/dev/null 2>&1; then
+	echo "deps: stopping and disabling the fail2ban service the package started"
+	systemctl disable --now fail2ban >/dev/null 2>&1 || true
 fi
