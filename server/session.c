@@ -675,6 +675,10 @@ static void call_frame_cb(void *ctx, struct call *call, const uint8_t *frame, si
 	/* The link decrypts in place; the flow's frame is const. */
 	memcpy(buf, frame, len);
 	ppp_input(s->link, buf, len, now);
+	/* LCP open: the call's setup bound (call-setup-timeout) is met. */
+	enum ppp_phase ph = ppp_phase(s->link);
+	if (!s->dying && s->call && ph > PPP_PHASE_ESTABLISH && ph < PPP_PHASE_TERMINATE)
+		call_link_established(s->call);
 	session_arm(s);
 }
 
