@@ -6,6 +6,12 @@
  * is the PAC; toward a NAS (Incoming-Call-Request) it is the PNS. Both kinds
  * of call may share one connection.
  *
+ * Limits: connections in WAIT_START are counted in srv->nunstarted (the
+ * listener closes the oldest over max-unstarted-connections); a call
+ * request over `connections`, max-calls-per-connection or
+ * max-calls-per-address is refused with its RFC 2637 result code (see
+ * call_limit() in ctrl.c), logged once per peer address per minute.
+ *
  * States: WAIT_START (until Start-Control-Connection-Request; `stimeout`),
  * ESTABLISHED, STOPPING (we sent Stop-Control-Connection-Request and wait a
  * few seconds for the reply), CLOSING (a last message is being written;

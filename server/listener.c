@@ -73,6 +73,17 @@ static void backoff_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		ev_io_start(loop, &l->io);
 }
 
+static const char *errno_name(int err)
+{
+	switch (err) {
+	case EMFILE: return "EMFILE";
+	case ENFILE: return "ENFILE";
+	case ENOBUFS: return "ENOBUFS";
+	case ENOMEM: return "ENOMEM";
+	default: return "other";
+	}
+}
+
 /* accept() failed for lack of resources: stop watching for a while. */
 static void pause_accepting(struct listener *l, int err)
 {
@@ -84,7 +95,7 @@ static void pause_accepting(struct listener *l, int err)
 	if (!l->failures++) {
 		inet_ntop(AF_INET, &l->addr, a, sizeof(a));
 		log_warnx("listen=%s event=accept-failed error=%s ctrls=%u action=pause "
-			  "backoff-ms=%u", a, strerror(err), srv->nctrls,
+			  "backoff-ms=%u", a, errno_name(err), srv->nctrls,
 			  (unsigned)(LISTEN_BACKOFF_MIN * 1000));
 	}
 	l->backoff_s = l->backoff_s ? l->backoff_s * 2 : LISTEN_BACKOFF_MIN;

@@ -58,7 +58,7 @@ it_pass "a hard limit below the need is kept and warned about"
 CPU0=$(cpu_ticks)
 it_bg "$CLI" "$IT_TMP/flood.out" "$ITOOLS/ctrl_peer" 198.51.100.1 hold-open n=150 secs=4 >/dev/null
 FLOOD=$IT_LAST_PID
-wait_log 'event=accept-failed error=Too many open files'
+wait_log 'event=accept-failed error=EMFILE'
 sleep 3
 CPU1=$(cpu_ticks)
 FAILS=$(grep -c 'event=accept-failed' "$SRV_LOG" || true)
