@@ -891,7 +891,7 @@ static const struct key keys[] = {
 	{ KEY("stimeout", t_uint, stimeout, "10"), .min = 1, .max = 3600 },
 	{ KEY("max-connections-per-address", t_uint, max_conn_per_addr, "64"), .min = 1,
 	  .max = 65535 },
-	{ KEY("max-unstarted-connections", t_uint, max_unstarted, "64"), .min = 1,
+	{ KEY("max-unstarted-connections", t_uint, max_unstarted, "256"), .min = 1,
 	  .max = 65535 },
 	{ KEY("max-calls-per-connection", t_uint, max_calls_per_conn, "16"), .min = 1,
 	  .max = 65535 },

@@ -659,6 +659,17 @@ static void read_input(struct ctrl *c)
 	c->in_len -= off;
 }
 
+bool ctrl_poll_unstarted(struct ctrl *c)
+{
+	if (c->dying || c->state != CTRL_WAIT_START)
+		return false;
+	read_input(c);
+	if (c->dying)
+		return false;
+	update_io(c);
+	return c->state == CTRL_WAIT_START;
+}
+
 static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ctrl *c = container_of(w, struct ctrl, io);

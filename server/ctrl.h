@@ -88,6 +88,10 @@ struct ctrl {
 
 /* Take over an accepted socket from a listener. */
 void ctrl_accept(struct server *srv, int fd, const struct sockaddr_in *peer);
+/* An unstarted connection about to be closed for room: read what it has
+ * received first (its start request may be waiting in the socket). True
+ * if it is still alive and waiting for its start request. */
+bool ctrl_poll_unstarted(struct ctrl *c);
 /* Close now: calls end without messages; reason goes to the log. */
 void ctrl_kill(struct ctrl *c, const char *reason);
 /* Our own stop: Stop-Control-Connection-Request with `reason` (PPTP_STOP_*),

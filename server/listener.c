@@ -42,6 +42,8 @@ static unsigned conns_from(const struct server *srv, in_addr_t addr)
  * a round trip: it is through before the cap comes round to it, while
  * connections that stay silent are the ones closed. A flood then has to
  * open the whole cap within one round trip of the client to lock it out.
+ * Before it is closed, what the oldest one has received is read: a burst
+ * of clients whose start requests wait in their sockets is let through.
  */
 static void make_room(struct server *srv)
 {
@@ -52,6 +54,10 @@ static void make_room(struct server *srv)
 				oldest = c; /* the list is newest first */
 		if (!oldest)
 			return;
+		/* Its start request may be read but not yet handled: a burst of
+		 * real clients is not evicted for the server's own lag. */
+		if (!ctrl_poll_unstarted(oldest))
+			continue;
 		uint64_t suppressed = 0;
 		srv->stats.ctrl_evicted++;
 		if (log_limit_due(&srv->log_evicted, ntohl(oldest->peer.sin_addr.s_addr),

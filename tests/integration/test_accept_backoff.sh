@@ -40,11 +40,11 @@ cpu_ticks() {
 with_limits 4096 100
 start_server 192.0.2.10-100
 wait_log "event=fd-limit "
-grep -q 'event=fd-limit soft=328 hard=4096 wanted=328' "$SRV_LOG" ||
-	{ server_tail; it_fail "expected event=fd-limit soft=328 hard=4096 wanted=328 (2 x 100 + 64 + 64)"; }
-[ "$(open_files)" = "328 4096" ] || it_fail "/proc limits: $(open_files), expected 328 4096"
+grep -q 'event=fd-limit soft=520 hard=4096 wanted=520' "$SRV_LOG" ||
+	{ server_tail; it_fail "expected event=fd-limit soft=520 hard=4096 wanted=520 (2 x 100 + 256 + 64)"; }
+[ "$(open_files)" = "520 4096" ] || it_fail "/proc limits: $(open_files), expected 520 4096"
 ! grep -q 'fd-limit-low' "$SRV_LOG" || it_fail "a warning although the limit was raised"
-it_pass "soft RLIMIT_NOFILE raised from 100 to 328 at start, logged"
+it_pass "soft RLIMIT_NOFILE raised from 100 to 520 at start, logged"
 stop_server
 
 # ---- 2. exhaustion ----

@@ -98,7 +98,7 @@ static void defaults(void **state)
 	assert_int_equal(c->connections, 100);
 	assert_int_equal(c->stimeout, 10);
 	assert_int_equal(c->max_conn_per_addr, 64);
-	assert_int_equal(c->max_unstarted, 64);
+	assert_int_equal(c->max_unstarted, 256);
 	assert_int_equal(c->max_calls_per_conn, 16);
 	assert_int_equal(c->max_calls_per_addr, 64);
 	assert_int_equal(c->call_setup_timeout, 30);
