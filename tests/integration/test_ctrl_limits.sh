@@ -33,7 +33,7 @@ attacker_lines() {
 }
 
 start_server 192.0.2.10-100 "connections 20" "max-calls-per-connection 3" \
-	"max-calls-per-address 5" "call-setup-timeout 6" "max-unstarted-connections 4"
+	"max-calls-per-address 5" "call-setup-timeout 8" "max-unstarted-connections 4"
 grep -q 'event=fd-limit soft=[0-9]* hard=[0-9]* wanted=108' "$SRV_LOG" ||
 	{ server_tail; it_fail "no event=fd-limit line with wanted=108 (2 x 20 + 4 + 64)"; }
 
@@ -118,7 +118,7 @@ for i in $(seq 1 10); do opens+=(open); done
 checks=()
 for i in $(seq 0 5); do checks+=(use n=$i expect-closed timeout=1); done
 it_bg "$CLI" "$IT_TMP/attack2.out" "$ITOOLS/ctrl_peer" 198.51.100.1 \
-	"${opens[@]}" sleep secs=5 "${checks[@]}" >/dev/null
+	"${opens[@]}" sleep secs=7 "${checks[@]}" >/dev/null
 ATTACK=$IT_LAST_PID
 for _ in $(seq 1 50); do
 	[ "$(stat_field "$(stats)" ctrl-evicted)" = 6 ] && break
