@@ -60,7 +60,7 @@ static void make_room(struct server *srv)
 			continue;
 		uint64_t suppressed = 0;
 		srv->stats.ctrl_evicted++;
-		if (log_limit_due(&srv->log_evicted, ntohl(oldest->peer.sin_addr.s_addr),
+		if (log_limit_due(&srv->log_ctrl_refused, ntohl(oldest->peer.sin_addr.s_addr),
 				  server_now_ms(), &suppressed))
 			log_notice("ctrl=%u peer=%s event=ctrl-evicted "
 				   "reason=max-unstarted-connections limit=%u suppressed=%llu",
@@ -148,10 +148,15 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		if (conns_from(srv, peer.sin_addr.s_addr) >= srv->cfg->max_conn_per_addr) {
 			char a[INET_ADDRSTRLEN];
+			uint64_t suppressed = 0;
 			inet_ntop(AF_INET, &peer.sin_addr, a, sizeof(a));
 			srv->stats.ctrl_refused++;
-			log_notice("peer=%s:%u event=ctrl-refused reason=max-connections-per-address "
-				   "limit=%u", a, ntohs(peer.sin_port), srv->cfg->max_conn_per_addr);
+			if (log_limit_due(&srv->log_ctrl_refused, ntohl(peer.sin_addr.s_addr),
+					  server_now_ms(), &suppressed))
+				log_notice("peer=%s:%u event=ctrl-refused "
+					   "reason=max-connections-per-address limit=%u suppressed=%llu",
+					   a, ntohs(peer.sin_port), srv->cfg->max_conn_per_addr,
+					   (unsigned long long)suppressed);
 			close(fd);
 			continue;
 		}

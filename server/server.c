@@ -334,7 +334,7 @@ struct server *server_new(struct ev_loop *loop, const struct config *cfg, bool e
 	ev_set_userdata(loop, srv);
 	ev_idle_init(&srv->reaper, reaper_cb);
 	log_limit_init(&srv->log_call_refused, SERVER_PEER_LOG_MS);
-	log_limit_init(&srv->log_evicted, SERVER_PEER_LOG_MS);
+	log_limit_init(&srv->log_ctrl_refused, SERVER_PEER_LOG_MS);
 	ev_signal_init(&srv->sig_term, signal_cb, SIGTERM);
 	ev_signal_init(&srv->sig_int, signal_cb, SIGINT);
 	ev_signal_init(&srv->sig_hup, signal_cb, SIGHUP);

@@ -127,10 +127,10 @@ struct server {
 	uint16_t callid_rnd[64];  /* random numbers not used yet */
 	unsigned callid_rnd_left;
 
-	/* Once per peer per SERVER_PEER_LOG_MS: refused calls, evicted
-	 * unstarted connections (the rest is counted). */
+	/* Once per peer per SERVER_PEER_LOG_MS: refused calls; refused or
+	 * evicted connections (the rest is counted). */
 	struct log_limit log_call_refused;
-	struct log_limit log_evicted;
+	struct log_limit log_ctrl_refused;
 
 	/* Sessions (server/session.c): a slot table of `connections` entries,
 	 * looked up by the {slot, serial} of backend completions. */
