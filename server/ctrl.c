@@ -112,8 +112,12 @@ void ctrl_kill(struct ctrl *c, const char *reason)
 
 	if (c->dying)
 		return;
-	log_notice("ctrl=%u peer=%s event=ctrl-close reason=%s state=%s calls=%u", c->id,
-		   c->peer_str, reason, state_names[c->state], c->ncalls);
+	/* A connection that never started is as dull as its ctrl-open line
+	 * (info): a flood of them must not fill the log at the default level;
+	 * the refusals and evictions behind them are logged once per peer. */
+	log_msg(c->state == CTRL_WAIT_START ? LOG_LVL_INFO : LOG_LVL_NOTICE,
+		"ctrl=%u peer=%s event=ctrl-close reason=%s state=%s calls=%u", c->id,
+		c->peer_str, reason, state_names[c->state], c->ncalls);
 	kill_calls(c, reason);
 	c->dying = true;
 	if (c->state == CTRL_WAIT_START)
