@@ -82,6 +82,10 @@ struct gre_flow *gre_flow_new(const struct gre_flow_params *p,
 	if (!f)
 		return NULL;
 	f->p = *p;
+	if (!f->p.far_window) {
+		uint32_t w = p->rx_window > p->reorder_slots ? p->rx_window : p->reorder_slots;
+		f->p.far_window = (w ? w : 1) * GRE_FLOW_FAR_FACTOR;
+	}
 	f->deliver = deliver;
 	f->ctx = ctx;
 	uint8_t *store = (uint8_t *)f + head;
@@ -315,9 +319,22 @@ static void rx_ack(struct gre_flow *f, uint32_t ack, uint64_t now)
 	}
 }
 
+/* More than F ahead of or behind the expected number (once started). */
+static bool rx_far(const struct gre_flow *f, uint32_t seq)
+{
+	if (!f->rx_started)
+		return false;
+	int64_t d = seq_diff(seq, f->rx_next);
+	return (d < 0 ? -d : d) > (int64_t)f->p.far_window;
+}
+
 enum gre_flow_rx_result gre_flow_rx(struct gre_flow *f, const struct gre_hdr *h,
 				    const uint8_t *payload, uint64_t now)
 {
+	if (h->has_seq && rx_far(f, h->seq)) {
+		f->st.rx_far++;
+		return GRE_FLOW_RX_FAR;
+	}
 	if (h->has_ack)
 		rx_ack(f, h->ack, now);
 	if (!h->has_seq) {

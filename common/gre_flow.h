@@ -14,11 +14,19 @@
  * N ahead of the expected one is copied into one of N slots (allocated once
  * by gre_flow_new()) and released in order when the gap fills, or, once the
  * oldest held packet has waited H ms, by giving the gap up (the skipped
- * numbers count as lost). A packet more than N ahead flushes the slots in
- * order, counts the gap as lost and resynchronises on it. A packet behind
- * the expected one is dropped: a "duplicate" if at most N behind, "old" if
- * further. Should the peer restart its numbering, GRE_FLOW_OLD_RESYNC
- * consecutive old packets in sequence make the flow resynchronise on them.
+ * numbers count as lost). A packet more than N (and at most F) ahead
+ * flushes the slots in order, counts the gap as lost and resynchronises on
+ * it. A packet behind the expected one is dropped: a "duplicate" if at most
+ * N behind, "old" if further. Should the peer restart its numbering,
+ * GRE_FLOW_OLD_RESYNC consecutive old packets in sequence make the flow
+ * resynchronise on them. A packet more than F ahead of or behind the
+ * expected one is "far": dropped and counted, never delivered, and it moves
+ * nothing (its ack is not read either). F, the far window, is generous
+ * (by default GRE_FLOW_FAR_FACTOR times the larger of the receive window
+ * and N): no peer gets that far by loss or reordering, while a frame forged
+ * by someone who does not see the flow (behind the same NAT as a client,
+ * or spoofing its address) and guesses a sequence number is dropped unless
+ * the guess lands within F of the true one.
  * With N = 0 there is no reordering: every packet ahead is a resync.
  * A packet with S set and no payload is sequenced but delivers nothing;
  * a payload without S is dropped (RFC 2637 sets S on every data packet).
@@ -84,6 +92,8 @@
 #define GRE_FLOW_ATO_MAX_MS_DEFAULT 1000
 /* Consecutive in-sequence old packets that mean the peer restarted. */
 #define GRE_FLOW_OLD_RESYNC        8
+/* The far window F, in multiples of max(rx_window, reorder_slots, 1). */
+#define GRE_FLOW_FAR_FACTOR        64
 
 struct gre_flow_params {
 	unsigned reorder_slots;   /* N: 0..GRE_FLOW_SLOTS_MAX, 0 = no reordering */
@@ -94,6 +104,7 @@ struct gre_flow_params {
 	uint16_t peer_window;     /* peer's receive window; 0 = not enforced */
 	unsigned ato_min_ms;      /* bounds of the ack time-out, 1 <= min <= max */
 	unsigned ato_max_ms;
+	uint32_t far_window;      /* F; 0: GRE_FLOW_FAR_FACTOR * max(rx_window, N, 1) */
 };
 
 struct gre_flow_stats {
@@ -102,6 +113,7 @@ struct gre_flow_stats {
 	uint64_t rx_reordered;    /* of which held in a slot first */
 	uint64_t rx_duplicates;   /* dropped: at most N behind, or already held */
 	uint64_t rx_old;          /* dropped: more than N behind */
+	uint64_t rx_far;          /* dropped: more than F ahead or behind */
 	uint64_t rx_lost;         /* sequence numbers skipped (never received) */
 	uint64_t rx_resyncs;      /* jumps ahead by more than N, peer restarts */
 	uint64_t rx_too_big;      /* dropped: out of order and larger than a slot */
@@ -121,6 +133,7 @@ enum gre_flow_rx_result {
 	GRE_FLOW_RX_RESYNC,       /* jump or restart: delivered after a flush */
 	GRE_FLOW_RX_DUPLICATE,
 	GRE_FLOW_RX_OLD,
+	GRE_FLOW_RX_FAR,          /* far outside the window: dropped */
 	GRE_FLOW_RX_TOO_BIG,
 	GRE_FLOW_RX_UNSEQUENCED,
 	GRE_FLOW_RX_NO_DATA,      /* ack-only packet (or nothing at all) */

@@ -107,6 +107,10 @@ struct config {
 	unsigned connections;       /* most calls at once */
 	unsigned stimeout;          /* seconds to finish the start exchange */
 	unsigned max_conn_per_addr; /* control connections from one source address */
+	unsigned max_unstarted;     /* connections before their start exchange, server-wide */
+	unsigned max_calls_per_conn; /* calls on one control connection */
+	unsigned max_calls_per_addr; /* calls from one source address */
+	unsigned call_setup_timeout; /* seconds for a call to reach an open LCP */
 	unsigned echo_interval;     /* seconds of silence before we send Echo-Request */
 	unsigned echo_timeout;      /* seconds to wait for its Echo-Reply */
 	unsigned ctrl_idle_timeout; /* seconds a control connection may have no call */

@@ -119,10 +119,22 @@ void call_gre_input(struct call *call, const struct gre_hdr *h, const uint8_t *p
 	call->in_rx = true;
 	enum gre_flow_rx_result r = gre_flow_rx(call->flow, h, payload, server_now_ms());
 	call->in_rx = false;
-	if (r == GRE_FLOW_RX_DUPLICATE)
+	if (r == GRE_FLOW_RX_DUPLICATE) {
 		st->gre_dup++;
-	else if (r == GRE_FLOW_RX_OLD)
+	} else if (r == GRE_FLOW_RX_OLD) {
 		st->gre_old++;
+	} else if (r == GRE_FLOW_RX_FAR) {
+		/* Forged, or a peer lost far more than any window: either way not
+		 * delivered. The first one of the call is logged, all are counted
+		 * (call-down line, stats). */
+		st->gre_far++;
+		call->far_dropped++;
+		if (!call->far_logged) {
+			call->far_logged = true;
+			log_notice("call=%u ctrl=%u event=gre-far-dropped seq=%u", call->id,
+				   call->ctrl->id, h->seq);
+		}
+	}
 	flush_txq(call);
 	arm(call);
 }
@@ -157,6 +169,30 @@ bool call_can_send(const struct call *call)
 	return gre_flow_tx_allowed(call->flow, server_now_ms());
 }
 
+static void setup_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct call *call = container_of(w, struct call, setup_timer);
+	(void)loop;
+	(void)revents;
+
+	if (call->dying || call->established)
+		return;
+	call->srv->stats.calls_setup_timeout++;
+	/* A NAS's call would wait in CLEARING for a notify this peer may never
+	 * send: it ends here either way. */
+	ctrl_clear_call(call, "setup-timeout");
+	if (!call->dying)
+		call_kill(call, "setup-timeout");
+}
+
+void call_link_established(struct call *call)
+{
+	if (call->established || call->dying)
+		return;
+	call->established = true;
+	ev_timer_stop(call->srv->loop, &call->setup_timer);
+}
+
 void call_set_ops(struct call *call, const struct call_ops *ops, void *ctx)
 {
 	call->ops = ops;
@@ -183,6 +219,8 @@ struct call *call_new(struct ctrl *c, enum call_role role, uint16_t peer_id)
 	call->peer_addr = ntohl(c->peer.sin_addr.s_addr);
 	call->local_addr = c->local_addr;
 	ev_timer_init(&call->flow_timer, flow_timer_cb, 0., 0.);
+	ev_timer_init(&call->setup_timer, setup_timer_cb, (double)srv->cfg->call_setup_timeout, 0.);
+	ev_timer_start(srv->loop, &call->setup_timer);
 	if (srv->echo_frames)
 		call_set_ops(call, &call_echo_ops, NULL);
 	else
@@ -215,6 +253,9 @@ bool call_up(struct call *call, uint16_t peer_window)
 		   peer_window);
 	if (call->ops && call->ops->up)
 		call->ops->up(call->ops_ctx, call);
+	/* --echo-frames carries no PPP: there is no LCP to wait for. */
+	if (call->srv->echo_frames)
+		call_link_established(call);
 	return true;
 }
 
@@ -226,13 +267,14 @@ void call_kill(struct call *call, const char *reason)
 		return;
 	call->dying = true;
 	log_notice("call=%u ctrl=%u event=call-down reason=%s frames-rx=%llu frames-tx=%llu "
-		   "tx-dropped=%llu", call->id, call->ctrl->id, reason,
+		   "tx-dropped=%llu gre-far=%llu", call->id, call->ctrl->id, reason,
 		   (unsigned long long)call->frames_rx, (unsigned long long)call->frames_tx,
-		   (unsigned long long)call->tx_dropped);
+		   (unsigned long long)call->tx_dropped, (unsigned long long)call->far_dropped);
 	/* Out of every table before the session hears of it: a teardown nested
 	 * in ops->down that walks the connection's calls (kill_calls() takes
 	 * the head until none is left) must not find this one again. */
 	ev_timer_stop(srv->loop, &call->flow_timer);
+	ev_timer_stop(srv->loop, &call->setup_timer);
 	server_callid_release(srv, call->id);
 	ctrl_call_removed(call->ctrl, call);
 	srv->ncalls--;

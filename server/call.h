@@ -18,6 +18,13 @@
  * Without --echo-frames call_new() installs session_call_ops
  * (server/session.h): the call's up callback creates its PPP session.
  *
+ * Setup bound: from call_new() a call has `call-setup-timeout` seconds to
+ * reach an open LCP, which the PPP side reports with
+ * call_link_established() (with --echo-frames, call_up() counts as that).
+ * A call still short of it then is cleared (Call-Disconnect-Notify, or
+ * Call-Clear-Request for a NAS's call) and killed at once: a peer that
+ * opens calls and never follows them with PPP holds no slot for longer.
+ *
  * Lifetime: call_new() links it into its ctrl and into srv->callid[];
  * call_kill() calls ops->down, stops the timer, unlinks it from both and
  * hands it to the reaper, which calls call_free(). The ctrl outlives its
@@ -78,6 +85,8 @@ struct call {
 	bool dying;
 	bool in_rx;                 /* the flow is delivering */
 	bool wrong_src_logged;
+	bool far_logged;            /* a GRE packet far outside the window was logged */
+	bool established;           /* LCP opened: the setup timer is done */
 	uint32_t peer_addr;         /* host order */
 	uint32_t local_addr;
 	uint16_t peer_window;
@@ -85,12 +94,14 @@ struct call {
 
 	struct gre_flow *flow;      /* NULL until the call is up */
 	ev_timer flow_timer;
+	ev_timer setup_timer;       /* call-setup-timeout, until established */
 
 	const struct call_ops *ops;
 	void *ops_ctx;
 
 	uint64_t frames_rx, frames_tx, tx_dropped;
 	uint64_t dup_seen, old_seen; /* flow counters already added to the server's */
+	uint64_t far_dropped;        /* GRE packets far outside the receive window */
 	unsigned txq_len;
 	struct call_txq_item txq[CALL_TXQ_LEN];
 	bool peer_ended;              /* the peer asked for the end (Call-Clear-Request,
@@ -105,6 +116,9 @@ bool call_up(struct call *call, uint16_t peer_window);
 /* End it now, without any message; reason for the log. */
 void call_kill(struct call *call, const char *reason);
 void call_free(struct call *call);
+
+/* The PPP side: LCP is open on this call (idempotent). Stops the setup timer. */
+void call_link_established(struct call *call);
 
 void call_set_ops(struct call *call, const struct call_ops *ops, void *ctx);
 /* Send one PPP frame on the call. False if dropped (window, size, down). */

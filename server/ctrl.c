@@ -82,6 +82,15 @@ static void flush_output(struct ctrl *c)
 
 /* ---- state changes ---- */
 
+/* Every state change goes through here: it keeps the server's count of
+ * connections still in WAIT_START (max-unstarted-connections). */
+static void set_state(struct ctrl *c, enum ctrl_state st)
+{
+	if (c->state == CTRL_WAIT_START && st != CTRL_WAIT_START)
+		c->srv->nunstarted--;
+	c->state = st;
+}
+
 static void kill_calls(struct ctrl *c, const char *reason)
 {
 	while (c->calls)
@@ -91,7 +100,7 @@ static void kill_calls(struct ctrl *c, const char *reason)
 /* Write what is queued, then close. */
 static void close_after_write(struct ctrl *c, const char *reason)
 {
-	c->state = CTRL_CLOSING;
+	set_state(c, CTRL_CLOSING);
 	c->close_reason = reason;
 	ctrl_timers_stopping(c);
 	update_io(c);
@@ -103,8 +112,14 @@ void ctrl_kill(struct ctrl *c, const char *reason)
 
 	if (c->dying)
 		return;
-	log_notice("ctrl=%u peer=%s event=ctrl-close reason=%s state=%s calls=%u", c->id,
-		   c->peer_str, reason, state_names[c->state], c->ncalls);
+	/* A connection that never started is as dull as its ctrl-open line
+	 * (info): a flood of them must not fill the log at the default level;
+	 * the refusals and evictions behind them are logged once per peer. */
+	log_msg(c->state == CTRL_WAIT_START ? LOG_LVL_INFO : LOG_LVL_NOTICE,
+		"ctrl=%u peer=%s event=ctrl-close reason=%s state=%s calls=%u", c->id,
+		c->peer_str, reason, state_names[c->state], c->ncalls);
+	if (c->state == CTRL_WAIT_START)
+		srv->nunstarted--;
 	/* Dying before the calls go: a teardown nested in theirs that reaches
 	 * this connection again (a notify that does not fit, another kill)
 	 * finds it dying and does nothing twice. */
@@ -141,7 +156,7 @@ void ctrl_stop(struct ctrl *c, uint8_t reason, const char *why)
 	m.stop_rq.reason = reason;
 	if (!ctrl_send(c, &m))
 		return;
-	c->state = CTRL_STOPPING;
+	set_state(c, CTRL_STOPPING);
 	c->close_reason = why;
 	ctrl_timers_stopping(c);
 }
@@ -262,7 +277,7 @@ static void on_start_request(struct ctrl *c, const struct pptp_msg *m)
 	start_reply(c, PPTP_START_OK, PPTP_ERR_NONE);
 	if (c->dying)
 		return;
-	c->state = CTRL_ESTABLISHED;
+	set_state(c, CTRL_ESTABLISHED);
 	ctrl_timers_started(c);
 }
 
@@ -299,9 +314,55 @@ static void on_echo_reply(struct ctrl *c, const struct pptp_msg *m)
 		  m->echo_rp.result);
 }
 
-static bool over_limit(struct ctrl *c)
+/*
+ * May this connection open one more call? NULL: yes; else the limit that
+ * refuses it, for the log. The refusal is the RFC 2637 result code:
+ *   Outgoing-Call-Reply 4 (Busy) when the server is full (`connections`):
+ *     a state of the server that clears as calls end;
+ *   Outgoing-Call-Reply 7 (Do-Not-Accept) over max-calls-per-connection or
+ *     max-calls-per-address: an administrative refusal of this peer;
+ *   Incoming-Call-Reply 3 (Do-Not-Accept) for all three: the only refusal
+ *     it has besides General-Error.
+ */
+static const char *call_limit(struct ctrl *c, unsigned *limit)
 {
-	return c->srv->ncalls >= c->srv->cfg->connections;
+	const struct config *cfg = c->srv->cfg;
+
+	if (c->srv->ncalls >= cfg->connections) {
+		*limit = cfg->connections;
+		return "busy";
+	}
+	if (c->ncalls >= cfg->max_calls_per_conn) {
+		*limit = cfg->max_calls_per_conn;
+		return "max-calls-per-connection";
+	}
+	unsigned from_addr = 0;
+	for (const struct ctrl *o = c->srv->ctrls; o; o = o->next)
+		if (o->peer.sin_addr.s_addr == c->peer.sin_addr.s_addr)
+			from_addr += o->ncalls;
+	if (from_addr >= cfg->max_calls_per_addr) {
+		*limit = cfg->max_calls_per_addr;
+		return "max-calls-per-address";
+	}
+	return NULL;
+}
+
+/* Count a refusal; log it once per peer address per SERVER_PEER_LOG_MS. */
+static void call_refused(struct ctrl *c, const char *why, unsigned limit, uint16_t peer_call,
+			 unsigned result)
+{
+	struct server *srv = c->srv;
+	uint64_t suppressed = 0;
+
+	if (strcmp(why, "busy") == 0)
+		srv->stats.calls_busy++;
+	else
+		srv->stats.calls_limited++;
+	if (log_limit_due(&srv->log_call_refused, ntohl(c->peer.sin_addr.s_addr),
+			  server_now_ms(), &suppressed))
+		log_notice("ctrl=%u peer=%s event=call-refused reason=%s peer-call=%u limit=%u "
+			   "result=%u suppressed=%llu", c->id, c->peer_str, why, peer_call, limit,
+			   result, (unsigned long long)suppressed);
 }
 
 static void on_out_call_request(struct ctrl *c, const struct pptp_msg *m)
@@ -311,11 +372,11 @@ static void on_out_call_request(struct ctrl *c, const struct pptp_msg *m)
 	struct call *call = NULL;
 
 	r.ocrp.peer_call_id = rq->call_id;
-	if (over_limit(c)) {
-		c->srv->stats.calls_busy++;
-		log_notice("ctrl=%u peer=%s event=call-refused reason=busy peer-call=%u limit=%u",
-			   c->id, c->peer_str, rq->call_id, c->srv->cfg->connections);
-		r.ocrp.result = PPTP_OUT_BUSY;
+	unsigned limit = 0;
+	const char *why = call_limit(c, &limit);
+	if (why) {
+		r.ocrp.result = strcmp(why, "busy") == 0 ? PPTP_OUT_BUSY : PPTP_OUT_DO_NOT_ACCEPT;
+		call_refused(c, why, limit, rq->call_id, r.ocrp.result);
 		ctrl_send(c, &r);
 		return;
 	}
@@ -344,11 +405,11 @@ static void on_in_call_request(struct ctrl *c, const struct pptp_msg *m)
 	struct pptp_msg r = { .type = PPTP_IN_CALL_REPLY };
 
 	r.icrp.peer_call_id = rq->call_id;
-	if (over_limit(c)) {
-		c->srv->stats.calls_busy++;
-		log_notice("ctrl=%u peer=%s event=call-refused reason=busy peer-call=%u limit=%u",
-			   c->id, c->peer_str, rq->call_id, c->srv->cfg->connections);
+	unsigned limit = 0;
+	const char *why = call_limit(c, &limit);
+	if (why) {
 		r.icrp.result = PPTP_IN_DO_NOT_ACCEPT;
+		call_refused(c, why, limit, rq->call_id, r.icrp.result);
 		ctrl_send(c, &r);
 		return;
 	}
@@ -605,6 +666,17 @@ static void read_input(struct ctrl *c)
 	c->in_len -= off;
 }
 
+bool ctrl_poll_unstarted(struct ctrl *c)
+{
+	if (c->dying || c->state != CTRL_WAIT_START)
+		return false;
+	read_input(c);
+	if (c->dying)
+		return false;
+	update_io(c);
+	return c->state == CTRL_WAIT_START;
+}
+
 static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ctrl *c = container_of(w, struct ctrl, io);
@@ -650,6 +722,7 @@ void ctrl_accept(struct server *srv, int fd, const struct sockaddr_in *peer)
 		c->local_addr = ntohl(local.sin_addr.s_addr);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->state = CTRL_WAIT_START;
+	srv->nunstarted++;
 
 	c->next = srv->ctrls;
 	if (srv->ctrls)

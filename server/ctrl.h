@@ -6,6 +6,12 @@
  * is the PAC; toward a NAS (Incoming-Call-Request) it is the PNS. Both kinds
  * of call may share one connection.
  *
+ * Limits: connections in WAIT_START are counted in srv->nunstarted (the
+ * listener closes the oldest over max-unstarted-connections); a call
+ * request over `connections`, max-calls-per-connection or
+ * max-calls-per-address is refused with its RFC 2637 result code (see
+ * call_limit() in ctrl.c), logged once per peer address per minute.
+ *
  * States: WAIT_START (until Start-Control-Connection-Request; `stimeout`),
  * ESTABLISHED, STOPPING (we sent Stop-Control-Connection-Request and wait a
  * few seconds for the reply), CLOSING (a last message is being written;
@@ -82,6 +88,10 @@ struct ctrl {
 
 /* Take over an accepted socket from a listener. */
 void ctrl_accept(struct server *srv, int fd, const struct sockaddr_in *peer);
+/* An unstarted connection about to be closed for room: read what it has
+ * received first (its start request may be waiting in the socket). True
+ * if it is still alive and waiting for its start request. */
+bool ctrl_poll_unstarted(struct ctrl *c);
 /* Close now: calls end without messages; reason goes to the log. */
 void ctrl_kill(struct ctrl *c, const char *reason);
 /* Our own stop: Stop-Control-Connection-Request with `reason` (PPTP_STOP_*),

@@ -15,6 +15,7 @@
 #include "auth/acct.h"
 #include "auth/backend.h"
 #include "auth/backend_radius.h"
+#include "common/crypto.h"
 #include "common/log.h"
 #include "server/call.h"
 #include "server/ctrl.h"
@@ -54,22 +55,64 @@ void server_release(struct server *srv, void *p)
 
 /* ---- call IDs ---- */
 
-/* An advancing cursor: a freed ID comes back only after all others were tried. */
+/*
+ * Random call IDs. A sequential ID told anyone behind the same NAT (or
+ * spoofing a client's address) the IDs of the other calls from there: GRE
+ * to IDs 1..32 reached every one. A random ID has to be guessed among
+ * 65535. 0 is never handed out: it is the "no call yet" value of
+ * Call-Clear and Set-Link-Info in some clients' eyes, and a zeroed packet
+ * must not hit a call. An ID in use is never given twice; a released one
+ * sits out the next SERVER_CALLID_QUARANTINE releases, so late GRE packets
+ * of a call that just ended cannot reach a new one.
+ */
+static uint16_t callid_random(struct server *srv)
+{
+	if (!srv->callid_rnd_left) {
+		if (!crypto_random(srv->callid_rnd, sizeof(srv->callid_rnd)))
+			return 0;
+		srv->callid_rnd_left = sizeof(srv->callid_rnd) / sizeof(srv->callid_rnd[0]);
+	}
+	return srv->callid_rnd[--srv->callid_rnd_left];
+}
+
+static bool callid_free(const struct server *srv, uint16_t id)
+{
+	return id != 0 && !srv->callid[id] && !(srv->callid_recent[id / 8] & (1u << (id % 8)));
+}
+
 uint16_t server_callid_alloc(struct server *srv, struct call *c)
 {
-	for (unsigned i = 0; i < SERVER_CALLIDS; i++) {
-		uint16_t id = ++srv->callid_cursor;
-		if (id == 0 || srv->callid[id])
-			continue;
-		srv->callid[id] = c;
-		return id;
+	/* A few random tries find a free ID unless the table is nearly full;
+	 * then a scan from a random start, so the answer is never a false
+	 * "none left". */
+	uint16_t id = 0;
+	for (int i = 0; i < 32; i++) {
+		id = callid_random(srv);
+		if (callid_free(srv, id))
+			goto found;
 	}
+	for (unsigned i = 0; i < SERVER_CALLIDS; i++, id++)
+		if (callid_free(srv, id))
+			goto found;
 	return 0;
+found:
+	srv->callid[id] = c;
+	return id;
 }
 
 void server_callid_release(struct server *srv, uint16_t id)
 {
 	srv->callid[id] = NULL;
+	if (srv->callid_ring_len == SERVER_CALLID_QUARANTINE) {
+		uint16_t old = srv->callid_ring[srv->callid_ring_head];
+		srv->callid_recent[old / 8] &= (uint8_t)~(1u << (old % 8));
+		srv->callid_ring_head = (srv->callid_ring_head + 1) % SERVER_CALLID_QUARANTINE;
+		srv->callid_ring_len--;
+	}
+	unsigned tail = (srv->callid_ring_head + srv->callid_ring_len) % SERVER_CALLID_QUARANTINE;
+	srv->callid_ring[tail] = id;
+	srv->callid_recent[id / 8] |= (uint8_t)(1u << (id % 8));
+	srv->callid_ring_len++;
 }
 
 struct call *server_call_by_id(const struct server *srv, uint16_t id)
@@ -169,6 +212,8 @@ void server_log_stats(const struct server *srv)
 		   "auth-stale=%llu spoofed=%llu bad-ip=%llu no-route=%llu "
 		   "icmp-frag-needed=%llu icmp-limited=%llu fragmented=%llu too-big=%llu tx-window=%llu "
 		   "mppe-refused=%llu mppe-abuse=%llu "
+		   "gre-far=%llu ctrl-unstarted=%u ctrl-evicted=%llu accept-failed=%llu "
+		   "accept-paused=%llu calls-limited=%llu calls-setup-timeout=%llu "
 		   "tun-rx=%llu tun-tx=%llu tun-tx-dropped=%llu objects=%ld",
 		   srv->nctrls, srv->ncalls, callids, srv->nsessions, (unsigned long long)s->gre_rx,
 		   (unsigned long long)s->gre_tx, (unsigned long long)s->gre_bad,
@@ -186,6 +231,10 @@ void server_log_stats(const struct server *srv)
 		   (unsigned long long)s->fragmented, (unsigned long long)s->too_big,
 		   (unsigned long long)s->tx_window, (unsigned long long)s->mppe_refused,
 		   (unsigned long long)s->mppe_abuse,
+		   (unsigned long long)s->gre_far, srv->nunstarted,
+		   (unsigned long long)s->ctrl_evicted, (unsigned long long)s->accept_failed,
+		   (unsigned long long)s->accept_paused, (unsigned long long)s->calls_limited,
+		   (unsigned long long)s->calls_setup_timeout,
 		   (unsigned long long)ts.rx, (unsigned long long)ts.tx,
 		   (unsigned long long)ts.tx_dropped, srv->objects);
 	login_lock_log_stats(srv);
@@ -301,6 +350,8 @@ struct server *server_new(struct ev_loop *loop, const struct config *cfg, bool e
 	snprintf(srv->boot_id, sizeof(srv->boot_id), "%08X", (unsigned)time(NULL));
 	ev_set_userdata(loop, srv);
 	ev_idle_init(&srv->reaper, reaper_cb);
+	log_limit_init(&srv->log_call_refused, SERVER_PEER_LOG_MS);
+	log_limit_init(&srv->log_ctrl_refused, SERVER_PEER_LOG_MS);
 	ev_signal_init(&srv->sig_term, signal_cb, SIGTERM);
 	ev_signal_init(&srv->sig_int, signal_cb, SIGINT);
 	ev_signal_init(&srv->sig_hup, signal_cb, SIGHUP);
@@ -460,6 +511,7 @@ bool server_start(struct server *srv)
 	const struct config *cfg = srv->cfg;
 
 	signal(SIGPIPE, SIG_IGN);
+	listener_raise_nofile(cfg);
 	srv->gre = gre_sock_open(srv);
 	if (!srv->gre)
 		return false;

@@ -37,10 +37,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/log_limit.h"
 #include "conf/config.h"
 
 #define SERVER_CALLIDS        65536
 #define SERVER_SHUTDOWN_SECS  3.0
+/* Freed call IDs not handed out again before this many later releases:
+ * late GRE packets of a call that just ended find no call, not a new one. */
+#define SERVER_CALLID_QUARANTINE 1024
+/* Interval of the once-per-peer log lines (refused calls, evictions). */
+#define SERVER_PEER_LOG_MS    60000
 
 /* The struct that holds member `member` at ptr. */
 #define container_of(ptr, type, member) \
@@ -69,14 +75,20 @@ struct server_stats {
 	uint64_t gre_tx_err;    /* sendmsg failed */
 	uint64_t gre_dup;       /* duplicates dropped by the calls' flows */
 	uint64_t gre_old;       /* packets older than the window dropped */
+	uint64_t gre_far;       /* sequence number far outside the window: dropped */
 	uint64_t frames_rx;     /* PPP frames delivered to calls */
 	uint64_t frames_dropped; /* delivered with no PPP layer attached */
 	uint64_t ctrl_opened;
 	uint64_t ctrl_closed;
 	uint64_t ctrl_refused;  /* over max-connections-per-address */
+	uint64_t ctrl_evicted;  /* unstarted, closed for a newer one (max-unstarted-connections) */
+	uint64_t accept_failed; /* accept() failed for lack of descriptors or memory */
+	uint64_t accept_paused; /* back-offs started by such failures */
 	uint64_t calls_opened;
 	uint64_t calls_closed;
 	uint64_t calls_busy;    /* refused over `connections` */
+	uint64_t calls_limited; /* refused over max-calls-per-connection/-address */
+	uint64_t calls_setup_timeout; /* cleared before LCP opened (call-setup-timeout) */
 	uint64_t sessions_opened;
 	uint64_t auth_ok;       /* backend accepted (before the session limit) */
 	uint64_t auth_fail;     /* rejected by the backend, busy, or over the limit */
@@ -105,11 +117,23 @@ struct server {
 
 	struct ctrl *ctrls;       /* live control connections */
 	unsigned nctrls;
+	unsigned nunstarted;      /* of which still in WAIT_START */
 	unsigned next_ctrl_id;
 
 	struct call *callid[SERVER_CALLIDS]; /* live calls by our call ID */
 	unsigned ncalls;
-	uint16_t callid_cursor;
+	/* Call IDs are random (server_callid_alloc); a released one waits in
+	 * the quarantine ring (and its bit) before it can come back. */
+	uint8_t callid_recent[SERVER_CALLIDS / 8];
+	uint16_t callid_ring[SERVER_CALLID_QUARANTINE];
+	unsigned callid_ring_head, callid_ring_len;
+	uint16_t callid_rnd[64];  /* random numbers not used yet */
+	unsigned callid_rnd_left;
+
+	/* Once per peer per SERVER_PEER_LOG_MS: refused calls; refused or
+	 * evicted connections (the rest is counted). */
+	struct log_limit log_call_refused;
+	struct log_limit log_ctrl_refused;
 
 	/* Sessions (server/session.c): a slot table of `connections` entries,
 	 * looked up by the {slot, serial} of backend completions. */
@@ -170,7 +194,8 @@ static inline struct server *server_of(struct ev_loop *loop)
 /* Milliseconds of a monotonic clock, for gre_flow. */
 uint64_t server_now_ms(void);
 
-/* Allocate a free call ID for c (not 0, not one freed just now); 0 if none. */
+/* Allocate a random free call ID for c: never 0, never one in use, never
+ * one of the last SERVER_CALLID_QUARANTINE released; 0 if none is left. */
 uint16_t server_callid_alloc(struct server *srv, struct call *c);
 void server_callid_release(struct server *srv, uint16_t id);
 /* The live call with our call ID id, or NULL. */

@@ -741,6 +741,10 @@ static void call_frame_cb(void *ctx, struct call *call, const uint8_t *frame, si
 	uint64_t refused = ppp_stats(s->link)->rx_mppe_refused;
 	ppp_input(s->link, buf, len, now);
 	s->srv->stats.mppe_refused += ppp_stats(s->link)->rx_mppe_refused - refused;
+	/* LCP open: the call's setup bound (call-setup-timeout) is met. */
+	enum ppp_phase ph = ppp_phase(s->link);
+	if (!s->dying && s->call && ph > PPP_PHASE_ESTABLISH && ph < PPP_PHASE_TERMINATE)
+		call_link_established(s->call);
 	session_arm(s);
 }
 

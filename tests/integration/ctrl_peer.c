@@ -36,9 +36,16 @@
  *   expect-silence [secs=S]    nothing arrives for S seconds, still open
  *   reset / close          close with SO_LINGER 0 (RST) / normally
  *   sleep secs=S
+ *   hold-open n=N secs=S   N more TCP connections (outside the numbered
+ *                          ones), opened without waiting for the server to
+ *                          accept them, silent for S seconds, then closed;
+ *                          prints how many connected
  * GRE (one raw socket, opened on first use):
  *   gre-send call=N seq=S [ack=A] data=TEXT [src=ADDR] [count=K]
- *                          K packets, seq S.., payload TEXT (K>1: TEXT-i)
+ *            [hex=HEX] [calls=M]
+ *                          K packets, seq S.., payload TEXT (K>1: TEXT-i),
+ *                          or the bytes HEX in each; to each of the M call
+ *                          IDs N, N+1, ... (0 skipped), K packets apiece
  *   gre-expect call=N data=TEXT [seq=S] [ack=A] [count=K]
  *                          next K data packets keyed N carry TEXT (TEXT-i);
  *                          seq increases by one; ack-only packets skipped
@@ -652,51 +659,94 @@ static void payload_text(char *out, size_t cap, const char *text, unsigned long 
 		snprintf(out, cap, "%s", text);
 }
 
+/* hex= of the current step into buf; its length. */
+static size_t hex_arg(uint8_t *buf, size_t cap)
+{
+	const char *h = arg("hex");
+	size_t n = 0;
+
+	if (!h)
+		fail("missing hex=");
+	for (; *h; h++) {
+		if (*h == ' ' || *h == ':')
+			continue;
+		int hi = hexval(h[0]), lo = h[1] ? hexval(h[1]) : -1;
+		if (hi < 0 || lo < 0 || n >= cap)
+			fail("bad hex");
+		buf[n++] = (uint8_t)(hi << 4 | lo);
+		h++;
+	}
+	return n;
+}
+
+/* One data packet (and ack= if given) keyed call_id, from src= if given. */
+static void gre_send_one(int fd, uint16_t call_id, uint32_t seq, const void *pl, size_t len)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = P.server };
+	uint8_t pkt[GRE_HDR_MAX + 256];
+	struct gre_hdr h = {
+		.call_id = call_id, .payload_len = (uint16_t)len, .has_seq = true, .seq = seq,
+	};
+
+	if (has("ack")) {
+		h.has_ack = true;
+		h.ack = (uint32_t)num("ack");
+	}
+	size_t hl = gre_build(pkt, sizeof(pkt), &h);
+	memcpy(pkt + hl, pl, len);
+	struct iovec iov = { .iov_base = pkt, .iov_len = hl + len };
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct cmsghdr align;
+	} cb;
+	struct msghdr msg = {
+		.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov, .msg_iovlen = 1,
+	};
+	if (has("src")) {
+		struct in_pktinfo pi = { 0 };
+		if (inet_pton(AF_INET, arg("src"), &pi.ipi_spec_dst) != 1)
+			fail("bad src=");
+		memset(&cb, 0, sizeof(cb));
+		msg.msg_control = cb.buf;
+		msg.msg_controllen = sizeof(cb.buf);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	}
+	/* A flood may fill the socket's buffer: wait a little and go on. */
+	for (int tries = 0; sendmsg(fd, &msg, 0) < 0; tries++) {
+		if ((errno != ENOBUFS && errno != EAGAIN) || tries > 1000)
+			fail("GRE send: %s", strerror(errno));
+		struct timespec ts = { .tv_nsec = 1000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 static void step_gre_send(void)
 {
 	int fd = gre_fd();
 	unsigned long count = num_or("count", 1);
+	unsigned long ncalls = num_or("calls", 1);
 	const char *text = has("data") ? arg("data") : "";
 	uint32_t seq = (uint32_t)num("seq");
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = P.server };
+	uint16_t call_id = (uint16_t)num("call");
+	uint8_t bin[200];
+	size_t bin_len = has("hex") ? hex_arg(bin, sizeof(bin)) : 0;
 
-	for (unsigned long i = 0; i < count; i++) {
-		uint8_t pkt[GRE_HDR_MAX + 256];
-		char pl[200];
-		payload_text(pl, sizeof(pl), text, count, i);
-		struct gre_hdr h = {
-			.call_id = (uint16_t)num("call"), .payload_len = (uint16_t)strlen(pl),
-			.has_seq = true, .seq = seq + (uint32_t)i,
-		};
-		if (has("ack")) {
-			h.has_ack = true;
-			h.ack = (uint32_t)num("ack");
+	for (unsigned long c = 0; c < ncalls; c++, call_id++) {
+		if (call_id == 0)
+			call_id++;
+		for (unsigned long i = 0; i < count; i++) {
+			char pl[200];
+			if (has("hex")) {
+				gre_send_one(fd, call_id, seq + (uint32_t)i, bin, bin_len);
+				continue;
+			}
+			payload_text(pl, sizeof(pl), text, count, i);
+			gre_send_one(fd, call_id, seq + (uint32_t)i, pl, strlen(pl));
 		}
-		size_t hl = gre_build(pkt, sizeof(pkt), &h);
-		memcpy(pkt + hl, pl, h.payload_len);
-		struct iovec iov = { .iov_base = pkt, .iov_len = hl + h.payload_len };
-		union {
-			char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-			struct cmsghdr align;
-		} cb;
-		struct msghdr msg = {
-			.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov, .msg_iovlen = 1,
-		};
-		if (has("src")) {
-			struct in_pktinfo pi = { 0 };
-			if (inet_pton(AF_INET, arg("src"), &pi.ipi_spec_dst) != 1)
-				fail("bad src=");
-			memset(&cb, 0, sizeof(cb));
-			msg.msg_control = cb.buf;
-			msg.msg_controllen = sizeof(cb.buf);
-			struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-			cm->cmsg_level = IPPROTO_IP;
-			cm->cmsg_type = IP_PKTINFO;
-			cm->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-		}
-		if (sendmsg(fd, &msg, 0) < 0)
-			fail("GRE send: %s", strerror(errno));
 	}
 }
 
@@ -826,6 +876,47 @@ static void step_sleep(void)
 	nanosleep(&ts, NULL);
 }
 
+static void step_hold_open(void)
+{
+	unsigned long n = num("n");
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(PPTP_TCP_PORT), .sin_addr = P.server,
+	};
+
+	if (n > 4096)
+		fail("n= is at most 4096");
+	int *fds = calloc(n, sizeof(*fds));
+	if (!fds)
+		fail("out of memory");
+	unsigned long ok = 0;
+	for (unsigned long i = 0; i < n; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (fds[i] < 0)
+			fail("socket: %s", strerror(errno));
+		if (connect(fds[i], (struct sockaddr *)&sin, sizeof(sin)) != 0 &&
+		    errno != EINPROGRESS)
+			fail("connect: %s", strerror(errno));
+	}
+	/* A connection the server's kernel completed (in its backlog or
+	 * accepted) is writable here. */
+	double end = now_s() + 2.0;
+	for (unsigned long i = 0; i < n; i++) {
+		struct pollfd pfd = { .fd = fds[i], .events = POLLOUT };
+		double left = end - now_s();
+		int err = 0;
+		socklen_t len = sizeof(err);
+		if (poll(&pfd, 1, left > 0 ? (int)(left * 1000) : 0) == 1 &&
+		    getsockopt(fds[i], SOL_SOCKET, SO_ERROR, &err, &len) == 0 && !err)
+			ok++;
+	}
+	printf("hold-open connected=%lu of %lu\n", ok, n);
+	fflush(stdout);
+	step_sleep();
+	for (unsigned long i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+}
+
 static void step_reset(void) { step_close(true); }
 static void step_close_normal(void) { step_close(false); }
 
@@ -873,6 +964,7 @@ static const struct step steps[] = {
 	{ "reset", step_reset },
 	{ "close", step_close_normal },
 	{ "sleep", step_sleep },
+	{ "hold-open", step_hold_open },
 	{ "gre-send", step_gre_send },
 	{ "gre-expect", step_gre_expect },
 	{ "gre-expect-ack", step_gre_expect_ack },

@@ -98,6 +98,10 @@ static void defaults(void **state)
 	assert_int_equal(c->connections, 100);
 	assert_int_equal(c->stimeout, 10);
 	assert_int_equal(c->max_conn_per_addr, 64);
+	assert_int_equal(c->max_unstarted, 256);
+	assert_int_equal(c->max_calls_per_conn, 16);
+	assert_int_equal(c->max_calls_per_addr, 64);
+	assert_int_equal(c->call_setup_timeout, 30);
 	assert_int_equal(c->echo_interval, 60);
 	assert_int_equal(c->echo_timeout, 60);
 	assert_int_equal(c->ctrl_idle_timeout, 60);
@@ -144,6 +148,10 @@ static char *all_keys_text(const struct scratch *s)
 		 "connections 65535\n"
 		 "stimeout 30\n"
 		 "max-connections-per-address 2\n"
+		 "max-unstarted-connections 5\n"
+		 "max-calls-per-connection 3\n"
+		 "max-calls-per-address 4\n"
+		 "call-setup-timeout 12\n"
 		 "echo-interval 5\n"
 		 "echo-timeout 7\n"
 		 "ctrl-idle-timeout 90\n"
@@ -212,6 +220,10 @@ static void check_all_keys(const struct config *c, const struct scratch *s)
 	assert_int_equal(c->connections, 65535);
 	assert_int_equal(c->stimeout, 30);
 	assert_int_equal(c->max_conn_per_addr, 2);
+	assert_int_equal(c->max_unstarted, 5);
+	assert_int_equal(c->max_calls_per_conn, 3);
+	assert_int_equal(c->max_calls_per_addr, 4);
+	assert_int_equal(c->call_setup_timeout, 12);
 	assert_int_equal(c->echo_interval, 5);
 	assert_int_equal(c->echo_timeout, 7);
 	assert_int_equal(c->ctrl_idle_timeout, 90);
@@ -431,6 +443,15 @@ static void value_errors(void **state)
 	fails_at(BASE "echo-interval 0\n", 3, "out of range for 'echo-interval'", NULL);
 	fails_at(BASE "echo-timeout 3601\n", 3, "out of range for 'echo-timeout'", NULL);
 	fails_at(BASE "max-connections-per-address 0\n", 3, "out of range", NULL);
+	fails_at(BASE "max-unstarted-connections 0\n", 3, "'0' is out of range for "
+		 "'max-unstarted-connections' (1 to 65535)", NULL);
+	fails_at(BASE "max-calls-per-connection 65536\n", 3, "'65536' is out of range for "
+		 "'max-calls-per-connection' (1 to 65535)", NULL);
+	fails_at(BASE "max-calls-per-address 0\n", 3, "out of range for 'max-calls-per-address'",
+		 NULL);
+	fails_at(BASE "call-setup-timeout 0\n", 3, "'0' is out of range for "
+		 "'call-setup-timeout' (1 to 3600)", NULL);
+	fails_at(BASE "call-setup-timeout 3601\n", 3, "out of range", NULL);
 	fails_at(BASE "ctrl-idle-timeout 0\n", 3, "out of range", NULL);
 	fails_at(BASE "gre-reorder-packets 65\n", 3, "'65' is out of range for "
 		 "'gre-reorder-packets' (0 to 64)", NULL);

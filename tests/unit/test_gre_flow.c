@@ -273,7 +273,7 @@ static void duplicates_and_old_dropped(void **state)
 	assert_int_equal(rx(f, 6, 1), GRE_FLOW_RX_OLD);
 	assert_int_equal(rx(f, 5, 1), GRE_FLOW_RX_OLD);
 	assert_int_equal(rx(f, 1, 1), GRE_FLOW_RX_OLD);
-	assert_int_equal(rx(f, 0x8000000Bu, 1), GRE_FLOW_RX_OLD); /* half the space away */
+	assert_int_equal(rx(f, 0x8000000Bu, 1), GRE_FLOW_RX_FAR); /* half the space away */
 	/* a held packet received twice */
 	assert_int_equal(rx(f, 13, 1), GRE_FLOW_RX_HELD);
 	assert_int_equal(rx(f, 13, 1), GRE_FLOW_RX_DUPLICATE);
@@ -283,8 +283,9 @@ static void duplicates_and_old_dropped(void **state)
 	const uint32_t want[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 };
 	assert_delivered(&r, want, 13);
 	assert_int_equal(st->rx_duplicates, 4);
-	assert_int_equal(st->rx_old, 4);
-	assert_int_equal(st->rx_packets, 21);
+	assert_int_equal(st->rx_old, 3);
+	assert_int_equal(st->rx_far, 1);
+	assert_int_equal(st->rx_packets, 20); /* a far packet is not counted as received */
 	assert_int_equal(st->rx_delivered, 13);
 	assert_int_equal(st->rx_lost, 0);
 	assert_int_equal(st->rx_resyncs, 0);
@@ -398,6 +399,70 @@ static void no_reordering_with_zero_slots(void **state)
 	assert_delivered(&r, want, 3);
 	assert_int_equal(st->rx_lost, 1);
 	assert_int_equal(gre_flow_next_deadline(f), 0 + GRE_FLOW_ACK_DELAY_MS_DEFAULT);
+	gre_flow_free(f);
+}
+
+/*
+ * Forged frames: a sequence number more than the far window F ahead of or
+ * behind the expected one is dropped and counted, delivers nothing, moves
+ * nothing, and its ack is not read; runs of them never resync. Within F a
+ * jump still resyncs (a real loss burst).
+ */
+static void far_outside_window_dropped(void **state)
+{
+	(void)state;
+	static struct rec r;
+	struct gre_flow *f = flow_with(&r, 4, 5);
+	const struct gre_flow_stats *st = gre_flow_stats(f);
+	/* default F: 64 times the announced window of 64 */
+	const uint32_t F = GRE_FLOW_FAR_FACTOR * GRE_FLOW_RX_WINDOW_DEFAULT;
+
+	/* the first packet sets the base wherever it is */
+	assert_int_equal(rx(f, 5000, 0), GRE_FLOW_RX_DELIVERED);
+	assert_int_equal(rx(f, 5001, 0), GRE_FLOW_RX_DELIVERED);
+	/* expected 5002: just outside F either way, half the space, runs */
+	assert_int_equal(rx(f, 5002 + F + 1, 1), GRE_FLOW_RX_FAR);
+	assert_int_equal(rx(f, 5002 - F - 1, 1), GRE_FLOW_RX_FAR);
+	assert_int_equal(rx(f, 5002 + 0x80000000u, 1), GRE_FLOW_RX_FAR);
+	for (uint32_t s = 0; s < 2 * GRE_FLOW_OLD_RESYNC; s++) {
+		assert_int_equal(rx(f, 0x40000000u + s, 1), GRE_FLOW_RX_FAR);
+		assert_int_equal(rx(f, 5002 - F - 100 + s, 1), GRE_FLOW_RX_FAR);
+	}
+	/* a far packet's ack is not taken either: nothing was sent, and a
+	 * valid-looking ack must not count as the peer's */
+	uint32_t seq = tx(f, 2);
+	struct gre_hdr h = { .has_seq = true, .seq = 0x40000000u, .has_ack = true, .ack = seq };
+	assert_int_equal(gre_flow_rx(f, &h, shared_buf, 3), GRE_FLOW_RX_FAR);
+	assert_int_equal(st->rx_acks_ignored, 0);
+	assert_int_equal(gre_flow_tx_outstanding(f), 1);
+	assert_int_equal(st->rx_far, 3 + 4 * GRE_FLOW_OLD_RESYNC + 1);
+	assert_int_equal(st->rx_resyncs, 0);
+	assert_int_equal(st->rx_old, 0);
+	/* the real peer goes on as if nothing happened */
+	assert_int_equal(rx(f, 5002, 4), GRE_FLOW_RX_DELIVERED);
+	/* exactly F ahead is still a (loss) jump */
+	assert_int_equal(rx(f, 5003 + F, 5), GRE_FLOW_RX_RESYNC);
+	const uint32_t want[] = { 5000, 5001, 5002, 5003 + F };
+	assert_delivered(&r, want, 4);
+	gre_flow_free(f);
+
+	/* F follows the parameters: 64 * max(rx_window, N, 1), or as given */
+	struct gre_flow_params p;
+	gre_flow_params_default(&p);
+	p.rx_window = 3;
+	p.reorder_slots = 8;
+	f = gre_flow_new(&p, rec_deliver, memset(&r, 0, sizeof(r)));
+	assert_non_null(f);
+	rx(f, 1, 0);
+	assert_int_equal(rx(f, 2 + 8 * GRE_FLOW_FAR_FACTOR, 1), GRE_FLOW_RX_RESYNC);
+	assert_int_equal(rx(f, 3 + 16 * GRE_FLOW_FAR_FACTOR + 1, 1), GRE_FLOW_RX_FAR);
+	gre_flow_free(f);
+	p.far_window = 10;
+	f = gre_flow_new(&p, rec_deliver, memset(&r, 0, sizeof(r)));
+	assert_non_null(f);
+	rx(f, 0, 0);
+	assert_int_equal(rx(f, 11, 1), GRE_FLOW_RX_RESYNC);
+	assert_int_equal(rx(f, 23, 1), GRE_FLOW_RX_FAR);
 	gre_flow_free(f);
 }
 
@@ -924,6 +989,7 @@ int main(void)
 		cmocka_unit_test(wrap_inside_buffer),
 		cmocka_unit_test(no_reordering_with_zero_slots),
 		cmocka_unit_test(peer_restart_resyncs),
+		cmocka_unit_test(far_outside_window_dropped),
 		cmocka_unit_test(odd_packets),
 		cmocka_unit_test(bad_params_refused),
 		cmocka_unit_test(ack_piggybacked),
