@@ -69,41 +69,31 @@ static uint16_t csum_update16(uint16_t hc, uint16_t m, uint16_t mn)
 enum ipv4_err ipv4_parse(const uint8_t *pkt, size_t len, bool check_csum, struct ipv4_hdr *h)
 {
 	struct rbuf r;
-	uint8_t vihl, ttl, proto, tos;
-	uint16_t tot, id, frag, csum;
-	uint32_t src, dst;
+	uint8_t vihl;
 
 	rbuf_init(&r, pkt, len);
 	rbuf_u8(&r, &vihl);
-	rbuf_u8(&r, &tos);
-	rbuf_be16(&r, &tot);
-	rbuf_be16(&r, &id);
-	rbuf_be16(&r, &frag);
-	rbuf_u8(&r, &ttl);
-	rbuf_u8(&r, &proto);
-	rbuf_be16(&r, &csum);
-	rbuf_be32(&r, &src);
-	rbuf_be32(&r, &dst);
+	rbuf_u8(&r, &h->tos);
+	rbuf_be16(&r, &h->tot_len);
+	rbuf_be16(&r, &h->id);
+	rbuf_be16(&r, &h->frag);
+	rbuf_u8(&r, &h->ttl);
+	rbuf_u8(&r, &h->proto);
+	rbuf_skip(&r, 2);              /* header checksum: over the bytes, below */
+	rbuf_be32(&r, &h->src);
+	rbuf_be32(&r, &h->dst);
 	if (!rbuf_ok(&r))
 		return IPV4_SHORT;
+	/* From here on *h holds the header as sent, whatever the verdict. */
+	h->hlen = (uint8_t)((vihl & 0x0f) * 4);
 	if (vihl >> 4 != 4)
 		return IPV4_BAD_VERSION;
-	size_t hlen = (size_t)(vihl & 0x0f) * 4;
-	if (hlen < IPV4_MIN_HLEN || hlen > len || hlen > tot)
+	if (h->hlen < IPV4_MIN_HLEN || h->hlen > len || h->hlen > h->tot_len)
 		return IPV4_BAD_IHL;
-	if (tot > len)
+	if (h->tot_len > len)
 		return IPV4_BAD_LEN;
-	if (check_csum && ipv4_checksum(pkt, hlen) != 0)
+	if (check_csum && ipv4_checksum(pkt, h->hlen) != 0)
 		return IPV4_BAD_CSUM;
-	h->hlen = (uint8_t)hlen;
-	h->tos = tos;
-	h->tot_len = tot;
-	h->id = id;
-	h->frag = frag;
-	h->ttl = ttl;
-	h->proto = proto;
-	h->src = src;
-	h->dst = dst;
 	return IPV4_OK;
 }
 
