@@ -36,8 +36,7 @@ struct field {
 #define STR(m, n)   { F_STR, n, MEMBER_OFF(m, (n) + 1) }
 #define RESERVED(n) { F_RESERVED, n, 0 }
 
-/* The bodies of RFC 2637 section 2, one line per 32-bit row of its figures
- * (strings on a line of their own). */
+/* The message bodies of RFC 2637 section 2, fields in wire order. */
 static const struct field sccrq[] = {
 	U16(start_rq.version), RESERVED(2),
 	U32(start_rq.framing_caps), U32(start_rq.bearer_caps),
