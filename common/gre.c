@@ -1,46 +1,40 @@
 #include "common/gre.h"
 
 #include "common/buf.h"
+#include "common/ipv4.h"
 
+/*
+ * The header is judged by ipv4_parse(), the one IPv4 parser; GRE adds its
+ * own policy (protocol 47, a whole datagram) and keeps its error codes, which
+ * are logged and counted by name.
+ */
 enum gre_err gre_skip_ipv4(const uint8_t *pkt, size_t len, struct ipv4_info *ip)
 {
-	struct rbuf r;
-	uint8_t ver_ihl, proto;
-	uint16_t total, frag;
-	size_t ihl;
+	struct ipv4_hdr h;
 
-	rbuf_init(&r, pkt, len);
-	if (rbuf_left(&r) < IPV4_HDR_MIN)
-		return GRE_E_IP_SHORT;
-	rbuf_u8(&r, &ver_ihl);
-	rbuf_skip(&r, 1);              /* DSCP/ECN */
-	rbuf_be16(&r, &total);
-	rbuf_skip(&r, 2);              /* identification */
-	rbuf_be16(&r, &frag);
-	rbuf_skip(&r, 1);              /* TTL */
-	rbuf_u8(&r, &proto);
-	rbuf_skip(&r, 2);              /* header checksum */
-	rbuf_be32(&r, &ip->src);
-	rbuf_be32(&r, &ip->dst);
-	if (!rbuf_ok(&r))
-		return GRE_E_IP_SHORT;
-
-	if (ver_ihl >> 4 != 4)
+	switch (ipv4_parse(pkt, len, false, &h)) {
+	case IPV4_OK:
+		break;
+	case IPV4_BAD_VERSION:
 		return GRE_E_IP_VERSION;
-	ihl = (size_t)(ver_ihl & 0x0f) * 4;
-	if (ihl < IPV4_HDR_MIN)
-		return GRE_E_IP_IHL;
-	if (ihl > len)
-		return GRE_E_IP_SHORT;
-	if (total < ihl || total > len)
+	case IPV4_BAD_IHL:
+		/* *h is the header as sent: which length the IHL disagrees with */
+		if (h.hlen < IPV4_MIN_HLEN)
+			return GRE_E_IP_IHL;
+		return h.hlen > len ? GRE_E_IP_SHORT : GRE_E_IP_LENGTH;
+	case IPV4_BAD_LEN:
 		return GRE_E_IP_LENGTH;
-	if (proto != GRE_IPPROTO)
+	default:           /* IPV4_SHORT: nothing else without a checksum check */
+		return GRE_E_IP_SHORT;
+	}
+	if (h.proto != GRE_IPPROTO)
 		return GRE_E_IP_PROTO;
-	/* MF (0x2000) or a non-zero offset: not a whole datagram. */
-	if (frag & 0x3fff)
+	if (ipv4_is_fragment(&h))
 		return GRE_E_IP_FRAGMENT;
-	ip->hdr_len = ihl;
-	ip->total_len = total;
+	ip->hdr_len = h.hlen;
+	ip->total_len = h.tot_len;
+	ip->src = h.src;
+	ip->dst = h.dst;
 	return GRE_OK;
 }
 

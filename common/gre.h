@@ -31,7 +31,6 @@
 #define GRE_VERSION_PPTP 1
 #define GRE_HDR_MIN      8
 #define GRE_HDR_MAX      16
-#define IPV4_HDR_MIN     20
 
 /* Byte 0 */
 #define GRE_FLAG_C       0x80u  /* checksum present */
@@ -85,9 +84,11 @@ static inline size_t gre_hdr_len(bool has_seq, bool has_ack)
 }
 
 /*
- * Check the IPv4 header at pkt (len bytes, as read from a raw socket) and
- * fill *ip. The GRE packet is pkt + ip->hdr_len, ip->total_len -
- * ip->hdr_len bytes. The header checksum is not verified (the kernel did).
+ * Check the IPv4 header at pkt (len bytes, as read from a raw socket) with
+ * ipv4_parse() (common/ipv4.h), then GRE's policy: protocol 47, not a
+ * fragment. Fills *ip on GRE_OK only. The GRE packet is pkt + ip->hdr_len,
+ * ip->total_len - ip->hdr_len bytes. The header checksum is not verified
+ * (the kernel did).
  */
 enum gre_err gre_skip_ipv4(const uint8_t *pkt, size_t len, struct ipv4_info *ip);
 

@@ -6,11 +6,9 @@
 
 #define TCP_MIN_HLEN   20
 #define TCP_FLAG_SYN   0x02u
-#define TCPOPT_EOL     0
-#define TCPOPT_NOP     1
+#define OPT_EOL        0      /* IPv4 and TCP options alike */
+#define OPT_NOP        1
 #define TCPOPT_MSS     2
-#define IPOPT_EOL      0
-#define IPOPT_NOP      1
 #define IPOPT_COPY     0x80u
 #define ICMP_UNREACH   3
 #define ICMP_FRAG_NEED 4
@@ -69,42 +67,64 @@ static uint16_t csum_update16(uint16_t hc, uint16_t m, uint16_t mn)
 enum ipv4_err ipv4_parse(const uint8_t *pkt, size_t len, bool check_csum, struct ipv4_hdr *h)
 {
 	struct rbuf r;
-	uint8_t vihl, ttl, proto, tos;
-	uint16_t tot, id, frag, csum;
-	uint32_t src, dst;
+	uint8_t vihl;
 
 	rbuf_init(&r, pkt, len);
 	rbuf_u8(&r, &vihl);
-	rbuf_u8(&r, &tos);
-	rbuf_be16(&r, &tot);
-	rbuf_be16(&r, &id);
-	rbuf_be16(&r, &frag);
-	rbuf_u8(&r, &ttl);
-	rbuf_u8(&r, &proto);
-	rbuf_be16(&r, &csum);
-	rbuf_be32(&r, &src);
-	rbuf_be32(&r, &dst);
+	rbuf_u8(&r, &h->tos);
+	rbuf_be16(&r, &h->tot_len);
+	rbuf_be16(&r, &h->id);
+	rbuf_be16(&r, &h->frag);
+	rbuf_u8(&r, &h->ttl);
+	rbuf_u8(&r, &h->proto);
+	rbuf_skip(&r, 2);              /* header checksum: over the bytes, below */
+	rbuf_be32(&r, &h->src);
+	rbuf_be32(&r, &h->dst);
 	if (!rbuf_ok(&r))
 		return IPV4_SHORT;
+	/* From here on *h holds the header as sent, whatever the verdict. */
+	h->hlen = (uint8_t)((vihl & 0x0f) * 4);
 	if (vihl >> 4 != 4)
 		return IPV4_BAD_VERSION;
-	size_t hlen = (size_t)(vihl & 0x0f) * 4;
-	if (hlen < IPV4_MIN_HLEN || hlen > len || hlen > tot)
+	if (h->hlen < IPV4_MIN_HLEN || h->hlen > len || h->hlen > h->tot_len)
 		return IPV4_BAD_IHL;
-	if (tot > len)
+	if (h->tot_len > len)
 		return IPV4_BAD_LEN;
-	if (check_csum && ipv4_checksum(pkt, hlen) != 0)
+	if (check_csum && ipv4_checksum(pkt, h->hlen) != 0)
 		return IPV4_BAD_CSUM;
-	h->hlen = (uint8_t)hlen;
-	h->tos = tos;
-	h->tot_len = tot;
-	h->id = id;
-	h->frag = frag;
-	h->ttl = ttl;
-	h->proto = proto;
-	h->src = src;
-	h->dst = dst;
 	return IPV4_OK;
+}
+
+/* ---- option lists ---- */
+
+/*
+ * IPv4 (RFC 791) and TCP (RFC 793) options share one format: EOL ends the
+ * list, NOP is a single byte, any other option is kind, length (counting
+ * both bytes, so at least 2) and data.
+ */
+enum opt_step {
+	OPT_FOUND,      /* *at: where the option starts, *olen: its length */
+	OPT_END,        /* EOL or the end of the list */
+	OPT_MALFORMED,  /* a length byte missing, below 2 or past the list */
+};
+
+/* The next option other than NOP in p[*i .. n); *i moves past it. */
+static enum opt_step next_option(const uint8_t *p, size_t n, size_t *i, size_t *at,
+				 uint8_t *olen)
+{
+	while (*i < n && p[*i] == OPT_NOP)
+		(*i)++;
+	if (*i >= n || p[*i] == OPT_EOL)
+		return OPT_END;
+	if (n - *i < 2)
+		return OPT_MALFORMED;
+	uint8_t len = p[*i + 1];
+	if (len < 2 || len > n - *i)
+		return OPT_MALFORMED;
+	*at = *i;
+	*olen = len;
+	*i += len;
+	return OPT_FOUND;
 }
 
 /* ---- TCP MSS clamping ---- */
@@ -147,29 +167,19 @@ enum ipv4_mss ipv4_clamp_mss(uint8_t *pkt, size_t len, uint16_t mss)
 		return IPV4_MSS_SKIPPED;
 
 	/* Walk the options; a malformed list is left alone as a whole. */
-	size_t mss_at = 0;
-	size_t i = TCP_MIN_HLEN;
-	while (i < thlen) {
-		uint8_t kind = tcp[i];
-		if (kind == TCPOPT_EOL)
-			break;
-		if (kind == TCPOPT_NOP) {
-			i++;
+	size_t mss_at = 0, i = TCP_MIN_HLEN, at;
+	uint8_t olen;
+	enum opt_step step;
+	while ((step = next_option(tcp, thlen, &i, &at, &olen)) == OPT_FOUND) {
+		if (tcp[at] != TCPOPT_MSS)
 			continue;
-		}
-		if (thlen - i < 2)
+		if (olen != 4)
 			return IPV4_MSS_MALFORMED;
-		uint8_t olen = tcp[i + 1];
-		if (olen < 2 || olen > thlen - i)
-			return IPV4_MSS_MALFORMED;
-		if (kind == TCPOPT_MSS) {
-			if (olen != 4)
-				return IPV4_MSS_MALFORMED;
-			if (!mss_at)
-				mss_at = i + 2;
-		}
-		i += olen;
+		if (!mss_at)
+			mss_at = at + 2;
 	}
+	if (step == OPT_MALFORMED)
+		return IPV4_MSS_MALFORMED;
 	if (!mss_at || load_be16(tcp + mss_at) <= mss)
 		return IPV4_MSS_UNCHANGED;
 	tcp_put16(tcp, mss_at, mss);
@@ -183,28 +193,19 @@ enum ipv4_mss ipv4_clamp_mss(uint8_t *pkt, size_t len, uint16_t mss)
  * option list is malformed. */
 static int copied_options(const uint8_t *opts, size_t n, uint8_t *dst)
 {
-	size_t i = 0, o = 0;
-	while (i < n) {
-		uint8_t kind = opts[i];
-		if (kind == IPOPT_EOL)
-			break;
-		if (kind == IPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (n - i < 2)
-			return -1;
-		uint8_t olen = opts[i + 1];
-		if (olen < 2 || olen > n - i)
-			return -1;
-		if (kind & IPOPT_COPY) {
-			memcpy(dst + o, opts + i, olen);
+	size_t i = 0, o = 0, at;
+	uint8_t olen;
+	enum opt_step step;
+	while ((step = next_option(opts, n, &i, &at, &olen)) == OPT_FOUND) {
+		if (opts[at] & IPOPT_COPY) {
+			memcpy(dst + o, opts + at, olen);
 			o += olen;
 		}
-		i += olen;
 	}
+	if (step == OPT_MALFORMED)
+		return -1;
 	while (o % 4)
-		dst[o++] = IPOPT_EOL;
+		dst[o++] = OPT_EOL;
 	return (int)o;
 }
 

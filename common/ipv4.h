@@ -94,7 +94,10 @@ const char *ipv4_err_name(enum ipv4_err e);
  * over data that already holds its correct checksum. */
 uint16_t ipv4_checksum(const void *data, size_t len);
 
-/* Decode and check the header of the datagram at pkt. */
+/* Decode and check the header of the datagram at pkt. Past IPV4_SHORT, *h
+ * holds the fixed header as sent even when it is refused (hlen = IHL * 4,
+ * which may be below 20 or beyond the buffer or the total length), so a
+ * caller with its own error codes can tell which length was wrong. */
 enum ipv4_err ipv4_parse(const uint8_t *pkt, size_t len, bool check_csum, struct ipv4_hdr *h);
 
 /* Lower the MSS option of a TCP SYN (or SYN-ACK) to mss if it is larger. Only

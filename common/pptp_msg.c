@@ -1,27 +1,133 @@
 #include "common/pptp_msg.h"
 
+#include <stddef.h>
 #include <string.h>
 
+/*
+ * Each message body is a list of fields in wire order; one loop each reads,
+ * writes and compares them. A field names its member of struct pptp_msg by
+ * offset, and the macros below refuse to compile unless the member's size
+ * matches the field's wire width (a string member holds width + 1 bytes), so
+ * no table entry can reach past its member.
+ */
+enum field_kind {
+	F_U8,
+	F_U16,       /* big-endian */
+	F_U32,       /* big-endian */
+	F_STR,       /* width bytes, NUL-padded: a NUL-terminated host string */
+	F_RESERVED,  /* width bytes: ignored on decode, zero on encode */
+};
+
+struct field {
+	uint8_t kind;
+	uint8_t width;   /* bytes on the wire */
+	uint16_t off;    /* of the member in struct pptp_msg; 0 for F_RESERVED */
+};
+
+#define MEMBER_OFF(member, size)                                                        \
+	(offsetof(struct pptp_msg, member) + 0 * sizeof(struct {                          \
+		_Static_assert(sizeof(((struct pptp_msg *)0)->member) == (size),          \
+			       #member " does not match its wire width");                 \
+		int unused;                                                               \
+	}))
+#define U8(m)       { F_U8, 1, MEMBER_OFF(m, 1) }
+#define U16(m)      { F_U16, 2, MEMBER_OFF(m, 2) }
+#define U32(m)      { F_U32, 4, MEMBER_OFF(m, 4) }
+#define STR(m, n)   { F_STR, n, MEMBER_OFF(m, (n) + 1) }
+#define RESERVED(n) { F_RESERVED, n, 0 }
+
+/* The message bodies of RFC 2637 section 2, fields in wire order. */
+static const struct field sccrq[] = {
+	U16(start_rq.version), RESERVED(2),
+	U32(start_rq.framing_caps), U32(start_rq.bearer_caps),
+	U16(start_rq.max_channels), U16(start_rq.firmware_rev),
+	STR(start_rq.host_name, PPTP_STR_LEN), STR(start_rq.vendor, PPTP_STR_LEN),
+};
+static const struct field sccrp[] = {
+	U16(start_rp.version), U8(start_rp.result), U8(start_rp.error),
+	U32(start_rp.framing_caps), U32(start_rp.bearer_caps),
+	U16(start_rp.max_channels), U16(start_rp.firmware_rev),
+	STR(start_rp.host_name, PPTP_STR_LEN), STR(start_rp.vendor, PPTP_STR_LEN),
+};
+static const struct field stopccrq[] = { U8(stop_rq.reason), RESERVED(3) };
+static const struct field stopccrp[] = {
+	U8(stop_rp.result), U8(stop_rp.error), RESERVED(2),
+};
+static const struct field echorq[] = { U32(echo_rq.id) };
+static const struct field echorp[] = {
+	U32(echo_rp.id), U8(echo_rp.result), U8(echo_rp.error), RESERVED(2),
+};
+static const struct field ocrq[] = {
+	U16(ocrq.call_id), U16(ocrq.call_serial), U32(ocrq.min_bps), U32(ocrq.max_bps),
+	U32(ocrq.bearer_type), U32(ocrq.framing_type),
+	U16(ocrq.recv_window), U16(ocrq.proc_delay), U16(ocrq.phone_len), RESERVED(2),
+	STR(ocrq.phone, PPTP_STR_LEN), STR(ocrq.subaddress, PPTP_STR_LEN),
+};
+static const struct field ocrp[] = {
+	U16(ocrp.call_id), U16(ocrp.peer_call_id),
+	U8(ocrp.result), U8(ocrp.error), U16(ocrp.cause), U32(ocrp.connect_speed),
+	U16(ocrp.recv_window), U16(ocrp.proc_delay), U32(ocrp.phys_channel_id),
+};
+static const struct field icrq[] = {
+	U16(icrq.call_id), U16(icrq.call_serial), U32(icrq.bearer_type),
+	U32(icrq.phys_channel_id), U16(icrq.dialed_len), U16(icrq.dialing_len),
+	STR(icrq.dialed, PPTP_STR_LEN), STR(icrq.dialing, PPTP_STR_LEN),
+	STR(icrq.subaddress, PPTP_STR_LEN),
+};
+static const struct field icrp[] = {
+	U16(icrp.call_id), U16(icrp.peer_call_id), U8(icrp.result), U8(icrp.error),
+	U16(icrp.recv_window), U16(icrp.transmit_delay), RESERVED(2),
+};
+static const struct field iccn[] = {
+	U16(iccn.peer_call_id), RESERVED(2), U32(iccn.connect_speed),
+	U16(iccn.recv_window), U16(iccn.transmit_delay), U32(iccn.framing_type),
+};
+static const struct field ccrq[] = { U16(ccrq.call_id), RESERVED(2) };
+static const struct field cdn[] = {
+	U16(cdn.call_id), U8(cdn.result), U8(cdn.error), U16(cdn.cause), RESERVED(2),
+	STR(cdn.stats, PPTP_STATS_LEN),
+};
+static const struct field wen[] = {
+	U16(wen.peer_call_id), RESERVED(2), U32(wen.crc_errors), U32(wen.framing_errors),
+	U32(wen.hw_overruns), U32(wen.buf_overruns), U32(wen.timeout_errors),
+	U32(wen.alignment_errors),
+};
+static const struct field sli[] = {
+	U16(sli.peer_call_id), RESERVED(2), U32(sli.send_accm), U32(sli.recv_accm),
+};
+
+/* Per type: the RFC's name, the exact length (header included) and the body. */
 static const struct {
 	const char *name;
 	uint16_t len;
+	uint8_t nfields;
+	const struct field *fields;
 } msg_table[PPTP_CTRL_TYPE_MAX + 1] = {
-	[PPTP_START_CTRL_REQUEST]     = { "Start-Control-Connection-Request", 156 },
-	[PPTP_START_CTRL_REPLY]       = { "Start-Control-Connection-Reply", 156 },
-	[PPTP_STOP_CTRL_REQUEST]      = { "Stop-Control-Connection-Request", 16 },
-	[PPTP_STOP_CTRL_REPLY]        = { "Stop-Control-Connection-Reply", 16 },
-	[PPTP_ECHO_REQUEST]           = { "Echo-Request", 16 },
-	[PPTP_ECHO_REPLY]             = { "Echo-Reply", 20 },
-	[PPTP_OUT_CALL_REQUEST]       = { "Outgoing-Call-Request", 168 },
-	[PPTP_OUT_CALL_REPLY]         = { "Outgoing-Call-Reply", 32 },
-	[PPTP_IN_CALL_REQUEST]        = { "Incoming-Call-Request", 220 },
-	[PPTP_IN_CALL_REPLY]          = { "Incoming-Call-Reply", 24 },
-	[PPTP_IN_CALL_CONNECTED]      = { "Incoming-Call-Connected", 28 },
-	[PPTP_CALL_CLEAR_REQUEST]     = { "Call-Clear-Request", 16 },
-	[PPTP_CALL_DISCONNECT_NOTIFY] = { "Call-Disconnect-Notify", 148 },
-	[PPTP_WAN_ERROR_NOTIFY]       = { "WAN-Error-Notify", 40 },
-	[PPTP_SET_LINK_INFO]          = { "Set-Link-Info", 24 },
+#define MSG(type, name, len, f) [type] = { name, len, sizeof(f) / sizeof((f)[0]), f }
+	MSG(PPTP_START_CTRL_REQUEST, "Start-Control-Connection-Request", 156, sccrq),
+	MSG(PPTP_START_CTRL_REPLY, "Start-Control-Connection-Reply", 156, sccrp),
+	MSG(PPTP_STOP_CTRL_REQUEST, "Stop-Control-Connection-Request", 16, stopccrq),
+	MSG(PPTP_STOP_CTRL_REPLY, "Stop-Control-Connection-Reply", 16, stopccrp),
+	MSG(PPTP_ECHO_REQUEST, "Echo-Request", 16, echorq),
+	MSG(PPTP_ECHO_REPLY, "Echo-Reply", 20, echorp),
+	MSG(PPTP_OUT_CALL_REQUEST, "Outgoing-Call-Request", 168, ocrq),
+	MSG(PPTP_OUT_CALL_REPLY, "Outgoing-Call-Reply", 32, ocrp),
+	MSG(PPTP_IN_CALL_REQUEST, "Incoming-Call-Request", 220, icrq),
+	MSG(PPTP_IN_CALL_REPLY, "Incoming-Call-Reply", 24, icrp),
+	MSG(PPTP_IN_CALL_CONNECTED, "Incoming-Call-Connected", 28, iccn),
+	MSG(PPTP_CALL_CLEAR_REQUEST, "Call-Clear-Request", 16, ccrq),
+	MSG(PPTP_CALL_DISCONNECT_NOTIFY, "Call-Disconnect-Notify", 148, cdn),
+	MSG(PPTP_WAN_ERROR_NOTIFY, "WAN-Error-Notify", 40, wen),
+	MSG(PPTP_SET_LINK_INFO, "Set-Link-Info", 24, sli),
+#undef MSG
 };
+
+#undef MEMBER_OFF
+#undef U8
+#undef U16
+#undef U32
+#undef STR
+#undef RESERVED
 
 size_t pptp_msg_len(unsigned type)
 {
@@ -97,147 +203,28 @@ static void put_str(struct wbuf *w, const char *s, size_t n)
 	wbuf_zero(w, n - len);
 }
 
+/* The member a field describes, in m. */
+static void *member(struct pptp_msg *m, const struct field *f)
+{
+	return (char *)m + f->off;
+}
+
+static const void *cmember(const struct pptp_msg *m, const struct field *f)
+{
+	return (const char *)m + f->off;
+}
+
 static void decode_body(struct rbuf *r, struct pptp_msg *m)
 {
-	switch (m->type) {
-	case PPTP_START_CTRL_REQUEST: {
-		struct pptp_start_ctrl_request *b = &m->start_rq;
-		rbuf_be16(r, &b->version);
-		rbuf_skip(r, 2);
-		rbuf_be32(r, &b->framing_caps);
-		rbuf_be32(r, &b->bearer_caps);
-		rbuf_be16(r, &b->max_channels);
-		rbuf_be16(r, &b->firmware_rev);
-		get_str(r, b->host_name, PPTP_STR_LEN);
-		get_str(r, b->vendor, PPTP_STR_LEN);
-		break;
-	}
-	case PPTP_START_CTRL_REPLY: {
-		struct pptp_start_ctrl_reply *b = &m->start_rp;
-		rbuf_be16(r, &b->version);
-		rbuf_u8(r, &b->result);
-		rbuf_u8(r, &b->error);
-		rbuf_be32(r, &b->framing_caps);
-		rbuf_be32(r, &b->bearer_caps);
-		rbuf_be16(r, &b->max_channels);
-		rbuf_be16(r, &b->firmware_rev);
-		get_str(r, b->host_name, PPTP_STR_LEN);
-		get_str(r, b->vendor, PPTP_STR_LEN);
-		break;
-	}
-	case PPTP_STOP_CTRL_REQUEST:
-		rbuf_u8(r, &m->stop_rq.reason);
-		rbuf_skip(r, 3);
-		break;
-	case PPTP_STOP_CTRL_REPLY:
-		rbuf_u8(r, &m->stop_rp.result);
-		rbuf_u8(r, &m->stop_rp.error);
-		rbuf_skip(r, 2);
-		break;
-	case PPTP_ECHO_REQUEST:
-		rbuf_be32(r, &m->echo_rq.id);
-		break;
-	case PPTP_ECHO_REPLY:
-		rbuf_be32(r, &m->echo_rp.id);
-		rbuf_u8(r, &m->echo_rp.result);
-		rbuf_u8(r, &m->echo_rp.error);
-		rbuf_skip(r, 2);
-		break;
-	case PPTP_OUT_CALL_REQUEST: {
-		struct pptp_out_call_request *b = &m->ocrq;
-		rbuf_be16(r, &b->call_id);
-		rbuf_be16(r, &b->call_serial);
-		rbuf_be32(r, &b->min_bps);
-		rbuf_be32(r, &b->max_bps);
-		rbuf_be32(r, &b->bearer_type);
-		rbuf_be32(r, &b->framing_type);
-		rbuf_be16(r, &b->recv_window);
-		rbuf_be16(r, &b->proc_delay);
-		rbuf_be16(r, &b->phone_len);
-		rbuf_skip(r, 2);
-		get_str(r, b->phone, PPTP_STR_LEN);
-		get_str(r, b->subaddress, PPTP_STR_LEN);
-		break;
-	}
-	case PPTP_OUT_CALL_REPLY: {
-		struct pptp_out_call_reply *b = &m->ocrp;
-		rbuf_be16(r, &b->call_id);
-		rbuf_be16(r, &b->peer_call_id);
-		rbuf_u8(r, &b->result);
-		rbuf_u8(r, &b->error);
-		rbuf_be16(r, &b->cause);
-		rbuf_be32(r, &b->connect_speed);
-		rbuf_be16(r, &b->recv_window);
-		rbuf_be16(r, &b->proc_delay);
-		rbuf_be32(r, &b->phys_channel_id);
-		break;
-	}
-	case PPTP_IN_CALL_REQUEST: {
-		struct pptp_in_call_request *b = &m->icrq;
-		rbuf_be16(r, &b->call_id);
-		rbuf_be16(r, &b->call_serial);
-		rbuf_be32(r, &b->bearer_type);
-		rbuf_be32(r, &b->phys_channel_id);
-		rbuf_be16(r, &b->dialed_len);
-		rbuf_be16(r, &b->dialing_len);
-		get_str(r, b->dialed, PPTP_STR_LEN);
-		get_str(r, b->dialing, PPTP_STR_LEN);
-		get_str(r, b->subaddress, PPTP_STR_LEN);
-		break;
-	}
-	case PPTP_IN_CALL_REPLY: {
-		struct pptp_in_call_reply *b = &m->icrp;
-		rbuf_be16(r, &b->call_id);
-		rbuf_be16(r, &b->peer_call_id);
-		rbuf_u8(r, &b->result);
-		rbuf_u8(r, &b->error);
-		rbuf_be16(r, &b->recv_window);
-		rbuf_be16(r, &b->transmit_delay);
-		rbuf_skip(r, 2);
-		break;
-	}
-	case PPTP_IN_CALL_CONNECTED: {
-		struct pptp_in_call_connected *b = &m->iccn;
-		rbuf_be16(r, &b->peer_call_id);
-		rbuf_skip(r, 2);
-		rbuf_be32(r, &b->connect_speed);
-		rbuf_be16(r, &b->recv_window);
-		rbuf_be16(r, &b->transmit_delay);
-		rbuf_be32(r, &b->framing_type);
-		break;
-	}
-	case PPTP_CALL_CLEAR_REQUEST:
-		rbuf_be16(r, &m->ccrq.call_id);
-		rbuf_skip(r, 2);
-		break;
-	case PPTP_CALL_DISCONNECT_NOTIFY: {
-		struct pptp_call_disconnect_notify *b = &m->cdn;
-		rbuf_be16(r, &b->call_id);
-		rbuf_u8(r, &b->result);
-		rbuf_u8(r, &b->error);
-		rbuf_be16(r, &b->cause);
-		rbuf_skip(r, 2);
-		get_str(r, b->stats, PPTP_STATS_LEN);
-		break;
-	}
-	case PPTP_WAN_ERROR_NOTIFY: {
-		struct pptp_wan_error_notify *b = &m->wen;
-		rbuf_be16(r, &b->peer_call_id);
-		rbuf_skip(r, 2);
-		rbuf_be32(r, &b->crc_errors);
-		rbuf_be32(r, &b->framing_errors);
-		rbuf_be32(r, &b->hw_overruns);
-		rbuf_be32(r, &b->buf_overruns);
-		rbuf_be32(r, &b->timeout_errors);
-		rbuf_be32(r, &b->alignment_errors);
-		break;
-	}
-	case PPTP_SET_LINK_INFO:
-		rbuf_be16(r, &m->sli.peer_call_id);
-		rbuf_skip(r, 2);
-		rbuf_be32(r, &m->sli.send_accm);
-		rbuf_be32(r, &m->sli.recv_accm);
-		break;
+	const struct field *f = msg_table[m->type].fields;
+	for (size_t i = 0; i < msg_table[m->type].nfields; i++, f++) {
+		switch (f->kind) {
+		case F_U8:       rbuf_u8(r, member(m, f)); break;
+		case F_U16:      rbuf_be16(r, member(m, f)); break;
+		case F_U32:      rbuf_be32(r, member(m, f)); break;
+		case F_STR:      get_str(r, member(m, f), f->width); break;
+		case F_RESERVED: rbuf_skip(r, f->width); break;
+		}
 	}
 }
 
@@ -284,145 +271,16 @@ enum pptp_err pptp_msg_decode_bytes(const uint8_t *p, size_t len, struct pptp_ms
 
 static void encode_body(struct wbuf *w, const struct pptp_msg *m)
 {
-	switch (m->type) {
-	case PPTP_START_CTRL_REQUEST: {
-		const struct pptp_start_ctrl_request *b = &m->start_rq;
-		wbuf_be16(w, b->version);
-		wbuf_zero(w, 2);
-		wbuf_be32(w, b->framing_caps);
-		wbuf_be32(w, b->bearer_caps);
-		wbuf_be16(w, b->max_channels);
-		wbuf_be16(w, b->firmware_rev);
-		put_str(w, b->host_name, PPTP_STR_LEN);
-		put_str(w, b->vendor, PPTP_STR_LEN);
-		break;
-	}
-	case PPTP_START_CTRL_REPLY: {
-		const struct pptp_start_ctrl_reply *b = &m->start_rp;
-		wbuf_be16(w, b->version);
-		wbuf_u8(w, b->result);
-		wbuf_u8(w, b->error);
-		wbuf_be32(w, b->framing_caps);
-		wbuf_be32(w, b->bearer_caps);
-		wbuf_be16(w, b->max_channels);
-		wbuf_be16(w, b->firmware_rev);
-		put_str(w, b->host_name, PPTP_STR_LEN);
-		put_str(w, b->vendor, PPTP_STR_LEN);
-		break;
-	}
-	case PPTP_STOP_CTRL_REQUEST:
-		wbuf_u8(w, m->stop_rq.reason);
-		wbuf_zero(w, 3);
-		break;
-	case PPTP_STOP_CTRL_REPLY:
-		wbuf_u8(w, m->stop_rp.result);
-		wbuf_u8(w, m->stop_rp.error);
-		wbuf_zero(w, 2);
-		break;
-	case PPTP_ECHO_REQUEST:
-		wbuf_be32(w, m->echo_rq.id);
-		break;
-	case PPTP_ECHO_REPLY:
-		wbuf_be32(w, m->echo_rp.id);
-		wbuf_u8(w, m->echo_rp.result);
-		wbuf_u8(w, m->echo_rp.error);
-		wbuf_zero(w, 2);
-		break;
-	case PPTP_OUT_CALL_REQUEST: {
-		const struct pptp_out_call_request *b = &m->ocrq;
-		wbuf_be16(w, b->call_id);
-		wbuf_be16(w, b->call_serial);
-		wbuf_be32(w, b->min_bps);
-		wbuf_be32(w, b->max_bps);
-		wbuf_be32(w, b->bearer_type);
-		wbuf_be32(w, b->framing_type);
-		wbuf_be16(w, b->recv_window);
-		wbuf_be16(w, b->proc_delay);
-		wbuf_be16(w, b->phone_len);
-		wbuf_zero(w, 2);
-		put_str(w, b->phone, PPTP_STR_LEN);
-		put_str(w, b->subaddress, PPTP_STR_LEN);
-		break;
-	}
-	case PPTP_OUT_CALL_REPLY: {
-		const struct pptp_out_call_reply *b = &m->ocrp;
-		wbuf_be16(w, b->call_id);
-		wbuf_be16(w, b->peer_call_id);
-		wbuf_u8(w, b->result);
-		wbuf_u8(w, b->error);
-		wbuf_be16(w, b->cause);
-		wbuf_be32(w, b->connect_speed);
-		wbuf_be16(w, b->recv_window);
-		wbuf_be16(w, b->proc_delay);
-		wbuf_be32(w, b->phys_channel_id);
-		break;
-	}
-	case PPTP_IN_CALL_REQUEST: {
-		const struct pptp_in_call_request *b = &m->icrq;
-		wbuf_be16(w, b->call_id);
-		wbuf_be16(w, b->call_serial);
-		wbuf_be32(w, b->bearer_type);
-		wbuf_be32(w, b->phys_channel_id);
-		wbuf_be16(w, b->dialed_len);
-		wbuf_be16(w, b->dialing_len);
-		put_str(w, b->dialed, PPTP_STR_LEN);
-		put_str(w, b->dialing, PPTP_STR_LEN);
-		put_str(w, b->subaddress, PPTP_STR_LEN);
-		break;
-	}
-	case PPTP_IN_CALL_REPLY: {
-		const struct pptp_in_call_reply *b = &m->icrp;
-		wbuf_be16(w, b->call_id);
-		wbuf_be16(w, b->peer_call_id);
-		wbuf_u8(w, b->result);
-		wbuf_u8(w, b->error);
-		wbuf_be16(w, b->recv_window);
-		wbuf_be16(w, b->transmit_delay);
-		wbuf_zero(w, 2);
-		break;
-	}
-	case PPTP_IN_CALL_CONNECTED: {
-		const struct pptp_in_call_connected *b = &m->iccn;
-		wbuf_be16(w, b->peer_call_id);
-		wbuf_zero(w, 2);
-		wbuf_be32(w, b->connect_speed);
-		wbuf_be16(w, b->recv_window);
-		wbuf_be16(w, b->transmit_delay);
-		wbuf_be32(w, b->framing_type);
-		break;
-	}
-	case PPTP_CALL_CLEAR_REQUEST:
-		wbuf_be16(w, m->ccrq.call_id);
-		wbuf_zero(w, 2);
-		break;
-	case PPTP_CALL_DISCONNECT_NOTIFY: {
-		const struct pptp_call_disconnect_notify *b = &m->cdn;
-		wbuf_be16(w, b->call_id);
-		wbuf_u8(w, b->result);
-		wbuf_u8(w, b->error);
-		wbuf_be16(w, b->cause);
-		wbuf_zero(w, 2);
-		put_str(w, b->stats, PPTP_STATS_LEN);
-		break;
-	}
-	case PPTP_WAN_ERROR_NOTIFY: {
-		const struct pptp_wan_error_notify *b = &m->wen;
-		wbuf_be16(w, b->peer_call_id);
-		wbuf_zero(w, 2);
-		wbuf_be32(w, b->crc_errors);
-		wbuf_be32(w, b->framing_errors);
-		wbuf_be32(w, b->hw_overruns);
-		wbuf_be32(w, b->buf_overruns);
-		wbuf_be32(w, b->timeout_errors);
-		wbuf_be32(w, b->alignment_errors);
-		break;
-	}
-	case PPTP_SET_LINK_INFO:
-		wbuf_be16(w, m->sli.peer_call_id);
-		wbuf_zero(w, 2);
-		wbuf_be32(w, m->sli.send_accm);
-		wbuf_be32(w, m->sli.recv_accm);
-		break;
+	const struct field *f = msg_table[m->type].fields;
+	for (size_t i = 0; i < msg_table[m->type].nfields; i++, f++) {
+		const void *v = cmember(m, f);
+		switch (f->kind) {
+		case F_U8:       wbuf_u8(w, *(const uint8_t *)v); break;
+		case F_U16:      wbuf_be16(w, *(const uint16_t *)v); break;
+		case F_U32:      wbuf_be32(w, *(const uint32_t *)v); break;
+		case F_STR:      put_str(w, v, f->width); break;
+		case F_RESERVED: wbuf_zero(w, f->width); break;
+		}
 	}
 }
 
@@ -447,92 +305,23 @@ bool pptp_msg_encode(struct wbuf *w, const struct pptp_msg *m)
 	return wbuf_ok(w) && w->len - start == len;
 }
 
-static bool str_eq(const char *a, const char *b, size_t n)
-{
-	return strncmp(a, b, n) == 0;
-}
-
-#define EQ(f) (x->f == y->f)
-#define STR_EQ(f, n) str_eq(x->f, y->f, n)
-
 bool pptp_msg_equal(const struct pptp_msg *a, const struct pptp_msg *b)
 {
-	if (a->type != b->type)
+	if (a->type != b->type || pptp_msg_len(a->type) == 0)
 		return false;
-	switch (a->type) {
-	case PPTP_START_CTRL_REQUEST: {
-		const struct pptp_start_ctrl_request *x = &a->start_rq, *y = &b->start_rq;
-		return EQ(version) && EQ(framing_caps) && EQ(bearer_caps) &&
-		       EQ(max_channels) && EQ(firmware_rev) &&
-		       STR_EQ(host_name, PPTP_STR_LEN) && STR_EQ(vendor, PPTP_STR_LEN);
+	const struct field *f = msg_table[a->type].fields;
+	for (size_t i = 0; i < msg_table[a->type].nfields; i++, f++) {
+		const void *x = cmember(a, f), *y = cmember(b, f);
+		bool same = true;
+		switch (f->kind) {
+		case F_U8:
+		case F_U16:
+		case F_U32:      same = memcmp(x, y, f->width) == 0; break;
+		case F_STR:      same = strncmp(x, y, f->width) == 0; break;
+		case F_RESERVED: break;
+		}
+		if (!same)
+			return false;
 	}
-	case PPTP_START_CTRL_REPLY: {
-		const struct pptp_start_ctrl_reply *x = &a->start_rp, *y = &b->start_rp;
-		return EQ(version) && EQ(result) && EQ(error) && EQ(framing_caps) &&
-		       EQ(bearer_caps) && EQ(max_channels) && EQ(firmware_rev) &&
-		       STR_EQ(host_name, PPTP_STR_LEN) && STR_EQ(vendor, PPTP_STR_LEN);
-	}
-	case PPTP_STOP_CTRL_REQUEST:
-		return a->stop_rq.reason == b->stop_rq.reason;
-	case PPTP_STOP_CTRL_REPLY:
-		return a->stop_rp.result == b->stop_rp.result &&
-		       a->stop_rp.error == b->stop_rp.error;
-	case PPTP_ECHO_REQUEST:
-		return a->echo_rq.id == b->echo_rq.id;
-	case PPTP_ECHO_REPLY: {
-		const struct pptp_echo_reply *x = &a->echo_rp, *y = &b->echo_rp;
-		return EQ(id) && EQ(result) && EQ(error);
-	}
-	case PPTP_OUT_CALL_REQUEST: {
-		const struct pptp_out_call_request *x = &a->ocrq, *y = &b->ocrq;
-		return EQ(call_id) && EQ(call_serial) && EQ(min_bps) && EQ(max_bps) &&
-		       EQ(bearer_type) && EQ(framing_type) && EQ(recv_window) &&
-		       EQ(proc_delay) && EQ(phone_len) && STR_EQ(phone, PPTP_STR_LEN) &&
-		       STR_EQ(subaddress, PPTP_STR_LEN);
-	}
-	case PPTP_OUT_CALL_REPLY: {
-		const struct pptp_out_call_reply *x = &a->ocrp, *y = &b->ocrp;
-		return EQ(call_id) && EQ(peer_call_id) && EQ(result) && EQ(error) &&
-		       EQ(cause) && EQ(connect_speed) && EQ(recv_window) &&
-		       EQ(proc_delay) && EQ(phys_channel_id);
-	}
-	case PPTP_IN_CALL_REQUEST: {
-		const struct pptp_in_call_request *x = &a->icrq, *y = &b->icrq;
-		return EQ(call_id) && EQ(call_serial) && EQ(bearer_type) &&
-		       EQ(phys_channel_id) && EQ(dialed_len) && EQ(dialing_len) &&
-		       STR_EQ(dialed, PPTP_STR_LEN) && STR_EQ(dialing, PPTP_STR_LEN) &&
-		       STR_EQ(subaddress, PPTP_STR_LEN);
-	}
-	case PPTP_IN_CALL_REPLY: {
-		const struct pptp_in_call_reply *x = &a->icrp, *y = &b->icrp;
-		return EQ(call_id) && EQ(peer_call_id) && EQ(result) && EQ(error) &&
-		       EQ(recv_window) && EQ(transmit_delay);
-	}
-	case PPTP_IN_CALL_CONNECTED: {
-		const struct pptp_in_call_connected *x = &a->iccn, *y = &b->iccn;
-		return EQ(peer_call_id) && EQ(connect_speed) && EQ(recv_window) &&
-		       EQ(transmit_delay) && EQ(framing_type);
-	}
-	case PPTP_CALL_CLEAR_REQUEST:
-		return a->ccrq.call_id == b->ccrq.call_id;
-	case PPTP_CALL_DISCONNECT_NOTIFY: {
-		const struct pptp_call_disconnect_notify *x = &a->cdn, *y = &b->cdn;
-		return EQ(call_id) && EQ(result) && EQ(error) && EQ(cause) &&
-		       STR_EQ(stats, PPTP_STATS_LEN);
-	}
-	case PPTP_WAN_ERROR_NOTIFY: {
-		const struct pptp_wan_error_notify *x = &a->wen, *y = &b->wen;
-		return EQ(peer_call_id) && EQ(crc_errors) && EQ(framing_errors) &&
-		       EQ(hw_overruns) && EQ(buf_overruns) && EQ(timeout_errors) &&
-		       EQ(alignment_errors);
-	}
-	case PPTP_SET_LINK_INFO: {
-		const struct pptp_set_link_info *x = &a->sli, *y = &b->sli;
-		return EQ(peer_call_id) && EQ(send_accm) && EQ(recv_accm);
-	}
-	}
-	return false;
+	return true;
 }
-
-#undef EQ
-#undef STR_EQ

@@ -5,8 +5,9 @@
  * Wire bytes are never cast to structs: pptp_msg_decode() reads through an
  * rbuf into a struct pptp_msg (a tagged union over the 15 control message
  * types) and pptp_msg_encode() writes one through a wbuf. Every type has one
- * exact length (pptp_msg_len()); reserved fields are ignored on decode and
- * written as zero. Field values (version, framing bits, call IDs, result
+ * exact length (pptp_msg_len()) and one table of its body's fields in wire
+ * order (in pptp_msg.c), which drives decode, encode and pptp_msg_equal()
+ * alike; reserved fields are ignored on decode and written as zero. Field values (version, framing bits, call IDs, result
  * codes) are not judged here: that is the control connection's policy, and
  * real clients need tolerance (no synchronous framing bit in a Start
  * request, peer call ID 0).

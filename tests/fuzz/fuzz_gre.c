@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/gre.h"
+#include "common/ipv4.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -47,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	(void)gre_err_name(err);
 	if (err == GRE_OK) {
-		if (ip.hdr_len < IPV4_HDR_MIN || ip.hdr_len > ip.total_len || ip.total_len > size)
+		if (ip.hdr_len < IPV4_MIN_HLEN || ip.hdr_len > ip.total_len || ip.total_len > size)
 			abort();
 		parse_and_rebuild(data + ip.hdr_len, ip.total_len - ip.hdr_len);
 	}

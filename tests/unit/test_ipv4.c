@@ -128,6 +128,44 @@ static void rejects_malformed_headers(void **state)
 	assert_string_equal(ipv4_err_name(IPV4_BAD_IHL), "bad-ihl");
 }
 
+/* A refused header is still decoded, so a caller can say which length was
+ * wrong (gre_skip_ipv4() maps these to its own error codes). */
+static void refused_header_decoded_as_sent(void **state)
+{
+	(void)state;
+	uint8_t p[64];
+	struct ipv4_hdr h;
+	put_ip(p, NULL, 0, 10, 47, 0x2000);
+	p[0] = 0x44; /* IHL 4: below the minimum */
+	memset(&h, 0xA5, sizeof(h));
+	assert_int_equal(ipv4_parse(p, 30, false, &h), IPV4_BAD_IHL);
+	assert_int_equal(h.hlen, 16);
+	assert_int_equal(h.tot_len, 30);
+	assert_int_equal(h.id, 0x1234);
+	assert_int_equal(h.frag, IPV4_FLAG_MF);
+	assert_int_equal(h.ttl, 64);
+	assert_int_equal(h.proto, 47);
+	assert_int_equal(h.src, SRC);
+	assert_int_equal(h.dst, DST);
+	p[0] = 0x4f; /* IHL 15: 60 bytes, past a 40-byte buffer */
+	assert_int_equal(ipv4_parse(p, 40, false, &h), IPV4_BAD_IHL);
+	assert_int_equal(h.hlen, 60);
+	p[0] = 0x46; /* IHL 6: 24 bytes, past a total length of 22 */
+	store_be16(p + 2, 22);
+	assert_int_equal(ipv4_parse(p, 40, false, &h), IPV4_BAD_IHL);
+	assert_int_equal(h.hlen, 24);
+	assert_int_equal(h.tot_len, 22);
+	p[0] = 0x45; /* total length past the buffer */
+	store_be16(p + 2, 41);
+	assert_int_equal(ipv4_parse(p, 40, false, &h), IPV4_BAD_LEN);
+	assert_int_equal(h.hlen, 20);
+	assert_int_equal(h.tot_len, 41);
+	p[0] = 0x65; /* version 6: the fields are still those sent */
+	assert_int_equal(ipv4_parse(p, 40, false, &h), IPV4_BAD_VERSION);
+	assert_int_equal(h.hlen, 20);
+	assert_int_equal(h.proto, 47);
+}
+
 /* MSS option in several places: first, after NOPs and a timestamp, at an
  * odd offset, and behind IP options; always clamped with a checksum that
  * matches one computed from scratch. */
@@ -502,6 +540,7 @@ int main(void)
 		cmocka_unit_test(checksum_known_value),
 		cmocka_unit_test(parses_header),
 		cmocka_unit_test(rejects_malformed_headers),
+		cmocka_unit_test(refused_header_decoded_as_sent),
 		cmocka_unit_test(clamps_mss_in_various_positions),
 		cmocka_unit_test(mss_unchanged_or_skipped),
 		cmocka_unit_test(mss_malformed_left_untouched),
