@@ -58,6 +58,8 @@ struct neigh;
 struct auth_backend;
 struct acct;
 struct dae;
+struct hooks;
+struct radius_setup;
 
 struct server_stats {
 	uint64_t gre_rx;        /* GRE packets read from the raw socket */
@@ -130,6 +132,8 @@ struct server {
 	ev_io acct_io;
 	bool acct_off_sent;
 	struct dae *dae;          /* RFC 5176 listener; NULL: none */
+	struct radius_setup *rs;  /* between server_open() and server_start() only */
+	struct hooks *hooks;      /* who starts ip-up/ip-down; set by main, not owned */
 	char boot_id[9];          /* hex start time: the head of every Acct-Session-Id */
 
 	struct ctrl *dead_ctrls;  /* waiting for the reaper */
@@ -150,7 +154,14 @@ struct server {
 
 /* Allocate the registry on loop; cfg must outlive it. NULL if out of memory. */
 struct server *server_new(struct ev_loop *loop, const struct config *cfg, bool echo_frames);
-/* Open the GRE socket and the listeners (needs root). False (logged) on failure. */
+/* The privileged part of the start (as root, before the drop): the GRE
+ * socket, the listeners and, without --echo-frames, tun and its routes,
+ * the pool, the data path, proxy ARP's netlink socket, the DAE socket and
+ * the RADIUS files. False (logged) on failure. */
+bool server_open(struct server *srv);
+/* The rest (after the drop; no privilege needed): the authentication
+ * backend's and accounting's threads, the signal watchers. False (logged)
+ * on failure. */
 bool server_start(struct server *srv);
 /* Run the loop until shutdown completes. */
 void server_run(struct server *srv);
