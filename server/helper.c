@@ -369,7 +369,8 @@ void helper_finish(struct helper *h)
 	 * channel closing is the sign, whoever reaps it. */
 	shutdown(h->fd, SHUT_WR);
 	uint8_t b[64];
-	for (int i = 0; i < FINISH_MS / 50; i++) {
+	bool eof = false;
+	for (int i = 0; i < FINISH_MS / 50 && !eof; i++) {
 		struct pollfd pf = { .fd = h->fd, .events = POLLIN };
 		(void)poll(&pf, 1, 50);
 		ssize_t n = -1;
@@ -377,10 +378,15 @@ void helper_finish(struct helper *h)
 		for (int k = 0; k < HELPER_HOOKS_MAX && (n = recv(h->fd, b, sizeof(b), MSG_DONTWAIT)) > 0;
 		     k++)
 			;
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-			break;
+		eof = n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
 	}
 	close(h->fd);
-	waitpid(h->pid, NULL, WNOHANG);
+	/* Its end closed: it is exiting, so wait for it (unless the loop
+	 * reaped it already: ECHILD). Else leave it to init. */
+	if (eof)
+		while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	else
+		log_warnx("event=helper-exit-timeout pid=%d", (int)h->pid);
 	free(h);
 }
