@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,8 +25,8 @@ enum {
 	MSG_DONE = 3, /* helper → daemon: id, wait status, started */
 };
 
-#define MSG_MAX    4096
-#define STR_MAX    255 /* each string of a RUN; longer ones are cut */
+#define MSG_MAX    8192
+#define STR_MAX    310 /* each string of a RUN but the path, cut as hooks.c cuts them */
 #define FINISH_MS  2000
 #define HELPER_FD  3
 
@@ -36,20 +37,20 @@ struct helper {
 
 /* ---- the wire format ---- */
 
-static void put_str(struct wbuf *w, const char *s)
+static void put_str(struct wbuf *w, const char *s, size_t max)
 {
 	size_t n = s ? strlen(s) : 0;
-	if (n > STR_MAX)
-		n = STR_MAX;
+	if (n > max)
+		n = max;
 	wbuf_be16(w, (uint16_t)n);
 	wbuf_bytes(w, s ? s : "", n);
 }
 
-/* A string of at most STR_MAX bytes without NUL into out[STR_MAX + 1]. */
-static bool get_str(struct rbuf *r, char out[STR_MAX + 1])
+/* A string of at most max bytes without NUL into out[max + 1]. */
+static bool get_str(struct rbuf *r, char *out, size_t max)
 {
 	uint16_t n;
-	if (!rbuf_be16(r, &n) || n > STR_MAX || !rbuf_copy(r, out, n))
+	if (!rbuf_be16(r, &n) || n > max || !rbuf_copy(r, out, n))
 		return false;
 	out[n] = '\0';
 	return strlen(out) == n;
@@ -58,7 +59,7 @@ static bool get_str(struct rbuf *r, char out[STR_MAX + 1])
 /* What a RUN carries, decoded. */
 struct run_req {
 	uint32_t id;
-	char path[STR_MAX + 1];
+	char path[PATH_MAX];
 	char ifname[STR_MAX + 1], tty[STR_MAX + 1], ipparam[STR_MAX + 1];
 	char peername[STR_MAX + 1], peer[STR_MAX + 1];
 	struct hook_env env;
@@ -68,9 +69,11 @@ static bool decode_run(struct rbuf *r, struct run_req *q)
 {
 	uint32_t speed, local, remote, call_id;
 	if (!rbuf_be32(r, &q->id) || !rbuf_be32(r, &speed) || !rbuf_be32(r, &local) ||
-	    !rbuf_be32(r, &remote) || !rbuf_be32(r, &call_id) || !get_str(r, q->path) ||
-	    !get_str(r, q->ifname) || !get_str(r, q->tty) || !get_str(r, q->ipparam) ||
-	    !get_str(r, q->peername) || !get_str(r, q->peer) || rbuf_left(r) != 0)
+	    !rbuf_be32(r, &remote) || !rbuf_be32(r, &call_id) ||
+	    !get_str(r, q->path, PATH_MAX - 1) || !get_str(r, q->ifname, STR_MAX) ||
+	    !get_str(r, q->tty, STR_MAX) || !get_str(r, q->ipparam, STR_MAX) ||
+	    !get_str(r, q->peername, STR_MAX) || !get_str(r, q->peer, STR_MAX) ||
+	    rbuf_left(r) != 0)
 		return false;
 	q->env = (struct hook_env){
 		.ifname = q->ifname,
@@ -317,12 +320,12 @@ bool helper_run(struct helper *h, uint32_t id, const char *path, const struct ho
 	wbuf_be32(&w, e->local);
 	wbuf_be32(&w, e->remote);
 	wbuf_be32(&w, e->call_id);
-	put_str(&w, path);
-	put_str(&w, e->ifname);
-	put_str(&w, e->tty);
-	put_str(&w, e->ipparam);
-	put_str(&w, e->peername);
-	put_str(&w, e->peer);
+	put_str(&w, path, PATH_MAX - 1);
+	put_str(&w, e->ifname, STR_MAX);
+	put_str(&w, e->tty, STR_MAX);
+	put_str(&w, e->ipparam, STR_MAX);
+	put_str(&w, e->peername, STR_MAX);
+	put_str(&w, e->peer, STR_MAX);
 	return send_msg(h->fd, &w);
 }
 

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/close_range.h>
 #include <signal.h>
 #include <stddef.h>
@@ -197,7 +198,7 @@ static void fmt_ip(uint32_t host, char s[INET_ADDRSTRLEN])
 struct hook_args {
 	char local[INET_ADDRSTRLEN], remote[INET_ADDRSTRLEN], speed[16], callid[16];
 	char ifname[HOOK_STR], tty[HOOK_STR], ipparam[HOOK_STR];
-	char path[HOOK_STR];
+	char path[PATH_MAX];
 	char *argv[8];
 	char store[HOOK_ENV_MAX][HOOK_STR];
 	char *env[HOOK_ENV_MAX];
