@@ -224,7 +224,8 @@ static bool check_state(const struct config *cfg, const struct privs *p, bool ec
 static int run_server(const struct config *cfg, bool echo_frames)
 {
 	struct privs p;
-	if (!privs_resolve(cfg, &p))
+	if (!privs_resolve(cfg, &p) || (cfg->ip_up && !privs_hook_safe(&p, cfg->ip_up, "ip-up")) ||
+	    (cfg->ip_down && !privs_hook_safe(&p, cfg->ip_down, "ip-down")))
 		return 1;
 	/* Forked first, holding nothing: it outlives the drop to start the
 	 * hooks as hook-user and to remove the pidfile. */

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
@@ -203,6 +204,64 @@ bool privs_usable(const struct privs *p, const char *path, const char *what)
 	}
 	free(dir);
 	return ok;
+}
+
+/* Could the run user write to what st describes? It has no supplementary
+ * groups. */
+static bool run_may_write(const struct privs *p, const struct stat *st)
+{
+	return (st->st_uid == p->run.uid && (st->st_mode & S_IWUSR)) ||
+	       (st->st_gid == p->run.gid && (st->st_mode & S_IWGRP)) || (st->st_mode & S_IWOTH);
+}
+
+/* Walk from path up to "/": could the run user change the file (or the
+ * link) or replace any entry on the way? The name of the first weak spot
+ * in why, or NULL. */
+static const char *weak_spot(const struct privs *p, const char *path, char *why, size_t whylen)
+{
+	char cur[PATH_MAX];
+	struct stat entry, dir;
+	if (snprintf(cur, sizeof(cur), "%s", path) >= (int)sizeof(cur) || lstat(cur, &entry) != 0)
+		return NULL; /* the exec fails later and says why */
+	if (entry.st_uid == p->run.uid || (!S_ISLNK(entry.st_mode) && run_may_write(p, &entry))) {
+		snprintf(why, whylen, "%s", cur);
+		return why;
+	}
+	/* One component less each turn: at most PATH_MAX turns. */
+	for (;;) {
+		char *slash = strrchr(cur, '/');
+		if (!slash || slash == cur)
+			cur[1] = '\0', slash = NULL;
+		else
+			*slash = '\0';
+		if (stat(cur, &dir) != 0)
+			return NULL;
+		/* A sticky directory (/tmp) lets others replace only what they own. */
+		bool sticky_safe = (dir.st_mode & S_ISVTX) && entry.st_uid != p->run.uid;
+		if (dir.st_uid == p->run.uid || (run_may_write(p, &dir) && !sticky_safe)) {
+			snprintf(why, whylen, "%s", cur);
+			return why;
+		}
+		if (!slash)
+			return NULL;
+		entry = dir;
+	}
+}
+
+bool privs_hook_safe(const struct privs *p, const char *path, const char *key)
+{
+	if (!p->drop || p->hook.uid == p->run.uid)
+		return true;
+	char why[PATH_MAX], real[PATH_MAX];
+	const char *weak = weak_spot(p, path, why, sizeof(why));
+	if (!weak && realpath(path, real))
+		weak = weak_spot(p, real, why, sizeof(why));
+	if (!weak)
+		return true;
+	log_errx("%s %s: %s can be changed by user %s, which could then run its own code as "
+		 "hook-user %s: refused (make it root's and not writable by others)", key, path,
+		 weak, p->run.name, p->hook.name);
+	return false;
 }
 
 /* Threads of this process, from /proc/self/task; -1 if unknown. */

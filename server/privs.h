@@ -78,6 +78,13 @@ bool privs_drop(const struct privs *p);
  * read and write path if it exists? False (logged with the remedy). */
 bool privs_usable(const struct privs *p, const char *path, const char *what);
 
+/* Before the helper starts: a hook (key "ip-up" or "ip-down") that the
+ * run user could change (the file, a link, or a directory on the way to
+ * it, or to where a link points) would hand it hook-user's privileges.
+ * False (logged) then. True when nothing is dropped or hook-user is the
+ * run user. */
+bool privs_hook_safe(const struct privs *p, const char *path, const char *key);
+
 /* Switch the calling process to id (setgroups, setgid, setuid): for a
  * forked child about to exec. 0, or -1 with errno. Only system calls: safe
  * after fork() in a process with threads. */

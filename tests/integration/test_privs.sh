@@ -21,7 +21,8 @@
 # 3. `user nosuchuser`: the config line named, exit 1. `pptpd -t` prints
 #    user, group and hook-user.
 # 4. A store the run user cannot use (in a root-owned directory), a
-#    damaged store, and a symbolic link as the store: a clear line, exit 1.
+#    damaged store, a symbolic link as the store, and an ip-up the run user
+#    could change: a clear line, exit 1. Then a client logs in as before.
 set -euo pipefail
 : "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}" "${ITOOLS:?}"
 . "$SRCDIR/tests/integration/lib.sh"
@@ -202,6 +203,16 @@ refused damaged "$IT_STATE/damaged.db" "user store $IT_STATE/damaged.db: $IT_STA
 ln -s /etc/passwd "$IT_STATE/link.db"
 refused symlink "$IT_STATE/link.db" "user store $IT_STATE/link.db: is a symbolic link: refused"
 [ "$(stat -c %U /etc/passwd)" = root ] || it_fail "/etc/passwd changed owner"
+# A hook the run user could change would give it hook-user's (root's) powers.
+cp "$IT_TMP/ip-up" "$IT_STATE/ip-up"
+printf 'listen 198.51.100.1\nlocalip 192.0.2.1\nremoteip 192.0.2.10-20\nuser-db %s\nip-up %s\n' \
+	"$DB" "$IT_STATE/ip-up" >"$IT_TMP/weak.conf"
+status=0
+ip netns exec "$SRV" "$PPTPD" -c "$IT_TMP/weak.conf" 2>"$IT_TMP/weak.err" || status=$?
+[ "$status" = 1 ] || { cat "$IT_TMP/weak.err" >&2; it_fail "ip-up in pptpd's directory: exit status $status"; }
+grep -qF "ip-up $IT_STATE/ip-up: $IT_STATE can be changed by user pptpd, which could then run its own code as hook-user root: refused" \
+	"$IT_TMP/weak.err" || { cat "$IT_TMP/weak.err" >&2; it_fail "ip-up in pptpd's directory: unclear message"; }
+it_pass "an ip-up in a directory pptpd owns is refused: $(cat "$IT_TMP/weak.err")"
 # The server still serves afterwards.
 start_server 192.0.2.10-20
 connect_ok after alice alice-secret --run "true"
