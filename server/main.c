@@ -12,8 +12,7 @@
  * then as root: the accounts of `user` and `hook-user`, the privileged
  * helper (server/helper.h: only when privileges are dropped and there are
  * hooks or a pidfile), the state directories and files given to the run
- * user,
- * the privileged part of the server (server_open: GRE socket, listeners
+ * user, the privileged part of the server (server_open: GRE socket, listeners
  * and, without --echo-frames, tun and its routes, pool, proxy ARP, DAE,
  * the RADIUS files), the pidfile; then the drop to the run user with
  * CAP_NET_ADMIN alone (server/privs.h); then, as that user, the user
@@ -21,13 +20,11 @@
  * backend, accounting) and the loop, until SIGTERM or SIGINT.
  * Exit status: 0 success, 1 configuration or start-up error, 2 usage error.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "auth/userdb.h"
@@ -139,9 +136,8 @@ static int count_user(const struct user_record *rec, void *ctx)
 	return 0;
 }
 
-/* With `auth sqlite`: open the store (creating it, and its directory, on
- * first start) so a wrong path or a damaged file stops the server at start
- * rather than at the first login. */
+/* With `auth sqlite`: open the store (creating it on first start; its
+ * directory is made by privs_prepare_dir()) and count the users. */
 static bool open_user_store(const struct config *cfg)
 {
 	char err[512];
@@ -245,11 +241,12 @@ static int run_server(const struct config *cfg, bool echo_frames)
 	}
 	srv = server_new(loop, cfg, echo_frames);
 	hooks = helper ? hooks_new_helper(loop, helper) : hooks_new_direct(loop, &p.hook);
+	if (hooks)
+		helper = NULL; /* hooks_free() finishes it */
 	if (!srv || !hooks) {
 		log_errx("out of memory");
 		goto out;
 	}
-	helper = NULL; /* hooks_free() finishes it */
 	srv->hooks = hooks;
 	if (server_open(srv) && write_pidfile(cfg->pidfile) && privs_drop(&p) &&
 	    check_state(cfg, &p, echo_frames) && server_start(srv)) {

@@ -86,7 +86,7 @@ bool privs_resolve(const struct config *cfg, struct privs *p)
 	}
 	if (!p->drop)
 		log_notice("event=privileges-kept user=%s reason=\"'user %s' in the configuration\" "
-			   "note=\"parsing, PPP, the user store and the hooks run as root\"",
+			   "note=\"parsing, PPP and the user store run as root\"",
 			   p->run.name, cfg->user);
 	return true;
 }

@@ -16,9 +16,12 @@
  *   session  one per call that carries PPP (server/session.h), owned by its
  *            call; on srv->sessions and in srv->session_slot[] until it
  *            dies, then on the reaper list.
- *   tun, pool, datapath, auth backend, neigh: opened by server_start()
- *            (not with --echo-frames), freed by server_free() after every
- *            session.
+ *   tun, pool, datapath, neigh, DAE: opened by server_open() (as root,
+ *            not with --echo-frames); the auth backend and accounting by
+ *            server_start() (after the drop to the run user); all freed by
+ *            server_free() after every session.
+ *   hooks    who starts ip-up/ip-down (server/hooks.h): made by main()
+ *            before server_open(), freed by main() after server_free().
  * Nothing is freed inside one of its own callbacks: ctrl_kill() and
  * call_kill() stop the watchers, unlink the object from every lookup table
  * and hand it to server_reap_*(); the reaper (an ev_idle) frees it later.
