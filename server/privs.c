@@ -334,8 +334,9 @@ bool privs_drop(const struct privs *p)
 				 CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING | CAPNG_CLEAR_AMBIENT);
 	if (rc != 0) {
 		log_errx("event=privileges-failed user=%s error=\"cannot switch to uid %u gid %u "
-			 "with CAP_NET_ADMIN (libcap-ng capng_change_id: %d)\"", p->run.name,
-			 (unsigned)p->run.uid, (unsigned)p->run.gid, rc);
+			 "with CAP_NET_ADMIN (libcap-ng capng_change_id: %d); a container without "
+			 "CAP_SETUID, CAP_SETGID or CAP_SETPCAP cannot: set 'user root' to run as "
+			 "root\"", p->run.name, (unsigned)p->run.uid, (unsigned)p->run.gid, rc);
 		return false;
 	}
 	/* Nothing this process could exec gains privileges (it execs nothing:
