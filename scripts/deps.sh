@@ -10,6 +10,8 @@ PACKAGES=(
   # one call (server/privs.c).
   libcap-ng-dev
   sqlite3 openssl iproute2 util-linux procps pptp-linux
+  # capsh: integration.privs starts pptpd without CAP_SETPCAP
+  libcap2-bin
   iputils-ping
   # The interop tests (tests/interop): qemu-system-x86 runs the client's
   # guest; cpio packs its initramfs; kmod's depmod and modprobe resolve the

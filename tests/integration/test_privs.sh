@@ -21,8 +21,9 @@
 # 3. `user nosuchuser`: the config line named, exit 1. `pptpd -t` prints
 #    user, group and hook-user.
 # 4. A store the run user cannot use (in a root-owned directory), a
-#    damaged store, a symbolic link as the store, and an ip-up the run user
-#    could change: a clear line, exit 1. Then a client logs in as before.
+#    damaged store, a symbolic link as the store, an ip-up the run user
+#    could change, and a start where the switch is impossible (no
+#    CAP_SETPCAP): a clear line, exit 1. Then a client logs in as before.
 set -euo pipefail
 : "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}" "${ITOOLS:?}"
 . "$SRCDIR/tests/integration/lib.sh"
@@ -213,6 +214,15 @@ ip netns exec "$SRV" "$PPTPD" -c "$IT_TMP/weak.conf" 2>"$IT_TMP/weak.err" || sta
 grep -qF "ip-up $IT_STATE/ip-up: $IT_STATE can be changed by user pptpd, which could then run its own code as hook-user root: refused" \
 	"$IT_TMP/weak.err" || { cat "$IT_TMP/weak.err" >&2; it_fail "ip-up in pptpd's directory: unclear message"; }
 it_pass "an ip-up in a directory pptpd owns is refused: $(cat "$IT_TMP/weak.err")"
+# Where the switch is impossible (here: no CAP_SETPCAP, as in some
+# containers) one line says why and what to do; nothing runs half-dropped.
+sed -i "s|^ip-up .*||" "$IT_TMP/weak.conf"
+status=0
+ip netns exec "$SRV" capsh --drop=cap_setpcap -- -c 'exec "$0" --echo-frames -c "$1"' \
+	"$PPTPD" "$IT_TMP/weak.conf" 2>"$IT_TMP/nocap.err" || status=$?
+[ "$status" = 1 ] && grep -q "event=privileges-failed user=pptpd error=.*set 'user root' to run as root" "$IT_TMP/nocap.err" ||
+	{ cat "$IT_TMP/nocap.err" >&2; it_fail "without CAP_SETPCAP: exit $status, no line saying why"; }
+it_pass "without CAP_SETPCAP the drop is impossible: $(grep privileges-failed "$IT_TMP/nocap.err")"
 # The server still serves afterwards.
 start_server 192.0.2.10-20
 connect_ok after alice alice-secret --run "true"
