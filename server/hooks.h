@@ -28,15 +28,17 @@
  *   drain; every other descriptor is closed; signal mask empty, SIGPIPE
  *   default; working directory "/".
  *
- * Needs the default loop (libev delivers child status only there): the
- * server runs on ev_default_loop().
+ * The direct kind needs the default loop (libev delivers child status only
+ * there): the server runs on ev_default_loop().
  *
- * Lifetime: a struct hook lives from hook_run() until just after its
- * callback returns; it frees itself then. The owner keeps the pointer only
- * to hook_detach() it (when the owner dies first: the script runs on,
- * still under its limit, and nobody is called) or hook_kill() it (SIGKILL
- * now; the callback still comes). Neither may be called after the
- * callback ran.
+ * Lifetime: struct hooks from hooks_new_*() to hooks_free(), made by
+ * main() before the server and freed after it (hooks still waiting then
+ * are forgotten; the helper kind also finishes the helper). A struct hook
+ * lives from hook_run() until just after its callback returns; it frees
+ * itself then. The owner keeps the pointer only to hook_detach() it (when
+ * the owner dies first: the script runs on, still under its limit, and
+ * nobody is called) or hook_kill() it (SIGKILL now; the callback still
+ * comes). Neither may be called after the callback ran.
  */
 #ifndef PPTP_SERVER_HOOKS_H
 #define PPTP_SERVER_HOOKS_H
