@@ -262,6 +262,18 @@ static bool check_exec(struct loader *ld, const struct key *k, const char *v)
 	return true;
 }
 
+/* After a lookup that set errno (0: none failed): found, or why not. */
+static bool account_found(struct loader *ld, const struct key *k, const char *v, bool found,
+			  const char *what)
+{
+	if (found)
+		return true;
+	if (errno)
+		return fail(ld, "'%s' for '%s': cannot look the %s up: %s", v, k->name, what,
+			    strerror(errno));
+	return fail(ld, "'%s' for '%s': no such %s", v, k->name, what);
+}
+
 /* A user or group name given in the file must exist here (getpwnam/getgrnam
  * through NSS). Defaults are resolved at start instead (server/privs.c):
  * checking a file for another machine must not depend on this one's
@@ -271,12 +283,7 @@ static bool check_user(struct loader *ld, const struct key *k, const char *v)
 	if (ld->lineno == 0)
 		return true;
 	errno = 0;
-	if (getpwnam(v))
-		return true;
-	if (errno)
-		return fail(ld, "'%s' for '%s': cannot look the user up: %s", v, k->name,
-			    strerror(errno));
-	return fail(ld, "'%s' for '%s': no such user", v, k->name);
+	return account_found(ld, k, v, getpwnam(v) != NULL, "user");
 }
 
 static bool check_group(struct loader *ld, const struct key *k, const char *v)
@@ -284,12 +291,7 @@ static bool check_group(struct loader *ld, const struct key *k, const char *v)
 	if (ld->lineno == 0)
 		return true;
 	errno = 0;
-	if (getgrnam(v))
-		return true;
-	if (errno)
-		return fail(ld, "'%s' for '%s': cannot look the group up: %s", v, k->name,
-			    strerror(errno));
-	return fail(ld, "'%s' for '%s': no such group", v, k->name);
+	return account_found(ld, k, v, getgrnam(v) != NULL, "group");
 }
 
 /* ---- enumerations ---- */
