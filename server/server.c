@@ -378,7 +378,40 @@ static void acct_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 		server_check_done(srv);
 }
 
-/* The authentication backend (SQLite or RADIUS) and RADIUS accounting. */
+/* Before the drop: the RADIUS servers and secrets, from the configuration
+ * or a radiusclient.conf (and its servers file) that only root may read.
+ * Kept in srv->rs until start_auth() uses and wipes them. */
+static bool load_radius(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+	char err[512];
+
+	if (cfg->auth != CONFIG_AUTH_RADIUS && !cfg->radius_acct.n && !cfg->radius_config)
+		return true;
+	srv->rs = calloc(1, sizeof(*srv->rs));
+	if (!srv->rs) {
+		log_errx("out of memory");
+		return false;
+	}
+	if (!radius_setup_load(cfg, srv->hostname, srv->rs, err, sizeof(err))) {
+		log_errx("RADIUS: %s", err);
+		return false;
+	}
+	return true;
+}
+
+static void wipe_radius(struct server *srv)
+{
+	if (!srv->rs)
+		return;
+	radius_setup_wipe(srv->rs);
+	free(srv->rs);
+	srv->rs = NULL;
+}
+
+/* The authentication backend (SQLite or RADIUS) and RADIUS accounting:
+ * after the drop, so their threads (the SQLite worker, the spool) start
+ * with the reduced privileges. */
 static bool start_auth(struct server *srv)
 {
 	const struct config *cfg = srv->cfg;
@@ -393,18 +426,10 @@ static bool start_auth(struct server *srv)
 			log_errx("cannot start the authentication backend: %s", err);
 			return false;
 		}
-		if (!cfg->radius_acct.n && !cfg->radius_config)
-			return true;
 	}
-	struct radius_setup *rs = calloc(1, sizeof(*rs));
-	if (!rs) {
-		log_errx("out of memory");
-		return false;
-	}
-	if (!radius_setup_load(cfg, srv->hostname, rs, err, sizeof(err))) {
-		log_errx("RADIUS: %s", err);
-		goto out;
-	}
+	struct radius_setup *rs = srv->rs;
+	if (!rs)
+		return true;
 	struct auth_radius_nas nas = { .ip = rs->nas_ip, .identifier = rs->nas_identifier };
 	if (radius) {
 		struct auth_radius_config rc = {
@@ -444,14 +469,14 @@ static bool start_auth(struct server *srv)
 	}
 	ok = true;
 out:
-	radius_setup_wipe(rs);
-	free(rs);
+	wipe_radius(srv);
 	return ok;
 }
 
-/* The PPP side: tun, pool, data path, proxy ARP, the auth backend and the
- * session table. Privileged (tun, routes, neighbour entries). */
-static bool start_sessions(struct server *srv)
+/* The PPP side's privileged part: tun and its routes, pool, data path, the
+ * proxy ARP netlink socket, the DAE socket, the RADIUS files, the session
+ * table. */
+static bool open_sessions(struct server *srv)
 {
 	const struct config *cfg = srv->cfg;
 
@@ -492,9 +517,17 @@ static bool start_sessions(struct server *srv)
 			return false;
 		}
 	}
-	if (!start_auth(srv) || !login_lock_start(srv))
-		return false;
 	if (cfg->dae_listen && !(srv->dae = dae_open(srv)))
+		return false;
+	return load_radius(srv);
+}
+
+/* The rest, unprivileged: the auth backend and accounting. */
+static bool start_sessions(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+
+	if (!start_auth(srv) || !login_lock_start(srv))
 		return false;
 	ev_io_init(&srv->auth_io, auth_io_cb, auth_backend_fd(srv->auth), EV_READ);
 	ev_io_start(srv->loop, &srv->auth_io);
@@ -506,7 +539,7 @@ static bool start_sessions(struct server *srv)
 	return true;
 }
 
-bool server_start(struct server *srv)
+bool server_open(struct server *srv)
 {
 	const struct config *cfg = srv->cfg;
 
@@ -525,6 +558,13 @@ bool server_start(struct server *srv)
 			return false;
 		srv->nlisteners++;
 	}
+	return srv->echo_frames || open_sessions(srv);
+}
+
+bool server_start(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+
 	if (!srv->echo_frames && !start_sessions(srv))
 		return false;
 	ev_signal_start(srv->loop, &srv->sig_term);
@@ -579,5 +619,6 @@ void server_free(struct server *srv)
 	ev_timer_stop(srv->loop, &srv->shutdown_timer);
 	ev_idle_stop(srv->loop, &srv->reaper);
 	ev_set_userdata(srv->loop, NULL);
+	wipe_radius(srv);
 	free(srv);
 }

@@ -335,8 +335,8 @@ static void run_hook(struct session *s, const char *path, bool up)
 		.call_id = s->call_id,
 	};
 	if (up) {
-		s->hook = hook_run(srv->loop, path, &env, SESSION_HOOK_LIMIT, hook_done, s);
-	} else if (hook_run(srv->loop, path, &env, SESSION_HOOK_LIMIT, hook_down_done, srv)) {
+		s->hook = hook_run(srv->hooks, path, &env, SESSION_HOOK_LIMIT, hook_done, s);
+	} else if (hook_run(srv->hooks, path, &env, SESSION_HOOK_LIMIT, hook_down_done, srv)) {
 		/* ip-down outlives the session; the server counts it so shutdown
 		 * can wait for it (within its bound). */
 		srv->hooks_running++;

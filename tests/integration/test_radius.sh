@@ -26,7 +26,7 @@ RCONF=(
 	"auth radius"
 	"radius-server 127.0.0.1:1812 testing123"
 	"radius-acct-server 127.0.0.1:1813 testing123"
-	"radius-acct-spool $IT_TMP/spool.db"
+	"radius-acct-spool $IT_STATE/spool.db"
 	"radius-nas-identifier pptp-gw"
 	"radius-timeout 1"
 	"radius-tries 2"
@@ -274,7 +274,7 @@ radius_retries	2
 nas-identifier	radcli-gw
 EOT
 start_server 192.0.2.10-20 "auth radius" "radius-config $IT_TMP/radiusclient.conf" \
-	"radius-dictionary $IT_TMP/dictionary" "radius-acct-spool $IT_TMP/spool.db" \
+	"radius-dictionary $IT_TMP/dictionary" "radius-acct-spool $IT_STATE/spool.db" \
 	'radius-attr Example-Tag = "gw-tag-7"' 'radius-attr Port-Limit = 1'
 wait_log 'radius=auth server=127.0.0.1:1812 order=1'
 wait_log 'radius=acct server=127.0.0.1:1813 order=1'

@@ -31,7 +31,7 @@ radius_start acct --auth-port 1912 --acct-port 1913
 BASE=(
 	"auth radius"
 	"radius-acct-server 127.0.0.1:1913 testing123"
-	"radius-acct-spool $IT_TMP/spool.db"
+	"radius-acct-spool $IT_STATE/spool.db"
 	"radius-dead-time 60"
 )
 COMMON=("${BASE[@]}" "radius-timeout 1" "radius-tries 2")

@@ -20,7 +20,7 @@ set -euo pipefail
 
 interop_init kill
 printf 'Bob-pass-2\n' |
-	"$PPTPCTL" --db "$IT_TMP/users.db" user add bob --static-ip 192.0.2.50 --password-stdin >/dev/null ||
+	"$PPTPCTL" --db "$IT_STATE/users.db" user add bob --static-ip 192.0.2.50 --password-stdin >/dev/null ||
 	it_fail "pptpctl user add bob failed"
 interop_start_server "lcp-echo-interval 2" "lcp-echo-failure 3" \
 	"echo-interval 15" "echo-timeout 15" "ctrl-idle-timeout 5"
