@@ -34,10 +34,19 @@
  *                MS-CHAPv2 Response to its last Challenge (one byte
  *                operand: bit 0 set = a wrong password, the rest seeds the
  *                peer challenge)
- *   op & 7 == 7  the stats line (as SIGUSR1 writes it)
+ *   op & 7 == 7  with op bit 3, the stats line (as SIGUSR1 writes it);
+ *                without, time passes: one byte operand N, the monotonic
+ *                clock jumps (N + 1) * 100 ms ahead, then two loop turns
+ *                (every timer due by then fires: start and echo timeouts,
+ *                LCP restarts, authentication timeouts, GRE acks)
  * Without the help a fuzzer could never get past LCP: the server's
  * Configure-Request carries a random magic number and its Challenge random
  * bytes.
+ *
+ * Fake time: this file defines clock_gettime(), which the server's own
+ * server_now_ms() and libev's clock (libev.so imports clock_gettime) both
+ * resolve to, so CLOCK_MONOTONIC can be moved ahead by the script. Only
+ * ever ahead, and across inputs too: a clock never goes back.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,6 +58,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -103,6 +114,25 @@ struct run {
 };
 
 static const uint16_t cp_proto[3] = { 0xC021, 0x80FD, 0x8021 };
+
+/* ---- fake time ---- */
+
+static uint64_t warp_ns; /* added to CLOCK_MONOTONIC */
+
+int clock_gettime(clockid_t id, struct timespec *ts)
+{
+	long rc = syscall(SYS_clock_gettime, id, ts);
+
+	if (rc != 0)
+		return -1;
+	if (id == CLOCK_MONOTONIC || id == CLOCK_MONOTONIC_COARSE || id == CLOCK_MONOTONIC_RAW ||
+	    id == CLOCK_BOOTTIME) {
+		uint64_t ns = (uint64_t)ts->tv_nsec + warp_ns % 1000000000u;
+		ts->tv_sec += (time_t)(warp_ns / 1000000000u + ns / 1000000000u);
+		ts->tv_nsec = (long)(ns % 1000000000u);
+	}
+	return 0;
+}
 
 static void cleanup(void)
 {
@@ -534,7 +564,16 @@ static void run_script(struct run *r, struct script *s)
 			break;
 		}
 		case 7:
-			server_log_stats(r->srv);
+			if (*op & 8) {
+				server_log_stats(r->srv);
+				break;
+			}
+			if (!take(s, 1, &p))
+				return;
+			warp_ns += ((uint64_t)*p + 1) * 100000000u;
+			turn();
+			turn();
+			drain(r);
 			break;
 		}
 	}

@@ -136,7 +136,7 @@ u8 0xff; u8 3; be16 0x00fd; be16 0x9000; zero 24; rec 2; add; op 4
 # from the LAN: ICMP echo 203.0.113.2 -> 192.0.2.10
 u8 0x45; u8 0; be16 28; be16 1; be16 0; u8 64; u8 1; be16 0; be32 0xCB007102; be32 0xC000020A
 u8 8; u8 0; be16 0xf7ff; be16 0; be16 0; rec 3; add; op 4
-op 7; op 5
+op 15; op 5
 done_script "$s/mschapv2-mppe-login"
 # PAP: Nak the server's MS-CHAPv2 for PAP, ack its next request, log in.
 start_call
@@ -167,3 +167,13 @@ hdr 16 3; u8 1; zero 3; rec 0; add
 ocrq 0x4000 1 300 100000000 64; rec 8; add
 hdr 16 12; be16 1; be16 0; rec 8; add; op 4
 done_script "$s/two-connections"
+# Time passing: a connection that never sends its Start request (stimeout),
+# a call whose LCP the server retries and gives up on, then a minute of
+# silence on an established connection (echo, idle).
+rec 0; add
+sccrq 1 1 65535 0x100 local cananian; rec 8; add
+ocrq 0 0 2400 10000000 3; rec 8; add; op 4
+lcp_req; rec 2; add; op 4
+op 7; u8 30; add; op 7; u8 30; add; op 7; u8 30; add; op 7; u8 110; add
+op 7; u8 255; add; op 7; u8 255; add; op 7; u8 255; add; op 15
+done_script "$s/timeouts"
