@@ -177,3 +177,28 @@ lcp_req; rec 2; add; op 4
 op 7; u8 30; add; op 7; u8 30; add; op 7; u8 30; add; op 7; u8 110; add
 op 7; u8 255; add; op 7; u8 255; add; op 7; u8 255; add; op 15
 done_script "$s/timeouts"
+# The NAS role: an Incoming-Call (we are the PNS), then LCP on it.
+sccrq 1 1 65535 0x100 local cananian; rec 0; add
+hdr 220 9; be16 3; be16 1; be32 1; be32 9; be16 7; be16 7; str 5551234 64; str 5559876 64; zero 64
+rec 0; add; op 4
+hdr 28 11; be16 1; be16 0; be32 64000; be16 16; be16 0; be32 2; rec 0; add; op 4
+lcp_req; rec 2; add; op 4; op 6; op 4; op 15
+done_script "$s/nas-incoming-call"
+# The data path on a PAP session (no MPPE): from the LAN a 1480-byte packet
+# that must be fragmented (DF clear) and one that gets ICMP Fragmentation
+# Needed (DF set); from the client a TCP SYN with an MSS to clamp.
+start_call
+lcp_req; rec 2; add; op 4
+frame 0xc021 3 1 3 4 0xc0 0x23; rec 2; add; op 4; op 6; op 4
+u8 0xff; u8 3; be16 0xc023; u8 1; u8 1; be16 $((6 + 4 + 13)); u8 4; str fuzz 4; u8 13
+str fuzz-password 13; rec 2; add; op 4
+ipcp_req 1 0; rec 10; add; op 4; op 0x16; ipcp_req 2 10; rec 10; add; op 4
+for df in 0 0x4000; do
+	u8 0x45; u8 0; be16 1480; be16 7; be16 "$df"; u8 64; u8 17; be16 0
+	be32 0xCB007102; be32 0xC000020A; zero 1460; rec 3; add; op 4
+done
+u8 0xff; u8 3; be16 0x0021; u8 0x45; u8 0; be16 44; be16 1; be16 0x4000; u8 64; u8 6; be16 0
+be32 0xC000020A; be32 0xCB007102; be16 40000; be16 80; be32 1; be32 0; u8 0x60; u8 0x02
+be16 65535; be16 0; be16 0; u8 2; u8 4; be16 1460; rec 2; add; op 4
+op 5
+done_script "$s/pap-datapath"
