@@ -14,10 +14,15 @@
 # one session-down per cycle, bob's session is still the one it was and
 # still carries traffic to the LAN host, and a fresh login works.
 #
-# Under AddressSanitizer (the pptpd binary calls __asan_init) a cycle costs
-# several times more: the ASan run makes 6,000 cycles (samples at 2,000,
-# 4,000 and 6,000, the first against the last) to stay within the time of
-# one test; the release build makes the full 20,000. CHURN_TOTAL overrides both (a quicker local run).
+# Under AddressSanitizer (the pptpd binary calls __asan_init) the run is
+# the same 20,000 cycles (about a minute, against 20 s in release) with the
+# same checks but one: RSS is printed, not compared. ASan's quarantine
+# keeps freed memory (256 MB by default, filled after about 5,000 cycles)
+# and its own bookkeeping keeps growing slowly (with a 4 MB quarantine,
+# +2.5% from cycle 2,000 to 20,000 while release stays flat), so RSS says
+# nothing there; LeakSanitizer at the server's exit (it must exit 0)
+# covers the heap instead. CHURN_TOTAL overrides the count (a quicker
+# local run).
 set -euo pipefail
 : "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}"
 . "$SRCDIR/tests/integration/lib.sh"
@@ -31,12 +36,11 @@ echo bob-secret >"$IT_TMP/bob.pw"
 export PWFILE=$IT_TMP/bob.pw
 
 EVERY=2000
+TOTAL=${CHURN_TOTAL:-20000}
 if grep -qa __asan_init "$PPTPD"; then
 	BUILD=asan
-	TOTAL=${CHURN_TOTAL:-6000}
 else
 	BUILD=release
-	TOTAL=${CHURN_TOTAL:-20000}
 fi
 [ "$TOTAL" -ge "$EVERY" ] && [ $((TOTAL % EVERY)) = 0 ] ||
 	it_fail "CHURN_TOTAL must be a multiple of $EVERY"
@@ -131,11 +135,16 @@ echo "samples (cycles rss-kb fds objects):"
 sed 's/^/  /' "$SAMPLES"
 [ "$fds1" = "$fds0" ] || it_fail "open files at cycle $n0: $fds0, at cycle $n1: $fds1"
 [ "$obj1" = "$obj0" ] || it_fail "live objects at cycle $n0: $obj0, at cycle $n1: $obj1"
+it_pass "flat from cycle $n0 to $n1: open files $fds0 = $fds1, live objects $obj0 = $obj1"
 # |rss1 - rss0| <= 2% of rss0
 diff=$((rss1 > rss0 ? rss1 - rss0 : rss0 - rss1))
-[ $((diff * 100)) -le $((rss0 * 2)) ] ||
-	it_fail "RSS at cycle $n0: $rss0 kB, at cycle $n1: $rss1 kB (more than 2% apart)"
-it_pass "flat from cycle $n0 to $n1: fds $fds0 = $fds1, objects $obj0 = $obj1, RSS $rss0 -> $rss1 kB"
+if [ "$BUILD" = asan ]; then
+	echo "RSS $rss0 -> $rss1 kB (not compared under ASan, see the top of this file)"
+else
+	[ $((diff * 100)) -le $((rss0 * 2)) ] ||
+		it_fail "RSS at cycle $n0: $rss0 kB, at cycle $n1: $rss1 kB (more than 2% apart)"
+	it_pass "RSS flat from cycle $n0 to $n1: $rss0 -> $rss1 kB"
+fi
 
 # bob's session lived through it all and still carries traffic.
 kill -0 "$BOB_PID" 2>/dev/null || it_fail "bob's client exited"
