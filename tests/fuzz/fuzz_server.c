@@ -38,7 +38,8 @@
  *                without, time passes: one byte operand N, the monotonic
  *                clock jumps (N + 1) * 100 ms ahead, then two loop turns
  *                (every timer due by then fires: start and echo timeouts,
- *                LCP restarts, authentication timeouts, GRE acks)
+ *                LCP restarts, authentication timeouts, GRE acks); at most
+ *                an hour per input
  * Without the help a fuzzer could never get past LCP: the server's
  * Configure-Request carries a random magic number and its Challenge random
  * bytes.
@@ -111,7 +112,12 @@ struct run {
 	uint8_t chal_id;
 	uint8_t chal[MSCHAP_CHALLENGE_LEN];
 	bool have_chal;
+	uint64_t warped_ns;      /* this input's share of warp_ns */
 };
+
+/* At most an hour of fake time per input: the clock only goes ahead, for
+ * the whole process, and must not wrap in the longest of runs. */
+#define WARP_MAX_NS (3600ull * 1000000000u)
 
 static const uint16_t cp_proto[3] = { 0xC021, 0x80FD, 0x8021 };
 
@@ -570,7 +576,10 @@ static void run_script(struct run *r, struct script *s)
 			}
 			if (!take(s, 1, &p))
 				return;
-			warp_ns += ((uint64_t)*p + 1) * 100000000u;
+			if (r->warped_ns < WARP_MAX_NS) {
+				r->warped_ns += ((uint64_t)*p + 1) * 100000000u;
+				warp_ns += ((uint64_t)*p + 1) * 100000000u;
+			}
 			turn();
 			turn();
 			drain(r);
