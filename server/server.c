@@ -473,19 +473,12 @@ out:
 	return ok;
 }
 
-/* The PPP side's privileged part: tun and its routes, pool, data path, the
- * proxy ARP netlink socket, the DAE socket, the RADIUS files, the session
- * table. */
-static bool open_sessions(struct server *srv)
+/* The PPP side's privileged part on srv->tun: pool, data path, the proxy
+ * ARP netlink socket, the DAE socket, the RADIUS files, the session table. */
+static bool open_services(struct server *srv)
 {
 	const struct config *cfg = srv->cfg;
 
-	srv->tun = tun_open(cfg);
-	if (!srv->tun) {
-		log_errx("cannot open the tun device %s: the server cannot carry sessions",
-			 cfg->tun);
-		return false;
-	}
 	srv->pool = pool_new(cfg);
 	srv->session_slot = calloc(cfg->connections, sizeof(*srv->session_slot));
 	if (!srv->pool || !srv->session_slot) {
@@ -536,6 +529,35 @@ static bool start_sessions(struct server *srv)
 		   cfg->auth == CONFIG_AUTH_RADIUS ? "radius" : "sqlite",
 		   srv->acct ? "radius" : "none", cfg->proxyarp ? "yes" : "no",
 		   cfg->mss_clamp ? "yes" : "no");
+	return true;
+}
+
+/* The tun device (privileged: routes), then everything that hangs on it. */
+static bool open_sessions(struct server *srv)
+{
+	srv->tun = tun_open(srv->cfg);
+	if (!srv->tun) {
+		log_errx("cannot open the tun device %s: the server cannot carry sessions",
+			 srv->cfg->tun);
+		return false;
+	}
+	return open_services(srv);
+}
+
+bool server_start_offline(struct server *srv, int gre_fd, struct tun *tun)
+{
+	signal(SIGPIPE, SIG_IGN);
+	srv->gre = gre_sock_adopt(srv, gre_fd);
+	if (!srv->gre) {
+		close(gre_fd);
+		tun_close(tun);
+		return false;
+	}
+	srv->tun = tun;
+	if (!srv->echo_frames && !(open_services(srv) && start_sessions(srv)))
+		return false;
+	log_notice("event=server-start listeners=0 connections=%u echo-frames=%s offline=yes",
+		   srv->cfg->connections, srv->echo_frames ? "yes" : "no");
 	return true;
 }
 

@@ -194,6 +194,13 @@ bool server_open(struct server *srv);
  * backend's and accounting's threads, the signal watchers. False (logged)
  * on failure. */
 bool server_start(struct server *srv);
+/* Test seam (tests/fuzz/fuzz_server.c): start without privileges and
+ * without listeners. gre_fd stands for the raw GRE socket (see
+ * gre_sock_adopt()); tun, allocated by the caller with its fd open and
+ * nl.fd -1 (no routes, no address), for the tun device. The server owns
+ * both from here on, also on failure. Control connections are handed to
+ * ctrl_accept() by the caller. No signal watchers. */
+bool server_start_offline(struct server *srv, int gre_fd, struct tun *tun);
 /* Run the loop until shutdown completes. */
 void server_run(struct server *srv);
 /* Close and free everything left; NULL is fine. */
