@@ -5,6 +5,7 @@
 #include "server/server.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,6 +325,10 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		server_shutdown(srv);
 		break;
 	case SIGUSR1:
+		/* Free heap pages go back to the system first, so that the RSS an
+		 * operator (or the churn test) reads next is live memory, not
+		 * the allocator's high-water mark. */
+		malloc_trim(0);
 		server_log_stats(srv);
 		break;
 	case SIGHUP:

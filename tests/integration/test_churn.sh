@@ -84,8 +84,11 @@ for _ in $(seq 1 50); do
 	if [[ "$line " == *" ctrls=1 "* && "$line " == *" calls=1 "* &&
 		"$line " == *" sessions=1 "* ]]; then
 		# The reaper runs on the loop turn after the stats line at the
-		# latest. RSS: the least of five looks 0.1 s apart, so that a
-		# moment's allocation (bob's traffic goes on) does not count.
+		# latest. SIGUSR1 also hands free heap pages back (malloc_trim),
+		# so RSS is live memory, not the high-water mark of a busier
+		# stretch of the churn. RSS: the least of five looks 0.1 s apart,
+		# so that a moment's allocation (bob's traffic goes on) does not
+		# count.
 		rss=
 		for _ in 1 2 3 4 5; do
 			sleep 0.1
