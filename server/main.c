@@ -202,7 +202,12 @@ static bool write_pidfile(const char *path)
 	}
 	int fd = -1;
 	for (unsigned i = 0; i < 16 && fd < 0; i++) {
-		snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.%u", dir, slash + 1, (long)getpid(), i);
+		int n = snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.%u", dir, slash + 1,
+				 (long)getpid(), i);
+		if (n < 0 || (size_t)n >= sizeof(tmp)) {
+			log_errx("pidfile %s: path too long", path);
+			return false;
+		}
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0 && errno != EEXIST)
 			break;
