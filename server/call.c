@@ -11,7 +11,6 @@
 #include "server/ctrl.h"
 #include "server/gre_sock.h"
 #include "server/server.h"
-#include "server/session.h"
 
 static void echo_frame(void *ctx, struct call *call, const uint8_t *frame, size_t len)
 {
@@ -221,10 +220,7 @@ struct call *call_new(struct ctrl *c, enum call_role role, uint16_t peer_id)
 	ev_timer_init(&call->flow_timer, flow_timer_cb, 0., 0.);
 	ev_timer_init(&call->setup_timer, setup_timer_cb, (double)srv->cfg->call_setup_timeout, 0.);
 	ev_timer_start(srv->loop, &call->setup_timer);
-	if (srv->echo_frames)
-		call_set_ops(call, &call_echo_ops, NULL);
-	else
-		call_set_ops(call, &session_call_ops, NULL);
+	call_set_ops(call, srv->call_ops, NULL);
 	srv->ncalls++;
 	srv->stats.calls_opened++;
 	ctrl_call_added(c, call);

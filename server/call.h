@@ -15,8 +15,10 @@
  * the flow is delivering (from inside ops->frame) is queued and goes as
  * soon as the flow returns.
  *
- * Without --echo-frames call_new() installs session_call_ops
- * (server/session.h): the call's up callback creates its PPP session.
+ * call_new() installs the ops the server chose for every call
+ * (srv->call_ops): the session's (server/session.h), whose up callback
+ * creates the call's PPP session, or with --echo-frames call_echo_ops.
+ * This file names no module above it.
  *
  * Setup bound: from call_new() a call has `call-setup-timeout` seconds to
  * reach an open LCP, which the PPP side reports with

@@ -345,6 +345,7 @@ struct server *server_new(struct ev_loop *loop, const struct config *cfg, bool e
 	srv->loop = loop;
 	srv->cfg = cfg;
 	srv->echo_frames = echo_frames;
+	srv->call_ops = echo_frames ? &call_echo_ops : &session_call_ops;
 	if (gethostname(srv->hostname, sizeof(srv->hostname) - 1) != 0)
 		strcpy(srv->hostname, "pptpd");
 	snprintf(srv->boot_id, sizeof(srv->boot_id), "%08X", (unsigned)time(NULL));
