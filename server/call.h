@@ -111,6 +111,11 @@ struct call {
 					* Request): set before call_kill(), read by ops->down */
 };
 
+/* The call's log identity: ctrl=3 call=4711 peer=198.51.100.2:1234
+ * (log_id.h; needs server/ctrl.h where it is used). */
+#define CALL_LOG_ID(call) \
+	LOG_ID(.ctrl = (call)->ctrl->id, .call = (call)->id, .peer = (call)->ctrl->peer_str)
+
 /* A new call on c with our fresh call ID; NULL if no ID or memory. */
 struct call *call_new(struct ctrl *c, enum call_role role, uint16_t peer_id);
 /* Bring it up: create the flow with the peer's window. False on failure. */

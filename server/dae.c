@@ -198,8 +198,8 @@ static unsigned act(struct dae *d, const struct ask *k, bool coa, const char *fr
 		if (!s || s->dying || s->link_done || !matches(s, k))
 			continue;
 		n++;
-		log_notice("session=%u user=%s event=%s from=%s", s->serial, LOG_ESC(s->user),
-			   coa ? "coa" : "disconnect-request", from);
+		log_notice("%s event=%s from=%s", s->log_id, coa ? "coa" : "disconnect-request",
+			   from);
 		if (coa)
 			session_set_limits(s, k->set_session, k->session_timeout, k->set_idle,
 					   k->idle_timeout);

@@ -58,9 +58,8 @@ void datapath_from_client(struct server *srv, struct session *s, uint8_t *pkt, s
 			struct in_addr a = { .s_addr = htonl(h.src) };
 			char src[INET_ADDRSTRLEN];
 			inet_ntop(AF_INET, &a, src, sizeof(src));
-			log_warnx("session=%u call=%u user=%s event=spoofed-source src=%s "
-				  "(dropped; logged once per session)", s->serial, s->call_id,
-				  LOG_ESC(s->user), src);
+			log_warnx("%s event=spoofed-source src=%s (dropped; logged once per session)",
+				  s->log_id, src);
 		}
 		return;
 	}

@@ -12,6 +12,7 @@
 
 #include "auth/acct.h"
 #include "common/log.h"
+#include "common/log_id.h"
 #include "server/call.h"
 #include "server/ctrl.h"
 #include "server/datapath.h"
@@ -25,8 +26,21 @@
 static void session_arm(struct session *s);
 static void session_end(struct session *s, enum ppp_cause cause, const char *detail);
 
-/* The user name as log lines write it: escaped, "-" before there is one. */
-#define LOG_USER(s) ((s)->user[0] ? LOG_ESC((s)->user) : "-")
+/* The session's log identity (log_id.h), re-written whenever a part of it
+ * changes; the link's log lines borrow it (struct ppp_config.log_id). */
+static void session_log_id_update(struct session *s)
+{
+	log_id_fmt(s->log_id, &(const struct log_id){ .ctrl = s->ctrl_id, .call = s->call_id,
+						       .session = s->serial, .user = s->user,
+						       .peer = s->peer_str });
+}
+
+/* The session's user name from here on; NULL: none (a refused name). */
+static void session_set_user(struct session *s, const char *user)
+{
+	snprintf(s->user, sizeof(s->user), "%s", user ? user : "");
+	session_log_id_update(s);
+}
 
 static void fmt_addr(uint32_t host, char out[INET_ADDRSTRLEN])
 {
@@ -227,8 +241,8 @@ void session_set_limits(struct session *s, bool set_session, uint32_t session_ti
 		s->idle_timeout = idle_timeout;
 	if (s->up)
 		limits_arm(s, server_now_ms());
-	log_notice("session=%u user=%s event=limits-changed session-timeout=%u idle-timeout=%u",
-		   s->serial, LOG_USER(s), s->session_timeout, s->idle_timeout);
+	log_notice("%s event=limits-changed session-timeout=%u idle-timeout=%u",
+		   s->log_id, s->session_timeout, s->idle_timeout);
 	session_arm(s);
 }
 
@@ -298,9 +312,8 @@ static void hook_done(void *arg, int status, bool timed_out)
 
 	s->hook = NULL;
 	if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		log_warnx("session=%u user=%s event=hook-failed hook=ip-up status=%d%s", s->serial,
-			  LOG_USER(s), WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-			  timed_out ? " timed-out=yes" : "");
+		log_warnx("%s event=hook-failed hook=ip-up status=%d%s", s->log_id,
+			  WIFEXITED(status) ? WEXITSTATUS(status) : -1, timed_out ? " timed-out=yes" : "");
 }
 
 static void hook_down_done(void *arg, int status, bool timed_out)
@@ -463,8 +476,7 @@ static void link_auth_request(void *owner, const struct chap_response_info *chap
 	case FILL_OK:
 		break;
 	case FILL_BAD_REQUEST:
-		log_notice("session=%u call=%u peer=%s event=auth-fail reason=bad-request",
-			   s->serial, s->call_id, s->peer_str);
+		log_notice("%s event=auth-fail reason=bad-request", s->log_id);
 		reject_soon(s, 691, "malformed authentication request");
 		auth_request_wipe(&rq);
 		return;
@@ -474,18 +486,19 @@ static void link_auth_request(void *owner, const struct chap_response_info *chap
 							     ? chap->name_sent_len : chap->name_len;
 		const void *name = pap ? (const void *)pap->peer_id : (const void *)chap->name;
 		size_t shown = pap ? pap->peer_id_len : chap->name_len;
-		log_notice("session=%u call=%u user=%s peer=%s event=auth-fail reason=%s error=691 "
-			   "len=%zu max=%u", s->serial, s->call_id, LOG_ESC_N(name, shown),
-			   s->peer_str, auth_user_status_name(ust), len, AUTH_USER_MAX);
+		log_notice("%s user=%s peer=%s event=auth-fail reason=%s error=691 len=%zu max=%u",
+			   LOG_ID(.ctrl = s->ctrl_id, .call = s->call_id, .session = s->serial),
+			   LOG_ESC_N(name, shown), s->peer_str, auth_user_status_name(ust), len,
+			   AUTH_USER_MAX);
 		/* No name of an earlier attempt stays on the session. */
-		s->user[0] = '\0';
+		session_set_user(s, NULL);
 		login_lock_failed(s->srv, &s->peer, NULL);
 		reject_soon(s, 691, auth_user_status_name(ust));
 		auth_request_wipe(&rq);
 		return;
 	}
 	}
-	snprintf(s->user, sizeof(s->user), "%s", rq.user);
+	session_set_user(s, rq.user);
 	if (s->auth_pending)
 		auth_backend_cancel(s->srv->auth, session_ref(s));
 	s->auth_pending = false;
@@ -494,13 +507,11 @@ static void link_auth_request(void *owner, const struct chap_response_info *chap
 		 * not, and the store is not asked. */
 		reject_soon(s, 691, "locked out");
 	} else if (auth_backend_submit(s->srv->auth, &rq) != AUTH_SUBMIT_PENDING) {
-		log_warnx("session=%u call=%u user=%s peer=%s event=auth-fail reason=backend-busy",
-			  s->serial, s->call_id, LOG_USER(s), s->peer_str);
+		log_warnx("%s event=auth-fail reason=backend-busy", s->log_id);
 		reject_soon(s, 691, "authentication backend busy");
 	} else {
 		s->auth_pending = true;
-		log_info("session=%u call=%u user=%s method=%s event=auth-request", s->serial,
-			 s->call_id, LOG_USER(s), auth_method_name(rq.method));
+		log_info("%s method=%s event=auth-request", s->log_id, auth_method_name(rq.method));
 	}
 	auth_request_wipe(&rq);
 }
@@ -521,7 +532,7 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 	char addr[INET_ADDRSTRLEN];
 
 	if (info->peer_addr != s->addr)
-		log_warnx("session=%u event=address-mismatch agreed=%08x assigned=%08x", s->serial,
+		log_warnx("%s event=address-mismatch agreed=%08x assigned=%08x", s->log_id,
 			  (unsigned)info->peer_addr, (unsigned)s->addr);
 	s->up = true;
 	s->up_ms = server_now_ms();
@@ -541,10 +552,9 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 			 s->mppe_stateful ? "stateful" : "stateless");
 	else
 		strcpy(mppe, "none");
-	log_notice("session=%u call=%u user=%s peer=%s addr=%s mppe=%s mtu=%u event=session-up "
-		   "acct-session-id=%s session-timeout=%u idle-timeout=%u", s->serial, s->call_id,
-		   LOG_USER(s), s->peer_str, addr, mppe, s->ip_mtu, s->acct_id, s->session_timeout,
-		   s->idle_timeout);
+	log_notice("%s addr=%s mppe=%s mtu=%u event=session-up acct-session-id=%s "
+		   "session-timeout=%u idle-timeout=%u", s->log_id, addr, mppe, s->ip_mtu, s->acct_id,
+		   s->session_timeout, s->idle_timeout);
 	limits_start(s, s->up_ms);
 	if (srv->acct) {
 		acct_send(s, RADIUS_ACCT_START, PPP_CAUSE_NONE, s->up_ms);
@@ -617,12 +627,11 @@ static void session_end(struct session *s, enum ppp_cause cause, const char *det
 	if (cause == PPP_CAUSE_MPPE_ABUSE)
 		srv->stats.mppe_abuse++;
 	if (cause == PPP_CAUSE_NO_ADDRESS && !s->addr) /* else IPCP: the peer refused it */
-		log_warnx("session=%u call=%u user=%s event=no-address pool-size=%u", s->serial,
-			  s->call_id, LOG_USER(s), srv->cfg->pool.size);
-	log_notice("session=%u call=%u user=%s peer=%s addr=%s event=session-down reason=%s "
+		log_warnx("%s event=no-address pool-size=%u", s->log_id, srv->cfg->pool.size);
+	log_notice("%s addr=%s event=session-down reason=%s "
 		   "duration=%llu rx-bytes=%llu tx-bytes=%llu rx-packets=%llu tx-packets=%llu "
 		   "spoofed=%llu tx-window=%llu detail=%s",
-		   s->serial, s->call_id, LOG_USER(s), s->peer_str, addr,
+		   s->log_id, addr,
 		   ppp_cause_name(cause),
 		   (unsigned long long)(s->up ? (now - s->up_ms) / 1000 : 0),
 		   (unsigned long long)ps->rx_ip_bytes, (unsigned long long)ps->tx_ip_bytes,
@@ -701,7 +710,7 @@ static void call_up_cb(void *ctx, struct call *call)
 {
 	(void)ctx;
 	if (!session_new(call))
-		log_warnx("call=%u event=session-refused reason=no-resource", call->id);
+		log_warnx("%s event=session-refused reason=no-resource", CALL_LOG_ID(call));
 }
 
 /* Is this frame LCP (with or without FF 03)? */
@@ -781,8 +790,7 @@ static void auth_refuse(struct session *s, unsigned win_error, const char *why,
 			const char *message)
 {
 	s->srv->stats.auth_fail++;
-	log_notice("session=%u call=%u user=%s peer=%s event=auth-fail reason=%s error=%u "
-		   "message=%s", s->serial, s->call_id, LOG_USER(s), s->peer_str, why, win_error,
+	log_notice("%s event=auth-fail reason=%s error=%u message=%s", s->log_id, why, win_error,
 		   LOG_ESC(message));
 	struct ppp_auth_verdict v = { .win_error = win_error, .message = message };
 	ppp_auth_result(s->link, &v, server_now_ms());
@@ -802,15 +810,15 @@ static uint32_t take_address(struct session *s, const struct auth_result *res)
 			if (strcmp(srv->cfg->pools.p[i].name, res->pool) == 0)
 				np = srv->npools[i];
 		if (!np) {
-			log_warnx("session=%u user=%s event=no-address reason=unknown-pool pool=%s",
-				  s->serial, LOG_USER(s), LOG_ESC(res->pool));
+			log_warnx("%s event=no-address reason=unknown-pool pool=%s",
+				  s->log_id, LOG_ESC(res->pool));
 			return 0;
 		}
 		/* Taken from the named pool, and held in the main one as an
 		 * address outside it, so the data path finds its owner. */
 		if (!pool_alloc(np, s, &a)) {
-			log_warnx("session=%u user=%s event=no-address reason=pool-exhausted pool=%s",
-				  s->serial, LOG_USER(s), LOG_ESC(res->pool));
+			log_warnx("%s event=no-address reason=pool-exhausted pool=%s",
+				  s->log_id, LOG_ESC(res->pool));
 			return 0;
 		}
 		if (!pool_reserve(srv->pool, a, s)) {
@@ -826,13 +834,13 @@ static uint32_t take_address(struct session *s, const struct auth_result *res)
 		if (!pool_reserve(srv->pool, a, s)) {
 			char str[INET_ADDRSTRLEN];
 			fmt_addr(a, str);
-			log_warnx("session=%u user=%s event=no-address reason=static-address-busy "
-				  "addr=%s", s->serial, LOG_USER(s), str);
+			log_warnx("%s event=no-address reason=static-address-busy addr=%s",
+				  s->log_id, str);
 			return 0;
 		}
 	} else if (!pool_alloc(srv->pool, s, &a)) {
-		log_warnx("session=%u user=%s event=no-address reason=pool-exhausted size=%u",
-			  s->serial, LOG_USER(s), srv->cfg->pool.size);
+		log_warnx("%s event=no-address reason=pool-exhausted size=%u",
+			  s->log_id, srv->cfg->pool.size);
 		return 0;
 	}
 	s->addr = a;
@@ -845,8 +853,8 @@ static uint32_t take_address(struct session *s, const struct auth_result *res)
 			if (!pool_reserve(srv->npools[i], a, s)) {
 				pool_release(srv->pool, a);
 				s->addr = 0;
-				log_warnx("session=%u user=%s event=no-address "
-					  "reason=static-address-busy", s->serial, LOG_USER(s));
+				log_warnx("%s event=no-address reason=static-address-busy",
+					  s->log_id);
 				return 0;
 			}
 			s->npool = srv->npools[i];
@@ -910,8 +918,7 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 		memcpy(v.send_key, res->send_key, sizeof(v.send_key));
 		memcpy(v.recv_key, res->recv_key, sizeof(v.recv_key));
 	}
-	log_info("session=%u call=%u user=%s method=%s event=auth-ok", s->serial, s->call_id,
-		 LOG_USER(s), auth_method_name(res->method));
+	log_info("%s method=%s event=auth-ok", s->log_id, auth_method_name(res->method));
 	ppp_auth_result(s->link, &v, server_now_ms());
 	memset(&v, 0, sizeof(v));
 	if (!s->dying)
@@ -963,7 +970,12 @@ struct session *session_new(struct call *call)
 		server_release(srv, s);
 		return NULL;
 	}
+	s->call_id = call->id;
+	s->ctrl_id = call->ctrl->id;
+	snprintf(s->peer_str, sizeof(s->peer_str), "%s", call->ctrl->peer_str);
+	session_log_id_update(s);
 	fill_ppp_config(srv, &pc);
+	pc.log_id = s->log_id;
 	s->link = ppp_new(&pc, &link_ops, s);
 	if (!s->link) {
 		srv->session_slot[s->slot] = NULL;
@@ -971,10 +983,7 @@ struct session *session_new(struct call *call)
 		return NULL;
 	}
 	s->call = call;
-	s->call_id = call->id;
-	s->ctrl_id = call->ctrl->id;
 	s->peer = call->ctrl->peer;
-	snprintf(s->peer_str, sizeof(s->peer_str), "%s", call->ctrl->peer_str);
 	struct sockaddr_in *local = (struct sockaddr_in *)&s->local;
 	local->sin_family = AF_INET;
 	local->sin_addr.s_addr = htonl(call->ctrl->local_addr);
@@ -990,8 +999,7 @@ struct session *session_new(struct call *call)
 	srv->nsessions++;
 	srv->stats.sessions_opened++;
 	call_set_ops(call, &session_call_ops, s);
-	log_info("session=%u call=%u ctrl=%u peer=%s event=session-new", s->serial, s->call_id,
-		 s->ctrl_id, s->peer_str);
+	log_info("%s event=session-new", s->log_id);
 	session_arm(s);
 	return s;
 }

@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "auth/backend.h"
+#include "common/log_id.h"
 #include "common/ppp/ppp.h"
 
 /* How long the server waits for the client's LCP before it opens LCP. */
@@ -75,6 +76,7 @@ struct session {
 	unsigned ctrl_id;
 	struct sockaddr_in peer;     /* the client's public address */
 	char peer_str[32];
+	char log_id[LOG_ID_SIZE];    /* ctrl= call= session= user= peer= (log_id.h) */
 
 	struct ppp_link *link;
 	ev_timer timer;

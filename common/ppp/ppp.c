@@ -548,6 +548,8 @@ struct ppp_link *ppp_new(const struct ppp_config *cfg, const struct ppp_ops *ops
 	l->cfg.host_name = l->host_name;
 	l->cfg.user = l->user;
 	l->cfg.password = l->password;
+	if (!l->cfg.log_id)
+		l->cfg.log_id = cfg->role == PPP_ROLE_SERVER ? "role=server" : "role=client";
 	for (int i = 0; i < T_COUNT; i++)
 		l->deadline[i] = NO_DEADLINE;
 	l->io = (struct fsm_io){
@@ -588,6 +590,7 @@ struct ppp_link *ppp_new(const struct ppp_config *cfg, const struct ppp_ops *ops
 		l->ipcp_cfg.want_dns = true;
 	}
 	ipcp_init(&l->ipcp, &l->ipcp_cfg, &l->io, &ipcp_events, l);
+	l->lcp.fsm.log_id = l->ccp.fsm.log_id = l->ipcp.fsm.log_id = l->cfg.log_id;
 	return l;
 }
 
@@ -683,7 +686,8 @@ static void fail(struct ppp_link *l, enum ppp_cause cause, const char *detail)
 	set_cause(l, cause, detail);
 	if (l->final || l->phase == PPP_PHASE_TERMINATE)
 		return;
-	log_info("ppp=link event=close phase=%s cause=%s detail=%s", ppp_phase_name(l->phase),
+	log_info("%s ppp=link event=close phase=%s cause=%s detail=%s", l->cfg.log_id,
+		 ppp_phase_name(l->phase),
 		 ppp_cause_name(l->cause), LOG_ESC(l->detail));
 	l->phase = PPP_PHASE_TERMINATE;
 	teardown_upper(l);
@@ -724,7 +728,8 @@ static void check_running(struct ppp_link *l)
 	info.peer_mru = peer_mru;
 	info.ip_mtu = l->mppe_up ? (uint16_t)ccp_tunnel_mtu(&l->ccp, peer_mru) : peer_mru;
 	l->phase = PPP_PHASE_RUNNING;
-	log_info("ppp=link event=running mppe=%u stateful=%d mtu=%u", info.mppe_bits,
+	log_info("%s ppp=link event=running mppe=%u stateful=%d mtu=%u", l->cfg.log_id,
+		 info.mppe_bits,
 		 info.mppe_stateful, info.ip_mtu);
 	if (l->ops->ip_up)
 		l->ops->ip_up(l->owner, &info);
@@ -865,7 +870,8 @@ static void do_auth_done(struct ppp_link *l)
 		return;
 	}
 	if (l->cfg.role == PPP_ROLE_SERVER) {
-		log_info("ppp=link event=authenticated user=%s", LOG_ESC(l->peer_name));
+		log_info("%s ppp=link event=authenticated user=%s", l->cfg.log_id,
+			 LOG_ESC(l->peer_name));
 		if (l->peer_addr == 0) {
 			fail(l, PPP_CAUSE_NO_ADDRESS, "no address available");
 			return;
@@ -1034,7 +1040,8 @@ static void leave(struct ppp_link *l)
 		for (int i = 0; i < T_COUNT; i++)
 			l->deadline[i] = NO_DEADLINE;
 		mppe_down(l);
-		log_info("ppp=link event=down cause=%s detail=%s", ppp_cause_name(l->cause),
+		log_info("%s ppp=link event=down cause=%s detail=%s", l->cfg.log_id,
+			 ppp_cause_name(l->cause),
 			 LOG_ESC(l->detail));
 		l->ops->down(l->owner, l->cause, l->detail);
 	}
@@ -1105,7 +1112,8 @@ void ppp_auth_result(struct ppp_link *l, const struct ppp_auth_verdict *v, uint6
 				l->ipcp_cfg.nbns[i] = v->nbns[i];
 		}
 	} else if (v->message) {
-		log_info("ppp=link event=auth-refused error=%u message=%s", v->win_error,
+		log_info("%s ppp=link event=auth-refused error=%u message=%s", l->cfg.log_id,
+			 v->win_error,
 			 LOG_ESC(v->message));
 	}
 	l->work |= W_AUTH_VERDICT;
@@ -1206,9 +1214,10 @@ static void input_mppe(struct ppp_link *l, uint8_t *p, size_t n)
 		l->stats.rx_mppe_refused++;
 		if (!l->mppe_refusal_logged) {
 			l->mppe_refusal_logged = true;
-			log_notice("ppp=link event=mppe-rekey-refused user=%s jump=%u max-jump=%u "
-				   "rekey-rate=%u", LOG_ESC(ppp_peer_name(l)), l->rx.max_jump,
-				   MPPE_RX_MAX_JUMP, MPPE_REKEY_RATE);
+			log_notice("%s ppp=link event=mppe-rekey-refused user=%s jump=%u "
+				   "max-jump=%u rekey-rate=%u", l->cfg.log_id,
+				   LOG_ESC(ppp_peer_name(l)), l->rx.max_jump, MPPE_RX_MAX_JUMP,
+				   MPPE_REKEY_RATE);
 		}
 		return;
 	case MPPE_RX_ABUSE: {
