@@ -171,13 +171,13 @@ static void read_ask(struct dae *d, const struct radius_packet *p, bool coa, str
 
 static bool matches(const struct session *s, const struct ask *k)
 {
-	if (!session_is_up(s) && !s->authed)
+	if (!session_is_authed(s))
 		return false;
-	if (k->user && (!k->user_ok || strcmp(k->user_name, s->user) != 0))
+	if (k->user && (!k->user_ok || strcmp(k->user_name, session_user(s)) != 0))
 		return false;
-	if (k->sid && !attr_is(k->sid, s->acct_id))
+	if (k->sid && !attr_is(k->sid, session_acct_id(s)))
 		return false;
-	if (k->has_ip && k->ip != s->addr)
+	if (k->has_ip && k->ip != session_addr(s))
 		return false;
 	return true;
 }
@@ -195,11 +195,11 @@ static unsigned act(struct dae *d, const struct ask *k, bool coa, const char *fr
 
 	for (uint32_t i = 0; i < srv->nslots; i++) {
 		struct session *s = srv->session_slot[i];
-		if (!s || s->dying || s->link_done || !matches(s, k))
+		if (!s || !matches(s, k))
 			continue;
 		n++;
-		log_notice("%s event=%s from=%s", s->log_id, coa ? "coa" : "disconnect-request",
-			   from);
+		log_notice("%s event=%s from=%s", session_log_id(s),
+			   coa ? "coa" : "disconnect-request", from);
 		if (coa)
 			session_set_limits(s, k->set_session, k->session_timeout, k->set_idle,
 					   k->idle_timeout);

@@ -129,7 +129,7 @@ static void reaper_cb(struct ev_loop *loop, ev_idle *w, int revents)
 
 	while (srv->dead_sessions) {
 		struct session *s = srv->dead_sessions;
-		srv->dead_sessions = s->next;
+		srv->dead_sessions = session_dead_next(s);
 		session_free(s);
 	}
 	while (srv->dead_calls) {
@@ -171,8 +171,7 @@ void server_check_done(struct server *srv)
 
 void server_reap_session(struct server *srv, struct session *s)
 {
-	s->next = srv->dead_sessions;
-	s->prev = NULL;
+	session_dead_link(s, srv->dead_sessions);
 	srv->dead_sessions = s;
 	ev_idle_start(srv->loop, &srv->reaper);
 }
