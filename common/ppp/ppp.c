@@ -1262,39 +1262,81 @@ static void input_mppe(struct ppp_link *l, uint8_t *p, size_t n)
 	deliver_ip(l, p + n - left, left);
 }
 
-static void input_frame(struct ppp_link *l, uint8_t *frame, size_t len)
+/* The address and control bytes (FF 03, optional) and the protocol
+ * field. False for a bad frame (counted); else *info and *n are the rest. */
+static bool read_header(struct ppp_link *l, uint8_t *frame, size_t len, uint16_t *proto,
+			uint8_t **info, size_t *n)
 {
 	struct rbuf r;
 	uint8_t b;
-	uint16_t proto;
 
 	rbuf_init(&r, frame, len);
 	if (len > PPP_FRAME_MAX) {
 		l->stats.rx_bad_frames++;
-		return;
+		return false;
 	}
 	if (rbuf_peek_u8(&r, 0, &b) && b == 0xFF) {
 		/* Address and control: FF 03 exactly (0xFF is no protocol octet). */
 		if (!rbuf_peek_u8(&r, 1, &b) || b != 0x03) {
 			l->stats.rx_bad_frames++;
-			return;
+			return false;
 		}
 		rbuf_skip(&r, 2);
 	}
-	if (!read_proto(&r, &proto)) {
+	if (!read_proto(&r, proto)) {
 		l->stats.rx_bad_frames++;
-		return;
+		return false;
 	}
-	size_t n = rbuf_left(&r);
-	uint8_t *info = frame + (len - n);
+	*n = rbuf_left(&r);
+	*info = frame + (len - *n);
+	return true;
+}
 
+static void input_ccp(struct ppp_link *l, uint8_t *info, size_t n)
+{
+	bool network = l->phase == PPP_PHASE_NETWORK || l->phase == PPP_PHASE_RUNNING;
+
+	if (l->ccp_running) {
+		ccp_input(&l->ccp, info, n);
+	} else if (network && lcp_is_opened(&l->lcp)) {
+		/* We run no CCP on this link. */
+		lcp_send_protocol_reject(&l->lcp, PPP_PROTO_CCP, info, n);
+		l->stats.rx_proto_rejected++;
+	} else {
+		l->stats.rx_dropped++;
+	}
+}
+
+static void input_ipcp(struct ppp_link *l, uint8_t *info, size_t n)
+{
+	if (l->ipcp_running) {
+		ipcp_input(&l->ipcp, info, n);
+	} else if (l->phase == PPP_PHASE_NETWORK && l->ccp_running &&
+		   n <= sizeof(l->held_ipcp)) {
+		/* Before MPPE is up (Windows sends IPCP early): keep the
+		 * newest, replayed when IPCP starts. */
+		memcpy(l->held_ipcp, info, n);
+		l->held_ipcp_len = n;
+		l->stats.rx_held_ipcp++;
+	} else {
+		l->stats.rx_dropped++;
+	}
+}
+
+static void input_frame(struct ppp_link *l, uint8_t *frame, size_t len)
+{
+	uint16_t proto;
+	uint8_t *info;
+	size_t n;
+
+	if (!read_header(l, frame, len, &proto, &info, &n))
+		return;
 	if (lcp_is_opened(&l->lcp))
 		lcp_note_rx(&l->lcp, l->now);
 	if (l->phase == PPP_PHASE_TERMINATE && proto != PPP_PROTO_LCP) {
 		l->stats.rx_dropped++;
 		return;
 	}
-	bool network = l->phase == PPP_PHASE_NETWORK || l->phase == PPP_PHASE_RUNNING;
 	switch (proto) {
 	case PPP_PROTO_LCP:
 		if (n > 0 && info[0] == PPP_TERM_REQ && lcp_is_opened(&l->lcp))
@@ -1314,28 +1356,10 @@ static void input_frame(struct ppp_link *l, uint8_t *frame, size_t len)
 			l->stats.rx_dropped++;
 		return;
 	case PPP_PROTO_CCP:
-		if (l->ccp_running)
-			ccp_input(&l->ccp, info, n);
-		else if (network && lcp_is_opened(&l->lcp)) {
-			/* We run no CCP on this link. */
-			lcp_send_protocol_reject(&l->lcp, proto, info, n);
-			l->stats.rx_proto_rejected++;
-		} else
-			l->stats.rx_dropped++;
+		input_ccp(l, info, n);
 		return;
 	case PPP_PROTO_IPCP:
-		if (l->ipcp_running) {
-			ipcp_input(&l->ipcp, info, n);
-		} else if (l->phase == PPP_PHASE_NETWORK && l->ccp_running &&
-			   n <= sizeof(l->held_ipcp)) {
-			/* Before MPPE is up (Windows sends IPCP early): keep the
-			 * newest, replayed when IPCP starts. */
-			memcpy(l->held_ipcp, info, n);
-			l->held_ipcp_len = n;
-			l->stats.rx_held_ipcp++;
-		} else {
-			l->stats.rx_dropped++;
-		}
+		input_ipcp(l, info, n);
 		return;
 	case PPP_PROTO_COMP:
 		input_mppe(l, info, n);
