@@ -391,6 +391,12 @@ void session_close_all(struct server *srv, enum ppp_cause cause, const char *det
 
 /* ---- the call's callbacks ---- */
 
+void session_open(struct session *s, uint64_t now)
+{
+	if (session_set_state(s, SESSION_LINK))
+		ppp_start(s->link, now);
+}
+
 static void call_up_cb(void *ctx, struct call *call)
 {
 	(void)ctx;

@@ -98,6 +98,8 @@ static inline bool session_ended(const struct session *s)
 void session_set_user(struct session *s, const char *user);
 /* The link is finished: release everything in reverse order, once. */
 void session_end(struct session *s, enum ppp_cause cause, const char *detail);
+/* WAIT_LCP -> LINK: start LCP (the passive open ends). */
+void session_open(struct session *s, uint64_t now);
 /* "a.b.c.d", or "-" for 0. */
 void session_fmt_addr(uint32_t host, char out[static INET_ADDRSTRLEN]);
 
@@ -119,8 +121,6 @@ void session_address_release(struct session *s);
 void session_timer_init(struct session *s);
 /* Re-arm the one timer after any call into the link. */
 void session_arm(struct session *s);
-/* WAIT_LCP -> LINK: start LCP (the passive open ends). */
-void session_open(struct session *s, uint64_t now);
 /* UP: limits and Interim-Updates start counting, accounting Start. */
 void session_limits_start(struct session *s, uint64_t now);
 /* The accounting Stop for a session whose Start was made. */

@@ -58,12 +58,6 @@ void session_arm(struct session *s)
 	ev_timer_start(loop, &s->timer);
 }
 
-void session_open(struct session *s, uint64_t now)
-{
-	if (session_set_state(s, SESSION_LINK))
-		ppp_start(s->link, now);
-}
-
 /* ---- accounting ---- */
 
 static void acct_fill(const struct session *s, struct acct_session *as,
