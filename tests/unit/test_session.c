@@ -262,6 +262,9 @@ static void wait_lcp_to_link(void **state)
 	first_lcp(t);
 	assert_int_equal(session_state(t->s), SESSION_LINK);
 	assert_true(logged(t, "event=state from=wait-lcp to=link"));
+	/* The PPP layer's lines carry the session's identity (its config). */
+	assert_true(logged(t, "session="));
+	assert_true(logged(t, " call=") && logged(t, "peer=198.51.100.2:1024 ppp=lcp "));
 }
 
 /* LINK -> AUTH_WAIT -> NETWORK -> UP: the user is named, counted, the
@@ -292,6 +295,9 @@ static void login_to_up(void **state)
 	assert_true(session_is_up(t->s));
 	assert_int_equal(session_ip_mtu(t->s), 1400);
 	assert_true(logged(t, "user=alice peer=198.51.100.2:1024 event=state from=network to=up"));
+	/* The identity learnt the name: the link's lines have it from then on. */
+	assert_true(logged(t, "ctrl=1 call="));
+	assert_true(logged(t, "user=alice peer=198.51.100.2:1024 addr=192.0.2."));
 	assert_true(logged(t, "event=session-up"));
 }
 
