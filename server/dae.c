@@ -82,6 +82,45 @@ static bool attr_is(const struct radius_attr *a, const char *s)
 	return a->len == strlen(s) && memcmp(a->val, s, a->len) == 0;
 }
 
+/* NAS-IP-Address and NAS-Identifier must name this server. */
+static void check_nas(const struct server *srv, const struct radius_attr *a, struct ask *k)
+{
+	uint32_t v;
+
+	if (a->type == RADIUS_NAS_IP_ADDRESS) {
+		if (!radius_attr_u32(a, &v)) {
+			k->error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
+		} else if (!srv->cfg->radius_nas_ip.s_addr ||
+			   v != ntohl(srv->cfg->radius_nas_ip.s_addr)) {
+			if (!k->error)
+				k->error = RADIUS_ERR_NAS_IDENTIFICATION_MISMATCH;
+		}
+		return;
+	}
+	const char *mine = srv->cfg->radius_nas_identifier ? srv->cfg->radius_nas_identifier
+							   : srv->hostname;
+	if (!attr_is(a, mine) && !k->error)
+		k->error = RADIUS_ERR_NAS_IDENTIFICATION_MISMATCH;
+}
+
+/* Session-Timeout and Idle-Timeout: a CoA's new limits. */
+static void read_limit(const struct radius_attr *a, bool coa, struct ask *k)
+{
+	uint32_t v;
+
+	if (!coa) {
+		k->error = RADIUS_ERR_UNSUPPORTED_ATTRIBUTE;
+	} else if (!radius_attr_u32(a, &v)) {
+		k->error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
+	} else if (a->type == RADIUS_SESSION_TIMEOUT) {
+		k->set_session = true;
+		k->session_timeout = v;
+	} else {
+		k->set_idle = true;
+		k->idle_timeout = v;
+	}
+}
+
 static void read_ask(struct dae *d, const struct radius_packet *p, bool coa, struct ask *k)
 {
 	const struct server *srv = d->srv;
@@ -116,35 +155,12 @@ static void read_ask(struct dae *d, const struct radius_packet *p, bool coa, str
 			k->ip = v;
 			break;
 		case RADIUS_NAS_IP_ADDRESS:
-			if (!radius_attr_u32(&a, &v)) {
-				k->error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
-			} else if (!srv->cfg->radius_nas_ip.s_addr ||
-				   v != ntohl(srv->cfg->radius_nas_ip.s_addr)) {
-				if (!k->error)
-					k->error = RADIUS_ERR_NAS_IDENTIFICATION_MISMATCH;
-			}
+		case RADIUS_NAS_IDENTIFIER:
+			check_nas(srv, &a, k);
 			break;
-		case RADIUS_NAS_IDENTIFIER: {
-			const char *mine = srv->cfg->radius_nas_identifier
-						   ? srv->cfg->radius_nas_identifier
-						   : srv->hostname;
-			if (!attr_is(&a, mine) && !k->error)
-				k->error = RADIUS_ERR_NAS_IDENTIFICATION_MISMATCH;
-			break;
-		}
 		case RADIUS_SESSION_TIMEOUT:
 		case RADIUS_IDLE_TIMEOUT:
-			if (!coa) {
-				k->error = RADIUS_ERR_UNSUPPORTED_ATTRIBUTE;
-			} else if (!radius_attr_u32(&a, &v)) {
-				k->error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
-			} else if (a.type == RADIUS_SESSION_TIMEOUT) {
-				k->set_session = true;
-				k->session_timeout = v;
-			} else {
-				k->set_idle = true;
-				k->idle_timeout = v;
-			}
+			read_limit(&a, coa, k);
 			break;
 		case RADIUS_SERVICE_TYPE:
 			k->error = RADIUS_ERR_UNSUPPORTED_SERVICE;
@@ -171,13 +187,13 @@ static void read_ask(struct dae *d, const struct radius_packet *p, bool coa, str
 
 static bool matches(const struct session *s, const struct ask *k)
 {
-	if (!session_is_up(s) && !s->authed)
+	if (!session_is_authed(s))
 		return false;
-	if (k->user && (!k->user_ok || strcmp(k->user_name, s->user) != 0))
+	if (k->user && (!k->user_ok || strcmp(k->user_name, session_user(s)) != 0))
 		return false;
-	if (k->sid && !attr_is(k->sid, s->acct_id))
+	if (k->sid && !attr_is(k->sid, session_acct_id(s)))
 		return false;
-	if (k->has_ip && k->ip != s->addr)
+	if (k->has_ip && k->ip != session_addr(s))
 		return false;
 	return true;
 }
@@ -195,10 +211,10 @@ static unsigned act(struct dae *d, const struct ask *k, bool coa, const char *fr
 
 	for (uint32_t i = 0; i < srv->nslots; i++) {
 		struct session *s = srv->session_slot[i];
-		if (!s || s->dying || s->link_done || !matches(s, k))
+		if (!s || !matches(s, k))
 			continue;
 		n++;
-		log_notice("session=%u user=%s event=%s from=%s", s->serial, LOG_ESC(s->user),
+		log_notice("%s event=%s from=%s", session_log_id(s),
 			   coa ? "coa" : "disconnect-request", from);
 		if (coa)
 			session_set_limits(s, k->set_session, k->session_timeout, k->set_idle,
@@ -270,16 +286,11 @@ static const char *code_text(uint8_t code)
 	return "?";
 }
 
-static void on_request(struct dae *d, const uint8_t *buf, size_t n,
-		       const struct sockaddr_storage *from, socklen_t fromlen)
+/* The configured dae-client a request comes from (its port too, when
+ * one is configured), or NULL. */
+static const struct config_radius_server *find_client(const struct config *cfg,
+						      const struct sockaddr_storage *from)
 {
-	const struct config *cfg = d->srv->cfg;
-	char fromstr[NETADDR_STRLEN];
-	struct radius_packet p;
-	struct radius_secret sec;
-	const struct config_radius_server *client = NULL;
-
-	netaddr_format(from, true, fromstr, sizeof(fromstr));
 	for (size_t i = 0; i < cfg->dae_clients.n; i++) {
 		const struct config_radius_server *c = &cfg->dae_clients.s[i];
 		bool port_ok = c->addr.ss_family == AF_INET
@@ -287,37 +298,86 @@ static void on_request(struct dae *d, const uint8_t *buf, size_t n,
 						 netaddr_equal(&c->addr, from)
 				       : ((const struct sockaddr_in6 *)&c->addr)->sin6_port == 0 ||
 						 netaddr_equal(&c->addr, from);
-		if (netaddr_same_host(&c->addr, from) && port_ok) {
-			client = c;
-			break;
-		}
+		if (netaddr_same_host(&c->addr, from) && port_ok)
+			return c;
 	}
+	return NULL;
+}
+
+/* A verified, fresh request the configuration refuses before acting:
+ * the Error-Cause (0: none) and *why. */
+static unsigned refusal(struct dae *d, const struct radius_packet *p, enum dae_timestamp tsv,
+			const char **why)
+{
+	const struct config *cfg = d->srv->cfg;
+
+	if (tsv == DAE_TS_MALFORMED) {
+		*why = "malformed-event-timestamp";
+		return RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
+	}
+	if (tsv == DAE_TS_ABSENT && cfg->dae_require_event_timestamp) {
+		d->n.no_ts++;
+		*why = "no-event-timestamp";
+		return RADIUS_ERR_MISSING_ATTRIBUTE;
+	}
+	if (cfg->dae_require_ma && !radius_count(p, 0, RADIUS_MESSAGE_AUTHENTICATOR)) {
+		d->n.no_ma++;
+		*why = "no-message-authenticator";
+		return RADIUS_ERR_MISSING_ATTRIBUTE;
+	}
+	return 0;
+}
+
+/* A request from a configured client, a Disconnect- or CoA-Request,
+ * signed with its secret (left in *sec) and no duplicate: true. Anything
+ * else is dropped (counted, logged at most once a second) or, for a
+ * duplicate, answered again; false. */
+static bool admit(struct dae *d, const uint8_t *buf, size_t n,
+		  const struct sockaddr_storage *from, socklen_t fromlen, const char *fromstr,
+		  struct radius_packet *p, struct radius_secret *sec)
+{
+	const struct config_radius_server *client = find_client(d->srv->cfg, from);
+
 	if (!client) {
 		warn_drop(d, fromstr, "unknown-client");
-		return;
+		return false;
 	}
-	if (!radius_parse(buf, n, &p)) {
+	if (!radius_parse(buf, n, p)) {
 		warn_drop(d, fromstr, "malformed");
-		return;
+		return false;
 	}
-	if (p.code != RADIUS_DISCONNECT_REQUEST && p.code != RADIUS_COA_REQUEST) {
+	if (p->code != RADIUS_DISCONNECT_REQUEST && p->code != RADIUS_COA_REQUEST) {
 		warn_drop(d, fromstr, "not-a-dae-request");
-		return;
+		return false;
 	}
-	if (!radius_secret_set(&sec, client->secret)) {
+	if (!radius_secret_set(sec, client->secret)) {
 		warn_drop(d, fromstr, "bad-secret");
-		return;
+		return false;
 	}
-	enum radius_verify_result v = radius_verify(&p, RADIUS_SIGN_REQUEST_HASH, &sec, NULL, false);
+	enum radius_verify_result v = radius_verify(p, RADIUS_SIGN_REQUEST_HASH, sec, NULL, false);
 	if (v != RADIUS_OK) {
 		warn_drop(d, fromstr, radius_verify_name(v));
-		crypto_wipe(&sec, sizeof(sec));
-		return;
+		crypto_wipe(sec, sizeof(*sec));
+		return false;
 	}
-	if (resend_dup(d, &p, from, fromlen, fromstr)) {
-		crypto_wipe(&sec, sizeof(sec));
-		return;
+	if (resend_dup(d, p, from, fromlen, fromstr)) {
+		crypto_wipe(sec, sizeof(*sec));
+		return false;
 	}
+	return true;
+}
+
+static void on_request(struct dae *d, const uint8_t *buf, size_t n,
+		       const struct sockaddr_storage *from, socklen_t fromlen)
+{
+	const struct config *cfg = d->srv->cfg;
+	char fromstr[NETADDR_STRLEN];
+	struct radius_packet p;
+	struct radius_secret sec;
+
+	netaddr_format(from, true, fromstr, sizeof(fromstr));
+	if (!admit(d, buf, n, from, fromlen, fromstr, &p, &sec))
+		return;
 	/* Replay protection (RFC 5176 6.3): a stale Event-Timestamp is silently
 	 * discarded; requests without the attributes the configuration
 	 * requires are refused (402 Missing Attribute) without acting. */
@@ -333,19 +393,7 @@ static void on_request(struct dae *d, const uint8_t *buf, size_t n,
 	}
 	bool coa = p.code == RADIUS_COA_REQUEST;
 	const char *refused = NULL;
-	unsigned error = 0;
-	if (tsv == DAE_TS_MALFORMED) {
-		error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
-		refused = "malformed-event-timestamp";
-	} else if (tsv == DAE_TS_ABSENT && cfg->dae_require_event_timestamp) {
-		d->n.no_ts++;
-		error = RADIUS_ERR_MISSING_ATTRIBUTE;
-		refused = "no-event-timestamp";
-	} else if (cfg->dae_require_ma && !radius_count(&p, 0, RADIUS_MESSAGE_AUTHENTICATOR)) {
-		d->n.no_ma++;
-		error = RADIUS_ERR_MISSING_ATTRIBUTE;
-		refused = "no-message-authenticator";
-	}
+	unsigned error = refusal(d, &p, tsv, &refused);
 	/* An answer that could not be remembered could be replayed: with the
 	 * cache full of live answers, refuse rather than act. */
 	uint64_t ttl_ms = dae_replay_ttl_ms(tsv == DAE_TS_CURRENT, ts, now_s,

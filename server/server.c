@@ -130,7 +130,7 @@ static void reaper_cb(struct ev_loop *loop, ev_idle *w, int revents)
 
 	while (srv->dead_sessions) {
 		struct session *s = srv->dead_sessions;
-		srv->dead_sessions = s->next;
+		srv->dead_sessions = session_dead_next(s);
 		session_free(s);
 	}
 	while (srv->dead_calls) {
@@ -172,8 +172,7 @@ void server_check_done(struct server *srv)
 
 void server_reap_session(struct server *srv, struct session *s)
 {
-	s->next = srv->dead_sessions;
-	s->prev = NULL;
+	session_dead_link(s, srv->dead_sessions);
 	srv->dead_sessions = s;
 	ev_idle_start(srv->loop, &srv->reaper);
 }
@@ -350,6 +349,7 @@ struct server *server_new(struct ev_loop *loop, const struct config *cfg, bool e
 	srv->loop = loop;
 	srv->cfg = cfg;
 	srv->echo_frames = echo_frames;
+	srv->call_ops = echo_frames ? &call_echo_ops : &session_call_ops;
 	if (gethostname(srv->hostname, sizeof(srv->hostname) - 1) != 0)
 		strcpy(srv->hostname, "pptpd");
 	snprintf(srv->boot_id, sizeof(srv->boot_id), "%08X", (unsigned)time(NULL));

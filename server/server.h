@@ -58,6 +58,7 @@
 struct listener;
 struct ctrl;
 struct call;
+struct call_ops;
 struct gre_sock;
 struct session;
 struct pool;
@@ -114,6 +115,9 @@ struct server {
 	struct ev_loop *loop;
 	const struct config *cfg;
 	bool echo_frames;         /* --echo-frames: every call echoes its frames */
+	/* What call_new() installs on every call: session_call_ops, or
+	 * call_echo_ops with --echo-frames (call.c names neither module). */
+	const struct call_ops *call_ops;
 	char hostname[65];
 
 	struct listener *listeners; /* array of nlisteners */
