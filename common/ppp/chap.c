@@ -13,7 +13,6 @@
 #include "common/ppp/auth_codes.h"
 #include "common/ppp/chap_md5.h"
 #include "common/ppp/chap_ms.h"
-#include "common/ppp/mppe.h"
 
 enum chap_state {
 	ST_INITIAL,
@@ -446,11 +445,11 @@ bool chap_peer_keys(const struct chap *c, uint8_t send_key[static 16],
 	if (c->role != CHAP_PEER || c->state != ST_SUCCESS)
 		return false;
 	if (c->algo == CHAP_MSCHAPV2) {
-		mppe_start_keys(MPPE_ROLE_CLIENT, c->nt_hash, c->nt_response, send_key, recv_key);
+		mschapv2_start_keys(MSCHAP_ROLE_CLIENT, c->nt_hash, c->nt_response, send_key, recv_key);
 		return true;
 	}
 	if (c->algo == CHAP_MSCHAPV1) {
-		chap_ms_v1_start_key(c->nt_hash, c->challenge, send_key);
+		mschapv1_start_key(c->nt_hash, c->challenge, send_key);
 		memcpy(recv_key, send_key, 16);
 		return true;
 	}

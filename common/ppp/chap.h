@@ -201,8 +201,8 @@ bool chap_auth_result(struct chap *c, unsigned error, const char *auth_response,
 /* Peer: replace the password (from the retry callback). */
 bool chap_peer_set_password(struct chap *c, const char *password);
 /* Peer after CHAP_SUCCESS with MS-CHAP: the MPPE start keys from the
- * client's point of view (v2: RFC 3079 via mppe_start_keys; v1: both equal,
- * see chap_ms_v1_start_key). False otherwise. */
+ * client's point of view (v2: RFC 3079 via mschapv2_start_keys; v1: both
+ * equal, see mschapv1_start_key). False otherwise. */
 bool chap_peer_keys(const struct chap *c, uint8_t send_key[static 16],
 		    uint8_t recv_key[static 16]);
 

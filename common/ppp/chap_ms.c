@@ -181,18 +181,3 @@ void chap_ms_parse_failure(const uint8_t *msg, size_t len, size_t challenge_len,
 		}
 	}
 }
-
-void chap_ms_v1_start_key(const uint8_t nt_hash[static 16], const uint8_t challenge[static 8],
-			  uint8_t key[static 16])
-{
-	uint8_t buf[16 + 16 + 8];
-	uint8_t digest[SHA1_LEN];
-
-	crypto_md4(nt_hash, 16, buf); /* HashNtPasswordHash */
-	memcpy(buf + 16, buf, 16);
-	memcpy(buf + 32, challenge, 8);
-	crypto_sha1(buf, sizeof(buf), digest);
-	memcpy(key, digest, 16);
-	crypto_wipe(buf, sizeof(buf));
-	crypto_wipe(digest, sizeof(digest));
-}

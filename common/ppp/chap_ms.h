@@ -1,8 +1,9 @@
 /*
  * MS-CHAP packet contents (RFC 2759 for v2, RFC 2433 for v1): the 49-octet
  * Response value, the Success "S=... M=..." message, the Failure
- * "E= R= C= V= M=" message, and the v1 MPPE start key. Pure functions over
- * caller buffers; the CHAP state machine that uses them is in chap.h.
+ * "E= R= C= V= M=" message. Pure functions over caller buffers; the CHAP
+ * state machine that uses them is in chap.h, the arithmetic in
+ * common/mschap.h.
  */
 #ifndef PPTP_COMMON_PPP_CHAP_MS_H
 #define PPTP_COMMON_PPP_CHAP_MS_H
@@ -50,12 +51,5 @@ size_t chap_ms_format_failure(char *out, size_t cap, unsigned error, bool retry,
  * expected (16 for v2, 8 for v1). Never fails: absent tokens are flagged. */
 void chap_ms_parse_failure(const uint8_t *msg, size_t len, size_t challenge_len,
 			   struct chap_ms_failure *f);
-
-/* MS-CHAPv1 MPPE start key, RFC 3079 3.3 (the 128-bit form, as Linux pppd
- * also uses for 40/56 bits): the first 16 octets of
- * SHA1(PasswordHashHash | PasswordHashHash | Challenge). The same key is
- * used in both directions. */
-void chap_ms_v1_start_key(const uint8_t nt_hash[static 16], const uint8_t challenge[static 8],
-			  uint8_t key[static 16]);
 
 #endif
