@@ -82,87 +82,113 @@ static bool attr_is(const struct radius_attr *a, const char *s)
 	return a->len == strlen(s) && memcmp(a->val, s, a->len) == 0;
 }
 
+/* NAS-IP-Address and NAS-Identifier must name this server (RFC 5176 3:
+ * 403 NAS Identification Mismatch); a malformed value wins over a mismatch. */
+static void read_nas_ip(const struct server *srv, const struct radius_attr *a, struct ask *k)
+{
+	uint32_t v;
+
+	if (!radius_attr_u32(a, &v)) {
+		k->error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
+	} else if (!srv->cfg->radius_nas_ip.s_addr || v != ntohl(srv->cfg->radius_nas_ip.s_addr)) {
+		if (!k->error)
+			k->error = RADIUS_ERR_NAS_IDENTIFICATION_MISMATCH;
+	}
+}
+
+static void read_nas_id(const struct server *srv, const struct radius_attr *a, struct ask *k)
+{
+	const char *mine = srv->cfg->radius_nas_identifier ? srv->cfg->radius_nas_identifier
+							   : srv->hostname;
+
+	if (!attr_is(a, mine) && !k->error)
+		k->error = RADIUS_ERR_NAS_IDENTIFICATION_MISMATCH;
+}
+
+/* Session-Timeout and Idle-Timeout: new limits, in a CoA-Request only. */
+static void read_timeout(const struct radius_attr *a, bool coa, struct ask *k)
+{
+	uint32_t v;
+
+	if (!coa) {
+		k->error = RADIUS_ERR_UNSUPPORTED_ATTRIBUTE;
+	} else if (!radius_attr_u32(a, &v)) {
+		k->error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
+	} else if (a->type == RADIUS_SESSION_TIMEOUT) {
+		k->set_session = true;
+		k->session_timeout = v;
+	} else {
+		k->set_idle = true;
+		k->idle_timeout = v;
+	}
+}
+
+/* One attribute of the request into k. */
+static void read_attr(const struct server *srv, const struct radius_attr *a, bool coa,
+		      struct ask *k)
+{
+	uint32_t v;
+
+	if (a->vendor) {
+		k->error = RADIUS_ERR_UNSUPPORTED_ATTRIBUTE;
+		return;
+	}
+	switch (a->type) {
+	case RADIUS_USER_NAME:
+		k->a_user = *a;
+		k->user = &k->a_user;
+		k->user_ok = session_canonical_user(srv, a->val, a->len, k->user_name) ==
+			     AUTH_USER_OK;
+		break;
+	case RADIUS_ACCT_SESSION_ID:
+		k->a_sid = *a;
+		k->sid = &k->a_sid;
+		break;
+	case RADIUS_FRAMED_IP_ADDRESS:
+		if (!radius_attr_u32(a, &v)) {
+			k->error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
+			break;
+		}
+		k->has_ip = true;
+		k->ip = v;
+		break;
+	case RADIUS_NAS_IP_ADDRESS:
+		read_nas_ip(srv, a, k);
+		break;
+	case RADIUS_NAS_IDENTIFIER:
+		read_nas_id(srv, a, k);
+		break;
+	case RADIUS_SESSION_TIMEOUT:
+	case RADIUS_IDLE_TIMEOUT:
+		read_timeout(a, coa, k);
+		break;
+	case RADIUS_SERVICE_TYPE:
+		k->error = RADIUS_ERR_UNSUPPORTED_SERVICE;
+		break;
+	case RADIUS_MESSAGE_AUTHENTICATOR:
+	case RADIUS_PROXY_STATE:
+	case RADIUS_EVENT_TIMESTAMP:
+	case RADIUS_ACCT_TERMINATE_CAUSE:
+	case RADIUS_NAS_PORT:
+	case RADIUS_CALLING_STATION_ID:
+	case RADIUS_CALLED_STATION_ID:
+	case RADIUS_REPLY_MESSAGE:
+		break;
+	default:
+		k->error = RADIUS_ERR_UNSUPPORTED_ATTRIBUTE;
+		break;
+	}
+}
+
 static void read_ask(struct dae *d, const struct radius_packet *p, bool coa, struct ask *k)
 {
-	const struct server *srv = d->srv;
 	struct radius_iter it;
 	struct radius_attr a;
-	uint32_t v;
 
 	memset(k, 0, sizeof(*k));
 	radius_iter_init(&it, p);
-	while (radius_iter_next(&it, &a)) {
-		if (a.vendor) {
-			k->error = RADIUS_ERR_UNSUPPORTED_ATTRIBUTE;
-			continue;
-		}
-		switch (a.type) {
-		case RADIUS_USER_NAME:
-			k->a_user = a;
-			k->user = &k->a_user;
-			k->user_ok = session_canonical_user(srv, a.val, a.len, k->user_name) ==
-				     AUTH_USER_OK;
-			break;
-		case RADIUS_ACCT_SESSION_ID:
-			k->a_sid = a;
-			k->sid = &k->a_sid;
-			break;
-		case RADIUS_FRAMED_IP_ADDRESS:
-			if (!radius_attr_u32(&a, &v)) {
-				k->error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
-				break;
-			}
-			k->has_ip = true;
-			k->ip = v;
-			break;
-		case RADIUS_NAS_IP_ADDRESS:
-			if (!radius_attr_u32(&a, &v)) {
-				k->error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
-			} else if (!srv->cfg->radius_nas_ip.s_addr ||
-				   v != ntohl(srv->cfg->radius_nas_ip.s_addr)) {
-				if (!k->error)
-					k->error = RADIUS_ERR_NAS_IDENTIFICATION_MISMATCH;
-			}
-			break;
-		case RADIUS_NAS_IDENTIFIER: {
-			const char *mine = srv->cfg->radius_nas_identifier
-						   ? srv->cfg->radius_nas_identifier
-						   : srv->hostname;
-			if (!attr_is(&a, mine) && !k->error)
-				k->error = RADIUS_ERR_NAS_IDENTIFICATION_MISMATCH;
-			break;
-		}
-		case RADIUS_SESSION_TIMEOUT:
-		case RADIUS_IDLE_TIMEOUT:
-			if (!coa) {
-				k->error = RADIUS_ERR_UNSUPPORTED_ATTRIBUTE;
-			} else if (!radius_attr_u32(&a, &v)) {
-				k->error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
-			} else if (a.type == RADIUS_SESSION_TIMEOUT) {
-				k->set_session = true;
-				k->session_timeout = v;
-			} else {
-				k->set_idle = true;
-				k->idle_timeout = v;
-			}
-			break;
-		case RADIUS_SERVICE_TYPE:
-			k->error = RADIUS_ERR_UNSUPPORTED_SERVICE;
-			break;
-		case RADIUS_MESSAGE_AUTHENTICATOR:
-		case RADIUS_PROXY_STATE:
-		case RADIUS_EVENT_TIMESTAMP:
-		case RADIUS_ACCT_TERMINATE_CAUSE:
-		case RADIUS_NAS_PORT:
-		case RADIUS_CALLING_STATION_ID:
-		case RADIUS_CALLED_STATION_ID:
-		case RADIUS_REPLY_MESSAGE:
-			break;
-		default:
-			k->error = RADIUS_ERR_UNSUPPORTED_ATTRIBUTE;
-			break;
-		}
-	}
+	while (radius_iter_next(&it, &a))
+		read_attr(d->srv, &a, coa, k);
 	if (!k->error && !k->user && !k->sid && !k->has_ip)
 		k->error = RADIUS_ERR_MISSING_ATTRIBUTE;
 	if (!k->error && coa && !k->set_session && !k->set_idle)
@@ -270,16 +296,11 @@ static const char *code_text(uint8_t code)
 	return "?";
 }
 
-static void on_request(struct dae *d, const uint8_t *buf, size_t n,
-		       const struct sockaddr_storage *from, socklen_t fromlen)
+/* The configured DAE client a request comes from: same host, and the same
+ * port unless the client's port is 0 (any). */
+static const struct config_radius_server *find_client(const struct config *cfg,
+						      const struct sockaddr_storage *from)
 {
-	const struct config *cfg = d->srv->cfg;
-	char fromstr[NETADDR_STRLEN];
-	struct radius_packet p;
-	struct radius_secret sec;
-	const struct config_radius_server *client = NULL;
-
-	netaddr_format(from, true, fromstr, sizeof(fromstr));
 	for (size_t i = 0; i < cfg->dae_clients.n; i++) {
 		const struct config_radius_server *c = &cfg->dae_clients.s[i];
 		bool port_ok = c->addr.ss_family == AF_INET
@@ -287,77 +308,133 @@ static void on_request(struct dae *d, const uint8_t *buf, size_t n,
 						 netaddr_equal(&c->addr, from)
 				       : ((const struct sockaddr_in6 *)&c->addr)->sin6_port == 0 ||
 						 netaddr_equal(&c->addr, from);
-		if (netaddr_same_host(&c->addr, from) && port_ok) {
-			client = c;
-			break;
-		}
+		if (netaddr_same_host(&c->addr, from) && port_ok)
+			return c;
 	}
+	return NULL;
+}
+
+/* Parse the request and check that the client signed it; false (dropped,
+ * counted, sec wiped) otherwise. */
+static bool authentic(struct dae *d, const struct config_radius_server *client,
+		      const uint8_t *buf, size_t n, const char *fromstr,
+		      struct radius_packet *p, struct radius_secret *sec)
+{
+	enum radius_verify_result v;
+
+	if (!radius_parse(buf, n, p)) {
+		warn_drop(d, fromstr, "malformed");
+		return false;
+	}
+	if (p->code != RADIUS_DISCONNECT_REQUEST && p->code != RADIUS_COA_REQUEST) {
+		warn_drop(d, fromstr, "not-a-dae-request");
+		return false;
+	}
+	if (!radius_secret_set(sec, client->secret)) {
+		warn_drop(d, fromstr, "bad-secret");
+		return false;
+	}
+	v = radius_verify(p, RADIUS_SIGN_REQUEST_HASH, sec, NULL, false);
+	if (v != RADIUS_OK) {
+		warn_drop(d, fromstr, radius_verify_name(v));
+		crypto_wipe(sec, sizeof(*sec));
+		return false;
+	}
+	return true;
+}
+
+/* What the replay checks decided about an authentic, new request. */
+struct verdict {
+	enum dae_timestamp tsv;
+	unsigned error;      /* refused with this Error-Cause, not acted on; 0: act */
+	const char *refused; /* why, for the log */
+	uint64_t ttl_ms;     /* how long the answer is remembered; 0: not */
+};
+
+/* Replay protection (RFC 5176 6.3): a stale Event-Timestamp is silently
+ * discarded (false); requests without the attributes the configuration
+ * requires are refused (402 Missing Attribute) without acting. */
+static bool judge(struct dae *d, const struct radius_packet *p, const char *fromstr,
+		  struct verdict *v)
+{
+	const struct config *cfg = d->srv->cfg;
+	uint64_t now_s = (uint64_t)time(NULL);
+	uint32_t ts = 0;
+
+	memset(v, 0, sizeof(*v));
+	v->tsv = dae_timestamp_check(p, now_s, cfg->dae_event_timestamp_window, &ts);
+	if (v->tsv == DAE_TS_STALE) {
+		d->n.stale++;
+		warn_drop(d, fromstr, "stale-event-timestamp");
+		return false;
+	}
+	if (v->tsv == DAE_TS_MALFORMED) {
+		v->error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
+		v->refused = "malformed-event-timestamp";
+	} else if (v->tsv == DAE_TS_ABSENT && cfg->dae_require_event_timestamp) {
+		d->n.no_ts++;
+		v->error = RADIUS_ERR_MISSING_ATTRIBUTE;
+		v->refused = "no-event-timestamp";
+	} else if (cfg->dae_require_ma && !radius_count(p, 0, RADIUS_MESSAGE_AUTHENTICATOR)) {
+		d->n.no_ma++;
+		v->error = RADIUS_ERR_MISSING_ATTRIBUTE;
+		v->refused = "no-message-authenticator";
+	}
+	/* An answer that could not be remembered could be replayed: with the
+	 * cache full of live answers, refuse rather than act. */
+	v->ttl_ms = dae_replay_ttl_ms(v->tsv == DAE_TS_CURRENT, ts, now_s,
+				      cfg->dae_event_timestamp_window);
+	if (!v->error && !dae_replay_room(d->replay, server_now_ms())) {
+		d->n.full++;
+		v->error = RADIUS_ERR_RESOURCES_UNAVAILABLE;
+		v->refused = "duplicate-cache-full";
+		v->ttl_ms = 0;
+	}
+	return true;
+}
+
+static void log_answer(const struct dae *d, const char *fromstr, uint8_t code,
+		       const struct radius_packet *p, unsigned matched, unsigned error,
+		       const struct verdict *v)
+{
+	log_notice("radius=dae from=%s event=%s id=%u sessions=%u error-cause=%u reason=%s "
+		   "event-timestamp=%s answered=%llu duplicates=%llu dropped=%llu stale=%llu "
+		   "no-ma=%llu no-ts=%llu cache-full=%llu",
+		   fromstr, code_text(code), p->id, matched, error,
+		   v->refused ? v->refused : "-", dae_timestamp_name(v->tsv),
+		   (unsigned long long)d->n.answered, (unsigned long long)d->n.duplicates,
+		   (unsigned long long)d->n.dropped, (unsigned long long)d->n.stale,
+		   (unsigned long long)d->n.no_ma, (unsigned long long)d->n.no_ts,
+		   (unsigned long long)d->n.full);
+}
+
+static void on_request(struct dae *d, const uint8_t *buf, size_t n,
+		       const struct sockaddr_storage *from, socklen_t fromlen)
+{
+	char fromstr[NETADDR_STRLEN];
+	const struct config_radius_server *client;
+	struct radius_packet p;
+	struct radius_secret sec;
+	struct verdict v;
+	struct ask k;
+	unsigned matched = 0, error;
+	bool coa;
+	uint8_t code;
+
+	netaddr_format(from, true, fromstr, sizeof(fromstr));
+	client = find_client(d->srv->cfg, from);
 	if (!client) {
 		warn_drop(d, fromstr, "unknown-client");
 		return;
 	}
-	if (!radius_parse(buf, n, &p)) {
-		warn_drop(d, fromstr, "malformed");
+	if (!authentic(d, client, buf, n, fromstr, &p, &sec))
 		return;
-	}
-	if (p.code != RADIUS_DISCONNECT_REQUEST && p.code != RADIUS_COA_REQUEST) {
-		warn_drop(d, fromstr, "not-a-dae-request");
-		return;
-	}
-	if (!radius_secret_set(&sec, client->secret)) {
-		warn_drop(d, fromstr, "bad-secret");
-		return;
-	}
-	enum radius_verify_result v = radius_verify(&p, RADIUS_SIGN_REQUEST_HASH, &sec, NULL, false);
-	if (v != RADIUS_OK) {
-		warn_drop(d, fromstr, radius_verify_name(v));
+	if (resend_dup(d, &p, from, fromlen, fromstr) || !judge(d, &p, fromstr, &v)) {
 		crypto_wipe(&sec, sizeof(sec));
 		return;
 	}
-	if (resend_dup(d, &p, from, fromlen, fromstr)) {
-		crypto_wipe(&sec, sizeof(sec));
-		return;
-	}
-	/* Replay protection (RFC 5176 6.3): a stale Event-Timestamp is silently
-	 * discarded; requests without the attributes the configuration
-	 * requires are refused (402 Missing Attribute) without acting. */
-	uint64_t now_s = (uint64_t)time(NULL);
-	uint32_t ts = 0;
-	enum dae_timestamp tsv = dae_timestamp_check(&p, now_s, cfg->dae_event_timestamp_window,
-						     &ts);
-	if (tsv == DAE_TS_STALE) {
-		d->n.stale++;
-		warn_drop(d, fromstr, "stale-event-timestamp");
-		crypto_wipe(&sec, sizeof(sec));
-		return;
-	}
-	bool coa = p.code == RADIUS_COA_REQUEST;
-	const char *refused = NULL;
-	unsigned error = 0;
-	if (tsv == DAE_TS_MALFORMED) {
-		error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
-		refused = "malformed-event-timestamp";
-	} else if (tsv == DAE_TS_ABSENT && cfg->dae_require_event_timestamp) {
-		d->n.no_ts++;
-		error = RADIUS_ERR_MISSING_ATTRIBUTE;
-		refused = "no-event-timestamp";
-	} else if (cfg->dae_require_ma && !radius_count(&p, 0, RADIUS_MESSAGE_AUTHENTICATOR)) {
-		d->n.no_ma++;
-		error = RADIUS_ERR_MISSING_ATTRIBUTE;
-		refused = "no-message-authenticator";
-	}
-	/* An answer that could not be remembered could be replayed: with the
-	 * cache full of live answers, refuse rather than act. */
-	uint64_t ttl_ms = dae_replay_ttl_ms(tsv == DAE_TS_CURRENT, ts, now_s,
-					    cfg->dae_event_timestamp_window);
-	if (!error && !dae_replay_room(d->replay, server_now_ms())) {
-		d->n.full++;
-		error = RADIUS_ERR_RESOURCES_UNAVAILABLE;
-		refused = "duplicate-cache-full";
-		ttl_ms = 0;
-	}
-	struct ask k;
-	unsigned matched = 0;
+	coa = p.code == RADIUS_COA_REQUEST;
+	error = v.error;
 	if (!error) {
 		read_ask(d, &p, coa, &k);
 		error = k.error;
@@ -367,18 +444,11 @@ static void on_request(struct dae *d, const uint8_t *buf, size_t n,
 		if (!matched)
 			error = RADIUS_ERR_SESSION_CONTEXT_NOT_FOUND;
 	}
-	uint8_t code = coa ? (error ? RADIUS_COA_NAK : RADIUS_COA_ACK)
-			   : (error ? RADIUS_DISCONNECT_NAK : RADIUS_DISCONNECT_ACK);
+	code = coa ? (error ? RADIUS_COA_NAK : RADIUS_COA_ACK)
+		   : (error ? RADIUS_DISCONNECT_NAK : RADIUS_DISCONNECT_ACK);
 	d->n.answered++;
-	log_notice("radius=dae from=%s event=%s id=%u sessions=%u error-cause=%u reason=%s "
-		   "event-timestamp=%s answered=%llu duplicates=%llu dropped=%llu stale=%llu "
-		   "no-ma=%llu no-ts=%llu cache-full=%llu",
-		   fromstr, code_text(code), p.id, matched, error, refused ? refused : "-",
-		   dae_timestamp_name(tsv), (unsigned long long)d->n.answered,
-		   (unsigned long long)d->n.duplicates, (unsigned long long)d->n.dropped,
-		   (unsigned long long)d->n.stale, (unsigned long long)d->n.no_ma,
-		   (unsigned long long)d->n.no_ts, (unsigned long long)d->n.full);
-	answer(d, &p, &sec, from, fromlen, code, error, ttl_ms);
+	log_answer(d, fromstr, code, &p, matched, error, &v);
+	answer(d, &p, &sec, from, fromlen, code, error, v.ttl_ms);
 	crypto_wipe(&sec, sizeof(sec));
 }
 
