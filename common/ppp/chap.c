@@ -6,11 +6,11 @@
 
 #include <string.h>
 
-#include "common/mschap.h"
+#include "common/auth_codes.h"
 #include "common/buf.h"
+#include "common/mschap.h"
 #include "common/crypto.h"
 #include "common/ppp/auth_timer.h"
-#include "common/ppp/auth_codes.h"
 #include "common/ppp/chap_md5.h"
 #include "common/ppp/chap_ms.h"
 
@@ -128,8 +128,8 @@ bool chap_init(struct chap *c, enum chap_role role, const struct chap_config *cf
 	if (c->md5_challenge_len > CHAP_CHALLENGE_MAX)
 		return false;
 	switch (c->algo) {
-	case CHAP_MSCHAPV2: c->challenge_len = 16; break;
-	case CHAP_MSCHAPV1: c->challenge_len = 8; break;
+	case CHAP_MSCHAPV2: c->challenge_len = MSCHAP_CHALLENGE_LEN; break;
+	case CHAP_MSCHAPV1: c->challenge_len = MSCHAP_V1_CHALLENGE_LEN; break;
 	case CHAP_MD5:      c->challenge_len = c->md5_challenge_len; break;
 	}
 	if (role == CHAP_PEER && !chap_peer_set_password(c, cfg->password)) {
@@ -152,7 +152,7 @@ bool chap_peer_set_password(struct chap *c, const char *password)
 	if (len == 0 || len > CHAP_PASSWORD_MAX)
 		return false;
 	if (is_ms(c)) {
-		uint8_t h[16];
+		uint8_t h[MSCHAP_NT_HASH_LEN];
 		if (!NtPasswordHash(password, h))
 			return false;
 		memcpy(c->nt_hash, h, sizeof(h));
@@ -275,7 +275,7 @@ bool chap_auth_result(struct chap *c, unsigned error, const char *auth_response,
 	c->failures++;
 	bool retry = is_ms(c) && error == AUTH_E_AUTHENTICATION_FAILURE &&
 		     c->failures < c->max_attempts;
-	uint8_t next[16];
+	uint8_t next[MSCHAP_CHALLENGE_LEN];
 	if (retry && !get_random(c, next, c->challenge_len))
 		retry = false;
 	if (c->algo == CHAP_MSCHAPV2)
@@ -354,8 +354,8 @@ static void peer_challenge(struct chap *c, uint8_t id, struct rbuf *body, uint64
 	rbuf_u8(body, &vs);
 	value = rbuf_take(body, vs);
 	if (!rbuf_ok(body) || !value || vs == 0 ||
-	    (c->algo == CHAP_MSCHAPV2 && vs != 16) ||
-	    (c->algo == CHAP_MSCHAPV1 && vs != 8) ||
+	    (c->algo == CHAP_MSCHAPV2 && vs != MSCHAP_CHALLENGE_LEN) ||
+	    (c->algo == CHAP_MSCHAPV1 && vs != MSCHAP_V1_CHALLENGE_LEN) ||
 	    (c->algo == CHAP_MD5 && vs > CHAP_CHALLENGE_MAX)) {
 		c->stats.rx_malformed++;
 		return;
@@ -398,12 +398,12 @@ static void peer_failure(struct chap *c, struct rbuf *body, uint64_t now)
 		finish(c, CHAP_FAILURE, 0, "authentication failed", now);
 		return;
 	}
-	chap_ms_parse_failure(msg, len, c->algo == CHAP_MSCHAPV2 ? 16 : 8, &f);
+	chap_ms_parse_failure(msg, len, c->challenge_len, &f);
 	unsigned error = f.has_error ? f.error : AUTH_E_AUTHENTICATION_FAILURE;
 	bool can_retry = f.has_retry && f.retry &&
 			 (f.has_challenge || c->algo == CHAP_MSCHAPV1);
 	if (can_retry && c->cb->retry && c->cb->retry(c->ctx, &f)) {
-		uint8_t next[16];
+		uint8_t next[MSCHAP_CHALLENGE_LEN];
 		size_t clen = c->challenge_len;
 		if (f.has_challenge)
 			memcpy(next, f.challenge, clen);
@@ -439,8 +439,8 @@ static void peer_input(struct chap *c, uint8_t code, uint8_t id, struct rbuf *bo
 	}
 }
 
-bool chap_peer_keys(const struct chap *c, uint8_t send_key[static 16],
-		    uint8_t recv_key[static 16])
+bool chap_peer_keys(const struct chap *c, uint8_t send_key[static MSCHAP_START_KEY_LEN],
+		    uint8_t recv_key[static MSCHAP_START_KEY_LEN])
 {
 	if (c->role != CHAP_PEER || c->state != ST_SUCCESS)
 		return false;
@@ -450,7 +450,7 @@ bool chap_peer_keys(const struct chap *c, uint8_t send_key[static 16],
 	}
 	if (c->algo == CHAP_MSCHAPV1) {
 		mschapv1_start_key(c->nt_hash, c->challenge, send_key);
-		memcpy(recv_key, send_key, 16);
+		memcpy(recv_key, send_key, MSCHAP_START_KEY_LEN);
 		return true;
 	}
 	return false;

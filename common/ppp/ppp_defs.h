@@ -12,6 +12,10 @@ enum ppp_role {
 	PPP_ROLE_CLIENT, /* the peer that dials in */
 };
 
+/* ---- HDLC-like framing (RFC 1662 3.1): the two octets before the protocol ---- */
+#define PPP_ALLSTATIONS    0xFF /* Address: All-Stations */
+#define PPP_UI             0x03 /* Control: Unnumbered Information */
+
 /* ---- PPP protocol field values ---- */
 #define PPP_PROTO_IP       0x0021
 #define PPP_PROTO_IPV6     0x0057
