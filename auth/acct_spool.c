@@ -366,6 +366,18 @@ static bool admit(struct acct_spool *sp)
 	return true;
 }
 
+/* The slot just written at q[qlen] is queued (under the lock): count it and
+ * wake the worker. */
+static void queued(struct acct_spool *sp)
+{
+	sp->qlen++;
+	sp->qlive++;
+	sp->st.pending++;
+	sp->touched = true;
+	if (!sp->paused)
+		pthread_cond_signal(&sp->wake);
+}
+
 bool acct_spool_put(struct acct_spool *sp, uint64_t id, int64_t created,
 		    const void *rec, size_t len)
 {
@@ -394,18 +406,26 @@ bool acct_spool_put(struct acct_spool *sp, uint64_t id, int64_t created,
 	sp->index[slot] = (uint32_t)(sp->qlen + 1);
 	if (id > sp->high)
 		sp->high = id;
-	sp->qlen++;
-	sp->qlive++;
-	sp->st.pending++;
-	sp->touched = true;
-	if (!sp->paused)
-		pthread_cond_signal(&sp->wake);
+	queued(sp);
 	pthread_mutex_unlock(&sp->lock);
 	return true;
 refused:
 	pthread_mutex_unlock(&sp->lock);
 	free(copy);
 	return false;
+}
+
+/* A queued put undone (under the lock): its slot stays, its bytes are
+ * returned for the caller to free after unlocking. */
+static uint8_t *cancel_put(struct acct_spool *sp, struct op *put)
+{
+	uint8_t *gone = put->rec;
+
+	put->rec = NULL;
+	put->kind = OP_CANCELLED;
+	sp->qlive--;
+	sp->st.pending--;
+	return gone;
 }
 
 bool acct_spool_del(struct acct_spool *sp, uint64_t id)
@@ -427,11 +447,7 @@ bool acct_spool_del(struct acct_spool *sp, uint64_t id)
 		put = &sp->q[sp->index[slot] - 1];
 	if (put && put->fresh) {
 		/* Neither on disk nor queued before: the pair never reaches the disk. */
-		gone = put->rec;
-		put->rec = NULL;
-		put->kind = OP_CANCELLED;
-		sp->qlive--;
-		sp->st.pending--;
+		gone = cancel_put(sp, put);
 		sp->st.cancelled += 2;
 		sp->touched = true;
 		ok = true;
@@ -441,20 +457,11 @@ bool acct_spool_del(struct acct_spool *sp, uint64_t id)
 		goto out;
 	if (put) {
 		/* An older record with this id may be stored: drop the put, keep the del. */
-		gone = put->rec;
-		put->rec = NULL;
-		put->kind = OP_CANCELLED;
-		sp->qlive--;
-		sp->st.pending--;
+		gone = cancel_put(sp, put);
 		sp->st.cancelled++;
 	}
 	sp->q[sp->qlen] = (struct op){ .id = id, .islot = NO_SLOT, .kind = OP_DEL };
-	sp->qlen++;
-	sp->qlive++;
-	sp->st.pending++;
-	sp->touched = true;
-	if (!sp->paused)
-		pthread_cond_signal(&sp->wake);
+	queued(sp);
 	ok = true;
 out:
 	pthread_mutex_unlock(&sp->lock);

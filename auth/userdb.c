@@ -538,6 +538,23 @@ struct colval {
 	int len;
 };
 
+/* End the change of one user's row that st made (rc: its last step): the
+ * failure of "what", no such user, or done; then the operation's end. */
+static enum userdb_status end_change(struct userdb *db, bool nested, sqlite3_stmt *st, int rc,
+				     const char *what, const char *shown)
+{
+	enum userdb_status res = USERDB_OK;
+
+	if (rc != SQLITE_DONE) {
+		res = db_fail(db, rc, what);
+	} else if (sqlite3_changes(db->h) == 0) {
+		db_err(db, "user '%s' not found", shown);
+		res = USERDB_NOT_FOUND;
+	}
+	sqlite3_finalize(st);
+	return op_end(db, nested, res);
+}
+
 /* UPDATE one column of one user, and its updated time; NOT_FOUND if no row.
  * column is a fixed identifier from this file, never user input. */
 static enum userdb_status set_column(struct userdb *db, const char *name, const char *column,
@@ -580,14 +597,7 @@ static enum userdb_status set_column(struct userdb *db, const char *name, const 
 		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 	}
-	if (rc != SQLITE_DONE) {
-		res = db_fail(db, rc, what);
-	} else if (sqlite3_changes(db->h) == 0) {
-		db_err(db, "user '%s' not found", shown);
-		res = USERDB_NOT_FOUND;
-	}
-	sqlite3_finalize(st);
-	return op_end(db, nested, res);
+	return end_change(db, nested, st, rc, what, shown);
 }
 
 enum userdb_status userdb_set_nt_hash(struct userdb *db, const char *name,
@@ -645,15 +655,8 @@ enum userdb_status userdb_delete(struct userdb *db, const char *name)
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 	}
-	if (rc != SQLITE_DONE) {
-		snprintf(what, sizeof(what), "delete user '%s'", shown);
-		res = db_fail(db, rc, what);
-	} else if (sqlite3_changes(db->h) == 0) {
-		db_err(db, "user '%s' not found", shown);
-		res = USERDB_NOT_FOUND;
-	}
-	sqlite3_finalize(st);
-	return op_end(db, nested, res);
+	snprintf(what, sizeof(what), "delete user '%s'", shown);
+	return end_change(db, nested, st, rc, what, shown);
 }
 
 enum userdb_status userdb_get(struct userdb *db, const char *name, struct user_record *rec)

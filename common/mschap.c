@@ -273,17 +273,14 @@ void GetAsymmetricStartKey(const uint8_t master_key[static MSCHAP_MASTER_KEY_LEN
 	uint8_t buf[MSCHAP_MASTER_KEY_LEN + SHS_PAD_LEN + sizeof(key_magic2) + SHS_PAD_LEN];
 	uint8_t digest[SHA1_LEN];
 	const char *s = is_send == is_server ? key_magic3 : key_magic2;
-	size_t n = 0;
 
 	if (session_key_len > SHA1_LEN)
 		session_key_len = SHA1_LEN;
-	memcpy(buf + n, master_key, MSCHAP_MASTER_KEY_LEN);
-	n += MSCHAP_MASTER_KEY_LEN;
-	memcpy(buf + n, shs_pad1, SHS_PAD_LEN);
-	n += SHS_PAD_LEN;
-	memcpy(buf + n, s, sizeof(key_magic2));
-	n += sizeof(key_magic2);
-	memcpy(buf + n, shs_pad2, SHS_PAD_LEN);
+	memcpy(buf, master_key, MSCHAP_MASTER_KEY_LEN);
+	memcpy(buf + MSCHAP_MASTER_KEY_LEN, shs_pad1, SHS_PAD_LEN);
+	memcpy(buf + MSCHAP_MASTER_KEY_LEN + SHS_PAD_LEN, s, sizeof(key_magic2));
+	memcpy(buf + MSCHAP_MASTER_KEY_LEN + SHS_PAD_LEN + sizeof(key_magic2), shs_pad2,
+	       SHS_PAD_LEN);
 	crypto_sha1(buf, sizeof(buf), digest);
 	memcpy(session_key, digest, session_key_len);
 	crypto_wipe(buf, sizeof(buf));

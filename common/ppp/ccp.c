@@ -57,12 +57,13 @@ unsigned ccp_mppe_bits(uint32_t sb)
 
 void ccp_config_default(struct ccp_config *cfg, enum ppp_role role)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->role = role;
-	cfg->keys = CCP_KEY_128;
-	cfg->stateless = true;
-	cfg->stateful = false;
-	cfg->required = true;
+	*cfg = (struct ccp_config){
+		.role = role,
+		.keys = CCP_KEY_128,
+		.stateless = true,
+		.stateful = false,
+		.required = true,
+	};
 }
 
 /* Is sb a single, complete choice our policy allows? */

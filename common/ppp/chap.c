@@ -13,6 +13,7 @@
 #include "common/ppp/auth_timer.h"
 #include "common/ppp/chap_md5.h"
 #include "common/ppp/chap_ms.h"
+#include "common/ppp/cp.h"
 
 enum chap_state {
 	ST_INITIAL,
@@ -476,17 +477,10 @@ void chap_start(struct chap *c, uint64_t now)
 
 void chap_input(struct chap *c, const uint8_t *pkt, size_t len, uint64_t now)
 {
-	struct rbuf r, body;
-	uint8_t code, id;
-	uint16_t plen;
+	struct rbuf body;
+	uint8_t code = 0, id = 0;
 
-	rbuf_init(&r, pkt, len);
-	rbuf_u8(&r, &code);
-	rbuf_u8(&r, &id);
-	rbuf_be16(&r, &plen);
-	/* Octets past the length field are padding (RFC 1661): ignored. */
-	if (!rbuf_ok(&r) || plen < CHAP_HDR_LEN ||
-	    !rbuf_sub(&r, plen - CHAP_HDR_LEN, &body)) {
+	if (!ppp_cp_read(pkt, len, &code, &id, &body)) {
 		c->stats.rx_malformed++;
 		return;
 	}

@@ -54,7 +54,7 @@
 #include "common/ppp/ppp_defs.h"
 
 #define CHAP_PPP_PROTO   PPP_PROTO_CHAP
-#define CHAP_HDR_LEN     4
+#define CHAP_HDR_LEN     PPP_CP_HDR_LEN
 #define CHAP_NAME_MAX    256 /* longest user name accepted or sent */
 #define CHAP_PASSWORD_MAX 256
 #define CHAP_CHALLENGE_MAX 64 /* MD5 challenge length we send/accept at most */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/ppp/cp.h"
 
 static struct ipcp *to_ipcp(struct fsm *f)
 {
@@ -249,15 +250,11 @@ void ipcp_timeout(struct ipcp *ip)
  * included: the automaton drops those. */
 static bool request_without_address(const struct ipcp *ip, const uint8_t *pkt, size_t len)
 {
-	struct rbuf r, opts;
-	uint8_t code, id, type, olen;
-	uint16_t plen;
+	struct rbuf opts;
+	uint8_t code = 0, id = 0, type, olen;
 	uint32_t a;
 
-	rbuf_init(&r, pkt, len);
-	if (!rbuf_u8(&r, &code) || !rbuf_u8(&r, &id) || !rbuf_be16(&r, &plen) ||
-	    code != PPP_CONF_REQ || plen < PPP_CP_HDR_LEN ||
-	    !rbuf_sub(&r, plen - PPP_CP_HDR_LEN, &opts))
+	if (!ppp_cp_read(pkt, len, &code, &id, &opts) || code != PPP_CONF_REQ)
 		return false;
 	while (rbuf_left(&opts) > 0) {
 		if (!rbuf_u8(&opts, &type) || !rbuf_u8(&opts, &olen) || olen < PPP_OPT_HDR_LEN)
