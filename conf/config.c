@@ -581,22 +581,31 @@ static bool parse_pool(struct loader *ld, const struct key *k, void *field, cons
 	return for_each_item(ld, k, v, pool_add, field);
 }
 
-static void print_pool(FILE *f, const struct key *k, const void *field)
+/* The ranges of one pool, POOL_PER_LINE to a line, each line starting
+ * with the key and, for a named pool, the name. */
+static void print_ranges(FILE *f, const char *key, const char *name,
+			 const struct config_pool *pool)
 {
-	const struct config_pool *pool = field;
 	char s[2 * INET_ADDRSTRLEN];
 
-	if (pool->n == 0)
-		fprintf(f, "# %s (not set)\n", k->name);
 	for (size_t i = 0; i < pool->n; i++) {
 		format_range(&pool->range[i], s, sizeof(s));
 		if (i % POOL_PER_LINE == 0)
-			fprintf(f, "%s %s", k->name, s);
+			fprintf(f, "%s%s%s %s", key, name ? " " : "", name ? name : "", s);
 		else
 			fprintf(f, ",%s", s);
 		if (i % POOL_PER_LINE == POOL_PER_LINE - 1 || i + 1 == pool->n)
 			fputc('\n', f);
 	}
+}
+
+static void print_pool(FILE *f, const struct key *k, const void *field)
+{
+	const struct config_pool *pool = field;
+
+	if (pool->n == 0)
+		fprintf(f, "# %s (not set)\n", k->name);
+	print_ranges(f, k->name, NULL, pool);
 }
 
 static void release_pool(void *field)
@@ -797,22 +806,11 @@ static bool parse_named_pool(struct loader *ld, const struct key *k, void *field
 static void print_named_pool(FILE *f, const struct key *k, const void *field)
 {
 	const struct config_named_pools *l = field;
-	char s[2 * INET_ADDRSTRLEN];
 
 	if (l->n == 0)
 		fprintf(f, "# %s (not set)\n", k->name);
-	for (size_t i = 0; i < l->n; i++) {
-		const struct config_pool *pool = &l->p[i].pool;
-		for (size_t r = 0; r < pool->n; r++) {
-			format_range(&pool->range[r], s, sizeof(s));
-			if (r % POOL_PER_LINE == 0)
-				fprintf(f, "%s %s %s", k->name, l->p[i].name, s);
-			else
-				fprintf(f, ",%s", s);
-			if (r % POOL_PER_LINE == POOL_PER_LINE - 1 || r + 1 == pool->n)
-				fputc('\n', f);
-		}
-	}
+	for (size_t i = 0; i < l->n; i++)
+		print_ranges(f, k->name, l->p[i].name, &l->p[i].pool);
 }
 
 static void release_named_pool(void *field)
