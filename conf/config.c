@@ -937,6 +937,7 @@ static const struct key keys[] = {
 	{ KEY("auth-timeout", t_uint, auth_timeout, "30"), .min = 5, .max = 300 },
 	{ KEY("auth-retries", t_uint, auth_retries, "3"), .min = 0, .max = 10 },
 	{ KEY("log-level", t_loglevel, log_level, "notice") },
+	/* Reserved until the admin socket exists: checked, printed, never opened. */
 	{ KEY("control-socket", t_str, control_socket, "/run/pptpd/control.sock"),
 	  .max = SUN_PATH_MAX, .flags = K_ABSPATH },
 	{ KEY("ip-up", t_str, ip_up, NULL), .flags = K_ABSPATH, .check = check_exec },
