@@ -741,7 +741,7 @@ static bool check_hostport(struct loader *ld, const struct key *k, const char *v
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	if (!netaddr_parse(v, 3799, &ss, &sl))
+	if (!netaddr_parse(v, CONFIG_DAE_PORT, &ss, &sl))
 		return fail(ld, "'%s' is not an address for '%s' (a.b.c.d[:port] or "
 			    "[v6 address][:port])", v, k->name);
 	return true;
@@ -943,8 +943,11 @@ static const struct key keys[] = {
 	{ KEY("ip-up", t_str, ip_up, NULL), .flags = K_ABSPATH, .check = check_exec },
 	{ KEY("ip-down", t_str, ip_down, NULL), .flags = K_ABSPATH, .check = check_exec },
 	{ KEY("pidfile", t_str, pidfile, NULL), .flags = K_ABSPATH },
-	{ KEY("radius-server", t_server, radius_auth, NULL), .min = 1812, .max = 8 },
-	{ KEY("radius-acct-server", t_server, radius_acct, NULL), .min = 1813, .max = 8 },
+	/* t_server: .min is the default port, .max the most servers. */
+	{ KEY("radius-server", t_server, radius_auth, NULL), .min = CONFIG_RADIUS_AUTH_PORT,
+	  .max = 8 },
+	{ KEY("radius-acct-server", t_server, radius_acct, NULL), .min = CONFIG_RADIUS_ACCT_PORT,
+	  .max = 8 },
 	{ KEY("radius-config", t_str, radius_config, NULL), .flags = K_ABSPATH },
 	{ KEY("radius-dictionary", t_str, radius_dictionary, "/etc/radcli/dictionary"),
 	  .flags = K_ABSPATH },
