@@ -281,8 +281,8 @@ bool chap_auth_result(struct chap *c, unsigned error, const char *auth_response,
 		retry = false;
 	if (c->algo == CHAP_MSCHAPV2)
 		n = chap_ms_format_failure(msg, sizeof(msg), error, retry,
-					   retry ? next : c->challenge, c->challenge_len, 3,
-					   "Authentication failure");
+					   retry ? next : c->challenge, c->challenge_len,
+					   CHAP_MS_V2_VERSION, "Authentication failure");
 	else if (c->algo == CHAP_MSCHAPV1)
 		n = chap_ms_format_failure(msg, sizeof(msg), error, retry,
 					   retry ? next : c->challenge, c->challenge_len, 0, NULL);

@@ -7,7 +7,8 @@
 #include <string.h>
 
 _Static_assert(CHAP_MS_VALUE_LEN == CHAP_MS_FLAGS + 1, "the flags end the value");
-_Static_assert(CHAP_MS_FLAGS == CHAP_MS_NT_RESPONSE + MSCHAP_NT_RESPONSE_LEN, "NT-Response, then flags");
+_Static_assert(CHAP_MS_FLAGS == CHAP_MS_NT_RESPONSE + MSCHAP_NT_RESPONSE_LEN,
+	       "NT-Response, then flags");
 
 static const char hexdig[] = "0123456789ABCDEF";
 
@@ -22,7 +23,8 @@ void chap_ms_v2_value_encode(uint8_t value[static CHAP_MS_VALUE_LEN],
 }
 
 void chap_ms_v2_value_decode(const uint8_t value[static CHAP_MS_VALUE_LEN],
-			     uint8_t peer_challenge[static MSCHAP_CHALLENGE_LEN], uint8_t nt_response[static MSCHAP_NT_RESPONSE_LEN])
+			     uint8_t peer_challenge[static MSCHAP_CHALLENGE_LEN],
+			     uint8_t nt_response[static MSCHAP_NT_RESPONSE_LEN])
 {
 	memcpy(peer_challenge, value, MSCHAP_CHALLENGE_LEN);
 	memcpy(nt_response, value + CHAP_MS_NT_RESPONSE, MSCHAP_NT_RESPONSE_LEN);
@@ -43,7 +45,8 @@ bool chap_ms_v1_value_decode(const uint8_t value[static CHAP_MS_VALUE_LEN],
 	return value[CHAP_MS_FLAGS] == 1;
 }
 
-size_t chap_ms_format_success(char *out, size_t cap, const char auth_response[static MSCHAP_AUTH_RESPONSE_LEN],
+size_t chap_ms_format_success(char *out, size_t cap,
+			      const char auth_response[static MSCHAP_AUTH_RESPONSE_LEN],
 			      const char *text)
 {
 	int n = snprintf(out, cap, "%.*s M=%s", MSCHAP_AUTH_RESPONSE_LEN, auth_response, text ? text : "");
@@ -63,7 +66,8 @@ static int hexval(uint8_t c)
 	return -1;
 }
 
-bool chap_ms_check_success(const uint8_t *msg, size_t len, const char expected[static MSCHAP_AUTH_RESPONSE_LEN])
+bool chap_ms_check_success(const uint8_t *msg, size_t len,
+			   const char expected[static MSCHAP_AUTH_RESPONSE_LEN])
 {
 	if (len < MSCHAP_AUTH_RESPONSE_LEN || msg[0] != 'S' || msg[1] != '=')
 		return false;
