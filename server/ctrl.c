@@ -586,7 +586,7 @@ static void ctrl_input(struct ctrl *c, const uint8_t *p, size_t len)
 	uint16_t type = 0;
 
 	rbuf_init(&r, p, len);
-	rbuf_peek_be16(&r, 8, &type);
+	rbuf_peek_be16(&r, PPTP_CTRL_TYPE_OFFSET, &type);
 	enum pptp_err err = pptp_msg_decode_bytes(p, len, &m);
 	ctrl_timers_msg_received(c);
 	if (err == PPTP_E_UNKNOWN_TYPE) {
