@@ -8,6 +8,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,6 +260,38 @@ static bool check_exec(struct loader *ld, const struct key *k, const char *v)
 	if (access(v, X_OK) != 0)
 		return fail(ld, "'%s' for '%s' is not executable", v, k->name);
 	return true;
+}
+
+/* After a lookup that set errno (0: none failed): found, or why not. */
+static bool account_found(struct loader *ld, const struct key *k, const char *v, bool found,
+			  const char *what)
+{
+	if (found)
+		return true;
+	if (errno)
+		return fail(ld, "'%s' for '%s': cannot look the %s up: %s", v, k->name, what,
+			    strerror(errno));
+	return fail(ld, "'%s' for '%s': no such %s", v, k->name, what);
+}
+
+/* A user or group name given in the file must exist here (getpwnam/getgrnam
+ * through NSS). Defaults are resolved at start instead (server/privs.c):
+ * checking a file for another machine must not depend on this one's
+ * accounts. */
+static bool check_user(struct loader *ld, const struct key *k, const char *v)
+{
+	if (ld->lineno == 0)
+		return true;
+	errno = 0;
+	return account_found(ld, k, v, getpwnam(v) != NULL, "user");
+}
+
+static bool check_group(struct loader *ld, const struct key *k, const char *v)
+{
+	if (ld->lineno == 0)
+		return true;
+	errno = 0;
+	return account_found(ld, k, v, getgrnam(v) != NULL, "group");
 }
 
 /* ---- enumerations ---- */
@@ -943,6 +977,9 @@ static const struct key keys[] = {
 	{ KEY("ip-up", t_str, ip_up, NULL), .flags = K_ABSPATH, .check = check_exec },
 	{ KEY("ip-down", t_str, ip_down, NULL), .flags = K_ABSPATH, .check = check_exec },
 	{ KEY("pidfile", t_str, pidfile, NULL), .flags = K_ABSPATH },
+	{ KEY("user", t_str, user, "pptpd"), .max = 32, .check = check_user },
+	{ KEY("group", t_str, group, NULL), .max = 32, .check = check_group },
+	{ KEY("hook-user", t_str, hook_user, "root"), .max = 32, .check = check_user },
 	/* t_server: .min is the default port, .max the most servers. */
 	{ KEY("radius-server", t_server, radius_auth, NULL), .min = CONFIG_RADIUS_AUTH_PORT,
 	  .max = 8 },

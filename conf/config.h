@@ -162,6 +162,9 @@ struct config {
 	char *ip_up;   /* NULL: not set */
 	char *ip_down; /* NULL: not set */
 	char *pidfile; /* NULL: not set */
+	char *user;      /* run as this user once the sockets are open; "root": stay root */
+	char *group;     /* ... and this group; NULL: the user's own group */
+	char *hook_user; /* ip-up/ip-down run as this user (and its groups) */
 
 	/* RADIUS (docs/radius.md) */
 	struct config_radius_servers radius_auth; /* radius-server, in order */

@@ -5,7 +5,13 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libev-dev libssl-dev libsqlite3-dev libradcli-dev libcmocka-dev
+  # pptpd drops to an unprivileged user after start-up and keeps only
+  # CAP_NET_ADMIN: libcap-ng changes the IDs and the capability sets in
+  # one call (server/privs.c).
+  libcap-ng-dev
   sqlite3 openssl iproute2 util-linux procps pptp-linux
+  # capsh: integration.privs starts pptpd without CAP_SETPCAP
+  libcap2-bin
   iputils-ping
   # The interop tests (tests/interop): qemu-system-x86 runs the client's
   # guest; cpio packs its initramfs; kmod's depmod and modprobe resolve the
@@ -43,4 +49,13 @@ if [[ " ${missing[*]:-} " == *" fail2ban "* ]] && command -v systemctl >/dev/nul
 	systemctl is-enabled fail2ban >/dev/null 2>&1; then
 	echo "deps: stopping and disabling the fail2ban service the package started"
 	systemctl disable --now fail2ban >/dev/null 2>&1 || true
+fi
+# pptpd runs as this system user once its sockets and tun are open (the
+# `user` key); the integration tests rely on it too. Created once, never
+# changed afterwards.
+if ! getent passwd pptpd >/dev/null; then
+	echo "deps: creating the system user pptpd"
+	getent group pptpd >/dev/null || groupadd --system pptpd
+	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+		--gid pptpd pptpd
 fi

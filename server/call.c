@@ -8,10 +8,10 @@
 
 #include "common/gre_flow.h"
 #include "common/log.h"
+#include "common/log_id.h"
 #include "server/ctrl.h"
 #include "server/gre_sock.h"
 #include "server/server.h"
-#include "server/session.h"
 
 static void echo_frame(void *ctx, struct call *call, const uint8_t *frame, size_t len)
 {
@@ -131,8 +131,7 @@ void call_gre_input(struct call *call, const struct gre_hdr *h, const uint8_t *p
 		call->far_dropped++;
 		if (!call->far_logged) {
 			call->far_logged = true;
-			log_notice("call=%u ctrl=%u event=gre-far-dropped seq=%u", call->id,
-				   call->ctrl->id, h->seq);
+			log_notice("%s event=gre-far-dropped seq=%u", CALL_LOG_ID(call), h->seq);
 		}
 	}
 	flush_txq(call);
@@ -221,10 +220,7 @@ struct call *call_new(struct ctrl *c, enum call_role role, uint16_t peer_id)
 	ev_timer_init(&call->flow_timer, flow_timer_cb, 0., 0.);
 	ev_timer_init(&call->setup_timer, setup_timer_cb, (double)srv->cfg->call_setup_timeout, 0.);
 	ev_timer_start(srv->loop, &call->setup_timer);
-	if (srv->echo_frames)
-		call_set_ops(call, &call_echo_ops, NULL);
-	else
-		call_set_ops(call, &session_call_ops, NULL);
+	call_set_ops(call, srv->call_ops, NULL);
 	srv->ncalls++;
 	srv->stats.calls_opened++;
 	ctrl_call_added(c, call);
@@ -248,9 +244,8 @@ bool call_up(struct call *call, uint16_t peer_window)
 	server_object_add(call->srv);
 	call->peer_window = peer_window;
 	call->state = CALL_UP;
-	log_notice("call=%u ctrl=%u event=call-up role=%s peer-call=%u window=%u", call->id,
-		   call->ctrl->id, call->role == CALL_PAC ? "pac" : "pns", call->peer_id,
-		   peer_window);
+	log_notice("%s event=call-up role=%s peer-call=%u window=%u", CALL_LOG_ID(call),
+		   call->role == CALL_PAC ? "pac" : "pns", call->peer_id, peer_window);
 	if (call->ops && call->ops->up)
 		call->ops->up(call->ops_ctx, call);
 	/* --echo-frames carries no PPP: there is no LCP to wait for. */
@@ -266,8 +261,8 @@ void call_kill(struct call *call, const char *reason)
 	if (call->dying)
 		return;
 	call->dying = true;
-	log_notice("call=%u ctrl=%u event=call-down reason=%s frames-rx=%llu frames-tx=%llu "
-		   "tx-dropped=%llu gre-far=%llu", call->id, call->ctrl->id, reason,
+	log_notice("%s event=call-down reason=%s frames-rx=%llu frames-tx=%llu "
+		   "tx-dropped=%llu gre-far=%llu", CALL_LOG_ID(call), reason,
 		   (unsigned long long)call->frames_rx, (unsigned long long)call->frames_tx,
 		   (unsigned long long)call->tx_dropped, (unsigned long long)call->far_dropped);
 	/* Out of every table before the session hears of it: a teardown nested

@@ -15,8 +15,10 @@
  * the flow is delivering (from inside ops->frame) is queued and goes as
  * soon as the flow returns.
  *
- * Without --echo-frames call_new() installs session_call_ops
- * (server/session.h): the call's up callback creates its PPP session.
+ * call_new() installs the ops the server chose for every call
+ * (srv->call_ops): the session's (server/session.h), whose up callback
+ * creates the call's PPP session, or with --echo-frames call_echo_ops.
+ * This file names no module above it.
  *
  * Setup bound: from call_new() a call has `call-setup-timeout` seconds to
  * reach an open LCP, which the PPP side reports with
@@ -108,6 +110,11 @@ struct call {
 					* Call-Disconnect-Notify, Stop-Control-Connection-
 					* Request): set before call_kill(), read by ops->down */
 };
+
+/* The call's log identity: ctrl=3 call=4711 peer=198.51.100.2:1234
+ * (log_id.h; needs server/ctrl.h where it is used). */
+#define CALL_LOG_ID(call) \
+	LOG_ID(.ctrl = (call)->ctrl->id, .call = (call)->id, .peer = (call)->ctrl->peer_str)
 
 /* A new call on c with our fresh call ID; NULL if no ID or memory. */
 struct call *call_new(struct ctrl *c, enum call_role role, uint16_t peer_id);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/log_id.h"
 #include "server/call.h"
 #include "server/server.h"
 
@@ -58,7 +59,7 @@ bool ctrl_send(struct ctrl *c, const struct pptp_msg *m)
 		return false;
 	}
 	c->out_len += w.len;
-	log_debug("ctrl=%u event=msg-sent type=%s", c->id, pptp_msg_name(m->type));
+	log_debug("%s event=msg-sent type=%s", CTRL_LOG_ID(c), pptp_msg_name(m->type));
 	update_io(c);
 	return true;
 }
@@ -116,8 +117,8 @@ void ctrl_kill(struct ctrl *c, const char *reason)
 	 * (info): a flood of them must not fill the log at the default level;
 	 * the refusals and evictions behind them are logged once per peer. */
 	log_msg(c->state == CTRL_WAIT_START ? LOG_LVL_INFO : LOG_LVL_NOTICE,
-		"ctrl=%u peer=%s event=ctrl-close reason=%s state=%s calls=%u", c->id,
-		c->peer_str, reason, state_names[c->state], c->ncalls);
+		"%s event=ctrl-close reason=%s state=%s calls=%u", CTRL_LOG_ID(c), reason,
+		state_names[c->state], c->ncalls);
 	if (c->state == CTRL_WAIT_START)
 		srv->nunstarted--;
 	/* Dying before the calls go: a teardown nested in theirs that reaches
@@ -148,7 +149,7 @@ void ctrl_stop(struct ctrl *c, uint8_t reason, const char *why)
 		ctrl_kill(c, why);
 		return;
 	}
-	log_notice("ctrl=%u peer=%s event=ctrl-stop reason=%s calls=%u", c->id, c->peer_str,
+	log_notice("%s event=ctrl-stop reason=%s calls=%u", CTRL_LOG_ID(c),
 		   why, c->ncalls);
 	/* A stop clears every call implicitly (RFC 2637 2.3): no notify per call. */
 	kill_calls(c, why);
@@ -228,14 +229,14 @@ void ctrl_clear_call(struct call *call, const char *reason)
 	m = (struct pptp_msg){ .type = PPTP_CALL_CLEAR_REQUEST };
 	m.ccrq.call_id = call->id;
 	call->state = CALL_CLEARING;
-	log_info("call=%u ctrl=%u event=call-clear reason=%s", call->id, c->id, reason);
+	log_info("%s event=call-clear reason=%s", CALL_LOG_ID(call), reason);
 	ctrl_send(c, &m);
 }
 
 static void bad_call_id(struct ctrl *c, enum pptp_ctrl_type type, uint16_t id)
 {
-	log_notice("ctrl=%u peer=%s event=msg-ignored type=%s reason=bad-call-id call=%u", c->id,
-		   c->peer_str, pptp_msg_name(type), id);
+	log_notice("%s event=msg-ignored type=%s reason=bad-call-id call=%u", CTRL_LOG_ID(c),
+		   pptp_msg_name(type), id);
 }
 
 /* ---- handlers ---- */
@@ -261,10 +262,10 @@ static void on_start_request(struct ctrl *c, const struct pptp_msg *m)
 {
 	const struct pptp_start_ctrl_request *rq = &m->start_rq;
 
-	log_notice("ctrl=%u peer=%s event=start-request version=0x%04x host=%s vendor=%s",
-		   c->id, c->peer_str, rq->version, LOG_ESC(rq->host_name), LOG_ESC(rq->vendor));
+	log_notice("%s event=start-request version=0x%04x host=%s vendor=%s",
+		   CTRL_LOG_ID(c), rq->version, LOG_ESC(rq->host_name), LOG_ESC(rq->vendor));
 	if (c->state == CTRL_ESTABLISHED) {
-		log_notice("ctrl=%u event=start-request-again result=already-exists", c->id);
+		log_notice("%s event=start-request-again result=already-exists", CTRL_LOG_ID(c));
 		start_reply(c, PPTP_START_EXISTS, PPTP_ERR_NONE);
 		return;
 	}
@@ -283,7 +284,7 @@ static void on_start_request(struct ctrl *c, const struct pptp_msg *m)
 
 static void on_stop_request(struct ctrl *c, const struct pptp_msg *m)
 {
-	log_notice("ctrl=%u peer=%s event=stop-request reason=%u", c->id, c->peer_str,
+	log_notice("%s event=stop-request reason=%u", CTRL_LOG_ID(c),
 		   m->stop_rq.reason);
 	for (struct call *call = c->calls; call; call = call->next)
 		call->peer_ended = true;
@@ -296,7 +297,7 @@ static void on_stop_request(struct ctrl *c, const struct pptp_msg *m)
 
 static void on_stop_reply(struct ctrl *c, const struct pptp_msg *m)
 {
-	log_info("ctrl=%u event=stop-reply result=%u", c->id, m->stop_rp.result);
+	log_info("%s event=stop-reply result=%u", CTRL_LOG_ID(c), m->stop_rp.result);
 	ctrl_kill(c, c->close_reason ? c->close_reason : "stopped");
 }
 
@@ -310,7 +311,7 @@ static void on_echo_request(struct ctrl *c, const struct pptp_msg *m)
 
 static void on_echo_reply(struct ctrl *c, const struct pptp_msg *m)
 {
-	log_debug("ctrl=%u event=echo-reply id=%u result=%u", c->id, m->echo_rp.id,
+	log_debug("%s event=echo-reply id=%u result=%u", CTRL_LOG_ID(c), m->echo_rp.id,
 		  m->echo_rp.result);
 }
 
@@ -360,8 +361,8 @@ static void call_refused(struct ctrl *c, const char *why, unsigned limit, uint16
 		srv->stats.calls_limited++;
 	if (log_limit_due(&srv->log_call_refused, ntohl(c->peer.sin_addr.s_addr),
 			  server_now_ms(), &suppressed))
-		log_notice("ctrl=%u peer=%s event=call-refused reason=%s peer-call=%u limit=%u "
-			   "result=%u suppressed=%llu", c->id, c->peer_str, why, peer_call, limit,
+		log_notice("%s event=call-refused reason=%s peer-call=%u limit=%u "
+			   "result=%u suppressed=%llu", CTRL_LOG_ID(c), why, peer_call, limit,
 			   result, (unsigned long long)suppressed);
 }
 
@@ -384,7 +385,7 @@ static void on_out_call_request(struct ctrl *c, const struct pptp_msg *m)
 	if (!call || !call_up(call, rq->recv_window)) {
 		if (call)
 			call_kill(call, "no-resource");
-		log_warnx("ctrl=%u event=call-refused reason=no-resource peer-call=%u", c->id,
+		log_warnx("%s event=call-refused reason=no-resource peer-call=%u", CTRL_LOG_ID(c),
 			  rq->call_id);
 		r.ocrp.result = PPTP_OUT_GENERAL_ERROR;
 		r.ocrp.error = PPTP_ERR_NO_RESOURCE;
@@ -420,7 +421,7 @@ static void on_in_call_request(struct ctrl *c, const struct pptp_msg *m)
 		ctrl_send(c, &r);
 		return;
 	}
-	log_info("call=%u ctrl=%u event=incoming-call peer-call=%u", call->id, c->id, rq->call_id);
+	log_info("%s event=incoming-call peer-call=%u", CALL_LOG_ID(call), rq->call_id);
 	r.icrp.call_id = call->id;
 	r.icrp.result = PPTP_IN_CONNECT;
 	r.icrp.recv_window = CALL_RX_WINDOW;
@@ -462,8 +463,8 @@ static void on_call_disconnect_notify(struct ctrl *c, const struct pptp_msg *m)
 		bad_call_id(c, m->type, m->cdn.call_id);
 		return;
 	}
-	log_info("call=%u ctrl=%u event=disconnect-notify result=%u error=%u cause=%u "
-		 "stats=%s", call->id, c->id, m->cdn.result, m->cdn.error, m->cdn.cause,
+	log_info("%s event=disconnect-notify result=%u error=%u cause=%u "
+		 "stats=%s", CALL_LOG_ID(call), m->cdn.result, m->cdn.error, m->cdn.cause,
 		 LOG_ESC(m->cdn.stats));
 	call->peer_ended = true;
 	call_kill(call, "peer-disconnect");
@@ -478,8 +479,8 @@ static void on_wan_error_notify(struct ctrl *c, const struct pptp_msg *m)
 		bad_call_id(c, m->type, w->peer_call_id);
 		return;
 	}
-	log_notice("call=%u ctrl=%u event=wan-error crc=%u framing=%u hw-overruns=%u "
-		   "buf-overruns=%u timeouts=%u alignment=%u", call->id, c->id, w->crc_errors,
+	log_notice("%s event=wan-error crc=%u framing=%u hw-overruns=%u "
+		   "buf-overruns=%u timeouts=%u alignment=%u", CALL_LOG_ID(call), w->crc_errors,
 		   w->framing_errors, w->hw_overruns, w->buf_overruns, w->timeout_errors,
 		   w->alignment_errors);
 }
@@ -494,8 +495,8 @@ static void on_set_link_info(struct ctrl *c, const struct pptp_msg *m)
 	}
 	call->send_accm = m->sli.send_accm;
 	call->recv_accm = m->sli.recv_accm;
-	log_debug("call=%u ctrl=%u event=set-link-info send-accm=0x%08x recv-accm=0x%08x",
-		  call->id, c->id, call->send_accm, call->recv_accm);
+	log_debug("%s event=set-link-info send-accm=0x%08x recv-accm=0x%08x",
+		  CALL_LOG_ID(call), call->send_accm, call->recv_accm);
 }
 
 /* ---- dispatch ---- */
@@ -535,8 +536,8 @@ static void bad_format(struct ctrl *c, unsigned type, const uint8_t *p, size_t l
 	uint16_t id16 = 0;
 	uint32_t id32 = 0;
 
-	log_notice("ctrl=%u peer=%s event=msg-bad-length type=%s length=%zu expected=%zu", c->id,
-		   c->peer_str, pptp_msg_name(type), len, pptp_msg_len(type));
+	log_notice("%s event=msg-bad-length type=%s length=%zu expected=%zu", CTRL_LOG_ID(c),
+		   pptp_msg_name(type), len, pptp_msg_len(type));
 	rbuf_init(&r, p, len);
 	if (rbuf_skip(&r, PPTP_HEADER_LEN)) {
 		struct rbuf r2 = r;
@@ -590,8 +591,8 @@ static void ctrl_input(struct ctrl *c, const uint8_t *p, size_t len)
 	enum pptp_err err = pptp_msg_decode_bytes(p, len, &m);
 	ctrl_timers_msg_received(c);
 	if (err == PPTP_E_UNKNOWN_TYPE) {
-		log_notice("ctrl=%u peer=%s event=msg-ignored reason=unknown-type type=%u", c->id,
-			   c->peer_str, type);
+		log_notice("%s event=msg-ignored reason=unknown-type type=%u", CTRL_LOG_ID(c),
+			   type);
 		return;
 	}
 	if (err != PPTP_OK && err != PPTP_E_BAD_LENGTH) {
@@ -601,12 +602,12 @@ static void ctrl_input(struct ctrl *c, const uint8_t *p, size_t len)
 	const struct handler *h = &handlers[type];
 	if (!(h->states & ST(c->state))) {
 		if (c->state == CTRL_WAIT_START) {
-			log_notice("ctrl=%u peer=%s event=msg-before-start type=%s", c->id,
-				   c->peer_str, pptp_msg_name(type));
+			log_notice("%s event=msg-before-start type=%s", CTRL_LOG_ID(c),
+				   pptp_msg_name(type));
 			ctrl_kill(c, "msg-before-start");
 		} else {
-			log_notice("ctrl=%u peer=%s event=msg-ignored reason=state type=%s state=%s",
-				   c->id, c->peer_str, pptp_msg_name(type), state_names[c->state]);
+			log_notice("%s event=msg-ignored reason=state type=%s state=%s",
+				   CTRL_LOG_ID(c), pptp_msg_name(type), state_names[c->state]);
 		}
 		return;
 	}
@@ -614,7 +615,7 @@ static void ctrl_input(struct ctrl *c, const uint8_t *p, size_t len)
 		bad_format(c, type, p, len);
 		return;
 	}
-	log_debug("ctrl=%u event=msg-received type=%s", c->id, pptp_msg_name(type));
+	log_debug("%s event=msg-received type=%s", CTRL_LOG_ID(c), pptp_msg_name(type));
 	h->fn(c, &m);
 }
 
@@ -641,7 +642,7 @@ static void read_input(struct ctrl *c)
 		if (st == PPTP_FRAME_NEED_MORE)
 			break;
 		if (st == PPTP_FRAME_ERROR) {
-			log_notice("ctrl=%u peer=%s event=framing-error error=%s", c->id, c->peer_str,
+			log_notice("%s event=framing-error error=%s", CTRL_LOG_ID(c),
 				   pptp_err_name(err));
 			ctrl_kill(c, pptp_err_name(err));
 			return;
@@ -725,5 +726,5 @@ void ctrl_accept(struct server *srv, int fd, const struct sockaddr_in *peer)
 	ev_io_init(&c->io, io_cb, fd, EV_READ);
 	ev_io_start(srv->loop, &c->io);
 	ctrl_timers_init(c);
-	log_info("ctrl=%u peer=%s event=ctrl-open", c->id, c->peer_str);
+	log_info("%s event=ctrl-open", CTRL_LOG_ID(c));
 }

@@ -86,6 +86,9 @@ struct ctrl {
 	size_t out_len;
 };
 
+/* The connection's log identity: ctrl=3 peer=198.51.100.2:1234 (log_id.h). */
+#define CTRL_LOG_ID(c) LOG_ID(.ctrl = (c)->id, .peer = (c)->peer_str)
+
 /* Take over an accepted socket from a listener. */
 void ctrl_accept(struct server *srv, int fd, const struct sockaddr_in *peer);
 /* An unstarted connection about to be closed for room: read what it has

@@ -4,6 +4,7 @@
  * file alone decides which timer runs and what its expiry means.
  */
 #include "common/log.h"
+#include "common/log_id.h"
 #include "server/ctrl.h"
 #include "server/server.h"
 
@@ -26,7 +27,7 @@ static void echo_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 	struct pptp_msg m = { .type = PPTP_ECHO_REQUEST };
 	m.echo_rq.id = ++c->echo_id;
-	log_debug("ctrl=%u event=echo-request id=%u", c->id, c->echo_id);
+	log_debug("%s event=echo-request id=%u", CTRL_LOG_ID(c), c->echo_id);
 	if (!ctrl_send(c, &m))
 		return;
 	c->echo_outstanding = true;

@@ -82,31 +82,29 @@ static bool attr_is(const struct radius_attr *a, const char *s)
 	return a->len == strlen(s) && memcmp(a->val, s, a->len) == 0;
 }
 
-/* NAS-IP-Address and NAS-Identifier must name this server (RFC 5176 3:
- * 403 NAS Identification Mismatch); a malformed value wins over a mismatch. */
-static void read_nas_ip(const struct server *srv, const struct radius_attr *a, struct ask *k)
+/* NAS-IP-Address and NAS-Identifier must name this server. */
+static void check_nas(const struct server *srv, const struct radius_attr *a, struct ask *k)
 {
 	uint32_t v;
 
-	if (!radius_attr_u32(a, &v)) {
-		k->error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
-	} else if (!srv->cfg->radius_nas_ip.s_addr || v != ntohl(srv->cfg->radius_nas_ip.s_addr)) {
-		if (!k->error)
-			k->error = RADIUS_ERR_NAS_IDENTIFICATION_MISMATCH;
+	if (a->type == RADIUS_NAS_IP_ADDRESS) {
+		if (!radius_attr_u32(a, &v)) {
+			k->error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
+		} else if (!srv->cfg->radius_nas_ip.s_addr ||
+			   v != ntohl(srv->cfg->radius_nas_ip.s_addr)) {
+			if (!k->error)
+				k->error = RADIUS_ERR_NAS_IDENTIFICATION_MISMATCH;
+		}
+		return;
 	}
-}
-
-static void read_nas_id(const struct server *srv, const struct radius_attr *a, struct ask *k)
-{
 	const char *mine = srv->cfg->radius_nas_identifier ? srv->cfg->radius_nas_identifier
 							   : srv->hostname;
-
 	if (!attr_is(a, mine) && !k->error)
 		k->error = RADIUS_ERR_NAS_IDENTIFICATION_MISMATCH;
 }
 
-/* Session-Timeout and Idle-Timeout: new limits, in a CoA-Request only. */
-static void read_timeout(const struct radius_attr *a, bool coa, struct ask *k)
+/* Session-Timeout and Idle-Timeout: a CoA's new limits. */
+static void read_limit(const struct radius_attr *a, bool coa, struct ask *k)
 {
 	uint32_t v;
 
@@ -123,72 +121,64 @@ static void read_timeout(const struct radius_attr *a, bool coa, struct ask *k)
 	}
 }
 
-/* One attribute of the request into k. */
-static void read_attr(const struct server *srv, const struct radius_attr *a, bool coa,
-		      struct ask *k)
-{
-	uint32_t v;
-
-	if (a->vendor) {
-		k->error = RADIUS_ERR_UNSUPPORTED_ATTRIBUTE;
-		return;
-	}
-	switch (a->type) {
-	case RADIUS_USER_NAME:
-		k->a_user = *a;
-		k->user = &k->a_user;
-		k->user_ok = session_canonical_user(srv, a->val, a->len, k->user_name) ==
-			     AUTH_USER_OK;
-		break;
-	case RADIUS_ACCT_SESSION_ID:
-		k->a_sid = *a;
-		k->sid = &k->a_sid;
-		break;
-	case RADIUS_FRAMED_IP_ADDRESS:
-		if (!radius_attr_u32(a, &v)) {
-			k->error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
-			break;
-		}
-		k->has_ip = true;
-		k->ip = v;
-		break;
-	case RADIUS_NAS_IP_ADDRESS:
-		read_nas_ip(srv, a, k);
-		break;
-	case RADIUS_NAS_IDENTIFIER:
-		read_nas_id(srv, a, k);
-		break;
-	case RADIUS_SESSION_TIMEOUT:
-	case RADIUS_IDLE_TIMEOUT:
-		read_timeout(a, coa, k);
-		break;
-	case RADIUS_SERVICE_TYPE:
-		k->error = RADIUS_ERR_UNSUPPORTED_SERVICE;
-		break;
-	case RADIUS_MESSAGE_AUTHENTICATOR:
-	case RADIUS_PROXY_STATE:
-	case RADIUS_EVENT_TIMESTAMP:
-	case RADIUS_ACCT_TERMINATE_CAUSE:
-	case RADIUS_NAS_PORT:
-	case RADIUS_CALLING_STATION_ID:
-	case RADIUS_CALLED_STATION_ID:
-	case RADIUS_REPLY_MESSAGE:
-		break;
-	default:
-		k->error = RADIUS_ERR_UNSUPPORTED_ATTRIBUTE;
-		break;
-	}
-}
-
 static void read_ask(struct dae *d, const struct radius_packet *p, bool coa, struct ask *k)
 {
+	const struct server *srv = d->srv;
 	struct radius_iter it;
 	struct radius_attr a;
+	uint32_t v;
 
 	memset(k, 0, sizeof(*k));
 	radius_iter_init(&it, p);
-	while (radius_iter_next(&it, &a))
-		read_attr(d->srv, &a, coa, k);
+	while (radius_iter_next(&it, &a)) {
+		if (a.vendor) {
+			k->error = RADIUS_ERR_UNSUPPORTED_ATTRIBUTE;
+			continue;
+		}
+		switch (a.type) {
+		case RADIUS_USER_NAME:
+			k->a_user = a;
+			k->user = &k->a_user;
+			k->user_ok = session_canonical_user(srv, a.val, a.len, k->user_name) ==
+				     AUTH_USER_OK;
+			break;
+		case RADIUS_ACCT_SESSION_ID:
+			k->a_sid = a;
+			k->sid = &k->a_sid;
+			break;
+		case RADIUS_FRAMED_IP_ADDRESS:
+			if (!radius_attr_u32(&a, &v)) {
+				k->error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
+				break;
+			}
+			k->has_ip = true;
+			k->ip = v;
+			break;
+		case RADIUS_NAS_IP_ADDRESS:
+		case RADIUS_NAS_IDENTIFIER:
+			check_nas(srv, &a, k);
+			break;
+		case RADIUS_SESSION_TIMEOUT:
+		case RADIUS_IDLE_TIMEOUT:
+			read_limit(&a, coa, k);
+			break;
+		case RADIUS_SERVICE_TYPE:
+			k->error = RADIUS_ERR_UNSUPPORTED_SERVICE;
+			break;
+		case RADIUS_MESSAGE_AUTHENTICATOR:
+		case RADIUS_PROXY_STATE:
+		case RADIUS_EVENT_TIMESTAMP:
+		case RADIUS_ACCT_TERMINATE_CAUSE:
+		case RADIUS_NAS_PORT:
+		case RADIUS_CALLING_STATION_ID:
+		case RADIUS_CALLED_STATION_ID:
+		case RADIUS_REPLY_MESSAGE:
+			break;
+		default:
+			k->error = RADIUS_ERR_UNSUPPORTED_ATTRIBUTE;
+			break;
+		}
+	}
 	if (!k->error && !k->user && !k->sid && !k->has_ip)
 		k->error = RADIUS_ERR_MISSING_ATTRIBUTE;
 	if (!k->error && coa && !k->set_session && !k->set_idle)
@@ -197,13 +187,13 @@ static void read_ask(struct dae *d, const struct radius_packet *p, bool coa, str
 
 static bool matches(const struct session *s, const struct ask *k)
 {
-	if (!session_is_up(s) && !s->authed)
+	if (!session_is_authed(s))
 		return false;
-	if (k->user && (!k->user_ok || strcmp(k->user_name, s->user) != 0))
+	if (k->user && (!k->user_ok || strcmp(k->user_name, session_user(s)) != 0))
 		return false;
-	if (k->sid && !attr_is(k->sid, s->acct_id))
+	if (k->sid && !attr_is(k->sid, session_acct_id(s)))
 		return false;
-	if (k->has_ip && k->ip != s->addr)
+	if (k->has_ip && k->ip != session_addr(s))
 		return false;
 	return true;
 }
@@ -221,10 +211,10 @@ static unsigned act(struct dae *d, const struct ask *k, bool coa, const char *fr
 
 	for (uint32_t i = 0; i < srv->nslots; i++) {
 		struct session *s = srv->session_slot[i];
-		if (!s || s->dying || s->link_done || !matches(s, k))
+		if (!s || !matches(s, k))
 			continue;
 		n++;
-		log_notice("session=%u user=%s event=%s from=%s", s->serial, LOG_ESC(s->user),
+		log_notice("%s event=%s from=%s", session_log_id(s),
 			   coa ? "coa" : "disconnect-request", from);
 		if (coa)
 			session_set_limits(s, k->set_session, k->session_timeout, k->set_idle,
@@ -296,8 +286,8 @@ static const char *code_text(uint8_t code)
 	return "?";
 }
 
-/* The configured DAE client a request comes from: same host, and the same
- * port unless the client's port is 0 (any). */
+/* The configured dae-client a request comes from (its port too, when
+ * one is configured), or NULL. */
 static const struct config_radius_server *find_client(const struct config *cfg,
 						      const struct sockaddr_storage *from)
 {
@@ -314,14 +304,44 @@ static const struct config_radius_server *find_client(const struct config *cfg,
 	return NULL;
 }
 
-/* Parse the request and check that the client signed it; false (dropped,
- * counted, sec wiped) otherwise. */
-static bool authentic(struct dae *d, const struct config_radius_server *client,
-		      const uint8_t *buf, size_t n, const char *fromstr,
-		      struct radius_packet *p, struct radius_secret *sec)
+/* A verified, fresh request the configuration refuses before acting:
+ * the Error-Cause (0: none) and *why. */
+static unsigned refusal(struct dae *d, const struct radius_packet *p, enum dae_timestamp tsv,
+			const char **why)
 {
-	enum radius_verify_result v;
+	const struct config *cfg = d->srv->cfg;
 
+	if (tsv == DAE_TS_MALFORMED) {
+		*why = "malformed-event-timestamp";
+		return RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
+	}
+	if (tsv == DAE_TS_ABSENT && cfg->dae_require_event_timestamp) {
+		d->n.no_ts++;
+		*why = "no-event-timestamp";
+		return RADIUS_ERR_MISSING_ATTRIBUTE;
+	}
+	if (cfg->dae_require_ma && !radius_count(p, 0, RADIUS_MESSAGE_AUTHENTICATOR)) {
+		d->n.no_ma++;
+		*why = "no-message-authenticator";
+		return RADIUS_ERR_MISSING_ATTRIBUTE;
+	}
+	return 0;
+}
+
+/* A request from a configured client, a Disconnect- or CoA-Request,
+ * signed with its secret (left in *sec) and no duplicate: true. Anything
+ * else is dropped (counted, logged at most once a second) or, for a
+ * duplicate, answered again; false. */
+static bool admit(struct dae *d, const uint8_t *buf, size_t n,
+		  const struct sockaddr_storage *from, socklen_t fromlen, const char *fromstr,
+		  struct radius_packet *p, struct radius_secret *sec)
+{
+	const struct config_radius_server *client = find_client(d->srv->cfg, from);
+
+	if (!client) {
+		warn_drop(d, fromstr, "unknown-client");
+		return false;
+	}
 	if (!radius_parse(buf, n, p)) {
 		warn_drop(d, fromstr, "malformed");
 		return false;
@@ -334,107 +354,58 @@ static bool authentic(struct dae *d, const struct config_radius_server *client,
 		warn_drop(d, fromstr, "bad-secret");
 		return false;
 	}
-	v = radius_verify(p, RADIUS_SIGN_REQUEST_HASH, sec, NULL, false);
+	enum radius_verify_result v = radius_verify(p, RADIUS_SIGN_REQUEST_HASH, sec, NULL, false);
 	if (v != RADIUS_OK) {
 		warn_drop(d, fromstr, radius_verify_name(v));
+		crypto_wipe(sec, sizeof(*sec));
+		return false;
+	}
+	if (resend_dup(d, p, from, fromlen, fromstr)) {
 		crypto_wipe(sec, sizeof(*sec));
 		return false;
 	}
 	return true;
 }
 
-/* What the replay checks decided about an authentic, new request. */
-struct verdict {
-	enum dae_timestamp tsv;
-	unsigned error;      /* refused with this Error-Cause, not acted on; 0: act */
-	const char *refused; /* why, for the log */
-	uint64_t ttl_ms;     /* how long the answer is remembered; 0: not */
-};
-
-/* Replay protection (RFC 5176 6.3): a stale Event-Timestamp is silently
- * discarded (false); requests without the attributes the configuration
- * requires are refused (402 Missing Attribute) without acting. */
-static bool judge(struct dae *d, const struct radius_packet *p, const char *fromstr,
-		  struct verdict *v)
-{
-	const struct config *cfg = d->srv->cfg;
-	uint64_t now_s = (uint64_t)time(NULL);
-	uint32_t ts = 0;
-
-	memset(v, 0, sizeof(*v));
-	v->tsv = dae_timestamp_check(p, now_s, cfg->dae_event_timestamp_window, &ts);
-	if (v->tsv == DAE_TS_STALE) {
-		d->n.stale++;
-		warn_drop(d, fromstr, "stale-event-timestamp");
-		return false;
-	}
-	if (v->tsv == DAE_TS_MALFORMED) {
-		v->error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
-		v->refused = "malformed-event-timestamp";
-	} else if (v->tsv == DAE_TS_ABSENT && cfg->dae_require_event_timestamp) {
-		d->n.no_ts++;
-		v->error = RADIUS_ERR_MISSING_ATTRIBUTE;
-		v->refused = "no-event-timestamp";
-	} else if (cfg->dae_require_ma && !radius_count(p, 0, RADIUS_MESSAGE_AUTHENTICATOR)) {
-		d->n.no_ma++;
-		v->error = RADIUS_ERR_MISSING_ATTRIBUTE;
-		v->refused = "no-message-authenticator";
-	}
-	/* An answer that could not be remembered could be replayed: with the
-	 * cache full of live answers, refuse rather than act. */
-	v->ttl_ms = dae_replay_ttl_ms(v->tsv == DAE_TS_CURRENT, ts, now_s,
-				      cfg->dae_event_timestamp_window);
-	if (!v->error && !dae_replay_room(d->replay, server_now_ms())) {
-		d->n.full++;
-		v->error = RADIUS_ERR_RESOURCES_UNAVAILABLE;
-		v->refused = "duplicate-cache-full";
-		v->ttl_ms = 0;
-	}
-	return true;
-}
-
-static void log_answer(const struct dae *d, const char *fromstr, uint8_t code,
-		       const struct radius_packet *p, unsigned matched, unsigned error,
-		       const struct verdict *v)
-{
-	log_notice("radius=dae from=%s event=%s id=%u sessions=%u error-cause=%u reason=%s "
-		   "event-timestamp=%s answered=%llu duplicates=%llu dropped=%llu stale=%llu "
-		   "no-ma=%llu no-ts=%llu cache-full=%llu",
-		   fromstr, code_text(code), p->id, matched, error,
-		   v->refused ? v->refused : "-", dae_timestamp_name(v->tsv),
-		   (unsigned long long)d->n.answered, (unsigned long long)d->n.duplicates,
-		   (unsigned long long)d->n.dropped, (unsigned long long)d->n.stale,
-		   (unsigned long long)d->n.no_ma, (unsigned long long)d->n.no_ts,
-		   (unsigned long long)d->n.full);
-}
-
 static void on_request(struct dae *d, const uint8_t *buf, size_t n,
 		       const struct sockaddr_storage *from, socklen_t fromlen)
 {
+	const struct config *cfg = d->srv->cfg;
 	char fromstr[NETADDR_STRLEN];
-	const struct config_radius_server *client;
 	struct radius_packet p;
 	struct radius_secret sec;
-	struct verdict v;
-	struct ask k;
-	unsigned matched = 0, error;
-	bool coa;
-	uint8_t code;
 
 	netaddr_format(from, true, fromstr, sizeof(fromstr));
-	client = find_client(d->srv->cfg, from);
-	if (!client) {
-		warn_drop(d, fromstr, "unknown-client");
+	if (!admit(d, buf, n, from, fromlen, fromstr, &p, &sec))
 		return;
-	}
-	if (!authentic(d, client, buf, n, fromstr, &p, &sec))
-		return;
-	if (resend_dup(d, &p, from, fromlen, fromstr) || !judge(d, &p, fromstr, &v)) {
+	/* Replay protection (RFC 5176 6.3): a stale Event-Timestamp is silently
+	 * discarded; requests without the attributes the configuration
+	 * requires are refused (402 Missing Attribute) without acting. */
+	uint64_t now_s = (uint64_t)time(NULL);
+	uint32_t ts = 0;
+	enum dae_timestamp tsv = dae_timestamp_check(&p, now_s, cfg->dae_event_timestamp_window,
+						     &ts);
+	if (tsv == DAE_TS_STALE) {
+		d->n.stale++;
+		warn_drop(d, fromstr, "stale-event-timestamp");
 		crypto_wipe(&sec, sizeof(sec));
 		return;
 	}
-	coa = p.code == RADIUS_COA_REQUEST;
-	error = v.error;
+	bool coa = p.code == RADIUS_COA_REQUEST;
+	const char *refused = NULL;
+	unsigned error = refusal(d, &p, tsv, &refused);
+	/* An answer that could not be remembered could be replayed: with the
+	 * cache full of live answers, refuse rather than act. */
+	uint64_t ttl_ms = dae_replay_ttl_ms(tsv == DAE_TS_CURRENT, ts, now_s,
+					    cfg->dae_event_timestamp_window);
+	if (!error && !dae_replay_room(d->replay, server_now_ms())) {
+		d->n.full++;
+		error = RADIUS_ERR_RESOURCES_UNAVAILABLE;
+		refused = "duplicate-cache-full";
+		ttl_ms = 0;
+	}
+	struct ask k;
+	unsigned matched = 0;
 	if (!error) {
 		read_ask(d, &p, coa, &k);
 		error = k.error;
@@ -444,11 +415,18 @@ static void on_request(struct dae *d, const uint8_t *buf, size_t n,
 		if (!matched)
 			error = RADIUS_ERR_SESSION_CONTEXT_NOT_FOUND;
 	}
-	code = coa ? (error ? RADIUS_COA_NAK : RADIUS_COA_ACK)
-		   : (error ? RADIUS_DISCONNECT_NAK : RADIUS_DISCONNECT_ACK);
+	uint8_t code = coa ? (error ? RADIUS_COA_NAK : RADIUS_COA_ACK)
+			   : (error ? RADIUS_DISCONNECT_NAK : RADIUS_DISCONNECT_ACK);
 	d->n.answered++;
-	log_answer(d, fromstr, code, &p, matched, error, &v);
-	answer(d, &p, &sec, from, fromlen, code, error, v.ttl_ms);
+	log_notice("radius=dae from=%s event=%s id=%u sessions=%u error-cause=%u reason=%s "
+		   "event-timestamp=%s answered=%llu duplicates=%llu dropped=%llu stale=%llu "
+		   "no-ma=%llu no-ts=%llu cache-full=%llu",
+		   fromstr, code_text(code), p.id, matched, error, refused ? refused : "-",
+		   dae_timestamp_name(tsv), (unsigned long long)d->n.answered,
+		   (unsigned long long)d->n.duplicates, (unsigned long long)d->n.dropped,
+		   (unsigned long long)d->n.stale, (unsigned long long)d->n.no_ma,
+		   (unsigned long long)d->n.no_ts, (unsigned long long)d->n.full);
+	answer(d, &p, &sec, from, fromlen, code, error, ttl_ms);
 	crypto_wipe(&sec, sizeof(sec));
 }
 

@@ -46,28 +46,28 @@ void datapath_from_client(struct server *srv, struct session *s, uint8_t *pkt, s
 	if (!srv->tun)
 		return;
 	if (ipv4_parse(pkt, len, false, &h) != IPV4_OK) {
-		s->st.bad_ip++;
+		session_dp_stats(s)->bad_ip++;
 		srv->stats.bad_ip++;
 		return;
 	}
-	if (h.src != s->addr) {
-		s->st.spoofed++;
+	if (h.src != session_addr(s)) {
+		session_dp_stats(s)->spoofed++;
 		srv->stats.spoofed++;
-		if (!s->spoof_logged) {
-			s->spoof_logged = true;
+		if (session_spoof_first(s)) {
 			struct in_addr a = { .s_addr = htonl(h.src) };
 			char src[INET_ADDRSTRLEN];
 			inet_ntop(AF_INET, &a, src, sizeof(src));
-			log_warnx("session=%u call=%u user=%s event=spoofed-source src=%s "
-				  "(dropped; logged once per session)", s->serial, s->call_id,
-				  LOG_ESC(s->user), src);
+			log_warnx("%s event=spoofed-source src=%s "
+				  "(dropped; logged once per session)", session_log_id(s), src);
 		}
 		return;
 	}
 	if (srv->cfg->mss_clamp) {
 		/* The LAN host will send segments of this size back to the client:
 		 * fit them to the session as well as to the tun. */
-		unsigned mtu = s->ip_mtu < srv->tun->mtu ? s->ip_mtu : srv->tun->mtu;
+		unsigned mtu = session_ip_mtu(s);
+		if (mtu > srv->tun->mtu)
+			mtu = srv->tun->mtu;
 		ipv4_clamp_mss(pkt, h.tot_len, mss_for(mtu));
 	}
 	tun_write(srv->tun, pkt, h.tot_len);
@@ -75,37 +75,25 @@ void datapath_from_client(struct server *srv, struct session *s, uint8_t *pkt, s
 
 /* ---- LAN -> client ---- */
 
-static bool icmp_allowed(struct session *s, uint64_t now)
-{
-	if (now - s->icmp_window_ms >= 1000) {
-		s->icmp_window_ms = now;
-		s->icmp_in_window = 0;
-	}
-	if (s->icmp_in_window >= SESSION_ICMP_PER_SEC)
-		return false;
-	s->icmp_in_window++;
-	return true;
-}
-
 /* DF set and too big: tell the sender, never drop silently. */
 static void too_big(struct datapath *dp, struct session *s, const uint8_t *pkt, size_t len)
 {
 	struct server *srv = dp->srv;
 	size_t n;
 
-	if (!icmp_allowed(s, server_now_ms())) {
-		s->st.icmp_limited++;
+	if (!session_icmp_allowed(s, server_now_ms())) {
+		session_dp_stats(s)->icmp_limited++;
 		srv->stats.icmp_limited++;
 		return;
 	}
 	uint32_t src = ntohl(srv->cfg->localip.s_addr);
-	enum ipv4_err e = ipv4_icmp_frag_needed(pkt, len, src, s->ip_mtu, dp->icmp,
+	enum ipv4_err e = ipv4_icmp_frag_needed(pkt, len, src, session_ip_mtu(s), dp->icmp,
 						sizeof(dp->icmp), &n);
 	if (e != IPV4_OK) {
 		srv->stats.too_big++;
 		return;
 	}
-	s->st.icmp_sent++;
+	session_dp_stats(s)->icmp_sent++;
 	srv->stats.icmp_frag_needed++;
 	tun_write(dp->tun, dp->icmp, n);
 }
@@ -125,16 +113,17 @@ static void to_client(struct datapath *dp, uint8_t *pkt, size_t len)
 		srv->stats.no_route++;
 		return;
 	}
-	if (len <= s->ip_mtu) {
+	uint16_t ip_mtu = session_ip_mtu(s);
+	if (len <= ip_mtu) {
 		if (srv->cfg->mss_clamp) {
-			unsigned mtu = s->ip_mtu < dp->tun->mtu ? s->ip_mtu : dp->tun->mtu;
+			unsigned mtu = ip_mtu < dp->tun->mtu ? ip_mtu : dp->tun->mtu;
 			ipv4_clamp_mss(pkt, len, mss_for(mtu));
 		}
 		session_send_ip(s, pkt, len);
 		return;
 	}
 	size_t nfrag = 0;
-	enum ipv4_err e = ipv4_fragment(pkt, len, s->ip_mtu, dp->frags, DATAPATH_MAX_FRAGS,
+	enum ipv4_err e = ipv4_fragment(pkt, len, ip_mtu, dp->frags, DATAPATH_MAX_FRAGS,
 					&nfrag);
 	if (e == IPV4_DF) {
 		too_big(dp, s, pkt, len);
@@ -144,7 +133,7 @@ static void to_client(struct datapath *dp, uint8_t *pkt, size_t len)
 		srv->stats.too_big++;
 		return;
 	}
-	s->st.fragmented++;
+	session_dp_stats(s)->fragmented++;
 	srv->stats.fragmented++;
 	for (size_t i = 0; i < nfrag && session_is_up(s); i++)
 		session_send_ip(s, dp->frags[i].buf, dp->frags[i].len);

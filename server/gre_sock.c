@@ -29,6 +29,7 @@ struct gre_sock {
 	struct sockaddr_in from[GRE_SOCK_BATCH];
 	uint8_t rx[GRE_SOCK_BATCH][GRE_SOCK_BUFSIZE];
 	uint8_t tx[GRE_HDR_MAX]; /* the GRE header of the packet being sent */
+	bool connected;          /* gre_sock_adopt(): send without an address */
 };
 
 /* Log the 1st, 2nd, 4th, 8th ... occurrence of a per-packet condition. */
@@ -134,6 +135,10 @@ bool gre_sock_send(struct gre_sock *g, uint32_t src, uint32_t dst, const struct 
 	struct msghdr msg = {
 		.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = iov, .msg_iovlen = len ? 2 : 1,
 	};
+	if (g->connected) {
+		msg.msg_name = NULL;
+		msg.msg_namelen = 0;
+	}
 	if (src) {
 		memset(&cbuf, 0, sizeof(cbuf));
 		msg.msg_control = cbuf.buf;
@@ -153,6 +158,20 @@ bool gre_sock_send(struct gre_sock *g, uint32_t src, uint32_t dst, const struct 
 	}
 	st->gre_tx++;
 	return true;
+}
+
+/* The receive buffers and the watcher, once g->fd is open. */
+static void gre_sock_watch(struct gre_sock *g)
+{
+	for (int i = 0; i < GRE_SOCK_BATCH; i++) {
+		g->iov[i].iov_base = g->rx[i];
+		g->iov[i].iov_len = sizeof(g->rx[i]);
+		g->msgs[i].msg_hdr.msg_iov = &g->iov[i];
+		g->msgs[i].msg_hdr.msg_iovlen = 1;
+		g->msgs[i].msg_hdr.msg_name = &g->from[i];
+	}
+	ev_io_init(&g->io, read_cb, g->fd, EV_READ);
+	ev_io_start(g->srv->loop, &g->io);
 }
 
 struct gre_sock *gre_sock_open(struct server *srv)
@@ -188,15 +207,21 @@ struct gre_sock *gre_sock_open(struct server *srv)
 			return NULL;
 		}
 	}
-	for (int i = 0; i < GRE_SOCK_BATCH; i++) {
-		g->iov[i].iov_base = g->rx[i];
-		g->iov[i].iov_len = sizeof(g->rx[i]);
-		g->msgs[i].msg_hdr.msg_iov = &g->iov[i];
-		g->msgs[i].msg_hdr.msg_iovlen = 1;
-		g->msgs[i].msg_hdr.msg_name = &g->from[i];
+	gre_sock_watch(g);
+	return g;
+}
+
+struct gre_sock *gre_sock_adopt(struct server *srv, int fd)
+{
+	struct gre_sock *g = calloc(1, sizeof(*g));
+	if (!g) {
+		log_errx("out of memory");
+		return NULL;
 	}
-	ev_io_init(&g->io, read_cb, g->fd, EV_READ);
-	ev_io_start(srv->loop, &g->io);
+	g->srv = srv;
+	g->fd = fd;
+	g->connected = true;
+	gre_sock_watch(g);
 	return g;
 }
 

@@ -30,6 +30,12 @@ struct server;
 struct gre_sock;
 
 struct gre_sock *gre_sock_open(struct server *srv);
+/* Test seam (tests/fuzz/fuzz_server.c): the same on fd, a connected
+ * datagram socket the caller opened (a socketpair; owned from here on,
+ * gre_sock_close() closes it). Each datagram read from it is taken as what
+ * the raw socket returns, IPv4 header first; each packet sent goes to the
+ * other end without an address or IPv4 header: GRE header and payload. */
+struct gre_sock *gre_sock_adopt(struct server *srv, int fd);
 void gre_sock_close(struct gre_sock *g);
 
 /* Send one packet; addresses in host order. False if it could not go. */

@@ -8,10 +8,16 @@
  *   pptpd -t [-c FILE]  check FILE, print the effective settings, exit
  *   pptpd -h | -V       usage, version
  *
- * Start-up order: arguments, configuration, log level, crypto providers,
- * the user store, then the server (server/server.h): GRE socket,
- * listeners, and (without --echo-frames) tun, pool, proxy ARP and the
- * authentication backend; it runs until SIGTERM or SIGINT.
+ * Start-up order: arguments, configuration, log level, crypto providers;
+ * then as root: the accounts of `user` and `hook-user`, the privileged
+ * helper (server/helper.h: only when privileges are dropped and there are
+ * hooks or a pidfile), the state directories and files given to the run
+ * user, the privileged part of the server (server_open: GRE socket, listeners
+ * and, without --echo-frames, tun and its routes, pool, proxy ARP, DAE,
+ * the RADIUS files), the pidfile; then the drop to the run user with
+ * CAP_NET_ADMIN alone (server/privs.h); then, as that user, the user
+ * store checked (created on first start), the threads (authentication
+ * backend, accounting) and the loop, until SIGTERM or SIGINT.
  * Exit status: 0 success, 1 configuration or start-up error, 2 usage error.
  */
 #include <errno.h>
@@ -21,13 +27,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "auth/userdb.h"
 #include "common/crypto.h"
 #include "common/log.h"
 #include "conf/config.h"
+#include "server/helper.h"
+#include "server/hooks.h"
+#include "server/privs.h"
 #include "server/server.h"
 
 #define PPTPD_VERSION "0.1.0"
@@ -130,38 +138,8 @@ static int count_user(const struct user_record *rec, void *ctx)
 	return 0;
 }
 
-/* The directory of a file pptpd keeps (0700 when created here). */
-static bool make_parent_dir(const char *path, const char *what)
-{
-	char *dir = strdup(path);
-	if (!dir) {
-		log_errx("out of memory");
-		return false;
-	}
-	char *slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0700) == 0)
-			log_notice("created directory %s for the %s", dir, what);
-		else if (errno != EEXIST)
-			log_warn("cannot create directory %s", dir);
-	}
-	free(dir);
-	return true;
-}
-
-/* With RADIUS accounting: the spool's directory, created on first start
- * like the user store's. */
-static bool prepare_acct_spool(const struct config *cfg)
-{
-	if (!cfg->radius_acct.n && !cfg->radius_config)
-		return true;
-	return make_parent_dir(cfg->radius_acct_spool, "accounting spool");
-}
-
-/* With `auth sqlite`: open the store (creating it, and its directory, on
- * first start) so a wrong path or a damaged file stops the server at start
- * rather than at the first login. */
+/* With `auth sqlite`: open the store (creating it on first start; its
+ * directory is made by privs_prepare_dir()) and count the users. */
 static bool open_user_store(const struct config *cfg)
 {
 	char err[512];
@@ -170,8 +148,6 @@ static bool open_user_store(const struct config *cfg)
 
 	if (cfg->auth != CONFIG_AUTH_SQLITE)
 		return true;
-	if (!make_parent_dir(cfg->user_db, "user store"))
-		return false;
 	if (userdb_open(cfg->user_db, USERDB_OPEN_CREATE, &db, err, sizeof(err)) != USERDB_OK) {
 		log_errx("user store %s: %s", cfg->user_db, err);
 		return false;
@@ -226,7 +202,12 @@ static bool write_pidfile(const char *path)
 	}
 	int fd = -1;
 	for (unsigned i = 0; i < 16 && fd < 0; i++) {
-		snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.%u", dir, slash + 1, (long)getpid(), i);
+		int n = snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.%u", dir, slash + 1,
+				 (long)getpid(), i);
+		if (n < 0 || (size_t)n >= sizeof(tmp)) {
+			log_errx("pidfile %s: path too long", path);
+			return false;
+		}
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0 && errno != EEXIST)
 			break;
@@ -247,30 +228,87 @@ static bool write_pidfile(const char *path)
 	return true;
 }
 
-/* Open the sockets and run the loop until an orderly shutdown. */
+/* With RADIUS accounting: the spool is kept. */
+static bool has_spool(const struct config *cfg, bool echo_frames)
+{
+	return !echo_frames && (cfg->radius_acct.n || cfg->radius_config);
+}
+
+/* As root, before anything is opened: the state directories and the files
+ * already there, for the run user. Root never opens them with SQLite: a
+ * file in a directory the run user may write could be a link it planted. */
+static bool prepare_state(const struct config *cfg, const struct privs *p, bool echo_frames)
+{
+	bool sqlite = cfg->auth == CONFIG_AUTH_SQLITE, spool = has_spool(cfg, echo_frames);
+	if (sqlite)
+		privs_prepare_dir(p, cfg->user_db, "user store");
+	if (spool)
+		privs_prepare_dir(p, cfg->radius_acct_spool, "accounting spool");
+	return (!sqlite || privs_prepare_files(p, cfg->user_db, "user store")) &&
+	       (!spool || privs_prepare_files(p, cfg->radius_acct_spool, "accounting spool"));
+}
+
+/* After the drop, as the run user: can it use them (one clear line if
+ * not)? The user store is checked (and created on first start) so a wrong
+ * path or a damaged file stops the server at start rather than at the
+ * first login. */
+static bool check_state(const struct config *cfg, const struct privs *p, bool echo_frames)
+{
+	return (cfg->auth != CONFIG_AUTH_SQLITE || privs_usable(p, cfg->user_db, "user store")) &&
+	       (!has_spool(cfg, echo_frames) ||
+		privs_usable(p, cfg->radius_acct_spool, "accounting spool")) &&
+	       open_user_store(cfg);
+}
+
+/* Open the sockets as root, drop to the run user, start the threads and
+ * run the loop until an orderly shutdown. */
 static int run_server(const struct config *cfg, bool echo_frames)
 {
-	if (!open_user_store(cfg) || (!echo_frames && !prepare_acct_spool(cfg)))
+	struct privs p;
+	if (!privs_resolve(cfg, &p) || (cfg->ip_up && !privs_hook_safe(&p, cfg->ip_up, "ip-up")) ||
+	    (cfg->ip_down && !privs_hook_safe(&p, cfg->ip_down, "ip-down")))
 		return 1;
-	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
-	if (!loop) {
-		log_errx("cannot start the event loop");
+	/* Forked first, holding nothing: it outlives the drop to start the
+	 * hooks as hook-user and to remove the pidfile. */
+	struct helper *helper = NULL;
+	if (p.drop && (cfg->ip_up || cfg->ip_down || cfg->pidfile) &&
+	    !(helper = helper_start(cfg, &p.hook)))
 		return 1;
-	}
-	struct server *srv = server_new(loop, cfg, echo_frames);
-	if (!srv) {
-		log_errx("out of memory");
-		return 1;
-	}
 	int status = 1;
-	if (server_start(srv) && write_pidfile(cfg->pidfile)) {
+	struct ev_loop *loop = NULL;
+	struct server *srv = NULL;
+	struct hooks *hooks = NULL;
+	if (!prepare_state(cfg, &p, echo_frames))
+		goto out;
+	if (!(loop = ev_default_loop(EVFLAG_AUTO))) {
+		log_errx("cannot start the event loop");
+		goto out;
+	}
+	srv = server_new(loop, cfg, echo_frames);
+	hooks = helper ? hooks_new_helper(loop, helper) : hooks_new_direct(loop, &p.hook);
+	if (hooks)
+		helper = NULL; /* hooks_free() finishes it */
+	if (!srv || !hooks) {
+		log_errx("out of memory");
+		goto out;
+	}
+	srv->hooks = hooks;
+	if (server_open(srv) && write_pidfile(cfg->pidfile) && privs_drop(&p) &&
+	    check_state(cfg, &p, echo_frames) && server_start(srv)) {
 		server_run(srv);
 		status = 0;
-		if (cfg->pidfile)
+		/* As root it is removed here; else the helper removes it. */
+		if (cfg->pidfile && !p.drop)
 			unlink(cfg->pidfile);
 	}
+out:
+	/* Routes and the tun address go with the server: CAP_NET_ADMIN was
+	 * kept for that, too. */
 	server_free(srv);
-	ev_loop_destroy(loop);
+	hooks_free(hooks);
+	helper_finish(helper);
+	if (loop)
+		ev_loop_destroy(loop);
 	return status;
 }
 

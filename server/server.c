@@ -5,6 +5,7 @@
 #include "server/server.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,7 +130,7 @@ static void reaper_cb(struct ev_loop *loop, ev_idle *w, int revents)
 
 	while (srv->dead_sessions) {
 		struct session *s = srv->dead_sessions;
-		srv->dead_sessions = s->next;
+		srv->dead_sessions = session_dead_next(s);
 		session_free(s);
 	}
 	while (srv->dead_calls) {
@@ -171,8 +172,7 @@ void server_check_done(struct server *srv)
 
 void server_reap_session(struct server *srv, struct session *s)
 {
-	s->next = srv->dead_sessions;
-	s->prev = NULL;
+	session_dead_link(s, srv->dead_sessions);
 	srv->dead_sessions = s;
 	ev_idle_start(srv->loop, &srv->reaper);
 }
@@ -324,6 +324,10 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		server_shutdown(srv);
 		break;
 	case SIGUSR1:
+		/* Free heap pages go back to the system first, so that the RSS an
+		 * operator (or the churn test) reads next is live memory, not
+		 * the allocator's high-water mark. */
+		malloc_trim(0);
 		server_log_stats(srv);
 		break;
 	case SIGHUP:
@@ -345,6 +349,7 @@ struct server *server_new(struct ev_loop *loop, const struct config *cfg, bool e
 	srv->loop = loop;
 	srv->cfg = cfg;
 	srv->echo_frames = echo_frames;
+	srv->call_ops = echo_frames ? &call_echo_ops : &session_call_ops;
 	if (gethostname(srv->hostname, sizeof(srv->hostname) - 1) != 0)
 		strcpy(srv->hostname, "pptpd");
 	snprintf(srv->boot_id, sizeof(srv->boot_id), "%08X", (unsigned)time(NULL));
@@ -378,7 +383,40 @@ static void acct_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 		server_check_done(srv);
 }
 
-/* The authentication backend (SQLite or RADIUS) and RADIUS accounting. */
+/* Before the drop: the RADIUS servers and secrets, from the configuration
+ * or a radiusclient.conf (and its servers file) that only root may read.
+ * Kept in srv->rs until start_auth() uses and wipes them. */
+static bool load_radius(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+	char err[512];
+
+	if (cfg->auth != CONFIG_AUTH_RADIUS && !cfg->radius_acct.n && !cfg->radius_config)
+		return true;
+	srv->rs = calloc(1, sizeof(*srv->rs));
+	if (!srv->rs) {
+		log_errx("out of memory");
+		return false;
+	}
+	if (!radius_setup_load(cfg, srv->hostname, srv->rs, err, sizeof(err))) {
+		log_errx("RADIUS: %s", err);
+		return false;
+	}
+	return true;
+}
+
+static void wipe_radius(struct server *srv)
+{
+	if (!srv->rs)
+		return;
+	radius_setup_wipe(srv->rs);
+	free(srv->rs);
+	srv->rs = NULL;
+}
+
+/* The authentication backend (SQLite or RADIUS) and RADIUS accounting:
+ * after the drop, so their threads (the SQLite worker, the spool) start
+ * with the reduced privileges. */
 static bool start_auth(struct server *srv)
 {
 	const struct config *cfg = srv->cfg;
@@ -393,18 +431,10 @@ static bool start_auth(struct server *srv)
 			log_errx("cannot start the authentication backend: %s", err);
 			return false;
 		}
-		if (!cfg->radius_acct.n && !cfg->radius_config)
-			return true;
 	}
-	struct radius_setup *rs = calloc(1, sizeof(*rs));
-	if (!rs) {
-		log_errx("out of memory");
-		return false;
-	}
-	if (!radius_setup_load(cfg, srv->hostname, rs, err, sizeof(err))) {
-		log_errx("RADIUS: %s", err);
-		goto out;
-	}
+	struct radius_setup *rs = srv->rs;
+	if (!rs)
+		return true;
 	struct auth_radius_nas nas = { .ip = rs->nas_ip, .identifier = rs->nas_identifier };
 	if (radius) {
 		struct auth_radius_config rc = {
@@ -444,23 +474,16 @@ static bool start_auth(struct server *srv)
 	}
 	ok = true;
 out:
-	radius_setup_wipe(rs);
-	free(rs);
+	wipe_radius(srv);
 	return ok;
 }
 
-/* The PPP side: tun, pool, data path, proxy ARP, the auth backend and the
- * session table. Privileged (tun, routes, neighbour entries). */
-static bool start_sessions(struct server *srv)
+/* The PPP side's privileged part on srv->tun: pool, data path, the proxy
+ * ARP netlink socket, the DAE socket, the RADIUS files, the session table. */
+static bool open_services(struct server *srv)
 {
 	const struct config *cfg = srv->cfg;
 
-	srv->tun = tun_open(cfg);
-	if (!srv->tun) {
-		log_errx("cannot open the tun device %s: the server cannot carry sessions",
-			 cfg->tun);
-		return false;
-	}
 	srv->pool = pool_new(cfg);
 	srv->session_slot = calloc(cfg->connections, sizeof(*srv->session_slot));
 	if (!srv->pool || !srv->session_slot) {
@@ -492,9 +515,17 @@ static bool start_sessions(struct server *srv)
 			return false;
 		}
 	}
-	if (!start_auth(srv) || !login_lock_start(srv))
-		return false;
 	if (cfg->dae_listen && !(srv->dae = dae_open(srv)))
+		return false;
+	return load_radius(srv);
+}
+
+/* The rest, unprivileged: the auth backend and accounting. */
+static bool start_sessions(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+
+	if (!start_auth(srv) || !login_lock_start(srv))
 		return false;
 	ev_io_init(&srv->auth_io, auth_io_cb, auth_backend_fd(srv->auth), EV_READ);
 	ev_io_start(srv->loop, &srv->auth_io);
@@ -506,7 +537,36 @@ static bool start_sessions(struct server *srv)
 	return true;
 }
 
-bool server_start(struct server *srv)
+/* The tun device (privileged: routes), then everything that hangs on it. */
+static bool open_sessions(struct server *srv)
+{
+	srv->tun = tun_open(srv->cfg);
+	if (!srv->tun) {
+		log_errx("cannot open the tun device %s: the server cannot carry sessions",
+			 srv->cfg->tun);
+		return false;
+	}
+	return open_services(srv);
+}
+
+bool server_start_offline(struct server *srv, int gre_fd, struct tun *tun)
+{
+	signal(SIGPIPE, SIG_IGN);
+	srv->gre = gre_sock_adopt(srv, gre_fd);
+	if (!srv->gre) {
+		close(gre_fd);
+		tun_close(tun);
+		return false;
+	}
+	srv->tun = tun;
+	if (!srv->echo_frames && !(open_services(srv) && start_sessions(srv)))
+		return false;
+	log_notice("event=server-start listeners=0 connections=%u echo-frames=%s offline=yes",
+		   srv->cfg->connections, srv->echo_frames ? "yes" : "no");
+	return true;
+}
+
+bool server_open(struct server *srv)
 {
 	const struct config *cfg = srv->cfg;
 
@@ -525,6 +585,13 @@ bool server_start(struct server *srv)
 			return false;
 		srv->nlisteners++;
 	}
+	return srv->echo_frames || open_sessions(srv);
+}
+
+bool server_start(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+
 	if (!srv->echo_frames && !start_sessions(srv))
 		return false;
 	ev_signal_start(srv->loop, &srv->sig_term);
@@ -579,5 +646,6 @@ void server_free(struct server *srv)
 	ev_timer_stop(srv->loop, &srv->shutdown_timer);
 	ev_idle_stop(srv->loop, &srv->reaper);
 	ev_set_userdata(srv->loop, NULL);
+	wipe_radius(srv);
 	free(srv);
 }

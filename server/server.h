@@ -16,9 +16,12 @@
  *   session  one per call that carries PPP (server/session.h), owned by its
  *            call; on srv->sessions and in srv->session_slot[] until it
  *            dies, then on the reaper list.
- *   tun, pool, datapath, auth backend, neigh: opened by server_start()
- *            (not with --echo-frames), freed by server_free() after every
- *            session.
+ *   tun, pool, datapath, neigh, DAE: opened by server_open() (as root,
+ *            not with --echo-frames); the auth backend and accounting by
+ *            server_start() (after the drop to the run user); all freed by
+ *            server_free() after every session.
+ *   hooks    who starts ip-up/ip-down (server/hooks.h): made by main()
+ *            before server_open(), freed by main() after server_free().
  * Nothing is freed inside one of its own callbacks: ctrl_kill() and
  * call_kill() stop the watchers, unlink the object from every lookup table
  * and hand it to server_reap_*(); the reaper (an ev_idle) frees it later.
@@ -55,6 +58,7 @@
 struct listener;
 struct ctrl;
 struct call;
+struct call_ops;
 struct gre_sock;
 struct session;
 struct pool;
@@ -64,7 +68,9 @@ struct neigh;
 struct auth_backend;
 struct acct;
 struct dae;
+struct hooks;
 struct lockout;
+struct radius_setup;
 
 struct server_stats {
 	uint64_t gre_rx;        /* GRE packets read from the raw socket */
@@ -109,6 +115,9 @@ struct server {
 	struct ev_loop *loop;
 	const struct config *cfg;
 	bool echo_frames;         /* --echo-frames: every call echoes its frames */
+	/* What call_new() installs on every call: session_call_ops, or
+	 * call_echo_ops with --echo-frames (call.c names neither module). */
+	const struct call_ops *call_ops;
 	char hostname[65];
 
 	struct listener *listeners; /* array of nlisteners */
@@ -158,6 +167,8 @@ struct server {
 	bool acct_off_sent;
 	struct dae *dae;          /* RFC 5176 listener; NULL: none */
 	struct lockout *lockout;  /* failed-login lock-out (server/login_lock.h); NULL: none */
+	struct radius_setup *rs;  /* between server_open() and server_start() only */
+	struct hooks *hooks;      /* who starts ip-up/ip-down; set by main, not owned */
 	char boot_id[9];          /* hex start time: the head of every Acct-Session-Id */
 
 	struct ctrl *dead_ctrls;  /* waiting for the reaper */
@@ -178,8 +189,22 @@ struct server {
 
 /* Allocate the registry on loop; cfg must outlive it. NULL if out of memory. */
 struct server *server_new(struct ev_loop *loop, const struct config *cfg, bool echo_frames);
-/* Open the GRE socket and the listeners (needs root). False (logged) on failure. */
+/* The privileged part of the start (as root, before the drop): the GRE
+ * socket, the listeners and, without --echo-frames, tun and its routes,
+ * the pool, the data path, proxy ARP's netlink socket, the DAE socket and
+ * the RADIUS files. False (logged) on failure. */
+bool server_open(struct server *srv);
+/* The rest (after the drop; no privilege needed): the authentication
+ * backend's and accounting's threads, the signal watchers. False (logged)
+ * on failure. */
 bool server_start(struct server *srv);
+/* Test seam (tests/fuzz/fuzz_server.c): start without privileges and
+ * without listeners. gre_fd stands for the raw GRE socket (see
+ * gre_sock_adopt()); tun, allocated by the caller with its fd open and
+ * nl.fd -1 (no routes, no address), for the tun device. The server owns
+ * both from here on, also on failure. Control connections are handed to
+ * ctrl_accept() by the caller. No signal watchers. */
+bool server_start_offline(struct server *srv, int gre_fd, struct tun *tun);
 /* Run the loop until shutdown completes. */
 void server_run(struct server *srv);
 /* Close and free everything left; NULL is fine. */

@@ -1,8 +1,10 @@
 /*
- * Sessions: the PPP link of a call, its timer, authentication through the
- * backend, the client's address, hooks, proxy ARP and the session log lines.
+ * Sessions: the slot table, the state machine, life and end, the call's and
+ * the link's callbacks, hooks and proxy ARP. Authentication and the
+ * address are in session_auth.c, the timer, limits and accounting in
+ * session_timers.c (server/session_priv.h).
  */
-#include "server/session.h"
+#include "server/session_priv.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -10,29 +12,125 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "auth/acct.h"
 #include "common/log.h"
+#include "common/log_id.h"
 #include "server/call.h"
 #include "server/ctrl.h"
 #include "server/datapath.h"
 #include "server/hooks.h"
-#include "server/login_lock.h"
 #include "server/neigh.h"
-#include "server/pool.h"
 #include "server/server.h"
 #include "server/tun.h"
 
-static void session_arm(struct session *s);
-static void session_end(struct session *s, enum ppp_cause cause, const char *detail);
+/* ---- the state machine ---- */
 
-/* The user name as log lines write it: escaped, "-" before there is one. */
-#define LOG_USER(s) ((s)->user[0] ? LOG_ESC((s)->user) : "-")
+static const char *const state_names[SESSION_NSTATES] = {
+	[SESSION_WAIT_LCP] = "wait-lcp",
+	[SESSION_LINK] = "link",
+	[SESSION_AUTH_WAIT] = "auth-wait",
+	[SESSION_AUTH_REFUSE] = "auth-refuse",
+	[SESSION_NETWORK] = "network",
+	[SESSION_UP] = "up",
+	[SESSION_ENDING] = "ending",
+	[SESSION_DEAD] = "dead",
+};
 
-static void fmt_addr(uint32_t host, char out[INET_ADDRSTRLEN])
+#define TO(st) (1u << (st))
+/* The legal moves: from each state (index) the set of states it may go
+ * to. Every state but DEAD may end; ENDING only dies. */
+static const unsigned legal[SESSION_NSTATES] = {
+	[SESSION_WAIT_LCP] = TO(SESSION_LINK) | TO(SESSION_ENDING),
+	[SESSION_LINK] = TO(SESSION_AUTH_WAIT) | TO(SESSION_AUTH_REFUSE) | TO(SESSION_ENDING),
+	[SESSION_AUTH_WAIT] = TO(SESSION_LINK) | TO(SESSION_NETWORK) | TO(SESSION_ENDING),
+	[SESSION_AUTH_REFUSE] = TO(SESSION_LINK) | TO(SESSION_ENDING),
+	[SESSION_NETWORK] = TO(SESSION_UP) | TO(SESSION_ENDING),
+	[SESSION_UP] = TO(SESSION_ENDING),
+	[SESSION_ENDING] = TO(SESSION_DEAD),
+	[SESSION_DEAD] = 0,
+};
+
+const char *session_state_name(enum session_state st)
+{
+	return (unsigned)st < SESSION_NSTATES ? state_names[st] : "?";
+}
+
+bool session_set_state(struct session *s, enum session_state to)
+{
+	if ((unsigned)to >= SESSION_NSTATES || !(legal[s->state] & TO(to))) {
+		log_warnx("%s event=state-illegal from=%s to=%s", s->log_id,
+			  session_state_name(s->state), session_state_name(to));
+		return false;
+	}
+	log_debug("%s event=state from=%s to=%s", s->log_id, session_state_name(s->state),
+		  session_state_name(to));
+	s->state = to;
+	return true;
+}
+
+/* ---- identity ---- */
+
+/* The session's log identity (log_id.h), re-written whenever a part of it
+ * changes; the link's log lines borrow it (struct ppp_config.log_id). */
+static void session_log_id_update(struct session *s)
+{
+	log_id_fmt(s->log_id, &(const struct log_id){ .ctrl = s->ctrl_id, .call = s->call_id,
+						       .session = s->serial, .user = s->user,
+						       .peer = s->peer_str });
+}
+
+void session_set_user(struct session *s, const char *user)
+{
+	snprintf(s->user, sizeof(s->user), "%s", user ? user : "");
+	session_log_id_update(s);
+}
+
+void session_fmt_addr(uint32_t host, char out[static INET_ADDRSTRLEN])
 {
 	struct in_addr a = { .s_addr = htonl(host) };
 	if (!host || !inet_ntop(AF_INET, &a, out, INET_ADDRSTRLEN))
 		strcpy(out, "-");
+}
+
+/* ---- what other modules ask ---- */
+
+enum session_state session_state(const struct session *s) { return s->state; }
+bool session_is_up(const struct session *s) { return s->state == SESSION_UP; }
+bool session_is_authed(const struct session *s)
+{
+	return s->state == SESSION_NETWORK || s->state == SESSION_UP;
+}
+const char *session_user(const struct session *s) { return s->user; }
+const char *session_acct_id(const struct session *s) { return s->acct_id; }
+uint32_t session_addr(const struct session *s) { return s->addr; }
+uint16_t session_ip_mtu(const struct session *s) { return s->ip_mtu; }
+const char *session_log_id(const struct session *s) { return s->log_id; }
+struct session_stats *session_dp_stats(struct session *s) { return &s->st; }
+
+bool session_spoof_first(struct session *s)
+{
+	bool first = !s->spoof_logged;
+	s->spoof_logged = true;
+	return first;
+}
+
+bool session_icmp_allowed(struct session *s, uint64_t now)
+{
+	if (now - s->icmp_window_ms >= 1000) {
+		s->icmp_window_ms = now;
+		s->icmp_in_window = 0;
+	}
+	if (s->icmp_in_window >= SESSION_ICMP_PER_SEC)
+		return false;
+	s->icmp_in_window++;
+	return true;
+}
+
+struct session *session_dead_next(const struct session *s) { return s->next; }
+
+void session_dead_link(struct session *s, struct session *next)
+{
+	s->next = next;
+	s->prev = NULL;
 }
 
 /* ---- the slot table ---- */
@@ -58,236 +156,9 @@ struct session *session_lookup(const struct server *srv, struct auth_session_ref
 	if (ref.id >= srv->nslots)
 		return NULL;
 	struct session *s = srv->session_slot[ref.id];
-	if (!s || s->serial != ref.generation || s->dying)
+	if (!s || s->serial != ref.generation || s->state == SESSION_DEAD)
 		return NULL;
 	return s;
-}
-
-static struct auth_session_ref session_ref(const struct session *s)
-{
-	return (struct auth_session_ref){ .id = s->slot, .generation = s->serial };
-}
-
-unsigned session_count_user(const struct server *srv, const char *user)
-{
-	unsigned n = 0;
-	for (const struct session *s = srv->sessions; s; s = s->next)
-		n += s->authed && !s->link_done && strcmp(s->user, user) == 0;
-	return n;
-}
-
-/* ---- the timer ---- */
-
-static uint64_t min_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
-static uint64_t session_deadline(const struct session *s)
-{
-	if (s->dying || s->link_done)
-		return UINT64_MAX;
-	if (s->reject_due)
-		return 0;
-	if (!s->started)
-		return s->open_deadline;
-	uint64_t d = ppp_next_deadline(s->link);
-	if (!s->up)
-		return d;
-	return min_u64(min_u64(d, s->end_at), min_u64(s->idle_check_at, s->interim_at));
-}
-
-/* Re-arm the one timer after any call into the link (cheap when the
- * deadline did not move, as after most data packets). */
-static void session_arm(struct session *s)
-{
-	struct ev_loop *loop = s->srv->loop;
-	uint64_t due = session_deadline(s);
-
-	if (due == s->armed_at && (due == UINT64_MAX || ev_is_active(&s->timer)))
-		return;
-	ev_timer_stop(loop, &s->timer);
-	s->armed_at = due;
-	if (due == UINT64_MAX)
-		return;
-	uint64_t now = server_now_ms();
-	ev_timer_set(&s->timer, due > now ? (double)(due - now) / 1000.0 : 0., 0.);
-	ev_timer_start(loop, &s->timer);
-}
-
-/* Start LCP (passive open ends). */
-static void session_open(struct session *s, uint64_t now)
-{
-	s->started = true;
-	s->started_ms = now;
-	ppp_start(s->link, now);
-}
-
-/* ---- accounting ---- */
-
-static void acct_fill(const struct session *s, struct acct_session *as,
-		      struct sockaddr_storage *peer, uint64_t now)
-{
-	const struct ppp_stats *ps = ppp_stats(s->link);
-
-	memset(as, 0, sizeof(*as));
-	as->session_id = s->acct_id;
-	as->user = s->user;
-	as->nas_port = s->call_id;
-	memset(peer, 0, sizeof(*peer));
-	memcpy(peer, &s->peer, sizeof(s->peer));
-	as->peer = peer;
-	as->local = &s->local;
-	as->framed_ip = s->addr;
-	as->class_val = s->class_len ? s->class_val : NULL;
-	as->class_len = s->class_len;
-	as->radius_authentic = s->radius_authed;
-	as->session_time = s->up_ms && now > s->up_ms ? (uint32_t)((now - s->up_ms) / 1000) : 0;
-	as->in_octets = ps->rx_ip_bytes;
-	as->out_octets = ps->tx_ip_bytes;
-	as->in_packets = ps->rx_ip_packets;
-	as->out_packets = ps->tx_ip_packets;
-}
-
-static void acct_send(struct session *s, uint32_t status, enum ppp_cause cause, uint64_t now)
-{
-	struct acct_session as;
-	struct sockaddr_storage peer;
-
-	if (!s->srv->acct)
-		return;
-	acct_fill(s, &as, &peer, now);
-	if (status == RADIUS_ACCT_STOP)
-		as.terminate_cause = cause == PPP_CAUSE_LOWER_DOWN && s->peer_hangup
-					     ? RADIUS_TERM_USER_REQUEST
-					     : session_terminate_cause(cause);
-	acct_record(s->srv->acct, status, &as);
-}
-
-unsigned session_terminate_cause(enum ppp_cause cause)
-{
-	switch (cause) {
-	case PPP_CAUSE_PEER_TERMINATE:     return RADIUS_TERM_USER_REQUEST;
-	case PPP_CAUSE_LOWER_DOWN:
-	case PPP_CAUSE_KEEPALIVE:          return RADIUS_TERM_LOST_CARRIER;
-	case PPP_CAUSE_SESSION_TIMEOUT:    return RADIUS_TERM_SESSION_TIMEOUT;
-	case PPP_CAUSE_IDLE_TIMEOUT:       return RADIUS_TERM_IDLE_TIMEOUT;
-	case PPP_CAUSE_ADMIN:              return RADIUS_TERM_ADMIN_RESET;
-	case PPP_CAUSE_SHUTDOWN:           return RADIUS_TERM_NAS_REBOOT;
-	case PPP_CAUSE_AUTH_FAILED:
-	case PPP_CAUSE_AUTH_TIMEOUT:
-	case PPP_CAUSE_ENCRYPTION_REFUSED:
-	case PPP_CAUSE_MPPE_ABUSE:
-	case PPP_CAUSE_CCP_RENEGOTIATED:   return RADIUS_TERM_USER_ERROR;
-	case PPP_CAUSE_NO_ADDRESS:         return RADIUS_TERM_SERVICE_UNAVAILABLE;
-	case PPP_CAUSE_NONE:
-	case PPP_CAUSE_LCP_FAILED:
-	case PPP_CAUSE_LOOPBACK:
-	case PPP_CAUSE_IPCP_FAILED:
-	case PPP_CAUSE_MPPE_ERROR:
-		break;
-	}
-	return RADIUS_TERM_NAS_ERROR;
-}
-
-/* ---- session and idle timeouts, interim updates ---- */
-
-/* Idle checks run this often (a tenth of the limit, at least 1 s), so a
- * session is ended between T and 1.1 T after its last packet. */
-static uint64_t idle_step_ms(const struct session *s)
-{
-	uint64_t step = (uint64_t)s->idle_timeout * 100u;
-	return step < 1000 ? 1000 : step;
-}
-
-/* The session- and idle-timeout deadlines from the limits in force. */
-static void limits_arm(struct session *s, uint64_t now)
-{
-	s->end_at = s->session_timeout ? s->up_ms + (uint64_t)s->session_timeout * 1000u
-				       : UINT64_MAX;
-	s->idle_check_at = s->idle_timeout ? now + idle_step_ms(s) : UINT64_MAX;
-}
-
-/* The session is up: its limits and Interim-Updates start counting. */
-static void limits_start(struct session *s, uint64_t now)
-{
-	s->last_active_ms = now;
-	s->active_mark = 0;
-	limits_arm(s, now);
-	s->interim_at = s->interim && s->srv->acct ? now + (uint64_t)s->interim * 1000u
-						   : UINT64_MAX;
-}
-
-void session_set_limits(struct session *s, bool set_session, uint32_t session_timeout,
-			bool set_idle, uint32_t idle_timeout)
-{
-	if (set_session)
-		s->session_timeout = session_timeout;
-	if (set_idle)
-		s->idle_timeout = idle_timeout;
-	if (s->up)
-		limits_arm(s, server_now_ms());
-	log_notice("session=%u user=%s event=limits-changed session-timeout=%u idle-timeout=%u",
-		   s->serial, LOG_USER(s), s->session_timeout, s->idle_timeout);
-	session_arm(s);
-}
-
-/* True if the session is being closed. */
-static bool session_limits_due(struct session *s, uint64_t now)
-{
-	if (now >= s->end_at) {
-		char d[64];
-		snprintf(d, sizeof(d), "session timeout (%u s)", s->session_timeout);
-		session_close(s, PPP_CAUSE_SESSION_TIMEOUT, d);
-		return true;
-	}
-	if (now >= s->idle_check_at) {
-		const struct ppp_stats *ps = ppp_stats(s->link);
-		uint64_t mark = ps->rx_ip_packets + ps->tx_ip_packets;
-		if (mark != s->active_mark) {
-			s->active_mark = mark;
-			s->last_active_ms = now;
-		}
-		if (now - s->last_active_ms >= (uint64_t)s->idle_timeout * 1000u) {
-			char d[64];
-			snprintf(d, sizeof(d), "idle timeout (%u s)", s->idle_timeout);
-			session_close(s, PPP_CAUSE_IDLE_TIMEOUT, d);
-			return true;
-		}
-		s->idle_check_at = now + idle_step_ms(s);
-	}
-	if (now >= s->interim_at) {
-		acct_send(s, RADIUS_ACCT_INTERIM_UPDATE, PPP_CAUSE_NONE, now);
-		s->interim_at = now + (uint64_t)s->interim * 1000u;
-	}
-	return false;
-}
-
-static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct session *s = container_of(w, struct session, timer);
-	(void)loop;
-	(void)revents;
-
-	s->armed_at = UINT64_MAX;
-	if (s->dying || s->link_done)
-		return;
-	uint64_t now = server_now_ms();
-	if (!s->started) {
-		if (now >= s->open_deadline)
-			session_open(s, now);
-	} else if (s->reject_due) {
-		struct ppp_auth_verdict v = {
-			.win_error = s->reject_error, .message = s->reject_msg,
-		};
-		s->reject_due = false;
-		ppp_auth_result(s->link, &v, now);
-	} else {
-		if (s->up && session_limits_due(s, now))
-			return; /* closing: session_close() re-armed the timer */
-		ppp_on_timer(s->link, now);
-	}
-	session_arm(s);
 }
 
 /* ---- hooks and proxy ARP ---- */
@@ -298,8 +169,8 @@ static void hook_done(void *arg, int status, bool timed_out)
 
 	s->hook = NULL;
 	if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		log_warnx("session=%u user=%s event=hook-failed hook=ip-up status=%d%s", s->serial,
-			  LOG_USER(s), WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		log_warnx("%s event=hook-failed hook=ip-up status=%d%s", s->log_id,
+			  WIFEXITED(status) ? WEXITSTATUS(status) : -1,
 			  timed_out ? " timed-out=yes" : "");
 }
 
@@ -322,7 +193,7 @@ static void run_hook(struct session *s, const char *path, bool up)
 
 	if (!path)
 		return;
-	fmt_addr(ntohl(s->peer.sin_addr.s_addr), ipparam);
+	session_fmt_addr(ntohl(s->peer.sin_addr.s_addr), ipparam);
 	struct hook_env env = {
 		.ifname = srv->tun ? srv->tun->name : NULL,
 		.tty = "pptp",
@@ -335,8 +206,8 @@ static void run_hook(struct session *s, const char *path, bool up)
 		.call_id = s->call_id,
 	};
 	if (up) {
-		s->hook = hook_run(srv->loop, path, &env, SESSION_HOOK_LIMIT, hook_done, s);
-	} else if (hook_run(srv->loop, path, &env, SESSION_HOOK_LIMIT, hook_down_done, srv)) {
+		s->hook = hook_run(srv->hooks, path, &env, SESSION_HOOK_LIMIT, hook_done, s);
+	} else if (hook_run(srv->hooks, path, &env, SESSION_HOOK_LIMIT, hook_down_done, srv)) {
 		/* ip-down outlives the session; the server counts it so shutdown
 		 * can wait for it (within its bound). */
 		srv->hooks_running++;
@@ -352,168 +223,6 @@ static void link_send(void *owner, uint8_t *frame, size_t len)
 		call_send_frame(s->call, frame, len);
 }
 
-static enum auth_user_domain user_domain(const struct config *cfg)
-{
-	switch (cfg->user_domain) {
-	case CONFIG_USER_DOMAIN_KEEP:   return AUTH_USER_DOMAIN_KEEP;
-	case CONFIG_USER_DOMAIN_REFUSE: return AUTH_USER_DOMAIN_REFUSE;
-	case CONFIG_USER_DOMAIN_STRIP:  break;
-	}
-	return AUTH_USER_DOMAIN_STRIP;
-}
-
-enum auth_user_status session_canonical_user(const struct server *srv, const void *raw,
-					     size_t len, char out[static AUTH_USER_MAX + 1])
-{
-	size_t n;
-	return auth_canonical_user(user_domain(srv->cfg), raw, len, out, &n);
-}
-
-/* What fill_request() made of the peer's request. */
-enum fill_status {
-	FILL_OK,
-	FILL_BAD_REQUEST,  /* malformed: no name to speak of */
-	FILL_BAD_NAME,     /* the name was refused (*ust says why) */
-};
-
-static enum fill_status fill_request(struct session *s, struct auth_request *rq,
-				     const struct chap_response_info *chap,
-				     const struct pap_request_info *pap,
-				     enum auth_user_status *ust)
-{
-	enum auth_user_domain mode = user_domain(s->srv->cfg);
-
-	*ust = AUTH_USER_OK;
-	rq->session = session_ref(s);
-	memcpy(&rq->peer, &s->peer, sizeof(s->peer));
-	rq->local = s->local;
-	rq->nas_port = s->call_id;
-	snprintf(rq->session_id, sizeof(rq->session_id), "%s", s->acct_id);
-	if (chap)
-		rq->chap_ident = chap->id;
-	if (pap) {
-		rq->method = AUTH_PAP;
-		*ust = auth_request_set_canonical_user(rq, mode, pap->peer_id, pap->peer_id_len);
-		if (*ust != AUTH_USER_OK)
-			return FILL_BAD_NAME;
-		if (pap->password_len > AUTH_PAP_PASSWORD_MAX)
-			return FILL_BAD_REQUEST;
-		memcpy(rq->u.pap.password, pap->password, pap->password_len);
-		rq->u.pap.password[pap->password_len] = '\0';
-		rq->u.pap.password_len = pap->password_len;
-		return FILL_OK;
-	}
-	/* A name longer than the CHAP layer keeps arrives cut: refuse it
-	 * for its real length. */
-	*ust = chap->name_sent_len > chap->name_len
-		       ? AUTH_USER_TOO_LONG
-		       : auth_request_set_canonical_user(rq, mode, chap->name, chap->name_len);
-	if (*ust != AUTH_USER_OK)
-		return FILL_BAD_NAME;
-	switch (chap->algo) {
-	case CHAP_MSCHAPV2:
-		if (chap->challenge_len != MSCHAP_CHALLENGE_LEN)
-			return FILL_BAD_REQUEST;
-		rq->method = AUTH_MSCHAPV2;
-		memcpy(rq->u.mschapv2.auth_challenge, chap->challenge, MSCHAP_CHALLENGE_LEN);
-		memcpy(rq->u.mschapv2.peer_challenge, chap->peer_challenge, MSCHAP_CHALLENGE_LEN);
-		memcpy(rq->u.mschapv2.nt_response, chap->nt_response, MSCHAP_NT_RESPONSE_LEN);
-		break;
-	case CHAP_MSCHAPV1:
-		if (chap->challenge_len != MSCHAP_V1_CHALLENGE_LEN)
-			return FILL_BAD_REQUEST;
-		rq->method = AUTH_MSCHAPV1;
-		memcpy(rq->u.mschapv1.challenge, chap->challenge, MSCHAP_V1_CHALLENGE_LEN);
-		memcpy(rq->u.mschapv1.nt_response, chap->nt_response, MSCHAP_NT_RESPONSE_LEN);
-		break;
-	case CHAP_MD5:
-		if (chap->challenge_len == 0 || chap->challenge_len > AUTH_CHAP_CHALLENGE_MAX)
-			return FILL_BAD_REQUEST;
-		rq->method = AUTH_CHAP_MD5;
-		rq->u.chap_md5.id = chap->id;
-		memcpy(rq->u.chap_md5.challenge, chap->challenge, chap->challenge_len);
-		rq->u.chap_md5.challenge_len = chap->challenge_len;
-		memcpy(rq->u.chap_md5.response, chap->md5, AUTH_MD5_LEN);
-		break;
-	default:
-		return FILL_BAD_REQUEST;
-	}
-	return FILL_OK;
-}
-
-/* Refuse from the timer: ppp_auth_result() may not be called from inside
- * the link's own auth_request callback. */
-static void reject_soon(struct session *s, unsigned win_error, const char *msg)
-{
-	s->srv->stats.auth_fail++;
-	s->reject_due = true;
-	s->reject_error = win_error;
-	s->reject_msg = msg;
-}
-
-static void link_auth_request(void *owner, const struct chap_response_info *chap,
-			      const struct pap_request_info *pap)
-{
-	struct session *s = owner;
-	struct auth_request rq;
-	enum auth_user_status ust;
-
-	memset(&rq, 0, sizeof(rq));
-	switch (fill_request(s, &rq, chap, pap, &ust)) {
-	case FILL_OK:
-		break;
-	case FILL_BAD_REQUEST:
-		log_notice("session=%u call=%u peer=%s event=auth-fail reason=bad-request",
-			   s->serial, s->call_id, s->peer_str);
-		reject_soon(s, 691, "malformed authentication request");
-		auth_request_wipe(&rq);
-		return;
-	case FILL_BAD_NAME: {
-		/* The name as sent, escaped and cut: it is no user of ours. */
-		size_t len = pap ? pap->peer_id_len : chap->name_sent_len > chap->name_len
-							     ? chap->name_sent_len : chap->name_len;
-		const void *name = pap ? (const void *)pap->peer_id : (const void *)chap->name;
-		size_t shown = pap ? pap->peer_id_len : chap->name_len;
-		log_notice("session=%u call=%u user=%s peer=%s event=auth-fail reason=%s error=691 "
-			   "len=%zu max=%u", s->serial, s->call_id, LOG_ESC_N(name, shown),
-			   s->peer_str, auth_user_status_name(ust), len, AUTH_USER_MAX);
-		/* No name of an earlier attempt stays on the session. */
-		s->user[0] = '\0';
-		login_lock_failed(s->srv, &s->peer, NULL);
-		reject_soon(s, 691, auth_user_status_name(ust));
-		auth_request_wipe(&rq);
-		return;
-	}
-	}
-	snprintf(s->user, sizeof(s->user), "%s", rq.user);
-	if (s->auth_pending)
-		auth_backend_cancel(s->srv->auth, session_ref(s));
-	s->auth_pending = false;
-	if (login_lock_check(s->srv, &s->peer, s->user, s->serial)) {
-		/* Answered as a wrong password is, whether the user exists or
-		 * not, and the store is not asked. */
-		reject_soon(s, 691, "locked out");
-	} else if (auth_backend_submit(s->srv->auth, &rq) != AUTH_SUBMIT_PENDING) {
-		log_warnx("session=%u call=%u user=%s peer=%s event=auth-fail reason=backend-busy",
-			  s->serial, s->call_id, LOG_USER(s), s->peer_str);
-		reject_soon(s, 691, "authentication backend busy");
-	} else {
-		s->auth_pending = true;
-		log_info("session=%u call=%u user=%s method=%s event=auth-request", s->serial,
-			 s->call_id, LOG_USER(s), auth_method_name(rq.method));
-	}
-	auth_request_wipe(&rq);
-}
-
-static void link_auth_cancel(void *owner)
-{
-	struct session *s = owner;
-	if (s->auth_pending)
-		auth_backend_cancel(s->srv->auth, session_ref(s));
-	s->auth_pending = false;
-	s->reject_due = false;
-}
-
 static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 {
 	struct session *s = owner;
@@ -521,9 +230,10 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 	char addr[INET_ADDRSTRLEN];
 
 	if (info->peer_addr != s->addr)
-		log_warnx("session=%u event=address-mismatch agreed=%08x assigned=%08x", s->serial,
+		log_warnx("%s event=address-mismatch agreed=%08x assigned=%08x", s->log_id,
 			  (unsigned)info->peer_addr, (unsigned)s->addr);
-	s->up = true;
+	if (!session_set_state(s, SESSION_UP))
+		return;
 	s->up_ms = server_now_ms();
 	s->ip_mtu = info->ip_mtu;
 	s->mppe_bits = info->mppe_bits;
@@ -534,28 +244,23 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 		if (ifindex > 0)
 			s->arp_ifindex = ifindex;
 	}
-	fmt_addr(s->addr, addr);
+	session_fmt_addr(s->addr, addr);
 	char mppe[24];
 	if (s->mppe_bits)
 		snprintf(mppe, sizeof(mppe), "%u/%s", s->mppe_bits,
 			 s->mppe_stateful ? "stateful" : "stateless");
 	else
 		strcpy(mppe, "none");
-	log_notice("session=%u call=%u user=%s peer=%s addr=%s mppe=%s mtu=%u event=session-up "
-		   "acct-session-id=%s session-timeout=%u idle-timeout=%u", s->serial, s->call_id,
-		   LOG_USER(s), s->peer_str, addr, mppe, s->ip_mtu, s->acct_id, s->session_timeout,
-		   s->idle_timeout);
-	limits_start(s, s->up_ms);
-	if (srv->acct) {
-		acct_send(s, RADIUS_ACCT_START, PPP_CAUSE_NONE, s->up_ms);
-		s->acct_started = true;
-	}
+	log_notice("%s addr=%s mppe=%s mtu=%u event=session-up acct-session-id=%s "
+		   "session-timeout=%u idle-timeout=%u", s->log_id, addr, mppe, s->ip_mtu,
+		   s->acct_id, s->session_timeout, s->idle_timeout);
+	session_limits_start(s, s->up_ms);
 }
 
 static void link_ip_rx(void *owner, uint8_t *pkt, size_t len)
 {
 	struct session *s = owner;
-	if (s->up && !s->dying)
+	if (s->state == SESSION_UP)
 		datapath_from_client(s->srv, s, pkt, len);
 }
 
@@ -564,10 +269,10 @@ static void link_down(void *owner, enum ppp_cause cause, const char *detail)
 	session_end(owner, cause, detail);
 }
 
-static const struct ppp_ops link_ops = {
+const struct ppp_ops session_link_ops = {
 	.send = link_send,
-	.auth_request = link_auth_request,
-	.auth_cancel = link_auth_cancel,
+	.auth_request = session_auth_request,
+	.auth_cancel = session_auth_cancel,
 	.ip_up = link_ip_up,
 	.ip_rx = link_ip_rx,
 	.down = link_down,
@@ -575,15 +280,13 @@ static const struct ppp_ops link_ops = {
 
 /* ---- the end ---- */
 
-/* Unlink from every table and hand to the reaper. */
+/* ENDING -> DEAD: unlink from every table and hand to the reaper. */
 static void session_kill(struct session *s)
 {
 	struct server *srv = s->srv;
 
-	if (s->dying)
+	if (!session_set_state(s, SESSION_DEAD))
 		return;
-	s->dying = true;
-	s->up = false;
 	ev_timer_stop(srv->loop, &s->timer);
 	srv->session_slot[s->slot] = NULL;
 	if (s->prev)
@@ -601,64 +304,55 @@ static const char *pptp_reason(enum ppp_cause cause)
 	return cause == PPP_CAUSE_SHUTDOWN ? "shutdown" : "ppp-down";
 }
 
-/* The link is finished (its ops->down, or the call went away before LCP
- * started): everything in reverse order of set-up, once. */
-static void session_end(struct session *s, enum ppp_cause cause, const char *detail)
+static void log_down(const struct session *s, enum ppp_cause cause, const char *detail,
+		     bool was_up, uint64_t now)
 {
-	struct server *srv = s->srv;
+	const struct ppp_stats *ps = ppp_stats(s->link);
 	char addr[INET_ADDRSTRLEN];
 
-	if (s->link_done)
-		return;
-	s->link_done = true;
-	uint64_t now = server_now_ms();
-	const struct ppp_stats *ps = ppp_stats(s->link);
-	fmt_addr(s->addr, addr);
-	if (cause == PPP_CAUSE_MPPE_ABUSE)
-		srv->stats.mppe_abuse++;
+	session_fmt_addr(s->addr, addr);
 	if (cause == PPP_CAUSE_NO_ADDRESS && !s->addr) /* else IPCP: the peer refused it */
-		log_warnx("session=%u call=%u user=%s event=no-address pool-size=%u", s->serial,
-			  s->call_id, LOG_USER(s), srv->cfg->pool.size);
-	log_notice("session=%u call=%u user=%s peer=%s addr=%s event=session-down reason=%s "
+		log_warnx("%s event=no-address pool-size=%u", s->log_id, s->srv->cfg->pool.size);
+	log_notice("%s addr=%s event=session-down reason=%s "
 		   "duration=%llu rx-bytes=%llu tx-bytes=%llu rx-packets=%llu tx-packets=%llu "
 		   "spoofed=%llu tx-window=%llu detail=%s",
-		   s->serial, s->call_id, LOG_USER(s), s->peer_str, addr,
-		   ppp_cause_name(cause),
-		   (unsigned long long)(s->up ? (now - s->up_ms) / 1000 : 0),
+		   s->log_id, addr, ppp_cause_name(cause),
+		   (unsigned long long)(was_up ? (now - s->up_ms) / 1000 : 0),
 		   (unsigned long long)ps->rx_ip_bytes, (unsigned long long)ps->tx_ip_bytes,
 		   (unsigned long long)ps->rx_ip_packets, (unsigned long long)ps->tx_ip_packets,
 		   (unsigned long long)s->st.spoofed, (unsigned long long)s->st.window_drops,
 		   LOG_ESC(detail));
-	if (s->acct_started) {
-		acct_send(s, RADIUS_ACCT_STOP, cause, now);
-		s->acct_started = false;
-	}
-	bool was_up = s->up;
-	s->up = false;
+}
+
+/* The link is finished (its ops->down, or the call went away before LCP
+ * started): everything in reverse order of set-up, once. What each state
+ * holds: UP the accounting Start, the hooks, proxy ARP; NETWORK and UP
+ * the address; AUTH_WAIT the request in the backend; all the call. */
+void session_end(struct session *s, enum ppp_cause cause, const char *detail)
+{
+	struct server *srv = s->srv;
+	enum session_state was = s->state;
+
+	if (!session_set_state(s, SESSION_ENDING))
+		return;
+	uint64_t now = server_now_ms();
+	if (cause == PPP_CAUSE_MPPE_ABUSE)
+		srv->stats.mppe_abuse++;
+	log_down(s, cause, detail, was == SESSION_UP, now);
+	session_acct_stop(s, cause, now);
 	if (s->hook) {
 		hook_detach(s->hook);
 		s->hook = NULL;
 	}
-	if (was_up)
+	if (was == SESSION_UP)
 		run_hook(s, srv->cfg->ip_down, false);
 	if (s->arp_ifindex > 0) {
 		neigh_proxy_del(srv->neigh, s->addr, s->arp_ifindex);
 		s->arp_ifindex = 0;
 	}
-	if (s->addr) {
-		pool_release(srv->pool, s->addr);
-		if (s->npool)
-			pool_release(s->npool, s->addr);
-		if (s->host_route && srv->tun)
-			tun_host_route(srv->tun, s->addr, false);
-		s->npool = NULL;
-		s->host_route = false;
-		s->addr = 0;
-	}
-	if (s->auth_pending) {
-		auth_backend_cancel(srv->auth, session_ref(s));
-		s->auth_pending = false;
-	}
+	session_address_release(s);
+	if (was == SESSION_AUTH_WAIT)
+		session_auth_withdraw(s);
 	struct call *call = s->call;
 	s->call = NULL;
 	if (call) {
@@ -671,9 +365,9 @@ static void session_end(struct session *s, enum ppp_cause cause, const char *det
 
 void session_close(struct session *s, enum ppp_cause cause, const char *detail)
 {
-	if (s->dying || s->link_done)
+	if (session_ended(s))
 		return;
-	if (!s->started) {
+	if (s->state == SESSION_WAIT_LCP) {
 		session_end(s, cause, detail);
 		return;
 	}
@@ -697,11 +391,17 @@ void session_close_all(struct server *srv, enum ppp_cause cause, const char *det
 
 /* ---- the call's callbacks ---- */
 
+void session_open(struct session *s, uint64_t now)
+{
+	if (session_set_state(s, SESSION_LINK))
+		ppp_start(s->link, now);
+}
+
 static void call_up_cb(void *ctx, struct call *call)
 {
 	(void)ctx;
 	if (!session_new(call))
-		log_warnx("call=%u event=session-refused reason=no-resource", call->id);
+		log_warnx("%s event=session-refused reason=no-resource", CALL_LOG_ID(call));
 }
 
 /* Is this frame LCP (with or without FF 03)? */
@@ -720,16 +420,16 @@ static void call_frame_cb(void *ctx, struct call *call, const uint8_t *frame, si
 	uint8_t buf[PPP_FRAME_MAX];
 	(void)call;
 
-	if (!s || s->dying || s->link_done)
+	if (!s || session_ended(s))
 		return;
 	uint64_t now = server_now_ms();
-	if (!s->started) {
+	if (s->state == SESSION_WAIT_LCP) {
 		if (!is_lcp(frame, len)) {
 			s->srv->stats.frames_dropped++;
 			return;
 		}
 		session_open(s, now);
-		if (s->dying || s->link_done)
+		if (session_ended(s))
 			return;
 	}
 	if (len > sizeof(buf)) {
@@ -743,7 +443,7 @@ static void call_frame_cb(void *ctx, struct call *call, const uint8_t *frame, si
 	s->srv->stats.mppe_refused += ppp_stats(s->link)->rx_mppe_refused - refused;
 	/* LCP open: the call's setup bound (call-setup-timeout) is met. */
 	enum ppp_phase ph = ppp_phase(s->link);
-	if (!s->dying && s->call && ph > PPP_PHASE_ESTABLISH && ph < PPP_PHASE_TERMINATE)
+	if (!session_ended(s) && s->call && ph > PPP_PHASE_ESTABLISH && ph < PPP_PHASE_TERMINATE)
 		call_link_established(s->call);
 	session_arm(s);
 }
@@ -752,19 +452,19 @@ static void call_down_cb(void *ctx, struct call *call)
 {
 	struct session *s = ctx;
 
-	if (!s || s->dying || s->link_done)
+	if (!s || session_ended(s))
 		return;
 	s->call = NULL;
 	/* The client hung up the call rather than losing it: the user asked
 	 * for the end (RADIUS User-Request). */
 	s->peer_hangup = call->peer_ended;
-	if (!s->started) {
+	if (s->state == SESSION_WAIT_LCP) {
 		session_end(s, PPP_CAUSE_LOWER_DOWN, "call cleared before LCP");
 		return;
 	}
 	ppp_lower_down(s->link, PPP_CAUSE_LOWER_DOWN, server_now_ms());
 	/* ops->down follows at once; make sure of it. */
-	if (!s->link_done)
+	if (!session_ended(s))
 		session_end(s, PPP_CAUSE_LOWER_DOWN, "call went away");
 }
 
@@ -773,150 +473,6 @@ const struct call_ops session_call_ops = {
 	.frame = call_frame_cb,
 	.down = call_down_cb,
 };
-
-/* ---- authentication completions ---- */
-
-/* A refusal of the backend, or of ours after its acceptance. */
-static void auth_refuse(struct session *s, unsigned win_error, const char *why,
-			const char *message)
-{
-	s->srv->stats.auth_fail++;
-	log_notice("session=%u call=%u user=%s peer=%s event=auth-fail reason=%s error=%u "
-		   "message=%s", s->serial, s->call_id, LOG_USER(s), s->peer_str, why, win_error,
-		   LOG_ESC(message));
-	struct ppp_auth_verdict v = { .win_error = win_error, .message = message };
-	ppp_auth_result(s->link, &v, server_now_ms());
-}
-
-/* The address for an accepted user: its static one, else the pool's LRU. */
-static uint32_t take_address(struct session *s, const struct auth_result *res)
-{
-	struct server *srv = s->srv;
-	uint32_t a = 0;
-
-	if (s->addr)
-		return s->addr;
-	if (res->pool[0] && !res->has_static_ip) {
-		struct pool *np = NULL;
-		for (size_t i = 0; i < srv->cfg->pools.n; i++)
-			if (strcmp(srv->cfg->pools.p[i].name, res->pool) == 0)
-				np = srv->npools[i];
-		if (!np) {
-			log_warnx("session=%u user=%s event=no-address reason=unknown-pool pool=%s",
-				  s->serial, LOG_USER(s), LOG_ESC(res->pool));
-			return 0;
-		}
-		/* Taken from the named pool, and held in the main one as an
-		 * address outside it, so the data path finds its owner. */
-		if (!pool_alloc(np, s, &a)) {
-			log_warnx("session=%u user=%s event=no-address reason=pool-exhausted pool=%s",
-				  s->serial, LOG_USER(s), LOG_ESC(res->pool));
-			return 0;
-		}
-		if (!pool_reserve(srv->pool, a, s)) {
-			pool_release(np, a);
-			return 0;
-		}
-		s->npool = np;
-		s->addr = a;
-		return a;
-	}
-	if (res->has_static_ip) {
-		a = ntohl(res->static_ip.s_addr);
-		if (!pool_reserve(srv->pool, a, s)) {
-			char str[INET_ADDRSTRLEN];
-			fmt_addr(a, str);
-			log_warnx("session=%u user=%s event=no-address reason=static-address-busy "
-				  "addr=%s", s->serial, LOG_USER(s), str);
-			return 0;
-		}
-	} else if (!pool_alloc(srv->pool, s, &a)) {
-		log_warnx("session=%u user=%s event=no-address reason=pool-exhausted size=%u",
-			  s->serial, LOG_USER(s), srv->cfg->pool.size);
-		return 0;
-	}
-	s->addr = a;
-	if (res->has_static_ip && !pool_contains(srv->pool, a)) {
-		/* Inside a named pool: held there too, so Framed-Pool logins do
-		 * not get it. Outside every pool: it has no route into tun yet. */
-		for (size_t i = 0; i < srv->nnpools && !s->npool; i++) {
-			if (!pool_contains(srv->npools[i], a))
-				continue;
-			if (!pool_reserve(srv->npools[i], a, s)) {
-				pool_release(srv->pool, a);
-				s->addr = 0;
-				log_warnx("session=%u user=%s event=no-address "
-					  "reason=static-address-busy", s->serial, LOG_USER(s));
-				return 0;
-			}
-			s->npool = srv->npools[i];
-		}
-		if (!s->npool && srv->tun)
-			s->host_route = tun_host_route(srv->tun, a, true);
-	}
-	return a;
-}
-
-void session_auth_complete(void *ctx, const struct auth_result *res)
-{
-	struct server *srv = ctx;
-	struct session *s = session_lookup(srv, res->session);
-
-	if (!s || s->link_done || !s->auth_pending) {
-		srv->stats.auth_stale++;
-		log_debug("session-ref=%u/%u event=auth-stale", res->session.id,
-			  res->session.generation);
-		return;
-	}
-	s->auth_pending = false;
-	if (res->verdict == AUTH_REJECT_BAD_CREDENTIALS)
-		login_lock_failed(srv, &s->peer, s->user);
-	else if (res->verdict == AUTH_ACCEPT)
-		login_lock_succeeded(srv, &s->peer, s->user);
-	if (res->verdict != AUTH_ACCEPT) {
-		auth_refuse(s, res->win_error ? res->win_error : auth_verdict_error_code(res->verdict),
-			    auth_verdict_name(res->verdict), res->message);
-		session_arm(s);
-		return;
-	}
-	srv->stats.auth_ok++;
-	unsigned others = session_count_user(srv, s->user);
-	if (res->max_sessions && others >= res->max_sessions) {
-		/* E=649 (no dial-in permission now): Windows shows it without
-		 * asking for the password again, which would not help. */
-		char msg[AUTH_MESSAGE_MAX];
-		snprintf(msg, sizeof(msg), "session limit reached (%u)", res->max_sessions);
-		auth_refuse(s, 649, "session-limit", msg);
-		session_arm(s);
-		return;
-	}
-	s->authed = true;
-	s->radius_authed = srv->cfg->auth == CONFIG_AUTH_RADIUS;
-	s->session_timeout = res->session_timeout;
-	s->idle_timeout = res->idle_timeout;
-	s->interim = res->interim_interval ? res->interim_interval : srv->cfg->radius_acct_interim;
-	s->class_len = res->class_len;
-	memcpy(s->class_val, res->class_val, res->class_len);
-	struct ppp_auth_verdict v = {
-		.win_error = 0,
-		.message = res->message,
-		.auth_response = res->auth_response[0] ? res->auth_response : NULL,
-		.have_keys = res->has_keys,
-		.peer_addr = take_address(s, res),
-	};
-	memcpy(v.dns, res->dns, sizeof(v.dns));
-	memcpy(v.nbns, res->nbns, sizeof(v.nbns));
-	if (res->has_keys) {
-		memcpy(v.send_key, res->send_key, sizeof(v.send_key));
-		memcpy(v.recv_key, res->recv_key, sizeof(v.recv_key));
-	}
-	log_info("session=%u call=%u user=%s method=%s event=auth-ok", s->serial, s->call_id,
-		 LOG_USER(s), auth_method_name(res->method));
-	ppp_auth_result(s->link, &v, server_now_ms());
-	memset(&v, 0, sizeof(v));
-	if (!s->dying)
-		session_arm(s);
-}
 
 /* ---- life ---- */
 
@@ -959,30 +515,30 @@ struct session *session_new(struct call *call)
 	if (!s)
 		return NULL;
 	s->srv = srv;
+	s->state = SESSION_WAIT_LCP;
 	if (!slot_take(srv, s)) {
 		server_release(srv, s);
 		return NULL;
 	}
+	s->call_id = call->id;
+	s->ctrl_id = call->ctrl->id;
+	snprintf(s->peer_str, sizeof(s->peer_str), "%s", call->ctrl->peer_str);
+	session_log_id_update(s);
 	fill_ppp_config(srv, &pc);
-	s->link = ppp_new(&pc, &link_ops, s);
+	pc.log_id = s->log_id;
+	s->link = ppp_new(&pc, &session_link_ops, s);
 	if (!s->link) {
 		srv->session_slot[s->slot] = NULL;
 		server_release(srv, s);
 		return NULL;
 	}
 	s->call = call;
-	s->call_id = call->id;
-	s->ctrl_id = call->ctrl->id;
 	s->peer = call->ctrl->peer;
-	snprintf(s->peer_str, sizeof(s->peer_str), "%s", call->ctrl->peer_str);
 	struct sockaddr_in *local = (struct sockaddr_in *)&s->local;
 	local->sin_family = AF_INET;
 	local->sin_addr.s_addr = htonl(call->ctrl->local_addr);
 	snprintf(s->acct_id, sizeof(s->acct_id), "%s%08X", srv->boot_id, s->serial);
-	s->end_at = s->idle_check_at = s->interim_at = UINT64_MAX;
-	s->armed_at = UINT64_MAX;
-	s->open_deadline = server_now_ms() + SESSION_OPEN_WAIT_MS;
-	ev_timer_init(&s->timer, timer_cb, 0., 0.);
+	session_timer_init(s);
 	s->next = srv->sessions;
 	if (srv->sessions)
 		srv->sessions->prev = s;
@@ -990,8 +546,7 @@ struct session *session_new(struct call *call)
 	srv->nsessions++;
 	srv->stats.sessions_opened++;
 	call_set_ops(call, &session_call_ops, s);
-	log_info("session=%u call=%u ctrl=%u peer=%s event=session-new", s->serial, s->call_id,
-		 s->ctrl_id, s->peer_str);
+	log_info("%s event=session-new", s->log_id);
 	session_arm(s);
 	return s;
 }

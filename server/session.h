@@ -4,13 +4,19 @@
  * backend, the client's address in the pool, the ip-up/ip-down hooks and
  * the proxy ARP entry.
  *
- * A session attaches to its call through struct call_ops: call.c installs
- * session_call_ops on every new call (unless --echo-frames) and the call's
- * up callback creates the session. The server waits up to
+ * A session attaches to its call through struct call_ops: the server makes
+ * session_call_ops what every new call carries (unless --echo-frames) and
+ * the call's up callback creates the session. The server waits up to
  * SESSION_OPEN_WAIT_MS for the client's first LCP packet before it opens
  * LCP itself (every PPTP client speaks first), so nothing is sent on the
  * call before the Outgoing-Call-Reply; frames that are not LCP before then
  * are counted as frames-dropped.
+ *
+ * The session is one state machine (enum session_state below, one
+ * transition function that logs every change at debug level as
+ * `event=state from= to=`). Other modules ask it through the functions
+ * here; struct session is private to the session_*.c files
+ * (server/session_priv.h).
  *
  * Login: LCP -> ops->auth_request -> auth_backend_submit() naming the
  * session by {slot, serial} -> the backend's completion (server's auth_io)
@@ -25,9 +31,9 @@
  * the call is what went away, and kills the session.
  *
  * Lifetime: session_new() on call up; the call owns it through its ops
- * context. The session is killed (marked dying, unlinked from the session
- * table and the live list, detached from its call, its timer stopped) when
- * its link ends, from anywhere, also inside its own callbacks; the server's
+ * context. The session is killed (DEAD: unlinked from the session table
+ * and the live list, detached from its call, its timer stopped) when its
+ * link ends, from anywhere, also inside its own callbacks; the server's
  * reaper frees it (session_free(), which frees the link). The call may die
  * first: its down callback lowers the link, whose ops->down kills the
  * session at once.
@@ -35,7 +41,6 @@
 #ifndef PPTP_SERVER_SESSION_H
 #define PPTP_SERVER_SESSION_H
 
-#include <ev.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -55,6 +60,48 @@ struct server;
 struct call;
 struct hook;
 struct call_ops;
+struct session;
+
+/*
+ * The states, in the order a login passes them; each may also go to
+ * ENDING (the link is finished), and ENDING only to DEAD.
+ */
+enum session_state {
+	/* Created on call up; the link is not started (the server waits for
+	 * the client's LCP, at most until open_deadline). No user, no
+	 * address, nothing in the backend. */
+	SESSION_WAIT_LCP,
+	/* The link runs LCP, or the authentication phase between attempts:
+	 * no request in the backend, no refusal due, no address held. */
+	SESSION_LINK,
+	/* Exactly one request is in the backend, named by {slot, serial};
+	 * the user name is set. -> NETWORK (accepted) or LINK (refused,
+	 * abandoned). */
+	SESSION_AUTH_WAIT,
+	/* A refusal of ours (malformed request, refused name, locked out,
+	 * backend busy) is due: the timer answers it at once, never from
+	 * inside the link's callback. Nothing in the backend. -> LINK. */
+	SESSION_AUTH_REFUSE,
+	/* The backend accepted the user: counted by the per-user limit,
+	 * found by Disconnect/CoA; the address is held (0 when none: the
+	 * link is ending with no-address). CCP and IPCP negotiate; the data
+	 * path does not route to it yet. -> UP. */
+	SESSION_NETWORK,
+	/* ip_up ran: the address is routable, ip-up hook, proxy ARP, limits
+	 * and Interim-Updates on the timer, accounting Start made (when
+	 * accounting is on). */
+	SESSION_UP,
+	/* The link is finished: everything is being released in reverse
+	 * order (session_end); callbacks that reach the session do nothing.
+	 * -> DEAD. */
+	SESSION_ENDING,
+	/* Out of the slot table and the live list, timer stopped, detached
+	 * from the call: the reaper frees it. Final. */
+	SESSION_DEAD,
+};
+#define SESSION_NSTATES (SESSION_DEAD + 1)
+
+const char *session_state_name(enum session_state st);
 
 struct session_stats {
 	uint64_t spoofed;       /* client packets with a source not its address */
@@ -65,74 +112,17 @@ struct session_stats {
 	uint64_t window_drops;  /* LAN packets dropped: the call's GRE window was full */
 };
 
-struct session {
-	struct server *srv;
-	struct session *next, *prev; /* srv->sessions, or the reaper list (next) */
-	uint32_t slot;               /* index in srv->session_slot[] */
-	uint32_t serial;             /* server-unique, never 0: id and generation */
-	struct call *call;           /* NULL once detached */
-	uint16_t call_id;            /* for logs */
-	unsigned ctrl_id;
-	struct sockaddr_in peer;     /* the client's public address */
-	char peer_str[32];
-
-	struct ppp_link *link;
-	ev_timer timer;
-	uint64_t armed_at;           /* deadline the timer is set for; UINT64_MAX none */
-	uint64_t open_deadline;      /* passive open: when we start LCP ourselves */
-	uint64_t started_ms, up_ms;
-
-	bool started;                /* ppp_start() was called */
-	bool link_done;              /* the link's ops->down ran */
-	bool dying;
-	bool auth_pending;           /* a request is in the backend */
-	bool reject_due;             /* answer reject_error from the timer */
-	unsigned reject_error;
-	const char *reject_msg;
-	bool authed;                 /* the backend accepted the user */
-	bool up;                     /* ip_up ran: the address is routable */
-	bool spoof_logged;
-
-	char user[AUTH_NAME_MAX + 1];
-	char acct_id[AUTH_SESSION_ID_MAX]; /* Acct-Session-Id: boot id + serial */
-	struct sockaddr_storage local; /* our address the client reached */
-
-	/* Limits and accounting (from the backend's answer or the config). */
-	uint32_t session_timeout;    /* seconds; 0: none */
-	uint32_t idle_timeout;       /* seconds; 0: none */
-	uint32_t interim;            /* seconds between Interim-Updates; 0: none */
-	uint64_t end_at;             /* session-timeout deadline; UINT64_MAX none */
-	uint64_t idle_check_at;      /* next idle check; UINT64_MAX none */
-	uint64_t last_active_ms;     /* when traffic was last seen (idle checks) */
-	uint64_t active_mark;        /* packets counted at that check */
-	uint64_t interim_at;         /* next Interim-Update; UINT64_MAX none */
-	bool acct_started;           /* a Start record was made: a Stop follows */
-	bool peer_hangup;            /* the call ended by the client's request */
-	bool radius_authed;          /* Acct-Authentic RADIUS */
-	uint8_t class_len;
-	uint8_t class_val[AUTH_CLASS_MAX];
-
-	uint32_t addr;               /* host order; 0: none held */
-	struct pool *npool;          /* the named pool addr came from, or NULL */
-	bool host_route;             /* a /32 route to addr was added */
-	uint16_t ip_mtu;
-	unsigned mppe_bits;
-	bool mppe_stateful;
-	int arp_ifindex;             /* > 0: a proxy ARP entry is published */
-	struct hook *hook;           /* the running ip-up script, if any */
-
-	uint64_t icmp_window_ms;     /* rate-limit window start */
-	unsigned icmp_in_window;
-	struct session_stats st;
-};
-
-/* What call.c installs on a call that carries PPP. */
+/* What the server hands every new call that carries PPP. */
 extern const struct call_ops session_call_ops;
 
 /* Attach a new session to an up call; NULL (logged) if out of memory. */
 struct session *session_new(struct call *call);
 /* Free a killed session (the reaper). */
 void session_free(struct session *s);
+/* The server's reaper list runs through the sessions: the next dead one,
+ * and linking s in front of next. */
+struct session *session_dead_next(const struct session *s);
+void session_dead_link(struct session *s, struct session *next);
 
 /* The live session a backend completion names, or NULL if it is gone. */
 struct session *session_lookup(const struct server *srv, struct auth_session_ref ref);
@@ -144,11 +134,29 @@ void session_close(struct session *s, enum ppp_cause cause, const char *detail);
 /* Close every live session (server shutdown). */
 void session_close_all(struct server *srv, enum ppp_cause cause, const char *detail);
 
-/* The session's link is running and takes IP packets. */
-static inline bool session_is_up(const struct session *s)
-{
-	return s->up && !s->dying;
-}
+/* What other modules may ask. */
+enum session_state session_state(const struct session *s);
+/* UP: the link is running and takes IP packets. */
+bool session_is_up(const struct session *s);
+/* NETWORK or UP: the backend accepted the user and the link lives. */
+bool session_is_authed(const struct session *s);
+/* The canonical user name ("" before the client sent one). */
+const char *session_user(const struct session *s);
+/* Acct-Session-Id. */
+const char *session_acct_id(const struct session *s);
+/* The client's address, host order; 0: none held. */
+uint32_t session_addr(const struct session *s);
+/* Largest IP packet the client takes (valid once UP). */
+uint16_t session_ip_mtu(const struct session *s);
+/* ctrl= call= session= user= peer=, for the first field of a log line. */
+const char *session_log_id(const struct session *s);
+
+/* The data path's per-session counters and once-only conditions. */
+struct session_stats *session_dp_stats(struct session *s);
+/* True the first time a spoofed source is seen (log it once). */
+bool session_spoof_first(struct session *s);
+/* May one more ICMP Fragmentation Needed go out (SESSION_ICMP_PER_SEC)? */
+bool session_icmp_allowed(struct session *s, uint64_t now);
 
 /* Send one IP packet from the LAN toward the client; PPP_TX_HEADROOM plus
  * CALL_TX_HEADROOM writable bytes must precede pkt. False if dropped. */

@@ -22,6 +22,9 @@ static const struct subcommand {
 	{ "connect", pptpbench_connect,
 	  "--server ADDR --user U --password-stdin [--mppe stateless|stateful] [--tun NAME]\n"
 	  "           [--route CIDR]... [--bind ADDR] [--timeout S] [--run CMD]  one VPN session" },
+	{ "churn", pptpbench_churn,
+	  "--server ADDR --user U --password-stdin --cycles N [--parallel P]\n"
+	  "           [--report-every K] [--checkpoint CMD]  login/logout cycles" },
 };
 
 static void usage(FILE *f)

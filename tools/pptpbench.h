@@ -9,5 +9,6 @@ int pptpbench_crypto(int argc, char **argv);
 int pptpbench_probe(int argc, char **argv);
 int pptpbench_load(int argc, char **argv);
 int pptpbench_connect(int argc, char **argv);
+int pptpbench_churn(int argc, char **argv);
 
 #endif

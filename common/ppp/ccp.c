@@ -83,7 +83,7 @@ static void refuse(struct ccp *c, const char *why)
 	if (!c->cfg->required || c->refused)
 		return;
 	c->refused = true;
-	log_notice("ppp=ccp event=encryption-refused why=%s", why);
+	log_notice("%s ppp=ccp event=encryption-refused why=%s", FSM_LOG_ID(&c->fsm), why);
 }
 
 static void ccp_build_request(struct fsm *f, struct wbuf *w)
@@ -226,8 +226,9 @@ static void ccp_up(struct fsm *f)
 		if (c->refused)
 			return;
 	}
-	log_info("ppp=ccp event=up tx-bits=%u tx-stateless=%d rx-bits=%u rx-stateless=%d",
-		 c->res.tx.bits, c->res.tx.stateless, c->res.rx.bits, c->res.rx.stateless);
+	log_info("%s ppp=ccp event=up tx-bits=%u tx-stateless=%d rx-bits=%u rx-stateless=%d",
+		 FSM_LOG_ID(&c->fsm), c->res.tx.bits, c->res.tx.stateless, c->res.rx.bits,
+		 c->res.rx.stateless);
 	if (c->ev && c->ev->up)
 		c->ev->up(c->arg);
 }
@@ -338,7 +339,7 @@ void ccp_input(struct ccp *c, const uint8_t *pkt, size_t len)
 		c->renegotiations++;
 		if (!c->renegotiation_reported) {
 			c->renegotiation_reported = true;
-			log_notice("ppp=ccp event=renegotiation-refused");
+			log_notice("%s ppp=ccp event=renegotiation-refused", FSM_LOG_ID(&c->fsm));
 			if (c->ev && c->ev->renegotiate)
 				c->ev->renegotiate(c->arg);
 		}

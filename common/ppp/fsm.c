@@ -253,7 +253,8 @@ uint8_t fsm_new_id(struct fsm *f)
 static void drop(struct fsm *f, enum fsm_drop why)
 {
 	f->drops[why]++;
-	log_debug("ppp=%s event=drop reason=%s state=%s", f->name, fsm_drop_name(why),
+	log_debug("%s ppp=%s event=drop reason=%s state=%s", FSM_LOG_ID(f), f->name,
+		  fsm_drop_name(why),
 		  fsm_state_name(f->state));
 }
 
@@ -342,11 +343,12 @@ void fsm_event(struct fsm *f, enum fsm_event ev)
 
 	if (a & FSM_A_ILLEGAL) {
 		f->illegal_events++;
-		log_debug("ppp=%s event=illegal fsm-event=%s state=%s", f->name,
+		log_debug("%s ppp=%s event=illegal fsm-event=%s state=%s", FSM_LOG_ID(f), f->name,
 			  fsm_event_name(ev), fsm_state_name(from));
 		return;
 	}
-	log_debug("ppp=%s fsm-event=%s state=%s next=%s", f->name, fsm_event_name(ev),
+	log_debug("%s ppp=%s fsm-event=%s state=%s next=%s", FSM_LOG_ID(f), f->name,
+		  fsm_event_name(ev),
 		  fsm_state_name(from), fsm_state_name(next));
 
 	if ((a & FSM_A_TLD) && f->ops->down)

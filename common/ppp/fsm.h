@@ -164,12 +164,18 @@ struct fsm_io {
 	void *arg;
 };
 
+/* The identity a protocol's log lines start with. */
+#define FSM_LOG_ID(f) ((f)->log_id ? (f)->log_id : "role=-")
+
 struct fsm {
 	const char *name;          /* "lcp", "ipcp", "ccp" (logs) */
 	uint16_t proto;
 	const struct fsm_ops *ops;
 	const struct fsm_io *io;
 	void *ctx;                 /* the protocol object */
+	/* The owner's log identity, first on every line (struct
+	 * ppp_config.log_id); NULL (as fsm_init leaves it): "role=-". */
+	const char *log_id;
 
 	enum fsm_state state;
 	/* Parameters (RFC 1661 4.6); fsm_init sets the defaults. */

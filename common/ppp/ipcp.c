@@ -160,7 +160,7 @@ static void ipcp_up(struct fsm *f)
 {
 	struct ipcp *ip = to_ipcp(f);
 
-	log_info("ppp=ipcp event=up local=%u.%u.%u.%u peer=%u.%u.%u.%u",
+	log_info("%s ppp=ipcp event=up local=%u.%u.%u.%u peer=%u.%u.%u.%u", FSM_LOG_ID(&ip->fsm),
 		 ip->res.local >> 24, ip->res.local >> 16 & 255, ip->res.local >> 8 & 255,
 		 ip->res.local & 255, ip->res.peer >> 24, ip->res.peer >> 16 & 255,
 		 ip->res.peer >> 8 & 255, ip->res.peer & 255);
@@ -279,7 +279,8 @@ void ipcp_input(struct ipcp *ip, const uint8_t *pkt, size_t len)
 	if (ip->cfg->role == PPP_ROLE_SERVER && ip->fsm.nak_count >= ip->fsm.max_failure &&
 	    request_without_address(ip, pkt, len)) {
 		ip->no_address = true;
-		log_notice("ppp=ipcp event=address-refused naks=%u", ip->fsm.nak_count);
+		log_notice("%s ppp=ipcp event=address-refused naks=%u", FSM_LOG_ID(&ip->fsm),
+			   ip->fsm.nak_count);
 		if (ip->ev && ip->ev->no_address)
 			ip->ev->no_address(ip->arg);
 		return;

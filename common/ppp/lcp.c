@@ -291,7 +291,8 @@ static enum fsm_xcode lcp_extra_code(struct fsm *f, uint8_t code, uint8_t id, st
 	switch (code) {
 	case PPP_PROTO_REJ:
 		if (opened && rbuf_be16(d, &proto) && proto != PPP_PROTO_LCP) {
-			log_info("ppp=lcp event=protocol-reject proto=0x%04x", proto);
+			log_info("%s ppp=lcp event=protocol-reject proto=0x%04x", FSM_LOG_ID(&l->fsm),
+				 proto);
 			if (l->ev && l->ev->protocol_rejected)
 				l->ev->protocol_rejected(l->arg, proto);
 		}
@@ -346,8 +347,8 @@ static void lcp_up(struct fsm *f)
 
 	l->echo_outstanding = 0;
 	l->next_echo_ms = 0;
-	log_info("ppp=lcp event=up mru=%u peer-mru=%u auth=%s", l->res.our_mru,
-		 l->res.peer_mru, lcp_auth_name(l->res.auth));
+	log_info("%s ppp=lcp event=up mru=%u peer-mru=%u auth=%s", FSM_LOG_ID(&l->fsm),
+		 l->res.our_mru, l->res.peer_mru, lcp_auth_name(l->res.auth));
 	if (l->ev && l->ev->up)
 		l->ev->up(l->arg);
 }
@@ -418,7 +419,8 @@ static void act_on_failure(struct lcp *l)
 	if (l->fail == LCP_FAIL_NONE || l->fail_handled)
 		return;
 	l->fail_handled = true;
-	log_notice("ppp=lcp event=fail reason=\"%s\"", lcp_fail_name(l->fail));
+	log_notice("%s ppp=lcp event=fail reason=\"%s\"", FSM_LOG_ID(&l->fsm),
+		   lcp_fail_name(l->fail));
 	fsm_close(&l->fsm, lcp_fail_name(l->fail));
 }
 

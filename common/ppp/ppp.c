@@ -548,6 +548,8 @@ struct ppp_link *ppp_new(const struct ppp_config *cfg, const struct ppp_ops *ops
 	l->cfg.host_name = l->host_name;
 	l->cfg.user = l->user;
 	l->cfg.password = l->password;
+	if (!l->cfg.log_id)
+		l->cfg.log_id = cfg->role == PPP_ROLE_SERVER ? "role=server" : "role=client";
 	for (int i = 0; i < T_COUNT; i++)
 		l->deadline[i] = NO_DEADLINE;
 	l->io = (struct fsm_io){
@@ -588,6 +590,7 @@ struct ppp_link *ppp_new(const struct ppp_config *cfg, const struct ppp_ops *ops
 		l->ipcp_cfg.want_dns = true;
 	}
 	ipcp_init(&l->ipcp, &l->ipcp_cfg, &l->io, &ipcp_events, l);
+	l->lcp.fsm.log_id = l->ccp.fsm.log_id = l->ipcp.fsm.log_id = l->cfg.log_id;
 	return l;
 }
 
@@ -683,7 +686,8 @@ static void fail(struct ppp_link *l, enum ppp_cause cause, const char *detail)
 	set_cause(l, cause, detail);
 	if (l->final || l->phase == PPP_PHASE_TERMINATE)
 		return;
-	log_info("ppp=link event=close phase=%s cause=%s detail=%s", ppp_phase_name(l->phase),
+	log_info("%s ppp=link event=close phase=%s cause=%s detail=%s", l->cfg.log_id,
+		 ppp_phase_name(l->phase),
 		 ppp_cause_name(l->cause), LOG_ESC(l->detail));
 	l->phase = PPP_PHASE_TERMINATE;
 	teardown_upper(l);
@@ -724,7 +728,8 @@ static void check_running(struct ppp_link *l)
 	info.peer_mru = peer_mru;
 	info.ip_mtu = l->mppe_up ? (uint16_t)ccp_tunnel_mtu(&l->ccp, peer_mru) : peer_mru;
 	l->phase = PPP_PHASE_RUNNING;
-	log_info("ppp=link event=running mppe=%u stateful=%d mtu=%u", info.mppe_bits,
+	log_info("%s ppp=link event=running mppe=%u stateful=%d mtu=%u", l->cfg.log_id,
+		 info.mppe_bits,
 		 info.mppe_stateful, info.ip_mtu);
 	if (l->ops->ip_up)
 		l->ops->ip_up(l->owner, &info);
@@ -865,7 +870,8 @@ static void do_auth_done(struct ppp_link *l)
 		return;
 	}
 	if (l->cfg.role == PPP_ROLE_SERVER) {
-		log_info("ppp=link event=authenticated user=%s", LOG_ESC(l->peer_name));
+		log_info("%s ppp=link event=authenticated user=%s", l->cfg.log_id,
+			 LOG_ESC(l->peer_name));
 		if (l->peer_addr == 0) {
 			fail(l, PPP_CAUSE_NO_ADDRESS, "no address available");
 			return;
@@ -1034,7 +1040,8 @@ static void leave(struct ppp_link *l)
 		for (int i = 0; i < T_COUNT; i++)
 			l->deadline[i] = NO_DEADLINE;
 		mppe_down(l);
-		log_info("ppp=link event=down cause=%s detail=%s", ppp_cause_name(l->cause),
+		log_info("%s ppp=link event=down cause=%s detail=%s", l->cfg.log_id,
+			 ppp_cause_name(l->cause),
 			 LOG_ESC(l->detail));
 		l->ops->down(l->owner, l->cause, l->detail);
 	}
@@ -1105,7 +1112,8 @@ void ppp_auth_result(struct ppp_link *l, const struct ppp_auth_verdict *v, uint6
 				l->ipcp_cfg.nbns[i] = v->nbns[i];
 		}
 	} else if (v->message) {
-		log_info("ppp=link event=auth-refused error=%u message=%s", v->win_error,
+		log_info("%s ppp=link event=auth-refused error=%u message=%s", l->cfg.log_id,
+			 v->win_error,
 			 LOG_ESC(v->message));
 	}
 	l->work |= W_AUTH_VERDICT;
@@ -1206,9 +1214,10 @@ static void input_mppe(struct ppp_link *l, uint8_t *p, size_t n)
 		l->stats.rx_mppe_refused++;
 		if (!l->mppe_refusal_logged) {
 			l->mppe_refusal_logged = true;
-			log_notice("ppp=link event=mppe-rekey-refused user=%s jump=%u max-jump=%u "
-				   "rekey-rate=%u", LOG_ESC(ppp_peer_name(l)), l->rx.max_jump,
-				   MPPE_RX_MAX_JUMP, MPPE_REKEY_RATE);
+			log_notice("%s ppp=link event=mppe-rekey-refused user=%s jump=%u "
+				   "max-jump=%u rekey-rate=%u", l->cfg.log_id,
+				   LOG_ESC(ppp_peer_name(l)), l->rx.max_jump, MPPE_RX_MAX_JUMP,
+				   MPPE_REKEY_RATE);
 		}
 		return;
 	case MPPE_RX_ABUSE: {
@@ -1253,39 +1262,81 @@ static void input_mppe(struct ppp_link *l, uint8_t *p, size_t n)
 	deliver_ip(l, p + n - left, left);
 }
 
-static void input_frame(struct ppp_link *l, uint8_t *frame, size_t len)
+/* The address and control bytes (FF 03, optional) and the protocol
+ * field. False for a bad frame (counted); else *info and *n are the rest. */
+static bool read_header(struct ppp_link *l, uint8_t *frame, size_t len, uint16_t *proto,
+			uint8_t **info, size_t *n)
 {
 	struct rbuf r;
 	uint8_t b;
-	uint16_t proto;
 
 	rbuf_init(&r, frame, len);
 	if (len > PPP_FRAME_MAX) {
 		l->stats.rx_bad_frames++;
-		return;
+		return false;
 	}
 	if (rbuf_peek_u8(&r, 0, &b) && b == 0xFF) {
 		/* Address and control: FF 03 exactly (0xFF is no protocol octet). */
 		if (!rbuf_peek_u8(&r, 1, &b) || b != 0x03) {
 			l->stats.rx_bad_frames++;
-			return;
+			return false;
 		}
 		rbuf_skip(&r, 2);
 	}
-	if (!read_proto(&r, &proto)) {
+	if (!read_proto(&r, proto)) {
 		l->stats.rx_bad_frames++;
-		return;
+		return false;
 	}
-	size_t n = rbuf_left(&r);
-	uint8_t *info = frame + (len - n);
+	*n = rbuf_left(&r);
+	*info = frame + (len - *n);
+	return true;
+}
 
+static void input_ccp(struct ppp_link *l, uint8_t *info, size_t n)
+{
+	bool network = l->phase == PPP_PHASE_NETWORK || l->phase == PPP_PHASE_RUNNING;
+
+	if (l->ccp_running) {
+		ccp_input(&l->ccp, info, n);
+	} else if (network && lcp_is_opened(&l->lcp)) {
+		/* We run no CCP on this link. */
+		lcp_send_protocol_reject(&l->lcp, PPP_PROTO_CCP, info, n);
+		l->stats.rx_proto_rejected++;
+	} else {
+		l->stats.rx_dropped++;
+	}
+}
+
+static void input_ipcp(struct ppp_link *l, uint8_t *info, size_t n)
+{
+	if (l->ipcp_running) {
+		ipcp_input(&l->ipcp, info, n);
+	} else if (l->phase == PPP_PHASE_NETWORK && l->ccp_running &&
+		   n <= sizeof(l->held_ipcp)) {
+		/* Before MPPE is up (Windows sends IPCP early): keep the
+		 * newest, replayed when IPCP starts. */
+		memcpy(l->held_ipcp, info, n);
+		l->held_ipcp_len = n;
+		l->stats.rx_held_ipcp++;
+	} else {
+		l->stats.rx_dropped++;
+	}
+}
+
+static void input_frame(struct ppp_link *l, uint8_t *frame, size_t len)
+{
+	uint16_t proto;
+	uint8_t *info;
+	size_t n;
+
+	if (!read_header(l, frame, len, &proto, &info, &n))
+		return;
 	if (lcp_is_opened(&l->lcp))
 		lcp_note_rx(&l->lcp, l->now);
 	if (l->phase == PPP_PHASE_TERMINATE && proto != PPP_PROTO_LCP) {
 		l->stats.rx_dropped++;
 		return;
 	}
-	bool network = l->phase == PPP_PHASE_NETWORK || l->phase == PPP_PHASE_RUNNING;
 	switch (proto) {
 	case PPP_PROTO_LCP:
 		if (n > 0 && info[0] == PPP_TERM_REQ && lcp_is_opened(&l->lcp))
@@ -1305,28 +1356,10 @@ static void input_frame(struct ppp_link *l, uint8_t *frame, size_t len)
 			l->stats.rx_dropped++;
 		return;
 	case PPP_PROTO_CCP:
-		if (l->ccp_running)
-			ccp_input(&l->ccp, info, n);
-		else if (network && lcp_is_opened(&l->lcp)) {
-			/* We run no CCP on this link. */
-			lcp_send_protocol_reject(&l->lcp, proto, info, n);
-			l->stats.rx_proto_rejected++;
-		} else
-			l->stats.rx_dropped++;
+		input_ccp(l, info, n);
 		return;
 	case PPP_PROTO_IPCP:
-		if (l->ipcp_running) {
-			ipcp_input(&l->ipcp, info, n);
-		} else if (l->phase == PPP_PHASE_NETWORK && l->ccp_running &&
-			   n <= sizeof(l->held_ipcp)) {
-			/* Before MPPE is up (Windows sends IPCP early): keep the
-			 * newest, replayed when IPCP starts. */
-			memcpy(l->held_ipcp, info, n);
-			l->held_ipcp_len = n;
-			l->stats.rx_held_ipcp++;
-		} else {
-			l->stats.rx_dropped++;
-		}
+		input_ipcp(l, info, n);
 		return;
 	case PPP_PROTO_COMP:
 		input_mppe(l, info, n);

@@ -122,6 +122,12 @@ struct ppp_config {
 	/* IPCP (addresses in host byte order) */
 	uint32_t local_addr;           /* server: localip; client: 0 */
 	uint32_t dns[2], nbns[2];      /* server: offered (0: none) */
+	/* Logs: the owner's identity, written first on every line of the link
+	 * and its protocols ("ctrl=3 call=4711 session=12 user=alice ...",
+	 * common/log_id.h). The owner keeps the string alive for the link's
+	 * life and may re-write it in place (a user name learnt later). NULL:
+	 * "role=server" or "role=client". */
+	const char *log_id;
 };
 
 /* What the owner learns when the network phase is complete. */

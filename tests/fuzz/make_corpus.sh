@@ -101,3 +101,104 @@ emit "$r/vsa-malformed"
 radhdr 2 5 38; u8 26; u8 18; be32 311; u8 26; u8 5; u8 0; be16 0x533d
 u8 1; u8 2; u8 16; u8 5; zero 3                                   # three sub-attributes, one empty
 emit "$r/vsa-multi"
+
+s="$dir/server"
+mkdir -p "$s"
+# Scripts for fuzz_server.c: records of an opcode byte and its operands.
+# op OPCODE: one record whose block (if any) is what was built before it
+rec()    { local body=$out; out=""; u8 "$1"; local n; n=$(printf '%b' "$body" | wc -c); be16 "$n"; out+=$body; }
+script="" # the records so far
+add()    { script+=$out; out=""; }
+op()     { u8 "$1"; add; }
+done_script() { out=$script; script=""; emit "$1"; }
+# frame PROTO CODE ID BYTES...: a PPP control packet with FF 03
+frame()  { local proto=$1 code=$2 id=$3; shift 3; u8 0xff; u8 3; be16 "$proto"; u8 "$code"; u8 "$id"
+           be16 $(( 4 + $# )); local b; for b in "$@"; do u8 "$b"; done; }
+lcp_req() { frame 0xc021 1 1 1 4 0x05 0x78 5 6 0x12 0x34 0x56 0x78; }     # MRU 1400, magic
+ccp_req() { frame 0x80fd 1 1 0x12 6 1 0 0 0x40; }                         # MPPE-128 stateless
+ipcp_req() { frame 0x8021 1 "$1" 3 6 192 0 2 "$2"; }                       # address
+
+start_call() {
+	sccrq 1 1 65535 0x100 local cananian; rec 0; add
+	ocrq 0 0 2400 10000000 3; rec 0; add
+	op 4
+}
+# The whole login with MS-CHAPv2 and MPPE-128 stateless, then IP both ways
+# and an orderly close.
+start_call
+lcp_req; rec 2; add; op 4; op 6; op 4          # our LCP request, ack theirs
+u8 0x1e; u8 0x42; add; op 4                     # MS-CHAPv2 response, wait for the backend
+ccp_req; rec 2; add; op 4; op 0x0e; op 4        # CCP both ways
+ipcp_req 1 0; rec 10; add; op 4                 # IPCP: address 0, the server Naks
+op 0x16; ipcp_req 2 10; rec 10; add; op 4       # ack theirs, ask for 192.0.2.10
+# an encrypted data frame (coherency count 0, A and flushed bits)
+u8 0xff; u8 3; be16 0x00fd; be16 0x9000; zero 24; rec 2; add; op 4
+# from the LAN: ICMP echo 203.0.113.2 -> 192.0.2.10
+u8 0x45; u8 0; be16 28; be16 1; be16 0; u8 64; u8 1; be16 0; be32 0xCB007102; be32 0xC000020A
+u8 8; u8 0; be16 0xf7ff; be16 0; be16 0; rec 3; add; op 4
+op 15; op 5
+done_script "$s/mschapv2-mppe-login"
+# PAP: Nak the server's MS-CHAPv2 for PAP, ack its next request, log in.
+start_call
+lcp_req; rec 2; add; op 4
+frame 0xc021 3 1 3 4 0xc0 0x23; rec 2; add; op 4; op 6; op 4
+u8 0xff; u8 3; be16 0xc023; u8 1; u8 1; be16 $((6 + 4 + 13)); u8 4; str fuzz 4; u8 13
+str fuzz-password 13; rec 2; add; op 4
+ipcp_req 1 0; rec 10; add; op 4; op 0x16; ipcp_req 2 10; rec 10; add; op 4
+u8 0xff; u8 3; be16 0x0021; u8 0x45; u8 0; be16 20; be16 1; be16 0; u8 64; u8 17; be16 0
+be32 0xC000020A; be32 0xCB007102; rec 2; add; op 4
+op 0x15
+done_script "$s/pap-login"
+# A wrong MS-CHAPv2 password, then a GRE packet from someone else and one
+# that does not parse, then a reset.
+start_call
+lcp_req; rec 2; add; op 4; op 6; op 4
+u8 0x1e; u8 0x43; add; op 4
+gre 0x30 0x01 4 1 9; lcp; rec 0x19; add
+zero 7; rec 1; add
+op 0x15
+done_script "$s/wrong-password-stray-gre"
+# Two control connections, a Stop on one, an Echo on the other, then a
+# call clear.
+sccrq 1 1 65535 0x100 local cananian; rec 0; add
+sccrq 1 1 0 0x0a28 "" Microsoft; rec 8; add
+hdr 16 5; be32 1; rec 8; add
+hdr 16 3; u8 1; zero 3; rec 0; add
+ocrq 0x4000 1 300 100000000 64; rec 8; add
+hdr 16 12; be16 1; be16 0; rec 8; add; op 4
+done_script "$s/two-connections"
+# Time passing: a connection that never sends its Start request (stimeout),
+# a call whose LCP the server retries and gives up on, then a minute of
+# silence on an established connection (echo, idle).
+rec 0; add
+sccrq 1 1 65535 0x100 local cananian; rec 8; add
+ocrq 0 0 2400 10000000 3; rec 8; add; op 4
+lcp_req; rec 2; add; op 4
+op 7; u8 30; add; op 7; u8 30; add; op 7; u8 30; add; op 7; u8 110; add
+op 7; u8 255; add; op 7; u8 255; add; op 7; u8 255; add; op 15
+done_script "$s/timeouts"
+# The NAS role: an Incoming-Call (we are the PNS), then LCP on it.
+sccrq 1 1 65535 0x100 local cananian; rec 0; add
+hdr 220 9; be16 3; be16 1; be32 1; be32 9; be16 7; be16 7; str 5551234 64; str 5559876 64; zero 64
+rec 0; add; op 4
+hdr 28 11; be16 1; be16 0; be32 64000; be16 16; be16 0; be32 2; rec 0; add; op 4
+lcp_req; rec 2; add; op 4; op 6; op 4; op 15
+done_script "$s/nas-incoming-call"
+# The data path on a PAP session (no MPPE): from the LAN a 1480-byte packet
+# that must be fragmented (DF clear) and one that gets ICMP Fragmentation
+# Needed (DF set); from the client a TCP SYN with an MSS to clamp.
+start_call
+lcp_req; rec 2; add; op 4
+frame 0xc021 3 1 3 4 0xc0 0x23; rec 2; add; op 4; op 6; op 4
+u8 0xff; u8 3; be16 0xc023; u8 1; u8 1; be16 $((6 + 4 + 13)); u8 4; str fuzz 4; u8 13
+str fuzz-password 13; rec 2; add; op 4
+ipcp_req 1 0; rec 10; add; op 4; op 0x16; ipcp_req 2 10; rec 10; add; op 4
+for df in 0 0x4000; do
+	u8 0x45; u8 0; be16 1480; be16 7; be16 "$df"; u8 64; u8 17; be16 0
+	be32 0xCB007102; be32 0xC000020A; zero 1460; rec 3; add; op 4
+done
+u8 0xff; u8 3; be16 0x0021; u8 0x45; u8 0; be16 44; be16 1; be16 0x4000; u8 64; u8 6; be16 0
+be32 0xC000020A; be32 0xCB007102; be16 40000; be16 80; be32 1; be32 0; u8 0x60; u8 0x02
+be16 65535; be16 0; be16 0; u8 2; u8 4; be16 1460; rec 2; add; op 4
+op 5
+done_script "$s/pap-datapath"

@@ -47,7 +47,7 @@ e2e_net() {
 	it_addr "$CLI" veth0 198.51.100.4/24
 	ip -n "$LAN" route add default via 203.0.113.1
 	ip netns exec "$SRV" sysctl -qw net.ipv4.ip_forward=1
-	DB=$IT_TMP/users.db
+	DB=$IT_STATE/users.db
 }
 
 ctl() {

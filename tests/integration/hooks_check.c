@@ -20,9 +20,19 @@
 
 #include "common/log.h"
 
+#include "conf/config.h"
+#include "server/helper.h"
 #include "server/hooks.h"
 
 static int failures, passes;
+
+/* Who starts the scripts: this process, then the privileged helper (run
+ * unprivileged here: it needs no root to start scripts as its own user).
+ * Every check writes its script to HOOK, the one path the helper's
+ * configuration names as ip-up. */
+static struct hooks *HS;
+static bool via_helper;
+static char HOOK[512];
 
 #define CHECK(cond, ...)                                    \
 	do {                                                \
@@ -103,7 +113,7 @@ static struct result run(const char *path, const struct hook_env *env, double li
 	ev_timer_start(loop, &guard);
 	if (tick)
 		ev_timer_start(loop, &ticker);
-	struct hook *h = hook_run(loop, path, env, limit, on_done, &r);
+	struct hook *h = hook_run(HS, path, env, limit, on_done, &r);
 	CHECK(h != NULL, "%s started", path);
 	if (h)
 		ev_run(loop, 0);
@@ -142,9 +152,9 @@ static const struct hook_env ENV = {
 
 static void argv_and_env(const char *dir)
 {
-	char script[512], out[600];
-	snprintf(script, sizeof(script), "%s/ip-up", dir);
-	snprintf(out, sizeof(out), "%s/ip-up.out", dir);
+	char out[600];
+	const char *script = HOOK;
+	snprintf(out, sizeof(out), "%s/hook.out", dir);
 	write_script(script, "{ echo \"argc=$#\"; for a in \"$@\"; do echo \"arg=$a\"; done; env; }"
 			     " > \"$0.out\"; exit 3");
 	setenv("HOOKS_CHECK_SECRET", "leak", 1);
@@ -161,6 +171,7 @@ static void argv_and_env(const char *dir)
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		CHECK(file_has(out, want[i]), "script saw %s", want[i]);
 	CHECK(!file_has(out, "HOOKS_CHECK_SECRET=leak"), "server environment not passed on");
+	CHECK(file_has(out, "PWD=/"), "run in /");
 }
 
 /* A value with control bytes (a peer's name that slipped past the
@@ -168,11 +179,11 @@ static void argv_and_env(const char *dir)
  * for each, the rest as it was. */
 static void no_control_bytes(const char *dir)
 {
-	char script[512], out[600];
+	char out[600];
+	const char *script = HOOK;
 	struct hook_env env = ENV;
 	env.peername = "x\nPEERNAME=admin\r\x7f \"q\" \xc3\xa9";
-	snprintf(script, sizeof(script), "%s/ip-up-ctl", dir);
-	snprintf(out, sizeof(out), "%s/ip-up-ctl.out", dir);
+	snprintf(out, sizeof(out), "%s/hook.out", dir);
 	write_script(script, "printf '%s|\\n' \"$PEERNAME\" > \"$0.out\"");
 	struct result r = run(script, &env, 10.0, false);
 	CHECK(r.done && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "script exit 0");
@@ -199,9 +210,9 @@ static bool gone(pid_t pid)
 
 static void slow_script_killed(const char *dir)
 {
-	char script[512], pidf[600];
-	snprintf(script, sizeof(script), "%s/slow", dir);
-	snprintf(pidf, sizeof(pidf), "%s/slow.pid", dir);
+	char pidf[600];
+	const char *script = HOOK;
+	snprintf(pidf, sizeof(pidf), "%s/hook.pid", dir);
 	/* The sleep is a child of the script: the whole group must die. */
 	write_script(script, "sleep 10 & echo $! > \"$0.pid\"; wait");
 	struct result r = run(script, &ENV, 1.0, false);
@@ -222,10 +233,9 @@ static void slow_script_killed(const char *dir)
 	CHECK(dead, "the script's child in its process group was killed too");
 }
 
-static void loop_runs_while_script_runs(const char *dir)
+static void loop_runs_while_script_runs(void)
 {
-	char script[512];
-	snprintf(script, sizeof(script), "%s/sleeper", dir);
+	const char *script = HOOK;
 	write_script(script, "sleep 1");
 	struct result r = run(script, &ENV, 10.0, true);
 	CHECK(r.done && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "sleeper exit 0");
@@ -233,25 +243,34 @@ static void loop_runs_while_script_runs(const char *dir)
 	      r.ticks_at_done);
 }
 
+/* Direct: a missing script fails at once. Through the helper: any path
+ * but the configured ones is refused, and reported as exit 127. */
 static void missing_script(const char *dir)
 {
 	char script[512];
 	snprintf(script, sizeof(script), "%s/does-not-exist", dir);
-	struct result r = { 0 };
-	struct hook *h = hook_run(ev_default_loop(0), script, &ENV, 1.0, on_done, &r);
-	CHECK(h == NULL, "a missing script fails to start");
-	CHECK(!r.done, "and no completion is reported");
+	if (!via_helper) {
+		struct result r = { 0 };
+		struct hook *h = hook_run(HS, script, &ENV, 1.0, on_done, &r);
+		CHECK(h == NULL, "a missing script fails to start");
+		CHECK(!r.done, "and no completion is reported");
+		return;
+	}
+	write_script(script, "exit 0");
+	struct result r = run(script, &ENV, 5.0, false);
+	CHECK(r.done && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 127,
+	      "a path the helper was not configured with is refused (exit 127)");
+	unlink(script);
 }
 
-static void detached_and_killed(const char *dir)
+static void detached_and_killed(void)
 {
-	char script[512];
+	const char *script = HOOK;
 	struct ev_loop *loop = ev_default_loop(0);
-	snprintf(script, sizeof(script), "%s/sleeper2", dir);
 	write_script(script, "exec sleep 10");
 	/* hook_kill: the callback still comes, not as a timeout */
 	struct result r = { 0 };
-	struct hook *h = hook_run(loop, script, &ENV, 20.0, on_done, &r);
+	struct hook *h = hook_run(HS, script, &ENV, 20.0, on_done, &r);
 	CHECK(h != NULL, "started");
 	if (!h)
 		return;
@@ -261,7 +280,7 @@ static void detached_and_killed(const char *dir)
 	/* hook_detach: the hook finishes (and frees itself) with nobody told */
 	struct result r2 = { 0 };
 	write_script(script, "exit 0");
-	h = hook_run(loop, script, &ENV, 5.0, on_done, &r2);
+	h = hook_run(HS, script, &ENV, 5.0, on_done, &r2);
 	CHECK(h != NULL, "started again");
 	if (!h)
 		return;
@@ -274,6 +293,56 @@ static void detached_and_killed(const char *dir)
 	CHECK(!r2.done, "a detached hook calls nobody");
 }
 
+static void all_checks(const char *dir)
+{
+	printf("--- scripts started %s\n", via_helper ? "by the helper" : "directly");
+	argv_and_env(dir);
+	no_control_bytes(dir);
+	slow_script_killed(dir);
+	loop_runs_while_script_runs();
+	missing_script(dir);
+	detached_and_killed();
+}
+
+/* The helper, configured with HOOK as ip-up and a pidfile holding our PID:
+ * the checks again, then its end: the pidfile is gone once hooks_free()
+ * returns. */
+static void helper_checks(const char *dir)
+{
+	char text[1200], pidfile[600], err[512];
+	snprintf(pidfile, sizeof(pidfile), "%s/pptpd.pid", dir);
+	snprintf(text, sizeof(text),
+		 "localip 192.0.2.1\nremoteip 192.0.2.10-20\nip-up %s\npidfile %s\n", HOOK,
+		 pidfile);
+	write_script(HOOK, "exit 0");
+	struct config *cfg = config_load_string("hooks_check.conf", text, err, sizeof(err));
+	CHECK(cfg != NULL, "helper configuration loads");
+	if (!cfg) {
+		printf("%s\n", err);
+		return;
+	}
+	FILE *f = fopen(pidfile, "w");
+	if (f) {
+		fprintf(f, "%ld\n", (long)getpid());
+		fclose(f);
+	}
+	struct helper *helper = helper_start(cfg, NULL);
+	CHECK(helper != NULL, "helper started");
+	if (!helper) {
+		config_free(cfg);
+		return;
+	}
+	HS = hooks_new_helper(ev_default_loop(0), helper);
+	via_helper = true;
+	all_checks(dir);
+	hooks_free(HS);
+	HS = NULL;
+	struct stat st;
+	CHECK(stat(pidfile, &st) != 0 && errno == ENOENT,
+	      "the helper removed the pidfile holding our PID when its channel closed");
+	config_free(cfg);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -282,12 +351,11 @@ int main(int argc, char **argv)
 	}
 	log_init("hooks_check", LOG_LVL_DEBUG);
 	ev_default_loop(0);
-	argv_and_env(argv[1]);
-	no_control_bytes(argv[1]);
-	slow_script_killed(argv[1]);
-	loop_runs_while_script_runs(argv[1]);
-	missing_script(argv[1]);
-	detached_and_killed(argv[1]);
+	snprintf(HOOK, sizeof(HOOK), "%s/hook", argv[1]);
+	HS = hooks_new_direct(ev_default_loop(0), NULL);
+	all_checks(argv[1]);
+	hooks_free(HS);
+	helper_checks(argv[1]);
 	printf("%d passed, %d failed\n", passes, failures);
 	return failures ? 1 : 0;
 }

@@ -6,7 +6,12 @@
 # ranges only: 198.51.100.0/24 (the "WAN" between clients and server),
 # 203.0.113.0/24 (the LAN behind the server) and 192.0.2.0/24 (the pool).
 #
-#   it_init NAME            start a test; sets $IT_TMP, traps cleanup
+#   it_init NAME            start a test; sets $IT_TMP, traps cleanup, and
+#                           $IT_STATE: a directory in it owned by the pptpd
+#                           user, for the user store and the spool (pptpd
+#                           runs as that user once started, as in production
+#                           with /var/lib/pptpd); $IT_TMP itself stays root's,
+#                           searchable (0711) so pptpd reaches $IT_STATE
 #   it_ns NAME              create namespace "$IT_PREFIX-NAME"; echoes its name
 #                           (cleanup finds it by the prefix, so $(it_ns ..) is fine)
 #   it_link NS_A IF_A ADDR_A/LEN NS_B IF_B ADDR_B/LEN
@@ -71,6 +76,11 @@ it_init() {
 	IT_TMP=$(mktemp -d "/tmp/pptpd-it-$1.XXXXXX")
 	trap it_cleanup EXIT
 	trap 'exit 1' INT TERM
+	getent passwd pptpd >/dev/null ||
+		it_fail "no user pptpd (pptpd runs as it): run scripts/deps.sh, which creates it"
+	chmod 0711 "$IT_TMP"
+	IT_STATE=$IT_TMP/state
+	install -d -o pptpd -g "$(id -gn pptpd)" -m 0700 "$IT_STATE"
 }
 
 it_ns() {

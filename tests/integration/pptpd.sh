@@ -2,7 +2,7 @@
 # ctrl_peer from namespace $CLI (sourced after lib.sh).
 #
 #   start_server [CONFIG LINE...]  pptpd with a temp config (listen $SRV_ADDR,
-#                                  the documentation pool, user-db in $IT_TMP)
+#                                  the documentation pool, user-db in $IT_STATE)
 #                                  plus the lines given; arguments from
 #                                  $PPTPD_ARGS (default --echo-frames)
 #   stop_server                    SIGTERM; pptpd must exit 0
@@ -21,7 +21,7 @@ start_server() {
 		echo "localip 192.0.2.1"
 		echo "remoteip 192.0.2.10-200"
 		echo "listen $SRV_ADDR"
-		echo "user-db $IT_TMP/users.db"
+		echo "user-db $IT_STATE/users.db"
 		echo "log-level info"
 		printf '%s\n' "$@"
 	} >"$conf"

@@ -34,7 +34,7 @@ wait_up "$IT_TMP/bob.out"
 pongs() { grep -c '^pong ' "$IT_TMP/bob.out" || true; }
 for _ in $(seq 1 100); do [ "$(pongs)" -gt 2 ] && break; sleep 0.1; done
 [ "$(pongs)" -gt 2 ] || { cat "$IT_TMP/bob.out" >&2; it_fail "bob: no ping answered"; }
-ID=$(sed -n 's/.*call=\([0-9]*\) ctrl=[0-9]* event=call-up .*/\1/p' "$SRV_LOG" | head -n 1)
+ID=$(sed -n 's/.* call=\([0-9]*\) peer=[0-9.:]* event=call-up .*/\1/p' "$SRV_LOG" | head -n 1)
 [ -n "$ID" ] || { server_tail; it_fail "no call-up line for bob"; }
 echo "bob's call ID: $ID"
 
@@ -91,7 +91,7 @@ PONGS=$(pongs)
 for _ in $(seq 1 50); do [ "$(pongs)" -gt $((PONGS + 2)) ] && break; sleep 0.1; done
 [ "$(pongs)" -gt $((PONGS + 2)) ] && kill -0 "$BOB" 2>/dev/null ||
 	{ cat "$IT_TMP/bob.out" >&2; it_fail "bob stopped pinging after the attack"; }
-n=$(grep -c "call=$ID ctrl=[0-9]* event=gre-far-dropped" "$SRV_LOG" || true)
+n=$(grep -c "ctrl=[0-9]* call=$ID peer=[0-9.:]* event=gre-far-dropped" "$SRV_LOG" || true)
 [ "$n" = 1 ] || it_fail "$n gre-far-dropped lines for bob's call, expected 1 (the first)"
 it_pass "bob's session kept pinging ($(pongs) pings); one log line for 18 far frames"
 
@@ -100,7 +100,7 @@ IT_STATUS=0
 wait "$BOB" || IT_STATUS=$?
 [ "$IT_STATUS" = 0 ] || { cat "$IT_TMP/bob.out" >&2; server_tail; it_fail "bob exited $IT_STATUS"; }
 grep -Eq '3 packets transmitted, [1-3] received' "$IT_TMP/bob.out" || it_fail "bob: final pings lost"
-wait_log "call=$ID ctrl=[0-9]* event=call-down reason=[a-z-]* .* gre-far=18"
+wait_log "ctrl=[0-9]* call=$ID peer=[0-9.:]* event=call-down reason=[a-z-]* .* gre-far=18"
 it_pass "bob hung up himself; his call-down line counts gre-far=18"
 expect_idle "the forged GRE"
 stop_server

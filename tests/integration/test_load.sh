@@ -21,7 +21,7 @@ cat >"$IT_TMP/pptpd.conf" <<EOF
 listen 198.51.100.1
 localip 192.0.2.1
 remoteip 192.0.2.10-250
-user-db $IT_TMP/users.db
+user-db $IT_STATE/users.db
 connections 1000
 max-connections-per-address 200
 EOF

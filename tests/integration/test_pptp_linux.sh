@@ -22,7 +22,7 @@ cat >"$IT_TMP/pptpd.conf" <<EOF
 listen 198.51.100.1
 localip 192.0.2.1
 remoteip 192.0.2.10-250
-user-db $IT_TMP/users.db
+user-db $IT_STATE/users.db
 EOF
 
 # it_bg runs in this shell (not in $(...)) so that the PID is recorded for

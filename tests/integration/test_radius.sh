@@ -26,7 +26,7 @@ RCONF=(
 	"auth radius"
 	"radius-server 127.0.0.1:1812 testing123"
 	"radius-acct-server 127.0.0.1:1813 testing123"
-	"radius-acct-spool $IT_TMP/spool.db"
+	"radius-acct-spool $IT_STATE/spool.db"
 	"radius-nas-identifier pptp-gw"
 	"radius-timeout 1"
 	"radius-tries 2"
@@ -94,7 +94,7 @@ expect_out pooled '1 packets transmitted, 1 received'
 it_pass "Framed-Pool gold: an address from 'pool gold', routed; MS-Primary/Secondary-DNS-Server offered in IPCP"
 connect nopool nopool nopool-secret
 [ "$RC" != 0 ] || it_fail "a login with an unknown Framed-Pool came up"
-wait_log 'user=nopool event=no-address reason=unknown-pool pool=nosuch'
+wait_log 'user=nopool peer=[0-9.:]+ event=no-address reason=unknown-pool pool=nosuch'
 it_pass "Framed-Pool naming no configured pool ends the login, logged"
 expect_idle "the pool clients"
 
@@ -172,11 +172,11 @@ daddr=$(grep -o 'user=alice .*addr=192\.0\.2\.[0-9]*' "$SRV_LOG" | tail -1 | sed
 # CoA: a new Session-Timeout for the running session, named by its address.
 reply=$(radius_coa 127.0.0.1:3799 daesecret "Framed-IP-Address = $daddr" 'Session-Timeout = 600')
 [ "$(head -1 <<<"$reply")" = "CoA-ACK" ] || { server_tail; it_fail "CoA-Request: $reply"; }
-wait_log 'user=alice event=limits-changed session-timeout=600 idle-timeout=0'
+wait_log 'user=alice peer=[0-9.:]+ event=limits-changed session-timeout=600 idle-timeout=0'
 # By User-Name with a domain: made canonical as the login's name was.
 reply=$(radius_coa 127.0.0.1:3799 daesecret 'User-Name = "CORP\\alice"' 'Session-Timeout = 700')
 [ "$(head -1 <<<"$reply")" = "CoA-ACK" ] || { server_tail; it_fail "CoA-Request for CORP\\alice: $reply"; }
-wait_log 'user=alice event=limits-changed session-timeout=700 idle-timeout=0'
+wait_log 'user=alice peer=[0-9.:]+ event=limits-changed session-timeout=700 idle-timeout=0'
 reply=$(radius_coa 127.0.0.1:3799 daesecret 'User-Name = "alice"' 'Filter-Id = "x"' 'Session-Timeout = 5')
 [ "$(head -1 <<<"$reply")" = "CoA-NAK" ] && grep -q 'Error-Cause = Unsupported-Attribute' <<<"$reply" ||
 	it_fail "CoA with an attribute we do not act on: $reply"
@@ -237,17 +237,17 @@ connect_ok v1 alice alice-secret --auth mschapv1 --route 203.0.113.0/24 \
 	--run "ping -c 2 -W 2 203.0.113.2"
 expect_out v1 '^ccp-up [0-9.]+ ms mppe=128 stateless$'
 expect_out v1 '2 packets transmitted, 2 received'
-wait_log 'user=alice method=mschapv1 event=auth-ok'
+wait_log 'user=alice peer=[0-9.:]+ method=mschapv1 event=auth-ok'
 it_pass "MS-CHAPv1 via RADIUS: MPPE keys from MS-CHAP-MPPE-Keys carry a ping"
 connect_ok md5 alice alice-secret --auth chap --mppe none --route 203.0.113.0/24 \
 	--run "ping -c 1 -W 2 203.0.113.2"
 expect_out md5 '1 packets transmitted, 1 received'
-wait_log 'user=alice method=chap-md5 event=auth-ok'
+wait_log 'user=alice peer=[0-9.:]+ method=chap-md5 event=auth-ok'
 connect md5bad alice wrong --auth chap --mppe none
 expect_out md5bad '^auth-failed '
 it_pass "CHAP-MD5 via RADIUS (CHAP-Password, CHAP-Challenge): right password in, wrong one out"
 connect_ok pap alice alice-secret --auth pap --mppe none --run true
-wait_log 'user=alice method=pap event=auth-ok'
+wait_log 'user=alice peer=[0-9.:]+ method=pap event=auth-ok'
 connect papbad alice wrong --auth pap --mppe none
 expect_out papbad '^auth-failed '
 it_pass "PAP via RADIUS (User-Password hidden per RFC 2865): right password in, wrong one out"
@@ -274,7 +274,7 @@ radius_retries	2
 nas-identifier	radcli-gw
 EOT
 start_server 192.0.2.10-20 "auth radius" "radius-config $IT_TMP/radiusclient.conf" \
-	"radius-dictionary $IT_TMP/dictionary" "radius-acct-spool $IT_TMP/spool.db" \
+	"radius-dictionary $IT_TMP/dictionary" "radius-acct-spool $IT_STATE/spool.db" \
 	'radius-attr Example-Tag = "gw-tag-7"' 'radius-attr Port-Limit = 1'
 wait_log 'radius=auth server=127.0.0.1:1812 order=1'
 wait_log 'radius=acct server=127.0.0.1:1813 order=1'

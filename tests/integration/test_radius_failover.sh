@@ -31,7 +31,7 @@ radius_start acct --auth-port 1912 --acct-port 1913
 BASE=(
 	"auth radius"
 	"radius-acct-server 127.0.0.1:1913 testing123"
-	"radius-acct-spool $IT_TMP/spool.db"
+	"radius-acct-spool $IT_STATE/spool.db"
 	"radius-dead-time 60"
 )
 COMMON=("${BASE[@]}" "radius-timeout 1" "radius-tries 2")
@@ -152,7 +152,7 @@ wait_up "$IT_TMP/busy.log" 15
 # Each client its own source address: pptpbench numbers its calls from 1.
 connect slow alice alice-secret --timeout 20 --bind 198.51.100.3 --run true &
 slow_pid=$!
-wait_log 'user=alice method=mschapv2 event=auth-request'
+wait_log 'user=alice peer=[0-9.:]+ method=mschapv2 event=auth-request'
 probe_ok=no
 if ip netns exec "$CLI" "$PPTPBENCH" probe --server 198.51.100.1 --bind 198.51.100.4 \
 	>"$IT_TMP/probe.out" 2>&1; then
@@ -168,10 +168,10 @@ expect_out slow '^auth-ok '
 # Order in the server log: alice asks, bob's session and the probe's call
 # live and end, only then alice's answer.
 line_of() { grep -nE -- "$1" "$SRV_LOG" | head -1 | cut -d: -f1; }
-l_req=$(line_of 'user=alice method=mschapv2 event=auth-request')
+l_req=$(line_of 'user=alice peer=[0-9.:]+ method=mschapv2 event=auth-request')
 l_bob=$(line_of 'user=bob .*event=session-down')
 l_probe=$(line_of 'peer=198\.51\.100\.4:[0-9]+ event=ctrl-open')
-l_ok=$(line_of 'user=alice method=mschapv2 event=auth-ok')
+l_ok=$(line_of 'user=alice peer=[0-9.:]+ method=mschapv2 event=auth-ok')
 [ -n "$l_req" ] && [ -n "$l_bob" ] && [ -n "$l_probe" ] && [ -n "$l_ok" ] &&
 	[ "$l_req" -lt "$l_probe" ] && [ "$l_probe" -lt "$l_ok" ] && [ "$l_bob" -lt "$l_ok" ] ||
 	{ server_tail; it_fail "not served meanwhile: request line $l_req, probe $l_probe, bob's end $l_bob, answer $l_ok"; }

@@ -94,7 +94,7 @@ FORGED='pptpd: notice: session=4242 user=admin event=session-up'
 # A whole auth-fail line with another address, for a filter not anchored
 # at the start of the line to find (whole in the log: it is under
 # LOG_ESC_MAX, 128 bytes).
-F2B='x session=4242 call=1 user=u peer=203.0.113.66:1 event=auth-fail reason=bad-credentials'
+F2B='x ctrl=1 call=1 session=4242 user=u peer=203.0.113.66:1 event=auth-fail reason=bad-credentials'
 declare -A ESCAPED=(
 	[newline]="\"x\\x0a${FORGED//\"/\\\"}\""
 	[quote]='"say \"hi\""'

@@ -98,7 +98,7 @@ interop_init() {
 
 interop_start_server() {
 	printf '%s\n' "$INTEROP_PASSWORD" |
-		"$PPTPCTL" --db "$IT_TMP/users.db" user add "$INTEROP_USER" --password-stdin >/dev/null ||
+		"$PPTPCTL" --db "$IT_STATE/users.db" user add "$INTEROP_USER" --password-stdin >/dev/null ||
 		it_fail "pptpctl user add $INTEROP_USER failed"
 	start_server "$@"
 }

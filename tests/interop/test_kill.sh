@@ -20,7 +20,7 @@ set -euo pipefail
 
 interop_init kill
 printf 'Bob-pass-2\n' |
-	"$PPTPCTL" --db "$IT_TMP/users.db" user add bob --static-ip 192.0.2.50 --password-stdin >/dev/null ||
+	"$PPTPCTL" --db "$IT_STATE/users.db" user add bob --static-ip 192.0.2.50 --password-stdin >/dev/null ||
 	it_fail "pptpctl user add bob failed"
 interop_start_server "lcp-echo-interval 2" "lcp-echo-failure 3" \
 	"echo-interval 15" "echo-timeout 15" "ctrl-idle-timeout 5"
@@ -70,7 +70,7 @@ line=$(grep 'peer=198\.51\.100\.21:.*event=session-down' "$SRV_LOG" | head -n 1)
 kill_reason=$(sed -n 's/.* reason=\([^ ]*\) .*/\1/p' <<<"$line")
 ctrl_reason=$(sed -n 's/.*peer=198\.51\.100\.21:.* event=ctrl-close reason=\([^ ]*\) .*/\1/p' "$SRV_LOG" | head -n 1)
 call=$(sed -n 's/.* call=\([0-9]*\) .*/\1/p' <<<"$line")
-call_reason=$(sed -n "s/^.* call=$call ctrl=[0-9]* event=call-down reason=\([^ ]*\) .*/\1/p" "$SRV_LOG" | head -n 1)
+call_reason=$(sed -n "s/^.* ctrl=[0-9]* call=$call peer=[0-9.:]* event=call-down reason=\([^ ]*\) .*/\1/p" "$SRV_LOG" | head -n 1)
 # Had anything of the client's lived to clear the call, it would be
 # peer-clear; the killed client's call must go with its connection.
 [ -n "$ctrl_reason" ] && [ "$call_reason" != peer-clear ] ||

@@ -55,7 +55,7 @@ n=$(grep -c 'event=start-request ' "$SRV_LOG" || true)
 [ "$n" = 1 ] || interop_fail_ppp "the server saw $n start requests, expected 1"
 grep -q 'peer=198\.51\.100\.21:[0-9]* event=start-request' "$SRV_LOG" ||
 	interop_fail_ppp "the start request did not come from 198.51.100.21"
-ctrls=$(sed -n 's/.* ctrl=\([0-9]*\) event=call-up .*/\1/p' "$SRV_LOG")
+ctrls=$(sed -n 's/.* ctrl=\([0-9]*\) call=[0-9]* peer=[0-9.:]* event=call-up .*/\1/p' "$SRV_LOG")
 [ "$(wc -l <<<"$ctrls")" = 3 ] && [ "$(sort -u <<<"$ctrls" | wc -l)" = 1 ] ||
 	interop_fail_ppp "expected 3 call-up lines on one ctrl, got ctrl ids: $(echo $ctrls)"
 it_pass "one pptp call manager, one start request, 3 calls on ctrl=$(head -n 1 <<<"$ctrls")"

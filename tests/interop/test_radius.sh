@@ -17,7 +17,7 @@ interop_init radius
 radius_user main "$INTEROP_USER" "$INTEROP_PASSWORD" 'Framed-IP-Address = 192.0.2.99'
 radius_start main
 interop_start_server "auth radius" "radius-server 127.0.0.1 testing123" \
-	"radius-acct-server 127.0.0.1 testing123" "radius-acct-spool $IT_TMP/spool.db"
+	"radius-acct-server 127.0.0.1 testing123" "radius-acct-spool $IT_STATE/spool.db"
 radius_wait_detail main Accounting-On 1
 
 {

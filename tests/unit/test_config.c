@@ -132,6 +132,9 @@ static void defaults(void **state)
 	assert_null(c->ip_up);
 	assert_null(c->ip_down);
 	assert_null(c->pidfile);
+	assert_string_equal(c->user, "pptpd");
+	assert_null(c->group);
+	assert_string_equal(c->hook_user, "root");
 	assert_string_equal(c->source, "t.conf");
 	config_free(c);
 }
@@ -182,6 +185,9 @@ static char *all_keys_text(const struct scratch *s)
 		 "ip-up %s\n"
 		 "ip-down %s\n"
 		 "pidfile /run/pptpd.pid\n"
+		 "user nobody\n"
+		 "group nogroup\n"
+		 "hook-user nobody\n"
 		 "radius-server 127.0.0.1 s3cret\n"
 		 "radius-server [2001:db8::5]:18120   other#secret   # a comment\n"
 		 "radius-acct-server 127.0.0.1:18130 acct\n"
@@ -257,6 +263,9 @@ static void check_all_keys(const struct config *c, const struct scratch *s)
 	assert_string_equal(c->ip_up, s->exec);
 	assert_string_equal(c->ip_down, s->exec);
 	assert_string_equal(c->pidfile, "/run/pptpd.pid");
+	assert_string_equal(c->user, "nobody");
+	assert_string_equal(c->group, "nogroup");
+	assert_string_equal(c->hook_user, "nobody");
 	char a[NETADDR_STRLEN];
 	assert_int_equal(c->radius_auth.n, 2);
 	netaddr_format(&c->radius_auth.s[0].addr, true, a, sizeof(a));
@@ -617,6 +626,28 @@ static void hooks(void **state)
 	scratch_remove(&s);
 }
 
+/* user, group and hook-user name accounts of this machine when the file
+ * gives them; the defaults are left to the start (server/privs.c). */
+static void privileges(void **state)
+{
+	(void)state;
+	fails_at(BASE "log-level info\nuser nosuchuser-pptpd\n", 4, "'nosuchuser-pptpd' for 'user'",
+		 "no such user");
+	fails_at(BASE "group nosuchgroup-pptpd\n", 3, "'nosuchgroup-pptpd' for 'group'",
+		 "no such group");
+	fails_at(BASE "hook-user nosuchuser-pptpd\n", 3, "for 'hook-user'", "no such user");
+	fails_at(BASE "user root\nuser root\n", 4, "'user' is already set on line 3", NULL);
+	fails_at(BASE "user aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", 3, "too long for 'user'",
+		 "at most 32");
+	fails_at(BASE "group\n", 3, "'group' needs a value", NULL);
+
+	struct config *c = load(BASE "user root\ngroup root\nhook-user root\n");
+	assert_string_equal(c->user, "root");
+	assert_string_equal(c->group, "root");
+	assert_string_equal(c->hook_user, "root");
+	config_free(c);
+}
+
 static void poptop_keys(void **state)
 {
 	(void)state;
@@ -790,6 +821,7 @@ int main(void)
 		cmocka_unit_test(mppe_rules),
 		cmocka_unit_test(auth_rules),
 		cmocka_unit_test(hooks),
+		cmocka_unit_test(privileges),
 		cmocka_unit_test(poptop_keys),
 		cmocka_unit_test(print_reloads),
 		cmocka_unit_test(radius_keys),

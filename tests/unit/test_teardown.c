@@ -34,7 +34,7 @@
 #include "server/dae.h"
 #include "server/pool.h"
 #include "server/server.h"
-#include "server/session.h"
+#include "server/session_priv.h"
 
 struct scene {
 	struct config *cfg;
@@ -92,15 +92,15 @@ static struct ctrl *connect_calls(struct scene *t, int *peer, unsigned calls)
 	return c;
 }
 
-/* The sessions on a connection: named and marked as logged in, as the
- * backend would have; the link itself still waits for the client's LCP. */
+/* The sessions on a connection: named and put in NETWORK (logged in), as
+ * the backend would have; the link itself never saw the client's LCP. */
 static void name_sessions(struct scene *t, const struct ctrl *c, const char *user)
 {
 	for (struct session *s = t->srv->sessions; s; s = s->next) {
 		if (s->ctrl_id != c->id)
 			continue;
-		snprintf(s->user, sizeof(s->user), "%s", user);
-		s->authed = true;
+		session_set_user(s, user);
+		s->state = SESSION_NETWORK;
 	}
 }
 

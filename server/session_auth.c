@@ -1,0 +1,364 @@
+/*
+ * A session's authentication and address: the link's credentials to the
+ * backend (after the canonical name and the lock-out), the completion
+ * back, the per-user limit, and the client's address taken from the pools
+ * and given back.
+ *
+ * States (session.h): LINK -> AUTH_WAIT (submitted) or AUTH_REFUSE (ours,
+ * answered from the timer); AUTH_WAIT -> NETWORK (accepted, address
+ * taken) or LINK (refused). Whatever leaves AUTH_WAIT without a completion
+ * cancels the request in the backend (session_auth_drop()).
+ */
+#include "server/session_priv.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "server/login_lock.h"
+#include "server/pool.h"
+#include "server/server.h"
+#include "server/tun.h"
+
+static struct auth_session_ref session_ref(const struct session *s)
+{
+	return (struct auth_session_ref){ .id = s->slot, .generation = s->serial };
+}
+
+unsigned session_count_user(const struct server *srv, const char *user)
+{
+	unsigned n = 0;
+	for (const struct session *s = srv->sessions; s; s = s->next)
+		n += session_is_authed(s) && strcmp(s->user, user) == 0;
+	return n;
+}
+
+/* ---- the request ---- */
+
+static enum auth_user_domain user_domain(const struct config *cfg)
+{
+	switch (cfg->user_domain) {
+	case CONFIG_USER_DOMAIN_KEEP:   return AUTH_USER_DOMAIN_KEEP;
+	case CONFIG_USER_DOMAIN_REFUSE: return AUTH_USER_DOMAIN_REFUSE;
+	case CONFIG_USER_DOMAIN_STRIP:  break;
+	}
+	return AUTH_USER_DOMAIN_STRIP;
+}
+
+enum auth_user_status session_canonical_user(const struct server *srv, const void *raw,
+					     size_t len, char out[static AUTH_USER_MAX + 1])
+{
+	size_t n;
+	return auth_canonical_user(user_domain(srv->cfg), raw, len, out, &n);
+}
+
+/* What fill_request() made of the peer's request. */
+enum fill_status {
+	FILL_OK,
+	FILL_BAD_REQUEST,  /* malformed: no name to speak of */
+	FILL_BAD_NAME,     /* the name was refused (*ust says why) */
+};
+
+static enum fill_status fill_request(struct session *s, struct auth_request *rq,
+				     const struct chap_response_info *chap,
+				     const struct pap_request_info *pap,
+				     enum auth_user_status *ust)
+{
+	enum auth_user_domain mode = user_domain(s->srv->cfg);
+
+	*ust = AUTH_USER_OK;
+	rq->session = session_ref(s);
+	memcpy(&rq->peer, &s->peer, sizeof(s->peer));
+	rq->local = s->local;
+	rq->nas_port = s->call_id;
+	snprintf(rq->session_id, sizeof(rq->session_id), "%s", s->acct_id);
+	if (chap)
+		rq->chap_ident = chap->id;
+	if (pap) {
+		rq->method = AUTH_PAP;
+		*ust = auth_request_set_canonical_user(rq, mode, pap->peer_id, pap->peer_id_len);
+		if (*ust != AUTH_USER_OK)
+			return FILL_BAD_NAME;
+		if (pap->password_len > AUTH_PAP_PASSWORD_MAX)
+			return FILL_BAD_REQUEST;
+		memcpy(rq->u.pap.password, pap->password, pap->password_len);
+		rq->u.pap.password[pap->password_len] = '\0';
+		rq->u.pap.password_len = pap->password_len;
+		return FILL_OK;
+	}
+	/* A name longer than the CHAP layer keeps arrives cut: refuse it
+	 * for its real length. */
+	*ust = chap->name_sent_len > chap->name_len
+		       ? AUTH_USER_TOO_LONG
+		       : auth_request_set_canonical_user(rq, mode, chap->name, chap->name_len);
+	if (*ust != AUTH_USER_OK)
+		return FILL_BAD_NAME;
+	switch (chap->algo) {
+	case CHAP_MSCHAPV2:
+		if (chap->challenge_len != MSCHAP_CHALLENGE_LEN)
+			return FILL_BAD_REQUEST;
+		rq->method = AUTH_MSCHAPV2;
+		memcpy(rq->u.mschapv2.auth_challenge, chap->challenge, MSCHAP_CHALLENGE_LEN);
+		memcpy(rq->u.mschapv2.peer_challenge, chap->peer_challenge, MSCHAP_CHALLENGE_LEN);
+		memcpy(rq->u.mschapv2.nt_response, chap->nt_response, MSCHAP_NT_RESPONSE_LEN);
+		break;
+	case CHAP_MSCHAPV1:
+		if (chap->challenge_len != MSCHAP_V1_CHALLENGE_LEN)
+			return FILL_BAD_REQUEST;
+		rq->method = AUTH_MSCHAPV1;
+		memcpy(rq->u.mschapv1.challenge, chap->challenge, MSCHAP_V1_CHALLENGE_LEN);
+		memcpy(rq->u.mschapv1.nt_response, chap->nt_response, MSCHAP_NT_RESPONSE_LEN);
+		break;
+	case CHAP_MD5:
+		if (chap->challenge_len == 0 || chap->challenge_len > AUTH_CHAP_CHALLENGE_MAX)
+			return FILL_BAD_REQUEST;
+		rq->method = AUTH_CHAP_MD5;
+		rq->u.chap_md5.id = chap->id;
+		memcpy(rq->u.chap_md5.challenge, chap->challenge, chap->challenge_len);
+		rq->u.chap_md5.challenge_len = chap->challenge_len;
+		memcpy(rq->u.chap_md5.response, chap->md5, AUTH_MD5_LEN);
+		break;
+	default:
+		return FILL_BAD_REQUEST;
+	}
+	return FILL_OK;
+}
+
+/* Refuse from the timer: ppp_auth_result() may not be called from inside
+ * the link's own auth_request callback. */
+static void reject_soon(struct session *s, unsigned win_error, const char *msg)
+{
+	s->srv->stats.auth_fail++;
+	s->reject_error = win_error;
+	s->reject_msg = msg;
+	session_set_state(s, SESSION_AUTH_REFUSE);
+}
+
+void session_auth_withdraw(struct session *s)
+{
+	auth_backend_cancel(s->srv->auth, session_ref(s));
+}
+
+void session_auth_drop(struct session *s)
+{
+	if (s->state == SESSION_AUTH_WAIT)
+		session_auth_withdraw(s);
+	if (s->state == SESSION_AUTH_WAIT || s->state == SESSION_AUTH_REFUSE)
+		session_set_state(s, SESSION_LINK);
+}
+
+void session_auth_request(void *owner, const struct chap_response_info *chap,
+			  const struct pap_request_info *pap)
+{
+	struct session *s = owner;
+	struct auth_request rq;
+	enum auth_user_status ust;
+
+	/* A new attempt replaces whatever the last one left. */
+	session_auth_drop(s);
+	memset(&rq, 0, sizeof(rq));
+	switch (fill_request(s, &rq, chap, pap, &ust)) {
+	case FILL_OK:
+		break;
+	case FILL_BAD_REQUEST:
+		log_notice("%s event=auth-fail reason=bad-request", s->log_id);
+		reject_soon(s, 691, "malformed authentication request");
+		auth_request_wipe(&rq);
+		return;
+	case FILL_BAD_NAME: {
+		/* The name as sent, escaped and cut: it is no user of ours. */
+		size_t len = pap ? pap->peer_id_len : chap->name_sent_len > chap->name_len
+							     ? chap->name_sent_len : chap->name_len;
+		const void *name = pap ? (const void *)pap->peer_id : (const void *)chap->name;
+		size_t shown = pap ? pap->peer_id_len : chap->name_len;
+		log_notice("%s user=%s peer=%s event=auth-fail reason=%s error=691 len=%zu max=%u",
+			   LOG_ID(.ctrl = s->ctrl_id, .call = s->call_id, .session = s->serial),
+			   LOG_ESC_N(name, shown), s->peer_str, auth_user_status_name(ust), len,
+			   AUTH_USER_MAX);
+		/* No name of an earlier attempt stays on the session. */
+		session_set_user(s, NULL);
+		login_lock_failed(s->srv, &s->peer, NULL);
+		reject_soon(s, 691, auth_user_status_name(ust));
+		auth_request_wipe(&rq);
+		return;
+	}
+	}
+	session_set_user(s, rq.user);
+	if (login_lock_check(s->srv, &s->peer, s->user, s->serial)) {
+		/* Answered as a wrong password is, whether the user exists or
+		 * not, and the store is not asked. */
+		reject_soon(s, 691, "locked out");
+	} else if (auth_backend_submit(s->srv->auth, &rq) != AUTH_SUBMIT_PENDING) {
+		log_warnx("%s event=auth-fail reason=backend-busy", s->log_id);
+		reject_soon(s, 691, "authentication backend busy");
+	} else {
+		session_set_state(s, SESSION_AUTH_WAIT);
+		log_info("%s method=%s event=auth-request", s->log_id, auth_method_name(rq.method));
+	}
+	auth_request_wipe(&rq);
+}
+
+void session_auth_cancel(void *owner)
+{
+	session_auth_drop(owner);
+}
+
+/* ---- the completion ---- */
+
+/* A refusal of the backend, or of ours after its acceptance. */
+static void auth_refuse(struct session *s, unsigned win_error, const char *why,
+			const char *message)
+{
+	s->srv->stats.auth_fail++;
+	log_notice("%s event=auth-fail reason=%s error=%u message=%s", s->log_id, why, win_error,
+		   LOG_ESC(message));
+	struct ppp_auth_verdict v = { .win_error = win_error, .message = message };
+	ppp_auth_result(s->link, &v, server_now_ms());
+}
+
+/* The address for an accepted user: its static one, else the pool's LRU. */
+static uint32_t take_address(struct session *s, const struct auth_result *res)
+{
+	struct server *srv = s->srv;
+	uint32_t a = 0;
+
+	if (s->addr)
+		return s->addr;
+	if (res->pool[0] && !res->has_static_ip) {
+		struct pool *np = NULL;
+		for (size_t i = 0; i < srv->cfg->pools.n; i++)
+			if (strcmp(srv->cfg->pools.p[i].name, res->pool) == 0)
+				np = srv->npools[i];
+		if (!np) {
+			log_warnx("%s event=no-address reason=unknown-pool pool=%s",
+				  s->log_id, LOG_ESC(res->pool));
+			return 0;
+		}
+		/* Taken from the named pool, and held in the main one as an
+		 * address outside it, so the data path finds its owner. */
+		if (!pool_alloc(np, s, &a)) {
+			log_warnx("%s event=no-address reason=pool-exhausted pool=%s",
+				  s->log_id, LOG_ESC(res->pool));
+			return 0;
+		}
+		if (!pool_reserve(srv->pool, a, s)) {
+			pool_release(np, a);
+			return 0;
+		}
+		s->npool = np;
+		s->addr = a;
+		return a;
+	}
+	if (res->has_static_ip) {
+		a = ntohl(res->static_ip.s_addr);
+		if (!pool_reserve(srv->pool, a, s)) {
+			char str[INET_ADDRSTRLEN];
+			session_fmt_addr(a, str);
+			log_warnx("%s event=no-address reason=static-address-busy addr=%s",
+				  s->log_id, str);
+			return 0;
+		}
+	} else if (!pool_alloc(srv->pool, s, &a)) {
+		log_warnx("%s event=no-address reason=pool-exhausted size=%u",
+			  s->log_id, srv->cfg->pool.size);
+		return 0;
+	}
+	s->addr = a;
+	if (res->has_static_ip && !pool_contains(srv->pool, a)) {
+		/* Inside a named pool: held there too, so Framed-Pool logins do
+		 * not get it. Outside every pool: it has no route into tun yet. */
+		for (size_t i = 0; i < srv->nnpools && !s->npool; i++) {
+			if (!pool_contains(srv->npools[i], a))
+				continue;
+			if (!pool_reserve(srv->npools[i], a, s)) {
+				pool_release(srv->pool, a);
+				s->addr = 0;
+				log_warnx("%s event=no-address reason=static-address-busy",
+					  s->log_id);
+				return 0;
+			}
+			s->npool = srv->npools[i];
+		}
+		if (!s->npool && srv->tun)
+			s->host_route = tun_host_route(srv->tun, a, true);
+	}
+	return a;
+}
+
+void session_auth_complete(void *ctx, const struct auth_result *res)
+{
+	struct server *srv = ctx;
+	struct session *s = session_lookup(srv, res->session);
+
+	if (!s || s->state != SESSION_AUTH_WAIT) {
+		srv->stats.auth_stale++;
+		log_debug("session-ref=%u/%u event=auth-stale", res->session.id,
+			  res->session.generation);
+		return;
+	}
+	if (res->verdict == AUTH_REJECT_BAD_CREDENTIALS)
+		login_lock_failed(srv, &s->peer, s->user);
+	else if (res->verdict == AUTH_ACCEPT)
+		login_lock_succeeded(srv, &s->peer, s->user);
+	if (res->verdict != AUTH_ACCEPT) {
+		session_set_state(s, SESSION_LINK);
+		auth_refuse(s, res->win_error ? res->win_error : auth_verdict_error_code(res->verdict),
+			    auth_verdict_name(res->verdict), res->message);
+		session_arm(s);
+		return;
+	}
+	srv->stats.auth_ok++;
+	unsigned others = session_count_user(srv, s->user);
+	if (res->max_sessions && others >= res->max_sessions) {
+		/* E=649 (no dial-in permission now): Windows shows it without
+		 * asking for the password again, which would not help. */
+		char msg[AUTH_MESSAGE_MAX];
+		snprintf(msg, sizeof(msg), "session limit reached (%u)", res->max_sessions);
+		session_set_state(s, SESSION_LINK);
+		auth_refuse(s, 649, "session-limit", msg);
+		session_arm(s);
+		return;
+	}
+	session_set_state(s, SESSION_NETWORK);
+	s->radius_authed = srv->cfg->auth == CONFIG_AUTH_RADIUS;
+	s->session_timeout = res->session_timeout;
+	s->idle_timeout = res->idle_timeout;
+	s->interim = res->interim_interval ? res->interim_interval : srv->cfg->radius_acct_interim;
+	s->class_len = res->class_len;
+	memcpy(s->class_val, res->class_val, res->class_len);
+	struct ppp_auth_verdict v = {
+		.win_error = 0,
+		.message = res->message,
+		.auth_response = res->auth_response[0] ? res->auth_response : NULL,
+		.have_keys = res->has_keys,
+		.peer_addr = take_address(s, res),
+	};
+	memcpy(v.dns, res->dns, sizeof(v.dns));
+	memcpy(v.nbns, res->nbns, sizeof(v.nbns));
+	if (res->has_keys) {
+		memcpy(v.send_key, res->send_key, sizeof(v.send_key));
+		memcpy(v.recv_key, res->recv_key, sizeof(v.recv_key));
+	}
+	log_info("%s method=%s event=auth-ok", s->log_id, auth_method_name(res->method));
+	ppp_auth_result(s->link, &v, server_now_ms());
+	memset(&v, 0, sizeof(v));
+	session_arm(s);
+}
+
+
+void session_address_release(struct session *s)
+{
+	struct server *srv = s->srv;
+
+	if (!s->addr)
+		return;
+	pool_release(srv->pool, s->addr);
+	if (s->npool)
+		pool_release(s->npool, s->addr);
+	if (s->host_route && srv->tun)
+		tun_host_route(srv->tun, s->addr, false);
+	s->npool = NULL;
+	s->host_route = false;
+	s->addr = 0;
+}

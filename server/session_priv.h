@@ -1,0 +1,129 @@
+/*
+ * The inside of a session, shared by the session_*.c files only:
+ *   session.c         the slot table, the state machine, life and end, the
+ *                     call's and the link's callbacks, hooks and proxy ARP;
+ *   session_auth.c    the link's credentials to the backend and back, the
+ *                     per-user limit, the client's address (take, release);
+ *   session_timers.c  the one timer: passive open, refusals due, the link's
+ *                     deadlines, session and idle timeouts, accounting.
+ * Every other module asks through server/session.h.
+ */
+#ifndef PPTP_SERVER_SESSION_PRIV_H
+#define PPTP_SERVER_SESSION_PRIV_H
+
+#include "server/session.h"
+
+#include <arpa/inet.h>
+#include <ev.h>
+
+#include "common/log_id.h"
+#include "common/ppp/ppp.h"
+
+struct pool;
+
+struct session {
+	struct server *srv;
+	struct session *next, *prev; /* srv->sessions, or the reaper list (next) */
+	uint32_t slot;               /* index in srv->session_slot[] */
+	uint32_t serial;             /* server-unique, never 0: id and generation */
+	enum session_state state;    /* the invariants are at the enum (session.h) */
+	struct call *call;           /* NULL once detached */
+	uint16_t call_id;            /* for logs */
+	unsigned ctrl_id;
+	struct sockaddr_in peer;     /* the client's public address */
+	char peer_str[32];
+	char log_id[LOG_ID_SIZE];    /* ctrl= call= session= user= peer= (log_id.h) */
+
+	struct ppp_link *link;
+	ev_timer timer;
+	uint64_t armed_at;           /* deadline the timer is set for; UINT64_MAX none */
+	uint64_t open_deadline;      /* WAIT_LCP: when we start LCP ourselves */
+	uint64_t up_ms;              /* when it came UP; 0: never */
+
+	unsigned reject_error;       /* AUTH_REFUSE: the answer due */
+	const char *reject_msg;
+	bool spoof_logged;
+
+	char user[AUTH_NAME_MAX + 1];
+	char acct_id[AUTH_SESSION_ID_MAX]; /* Acct-Session-Id: boot id + serial */
+	struct sockaddr_storage local; /* our address the client reached */
+
+	/* Limits and accounting (from the backend's answer or the config). */
+	uint32_t session_timeout;    /* seconds; 0: none */
+	uint32_t idle_timeout;       /* seconds; 0: none */
+	uint32_t interim;            /* seconds between Interim-Updates; 0: none */
+	uint64_t end_at;             /* session-timeout deadline; UINT64_MAX none */
+	uint64_t idle_check_at;      /* next idle check; UINT64_MAX none */
+	uint64_t last_active_ms;     /* when traffic was last seen (idle checks) */
+	uint64_t active_mark;        /* packets counted at that check */
+	uint64_t interim_at;         /* next Interim-Update; UINT64_MAX none */
+	/* A Start record was made, so a Stop follows: a flag beside the state,
+	 * as UP without accounting makes none. */
+	bool acct_started;
+	bool peer_hangup;            /* the call ended by the client's request */
+	bool radius_authed;          /* Acct-Authentic RADIUS */
+	uint8_t class_len;
+	uint8_t class_val[AUTH_CLASS_MAX];
+
+	uint32_t addr;               /* host order; 0: none held */
+	struct pool *npool;          /* the named pool addr came from, or NULL */
+	bool host_route;             /* a /32 route to addr was added */
+	uint16_t ip_mtu;
+	unsigned mppe_bits;
+	bool mppe_stateful;
+	int arp_ifindex;             /* > 0: a proxy ARP entry is published */
+	struct hook *hook;           /* the running ip-up script, if any */
+
+	uint64_t icmp_window_ms;     /* rate-limit window start */
+	unsigned icmp_in_window;
+	struct session_stats st;
+};
+
+/* session.c */
+
+/* What the session gives its link (ppp_new()); the unit tests play the
+ * link's part through it. */
+extern const struct ppp_ops session_link_ops;
+
+/* The one transition function: checks the move against the table of legal
+ * ones, logs it (debug: event=state from= to=) and makes it. An illegal
+ * move is refused and logged (warning: event=state-illegal); false then. */
+bool session_set_state(struct session *s, enum session_state to);
+/* The state holds nothing to release any more: ENDING or DEAD. */
+static inline bool session_ended(const struct session *s)
+{
+	return s->state >= SESSION_ENDING;
+}
+/* The user name from here on (NULL: none); re-writes the log identity. */
+void session_set_user(struct session *s, const char *user);
+/* The link is finished: release everything in reverse order, once. */
+void session_end(struct session *s, enum ppp_cause cause, const char *detail);
+/* WAIT_LCP -> LINK: start LCP (the passive open ends). */
+void session_open(struct session *s, uint64_t now);
+/* "a.b.c.d", or "-" for 0. */
+void session_fmt_addr(uint32_t host, char out[static INET_ADDRSTRLEN]);
+
+/* session_auth.c */
+
+void session_auth_request(void *owner, const struct chap_response_info *chap,
+			  const struct pap_request_info *pap);
+/* The link abandoned the attempt (ops->auth_cancel). */
+void session_auth_cancel(void *owner);
+/* Drop a request in the backend or a refusal due: back to LINK. */
+void session_auth_drop(struct session *s);
+/* Cancel the request in the backend (AUTH_WAIT, or ending from it). */
+void session_auth_withdraw(struct session *s);
+/* Give back the client's address (pools, host route), if one is held. */
+void session_address_release(struct session *s);
+
+/* session_timers.c */
+
+void session_timer_init(struct session *s);
+/* Re-arm the one timer after any call into the link. */
+void session_arm(struct session *s);
+/* UP: limits and Interim-Updates start counting, accounting Start. */
+void session_limits_start(struct session *s, uint64_t now);
+/* The accounting Stop for a session whose Start was made. */
+void session_acct_stop(struct session *s, enum ppp_cause cause, uint64_t now);
+
+#endif

@@ -1,0 +1,503 @@
+/*
+ * The session's state machine (server/session.h): every legal transition,
+ * illegal ones refused and logged, and what the end releases from each
+ * state. A real server object (no listeners, GRE, tun or accounting) with
+ * a control connection over a socketpair gives a real call, made a fake
+ * one by holding its GRE flow aside (there is no GRE socket): what the
+ * link sends on it is dropped and counted, nothing else changes. The test plays the PPP link's part through the
+ * ops the session gives its link (session_link_ops) and the backend's
+ * through a fake struct auth_backend that records submits and cancels.
+ */
+#include <arpa/inet.h>
+#include <ev.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/log.h"
+#include "common/pptp_msg.h"
+#include "conf/config.h"
+#include "server/call.h"
+#include "server/ctrl.h"
+#include "server/pool.h"
+#include "server/server.h"
+#include "server/session_priv.h"
+
+/* ---- the fake backend ---- */
+
+struct fake_backend {
+	struct auth_backend b;
+	enum auth_submit_status answer; /* what submit says */
+	unsigned submits, cancels;
+	struct auth_session_ref last;   /* of the last submit */
+	char user[sizeof(((struct auth_request *)0)->user)];
+};
+
+static enum auth_submit_status fb_submit(struct auth_backend *b, const struct auth_request *rq)
+{
+	struct fake_backend *f = (struct fake_backend *)b;
+	f->submits++;
+	f->last = rq->session;
+	snprintf(f->user, sizeof(f->user), "%s", rq->user);
+	return f->answer;
+}
+
+static void fb_cancel(struct auth_backend *b, struct auth_session_ref s)
+{
+	struct fake_backend *f = (struct fake_backend *)b;
+	if (auth_session_ref_eq(s, f->last))
+		f->cancels++;
+}
+
+static int fb_fd(const struct auth_backend *b) { (void)b; return -1; }
+static size_t fb_drain(struct auth_backend *b) { (void)b; return 0; }
+static void fb_free(struct auth_backend *b) { (void)b; }
+
+static const struct auth_backend_ops fb_ops = {
+	.name = "fake", .submit = fb_submit, .cancel = fb_cancel, .fd = fb_fd,
+	.drain = fb_drain, .free = fb_free,
+};
+
+/* ---- the scene ---- */
+
+struct scene {
+	struct config *cfg;
+	struct ev_loop *loop;
+	struct server *srv;
+	struct fake_backend fb;
+	int peer;               /* our end of the control connection */
+	struct session *s;      /* the session of the one call */
+	struct call *call;
+	struct gre_flow *flow;  /* the call's, held aside while it is a fake */
+	FILE *log;              /* stderr, captured */
+	int saved_stderr;
+};
+
+static void send_msg(int fd, const struct pptp_msg *m)
+{
+	uint8_t buf[PPTP_MAX_MSG_LEN];
+	struct wbuf w;
+	wbuf_init(&w, buf, sizeof(buf));
+	assert_true(pptp_msg_encode(&w, m));
+	assert_int_equal(write(fd, buf, w.len), (ssize_t)w.len);
+}
+
+static void turn(struct scene *t)
+{
+	for (int i = 0; i < 5; i++)
+		ev_run(t->loop, EVRUN_NOWAIT);
+}
+
+/* The call gets its flow back (before it is killed, so it frees it). */
+static void real_call(struct scene *t)
+{
+	if (t->flow)
+		t->call->flow = t->flow;
+	t->flow = NULL;
+}
+
+static int setup(void **state)
+{
+	struct scene *t = calloc(1, sizeof(*t));
+	char err[512];
+	int sv[2];
+
+	assert_non_null(t);
+	assert_true(crypto_init(err, sizeof(err)));
+	t->cfg = config_load_string("t.conf", "localip 192.0.2.1\nremoteip 192.0.2.10-20\n"
+				    "connections 4\n", err, sizeof(err));
+	assert_non_null(t->cfg);
+	t->loop = ev_loop_new(EVFLAG_AUTO);
+	t->srv = server_new(t->loop, t->cfg, false);
+	assert_non_null(t->srv);
+	t->srv->pool = pool_new(t->cfg);
+	t->srv->session_slot = calloc(t->cfg->connections, sizeof(*t->srv->session_slot));
+	t->srv->nslots = t->cfg->connections;
+	t->fb.b.ops = &fb_ops;
+	t->fb.answer = AUTH_SUBMIT_PENDING;
+	t->srv->auth = &t->fb.b;
+
+	/* Every log line into a file the tests read. */
+	log_init("pptpd", LOG_LVL_DEBUG);
+	t->log = tmpfile();
+	assert_non_null(t->log);
+	t->saved_stderr = dup(STDERR_FILENO);
+	dup2(fileno(t->log), STDERR_FILENO);
+
+	/* One control connection with one call: its session waits for LCP. */
+	struct sockaddr_in from = { .sin_family = AF_INET, .sin_port = htons(1024) };
+	from.sin_addr.s_addr = htonl(0xC6336402); /* 198.51.100.2 */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	ctrl_accept(t->srv, sv[0], &from);
+	t->peer = sv[1];
+	struct pptp_msg m = { .type = PPTP_START_CTRL_REQUEST };
+	m.start_rq.version = PPTP_VERSION;
+	m.start_rq.framing_caps = PPTP_FRAMING_SYNC;
+	m.start_rq.bearer_caps = PPTP_BEARER_DIGITAL;
+	send_msg(sv[1], &m);
+	m = (struct pptp_msg){ .type = PPTP_OUT_CALL_REQUEST };
+	m.ocrq.call_id = 1;
+	m.ocrq.call_serial = 1;
+	m.ocrq.max_bps = 100000000;
+	m.ocrq.bearer_type = PPTP_BEARER_DIGITAL;
+	m.ocrq.framing_type = PPTP_FRAMING_SYNC;
+	m.ocrq.recv_window = 64;
+	send_msg(sv[1], &m);
+	turn(t);
+	assert_int_equal(t->srv->nsessions, 1);
+	t->s = t->srv->sessions;
+	assert_int_equal(session_state(t->s), SESSION_WAIT_LCP);
+	t->call = t->s->call;
+	t->flow = t->call->flow;
+	t->call->flow = NULL;
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct scene *t = *state;
+	real_call(t);
+	server_free(t->srv);
+	ev_loop_destroy(t->loop);
+	config_free(t->cfg);
+	close(t->peer);
+	fflush(stderr);
+	dup2(t->saved_stderr, STDERR_FILENO);
+	close(t->saved_stderr);
+	fclose(t->log);
+	log_init("pptpd", LOG_LVL_NOTICE);
+	free(t);
+	return 0;
+}
+
+/* Does the captured log hold a line with text? */
+static bool logged(struct scene *t, const char *text)
+{
+	char line[2048];
+	bool found = false;
+
+	fflush(stderr);
+	rewind(t->log);
+	while (!found && fgets(line, sizeof(line), t->log))
+		found = strstr(line, text) != NULL;
+	fseek(t->log, 0, SEEK_END);
+	return found;
+}
+
+/* ---- driving it ---- */
+
+/* The client's first LCP Configure-Request arrives on the call. */
+static void first_lcp(struct scene *t)
+{
+	static const uint8_t lcp[] = { 0xFF, 0x03, 0xC0, 0x21, 0x01, 0x01, 0x00, 0x04 };
+	struct session *s = t->s;
+	s->call->ops->frame(s->call->ops_ctx, s->call, lcp, sizeof(lcp));
+}
+
+/* The link asks for alice's MS-CHAPv2 response to be checked. */
+static void auth_request(struct scene *t, const char *user)
+{
+	static const uint8_t challenge[16] = { 1, 2, 3 };
+	struct chap_response_info chap = {
+		.algo = CHAP_MSCHAPV2, .id = 1, .name = (const uint8_t *)user,
+		.name_len = strlen(user), .name_sent_len = strlen(user),
+		.challenge = challenge, .challenge_len = sizeof(challenge),
+	};
+	session_link_ops.auth_request(t->s, &chap, NULL);
+	/* As the call's frame callback does after every call into the link. */
+	session_arm(t->s);
+}
+
+static void complete(struct scene *t, enum auth_verdict verdict)
+{
+	struct auth_result res = { .session = t->fb.last, .method = AUTH_MSCHAPV2,
+				   .verdict = verdict };
+	session_auth_complete(t->srv, &res);
+}
+
+static void ip_up(struct scene *t)
+{
+	struct ppp_ip_info info = { .local_addr = 0xC0000201, .peer_addr = session_addr(t->s),
+				    .ip_mtu = 1400 };
+	session_link_ops.ip_up(t->s, &info);
+}
+
+/* From WAIT_LCP to the state wanted, by the legal path. */
+static void drive_to(struct scene *t, enum session_state to)
+{
+	if (to >= SESSION_LINK)
+		first_lcp(t);
+	if (to >= SESSION_AUTH_WAIT)
+		auth_request(t, "alice");
+	if (to >= SESSION_NETWORK)
+		complete(t, AUTH_ACCEPT);
+	if (to >= SESSION_UP)
+		ip_up(t);
+	assert_int_equal(session_state(t->s), to);
+}
+
+/* ---- legal transitions ---- */
+
+/* WAIT_LCP -> LINK on the client's LCP; anything else first is dropped. */
+static void wait_lcp_to_link(void **state)
+{
+	struct scene *t = *state;
+	static const uint8_t ip[] = { 0x00, 0x21, 0x45, 0x00 };
+	uint64_t dropped = t->srv->stats.frames_dropped;
+
+	t->s->call->ops->frame(t->s->call->ops_ctx, t->s->call, ip, sizeof(ip));
+	assert_int_equal(session_state(t->s), SESSION_WAIT_LCP);
+	assert_int_equal(t->srv->stats.frames_dropped, dropped + 1);
+	first_lcp(t);
+	assert_int_equal(session_state(t->s), SESSION_LINK);
+	assert_true(logged(t, "event=state from=wait-lcp to=link"));
+	/* The PPP layer's lines carry the session's identity (its config). */
+	assert_true(logged(t, "session="));
+	assert_true(logged(t, " call=") && logged(t, "peer=198.51.100.2:1024 ppp=lcp "));
+}
+
+/* LINK -> AUTH_WAIT -> NETWORK -> UP: the user is named, counted, the
+ * address held and routable, every change logged with the identity. */
+static void login_to_up(void **state)
+{
+	struct scene *t = *state;
+
+	drive_to(t, SESSION_AUTH_WAIT);
+	assert_int_equal(t->fb.submits, 1);
+	assert_string_equal(session_user(t->s), "alice");
+	assert_non_null(strstr(session_log_id(t->s), "session="));
+	assert_non_null(strstr(session_log_id(t->s), " user=alice peer=198.51.100.2:1024"));
+	assert_int_equal(session_count_user(t->srv, "alice"), 0);
+	assert_false(session_is_authed(t->s));
+
+	complete(t, AUTH_ACCEPT);
+	assert_int_equal(session_state(t->s), SESSION_NETWORK);
+	assert_true(session_is_authed(t->s));
+	assert_false(session_is_up(t->s));
+	assert_int_equal(session_count_user(t->srv, "alice"), 1);
+	uint32_t a = session_addr(t->s);
+	assert_true(a >= 0xC000020A && a <= 0xC0000214);
+	assert_ptr_equal(pool_lookup(t->srv->pool, a), t->s);
+
+	ip_up(t);
+	assert_int_equal(session_state(t->s), SESSION_UP);
+	assert_true(session_is_up(t->s));
+	assert_int_equal(session_ip_mtu(t->s), 1400);
+	assert_true(logged(t, "user=alice peer=198.51.100.2:1024 event=state from=network to=up"));
+	/* The identity learnt the name: the link's lines have it from then on. */
+	assert_true(logged(t, "ctrl=1 call="));
+	assert_true(logged(t, "user=alice peer=198.51.100.2:1024 addr=192.0.2."));
+	assert_true(logged(t, "event=session-up"));
+}
+
+/* AUTH_WAIT -> LINK: refused by the backend; the link may try again. */
+static void refused_back_to_link(void **state)
+{
+	struct scene *t = *state;
+
+	drive_to(t, SESSION_AUTH_WAIT);
+	complete(t, AUTH_REJECT_BAD_CREDENTIALS);
+	assert_int_equal(session_state(t->s), SESSION_LINK);
+	assert_int_equal(session_addr(t->s), 0);
+	assert_true(logged(t, "event=auth-fail reason=bad-credentials"));
+	/* A completion for it again is stale. */
+	uint64_t stale = t->srv->stats.auth_stale;
+	complete(t, AUTH_ACCEPT);
+	assert_int_equal(t->srv->stats.auth_stale, stale + 1);
+	assert_int_equal(session_state(t->s), SESSION_LINK);
+	/* The next attempt goes to the backend again. */
+	auth_request(t, "alice");
+	assert_int_equal(session_state(t->s), SESSION_AUTH_WAIT);
+	assert_int_equal(t->fb.submits, 2);
+}
+
+/* LINK -> AUTH_REFUSE (backend busy) -> LINK from the timer, never from
+ * inside the link's callback. */
+static void refusal_answered_from_timer(void **state)
+{
+	struct scene *t = *state;
+
+	drive_to(t, SESSION_LINK);
+	t->fb.answer = AUTH_SUBMIT_BUSY;
+	auth_request(t, "alice");
+	assert_int_equal(session_state(t->s), SESSION_AUTH_REFUSE);
+	assert_true(logged(t, "event=auth-fail reason=backend-busy"));
+	turn(t);
+	assert_int_equal(session_state(t->s), SESSION_LINK);
+	assert_true(logged(t, "event=state from=auth-refuse to=link"));
+}
+
+/* AUTH_WAIT -> LINK when the link abandons the attempt: the request is
+ * cancelled in the backend. */
+static void abandoned_request_cancelled(void **state)
+{
+	struct scene *t = *state;
+
+	drive_to(t, SESSION_AUTH_WAIT);
+	session_link_ops.auth_cancel(t->s);
+	assert_int_equal(session_state(t->s), SESSION_LINK);
+	assert_int_equal(t->fb.cancels, 1);
+}
+
+/* A new attempt while one waits replaces it (cancelled first). */
+static void new_attempt_replaces_waiting_one(void **state)
+{
+	struct scene *t = *state;
+
+	drive_to(t, SESSION_AUTH_WAIT);
+	auth_request(t, "bob");
+	assert_int_equal(t->fb.cancels, 1);
+	assert_int_equal(t->fb.submits, 2);
+	assert_string_equal(session_user(t->s), "bob");
+	assert_int_equal(session_state(t->s), SESSION_AUTH_WAIT);
+}
+
+/* ---- illegal transitions ---- */
+
+static void illegal_moves_refused_and_logged(void **state)
+{
+	struct scene *t = *state;
+
+	assert_false(session_set_state(t->s, SESSION_UP));
+	assert_int_equal(session_state(t->s), SESSION_WAIT_LCP);
+	assert_true(logged(t, "event=state-illegal from=wait-lcp to=up"));
+	assert_false(session_set_state(t->s, SESSION_DEAD));
+	assert_false(session_set_state(t->s, (enum session_state)99));
+
+	/* The link reporting IP up before any login: refused, nothing set up. */
+	drive_to(t, SESSION_LINK);
+	ip_up(t);
+	assert_int_equal(session_state(t->s), SESSION_LINK);
+	assert_false(logged(t, "event=session-up"));
+	assert_true(logged(t, "event=state-illegal from=link to=up"));
+	/* A completion nobody waits for changes nothing. */
+	complete(t, AUTH_ACCEPT);
+	assert_int_equal(session_state(t->s), SESSION_LINK);
+	assert_int_equal(session_addr(t->s), 0);
+}
+
+static void every_state_has_a_name(void **state)
+{
+	(void)state;
+	for (int st = 0; st < SESSION_NSTATES; st++)
+		assert_string_not_equal(session_state_name((enum session_state)st), "?");
+	assert_string_equal(session_state_name((enum session_state)SESSION_NSTATES), "?");
+}
+
+/* ---- the end from each state ---- */
+
+/* The link ends (ops->down) in state `from`: ENDING then DEAD, out of the
+ * tables, its address back in the pool, its request cancelled, its call
+ * cleared; the reaper frees it on the next turn. */
+static void end_from(struct scene *t, enum session_state from)
+{
+	drive_to(t, from);
+	uint32_t a = session_addr(t->s);
+	struct call *call = t->s->call;
+	unsigned calls = t->srv->ncalls;
+
+	real_call(t);
+	session_link_ops.down(t->s, PPP_CAUSE_PEER_TERMINATE, "test");
+	assert_int_equal(session_state(t->s), SESSION_DEAD);
+	assert_int_equal(t->srv->nsessions, 0);
+	assert_null(t->srv->session_slot[t->s->slot]);
+	assert_int_equal(session_addr(t->s), 0);
+	if (a)
+		assert_null(pool_lookup(t->srv->pool, a));
+	assert_int_equal(pool_stats(t->srv->pool).in_use, 0);
+	assert_int_equal(t->fb.cancels, from == SESSION_AUTH_WAIT ? 1 : 0);
+	assert_int_equal(session_count_user(t->srv, "alice"), 0);
+	/* The call is cleared with it (Call-Disconnect-Notify). */
+	assert_null(call->ops);
+	assert_int_equal(t->srv->ncalls, calls - 1);
+	assert_true(logged(t, "event=session-down reason=peer-terminate"));
+	turn(t);
+	assert_null(t->srv->dead_sessions);
+}
+
+static void end_from_wait_lcp(void **state) { end_from(*state, SESSION_WAIT_LCP); }
+static void end_from_link(void **state) { end_from(*state, SESSION_LINK); }
+static void end_from_auth_wait(void **state) { end_from(*state, SESSION_AUTH_WAIT); }
+static void end_from_network(void **state) { end_from(*state, SESSION_NETWORK); }
+static void end_from_up(void **state) { end_from(*state, SESSION_UP); }
+
+static void end_from_auth_refuse(void **state)
+{
+	struct scene *t = *state;
+	drive_to(t, SESSION_LINK);
+	t->fb.answer = AUTH_SUBMIT_BUSY;
+	auth_request(t, "alice");
+	assert_int_equal(session_state(t->s), SESSION_AUTH_REFUSE);
+	real_call(t);
+	session_link_ops.down(t->s, PPP_CAUSE_PEER_TERMINATE, "test");
+	assert_int_equal(session_state(t->s), SESSION_DEAD);
+	assert_int_equal(t->fb.cancels, 0);
+	turn(t); /* the refusal due is not answered: the timer is stopped */
+	assert_int_equal(t->srv->nsessions, 0);
+}
+
+/* The call goes first, before LCP: the session ends at once, cause
+ * lower-down, without clearing the call again. */
+static void call_down_before_lcp(void **state)
+{
+	struct scene *t = *state;
+	struct session *s = t->s;
+
+	real_call(t);
+	call_kill(s->call, "test");
+	assert_int_equal(session_state(s), SESSION_DEAD);
+	assert_true(logged(t, "event=session-down reason=lower-down"));
+	assert_true(logged(t, "detail=\"call cleared before LCP\""));
+	turn(t);
+}
+
+/* Once ending, nothing moves it back, and a second end does nothing. */
+static void dead_is_final(void **state)
+{
+	struct scene *t = *state;
+
+	drive_to(t, SESSION_UP);
+	real_call(t);
+	session_link_ops.down(t->s, PPP_CAUSE_ADMIN, "first");
+	session_link_ops.down(t->s, PPP_CAUSE_SHUTDOWN, "second");
+	assert_false(logged(t, "reason=shutdown"));
+	assert_false(session_set_state(t->s, SESSION_LINK));
+	assert_int_equal(session_state(t->s), SESSION_DEAD);
+	turn(t);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(wait_lcp_to_link),
+		T(login_to_up),
+		T(refused_back_to_link),
+		T(refusal_answered_from_timer),
+		T(abandoned_request_cancelled),
+		T(new_attempt_replaces_waiting_one),
+		T(illegal_moves_refused_and_logged),
+		cmocka_unit_test(every_state_has_a_name),
+		T(end_from_wait_lcp),
+		T(end_from_link),
+		T(end_from_auth_wait),
+		T(end_from_auth_refuse),
+		T(end_from_network),
+		T(end_from_up),
+		T(call_down_before_lcp),
+		T(dead_is_final),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
