@@ -18,18 +18,14 @@
  */
 #include "auth/acct_spool.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "auth/sqlite_util.h"
 #include "common/log.h"
 
 /* Bytes the WAL is truncated back to after a checkpoint. */
@@ -98,210 +94,52 @@ struct acct_spool {
 	char path[256]; /* for messages; may be truncated */
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
+/* A lock held by another process is most likely a second pptpd configured
+ * with the same spool: say so after the reason already in err. */
+static void lock_hint(struct acct_spool *sp, char *err, size_t errlen)
 {
-	va_list ap;
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+	int code = sp->h ? sqlite3_errcode(sp->h) & 0xFF : SQLITE_OK;
+	size_t n;
 
-/* A cause a network engineer can act on, from an SQLite result code. */
-static const char *rc_cause(int rc)
-{
-	switch (rc & 0xFF) {
-	case SQLITE_READONLY:
-		return "the file is read-only";
-	case SQLITE_PERM:
-		return "permission denied";
-	case SQLITE_FULL:
-		return "disk full";
-	case SQLITE_CORRUPT:
-		return "the file is corrupt";
-	case SQLITE_NOTADB:
-		return "the file is not a database";
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return "the spool is locked by another process (another pptpd using the same file?)";
-	case SQLITE_CANTOPEN:
-		return "cannot open a database file (is its directory writable?)";
-	case SQLITE_IOERR:
-		return "I/O error";
-	case SQLITE_NOMEM:
-		return "out of memory";
-	case SQLITE_CONSTRAINT:
-		return "constraint violated";
-	default:
-		return "database error";
-	}
+	if (!err || (code != SQLITE_BUSY && code != SQLITE_LOCKED))
+		return;
+	n = strlen(err);
+	if (n < errlen)
+		sqlu_set_err(err + n, errlen - n, " (another pptpd using the same file?)");
 }
 
 /* "path: what: cause (sqlite: message)" */
 static void sql_err(struct acct_spool *sp, int rc, const char *what, char *err, size_t errlen)
 {
-	set_err(err, errlen, "%s: %s: %s (sqlite: %s)", sp->path, what, rc_cause(rc),
-		sp->h ? sqlite3_errmsg(sp->h) : "out of memory");
+	sqlu_fail(sp->h, sp->path, rc, what, err, errlen);
+	lock_hint(sp, err, errlen);
 }
 
 /* ---- open ----------------------------------------------------------------- */
 
-/* Create path with mode 0600 if it does not exist; the directory must. */
-static bool create_file(const char *path, char *err, size_t errlen)
-{
-	struct stat sb;
-	int fd;
+static const struct sqlu_schema schema = {
+	.kind = "an accounting spool",
+	.migrations = migrations,
+	.version = ACCT_SPOOL_SCHEMA_VERSION,
+};
 
-	if (stat(path, &sb) == 0) {
-		if (!S_ISREG(sb.st_mode)) {
-			set_err(err, errlen, "%s: not a regular file", path);
-			return false;
-		}
-		return true;
-	}
-	if (errno != ENOENT) {
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
-		return false;
-	}
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			return true; /* created meanwhile */
-		if (errno == ENOENT)
-			set_err(err, errlen, "%s: cannot create: its directory does not exist",
-				path);
-		else
-			set_err(err, errlen, "%s: cannot create: %s", path, strerror(errno));
-		return false;
-	}
-	/* The umask may have narrowed the mode; make it exact. */
-	if (fchmod(fd, 0600) != 0) {
-		set_err(err, errlen, "%s: chmod 0600: %s", path, strerror(errno));
-		close(fd);
-		return false;
-	}
-	close(fd);
-	return true;
-}
-
-/* Run a statement returning one row of one column, as an integer or text. */
-static int query_one(sqlite3 *h, const char *sql, int64_t *i, char *text, size_t textlen)
+/* The checks and settings every open spool needs. Nothing is written
+ * before the file is known to be a spool this program can use. */
+static bool check_file(struct acct_spool *sp, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return rc;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (i)
-			*i = sqlite3_column_int64(st, 0);
-		if (text) {
-			const unsigned char *t = sqlite3_column_text(st, 0);
-			snprintf(text, textlen, "%s", t ? (const char *)t : "");
-		}
-		rc = SQLITE_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = SQLITE_ERROR;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static bool migrate(struct acct_spool *sp, char *err, size_t errlen)
-{
-	int64_t v;
-	int rc = sqlite3_exec(sp->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		sql_err(sp, rc, "begin transaction", err, errlen);
-		return false;
-	}
-	rc = query_one(sp->h, "PRAGMA user_version", &v, NULL, 0);
-	if (rc != SQLITE_OK) {
-		sql_err(sp, rc, "read schema version", err, errlen);
-		goto fail;
-	}
-	for (; v < ACCT_SPOOL_SCHEMA_VERSION; v++) {
-		char sql[64], what[64];
-		rc = sqlite3_exec(sp->h, migrations[v], NULL, NULL, NULL);
-		if (rc == SQLITE_OK) {
-			snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", (int)v + 1);
-			rc = sqlite3_exec(sp->h, sql, NULL, NULL, NULL);
-		}
-		if (rc != SQLITE_OK) {
-			snprintf(what, sizeof(what), "create schema version %d", (int)v + 1);
-			sql_err(sp, rc, what, err, errlen);
-			goto fail;
-		}
-	}
-	rc = sqlite3_exec(sp->h, "COMMIT", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		return true;
-	sql_err(sp, rc, "commit schema", err, errlen);
-fail:
-	if (!sqlite3_get_autocommit(sp->h))
-		sqlite3_exec(sp->h, "ROLLBACK", NULL, NULL, NULL);
-	return false;
-}
-
-/* Everything between sqlite3_open_v2() and the worker's start. Nothing is
- * written before the file is known to be a spool this program can use. */
-static bool prepare_file(struct acct_spool *sp, unsigned lock_wait_ms, char *err, size_t errlen)
-{
-	int64_t version, ntables, max_id;
-	char text[256];
+	int64_t version;
+	char text[32];
 	int rc;
 
-	sqlite3_extended_result_codes(sp->h, 1);
-	/* SQLite silently falls back to read-only when it cannot write the file. */
-	if (sqlite3_db_readonly(sp->h, "main") == 1) {
-		set_err(err, errlen, "%s: the file is read-only "
-			"(no write permission, or a read-only file system)", sp->path);
-		return false;
-	}
-	sqlite3_busy_timeout(sp->h, (int)lock_wait_ms);
 	/* Before the first read: hold the file from now to close, with no -shm. */
-	rc = query_one(sp->h, "PRAGMA locking_mode = EXCLUSIVE", NULL, text, sizeof(text));
+	rc = sqlu_query_text(sp->h, "PRAGMA locking_mode = EXCLUSIVE", text, sizeof(text));
 	if (rc != SQLITE_OK) {
 		sql_err(sp, rc, "set exclusive locking", err, errlen);
 		return false;
 	}
-	rc = query_one(sp->h, "PRAGMA user_version", &version, NULL, 0);
-	if (rc == SQLITE_OK)
-		rc = query_one(sp->h, "SELECT count(*) FROM sqlite_master", &ntables, NULL, 0);
-	if (rc != SQLITE_OK) {
-		sql_err(sp, rc, "read schema", err, errlen);
-		return false;
-	}
-	if (version > ACCT_SPOOL_SCHEMA_VERSION) {
-		set_err(err, errlen, "%s: schema version %lld is newer than this program "
-			"supports (%d)", sp->path, (long long)version, ACCT_SPOOL_SCHEMA_VERSION);
-		return false;
-	}
-	if (version < 0 || (version == 0 && ntables > 0)) {
-		set_err(err, errlen, "%s: not an accounting spool (schema version %lld with "
-			"%lld tables)", sp->path, (long long)version, (long long)ntables);
-		return false;
-	}
-	rc = query_one(sp->h, "PRAGMA quick_check", NULL, text, sizeof(text));
-	if (rc != SQLITE_OK) {
-		sql_err(sp, rc, "integrity check", err, errlen);
-		return false;
-	}
-	if (strcmp(text, "ok") != 0) {
-		set_err(err, errlen, "%s: the file is corrupt (quick_check: %s)", sp->path, text);
-		return false;
-	}
-	rc = query_one(sp->h, "PRAGMA journal_mode = WAL", NULL, text, sizeof(text));
-	if (rc != SQLITE_OK) {
-		sql_err(sp, rc, "switch to WAL mode", err, errlen);
-		return false;
-	}
-	if (strcmp(text, "wal") != 0) {
-		set_err(err, errlen, "%s: cannot switch to WAL mode (journal mode is '%s')",
-			sp->path, text);
+	if (sqlu_check_schema(sp->h, sp->path, &schema, false, &version, err, errlen) != SQLU_OK ||
+	    sqlu_check_and_wal(sp->h, sp->path, err, errlen) != SQLU_OK) {
+		lock_hint(sp, err, errlen);
 		return false;
 	}
 	/* The durability trade-off explained in acct_spool.h. */
@@ -311,8 +149,20 @@ static bool prepare_file(struct acct_spool *sp, unsigned lock_wait_ms, char *err
 		sql_err(sp, rc, "set synchronous mode", err, errlen);
 		return false;
 	}
-	if (version < ACCT_SPOOL_SCHEMA_VERSION && !migrate(sp, err, errlen))
+	if (version < ACCT_SPOOL_SCHEMA_VERSION &&
+	    sqlu_migrate(sp->h, sp->path, &schema, err, errlen) != SQLU_OK) {
+		lock_hint(sp, err, errlen);
 		return false;
+	}
+	return true;
+}
+
+/* The worker's statements and the largest id stored. */
+static bool prepare_statements(struct acct_spool *sp, char *err, size_t errlen)
+{
+	int64_t max_id;
+	int rc;
+
 	rc = sqlite3_prepare_v3(sp->h, "INSERT OR REPLACE INTO records (id, created, rec) "
 				"VALUES (?1, ?2, ?3)", -1, SQLITE_PREPARE_PERSISTENT, &sp->ins, NULL);
 	if (rc == SQLITE_OK)
@@ -322,7 +172,7 @@ static bool prepare_file(struct acct_spool *sp, unsigned lock_wait_ms, char *err
 		sql_err(sp, rc, "prepare statements", err, errlen);
 		return false;
 	}
-	rc = query_one(sp->h, "SELECT coalesce(max(id), 0) FROM records", &max_id, NULL, 0);
+	rc = sqlu_query_int(sp->h, "SELECT coalesce(max(id), 0) FROM records", &max_id);
 	if (rc != SQLITE_OK) {
 		sql_err(sp, rc, "read the largest id", err, errlen);
 		return false;
@@ -361,26 +211,26 @@ struct acct_spool *acct_spool_open_ex(const struct acct_spool_config *cfg,
 	sigset_t all, old;
 	int rc;
 
-	set_err(err, errlen, "%s", "");
+	sqlu_set_err(err, errlen, "%s", "");
 	if (!cfg->path || !cfg->path[0]) {
-		set_err(err, errlen, "accounting spool: no path");
+		sqlu_set_err(err, errlen, "accounting spool: no path");
 		return NULL;
 	}
 	if (cap > UINT32_MAX / 4) {
-		set_err(err, errlen, "%s: queue size %zu is too large", cfg->path, cap);
+		sqlu_set_err(err, errlen, "%s: queue size %zu is too large", cfg->path, cap);
 		return NULL;
 	}
 	if (sqlite3_threadsafe() == 0) {
-		set_err(err, errlen, "%s: SQLite was built without thread support", cfg->path);
+		sqlu_set_err(err, errlen, "%s: SQLite was built without thread support", cfg->path);
 		return NULL;
 	}
-	if (!create_file(cfg->path, err, errlen))
+	if (sqlu_create_file(cfg->path, true, err, errlen) != SQLU_OK)
 		return NULL;
 	while (isize < 2 * cap)
 		isize *= 2;
 	sp = calloc(1, sizeof(*sp));
 	if (!sp) {
-		set_err(err, errlen, "%s: out of memory", cfg->path);
+		sqlu_set_err(err, errlen, "%s: out of memory", cfg->path);
 		return NULL;
 	}
 	pthread_mutex_init(&sp->lock, NULL);
@@ -394,15 +244,14 @@ struct acct_spool *acct_spool_open_ex(const struct acct_spool_config *cfg,
 	sp->batch = malloc(cap * sizeof(*sp->batch));
 	sp->index = calloc(isize, sizeof(*sp->index));
 	if (!sp->q || !sp->batch || !sp->index) {
-		set_err(err, errlen, "%s: out of memory", sp->path);
+		sqlu_set_err(err, errlen, "%s: out of memory", sp->path);
 		goto fail;
 	}
-	rc = sqlite3_open_v2(cfg->path, &sp->h, SQLITE_OPEN_READWRITE, NULL);
-	if (rc != SQLITE_OK) {
-		sql_err(sp, rc, "cannot open", err, errlen);
+	if (sqlu_open(cfg->path, false, (int)wait_ms, &sp->h, err, errlen) != SQLU_OK) {
+		lock_hint(sp, err, errlen);
 		goto fail;
 	}
-	if (!prepare_file(sp, wait_ms, err, errlen))
+	if (!check_file(sp, err, errlen) || !prepare_statements(sp, err, errlen))
 		goto fail;
 	/* The worker takes no signals: they stay with the event loop. */
 	sigfillset(&all);
@@ -410,7 +259,7 @@ struct acct_spool *acct_spool_open_ex(const struct acct_spool_config *cfg,
 	rc = pthread_create(&sp->thread, NULL, worker, sp);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
-		set_err(err, errlen, "%s: cannot start the spool thread: %s", sp->path,
+		sqlu_set_err(err, errlen, "%s: cannot start the spool thread: %s", sp->path,
 			strerror(rc));
 		goto fail;
 	}
@@ -441,11 +290,11 @@ long acct_spool_load(struct acct_spool *sp, acct_spool_load_fn cb, void *ctx,
 	long n = 0;
 	int rc;
 
-	set_err(err, errlen, "%s", "");
+	sqlu_set_err(err, errlen, "%s", "");
 	pthread_mutex_lock(&sp->lock);
 	if (sp->touched) {
 		pthread_mutex_unlock(&sp->lock);
-		set_err(err, errlen, "%s: load must come before any put or del", sp->path);
+		sqlu_set_err(err, errlen, "%s: load must come before any put or del", sp->path);
 		return -1;
 	}
 	/* The worker has nothing to do and will not start while loading. */
@@ -464,7 +313,7 @@ long acct_spool_load(struct acct_spool *sp, acct_spool_load_fn cb, void *ctx,
 		const void *rec = sqlite3_column_blob(st, 2);
 		int len = sqlite3_column_bytes(st, 2);
 		if (id < 1 || !blob || !rec || len < 1 || len > ACCT_SPOOL_RECORD_MAX) {
-			set_err(err, errlen, "%s: record id=%lld is damaged (%d bytes; the file "
+			sqlu_set_err(err, errlen, "%s: record id=%lld is damaged (%d bytes; the file "
 				"is corrupt)", sp->path, (long long)id, len);
 			n = -1;
 			break;
@@ -517,6 +366,18 @@ static bool admit(struct acct_spool *sp)
 	return true;
 }
 
+/* The slot just written at q[qlen] is queued (under the lock): count it and
+ * wake the worker. */
+static void queued(struct acct_spool *sp)
+{
+	sp->qlen++;
+	sp->qlive++;
+	sp->st.pending++;
+	sp->touched = true;
+	if (!sp->paused)
+		pthread_cond_signal(&sp->wake);
+}
+
 bool acct_spool_put(struct acct_spool *sp, uint64_t id, int64_t created,
 		    const void *rec, size_t len)
 {
@@ -545,18 +406,26 @@ bool acct_spool_put(struct acct_spool *sp, uint64_t id, int64_t created,
 	sp->index[slot] = (uint32_t)(sp->qlen + 1);
 	if (id > sp->high)
 		sp->high = id;
-	sp->qlen++;
-	sp->qlive++;
-	sp->st.pending++;
-	sp->touched = true;
-	if (!sp->paused)
-		pthread_cond_signal(&sp->wake);
+	queued(sp);
 	pthread_mutex_unlock(&sp->lock);
 	return true;
 refused:
 	pthread_mutex_unlock(&sp->lock);
 	free(copy);
 	return false;
+}
+
+/* A queued put undone (under the lock): its slot stays, its bytes are
+ * returned for the caller to free after unlocking. */
+static uint8_t *cancel_put(struct acct_spool *sp, struct op *put)
+{
+	uint8_t *gone = put->rec;
+
+	put->rec = NULL;
+	put->kind = OP_CANCELLED;
+	sp->qlive--;
+	sp->st.pending--;
+	return gone;
 }
 
 bool acct_spool_del(struct acct_spool *sp, uint64_t id)
@@ -578,11 +447,7 @@ bool acct_spool_del(struct acct_spool *sp, uint64_t id)
 		put = &sp->q[sp->index[slot] - 1];
 	if (put && put->fresh) {
 		/* Neither on disk nor queued before: the pair never reaches the disk. */
-		gone = put->rec;
-		put->rec = NULL;
-		put->kind = OP_CANCELLED;
-		sp->qlive--;
-		sp->st.pending--;
+		gone = cancel_put(sp, put);
 		sp->st.cancelled += 2;
 		sp->touched = true;
 		ok = true;
@@ -592,20 +457,11 @@ bool acct_spool_del(struct acct_spool *sp, uint64_t id)
 		goto out;
 	if (put) {
 		/* An older record with this id may be stored: drop the put, keep the del. */
-		gone = put->rec;
-		put->rec = NULL;
-		put->kind = OP_CANCELLED;
-		sp->qlive--;
-		sp->st.pending--;
+		gone = cancel_put(sp, put);
 		sp->st.cancelled++;
 	}
 	sp->q[sp->qlen] = (struct op){ .id = id, .islot = NO_SLOT, .kind = OP_DEL };
-	sp->qlen++;
-	sp->qlive++;
-	sp->st.pending++;
-	sp->touched = true;
-	if (!sp->paused)
-		pthread_cond_signal(&sp->wake);
+	queued(sp);
 	ok = true;
 out:
 	pthread_mutex_unlock(&sp->lock);
@@ -643,7 +499,7 @@ static bool write_batch(struct acct_spool *sp, const struct op *batch, size_t n,
 			rc = SQLITE_OK;
 		else
 			snprintf(why, whylen, "%s: %s of record id=%llu: %s (sqlite: %s)",
-				 sp->path, what, (unsigned long long)op->id, rc_cause(rc),
+				 sp->path, what, (unsigned long long)op->id, sqlu_rc_cause(rc),
 				 sqlite3_errmsg(sp->h));
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
@@ -657,7 +513,7 @@ static bool write_batch(struct acct_spool *sp, const struct op *batch, size_t n,
 	if (rc == SQLITE_OK)
 		return true;
 	snprintf(why, whylen, "%s: %s of %zu operations: %s (sqlite: %s)", sp->path, what,
-		 live, rc_cause(rc), sqlite3_errmsg(sp->h));
+		 live, sqlu_rc_cause(rc), sqlite3_errmsg(sp->h));
 fail:
 	if (!sqlite3_get_autocommit(sp->h))
 		sqlite3_exec(sp->h, "ROLLBACK", NULL, NULL, NULL);
@@ -763,7 +619,7 @@ bool acct_spool_error(struct acct_spool *sp, char *why, size_t whylen)
 	pthread_mutex_lock(&sp->lock);
 	failed = sp->failed;
 	if (failed)
-		set_err(why, whylen, "%s", sp->reason);
+		sqlu_set_err(why, whylen, "%s", sp->reason);
 	pthread_mutex_unlock(&sp->lock);
 	return failed;
 }

@@ -11,6 +11,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "common/auth_codes.h"
 #include "common/crypto.h"
 
 enum auth_submit_status auth_backend_submit(struct auth_backend *b, const struct auth_request *req)
@@ -66,13 +67,13 @@ unsigned auth_verdict_error_code(enum auth_verdict v)
 {
 	switch (v) {
 	case AUTH_ACCEPT:                 return 0;
-	case AUTH_REJECT_DISABLED:        return 647;
-	case AUTH_REJECT_NO_DIALIN:       return 649;
+	case AUTH_REJECT_DISABLED:        return AUTH_E_ACCT_DISABLED;
+	case AUTH_REJECT_NO_DIALIN:       return AUTH_E_NO_DIALIN_PERMISSION;
 	case AUTH_REJECT_BAD_CREDENTIALS:
 	case AUTH_REJECT_ERROR:
 		break;
 	}
-	return 691;
+	return AUTH_E_AUTHENTICATION_FAILURE;
 }
 
 bool auth_request_set_user(struct auth_request *req, const void *name, size_t len)

@@ -22,9 +22,12 @@
  * of one session: its completion is never delivered. Call it when a session
  * dies with an authentication outstanding.
  *
- * A backend is a struct auth_backend with a vtable (struct auth_backend_ops);
- * a new one (RADIUS) supplies its own ops and may reuse struct auth_cq (the
- * bounded, locked completion queue with the eventfd) defined below.
+ * A backend is a struct auth_backend with a vtable (struct auth_backend_ops).
+ * The SQLite backend (backend_sqlite.c) answers from a worker thread
+ * through struct auth_cq, the bounded, locked completion queue with the
+ * eventfd defined below; a backend with threads of its own can reuse it.
+ * The RADIUS backend (backend_radius.h) needs no queue: it runs on the
+ * owner's thread, and its fd is its transport's epoll set.
  *
  * Lifetimes: a backend lives from its constructor (auth_sqlite_new()) to
  * auth_backend_free(), which stops its threads, drops every request still

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/auth_codes.h"
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/netaddr.h"
@@ -24,6 +25,7 @@
 /* The canonical name is the User-Name of every Access-Request and
  * accounting record: it must always fit one attribute. */
 _Static_assert(AUTH_USER_MAX <= RADIUS_ATTR_MAX, "a canonical user name fits a User-Name");
+_Static_assert(AUTH_KEY_LEN == MSCHAP_START_KEY_LEN, "the MS-CHAPv1 start key is a session key");
 
 struct pending {
 	struct pending *prev, *next;
@@ -56,7 +58,7 @@ static struct radius_backend *to_radius(struct auth_backend *b)
 
 static void put_method(struct radius_writer *w, const struct auth_request *rq)
 {
-	uint8_t v[50];
+	uint8_t v[RADIUS_MS_RESPONSE_LEN];
 
 	switch (rq->method) {
 	case AUTH_MSCHAPV2:
@@ -65,9 +67,10 @@ static void put_method(struct radius_writer *w, const struct auth_request *rq)
 		/* RFC 2548 2.3.2: Ident, Flags, Peer-Challenge, Reserved, Response. */
 		memset(v, 0, sizeof(v));
 		v[0] = rq->chap_ident;
-		memcpy(v + 2, rq->u.mschapv2.peer_challenge, MSCHAP_CHALLENGE_LEN);
-		memcpy(v + 26, rq->u.mschapv2.nt_response, MSCHAP_NT_RESPONSE_LEN);
-		radius_put_vsa(w, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP2_RESPONSE, v, 50);
+		memcpy(v + RADIUS_MS_RESPONSE_PEER_CHAL, rq->u.mschapv2.peer_challenge,
+		       MSCHAP_CHALLENGE_LEN);
+		memcpy(v + RADIUS_MS_RESPONSE_NT, rq->u.mschapv2.nt_response, MSCHAP_NT_RESPONSE_LEN);
+		radius_put_vsa(w, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP2_RESPONSE, v, sizeof(v));
 		break;
 	case AUTH_MSCHAPV1:
 		radius_put_vsa(w, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_CHALLENGE,
@@ -76,8 +79,8 @@ static void put_method(struct radius_writer *w, const struct auth_request *rq)
 		memset(v, 0, sizeof(v));
 		v[0] = rq->chap_ident;
 		v[1] = 1;
-		memcpy(v + 26, rq->u.mschapv1.nt_response, MSCHAP_NT_RESPONSE_LEN);
-		radius_put_vsa(w, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_RESPONSE, v, 50);
+		memcpy(v + RADIUS_MS_RESPONSE_NT, rq->u.mschapv1.nt_response, MSCHAP_NT_RESPONSE_LEN);
+		radius_put_vsa(w, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_RESPONSE, v, sizeof(v));
 		break;
 	case AUTH_CHAP_MD5:
 		v[0] = rq->u.chap_md5.id;
@@ -153,22 +156,17 @@ static bool v1_keys(const struct pending *pd, const struct radius_packet *p,
 		    struct auth_result *res)
 {
 	struct radius_attr a;
-	uint8_t plain[32], buf[16 + 16 + 8], digest[SHA1_LEN];
+	uint8_t plain[RADIUS_MS_MPPE_KEYS_LEN];
 	/* MS-CHAP-MPPE-Keys (RFC 2548 2.4.1) is hidden like a User-Password. */
-	bool ok = radius_find(p, RADIUS_VENDOR_MICROSOFT, 12 /* MS-CHAP-MPPE-Keys */, &a) &&
-		  a.len == 32 && radius_unhide(&a, &srv->secret, req_auth, plain, sizeof(plain));
+	bool ok = radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_MPPE_KEYS, &a) &&
+		  a.len == RADIUS_MS_MPPE_KEYS_LEN &&
+		  radius_unhide(&a, &srv->secret, req_auth, plain, sizeof(plain));
 	if (ok) {
-		/* LM-Key (8), NT-Key = HashNtPasswordHash (16): RFC 3079 3.3. */
-		memcpy(buf, plain + 8, 16);
-		memcpy(buf + 16, plain + 8, 16);
-		memcpy(buf + 32, pd->v1_challenge, 8);
-		crypto_sha1(buf, sizeof(buf), digest);
-		memcpy(res->send_key, digest, AUTH_KEY_LEN);
-		memcpy(res->recv_key, digest, AUTH_KEY_LEN);
+		/* The NT-Key is the NtPasswordHashHash of Get_Start_Key. */
+		Get_Start_Key(pd->v1_challenge, plain + RADIUS_MS_MPPE_KEYS_NT_KEY, res->send_key);
+		memcpy(res->recv_key, res->send_key, AUTH_KEY_LEN);
 	}
 	crypto_wipe(plain, sizeof(plain));
-	crypto_wipe(buf, sizeof(buf));
-	crypto_wipe(digest, sizeof(digest));
 	return ok;
 }
 
@@ -251,9 +249,9 @@ static void on_reply(struct radius_backend *b, struct pending *pd, const struct 
 			text_of(&a, 0, res->message, sizeof(res->message));
 		if (radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_ERROR, &a))
 			parse_ms_error(&a, res);
-		if (res->win_error == 647)
+		if (res->win_error == AUTH_E_ACCT_DISABLED)
 			res->verdict = AUTH_REJECT_DISABLED;
-		else if (res->win_error == 649)
+		else if (res->win_error == AUTH_E_NO_DIALIN_PERMISSION)
 			res->verdict = AUTH_REJECT_NO_DIALIN;
 		return;
 	}

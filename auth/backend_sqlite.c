@@ -19,8 +19,6 @@
 
 #include "auth/userdb.h"
 #include "common/crypto.h"
-#include "common/ppp/chap_ms.h"
-#include "common/ppp/mppe.h"
 
 struct sqlite_backend {
 	struct auth_backend base;
@@ -143,11 +141,11 @@ static void process(struct sqlite_backend *b, const struct auth_request *req,
 	snprintf(res->message, sizeof(res->message), "authenticated as %.100s", rec.name);
 	if (req->method == AUTH_MSCHAPV2) {
 		res->auth_response[MSCHAP_AUTH_RESPONSE_LEN] = '\0';
-		mppe_start_keys(MPPE_ROLE_SERVER, rec.nt_hash, req->u.mschapv2.nt_response,
+		mschapv2_start_keys(MSCHAP_ROLE_SERVER, rec.nt_hash, req->u.mschapv2.nt_response,
 				res->send_key, res->recv_key);
 		res->has_keys = true;
 	} else if (req->method == AUTH_MSCHAPV1) {
-		chap_ms_v1_start_key(rec.nt_hash, req->u.mschapv1.challenge, res->send_key);
+		mschapv1_start_key(rec.nt_hash, req->u.mschapv1.challenge, res->send_key);
 		memcpy(res->recv_key, res->send_key, AUTH_KEY_LEN);
 		res->has_keys = true;
 	}

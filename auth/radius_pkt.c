@@ -342,6 +342,18 @@ bool radius_finish(struct radius_writer *w, enum radius_sign how, const struct r
 
 /* ---- reading ---- */
 
+/* Do type-length-value items, each of length >= 2 (type and length
+ * included), tile what is left of r exactly? Consumes r. */
+static bool tiles(struct rbuf *r)
+{
+	while (rbuf_left(r) > 0) {
+		uint8_t type, len = 0;
+		if (!rbuf_u8(r, &type) || !rbuf_u8(r, &len) || len < 2 || !rbuf_skip(r, len - 2u))
+			return false;
+	}
+	return rbuf_ok(r);
+}
+
 bool radius_parse(const uint8_t *buf, size_t n, struct radius_packet *p)
 {
 	struct rbuf r, attrs;
@@ -361,13 +373,7 @@ bool radius_parse(const uint8_t *buf, size_t n, struct radius_packet *p)
 	/* The attributes must tile [20, Length) exactly. */
 	if (!rbuf_sub(&r, len - RADIUS_HDR_LEN, &attrs))
 		return false;
-	while (rbuf_left(&attrs) > 0) {
-		uint8_t type, alen = 0;
-		if (!rbuf_u8(&attrs, &type) || !rbuf_u8(&attrs, &alen) || alen < 2 ||
-		    !rbuf_skip(&attrs, alen - 2u))
-			return false;
-	}
-	if (!rbuf_ok(&attrs))
+	if (!tiles(&attrs))
 		return false;
 	p->raw = buf;
 	p->len = len;
@@ -398,13 +404,7 @@ static bool vsa_layout_ok(const uint8_t *val, size_t len, uint32_t *vendor)
 	rbuf_init(&r, val, len);
 	if (!rbuf_be32(&r, &v) || v == 0 || v > 0xFFFFFFu || rbuf_left(&r) == 0)
 		return false;
-	while (rbuf_left(&r) > 0) {
-		uint8_t type, slen = 0;
-		if (!rbuf_u8(&r, &type) || !rbuf_u8(&r, &slen) || slen < 2 ||
-		    !rbuf_skip(&r, slen - 2u))
-			return false;
-	}
-	if (!rbuf_ok(&r))
+	if (!tiles(&r))
 		return false;
 	*vendor = v;
 	return true;

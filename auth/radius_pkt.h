@@ -130,6 +130,7 @@ enum radius_ms_type {
 	RADIUS_MS_MPPE_ENCRYPTION_POLICY = 7,
 	RADIUS_MS_MPPE_ENCRYPTION_TYPES = 8,
 	RADIUS_MS_CHAP_CHALLENGE = 11,
+	RADIUS_MS_CHAP_MPPE_KEYS = 12,
 	RADIUS_MS_MPPE_SEND_KEY = 16,
 	RADIUS_MS_MPPE_RECV_KEY = 17,
 	RADIUS_MS_CHAP2_RESPONSE = 25,
@@ -139,6 +140,17 @@ enum radius_ms_type {
 	RADIUS_MS_PRIMARY_NBNS_SERVER = 30,
 	RADIUS_MS_SECONDARY_NBNS_SERVER = 31,
 };
+
+/* MS-CHAP-Response and MS-CHAP2-Response (RFC 2548 2.1.3, 2.3.2): Ident,
+ * Flags, then 48 octets (v1: LM-Response, NT-Response; v2: Peer-Challenge,
+ * Reserved, NT-Response). */
+#define RADIUS_MS_RESPONSE_LEN        50
+#define RADIUS_MS_RESPONSE_PEER_CHAL  2  /* v2 Peer-Challenge */
+#define RADIUS_MS_RESPONSE_NT         26 /* NT-Response, v1 and v2 */
+/* MS-CHAP-MPPE-Keys (RFC 2548 2.4.1), once unhidden: LM-Key 8, NT-Key 16
+ * (HashNtPasswordHash), padding 8. */
+#define RADIUS_MS_MPPE_KEYS_LEN       32
+#define RADIUS_MS_MPPE_KEYS_NT_KEY    8
 
 /* Values of a few enumerated attributes. */
 #define RADIUS_SERVICE_FRAMED_USER   2

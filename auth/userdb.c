@@ -1,16 +1,14 @@
 #include "auth/userdb.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
+
+#include "auth/sqlite_util.h"
 
 #define USERDB_BUSY_TIMEOUT_MS 5000
 
@@ -115,18 +113,6 @@ static bool utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *c
 	return true;
 }
 
-static void set_why(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_why(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-	if (!why || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
-
 bool userdb_name_check(const char *name, char *why, size_t whylen)
 {
 	const unsigned char *s = (const unsigned char *)name;
@@ -134,22 +120,22 @@ bool userdb_name_check(const char *name, char *why, size_t whylen)
 	uint32_t cp;
 
 	if (!name || name[0] == '\0') {
-		set_why(why, whylen, "empty user name");
+		sqlu_set_err(why, whylen, "empty user name");
 		return false;
 	}
 	len = strnlen(name, USERDB_NAME_MAX + 1);
 	if (len > USERDB_NAME_MAX) {
-		set_why(why, whylen, "user name longer than %d bytes", USERDB_NAME_MAX);
+		sqlu_set_err(why, whylen, "user name longer than %d bytes", USERDB_NAME_MAX);
 		return false;
 	}
 	while (i < len) {
 		size_t at = i;
 		if (!utf8_next(s, len, &i, &cp)) {
-			set_why(why, whylen, "user name is not valid UTF-8 (byte %zu)", at + 1);
+			sqlu_set_err(why, whylen, "user name is not valid UTF-8 (byte %zu)", at + 1);
 			return false;
 		}
 		if (cp < 0x20 || cp == 0x7F) {
-			set_why(why, whylen, "user name contains a control character (byte %zu)",
+			sqlu_set_err(why, whylen, "user name contains a control character (byte %zu)",
 				at + 1);
 			return false;
 		}
@@ -164,20 +150,20 @@ bool userdb_password_check(const char *pw, size_t len, char *why, size_t whylen)
 	uint32_t cp;
 
 	if (len == 0) {
-		set_why(why, whylen, "empty password");
+		sqlu_set_err(why, whylen, "empty password");
 		return false;
 	}
 	if (memchr(pw, '\0', len)) {
-		set_why(why, whylen, "password contains a NUL byte");
+		sqlu_set_err(why, whylen, "password contains a NUL byte");
 		return false;
 	}
 	while (i < len) {
 		if (!utf8_next(s, len, &i, &cp)) {
-			set_why(why, whylen, "password is not valid UTF-8");
+			sqlu_set_err(why, whylen, "password is not valid UTF-8");
 			return false;
 		}
 		if (++chars > USERDB_PASSWORD_MAX) {
-			set_why(why, whylen, "password longer than %d characters",
+			sqlu_set_err(why, whylen, "password longer than %d characters",
 				USERDB_PASSWORD_MAX);
 			return false;
 		}
@@ -225,54 +211,24 @@ static void db_err(struct userdb *db, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Map an SQLite result code to a status and a reason naming the cause. */
-static enum userdb_status rc_status(int rc, const char **cause)
+/* The sqlite_util statuses are a subset of the store's. */
+static enum userdb_status from_sqlu(enum sqlu_status st)
 {
-	switch (rc & 0xFF) {
-	case SQLITE_READONLY:
-		*cause = "the database is read-only";
-		return USERDB_READONLY;
-	case SQLITE_PERM:
-		*cause = "permission denied";
-		return USERDB_READONLY;
-	case SQLITE_FULL:
-		*cause = "disk full";
-		return USERDB_ERROR;
-	case SQLITE_CORRUPT:
-		*cause = "the database file is corrupt";
-		return USERDB_CORRUPT;
-	case SQLITE_NOTADB:
-		*cause = "the file is not a database";
-		return USERDB_CORRUPT;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		*cause = "the database is locked by another process";
-		return USERDB_ERROR;
-	case SQLITE_CANTOPEN:
-		*cause = "cannot open a database file (is its directory writable?)";
-		return USERDB_ERROR;
-	case SQLITE_IOERR:
-		*cause = "I/O error";
-		return USERDB_ERROR;
-	case SQLITE_NOMEM:
-		*cause = "out of memory";
-		return USERDB_ERROR;
-	case SQLITE_CONSTRAINT:
-		*cause = "constraint violated";
-		return USERDB_INVALID;
-	default:
-		*cause = "database error";
-		return USERDB_ERROR;
-	}
+	static const enum userdb_status map[] = {
+		[SQLU_OK] = USERDB_OK,
+		[SQLU_INVALID] = USERDB_INVALID,
+		[SQLU_READONLY] = USERDB_READONLY,
+		[SQLU_CORRUPT] = USERDB_CORRUPT,
+		[SQLU_TOO_NEW] = USERDB_TOO_NEW,
+		[SQLU_ERROR] = USERDB_ERROR,
+	};
+	return map[st];
 }
 
 /* Record a failed SQLite call made for "what"; returns the status. */
 static enum userdb_status db_fail(struct userdb *db, int rc, const char *what)
 {
-	const char *cause;
-	enum userdb_status st = rc_status(rc, &cause);
-	db_err(db, "%s: %s: %s (sqlite: %s)", db->path, what, cause, sqlite3_errmsg(db->h));
-	return st;
+	return from_sqlu(sqlu_fail(db->h, db->path, rc, what, db->err, sizeof(db->err)));
 }
 
 /* ---- small statement helpers -------------------------------------------- */
@@ -280,43 +236,6 @@ static enum userdb_status db_fail(struct userdb *db, int rc, const char *what)
 static int exec_sql(struct userdb *db, const char *sql)
 {
 	return sqlite3_exec(db->h, sql, NULL, NULL, NULL);
-}
-
-/* Run a statement returning one integer (a PRAGMA or a count). */
-static int query_int(struct userdb *db, const char *sql, int64_t *out)
-{
-	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return rc;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
-		rc = SQLITE_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = SQLITE_ERROR;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* Run a statement returning one text value into out. */
-static int query_text(struct userdb *db, const char *sql, char *out, size_t outlen)
-{
-	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return rc;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(st, 0);
-		snprintf(out, outlen, "%s", t ? (const char *)t : "");
-		rc = SQLITE_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = SQLITE_ERROR;
-	}
-	sqlite3_finalize(st);
-	return rc;
 }
 
 /* ---- transactions -------------------------------------------------------- */
@@ -400,105 +319,21 @@ static enum userdb_status op_end(struct userdb *db, bool nested, enum userdb_sta
 
 /* ---- open, migrate, close ------------------------------------------------ */
 
-static enum userdb_status migrate(struct userdb *db)
-{
-	int64_t v;
-	int rc;
-	bool nested;
-	enum userdb_status st = op_begin(db, &nested);
-	if (st != USERDB_OK)
-		return st;
-	/* Read again under the write lock: another process may have migrated. */
-	rc = query_int(db, "PRAGMA user_version", &v);
-	if (rc != SQLITE_OK)
-		return op_end(db, nested, db_fail(db, rc, "read schema version"));
-	for (; v < USERDB_SCHEMA_VERSION; v++) {
-		char sql[64];
-		rc = exec_sql(db, migrations[v]);
-		if (rc != SQLITE_OK) {
-			char what[64];
-			snprintf(what, sizeof(what), "migrate to schema version %d", (int)v + 1);
-			return op_end(db, nested, db_fail(db, rc, what));
-		}
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", (int)v + 1);
-		rc = exec_sql(db, sql);
-		if (rc != SQLITE_OK)
-			return op_end(db, nested, db_fail(db, rc, "write schema version"));
-	}
-	return op_end(db, nested, USERDB_OK);
-}
-
-/* Create path with mode 0600 if it does not exist. */
-static enum userdb_status create_file(const char *path, bool create, char *err, size_t errlen)
-{
-	struct stat sb;
-	int fd;
-
-	if (stat(path, &sb) == 0) {
-		if (!S_ISREG(sb.st_mode)) {
-			set_why(err, errlen, "%s: not a regular file", path);
-			return USERDB_INVALID;
-		}
-		return USERDB_OK;
-	}
-	if (errno != ENOENT || !create) {
-		set_why(err, errlen, "%s: %s", path, strerror(errno));
-		return USERDB_ERROR;
-	}
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			return USERDB_OK; /* created meanwhile */
-		set_why(err, errlen, "%s: cannot create: %s", path, strerror(errno));
-		return (errno == EACCES || errno == EROFS || errno == EPERM) ?
-			USERDB_READONLY : USERDB_ERROR;
-	}
-	/* The umask may have narrowed it; never widened. Make it exact. */
-	if (fchmod(fd, 0600) != 0) {
-		set_why(err, errlen, "%s: chmod 0600: %s", path, strerror(errno));
-		close(fd);
-		return USERDB_ERROR;
-	}
-	close(fd);
-	return USERDB_OK;
-}
+static const struct sqlu_schema schema = {
+	.kind = "a user database",
+	.migrations = migrations,
+	.version = USERDB_SCHEMA_VERSION,
+};
 
 static enum userdb_status open_checks(struct userdb *db)
 {
-	int64_t version, ntables;
-	char text[256];
-	int rc;
+	int64_t version;
+	enum sqlu_status st;
 
-	rc = query_int(db, "PRAGMA user_version", &version);
-	if (rc == SQLITE_OK)
-		rc = query_int(db, "SELECT count(*) FROM sqlite_master", &ntables);
-	if (rc != SQLITE_OK) {
-		const char *cause;
-		enum userdb_status st = rc_status(rc, &cause);
-		if (st == USERDB_CORRUPT) {
-			db_err(db, "%s: %s (sqlite: %s)", db->path, cause, sqlite3_errmsg(db->h));
-		} else if (db->readonly && ((rc & 0xFF) == SQLITE_READONLY ||
-					    (rc & 0xFF) == SQLITE_CANTOPEN)) {
-			/* A WAL store needs its -shm file even to be read. */
-			db_err(db, "%s: cannot read the store: in WAL mode SQLite must create "
-			       "its -shm file next to it, and that directory is not writable "
-			       "by this user (run as the store's owner)", db->path);
-			st = USERDB_READONLY;
-		} else {
-			db_fail(db, rc, "read schema");
-		}
-		return st;
-	}
-	if (version > USERDB_SCHEMA_VERSION) {
-		db_err(db, "%s: schema version %lld is newer than this program supports (%d)",
-		       db->path, (long long)version, USERDB_SCHEMA_VERSION);
-		return USERDB_TOO_NEW;
-	}
-	if (version < 0 || (version == 0 && ntables > 0)) {
-		db_err(db, "%s: not a user database (schema version %lld with %lld tables)",
-		       db->path, (long long)version, (long long)ntables);
-		return USERDB_CORRUPT;
-	}
+	st = sqlu_check_schema(db->h, db->path, &schema, db->readonly, &version,
+			       db->err, sizeof(db->err));
+	if (st != SQLU_OK)
+		return from_sqlu(st);
 	if (db->readonly) {
 		if (version < USERDB_SCHEMA_VERSION) {
 			db_err(db, "%s: schema version %lld is older than %d and the store is "
@@ -508,24 +343,11 @@ static enum userdb_status open_checks(struct userdb *db)
 		}
 		return USERDB_OK;
 	}
-	rc = query_text(db, "PRAGMA quick_check", text, sizeof(text));
-	if (rc != SQLITE_OK)
-		return db_fail(db, rc, "integrity check");
-	if (strcmp(text, "ok") != 0) {
-		db_err(db, "%s: the database file is corrupt (quick_check: %s)", db->path, text);
-		return USERDB_CORRUPT;
-	}
 	/* Only now write anything: WAL mode changes the file header. */
-	rc = query_text(db, "PRAGMA journal_mode = WAL", text, sizeof(text));
-	if (rc != SQLITE_OK)
-		return db_fail(db, rc, "switch to WAL mode");
-	if (strcmp(text, "wal") != 0) {
-		db_err(db, "%s: cannot switch to WAL mode (journal mode is '%s')", db->path, text);
-		return USERDB_ERROR;
-	}
-	if (version < USERDB_SCHEMA_VERSION)
-		return migrate(db);
-	return USERDB_OK;
+	st = sqlu_check_and_wal(db->h, db->path, db->err, sizeof(db->err));
+	if (st == SQLU_OK && version < USERDB_SCHEMA_VERSION)
+		st = sqlu_migrate(db->h, db->path, &schema, db->err, sizeof(db->err));
+	return from_sqlu(st);
 }
 
 enum userdb_status userdb_open(const char *path, unsigned flags, struct userdb **out,
@@ -539,36 +361,22 @@ enum userdb_status userdb_open(const char *path, unsigned flags, struct userdb *
 	*out = NULL;
 	if (err && errlen)
 		err[0] = '\0';
-	st = create_file(path, (flags & USERDB_OPEN_CREATE) && !ro, err, errlen);
+	st = from_sqlu(sqlu_create_file(path, (flags & USERDB_OPEN_CREATE) && !ro, err, errlen));
 	if (st != USERDB_OK)
 		return st;
 	db = calloc(1, sizeof(*db));
 	if (!db) {
-		set_why(err, errlen, "%s: out of memory", path);
+		sqlu_set_err(err, errlen, "%s: out of memory", path);
 		return USERDB_ERROR;
 	}
 	db->readonly = ro;
 	db->now = clock_default;
 	snprintf(db->path, sizeof(db->path), "%s", path);
-	rc = sqlite3_open_v2(path, &db->h,
-			     ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE, NULL);
-	if (rc != SQLITE_OK) {
-		const char *cause;
-		st = rc_status(rc, &cause);
-		set_why(err, errlen, "%s: cannot open: %s (sqlite: %s)", path, cause,
-			db->h ? sqlite3_errmsg(db->h) : "out of memory");
+	st = from_sqlu(sqlu_open(path, ro, USERDB_BUSY_TIMEOUT_MS, &db->h, err, errlen));
+	if (st != USERDB_OK) {
 		userdb_close(db);
 		return st;
 	}
-	sqlite3_extended_result_codes(db->h, 1);
-	/* SQLite silently falls back to read-only when it cannot write the file. */
-	if (!ro && sqlite3_db_readonly(db->h, "main") == 1) {
-		set_why(err, errlen, "%s: the database file is read-only "
-			"(no write permission, or a read-only file system)", path);
-		userdb_close(db);
-		return USERDB_READONLY;
-	}
-	sqlite3_busy_timeout(db->h, USERDB_BUSY_TIMEOUT_MS);
 	st = open_checks(db);
 	if (st == USERDB_OK) {
 		rc = exec_sql(db, "PRAGMA foreign_keys = ON");
@@ -576,7 +384,7 @@ enum userdb_status userdb_open(const char *path, unsigned flags, struct userdb *
 			st = db_fail(db, rc, "enable foreign keys");
 	}
 	if (st != USERDB_OK) {
-		set_why(err, errlen, "%s", db->err);
+		sqlu_set_err(err, errlen, "%s", db->err);
 		userdb_close(db);
 		return st;
 	}
@@ -730,6 +538,23 @@ struct colval {
 	int len;
 };
 
+/* End the change of one user's row that st made (rc: its last step): the
+ * failure of "what", no such user, or done; then the operation's end. */
+static enum userdb_status end_change(struct userdb *db, bool nested, sqlite3_stmt *st, int rc,
+				     const char *what, const char *shown)
+{
+	enum userdb_status res = USERDB_OK;
+
+	if (rc != SQLITE_DONE) {
+		res = db_fail(db, rc, what);
+	} else if (sqlite3_changes(db->h) == 0) {
+		db_err(db, "user '%s' not found", shown);
+		res = USERDB_NOT_FOUND;
+	}
+	sqlite3_finalize(st);
+	return op_end(db, nested, res);
+}
+
 /* UPDATE one column of one user, and its updated time; NOT_FOUND if no row.
  * column is a fixed identifier from this file, never user input. */
 static enum userdb_status set_column(struct userdb *db, const char *name, const char *column,
@@ -772,14 +597,7 @@ static enum userdb_status set_column(struct userdb *db, const char *name, const 
 		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 	}
-	if (rc != SQLITE_DONE) {
-		res = db_fail(db, rc, what);
-	} else if (sqlite3_changes(db->h) == 0) {
-		db_err(db, "user '%s' not found", shown);
-		res = USERDB_NOT_FOUND;
-	}
-	sqlite3_finalize(st);
-	return op_end(db, nested, res);
+	return end_change(db, nested, st, rc, what, shown);
 }
 
 enum userdb_status userdb_set_nt_hash(struct userdb *db, const char *name,
@@ -837,15 +655,8 @@ enum userdb_status userdb_delete(struct userdb *db, const char *name)
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 	}
-	if (rc != SQLITE_DONE) {
-		snprintf(what, sizeof(what), "delete user '%s'", shown);
-		res = db_fail(db, rc, what);
-	} else if (sqlite3_changes(db->h) == 0) {
-		db_err(db, "user '%s' not found", shown);
-		res = USERDB_NOT_FOUND;
-	}
-	sqlite3_finalize(st);
-	return op_end(db, nested, res);
+	snprintf(what, sizeof(what), "delete user '%s'", shown);
+	return end_change(db, nested, st, rc, what, shown);
 }
 
 enum userdb_status userdb_get(struct userdb *db, const char *name, struct user_record *rec)

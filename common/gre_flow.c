@@ -52,15 +52,16 @@ struct gre_flow {
 
 void gre_flow_params_default(struct gre_flow_params *p)
 {
-	memset(p, 0, sizeof(*p));
-	p->reorder_slots = GRE_FLOW_SLOTS_DEFAULT;
-	p->reorder_hold_ms = GRE_FLOW_HOLD_MS_DEFAULT;
-	p->slot_size = GRE_FLOW_SLOT_SIZE_DEFAULT;
-	p->ack_delay_ms = GRE_FLOW_ACK_DELAY_MS_DEFAULT;
-	p->rx_window = GRE_FLOW_RX_WINDOW_DEFAULT;
-	p->peer_window = 0;
-	p->ato_min_ms = GRE_FLOW_ATO_MIN_MS_DEFAULT;
-	p->ato_max_ms = GRE_FLOW_ATO_MAX_MS_DEFAULT;
+	*p = (struct gre_flow_params){
+		.reorder_slots = GRE_FLOW_SLOTS_DEFAULT,
+		.reorder_hold_ms = GRE_FLOW_HOLD_MS_DEFAULT,
+		.slot_size = GRE_FLOW_SLOT_SIZE_DEFAULT,
+		.ack_delay_ms = GRE_FLOW_ACK_DELAY_MS_DEFAULT,
+		.rx_window = GRE_FLOW_RX_WINDOW_DEFAULT,
+		.peer_window = 0,
+		.ato_min_ms = GRE_FLOW_ATO_MIN_MS_DEFAULT,
+		.ato_max_ms = GRE_FLOW_ATO_MAX_MS_DEFAULT,
+	};
 }
 
 struct gre_flow *gre_flow_new(const struct gre_flow_params *p,

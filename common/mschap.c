@@ -230,3 +230,126 @@ bool mschapv1_verify(const uint8_t nt_hash[static MSCHAP_NT_HASH_LEN],
 	crypto_wipe(expected, sizeof(expected));
 	return ok;
 }
+
+/* ---- RFC 3079: MPPE keys from MS-CHAP credentials ------------------------ */
+
+#define SHS_PAD_LEN 40
+
+static const uint8_t shs_pad1[SHS_PAD_LEN]; /* 40 x 0x00 */
+static const uint8_t shs_pad2[SHS_PAD_LEN] = {
+	0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2,
+	0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2,
+	0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2,
+	0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2,
+};
+
+/* RFC 3079 3.4 (Magic1..3 there); the string constants without their NUL. */
+static const char key_magic1[27] = "This is the MPPE Master Key";
+static const char key_magic2[84] =
+	"On the client side, this is the send key; on the server side, it is the receive key.";
+static const char key_magic3[84] =
+	"On the client side, this is the receive key; on the server side, it is the send key.";
+
+void GetMasterKey(const uint8_t password_hash_hash[static MSCHAP_NT_HASH_LEN],
+		  const uint8_t nt_response[static MSCHAP_NT_RESPONSE_LEN],
+		  uint8_t master_key[static MSCHAP_MASTER_KEY_LEN])
+{
+	uint8_t buf[MSCHAP_NT_HASH_LEN + MSCHAP_NT_RESPONSE_LEN + sizeof(key_magic1)];
+	uint8_t digest[SHA1_LEN];
+
+	memcpy(buf, password_hash_hash, MSCHAP_NT_HASH_LEN);
+	memcpy(buf + MSCHAP_NT_HASH_LEN, nt_response, MSCHAP_NT_RESPONSE_LEN);
+	memcpy(buf + MSCHAP_NT_HASH_LEN + MSCHAP_NT_RESPONSE_LEN, key_magic1, sizeof(key_magic1));
+	crypto_sha1(buf, sizeof(buf), digest);
+	memcpy(master_key, digest, MSCHAP_MASTER_KEY_LEN);
+	crypto_wipe(buf, sizeof(buf));
+	crypto_wipe(digest, sizeof(digest));
+}
+
+void GetAsymmetricStartKey(const uint8_t master_key[static MSCHAP_MASTER_KEY_LEN],
+			   uint8_t *session_key, size_t session_key_len,
+			   bool is_send, bool is_server)
+{
+	uint8_t buf[MSCHAP_MASTER_KEY_LEN + SHS_PAD_LEN + sizeof(key_magic2) + SHS_PAD_LEN];
+	uint8_t digest[SHA1_LEN];
+	const char *s = is_send == is_server ? key_magic3 : key_magic2;
+
+	if (session_key_len > SHA1_LEN)
+		session_key_len = SHA1_LEN;
+	memcpy(buf, master_key, MSCHAP_MASTER_KEY_LEN);
+	memcpy(buf + MSCHAP_MASTER_KEY_LEN, shs_pad1, SHS_PAD_LEN);
+	memcpy(buf + MSCHAP_MASTER_KEY_LEN + SHS_PAD_LEN, s, sizeof(key_magic2));
+	memcpy(buf + MSCHAP_MASTER_KEY_LEN + SHS_PAD_LEN + sizeof(key_magic2), shs_pad2,
+	       SHS_PAD_LEN);
+	crypto_sha1(buf, sizeof(buf), digest);
+	memcpy(session_key, digest, session_key_len);
+	crypto_wipe(buf, sizeof(buf));
+	crypto_wipe(digest, sizeof(digest));
+}
+
+void GetNewKeyFromSHA(const uint8_t *start_key, const uint8_t *session_key,
+		      size_t key_len, uint8_t *interim_key)
+{
+	uint8_t buf[MSCHAP_START_KEY_LEN + SHS_PAD_LEN + MSCHAP_START_KEY_LEN + SHS_PAD_LEN];
+	uint8_t digest[SHA1_LEN];
+	size_t n = 0;
+
+	if (key_len > MSCHAP_START_KEY_LEN)
+		key_len = MSCHAP_START_KEY_LEN;
+	memcpy(buf + n, start_key, key_len);
+	n += key_len;
+	memcpy(buf + n, shs_pad1, SHS_PAD_LEN);
+	n += SHS_PAD_LEN;
+	memcpy(buf + n, session_key, key_len);
+	n += key_len;
+	memcpy(buf + n, shs_pad2, SHS_PAD_LEN);
+	n += SHS_PAD_LEN;
+	crypto_sha1(buf, n, digest);
+	memcpy(interim_key, digest, key_len);
+	crypto_wipe(buf, sizeof(buf));
+	crypto_wipe(digest, sizeof(digest));
+}
+
+void Get_Start_Key(const uint8_t challenge[static MSCHAP_V1_CHALLENGE_LEN],
+		   const uint8_t nt_password_hash_hash[static MSCHAP_NT_HASH_LEN],
+		   uint8_t initial_session_key[static MSCHAP_START_KEY_LEN])
+{
+	uint8_t buf[2 * MSCHAP_NT_HASH_LEN + MSCHAP_V1_CHALLENGE_LEN];
+	uint8_t digest[SHA1_LEN];
+
+	memcpy(buf, nt_password_hash_hash, MSCHAP_NT_HASH_LEN);
+	memcpy(buf + MSCHAP_NT_HASH_LEN, nt_password_hash_hash, MSCHAP_NT_HASH_LEN);
+	memcpy(buf + 2 * MSCHAP_NT_HASH_LEN, challenge, MSCHAP_V1_CHALLENGE_LEN);
+	crypto_sha1(buf, sizeof(buf), digest);
+	memcpy(initial_session_key, digest, MSCHAP_START_KEY_LEN);
+	crypto_wipe(buf, sizeof(buf));
+	crypto_wipe(digest, sizeof(digest));
+}
+
+void mschapv2_start_keys(enum mschap_role role, const uint8_t nt_hash[static MSCHAP_NT_HASH_LEN],
+			 const uint8_t nt_response[static MSCHAP_NT_RESPONSE_LEN],
+			 uint8_t send_key[static MSCHAP_START_KEY_LEN],
+			 uint8_t recv_key[static MSCHAP_START_KEY_LEN])
+{
+	uint8_t hashhash[MSCHAP_NT_HASH_LEN];
+	uint8_t master[MSCHAP_MASTER_KEY_LEN];
+	bool server = role == MSCHAP_ROLE_SERVER;
+
+	HashNtPasswordHash(nt_hash, hashhash);
+	GetMasterKey(hashhash, nt_response, master);
+	GetAsymmetricStartKey(master, send_key, MSCHAP_START_KEY_LEN, true, server);
+	GetAsymmetricStartKey(master, recv_key, MSCHAP_START_KEY_LEN, false, server);
+	crypto_wipe(hashhash, sizeof(hashhash));
+	crypto_wipe(master, sizeof(master));
+}
+
+void mschapv1_start_key(const uint8_t nt_hash[static MSCHAP_NT_HASH_LEN],
+			const uint8_t challenge[static MSCHAP_V1_CHALLENGE_LEN],
+			uint8_t key[static MSCHAP_START_KEY_LEN])
+{
+	uint8_t hashhash[MSCHAP_NT_HASH_LEN];
+
+	HashNtPasswordHash(nt_hash, hashhash);
+	Get_Start_Key(challenge, hashhash, key);
+	crypto_wipe(hashhash, sizeof(hashhash));
+}

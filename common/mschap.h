@@ -1,7 +1,10 @@
 /*
- * MS-CHAP arithmetic: RFC 2759 (MS-CHAPv2) and RFC 2433 (MS-CHAPv1), with the
- * RFC's function names. Pure functions over caller buffers; no allocation.
- * Passwords are UTF-8 and are hashed in their UTF-16LE form.
+ * MS-CHAP arithmetic: RFC 2759 (MS-CHAPv2), RFC 2433 (MS-CHAPv1) and the
+ * MPPE start keys RFC 3079 derives from their credentials, with the RFCs'
+ * function names. Pure functions over caller buffers; no allocation.
+ * Passwords are UTF-8 and are hashed in their UTF-16LE form. The MPPE packet
+ * path that uses the start keys (session keys, re-keying) is
+ * common/ppp/mppe.h; the user stores only need this file.
  */
 #ifndef PPTP_COMMON_MSCHAP_H
 #define PPTP_COMMON_MSCHAP_H
@@ -20,6 +23,8 @@
  * hashes in full; a longer one is hashed truncated and so never verifies.
  * Callers should reject such names before getting here. */
 #define MSCHAP_MAX_USERNAME    1024
+#define MSCHAP_MASTER_KEY_LEN  16 /* RFC 3079 MasterKey */
+#define MSCHAP_START_KEY_LEN   16 /* an MPPE start key; 40/56-bit use its first 8 */
 
 /* UTF-8 to UTF-16LE. Returns the number of bytes written to out, or -1 on
  * invalid UTF-8 or when out (outlen bytes) is too small. Characters outside
@@ -77,5 +82,52 @@ void mschapv1_nt_response(const uint8_t challenge[static MSCHAP_V1_CHALLENGE_LEN
 bool mschapv1_verify(const uint8_t nt_hash[static MSCHAP_NT_HASH_LEN],
 		     const uint8_t challenge[static MSCHAP_V1_CHALLENGE_LEN],
 		     const uint8_t nt_response[static MSCHAP_NT_RESPONSE_LEN]);
+
+/* ---- RFC 3079: MPPE keys from MS-CHAP credentials ---- */
+
+/* RFC 3079 3.4: SHA1(PasswordHashHash | NTResponse | Magic1), first 16
+ * octets. */
+void GetMasterKey(const uint8_t password_hash_hash[static MSCHAP_NT_HASH_LEN],
+		  const uint8_t nt_response[static MSCHAP_NT_RESPONSE_LEN],
+		  uint8_t master_key[static MSCHAP_MASTER_KEY_LEN]);
+
+/* RFC 3079 3.4: SHA1(MasterKey | SHSpad1 | Magic2 or Magic3 | SHSpad2),
+ * first session_key_len (8 or 16) octets. is_send/is_server pick the magic. */
+void GetAsymmetricStartKey(const uint8_t master_key[static MSCHAP_MASTER_KEY_LEN],
+			   uint8_t *session_key, size_t session_key_len,
+			   bool is_send, bool is_server);
+
+/* RFC 3079 3.4 (and 2.4): SHA1(StartKey | SHSpad1 | SessionKey | SHSpad2),
+ * first key_len octets. interim_key may alias session_key.
+ * key_len <= MSCHAP_START_KEY_LEN. */
+void GetNewKeyFromSHA(const uint8_t *start_key, const uint8_t *session_key,
+		      size_t key_len, uint8_t *interim_key);
+
+/* RFC 3079 2.4, MS-CHAPv1 128-bit keys: SHA1(NtPasswordHashHash |
+ * NtPasswordHashHash | Challenge), first 16 octets. */
+void Get_Start_Key(const uint8_t challenge[static MSCHAP_V1_CHALLENGE_LEN],
+		   const uint8_t nt_password_hash_hash[static MSCHAP_NT_HASH_LEN],
+		   uint8_t initial_session_key[static MSCHAP_START_KEY_LEN]);
+
+enum mschap_role {
+	MSCHAP_ROLE_SERVER, /* the authenticator */
+	MSCHAP_ROLE_CLIENT, /* the peer */
+};
+
+/* MS-CHAPv2: both 16-byte MPPE start keys for one side, from the NT password
+ * hash and the peer's NT-Response. The server's send key is the client's
+ * receive key and vice versa. For 40/56-bit use, the first 8 octets are the
+ * key. */
+void mschapv2_start_keys(enum mschap_role role, const uint8_t nt_hash[static MSCHAP_NT_HASH_LEN],
+			 const uint8_t nt_response[static MSCHAP_NT_RESPONSE_LEN],
+			 uint8_t send_key[static MSCHAP_START_KEY_LEN],
+			 uint8_t recv_key[static MSCHAP_START_KEY_LEN]);
+
+/* MS-CHAPv1: the MPPE start key, Get_Start_Key over the hash of the NT hash
+ * (the 128-bit form, which Linux pppd also uses for 40/56 bits). The same
+ * key is used in both directions. */
+void mschapv1_start_key(const uint8_t nt_hash[static MSCHAP_NT_HASH_LEN],
+			const uint8_t challenge[static MSCHAP_V1_CHALLENGE_LEN],
+			uint8_t key[static MSCHAP_START_KEY_LEN]);
 
 #endif

@@ -110,22 +110,23 @@ void netaddr_format(const struct sockaddr_storage *addr, bool with_port, char *o
 		    size_t outlen)
 {
 	char h[INET6_ADDRSTRLEN];
+	unsigned port;
+	bool v6 = addr->ss_family == AF_INET6;
 
 	if (addr->ss_family == AF_INET) {
 		const struct sockaddr_in *a = (const struct sockaddr_in *)addr;
 		inet_ntop(AF_INET, &a->sin_addr, h, sizeof(h));
-		if (with_port)
-			snprintf(out, outlen, "%s:%u", h, ntohs(a->sin_port));
-		else
-			snprintf(out, outlen, "%s", h);
-	} else if (addr->ss_family == AF_INET6) {
+		port = ntohs(a->sin_port);
+	} else if (v6) {
 		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)addr;
 		inet_ntop(AF_INET6, &a->sin6_addr, h, sizeof(h));
-		if (with_port)
-			snprintf(out, outlen, "[%s]:%u", h, ntohs(a->sin6_port));
-		else
-			snprintf(out, outlen, "%s", h);
+		port = ntohs(a->sin6_port);
 	} else {
 		snprintf(out, outlen, "-");
+		return;
 	}
+	if (!with_port)
+		snprintf(out, outlen, "%s", h);
+	else
+		snprintf(out, outlen, v6 ? "[%s]:%u" : "%s:%u", h, port);
 }

@@ -43,6 +43,9 @@
 #define PPTP_MSG_MANAGEMENT 2   /* defined by the RFC, never used; rejected */
 
 #define PPTP_HEADER_LEN     12
+/* Where the Control Message Type sits in the header: after Length,
+ * PPTP Message Type and Magic Cookie. */
+#define PPTP_CTRL_TYPE_OFFSET 8
 #define PPTP_MAX_MSG_LEN    220 /* Incoming-Call-Request, the largest */
 #define PPTP_STR_LEN        64  /* host name, vendor, numbers, subaddress */
 #define PPTP_STATS_LEN      128 /* Call-Disconnect-Notify call statistics */

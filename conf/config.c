@@ -615,22 +615,31 @@ static bool parse_pool(struct loader *ld, const struct key *k, void *field, cons
 	return for_each_item(ld, k, v, pool_add, field);
 }
 
-static void print_pool(FILE *f, const struct key *k, const void *field)
+/* The ranges of one pool, POOL_PER_LINE to a line, each line starting
+ * with the key and, for a named pool, the name. */
+static void print_ranges(FILE *f, const char *key, const char *name,
+			 const struct config_pool *pool)
 {
-	const struct config_pool *pool = field;
 	char s[2 * INET_ADDRSTRLEN];
 
-	if (pool->n == 0)
-		fprintf(f, "# %s (not set)\n", k->name);
 	for (size_t i = 0; i < pool->n; i++) {
 		format_range(&pool->range[i], s, sizeof(s));
 		if (i % POOL_PER_LINE == 0)
-			fprintf(f, "%s %s", k->name, s);
+			fprintf(f, "%s%s%s %s", key, name ? " " : "", name ? name : "", s);
 		else
 			fprintf(f, ",%s", s);
 		if (i % POOL_PER_LINE == POOL_PER_LINE - 1 || i + 1 == pool->n)
 			fputc('\n', f);
 	}
+}
+
+static void print_pool(FILE *f, const struct key *k, const void *field)
+{
+	const struct config_pool *pool = field;
+
+	if (pool->n == 0)
+		fprintf(f, "# %s (not set)\n", k->name);
+	print_ranges(f, k->name, NULL, pool);
 }
 
 static void release_pool(void *field)
@@ -766,7 +775,7 @@ static bool check_hostport(struct loader *ld, const struct key *k, const char *v
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	if (!netaddr_parse(v, 3799, &ss, &sl))
+	if (!netaddr_parse(v, CONFIG_DAE_PORT, &ss, &sl))
 		return fail(ld, "'%s' is not an address for '%s' (a.b.c.d[:port] or "
 			    "[v6 address][:port])", v, k->name);
 	return true;
@@ -831,22 +840,11 @@ static bool parse_named_pool(struct loader *ld, const struct key *k, void *field
 static void print_named_pool(FILE *f, const struct key *k, const void *field)
 {
 	const struct config_named_pools *l = field;
-	char s[2 * INET_ADDRSTRLEN];
 
 	if (l->n == 0)
 		fprintf(f, "# %s (not set)\n", k->name);
-	for (size_t i = 0; i < l->n; i++) {
-		const struct config_pool *pool = &l->p[i].pool;
-		for (size_t r = 0; r < pool->n; r++) {
-			format_range(&pool->range[r], s, sizeof(s));
-			if (r % POOL_PER_LINE == 0)
-				fprintf(f, "%s %s %s", k->name, l->p[i].name, s);
-			else
-				fprintf(f, ",%s", s);
-			if (r % POOL_PER_LINE == POOL_PER_LINE - 1 || r + 1 == pool->n)
-				fputc('\n', f);
-		}
-	}
+	for (size_t i = 0; i < l->n; i++)
+		print_ranges(f, k->name, l->p[i].name, &l->p[i].pool);
 }
 
 static void release_named_pool(void *field)
@@ -973,6 +971,7 @@ static const struct key keys[] = {
 	{ KEY("auth-timeout", t_uint, auth_timeout, "30"), .min = 5, .max = 300 },
 	{ KEY("auth-retries", t_uint, auth_retries, "3"), .min = 0, .max = 10 },
 	{ KEY("log-level", t_loglevel, log_level, "notice") },
+	/* Reserved until the admin socket exists: checked, printed, never opened. */
 	{ KEY("control-socket", t_str, control_socket, "/run/pptpd/control.sock"),
 	  .max = SUN_PATH_MAX, .flags = K_ABSPATH },
 	{ KEY("ip-up", t_str, ip_up, NULL), .flags = K_ABSPATH, .check = check_exec },
@@ -981,8 +980,11 @@ static const struct key keys[] = {
 	{ KEY("user", t_str, user, "pptpd"), .max = 32, .check = check_user },
 	{ KEY("group", t_str, group, NULL), .max = 32, .check = check_group },
 	{ KEY("hook-user", t_str, hook_user, "root"), .max = 32, .check = check_user },
-	{ KEY("radius-server", t_server, radius_auth, NULL), .min = 1812, .max = 8 },
-	{ KEY("radius-acct-server", t_server, radius_acct, NULL), .min = 1813, .max = 8 },
+	/* t_server: .min is the default port, .max the most servers. */
+	{ KEY("radius-server", t_server, radius_auth, NULL), .min = CONFIG_RADIUS_AUTH_PORT,
+	  .max = 8 },
+	{ KEY("radius-acct-server", t_server, radius_acct, NULL), .min = CONFIG_RADIUS_ACCT_PORT,
+	  .max = 8 },
 	{ KEY("radius-config", t_str, radius_config, NULL), .flags = K_ABSPATH },
 	{ KEY("radius-dictionary", t_str, radius_dictionary, "/etc/radcli/dictionary"),
 	  .flags = K_ABSPATH },

@@ -32,6 +32,9 @@
 
 #define CONFIG_DEFAULT_PATH "/etc/pptpd.conf"
 #define CONFIG_PPTP_PORT    1723
+#define CONFIG_RADIUS_AUTH_PORT 1812 /* RFC 2865 */
+#define CONFIG_RADIUS_ACCT_PORT 1813 /* RFC 2866 */
+#define CONFIG_DAE_PORT     3799 /* RFC 5176 */
 /* Most addresses remoteip may hand out in total. */
 #define CONFIG_POOL_MAX     65536u
 
@@ -155,7 +158,7 @@ struct config {
 	unsigned auth_retries;      /* MS-CHAP retries after a failed password */
 
 	enum log_level log_level;
-	char *control_socket;
+	char *control_socket;      /* reserved: no admin socket is opened yet */
 	char *ip_up;   /* NULL: not set */
 	char *ip_down; /* NULL: not set */
 	char *pidfile; /* NULL: not set */

@@ -546,34 +546,25 @@ static void bad_format(struct ctrl *c, unsigned type, const uint8_t *p, size_t l
 		if (!rbuf_be32(&r2, &id32))
 			id32 = 0;
 	}
-	memset(&m, 0, sizeof(m));
-	m.type = (enum pptp_ctrl_type)type;
 	switch (type) {
 	case PPTP_START_CTRL_REQUEST:
 		start_reply(c, PPTP_START_GENERAL_ERROR, PPTP_ERR_BAD_FORMAT);
 		return;
 	case PPTP_STOP_CTRL_REQUEST:
-		m.type = PPTP_STOP_CTRL_REPLY;
-		m.stop_rp.result = PPTP_STOP_GENERAL_ERROR;
-		m.stop_rp.error = PPTP_ERR_BAD_FORMAT;
+		m = (struct pptp_msg){ .type = PPTP_STOP_CTRL_REPLY, .stop_rp = {
+			.result = PPTP_STOP_GENERAL_ERROR, .error = PPTP_ERR_BAD_FORMAT } };
 		break;
 	case PPTP_ECHO_REQUEST:
-		m.type = PPTP_ECHO_REPLY;
-		m.echo_rp.id = id32;
-		m.echo_rp.result = PPTP_ECHO_GENERAL_ERROR;
-		m.echo_rp.error = PPTP_ERR_BAD_FORMAT;
+		m = (struct pptp_msg){ .type = PPTP_ECHO_REPLY, .echo_rp = { .id = id32,
+			.result = PPTP_ECHO_GENERAL_ERROR, .error = PPTP_ERR_BAD_FORMAT } };
 		break;
 	case PPTP_OUT_CALL_REQUEST:
-		m.type = PPTP_OUT_CALL_REPLY;
-		m.ocrp.peer_call_id = id16;
-		m.ocrp.result = PPTP_OUT_GENERAL_ERROR;
-		m.ocrp.error = PPTP_ERR_BAD_FORMAT;
+		m = (struct pptp_msg){ .type = PPTP_OUT_CALL_REPLY, .ocrp = { .peer_call_id = id16,
+			.result = PPTP_OUT_GENERAL_ERROR, .error = PPTP_ERR_BAD_FORMAT } };
 		break;
 	case PPTP_IN_CALL_REQUEST:
-		m.type = PPTP_IN_CALL_REPLY;
-		m.icrp.peer_call_id = id16;
-		m.icrp.result = PPTP_IN_GENERAL_ERROR;
-		m.icrp.error = PPTP_ERR_BAD_FORMAT;
+		m = (struct pptp_msg){ .type = PPTP_IN_CALL_REPLY, .icrp = { .peer_call_id = id16,
+			.result = PPTP_IN_GENERAL_ERROR, .error = PPTP_ERR_BAD_FORMAT } };
 		break;
 	default:
 		return; /* no reply with an error field: ignored */
@@ -596,7 +587,7 @@ static void ctrl_input(struct ctrl *c, const uint8_t *p, size_t len)
 	uint16_t type = 0;
 
 	rbuf_init(&r, p, len);
-	rbuf_peek_be16(&r, 8, &type);
+	rbuf_peek_be16(&r, PPTP_CTRL_TYPE_OFFSET, &type);
 	enum pptp_err err = pptp_msg_decode_bytes(p, len, &m);
 	ctrl_timers_msg_received(c);
 	if (err == PPTP_E_UNKNOWN_TYPE) {

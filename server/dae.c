@@ -453,7 +453,7 @@ struct dae *dae_open(struct server *srv)
 	struct sockaddr_storage ss;
 	socklen_t sl;
 
-	if (!netaddr_parse(cfg->dae_listen, 3799, &ss, &sl)) {
+	if (!netaddr_parse(cfg->dae_listen, CONFIG_DAE_PORT, &ss, &sl)) {
 		log_errx("dae-listen %s: not an address", cfg->dae_listen);
 		return NULL;
 	}

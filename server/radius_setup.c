@@ -80,7 +80,7 @@ static bool from_radcli(rc_handle *rh, const char *opt, uint16_t defport,
 		if (!sec || !sec[0]) {
 			struct addrinfo *ai = NULL;
 			if (rc_find_server_addr(rh, srv->name[i], &ai, secret,
-						defport == 1813 ? ACCT : AUTH) == 0)
+						defport == CONFIG_RADIUS_ACCT_PORT ? ACCT : AUTH) == 0)
 				sec = secret;
 			if (ai)
 				freeaddrinfo(ai);
@@ -109,10 +109,10 @@ static bool load_radiusclient_conf(const struct config *cfg, struct radius_setup
 	}
 	bool ok = true;
 	if (!cfg->radius_auth.n)
-		ok = from_radcli(rh, "authserver", 1812, rs->auth, &rs->nauth, cfg->radius_config,
+		ok = from_radcli(rh, "authserver", CONFIG_RADIUS_AUTH_PORT, rs->auth, &rs->nauth, cfg->radius_config,
 				 err, errlen);
 	if (ok && !cfg->radius_acct.n)
-		ok = from_radcli(rh, "acctserver", 1813, rs->acct, &rs->nacct, cfg->radius_config,
+		ok = from_radcli(rh, "acctserver", CONFIG_RADIUS_ACCT_PORT, rs->acct, &rs->nacct, cfg->radius_config,
 				 err, errlen);
 	int v = rc_conf_int(rh, "radius_timeout");
 	if (v > 0 && v <= 60)

@@ -422,10 +422,10 @@ static void send_test_frame(struct connect *c)
 	struct wbuf w;
 
 	wbuf_init(&w, frame, sizeof(frame));
-	wbuf_u8(&w, 0xFF);
-	wbuf_u8(&w, 0x03);
+	wbuf_u8(&w, PPP_ALLSTATIONS);
+	wbuf_u8(&w, PPP_UI);
 	wbuf_be16(&w, c->send_proto);
-	wbuf_u8(&w, 1);     /* Configure-Request */
+	wbuf_u8(&w, PPP_CONF_REQ);
 	wbuf_u8(&w, 0x42);  /* identifier */
 	wbuf_be16(&w, 14);  /* length: header and one option */
 	wbuf_u8(&w, 1);     /* Interface-Identifier */

@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "common/pptp_msg.h"
+#include "common/ppp/ppp_defs.h"
 #include "tools/pptp_client.h"
 #include "tools/pptpbench.h"
 
@@ -213,10 +214,10 @@ int pptpbench_probe(int argc, char **argv)
 	}
 
 	/* A PPP frame: address, control, protocol IPv4, then a pattern. */
-	pr.frame[0] = 0xFF;
-	pr.frame[1] = 0x03;
-	pr.frame[2] = 0x00;
-	pr.frame[3] = 0x21;
+	pr.frame[0] = PPP_ALLSTATIONS;
+	pr.frame[1] = PPP_UI;
+	pr.frame[2] = PPP_PROTO_IP >> 8;
+	pr.frame[3] = PPP_PROTO_IP & 0xFF;
 	for (size_t i = 4; i < sizeof(pr.frame); i++)
 		pr.frame[i] = (uint8_t)(i * 7 + 1);
 

@@ -1,16 +1,11 @@
 /*
- * Windows error numbers carried in MS-CHAP Failure messages ("E=691") and
- * shown to users by Windows clients (RFC 2759 section 6, RFC 2433).
- * Constants only.
+ * The Windows error numbers moved to common/auth_codes.h, where the user
+ * stores reach them too; this name stays for code of the PPP layer and the
+ * session that still includes it. New code includes common/auth_codes.h.
  */
 #ifndef PPTP_COMMON_PPP_AUTH_CODES_H
 #define PPTP_COMMON_PPP_AUTH_CODES_H
 
-#define AUTH_E_RESTRICTED_LOGON_HOURS 646
-#define AUTH_E_ACCT_DISABLED          647
-#define AUTH_E_PASSWD_EXPIRED         648
-#define AUTH_E_NO_DIALIN_PERMISSION   649
-#define AUTH_E_AUTHENTICATION_FAILURE 691
-#define AUTH_E_CHANGING_PASSWORD      709
+#include "common/auth_codes.h"
 
 #endif

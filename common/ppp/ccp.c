@@ -57,12 +57,13 @@ unsigned ccp_mppe_bits(uint32_t sb)
 
 void ccp_config_default(struct ccp_config *cfg, enum ppp_role role)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->role = role;
-	cfg->keys = CCP_KEY_128;
-	cfg->stateless = true;
-	cfg->stateful = false;
-	cfg->required = true;
+	*cfg = (struct ccp_config){
+		.role = role,
+		.keys = CCP_KEY_128,
+		.stateless = true,
+		.stateful = false,
+		.required = true,
+	};
 }
 
 /* Is sb a single, complete choice our policy allows? */
@@ -110,7 +111,7 @@ static enum fsm_verdict ccp_req_option(struct fsm *f, uint8_t type, const uint8_
 {
 	struct ccp *c = to_ccp(f);
 
-	if (type != CCP_OPT_MPPE || n != 4)
+	if (type != CCP_OPT_MPPE || n != CCP_MPPE_OPT_LEN - PPP_OPT_HDR_LEN)
 		return FSM_OPT_REJECT; /* deflate, BSD, predictor, stac, ... */
 	uint32_t offered = load_be32(d);
 	if (!(offered & (MPPE_SB_H | MPPE_SB_KEYS)))
@@ -164,7 +165,7 @@ static void ccp_rcv_nak(struct fsm *f, uint8_t type, const uint8_t *d, size_t n)
 {
 	struct ccp *c = to_ccp(f);
 
-	if (type != CCP_OPT_MPPE || n != 4)
+	if (type != CCP_OPT_MPPE || n != CCP_MPPE_OPT_LEN - PPP_OPT_HDR_LEN)
 		return;
 	uint32_t sb = load_be32(d);
 	if (suits(c->cfg, sb)) {

@@ -6,14 +6,14 @@
 
 #include <string.h>
 
-#include "common/mschap.h"
+#include "common/auth_codes.h"
 #include "common/buf.h"
+#include "common/mschap.h"
 #include "common/crypto.h"
 #include "common/ppp/auth_timer.h"
-#include "common/ppp/auth_codes.h"
 #include "common/ppp/chap_md5.h"
 #include "common/ppp/chap_ms.h"
-#include "common/ppp/mppe.h"
+#include "common/ppp/cp.h"
 
 enum chap_state {
 	ST_INITIAL,
@@ -129,8 +129,8 @@ bool chap_init(struct chap *c, enum chap_role role, const struct chap_config *cf
 	if (c->md5_challenge_len > CHAP_CHALLENGE_MAX)
 		return false;
 	switch (c->algo) {
-	case CHAP_MSCHAPV2: c->challenge_len = 16; break;
-	case CHAP_MSCHAPV1: c->challenge_len = 8; break;
+	case CHAP_MSCHAPV2: c->challenge_len = MSCHAP_CHALLENGE_LEN; break;
+	case CHAP_MSCHAPV1: c->challenge_len = MSCHAP_V1_CHALLENGE_LEN; break;
 	case CHAP_MD5:      c->challenge_len = c->md5_challenge_len; break;
 	}
 	if (role == CHAP_PEER && !chap_peer_set_password(c, cfg->password)) {
@@ -153,7 +153,7 @@ bool chap_peer_set_password(struct chap *c, const char *password)
 	if (len == 0 || len > CHAP_PASSWORD_MAX)
 		return false;
 	if (is_ms(c)) {
-		uint8_t h[16];
+		uint8_t h[MSCHAP_NT_HASH_LEN];
 		if (!NtPasswordHash(password, h))
 			return false;
 		memcpy(c->nt_hash, h, sizeof(h));
@@ -276,13 +276,13 @@ bool chap_auth_result(struct chap *c, unsigned error, const char *auth_response,
 	c->failures++;
 	bool retry = is_ms(c) && error == AUTH_E_AUTHENTICATION_FAILURE &&
 		     c->failures < c->max_attempts;
-	uint8_t next[16];
+	uint8_t next[MSCHAP_CHALLENGE_LEN];
 	if (retry && !get_random(c, next, c->challenge_len))
 		retry = false;
 	if (c->algo == CHAP_MSCHAPV2)
 		n = chap_ms_format_failure(msg, sizeof(msg), error, retry,
-					   retry ? next : c->challenge, c->challenge_len, 3,
-					   "Authentication failure");
+					   retry ? next : c->challenge, c->challenge_len,
+					   CHAP_MS_V2_VERSION, "Authentication failure");
 	else if (c->algo == CHAP_MSCHAPV1)
 		n = chap_ms_format_failure(msg, sizeof(msg), error, retry,
 					   retry ? next : c->challenge, c->challenge_len, 0, NULL);
@@ -355,8 +355,8 @@ static void peer_challenge(struct chap *c, uint8_t id, struct rbuf *body, uint64
 	rbuf_u8(body, &vs);
 	value = rbuf_take(body, vs);
 	if (!rbuf_ok(body) || !value || vs == 0 ||
-	    (c->algo == CHAP_MSCHAPV2 && vs != 16) ||
-	    (c->algo == CHAP_MSCHAPV1 && vs != 8) ||
+	    (c->algo == CHAP_MSCHAPV2 && vs != MSCHAP_CHALLENGE_LEN) ||
+	    (c->algo == CHAP_MSCHAPV1 && vs != MSCHAP_V1_CHALLENGE_LEN) ||
 	    (c->algo == CHAP_MD5 && vs > CHAP_CHALLENGE_MAX)) {
 		c->stats.rx_malformed++;
 		return;
@@ -399,12 +399,12 @@ static void peer_failure(struct chap *c, struct rbuf *body, uint64_t now)
 		finish(c, CHAP_FAILURE, 0, "authentication failed", now);
 		return;
 	}
-	chap_ms_parse_failure(msg, len, c->algo == CHAP_MSCHAPV2 ? 16 : 8, &f);
+	chap_ms_parse_failure(msg, len, c->challenge_len, &f);
 	unsigned error = f.has_error ? f.error : AUTH_E_AUTHENTICATION_FAILURE;
 	bool can_retry = f.has_retry && f.retry &&
 			 (f.has_challenge || c->algo == CHAP_MSCHAPV1);
 	if (can_retry && c->cb->retry && c->cb->retry(c->ctx, &f)) {
-		uint8_t next[16];
+		uint8_t next[MSCHAP_CHALLENGE_LEN];
 		size_t clen = c->challenge_len;
 		if (f.has_challenge)
 			memcpy(next, f.challenge, clen);
@@ -440,18 +440,18 @@ static void peer_input(struct chap *c, uint8_t code, uint8_t id, struct rbuf *bo
 	}
 }
 
-bool chap_peer_keys(const struct chap *c, uint8_t send_key[static 16],
-		    uint8_t recv_key[static 16])
+bool chap_peer_keys(const struct chap *c, uint8_t send_key[static MSCHAP_START_KEY_LEN],
+		    uint8_t recv_key[static MSCHAP_START_KEY_LEN])
 {
 	if (c->role != CHAP_PEER || c->state != ST_SUCCESS)
 		return false;
 	if (c->algo == CHAP_MSCHAPV2) {
-		mppe_start_keys(MPPE_ROLE_CLIENT, c->nt_hash, c->nt_response, send_key, recv_key);
+		mschapv2_start_keys(MSCHAP_ROLE_CLIENT, c->nt_hash, c->nt_response, send_key, recv_key);
 		return true;
 	}
 	if (c->algo == CHAP_MSCHAPV1) {
-		chap_ms_v1_start_key(c->nt_hash, c->challenge, send_key);
-		memcpy(recv_key, send_key, 16);
+		mschapv1_start_key(c->nt_hash, c->challenge, send_key);
+		memcpy(recv_key, send_key, MSCHAP_START_KEY_LEN);
 		return true;
 	}
 	return false;
@@ -477,17 +477,10 @@ void chap_start(struct chap *c, uint64_t now)
 
 void chap_input(struct chap *c, const uint8_t *pkt, size_t len, uint64_t now)
 {
-	struct rbuf r, body;
-	uint8_t code, id;
-	uint16_t plen;
+	struct rbuf body;
+	uint8_t code = 0, id = 0;
 
-	rbuf_init(&r, pkt, len);
-	rbuf_u8(&r, &code);
-	rbuf_u8(&r, &id);
-	rbuf_be16(&r, &plen);
-	/* Octets past the length field are padding (RFC 1661): ignored. */
-	if (!rbuf_ok(&r) || plen < CHAP_HDR_LEN ||
-	    !rbuf_sub(&r, plen - CHAP_HDR_LEN, &body)) {
+	if (!ppp_cp_read(pkt, len, &code, &id, &body)) {
 		c->stats.rx_malformed++;
 		return;
 	}

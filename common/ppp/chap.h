@@ -50,8 +50,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CHAP_PPP_PROTO   0xC223
-#define CHAP_HDR_LEN     4
+#include "common/mschap.h"
+#include "common/ppp/ppp_defs.h"
+
+#define CHAP_PPP_PROTO   PPP_PROTO_CHAP
+#define CHAP_HDR_LEN     PPP_CP_HDR_LEN
 #define CHAP_NAME_MAX    256 /* longest user name accepted or sent */
 #define CHAP_PASSWORD_MAX 256
 #define CHAP_CHALLENGE_MAX 64 /* MD5 challenge length we send/accept at most */
@@ -94,8 +97,8 @@ struct chap_response_info {
 	size_t name_sent_len;
 	const uint8_t *challenge;      /* the challenge we sent */
 	size_t challenge_len;          /* 16 (v2), 8 (v1), md5_challenge_len */
-	uint8_t peer_challenge[16];    /* MS-CHAPv2 */
-	uint8_t nt_response[24];       /* MS-CHAPv1 and v2 */
+	uint8_t peer_challenge[MSCHAP_CHALLENGE_LEN];  /* MS-CHAPv2 */
+	uint8_t nt_response[MSCHAP_NT_RESPONSE_LEN];   /* MS-CHAPv1 and v2 */
 	uint8_t md5[16];               /* CHAP-MD5 response value */
 };
 
@@ -107,7 +110,7 @@ struct chap_ms_failure {
 	bool has_retry;
 	bool retry;                    /* R=1 */
 	bool has_challenge;
-	uint8_t challenge[16];         /* C=: 16 (v2) or 8 (v1) octets */
+	uint8_t challenge[MSCHAP_CHALLENGE_LEN]; /* C=: 16 (v2) or 8 (v1) octets */
 	size_t challenge_len;
 	bool has_version;
 	unsigned version;              /* V= */
@@ -160,15 +163,15 @@ struct chap {
 	char name[CHAP_NAME_MAX + 1];
 	size_t name_len;
 	/* peer secrets */
-	uint8_t nt_hash[16];
+	uint8_t nt_hash[MSCHAP_NT_HASH_LEN];
 	char password[CHAP_PASSWORD_MAX + 1];
 	size_t password_len;
 	/* current exchange */
 	uint8_t challenge[CHAP_CHALLENGE_MAX];
 	size_t challenge_len;
 	uint8_t id;                     /* authenticator: id expected; peer: id answered */
-	uint8_t peer_challenge[16];
-	uint8_t nt_response[24];
+	uint8_t peer_challenge[MSCHAP_CHALLENGE_LEN];
+	uint8_t nt_response[MSCHAP_NT_RESPONSE_LEN];
 	uint32_t failures;
 	uint32_t challenges_sent;
 	/* last packet sent, for retransmission and duplicate answers */
@@ -201,10 +204,10 @@ bool chap_auth_result(struct chap *c, unsigned error, const char *auth_response,
 /* Peer: replace the password (from the retry callback). */
 bool chap_peer_set_password(struct chap *c, const char *password);
 /* Peer after CHAP_SUCCESS with MS-CHAP: the MPPE start keys from the
- * client's point of view (v2: RFC 3079 via mppe_start_keys; v1: both equal,
- * see chap_ms_v1_start_key). False otherwise. */
-bool chap_peer_keys(const struct chap *c, uint8_t send_key[static 16],
-		    uint8_t recv_key[static 16]);
+ * client's point of view (v2: RFC 3079 via mschapv2_start_keys; v1: both
+ * equal, see mschapv1_start_key). False otherwise. */
+bool chap_peer_keys(const struct chap *c, uint8_t send_key[static MSCHAP_START_KEY_LEN],
+		    uint8_t recv_key[static MSCHAP_START_KEY_LEN]);
 
 const struct chap_stats *chap_stats(const struct chap *c);
 const char *chap_algo_name(enum chap_algo a);

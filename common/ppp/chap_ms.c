@@ -6,46 +6,50 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/crypto.h"
+_Static_assert(CHAP_MS_VALUE_LEN == CHAP_MS_FLAGS + 1, "the flags end the value");
+_Static_assert(CHAP_MS_FLAGS == CHAP_MS_NT_RESPONSE + MSCHAP_NT_RESPONSE_LEN,
+	       "NT-Response, then flags");
 
 static const char hexdig[] = "0123456789ABCDEF";
 
 void chap_ms_v2_value_encode(uint8_t value[static CHAP_MS_VALUE_LEN],
-			     const uint8_t peer_challenge[static 16],
-			     const uint8_t nt_response[static 24])
+			     const uint8_t peer_challenge[static MSCHAP_CHALLENGE_LEN],
+			     const uint8_t nt_response[static MSCHAP_NT_RESPONSE_LEN])
 {
-	memcpy(value, peer_challenge, 16);
-	memset(value + 16, 0, 8);
-	memcpy(value + 24, nt_response, 24);
-	value[48] = 0;
+	memcpy(value, peer_challenge, MSCHAP_CHALLENGE_LEN);
+	memset(value + CHAP_MS_V2_RESERVED, 0, CHAP_MS_NT_RESPONSE - CHAP_MS_V2_RESERVED);
+	memcpy(value + CHAP_MS_NT_RESPONSE, nt_response, MSCHAP_NT_RESPONSE_LEN);
+	value[CHAP_MS_FLAGS] = 0;
 }
 
 void chap_ms_v2_value_decode(const uint8_t value[static CHAP_MS_VALUE_LEN],
-			     uint8_t peer_challenge[static 16], uint8_t nt_response[static 24])
+			     uint8_t peer_challenge[static MSCHAP_CHALLENGE_LEN],
+			     uint8_t nt_response[static MSCHAP_NT_RESPONSE_LEN])
 {
-	memcpy(peer_challenge, value, 16);
-	memcpy(nt_response, value + 24, 24);
+	memcpy(peer_challenge, value, MSCHAP_CHALLENGE_LEN);
+	memcpy(nt_response, value + CHAP_MS_NT_RESPONSE, MSCHAP_NT_RESPONSE_LEN);
 }
 
 void chap_ms_v1_value_encode(uint8_t value[static CHAP_MS_VALUE_LEN],
-			     const uint8_t nt_response[static 24])
+			     const uint8_t nt_response[static MSCHAP_NT_RESPONSE_LEN])
 {
-	memset(value, 0, 24);
-	memcpy(value + 24, nt_response, 24);
-	value[48] = 1;
+	memset(value, 0, CHAP_MS_NT_RESPONSE); /* LM-Response */
+	memcpy(value + CHAP_MS_NT_RESPONSE, nt_response, MSCHAP_NT_RESPONSE_LEN);
+	value[CHAP_MS_FLAGS] = 1;
 }
 
 bool chap_ms_v1_value_decode(const uint8_t value[static CHAP_MS_VALUE_LEN],
-			     uint8_t nt_response[static 24])
+			     uint8_t nt_response[static MSCHAP_NT_RESPONSE_LEN])
 {
-	memcpy(nt_response, value + 24, 24);
-	return value[48] == 1;
+	memcpy(nt_response, value + CHAP_MS_NT_RESPONSE, MSCHAP_NT_RESPONSE_LEN);
+	return value[CHAP_MS_FLAGS] == 1;
 }
 
-size_t chap_ms_format_success(char *out, size_t cap, const char auth_response[static 42],
+size_t chap_ms_format_success(char *out, size_t cap,
+			      const char auth_response[static MSCHAP_AUTH_RESPONSE_LEN],
 			      const char *text)
 {
-	int n = snprintf(out, cap, "%.42s M=%s", auth_response, text ? text : "");
+	int n = snprintf(out, cap, "%.*s M=%s", MSCHAP_AUTH_RESPONSE_LEN, auth_response, text ? text : "");
 	if (n < 0 || (size_t)n >= cap)
 		return 0;
 	return (size_t)n;
@@ -62,13 +66,14 @@ static int hexval(uint8_t c)
 	return -1;
 }
 
-bool chap_ms_check_success(const uint8_t *msg, size_t len, const char expected[static 42])
+bool chap_ms_check_success(const uint8_t *msg, size_t len,
+			   const char expected[static MSCHAP_AUTH_RESPONSE_LEN])
 {
-	if (len < 42 || msg[0] != 'S' || msg[1] != '=')
+	if (len < MSCHAP_AUTH_RESPONSE_LEN || msg[0] != 'S' || msg[1] != '=')
 		return false;
-	if (len > 42 && msg[42] != ' ')
+	if (len > MSCHAP_AUTH_RESPONSE_LEN && msg[MSCHAP_AUTH_RESPONSE_LEN] != ' ')
 		return false;
-	for (size_t i = 2; i < 42; i++) {
+	for (size_t i = 2; i < MSCHAP_AUTH_RESPONSE_LEN; i++) {
 		int a = hexval(msg[i]), b = hexval((uint8_t)expected[i]);
 		if (a < 0 || a != b)
 			return false;
@@ -80,10 +85,10 @@ size_t chap_ms_format_failure(char *out, size_t cap, unsigned error, bool retry,
 			      const uint8_t *challenge, size_t challenge_len,
 			      unsigned version, const char *text)
 {
-	char hex[2 * 16 + 1];
+	char hex[2 * MSCHAP_CHALLENGE_LEN + 1];
 	int n;
 
-	if (challenge_len > 16)
+	if (challenge_len > MSCHAP_CHALLENGE_LEN)
 		return 0;
 	for (size_t i = 0; i < challenge_len; i++) {
 		hex[2 * i] = hexdig[challenge[i] >> 4];
@@ -180,19 +185,4 @@ void chap_ms_parse_failure(const uint8_t *msg, size_t len, size_t challenge_len,
 			break;
 		}
 	}
-}
-
-void chap_ms_v1_start_key(const uint8_t nt_hash[static 16], const uint8_t challenge[static 8],
-			  uint8_t key[static 16])
-{
-	uint8_t buf[16 + 16 + 8];
-	uint8_t digest[SHA1_LEN];
-
-	crypto_md4(nt_hash, 16, buf); /* HashNtPasswordHash */
-	memcpy(buf + 16, buf, 16);
-	memcpy(buf + 32, challenge, 8);
-	crypto_sha1(buf, sizeof(buf), digest);
-	memcpy(key, digest, 16);
-	crypto_wipe(buf, sizeof(buf));
-	crypto_wipe(digest, sizeof(digest));
 }

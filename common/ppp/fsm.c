@@ -229,18 +229,20 @@ const char *fsm_code_name(uint8_t code)
 void fsm_init(struct fsm *f, const char *name, uint16_t proto, const struct fsm_ops *ops,
 	      void *ctx, const struct fsm_io *io)
 {
-	memset(f, 0, sizeof(*f));
-	f->name = name;
-	f->proto = proto;
-	f->ops = ops;
-	f->ctx = ctx;
-	f->io = io;
-	f->state = FSM_INITIAL;
-	f->restart_ms = 3000;
-	f->max_configure = 10;
-	f->max_terminate = 2;
-	f->max_failure = 5;
-	f->next_id = 1;
+	*f = (struct fsm){
+		.name = name,
+		.proto = proto,
+		.ops = ops,
+		.ctx = ctx,
+		.io = io,
+		.state = FSM_INITIAL,
+		/* RFC 1661 4.6 defaults */
+		.restart_ms = 3000,
+		.max_configure = 10,
+		.max_terminate = 2,
+		.max_failure = 5,
+		.next_id = 1,
+	};
 }
 
 uint8_t fsm_new_id(struct fsm *f)

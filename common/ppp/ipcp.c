@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/ppp/cp.h"
 
 static struct ipcp *to_ipcp(struct fsm *f)
 {
@@ -15,7 +16,7 @@ static struct ipcp *to_ipcp(struct fsm *f)
 static void put_addr_opt(struct wbuf *w, uint8_t type, uint32_t a)
 {
 	wbuf_u8(w, type);
-	wbuf_u8(w, 6);
+	wbuf_u8(w, PPP_OPT_HDR_LEN + IPCP_ADDR_LEN);
 	wbuf_be32(w, a);
 }
 
@@ -58,7 +59,8 @@ static enum fsm_verdict ipcp_req_option(struct fsm *f, uint8_t type, const uint8
 	struct ipcp *ip = to_ipcp(f);
 	bool server = ip->cfg->role == PPP_ROLE_SERVER;
 
-	if (n != 4 && (type == IPCP_OPT_ADDR || (type >= IPCP_OPT_DNS1 && type <= IPCP_OPT_NBNS2)))
+	if (n != IPCP_ADDR_LEN &&
+	    (type == IPCP_OPT_ADDR || (type >= IPCP_OPT_DNS1 && type <= IPCP_OPT_NBNS2)))
 		return FSM_OPT_REJECT;
 	switch (type) {
 	case IPCP_OPT_ADDR:
@@ -123,7 +125,7 @@ static void ipcp_rcv_nak(struct fsm *f, uint8_t type, const uint8_t *d, size_t n
 {
 	struct ipcp *ip = to_ipcp(f);
 
-	if (n != 4 || ip->cfg->role == PPP_ROLE_SERVER)
+	if (n != IPCP_ADDR_LEN || ip->cfg->role == PPP_ROLE_SERVER)
 		return; /* the server keeps its own address */
 	switch (type) {
 	case IPCP_OPT_ADDR:
@@ -249,20 +251,16 @@ void ipcp_timeout(struct ipcp *ip)
  * included: the automaton drops those. */
 static bool request_without_address(const struct ipcp *ip, const uint8_t *pkt, size_t len)
 {
-	struct rbuf r, opts;
-	uint8_t code, id, type, olen;
-	uint16_t plen;
+	struct rbuf opts;
+	uint8_t code = 0, id = 0, type, olen;
 	uint32_t a;
 
-	rbuf_init(&r, pkt, len);
-	if (!rbuf_u8(&r, &code) || !rbuf_u8(&r, &id) || !rbuf_be16(&r, &plen) ||
-	    code != PPP_CONF_REQ || plen < PPP_CP_HDR_LEN ||
-	    !rbuf_sub(&r, plen - PPP_CP_HDR_LEN, &opts))
+	if (!ppp_cp_read(pkt, len, &code, &id, &opts) || code != PPP_CONF_REQ)
 		return false;
 	while (rbuf_left(&opts) > 0) {
 		if (!rbuf_u8(&opts, &type) || !rbuf_u8(&opts, &olen) || olen < PPP_OPT_HDR_LEN)
 			return false;
-		if (type == IPCP_OPT_ADDR && olen == 6) {
+		if (type == IPCP_OPT_ADDR && olen == PPP_OPT_HDR_LEN + IPCP_ADDR_LEN) {
 			if (!rbuf_be32(&opts, &a))
 				return false;
 			if (a == ip->assigned)

@@ -56,7 +56,8 @@ static void write_auth(struct wbuf *w, enum lcp_auth a, bool with_header)
 	};
 	if (with_header) {
 		wbuf_u8(w, LCP_OPT_AUTH);
-		wbuf_u8(w, a == LCP_AUTH_PAP ? 4 : 5);
+		wbuf_u8(w, PPP_OPT_HDR_LEN +
+			   (a == LCP_AUTH_PAP ? LCP_AUTH_PAP_LEN : LCP_AUTH_CHAP_LEN));
 	}
 	if (a == LCP_AUTH_PAP) {
 		wbuf_be16(w, PPP_PROTO_PAP);
@@ -75,9 +76,9 @@ static enum lcp_auth parse_auth(const uint8_t *d, size_t n)
 	rbuf_init(&r, d, n);
 	if (!rbuf_be16(&r, &proto))
 		return LCP_AUTH_NONE;
-	if (proto == PPP_PROTO_PAP && n == 2)
+	if (proto == PPP_PROTO_PAP && n == LCP_AUTH_PAP_LEN)
 		return LCP_AUTH_PAP;
-	if (proto != PPP_PROTO_CHAP || n != 3 || !rbuf_u8(&r, &alg))
+	if (proto != PPP_PROTO_CHAP || n != LCP_AUTH_CHAP_LEN || !rbuf_u8(&r, &alg))
 		return LCP_AUTH_NONE;
 	switch (alg) {
 	case CHAP_ALG_MSCHAPV2: return LCP_AUTH_MSCHAPV2;
@@ -93,23 +94,23 @@ static void lcp_build_request(struct fsm *f, struct wbuf *w)
 
 	if (l->want.mru) {
 		wbuf_u8(w, LCP_OPT_MRU);
-		wbuf_u8(w, 4);
+		wbuf_u8(w, PPP_OPT_HDR_LEN + LCP_MRU_LEN);
 		wbuf_be16(w, l->want.mru_val);
 	}
 	if (l->want.auth)
 		write_auth(w, l->want.auth_val, true);
 	if (l->want.magic) {
 		wbuf_u8(w, LCP_OPT_MAGIC);
-		wbuf_u8(w, 6);
+		wbuf_u8(w, PPP_OPT_HDR_LEN + LCP_MAGIC_LEN);
 		wbuf_be32(w, l->want.magic_val);
 	}
 	if (l->want.pfc) {
 		wbuf_u8(w, LCP_OPT_PFC);
-		wbuf_u8(w, 2);
+		wbuf_u8(w, PPP_OPT_HDR_LEN);
 	}
 	if (l->want.acfc) {
 		wbuf_u8(w, LCP_OPT_ACFC);
-		wbuf_u8(w, 2);
+		wbuf_u8(w, PPP_OPT_HDR_LEN);
 	}
 }
 
@@ -128,7 +129,7 @@ static enum fsm_verdict lcp_req_option(struct fsm *f, uint8_t type, const uint8_
 
 	switch (type) {
 	case LCP_OPT_MRU:
-		if (n != 2)
+		if (n != LCP_MRU_LEN)
 			return FSM_OPT_REJECT;
 		if (load_be16(d) < PPP_MRU_MIN) {
 			wbuf_be16(nak, PPP_MRU_MIN);
@@ -138,7 +139,7 @@ static enum fsm_verdict lcp_req_option(struct fsm *f, uint8_t type, const uint8_
 		return FSM_OPT_ACK;
 	case LCP_OPT_ACCM:
 		/* PPTP is synchronous: any map is fine and unused. */
-		return n == 4 ? FSM_OPT_ACK : FSM_OPT_REJECT;
+		return n == LCP_ACCM_LEN ? FSM_OPT_ACK : FSM_OPT_REJECT;
 	case LCP_OPT_AUTH: {
 		if (l->cfg->role == PPP_ROLE_SERVER || l->cfg->auth_allowed == 0)
 			return FSM_OPT_REJECT; /* we do not authenticate ourselves */
@@ -151,7 +152,7 @@ static enum fsm_verdict lcp_req_option(struct fsm *f, uint8_t type, const uint8_
 		return FSM_OPT_NAK;
 	}
 	case LCP_OPT_MAGIC: {
-		if (n != 4)
+		if (n != LCP_MAGIC_LEN)
 			return FSM_OPT_REJECT;
 		uint32_t m = load_be32(d);
 		if (m == 0 || (l->want.magic && m == l->want.magic_val)) {
@@ -232,7 +233,7 @@ static void lcp_rcv_nak(struct fsm *f, uint8_t type, const uint8_t *d, size_t n)
 
 	switch (type) {
 	case LCP_OPT_MRU:
-		if (n == 2 && load_be16(d) >= PPP_MRU_MIN && load_be16(d) <= l->cfg->mru)
+		if (n == LCP_MRU_LEN && load_be16(d) >= PPP_MRU_MIN && load_be16(d) <= l->cfg->mru)
 			l->want.mru_val = load_be16(d);
 		else
 			l->want.mru = false;
@@ -325,13 +326,13 @@ static void lcp_ser(struct fsm *f, uint8_t code, uint8_t id, struct rbuf *d)
 	struct wbuf w;
 	size_t room;
 
-	if (code != PPP_ECHO_REQ || !rbuf_skip(d, 4))
+	if (code != PPP_ECHO_REQ || !rbuf_skip(d, LCP_MAGIC_LEN))
 		return;
 	/* The whole reply (code..data) must fit the peer's MRU. */
 	room = l->res.peer_mru > PPP_CP_HDR_LEN ? l->res.peer_mru - PPP_CP_HDR_LEN : 0;
 	if (room > sizeof(buf))
 		room = sizeof(buf);
-	if (room < 4)
+	if (room < LCP_MAGIC_LEN)
 		return;
 	wbuf_init(&w, buf, room);
 	wbuf_be32(&w, our_magic(l));

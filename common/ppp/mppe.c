@@ -1,5 +1,6 @@
 /*
- * MPPE key derivation (RFC 3079) and packet encryption (RFC 3078).
+ * MPPE session keys and packet encryption (RFC 3078; the start keys come
+ * from common/mschap.c, RFC 3079).
  *
  * RFC 3078 leaves several things open; the stock Linux client runs the
  * kernel's ppp_mppe, so this file follows that implementation's behaviour,
@@ -81,107 +82,19 @@
 #include <string.h>
 
 #include "common/crypto.h"
+#include "common/mschap.h"
 
-#define SHS_PAD_LEN 40
 #define SANITY_BAD_BITS 100
 #define SANITY_LATE 1
 #define SANITY_MAX 1600
 #define BUDGET_FULL ((uint64_t)MPPE_REKEY_BURST * 1000u) /* milli-re-keys */
 #define ABUSE_PAUSE_MS 1000 /* a pause this long between refusals ends a run */
 
+/* Start keys (common/mschap.h) are what this file keys from. */
+_Static_assert(MPPE_KEY_LEN_MAX == MSCHAP_START_KEY_LEN, "start key sizes agree");
+
 /* The largest jump allowed must be affordable from a full bucket. */
 _Static_assert(MPPE_REKEY_BURST >= MPPE_RX_MAX_JUMP - 1, "burst below the largest jump");
-
-static const uint8_t shs_pad1[SHS_PAD_LEN]; /* 40 x 0x00 */
-static const uint8_t shs_pad2[SHS_PAD_LEN] = {
-	0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2,
-	0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2,
-	0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2,
-	0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2, 0xF2,
-};
-
-/* RFC 3079 3.4; the string constants without their NUL. */
-static const char magic1[27] = "This is the MPPE Master Key";
-static const char magic2[84] =
-	"On the client side, this is the send key; on the server side, it is the receive key.";
-static const char magic3[84] =
-	"On the client side, this is the receive key; on the server side, it is the send key.";
-
-void GetMasterKey(const uint8_t password_hash_hash[static 16],
-		  const uint8_t nt_response[static 24],
-		  uint8_t master_key[static MPPE_MASTER_KEY_LEN])
-{
-	uint8_t buf[16 + 24 + sizeof(magic1)];
-	uint8_t digest[SHA1_LEN];
-
-	memcpy(buf, password_hash_hash, 16);
-	memcpy(buf + 16, nt_response, 24);
-	memcpy(buf + 40, magic1, sizeof(magic1));
-	crypto_sha1(buf, sizeof(buf), digest);
-	memcpy(master_key, digest, MPPE_MASTER_KEY_LEN);
-	crypto_wipe(buf, sizeof(buf));
-	crypto_wipe(digest, sizeof(digest));
-}
-
-void GetAsymmetricStartKey(const uint8_t master_key[static MPPE_MASTER_KEY_LEN],
-			   uint8_t *session_key, size_t session_key_len,
-			   bool is_send, bool is_server)
-{
-	uint8_t buf[MPPE_MASTER_KEY_LEN + SHS_PAD_LEN + sizeof(magic2) + SHS_PAD_LEN];
-	uint8_t digest[SHA1_LEN];
-	const char *s = is_send == is_server ? magic3 : magic2;
-
-	if (session_key_len > SHA1_LEN)
-		session_key_len = SHA1_LEN;
-	memcpy(buf, master_key, MPPE_MASTER_KEY_LEN);
-	memcpy(buf + MPPE_MASTER_KEY_LEN, shs_pad1, SHS_PAD_LEN);
-	memcpy(buf + MPPE_MASTER_KEY_LEN + SHS_PAD_LEN, s, sizeof(magic2));
-	memcpy(buf + MPPE_MASTER_KEY_LEN + SHS_PAD_LEN + sizeof(magic2), shs_pad2, SHS_PAD_LEN);
-	crypto_sha1(buf, sizeof(buf), digest);
-	memcpy(session_key, digest, session_key_len);
-	crypto_wipe(buf, sizeof(buf));
-	crypto_wipe(digest, sizeof(digest));
-}
-
-void GetNewKeyFromSHA(const uint8_t *start_key, const uint8_t *session_key,
-		      size_t key_len, uint8_t *interim_key)
-{
-	uint8_t buf[MPPE_KEY_LEN_MAX + SHS_PAD_LEN + MPPE_KEY_LEN_MAX + SHS_PAD_LEN];
-	uint8_t digest[SHA1_LEN];
-	size_t n = 0;
-
-	if (key_len > MPPE_KEY_LEN_MAX)
-		key_len = MPPE_KEY_LEN_MAX;
-	memcpy(buf + n, start_key, key_len);
-	n += key_len;
-	memcpy(buf + n, shs_pad1, SHS_PAD_LEN);
-	n += SHS_PAD_LEN;
-	memcpy(buf + n, session_key, key_len);
-	n += key_len;
-	memcpy(buf + n, shs_pad2, SHS_PAD_LEN);
-	n += SHS_PAD_LEN;
-	crypto_sha1(buf, n, digest);
-	memcpy(interim_key, digest, key_len);
-	crypto_wipe(buf, sizeof(buf));
-	crypto_wipe(digest, sizeof(digest));
-}
-
-void mppe_start_keys(enum mppe_role role, const uint8_t nt_hash[static 16],
-		     const uint8_t nt_response[static 24],
-		     uint8_t send_key[static MPPE_KEY_LEN_MAX],
-		     uint8_t recv_key[static MPPE_KEY_LEN_MAX])
-{
-	uint8_t hashhash[MD4_LEN];
-	uint8_t master[MPPE_MASTER_KEY_LEN];
-	bool server = role == MPPE_ROLE_SERVER;
-
-	crypto_md4(nt_hash, 16, hashhash); /* HashNtPasswordHash */
-	GetMasterKey(hashhash, nt_response, master);
-	GetAsymmetricStartKey(master, send_key, MPPE_KEY_LEN_MAX, true, server);
-	GetAsymmetricStartKey(master, recv_key, MPPE_KEY_LEN_MAX, false, server);
-	crypto_wipe(hashhash, sizeof(hashhash));
-	crypto_wipe(master, sizeof(master));
-}
 
 size_t mppe_key_len(unsigned bits)
 {

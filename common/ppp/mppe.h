@@ -1,7 +1,8 @@
 /*
- * MPPE: key derivation (RFC 3079, with its function names) and packet
- * encryption (RFC 3078), with the exact per-packet rules of the Linux
- * kernel's ppp_mppe, which the stock Linux client uses (see mppe.c).
+ * MPPE: session keys and packet encryption (RFC 3078), with the exact
+ * per-packet rules of the Linux kernel's ppp_mppe, which the stock Linux
+ * client uses (see mppe.c). The start keys come from the MS-CHAP
+ * credentials (RFC 3079, common/mschap.h).
  *
  * One direction of one session is either a struct mppe_tx (we encrypt) or a
  * struct mppe_rx (we decrypt). Each owns one struct rc4 created by
@@ -28,44 +29,12 @@ struct rc4;
 #define MPPE_HDR_LEN       2
 #define MPPE_KEY_LEN_MAX   16     /* start and session keys are kept in 16 bytes */
 #define MPPE_CCOUNT_SPACE  4096   /* the coherency count is 12 bits */
-#define MPPE_MASTER_KEY_LEN 16
 
 /* Header flag bits (first header octet). */
 #define MPPE_BIT_A 0x80 /* FLUSHED: the RC4 table was re-keyed/reset for this packet */
 #define MPPE_BIT_B 0x40 /* MPPC only */
 #define MPPE_BIT_C 0x20 /* MPPC: compressed (never valid without MPPC) */
 #define MPPE_BIT_D 0x10 /* ENCRYPTED */
-
-/* ---- RFC 3079 section 3.4 key derivation (MS-CHAPv2) ---- */
-
-/* SHA1(PasswordHashHash | NTResponse | Magic1), first 16 octets. */
-void GetMasterKey(const uint8_t password_hash_hash[static 16],
-		  const uint8_t nt_response[static 24],
-		  uint8_t master_key[static MPPE_MASTER_KEY_LEN]);
-
-/* SHA1(MasterKey | SHSpad1 | Magic2 or Magic3 | SHSpad2), first
- * session_key_len (8 or 16) octets. is_send/is_server pick the magic. */
-void GetAsymmetricStartKey(const uint8_t master_key[static MPPE_MASTER_KEY_LEN],
-			   uint8_t *session_key, size_t session_key_len,
-			   bool is_send, bool is_server);
-
-/* SHA1(StartKey | SHSpad1 | SessionKey | SHSpad2), first key_len octets.
- * interim_key may alias session_key. key_len <= 16. */
-void GetNewKeyFromSHA(const uint8_t *start_key, const uint8_t *session_key,
-		      size_t key_len, uint8_t *interim_key);
-
-enum mppe_role {
-	MPPE_ROLE_SERVER, /* the authenticator */
-	MPPE_ROLE_CLIENT, /* the peer */
-};
-
-/* Both 16-byte start keys for one side, from the NT password hash and the
- * peer's MS-CHAPv2 NT-Response. The server's send key is the client's receive
- * key and vice versa. For 40/56-bit use, the first 8 octets are the key. */
-void mppe_start_keys(enum mppe_role role, const uint8_t nt_hash[static 16],
-		     const uint8_t nt_response[static 24],
-		     uint8_t send_key[static MPPE_KEY_LEN_MAX],
-		     uint8_t recv_key[static MPPE_KEY_LEN_MAX]);
 
 /* Session key length in octets for a strength of 40, 56 or 128 bits:
  * 8, 8, 16; 0 for anything else. */

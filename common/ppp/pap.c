@@ -9,6 +9,7 @@
 #include "common/buf.h"
 #include "common/crypto.h"
 #include "common/ppp/auth_timer.h"
+#include "common/ppp/cp.h"
 
 enum pap_state {
 	ST_INITIAL,
@@ -197,15 +198,10 @@ static void peer_reply(struct pap *p, uint8_t code, uint8_t id, struct rbuf *bod
 
 void pap_input(struct pap *p, const uint8_t *pkt, size_t len, uint64_t now)
 {
-	struct rbuf r, body;
-	uint8_t code, id;
-	uint16_t plen;
+	struct rbuf body;
+	uint8_t code = 0, id = 0;
 
-	rbuf_init(&r, pkt, len);
-	rbuf_u8(&r, &code);
-	rbuf_u8(&r, &id);
-	rbuf_be16(&r, &plen);
-	if (!rbuf_ok(&r) || plen < PAP_HDR_LEN || !rbuf_sub(&r, plen - PAP_HDR_LEN, &body)) {
+	if (!ppp_cp_read(pkt, len, &code, &id, &body)) {
 		p->stats.rx_malformed++;
 		return;
 	}

@@ -30,8 +30,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PAP_PPP_PROTO 0xC023
-#define PAP_HDR_LEN   4
+#include "common/ppp/ppp_defs.h"
+
+#define PAP_PPP_PROTO PPP_PROTO_PAP
+#define PAP_HDR_LEN   PPP_CP_HDR_LEN
 #define PAP_FIELD_MAX 255 /* one-octet lengths */
 #define PAP_PKT_MAX   (PAP_HDR_LEN + 2 + 2 * PAP_FIELD_MAX)
 

@@ -12,6 +12,10 @@ enum ppp_role {
 	PPP_ROLE_CLIENT, /* the peer that dials in */
 };
 
+/* ---- HDLC-like framing (RFC 1662 3.1): the two octets before the protocol ---- */
+#define PPP_ALLSTATIONS    0xFF /* Address: All-Stations */
+#define PPP_UI             0x03 /* Control: Unnumbered Information */
+
 /* ---- PPP protocol field values ---- */
 #define PPP_PROTO_IP       0x0021
 #define PPP_PROTO_IPV6     0x0057
@@ -69,6 +73,12 @@ enum ppp_role {
 #define LCP_OPT_SSNHF      18
 #define LCP_OPT_EPDISC     19
 #define LCP_OPT_LDISC      23
+/* Octets of option data (after type and length). */
+#define LCP_MRU_LEN        2
+#define LCP_ACCM_LEN       4
+#define LCP_MAGIC_LEN      4
+#define LCP_AUTH_PAP_LEN   2  /* protocol */
+#define LCP_AUTH_CHAP_LEN  3  /* protocol, algorithm */
 
 /* CHAP algorithm octet after the 0xC223 protocol (RFC 1994, 2433, 2759). */
 #define CHAP_ALG_MD5       0x05
@@ -83,6 +93,7 @@ enum ppp_role {
 #define IPCP_OPT_NBNS1     130
 #define IPCP_OPT_DNS2      131
 #define IPCP_OPT_NBNS2     132
+#define IPCP_ADDR_LEN      4  /* octets of an address option's data */
 
 /* ---- CCP options (RFC 1962 and the registry) ---- */
 #define CCP_OPT_PRED1      1

@@ -20,7 +20,6 @@
 #include "common/mschap.h"
 #include "auth/userdb.h"
 #include "common/crypto.h"
-#include "common/ppp/mppe.h"
 
 #define MAX_SEEN 128
 
@@ -148,7 +147,7 @@ static void mschapv2_accept_carries_keys_and_attributes(void **state)
 				      req.u.mschapv2.auth_challenge, "alice", 5, s);
 	assert_int_equal(strlen(r.auth_response), MSCHAP_AUTH_RESPONSE_LEN);
 	assert_memory_equal(r.auth_response, s, MSCHAP_AUTH_RESPONSE_LEN);
-	mppe_start_keys(MPPE_ROLE_SERVER, hash, req.u.mschapv2.nt_response, send, recv);
+	mschapv2_start_keys(MSCHAP_ROLE_SERVER, hash, req.u.mschapv2.nt_response, send, recv);
 	assert_true(r.has_keys);
 	assert_memory_equal(r.send_key, send, 16);
 	assert_memory_equal(r.recv_key, recv, 16);

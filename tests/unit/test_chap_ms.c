@@ -21,7 +21,6 @@
 #include "common/crypto.h"
 #include "common/ppp/chap.h"
 #include "common/ppp/chap_ms.h"
-#include "common/ppp/mppe.h"
 
 #include "tests/unit/support/vectors.h"
 
@@ -252,7 +251,7 @@ static void rfc2759_vectors_end_to_end(void **state)
 	uint8_t csend[16], crecv[16], ssend[16], srecv[16], hash[16];
 	assert_true(chap_peer_keys(&cli->c, csend, crecv));
 	assert_true(NtPasswordHash("clientPass", hash));
-	mppe_start_keys(MPPE_ROLE_SERVER, hash, ntr, ssend, srecv);
+	mschapv2_start_keys(MSCHAP_ROLE_SERVER, hash, ntr, ssend, srecv);
 	assert_memory_equal(csend, srecv, 16);
 	assert_memory_equal(crecv, ssend, 16);
 

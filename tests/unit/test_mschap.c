@@ -1,5 +1,6 @@
 /* MS-CHAP: every RFC 2759 9.2 vector in tests/unit/data/vectors.txt, UTF-8
- * password handling, and MS-CHAPv1 (RFC 2433) responses. */
+ * password handling, MS-CHAPv1 (RFC 2433) responses, and the MPPE start keys
+ * of RFC 3079 (its 3.5 vectors). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -241,6 +242,73 @@ static void rfc2433_sample(void **state)
 	assert_false(mschapv1_verify(hash, other, resp));
 }
 
+/* RFC 3079 3.5: the master key and the start keys of both roles. */
+static void master_and_start_keys(void **state)
+{
+	(void)state;
+	uint8_t master[16], key[16];
+	GetMasterKey(vec("rfc2759.9.2.PasswordHashHash", 16), vec("rfc2759.9.2.NT-Response", 24),
+		     master);
+	assert_memory_equal(master, vec("rfc3079.3.5.MasterKey", 16), 16);
+
+	/* The RFC's "Send" keys are the server's send keys. */
+	GetAsymmetricStartKey(master, key, 8, true, true);
+	assert_memory_equal(key, vec("rfc3079.3.5.1.SendStartKey40", 8), 8);
+	assert_memory_equal(key, vec("rfc3079.3.5.2.SendStartKey56", 8), 8);
+	GetAsymmetricStartKey(master, key, 16, true, true);
+	assert_memory_equal(key, vec("rfc3079.3.5.3.SendStartKey128", 16), 16);
+	GetAsymmetricStartKey(master, key, 16, false, true);
+	assert_memory_equal(key, vec("derived.ServerRecvStartKey128", 16), 16);
+	/* client role mirrors: client send = server receive and vice versa */
+	GetAsymmetricStartKey(master, key, 16, true, false);
+	assert_memory_equal(key, vec("derived.ServerRecvStartKey128", 16), 16);
+	GetAsymmetricStartKey(master, key, 16, false, false);
+	assert_memory_equal(key, vec("rfc3079.3.5.3.SendStartKey128", 16), 16);
+}
+
+static void start_keys_per_role(void **state)
+{
+	(void)state;
+	uint8_t ss[16], sr[16], cs[16], cr[16];
+	mschapv2_start_keys(MSCHAP_ROLE_SERVER, vec("rfc2759.9.2.PasswordHash", 16),
+			vec("rfc2759.9.2.NT-Response", 24), ss, sr);
+	mschapv2_start_keys(MSCHAP_ROLE_CLIENT, vec("rfc2759.9.2.PasswordHash", 16),
+			vec("rfc2759.9.2.NT-Response", 24), cs, cr);
+	assert_memory_equal(ss, vec("rfc3079.3.5.3.SendStartKey128", 16), 16);
+	assert_memory_equal(sr, vec("derived.ServerRecvStartKey128", 16), 16);
+	assert_memory_equal(cs, sr, 16);
+	assert_memory_equal(cr, ss, 16);
+	assert_memory_not_equal(ss, sr, 16);
+
+}
+
+/* MS-CHAPv1 start key (RFC 3079 2.4), against SHA-1 computed here with
+ * OpenSSL's EVP from the RFC's formula; both directions use it. */
+static void v1_start_key(void **state)
+{
+	(void)state;
+	static const uint8_t challenge[8] = { 0x10, 0x2D, 0xB5, 0xDF, 0x08, 0x5D, 0x30, 0x41 };
+	uint8_t hash[16], hashhash[16], key[16], exp[EVP_MAX_MD_SIZE];
+	unsigned explen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	assert_true(NtPasswordHash("MyPw", hash));
+	HashNtPasswordHash(hash, hashhash);
+	assert_non_null(ctx);
+	assert_int_equal(EVP_DigestInit_ex(ctx, EVP_sha1(), NULL), 1);
+	EVP_DigestUpdate(ctx, hashhash, 16);
+	EVP_DigestUpdate(ctx, hashhash, 16);
+	EVP_DigestUpdate(ctx, challenge, 8);
+	assert_int_equal(EVP_DigestFinal_ex(ctx, exp, &explen), 1);
+	EVP_MD_CTX_free(ctx);
+	assert_int_equal(explen, 20);
+
+	mschapv1_start_key(hash, challenge, key);
+	assert_memory_equal(key, exp, 16);
+	Get_Start_Key(challenge, hashhash, key);
+	assert_memory_equal(key, exp, 16);
+}
+
 /* An independent DES path: expand the 7-byte keys bit by bit and run
  * OpenSSL's DES-ECB directly, for many hashes and challenges. */
 static void independent_des(const uint8_t k7[7], const uint8_t in[8], uint8_t out[8])
@@ -291,6 +359,9 @@ int main(void)
 		cmocka_unit_test(password_length_limit),
 		cmocka_unit_test(rfc2433_sample),
 		cmocka_unit_test(challenge_response_matches_independent_des),
+		cmocka_unit_test(master_and_start_keys),
+		cmocka_unit_test(start_keys_per_role),
+		cmocka_unit_test(v1_start_key),
 	};
 	return cmocka_run_group_tests(tests, vectors_setup, vectors_teardown);
 }

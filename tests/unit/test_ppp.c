@@ -2,7 +2,7 @@
  * The PPP link (common/ppp/ppp.c): a server-role and a client-role link
  * wired back to back through in-memory queues, with a fake clock. The
  * server's credential check is done here from the user's NT hash
- * (mschapv2_verify, GenerateAuthenticatorResponse, mppe_start_keys), as
+ * (mschapv2_verify, GenerateAuthenticatorResponse, mschapv2_start_keys), as
  * the auth backend would.
  */
 #include <setjmp.h>
@@ -239,7 +239,7 @@ static void answer(struct end *s)
 		resp[MSCHAP_AUTH_RESPONSE_LEN] = '\0';
 		v.auth_response = resp;
 		v.have_keys = true;
-		mppe_start_keys(MPPE_ROLE_SERVER, n->nt_hash, r->nt_response, v.send_key,
+		mschapv2_start_keys(MSCHAP_ROLE_SERVER, n->nt_hash, r->nt_response, v.send_key,
 				v.recv_key);
 		v.peer_addr = n->give_addr;
 		v.message = "ok";
