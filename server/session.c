@@ -407,7 +407,7 @@ static void call_up_cb(void *ctx, struct call *call)
 /* Is this frame LCP (with or without FF 03)? */
 static bool is_lcp(const uint8_t *f, size_t len)
 {
-	if (len >= 2 && f[0] == 0xFF && f[1] == 0x03) {
+	if (len >= 2 && f[0] == PPP_ALLSTATIONS && f[1] == PPP_UI) {
 		f += 2;
 		len -= 2;
 	}

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/auth_codes.h"
 #include "common/log.h"
 #include "server/login_lock.h"
 #include "server/pool.h"
@@ -163,7 +164,7 @@ void session_auth_request(void *owner, const struct chap_response_info *chap,
 		break;
 	case FILL_BAD_REQUEST:
 		log_notice("%s event=auth-fail reason=bad-request", s->log_id);
-		reject_soon(s, 691, "malformed authentication request");
+		reject_soon(s, AUTH_E_AUTHENTICATION_FAILURE, "malformed authentication request");
 		auth_request_wipe(&rq);
 		return;
 	case FILL_BAD_NAME: {
@@ -172,14 +173,14 @@ void session_auth_request(void *owner, const struct chap_response_info *chap,
 							     ? chap->name_sent_len : chap->name_len;
 		const void *name = pap ? (const void *)pap->peer_id : (const void *)chap->name;
 		size_t shown = pap ? pap->peer_id_len : chap->name_len;
-		log_notice("%s user=%s peer=%s event=auth-fail reason=%s error=691 len=%zu max=%u",
+		log_notice("%s user=%s peer=%s event=auth-fail reason=%s error=%u len=%zu max=%u",
 			   LOG_ID(.ctrl = s->ctrl_id, .call = s->call_id, .session = s->serial),
-			   LOG_ESC_N(name, shown), s->peer_str, auth_user_status_name(ust), len,
-			   AUTH_USER_MAX);
+			   LOG_ESC_N(name, shown), s->peer_str, auth_user_status_name(ust),
+			   AUTH_E_AUTHENTICATION_FAILURE, len, AUTH_USER_MAX);
 		/* No name of an earlier attempt stays on the session. */
 		session_set_user(s, NULL);
 		login_lock_failed(s->srv, &s->peer, NULL);
-		reject_soon(s, 691, auth_user_status_name(ust));
+		reject_soon(s, AUTH_E_AUTHENTICATION_FAILURE, auth_user_status_name(ust));
 		auth_request_wipe(&rq);
 		return;
 	}
@@ -188,10 +189,10 @@ void session_auth_request(void *owner, const struct chap_response_info *chap,
 	if (login_lock_check(s->srv, &s->peer, s->user, s->serial)) {
 		/* Answered as a wrong password is, whether the user exists or
 		 * not, and the store is not asked. */
-		reject_soon(s, 691, "locked out");
+		reject_soon(s, AUTH_E_AUTHENTICATION_FAILURE, "locked out");
 	} else if (auth_backend_submit(s->srv->auth, &rq) != AUTH_SUBMIT_PENDING) {
 		log_warnx("%s event=auth-fail reason=backend-busy", s->log_id);
-		reject_soon(s, 691, "authentication backend busy");
+		reject_soon(s, AUTH_E_AUTHENTICATION_FAILURE, "authentication backend busy");
 	} else {
 		session_set_state(s, SESSION_AUTH_WAIT);
 		log_info("%s method=%s event=auth-request", s->log_id, auth_method_name(rq.method));
@@ -316,7 +317,7 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 		char msg[AUTH_MESSAGE_MAX];
 		snprintf(msg, sizeof(msg), "session limit reached (%u)", res->max_sessions);
 		session_set_state(s, SESSION_LINK);
-		auth_refuse(s, 649, "session-limit", msg);
+		auth_refuse(s, AUTH_E_NO_DIALIN_PERMISSION, "session-limit", msg);
 		session_arm(s);
 		return;
 	}

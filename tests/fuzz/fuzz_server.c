@@ -445,8 +445,10 @@ static void tick(struct run *r)
 {
 	drain(r);
 	bool pending = false;
-	for (struct session *s = r->srv->sessions; s; s = s->next)
-		pending |= s->auth_pending;
+	for (unsigned i = 0; i < r->srv->nslots; i++) {
+		const struct session *s = r->srv->session_slot[i];
+		pending |= s && session_state(s) == SESSION_AUTH_WAIT;
+	}
 	if (pending && r->srv->auth) {
 		struct pollfd pfd = { .fd = auth_backend_fd(r->srv->auth), .events = POLLIN };
 		(void)poll(&pfd, 1, 200);
