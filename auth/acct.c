@@ -293,7 +293,7 @@ void acct_free(struct acct *a)
 	if (!a)
 		return;
 	radius_client_free(a->client);
-	acct_spool_close(a->spool);
+	acct_spool_free(a->spool);
 	while (a->head) {
 		struct rec *r = a->head;
 		unlink_rec(a, r);

@@ -590,7 +590,7 @@ void acct_spool_flush(struct acct_spool *sp)
 	pthread_mutex_unlock(&sp->lock);
 }
 
-void acct_spool_close(struct acct_spool *sp)
+void acct_spool_free(struct acct_spool *sp)
 {
 	if (!sp)
 		return;

@@ -27,7 +27,7 @@
  * commit (it is at each checkpoint). synchronous=FULL would fsync at every
  * commit, for records the accounting sender still holds in memory and
  * retries anyway. Operations still queued (not yet committed) are lost if
- * pptpd dies; acct_spool_flush() and acct_spool_close() wait for them.
+ * pptpd dies; acct_spool_flush() and acct_spool_free() wait for them.
  *
  * Errors: a failed transaction is logged once (event=acct-spool-error, with
  * the reason) and rolled back; the spool is then failed for good: what
@@ -45,7 +45,7 @@
  * hence mode 0600 for a file created here (an existing file keeps its mode).
  *
  * Lifetimes and threads: acct_spool_open() returns a spool owned by the
- * caller until acct_spool_close(). The SQLite connection belongs to the
+ * caller until acct_spool_free(). The SQLite connection belongs to the
  * worker thread, except in open and in acct_spool_load(), which run on the
  * caller's thread at start-up while the worker is held. put, del, flush,
  * stats and pause take the spool's mutex and may be called from any thread;
@@ -113,7 +113,7 @@ bool acct_spool_del(struct acct_spool *sp, uint64_t id);
 void acct_spool_flush(struct acct_spool *sp);
 
 /* Flush (even while paused), stop the worker, close the file. NULL is fine. */
-void acct_spool_close(struct acct_spool *sp);
+void acct_spool_free(struct acct_spool *sp);
 
 /* Every operation put/del accepted (returned true) ends up in exactly one
  * of written, failed or cancelled, and is pending until then; every one

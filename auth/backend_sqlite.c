@@ -68,7 +68,7 @@ static enum userdb_status lookup(struct sqlite_backend *b, const char *name,
 		st = USERDB_NOT_FOUND;
 	if (st != USERDB_OK && st != USERDB_NOT_FOUND) {
 		snprintf(why, whylen, "user store: %.120s", userdb_errmsg(b->db));
-		userdb_close(b->db);
+		userdb_free(b->db);
 		b->db = NULL;
 	}
 	return st;
@@ -253,7 +253,7 @@ static void sqlite_free(struct auth_backend *base)
 		pthread_join(b->thread, NULL);
 	}
 	if (b->db)
-		userdb_close(b->db);
+		userdb_free(b->db);
 	if (b->ring) {
 		crypto_wipe(b->ring, b->cap * sizeof(*b->ring));
 		free(b->ring);

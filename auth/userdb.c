@@ -374,7 +374,7 @@ enum userdb_status userdb_open(const char *path, unsigned flags, struct userdb *
 	snprintf(db->path, sizeof(db->path), "%s", path);
 	st = from_sqlu(sqlu_open(path, ro, USERDB_BUSY_TIMEOUT_MS, &db->h, err, errlen));
 	if (st != USERDB_OK) {
-		userdb_close(db);
+		userdb_free(db);
 		return st;
 	}
 	st = open_checks(db);
@@ -385,7 +385,7 @@ enum userdb_status userdb_open(const char *path, unsigned flags, struct userdb *
 	}
 	if (st != USERDB_OK) {
 		sqlu_set_err(err, errlen, "%s", db->err);
-		userdb_close(db);
+		userdb_free(db);
 		return st;
 	}
 	db->err[0] = '\0';
@@ -393,7 +393,7 @@ enum userdb_status userdb_open(const char *path, unsigned flags, struct userdb *
 	return USERDB_OK;
 }
 
-void userdb_close(struct userdb *db)
+void userdb_free(struct userdb *db)
 {
 	if (!db)
 		return;

@@ -10,7 +10,7 @@
  * created here gets mode 0600.
  *
  * Lifetimes: userdb_open() returns a connection owned by the caller until
- * userdb_close(). There is no global state: a worker thread may own its own
+ * userdb_free(). There is no global state: a worker thread may own its own
  * connection, but one connection must not be used by two threads at once.
  * Every mutating call is one transaction (or one savepoint inside a
  * transaction opened with userdb_begin()); on any error the store is left as
@@ -63,7 +63,7 @@ struct userdb;
  * NULL and err holds a one-line reason. */
 enum userdb_status userdb_open(const char *path, unsigned flags, struct userdb **out,
 			       char *err, size_t errlen);
-void userdb_close(struct userdb *db);
+void userdb_free(struct userdb *db);
 
 const char *userdb_errmsg(const struct userdb *db);
 const char *userdb_status_name(enum userdb_status st);

@@ -179,7 +179,7 @@ static void setup_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	call->srv->stats.calls_setup_timeout++;
 	/* A NAS's call would wait in CLEARING for a notify this peer may never
 	 * send: it ends here either way. */
-	ctrl_clear_call(call, "setup-timeout");
+	ctrl_close_call(call, "setup-timeout");
 	if (!call->dying)
 		call_kill(call, "setup-timeout");
 }

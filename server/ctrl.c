@@ -141,7 +141,7 @@ void ctrl_kill(struct ctrl *c, const char *reason)
 	server_reap_ctrl(srv, c);
 }
 
-void ctrl_stop(struct ctrl *c, uint8_t reason, const char *why)
+void ctrl_close(struct ctrl *c, uint8_t reason, const char *why)
 {
 	if (c->dying || c->state == CTRL_STOPPING || c->state == CTRL_CLOSING)
 		return;
@@ -209,7 +209,7 @@ static struct call *call_by_peers(struct ctrl *c, uint16_t peer_id, enum call_ro
 	return NULL;
 }
 
-void ctrl_clear_call(struct call *call, const char *reason)
+void ctrl_close_call(struct call *call, const char *reason)
 {
 	struct ctrl *c = call->ctrl;
 	struct pptp_msg m;
@@ -437,7 +437,7 @@ static void on_in_call_connected(struct ctrl *c, const struct pptp_msg *m)
 		return;
 	}
 	if (!call_up(call, m->iccn.recv_window))
-		ctrl_clear_call(call, "no-resource");
+		ctrl_close_call(call, "no-resource");
 }
 
 static void on_call_clear_request(struct ctrl *c, const struct pptp_msg *m)

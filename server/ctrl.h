@@ -99,14 +99,14 @@ bool ctrl_poll_unstarted(struct ctrl *c);
 void ctrl_kill(struct ctrl *c, const char *reason);
 /* Our own stop: Stop-Control-Connection-Request with `reason` (PPTP_STOP_*),
  * then close on the reply or after CTRL_STOP_WAIT. */
-void ctrl_stop(struct ctrl *c, uint8_t reason, const char *why);
+void ctrl_close(struct ctrl *c, uint8_t reason, const char *why);
 /* Queue a message; false (and the connection killed) if it cannot be sent. */
 bool ctrl_send(struct ctrl *c, const struct pptp_msg *m);
 void ctrl_free(struct ctrl *c);
 
 /* We clear one call: Call-Disconnect-Notify (we are its PAC) or
  * Call-Clear-Request, then the peer's notify (we are its PNS). */
-void ctrl_clear_call(struct call *call, const char *reason);
+void ctrl_close_call(struct call *call, const char *reason);
 
 /* Call bookkeeping, from call.c. */
 void ctrl_call_added(struct ctrl *c, struct call *call);

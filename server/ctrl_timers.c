@@ -39,7 +39,7 @@ static void idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
 	(void)revents;
-	ctrl_stop(container_of(w, struct ctrl, idle_timer), PPTP_STOP_NONE, "idle");
+	ctrl_close(container_of(w, struct ctrl, idle_timer), PPTP_STOP_NONE, "idle");
 }
 
 static void stop_cb(struct ev_loop *loop, ev_timer *w, int revents)

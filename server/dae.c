@@ -489,7 +489,7 @@ struct dae *dae_open(struct server *srv)
 	return d;
 }
 
-void dae_close(struct dae *d)
+void dae_free(struct dae *d)
 {
 	if (!d)
 		return;

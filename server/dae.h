@@ -34,7 +34,7 @@
  * Proxy-State attributes are echoed in order; every answer carries a
  * Message-Authenticator and is signed with the client's secret.
  *
- * Lifetime: dae_open() at start-up (after the sessions), dae_close() before
+ * Lifetime: dae_open() at start-up (after the sessions), dae_free() before
  * the server frees its sessions.
  */
 #ifndef PPTP_SERVER_DAE_H
@@ -47,6 +47,6 @@ struct dae;
 
 /* NULL (logged) if the address cannot be bound. */
 struct dae *dae_open(struct server *srv);
-void dae_close(struct dae *d);
+void dae_free(struct dae *d);
 
 #endif

@@ -225,7 +225,7 @@ struct gre_sock *gre_sock_adopt(struct server *srv, int fd)
 	return g;
 }
 
-void gre_sock_close(struct gre_sock *g)
+void gre_sock_free(struct gre_sock *g)
 {
 	if (!g)
 		return;

@@ -12,7 +12,7 @@
  * address with IP_PKTINFO (the local address of the call's control
  * connection).
  *
- * Lifetime: gre_sock_open() .. gre_sock_close(), owned by the server.
+ * Lifetime: gre_sock_open() .. gre_sock_free(), owned by the server.
  */
 #ifndef PPTP_SERVER_GRE_SOCK_H
 #define PPTP_SERVER_GRE_SOCK_H
@@ -32,11 +32,11 @@ struct gre_sock;
 struct gre_sock *gre_sock_open(struct server *srv);
 /* Test seam (tests/fuzz/fuzz_server.c): the same on fd, a connected
  * datagram socket the caller opened (a socketpair; owned from here on,
- * gre_sock_close() closes it). Each datagram read from it is taken as what
+ * gre_sock_free() closes it). Each datagram read from it is taken as what
  * the raw socket returns, IPv4 header first; each packet sent goes to the
  * other end without an address or IPv4 header: GRE header and payload. */
 struct gre_sock *gre_sock_adopt(struct server *srv, int fd);
-void gre_sock_close(struct gre_sock *g);
+void gre_sock_free(struct gre_sock *g);
 
 /* Send one packet; addresses in host order. False if it could not go. */
 bool gre_sock_send(struct gre_sock *g, uint32_t src, uint32_t dst, const struct gre_hdr *h,

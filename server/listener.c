@@ -231,7 +231,7 @@ bool listener_open(struct listener *l, struct server *srv, struct in_addr addr, 
 	return true;
 }
 
-void listener_close(struct listener *l)
+void listener_free(struct listener *l)
 {
 	if (l->fd < 0)
 		return;

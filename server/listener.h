@@ -14,7 +14,7 @@
  * connections wait in the kernel's backlog meanwhile.
  *
  * Lifetime: listener_open() fills a listener embedded in the server's array
- * (the server owns the memory); listener_close() stops the watchers and
+ * (the server owns the memory); listener_free() stops the watchers and
  * closes the socket and may be called twice. Accepted connections become
  * ctrl objects owned by the server, not by the listener.
  */
@@ -40,7 +40,7 @@ struct listener {
 
 /* Bind and listen on addr:port; false (logged) on failure. */
 bool listener_open(struct listener *l, struct server *srv, struct in_addr addr, uint16_t port);
-void listener_close(struct listener *l);
+void listener_free(struct listener *l);
 
 /*
  * Raise the soft RLIMIT_NOFILE to what cfg needs (one descriptor per call's

@@ -155,10 +155,10 @@ static bool open_user_store(const struct config *cfg)
 	enum userdb_status st = userdb_foreach(db, count_user, &users);
 	if (st != USERDB_OK) {
 		log_errx("user store %s: %s", cfg->user_db, userdb_errmsg(db));
-		userdb_close(db);
+		userdb_free(db);
 		return false;
 	}
-	userdb_close(db);
+	userdb_free(db);
 	log_notice("user store %s: %lu user%s", cfg->user_db, users, users == 1 ? "" : "s");
 	if (users == 0)
 		log_warnx("no users yet: add one with `pptpctl --db %s user add NAME`", cfg->user_db);

@@ -38,7 +38,7 @@ void neigh_free(struct neigh *n)
 {
 	if (!n)
 		return;
-	rtnl_close(&n->nl);
+	rtnl_free(&n->nl);
 	free(n);
 }
 

@@ -49,7 +49,7 @@ bool rtnl_open(struct rtnl *nl)
 	return true;
 }
 
-void rtnl_close(struct rtnl *nl)
+void rtnl_free(struct rtnl *nl)
 {
 	if (nl->fd >= 0)
 		close(nl->fd);

@@ -9,7 +9,7 @@
  * or -errno (the kernel's, or the socket's). Addresses are host order.
  *
  * Lifetime: struct rtnl is embedded in its owner (tun, neigh); rtnl_open()
- * .. rtnl_close(). After privileges are dropped the process still needs
+ * .. rtnl_free(). After privileges are dropped the process still needs
  * CAP_NET_ADMIN for these requests.
  */
 #ifndef PPTP_SERVER_RTNL_H
@@ -26,7 +26,7 @@ struct rtnl {
 
 /* False (logged) if the socket cannot be made. */
 bool rtnl_open(struct rtnl *nl);
-void rtnl_close(struct rtnl *nl);
+void rtnl_free(struct rtnl *nl);
 
 /* Set an interface's MTU (0 = leave) and bring it up. */
 int rtnl_link_up(struct rtnl *nl, int ifindex, unsigned mtu);

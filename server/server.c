@@ -282,14 +282,14 @@ static void server_shutdown(struct server *srv)
 	log_notice("event=shutdown ctrls=%u calls=%u sessions=%u", srv->nctrls, srv->ncalls,
 		   srv->nsessions);
 	for (size_t i = 0; i < srv->nlisteners; i++)
-		listener_close(&srv->listeners[i]);
+		listener_free(&srv->listeners[i]);
 	/* LCP Terminate-Request on every link first; the Stop-Control-
 	 * Connection-Requests below then end the calls under them. */
 	session_close_all(srv, PPP_CAUSE_SHUTDOWN, "server shutdown");
 	/* Stopping one connection may kill another from inside (a nested
 	 * teardown moves it to the reaper's list): then its saved successor is
 	 * dying and the walk starts again from the head, where the connections
-	 * already stopped are skipped (ctrl_stop() does nothing twice). The
+	 * already stopped are skipped (ctrl_close() does nothing twice). The
 	 * listeners are closed, so the list only shrinks: each restart follows
 	 * a death, and there are at most nctrls of those. */
 	unsigned restarts = srv->nctrls;
@@ -297,7 +297,7 @@ static void server_shutdown(struct server *srv)
 	while (c) {
 		struct ctrl *next = c->next;
 		if (c->state == CTRL_ESTABLISHED)
-			ctrl_stop(c, PPTP_STOP_LOCAL_SHUTDOWN, "shutdown");
+			ctrl_close(c, PPTP_STOP_LOCAL_SHUTDOWN, "shutdown");
 		else if (c->state == CTRL_WAIT_START)
 			ctrl_kill(c, "shutdown");
 		if (next && next->dying) {
@@ -555,7 +555,7 @@ bool server_start_offline(struct server *srv, int gre_fd, struct tun *tun)
 	srv->gre = gre_sock_adopt(srv, gre_fd);
 	if (!srv->gre) {
 		close(gre_fd);
-		tun_close(tun);
+		tun_free(tun);
 		return false;
 	}
 	srv->tun = tun;
@@ -612,15 +612,15 @@ void server_free(struct server *srv)
 {
 	if (!srv)
 		return;
-	dae_close(srv->dae);
+	dae_free(srv->dae);
 	srv->dae = NULL;
 	while (srv->ctrls)
 		ctrl_kill(srv->ctrls, "exit");
 	reaper_cb(srv->loop, &srv->reaper, 0);
 	for (size_t i = 0; i < srv->nlisteners; i++)
-		listener_close(&srv->listeners[i]);
+		listener_free(&srv->listeners[i]);
 	free(srv->listeners);
-	gre_sock_close(srv->gre);
+	gre_sock_free(srv->gre);
 	/* Every session is gone now: their addresses are back in the pool. */
 	if (srv->auth) {
 		ev_io_stop(srv->loop, &srv->auth_io);
@@ -632,7 +632,7 @@ void server_free(struct server *srv)
 	}
 	login_lock_stop(srv);
 	datapath_free(srv->dp);
-	tun_close(srv->tun);
+	tun_free(srv->tun);
 	neigh_free(srv->neigh);
 	pool_free(srv->pool);
 	for (size_t i = 0; i < srv->nnpools; i++)

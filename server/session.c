@@ -266,7 +266,7 @@ static void link_ip_rx(void *owner, uint8_t *pkt, size_t len)
 
 static void link_down(void *owner, enum ppp_cause cause, const char *detail)
 {
-	session_end(owner, cause, detail);
+	session_kill(owner, cause, detail);
 }
 
 const struct ppp_ops session_link_ops = {
@@ -281,7 +281,7 @@ const struct ppp_ops session_link_ops = {
 /* ---- the end ---- */
 
 /* ENDING -> DEAD: unlink from every table and hand to the reaper. */
-static void session_kill(struct session *s)
+static void session_unlink(struct session *s)
 {
 	struct server *srv = s->srv;
 
@@ -328,7 +328,7 @@ static void log_down(const struct session *s, enum ppp_cause cause, const char *
  * started): everything in reverse order of set-up, once. What each state
  * holds: UP the accounting Start, the hooks, proxy ARP; NETWORK and UP
  * the address; AUTH_WAIT the request in the backend; all the call. */
-void session_end(struct session *s, enum ppp_cause cause, const char *detail)
+void session_kill(struct session *s, enum ppp_cause cause, const char *detail)
 {
 	struct server *srv = s->srv;
 	enum session_state was = s->state;
@@ -358,9 +358,9 @@ void session_end(struct session *s, enum ppp_cause cause, const char *detail)
 	if (call) {
 		call_set_ops(call, NULL, NULL);
 		if (cause != PPP_CAUSE_LOWER_DOWN)
-			ctrl_clear_call(call, pptp_reason(cause));
+			ctrl_close_call(call, pptp_reason(cause));
 	}
-	session_kill(s);
+	session_unlink(s);
 }
 
 void session_close(struct session *s, enum ppp_cause cause, const char *detail)
@@ -368,7 +368,7 @@ void session_close(struct session *s, enum ppp_cause cause, const char *detail)
 	if (session_ended(s))
 		return;
 	if (s->state == SESSION_WAIT_LCP) {
-		session_end(s, cause, detail);
+		session_kill(s, cause, detail);
 		return;
 	}
 	ppp_close(s->link, cause, detail, server_now_ms());
@@ -459,13 +459,13 @@ static void call_down_cb(void *ctx, struct call *call)
 	 * for the end (RADIUS User-Request). */
 	s->peer_hangup = call->peer_ended;
 	if (s->state == SESSION_WAIT_LCP) {
-		session_end(s, PPP_CAUSE_LOWER_DOWN, "call cleared before LCP");
+		session_kill(s, PPP_CAUSE_LOWER_DOWN, "call cleared before LCP");
 		return;
 	}
 	ppp_lower_down(s->link, PPP_CAUSE_LOWER_DOWN, server_now_ms());
 	/* ops->down follows at once; make sure of it. */
 	if (!session_ended(s))
-		session_end(s, PPP_CAUSE_LOWER_DOWN, "call went away");
+		session_kill(s, PPP_CAUSE_LOWER_DOWN, "call went away");
 }
 
 const struct call_ops session_call_ops = {

@@ -92,7 +92,7 @@ enum session_state {
 	 * accounting is on). */
 	SESSION_UP,
 	/* The link is finished: everything is being released in reverse
-	 * order (session_end); callbacks that reach the session do nothing.
+	 * order (session_kill); callbacks that reach the session do nothing.
 	 * -> DEAD. */
 	SESSION_ENDING,
 	/* Out of the slot table and the live list, timer stopped, detached

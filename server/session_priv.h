@@ -97,7 +97,7 @@ static inline bool session_ended(const struct session *s)
 /* The user name from here on (NULL: none); re-writes the log identity. */
 void session_set_user(struct session *s, const char *user);
 /* The link is finished: release everything in reverse order, once. */
-void session_end(struct session *s, enum ppp_cause cause, const char *detail);
+void session_kill(struct session *s, enum ppp_cause cause, const char *detail);
 /* WAIT_LCP -> LINK: start LCP (the passive open ends). */
 void session_open(struct session *s, uint64_t now);
 /* "a.b.c.d", or "-" for 0. */

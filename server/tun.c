@@ -202,11 +202,11 @@ struct tun *tun_open(const struct config *cfg)
 		 t->ifindex, t->mtu, s, t->nroutes);
 	return t;
 fail:
-	tun_close(t);
+	tun_free(t);
 	return NULL;
 }
 
-void tun_close(struct tun *t)
+void tun_free(struct tun *t)
 {
 	if (!t)
 		return;
@@ -214,7 +214,7 @@ void tun_close(struct tun *t)
 		tun_unroute(t);
 		if (t->addr_added)
 			(void)rtnl_addr(&t->nl, false, t->ifindex, t->localip, 32);
-		rtnl_close(&t->nl);
+		rtnl_free(&t->nl);
 	}
 	if (t->fd >= 0)
 		close(t->fd);

@@ -16,10 +16,10 @@
  * writes one packet; the device takes or drops it whole, so a full queue
  * (EAGAIN) means the packet was dropped and is counted, never retried.
  *
- * Lifetime: tun_open() .. tun_close(). tun_close() deletes the routes it
+ * Lifetime: tun_open() .. tun_free(). tun_free() deletes the routes it
  * added and the address, then closes the fd; a non-persistent device
  * vanishes with its fd. The owner makes its own ev_io on tun_fd() and must
- * stop it before tun_close(). tun copies what it needs from the config.
+ * stop it before tun_free(). tun copies what it needs from the config.
  */
 #ifndef PPTP_SERVER_TUN_H
 #define PPTP_SERVER_TUN_H
@@ -64,7 +64,7 @@ struct tun_pkt {
 /* Open and configure the device; NULL (logged) on failure. */
 struct tun *tun_open(const struct config *cfg);
 /* Delete the routes and the address, close the device; NULL is fine. */
-void tun_close(struct tun *t);
+void tun_free(struct tun *t);
 /* A /32 route to addr through the device (add) or its removal: for a
  * client address outside every configured pool (a static address). False
  * (logged) on failure; an existing route, or a missing one on removal, is

@@ -456,7 +456,7 @@ static int cmd_user_add(const char *dbpath, const struct cmd *c, struct opts *o)
 	if (existing) {
 		if (userdb_get(db, rec.name, &old) == USERDB_OK) {
 			errmsg("user '%s' already exists", rec.name);
-			userdb_close(db);
+			userdb_free(db);
 			return EXIT_FAIL;
 		}
 		rc = get_nt_hash(rec.name, o->pw_stdin, rec.nt_hash);
@@ -464,7 +464,7 @@ static int cmd_user_add(const char *dbpath, const struct cmd *c, struct opts *o)
 	if (rc == 0)
 		rc = db_result(db, userdb_add(db, &rec));
 	explicit_bzero(rec.nt_hash, sizeof(rec.nt_hash));
-	userdb_close(db);
+	userdb_free(db);
 	return rc;
 }
 
@@ -488,7 +488,7 @@ static int cmd_user_passwd(const char *dbpath, const struct cmd *c, struct opts 
 		rc = db_result(db, userdb_set_nt_hash(db, o->pos[0], hash));
 	explicit_bzero(hash, sizeof(hash));
 	explicit_bzero(&rec, sizeof(rec));
-	userdb_close(db);
+	userdb_free(db);
 	return rc;
 }
 
@@ -504,7 +504,7 @@ static int cmd_user_del(const char *dbpath, const struct cmd *c, struct opts *o)
 	if (!db)
 		return EXIT_FAIL;
 	rc = db_result(db, userdb_delete(db, o->pos[0]));
-	userdb_close(db);
+	userdb_free(db);
 	return rc;
 }
 
@@ -519,7 +519,7 @@ static int cmd_user_enable(const char *dbpath, const struct cmd *c, struct opts 
 	if (!db)
 		return EXIT_FAIL;
 	rc = db_result(db, userdb_set_enabled(db, o->pos[0], strcmp(c->name, "enable") == 0));
-	userdb_close(db);
+	userdb_free(db);
 	return rc;
 }
 
@@ -555,7 +555,7 @@ static int cmd_user_set(const char *dbpath, const struct cmd *c, struct opts *o)
 		rc = db_result(db, userdb_commit(db));
 	else
 		userdb_rollback(db);
-	userdb_close(db);
+	userdb_free(db);
 	return rc;
 }
 
@@ -582,7 +582,7 @@ static int cmd_user_list(const char *dbpath, const struct cmd *c, struct opts *o
 	if (!db)
 		return EXIT_FAIL;
 	rc = db_result(db, userdb_foreach(db, print_user_line, NULL));
-	userdb_close(db);
+	userdb_free(db);
 	return rc;
 }
 
@@ -600,7 +600,7 @@ static int cmd_user_show(const char *dbpath, const struct cmd *c, struct opts *o
 	if (!db)
 		return EXIT_FAIL;
 	rc = db_result(db, userdb_get(db, o->pos[0], &r));
-	userdb_close(db);
+	userdb_free(db);
 	if (rc)
 		return rc;
 	if (r.has_static_ip)
@@ -842,7 +842,7 @@ static int cmd_import(const char *dbpath, const struct cmd *c, struct opts *o)
 		return EXIT_FAIL;
 	}
 	if (db_result(db, userdb_begin(db)) != 0) {
-		userdb_close(db);
+		userdb_free(db);
 		fclose(f);
 		return EXIT_FAIL;
 	}
@@ -912,7 +912,7 @@ static int cmd_import(const char *dbpath, const struct cmd *c, struct opts *o)
 	free(line);
 	free(scratch);
 	fclose(f);
-	userdb_close(db);
+	userdb_free(db);
 
 	if (rc == 0) {
 		printf("imported %lu users, skipped %lu lines\n", imported, skips);

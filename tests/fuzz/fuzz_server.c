@@ -190,7 +190,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	memcpy(rec.nt_hash, G.nt_hash, sizeof(rec.nt_hash));
 	if (userdb_add(db, &rec) != USERDB_OK)
 		die("userdb_add");
-	userdb_close(db);
+	userdb_free(db);
 
 	/* Every method and MPPE variant on offer, so that each can be reached;
 	 * MPPE not required, so that PAP logins reach IPCP as well. */

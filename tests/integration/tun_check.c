@@ -6,7 +6,7 @@
  * Opens the tun device with tun_open() from a configuration made of the
  * arguments, prints "ready", then answers ICMP echo requests addressed to
  * pool addresses (read with tun_read_batch, answered with tun_write) until
- * it has sent REPLIES replies, closes the device with tun_close() and exits
+ * it has sent REPLIES replies, closes the device with tun_free() and exits
  * 0. Exits 1 after 30 s without enough requests or on any failure.
  */
 #include <arpa/inet.h>
@@ -105,7 +105,7 @@ int main(int argc, char **argv)
 	int rc = replies >= want ? 0 : 1;
 	printf("done replies=%ld rx=%llu tx=%llu\n", replies, (unsigned long long)t->st.rx,
 	       (unsigned long long)t->st.tx);
-	tun_close(t);
+	tun_free(t);
 	config_free(cfg);
 	return rc;
 }

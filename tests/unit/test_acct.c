@@ -273,7 +273,7 @@ static void spool_view(struct env *e, struct spool_view *v)
 	if (n < 0)
 		fail_msg("acct_spool_load: %s", err);
 	assert_int_equal(n, (long)v->n);
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 }
 
 /* ---- the cases ---- */
@@ -502,7 +502,7 @@ static void spooled_record_keeps_its_age(void **state)
 	assert_non_null(sp);
 	spool_put_stop(sp, 40, now - uptime_s - 1000, "before-boot");
 	spool_put_stop(sp, 41, now - 100, "aged");
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 
 	start(e, 1000, 3, 0, 0);
 	assert_int_equal(acct_get_stats(e->a)->loaded, 2);

@@ -138,7 +138,7 @@ static void expect_stored(struct fixture *f, const uint64_t *want, size_t n)
 	for (size_t i = 0; i < n && i < sizeof(l.ids) / sizeof(l.ids[0]); i++)
 		assert_int_equal(l.ids[i], want[i]);
 	assert_int_equal(acct_spool_max_id(sp), n ? want[n - 1] : 0);
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 }
 
 /* Every accepted operation is written, failed, cancelled or still pending. */
@@ -171,10 +171,10 @@ static void empty_spool_loads_nothing(void **state)
 	assert_int_equal(acct_spool_max_id(sp), 0);
 	assert_int_equal(acct_spool_load(sp, collect, &l, f->err, sizeof(f->err)), 0);
 	assert_int_equal(l.n, 0);
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 	/* And again once the file exists. */
 	expect_stored(f, NULL, 0);
-	acct_spool_close(NULL);
+	acct_spool_free(NULL);
 }
 
 static void put_del_reopen_loads_remaining(void **state)
@@ -201,7 +201,7 @@ static void put_del_reopen_loads_remaining(void **state)
 	assert_int_equal(st.dropped, 0);
 	assert_int_equal(st.cancelled, 0);
 	assert_false(acct_spool_error(sp, f->err, sizeof(f->err)));
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 
 	expect_stored(f, left, sizeof(left) / sizeof(left[0]));
 }
@@ -214,21 +214,21 @@ static void put_survives_restart(void **state)
 
 	/* pptpd stops: close without an explicit flush still writes. */
 	put_ok(sp, 7);
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 	expect_stored(f, one, 1);
 
 	/* Even when the worker is held, close writes what is queued. */
 	sp = open_ok(f);
 	acct_spool_pause(sp, true);
 	put_ok(sp, 8);
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 	expect_stored(f, two, 2);
 
 	/* The restarted pptpd numbers after max_id and the old record stays. */
 	sp = open_ok(f);
 	assert_int_equal(acct_spool_max_id(sp), 8);
 	put_ok(sp, acct_spool_max_id(sp) + 1);
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 	expect_stored(f, three, 3);
 }
 
@@ -255,7 +255,7 @@ static void many_records_written_then_deleted(void **state)
 	assert_int_equal(st.written, 19990);
 	assert_int_equal(st.cancelled, 0);
 	assert_int_equal(st.failed + st.dropped + st.pending, 0);
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 
 	for (size_t i = 0; i < 10; i++)
 		left[i] = 500 + 1000 * i;
@@ -295,7 +295,7 @@ static void queued_put_and_del_cancel_out(void **state)
 	acct_spool_stats(sp, &st);
 	assert_int_equal(st.transactions, 1);
 	assert_int_equal(st.written, 10);
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 
 	for (size_t i = 0; i < 10; i++)
 		left[i] = 1 + 1000 * i;
@@ -318,13 +318,13 @@ static void requeued_id_delete_reaches_disk(void **state)
 	acct_spool_stats(sp, &st);
 	assert_int_equal(st.cancelled, 1); /* the put only */
 	assert_int_equal(st.pending, 1);   /* the del */
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 	expect_stored(f, NULL, 0);
 
 	/* The same after a restart: ids up to max_id may be on disk. */
 	sp = open_ok(f);
 	put_ok(sp, 3);
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 	sp = open_ok(f);
 	acct_spool_pause(sp, true);
 	put_ok(sp, 2); /* below max_id 3: not known to be new */
@@ -332,7 +332,7 @@ static void requeued_id_delete_reaches_disk(void **state)
 	assert_true(acct_spool_del(sp, 3));
 	acct_spool_stats(sp, &st);
 	assert_int_equal(st.pending, 2);
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 	expect_stored(f, NULL, 0);
 }
 
@@ -362,7 +362,7 @@ static void paused_calls_do_no_io(void **state)
 	assert_int_equal(st.written, 51);
 	assert_int_equal(st.pending, 0);
 	assert_int_equal(st.transactions, 1);
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 
 	uint64_t left[50];
 	for (size_t i = 0; i < 50; i++)
@@ -403,7 +403,7 @@ static void queue_full_drops(void **state)
 	assert_int_equal(st.pending, 0);
 	assert_int_equal(st.dropped, 3);
 	put_ok(sp, 6); /* room again */
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 	expect_stored(f, left, 4);
 }
 
@@ -425,10 +425,10 @@ static void invalid_arguments_refused(void **state)
 	acct_spool_stats(sp, &st);
 	assert_int_equal(st.written, 1);
 	assert_int_equal(st.dropped + st.failed + st.pending, 0);
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 	sp = open_ok(f);
 	assert_int_equal(acct_spool_max_id(sp), (uint64_t)INT64_MAX);
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 }
 
 static void load_after_put_refused(void **state)
@@ -441,7 +441,7 @@ static void load_after_put_refused(void **state)
 	assert_int_equal(acct_spool_load(sp, collect, &l, f->err, sizeof(f->err)), -1);
 	assert_non_null(strstr(f->err, "before any put"));
 	assert_int_equal(l.n, 0);
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 }
 
 static void created_file_is_0600(void **state)
@@ -461,7 +461,7 @@ static void created_file_is_0600(void **state)
 	snprintf(wal, sizeof(wal), "%s-wal", f->ts.path);
 	assert_int_equal(stat(wal, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0600);
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 }
 
 static void missing_directory_fails(void **state)
@@ -497,7 +497,7 @@ static void newer_schema_fails(void **state)
 {
 	struct fixture *f = *state;
 
-	acct_spool_close(open_ok(f));
+	acct_spool_free(open_ok(f));
 	raw_exec(f->ts.path, "PRAGMA user_version = 99");
 	open_fails(f, f->ts.path, "schema version 99 is newer than this program supports (1)");
 }
@@ -519,7 +519,7 @@ static void second_open_is_locked(void **state)
 	acct_spool_flush(sp);
 	/* In the same process too: a second connection cannot get in. */
 	open_fails(f, f->ts.path, "locked by another process");
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 	static const uint64_t one[] = { 1 };
 	expect_stored(f, one, 1);
 }
@@ -534,7 +534,7 @@ static void write_error_fails_the_spool(void **state)
 	static const uint64_t left[] = { 12 };
 
 	/* A real SQLite error on insert of id 13, from a trigger put in by hand. */
-	acct_spool_close(open_ok(f));
+	acct_spool_free(open_ok(f));
 	raw_exec(f->ts.path, "CREATE TRIGGER fail13 BEFORE INSERT ON records "
 		 "WHEN NEW.id = 13 BEGIN SELECT RAISE(ABORT, 'injected write failure'); END");
 
@@ -562,7 +562,7 @@ static void write_error_fails_the_spool(void **state)
 	check_balance(sp, 2);
 	/* load is refused too: the spool was used. */
 	assert_int_equal(acct_spool_load(sp, collect, &l, f->err, sizeof(f->err)), -1);
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 
 	/* The failed transaction was rolled back; what was committed is there. */
 	expect_stored(f, left, 1);
@@ -574,7 +574,7 @@ static void failure_loses_the_whole_batch(void **state)
 	struct acct_spool_stats st;
 	struct acct_spool *sp;
 
-	acct_spool_close(open_ok(f));
+	acct_spool_free(open_ok(f));
 	raw_exec(f->ts.path, "CREATE TRIGGER fail2 BEFORE INSERT ON records "
 		 "WHEN NEW.id = 2 BEGIN SELECT RAISE(ABORT, 'injected write failure'); END");
 	sp = open_ok(f);
@@ -589,7 +589,7 @@ static void failure_loses_the_whole_batch(void **state)
 	assert_int_equal(st.written, 0);
 	assert_int_equal(st.transactions, 0);
 	assert_true(acct_spool_error(sp, NULL, 0));
-	acct_spool_close(sp);
+	acct_spool_free(sp);
 	expect_stored(f, NULL, 0);
 }
 

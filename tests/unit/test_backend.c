@@ -78,7 +78,7 @@ static int setup(void **state)
 	add_user(db, "alice", "alicePass", true, "10.1.2.3", 2);
 	add_user(db, "bob", "bobPass", false, NULL, 0);
 	add_user(db, "User", "clientPass", true, NULL, 0);
-	userdb_close(db);
+	userdb_free(db);
 	*state = f;
 	return 0;
 }

@@ -305,7 +305,7 @@ static int setup(void **state)
 		return -1;
 	add_user(db, "alice", "alicePass", true);
 	add_user(db, "bob", "bobPass", false);
-	userdb_close(db);
+	userdb_free(db);
 	f->srv = calloc(1, sizeof(*f->srv));
 	f->cli = calloc(1, sizeof(*f->cli));
 	struct auth_sqlite_config cfg = { .path = f->ts.path };

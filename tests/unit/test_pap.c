@@ -121,7 +121,7 @@ static int setup(void **state)
 	rec.enabled = true;
 	if (userdb_add(db, &rec) != USERDB_OK)
 		return -1;
-	userdb_close(db);
+	userdb_free(db);
 	f->srv = calloc(1, sizeof(*f->srv));
 	f->cli = calloc(1, sizeof(*f->cli));
 	struct auth_sqlite_config cfg = { .path = f->ts.path };

@@ -108,7 +108,7 @@ static void create_sets_mode_wal_and_version(void **state)
 
 	assert_int_equal(stat(f->ts.path, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0600);
-	userdb_close(db);
+	userdb_free(db);
 	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), USERDB_SCHEMA_VERSION);
 	raw_text(f->ts.path, "PRAGMA journal_mode", mode, sizeof(mode));
 	assert_string_equal(mode, "wal");
@@ -171,7 +171,7 @@ static void add_get_list_delete(void **state)
 	names[0] = '\0';
 	assert_int_equal(userdb_foreach(db, count_cb, names), USERDB_OK);
 	assert_string_equal(names, "bob,");
-	userdb_close(db);
+	userdb_free(db);
 }
 
 static void duplicate_and_unknown(void **state)
@@ -198,7 +198,7 @@ static void duplicate_and_unknown(void **state)
 	assert_int_equal(userdb_set_static_ip(db, "dave", &ip), USERDB_NOT_FOUND);
 	assert_int_equal(userdb_set_max_sessions(db, "dave", 2), USERDB_NOT_FOUND);
 	assert_int_equal(raw_int(f->ts.path, "SELECT count(*) FROM users"), 1);
-	userdb_close(db);
+	userdb_free(db);
 }
 
 static void name_checks(void **state)
@@ -243,7 +243,7 @@ static void name_checks(void **state)
 	assert_int_equal(userdb_add(db, &r), USERDB_OK);
 	assert_int_equal(userdb_get(db, name, &got), USERDB_OK);
 	assert_int_equal(strlen(got.name), USERDB_NAME_MAX);
-	userdb_close(db);
+	userdb_free(db);
 }
 
 static void password_checks(void **state)
@@ -317,7 +317,7 @@ static void set_fields_moves_updated(void **state)
 	assert_int_equal(got.max_sessions, 0);
 	assert_int_equal(got.updated, 6000);
 	assert_int_equal(got.created, 1000);
-	userdb_close(db);
+	userdb_free(db);
 }
 
 static void reopen_persists(void **state)
@@ -328,7 +328,7 @@ static void reopen_persists(void **state)
 
 	r.max_sessions = 1;
 	assert_int_equal(userdb_add(db, &r), USERDB_OK);
-	userdb_close(db);
+	userdb_free(db);
 
 	db = open_ok(f, USERDB_OPEN_READONLY);
 	assert_int_equal(userdb_get(db, "frank", &got), USERDB_OK);
@@ -339,7 +339,7 @@ static void reopen_persists(void **state)
 	assert_int_equal(userdb_delete(db, "frank"), USERDB_READONLY);
 	r = make_user("gina", 1);
 	assert_int_equal(userdb_add(db, &r), USERDB_READONLY);
-	userdb_close(db);
+	userdb_free(db);
 	assert_int_equal(raw_int(f->ts.path, "SELECT count(*) FROM users WHERE enabled = 1"), 1);
 }
 
@@ -362,7 +362,7 @@ static void transaction_all_or_nothing(void **state)
 	assert_int_equal(userdb_set_enabled(db, "nobody", false), USERDB_NOT_FOUND);
 	assert_int_equal(userdb_add(db, &b), USERDB_OK);
 	assert_int_equal(userdb_commit(db), USERDB_OK);
-	userdb_close(db);
+	userdb_free(db);
 	assert_int_equal(raw_int(f->ts.path, "SELECT count(*) FROM users"), 2);
 }
 
@@ -376,7 +376,7 @@ static void newer_schema_refused_untouched(void **state)
 	size_t n1, n2;
 
 	assert_int_equal(userdb_add(db, &r), USERDB_OK);
-	userdb_close(db);
+	userdb_free(db);
 	raw_int(f->ts.path, "PRAGMA user_version = 99");
 	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), 99);
 
@@ -454,12 +454,12 @@ static void migrates_empty_file(void **state)
 	db = open_ok(f, 0);
 	assert_int_equal(userdb_add(db, &r), USERDB_OK);
 	assert_int_equal(userdb_get(db, "judy", &got), USERDB_OK);
-	userdb_close(db);
+	userdb_free(db);
 	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), USERDB_SCHEMA_VERSION);
 
 	/* Opening an up-to-date store again does not migrate twice. */
 	db = open_ok(f, 0);
-	userdb_close(db);
+	userdb_free(db);
 	assert_int_equal(raw_int(f->ts.path, "SELECT count(*) FROM users"), 1);
 }
 
@@ -468,7 +468,7 @@ static void schema_rejects_bad_rows(void **state)
 	struct fixture *f = *state;
 	struct userdb *db = open_ok(f, USERDB_OPEN_CREATE);
 	sqlite3 *h;
-	userdb_close(db);
+	userdb_free(db);
 	/* The table itself refuses a hash that is not 16 bytes. */
 	assert_int_equal(sqlite3_open(f->ts.path, &h), SQLITE_OK);
 	assert_int_not_equal(sqlite3_exec(h, "INSERT INTO users (name, nt_hash, created, updated)"
