@@ -13,7 +13,10 @@
 # never comes up and A is never routed to her. Twice:
 #   (a) A is an address on the LAN (203.0.113.77): taking it would pull a
 #       LAN host's traffic into the tunnel;
-#   (b) A is bob's own address: taking it would steal his traffic.
+#   (b) A is bob's own address: taking it would steal his traffic;
+#   (c) no address at all (`--hostile-ipcp-addr none` leaves the option
+#       out): the automaton would Ack such a request once its Naks are
+#       spent, and run a link with no address.
 # Then alice logs in normally and pings: the refusal is per session.
 set -euo pipefail
 : "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}" "${ITOOLS:?}"
@@ -104,7 +107,8 @@ attack() {
 	done
 	[ "$(pongs)" -gt "$pong0" ] || { cat "$IT_TMP/good.out" >&2; it_fail "$want: bob's pings stopped"; }
 	kill -0 "$GOOD" 2>/dev/null || { cat "$IT_TMP/good.out" >&2; it_fail "$want: bob's session went down"; }
-	it_pass "$2: alice asked for $want $asked times past the Naks (offered $offered): refused," \
+	echo "figure: $2: the client says: $(grep '^FAIL ' "$IT_TMP/$name.out")"
+	it_pass "$2: alice asked for $want in $asked requests, Naked with $offered: refused," \
 		"logged once, ended with reason=no-address, no route; bob pings on"
 }
 
@@ -117,6 +121,8 @@ attack "$BOB_ADDR" bobs-address
 # bob's address still reaches bob alone: the tun, one route for the pool.
 ip -n "$SRV" route get "$BOB_ADDR" | grep -q ' dev pptp0 ' ||
 	{ ip -n "$SRV" route get "$BOB_ADDR" >&2; it_fail "$BOB_ADDR no longer routed into the tun"; }
+
+attack none no-address
 
 line=$(stats)
 [[ " $line " == *" sessions=1 "* ]] || it_fail "stats: only bob's session should remain: $line"
