@@ -100,7 +100,7 @@ attack() {
 		{ routes_to "$want" >&2; it_fail "$want: a new route for it in the server"; }
 	[[ "$want" != 203.0.113.* ]] || [ -z "$routes0" ] ||
 		it_fail "$want: routed in the server before the attack: $routes0"
-	# bob's pings went on during the attack.
+	# bob's pings go on (the attack itself lasts milliseconds).
 	for _ in $(seq 1 50); do
 		[ "$(pongs)" -gt "$pong0" ] && break
 		sleep 0.1
