@@ -30,6 +30,16 @@
  * exit 1 ("FAIL ... link down"). "hostile-ccount sent=K jump=N" is printed
  * on the way out.
  *
+ * Playing the attacker (issue 10 item 11a): --hostile-ipcp-addr A.B.C.D
+ * makes every IPCP Configure-Request on its way out ask for that address,
+ * whatever the server Naked: the client's own IPCP adopts the Nak as
+ * usual, and the request it builds is rewritten in link_send().
+ * --hostile-ipcp-addr none leaves the IP-Address option out instead. Each
+ * rewrite prints "hostile-ipcp T ms id=N addr=A|none was=B" (B: the address
+ * the client's IPCP would have asked for, the server's Nak after the first).
+ * A server that gives in brings the link up (exit 0 with --run); one that
+ * refuses ends it (exit 1, "FAIL network: ...").
+ *
  * Driving the layers: PPP frames from the call's on_frame go to
  * ppp_input(); frames from ops->send go to pptp_call_send(), or into a
  * short queue while the call is delivering (pptp_call_send refuses there)
@@ -55,6 +65,7 @@
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/pptp_msg.h"
+#include "common/ppp/cp.h"
 #include "common/ppp/ppp.h"
 #include "tools/client_tun.h"
 #include "tools/pptp_client.h"
@@ -90,6 +101,9 @@ struct connect {
 	unsigned hostile_jump;       /* --hostile-ccount-jump; 0: none */
 	unsigned hostile_rate;       /* --hostile-rate: frames a second */
 	double hostile_secs;         /* --hostile-seconds */
+	uint32_t hostile_ipcp_addr;  /* --hostile-ipcp-addr, host order */
+	bool hostile_ipcp;
+	bool hostile_ipcp_none;      /* --hostile-ipcp-addr none: leave it out */
 
 	/* Progress. */
 	const char *step;            /* the phase under way, for FAIL */
@@ -277,6 +291,58 @@ static bool frame_ccount(const uint8_t *frame, size_t len, unsigned *cc)
 	return true;
 }
 
+/*
+ * --hostile-ipcp-addr: an outgoing IPCP Configure-Request ([FF 03] 80 21,
+ * code 1) has the value of its IP-Address option overwritten, in place,
+ * with the address we insist on; with "none" the option is cut out and the
+ * packet's length lowered. Returns the frame's length; anything else
+ * passes untouched.
+ */
+static size_t hostile_ipcp_rewrite(struct connect *c, uint8_t *frame, size_t len)
+{
+	struct rbuf r, opts;
+	uint8_t b, code = 0, id = 0, type, olen;
+	uint16_t proto;
+	const uint8_t *pkt, *val;
+	size_t n, at;
+	char want[INET_ADDRSTRLEN], was[INET_ADDRSTRLEN];
+
+	rbuf_init(&r, frame, len);
+	if (rbuf_peek_u8(&r, 0, &b) && b == PPP_ALLSTATIONS && !rbuf_skip(&r, 2))
+		return len;
+	if (!rbuf_be16(&r, &proto) || proto != PPP_PROTO_IPCP)
+		return len;
+	n = rbuf_left(&r);
+	pkt = rbuf_take(&r, n);
+	if (!pkt || !ppp_cp_read(pkt, n, &code, &id, &opts) || code != PPP_CONF_REQ)
+		return len;
+	while (rbuf_left(&opts) > 0) {
+		if (!rbuf_u8(&opts, &type) || !rbuf_u8(&opts, &olen) || olen < PPP_OPT_HDR_LEN)
+			return len;
+		val = rbuf_take(&opts, olen - PPP_OPT_HDR_LEN);
+		if (!val)
+			return len;
+		if (type != IPCP_OPT_ADDR || olen != PPP_OPT_HDR_LEN + IPCP_ADDR_LEN)
+			continue;
+		ipstr(load_be32(val), was);
+		at = (size_t)(val - frame);
+		if (c->hostile_ipcp_none) {
+			/* the option's header and value go; the rest moves up */
+			at -= PPP_OPT_HDR_LEN;
+			memmove(frame + at, frame + at + olen, len - at - olen);
+			store_be16(frame + (pkt - frame) + 2, (uint16_t)(load_be16(pkt + 2) - olen));
+			len -= olen;
+			snprintf(want, sizeof(want), "none");
+		} else {
+			store_be32(frame + at, c->hostile_ipcp_addr);
+			ipstr(c->hostile_ipcp_addr, want);
+		}
+		printf("hostile-ipcp %.1f ms id=%u addr=%s was=%s\n", elapsed_ms(c), id, want, was);
+		return len;
+	}
+	return len;
+}
+
 static void link_send(void *owner, uint8_t *frame, size_t len)
 {
 	struct connect *c = owner;
@@ -285,6 +351,8 @@ static void link_send(void *owner, uint8_t *frame, size_t len)
 		return;
 	if (c->hostile_jump)
 		frame_ccount(frame, len, &c->last_ccount);
+	if (c->hostile_ipcp)
+		len = hostile_ipcp_rewrite(c, frame, len);
 	if (c->txq_count == 0) {
 		if (pptp_call_send(c->call, frame, len) == 0)
 			return;
@@ -783,6 +851,8 @@ static void connect_usage(FILE *f)
 		   "         [--route CIDR]... [--timeout S] [--run CMD]\n"
 		   "         [--retries N] [--send-proto 0xHHHH]\n"
 		   "         [--hostile-ccount-jump N [--hostile-rate R] [--hostile-seconds S]]\n"
+		   "         [--hostile-ipcp-addr A.B.C.D|none]  (ask for it, or for none,\n"
+		   "          whatever the server Naks)\n"
 		   "         [--tun-mtu N]  (a client that ignores the link MTU, for MSS tests)\n");
 }
 
@@ -872,6 +942,7 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 		{ "hostile-ccount-jump", required_argument, NULL, 'J' },
 		{ "hostile-rate", required_argument, NULL, 'J' + 256 },
 		{ "hostile-seconds", required_argument, NULL, 'J' + 512 },
+		{ "hostile-ipcp-addr", required_argument, NULL, 'I' + 256 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1003,6 +1074,20 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 				fprintf(stderr, "connect: bad --hostile-seconds '%s'\n", optarg);
 				return 2;
 			}
+			break;
+		}
+		case 'I' + 256: {
+			struct in_addr a;
+			c->hostile_ipcp = true;
+			if (strcmp(optarg, "none") == 0) {
+				c->hostile_ipcp_none = true;
+				break;
+			}
+			if (inet_pton(AF_INET, optarg, &a) != 1) {
+				fprintf(stderr, "connect: bad --hostile-ipcp-addr '%s'\n", optarg);
+				return 2;
+			}
+			c->hostile_ipcp_addr = ntohl(a.s_addr);
 			break;
 		}
 		case 'h':
