@@ -27,6 +27,14 @@
 #   wait_up LOG [S]         until a background client printed "up"
 #   expect_phases NAME 'PHASE ...'
 #   expect_out NAME REGEX   a line of the client's output matches
+#   good_pinger             bob (password in $IT_TMP/bob.pw) logs in from
+#                           198.51.100.3 and pings the LAN host every 0.1 s
+#                           into $IT_TMP/good.out ("pong N") until
+#                           $STOP_GOOD exists, then 3 more; one lost ping
+#                           ends it (exit 9). Sets GOOD; returns once a
+#                           ping was answered
+#   pongs                   the answered pings in $IT_TMP/good.out so far
+#   log_mark / log_since N  the server log's line count; the lines after it
 
 e2e_net() {
 	local n
@@ -172,4 +180,31 @@ expect_phases() {
 
 expect_out() {
 	grep -Eq -- "$2" "$IT_TMP/$1.out" || { cat "$IT_TMP/$1.out" >&2; it_fail "$1: no '$2' in the client output"; }
+}
+
+good_pinger() {
+	STOP_GOOD=$IT_TMP/stop-good
+	BG_USER=bob PWFILE=$IT_TMP/bob.pw bg_connect "$IT_TMP/good.out" --bind 198.51.100.3 \
+		--tun pptpg1 --route 203.0.113.0/24 --timeout 10 --run \
+		"n=0; while [ ! -e $STOP_GOOD ]; do ping -I pptpg1 -c 1 -W 2 203.0.113.2 >/dev/null || exit 9; n=\$((n+1)); echo pong \$n; sleep 0.1; done; ping -I pptpg1 -c 3 -W 2 203.0.113.2"
+	GOOD=$IT_LAST_PID
+	wait_up "$IT_TMP/good.out"
+	for _ in $(seq 1 100); do
+		[ "$(pongs)" -gt 0 ] && return 0
+		sleep 0.1
+	done
+	cat "$IT_TMP/good.out" >&2
+	it_fail "bob: no ping answered"
+}
+
+pongs() {
+	grep -c '^pong ' "$IT_TMP/good.out" || true
+}
+
+log_mark() {
+	wc -l <"$SRV_LOG"
+}
+
+log_since() {
+	tail -n +$(($1 + 1)) "$SRV_LOG"
 }

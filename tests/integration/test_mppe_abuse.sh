@@ -32,15 +32,6 @@ echo 'alice-secret' | ctl user add alice --password-stdin
 echo 'bob-secret' | ctl user add bob --password-stdin
 echo bob-secret >"$IT_TMP/bob.pw"
 
-log_mark() {
-	wc -l <"$SRV_LOG"
-}
-log_since() {
-	tail -n +$(($1 + 1)) "$SRV_LOG"
-}
-pongs() {
-	grep -c '^pong ' "$IT_TMP/good.out" || true
-}
 # pptpd's user + system CPU time in milliseconds.
 cpu_ms() {
 	local f
@@ -53,17 +44,7 @@ cpu_ms() {
 start_server 192.0.2.10-20
 
 # ---- bob: pings the LAN host until told to stop ----
-STOP_GOOD=$IT_TMP/stop-good
-BG_USER=bob PWFILE=$IT_TMP/bob.pw bg_connect "$IT_TMP/good.out" --bind 198.51.100.3 \
-	--tun pptpg1 --route 203.0.113.0/24 --timeout 10 --run \
-	"n=0; while [ ! -e $STOP_GOOD ]; do ping -I pptpg1 -c 1 -W 2 203.0.113.2 >/dev/null || exit 9; n=\$((n+1)); echo pong \$n; sleep 0.1; done; ping -I pptpg1 -c 3 -W 2 203.0.113.2"
-GOOD=$IT_LAST_PID
-wait_up "$IT_TMP/good.out"
-for _ in $(seq 1 100); do
-	[ "$(pongs)" -gt 0 ] && break
-	sleep 0.1
-done
-[ "$(pongs)" -gt 0 ] || { cat "$IT_TMP/good.out" >&2; it_fail "bob: no ping answered"; }
+good_pinger
 
 # One attack: alice with --hostile-ccount-jump $1 until the server ends her
 # session (or 15 s of it, when it does not).
