@@ -293,6 +293,8 @@ static int run_server(const struct config *cfg, bool echo_frames)
 		goto out;
 	}
 	srv->hooks = hooks;
+	srv->run_uid = p.run.uid;
+	srv->run_gid = p.run.gid;
 	if (server_open(srv) && write_pidfile(cfg->pidfile) && privs_drop(&p) &&
 	    check_state(cfg, &p, echo_frames) && server_start(srv)) {
 		server_run(srv);

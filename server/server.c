@@ -18,6 +18,7 @@
 #include "auth/backend_radius.h"
 #include "common/crypto.h"
 #include "common/log.h"
+#include "server/admin.h"
 #include "server/call.h"
 #include "server/ctrl.h"
 #include "server/dae.h"
@@ -353,6 +354,8 @@ struct server *server_new(struct ev_loop *loop, const struct config *cfg, bool e
 	if (gethostname(srv->hostname, sizeof(srv->hostname) - 1) != 0)
 		strcpy(srv->hostname, "pptpd");
 	snprintf(srv->boot_id, sizeof(srv->boot_id), "%08X", (unsigned)time(NULL));
+	srv->run_uid = (uid_t)-1;
+	srv->run_gid = (gid_t)-1;
 	ev_set_userdata(loop, srv);
 	ev_idle_init(&srv->reaper, reaper_cb);
 	log_limit_init(&srv->log_call_refused, SERVER_PEER_LOG_MS);
@@ -585,6 +588,10 @@ bool server_open(struct server *srv)
 			return false;
 		srv->nlisteners++;
 	}
+	/* As root: the directory and the socket go to the run user. Without
+	 * it the server runs on (admin_open() said why). */
+	if (cfg->control_socket && cfg->control_socket[0])
+		srv->admin = admin_open(srv, cfg->control_socket, srv->run_uid, srv->run_gid);
 	return srv->echo_frames || open_sessions(srv);
 }
 
@@ -598,6 +605,7 @@ bool server_start(struct server *srv)
 	ev_signal_start(srv->loop, &srv->sig_int);
 	ev_signal_start(srv->loop, &srv->sig_hup);
 	ev_signal_start(srv->loop, &srv->sig_usr1);
+	admin_start(srv->admin);
 	log_notice("event=server-start listeners=%zu connections=%u echo-frames=%s",
 		   srv->nlisteners, cfg->connections, srv->echo_frames ? "yes" : "no");
 	return true;
@@ -614,6 +622,8 @@ void server_free(struct server *srv)
 		return;
 	dae_free(srv->dae);
 	srv->dae = NULL;
+	admin_free(srv->admin);
+	srv->admin = NULL;
 	while (srv->ctrls)
 		ctrl_kill(srv->ctrls, "exit");
 	reaper_cb(srv->loop, &srv->reaper, 0);

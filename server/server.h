@@ -39,6 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/log_limit.h"
 #include "conf/config.h"
@@ -71,6 +72,7 @@ struct dae;
 struct hooks;
 struct lockout;
 struct radius_setup;
+struct admin;
 
 struct server_stats {
 	uint64_t gre_rx;        /* GRE packets read from the raw socket */
@@ -169,6 +171,9 @@ struct server {
 	struct lockout *lockout;  /* failed-login lock-out (server/login_lock.h); NULL: none */
 	struct radius_setup *rs;  /* between server_open() and server_start() only */
 	struct hooks *hooks;      /* who starts ip-up/ip-down; set by main, not owned */
+	struct admin *admin;      /* the control-socket (server/admin.h); NULL: none */
+	uid_t run_uid;            /* who gets the control-socket: set by main before */
+	gid_t run_gid;            /* server_open(); (uid_t)-1 (server_new): keep root */
 	char boot_id[9];          /* hex start time: the head of every Acct-Session-Id */
 
 	struct ctrl *dead_ctrls;  /* waiting for the reaper */

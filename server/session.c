@@ -572,3 +572,35 @@ void session_free(struct session *s)
 	ppp_free(s->link);
 	server_release(s->srv, s);
 }
+
+void session_get_info(const struct session *s, uint64_t now, struct session_info *out)
+{
+	const struct ppp_stats *ps = ppp_stats(s->link);
+	*out = (struct session_info){
+		.serial = s->serial,
+		.ctrl_id = s->ctrl_id,
+		.call_id = s->call_id,
+		.state = s->state,
+		.user = s->user,
+		.peer = s->peer_str,
+		.addr = s->addr,
+		.uptime_s = s->up_ms && now > s->up_ms ? (now - s->up_ms) / 1000 : 0,
+		.rx_bytes = ps->rx_ip_bytes,
+		.tx_bytes = ps->tx_ip_bytes,
+		.rx_packets = ps->rx_ip_packets,
+		.tx_packets = ps->tx_ip_packets,
+		.mppe_bits = s->mppe_bits,
+		.mppe_stateful = s->mppe_stateful,
+		.radius = s->radius_authed,
+	};
+}
+
+struct session *session_first(const struct server *srv)
+{
+	return srv->sessions;
+}
+
+struct session *session_next(const struct session *s)
+{
+	return s->next;
+}

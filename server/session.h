@@ -158,6 +158,26 @@ bool session_spoof_first(struct session *s);
 /* May one more ICMP Fragmentation Needed go out (SESSION_ICMP_PER_SEC)? */
 bool session_icmp_allowed(struct session *s, uint64_t now);
 
+/* What the admin socket shows of a session (server/admin.c): a copy. */
+struct session_info {
+	uint32_t serial;             /* the session's id */
+	unsigned ctrl_id;
+	uint16_t call_id;
+	enum session_state state;
+	const char *user;            /* canonical name, "" before one; valid until the loop runs */
+	const char *peer;            /* "a.b.c.d:port" */
+	uint32_t addr;               /* host order; 0: none */
+	uint64_t uptime_s;           /* since UP; 0 before */
+	uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets;
+	unsigned mppe_bits;          /* 0: none */
+	bool mppe_stateful;
+	bool radius;                 /* authenticated by RADIUS, else the local store */
+};
+void session_get_info(const struct session *s, uint64_t now, struct session_info *out);
+/* The live sessions, in no order: the first, and the one after s. */
+struct session *session_first(const struct server *srv);
+struct session *session_next(const struct session *s);
+
 /* Send one IP packet from the LAN toward the client; PPP_TX_HEADROOM plus
  * CALL_TX_HEADROOM writable bytes must precede pkt. False if dropped. */
 bool session_send_ip(struct session *s, uint8_t *pkt, size_t len);
