@@ -8,6 +8,8 @@
  *   pptpctl [--db PATH] user list
  *   pptpctl [--db PATH] user set NAME [--static-ip ADDR|none] [--max-sessions N|none]
  *   pptpctl [--db PATH] import-chap-secrets FILE
+ *   pptpctl [--socket PATH] session list|show|kill ..., stats, lock list|clear
+ *                           (the running server: tools/pptpctl_admin.c)
  *
  * Passwords come from the terminal (no echo, asked twice) or, with
  * --password-stdin, as one line of standard input; never from the command
@@ -30,6 +32,7 @@
 #include "common/mschap.h"
 #include "auth/userdb.h"
 #include "common/crypto.h"
+#include "tools/pptpctl_admin.h"
 
 #define EXIT_FAIL  1
 #define EXIT_USAGE 2
@@ -954,21 +957,29 @@ static const struct cmd commands[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s [--db PATH] COMMAND [ARGS]\n\n"
-		"Administer the pptpd user store (default %s).\n\n"
-		"commands:\n", prog, DEFAULT_DB);
+	fprintf(f, "usage: %s [--db PATH] [--socket PATH] COMMAND [ARGS]\n\n"
+		"Administer the pptpd user store (default %s) and, through its\n"
+		"control-socket (default %s), the running server.\n\n"
+		"commands:\n", prog, DEFAULT_DB, PPTPCTL_DEFAULT_SOCKET);
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		const struct cmd *c = &commands[i];
 		fprintf(f, "  %s%s%s %s\n      %s\n", c->group ? c->group : "", c->group ? " " : "",
 			c->name, c->args, c->help);
 	}
+	fprintf(f, "  session list [--json]\n      the running sessions, one row each\n"
+		"  session show ID|USER|--peer ADDR [--json]\n      the sessions that match\n"
+		"  session kill ID|USER|--peer ADDR\n"
+		"      end them (LCP Terminate, Call-Disconnect-Notify, Admin-Reset)\n"
+		"  stats [--json]\n      the server's counters (what SIGUSR1 logs)\n"
+		"  lock list [--json]\n      the failed-login locks in force\n"
+		"  lock clear [USER] [ADDR]\n      lift locks (none named: all)\n");
 	fprintf(f, "\nPasswords are never taken from the command line.\n"
 		"Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
 int main(int argc, char **argv)
 {
-	const char *dbpath = DEFAULT_DB, *val;
+	const char *dbpath = DEFAULT_DB, *sockpath = PPTPCTL_DEFAULT_SOCKET, *val;
 	const struct cmd *c = NULL;
 	char err[256];
 	struct opts o;
@@ -994,6 +1005,16 @@ int main(int argc, char **argv)
 			dbpath = val;
 			continue;
 		}
+		if (is_opt(argv[i], "--socket", &val)) {
+			if (!val && ++i < argc)
+				val = argv[i];
+			if (!val || val[0] == '\0') {
+				errmsg("option --socket needs a path");
+				return EXIT_USAGE;
+			}
+			sockpath = val;
+			continue;
+		}
 		if (is_opt(argv[i], "--password", &val) || strcmp(argv[i], "-p") == 0) {
 			errmsg("--password refused: %s", password_refused);
 			return EXIT_USAGE;
@@ -1006,6 +1027,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (strcmp(argv[i], "session") == 0 || strcmp(argv[i], "stats") == 0 ||
+	    strcmp(argv[i], "lock") == 0)
+		return admin_command(sockpath, argc - i, argv + i);
 	for (size_t k = 0; k < NCOMMANDS && !c; k++) {
 		const struct cmd *t = &commands[k];
 		if (t->group && strcmp(argv[i], t->group) == 0 && i + 1 < argc &&
