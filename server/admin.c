@@ -14,6 +14,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "auth/acct.h"
+#include "auth/backend_radius.h"
 #include "auth/lockout.h"
 #include "common/buf.h"
 #include "common/log.h"
@@ -267,6 +269,22 @@ static void cmd_kill(struct admin *ad, struct jbuf *j, const char *sel, bool by_
 	jb_s(j, "}");
 }
 
+static void radius_json(struct jbuf *j, const char *name, const struct radius_stats *r)
+{
+	bool f = true;
+	jb_s(j, ",");
+	jb_str(j, name);
+	jb_s(j, ":{");
+	jb_u64(j, &f, "sent", r->sent);
+	jb_u64(j, &f, "retransmitted", r->retransmitted);
+	jb_u64(j, &f, "failovers", r->failovers);
+	jb_u64(j, &f, "timeouts", r->timeouts);
+	jb_u64(j, &f, "replies", r->replies);
+	jb_u64(j, &f, "bad_replies", r->bad_replies);
+	jb_u64(j, &f, "unexpected", r->unexpected);
+	jb_s(j, "}");
+}
+
 static void cmd_stats(struct admin *ad, struct jbuf *j)
 {
 	const struct server *srv = ad->srv;
@@ -302,6 +320,22 @@ static void cmd_stats(struct admin *ad, struct jbuf *j)
 		jb_u64(j, &f, "refused", ls->refused);
 		jb_u64(j, &f, "conn_refused", ls->conn_refused);
 		jb_u64(j, &f, "evictions", ls->evictions);
+		jb_s(j, "}");
+	}
+	const struct radius_stats *ra = auth_radius_stats(srv->auth);
+	if (ra)
+		radius_json(j, "radius_auth", ra);
+	if (srv->acct) {
+		const struct acct_stats *as = acct_get_stats(srv->acct);
+		radius_json(j, "radius_acct", acct_radius_stats(srv->acct));
+		jb_s(j, ",\"accounting\":{");
+		bool f = true;
+		jb_u64(j, &f, "records", as->made);
+		jb_u64(j, &f, "acked", as->acked);
+		jb_u64(j, &f, "resent", as->resent);
+		jb_u64(j, &f, "dropped", as->dropped);
+		jb_u64(j, &f, "queued", as->queued);
+		jb_u64(j, &f, "loaded", as->loaded);
 		jb_s(j, "}");
 	}
 	jb_s(j, ",\"admin\":{");
