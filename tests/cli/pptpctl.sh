@@ -244,4 +244,13 @@ DB=$saved
 # Importing the same file again imports nothing and changes nothing.
 expect '' 0 "skipped 'imp1': already exists" ctl import-chap-secrets "$SECRETS"
 
+# The admin commands with no server: one clear line, exit 1; usage exit 2.
+expect '' 1 "^pptpctl: cannot reach $T/none.sock: is pptpd running\? is control-socket set\?$" \
+	"$PPTPCTL" --socket "$T/none.sock" session list
+expect '' 1 "is pptpd running\?" "$PPTPCTL" --socket="$T/none.sock" stats --json
+expect '' 2 "option --socket needs a path" "$PPTPCTL" --socket
+expect '' 2 "bad argument" "$PPTPCTL" --socket "$T/none.sock" session show "a b"
+"$PPTPCTL" --help | grep -q '^  session kill ID|USER|--peer ADDR$' || fail "--help lists no session kill"
+ok
+
 echo "pptpctl: $checks checks passed"
