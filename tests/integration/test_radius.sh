@@ -154,7 +154,7 @@ it_pass "Accounting-Off at a clean stop"
 # user-domain strip: the client logs in as CORP\alice, RADIUS is asked for
 # alice, and the session (its log lines, DAE matching) is alice's.
 start_server 192.0.2.10-20 "${RCONF[@]}" "dae-listen 127.0.0.1:3799" "dae-client 127.0.0.1 daesecret" \
-	"user-domain strip"
+	"user-domain strip" "control-socket $IT_TMP/control.sock"
 wait_log 'radius=dae event=listening'
 export PWFILE=$IT_TMP/alice.pw
 echo alice-secret >"$PWFILE"
@@ -198,6 +198,23 @@ reply=$(radius_coa 127.0.0.1:3799 daesecret 'User-Name = "alice"' 'Session-Timeo
 [ "$(head -1 <<<"$reply")" = "CoA-ACK" ] || { server_tail; it_fail "CoA-Request: $reply"; }
 wait_log 'user=alice .*event=session-down reason=session-timeout'
 it_pass "CoA-Request Session-Timeout 1 ends a session that has run longer"
+# pptpctl session kill: the same clean end as a Disconnect-Request.
+bg_connect "$IT_TMP/kill.log" --timeout 60 --run "sleep 50"
+wait_up "$IT_TMP/kill.log"
+ksid=$("$PPTPCTL" --socket "$IT_TMP/control.sock" session show alice --json |
+	python3 -c 'import json,sys; s=json.load(sys.stdin)["sessions"]; assert len(s)==1 and s[0]["auth"]=="radius", s; print(s[0]["id"])')
+ksid=$(grep -o "session=$ksid user=alice .*acct-session-id=[0-9A-F]*" "$SRV_LOG" | sed 's/.*acct-session-id=//' | tail -1)
+[ -n "$ksid" ] || { server_tail; it_fail "no acct-session-id for the session to kill"; }
+"$PPTPCTL" --socket "$IT_TMP/control.sock" session kill alice | grep -q '^killed 1$' ||
+	it_fail "pptpctl session kill alice"
+wait_log 'user=alice .*event=session-down reason=admin .*detail="pptpctl session kill"'
+cause=
+for _ in $(seq 1 50); do
+	cause=$(radius_detail_field main Stop "$ksid" Acct-Terminate-Cause) && break
+	sleep 0.1
+done
+[ "$cause" = "Admin-Reset" ] || it_fail "Acct-Terminate-Cause '$cause' after pptpctl session kill"
+it_pass "pptpctl session kill alice: session-down reason=admin, accounting Stop Admin-Reset"
 expect_idle "the CoA client"
 # A CoA that sets an Idle-Timeout ends a silent session by it.
 bg_connect "$IT_TMP/coa-idle.log" --timeout 60 --run "sleep 50"
