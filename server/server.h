@@ -20,6 +20,9 @@
  *            not with --echo-frames); the auth backend and accounting by
  *            server_start() (after the drop to the run user); all freed by
  *            server_free() after every session.
+ *   admin    the control-socket (server/admin.h): opened by server_open()
+ *            (as root), accepting from server_start(), freed (socket
+ *            removed) by server_free().
  *   hooks    who starts ip-up/ip-down (server/hooks.h): made by main()
  *            before server_open(), freed by main() after server_free().
  * Nothing is freed inside one of its own callbacks: ctrl_kill() and

@@ -147,6 +147,21 @@ a=$(raw "$(printf 'x%.0s' $(seq 1 2000))\n")
 [ "$a" = '{"ok":false,"error":"line too long"}' ] || it_fail "over-long line: '$a'"
 a=$(raw 'session\x01\xff\x00 list\n')
 [ "$a" = '{"ok":false,"error":"bad request"}' ] || it_fail "garbage: '$a'"
+# Several requests on one connection, sent at once: answered in order.
+python3 - "$SOCK" <<'PY' || it_fail "two requests on one connection"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(b'session list\r\nstats\n')
+data = b''
+while data.count(b'\n') < 2:
+    d = s.recv(65536)
+    assert d, data
+    data += d
+a, b = [json.loads(x) for x in data.split(b'\n')[:2]]
+assert a['ok'] and 'sessions' in a and b['ok'] and 'gre_rx' in b, (a, b)
+PY
 a=$(raw 'frobnicate all\n')
 grep -q '"ok":false,"error":"unknown command' <<<"$a" || it_fail "unknown command: '$a'"
 a=$(raw 'session kill --peer\n')
