@@ -62,6 +62,16 @@ ctl() {
 	"$PPTPCTL" --db "$DB" "$@"
 }
 
+# The admin socket stays in the test's own state directory (never the
+# system's /run/pptpd), unless the test names one.
+test_control_socket() {
+	local a
+	for a in "$@"; do
+		[[ $a == control-socket\ * ]] && return 0
+	done
+	echo "control-socket $IT_STATE/control.sock"
+}
+
 NSTART=0
 start_server() {
 	local conf=$IT_TMP/pptpd.conf pool=$1
@@ -74,6 +84,7 @@ start_server() {
 		echo "ms-dns 203.0.113.53"
 		echo "tun pptp0"
 		echo "log-level info"
+		test_control_socket "$@"
 		printf '%s\n' "$@"
 	} >"$conf"
 	NSTART=$((NSTART + 1))

@@ -23,6 +23,7 @@ start_server() {
 		echo "listen $SRV_ADDR"
 		echo "user-db $IT_STATE/users.db"
 		echo "log-level info"
+		echo "control-socket $IT_STATE/control.sock"
 		printf '%s\n' "$@"
 	} >"$conf"
 	NSTART=$((NSTART + 1))

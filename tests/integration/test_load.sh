@@ -22,6 +22,7 @@ listen 198.51.100.1
 localip 192.0.2.1
 remoteip 192.0.2.10-250
 user-db $IT_STATE/users.db
+control-socket $IT_STATE/control.sock
 connections 1000
 max-connections-per-address 200
 EOF

@@ -23,6 +23,7 @@ listen 198.51.100.1
 localip 192.0.2.1
 remoteip 192.0.2.10-250
 user-db $IT_STATE/users.db
+control-socket $IT_STATE/control.sock
 EOF
 
 # it_bg runs in this shell (not in $(...)) so that the PID is recorded for

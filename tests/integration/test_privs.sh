@@ -186,8 +186,8 @@ it_pass "'user nosuchuser': $(cat "$IT_TMP/bad.err"); pptpd -t prints user, grou
 # refused CASE STORE MESSAGE: pptpd on a store must exit 1 with MESSAGE.
 refused() {
 	local name=$1 store=$2 msg=$3
-	printf 'listen 198.51.100.1\nlocalip 192.0.2.1\nremoteip 192.0.2.10-20\nuser-db %s\n' \
-		"$store" >"$IT_TMP/$name.conf"
+	printf 'listen 198.51.100.1\nlocalip 192.0.2.1\nremoteip 192.0.2.10-20\nuser-db %s\ncontrol-socket %s\n' \
+		"$store" "$IT_STATE/control.sock" >"$IT_TMP/$name.conf"
 	status=0
 	ip netns exec "$SRV" "$PPTPD" --echo-frames -c "$IT_TMP/$name.conf" 2>"$IT_TMP/$name.err" || status=$?
 	[ "$status" = 1 ] || { cat "$IT_TMP/$name.err" >&2; it_fail "$name: exit status $status, expected 1"; }
@@ -206,8 +206,8 @@ refused symlink "$IT_STATE/link.db" "user store $IT_STATE/link.db: is a symbolic
 [ "$(stat -c %U /etc/passwd)" = root ] || it_fail "/etc/passwd changed owner"
 # A hook the run user could change would give it hook-user's (root's) powers.
 cp "$IT_TMP/ip-up" "$IT_STATE/ip-up"
-printf 'listen 198.51.100.1\nlocalip 192.0.2.1\nremoteip 192.0.2.10-20\nuser-db %s\nip-up %s\n' \
-	"$DB" "$IT_STATE/ip-up" >"$IT_TMP/weak.conf"
+printf 'listen 198.51.100.1\nlocalip 192.0.2.1\nremoteip 192.0.2.10-20\nuser-db %s\nip-up %s\ncontrol-socket %s\n' \
+	"$DB" "$IT_STATE/ip-up" "$IT_STATE/control.sock" >"$IT_TMP/weak.conf"
 status=0
 ip netns exec "$SRV" "$PPTPD" -c "$IT_TMP/weak.conf" 2>"$IT_TMP/weak.err" || status=$?
 [ "$status" = 1 ] || { cat "$IT_TMP/weak.err" >&2; it_fail "ip-up in pptpd's directory: exit status $status"; }
