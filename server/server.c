@@ -25,6 +25,7 @@
 #include "server/datapath.h"
 #include "server/listener.h"
 #include "server/login_lock.h"
+#include "server/metrics.h"
 #include "server/neigh.h"
 #include "server/pool.h"
 #include "server/radius_setup.h"
@@ -585,6 +586,11 @@ bool server_open(struct server *srv)
 			return false;
 		srv->nlisteners++;
 	}
+	if (cfg->metrics_listen) {
+		srv->metrics = metrics_open(srv);
+		if (!srv->metrics)
+			return false;
+	}
 	return srv->echo_frames || open_sessions(srv);
 }
 
@@ -598,6 +604,8 @@ bool server_start(struct server *srv)
 	ev_signal_start(srv->loop, &srv->sig_int);
 	ev_signal_start(srv->loop, &srv->sig_hup);
 	ev_signal_start(srv->loop, &srv->sig_usr1);
+	if (srv->metrics)
+		metrics_start(srv->metrics);
 	log_notice("event=server-start listeners=%zu connections=%u echo-frames=%s",
 		   srv->nlisteners, cfg->connections, srv->echo_frames ? "yes" : "no");
 	return true;
@@ -614,6 +622,8 @@ void server_free(struct server *srv)
 		return;
 	dae_free(srv->dae);
 	srv->dae = NULL;
+	metrics_free(srv->metrics);
+	srv->metrics = NULL;
 	while (srv->ctrls)
 		ctrl_kill(srv->ctrls, "exit");
 	reaper_cb(srv->loop, &srv->reaper, 0);
