@@ -336,7 +336,7 @@ static bool read_until(struct rbuf *r, uint8_t stop, size_t max, const uint8_t *
 			return false;
 		if (ch == stop)
 			return true;
-		if (ch < 0x20 || ch == 0x7f)
+		if ((ch < 0x20 && !(ch == '\r' && stop == '\n')) || ch == 0x7f)
 			return false;
 		(*n)++;
 	}
