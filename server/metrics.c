@@ -147,6 +147,23 @@ static void radius_block(struct text *t, const struct radius_stats *ra,
 	}
 }
 
+static void latency_lines(struct text *t, const char *what, const struct radius_stats *r)
+{
+	uint64_t cum = 0;
+	for (size_t i = 0; i < RADIUS_LATENCY_BUCKETS; i++) {
+		cum += r->latency[i];
+		put(t, "pptpd_radius_latency_seconds_bucket{what=\"%s\",le=\"%g\"} %llu\n", what,
+		    radius_latency_bounds_ms[i] / 1000.0, (unsigned long long)cum);
+	}
+	cum += r->latency[RADIUS_LATENCY_BUCKETS];
+	put(t, "pptpd_radius_latency_seconds_bucket{what=\"%s\",le=\"+Inf\"} %llu\n", what,
+	    (unsigned long long)cum);
+	put(t, "pptpd_radius_latency_seconds_sum{what=\"%s\"} %.3f\n", what,
+	    (double)r->latency_sum_ms / 1000.0);
+	put(t, "pptpd_radius_latency_seconds_count{what=\"%s\"} %llu\n", what,
+	    (unsigned long long)cum);
+}
+
 static void render(const struct metrics *m, struct text *t)
 {
 	const struct server *srv = m->srv;
@@ -227,6 +244,14 @@ static void render(const struct metrics *m, struct text *t)
 	const struct radius_stats *ra = auth_radius_stats(srv->auth);
 	const struct radius_stats *rc = srv->acct ? acct_radius_stats(srv->acct) : NULL;
 	radius_block(t, ra, rc);
+	if (ra || rc) {
+		head(t, "pptpd_radius_latency_seconds", "histogram",
+		     "RADIUS reply latency from the first send, retransmissions included");
+		if (ra)
+			latency_lines(t, "auth", ra);
+		if (rc)
+			latency_lines(t, "acct", rc);
+	}
 	if (srv->acct) {
 		const struct acct_stats *as = acct_get_stats(srv->acct);
 		gauge(t, "pptpd_acct_queue", "accounting records not yet acknowledged",

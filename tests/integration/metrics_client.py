@@ -108,12 +108,17 @@ def check(path):
         if not m:
             errors.append("%d: not a sample: %r" % (n, line))
             continue
-        name = m.group(1)
+        name = orig = m.group(1)
+        if current and typed.get(current) == "histogram" and name in (
+                current + "_bucket", current + "_sum", current + "_count"):
+            if name.endswith("_bucket") and 'le="' not in (m.group(2) or ""):
+                errors.append("%d: bucket without le" % n)
+            name = current
         if name != current:
             errors.append("%d: %s outside its family (TYPE first, samples together)" % (n, name))
-        key = (name, m.group(2) or "")
+        key = (orig, m.group(2) or "")
         if key in seen_samples:
-            errors.append("%d: sample %s%s twice" % (n, name, m.group(2) or ""))
+            errors.append("%d: sample %s%s twice" % (n, orig, m.group(2) or ""))
         seen_samples.add(key)
     for e in errors:
         print(e, file=sys.stderr)
