@@ -15,7 +15,10 @@
 #     slots), and a scrape during the flood is answered;
 #   a 1 MB request: answered 400 after 4 KiB, counted;
 #   POST, another path, garbage: 405, 404, 400.
-# Throughout, scrapes are answered and bob's pings go on.
+# Throughout, scrapes are answered and bob's pings go on. Last, pptpd again
+# with RADIUS authentication and accounting servers that never answer: a
+# login fails, and the scrape shows the timeout, the empty latency
+# histograms and the accounting queue, in a valid format.
 set -euo pipefail
 : "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}" "${ITOOLS:?}"
 . "$SRCDIR/tests/integration/lib.sh"
@@ -144,3 +147,27 @@ scrape idle
 [ "$(sample idle 'pptpd_sessions{state="up"}')" = 0 ] || it_fail "scrape: sessions up not 0 at the end"
 stop_server
 it_pass "pptpd stopped cleanly"
+
+# ---- RADIUS counters and the latency histogram: servers that never answer ----
+start_server 192.0.2.10-20 "metrics-listen $M" "auth radius" \
+	"radius-server 127.0.0.1:1912 testing123" "radius-acct-server 127.0.0.1:1913 testing123" \
+	"radius-acct-spool $IT_STATE/spool.db" "radius-timeout 1" "radius-tries 1"
+it_wait_tcp "$SRV" 198.51.100.1 9100
+connect radius alice alice-secret
+[ "$RC" = 1 ] || { cat "$IT_TMP/radius.out" >&2; it_fail "login against a silent RADIUS: exit $RC"; }
+wait_log 'user=alice .*event=auth-fail'
+scrape radius
+mc check "$IT_TMP/radius.prom" || { cat "$IT_TMP/radius.prom" >&2; it_fail "exposition format errors (RADIUS)"; }
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$IT_TMP/radius.prom" || it_fail "promtool check metrics failed (RADIUS)"
+fi
+[ "$(sample radius 'pptpd_radius_timeouts_total{what="auth"}')" -ge 1 ] ||
+	{ cat "$IT_TMP/radius.prom" >&2; it_fail "RADIUS: auth timeout not counted"; }
+[ "$(sample radius 'pptpd_radius_latency_seconds_count{what="auth"}')" = 0 ] ||
+	it_fail "RADIUS: a latency observed without a reply"
+[ "$(sample radius 'pptpd_radius_latency_seconds_bucket{what="acct",le="+Inf"}')" = 0 ] ||
+	it_fail "RADIUS: acct histogram missing"
+[ "$(sample radius 'pptpd_logins_total{result="fail"}')" = 1 ] || it_fail "RADIUS: login fail not 1"
+grep -q '^pptpd_acct_queue [0-9.]*$' "$IT_TMP/radius.prom" || it_fail "RADIUS: no acct queue gauge"
+stop_server
+it_pass "RADIUS: timeouts counted, histograms (no replies) and the accounting queue exported"
