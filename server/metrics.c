@@ -194,6 +194,10 @@ static void render(const struct metrics *m, struct text *t)
 	     "packets through the tun device (rx: from the LAN side, tx: toward it)");
 	put(t, "pptpd_tun_packets_total{direction=\"rx\"} %llu\n", (unsigned long long)ts.rx);
 	put(t, "pptpd_tun_packets_total{direction=\"tx\"} %llu\n", (unsigned long long)ts.tx);
+	head(t, "pptpd_tun_bytes_total", "counter",
+	     "IP bytes through the tun device: the clients' traffic (rx: toward them, tx: from them)");
+	put(t, "pptpd_tun_bytes_total{direction=\"rx\"} %llu\n", (unsigned long long)ts.rx_bytes);
+	put(t, "pptpd_tun_bytes_total{direction=\"tx\"} %llu\n", (unsigned long long)ts.tx_bytes);
 	head(t, "pptpd_gre_packets_total", "counter", "GRE packets on the raw socket");
 	put(t, "pptpd_gre_packets_total{direction=\"rx\"} %llu\n", (unsigned long long)s->gre_rx);
 	put(t, "pptpd_gre_packets_total{direction=\"tx\"} %llu\n", (unsigned long long)s->gre_tx);

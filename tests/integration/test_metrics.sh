@@ -145,6 +145,14 @@ it_pass "bob pinged the LAN host throughout ($(pongs) pings) and after"
 expect_idle "the sessions"
 scrape idle
 [ "$(sample idle 'pptpd_sessions{state="up"}')" = 0 ] || it_fail "scrape: sessions up not 0 at the end"
+# bob's pings went both ways through tun: at least an IP header per packet.
+for d in rx tx; do
+	p=$(sample idle "pptpd_tun_packets_total{direction=\"$d\"}")
+	b=$(sample idle "pptpd_tun_bytes_total{direction=\"$d\"}")
+	[ "$p" -ge "$(pongs)" ] && [ "$b" -ge $((p * 20)) ] ||
+		it_fail "scrape: tun $d packets=$p bytes=$b for $(pongs) pings"
+done
+it_pass "scrape: tun packets and bytes each way account for bob's pings"
 stop_server
 it_pass "pptpd stopped cleanly"
 
