@@ -403,7 +403,7 @@ static int classify(const uint8_t *req, size_t len)
 }
 
 /* Where the head ends (after the empty line), or 0 if not yet. */
-static size_t head_end(const uint8_t *p, size_t len)
+size_t metrics_http_head_end(const uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i + 1 < len; i++) {
 		if (p[i] != '\n')
@@ -429,7 +429,7 @@ static void client_read(struct metrics *m, struct mclient *c)
 			return;
 		}
 		c->len += (size_t)n;
-		if (head_end(c->req, c->len)) {
+		if (metrics_http_head_end(c->req, c->len)) {
 			int which = classify(c->req, c->len);
 			if (which != A_200) {
 				answer(m, c, which, NULL);
@@ -518,6 +518,12 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		ev_io_start(loop, &c->io);
 		ev_timer_start(loop, &c->timer);
 	}
+}
+
+int metrics_http_status(const uint8_t *req, size_t len)
+{
+	static const int code[] = { [A_200] = 200, [A_400] = 400, [A_404] = 404, [A_405] = 405 };
+	return code[classify(req, len)];
 }
 
 /* ---- loop lag ---- */

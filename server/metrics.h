@@ -24,6 +24,8 @@
 #define PPTP_SERVER_METRICS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #define METRICS_MAX_CLIENTS 16
 #define METRICS_REQ_MAX     4096
@@ -38,5 +40,11 @@ struct metrics *metrics_open(struct server *srv);
 void metrics_start(struct metrics *m);
 /* Close every client and the listener; NULL is fine. */
 void metrics_free(struct metrics *m);
+
+/* The parser, for tests: where a request head ends (after its empty
+ * line), 0 if it does not yet; and the status a complete head gets
+ * (200, 400, 404, 405). */
+size_t metrics_http_head_end(const uint8_t *p, size_t len);
+int metrics_http_status(const uint8_t *req, size_t len);
 
 #endif
