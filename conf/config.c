@@ -781,7 +781,9 @@ static bool check_hostport(struct loader *ld, const struct key *k, const char *v
 	return true;
 }
 
-/* metrics-listen: the port is required (there is no registered one). */
+/* metrics-listen: the port is required (there is no registered one). With
+ * default 0, netaddr_parse() leaves port 0 when none is written;
+ * sin_port and sin6_port share their offset. */
 static bool check_metrics_listen(struct loader *ld, const struct key *k, const char *v)
 {
 	struct sockaddr_storage ss;
