@@ -27,6 +27,10 @@
 #define TIMER_TAG  UINT32_MAX
 #define RX_BATCH   64
 
+const unsigned radius_latency_bounds_ms[RADIUS_LATENCY_BUCKETS] = {
+	5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000,
+};
+
 struct rsock {
 	int fd;
 	int family;
@@ -48,6 +52,7 @@ struct radius_req {
 	bool has_password;
 	bool add_delay_time;
 	uint64_t created_ms;
+	uint64_t sent_ms;             /* first send: the reply latency's start */
 
 	size_t server;                /* index of the server it is at */
 	size_t servers_tried;
@@ -317,6 +322,7 @@ struct radius_req *radius_client_send(struct radius_client *c,
 	r->code = p->code;
 	r->add_delay_time = p->add_delay_time;
 	r->created_ms = p->created_ms;
+	r->sent_ms = now_ms;
 	if (p->attrs_len) {
 		r->attrs = malloc(p->attrs_len);
 		if (!r->attrs) {
@@ -449,6 +455,12 @@ static void on_datagram(struct radius_client *c, size_t k, const uint8_t *buf, s
 		return;
 	}
 	c->st.replies++;
+	uint64_t ms = now >= r->sent_ms ? now - r->sent_ms : 0;
+	size_t b = 0;
+	while (b < RADIUS_LATENCY_BUCKETS && ms > radius_latency_bounds_ms[b])
+		b++;
+	c->st.latency[b]++;
+	c->st.latency_sum_ms += ms;
 	if (c->state[r->server].dead_until) {
 		c->state[r->server].dead_until = 0;
 		log_notice("radius=%s server=%s event=server-alive", c->what, srv->name);

@@ -72,9 +72,18 @@ struct radius_client_config {
 	size_t max_outstanding;        /* 0: 4096 */
 };
 
+/* Upper bounds (ms) of the reply-latency buckets: from the first send of
+ * a request to its verified reply, retransmissions and failovers included. */
+#define RADIUS_LATENCY_BUCKETS 10
+extern const unsigned radius_latency_bounds_ms[RADIUS_LATENCY_BUCKETS];
+
 struct radius_stats {
 	uint64_t sent, retransmitted, failovers, timeouts;
 	uint64_t replies, bad_replies, unexpected;
+	/* Replies by latency: latency[i] counts those over bound i-1 and at
+	 * most bound i (not cumulative); the last one those over every bound. */
+	uint64_t latency[RADIUS_LATENCY_BUCKETS + 1];
+	uint64_t latency_sum_ms;
 };
 
 struct radius_client;

@@ -781,6 +781,19 @@ static bool check_hostport(struct loader *ld, const struct key *k, const char *v
 	return true;
 }
 
+/* metrics-listen: the port is required (there is no registered one). With
+ * default 0, netaddr_parse() leaves port 0 when none is written;
+ * sin_port and sin6_port share their offset. */
+static bool check_metrics_listen(struct loader *ld, const struct key *k, const char *v)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	if (!netaddr_parse(v, 0, &ss, &sl) || ((struct sockaddr_in *)&ss)->sin_port == 0)
+		return fail(ld, "'%s' is not an address with a port for '%s' (a.b.c.d:port or "
+			    "[v6 address]:port)", v, k->name);
+	return true;
+}
+
 /* ---- named pools: "pool NAME ITEMS" (RADIUS Framed-Pool) ---- */
 
 static bool parse_named_pool(struct loader *ld, const struct key *k, void *field, const char *v)
@@ -1004,6 +1017,7 @@ static const struct key keys[] = {
 	{ KEY("dae-require-event-timestamp", t_bool, dae_require_event_timestamp, "no") },
 	{ KEY("dae-event-timestamp-window", t_uint, dae_event_timestamp_window, "300"), .min = 1,
 	  .max = 3600 },
+	{ KEY("metrics-listen", t_str, metrics_listen, NULL), .check = check_metrics_listen },
 	/* poptop compatibility */
 	{ .name = "debug", .type = &t_alias, .def = "debug", .note = "log-level" },
 	{ .name = "speed", .type = &t_ignored, .note = "there is no serial line in PPTP" },

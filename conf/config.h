@@ -185,6 +185,7 @@ struct config {
 	bool dae_require_ma;        /* refuse requests without a Message-Authenticator */
 	bool dae_require_event_timestamp; /* refuse requests without an Event-Timestamp */
 	unsigned dae_event_timestamp_window; /* seconds either way; also the duplicate cache's */
+	char *metrics_listen;       /* "addr:port" of the Prometheus endpoint; NULL: off */
 };
 
 /* Load a file. NULL on error with "FILE:LINE: message" in err. */

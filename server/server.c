@@ -26,6 +26,7 @@
 #include "server/datapath.h"
 #include "server/listener.h"
 #include "server/login_lock.h"
+#include "server/metrics.h"
 #include "server/neigh.h"
 #include "server/pool.h"
 #include "server/radius_setup.h"
@@ -592,6 +593,11 @@ bool server_open(struct server *srv)
 	 * it the server runs on (admin_open() said why). */
 	if (cfg->control_socket && cfg->control_socket[0])
 		srv->admin = admin_open(srv, cfg->control_socket, srv->run_uid, srv->run_gid);
+	if (cfg->metrics_listen) {
+		srv->metrics = metrics_open(srv);
+		if (!srv->metrics)
+			return false;
+	}
 	return srv->echo_frames || open_sessions(srv);
 }
 
@@ -606,6 +612,8 @@ bool server_start(struct server *srv)
 	ev_signal_start(srv->loop, &srv->sig_hup);
 	ev_signal_start(srv->loop, &srv->sig_usr1);
 	admin_start(srv->admin);
+	if (srv->metrics)
+		metrics_start(srv->metrics);
 	log_notice("event=server-start listeners=%zu connections=%u echo-frames=%s",
 		   srv->nlisteners, cfg->connections, srv->echo_frames ? "yes" : "no");
 	return true;
@@ -624,6 +632,8 @@ void server_free(struct server *srv)
 	srv->dae = NULL;
 	admin_free(srv->admin);
 	srv->admin = NULL;
+	metrics_free(srv->metrics);
+	srv->metrics = NULL;
 	while (srv->ctrls)
 		ctrl_kill(srv->ctrls, "exit");
 	reaper_cb(srv->loop, &srv->reaper, 0);

@@ -16,6 +16,8 @@
  *   session  one per call that carries PPP (server/session.h), owned by its
  *            call; on srv->sessions and in srv->session_slot[] until it
  *            dies, then on the reaper list.
+ *   metrics  the Prometheus endpoint (server/metrics.h): opened by
+ *            server_open(), started by server_start(), freed by server_free().
  *   tun, pool, datapath, neigh, DAE: opened by server_open() (as root,
  *            not with --echo-frames); the auth backend and accounting by
  *            server_start() (after the drop to the run user); all freed by
@@ -76,6 +78,7 @@ struct hooks;
 struct lockout;
 struct radius_setup;
 struct admin;
+struct metrics;
 
 struct server_stats {
 	uint64_t gre_rx;        /* GRE packets read from the raw socket */
@@ -171,6 +174,7 @@ struct server {
 	ev_io acct_io;
 	bool acct_off_sent;
 	struct dae *dae;          /* RFC 5176 listener; NULL: none */
+	struct metrics *metrics;  /* Prometheus endpoint (server/metrics.h); NULL: none */
 	struct lockout *lockout;  /* failed-login lock-out (server/login_lock.h); NULL: none */
 	struct radius_setup *rs;  /* between server_open() and server_start() only */
 	struct hooks *hooks;      /* who starts ip-up/ip-down; set by main, not owned */

@@ -197,5 +197,7 @@ enum auth_user_status session_canonical_user(const struct server *srv, const voi
 
 /* Live sessions of user (the per-user limit). */
 unsigned session_count_user(const struct server *srv, const char *user);
+/* Live sessions by state (the metrics endpoint). */
+void session_count_states(const struct server *srv, unsigned counts[static SESSION_NSTATES]);
 
 #endif

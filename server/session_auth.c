@@ -35,6 +35,14 @@ unsigned session_count_user(const struct server *srv, const char *user)
 	return n;
 }
 
+void session_count_states(const struct server *srv, unsigned counts[static SESSION_NSTATES])
+{
+	for (size_t i = 0; i < SESSION_NSTATES; i++)
+		counts[i] = 0;
+	for (const struct session *s = srv->sessions; s; s = s->next)
+		counts[session_state(s)]++;
+}
+
 /* ---- the request ---- */
 
 static enum auth_user_domain user_domain(const struct config *cfg)

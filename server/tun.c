@@ -239,6 +239,7 @@ int tun_read_batch(struct tun *t, struct tun_pkt *pkts, size_t n)
 		if (r == 0)
 			break;
 		pkts[got].len = (size_t)r;
+		t->st.rx_bytes += (size_t)r;
 		got++;
 	}
 	t->st.rx += got;
@@ -256,5 +257,6 @@ bool tun_write(struct tun *t, const void *pkt, size_t len)
 		return false;
 	}
 	t->st.tx++;
+	t->st.tx_bytes += len;
 	return true;
 }

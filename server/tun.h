@@ -38,6 +38,7 @@ struct tun_stats {
 	uint64_t tx;         /* packets written */
 	uint64_t tx_dropped; /* write failed (queue full or an error) */
 	uint64_t rx_err;     /* read errors other than EAGAIN */
+	uint64_t rx_bytes, tx_bytes; /* IP bytes of rx and tx (the metrics endpoint) */
 };
 
 struct tun {

@@ -91,6 +91,7 @@ static void defaults(void **state)
 {
 	(void)state;
 	struct config *c = load(BASE);
+	assert_null(c->metrics_listen);
 	assert_int_equal(c->listen.n, 1);
 	assert_int_equal(c->listen.addr[0].s_addr, htonl(INADDR_ANY));
 	assert_int_equal(addr_host(c->localip), ip("192.0.2.1"));
@@ -208,6 +209,7 @@ static char *all_keys_text(const struct scratch *s)
 		 "dae-require-message-authenticator no\n"
 		 "dae-require-event-timestamp yes\n"
 		 "dae-event-timestamp-window 60\n"
+		 "metrics-listen 127.0.0.1:9123\n"
 		 "pool gold 10.0.1.10-12\n"
 		 "pool silver 10.0.2.0/30\n"
 		 "pool gold 10.0.1.20\n",
@@ -292,6 +294,7 @@ static void check_all_keys(const struct config *c, const struct scratch *s)
 	assert_false(c->dae_require_ma);
 	assert_true(c->dae_require_event_timestamp);
 	assert_int_equal(c->dae_event_timestamp_window, 60);
+	assert_string_equal(c->metrics_listen, "127.0.0.1:9123");
 	assert_int_equal(c->pools.n, 2);
 	assert_string_equal(c->pools.p[0].name, "gold");
 	assert_int_equal(c->pools.p[0].pool.n, 2);
@@ -575,6 +578,10 @@ static void radius_keys(void **state)
 	fails_at(BASE "dae-client 127.0.0.1 s\n", 3, "'dae-listen' is not", NULL);
 	fails_at(BASE "dae-listen nowhere\ndae-client 127.0.0.1 s\n", 3,
 		 "'nowhere' is not an address for 'dae-listen'", NULL);
+	fails_at(BASE "metrics-listen 127.0.0.1\n", 3,
+		 "'127.0.0.1' is not an address with a port for 'metrics-listen'", NULL);
+	fails_at(BASE "\nmetrics-listen 127.0.0.1:0\n", 4, "not an address with a port", NULL);
+	fails_at(BASE "metrics-listen [::1]:99999\n", 3, "not an address with a port", NULL);
 	fails_at(BASE "dae-event-timestamp-window 0\n", 3,
 		 "'0' is out of range for 'dae-event-timestamp-window' (1 to 3600)", NULL);
 	fails_at(BASE "\ndae-event-timestamp-window 3601\n", 4, "out of range", NULL);

@@ -361,6 +361,12 @@ static void access_request_and_accept(void **state)
 	assert_int_equal(st->replies, 1);
 	assert_int_equal(st->unexpected, 1);
 	assert_int_equal(st->retransmitted, 0);
+	/* The one reply is in one latency bucket; the unexpected one in none. */
+	uint64_t in_buckets = 0;
+	for (size_t i = 0; i <= RADIUS_LATENCY_BUCKETS; i++)
+		in_buckets += st->latency[i];
+	assert_int_equal(in_buckets, 1);
+	assert_true(st->latency_sum_ms < SAFETY_MS);
 }
 
 /* Silence: `tries` identical datagrams to server 1, then a new packet to
@@ -424,6 +430,8 @@ static void retransmit_then_failover(void **state)
 	assert_int_equal(st->timeouts, 0);
 	assert_int_equal(st->replies, 1);
 	assert_int_equal(st->unexpected, 1);
+	/* Its latency counts from the first send: the tries at server 1 are in it. */
+	assert_int_equal(st->latency[0], 0);
 
 	/* Server 1 is dead for dead_time_s: straight to server 2. */
 	assert_non_null(send_access(e, 3, "carol", NULL));
