@@ -909,6 +909,8 @@ static const struct type t_alias = { parse_alias, NULL, NULL, false, false, fals
 
 static const char *const auth_names[] = { "sqlite", "radius", NULL };
 static const char *const user_domain_names[] = { "strip", "keep", "refuse", NULL };
+/* In the order of enum log_target (common/log.h). */
+static const char *const log_target_names[] = { "auto", "stderr", "syslog", "journal", NULL };
 
 #define PPP_KEYS "ms-dns, ms-wins, require-mppe, require-mppe-128, refuse-pap, " \
 	"refuse-chap, lcp-echo-interval, mtu, mru, proxyarp"
@@ -971,6 +973,7 @@ static const struct key keys[] = {
 	{ KEY("auth-timeout", t_uint, auth_timeout, "30"), .min = 5, .max = 300 },
 	{ KEY("auth-retries", t_uint, auth_retries, "3"), .min = 0, .max = 10 },
 	{ KEY("log-level", t_loglevel, log_level, "notice") },
+	{ KEY("log-target", t_enum, log_target, "auto"), .names = log_target_names },
 	/* Reserved until the admin socket exists: checked, printed, never opened. */
 	{ KEY("control-socket", t_str, control_socket, "/run/pptpd/control.sock"),
 	  .max = SUN_PATH_MAX, .flags = K_ABSPATH },

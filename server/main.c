@@ -349,6 +349,7 @@ int main(int argc, char **argv)
 		status = fflush(stdout) == 0 ? 0 : 1;
 	} else {
 		log_set_level(cfg->log_level);
+		log_set_target(cfg->log_target);
 		if (start_crypto()) {
 			status = run_server(cfg, opt.echo_frames);
 			crypto_shutdown();
