@@ -6,7 +6,7 @@
  *                       testing aid: every call sends each PPP frame it
  *                       receives back unchanged (no PPP layer)
  *   pptpd -t [-c FILE]  check FILE, print the effective settings, exit
- *   pptpd -h | -V       usage, version
+ *   pptpd -h | -V       usage, version (--help, --version)
  *
  * Start-up order: arguments, configuration, log level, crypto providers;
  * then as root: the accounts of `user` and `hook-user`, the privileged
@@ -38,7 +38,9 @@
 #include "server/privs.h"
 #include "server/server.h"
 
+#ifndef PPTPD_VERSION /* CMakeLists.txt: the project's version */
 #define PPTPD_VERSION "0.1.0"
+#endif
 
 enum mode {
 	MODE_RUN,
@@ -57,20 +59,28 @@ struct options {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pptpd [-t] [-c FILE]\n"
-		"       pptpd -h | -V\n"
-		"  -c FILE  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
-		"  -t       check the configuration, print the effective settings and exit\n"
-		"  -h       this help\n"
-		"  -V       print the version and exit\n"
-		"  --echo-frames  testing aid: every call echoes each PPP frame it receives\n"
-		"                 (no PPP, no tun, no authentication backend)\n");
+		"usage: pptpd [-t] [-c FILE] [--echo-frames]\n"
+		"       pptpd -h | --help | -V | --version\n"
+		"  -c, --config FILE  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
+		"  -t, --check        check the configuration, print the effective settings\n"
+		"                     and exit\n"
+		"  -h, --help         this help\n"
+		"  -V, --version      print the version and exit\n"
+		"  --echo-frames      testing aid: every call echoes each PPP frame it receives\n"
+		"                     (no PPP, no tun, no authentication backend)\n"
+		"Runs in the foreground; under systemd (Type=notify) it reports READY=1 once\n"
+		"the listeners are up and sends watchdog keep-alives when WatchdogSec is set.\n"
+		"Exit status: 0 success, 1 configuration or start-up error, 2 usage error.\n");
 }
 
 /* false on a usage error (already reported). */
 static bool parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "list-keys", no_argument, NULL, 'K' },
 		{ "echo-frames", no_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
