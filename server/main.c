@@ -17,7 +17,9 @@
  * the RADIUS files), the pidfile; then the drop to the run user with
  * CAP_NET_ADMIN alone (server/privs.h); then, as that user, the user
  * store checked (created on first start), the threads (authentication
- * backend, accounting) and the loop, until SIGTERM or SIGINT.
+ * backend, accounting), READY=1 to systemd (server/sdnotify.h: its
+ * socket was connected before the drop) and the loop, until SIGTERM or
+ * SIGINT.
  * Exit status: 0 success, 1 configuration or start-up error, 2 usage error.
  */
 #include <errno.h>
@@ -36,6 +38,7 @@
 #include "server/helper.h"
 #include "server/hooks.h"
 #include "server/privs.h"
+#include "server/sdnotify.h"
 #include "server/server.h"
 
 #ifndef PPTPD_VERSION /* CMakeLists.txt: the project's version */
@@ -288,7 +291,9 @@ static int run_server(const struct config *cfg, bool echo_frames)
 	struct ev_loop *loop = NULL;
 	struct server *srv = NULL;
 	struct hooks *hooks = NULL;
-	if (!prepare_state(cfg, &p, echo_frames))
+	struct sdnotify notify;
+	/* Connected while root: the manager's socket may be closed to `user`. */
+	if (!sdnotify_open(&notify) || !prepare_state(cfg, &p, echo_frames))
 		goto out;
 	if (!(loop = ev_default_loop(EVFLAG_AUTO))) {
 		log_errx("cannot start the event loop");
@@ -305,6 +310,7 @@ static int run_server(const struct config *cfg, bool echo_frames)
 	srv->hooks = hooks;
 	if (server_open(srv) && write_pidfile(cfg->pidfile) && privs_drop(&p) &&
 	    check_state(cfg, &p, echo_frames) && server_start(srv)) {
+		sdnotify_ready(&notify, loop);
 		server_run(srv);
 		status = 0;
 		/* As root it is removed here; else the helper removes it. */
@@ -312,6 +318,7 @@ static int run_server(const struct config *cfg, bool echo_frames)
 			unlink(cfg->pidfile);
 	}
 out:
+	sdnotify_close(&notify);
 	/* Routes and the tun address go with the server: CAP_NET_ADMIN was
 	 * kept for that, too. */
 	server_free(srv);
