@@ -938,8 +938,7 @@ static const struct key keys[] = {
 	{ KEY("ctrl-idle-timeout", t_uint, ctrl_idle_timeout, "60"), .min = 1, .max = 86400 },
 	{ KEY("gre-reorder-packets", t_uint, gre_reorder_packets, "4"), .min = 0, .max = 64 },
 	{ KEY("gre-reorder-hold-ms", t_uint, gre_reorder_hold_ms, "5"), .min = 1, .max = 1000 },
-	{ KEY("logwtmp", t_bool, logwtmp, "no"),
-	  .note = "sessions are recorded in the server log (event=session-up/session-down)" },
+	{ KEY("logwtmp", t_bool, logwtmp, "no") },
 	{ KEY("auth", t_enum, auth, "sqlite"), .names = auth_names },
 	{ KEY("user-db", t_str, user_db, "/var/lib/pptpd/users.db"), .flags = K_ABSPATH },
 	/* Default by `auth` (check_auth): strip for sqlite, keep for radius. */

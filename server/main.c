@@ -40,6 +40,7 @@
 #include "server/privs.h"
 #include "server/sdnotify.h"
 #include "server/server.h"
+#include "server/wtmp.h"
 
 #ifndef PPTPD_VERSION /* CMakeLists.txt: the project's version */
 #define PPTPD_VERSION "0.1.0"
@@ -295,6 +296,8 @@ static int run_server(const struct config *cfg, bool echo_frames)
 	/* Connected while root: the manager's socket may be closed to `user`. */
 	if (!sdnotify_open(&notify) || !prepare_state(cfg, &p, echo_frames))
 		goto out;
+	/* logwtmp: opened while root, too (server/wtmp.h); not fatal. */
+	wtmp_open(cfg->logwtmp && !echo_frames);
 	if (!(loop = ev_default_loop(EVFLAG_AUTO))) {
 		log_errx("cannot start the event loop");
 		goto out;
@@ -319,6 +322,7 @@ static int run_server(const struct config *cfg, bool echo_frames)
 	}
 out:
 	sdnotify_close(&notify);
+	wtmp_close();
 	/* Routes and the tun address go with the server: CAP_NET_ADMIN was
 	 * kept for that, too. */
 	server_free(srv);
