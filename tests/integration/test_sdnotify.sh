@@ -63,10 +63,14 @@ wait_recv() {
 	it_fail "expected $2 '$1' from pptpd, got: $(tr '\n' '|' <"$RECV_OUT")"
 }
 
-# ---- a path socket, with the watchdog ----
+# ---- a path socket, with the watchdog; stderr as systemd's journal stream ----
 start_recv "$IT_TMP/notify.sock" path
 export NOTIFY_SOCKET=$IT_TMP/notify.sock WATCHDOG_USEC=400000
-start_server
+# start_server's log is the next pptpd.N.log, opened with '>' (same inode):
+# JOURNAL_STREAM naming it makes log-target auto choose journal. (command:
+# pptpd.sh has a function named stat.)
+: >"$IT_TMP/pptpd.$((NSTART + 1)).log"
+JOURNAL_STREAM=$(command stat -c '%d:%i' "$IT_TMP/pptpd.$((NSTART + 1)).log") start_server
 wait_recv 'READY=1' 1
 grep -qx 'listener=up' "$RECV_OUT" || it_fail "READY=1 came before the listener accepted"
 [ "$(grep -c 'READY=1' "$RECV_OUT")" = 1 ] || it_fail "READY=1 sent more than once"
@@ -79,6 +83,10 @@ it_pass "WATCHDOG=1 keeps coming (5 seen) with WATCHDOG_USEC=400000"
 stop_server
 wait_recv '^STOPPING=1$' 1
 it_stop "$RECV_PID"
+grep -q "^<5>notice: .*event=server-start" "$SRV_LOG" || { head -3 "$SRV_LOG" >&2; it_fail "no <5> prefix under JOURNAL_STREAM"; }
+grep -q '^<5>notice: .*event=privileges-dropped' "$SRV_LOG" || it_fail "no <5> line after the drop"
+grep -qv '^<[3-7]>' "$SRV_LOG" && it_fail "a line without its priority: $(grep -v '^<[3-7]>' "$SRV_LOG" | head -1)"
+it_pass "JOURNAL_STREAM naming stderr: every line carries its <N> priority"
 
 # ---- an abstract socket; WATCHDOG_PID of another process ----
 start_recv "@pptpd-test-$$" abstract
