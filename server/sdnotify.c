@@ -17,9 +17,12 @@ bool sdnotify_parse_usec(const char *s, uint64_t *out)
 	if (!s || !*s)
 		return false;
 	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9' || v > (UINT64_MAX - 9) / 10)
+		if (*p < '0' || *p > '9')
 			return false;
-		v = v * 10 + (uint64_t)(*p - '0');
+		uint64_t d = (uint64_t)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
 	}
 	if (v == 0)
 		return false;
