@@ -1,14 +1,19 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 static const char *log_prog = "pptpd";
 static enum log_level log_level_cur = LOG_LVL_NOTICE;
 static bool log_syslog;
+static bool log_journal; /* stderr with <N> priority prefixes */
 
 static const char *const level_names[] = {
 	[LOG_LVL_ERR] = "error",
@@ -23,6 +28,7 @@ void log_init(const char *progname, enum log_level level)
 	if (progname)
 		log_prog = progname;
 	log_level_cur = level;
+	log_set_target(LOG_TARGET_AUTO);
 }
 
 void log_set_level(enum log_level level) { log_level_cur = level; }
@@ -35,6 +41,38 @@ void log_use_syslog(bool on)
 	else if (!on && log_syslog)
 		closelog();
 	log_syslog = on;
+}
+
+/* systemd sets JOURNAL_STREAM=DEV:INODE for the stream it connects; a
+ * child whose stderr was redirected inherits the variable but not the
+ * stream, so the device and inode must match stderr's. */
+bool log_stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	uintmax_t dev, ino;
+	char tail;
+	struct stat st;
+
+	if (!v || sscanf(v, "%ju:%ju%c", &dev, &ino, &tail) != 2)
+		return false;
+	if (fstat(STDERR_FILENO, &st) != 0)
+		return false;
+	return (uintmax_t)st.st_dev == dev && (uintmax_t)st.st_ino == ino;
+}
+
+void log_set_target(enum log_target target)
+{
+	if (target == LOG_TARGET_AUTO)
+		target = log_stderr_is_journal() ? LOG_TARGET_JOURNAL : LOG_TARGET_STDERR;
+	log_use_syslog(target == LOG_TARGET_SYSLOG);
+	log_journal = target == LOG_TARGET_JOURNAL;
+}
+
+enum log_target log_get_target(void)
+{
+	if (log_syslog)
+		return LOG_TARGET_SYSLOG;
+	return log_journal ? LOG_TARGET_JOURNAL : LOG_TARGET_STDERR;
 }
 
 bool log_level_parse(const char *s, enum log_level *out)
@@ -124,13 +162,15 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	int n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0)
 		return;
+	/* Every sink gets the scrubbed line. */
 	scrub(line);
-	if (log_syslog) {
-		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
+	if (log_syslog)
 		syslog(prio[level], "%s", line);
-		return;
-	}
-	fprintf(stderr, "%s: %s: %s\n", log_prog, level_names[level], line);
+	else if (log_journal)
+		fprintf(stderr, "<%d>%s: %s\n", prio[level], level_names[level], line);
+	else
+		fprintf(stderr, "%s: %s: %s\n", log_prog, level_names[level], line);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

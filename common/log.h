@@ -14,8 +14,15 @@
  * As a backstop the sink itself writes any control byte that still reaches
  * it as '?', so no line can ever hold a line break.
  *
- * Output goes to stderr (systemd captures it) unless log_use_syslog() was
- * called. log_warn/log_err append strerror(errno); the *x variants do not.
+ * The sink (log_set_target(), the `log-target` key):
+ *   - stderr: "prog: level: text" lines;
+ *   - syslog: syslog(3), facility daemon, levels mapped one to one;
+ *   - journal: stderr, each line "<N>level: text" with N the syslog
+ *     priority (sd-daemon(3)), which journald reads as the priority of the
+ *     line, so `journalctl -p warning` works; the unit names the program;
+ *   - auto (the default): journal when stderr is the stream systemd gave
+ *     us (JOURNAL_STREAM names stderr's device:inode), else stderr.
+ * log_warn/log_err append strerror(errno); the *x variants do not.
  * The level and sink are process-wide settings made once at start-up.
  */
 #ifndef PPTP_COMMON_LOG_H
@@ -37,6 +44,20 @@ void log_init(const char *progname, enum log_level level);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 void log_use_syslog(bool on);
+
+/* The order is that of the `log-target` key's names (conf/config.c). */
+enum log_target {
+	LOG_TARGET_AUTO = 0,
+	LOG_TARGET_STDERR,
+	LOG_TARGET_SYSLOG,
+	LOG_TARGET_JOURNAL,
+};
+/* Choose the sink; AUTO is resolved here, once (log_init() does it too). */
+void log_set_target(enum log_target target);
+/* The sink in use: STDERR, SYSLOG or JOURNAL, never AUTO. */
+enum log_target log_get_target(void);
+/* Is stderr the journal stream systemd set up (JOURNAL_STREAM)? */
+bool log_stderr_is_journal(void);
 /* Parse "error|warning|notice|info|debug"; false if unknown. */
 bool log_level_parse(const char *s, enum log_level *out);
 const char *log_level_name(enum log_level level);

@@ -922,6 +922,8 @@ static const struct type t_alias = { parse_alias, NULL, NULL, false, false, fals
 
 static const char *const auth_names[] = { "sqlite", "radius", NULL };
 static const char *const user_domain_names[] = { "strip", "keep", "refuse", NULL };
+/* In the order of enum log_target (common/log.h). */
+static const char *const log_target_names[] = { "auto", "stderr", "syslog", "journal", NULL };
 
 #define PPP_KEYS "ms-dns, ms-wins, require-mppe, require-mppe-128, refuse-pap, " \
 	"refuse-chap, lcp-echo-interval, mtu, mru, proxyarp"
@@ -949,8 +951,7 @@ static const struct key keys[] = {
 	{ KEY("ctrl-idle-timeout", t_uint, ctrl_idle_timeout, "60"), .min = 1, .max = 86400 },
 	{ KEY("gre-reorder-packets", t_uint, gre_reorder_packets, "4"), .min = 0, .max = 64 },
 	{ KEY("gre-reorder-hold-ms", t_uint, gre_reorder_hold_ms, "5"), .min = 1, .max = 1000 },
-	{ KEY("logwtmp", t_bool, logwtmp, "no"),
-	  .note = "sessions are recorded in the server log (event=session-up/session-down)" },
+	{ KEY("logwtmp", t_bool, logwtmp, "no") },
 	{ KEY("auth", t_enum, auth, "sqlite"), .names = auth_names },
 	{ KEY("user-db", t_str, user_db, "/var/lib/pptpd/users.db"), .flags = K_ABSPATH },
 	/* Default by `auth` (check_auth): strip for sqlite, keep for radius. */
@@ -984,6 +985,7 @@ static const struct key keys[] = {
 	{ KEY("auth-timeout", t_uint, auth_timeout, "30"), .min = 5, .max = 300 },
 	{ KEY("auth-retries", t_uint, auth_retries, "3"), .min = 0, .max = 10 },
 	{ KEY("log-level", t_loglevel, log_level, "notice") },
+	{ KEY("log-target", t_enum, log_target, "auto"), .names = log_target_names },
 	/* Reserved until the admin socket exists: checked, printed, never opened. */
 	{ KEY("control-socket", t_str, control_socket, "/run/pptpd/control.sock"),
 	  .max = SUN_PATH_MAX, .flags = K_ABSPATH },

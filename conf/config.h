@@ -158,6 +158,7 @@ struct config {
 	unsigned auth_retries;      /* MS-CHAP retries after a failed password */
 
 	enum log_level log_level;
+	enum log_target log_target; /* auto: journal under systemd, else stderr */
 	char *control_socket;      /* the admin socket (server/admin.h); "" or NULL: none */
 	char *ip_up;   /* NULL: not set */
 	char *ip_down; /* NULL: not set */

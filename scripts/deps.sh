@@ -26,6 +26,10 @@ PACKAGES=(
   # The log tests run the shipped fail2ban filter (contrib/fail2ban) through
   # fail2ban-regex; the fail2ban service itself is not wanted.
   fail2ban
+  # cli.systemd_unit checks dist/pptpd.service with systemd-analyze verify
+  # (no booted systemd needed); cli.logwtmp reads wtmp back with utmpdump
+  # (util-linux, above) and last (wtmpdb or util-linux's last).
+  systemd
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -6,7 +6,7 @@
  *                       testing aid: every call sends each PPP frame it
  *                       receives back unchanged (no PPP layer)
  *   pptpd -t [-c FILE]  check FILE, print the effective settings, exit
- *   pptpd -h | -V       usage, version
+ *   pptpd -h | -V       usage, version (--help, --version)
  *
  * Start-up order: arguments, configuration, log level, crypto providers;
  * then as root: the accounts of `user` and `hook-user`, the privileged
@@ -17,7 +17,9 @@
  * the RADIUS files), the pidfile; then the drop to the run user with
  * CAP_NET_ADMIN alone (server/privs.h); then, as that user, the user
  * store checked (created on first start), the threads (authentication
- * backend, accounting) and the loop, until SIGTERM or SIGINT.
+ * backend, accounting), READY=1 to systemd (server/sdnotify.h: its
+ * socket was connected before the drop) and the loop, until SIGTERM or
+ * SIGINT.
  * Exit status: 0 success, 1 configuration or start-up error, 2 usage error.
  */
 #include <errno.h>
@@ -36,9 +38,13 @@
 #include "server/helper.h"
 #include "server/hooks.h"
 #include "server/privs.h"
+#include "server/sdnotify.h"
 #include "server/server.h"
+#include "server/wtmp.h"
 
+#ifndef PPTPD_VERSION /* CMakeLists.txt: the project's version */
 #define PPTPD_VERSION "0.1.0"
+#endif
 
 enum mode {
 	MODE_RUN,
@@ -57,20 +63,28 @@ struct options {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pptpd [-t] [-c FILE]\n"
-		"       pptpd -h | -V\n"
-		"  -c FILE  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
-		"  -t       check the configuration, print the effective settings and exit\n"
-		"  -h       this help\n"
-		"  -V       print the version and exit\n"
-		"  --echo-frames  testing aid: every call echoes each PPP frame it receives\n"
-		"                 (no PPP, no tun, no authentication backend)\n");
+		"usage: pptpd [-t] [-c FILE] [--echo-frames]\n"
+		"       pptpd -h | --help | -V | --version\n"
+		"  -c, --config FILE  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
+		"  -t, --check        check the configuration, print the effective settings\n"
+		"                     and exit\n"
+		"  -h, --help         this help\n"
+		"  -V, --version      print the version and exit\n"
+		"  --echo-frames      testing aid: every call echoes each PPP frame it receives\n"
+		"                     (no PPP, no tun, no authentication backend)\n"
+		"Runs in the foreground; under systemd (Type=notify) it reports READY=1 once\n"
+		"the listeners are up and sends watchdog keep-alives when WatchdogSec is set.\n"
+		"Exit status: 0 success, 1 configuration or start-up error, 2 usage error.\n");
 }
 
 /* false on a usage error (already reported). */
 static bool parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "list-keys", no_argument, NULL, 'K' },
 		{ "echo-frames", no_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
@@ -278,8 +292,12 @@ static int run_server(const struct config *cfg, bool echo_frames)
 	struct ev_loop *loop = NULL;
 	struct server *srv = NULL;
 	struct hooks *hooks = NULL;
-	if (!prepare_state(cfg, &p, echo_frames))
+	struct sdnotify notify;
+	/* Connected while root: the manager's socket may be closed to `user`. */
+	if (!sdnotify_open(&notify) || !prepare_state(cfg, &p, echo_frames))
 		goto out;
+	/* logwtmp: opened while root, too (server/wtmp.h); not fatal. */
+	wtmp_open(cfg->logwtmp && !echo_frames);
 	if (!(loop = ev_default_loop(EVFLAG_AUTO))) {
 		log_errx("cannot start the event loop");
 		goto out;
@@ -297,6 +315,7 @@ static int run_server(const struct config *cfg, bool echo_frames)
 	srv->run_gid = p.run.gid;
 	if (server_open(srv) && write_pidfile(cfg->pidfile) && privs_drop(&p) &&
 	    check_state(cfg, &p, echo_frames) && server_start(srv)) {
+		sdnotify_ready(&notify, loop);
 		server_run(srv);
 		status = 0;
 		/* As root it is removed here; else the helper removes it. */
@@ -304,6 +323,8 @@ static int run_server(const struct config *cfg, bool echo_frames)
 			unlink(cfg->pidfile);
 	}
 out:
+	sdnotify_close(&notify);
+	wtmp_close();
 	/* Routes and the tun address go with the server: CAP_NET_ADMIN was
 	 * kept for that, too. */
 	server_free(srv);
@@ -351,6 +372,7 @@ int main(int argc, char **argv)
 		status = fflush(stdout) == 0 ? 0 : 1;
 	} else {
 		log_set_level(cfg->log_level);
+		log_set_target(cfg->log_target);
 		if (start_crypto()) {
 			status = run_server(cfg, opt.echo_frames);
 			crypto_shutdown();

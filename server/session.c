@@ -21,6 +21,7 @@
 #include "server/neigh.h"
 #include "server/server.h"
 #include "server/tun.h"
+#include "server/wtmp.h"
 
 /* ---- the state machine ---- */
 
@@ -254,6 +255,7 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 	log_notice("%s addr=%s mppe=%s mtu=%u event=session-up acct-session-id=%s "
 		   "session-timeout=%u idle-timeout=%u", s->log_id, addr, mppe, s->ip_mtu,
 		   s->acct_id, s->session_timeout, s->idle_timeout);
+	wtmp_login(s->serial, s->user, s->addr);
 	session_limits_start(s, s->up_ms);
 }
 
@@ -346,6 +348,8 @@ void session_kill(struct session *s, enum ppp_cause cause, const char *detail)
 	}
 	if (was == SESSION_UP)
 		run_hook(s, srv->cfg->ip_down, false);
+	if (was == SESSION_UP)
+		wtmp_logout(s->serial);
 	if (s->arp_ifindex > 0) {
 		neigh_proxy_del(srv->neigh, s->addr, s->arp_ifindex);
 		s->arp_ifindex = 0;

@@ -29,7 +29,8 @@ static const struct subcommand {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: pptpbench COMMAND [options]\n\ncommands:\n");
+	fprintf(f, "usage: pptpbench COMMAND [options]\n"
+		"       pptpbench -h | --help | -V | --version\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(f, "  %-8s %s\n", subcommands[i].name, subcommands[i].help);
 }
@@ -43,6 +44,10 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("pptpbench %s\n", PPTPD_VERSION);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)

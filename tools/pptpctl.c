@@ -957,10 +957,11 @@ static const struct cmd commands[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s [--db PATH] [--socket PATH] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: %s [--db PATH] [--socket PATH] COMMAND [ARGS]\n"
+		"       %s -h | --help | -V | --version\n\n"
 		"Administer the pptpd user store (default %s) and, through its\n"
 		"control-socket (default %s), the running server.\n\n"
-		"commands:\n", prog, DEFAULT_DB, PPTPCTL_DEFAULT_SOCKET);
+		"commands:\n", prog, prog, DEFAULT_DB, PPTPCTL_DEFAULT_SOCKET);
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		const struct cmd *c = &commands[i];
 		fprintf(f, "  %s%s%s %s\n      %s\n", c->group ? c->group : "", c->group ? " " : "",
@@ -988,6 +989,10 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0) {
+			printf("pptpctl %s\n", PPTPD_VERSION);
 			return 0;
 		}
 		if (is_opt(argv[i], "--db", &val)) {

@@ -75,11 +75,11 @@ grep -qE "error: cannot (open the raw GRE socket|.*192\.0\.2\.123)" "$tmp/err" |
 [ "$(stat -c '%U %a' "$tmp/state")" = "pptpd 700" ] || fail "state directory: $(stat -c '%U %a' "$tmp/state")"
 [ ! -e "$tmp/state/users.db" ] || fail "the user store was opened as root"
 
-# logwtmp is accepted for poptop configs but not done yet: it says so.
+# logwtmp (poptop's key) is done now (server/wtmp.h): accepted, printed, no warning.
 printf 'localip 192.0.2.1\nremoteip 192.0.2.10-20\nlogwtmp\n' >"$tmp/wtmp.conf"
-"$PPTPD" -t -c "$tmp/wtmp.conf" >/dev/null 2>"$tmp/err" || fail "logwtmp config refused"
-grep -qF "$tmp/wtmp.conf:3: 'logwtmp' is not implemented yet" "$tmp/err" ||
-	fail "no warning for logwtmp: $(cat "$tmp/err")"
+"$PPTPD" -t -c "$tmp/wtmp.conf" >"$tmp/out" 2>"$tmp/err" || fail "logwtmp config refused"
+grep -qx 'logwtmp yes' "$tmp/out" || fail "-t does not print 'logwtmp yes'"
+[ -s "$tmp/err" ] && fail "logwtmp still warns: $(cat "$tmp/err")"
 
 # -h and -V; an unknown option is a usage error.
 "$PPTPD" -h | grep -q 'usage: pptpd' || fail "-h prints no usage"

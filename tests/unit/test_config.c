@@ -129,6 +129,7 @@ static void defaults(void **state)
 	assert_int_equal(c->mru, 1400);
 	assert_false(c->proxyarp);
 	assert_int_equal(c->log_level, LOG_LVL_NOTICE);
+	assert_int_equal(c->log_target, LOG_TARGET_AUTO);
 	assert_string_equal(c->control_socket, "/run/pptpd/control.sock");
 	assert_null(c->ip_up);
 	assert_null(c->ip_down);
@@ -182,6 +183,7 @@ static char *all_keys_text(const struct scratch *s)
 		 "mru 1500\n"
 		 "proxyarp\n"
 		 "log-level debug\n"
+		 "log-target journal\n"
 		 "control-socket /run/x.sock\n"
 		 "ip-up %s\n"
 		 "ip-down %s\n"
@@ -261,6 +263,7 @@ static void check_all_keys(const struct config *c, const struct scratch *s)
 	assert_int_equal(c->mru, 1500);
 	assert_true(c->proxyarp);
 	assert_int_equal(c->log_level, LOG_LVL_DEBUG);
+	assert_int_equal(c->log_target, LOG_TARGET_JOURNAL);
 	assert_string_equal(c->control_socket, "/run/x.sock");
 	assert_string_equal(c->ip_up, s->exec);
 	assert_string_equal(c->ip_down, s->exec);
@@ -471,6 +474,8 @@ static void value_errors(void **state)
 	fails_at(BASE "auth ldap\n", 3, "'ldap' is not a valid value for 'auth' (sqlite or radius)",
 		 NULL);
 	fails_at(BASE "log-level loud\n", 3, "'loud' is not a log level", NULL);
+	fails_at(BASE "log-target file\n", 3, "'file' is not a valid value for 'log-target' "
+		 "(auto or stderr or syslog or journal)", NULL);
 	fails_at(BASE "tun a/b\n", 3, "'a/b' is not a valid interface name", NULL);
 	fails_at(BASE "tun 0123456789abcdef\n", 3, "not a valid interface name", NULL);
 	fails_at(BASE "user-db users.db\n", 3, "must be an absolute path", NULL);

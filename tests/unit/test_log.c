@@ -2,10 +2,12 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -106,6 +108,99 @@ static void sink_scrubs_control_bytes(void **state)
 			    "t: notice: user=evil?t: notice: user=admin event=session-up event=x\n");
 }
 
+/* Capture what the sink writes to stderr while fn runs; JOURNAL_STREAM is
+ * set to stderr's own device:inode when journal_env, to another inode else
+ * (what a child whose stderr was redirected inherits). */
+static void capture(bool journal_env, void (*fn)(void), char *buf, size_t size)
+{
+	char path[] = "/tmp/pptpd-test-log.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	char env[64];
+	snprintf(env, sizeof(env), "%ju:%ju", (uintmax_t)st.st_dev,
+		 (uintmax_t)st.st_ino + (journal_env ? 0 : 1));
+	assert_int_equal(setenv("JOURNAL_STREAM", env, 1), 0);
+	fflush(stderr);
+	int saved = dup(2);
+	assert_true(dup2(fd, 2) == 2);
+
+	fn();
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	unsetenv("JOURNAL_STREAM");
+	log_set_target(LOG_TARGET_STDERR);
+
+	memset(buf, 0, size);
+	ssize_t n = pread(fd, buf, size - 1, 0);
+	close(fd);
+	unlink(path);
+	assert_true(n > 0);
+}
+
+static void log_some_lines(void)
+{
+	log_init("t", LOG_LVL_DEBUG); /* log_init resolves auto */
+	log_errx("a=1");
+	log_warnx("b=2");
+	log_notice("c=%s", "x\ny");
+	log_info("d=4");
+	log_debug("e=5");
+}
+
+/* Under systemd every line carries its syslog priority for journald. */
+static void journal_stream_gets_priority_prefixes(void **state)
+{
+	(void)state;
+	char buf[512];
+	capture(true, log_some_lines, buf, sizeof(buf));
+	assert_string_equal(buf, "<3>error: a=1\n<4>warning: b=2\n<5>notice: c=x?y\n"
+				 "<6>info: d=4\n<7>debug: e=5\n");
+}
+
+/* JOURNAL_STREAM inherited by a process whose stderr is elsewhere: plain. */
+static void journal_stream_of_another_file_is_ignored(void **state)
+{
+	(void)state;
+	char buf[512];
+	capture(false, log_some_lines, buf, sizeof(buf));
+	assert_string_equal(buf, "t: error: a=1\nt: warning: b=2\nt: notice: c=x?y\n"
+				 "t: info: d=4\nt: debug: e=5\n");
+}
+
+static void log_as_journal(void)
+{
+	log_init("t", LOG_LVL_NOTICE);
+	log_set_target(LOG_TARGET_JOURNAL);
+	log_warnx("w=1");
+	log_set_target(LOG_TARGET_STDERR);
+	log_warnx("w=2");
+	log_set_target(LOG_TARGET_AUTO);
+	log_warnx("w=3");
+}
+
+/* `log-target journal` and `stderr` are taken as they are; auto looks. */
+static void explicit_targets_win(void **state)
+{
+	(void)state;
+	char buf[512];
+	capture(false, log_as_journal, buf, sizeof(buf));
+	assert_string_equal(buf, "<4>warning: w=1\nt: warning: w=2\nt: warning: w=3\n");
+	capture(true, log_as_journal, buf, sizeof(buf));
+	assert_string_equal(buf, "<4>warning: w=1\nt: warning: w=2\n<4>warning: w=3\n");
+}
+
+static void syslog_target_is_reported(void **state)
+{
+	(void)state;
+	log_set_target(LOG_TARGET_SYSLOG);
+	assert_int_equal(log_get_target(), LOG_TARGET_SYSLOG);
+	log_set_target(LOG_TARGET_STDERR);
+	assert_int_equal(log_get_target(), LOG_TARGET_STDERR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +211,10 @@ int main(void)
 		cmocka_unit_test(control_and_high_bytes_are_hex),
 		cmocka_unit_test(long_values_are_cut_and_marked),
 		cmocka_unit_test(sink_scrubs_control_bytes),
+		cmocka_unit_test(journal_stream_gets_priority_prefixes),
+		cmocka_unit_test(journal_stream_of_another_file_is_ignored),
+		cmocka_unit_test(explicit_targets_win),
+		cmocka_unit_test(syslog_target_is_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
