@@ -986,7 +986,7 @@ static const struct key keys[] = {
 	{ KEY("auth-retries", t_uint, auth_retries, "3"), .min = 0, .max = 10 },
 	{ KEY("log-level", t_loglevel, log_level, "notice") },
 	{ KEY("log-target", t_enum, log_target, "auto"), .names = log_target_names },
-	/* Reserved until the admin socket exists: checked, printed, never opened. */
+	/* The admin socket (server/admin.h): made as root, 0600, owned by `user`. */
 	{ KEY("control-socket", t_str, control_socket, "/run/pptpd/control.sock"),
 	  .max = SUN_PATH_MAX, .flags = K_ABSPATH },
 	{ KEY("ip-up", t_str, ip_up, NULL), .flags = K_ABSPATH, .check = check_exec },
