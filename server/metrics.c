@@ -164,12 +164,28 @@ static void latency_lines(struct text *t, const char *what, const struct radius_
 	    (unsigned long long)cum);
 }
 
-static void render(const struct metrics *m, struct text *t)
-{
-	const struct server *srv = m->srv;
-	const struct server_stats *s = &srv->stats;
+/* One counter family with a label: name{label="key"} value, per entry. */
+struct labelled {
+	const char *key;
+	uint64_t v;
+};
 
+static void family(struct text *t, const char *name, const char *help, const char *label,
+		   const struct labelled *e, size_t n)
+{
+	head(t, name, "counter", help);
+	for (size_t i = 0; i < n; i++)
+		put(t, "%s{%s=\"%s\"} %llu\n", name, label, e[i].key, (unsigned long long)e[i].v);
+}
+
+#define FAMILY(t, name, help, label, arr) \
+	family((t), (name), (help), (label), (arr), sizeof(arr) / sizeof((arr)[0]))
+
+static void render_objects(const struct server *srv, struct text *t)
+{
+	const struct server_stats *s = &srv->stats;
 	unsigned st[SESSION_NSTATES];
+
 	session_count_states(srv, st);
 	head(t, "pptpd_sessions", "gauge", "live sessions by state");
 	for (size_t i = 0; i < SESSION_NSTATES; i++)
@@ -181,31 +197,34 @@ static void render(const struct metrics *m, struct text *t)
 	counter(t, "pptpd_control_connections_opened_total", "control connections accepted",
 		s->ctrl_opened);
 	counter(t, "pptpd_calls_opened_total", "calls opened", s->calls_opened);
+	const struct labelled logins[] = {
+		{ "ok", s->auth_ok },
+		{ "fail", s->auth_fail },
+		{ "stale", s->auth_stale },
+	};
+	FAMILY(t, "pptpd_logins_total", "authentication results", "result", logins);
+}
 
-	head(t, "pptpd_logins_total", "counter", "authentication results");
-	put(t, "pptpd_logins_total{result=\"ok\"} %llu\n", (unsigned long long)s->auth_ok);
-	put(t, "pptpd_logins_total{result=\"fail\"} %llu\n", (unsigned long long)s->auth_fail);
-	put(t, "pptpd_logins_total{result=\"stale\"} %llu\n", (unsigned long long)s->auth_stale);
+static void render_traffic(const struct server *srv, const struct tun_stats *ts, struct text *t)
+{
+	const struct server_stats *s = &srv->stats;
+	const struct labelled tun_packets[] = { { "rx", ts->rx }, { "tx", ts->tx } };
+	const struct labelled tun_bytes[] = { { "rx", ts->rx_bytes }, { "tx", ts->tx_bytes } };
+	const struct labelled gre[] = { { "rx", s->gre_rx }, { "tx", s->gre_tx } };
 
-	struct tun_stats ts = { 0 };
-	if (srv->tun)
-		ts = srv->tun->st;
-	head(t, "pptpd_tun_packets_total", "counter",
-	     "packets through the tun device (rx: from the LAN side, tx: toward it)");
-	put(t, "pptpd_tun_packets_total{direction=\"rx\"} %llu\n", (unsigned long long)ts.rx);
-	put(t, "pptpd_tun_packets_total{direction=\"tx\"} %llu\n", (unsigned long long)ts.tx);
-	head(t, "pptpd_tun_bytes_total", "counter",
-	     "IP bytes through the tun device: the clients' traffic (rx: toward them, tx: from them)");
-	put(t, "pptpd_tun_bytes_total{direction=\"rx\"} %llu\n", (unsigned long long)ts.rx_bytes);
-	put(t, "pptpd_tun_bytes_total{direction=\"tx\"} %llu\n", (unsigned long long)ts.tx_bytes);
-	head(t, "pptpd_gre_packets_total", "counter", "GRE packets on the raw socket");
-	put(t, "pptpd_gre_packets_total{direction=\"rx\"} %llu\n", (unsigned long long)s->gre_rx);
-	put(t, "pptpd_gre_packets_total{direction=\"tx\"} %llu\n", (unsigned long long)s->gre_tx);
+	FAMILY(t, "pptpd_tun_packets_total",
+	       "packets through the tun device (rx: from the LAN side, tx: toward it)", "direction",
+	       tun_packets);
+	FAMILY(t, "pptpd_tun_bytes_total",
+	       "IP bytes through the tun device: the clients' traffic (rx: toward them, tx: from them)",
+	       "direction", tun_bytes);
+	FAMILY(t, "pptpd_gre_packets_total", "GRE packets on the raw socket", "direction", gre);
+}
 
-	const struct {
-		const char *reason;
-		uint64_t v;
-	} drops[] = {
+static void render_drops(const struct server *srv, const struct tun_stats *ts, struct text *t)
+{
+	const struct server_stats *s = &srv->stats;
+	const struct labelled drops[] = {
 		{ "gre-bad", s->gre_bad },
 		{ "gre-no-call", s->gre_no_call },
 		{ "gre-wrong-src", s->gre_wrong_src },
@@ -221,17 +240,9 @@ static void render(const struct metrics *m, struct text *t)
 		{ "tx-window", s->tx_window },
 		{ "mppe-refused", s->mppe_refused },
 		{ "icmp-limited", s->icmp_limited },
-		{ "tun-tx-dropped", ts.tx_dropped },
+		{ "tun-tx-dropped", ts->tx_dropped },
 	};
-	head(t, "pptpd_drops_total", "counter", "packets dropped, by reason");
-	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++)
-		put(t, "pptpd_drops_total{reason=\"%s\"} %llu\n", drops[i].reason,
-		    (unsigned long long)drops[i].v);
-
-	const struct {
-		const char *reason;
-		uint64_t v;
-	} refused[] = {
+	const struct labelled refused[] = {
 		{ "ctrl-refused", s->ctrl_refused },
 		{ "ctrl-evicted", s->ctrl_evicted },
 		{ "accept-failed", s->accept_failed },
@@ -240,13 +251,16 @@ static void render(const struct metrics *m, struct text *t)
 		{ "calls-setup-timeout", s->calls_setup_timeout },
 		{ "mppe-abuse", s->mppe_abuse },
 	};
-	head(t, "pptpd_refused_total", "counter", "connections and calls refused or ended by a limit");
-	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
-		put(t, "pptpd_refused_total{reason=\"%s\"} %llu\n", refused[i].reason,
-		    (unsigned long long)refused[i].v);
+	FAMILY(t, "pptpd_drops_total", "packets dropped, by reason", "reason", drops);
+	FAMILY(t, "pptpd_refused_total", "connections and calls refused or ended by a limit",
+	       "reason", refused);
+}
 
+static void render_radius(const struct server *srv, struct text *t)
+{
 	const struct radius_stats *ra = auth_radius_stats(srv->auth);
 	const struct radius_stats *rc = srv->acct ? acct_radius_stats(srv->acct) : NULL;
+
 	radius_block(t, ra, rc);
 	if (ra || rc) {
 		head(t, "pptpd_radius_latency_seconds", "histogram",
@@ -263,22 +277,42 @@ static void render(const struct metrics *m, struct text *t)
 		counter(t, "pptpd_acct_dropped_total", "accounting records dropped: queue full",
 			as->dropped);
 	}
+}
+
+static void render_self(const struct metrics *m, struct text *t)
+{
+	const struct labelled answers[] = {
+		{ "200", m->answers[0] },
+		{ "400", m->answers[1] },
+		{ "404", m->answers[2] },
+		{ "405", m->answers[3] },
+	};
 
 	gauge(t, "pptpd_loop_lag_seconds", "how late the last 1 s loop timer fired",
 	      m->lag_last);
 	gauge(t, "pptpd_loop_lag_max_seconds", "the largest loop lag since start", m->lag_max);
-
-	head(t, "pptpd_metrics_http_answers_total", "counter", "answers of this endpoint by status");
-	static const char *const codes[] = { "200", "400", "404", "405" };
-	for (size_t i = 0; i < 4; i++)
-		put(t, "pptpd_metrics_http_answers_total{code=\"%s\"} %llu\n", codes[i],
-		    (unsigned long long)m->answers[i]);
+	FAMILY(t, "pptpd_metrics_http_answers_total", "answers of this endpoint by status", "code",
+	       answers);
 	counter(t, "pptpd_metrics_http_evicted_total",
 		"connections closed to make room (over the client limit)", m->evicted);
 	counter(t, "pptpd_metrics_http_timeouts_total",
 		"connections cut: request not complete in time", m->timeouts);
 	counter(t, "pptpd_metrics_http_too_large_total",
 		"requests over the size limit (answered 400)", m->too_large);
+}
+
+static void render(const struct metrics *m, struct text *t)
+{
+	const struct server *srv = m->srv;
+	struct tun_stats ts = { 0 };
+
+	if (srv->tun)
+		ts = srv->tun->st;
+	render_objects(srv, t);
+	render_traffic(srv, &ts, t);
+	render_drops(srv, &ts, t);
+	render_radius(srv, t);
+	render_self(m, t);
 }
 
 /* ---- HTTP ---- */
