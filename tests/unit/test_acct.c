@@ -26,6 +26,7 @@
 #include "common/crypto.h"
 #include "tests/unit/support/radius_fake.h"
 #include "tests/unit/support/temp_store.h"
+#include "tests/unit/support/crypto_group.h"
 
 #define SAFETY_MS 3000 /* a bound against a hang, not a timing check */
 #define SECRET    "acct-test-secret"
@@ -604,20 +605,6 @@ static void queue_limit_drops(void **state)
 	assert_string_equal(v.sid[2], "too-many");
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	char err[256];
-	return crypto_init(err, sizeof(err)) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	crypto_shutdown();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -629,5 +616,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(silent_server_resend, setup, teardown),
 		cmocka_unit_test_setup_teardown(queue_limit_drops, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, crypto_group_setup, crypto_group_teardown);
 }

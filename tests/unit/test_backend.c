@@ -20,6 +20,7 @@
 #include "common/mschap.h"
 #include "auth/userdb.h"
 #include "common/crypto.h"
+#include "tests/unit/support/crypto_group.h"
 
 #define MAX_SEEN 128
 
@@ -470,20 +471,6 @@ static void names_and_codes(void **state)
 	assert_string_equal(auth_method_name(AUTH_MSCHAPV2), "mschapv2");
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	char err[256];
-	return crypto_init(err, sizeof(err)) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	crypto_shutdown();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,5 +488,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bad_store_path_fails_at_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(database_error_is_reject_error, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, crypto_group_setup, crypto_group_teardown);
 }

@@ -26,6 +26,7 @@
 #include "common/crypto.h"
 #include "common/mschap.h"
 #include "tests/unit/support/radius_fake.h"
+#include "tests/unit/support/crypto_group.h"
 
 #define SAFETY_MS 3000 /* a bound against a hang, not a timing check */
 #define MAX_SEEN  16
@@ -796,20 +797,6 @@ static void free_with_login_outstanding(void **state)
 	assert_int_equal(e->nseen, 0);
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	char err[256];
-	return crypto_init(err, sizeof(err)) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	crypto_shutdown();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -828,5 +815,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(queue_full_is_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(free_with_login_outstanding, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, crypto_group_setup, crypto_group_teardown);
 }

@@ -19,6 +19,7 @@
 #include "common/mschap.h"
 #include "common/ppp/mppe.h"
 #include "common/ppp/ppp.h"
+#include "tests/unit/support/crypto_group.h"
 
 #define HEADROOM   16 /* what an owner reserves for its GRE and IP headers */
 #define MAX_FRAMES 1024
@@ -1125,13 +1126,6 @@ static void names(void **state)
 	assert_string_equal(ppp_phase_name(PPP_PHASE_RUNNING), "running");
 }
 
-static int group_setup(void **state)
-{
-	char err[256];
-	(void)state;
-	return crypto_init(err, sizeof(err)) ? 0 : -1;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1163,5 +1157,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pap_cannot_give_mppe_keys, setup, teardown),
 		cmocka_unit_test(names),
 	};
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, crypto_group_setup, NULL);
 }

@@ -26,6 +26,7 @@
 #include "common/buf.h"
 #include "common/crypto.h"
 #include "tests/unit/support/radius_fake.h"
+#include "tests/unit/support/crypto_group.h"
 
 #define FAKES_MAX 3
 #define SAFETY_MS 3000 /* a bound against a hang, not a timing check */
@@ -922,20 +923,6 @@ static void bad_config_is_refused(void **state)
 	assert_true(strlen(err) > 0);
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	char err[256];
-	return crypto_init(err, sizeof(err)) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	crypto_shutdown();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -951,5 +938,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(free_with_requests_outstanding, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_config_is_refused, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, crypto_group_setup, crypto_group_teardown);
 }
