@@ -32,6 +32,7 @@
 #include "server/pool.h"
 #include "server/server.h"
 #include "server/session_priv.h"
+#include "tests/unit/support/pptp_wire.h"
 
 /* ---- the fake backend ---- */
 
@@ -83,21 +84,6 @@ struct scene {
 	int saved_stderr;
 };
 
-static void send_msg(int fd, const struct pptp_msg *m)
-{
-	uint8_t buf[PPTP_MAX_MSG_LEN];
-	struct wbuf w;
-	wbuf_init(&w, buf, sizeof(buf));
-	assert_true(pptp_msg_encode(&w, m));
-	assert_int_equal(write(fd, buf, w.len), (ssize_t)w.len);
-}
-
-static void turn(struct scene *t)
-{
-	for (int i = 0; i < 5; i++)
-		ev_run(t->loop, EVRUN_NOWAIT);
-}
-
 /* The call gets its flow back (before it is killed, so it frees it). */
 static void real_call(struct scene *t)
 {
@@ -144,7 +130,7 @@ static int setup(void **state)
 	m.start_rq.version = PPTP_VERSION;
 	m.start_rq.framing_caps = PPTP_FRAMING_SYNC;
 	m.start_rq.bearer_caps = PPTP_BEARER_DIGITAL;
-	send_msg(sv[1], &m);
+	pptp_wire_send(sv[1], &m);
 	m = (struct pptp_msg){ .type = PPTP_OUT_CALL_REQUEST };
 	m.ocrq.call_id = 1;
 	m.ocrq.call_serial = 1;
@@ -152,8 +138,8 @@ static int setup(void **state)
 	m.ocrq.bearer_type = PPTP_BEARER_DIGITAL;
 	m.ocrq.framing_type = PPTP_FRAMING_SYNC;
 	m.ocrq.recv_window = 64;
-	send_msg(sv[1], &m);
-	turn(t);
+	pptp_wire_send(sv[1], &m);
+	pptp_wire_turn(t->loop);
 	assert_int_equal(t->srv->nsessions, 1);
 	t->s = t->srv->sessions;
 	assert_int_equal(session_state(t->s), SESSION_WAIT_LCP);
@@ -333,7 +319,7 @@ static void refusal_answered_from_timer(void **state)
 	auth_request(t, "alice");
 	assert_int_equal(session_state(t->s), SESSION_AUTH_REFUSE);
 	assert_true(logged(t, "event=auth-fail reason=backend-busy"));
-	turn(t);
+	pptp_wire_turn(t->loop);
 	assert_int_equal(session_state(t->s), SESSION_LINK);
 	assert_true(logged(t, "event=state from=auth-refuse to=link"));
 }
@@ -422,7 +408,7 @@ static void end_from(struct scene *t, enum session_state from)
 	assert_null(call->ops);
 	assert_int_equal(t->srv->ncalls, calls - 1);
 	assert_true(logged(t, "event=session-down reason=peer-terminate"));
-	turn(t);
+	pptp_wire_turn(t->loop);
 	assert_null(t->srv->dead_sessions);
 }
 
@@ -443,7 +429,7 @@ static void end_from_auth_refuse(void **state)
 	session_link_ops.down(t->s, PPP_CAUSE_PEER_TERMINATE, "test");
 	assert_int_equal(session_state(t->s), SESSION_DEAD);
 	assert_int_equal(t->fb.cancels, 0);
-	turn(t); /* the refusal due is not answered: the timer is stopped */
+	pptp_wire_turn(t->loop); /* the refusal due is not answered: the timer is stopped */
 	assert_int_equal(t->srv->nsessions, 0);
 }
 
@@ -459,7 +445,7 @@ static void call_down_before_lcp(void **state)
 	assert_int_equal(session_state(s), SESSION_DEAD);
 	assert_true(logged(t, "event=session-down reason=lower-down"));
 	assert_true(logged(t, "detail=\"call cleared before LCP\""));
-	turn(t);
+	pptp_wire_turn(t->loop);
 }
 
 /* Once ending, nothing moves it back, and a second end does nothing. */
@@ -474,7 +460,7 @@ static void dead_is_final(void **state)
 	assert_false(logged(t, "reason=shutdown"));
 	assert_false(session_set_state(t->s, SESSION_LINK));
 	assert_int_equal(session_state(t->s), SESSION_DEAD);
-	turn(t);
+	pptp_wire_turn(t->loop);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

@@ -35,6 +35,7 @@
 #include "server/pool.h"
 #include "server/server.h"
 #include "server/session_priv.h"
+#include "tests/unit/support/pptp_wire.h"
 
 struct scene {
 	struct config *cfg;
@@ -44,21 +45,6 @@ struct scene {
 	struct ctrl *ctrl[2];
 	uint16_t dae_port;
 };
-
-static void send_msg(int fd, const struct pptp_msg *m)
-{
-	uint8_t buf[PPTP_MAX_MSG_LEN];
-	struct wbuf w;
-	wbuf_init(&w, buf, sizeof(buf));
-	assert_true(pptp_msg_encode(&w, m));
-	assert_int_equal(write(fd, buf, w.len), (ssize_t)w.len);
-}
-
-static void turn(struct scene *t)
-{
-	for (int i = 0; i < 5; i++)
-		ev_run(t->loop, EVRUN_NOWAIT);
-}
 
 /* A connection with `calls` calls, each with its (waiting) session. */
 static struct ctrl *connect_calls(struct scene *t, int *peer, unsigned calls)
@@ -75,7 +61,7 @@ static struct ctrl *connect_calls(struct scene *t, int *peer, unsigned calls)
 	m.start_rq.version = PPTP_VERSION;
 	m.start_rq.framing_caps = PPTP_FRAMING_SYNC;
 	m.start_rq.bearer_caps = PPTP_BEARER_DIGITAL;
-	send_msg(sv[1], &m);
+	pptp_wire_send(sv[1], &m);
 	for (unsigned i = 0; i < calls; i++) {
 		m = (struct pptp_msg){ .type = PPTP_OUT_CALL_REQUEST };
 		m.ocrq.call_id = (uint16_t)(i + 1);
@@ -84,9 +70,9 @@ static struct ctrl *connect_calls(struct scene *t, int *peer, unsigned calls)
 		m.ocrq.bearer_type = PPTP_BEARER_DIGITAL;
 		m.ocrq.framing_type = PPTP_FRAMING_SYNC;
 		m.ocrq.recv_window = 64;
-		send_msg(sv[1], &m);
+		pptp_wire_send(sv[1], &m);
 	}
-	turn(t);
+	pptp_wire_turn(t->loop);
 	assert_int_equal(c->state, CTRL_ESTABLISHED);
 	assert_int_equal(c->ncalls, calls);
 	return c;
@@ -204,7 +190,7 @@ static void dae_survives_nested_teardown(void **state)
 			 (ssize_t)w.len);
 	ssize_t n = -1;
 	for (int i = 0; i < 100 && n < 0; i++) {
-		turn(t);
+		pptp_wire_turn(t->loop);
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		if (poll(&pfd, 1, 10) == 1)
 			n = recv(fd, buf, sizeof(buf), 0);
