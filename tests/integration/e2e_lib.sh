@@ -27,13 +27,17 @@
 #   wait_up LOG [S]         until a background client printed "up"
 #   expect_phases NAME 'PHASE ...'
 #   expect_out NAME REGEX   a line of the client's output matches
-#   good_pinger             bob (password in $IT_TMP/bob.pw) logs in from
-#                           198.51.100.3 and pings the LAN host every 0.1 s
-#                           into $IT_TMP/good.out ("pong N") until
-#                           $STOP_GOOD exists, then 3 more; one lost ping
-#                           ends it (exit 9). Sets GOOD; returns once a
-#                           ping was answered
+#   good_pinger [ADDR [MISSES]]
+#                           bob (password in $IT_TMP/bob.pw) logs in from
+#                           ADDR (default 198.51.100.3) and pings the LAN
+#                           host every 0.1 s into $IT_TMP/good.out ("pong
+#                           N") until $STOP_GOOD exists, then 3 more;
+#                           MISSES lost pings in a row (default 1) end it
+#                           (exit 9). Sets GOOD; returns once a ping was
+#                           answered
 #   pongs                   the answered pings in $IT_TMP/good.out so far
+#   good_pinger_end         stops bob's pinger: it must exit 0 with its
+#                           last 3 pings answered
 #   log_mark / log_since N  the server log's line count; the lines after it
 
 e2e_net() {
@@ -194,10 +198,12 @@ expect_out() {
 }
 
 good_pinger() {
+	local addr=${1:-198.51.100.3}
+	GOOD_MISSES=${2:-1}
 	STOP_GOOD=$IT_TMP/stop-good
-	BG_USER=bob PWFILE=$IT_TMP/bob.pw bg_connect "$IT_TMP/good.out" --bind 198.51.100.3 \
+	BG_USER=bob PWFILE=$IT_TMP/bob.pw bg_connect "$IT_TMP/good.out" --bind "$addr" \
 		--tun pptpg1 --route 203.0.113.0/24 --timeout 10 --run \
-		"n=0; while [ ! -e $STOP_GOOD ]; do ping -I pptpg1 -c 1 -W 2 203.0.113.2 >/dev/null || exit 9; n=\$((n+1)); echo pong \$n; sleep 0.1; done; ping -I pptpg1 -c 3 -W 2 203.0.113.2"
+		"n=0; miss=0; while [ ! -e $STOP_GOOD ]; do if ping -I pptpg1 -c 1 -W 2 203.0.113.2 >/dev/null; then n=\$((n+1)); miss=0; echo pong \$n; else miss=\$((miss+1)); echo miss; [ \$miss -lt $GOOD_MISSES ] || exit 9; fi; sleep 0.1; done; ping -I pptpg1 -c 3 -W 2 203.0.113.2"
 	GOOD=$IT_LAST_PID
 	wait_up "$IT_TMP/good.out"
 	for _ in $(seq 1 100); do
@@ -210,6 +216,20 @@ good_pinger() {
 
 pongs() {
 	grep -c '^pong ' "$IT_TMP/good.out" || true
+}
+
+good_pinger_end() {
+	local n rc=0
+	n=$(pongs)
+	touch "$STOP_GOOD"
+	wait "$GOOD" 2>/dev/null || rc=$?
+	[ "$rc" = 0 ] || { cat "$IT_TMP/good.out" >&2; server_tail; it_fail "bob exited $rc"; }
+	# With lost pings allowed (GOOD_MISSES > 1), one final answer will do.
+	local want='3 received'
+	[ "$GOOD_MISSES" = 1 ] || want='[1-3] received'
+	grep -Eq "3 packets transmitted, $want" "$IT_TMP/good.out" ||
+		{ cat "$IT_TMP/good.out" >&2; it_fail "bob: final pings lost"; }
+	it_pass "bob pinged the LAN host throughout ($n pings) and after"
 }
 
 log_mark() {

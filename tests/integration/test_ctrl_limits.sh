@@ -37,16 +37,9 @@ start_server 192.0.2.10-100 "connections 20" "max-calls-per-connection 3" \
 grep -q 'event=fd-limit soft=[0-9]* hard=[0-9]* wanted=108' "$SRV_LOG" ||
 	{ server_tail; it_fail "no event=fd-limit line with wanted=108 (2 x 20 + 4 + 64)"; }
 
-# bob pings the LAN host through the whole test, from 198.51.100.3.
-STOP_BOB=$IT_TMP/stop-bob
-BG_USER=bob PWFILE=$IT_TMP/bob.pw bg_connect "$IT_TMP/bob.out" --bind 198.51.100.3 \
-	--tun pptpb1 --route 203.0.113.0/24 --timeout 10 --run \
-	"n=0; miss=0; while [ ! -e $STOP_BOB ]; do if ping -c 1 -W 2 203.0.113.2 >/dev/null; then n=\$((n+1)); miss=0; echo pong \$n; else miss=\$((miss+1)); echo miss; [ \$miss -lt 3 ] || exit 9; fi; sleep 0.2; done; $PING"
-BOB=$IT_LAST_PID
-wait_up "$IT_TMP/bob.out"
-pongs() { grep -c '^pong ' "$IT_TMP/bob.out" || true; }
-for _ in $(seq 1 100); do [ "$(pongs)" -gt 0 ] && break; sleep 0.1; done
-[ "$(pongs)" -gt 0 ] || { cat "$IT_TMP/bob.out" >&2; it_fail "bob: no ping answered"; }
+# bob pings the LAN host through the whole test, from 198.51.100.3; two
+# pings in a row may be lost while the machine is busy with the attacks.
+good_pinger 198.51.100.3 3
 
 # ---- 1. calls that never carry PPP ----
 # Connection 0: three calls (the per-connection limit), then refusals.
@@ -107,8 +100,8 @@ it_pass "after call-setup-timeout: 5 calls cleared (4 Disconnect-Notify, 1 Clear
 
 PONGS=$(pongs)
 for _ in $(seq 1 50); do [ "$(pongs)" -gt "$PONGS" ] && break; sleep 0.1; done
-[ "$(pongs)" -gt "$PONGS" ] && kill -0 "$BOB" 2>/dev/null ||
-	{ cat "$IT_TMP/bob.out" >&2; it_fail "bob's session did not survive the setup time-outs"; }
+[ "$(pongs)" -gt "$PONGS" ] && kill -0 "$GOOD" 2>/dev/null ||
+	{ cat "$IT_TMP/good.out" >&2; it_fail "bob's session did not survive the setup time-outs"; }
 ! grep -q 'user=bob .*event=session-down' "$SRV_LOG" || it_fail "bob's session ended"
 it_pass "bob's session (LCP open) was not touched by call-setup-timeout ($(pongs) pings)"
 
@@ -141,12 +134,7 @@ wait "$ATTACK" || IT_STATUS=$?
 [ "$IT_STATUS" = 0 ] || { cat "$IT_TMP/attack2.out" >&2; it_fail "the oldest silent connections were not the ones closed"; }
 it_pass "10 silent connections, cap 4: the 6 oldest closed (one log line), alice logged in beside them"
 
-touch "$STOP_BOB"
-IT_STATUS=0
-wait "$BOB" || IT_STATUS=$?
-[ "$IT_STATUS" = 0 ] || { cat "$IT_TMP/bob.out" >&2; server_tail; it_fail "bob exited $IT_STATUS"; }
-grep -Eq '3 packets transmitted, [1-3] received' "$IT_TMP/bob.out" || it_fail "bob: final pings lost"
-it_pass "bob pinged through it all ($(pongs) pings)"
+good_pinger_end
 expect_idle "the attacks"
 stop_server
 echo "all control-plane limit checks passed"

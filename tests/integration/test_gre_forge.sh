@@ -25,15 +25,11 @@ echo bob-secret >"$IT_TMP/bob.pw"
 TERMREQ=ff03c02105010004
 
 start_server 192.0.2.10-100
-STOP_BOB=$IT_TMP/stop-bob
-BG_USER=bob PWFILE=$IT_TMP/bob.pw bg_connect "$IT_TMP/bob.out" --bind 198.51.100.2 \
-	--tun pptpb1 --route 203.0.113.0/24 --timeout 10 --run \
-	"n=0; miss=0; while [ ! -e $STOP_BOB ]; do if ping -c 1 -W 2 203.0.113.2 >/dev/null; then n=\$((n+1)); miss=0; echo pong \$n; else miss=\$((miss+1)); echo miss; [ \$miss -lt 3 ] || exit 9; fi; sleep 0.2; done; ping -c 3 -W 2 203.0.113.2"
-BOB=$IT_LAST_PID
-wait_up "$IT_TMP/bob.out"
-pongs() { grep -c '^pong ' "$IT_TMP/bob.out" || true; }
-for _ in $(seq 1 100); do [ "$(pongs)" -gt 2 ] && break; sleep 0.1; done
-[ "$(pongs)" -gt 2 ] || { cat "$IT_TMP/bob.out" >&2; it_fail "bob: no ping answered"; }
+# bob pings from the address the forged frames will claim; two pings in a
+# row may be lost while the machine is busy with the attack.
+good_pinger 198.51.100.2 3
+for _ in $(seq 1 50); do [ "$(pongs)" -gt 2 ] && break; sleep 0.1; done
+[ "$(pongs)" -gt 2 ] || { cat "$IT_TMP/good.out" >&2; it_fail "bob: no ping answered"; }
 ID=$(sed -n 's/.* call=\([0-9]*\) peer=[0-9.:]* event=call-up .*/\1/p' "$SRV_LOG" | head -n 1)
 [ -n "$ID" ] || { server_tail; it_fail "no call-up line for bob"; }
 echo "bob's call ID: $ID"
@@ -89,17 +85,13 @@ it_pass "a sweep of all 65535 call IDs: 65534 without a call, 1 far out of windo
 ! grep -q 'event=lcp-terminate\|cause=peer-terminate' "$SRV_LOG" || it_fail "a forged Terminate-Request reached LCP"
 PONGS=$(pongs)
 for _ in $(seq 1 50); do [ "$(pongs)" -gt $((PONGS + 2)) ] && break; sleep 0.1; done
-[ "$(pongs)" -gt $((PONGS + 2)) ] && kill -0 "$BOB" 2>/dev/null ||
-	{ cat "$IT_TMP/bob.out" >&2; it_fail "bob stopped pinging after the attack"; }
+[ "$(pongs)" -gt $((PONGS + 2)) ] && kill -0 "$GOOD" 2>/dev/null ||
+	{ cat "$IT_TMP/good.out" >&2; it_fail "bob stopped pinging after the attack"; }
 n=$(grep -c "ctrl=[0-9]* call=$ID peer=[0-9.:]* event=gre-far-dropped" "$SRV_LOG" || true)
 [ "$n" = 1 ] || it_fail "$n gre-far-dropped lines for bob's call, expected 1 (the first)"
 it_pass "bob's session kept pinging ($(pongs) pings); one log line for 18 far frames"
 
-touch "$STOP_BOB"
-IT_STATUS=0
-wait "$BOB" || IT_STATUS=$?
-[ "$IT_STATUS" = 0 ] || { cat "$IT_TMP/bob.out" >&2; server_tail; it_fail "bob exited $IT_STATUS"; }
-grep -Eq '3 packets transmitted, [1-3] received' "$IT_TMP/bob.out" || it_fail "bob: final pings lost"
+good_pinger_end
 wait_log "ctrl=[0-9]* call=$ID peer=[0-9.:]* event=call-down reason=[a-z-]* .* gre-far=18"
 it_pass "bob hung up himself; his call-down line counts gre-far=18"
 expect_idle "the forged GRE"

@@ -115,14 +115,7 @@ connect_ok after alice alice-secret --bind 198.51.100.2 --tun pptpa2 --route 203
 expect_out after '3 packets transmitted, 3 received'
 it_pass "alice logs in again and pings the LAN host"
 
-PONGS=$(pongs)
-touch "$STOP_GOOD"
-IT_STATUS=0
-wait "$GOOD" 2>/dev/null || IT_STATUS=$?
-[ "$IT_STATUS" = 0 ] || { cat "$IT_TMP/good.out" >&2; server_tail; it_fail "bob exited $IT_STATUS"; }
-grep -q '3 packets transmitted, 3 received' "$IT_TMP/good.out" ||
-	{ cat "$IT_TMP/good.out" >&2; it_fail "bob: final pings lost"; }
-it_pass "bob pinged the LAN host throughout ($PONGS pings) and after"
+good_pinger_end
 expect_idle "the attacks"
 stop_server
 it_pass "pptpd stopped cleanly"
