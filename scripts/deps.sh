@@ -35,7 +35,7 @@ PACKAGES=(
   # groff (groff-base) with warnings on.
   scdoc man-db groff-base
   # docs/operations.md's nftables rulesets are loaded into a test namespace
-  # (cli.nftables_docs); the nftables service itself stays disabled.
+  # (integration.firewall); the nftables service itself stays disabled.
   nftables
 )
 missing=()
