@@ -37,9 +37,27 @@ def inline(md):
 	return "".join(out)
 
 
-def first_sentence(text):
-	m = re.search(r"\.(\s|$)", text)
-	return text[: m.start() + 1] if m else text
+def sentences(text):
+	"""The sentences of a paragraph: a full stop before a blank or the end,
+	not the one of "e.g." or "i.e."."""
+	out, start = [], 0
+	for m in re.finditer(r"\.(\s|$)", text):
+		if re.search(r"\b(e\.g|i\.e|etc|cf)$", text[start:m.start()]):
+			continue
+		out.append(text[start:m.start() + 1].strip())
+		start = m.end()
+	if text[start:].strip():
+		out.append(text[start:].strip())
+	return out
+
+
+def summary(text):
+	"""The first sentence, and the second too when the first is only a
+	heading ("failed-login lock-out.")."""
+	s = sentences(text)
+	if not s:
+		return ""
+	return " ".join(s[:2]) if len(s[0]) < 40 and len(s) > 1 else s[0]
 
 
 def cells(line):
@@ -54,6 +72,7 @@ def parse(lines):
 	table = []        # (key, type, default) of "## Keys"
 	poptop = []       # (key, what) of "### poptop keys"
 	bullets = {}      # key -> (synopsis, description)
+	texts = []        # every bullet's text, for keys only mentioned in one
 	section = None
 	i = 0
 	while i < len(lines):
@@ -75,13 +94,25 @@ def parse(lines):
 					not lines[i + 1].startswith("  - "):
 				i += 1
 				text += " " + lines[i].strip()
+			texts.append(text)
 			head = re.match(r"((?:`[^`]+`(?:, | and |, and )?)+):\s*(.*)", text)
 			if head:
-				desc = first_sentence(head.group(2))
+				desc = summary(head.group(2))
 				for span in re.findall(r"`([^`]+)`", head.group(1)):
 					key = span.split()[0]
 					bullets.setdefault(key, (span, desc))
 		i += 1
+	# A key without a bullet of its own: the sentence of another bullet
+	# that names it.
+	for key, _, _ in table:
+		if key in bullets:
+			continue
+		for text in texts:
+			hit = [x for x in sentences(text) if re.search(r"`" + re.escape(key) + r"[` ]", x)]
+			if hit:
+				synopsis = re.search(r"`(" + re.escape(key) + r"[^`]*)`", hit[0]).group(1)
+				bullets[key] = (synopsis, hit[0])
+				break
 	return table, poptop, bullets
 
 
