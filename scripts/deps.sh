@@ -30,6 +30,13 @@ PACKAGES=(
   # (no booted systemd needed); cli.logwtmp reads wtmp back with utmpdump
   # (util-linux, above) and last (wtmpdb or util-linux's last).
   systemd
+  # The man pages (docs/man) are scdoc sources: scdoc is small, C, no
+  # dependencies. cli.man_pages renders them with man-db's `man -l` and
+  # groff (groff-base) with warnings on.
+  scdoc man-db groff-base
+  # docs/operations.md's nftables rulesets are loaded into a test namespace
+  # (integration.firewall); the nftables service itself stays disabled.
+  nftables
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
