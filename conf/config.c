@@ -78,6 +78,8 @@ struct loader {
 	const char *cur_opt; /* the pppd option being applied; NULL: a main line */
 	char *optfiles[OPTION_FILES_MAX]; /* names of the options files read */
 	size_t noptfiles;
+	const struct config_checks *checks; /* config_check(): NULL otherwise */
+	unsigned attr_line[32]; /* the line of each radius-attr */
 	unsigned errors;    /* messages written into err */
 	size_t errused;     /* bytes of err in use */
 	unsigned *pool_line; /* per pool range: the line it came from */
@@ -800,6 +802,8 @@ static bool check_attr(struct loader *ld, const struct key *k, const char *v)
 	const char *eq = strchr(v, '=');
 	if (!eq || eq == v || !eq[1])
 		return fail(ld, "'%s' for '%s' is not 'Attribute-Name = value'", v, k->name);
+	if (ld->cfg->radius_attrs.n < sizeof(ld->attr_line) / sizeof(ld->attr_line[0]))
+		ld->attr_line[ld->cfg->radius_attrs.n] = ld->lineno;
 	return true;
 }
 
@@ -1491,6 +1495,68 @@ static bool check_auth(struct loader *ld)
 	return true;
 }
 
+/* ---- checks of the machine (config_check) ---- */
+
+static bool check_readable(struct loader *ld, const char *key, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return fail_key(ld, key, "'%s' for '%s': %s", path, key, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return fail_key(ld, key, "'%s' for '%s' is not a regular file", path, key);
+	if (access(path, R_OK) != 0)
+		return fail_key(ld, key, "'%s' for '%s' cannot be read: %s", path, key,
+				strerror(errno));
+	return true;
+}
+
+/* The directory of path exists, or its parent does (start-up makes it). */
+static bool check_state_dir(struct loader *ld, const char *key, const char *path)
+{
+	char dir[LINE_MAX_LEN + 1];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (int up = 0; up < 2; up++) {
+		char *slash = strrchr(dir, '/');
+		if (!slash)
+			return true;
+		*slash = '\0';
+		if (!dir[0] || (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
+			return true;
+	}
+	return fail_key(ld, key, "'%s' for '%s': neither its directory nor that directory's "
+			"parent exists", path, key);
+}
+
+static void check_machine(struct loader *ld)
+{
+	const struct config *c = ld->cfg;
+	char why[256];
+
+	if (c->radius_config && !ANY_BAD(ld, "radius-config"))
+		check_readable(ld, "radius-config", c->radius_config);
+	if (c->auth == CONFIG_AUTH_SQLITE && !ANY_BAD(ld, "auth", "user-db"))
+		check_state_dir(ld, "user-db", c->user_db);
+	if (!c->radius_attrs.n || ANY_BAD(ld, "radius-dictionary", "radius-attr"))
+		return;
+	if (!line_of(ld, "radius-dictionary")) /* the default: blame the first attr */
+		ld->line[key_find("radius-dictionary") - keys] = ld->attr_line[0];
+	if (!check_readable(ld, "radius-dictionary", c->radius_dictionary) ||
+	    !ld->checks->radius_attr)
+		return;
+	for (size_t i = 0; i < c->radius_attrs.n; i++) {
+		if (ld->checks->radius_attr(c->radius_dictionary, c->radius_attrs.s[i], why,
+					    sizeof(why)))
+			continue;
+		unsigned line = i < sizeof(ld->attr_line) / sizeof(ld->attr_line[0])
+					? ld->attr_line[i] : 0;
+		const struct key *k = key_find("radius-attr");
+		fail_in(ld, ld->file[k - keys] ? ld->file[k - keys] : ld->main, line,
+			"radius-attr '%s': %s", c->radius_attrs.s[i], why);
+	}
+}
+
 /* ---- loading ---- */
 
 static bool apply_defaults(struct loader *ld)
@@ -1522,18 +1588,20 @@ static bool load(struct loader *ld, const char *text, size_t len)
 	check_addresses(ld);
 	check_mppe(ld);
 	check_auth(ld);
+	if (ld->checks)
+		check_machine(ld);
 	return ld->errors == 0;
 }
 
-static struct config *load_text(const char *name, const char *text, size_t len, char *err,
-				size_t errlen)
+static struct config *load_text(const char *name, const char *text, size_t len,
+				const struct config_checks *checks, char *err, size_t errlen)
 {
 	unsigned line[NKEYS] = { 0 };
 	const char *file[NKEYS] = { NULL }, *opt[NKEYS] = { NULL };
 	bool bad[NKEYS] = { false };
 	struct loader ld = {
 		.name = name, .main = name, .line = line, .file = file, .opt = opt, .bad = bad,
-		.err = err, .errlen = errlen,
+		.err = err, .errlen = errlen, .checks = checks,
 	};
 
 	if (errlen)
@@ -1561,10 +1629,11 @@ static struct config *load_text(const char *name, const char *text, size_t len, 
 struct config *config_load_string(const char *name, const char *text, char *err,
 				  size_t errlen)
 {
-	return load_text(name, text, strlen(text), err, errlen);
+	return load_text(name, text, strlen(text), NULL, err, errlen);
 }
 
-struct config *config_load(const char *path, char *err, size_t errlen)
+static struct config *load_file(const char *path, const struct config_checks *checks,
+				char *err, size_t errlen)
 {
 	struct stat st;
 	char *text = NULL;
@@ -1604,11 +1673,23 @@ struct config *config_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: changed while being read", path);
 		goto out;
 	}
-	cfg = load_text(path, text, len, err, errlen);
+	cfg = load_text(path, text, len, checks, err, errlen);
 out:
 	free(text);
 	close(fd);
 	return cfg;
+}
+
+struct config *config_load(const char *path, char *err, size_t errlen)
+{
+	return load_file(path, NULL, err, errlen);
+}
+
+struct config *config_check(const char *path, const struct config_checks *checks, char *err,
+			    size_t errlen)
+{
+	static const struct config_checks none = { 0 };
+	return load_file(path, checks ? checks : &none, err, errlen);
 }
 
 void config_free(struct config *cfg)
