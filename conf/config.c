@@ -1534,8 +1534,10 @@ static void check_machine(struct loader *ld)
 	const struct config *c = ld->cfg;
 	char why[256];
 
-	if (c->radius_config && !ANY_BAD(ld, "radius-config"))
-		check_readable(ld, "radius-config", c->radius_config);
+	if (c->radius_config && !ANY_BAD(ld, "radius-config") &&
+	    check_readable(ld, "radius-config", c->radius_config) && ld->checks->radius_config &&
+	    !ld->checks->radius_config(c->radius_config, why, sizeof(why)))
+		fail_key(ld, "radius-config", "'%s' for 'radius-config': %s", c->radius_config, why);
 	if (c->auth == CONFIG_AUTH_SQLITE && !ANY_BAD(ld, "auth", "user-db"))
 		check_state_dir(ld, "user-db", c->user_db);
 	if (!c->radius_attrs.n || ANY_BAD(ld, "radius-dictionary", "radius-attr"))

@@ -207,10 +207,14 @@ struct config_checks {
 	/* Is attr ("Name = value") in the dictionary? False with why filled.
 	 * NULL: not checked. */
 	bool (*radius_attr)(const char *dictionary, const char *attr, char *why, size_t whylen);
+	/* Does the radiusclient.conf at path read (with its servers file)?
+	 * NULL: only checked for being readable. */
+	bool (*radius_config)(const char *path, char *why, size_t whylen);
 };
 
 /* config_load() and the checks that only make sense on the machine that
- * will run the file: radius-config readable, radius-dictionary readable and
+ * will run the file: radius-config readable (and read by the hook),
+ * radius-dictionary readable and
  * every radius-attr in it, the user store's directory there or makeable
  * (its parent exists). Each error at the line of the key it is about. */
 struct config *config_check(const char *path, const struct config_checks *checks, char *err,

@@ -132,7 +132,10 @@ static bool parse_args(int argc, char **argv, struct options *o)
  * file names on this machine (config_check()). */
 static struct config *load_config(const char *path, bool check)
 {
-	static const struct config_checks checks = { .radius_attr = radius_setup_check_attr };
+	static const struct config_checks checks = {
+		.radius_attr = radius_setup_check_attr,
+		.radius_config = radius_setup_check_config,
+	};
 	static char err[16384];
 	struct config *cfg = check ? config_check(path, &checks, err, sizeof(err))
 				   : config_load(path, err, sizeof(err));

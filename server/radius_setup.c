@@ -215,6 +215,18 @@ static bool encode_attrs(const struct config *cfg, struct radius_setup *rs, char
 	return ok;
 }
 
+bool radius_setup_check_config(const char *path, char *why, size_t whylen)
+{
+	rc_handle *rh = rc_read_config(path);
+	if (!rh) {
+		snprintf(why, whylen, "libradcli could not read it or its servers file "
+			 "(libradcli logs why to syslog)");
+		return false;
+	}
+	rc_destroy(rh);
+	return true;
+}
+
 bool radius_setup_check_attr(const char *dictionary, const char *attr, char *why,
 			     size_t whylen)
 {

@@ -76,6 +76,15 @@ has "$tmp/err" "$tmp/radius.conf:4: '$tmp/missing-radiusclient.conf' for 'radius
 has "$tmp/err" "$tmp/radius.conf:7: radius-attr 'Filter-Idd = \"vpn\"': not an attribute and value of the dictionary"
 grep -q "radius.conf:6:\|radius.conf:8:" "$tmp/err" && fail "a good radius-attr was refused: $(cat "$tmp/err")"
 
+# A radiusclient.conf libradcli cannot read.
+printf 'no-such-option 1\n' >"$tmp/radiusclient.conf"
+printf 'localip 192.0.2.1\nremoteip 192.0.2.10-20\nauth radius\nradius-config %s\n' \
+	"$tmp/radiusclient.conf" >"$tmp/rc.conf"
+status=0
+"$PPTPD" -t -c "$tmp/rc.conf" >"$tmp/out" 2>"$tmp/err" || status=$?
+[ "$status" -eq 1 ] || fail "radiusclient.conf: exit status $status, expected 1"
+has "$tmp/err" "$tmp/rc.conf:4: '$tmp/radiusclient.conf' for 'radius-config': libradcli could not read it"
+
 # A dictionary that is not there; a user store whose directory cannot be made.
 cat >"$tmp/nodict.conf" <<EOF
 localip 192.0.2.1
