@@ -404,7 +404,6 @@ unsigned pppd_options_parse(const char *name, const char *text, size_t len,
 	}
 	if (rd.nignored)
 		log_notice("%s: ignored pppd options with no meaning here: %s", name, rd.ignored);
-	explicit_bzero(arg, sizeof(arg));
 	return rd.errors;
 }
 
