@@ -416,7 +416,8 @@ unsigned pppd_options_read(const char *path, const struct pppd_options_sink *sin
 	ssize_t n;
 	unsigned errors = 1;
 
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO named by mistake must not hang the load. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		snprintf(msg, sizeof(msg), "cannot open the options file: %s", strerror(errno));
 		sink->error(sink->ctx, 0, msg);
