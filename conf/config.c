@@ -1135,7 +1135,8 @@ static const struct key keys[] = {
 	{ .name = "option", .type = &t_option },
 	{ .name = "ppp", .type = &t_rejected,
 	  .note = "there is no pppd: this server has its own PPP stack and PPP options are "
-		  "keys in this file now (" PPP_KEYS ")" },
+		  "keys in this file now (" PPP_KEYS "), or come from the pppd options file "
+		  "that 'option' names" },
 	{ .name = "bcrelay", .type = &t_rejected, .note = "no broadcast relay is built in" },
 	{ .name = "delegate", .type = &t_rejected,
 	  .note = "addresses come from remoteip (or a user's static address)" },
