@@ -1221,8 +1221,8 @@ static bool apply(struct loader *ld, const char *name, const char *value, const 
 	if (*line && ld->file[i] != here) {
 		ld->bad[i] = true;
 		if (ld->cur_opt && !ld->file[i])
-			return fail(ld, "pppd option '%s' sets '%s', which %s:%u sets too: keep one "
-				    "of them", ld->cur_opt, dst->name, ld->main, *line);
+			return fail(ld, "pppd option '%s' sets '%s', which %s:%u sets too: keep "
+				    "one of them", ld->cur_opt, dst->name, ld->main, *line);
 		if (ld->cur_opt)
 			return fail(ld, "pppd option '%s' sets '%s', which pppd option '%s' in "
 				    "%s:%u sets too: keep one of them", ld->cur_opt, dst->name,
@@ -1376,8 +1376,9 @@ static bool check_addresses(struct loader *ld)
 	if (c->listen.n > 1) {
 		for (size_t i = 0; i < c->listen.n; i++)
 			if (c->listen.addr[i].s_addr == INADDR_ANY)
-				return fail_key(ld, "listen", "'listen 0.0.0.0' means every address and cannot be "
-					       "combined with other listen addresses");
+				return fail_key(ld, "listen",
+						"'listen 0.0.0.0' means every address and cannot "
+						"be combined with other listen addresses");
 	}
 	for (size_t p = 0; p < c->pools.n; p++) {
 		const struct config_pool *np = &c->pools.p[p].pool;
@@ -1408,8 +1409,9 @@ static bool check_addresses(struct loader *ld)
 	size_t i = pool_find(&c->pool, ntohl(c->localip.s_addr));
 	if (i < c->pool.n) {
 		format_ip(ntohl(c->localip.s_addr), s);
-		return fail_key(ld, "localip", "localip %s is inside the remoteip pool (line %u): the server's "
-			       "own address cannot be given to a client", s, ld->pool_line[i]);
+		return fail_key(ld, "localip",
+				"localip %s is inside the remoteip pool (line %u): the server's "
+				"own address cannot be given to a client", s, ld->pool_line[i]);
 	}
 	return true;
 }
@@ -1421,13 +1423,13 @@ static bool mppe_conflict(struct loader *ld, const char *key, const char *settin
 	unsigned l128 = ld->line[k128 - keys];
 	if (l128)
 		return fail_key(ld, key,
-			       "'%s' conflicts with 'require-mppe-128 yes' on line %u%s%s: "
-			       "also set 'require-mppe-128 no'", setting, l128,
-			       ld->file[k128 - keys] ? " of " : "",
-			       ld->file[k128 - keys] ? ld->file[k128 - keys] : "");
+				"'%s' conflicts with 'require-mppe-128 yes' on line %u%s%s: "
+				"also set 'require-mppe-128 no'", setting, l128,
+				ld->file[k128 - keys] ? " of " : "",
+				ld->file[k128 - keys] ? ld->file[k128 - keys] : "");
 	return fail_key(ld, key,
-		       "'%s' conflicts with require-mppe-128, which is yes by default: "
-		       "also set 'require-mppe-128 no'", setting);
+			"'%s' conflicts with require-mppe-128, which is yes by default: "
+			"also set 'require-mppe-128 no'", setting);
 }
 
 static bool check_mppe(struct loader *ld)
@@ -1470,28 +1472,32 @@ static bool check_auth(struct loader *ld)
 				last_set = refuse[i];
 			}
 		return fail_key(ld, last_set,
-			       "every authentication method is refused (refuse-pap, refuse-chap, "
-			       "refuse-mschap and refuse-mschap-v2 are all yes): allow at least "
-			       "one, normally with 'refuse-mschap-v2 no'");
+				"every authentication method is refused (refuse-pap, refuse-chap, "
+				"refuse-mschap and refuse-mschap-v2 are all yes): allow at least "
+				"one, normally with 'refuse-mschap-v2 no'");
 	}
 	if (c->auth == CONFIG_AUTH_SQLITE && !c->refuse_chap)
-		return fail_key(ld, "refuse-chap", "'refuse-chap no' cannot work with 'auth sqlite': the SQLite store "
-			       "keeps only NT hashes and CHAP-MD5 needs a clear-text password");
+		return fail_key(ld, "refuse-chap",
+				"'refuse-chap no' cannot work with 'auth sqlite': the SQLite store "
+				"keeps only NT hashes and CHAP-MD5 needs a clear-text password");
 	if (c->auth == CONFIG_AUTH_RADIUS && !c->radius_auth.n && !c->radius_config)
-		return fail_key(ld, "auth", "'auth radius' needs at least one 'radius-server ADDR[:PORT] SECRET' "
-			       "(or 'radius-config' naming a radiusclient.conf)");
+		return fail_key(ld, "auth",
+				"'auth radius' needs at least one 'radius-server ADDR[:PORT] SECRET' "
+				"(or 'radius-config' naming a radiusclient.conf)");
 	if (c->auth != CONFIG_AUTH_RADIUS && c->radius_auth.n)
-		return fail_key(ld, "radius-server", "'radius-server' is set but 'auth' is not radius: set 'auth radius' "
-			       "(accounting alone needs only 'radius-acct-server')");
+		return fail_key(ld, "radius-server",
+				"'radius-server' is set but 'auth' is not radius: set 'auth radius' "
+				"(accounting alone needs only 'radius-acct-server')");
 	if (c->dae_listen && !c->dae_clients.n)
-		return fail_key(ld, "dae-listen", "'dae-listen' needs at least one 'dae-client ADDR SECRET': "
-			       "requests from anyone else are dropped");
+		return fail_key(ld, "dae-listen",
+				"'dae-listen' needs at least one 'dae-client ADDR SECRET': "
+				"requests from anyone else are dropped");
 	if (!c->dae_listen && c->dae_clients.n)
 		return fail_key(ld, "dae-client", "'dae-client' is set but 'dae-listen' is not");
 	if (c->require_mppe && c->refuse_mschap && c->refuse_mschap_v2) {
 		return fail_key(ld, "refuse-mschap-v2",
-			       "require-mppe is yes but MS-CHAP is refused: MPPE keys come from "
-			       "MS-CHAP, so allow 'refuse-mschap-v2 no' or set 'require-mppe no'");
+				"require-mppe is yes but MS-CHAP is refused: MPPE keys come from "
+				"MS-CHAP, so allow 'refuse-mschap-v2 no' or set 'require-mppe no'");
 	}
 	return true;
 }
@@ -1538,7 +1544,8 @@ static void check_machine(struct loader *ld)
 	if (c->radius_config && !ANY_BAD(ld, "radius-config") &&
 	    check_readable(ld, "radius-config", c->radius_config) && ld->checks->radius_config &&
 	    !ld->checks->radius_config(c->radius_config, why, sizeof(why)))
-		fail_key(ld, "radius-config", "'%s' for 'radius-config': %s", c->radius_config, why);
+		fail_key(ld, "radius-config", "'%s' for 'radius-config': %s", c->radius_config,
+			 why);
 	if (c->auth == CONFIG_AUTH_SQLITE && !ANY_BAD(ld, "auth", "user-db"))
 		check_state_dir(ld, "user-db", c->user_db);
 	if (!c->radius_attrs.n || ANY_BAD(ld, "radius-dictionary", "radius-attr"))
