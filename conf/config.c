@@ -20,12 +20,15 @@
 
 #include "common/buf.h"
 #include "common/netaddr.h"
+#include "conf/pppd_options.h"
+#include "conf/suggest.h"
 
 #define LINE_MAX_LEN  1024
 #define FILE_MAX_LEN  (1024 * 1024)
 #define IFNAME_MAX    15 /* IFNAMSIZ - 1 */
 #define SUN_PATH_MAX  (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 #define POOL_PER_LINE 8
+#define OPTION_FILES_MAX 4 /* `option` lines */
 
 _Static_assert(sizeof(enum config_auth) == sizeof(unsigned), "enum keys are stored as unsigned");
 
@@ -64,10 +67,21 @@ struct key {
 };
 
 struct loader {
-	const char *name;
+	const char *name;   /* the file being read: main, or an options file */
+	const char *main;   /* pptpd.conf */
 	struct config *cfg;
 	unsigned lineno;    /* the line being read; 0 while applying defaults */
 	unsigned *line;     /* per key: the line that set it, 0 = default */
+	const char **file;  /* per key: the options file that set it; NULL: main */
+	const char **opt;   /* ... and the pppd option that did (static) */
+	bool *bad;          /* per key: a line setting it was in error */
+	const char *cur_opt; /* the pppd option being applied; NULL: a main line */
+	char *optfiles[OPTION_FILES_MAX]; /* names of the options files read */
+	size_t noptfiles;
+	const struct config_checks *checks; /* config_check(): NULL otherwise */
+	unsigned attr_line[32]; /* the line of each radius-attr */
+	unsigned errors;    /* messages written into err */
+	size_t errused;     /* bytes of err in use */
 	unsigned *pool_line; /* per pool range: the line it came from */
 	size_t pool_cap;
 	struct np_lines {    /* the same for each named pool, by index */
@@ -86,14 +100,35 @@ static bool fail_at(struct loader *ld, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static bool fail(struct loader *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Every error is kept: one "FILE:LINE: message" line each, in err, as many
+ * as fit (a cut message ends in "..."). */
+static bool vfail_in(struct loader *ld, const char *file, unsigned line, const char *fmt,
+		     va_list ap)
+{
+	char msg[1024];
+	int n = snprintf(msg, sizeof(msg), "%s:%u: ", file, line);
+
+	ld->errors++;
+	if (n < 0 || (size_t)n >= sizeof(msg) || !ld->errlen)
+		return false;
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	size_t used = ld->errused, left = ld->errlen - used;
+	if (left <= 1)
+		return false;
+	int w = snprintf(ld->err + used, left, "%s%s", used ? "\n" : "", msg);
+	if (w < 0 || (size_t)w >= left) {
+		if (left > 4)
+			memcpy(ld->err + ld->errlen - 4, "...", 4);
+		ld->errused = ld->errlen - 1;
+	} else {
+		ld->errused += (size_t)w;
+	}
+	return false;
+}
+
 static bool vfail_at(struct loader *ld, unsigned line, const char *fmt, va_list ap)
 {
-	if (!ld->errlen)
-		return false;
-	int n = snprintf(ld->err, ld->errlen, "%s:%u: ", ld->name, line);
-	if (n >= 0 && (size_t)n < ld->errlen)
-		vsnprintf(ld->err + n, ld->errlen - (size_t)n, fmt, ap);
-	return false;
+	return vfail_in(ld, ld->name, line, fmt, ap);
 }
 
 static bool fail_at(struct loader *ld, unsigned line, const char *fmt, ...)
@@ -767,6 +802,8 @@ static bool check_attr(struct loader *ld, const struct key *k, const char *v)
 	const char *eq = strchr(v, '=');
 	if (!eq || eq == v || !eq[1])
 		return fail(ld, "'%s' for '%s' is not 'Attribute-Name = value'", v, k->name);
+	if (ld->cfg->radius_attrs.n < sizeof(ld->attr_line) / sizeof(ld->attr_line[0]))
+		ld->attr_line[ld->cfg->radius_attrs.n] = ld->lineno;
 	return true;
 }
 
@@ -888,6 +925,75 @@ static bool parse_rejected(struct loader *ld, const struct key *k, void *field, 
 	return fail(ld, "'%s' is not supported: %s", k->name, k->note);
 }
 
+/* ---- option FILE: a pppd options file (conf/pppd_options.h) ---- */
+
+static bool apply(struct loader *ld, const char *name, const char *value, const char *extra);
+
+static bool option_set(void *ctx, unsigned line, const char *opt, const char *key,
+		       const char *value)
+{
+	struct loader *ld = ctx;
+	unsigned main_line = ld->lineno;
+	unsigned before = ld->errors;
+
+	ld->lineno = line;
+	ld->cur_opt = opt;
+	apply(ld, key, value, NULL);
+	ld->cur_opt = NULL;
+	ld->lineno = main_line;
+	return ld->errors == before;
+}
+
+static bool fail_in(struct loader *ld, const char *file, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static bool fail_in(struct loader *ld, const char *file, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail_in(ld, file, line, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* Line 0: the file as a whole, reported at the `option` line. */
+static void option_error(void *ctx, unsigned line, const char *msg)
+{
+	struct loader *ld = ctx;
+
+	if (line)
+		fail_at(ld, line, "%s", msg);
+	else
+		fail_in(ld, ld->main, ld->lineno, "'option %s': %s", ld->name, msg);
+}
+
+static bool parse_option(struct loader *ld, const struct key *k, void *field, const char *v)
+{
+	(void)field;
+	if (!need_value(ld, k, v))
+		return false;
+	if (ld->noptfiles == OPTION_FILES_MAX)
+		return fail(ld, "more than %d '%s' lines", OPTION_FILES_MAX, k->name);
+	for (size_t i = 0; i < ld->noptfiles; i++)
+		if (strcmp(ld->optfiles[i], v) == 0)
+			return fail(ld, "'%s %s' is given twice", k->name, v);
+	char *copy = strdup(v);
+	if (!copy)
+		return fail(ld, "out of memory");
+	ld->optfiles[ld->noptfiles++] = copy;
+
+	const struct pppd_options_sink sink = {
+		.ctx = ld, .set = option_set, .error = option_error,
+	};
+	const char *main_name = ld->name;
+	ld->name = copy;
+	unsigned errors = pppd_options_read(copy, &sink);
+	ld->name = main_name;
+	/* The options file's own errors are reported; the line itself is fine. */
+	(void)errors;
+	return true;
+}
+
 /* An alias is resolved by apply(); this is never called. */
 static bool parse_alias(struct loader *ld, const struct key *k, void *field, const char *v)
 {
@@ -913,6 +1019,7 @@ static const struct type t_pool = { parse_pool, print_pool, release_pool, true, 
 static const struct type t_ignored = { parse_ignored, NULL, NULL, true, true, false };
 static const struct type t_rejected = { parse_rejected, NULL, NULL, true, true, false };
 static const struct type t_alias = { parse_alias, NULL, NULL, false, false, false };
+static const struct type t_option = { parse_option, NULL, NULL, true, false, true };
 
 /* ---- the keys ---- */
 
@@ -1024,12 +1131,12 @@ static const struct key keys[] = {
 	{ .name = "debug", .type = &t_alias, .def = "debug", .note = "log-level" },
 	{ .name = "speed", .type = &t_ignored, .note = "there is no serial line in PPTP" },
 	{ .name = "noipparam", .type = &t_ignored, .note = "there is no pppd to pass ipparam to" },
-	{ .name = "option", .type = &t_rejected,
-	  .note = "there is no pppd options file: PPP options are keys in this file now ("
-		  PPP_KEYS ")" },
+	/* A pppd options file, read into the keys above (conf/pppd_options.h). */
+	{ .name = "option", .type = &t_option },
 	{ .name = "ppp", .type = &t_rejected,
 	  .note = "there is no pppd: this server has its own PPP stack and PPP options are "
-		  "keys in this file now (" PPP_KEYS ")" },
+		  "keys in this file now (" PPP_KEYS "), or come from the pppd options file "
+		  "that 'option' names" },
 	{ .name = "bcrelay", .type = &t_rejected, .note = "no broadcast relay is built in" },
 	{ .name = "delegate", .type = &t_rejected,
 	  .note = "addresses come from remoteip (or a user's static address)" },
@@ -1076,45 +1183,10 @@ static const void *cfield_of(const struct config *cfg, const struct key *k)
 	return (const char *)cfg + k->off;
 }
 
-/* Levenshtein distance, or a large number for long strings. */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t row[33];
-
-	if (la > 32 || lb > 32)
-		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 static bool unknown_key(struct loader *ld, const char *name)
 {
-	const char *best = NULL;
-	size_t best_d = 3;
+	const char *best = suggest_name(name, config_key_name, NKEYS);
 
-	for (size_t i = 0; i < NKEYS; i++) {
-		size_t d = edit_distance(name, keys[i].name);
-		if (d < best_d) {
-			best_d = d;
-			best = keys[i].name;
-		}
-	}
 	if (best)
 		return fail(ld, "unknown key '%s' (did you mean '%s'?)", name, best);
 	if (strchr(name, '='))
@@ -1129,6 +1201,9 @@ static bool apply(struct loader *ld, const char *name, const char *value, const 
 	const struct key *k = key_find(name);
 	const struct key *dst = k;
 
+	if (!k && ld->cur_opt)
+		return fail(ld, "pppd option '%s' sets '%s', a key this build does not have: "
+			    "remove the line", ld->cur_opt, name);
 	if (!k)
 		return unknown_key(ld, name);
 	if (k->type == &t_alias) {
@@ -1140,16 +1215,35 @@ static bool apply(struct loader *ld, const char *name, const char *value, const 
 	}
 	if (extra && !dst->type->any_args)
 		return fail(ld, "'%s' takes one value; unexpected '%s'", name, extra);
-	unsigned *line = &ld->line[dst - keys];
+	size_t i = (size_t)(dst - keys);
+	unsigned *line = &ld->line[i];
+	const char *here = ld->cur_opt ? ld->name : NULL; /* NULL: the main file */
+	if (*line && ld->file[i] != here) {
+		ld->bad[i] = true;
+		if (ld->cur_opt && !ld->file[i])
+			return fail(ld, "pppd option '%s' sets '%s', which %s:%u sets too: keep "
+				    "one of them", ld->cur_opt, dst->name, ld->main, *line);
+		if (ld->cur_opt)
+			return fail(ld, "pppd option '%s' sets '%s', which pppd option '%s' in "
+				    "%s:%u sets too: keep one of them", ld->cur_opt, dst->name,
+				    ld->opt[i], ld->file[i], *line);
+		return fail(ld, "'%s' is also set by pppd option '%s' in %s:%u: keep one of "
+			    "them", dst->name, ld->opt[i], ld->file[i], *line);
+	}
 	if (*line && !dst->type->repeat) {
+		ld->bad[i] = true;
 		if (dst != k)
 			return fail(ld, "'%s' sets '%s', which is already set on line %u", name,
 				    dst->name, *line);
 		return fail(ld, "'%s' is already set on line %u", name, *line);
 	}
-	if (!dst->type->parse(ld, dst, field_of(ld->cfg, dst), value))
+	if (!dst->type->parse(ld, dst, field_of(ld->cfg, dst), value)) {
+		ld->bad[i] = true;
 		return false;
+	}
 	*line = ld->lineno;
+	ld->file[i] = here;
+	ld->opt[i] = ld->cur_opt;
 	return true;
 }
 
@@ -1212,10 +1306,16 @@ static bool read_line(struct loader *ld, struct rbuf *r, char *line, size_t cap)
 		if (c == '\r' && (!rbuf_peek_u8(r, 0, &next) || next == '\n'))
 			continue; /* CRLF line ends */
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return fail(ld, "control character 0x%02x in line", c);
-		if (n + 1 >= cap)
-			return fail(ld, "line is longer than %zu characters", cap - 1);
-		line[n++] = (char)c;
+			fail(ld, "control character 0x%02x in line", c);
+		else if (n + 1 >= cap)
+			fail(ld, "line is longer than %zu characters", cap - 1);
+		else {
+			line[n++] = (char)c;
+			continue;
+		}
+		while (rbuf_u8(r, &c) && c != '\n') /* the rest of the bad line */
+			;
+		return false;
 	}
 	line[n] = '\0';
 	return true;
@@ -1223,10 +1323,43 @@ static bool read_line(struct loader *ld, struct rbuf *r, char *line, size_t cap)
 
 /* ---- checks across keys ---- */
 
+/* An error at the line that set key, in the file that set it. */
+static bool fail_key(struct loader *ld, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static bool fail_key(struct loader *ld, const char *key, const char *fmt, ...)
+{
+	const struct key *k = key_find(key);
+	size_t i = k ? (size_t)(k - keys) : 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	unsigned line = k ? ld->line[i] : 0;
+	/* Not set in any file: the end of pptpd.conf. */
+	vfail_in(ld, k && ld->file[i] ? ld->file[i] : ld->main,
+		 line ? line : (ld->lineno ? ld->lineno : 1), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* Did a line setting any of these keys fail? The checks across keys leave
+ * such keys alone: their value is not what the file meant. */
+static bool any_bad(const struct loader *ld, const char *const *names)
+{
+	for (; *names; names++) {
+		const struct key *k = key_find(*names);
+		if (k && ld->bad[k - keys])
+			return true;
+	}
+	return false;
+}
+
+#define ANY_BAD(ld, ...) any_bad((ld), (const char *const[]){ __VA_ARGS__, NULL })
+
 static bool check_required(struct loader *ld, unsigned last)
 {
 	for (size_t i = 0; i < NKEYS; i++) {
-		if ((keys[i].flags & K_REQUIRED) && !ld->line[i])
+		if ((keys[i].flags & K_REQUIRED) && !ld->line[i] && !ld->bad[i])
 			return fail_at(ld, last, "required key '%s' is missing: %s", keys[i].name,
 				       keys[i].note);
 	}
@@ -1238,12 +1371,14 @@ static bool check_addresses(struct loader *ld)
 	const struct config *c = ld->cfg;
 	char s[INET_ADDRSTRLEN];
 
+	if (ANY_BAD(ld, "listen", "localip", "remoteip", "pool"))
+		return true;
 	if (c->listen.n > 1) {
 		for (size_t i = 0; i < c->listen.n; i++)
 			if (c->listen.addr[i].s_addr == INADDR_ANY)
-				return fail_at(ld, line_of(ld, "listen"),
-					       "'listen 0.0.0.0' means every address and cannot be "
-					       "combined with other listen addresses");
+				return fail_key(ld, "listen",
+						"'listen 0.0.0.0' means every address and cannot "
+						"be combined with other listen addresses");
 	}
 	for (size_t p = 0; p < c->pools.n; p++) {
 		const struct config_pool *np = &c->pools.p[p].pool;
@@ -1274,9 +1409,9 @@ static bool check_addresses(struct loader *ld)
 	size_t i = pool_find(&c->pool, ntohl(c->localip.s_addr));
 	if (i < c->pool.n) {
 		format_ip(ntohl(c->localip.s_addr), s);
-		return fail_at(ld, line_of(ld, "localip"),
-			       "localip %s is inside the remoteip pool (line %u): the server's "
-			       "own address cannot be given to a client", s, ld->pool_line[i]);
+		return fail_key(ld, "localip",
+				"localip %s is inside the remoteip pool (line %u): the server's "
+				"own address cannot be given to a client", s, ld->pool_line[i]);
 	}
 	return true;
 }
@@ -1284,21 +1419,25 @@ static bool check_addresses(struct loader *ld)
 /* A weaker MPPE setting while require-mppe-128 is yes. */
 static bool mppe_conflict(struct loader *ld, const char *key, const char *setting)
 {
-	unsigned l128 = line_of(ld, "require-mppe-128");
+	const struct key *k128 = key_find("require-mppe-128");
+	unsigned l128 = ld->line[k128 - keys];
 	if (l128)
-		return fail_at(ld, line_of(ld, key),
-			       "'%s' conflicts with 'require-mppe-128 yes' on line %u: "
-			       "also set 'require-mppe-128 no'", setting, l128);
-	return fail_at(ld, line_of(ld, key),
-		       "'%s' conflicts with require-mppe-128, which is yes by default: "
-		       "also set 'require-mppe-128 no'", setting);
+		return fail_key(ld, key,
+				"'%s' conflicts with 'require-mppe-128 yes' on line %u%s%s: "
+				"also set 'require-mppe-128 no'", setting, l128,
+				ld->file[k128 - keys] ? " of " : "",
+				ld->file[k128 - keys] ? ld->file[k128 - keys] : "");
+	return fail_key(ld, key,
+			"'%s' conflicts with require-mppe-128, which is yes by default: "
+			"also set 'require-mppe-128 no'", setting);
 }
 
 static bool check_mppe(struct loader *ld)
 {
 	const struct config *c = ld->cfg;
 
-	if (!c->require_mppe_128)
+	if (!c->require_mppe_128 ||
+	    ANY_BAD(ld, "require-mppe-128", "require-mppe", "mppe-40", "mppe-56"))
 		return true;
 	if (!c->require_mppe)
 		return mppe_conflict(ld, "require-mppe", "require-mppe no");
@@ -1309,7 +1448,7 @@ static bool check_mppe(struct loader *ld)
 	return true;
 }
 
-static bool check_auth(struct loader *ld, unsigned last)
+static bool check_auth(struct loader *ld)
 {
 	const struct config *c = ld->cfg;
 
@@ -1321,42 +1460,111 @@ static bool check_auth(struct loader *ld, unsigned last)
 	static const char *const refuse[] = { "refuse-pap", "refuse-chap", "refuse-mschap",
 					      "refuse-mschap-v2" };
 
+	if (ANY_BAD(ld, "auth", "refuse-pap", "refuse-chap", "refuse-mschap", "refuse-mschap-v2",
+		    "radius-server", "radius-config", "dae-listen", "dae-client", "require-mppe"))
+		return true;
 	if (c->refuse_pap && c->refuse_chap && c->refuse_mschap && c->refuse_mschap_v2) {
+		const char *last_set = refuse[3];
 		unsigned line = 0;
 		for (size_t i = 0; i < sizeof(refuse) / sizeof(refuse[0]); i++)
-			if (line_of(ld, refuse[i]) > line)
+			if (line_of(ld, refuse[i]) > line) {
 				line = line_of(ld, refuse[i]);
-		return fail_at(ld, line ? line : last,
-			       "every authentication method is refused (refuse-pap, refuse-chap, "
-			       "refuse-mschap and refuse-mschap-v2 are all yes): allow at least "
-			       "one, normally with 'refuse-mschap-v2 no'");
+				last_set = refuse[i];
+			}
+		return fail_key(ld, last_set,
+				"every authentication method is refused (refuse-pap, refuse-chap, "
+				"refuse-mschap and refuse-mschap-v2 are all yes): allow at least "
+				"one, normally with 'refuse-mschap-v2 no'");
 	}
 	if (c->auth == CONFIG_AUTH_SQLITE && !c->refuse_chap)
-		return fail_at(ld, line_of(ld, "refuse-chap"),
-			       "'refuse-chap no' cannot work with 'auth sqlite': the SQLite store "
-			       "keeps only NT hashes and CHAP-MD5 needs a clear-text password");
+		return fail_key(ld, "refuse-chap",
+				"'refuse-chap no' cannot work with 'auth sqlite': the SQLite store "
+				"keeps only NT hashes and CHAP-MD5 needs a clear-text password");
 	if (c->auth == CONFIG_AUTH_RADIUS && !c->radius_auth.n && !c->radius_config)
-		return fail_at(ld, line_of(ld, "auth"),
-			       "'auth radius' needs at least one 'radius-server ADDR[:PORT] SECRET' "
-			       "(or 'radius-config' naming a radiusclient.conf)");
+		return fail_key(ld, "auth",
+				"'auth radius' needs at least one 'radius-server ADDR[:PORT] SECRET' "
+				"(or 'radius-config' naming a radiusclient.conf)");
 	if (c->auth != CONFIG_AUTH_RADIUS && c->radius_auth.n)
-		return fail_at(ld, line_of(ld, "radius-server"),
-			       "'radius-server' is set but 'auth' is not radius: set 'auth radius' "
-			       "(accounting alone needs only 'radius-acct-server')");
+		return fail_key(ld, "radius-server",
+				"'radius-server' is set but 'auth' is not radius: set 'auth radius' "
+				"(accounting alone needs only 'radius-acct-server')");
 	if (c->dae_listen && !c->dae_clients.n)
-		return fail_at(ld, line_of(ld, "dae-listen"),
-			       "'dae-listen' needs at least one 'dae-client ADDR SECRET': "
-			       "requests from anyone else are dropped");
+		return fail_key(ld, "dae-listen",
+				"'dae-listen' needs at least one 'dae-client ADDR SECRET': "
+				"requests from anyone else are dropped");
 	if (!c->dae_listen && c->dae_clients.n)
-		return fail_at(ld, line_of(ld, "dae-client"),
-			       "'dae-client' is set but 'dae-listen' is not");
+		return fail_key(ld, "dae-client", "'dae-client' is set but 'dae-listen' is not");
 	if (c->require_mppe && c->refuse_mschap && c->refuse_mschap_v2) {
-		unsigned line = line_of(ld, "refuse-mschap-v2");
-		return fail_at(ld, line ? line : last,
-			       "require-mppe is yes but MS-CHAP is refused: MPPE keys come from "
-			       "MS-CHAP, so allow 'refuse-mschap-v2 no' or set 'require-mppe no'");
+		return fail_key(ld, "refuse-mschap-v2",
+				"require-mppe is yes but MS-CHAP is refused: MPPE keys come from "
+				"MS-CHAP, so allow 'refuse-mschap-v2 no' or set 'require-mppe no'");
 	}
 	return true;
+}
+
+/* ---- checks of the machine (config_check) ---- */
+
+static bool check_readable(struct loader *ld, const char *key, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return fail_key(ld, key, "'%s' for '%s': %s", path, key, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return fail_key(ld, key, "'%s' for '%s' is not a regular file", path, key);
+	if (access(path, R_OK) != 0)
+		return fail_key(ld, key, "'%s' for '%s' cannot be read: %s", path, key,
+				strerror(errno));
+	return true;
+}
+
+/* The directory of path exists, or its parent does (start-up makes it). */
+static bool check_state_dir(struct loader *ld, const char *key, const char *path)
+{
+	char dir[LINE_MAX_LEN + 1];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (int up = 0; up < 2; up++) {
+		char *slash = strrchr(dir, '/');
+		if (!slash)
+			return true;
+		*slash = '\0';
+		if (!dir[0] || (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
+			return true;
+	}
+	return fail_key(ld, key, "'%s' for '%s': neither its directory nor that directory's "
+			"parent exists", path, key);
+}
+
+static void check_machine(struct loader *ld)
+{
+	const struct config *c = ld->cfg;
+	char why[256];
+
+	if (c->radius_config && !ANY_BAD(ld, "radius-config") &&
+	    check_readable(ld, "radius-config", c->radius_config) && ld->checks->radius_config &&
+	    !ld->checks->radius_config(c->radius_config, why, sizeof(why)))
+		fail_key(ld, "radius-config", "'%s' for 'radius-config': %s", c->radius_config,
+			 why);
+	if (c->auth == CONFIG_AUTH_SQLITE && !ANY_BAD(ld, "auth", "user-db"))
+		check_state_dir(ld, "user-db", c->user_db);
+	if (!c->radius_attrs.n || ANY_BAD(ld, "radius-dictionary", "radius-attr"))
+		return;
+	if (!line_of(ld, "radius-dictionary")) /* the default: blame the first attr */
+		ld->line[key_find("radius-dictionary") - keys] = ld->attr_line[0];
+	if (!check_readable(ld, "radius-dictionary", c->radius_dictionary) ||
+	    !ld->checks->radius_attr)
+		return;
+	for (size_t i = 0; i < c->radius_attrs.n; i++) {
+		if (ld->checks->radius_attr(c->radius_dictionary, c->radius_attrs.s[i], why,
+					    sizeof(why)))
+			continue;
+		unsigned line = i < sizeof(ld->attr_line) / sizeof(ld->attr_line[0])
+					? ld->attr_line[i] : 0;
+		const struct key *k = key_find("radius-attr");
+		fail_in(ld, ld->file[k - keys] ? ld->file[k - keys] : ld->main, line,
+			"radius-attr '%s': %s", c->radius_attrs.s[i], why);
+	}
 }
 
 /* ---- loading ---- */
@@ -1381,20 +1589,29 @@ static bool load(struct loader *ld, const char *text, size_t len)
 	rbuf_init(&r, text, len);
 	while (rbuf_left(&r) > 0) {
 		ld->lineno++;
-		if (!read_line(ld, &r, line, sizeof(line)) || !parse_line(ld, line))
-			return false;
+		if (read_line(ld, &r, line, sizeof(line)))
+			parse_line(ld, line); /* an error is kept; the next line is read */
 	}
 	unsigned last = ld->lineno ? ld->lineno : 1;
-	return check_required(ld, last) && check_addresses(ld) && check_mppe(ld) &&
-	       check_auth(ld, last);
+	/* Each check reports on its own (-t shows every error in one run). */
+	check_required(ld, last);
+	check_addresses(ld);
+	check_mppe(ld);
+	check_auth(ld);
+	if (ld->checks)
+		check_machine(ld);
+	return ld->errors == 0;
 }
 
-static struct config *load_text(const char *name, const char *text, size_t len, char *err,
-				size_t errlen)
+static struct config *load_text(const char *name, const char *text, size_t len,
+				const struct config_checks *checks, char *err, size_t errlen)
 {
 	unsigned line[NKEYS] = { 0 };
+	const char *file[NKEYS] = { NULL }, *opt[NKEYS] = { NULL };
+	bool bad[NKEYS] = { false };
 	struct loader ld = {
-		.name = name, .line = line, .err = err, .errlen = errlen,
+		.name = name, .main = name, .line = line, .file = file, .opt = opt, .bad = bad,
+		.err = err, .errlen = errlen, .checks = checks,
 	};
 
 	if (errlen)
@@ -1410,6 +1627,8 @@ static struct config *load_text(const char *name, const char *text, size_t len, 
 	for (size_t i = 0; ld.cfg && i < ld.cfg->pools.n && ld.np; i++)
 		free(ld.np[i].line);
 	free(ld.np);
+	for (size_t i = 0; i < ld.noptfiles; i++)
+		free(ld.optfiles[i]);
 	if (!ok) {
 		config_free(ld.cfg);
 		return NULL;
@@ -1420,10 +1639,11 @@ static struct config *load_text(const char *name, const char *text, size_t len, 
 struct config *config_load_string(const char *name, const char *text, char *err,
 				  size_t errlen)
 {
-	return load_text(name, text, strlen(text), err, errlen);
+	return load_text(name, text, strlen(text), NULL, err, errlen);
 }
 
-struct config *config_load(const char *path, char *err, size_t errlen)
+static struct config *load_file(const char *path, const struct config_checks *checks,
+				char *err, size_t errlen)
 {
 	struct stat st;
 	char *text = NULL;
@@ -1463,11 +1683,23 @@ struct config *config_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: changed while being read", path);
 		goto out;
 	}
-	cfg = load_text(path, text, len, err, errlen);
+	cfg = load_text(path, text, len, checks, err, errlen);
 out:
 	free(text);
 	close(fd);
 	return cfg;
+}
+
+struct config *config_load(const char *path, char *err, size_t errlen)
+{
+	return load_file(path, NULL, err, errlen);
+}
+
+struct config *config_check(const char *path, const struct config_checks *checks, char *err,
+			    size_t errlen)
+{
+	static const struct config_checks none = { 0 };
+	return load_file(path, checks ? checks : &none, err, errlen);
 }
 
 void config_free(struct config *cfg)

@@ -8,10 +8,15 @@
  * config.c (name, type, default as text, limits), so a new key is one line
  * there plus a field here.
  *
- * Errors: loading stops at the first error and returns NULL; the message,
- * written into the caller's buffer, starts with "FILE:LINE: " and quotes the
- * offending token. Warnings (keys accepted but ignored) go to log_warnx with
- * the same prefix. There is never a partially loaded configuration.
+ * `option FILE` reads a pppd options file into these keys (conf/pppd_options.h);
+ * its errors name that file and its lines.
+ *
+ * Errors: loading reads the whole file and returns NULL if anything was
+ * wrong; every error is one line "FILE:LINE: message" (quoting the offending
+ * token) in the caller's buffer, lines joined by '\n', in reading order, as
+ * many as fit (a cut one ends in "..."). Warnings (keys accepted but
+ * ignored) go to log_warnx with the same prefix. There is never a partially
+ * loaded configuration.
  *
  * Lifetime: config_load() and config_load_string() return a struct config
  * that owns every string and array it points at; nothing changes it after
@@ -195,6 +200,25 @@ struct config *config_load(const char *path, char *err, size_t errlen);
 struct config *config_load_string(const char *name, const char *text, char *err,
 				  size_t errlen);
 void config_free(struct config *cfg);
+
+/* What `pptpd -t` checks beyond the file (config_check()), supplied by the
+ * server, which has the RADIUS dictionary reader. */
+struct config_checks {
+	/* Is attr ("Name = value") in the dictionary? False with why filled.
+	 * NULL: not checked. */
+	bool (*radius_attr)(const char *dictionary, const char *attr, char *why, size_t whylen);
+	/* Does the radiusclient.conf at path read (with its servers file)?
+	 * NULL: only checked for being readable. */
+	bool (*radius_config)(const char *path, char *why, size_t whylen);
+};
+
+/* config_load() and the checks that only make sense on the machine that
+ * will run the file: radius-config readable (and read by the hook),
+ * radius-dictionary readable and
+ * every radius-attr in it, the user store's directory there or makeable
+ * (its parent exists). Each error at the line of the key it is about. */
+struct config *config_check(const char *path, const struct config_checks *checks, char *err,
+			    size_t errlen);
 
 /* Write every key, defaults included, in the file's own syntax: the output
  * loads back into an equal configuration, except that RADIUS secrets are

@@ -38,6 +38,7 @@
 #include "server/helper.h"
 #include "server/hooks.h"
 #include "server/privs.h"
+#include "server/radius_setup.h"
 #include "server/sdnotify.h"
 #include "server/server.h"
 #include "server/wtmp.h"
@@ -127,13 +128,26 @@ static bool parse_args(int argc, char **argv, struct options *o)
 	return true;
 }
 
-static struct config *load_config(const char *path)
+/* Every error of the file, one log line each. -t also checks what the
+ * file names on this machine (config_check()). */
+static struct config *load_config(const char *path, bool check)
 {
-	char err[512];
-	struct config *cfg = config_load(path, err, sizeof(err));
-	if (!cfg)
-		log_errx("%s", err);
-	return cfg;
+	static const struct config_checks checks = {
+		.radius_attr = radius_setup_check_attr,
+		.radius_config = radius_setup_check_config,
+	};
+	static char err[16384];
+	struct config *cfg = check ? config_check(path, &checks, err, sizeof(err))
+				   : config_load(path, err, sizeof(err));
+	if (cfg)
+		return cfg;
+	for (char *line = err, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		log_errx("%s", line);
+	}
+	return NULL;
 }
 
 static bool start_crypto(void)
@@ -364,7 +378,7 @@ int main(int argc, char **argv)
 		break;
 	}
 
-	struct config *cfg = load_config(opt.config_path);
+	struct config *cfg = load_config(opt.config_path, opt.mode == MODE_CHECK);
 	if (!cfg)
 		return 1;
 	if (opt.mode == MODE_CHECK) {

@@ -215,6 +215,39 @@ static bool encode_attrs(const struct config *cfg, struct radius_setup *rs, char
 	return ok;
 }
 
+bool radius_setup_check_config(const char *path, char *why, size_t whylen)
+{
+	rc_handle *rh = rc_read_config(path);
+	if (!rh) {
+		snprintf(why, whylen, "libradcli could not read it or its servers file "
+			 "(libradcli logs why to syslog)");
+		return false;
+	}
+	rc_destroy(rh);
+	return true;
+}
+
+bool radius_setup_check_attr(const char *dictionary, const char *attr, char *why,
+			     size_t whylen)
+{
+	rc_handle *rh = rc_new();
+	if (!rh || !rc_config_init(rh) || rc_read_dictionary(rh, dictionary) != 0) {
+		snprintf(why, whylen, "cannot read the RADIUS dictionary %s", dictionary);
+		if (rh)
+			rc_destroy(rh);
+		return false;
+	}
+	VALUE_PAIR *vp = NULL;
+	bool ok = rc_avpair_parse(rh, attr, &vp) == 0 && vp;
+	if (!ok)
+		snprintf(why, whylen, "not an attribute and value of the dictionary %s",
+			 dictionary);
+	if (vp)
+		rc_avpair_free(vp);
+	rc_destroy(rh);
+	return ok;
+}
+
 bool radius_setup_load(const struct config *cfg, const char *hostname, struct radius_setup *rs,
 		       char *err, size_t errlen)
 {

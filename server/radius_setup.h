@@ -33,6 +33,14 @@ struct radius_setup {
 	size_t extra_len;
 };
 
+/* `pptpd -t` (struct config_checks): is attr ("Name = value") an attribute
+ * and value of the dictionary? False with why filled. */
+bool radius_setup_check_attr(const char *dictionary, const char *attr, char *why,
+			     size_t whylen);
+
+/* `pptpd -t`: does libradcli read the radiusclient.conf at path? */
+bool radius_setup_check_config(const char *path, char *why, size_t whylen);
+
 /* Fill rs from cfg; hostname is the NAS-Identifier when none is set.
  * False with a reason in err. */
 bool radius_setup_load(const struct config *cfg, const char *hostname, struct radius_setup *rs,

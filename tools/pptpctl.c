@@ -7,7 +7,7 @@
  *   pptpctl [--db PATH] user passwd NAME [--password-stdin]
  *   pptpctl [--db PATH] user list
  *   pptpctl [--db PATH] user set NAME [--static-ip ADDR|none] [--max-sessions N|none]
- *   pptpctl [--db PATH] import-chap-secrets FILE
+ *   pptpctl [--db PATH] import-chap-secrets FILE [--server NAME] [--update]
  *   pptpctl [--socket PATH] session list|show|kill ..., stats, lock list|clear
  *                           (the running server: tools/pptpctl_admin.c)
  *
@@ -62,6 +62,8 @@ enum opt_bits {
 	OPT_STATIC_IP   = 1u << 1,
 	OPT_MAX_SESS    = 1u << 2,
 	OPT_DISABLED    = 1u << 3,
+	OPT_SERVER      = 1u << 4,
+	OPT_UPDATE      = 1u << 5,
 };
 
 struct opts {
@@ -69,6 +71,8 @@ struct opts {
 	bool disabled;
 	const char *static_ip;    /* as given; NULL if absent */
 	const char *max_sessions; /* as given; NULL if absent */
+	const char *server;       /* import: the server column to take; NULL: pptpd */
+	bool update;              /* import: change users that exist */
 	const char *pos[2];
 	int npos;
 };
@@ -126,6 +130,8 @@ static int parse_opts(const struct cmd *c, int argc, char **argv, struct opts *o
 		{ "--static-ip", OPT_STATIC_IP, true },
 		{ "--max-sessions", OPT_MAX_SESS, true },
 		{ "--disabled", OPT_DISABLED, false },
+		{ "--server", OPT_SERVER, true },
+		{ "--update", OPT_UPDATE, false },
 	};
 	bool only_pos = false;
 
@@ -184,6 +190,16 @@ static int parse_opts(const struct cmd *c, int argc, char **argv, struct opts *o
 			break;
 		case OPT_DISABLED:
 			o->disabled = true;
+			break;
+		case OPT_SERVER:
+			if (!val[0]) {
+				errmsg("option --server needs a name");
+				return EXIT_USAGE;
+			}
+			o->server = val;
+			break;
+		case OPT_UPDATE:
+			o->update = true;
 			break;
 		}
 	}
@@ -755,12 +771,34 @@ static void skipped(const char *file, unsigned long lineno, const char *name, co
 	fprintf(stderr, "': %s\n", why);
 }
 
-/* Outcome of one line: imported, skipped (why filled), or a store failure
- * that aborts the whole import. */
-enum line_outcome { LINE_IMPORTED, LINE_SKIPPED, LINE_FATAL };
+/* Outcome of one line: imported, an existing user changed (--update),
+ * skipped (why filled), or a store failure that aborts the whole import. */
+enum line_outcome { LINE_IMPORTED, LINE_UPDATED, LINE_SKIPPED, LINE_FATAL };
 
+/* An existing user takes the line's password and static address (none
+ * when the line has none); enabled and max-sessions stay as they are. */
+static enum line_outcome update_user(struct userdb *db, const struct user_record *rec,
+				     char *why, size_t whylen)
+{
+	enum userdb_status st = userdb_set_nt_hash(db, rec->name, rec->nt_hash);
+	if (st == USERDB_OK)
+		st = userdb_set_static_ip(db, rec->name, rec->has_static_ip ? &rec->static_ip
+									   : NULL);
+	switch (st) {
+	case USERDB_OK:
+		return LINE_UPDATED;
+	case USERDB_INVALID:
+		snprintf(why, whylen, "%s", userdb_errmsg(db));
+		return LINE_SKIPPED;
+	default:
+		return LINE_FATAL;
+	}
+}
+
+/* server: the server column to take besides '*'. */
 static enum line_outcome import_line(struct userdb *db, char **words, int n,
-				     struct seen *servers, char *why, size_t whylen)
+				     struct seen *servers, const char *server, bool update,
+				     char *why, size_t whylen)
 {
 	struct user_record rec;
 	enum userdb_status st;
@@ -771,6 +809,16 @@ static enum line_outcome import_line(struct userdb *db, char **words, int n,
 		return LINE_SKIPPED;
 	}
 	seen_add(servers, words[1]);
+	if (strcmp(words[1], "*") != 0 && strcmp(words[1], server) != 0) {
+		char shown[65];
+		size_t k;
+		for (k = 0; words[1][k] && k + 1 < sizeof(shown); k++) /* bytes as printed */
+			shown[k] = words[1][k] < 0x20 || words[1][k] == 0x7f ? '?' : words[1][k];
+		shown[k] = '\0';
+		snprintf(why, whylen, "server '%s' is not %s (--server NAME takes its lines)",
+			 shown, server);
+		return LINE_SKIPPED;
+	}
 	if (strcmp(words[0], "*") == 0) {
 		snprintf(why, whylen, "wildcard client '*' is not a user");
 		return LINE_SKIPPED;
@@ -806,12 +854,17 @@ static enum line_outcome import_line(struct userdb *db, char **words, int n,
 		return LINE_SKIPPED;
 	}
 	st = userdb_add(db, &rec);
+	if (st == USERDB_EXISTS && update) {
+		enum line_outcome out = update_user(db, &rec, why, whylen);
+		explicit_bzero(rec.nt_hash, sizeof(rec.nt_hash));
+		return out;
+	}
 	explicit_bzero(rec.nt_hash, sizeof(rec.nt_hash));
 	switch (st) {
 	case USERDB_OK:
 		return LINE_IMPORTED;
 	case USERDB_EXISTS:
-		snprintf(why, whylen, "already exists");
+		snprintf(why, whylen, "already exists (--update changes it)");
 		return LINE_SKIPPED;
 	case USERDB_INVALID:
 		snprintf(why, whylen, "%s", userdb_errmsg(db));
@@ -826,7 +879,8 @@ static int cmd_import(const char *dbpath, const struct cmd *c, struct opts *o)
 	const char *file = o->pos[0];
 	char *line = NULL, *scratch = NULL, why[256];
 	size_t cap = 0, scratch_cap = 0;
-	unsigned long lineno = 0, imported = 0, skips = 0;
+	unsigned long lineno = 0, imported = 0, updated = 0, skips = 0;
+	const char *server = o->server ? o->server : "pptpd";
 	struct seen servers = { 0 };
 	struct userdb *db;
 	ssize_t len;
@@ -884,9 +938,12 @@ static int cmd_import(const char *dbpath, const struct cmd *c, struct opts *o)
 		}
 		if (n == 0)
 			continue;
-		switch (import_line(db, words, n, &servers, why, sizeof(why))) {
+		switch (import_line(db, words, n, &servers, server, o->update, why, sizeof(why))) {
 		case LINE_IMPORTED:
 			imported++;
+			break;
+		case LINE_UPDATED:
+			updated++;
 			break;
 		case LINE_SKIPPED:
 			skipped(file, lineno, words[0], why);
@@ -918,7 +975,11 @@ static int cmd_import(const char *dbpath, const struct cmd *c, struct opts *o)
 	userdb_free(db);
 
 	if (rc == 0) {
-		printf("imported %lu users, skipped %lu lines\n", imported, skips);
+		if (o->update)
+			printf("imported %lu users, updated %lu, skipped %lu lines\n", imported,
+			       updated, skips);
+		else
+			printf("imported %lu users, skipped %lu lines\n", imported, skips);
 		printf("server names seen:");
 		for (size_t i = 0; i < servers.n; i++) {
 			printf(" '");
@@ -950,8 +1011,11 @@ static const struct cmd commands[] = {
 	{ "user", "set", cmd_user_set, OPT_STATIC_IP | OPT_MAX_SESS, 1,
 	  "NAME [--static-ip ADDR|none] [--max-sessions N|none]",
 	  "change a user's static IP and/or session limit" },
-	{ NULL, "import-chap-secrets", cmd_import, 0, 1, "FILE",
-	  "import users from a pppd chap-secrets file (one transaction)" },
+	{ NULL, "import-chap-secrets", cmd_import, OPT_SERVER | OPT_UPDATE, 1,
+	  "FILE [--server NAME] [--update]",
+	  "import users from a pppd chap-secrets file (one transaction): the lines whose "
+	  "server is NAME (default pptpd) or '*'; --update changes existing users' password "
+	  "and static IP" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -210,8 +210,8 @@ out=$(ctl import-chap-secrets "$SECRETS" 2>&1)
 expected="$SECRETS:7: skipped 'imp4': secret is a file reference (@file), not a password
 $SECRETS:8: skipped 'imp5': address '10.0.0.0/24' is not a single IPv4 address (ranges, networks and names are not supported)
 $SECRETS:9: skipped 'imp6': 2 addresses: only one static IPv4 address is supported
-$SECRETS:10: skipped 'imp1': already exists
-$SECRETS:11: skipped 'alice': already exists
+$SECRETS:10: skipped 'imp1': server 'l2tpd' is not pptpd (--server NAME takes its lines)
+$SECRETS:11: skipped 'alice': already exists (--update changes it)
 $SECRETS:12: skipped 'bad\\x09name': user name contains a control character (byte 4)
 $SECRETS:13: skipped '*': wildcard client '*' is not a user
 $SECRETS:14: skipped 'imp7': empty password
@@ -243,6 +243,35 @@ expect '' 1 "not a database" ctl import-chap-secrets "$SECRETS"
 DB=$saved
 # Importing the same file again imports nothing and changes nothing.
 expect '' 0 "skipped 'imp1': already exists" ctl import-chap-secrets "$SECRETS"
+
+# --server picks another server column ('*' lines still count); --update
+# changes existing users' password and static IP, in one transaction.
+SECRETS2=$T/chap-secrets2
+cat >"$SECRETS2" <<'EOF'
+imp1	l2tpd	l2tpPass	10.0.0.41
+imp2	*	newPass2
+srv1	pptpd	srvpw
+EOF
+out=$(ctl import-chap-secrets "$SECRETS2" --server l2tpd 2>&1)
+expected="$SECRETS2:1: skipped 'imp1': already exists (--update changes it)
+$SECRETS2:2: skipped 'imp2': already exists (--update changes it)
+$SECRETS2:3: skipped 'srv1': server 'pptpd' is not l2tpd (--server NAME takes its lines)
+imported 0 users, skipped 3 lines
+server names seen: 'l2tpd' '*' 'pptpd'"
+eq "$out" "$expected" "import --server report"
+eq "$(stored_hash imp1)" "$(nt_hash pass1)" "imp1 unchanged without --update"
+out=$(ctl import-chap-secrets --update --server=l2tpd "$SECRETS2" 2>&1)
+expected="$SECRETS2:3: skipped 'srv1': server 'pptpd' is not l2tpd (--server NAME takes its lines)
+imported 0 users, updated 2, skipped 1 lines
+server names seen: 'l2tpd' '*' 'pptpd'"
+eq "$out" "$expected" "import --update report"
+eq "$(stored_hash imp1)" "$(nt_hash l2tpPass)" "imp1 password updated"
+eq "$(sqlite3 "$DB" "SELECT static_ip FROM users WHERE name='imp1'")" 10.0.0.41 "imp1 static ip set"
+eq "$(stored_hash imp2)" "$(nt_hash newPass2)" "imp2 password updated"
+eq "$(sqlite3 "$DB" "SELECT ifnull(static_ip, '-') FROM users WHERE name='imp2'")" - \
+	"imp2 static ip cleared (none in the line)"
+eq "$(sqlite3 "$DB" "SELECT count(*) FROM users WHERE name='srv1'")" 0 "other server not imported"
+expect '' 2 "option --server needs a name" ctl import-chap-secrets "$SECRETS2" --server=
 
 # The admin commands with no server: one clear line, exit 1; usage exit 2.
 expect '' 1 "^pptpctl: cannot reach $T/none.sock: is pptpd running\? is control-socket set\?$" \

@@ -663,8 +663,10 @@ static void privileges(void **state)
 static void poptop_keys(void **state)
 {
 	(void)state;
-	fails_at(BASE "option /etc/ppp/options.pptpd\n", 3, "'option' is not supported",
-		 "PPP options are keys in this file");
+	/* option reads a pppd options file (test_pppd_options.c): a missing
+	 * one is an error at the option line. */
+	fails_at(BASE "option /nonexistent/options.pptpd\n", 3,
+		 "'option /nonexistent/options.pptpd': cannot open", "No such file");
 	fails_at(BASE "ppp /usr/sbin/pppd\n", 3, "'ppp' is not supported", "ms-dns");
 	fails_at(BASE "bcrelay eth1\n", 3, "'bcrelay' is not supported", NULL);
 	fails_at(BASE "delegate\n", 3, "'delegate' is not supported", NULL);
@@ -819,6 +821,46 @@ static void user_domain_and_lockout(void **state)
 		 "'63' is out of range for 'lockout-table-size' (64 to 262144)", NULL);
 }
 
+/* Every error of a file in one load, each "FILE:LINE: message" on its own
+ * line, in file order; checks across keys leave keys whose line failed
+ * alone (no "required key missing" for a localip that did not parse). */
+static void every_error(void **state)
+{
+	(void)state;
+	assert_null(config_load_string("t.conf",
+				       "localip 192.0.2.300\n"       /* 1: bad address */
+				       "remoteip 192.0.2.10-200\n"
+				       "mtu 9000\n"                  /* 3: out of range */
+				       "requre-mppe yes\n"           /* 4: unknown key */
+				       "auth ldap\n"                 /* 5: bad value */
+				       "ms-dns 198.51.100.1\n"
+				       "mtu 1400\n"                  /* 7: fine: 3 failed */
+				       "mppe-40 yes\n",              /* 8: conflict (check) */
+				       errbuf, sizeof(errbuf)));
+	const char *want[] = {
+		"t.conf:1: '192.0.2.300' is not an IPv4 address for 'localip'",
+		"t.conf:3: '9000' is out of range for 'mtu'",
+		"t.conf:4: unknown key 'requre-mppe' (did you mean 'require-mppe'?)",
+		"t.conf:5: 'ldap' is not a valid value for 'auth'",
+		"t.conf:8: 'mppe-40 yes' conflicts with require-mppe-128",
+	};
+	const char *p = errbuf;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (strncmp(p, want[i], strlen(want[i])) != 0)
+			fail_msg("error %zu: \"%s\" does not start with \"%s\"", i, p, want[i]);
+		const char *nl = strchr(p, '\n');
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	assert_string_equal(p, "");
+	assert_null(strstr(errbuf, "required key"));
+
+	/* A message cut for lack of room says so. */
+	char small[64];
+	assert_null(config_load_string("t.conf", "mtu 1\nmru 1\nfoo\n", small, sizeof(small)));
+	assert_non_null(strstr(small, "..."));
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -840,6 +882,7 @@ int main(void)
 		cmocka_unit_test(from_files),
 		cmocka_unit_test(key_list),
 		cmocka_unit_test(user_domain_and_lockout),
+		cmocka_unit_test(every_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
