@@ -477,6 +477,35 @@ static void dead_is_final(void **state)
 	turn(t);
 }
 
+/* The `idle` key is the session's idle time unless the backend named the
+ * user's own (the store's idle column, RADIUS Idle-Timeout): 0 included. */
+static void idle_from_key_or_user(struct scene *t, bool given, uint32_t user_idle,
+				  uint32_t want)
+{
+	t->cfg->idle = 30;
+	drive_to(t, SESSION_AUTH_WAIT);
+	struct auth_result res = { .session = t->fb.last, .method = AUTH_MSCHAPV2,
+				   .verdict = AUTH_ACCEPT, .idle_given = given,
+				   .idle_timeout = user_idle };
+	session_auth_complete(t->srv, &res);
+	assert_int_equal(session_state(t->s), SESSION_NETWORK);
+	assert_int_equal(t->s->idle_timeout, want);
+	ip_up(t);
+	char text[64];
+	assert_true(logged(t, "event=session-up"));
+	snprintf(text, sizeof(text), "idle-timeout=%u\n", want);
+	assert_true(logged(t, text));
+	/* Checked on the session's timer, not yet due. */
+	if (want)
+		assert_true(t->s->idle_check_at != UINT64_MAX);
+	else
+		assert_true(t->s->idle_check_at == UINT64_MAX);
+}
+
+static void idle_key_applies(void **state) { idle_from_key_or_user(*state, false, 0, 30); }
+static void idle_user_never(void **state) { idle_from_key_or_user(*state, true, 0, 0); }
+static void idle_user_value(void **state) { idle_from_key_or_user(*state, true, 5, 5); }
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -498,6 +527,9 @@ int main(void)
 		T(end_from_up),
 		T(call_down_before_lcp),
 		T(dead_is_final),
+		T(idle_key_applies),
+		T(idle_user_never),
+		T(idle_user_value),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
