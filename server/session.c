@@ -211,9 +211,11 @@ static void run_hook(struct session *s, const char *path, bool up, uint64_t now)
 		.linkname = linkname,
 	};
 	if (!up) {
-		/* pppd counts from the network protocol's start (np_up), as the
-		 * session-down line's duration does; bytes are what accounting
-		 * and `pptpctl session show` count. */
+		/* pppd's clock starts with its network phase (start_networks(),
+		 * after authentication, just before IPCP opens; not at the start
+		 * of negotiation as pppd(8) says): from session-up here, as the
+		 * session-down line's duration. Bytes are what accounting and
+		 * `pptpctl session show` count. */
 		const struct ppp_stats *ps = ppp_stats(s->link);
 		env.down = true;
 		env.connect_time = s->up_ms && now > s->up_ms
