@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "auth/radius_pkt.h"
 #include "common/buf.h"
 #include "common/crypto.h"
 #include "common/log.h"
@@ -502,7 +503,14 @@ static void idle_from_key_or_user(struct scene *t, bool given, uint32_t user_idl
 		assert_true(t->s->idle_check_at == UINT64_MAX);
 }
 
-static void idle_key_applies(void **state) { idle_from_key_or_user(*state, false, 0, 30); }
+static void idle_key_applies(void **state)
+{
+	idle_from_key_or_user(*state, false, 0, 30);
+	/* Its hang-up: the log's reason and the accounting Stop's cause (4). */
+	assert_string_equal(ppp_cause_name(PPP_CAUSE_IDLE_TIMEOUT), "idle-timeout");
+	assert_int_equal(session_terminate_cause(PPP_CAUSE_IDLE_TIMEOUT), 4);
+	assert_int_equal(RADIUS_TERM_IDLE_TIMEOUT, 4);
+}
 static void idle_user_never(void **state) { idle_from_key_or_user(*state, true, 0, 0); }
 static void idle_user_value(void **state) { idle_from_key_or_user(*state, true, 5, 5); }
 
