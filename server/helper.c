@@ -71,7 +71,7 @@ static bool get_u64(struct rbuf *r, uint64_t *v)
 	uint32_t hi, lo;
 	if (!rbuf_be32(r, &hi) || !rbuf_be32(r, &lo))
 		return false;
-	*v = (uint64_t)hi << 32 | lo;
+	*v = ((uint64_t)hi << 32) | lo;
 	return true;
 }
 
