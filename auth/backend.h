@@ -153,7 +153,10 @@ struct auth_result {
 	/* What a RADIUS Access-Accept may add (0 / empty: not given). */
 	char pool[AUTH_POOL_NAME_MAX];  /* Framed-Pool: take the address from this pool */
 	uint32_t session_timeout;       /* seconds */
-	uint32_t idle_timeout;          /* seconds */
+	uint32_t idle_timeout;          /* seconds; 0 with idle_given: never */
+	/* The backend named an idle timeout for this user (RADIUS Idle-Timeout,
+	 * the store's idle column): it replaces the `idle` key, 0 included. */
+	bool idle_given;
 	uint32_t interim_interval;      /* seconds between Interim-Updates */
 	uint32_t dns[2], nbns[2];       /* host order: offered to the client instead */
 	uint8_t class_len;              /* Class, echoed in accounting */

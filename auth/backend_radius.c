@@ -200,8 +200,10 @@ static void accept_attrs(const struct radius_packet *p, struct auth_result *res)
 		text_of(&a, 0, res->pool, sizeof(res->pool));
 	if (radius_find(p, 0, RADIUS_SESSION_TIMEOUT, &a) && radius_attr_u32(&a, &v))
 		res->session_timeout = v;
-	if (radius_find(p, 0, RADIUS_IDLE_TIMEOUT, &a) && radius_attr_u32(&a, &v))
+	if (radius_find(p, 0, RADIUS_IDLE_TIMEOUT, &a) && radius_attr_u32(&a, &v)) {
 		res->idle_timeout = v;
+		res->idle_given = true;
+	}
 	if (radius_find(p, 0, RADIUS_ACCT_INTERIM_INTERVAL, &a) && radius_attr_u32(&a, &v))
 		res->interim_interval = v;
 	if (radius_find(p, 0, RADIUS_CLASS, &a) && a.len <= sizeof(res->class_val)) {

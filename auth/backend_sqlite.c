@@ -152,6 +152,9 @@ static void process(struct sqlite_backend *b, const struct auth_request *req,
 	res->has_static_ip = rec.has_static_ip;
 	res->static_ip = rec.static_ip;
 	res->max_sessions = rec.max_sessions;
+	res->idle_given = rec.has_idle;
+	res->idle_timeout = rec.idle;
+	res->session_timeout = rec.session_timeout;
 out:
 	crypto_wipe(&rec, sizeof(rec));
 }

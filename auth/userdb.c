@@ -1,6 +1,7 @@
 #include "auth/userdb.h"
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,7 +36,14 @@ static const char *const migrations[] = {
 	" created INTEGER NOT NULL,"
 	" updated INTEGER NOT NULL"
 	");",
+	/* 2: per-user idle and session timeouts; NULL: the `idle` key, no
+	 * session limit. Existing rows get NULL: nothing changes for them. */
+	"ALTER TABLE users ADD COLUMN idle INTEGER NULL"
+	" CHECK (idle BETWEEN 0 AND 604800);"
+	"ALTER TABLE users ADD COLUMN session_timeout INTEGER NULL"
+	" CHECK (session_timeout BETWEEN 1 AND 4294967295);",
 };
+_Static_assert(USERDB_IDLE_MAX == 604800, "the idle column's CHECK says the same");
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == USERDB_SCHEMA_VERSION,
 	       "one migration per schema version");
 
@@ -403,7 +411,8 @@ void userdb_free(struct userdb *db)
 
 /* ---- rows ---------------------------------------------------------------- */
 
-#define USER_COLUMNS "name, nt_hash, enabled, static_ip, max_sessions, created, updated"
+#define USER_COLUMNS "name, nt_hash, enabled, static_ip, max_sessions, created, updated, " \
+	"idle, session_timeout"
 
 static enum userdb_status row_to_record(struct userdb *db, sqlite3_stmt *st,
 					struct user_record *rec)
@@ -456,6 +465,25 @@ static enum userdb_status row_to_record(struct userdb *db, sqlite3_stmt *st,
 	}
 	rec->created = sqlite3_column_int64(st, 5);
 	rec->updated = sqlite3_column_int64(st, 6);
+	if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
+		int64_t n = sqlite3_column_int64(st, 7);
+		if (n < 0 || n > USERDB_IDLE_MAX) {
+			db_err(db, "%s: user '%s' has an invalid idle %lld", db->path,
+			       name_shown(rec->name, shown, sizeof(shown)), (long long)n);
+			return USERDB_CORRUPT;
+		}
+		rec->has_idle = true;
+		rec->idle = (uint32_t)n;
+	}
+	if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+		int64_t n = sqlite3_column_int64(st, 8);
+		if (n < 1 || n > UINT32_MAX) {
+			db_err(db, "%s: user '%s' has an invalid session_timeout %lld", db->path,
+			       name_shown(rec->name, shown, sizeof(shown)), (long long)n);
+			return USERDB_CORRUPT;
+		}
+		rec->session_timeout = (uint32_t)n;
+	}
 	return USERDB_OK;
 }
 
@@ -479,12 +507,21 @@ static bool static_ip_ok(struct userdb *db, const struct in_addr *ip, char *text
 	return true;
 }
 
+static bool idle_ok(struct userdb *db, uint32_t idle)
+{
+	if (idle <= USERDB_IDLE_MAX)
+		return true;
+	db_err(db, "idle %" PRIu32 " is more than %d seconds", idle, USERDB_IDLE_MAX);
+	return false;
+}
+
 /* ---- operations ---------------------------------------------------------- */
 
 enum userdb_status userdb_add(struct userdb *db, const struct user_record *rec)
 {
 	static const char sql[] = "INSERT INTO users (name, nt_hash, enabled, static_ip, "
-		"max_sessions, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)";
+		"max_sessions, created, updated, idle, session_timeout) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)";
 	char shown[USERDB_NAME_MAX * 4 + 8], ip[INET_ADDRSTRLEN];
 	sqlite3_stmt *st = NULL;
 	enum userdb_status res;
@@ -495,6 +532,8 @@ enum userdb_status userdb_add(struct userdb *db, const struct user_record *rec)
 	if (!name_ok(db, "add user", rec->name))
 		return USERDB_INVALID;
 	if (rec->has_static_ip && !static_ip_ok(db, &rec->static_ip, ip, sizeof(ip)))
+		return USERDB_INVALID;
+	if (rec->has_idle && !idle_ok(db, rec->idle))
 		return USERDB_INVALID;
 	res = op_begin(db, &nested);
 	if (res != USERDB_OK)
@@ -513,6 +552,14 @@ enum userdb_status userdb_add(struct userdb *db, const struct user_record *rec)
 		else
 			sqlite3_bind_null(st, 5);
 		sqlite3_bind_int64(st, 6, db->now(db->now_ctx));
+		if (rec->has_idle)
+			sqlite3_bind_int64(st, 7, rec->idle);
+		else
+			sqlite3_bind_null(st, 7);
+		if (rec->session_timeout)
+			sqlite3_bind_int64(st, 8, rec->session_timeout);
+		else
+			sqlite3_bind_null(st, 8);
 		rc = sqlite3_step(st);
 	}
 	name_shown(rec->name, shown, sizeof(shown));
@@ -633,6 +680,25 @@ enum userdb_status userdb_set_max_sessions(struct userdb *db, const char *name, 
 {
 	struct colval v = { .kind = n ? CV_INT : CV_NULL, .i = n };
 	return set_column(db, name, "max_sessions", &v);
+}
+
+enum userdb_status userdb_set_idle(struct userdb *db, const char *name, const uint32_t *idle)
+{
+	struct colval v = { .kind = CV_NULL };
+	if (idle) {
+		db->err[0] = '\0';
+		if (!idle_ok(db, *idle))
+			return USERDB_INVALID;
+		v.kind = CV_INT;
+		v.i = *idle;
+	}
+	return set_column(db, name, "idle", &v);
+}
+
+enum userdb_status userdb_set_session_timeout(struct userdb *db, const char *name, uint32_t n)
+{
+	struct colval v = { .kind = n ? CV_INT : CV_NULL, .i = n };
+	return set_column(db, name, "session_timeout", &v);
 }
 
 enum userdb_status userdb_delete(struct userdb *db, const char *name)

@@ -1,7 +1,8 @@
 /*
  * The SQLite user store: one row per user with the NT password hash
  * (RFC 2759 NtPasswordHash, never the clear password), an enabled flag, an
- * optional static IPv4 address and an optional per-user session limit.
+ * optional static IPv4 address, an optional per-user session limit, and
+ * optional idle and session timeouts (schema version 2).
  *
  * The schema carries its version in PRAGMA user_version. userdb_open()
  * applies the missing migrations in order inside one transaction and refuses
@@ -26,10 +27,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define USERDB_SCHEMA_VERSION 1
+#define USERDB_SCHEMA_VERSION 2
 #define USERDB_NAME_MAX       256 /* bytes of UTF-8 */
 #define USERDB_NT_HASH_LEN    16
 #define USERDB_PASSWORD_MAX   256 /* characters (code points) */
+#define USERDB_IDLE_MAX       604800 /* seconds (a week), as the `idle` key */
 
 enum userdb_status {
 	USERDB_OK = 0,
@@ -54,6 +56,11 @@ struct user_record {
 	bool has_static_ip;
 	struct in_addr static_ip;
 	uint32_t max_sessions; /* 0 = no per-user limit */
+	/* Seconds without data before hang-up, replacing the `idle` key; with
+	 * has_idle false the key applies. 0..USERDB_IDLE_MAX, 0 = never. */
+	bool has_idle;
+	uint32_t idle;
+	uint32_t session_timeout; /* seconds a session may last; 0 = no limit */
 	int64_t created, updated; /* seconds since the epoch, set by the store */
 };
 
@@ -78,8 +85,9 @@ bool userdb_name_check(const char *name, char *why, size_t whylen);
  * len excludes any terminator. False with a reason otherwise. */
 bool userdb_password_check(const char *pw, size_t len, char *why, size_t whylen);
 
-/* Add rec (name, nt_hash, enabled, static ip, max_sessions; created and
- * updated are set by the store). USERDB_EXISTS if the name is taken. */
+/* Add rec (name, nt_hash, enabled, static ip, max_sessions, idle,
+ * session_timeout; created and updated are set by the store).
+ * USERDB_EXISTS if the name is taken. */
 enum userdb_status userdb_add(struct userdb *db, const struct user_record *rec);
 enum userdb_status userdb_delete(struct userdb *db, const char *name);
 enum userdb_status userdb_set_nt_hash(struct userdb *db, const char *name,
@@ -90,6 +98,11 @@ enum userdb_status userdb_set_static_ip(struct userdb *db, const char *name,
 					const struct in_addr *ip);
 /* 0 clears the limit. */
 enum userdb_status userdb_set_max_sessions(struct userdb *db, const char *name, uint32_t n);
+/* idle NULL clears the user's value (the `idle` key applies); *idle 0 is
+ * never, at most USERDB_IDLE_MAX (else USERDB_INVALID). */
+enum userdb_status userdb_set_idle(struct userdb *db, const char *name, const uint32_t *idle);
+/* 0 clears the limit. */
+enum userdb_status userdb_set_session_timeout(struct userdb *db, const char *name, uint32_t n);
 
 enum userdb_status userdb_get(struct userdb *db, const char *name, struct user_record *rec);
 /* Calls cb for each user in name order; a non-zero return from cb stops the

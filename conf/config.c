@@ -1089,6 +1089,7 @@ static const struct key keys[] = {
 	{ KEY("mru", t_uint, mru, "1400"), .min = 576, .max = 1500 },
 	{ KEY("proxyarp", t_bool, proxyarp, "no") },
 	{ KEY("mss-clamp", t_bool, mss_clamp, "yes") },
+	{ KEY("idle", t_uint, idle, "0"), .min = 0, .max = 604800 },
 	{ KEY("auth-timeout", t_uint, auth_timeout, "30"), .min = 5, .max = 300 },
 	{ KEY("auth-retries", t_uint, auth_retries, "3"), .min = 0, .max = 10 },
 	{ KEY("log-level", t_loglevel, log_level, "notice") },

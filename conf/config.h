@@ -159,6 +159,7 @@ struct config {
 	unsigned mru;
 	bool proxyarp;
 	bool mss_clamp;             /* lower the MSS of TCP SYNs to fit the tunnel */
+	unsigned idle;              /* seconds without data either way before hang-up; 0: never */
 	unsigned auth_timeout;      /* seconds for the whole authentication */
 	unsigned auth_retries;      /* MS-CHAP retries after a failed password */
 

@@ -61,19 +61,33 @@ struct run_req {
 	uint32_t id;
 	char path[PATH_MAX];
 	char ifname[STR_MAX + 1], tty[STR_MAX + 1], ipparam[STR_MAX + 1];
-	char peername[STR_MAX + 1], peer[STR_MAX + 1];
+	char peername[STR_MAX + 1], peer[STR_MAX + 1], linkname[STR_MAX + 1];
 	struct hook_env env;
 };
 
+/* A 64-bit count as two 32-bit halves, high first. */
+static bool get_u64(struct rbuf *r, uint64_t *v)
+{
+	uint32_t hi, lo;
+	if (!rbuf_be32(r, &hi) || !rbuf_be32(r, &lo))
+		return false;
+	*v = ((uint64_t)hi << 32) | lo;
+	return true;
+}
+
 static bool decode_run(struct rbuf *r, struct run_req *q)
 {
-	uint32_t speed, local, remote, call_id;
+	uint32_t speed, local, remote, call_id, connect_time;
+	uint64_t sent, rcvd;
+	uint8_t down;
 	if (!rbuf_be32(r, &q->id) || !rbuf_be32(r, &speed) || !rbuf_be32(r, &local) ||
-	    !rbuf_be32(r, &remote) || !rbuf_be32(r, &call_id) ||
+	    !rbuf_be32(r, &remote) || !rbuf_be32(r, &call_id) || !rbuf_u8(r, &down) ||
+	    down > 1 || !rbuf_be32(r, &connect_time) || !get_u64(r, &sent) ||
+	    !get_u64(r, &rcvd) ||
 	    !get_str(r, q->path, PATH_MAX - 1) || !get_str(r, q->ifname, STR_MAX) ||
 	    !get_str(r, q->tty, STR_MAX) || !get_str(r, q->ipparam, STR_MAX) ||
 	    !get_str(r, q->peername, STR_MAX) || !get_str(r, q->peer, STR_MAX) ||
-	    rbuf_left(r) != 0)
+	    !get_str(r, q->linkname, STR_MAX) || rbuf_left(r) != 0)
 		return false;
 	q->env = (struct hook_env){
 		.ifname = q->ifname,
@@ -85,6 +99,11 @@ static bool decode_run(struct rbuf *r, struct run_req *q)
 		.peername = q->peername,
 		.peer = q->peer,
 		.call_id = call_id,
+		.linkname = q->linkname,
+		.down = down,
+		.connect_time = connect_time,
+		.bytes_sent = sent,
+		.bytes_rcvd = rcvd,
 	};
 	return true;
 }
@@ -112,6 +131,7 @@ struct helper_state {
 	const struct config *cfg;
 	const struct privs_id *as;
 	pid_t daemon;
+	char logname[HOOK_LOGNAME_MAX]; /* PPPLOGNAME: who started pptpd */
 	struct child kids[HELPER_HOOKS_MAX];
 	size_t nkids;
 };
@@ -136,6 +156,7 @@ static void do_run(struct helper_state *hs, struct rbuf *r)
 		free(q);
 		return;
 	}
+	q->env.logname = hs->logname; /* not the daemon's to say */
 	const struct config *cfg = hs->cfg;
 	bool known = (cfg->ip_up && strcmp(q->path, cfg->ip_up) == 0) ||
 		     (cfg->ip_down && strcmp(q->path, cfg->ip_down) == 0);
@@ -290,6 +311,7 @@ struct helper *helper_start(const struct config *cfg, const struct privs_id *hoo
 		hs.cfg = cfg;
 		hs.as = hook_as;
 		hs.daemon = daemon;
+		hook_logname(hs.logname);
 		helper_main(&hs);
 	}
 	close(sv[1]);
@@ -320,12 +342,19 @@ bool helper_run(struct helper *h, uint32_t id, const char *path, const struct ho
 	wbuf_be32(&w, e->local);
 	wbuf_be32(&w, e->remote);
 	wbuf_be32(&w, e->call_id);
+	wbuf_u8(&w, e->down ? 1 : 0);
+	wbuf_be32(&w, e->connect_time);
+	wbuf_be32(&w, (uint32_t)(e->bytes_sent >> 32));
+	wbuf_be32(&w, (uint32_t)e->bytes_sent);
+	wbuf_be32(&w, (uint32_t)(e->bytes_rcvd >> 32));
+	wbuf_be32(&w, (uint32_t)e->bytes_rcvd);
 	put_str(&w, path, PATH_MAX - 1);
 	put_str(&w, e->ifname, STR_MAX);
 	put_str(&w, e->tty, STR_MAX);
 	put_str(&w, e->ipparam, STR_MAX);
 	put_str(&w, e->peername, STR_MAX);
 	put_str(&w, e->peer, STR_MAX);
+	put_str(&w, e->linkname, STR_MAX);
 	return send_msg(h->fd, &w);
 }
 

@@ -3,7 +3,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <linux/close_range.h>
 #include <signal.h>
 #include <stddef.h>
@@ -18,7 +20,7 @@
 #include "server/helper.h"
 
 #define HOOK_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define HOOK_ENV_MAX 12
+#define HOOK_ENV_MAX 24
 #define HOOK_STR 320 /* one "NAME=value" */
 
 struct hook {
@@ -37,6 +39,7 @@ struct hook {
 
 struct hooks {
 	struct ev_loop *loop;
+	char logname[HOOK_LOGNAME_MAX]; /* PPPLOGNAME (direct; the helper has its own) */
 	const struct privs_id *as; /* direct: the account the child takes on */
 	struct helper *helper;     /* NULL: direct */
 	ev_io io;                  /* helper: its reports */
@@ -105,12 +108,26 @@ static void helper_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
+void hook_logname(char out[static HOOK_LOGNAME_MAX])
+{
+	uid_t uid = getuid();
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res &&
+	    strlen(pw.pw_name) < HOOK_LOGNAME_MAX)
+		snprintf(out, HOOK_LOGNAME_MAX, "%s", pw.pw_name);
+	else
+		snprintf(out, HOOK_LOGNAME_MAX, "%u", (unsigned)uid);
+}
+
 struct hooks *hooks_new_direct(struct ev_loop *loop, const struct privs_id *as)
 {
 	struct hooks *hs = calloc(1, sizeof(*hs));
 	if (!hs)
 		return NULL;
 	hs->loop = loop;
+	hook_logname(hs->logname);
 	hs->as = as;
 	return hs;
 }
@@ -202,6 +219,7 @@ static void fmt_ip(uint32_t host, char s[INET_ADDRSTRLEN])
 /* The argv and environment a script gets; the strings live in a. */
 struct hook_args {
 	char local[INET_ADDRSTRLEN], remote[INET_ADDRSTRLEN], speed[16], callid[16];
+	char uid[16], connect_time[16], sent[24], rcvd[24];
 	char ifname[HOOK_STR], tty[HOOK_STR], ipparam[HOOK_STR];
 	char path[PATH_MAX];
 	char *argv[8];
@@ -234,6 +252,18 @@ static void hook_args(struct hook_args *a, const char *path, const struct hook_e
 	env_add(a->env, &n, a->store, "IPREMOTE", a->remote);
 	env_add(a->env, &n, a->store, "PEERNAME", e->peername);
 	env_add(a->env, &n, a->store, "IPPARAM", e->ipparam);
+	env_add(a->env, &n, a->store, "LINKNAME", e->linkname);
+	snprintf(a->uid, sizeof(a->uid), "%u", (unsigned)getuid());
+	env_add(a->env, &n, a->store, "ORIG_UID", a->uid);
+	env_add(a->env, &n, a->store, "PPPLOGNAME", e->logname);
+	if (e->down) {
+		snprintf(a->connect_time, sizeof(a->connect_time), "%" PRIu32, e->connect_time);
+		snprintf(a->sent, sizeof(a->sent), "%" PRIu64, e->bytes_sent);
+		snprintf(a->rcvd, sizeof(a->rcvd), "%" PRIu64, e->bytes_rcvd);
+		env_add(a->env, &n, a->store, "CONNECT_TIME", a->connect_time);
+		env_add(a->env, &n, a->store, "BYTES_SENT", a->sent);
+		env_add(a->env, &n, a->store, "BYTES_RCVD", a->rcvd);
+	}
 	env_add(a->env, &n, a->store, "PPTP_PEER", e->peer);
 	env_add(a->env, &n, a->store, "PPTP_CALL_ID", a->callid);
 }
@@ -337,6 +367,10 @@ struct hook *hook_run(struct hooks *hs, const char *path, const struct hook_env 
 	h->arg = arg;
 	snprintf(h->path, sizeof(h->path), "%s", path);
 
+	/* PPPLOGNAME is the starter's to say: ours here, the helper's there. */
+	struct hook_env full = *e;
+	full.logname = hs->logname;
+	e = &full;
 	if (hs->helper) {
 		h->id = ++hs->next_id;
 		if (hs->helper_gone || !helper_run(hs->helper, h->id, path, e)) {

@@ -17,12 +17,18 @@
  * reports timed_out. A script the helper could not start completes with
  * exit status 127.
  *
- * What the script sees, compatible with pppd:
+ * What the script sees, compatible with pppd (pppd(8) "SCRIPTS"; the table
+ * with every variable is in docs/operations.md):
  *   argv: interface-name tty-device speed local-IP remote-IP ipparam
- *   env:  IFNAME DEVICE SPEED IPLOCAL IPREMOTE PEERNAME IPPARAM, and ours:
- *         PPTP_PEER (the client's public address:port) and PPTP_CALL_ID;
+ *   env:  IFNAME DEVICE SPEED IPLOCAL IPREMOTE PEERNAME IPPARAM LINKNAME
+ *         ORIG_UID PPPLOGNAME, on ip-down also CONNECT_TIME BYTES_SENT
+ *         BYTES_RCVD; and ours: PPTP_PEER (the client's public
+ *         address:port) and PPTP_CALL_ID;
  *         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin.
  *         Nothing else of the server's environment is passed on.
+ *         ORIG_UID and PPPLOGNAME name who started pptpd (its real user ID,
+ *         which the drop of privileges leaves to the helper): root under
+ *         systemd, as pppd's are when poptop starts it.
  *   stdin /dev/null; stdout and stderr the server's stderr (the journal
  *   under systemd), so a script's messages are kept without a pipe to
  *   drain; every other descriptor is closed; signal mask empty, SIGPIPE
@@ -65,7 +71,21 @@ struct hook_env {
 	const char *peername; /* the authenticated user name */
 	const char *peer;     /* the client's public address:port */
 	unsigned call_id;
+	const char *linkname; /* pppd's linkname: "pptp" and the session ID */
+	/* PPPLOGNAME: hook_run() fills it in (the caller's is ignored). */
+	const char *logname;
+	/* ip-down only (down true): the link's totals, pppd's meaning. */
+	bool down;
+	uint32_t connect_time; /* seconds since the link came up (IPCP) */
+	uint64_t bytes_sent;   /* IP bytes sent to the client */
+	uint64_t bytes_rcvd;   /* IP bytes received from the client */
 };
+
+#define HOOK_LOGNAME_MAX 33
+
+/* The name of this process's real user ID (its number if it has no name):
+ * PPPLOGNAME. Looked up once, where struct hooks and the helper start. */
+void hook_logname(char out[static HOOK_LOGNAME_MAX]);
 
 /* status is a wait status (WIFEXITED/WEXITSTATUS/WIFSIGNALED...). */
 typedef void (*hook_done_fn)(void *arg, int status, bool timed_out);

@@ -7,6 +7,7 @@
 #include "server/session_priv.h"
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,14 +188,16 @@ static void hook_down_done(void *arg, int status, bool timed_out)
 	server_check_done(srv);
 }
 
-static void run_hook(struct session *s, const char *path, bool up)
+static void run_hook(struct session *s, const char *path, bool up, uint64_t now)
 {
 	struct server *srv = s->srv;
-	char ipparam[INET_ADDRSTRLEN];
+	char ipparam[INET_ADDRSTRLEN], linkname[24];
 
 	if (!path)
 		return;
 	session_fmt_addr(ntohl(s->peer.sin_addr.s_addr), ipparam);
+	/* pppd's `linkname`: one name per link, the admin socket's session ID. */
+	snprintf(linkname, sizeof(linkname), "pptp%" PRIu32, s->serial);
 	struct hook_env env = {
 		.ifname = srv->tun ? srv->tun->name : NULL,
 		.tty = "pptp",
@@ -205,7 +208,21 @@ static void run_hook(struct session *s, const char *path, bool up)
 		.peername = s->user,
 		.peer = s->peer_str,
 		.call_id = s->call_id,
+		.linkname = linkname,
 	};
+	if (!up) {
+		/* pppd's clock starts with its network phase (start_networks(),
+		 * after authentication, just before IPCP opens; not at the start
+		 * of negotiation as pppd(8) says): from session-up here, as the
+		 * session-down line's duration. Bytes are what accounting and
+		 * `pptpctl session show` count. */
+		const struct ppp_stats *ps = ppp_stats(s->link);
+		env.down = true;
+		env.connect_time = s->up_ms && now > s->up_ms
+					   ? (uint32_t)((now - s->up_ms) / 1000) : 0;
+		env.bytes_sent = ps->tx_ip_bytes;
+		env.bytes_rcvd = ps->rx_ip_bytes;
+	}
 	if (up) {
 		s->hook = hook_run(srv->hooks, path, &env, SESSION_HOOK_LIMIT, hook_done, s);
 	} else if (hook_run(srv->hooks, path, &env, SESSION_HOOK_LIMIT, hook_down_done, srv)) {
@@ -239,7 +256,7 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 	s->ip_mtu = info->ip_mtu;
 	s->mppe_bits = info->mppe_bits;
 	s->mppe_stateful = info->mppe_stateful;
-	run_hook(s, srv->cfg->ip_up, true);
+	run_hook(s, srv->cfg->ip_up, true, s->up_ms);
 	if (srv->neigh && s->addr) {
 		int ifindex = neigh_proxy_add(srv->neigh, s->addr, srv->tun ? srv->tun->name : NULL);
 		if (ifindex > 0)
@@ -347,7 +364,7 @@ void session_kill(struct session *s, enum ppp_cause cause, const char *detail)
 		s->hook = NULL;
 	}
 	if (was == SESSION_UP)
-		run_hook(s, srv->cfg->ip_down, false);
+		run_hook(s, srv->cfg->ip_down, false, now);
 	if (was == SESSION_UP)
 		wtmp_logout(s->serial);
 	if (s->arp_ifindex > 0) {

@@ -332,7 +332,9 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 	session_set_state(s, SESSION_NETWORK);
 	s->radius_authed = srv->cfg->auth == CONFIG_AUTH_RADIUS;
 	s->session_timeout = res->session_timeout;
-	s->idle_timeout = res->idle_timeout;
+	/* The user's own idle time (RADIUS Idle-Timeout, the store's column)
+	 * before the `idle` key. */
+	s->idle_timeout = res->idle_given ? res->idle_timeout : srv->cfg->idle;
 	s->interim = res->interim_interval ? res->interim_interval : srv->cfg->radius_acct_interim;
 	s->class_len = res->class_len;
 	memcpy(s->class_val, res->class_val, res->class_len);

@@ -2,11 +2,13 @@
  * pptpctl: administration of the SQLite user store.
  *
  *   pptpctl [--db PATH] user add NAME [--password-stdin] [--static-ip ADDR]
- *                                     [--max-sessions N] [--disabled]
+ *                                     [--max-sessions N] [--idle N]
+ *                                     [--session-timeout N] [--disabled]
  *   pptpctl [--db PATH] user del|show|enable|disable NAME
  *   pptpctl [--db PATH] user passwd NAME [--password-stdin]
  *   pptpctl [--db PATH] user list
  *   pptpctl [--db PATH] user set NAME [--static-ip ADDR|none] [--max-sessions N|none]
+ *                                     [--idle N|default] [--session-timeout N|none]
  *   pptpctl [--db PATH] import-chap-secrets FILE [--server NAME] [--update]
  *   pptpctl [--socket PATH] session list|show|kill ..., stats, lock list|clear
  *                           (the running server: tools/pptpctl_admin.c)
@@ -64,6 +66,8 @@ enum opt_bits {
 	OPT_DISABLED    = 1u << 3,
 	OPT_SERVER      = 1u << 4,
 	OPT_UPDATE      = 1u << 5,
+	OPT_IDLE        = 1u << 6,
+	OPT_SESS_TIME   = 1u << 7,
 };
 
 struct opts {
@@ -73,6 +77,8 @@ struct opts {
 	const char *max_sessions; /* as given; NULL if absent */
 	const char *server;       /* import: the server column to take; NULL: pptpd */
 	bool update;              /* import: change users that exist */
+	const char *idle;         /* as given; NULL if absent */
+	const char *session_timeout; /* as given; NULL if absent */
 	const char *pos[2];
 	int npos;
 };
@@ -132,6 +138,8 @@ static int parse_opts(const struct cmd *c, int argc, char **argv, struct opts *o
 		{ "--disabled", OPT_DISABLED, false },
 		{ "--server", OPT_SERVER, true },
 		{ "--update", OPT_UPDATE, false },
+		{ "--idle", OPT_IDLE, true },
+		{ "--session-timeout", OPT_SESS_TIME, true },
 	};
 	bool only_pos = false;
 
@@ -200,6 +208,12 @@ static int parse_opts(const struct cmd *c, int argc, char **argv, struct opts *o
 			break;
 		case OPT_UPDATE:
 			o->update = true;
+			break;
+		case OPT_IDLE:
+			o->idle = val;
+			break;
+		case OPT_SESS_TIME:
+			o->session_timeout = val;
 			break;
 		}
 	}
@@ -441,6 +455,53 @@ static void format_time(int64_t t, char *out, size_t len)
 		snprintf(out, len, "%" PRId64, t);
 }
 
+/* A number of seconds from min to max, for option opt. */
+static bool parse_seconds(const char *s, uint32_t min, uint32_t max, uint32_t *n)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 || v < min || v > max)
+		return false;
+	*n = (uint32_t)v;
+	return true;
+}
+
+/* "default" clears (*has = false: the server's `idle` key applies);
+ * otherwise 0 (never) to USERDB_IDLE_MAX seconds. */
+static int parse_idle(const char *s, bool *has, uint32_t *n)
+{
+	if (strcmp(s, "default") == 0) {
+		*has = false;
+		*n = 0;
+		return 0;
+	}
+	if (!parse_seconds(s, 0, USERDB_IDLE_MAX, n)) {
+		errmsg("--idle '%s': expected seconds from 0 (never) to %d or 'default' "
+		       "(the server's idle key)", s, USERDB_IDLE_MAX);
+		return EXIT_USAGE;
+	}
+	*has = true;
+	return 0;
+}
+
+/* "none" or 0 is no limit; otherwise 1..4294967295 seconds. */
+static int parse_session_timeout(const char *s, uint32_t *n)
+{
+	if (strcmp(s, "none") == 0) {
+		*n = 0;
+		return 0;
+	}
+	if (!parse_seconds(s, 0, UINT32_MAX, n)) {
+		errmsg("--session-timeout '%s': expected seconds from 1 to %" PRIu32 ", or 0 or "
+		       "'none' for no limit", s, UINT32_MAX);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 /* ---- user commands ------------------------------------------------------- */
 
 static int cmd_user_add(const char *dbpath, const struct cmd *c, struct opts *o)
@@ -460,6 +521,11 @@ static int cmd_user_add(const char *dbpath, const struct cmd *c, struct opts *o)
 						   &rec.static_ip)))
 		return rc;
 	if (o->max_sessions && (rc = parse_max_sessions(o->max_sessions, &rec.max_sessions)))
+		return rc;
+	if (o->idle && (rc = parse_idle(o->idle, &rec.has_idle, &rec.idle)))
+		return rc;
+	if (o->session_timeout &&
+	    (rc = parse_session_timeout(o->session_timeout, &rec.session_timeout)))
 		return rc;
 	/* A new store is created only once the password is good; an existing
 	 * one is asked first whether the name is taken (userdb_add checks
@@ -545,15 +611,16 @@ static int cmd_user_enable(const char *dbpath, const struct cmd *c, struct opts 
 static int cmd_user_set(const char *dbpath, const struct cmd *c, struct opts *o)
 {
 	struct in_addr ip = { 0 };
-	bool has_ip = false;
-	uint32_t max = 0;
+	bool has_ip = false, has_idle = false;
+	uint32_t max = 0, idle = 0, stime = 0;
 	struct userdb *db;
 	int rc;
 
 	if ((rc = check_name(o->pos[0])))
 		return rc;
-	if (!o->static_ip && !o->max_sessions) {
-		errmsg("nothing to set: give --static-ip and/or --max-sessions");
+	if (!o->static_ip && !o->max_sessions && !o->idle && !o->session_timeout) {
+		errmsg("nothing to set: give --static-ip, --max-sessions, --idle and/or "
+		       "--session-timeout");
 		cmd_usage(stderr, c);
 		return EXIT_USAGE;
 	}
@@ -561,15 +628,23 @@ static int cmd_user_set(const char *dbpath, const struct cmd *c, struct opts *o)
 		return rc;
 	if (o->max_sessions && (rc = parse_max_sessions(o->max_sessions, &max)))
 		return rc;
+	if (o->idle && (rc = parse_idle(o->idle, &has_idle, &idle)))
+		return rc;
+	if (o->session_timeout && (rc = parse_session_timeout(o->session_timeout, &stime)))
+		return rc;
 	db = open_db(dbpath, 0);
 	if (!db)
 		return EXIT_FAIL;
-	/* Both changes or neither. */
+	/* Every change or none. */
 	rc = db_result(db, userdb_begin(db));
 	if (rc == 0 && o->static_ip)
 		rc = db_result(db, userdb_set_static_ip(db, o->pos[0], has_ip ? &ip : NULL));
 	if (rc == 0 && o->max_sessions)
 		rc = db_result(db, userdb_set_max_sessions(db, o->pos[0], max));
+	if (rc == 0 && o->idle)
+		rc = db_result(db, userdb_set_idle(db, o->pos[0], has_idle ? &idle : NULL));
+	if (rc == 0 && o->session_timeout)
+		rc = db_result(db, userdb_set_session_timeout(db, o->pos[0], stime));
 	if (rc == 0)
 		rc = db_result(db, userdb_commit(db));
 	else
@@ -578,15 +653,30 @@ static int cmd_user_set(const char *dbpath, const struct cmd *c, struct opts *o)
 	return rc;
 }
 
+/* A user's idle as shown: "-" (the server's key), "never" or seconds. */
+static const char *idle_shown(const struct user_record *r, char out[static 16])
+{
+	if (!r->has_idle)
+		return "-";
+	if (r->idle == 0)
+		return "never";
+	snprintf(out, 16, "%" PRIu32, r->idle);
+	return out;
+}
+
 static int print_user_line(const struct user_record *r, void *ctx)
 {
-	char ip[INET_ADDRSTRLEN] = "-", max[16] = "-";
+	char ip[INET_ADDRSTRLEN] = "-", max[16] = "-", idle[16], stime[16] = "-";
 	(void)ctx;
 	if (r->has_static_ip)
 		inet_ntop(AF_INET, &r->static_ip, ip, sizeof(ip));
 	if (r->max_sessions)
 		snprintf(max, sizeof(max), "%" PRIu32, r->max_sessions);
-	printf("%s\t%s\t%s\t%s\n", r->name, r->enabled ? "enabled" : "disabled", ip, max);
+	if (r->session_timeout)
+		snprintf(stime, sizeof(stime), "%" PRIu32, r->session_timeout);
+	/* New columns go at the end: scripts that cut the first four keep working. */
+	printf("%s\t%s\t%s\t%s\t%s\t%s\n", r->name, r->enabled ? "enabled" : "disabled", ip,
+	       max, idle_shown(r, idle), stime);
 	return 0;
 }
 
@@ -607,7 +697,7 @@ static int cmd_user_list(const char *dbpath, const struct cmd *c, struct opts *o
 
 static int cmd_user_show(const char *dbpath, const struct cmd *c, struct opts *o)
 {
-	char ip[INET_ADDRSTRLEN] = "-", created[32], updated[32];
+	char ip[INET_ADDRSTRLEN] = "-", created[32], updated[32], idle[16];
 	struct user_record r;
 	struct userdb *db;
 	int rc;
@@ -632,6 +722,11 @@ static int cmd_user_show(const char *dbpath, const struct cmd *c, struct opts *o
 		printf("max-sessions: %" PRIu32 "\n", r.max_sessions);
 	else
 		printf("max-sessions: -\n");
+	printf("idle: %s\n", idle_shown(&r, idle));
+	if (r.session_timeout)
+		printf("session-timeout: %" PRIu32 "\n", r.session_timeout);
+	else
+		printf("session-timeout: -\n");
 	printf("created: %s\nupdated: %s\n", created, updated);
 	explicit_bzero(&r, sizeof(r));
 	return 0;
@@ -997,20 +1092,24 @@ static int cmd_import(const char *dbpath, const struct cmd *c, struct opts *o)
 /* ---- the command table and main ------------------------------------------ */
 
 static const struct cmd commands[] = {
-	{ "user", "add", cmd_user_add, OPT_PW_STDIN | OPT_STATIC_IP | OPT_MAX_SESS | OPT_DISABLED, 1,
-	  "NAME [--password-stdin] [--static-ip ADDR] [--max-sessions N] [--disabled]",
+	{ "user", "add", cmd_user_add,
+	  OPT_PW_STDIN | OPT_STATIC_IP | OPT_MAX_SESS | OPT_IDLE | OPT_SESS_TIME | OPT_DISABLED, 1,
+	  "NAME [--password-stdin] [--static-ip ADDR] [--max-sessions N] [--idle N] "
+	  "[--session-timeout N] [--disabled]",
 	  "add a user; the password is asked on the terminal or read from stdin" },
 	{ "user", "del", cmd_user_del, 0, 1, "NAME", "delete a user" },
 	{ "user", "passwd", cmd_user_passwd, OPT_PW_STDIN, 1, "NAME [--password-stdin]",
 	  "change a user's password" },
 	{ "user", "list", cmd_user_list, 0, 0, "",
-	  "list users: name, enabled|disabled, static IP or -, max sessions or - (tab separated)" },
+	  "list users: name, enabled|disabled, static IP or -, max sessions or -, idle (- for "
+	  "the server's key, never, or seconds), session timeout or - (tab separated)" },
 	{ "user", "show", cmd_user_show, 0, 1, "NAME", "show one user (never the hash)" },
 	{ "user", "enable", cmd_user_enable, 0, 1, "NAME", "allow a user to log in" },
 	{ "user", "disable", cmd_user_enable, 0, 1, "NAME", "refuse a user's logins" },
-	{ "user", "set", cmd_user_set, OPT_STATIC_IP | OPT_MAX_SESS, 1,
-	  "NAME [--static-ip ADDR|none] [--max-sessions N|none]",
-	  "change a user's static IP and/or session limit" },
+	{ "user", "set", cmd_user_set, OPT_STATIC_IP | OPT_MAX_SESS | OPT_IDLE | OPT_SESS_TIME, 1,
+	  "NAME [--static-ip ADDR|none] [--max-sessions N|none] [--idle N|default] "
+	  "[--session-timeout N|none]",
+	  "change a user's static IP, session limit, idle time and/or session timeout" },
 	{ NULL, "import-chap-secrets", cmd_import, OPT_SERVER | OPT_UPDATE, 1,
 	  "FILE [--server NAME] [--update]",
 	  "import users from a pppd chap-secrets file (one transaction): the lines whose "

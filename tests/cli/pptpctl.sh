@@ -58,7 +58,7 @@ printf 'clientPass\n' | ctl user add alice --password-stdin --static-ip 10.0.0.5
 eq "$(stored_hash alice)" 44EBBA8D5312B8D611474411F56989AE "alice hash (RFC 2759 vector)"
 eq "$(stat -c %a "$DB")" 600 "new store mode"
 eq "$(sqlite3 "$DB" 'PRAGMA journal_mode')" wal "journal mode"
-eq "$(sqlite3 "$DB" 'PRAGMA user_version')" 1 "schema version"
+eq "$(sqlite3 "$DB" 'PRAGMA user_version')" 2 "schema version"
 
 printf '%s\n' 'pässword' | ctl user add 'jürgen' --password-stdin --disabled
 eq "$(stored_hash 'jürgen')" "$(nt_hash 'pässword')" "non-ASCII password hash"
@@ -75,12 +75,14 @@ ctl user del longpw
 ok
 
 # --- list and show ------------------------------------------------------------
-eq "$(ctl user list)" "$(printf 'alice\tenabled\t10.0.0.5\t2\ncarol\tenabled\t-\t-\njürgen\tdisabled\t-\t-')" "list"
+eq "$(ctl user list)" "$(printf 'alice\tenabled\t10.0.0.5\t2\t-\t-\ncarol\tenabled\t-\t-\t-\t-\njürgen\tdisabled\t-\t-\t-\t-')" "list"
 show=$(ctl user show alice)
 grep -qx 'name: alice' <<<"$show" || fail "show name"
 grep -qx 'status: enabled' <<<"$show" || fail "show status"
 grep -qx 'static-ip: 10.0.0.5' <<<"$show" || fail "show ip"
 grep -qx 'max-sessions: 2' <<<"$show" || fail "show max"
+grep -qx 'idle: -' <<<"$show" || fail "show idle unset"
+grep -qx 'session-timeout: -' <<<"$show" || fail "show session-timeout unset"
 grep -qE '^created: [0-9]{4}-' <<<"$show" || fail "show created"
 ! grep -qi 44EBBA8D <<<"$show$(ctl user list)" || fail "hash printed"
 ok
@@ -99,6 +101,20 @@ ctl user set carol --static-ip none
 eq "$(sqlite3 "$DB" "SELECT ifnull(static_ip, '-') || ' ' || max_sessions FROM users WHERE name='carol'")" "- 3" "set ip none"
 ctl user set carol --max-sessions=none
 eq "$(sqlite3 "$DB" "SELECT ifnull(max_sessions, '-') FROM users WHERE name='carol'")" "-" "set max none"
+# idle: seconds, 0 = never, default = the server's key (NULL); session-timeout.
+ctl user set carol --idle 300 --session-timeout 7200
+eq "$(sqlite3 "$DB" "SELECT idle || ' ' || session_timeout FROM users WHERE name='carol'")" "300 7200" "set idle"
+ctl user show carol | grep -qx 'idle: 300' || fail "show idle"
+ctl user show carol | grep -qx 'session-timeout: 7200' || fail "show session-timeout"
+ctl user set carol --idle=0 --session-timeout none
+eq "$(sqlite3 "$DB" "SELECT idle || ' ' || ifnull(session_timeout, '-') FROM users WHERE name='carol'")" "0 -" "set idle never"
+ctl user show carol | grep -qx 'idle: never' || fail "show idle never"
+eq "$(ctl user list | grep '^carol')" "$(printf 'carol\tenabled\t-\t-\tnever\t-')" "list idle never"
+ctl user set carol --idle default
+eq "$(sqlite3 "$DB" "SELECT ifnull(idle, '-') FROM users WHERE name='carol'")" "-" "set idle default"
+printf 'x\n' | ctl user add frank --password-stdin --idle 60 --session-timeout 600
+eq "$(ctl user list | grep '^frank')" "$(printf 'frank\tenabled\t-\t-\t60\t600')" "add with idle"
+ctl user del frank
 printf 'x\n' | ctl user add dave --password-stdin
 ctl user del dave
 eq "$(sqlite3 "$DB" "SELECT count(*) FROM users WHERE name='dave'")" 0 "del"
@@ -134,6 +150,11 @@ expect '' 2 "not a usable unicast" ctl user set alice --static-ip 0.0.0.0
 expect '' 2 "from 1 to" ctl user set alice --max-sessions 0
 expect '' 2 "from 1 to" ctl user set alice --max-sessions 12x
 expect '' 2 "nothing to set" ctl user set alice
+expect '' 2 "0 \\(never\\) to 604800" ctl user set alice --idle 604801
+expect '' 2 "--idle 'x'" ctl user set alice --idle x
+expect '' 2 "--idle '-1'" ctl user set alice --idle -1
+expect '' 2 "--session-timeout '1h'" ctl user set alice --session-timeout 1h
+expect '' 2 "unknown option" ctl user enable alice --idle 5
 expect '' 2 "unknown option" ctl user del alice --disabled
 expect '' 2 "missing argument" ctl user show
 expect '' 2 "unexpected argument" ctl user show alice bob
@@ -179,7 +200,7 @@ expect '' 1 "not a database" ctl user del alice
 cp "$saved" "$T/new.db"
 sqlite3 "$T/new.db" 'PRAGMA user_version = 99'
 DB=$T/new.db
-expect $'pw\n' 1 "schema version 99 is newer than this program supports \(1\)" ctl user add erin --password-stdin
+expect $'pw\n' 1 "schema version 99 is newer than this program supports \(2\)" ctl user add erin --password-stdin
 expect '' 1 "schema version 99 is newer" ctl user list
 expect '' 1 "schema version 99 is newer" ctl user disable alice
 DB=$saved

@@ -138,6 +138,21 @@ static bool file_has(const char *path, const char *line)
 	return found;
 }
 
+/* Does a line of path start with prefix? */
+static bool file_has_prefix(const char *path, const char *prefix)
+{
+	FILE *f = fopen(path, "r");
+	char buf[1024];
+	bool found = false;
+	if (!f)
+		return false;
+	while (fgets(buf, sizeof(buf), f))
+		if (strncmp(buf, prefix, strlen(prefix)) == 0)
+			found = true;
+	fclose(f);
+	return found;
+}
+
 static const struct hook_env ENV = {
 	.ifname = "pptp0",
 	.tty = "pptp/7",
@@ -148,6 +163,7 @@ static const struct hook_env ENV = {
 	.peername = "alice",
 	.peer = "198.51.100.2:40000",
 	.call_id = 7,
+	.linkname = "pptp42",
 };
 
 static void argv_and_env(const char *dir)
@@ -172,6 +188,34 @@ static void argv_and_env(const char *dir)
 		CHECK(file_has(out, want[i]), "script saw %s", want[i]);
 	CHECK(!file_has(out, "HOOKS_CHECK_SECRET=leak"), "server environment not passed on");
 	CHECK(file_has(out, "PWD=/"), "run in /");
+	/* pppd's LINKNAME, ORIG_UID and PPPLOGNAME (the starter's real user:
+	 * this process, or the helper it forked); the ip-down totals only on
+	 * ip-down. */
+	char want_uid[32], want_name[64 + HOOK_LOGNAME_MAX];
+	char logname[HOOK_LOGNAME_MAX];
+	hook_logname(logname);
+	snprintf(want_uid, sizeof(want_uid), "ORIG_UID=%u", (unsigned)getuid());
+	snprintf(want_name, sizeof(want_name), "PPPLOGNAME=%s", logname);
+	CHECK(file_has(out, "LINKNAME=pptp42"), "script saw LINKNAME=pptp42");
+	CHECK(file_has(out, want_uid), "script saw %s", want_uid);
+	CHECK(file_has(out, want_name), "script saw %s", want_name);
+	CHECK(!file_has_prefix(out, "CONNECT_TIME=") && !file_has_prefix(out, "BYTES_SENT=") &&
+	      !file_has_prefix(out, "BYTES_RCVD="), "ip-up has no CONNECT_TIME or BYTES_*");
+
+	struct hook_env down = ENV;
+	down.down = true;
+	down.connect_time = 3725;
+	down.bytes_sent = 5000000000ull; /* over 32 bits: the helper's wire carries 64 */
+	down.bytes_rcvd = 1234;
+	down.logname = "not-the-callers-to-say";
+	r = run(script, &down, 10.0, false);
+	CHECK(r.done && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 3, "ip-down ran");
+	CHECK(file_has(out, "CONNECT_TIME=3725"), "ip-down saw CONNECT_TIME=3725");
+	CHECK(file_has(out, "BYTES_SENT=5000000000"), "ip-down saw BYTES_SENT=5000000000");
+	CHECK(file_has(out, "BYTES_RCVD=1234"), "ip-down saw BYTES_RCVD=1234");
+	CHECK(file_has(out, want_name), "PPPLOGNAME is the starter's, not the caller's");
+	CHECK(file_has(out, "arg=192.0.2.10") && file_has(out, "argc=6"),
+	      "ip-down has the same six arguments");
 }
 
 /* A value with control bytes (a peer's name that slipped past the

@@ -119,7 +119,7 @@ for _ in $(seq 1 50); do [ -s "$OUT/up.alice.id" ] && break; sleep 0.1; done
 [ "$(cat "$OUT/up.alice.id" 2>/dev/null)" = "$(id -u nobody) $(id -g nobody) /" ] ||
 	it_fail "ip-up ran as '$(cat "$OUT/up.alice.id" 2>/dev/null)', expected nobody in /"
 names=$(tr '\0' '\n' <"$OUT/up.alice.env" | sed 's/=.*//' | sort | tr '\n' ' ')
-want="DEVICE IFNAME IPLOCAL IPPARAM IPREMOTE PATH PEERNAME PPTP_CALL_ID PPTP_PEER SPEED "
+want="DEVICE IFNAME IPLOCAL IPPARAM IPREMOTE LINKNAME ORIG_UID PATH PEERNAME PPPLOGNAME PPTP_CALL_ID PPTP_PEER SPEED "
 [ "$names" = "$want" ] || it_fail "ip-up environment: '$names', expected '$want'"
 tr '\0' '\n' <"$OUT/up.alice.env" | grep -qx "IPREMOTE=$ADDR" || it_fail "ip-up: IPREMOTE is not $ADDR"
 it_pass "ip-up ran as hook-user nobody, in /, with exactly: $want"

@@ -79,6 +79,10 @@ static int setup(void **state)
 	add_user(db, "alice", "alicePass", true, "10.1.2.3", 2);
 	add_user(db, "bob", "bobPass", false, NULL, 0);
 	add_user(db, "User", "clientPass", true, NULL, 0);
+	uint32_t never = 0;
+	if (userdb_set_idle(db, "alice", &never) != USERDB_OK ||
+	    userdb_set_session_timeout(db, "alice", 3600) != USERDB_OK)
+		return -1;
 	userdb_free(db);
 	*state = f;
 	return 0;
@@ -155,6 +159,17 @@ static void mschapv2_accept_carries_keys_and_attributes(void **state)
 	assert_true(r.has_static_ip);
 	assert_int_equal(ntohl(r.static_ip.s_addr), 0x0A010203);
 	assert_int_equal(r.max_sessions, 2);
+	/* The store's idle 0 (never) is given, so it replaces the `idle` key. */
+	assert_true(r.idle_given);
+	assert_int_equal(r.idle_timeout, 0);
+	assert_int_equal(r.session_timeout, 3600);
+
+	/* A user without the fields: the key applies, no session limit. */
+	req_mschapv2(&req, 2, "User", "clientPass");
+	r = run_one(f, &req);
+	assert_int_equal(r.verdict, AUTH_ACCEPT);
+	assert_false(r.idle_given);
+	assert_int_equal(r.session_timeout, 0);
 }
 
 static void mschapv2_rejections(void **state)

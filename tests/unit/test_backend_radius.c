@@ -346,6 +346,7 @@ static void mschapv2_accept_with_everything(void **state)
 	assert_int_equal(ntohl(r->static_ip.s_addr), 0x0A090807);
 	assert_int_equal(r->session_timeout, 3600);
 	assert_int_equal(r->idle_timeout, 600);
+	assert_true(r->idle_given); /* replaces the `idle` key */
 	assert_int_equal(r->interim_interval, 300);
 	assert_int_equal(r->class_len, sizeof(class_val));
 	assert_memory_equal(r->class_val, class_val, sizeof(class_val));
@@ -377,6 +378,7 @@ static void framed_ip_nas_selects(void **state)
 	assert_int_equal(e->seen[0].verdict, AUTH_ACCEPT);
 	assert_false(e->seen[0].has_static_ip);
 	assert_int_equal(e->seen[0].session_timeout, 0);
+	assert_false(e->seen[0].idle_given); /* the `idle` key stays */
 	assert_int_equal(e->seen[0].class_len, 0);
 	assert_int_equal(e->seen[0].dns[0], 0);
 }

@@ -128,6 +128,7 @@ static void defaults(void **state)
 	assert_int_equal(c->mtu, 1400);
 	assert_int_equal(c->mru, 1400);
 	assert_false(c->proxyarp);
+	assert_int_equal(c->idle, 0);
 	assert_int_equal(c->log_level, LOG_LVL_NOTICE);
 	assert_int_equal(c->log_target, LOG_TARGET_AUTO);
 	assert_string_equal(c->control_socket, "/run/pptpd/control.sock");
@@ -182,6 +183,7 @@ static char *all_keys_text(const struct scratch *s)
 		 "mtu 576\n"
 		 "mru 1500\n"
 		 "proxyarp\n"
+		 "idle 600\n"
 		 "log-level debug\n"
 		 "log-target journal\n"
 		 "control-socket /run/x.sock\n"
@@ -262,6 +264,7 @@ static void check_all_keys(const struct config *c, const struct scratch *s)
 	assert_int_equal(c->mtu, 576);
 	assert_int_equal(c->mru, 1500);
 	assert_true(c->proxyarp);
+	assert_int_equal(c->idle, 600);
 	assert_int_equal(c->log_level, LOG_LVL_DEBUG);
 	assert_int_equal(c->log_target, LOG_TARGET_JOURNAL);
 	assert_string_equal(c->control_socket, "/run/x.sock");
@@ -471,6 +474,10 @@ static void value_errors(void **state)
 	fails_at(BASE "gre-reorder-packets 65\n", 3, "'65' is out of range for "
 		 "'gre-reorder-packets' (0 to 64)", NULL);
 	fails_at(BASE "gre-reorder-hold-ms 0\n", 3, "out of range", NULL);
+	fails_at(BASE "idle 604801\n", 3, "'604801' is out of range for 'idle' (0 to 604800)",
+		 NULL);
+	fails_at(BASE "idle -1\n", 3, "'-1' is not a number for 'idle'", NULL);
+	fails_at(BASE "\nidle 30m\n", 4, "not a number for 'idle'", NULL);
 	fails_at(BASE "auth ldap\n", 3, "'ldap' is not a valid value for 'auth' (sqlite or radius)",
 		 NULL);
 	fails_at(BASE "log-level loud\n", 3, "'loud' is not a log level", NULL);

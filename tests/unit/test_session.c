@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "auth/radius_pkt.h"
 #include "common/buf.h"
 #include "common/crypto.h"
 #include "common/log.h"
@@ -463,6 +464,42 @@ static void dead_is_final(void **state)
 	pptp_wire_turn(t->loop);
 }
 
+/* The `idle` key is the session's idle time unless the backend named the
+ * user's own (the store's idle column, RADIUS Idle-Timeout): 0 included. */
+static void idle_from_key_or_user(struct scene *t, bool given, uint32_t user_idle,
+				  uint32_t want)
+{
+	t->cfg->idle = 30;
+	drive_to(t, SESSION_AUTH_WAIT);
+	struct auth_result res = { .session = t->fb.last, .method = AUTH_MSCHAPV2,
+				   .verdict = AUTH_ACCEPT, .idle_given = given,
+				   .idle_timeout = user_idle };
+	session_auth_complete(t->srv, &res);
+	assert_int_equal(session_state(t->s), SESSION_NETWORK);
+	assert_int_equal(t->s->idle_timeout, want);
+	ip_up(t);
+	char text[64];
+	assert_true(logged(t, "event=session-up"));
+	snprintf(text, sizeof(text), "idle-timeout=%u\n", want);
+	assert_true(logged(t, text));
+	/* Checked on the session's timer, not yet due. */
+	if (want)
+		assert_true(t->s->idle_check_at != UINT64_MAX);
+	else
+		assert_true(t->s->idle_check_at == UINT64_MAX);
+}
+
+static void idle_key_applies(void **state)
+{
+	idle_from_key_or_user(*state, false, 0, 30);
+	/* Its hang-up: the log's reason and the accounting Stop's cause (4). */
+	assert_string_equal(ppp_cause_name(PPP_CAUSE_IDLE_TIMEOUT), "idle-timeout");
+	assert_int_equal(session_terminate_cause(PPP_CAUSE_IDLE_TIMEOUT), 4);
+	assert_int_equal(RADIUS_TERM_IDLE_TIMEOUT, 4);
+}
+static void idle_user_never(void **state) { idle_from_key_or_user(*state, true, 0, 0); }
+static void idle_user_value(void **state) { idle_from_key_or_user(*state, true, 5, 5); }
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -484,6 +521,9 @@ int main(void)
 		T(end_from_up),
 		T(call_down_before_lcp),
 		T(dead_is_final),
+		T(idle_key_applies),
+		T(idle_user_never),
+		T(idle_user_value),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

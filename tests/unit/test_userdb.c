@@ -384,7 +384,7 @@ static void newer_schema_refused_untouched(void **state)
 	db = (struct userdb *)1;
 	assert_int_equal(userdb_open(f->ts.path, 0, &db, err, sizeof(err)), USERDB_TOO_NEW);
 	assert_null(db);
-	assert_non_null(strstr(err, "schema version 99 is newer than this program supports (1)"));
+	assert_non_null(strstr(err, "schema version 99 is newer than this program supports (2)"));
 	assert_int_equal(userdb_open(f->ts.path, USERDB_OPEN_READONLY, &db, err, sizeof(err)),
 			 USERDB_TOO_NEW);
 	n2 = temp_store_slurp(f->ts.path, after, sizeof(after));
@@ -480,6 +480,115 @@ static void schema_rejects_bad_rows(void **state)
 	sqlite3_close(h);
 }
 
+/* Idle and session timeouts: unset (the `idle` key, no limit), never (0),
+ * a value; the range checked by the store and by the table itself. */
+static void idle_and_session_timeout(void **state)
+{
+	struct fixture *f = *state;
+	struct userdb *db = open_ok(f, USERDB_OPEN_CREATE);
+	struct user_record r = make_user("gina", 0x21), got;
+	uint32_t v;
+
+	r.has_idle = true;
+	r.idle = 0;
+	r.session_timeout = 7200;
+	assert_int_equal(userdb_add(db, &r), USERDB_OK);
+	assert_int_equal(userdb_get(db, "gina", &got), USERDB_OK);
+	assert_true(got.has_idle);
+	assert_int_equal(got.idle, 0);
+	assert_int_equal(got.session_timeout, 7200);
+
+	f->clock = 2000;
+	v = 300;
+	assert_int_equal(userdb_set_idle(db, "gina", &v), USERDB_OK);
+	assert_int_equal(userdb_get(db, "gina", &got), USERDB_OK);
+	assert_true(got.has_idle);
+	assert_int_equal(got.idle, 300);
+	assert_int_equal(got.updated, 2000);
+
+	v = USERDB_IDLE_MAX + 1;
+	assert_int_equal(userdb_set_idle(db, "gina", &v), USERDB_INVALID);
+	assert_non_null(strstr(userdb_errmsg(db), "604801"));
+	assert_int_equal(userdb_get(db, "gina", &got), USERDB_OK);
+	assert_int_equal(got.idle, 300);
+
+	assert_int_equal(userdb_set_idle(db, "gina", NULL), USERDB_OK);
+	assert_int_equal(userdb_set_session_timeout(db, "gina", 0), USERDB_OK);
+	assert_int_equal(userdb_get(db, "gina", &got), USERDB_OK);
+	assert_false(got.has_idle);
+	assert_int_equal(got.session_timeout, 0);
+	assert_int_equal(raw_int(f->ts.path, "SELECT count(*) FROM users WHERE idle IS NULL AND "
+				 "session_timeout IS NULL"), 1);
+
+	v = 5;
+	assert_int_equal(userdb_set_idle(db, "nobody", &v), USERDB_NOT_FOUND);
+	r = make_user("hank", 0x22);
+	r.has_idle = true;
+	r.idle = USERDB_IDLE_MAX + 1;
+	assert_int_equal(userdb_add(db, &r), USERDB_INVALID);
+	userdb_free(db);
+
+	/* The table refuses what the program would never write. */
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(f->ts.path, &h), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(h, "UPDATE users SET idle = 604801", NULL, NULL, NULL),
+			     SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(h, "UPDATE users SET session_timeout = 0", NULL, NULL,
+					  NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+/* A store written by schema version 1 (before idle and session_timeout)
+ * upgrades in place when opened for writing: its users keep everything and
+ * read as "no value" for the new fields. Read-only cannot upgrade. */
+static void upgrades_version_1_store(void **state)
+{
+	struct fixture *f = *state;
+	struct userdb *db = (struct userdb *)1;
+	struct user_record got;
+	char err[512];
+	sqlite3 *h;
+
+	assert_int_equal(sqlite3_open(f->ts.path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h,
+		"CREATE TABLE users ("
+		" id INTEGER PRIMARY KEY,"
+		" name TEXT UNIQUE NOT NULL"
+		"  CHECK (length(CAST(name AS BLOB)) BETWEEN 1 AND 256),"
+		" nt_hash BLOB NOT NULL CHECK (typeof(nt_hash) = 'blob' AND length(nt_hash) = 16),"
+		" enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"
+		" static_ip TEXT NULL,"
+		" max_sessions INTEGER NULL CHECK (max_sessions BETWEEN 1 AND 4294967295),"
+		" created INTEGER NOT NULL,"
+		" updated INTEGER NOT NULL);"
+		"INSERT INTO users (name, nt_hash, enabled, static_ip, max_sessions, created, updated)"
+		" VALUES ('olga', zeroblob(16), 0, '192.0.2.77', 2, 100, 200);"
+		"PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+
+	assert_int_equal(userdb_open(f->ts.path, USERDB_OPEN_READONLY, &db, err, sizeof(err)),
+			 USERDB_ERROR);
+	assert_non_null(strstr(err, "schema version 1 is older than 2"));
+	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), 1);
+
+	db = open_ok(f, 0);
+	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), 2);
+	assert_int_equal(userdb_get(db, "olga", &got), USERDB_OK);
+	assert_false(got.enabled);
+	assert_true(got.has_static_ip);
+	assert_int_equal(ntohl(got.static_ip.s_addr), 0xC000024D);
+	assert_int_equal(got.max_sessions, 2);
+	assert_int_equal(got.created, 100);
+	assert_int_equal(got.updated, 200);
+	assert_false(got.has_idle);
+	assert_int_equal(got.session_timeout, 0);
+	uint32_t v = 60;
+	assert_int_equal(userdb_set_idle(db, "olga", &v), USERDB_OK);
+	assert_int_equal(userdb_get(db, "olga", &got), USERDB_OK);
+	assert_int_equal(got.idle, 60);
+	userdb_free(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +607,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(foreign_database_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(migrates_empty_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(schema_rejects_bad_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(idle_and_session_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(upgrades_version_1_store, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
