@@ -108,6 +108,7 @@ static void defaults(void **state)
 	assert_int_equal(c->ctrl_idle_timeout, 60);
 	assert_int_equal(c->gre_reorder_packets, 4);
 	assert_int_equal(c->gre_reorder_hold_ms, 5);
+	assert_int_equal(c->gre_tx_queue, 64);
 	assert_false(c->logwtmp);
 	assert_int_equal(c->auth, CONFIG_AUTH_SQLITE);
 	assert_string_equal(c->user_db, "/var/lib/pptpd/users.db");
@@ -162,6 +163,7 @@ static char *all_keys_text(const struct scratch *s)
 		 "ctrl-idle-timeout 90\n"
 		 "gre-reorder-packets 0\n"
 		 "gre-reorder-hold-ms 100\n"
+		 "gre-tx-queue 0\n"
 		 "logwtmp\n"
 		 "auth radius\n"
 		 "user-db /srv/users.db\n"
@@ -239,6 +241,7 @@ static void check_all_keys(const struct config *c, const struct scratch *s)
 	assert_int_equal(c->ctrl_idle_timeout, 90);
 	assert_int_equal(c->gre_reorder_packets, 0);
 	assert_int_equal(c->gre_reorder_hold_ms, 100);
+	assert_int_equal(c->gre_tx_queue, 0);
 	assert_true(c->logwtmp);
 	assert_int_equal(c->auth, CONFIG_AUTH_RADIUS);
 	assert_string_equal(c->user_db, "/srv/users.db");
@@ -471,6 +474,8 @@ static void value_errors(void **state)
 	fails_at(BASE "gre-reorder-packets 65\n", 3, "'65' is out of range for "
 		 "'gre-reorder-packets' (0 to 64)", NULL);
 	fails_at(BASE "gre-reorder-hold-ms 0\n", 3, "out of range", NULL);
+	fails_at(BASE "gre-tx-queue 1025\n", 3, "'1025' is out of range for "
+		 "'gre-tx-queue' (0 to 1024)", NULL);
 	fails_at(BASE "auth ldap\n", 3, "'ldap' is not a valid value for 'auth' (sqlite or radius)",
 		 NULL);
 	fails_at(BASE "log-level loud\n", 3, "'loud' is not a log level", NULL);
