@@ -108,13 +108,33 @@
 #define GRE_FLOW_HOLD_MS_DEFAULT   5
 #define GRE_FLOW_SLOT_SIZE_DEFAULT 1600
 /*
- * 20 ms: the peer measures its round-trip time through our acks, so a long
- * delay would inflate its time-out; 20 ms is below most Internet RTTs and
- * far below the 500 ms pptp-linux itself waits, which peers already
- * tolerate. One-way traffic then costs at most 50 ack-only packets a
- * second per call, each covering everything received in the meantime.
+ * When our acknowledgements go, and why.
+ *
+ * Whose window is whose (RFC 2637 4.4): the window a peer announces is
+ * what it can take from US unacknowledged; pptp-linux announces 3, so OUR
+ * sending to it waits for ITS acks (the send queue above holds what does
+ * not fit; pptp-linux acks on its own data, its TCP ACKs among them, and
+ * with ack-only packets). Our acks govern the PEER's sending
+ * against the window WE announce (CALL_RX_WINDOW, 64), and feed the
+ * round-trip time it measures for its own ack time-out.
+ *
+ * The policy: an ack we owe rides on the next data packet we send (free,
+ * and frames released from the send queue by the peer's ack carry it at
+ * once); if none goes within ack_delay_ms, an ack-only packet carries it;
+ * and once half the window we announced is owed it goes at once (the flow
+ * timer fires at 0), so a peer that enforces our window never has to stop:
+ * it can always send the other half while our ack travels.
+ *
+ * 2 ms: short enough that the peer's measured round-trip time (and its ack
+ * time-out, RTT + 4 deviations) stays close to the network's own, and a
+ * peer sending a few packets at a time is never held back by a timer; long
+ * enough that a burst received within it costs one ack-only packet, and
+ * that the reply (a TCP ACK coming back through tun) usually catches the
+ * ack first. One-way traffic with no reply costs at most 500 ack-only
+ * packets a second per call (and at least one per 32 received); an idle
+ * call owes nothing and arms no timer.
  */
-#define GRE_FLOW_ACK_DELAY_MS_DEFAULT 20
+#define GRE_FLOW_ACK_DELAY_MS_DEFAULT 2
 #define GRE_FLOW_RX_WINDOW_DEFAULT 64
 #define GRE_FLOW_ATO_MIN_MS_DEFAULT 20
 #define GRE_FLOW_ATO_MAX_MS_DEFAULT 1000
