@@ -13,7 +13,9 @@
 # for the window (tx-window 0: before the queue every frame beyond the
 # window was dropped there) and refused none (tx-dropped 0). Meanwhile bob,
 # with the default window, pings the LAN host every 0.1 s throughout and
-# after.
+# after. Then the same through a window of 3 with stateful MPPE, where no
+# encrypted frame may be lost: none is dropped from the queue, and the
+# client decrypts everything without a single Reset-Request.
 set -euo pipefail
 : "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}" "${ITOOLS:?}"
 . "$SRCDIR/tests/integration/lib.sh"
@@ -79,5 +81,23 @@ grep -q '3 packets transmitted, 3 received' "$IT_TMP/good.out" ||
 	{ cat "$IT_TMP/good.out" >&2; it_fail "bob: final pings lost"; }
 it_pass "bob pinged the LAN host throughout ($PONGS pings) and after"
 expect_idle "the transfers"
+stop_server
+
+# Stateful MPPE: a frame lost after encryption would cost the client its
+# MPPE state until the next flushed frame (a CCP Reset-Request round trip),
+# so the server never drops a queued frame there: a full queue refuses the
+# next IP packet before it is encrypted (counted tx-window, TCP backs off).
+# The client must decrypt everything it got and never ask for a reset.
+start_server 192.0.2.10-20 "mppe-stateful yes"
+transfer stateful 65 3 --mppe stateful
+expect_out stateful '^ccp-up [0-9.]+ ms mppe=128 stateful$'
+expect_out stateful ' mppe-dropped=0 mppe-resets=0 '
+line=$(stats)
+it_pass "stateful MPPE through a window of 3: no frame the client could not decrypt," \
+	"no reset; refused before encryption: tx-window=$(stat_field "$line" tx-window)," \
+	"gre-tx-queue-drop=$(stat_field "$line" gre-tx-queue-drop)"
+[ "$(stat_field "$line" gre-tx-queue-drop)" = 0 ] ||
+	it_fail "stateful MPPE: queued (encrypted) frames were dropped: $line"
+expect_idle "the stateful transfer"
 stop_server
 it_pass "pptpd stopped cleanly"
