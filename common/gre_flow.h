@@ -59,10 +59,11 @@
  * all. txq_max 0 turns the queue off: a frame the window refuses is
  * dropped (tx_window_drops), as before the queue existed.
  *
- * Our numbers start at 1: the Linux kernel client takes a packet
- * as new only if its number is above the last one seen, which starts at 0,
- * so a first packet numbered 0 would be dropped; 1 suits it and every
- * receiver that, like ours, takes the first number as the start. Data may
+ * Our numbers start at 1 (tests may set another with tx_start): the Linux
+ * kernel client takes a packet as new only if its number is above the last
+ * one seen, which starts at 0, so a first packet numbered 0 would be
+ * dropped; 1 suits it and every receiver that, like ours, takes the first
+ * number as the start. Data may
  * go while fewer than peer_window packets are unacknowledged (peer_window 0:
  * no limit). Never a stall: a peer that has not acknowledged anything when
  * the window fills is taken for a non-acking one (Android) and its window is
@@ -71,8 +72,9 @@
  * + 4 * deviation, measured one packet at a time, bounded by ato_min_ms ..
  * ato_max_ms, doubled on each time-out) is reopened, the outstanding
  * packets taken as lost. There are no retransmissions: a packet refused by
- * the window is dropped by the caller (counted here), the inner protocol
- * recovers. Acknowledgements that go backwards or cover numbers never sent
+ * the window waits in the send queue (gre_flow_send()) or, through the
+ * older gre_flow_tx_data() the client tools use, is dropped by the caller
+ * (counted here); the inner protocol recovers. Acknowledgements that go backwards or cover numbers never sent
  * are ignored.
  *
  * Driving it: after gre_flow_rx(), gre_flow_tx_data() or gre_flow_on_timer()

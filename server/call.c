@@ -4,8 +4,6 @@
  */
 #include "server/call.h"
 
-#include <string.h>
-
 #include "common/gre_flow.h"
 #include "common/log.h"
 #include "common/log_id.h"
@@ -247,12 +245,14 @@ bool call_up(struct call *call, uint16_t peer_window)
 	p.slot_size = CALL_FRAME_MAX;
 	p.rx_window = CALL_RX_WINDOW;
 	p.peer_window = peer_window;
-	if (cfg->gre_tx_queue && !call->srv->txq_pool)
+	/* Even with gre-tx-queue 0 the queue holds the replies made while a
+	 * frame is delivered. The pool allocates nothing until a frame waits. */
+	if (!call->srv->txq_pool)
 		call->srv->txq_pool = gre_txq_pool_new(CALL_FRAME_MAX, CALL_TXQ_POOL_BUFS);
-	/* Without the pool (no memory) frames the window refuses are dropped,
-	 * and replies made while a frame is delivered too: rare enough. */
+	if (!call->srv->txq_pool)
+		return false;
 	p.txq_pool = call->srv->txq_pool;
-	p.txq_max = p.txq_pool ? cfg->gre_tx_queue : 0;
+	p.txq_max = cfg->gre_tx_queue;
 	call->flow = gre_flow_new(&p, deliver, call);
 	if (!call->flow)
 		return false;

@@ -15,7 +15,10 @@
 # with the default window, pings the LAN host every 0.1 s throughout and
 # after. Then the same through a window of 3 with stateful MPPE, where no
 # encrypted frame may be lost: none is dropped from the queue, and the
-# client decrypts everything without a single Reset-Request.
+# client decrypts everything without a single Reset-Request. Last, with
+# gre-tx-queue 0, the frames beyond the window are dropped as they were
+# before the queue (tx-window above 0): the counter the checks above read
+# does see such drops.
 set -euo pipefail
 : "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}" "${ITOOLS:?}"
 . "$SRCDIR/tests/integration/lib.sh"
@@ -99,5 +102,21 @@ it_pass "stateful MPPE through a window of 3: no frame the client could not decr
 [ "$(stat_field "$line" gre-tx-queue-drop)" = 0 ] ||
 	it_fail "stateful MPPE: queued (encrypted) frames were dropped: $line"
 expect_idle "the stateful transfer"
+stop_server
+
+# gre-tx-queue 0: the old behaviour, for comparison and as the operator's
+# way back. PPP still comes up (its replies wait while a frame is being
+# delivered, whatever the key says); what the window refuses is dropped
+# before encryption and counted, and TCP still gets its data through.
+start_server 192.0.2.10-20 "gre-tx-queue 0"
+connect_ok noqueue alice alice-secret --bind 198.51.100.2 --tun pptpw1 \
+	--route 203.0.113.2/32 --window 3 --run "$ITOOLS/e2e_xfer send 203.0.113.2 5001 500000 66"
+expect_out noqueue '^xfer ok bytes=500000 '
+line=$(stats)
+[ "$(stat_field "$line" tx-window)" -gt 0 ] ||
+	it_fail "gre-tx-queue 0: nothing dropped for a window of 3 (the test shows nothing): $line"
+[ "$(stat_field "$line" gre-tx-queued)" = 0 ] || it_fail "gre-tx-queue 0: frames queued: $line"
+it_pass "gre-tx-queue 0: dropped for the window as before the queue: tx-window=$(stat_field "$line" tx-window)"
+expect_idle "the transfer without a queue"
 stop_server
 it_pass "pptpd stopped cleanly"
