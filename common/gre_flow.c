@@ -5,6 +5,8 @@
 
 #include "common/serial.h"
 
+static void tx_flush(struct gre_flow *f, uint64_t now);
+
 /* Longest round-trip sample taken into account, ms: keeps the sums small. */
 #define RTT_SAMPLE_MAX 60000u
 
@@ -19,8 +21,12 @@ struct gre_slot {
 struct gre_flow {
 	struct gre_flow_params p;
 	gre_flow_deliver_fn deliver;
+	gre_flow_transmit_fn transmit;
 	void *ctx;
 	struct gre_flow_stats st;
+	bool busy;            /* inside gre_flow_rx()/gre_flow_on_timer() */
+	bool ordered;         /* full queue: refuse new frames, never drop queued ones */
+	struct gre_txq txq;   /* frames waiting for the window (or for !busy) */
 
 	/* receive */
 	bool rx_started;
@@ -92,15 +98,34 @@ struct gre_flow *gre_flow_new(const struct gre_flow_params *p,
 	uint8_t *store = (uint8_t *)f + head;
 	for (size_t i = 0; i < n; i++)
 		f->slots[i].data = store + i * p->slot_size;
-	f->tx_next = 1;
-	f->tx_acked = 0;
+	f->tx_next = p->tx_start ? p->tx_start : 1;
+	f->tx_acked = f->tx_next - 1;
 	f->ato = p->ato_max_ms;
 	return f;
 }
 
 void gre_flow_free(struct gre_flow *f)
 {
+	if (!f)
+		return;
+	if (f->p.txq_pool)
+		gre_txq_clear(&f->txq, f->p.txq_pool);
 	free(f);
+}
+
+void gre_flow_set_transmit(struct gre_flow *f, gre_flow_transmit_fn transmit)
+{
+	f->transmit = transmit;
+}
+
+void gre_flow_set_ordered(struct gre_flow *f, bool ordered)
+{
+	f->ordered = ordered;
+}
+
+unsigned gre_flow_txq_len(const struct gre_flow *f)
+{
+	return f->txq.len;
 }
 
 const struct gre_flow_stats *gre_flow_stats(const struct gre_flow *f)
@@ -329,8 +354,8 @@ static bool rx_far(const struct gre_flow *f, uint32_t seq)
 	return (d < 0 ? -d : d) > (int64_t)f->p.far_window;
 }
 
-enum gre_flow_rx_result gre_flow_rx(struct gre_flow *f, const struct gre_hdr *h,
-				    const uint8_t *payload, uint64_t now)
+static enum gre_flow_rx_result rx_one(struct gre_flow *f, const struct gre_hdr *h,
+				      const uint8_t *payload, uint64_t now)
 {
 	if (h->has_seq && rx_far(f, h->seq)) {
 		f->st.rx_far++;
@@ -348,16 +373,33 @@ enum gre_flow_rx_result gre_flow_rx(struct gre_flow *f, const struct gre_hdr *h,
 	return rx_data(f, h->seq, payload, h->payload_len, now);
 }
 
+enum gre_flow_rx_result gre_flow_rx(struct gre_flow *f, const struct gre_hdr *h,
+				    const uint8_t *payload, uint64_t now)
+{
+	/* Frames the deliver callback sends wait in the queue until the
+	 * packet is processed; then they, and whatever the ack let through,
+	 * go in order, carrying the ack this packet made owed. */
+	f->busy = true;
+	enum gre_flow_rx_result r = rx_one(f, h, payload, now);
+	f->busy = false;
+	tx_flush(f, now);
+	return r;
+}
+
 void gre_flow_on_timer(struct gre_flow *f, uint64_t now)
 {
 	bool moved = false;
 
+	f->busy = true;
 	while (f->held && now >= slot_oldest_since(f) + f->p.reorder_hold_ms) {
 		give_up_gap(f);
 		moved = true;
 	}
 	if (moved)
 		rx_progress(f, now);
+	f->busy = false;
+	/* A window full for the whole ack time-out reopens here. */
+	tx_flush(f, now);
 }
 
 /* ---- acknowledgements we send ----------------------------------------- */
@@ -376,9 +418,15 @@ uint64_t gre_flow_ack_deadline(const struct gre_flow *f)
 	return f->ack_owed_since + f->p.ack_delay_ms;
 }
 
+static uint64_t tx_deadline(const struct gre_flow *f);
+
 uint64_t gre_flow_next_deadline(const struct gre_flow *f)
 {
 	uint64_t t = gre_flow_ack_deadline(f);
+	uint64_t q = tx_deadline(f);
+
+	if (q < t)
+		t = q;
 
 	if (f->held) {
 		uint64_t r = slot_oldest_since(f) + f->p.reorder_hold_ms;
@@ -436,10 +484,12 @@ bool gre_flow_tx_allowed(const struct gre_flow *f, uint64_t now)
 	return tx_check(f, now) != TX_CLOSED;
 }
 
-bool gre_flow_tx_data(struct gre_flow *f, uint64_t now, struct gre_hdr *h)
+/* Number, ack and time-out bookkeeping for a packet the window admitted. */
+static void tx_admit(struct gre_flow *f, enum tx_verdict v, uint64_t now, struct gre_hdr *h)
 {
-	switch (tx_check(f, now)) {
+	switch (v) {
 	case TX_OPEN:
+	case TX_CLOSED:
 		break;
 	case TX_NON_ACKING:
 		f->st.peer_non_acking = true;
@@ -451,9 +501,6 @@ bool gre_flow_tx_data(struct gre_flow *f, uint64_t now, struct gre_hdr *h)
 		f->rtt_timing = false;
 		f->ato = f->ato > f->p.ato_max_ms / 2 ? f->p.ato_max_ms : f->ato * 2;
 		break;
-	case TX_CLOSED:
-		f->st.tx_window_drops++;
-		return false;
 	}
 
 	if (gre_flow_tx_outstanding(f) == 0)
@@ -474,5 +521,117 @@ bool gre_flow_tx_data(struct gre_flow *f, uint64_t now, struct gre_hdr *h)
 		h->ack = ack_mark_sent(f);
 		f->st.acks_piggybacked++;
 	}
+}
+
+bool gre_flow_tx_data(struct gre_flow *f, uint64_t now, struct gre_hdr *h)
+{
+	enum tx_verdict v = tx_check(f, now);
+
+	if (v == TX_CLOSED) {
+		f->st.tx_window_drops++;
+		return false;
+	}
+	tx_admit(f, v, now, h);
 	return true;
+}
+
+/* ---- the send queue --------------------------------------------------- */
+
+/* Frames the queue may hold: txq_max, or while busy at least a few (the
+ * replies a delivered frame makes) even with the queue turned off. */
+static unsigned txq_cap(const struct gre_flow *f)
+{
+	return f->p.txq_max ? f->p.txq_max : GRE_FLOW_TXQ_BUSY_MIN;
+}
+
+static bool txq_has_room(const struct gre_flow *f)
+{
+	return f->p.txq_pool && f->txq.len < txq_cap(f) &&
+	       gre_txq_pool_can_get(f->p.txq_pool);
+}
+
+static void tx_one(struct gre_flow *f, enum tx_verdict v, uint64_t now,
+		   const uint8_t *data, size_t len)
+{
+	struct gre_hdr h = { 0 };
+
+	tx_admit(f, v, now, &h);
+	h.payload_len = (uint16_t)len;
+	f->transmit(f->ctx, &h, data, len);
+}
+
+/* Send queued frames, oldest first, while the window lets them. */
+static void tx_flush(struct gre_flow *f, uint64_t now)
+{
+	const struct gre_txbuf *b;
+
+	if (f->busy || !f->transmit || !f->p.txq_pool)
+		return;
+	/* Bounded: every round sends and pops one of txq.len frames. */
+	while ((b = gre_txq_head(&f->txq)) != NULL) {
+		enum tx_verdict v = tx_check(f, now);
+		if (v == TX_CLOSED)
+			break;
+		tx_one(f, v, now, b->data, b->len);
+		gre_txq_pop(&f->txq, f->p.txq_pool);
+	}
+}
+
+/* When frames waiting for a full window may go: the ack time-out (or now). */
+static uint64_t tx_deadline(const struct gre_flow *f)
+{
+	if (!f->txq.len || f->busy)
+		return UINT64_MAX;
+	if (!f->p.peer_window || f->st.peer_non_acking || !f->peer_acked ||
+	    gre_flow_tx_outstanding(f) < f->p.peer_window)
+		return 0;
+	return f->ack_wait_since + f->ato;
+}
+
+enum gre_flow_send_result gre_flow_send(struct gre_flow *f, uint64_t now,
+					const uint8_t *data, size_t len)
+{
+	if (!f->busy && !f->txq.len && f->transmit) {
+		enum tx_verdict v = tx_check(f, now);
+		if (v != TX_CLOSED) {
+			/* The common case: straight out, no copy. */
+			tx_one(f, v, now, data, len);
+			return GRE_FLOW_SENT;
+		}
+		if (!f->p.txq_max) {
+			f->st.tx_window_drops++;
+			return GRE_FLOW_DROPPED;
+		}
+	}
+	if (!txq_has_room(f)) {
+		if (f->ordered || !f->txq.len || !f->p.txq_pool) {
+			f->st.tx_queue_refused++;
+			return GRE_FLOW_DROPPED;
+		}
+		/* Stateless: the oldest frame goes, which frees a buffer. */
+		gre_txq_pop(&f->txq, f->p.txq_pool);
+		f->st.tx_queue_drops++;
+	}
+	/* Counted as waiting for the window unless only waiting for !busy. */
+	bool closed = tx_check(f, now) == TX_CLOSED;
+	if (!gre_txq_push(&f->txq, f->p.txq_pool, data, len)) {
+		f->st.tx_queue_refused++;
+		return GRE_FLOW_DROPPED;
+	}
+	if (closed)
+		f->st.tx_queued++;
+	if (f->txq.len > f->st.tx_queue_peak)
+		f->st.tx_queue_peak = f->txq.len;
+	return GRE_FLOW_QUEUED;
+}
+
+bool gre_flow_send_room(const struct gre_flow *f, uint64_t now)
+{
+	if (!f->busy && !f->txq.len && tx_check(f, now) != TX_CLOSED)
+		return true;
+	if (!f->busy && !f->txq.len && !f->p.txq_max)
+		return false;
+	if (txq_has_room(f))
+		return true;
+	return !f->ordered && f->txq.len > 0;
 }

@@ -38,10 +38,32 @@
  * owed; the caller then sends an ack-only packet (S clear, A set, no
  * payload) with the number from gre_flow_take_ack().
  *
- * Transmit. Our numbers start at 1: the Linux kernel client takes a packet
- * as new only if its number is above the last one seen, which starts at 0,
- * so a first packet numbered 0 would be dropped; 1 suits it and every
- * receiver that, like ours, takes the first number as the start. Data may
+ * Transmit. gre_flow_send() is the way a server sends a frame: if nothing
+ * is queued and the window has room it goes at once through the transmit
+ * callback (no copy); otherwise it is copied to the tail of the call's send
+ * queue (common/gre_txq.h, buffers from a shared pool, none held while the
+ * queue is empty) and leaves, oldest first, as soon as the peer's
+ * acknowledgements (on data or ack-only packets, in gre_flow_rx()) or the
+ * window's time-out (gre_flow_on_timer()) open the window. A frame is given
+ * its sequence number, and the ack we owe, when it leaves the queue, so the
+ * numbers stay consecutive and the ack is the freshest. Frames are queued
+ * after encryption: MPPE coherency counts leave in the order they were
+ * taken. A full queue (txq_max frames, or the pool at its cap): by default
+ * the oldest queued frame is dropped (counted tx_queue_drops; stateless
+ * MPPE re-keys per packet and the receiver catches up over the gap in the
+ * count); after gre_flow_set_ordered(f, true) (stateful MPPE, where a lost
+ * frame costs the peer a Reset-Request round trip and everything up to the
+ * next flushed frame) queued frames are never dropped and the new one is
+ * refused instead (tx_queue_refused); the server asks gre_flow_send_room()
+ * before encrypting, so for it the refusal costs no coherency count at
+ * all. txq_max 0 turns the queue off: a frame the window refuses is
+ * dropped (tx_window_drops), as before the queue existed.
+ *
+ * Our numbers start at 1 (tests may set another with tx_start): the Linux
+ * kernel client takes a packet as new only if its number is above the last
+ * one seen, which starts at 0, so a first packet numbered 0 would be
+ * dropped; 1 suits it and every receiver that, like ours, takes the first
+ * number as the start. Data may
  * go while fewer than peer_window packets are unacknowledged (peer_window 0:
  * no limit). Never a stall: a peer that has not acknowledged anything when
  * the window fills is taken for a non-acking one (Android) and its window is
@@ -50,8 +72,9 @@
  * + 4 * deviation, measured one packet at a time, bounded by ato_min_ms ..
  * ato_max_ms, doubled on each time-out) is reopened, the outstanding
  * packets taken as lost. There are no retransmissions: a packet refused by
- * the window is dropped by the caller (counted here), the inner protocol
- * recovers. Acknowledgements that go backwards or cover numbers never sent
+ * the window waits in the send queue (gre_flow_send()) or, through the
+ * older gre_flow_tx_data() the client tools use, is dropped by the caller
+ * (counted here); the inner protocol recovers. Acknowledgements that go backwards or cover numbers never sent
  * are ignored.
  *
  * Driving it: after gre_flow_rx(), gre_flow_tx_data() or gre_flow_on_timer()
@@ -60,9 +83,15 @@
  * holds, send an ack-only packet.
  *
  * Lifetime: gre_flow_new() allocates the flow and its slots in one block;
- * gre_flow_free() releases it. The deliver callback runs inside gre_flow_rx()
- * and gre_flow_on_timer(); it must not call any gre_flow function on the
- * same flow, nor free it (mark the call dying and free it later). The
+ * gre_flow_free() releases it and returns its queued frames to the pool
+ * (which must outlive every flow using it). The deliver callback runs
+ * inside gre_flow_rx() and gre_flow_on_timer(); the only gre_flow function
+ * it may call on the same flow is gre_flow_send() (the frame is queued and
+ * goes when the packet is processed), and it must not free the flow (mark
+ * the call dying and free it later). The transmit callback runs inside
+ * gre_flow_send(), gre_flow_rx() and gre_flow_on_timer(); it must not call
+ * any gre_flow function on the same flow, and its frame pointer is valid
+ * only during the call. The
  * payload pointer it gets is valid only during the callback. Not
  * thread-safe: one flow belongs to one thread.
  */
@@ -74,19 +103,40 @@
 #include <stdint.h>
 
 #include "common/gre.h"
+#include "common/gre_txq.h"
 
 #define GRE_FLOW_SLOTS_DEFAULT     4
 #define GRE_FLOW_SLOTS_MAX         64
 #define GRE_FLOW_HOLD_MS_DEFAULT   5
 #define GRE_FLOW_SLOT_SIZE_DEFAULT 1600
 /*
- * 20 ms: the peer measures its round-trip time through our acks, so a long
- * delay would inflate its time-out; 20 ms is below most Internet RTTs and
- * far below the 500 ms pptp-linux itself waits, which peers already
- * tolerate. One-way traffic then costs at most 50 ack-only packets a
- * second per call, each covering everything received in the meantime.
+ * When our acknowledgements go, and why.
+ *
+ * Whose window is whose (RFC 2637 4.4): the window a peer announces is
+ * what it can take from US unacknowledged; pptp-linux announces 3, so OUR
+ * sending to it waits for ITS acks (the send queue above holds what does
+ * not fit; pptp-linux acks on its own data, its TCP ACKs among them, and
+ * with ack-only packets). Our acks govern the PEER's sending
+ * against the window WE announce (CALL_RX_WINDOW, 64), and feed the
+ * round-trip time it measures for its own ack time-out.
+ *
+ * The policy: an ack we owe rides on the next data packet we send (free,
+ * and frames released from the send queue by the peer's ack carry it at
+ * once); if none goes within ack_delay_ms, an ack-only packet carries it;
+ * and once half the window we announced is owed it goes at once (the flow
+ * timer fires at 0), so a peer that enforces our window never has to stop:
+ * it can always send the other half while our ack travels.
+ *
+ * 2 ms: short enough that the peer's measured round-trip time (and its ack
+ * time-out, RTT + 4 deviations) stays close to the network's own, and a
+ * peer sending a few packets at a time is never held back by a timer; long
+ * enough that a burst received within it costs one ack-only packet, and
+ * that the reply (a TCP ACK coming back through tun) usually catches the
+ * ack first. One-way traffic with no reply costs at most 500 ack-only
+ * packets a second per call (and at least one per 32 received); an idle
+ * call owes nothing and arms no timer.
  */
-#define GRE_FLOW_ACK_DELAY_MS_DEFAULT 20
+#define GRE_FLOW_ACK_DELAY_MS_DEFAULT 2
 #define GRE_FLOW_RX_WINDOW_DEFAULT 64
 #define GRE_FLOW_ATO_MIN_MS_DEFAULT 20
 #define GRE_FLOW_ATO_MAX_MS_DEFAULT 1000
@@ -105,6 +155,9 @@ struct gre_flow_params {
 	unsigned ato_min_ms;      /* bounds of the ack time-out, 1 <= min <= max */
 	unsigned ato_max_ms;
 	uint32_t far_window;      /* F; 0: GRE_FLOW_FAR_FACTOR * max(rx_window, N, 1) */
+	struct gre_txq_pool *txq_pool; /* buffers for the send queue; NULL: no queue */
+	unsigned txq_max;         /* frames the send queue holds; 0: window drops */
+	uint32_t tx_start;        /* our first sequence number; 0: 1 (see above) */
 };
 
 struct gre_flow_stats {
@@ -124,6 +177,10 @@ struct gre_flow_stats {
 	uint64_t tx_ack_timeouts; /* full windows reopened by the time-out */
 	uint64_t acks_piggybacked;
 	uint64_t acks_only;       /* ack-only packets */
+	uint64_t tx_queued;       /* frames queued because the window was full */
+	uint64_t tx_queue_drops;  /* queued frames dropped from the head, queue full */
+	uint64_t tx_queue_refused; /* frames refused: queue full (ordered) or no buffer */
+	unsigned tx_queue_peak;   /* most frames queued at once */
 	bool peer_non_acking;     /* window not enforced: peer never acked */
 };
 
@@ -140,6 +197,19 @@ enum gre_flow_rx_result {
 };
 
 typedef void (*gre_flow_deliver_fn)(void *ctx, const uint8_t *payload, size_t len);
+/* Send one data packet now: h has the sequence number, the ack (if any)
+ * and payload_len; the callback fills in the call ID. */
+typedef void (*gre_flow_transmit_fn)(void *ctx, struct gre_hdr *h,
+				     const uint8_t *frame, size_t len);
+
+enum gre_flow_send_result {
+	GRE_FLOW_SENT,            /* handed to the transmit callback */
+	GRE_FLOW_QUEUED,          /* copied into the send queue */
+	GRE_FLOW_DROPPED,         /* window full and no queue, or queue full */
+};
+
+/* Frames the send queue takes while the flow is busy even if txq_max is 0. */
+#define GRE_FLOW_TXQ_BUSY_MIN 8
 
 struct gre_flow;
 
@@ -192,6 +262,29 @@ bool gre_flow_tx_allowed(const struct gre_flow *f, uint64_t now);
  * the caller then fails to send, which the peer sees as a loss.
  */
 bool gre_flow_tx_data(struct gre_flow *f, uint64_t now, struct gre_hdr *h);
+
+/* The callback gre_flow_send() transmits through (same ctx as deliver). */
+void gre_flow_set_transmit(struct gre_flow *f, gre_flow_transmit_fn transmit);
+
+/* Full queue: refuse the new frame rather than drop the oldest (above). */
+void gre_flow_set_ordered(struct gre_flow *f, bool ordered);
+
+/*
+ * Send one frame (see Transmit above): at once, or queued, or dropped.
+ * Needs the transmit callback; the frame is copied if queued.
+ */
+enum gre_flow_send_result gre_flow_send(struct gre_flow *f, uint64_t now,
+					const uint8_t *data, size_t len);
+
+/*
+ * Would gre_flow_send() take a frame now (send or queue it, dropping the
+ * oldest queued one if not ordered)? For a caller that must not encrypt a
+ * frame that would then be refused.
+ */
+bool gre_flow_send_room(const struct gre_flow *f, uint64_t now);
+
+/* Frames in the send queue. */
+unsigned gre_flow_txq_len(const struct gre_flow *f);
 
 const struct gre_flow_stats *gre_flow_stats(const struct gre_flow *f);
 

@@ -124,6 +124,7 @@ struct config {
 	unsigned ctrl_idle_timeout; /* seconds a control connection may have no call */
 	unsigned gre_reorder_packets; /* GRE reorder slots per call, 0 = none */
 	unsigned gre_reorder_hold_ms; /* longest wait for a missing GRE packet */
+	unsigned gre_tx_queue;      /* frames per call waiting for the peer's window, 0 = drop */
 	bool logwtmp;
 
 	enum config_auth auth;

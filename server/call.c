@@ -4,8 +4,6 @@
  */
 #include "server/call.h"
 
-#include <string.h>
-
 #include "common/gre_flow.h"
 #include "common/log.h"
 #include "common/log_id.h"
@@ -47,24 +45,37 @@ static bool send_packet(struct call *call, struct gre_hdr *h, const uint8_t *dat
 	return gre_sock_send(call->srv->gre, call->local_addr, call->peer_addr, h, data, len);
 }
 
-/* One data packet, now. */
-static bool transmit(struct call *call, const uint8_t *data, size_t len)
+/* The flow's transmit callback: one data packet, now (at once, or out of
+ * the send queue as the window opens). */
+static void transmit(void *ctx, struct gre_hdr *h, const uint8_t *data, size_t len)
 {
-	struct gre_hdr h = { 0 };
+	struct call *call = ctx;
 
-	if (!gre_flow_tx_data(call->flow, server_now_ms(), &h)) {
-		call->tx_dropped++;
-		return false;
-	}
+	/* Dying: the session is gone, what it queued is not worth sending. */
+	if (call->dying)
+		return;
 	call->frames_tx++;
-	return send_packet(call, &h, data, len);
+	send_packet(call, h, data, len);
 }
 
-static void flush_txq(struct call *call)
+/* Add the flow's queue counters to the server's; log the first head drop. */
+static void txq_account(struct call *call)
 {
-	for (unsigned i = 0; i < call->txq_len && !call->dying; i++)
-		transmit(call, call->txq[i].data, call->txq[i].len);
-	call->txq_len = 0;
+	const struct gre_flow_stats *fs = gre_flow_stats(call->flow);
+	struct server_stats *st = &call->srv->stats;
+
+	st->gre_tx_queued += fs->tx_queued - call->txq_queued;
+	call->txq_queued = fs->tx_queued;
+	if (fs->tx_queue_drops == call->txq_drops)
+		return;
+	st->gre_tx_queue_drop += fs->tx_queue_drops - call->txq_drops;
+	call->txq_drops = fs->tx_queue_drops;
+	if (!call->txq_drop_logged) {
+		call->txq_drop_logged = true;
+		log_notice("%s event=gre-tx-queue-drop window=%u queue=%u (oldest queued frame "
+			   "dropped; logged once per call, counted)", CALL_LOG_ID(call),
+			   call->peer_window, call->srv->cfg->gre_tx_queue);
+	}
 }
 
 static void send_acks(struct call *call, uint64_t now)
@@ -100,10 +111,9 @@ static void flow_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (call->dying || !call->flow)
 		return;
 	uint64_t now = server_now_ms();
-	call->in_rx = true;
 	gre_flow_on_timer(call->flow, now);
-	call->in_rx = false;
-	flush_txq(call);
+	if (call->dying)
+		return;
 	send_acks(call, now);
 	arm(call);
 }
@@ -116,9 +126,7 @@ void call_gre_input(struct call *call, const struct gre_hdr *h, const uint8_t *p
 		st->gre_no_call++;
 		return;
 	}
-	call->in_rx = true;
 	enum gre_flow_rx_result r = gre_flow_rx(call->flow, h, payload, server_now_ms());
-	call->in_rx = false;
 	if (r == GRE_FLOW_RX_DUPLICATE) {
 		st->gre_dup++;
 	} else if (r == GRE_FLOW_RX_OLD) {
@@ -134,7 +142,7 @@ void call_gre_input(struct call *call, const struct gre_hdr *h, const uint8_t *p
 			log_notice("%s event=gre-far-dropped seq=%u", CALL_LOG_ID(call), h->seq);
 		}
 	}
-	flush_txq(call);
+	txq_account(call);
 	arm(call);
 }
 
@@ -144,28 +152,27 @@ bool call_send_frame(struct call *call, const uint8_t *data, size_t len)
 		call->tx_dropped++;
 		return false;
 	}
-	if (call->in_rx) {
-		if (call->txq_len >= CALL_TXQ_LEN) {
-			call->tx_dropped++;
-			return false;
-		}
-		struct call_txq_item *it = &call->txq[call->txq_len++];
-		memcpy(it->data, data, len);
-		it->len = len;
-		return true;
+	enum gre_flow_send_result r = gre_flow_send(call->flow, server_now_ms(), data, len);
+	if (r == GRE_FLOW_DROPPED)
+		call->tx_dropped++;
+	if (r != GRE_FLOW_SENT) {
+		txq_account(call);
+		arm(call);
 	}
-	bool ok = transmit(call, data, len);
-	arm(call);
-	return ok;
+	return r != GRE_FLOW_DROPPED;
 }
 
 bool call_can_send(const struct call *call)
 {
 	if (call->dying || !call->flow)
 		return false;
-	if (call->in_rx)
-		return call->txq_len < CALL_TXQ_LEN;
-	return gre_flow_tx_allowed(call->flow, server_now_ms());
+	return gre_flow_send_room(call->flow, server_now_ms());
+}
+
+void call_set_ordered(struct call *call, bool ordered)
+{
+	if (call->flow)
+		gre_flow_set_ordered(call->flow, ordered);
 }
 
 static void setup_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -238,9 +245,18 @@ bool call_up(struct call *call, uint16_t peer_window)
 	p.slot_size = CALL_FRAME_MAX;
 	p.rx_window = CALL_RX_WINDOW;
 	p.peer_window = peer_window;
+	/* Even with gre-tx-queue 0 the queue holds the replies made while a
+	 * frame is delivered. The pool allocates nothing until a frame waits. */
+	if (!call->srv->txq_pool)
+		call->srv->txq_pool = gre_txq_pool_new(CALL_FRAME_MAX, CALL_TXQ_POOL_BUFS);
+	if (!call->srv->txq_pool)
+		return false;
+	p.txq_pool = call->srv->txq_pool;
+	p.txq_max = cfg->gre_tx_queue;
 	call->flow = gre_flow_new(&p, deliver, call);
 	if (!call->flow)
 		return false;
+	gre_flow_set_transmit(call->flow, transmit);
 	server_object_add(call->srv);
 	call->peer_window = peer_window;
 	call->state = CALL_UP;
@@ -261,10 +277,15 @@ void call_kill(struct call *call, const char *reason)
 	if (call->dying)
 		return;
 	call->dying = true;
+	const struct gre_flow_stats *fs = call->flow ? gre_flow_stats(call->flow) : NULL;
 	log_notice("%s event=call-down reason=%s frames-rx=%llu frames-tx=%llu "
-		   "tx-dropped=%llu gre-far=%llu", CALL_LOG_ID(call), reason,
+		   "tx-dropped=%llu gre-far=%llu tx-queued=%llu tx-queue-drops=%llu "
+		   "tx-queue-peak=%u tx-ack-timeouts=%llu", CALL_LOG_ID(call), reason,
 		   (unsigned long long)call->frames_rx, (unsigned long long)call->frames_tx,
-		   (unsigned long long)call->tx_dropped, (unsigned long long)call->far_dropped);
+		   (unsigned long long)call->tx_dropped, (unsigned long long)call->far_dropped,
+		   (unsigned long long)(fs ? fs->tx_queued : 0),
+		   (unsigned long long)(fs ? fs->tx_queue_drops : 0), fs ? fs->tx_queue_peak : 0,
+		   (unsigned long long)(fs ? fs->tx_ack_timeouts : 0));
 	/* Out of every table before the session hears of it: a teardown nested
 	 * in ops->down that walks the connection's calls (kill_calls() takes
 	 * the head until none is left) must not find this one again. */

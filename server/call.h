@@ -11,9 +11,16 @@
  * an ev_timer armed at the flow's next deadline.
  *
  * The PPP layer attaches through struct call_ops and sends with
- * call_send_frame(): it never sees a PPTP or GRE header. A frame sent while
- * the flow is delivering (from inside ops->frame) is queued and goes as
- * soon as the flow returns.
+ * call_send_frame(): it never sees a PPTP or GRE header. Frames go through
+ * the flow's send queue (common/gre_flow.h): at once while the peer's
+ * receive window has room, otherwise they wait (at most `gre-tx-queue`,
+ * buffers from srv->txq_pool) and leave as the peer's acknowledgements
+ * arrive; a frame sent while the flow is delivering (from inside
+ * ops->frame) waits there too and goes as soon as the flow returns. A full
+ * queue drops its oldest frame (stateless MPPE: counted gre-tx-queue-drop,
+ * logged once per call); after call_set_ordered() (stateful MPPE) it keeps
+ * its frames and refuses the new one, and call_can_send() says so before
+ * the frame is encrypted. An idle call holds no queue buffer.
  *
  * call_new() installs the ops the server chose for every call
  * (srv->call_ops): the session's (server/session.h), whose up callback
@@ -44,7 +51,9 @@
 
 #define CALL_RX_WINDOW  64   /* the receive window we announce */
 #define CALL_FRAME_MAX  1600 /* largest PPP frame carried */
-#define CALL_TXQ_LEN    8    /* frames queued while the flow delivers */
+/* Send-queue buffers all calls together may hold (CALL_FRAME_MAX bytes
+ * each: 6.4 MB at most), whatever `gre-tx-queue` allows each call. */
+#define CALL_TXQ_POOL_BUFS 4096
 /* Writable bytes call_send_frame() wants in front of a frame. 0: the GRE
  * socket sends its header and the frame as two iovecs (no copy). */
 #define CALL_TX_HEADROOM 0
@@ -71,11 +80,6 @@ enum call_state {
 	CALL_CLEARING,       /* PNS: we sent Call-Clear-Request, waiting for the notify */
 };
 
-struct call_txq_item {
-	size_t len;
-	uint8_t data[CALL_FRAME_MAX];
-};
-
 struct call {
 	struct server *srv;
 	struct ctrl *ctrl;
@@ -85,8 +89,8 @@ struct call {
 	enum call_role role;
 	enum call_state state;
 	bool dying;
-	bool in_rx;                 /* the flow is delivering */
 	bool wrong_src_logged;
+	bool txq_drop_logged;       /* a send-queue head drop was logged */
 	bool far_logged;            /* a GRE packet far outside the window was logged */
 	bool established;           /* LCP opened: the setup timer is done */
 	uint32_t peer_addr;         /* host order */
@@ -104,8 +108,7 @@ struct call {
 	uint64_t frames_rx, frames_tx, tx_dropped;
 	uint64_t dup_seen, old_seen; /* flow counters already added to the server's */
 	uint64_t far_dropped;        /* GRE packets far outside the receive window */
-	unsigned txq_len;
-	struct call_txq_item txq[CALL_TXQ_LEN];
+	uint64_t txq_queued, txq_drops; /* flow counters already added to the server's */
 	bool peer_ended;              /* the peer asked for the end (Call-Clear-Request,
 					* Call-Disconnect-Notify, Stop-Control-Connection-
 					* Request): set before call_kill(), read by ops->down */
@@ -130,10 +133,13 @@ void call_link_established(struct call *call);
 void call_set_ops(struct call *call, const struct call_ops *ops, void *ctx);
 /* Send one PPP frame on the call. False if dropped (window, size, down). */
 bool call_send_frame(struct call *call, const uint8_t *data, size_t len);
-/* Would call_send_frame() take a frame now? For the data path, to drop an
- * IP packet before it is encrypted (stateful MPPE must not lose a frame it
- * already counted) rather than after. */
+/* Would call_send_frame() take a frame now (send or queue it)? For the
+ * data path, to drop an IP packet before it is encrypted (stateful MPPE
+ * must not lose a frame it already counted) rather than after. */
 bool call_can_send(const struct call *call);
+/* Stateful MPPE: a full send queue refuses new frames instead of dropping
+ * its oldest (an encrypted frame lost would desynchronise the peer). */
+void call_set_ordered(struct call *call, bool ordered);
 
 /* One GRE packet for this call, source already checked (gre_sock.c). */
 void call_gre_input(struct call *call, const struct gre_hdr *h, const uint8_t *payload);

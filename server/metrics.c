@@ -238,6 +238,7 @@ static void render_drops(const struct server *srv, const struct tun_stats *ts, s
 		{ "no-route", s->no_route },
 		{ "too-big", s->too_big },
 		{ "tx-window", s->tx_window },
+		{ "gre-tx-queue-drop", s->gre_tx_queue_drop },
 		{ "mppe-refused", s->mppe_refused },
 		{ "icmp-limited", s->icmp_limited },
 		{ "tun-tx-dropped", ts->tx_dropped },

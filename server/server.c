@@ -17,6 +17,7 @@
 #include "auth/backend.h"
 #include "auth/backend_radius.h"
 #include "common/crypto.h"
+#include "common/gre_txq.h"
 #include "common/log.h"
 #include "server/admin.h"
 #include "server/call.h"
@@ -213,6 +214,7 @@ void server_log_stats(const struct server *srv)
 		   "calls-busy=%llu sessions-opened=%llu auth-ok=%llu auth-fail=%llu "
 		   "auth-stale=%llu spoofed=%llu bad-ip=%llu no-route=%llu "
 		   "icmp-frag-needed=%llu icmp-limited=%llu fragmented=%llu too-big=%llu tx-window=%llu "
+		   "gre-tx-queued=%llu gre-tx-queue-drop=%llu "
 		   "mppe-refused=%llu mppe-abuse=%llu "
 		   "gre-far=%llu ctrl-unstarted=%u ctrl-evicted=%llu accept-failed=%llu "
 		   "accept-paused=%llu calls-limited=%llu calls-setup-timeout=%llu "
@@ -231,7 +233,8 @@ void server_log_stats(const struct server *srv)
 		   (unsigned long long)s->bad_ip, (unsigned long long)s->no_route,
 		   (unsigned long long)s->icmp_frag_needed, (unsigned long long)s->icmp_limited,
 		   (unsigned long long)s->fragmented, (unsigned long long)s->too_big,
-		   (unsigned long long)s->tx_window, (unsigned long long)s->mppe_refused,
+		   (unsigned long long)s->tx_window, (unsigned long long)s->gre_tx_queued,
+		   (unsigned long long)s->gre_tx_queue_drop, (unsigned long long)s->mppe_refused,
 		   (unsigned long long)s->mppe_abuse,
 		   (unsigned long long)s->gre_far, srv->nunstarted,
 		   (unsigned long long)s->ctrl_evicted, (unsigned long long)s->accept_failed,
@@ -641,6 +644,7 @@ void server_free(struct server *srv)
 		listener_free(&srv->listeners[i]);
 	free(srv->listeners);
 	gre_sock_free(srv->gre);
+	gre_txq_pool_free(srv->txq_pool);
 	/* Every session is gone now: their addresses are back in the pool. */
 	if (srv->auth) {
 		ev_io_stop(srv->loop, &srv->auth_io);

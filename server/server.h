@@ -66,6 +66,7 @@ struct ctrl;
 struct call;
 struct call_ops;
 struct gre_sock;
+struct gre_txq_pool;
 struct session;
 struct pool;
 struct tun;
@@ -115,6 +116,8 @@ struct server_stats {
 	uint64_t fragmented;    /* tun packets split to fit a session's MTU */
 	uint64_t too_big;       /* could neither be fragmented nor answered */
 	uint64_t tx_window;     /* tun packets dropped before encryption: GRE window full */
+	uint64_t gre_tx_queued; /* frames that waited in a call's send queue for the window */
+	uint64_t gre_tx_queue_drop; /* queued frames dropped from the head: queue full */
 	uint64_t mppe_refused;  /* MPPE frames dropped before re-keying: count jump / budget */
 	uint64_t mppe_abuse;    /* sessions ended for exceeding the MPPE re-key budget */
 };
@@ -131,6 +134,9 @@ struct server {
 	struct listener *listeners; /* array of nlisteners */
 	size_t nlisteners;
 	struct gre_sock *gre;
+	/* Buffers of the calls' send queues (call.c creates it with the
+	 * first call that comes up; freed after every call). */
+	struct gre_txq_pool *txq_pool;
 
 	struct ctrl *ctrls;       /* live control connections */
 	unsigned nctrls;

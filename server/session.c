@@ -256,6 +256,9 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 	s->ip_mtu = info->ip_mtu;
 	s->mppe_bits = info->mppe_bits;
 	s->mppe_stateful = info->mppe_stateful;
+	/* Stateful MPPE: queued frames are never dropped (call.h). */
+	if (s->call)
+		call_set_ordered(s->call, s->mppe_stateful);
 	run_hook(s, srv->cfg->ip_up, true, s->up_ms);
 	if (srv->neigh && s->addr) {
 		int ifindex = neigh_proxy_add(srv->neigh, s->addr, srv->tun ? srv->tun->name : NULL);

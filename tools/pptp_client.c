@@ -478,6 +478,10 @@ static void ctrl_on_call_reply(struct pptp_ctrl *c, const struct pptp_out_call_r
 	}
 	gre_flow_params_default(&fp);
 	fp.rx_window = cl->p.recv_window;
+	if (cl->p.ack_delay_ms) {
+		fp.ack_delay_ms = cl->p.ack_delay_ms;
+		fp.rx_window = 0;
+	}
 	fp.peer_window = rp->recv_window;
 	fp.slot_size = PPTP_CLIENT_MAX_FRAME;
 	call->flow = gre_flow_new(&fp, call_deliver, call);

@@ -80,6 +80,8 @@ struct pptp_client_params {
 	struct in_addr local;      /* INADDR_ANY: the kernel chooses */
 	double timeout;            /* seconds, every wait */
 	uint16_t recv_window;      /* announced in Outgoing-Call-Request */
+	unsigned ack_delay_ms;     /* 0: gre_flow's acks; N: ack-only only after N ms,
+				    * no early ack at half the window (a slow acker) */
 	const char *host_name;     /* Start request; default "pptpbench" */
 	const char *vendor;        /* default "pptpbench" */
 };

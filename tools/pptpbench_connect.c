@@ -40,6 +40,11 @@
  * A server that gives in brings the link up (exit 0 with --run); one that
  * refuses ends it (exit 1, "FAIL network: ...").
  *
+ * Small windows (issue 13): --window N announces N as the receive window
+ * in Outgoing-Call-Request (pptp-linux announces 3); --ack-delay MS makes
+ * the client acknowledge the server's packets only on its own data or
+ * after MS with nothing to carry them, never early at half the window.
+ *
  * Driving the layers: PPP frames from the call's on_frame go to
  * ppp_input(); frames from ops->send go to pptp_call_send(), or into a
  * short queue while the call is delivering (pptp_call_send refuses there)
@@ -853,7 +858,9 @@ static void connect_usage(FILE *f)
 		   "         [--hostile-ccount-jump N [--hostile-rate R] [--hostile-seconds S]]\n"
 		   "         [--hostile-ipcp-addr A.B.C.D|none]  (ask for it, or for none,\n"
 		   "          whatever the server Naks)\n"
-		   "         [--tun-mtu N]  (a client that ignores the link MTU, for MSS tests)\n");
+		   "         [--tun-mtu N]  (a client that ignores the link MTU, for MSS tests)\n"
+		   "         [--window N]  (the receive window it announces; default 64)\n"
+		   "         [--ack-delay MS]  (ack only after MS, never early: a slow acker)\n");
 }
 
 static bool read_password(char **out)
@@ -943,6 +950,8 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 		{ "hostile-rate", required_argument, NULL, 'J' + 256 },
 		{ "hostile-seconds", required_argument, NULL, 'J' + 512 },
 		{ "hostile-ipcp-addr", required_argument, NULL, 'I' + 256 },
+		{ "window", required_argument, NULL, 'W' + 256 },
+		{ "ack-delay", required_argument, NULL, 'D' + 256 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1040,6 +1049,22 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 				return 2;
 			}
 			c->send_proto = (uint16_t)v;
+			break;
+		}
+		case 'W' + 256:
+		case 'D' + 256: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			unsigned long max = opt == 'W' + 256 ? 65535 : 1000;
+			if (!optarg[0] || *end || v == 0 || v > max) {
+				fprintf(stderr, "connect: bad --%s '%s' (1 to %lu)\n",
+					opt == 'W' + 256 ? "window" : "ack-delay", optarg, max);
+				return 2;
+			}
+			if (opt == 'W' + 256)
+				p->recv_window = (uint16_t)v;
+			else
+				p->ack_delay_ms = (unsigned)v;
 			break;
 		}
 		case 'M': {

@@ -108,6 +108,7 @@ static void defaults(void **state)
 	assert_int_equal(c->ctrl_idle_timeout, 60);
 	assert_int_equal(c->gre_reorder_packets, 4);
 	assert_int_equal(c->gre_reorder_hold_ms, 5);
+	assert_int_equal(c->gre_tx_queue, 64);
 	assert_false(c->logwtmp);
 	assert_int_equal(c->auth, CONFIG_AUTH_SQLITE);
 	assert_string_equal(c->user_db, "/var/lib/pptpd/users.db");
@@ -163,6 +164,7 @@ static char *all_keys_text(const struct scratch *s)
 		 "ctrl-idle-timeout 90\n"
 		 "gre-reorder-packets 0\n"
 		 "gre-reorder-hold-ms 100\n"
+		 "gre-tx-queue 0\n"
 		 "logwtmp\n"
 		 "auth radius\n"
 		 "user-db /srv/users.db\n"
@@ -241,6 +243,7 @@ static void check_all_keys(const struct config *c, const struct scratch *s)
 	assert_int_equal(c->ctrl_idle_timeout, 90);
 	assert_int_equal(c->gre_reorder_packets, 0);
 	assert_int_equal(c->gre_reorder_hold_ms, 100);
+	assert_int_equal(c->gre_tx_queue, 0);
 	assert_true(c->logwtmp);
 	assert_int_equal(c->auth, CONFIG_AUTH_RADIUS);
 	assert_string_equal(c->user_db, "/srv/users.db");
@@ -478,6 +481,8 @@ static void value_errors(void **state)
 		 NULL);
 	fails_at(BASE "idle -1\n", 3, "'-1' is not a number for 'idle'", NULL);
 	fails_at(BASE "\nidle 30m\n", 4, "not a number for 'idle'", NULL);
+	fails_at(BASE "gre-tx-queue 1025\n", 3, "'1025' is out of range for "
+		 "'gre-tx-queue' (0 to 1024)", NULL);
 	fails_at(BASE "auth ldap\n", 3, "'ldap' is not a valid value for 'auth' (sqlite or radius)",
 		 NULL);
 	fails_at(BASE "log-level loud\n", 3, "'loud' is not a log level", NULL);
