@@ -94,6 +94,8 @@ struct loader {
 
 /* ---- messages ---- */
 
+static bool vfail_in(struct loader *ld, const char *file, unsigned line, const char *fmt,
+		     va_list ap) __attribute__((format(printf, 4, 0)));
 static bool vfail_at(struct loader *ld, unsigned line, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 static bool fail_at(struct loader *ld, unsigned line, const char *fmt, ...)
