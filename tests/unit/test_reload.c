@@ -9,11 +9,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <ev.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf/config.h"
 #include "server/reload.h"
+#include "server/server.h"
 
 #define BASE "localip 192.0.2.1\nremoteip 192.0.2.10-20\n"
 
@@ -143,6 +148,73 @@ static void swap_moves_values(void **state)
 	config_free(b);
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* server_reload() on a server without a data path (--echo-frames): the
+ * live keys move to srv->cfg, a restart-only key keeps its value, a broken
+ * file changes nothing, and every config is freed once (ASan). */
+static void reload_server(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/pptpd-reload-XXXXXX", path[64], err[256];
+	struct reload_result *res = calloc(1, sizeof(*res));
+	assert_non_null(res);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/pptpd.conf", dir);
+	write_file(path, BASE "ms-dns 192.0.2.53\ntun first0\n");
+	struct config *boot = config_load(path, err, sizeof(err));
+	assert_non_null(boot);
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct server *srv = server_new(loop, boot, true);
+	assert_non_null(srv);
+
+	write_file(path, BASE "ms-dns 192.0.2.54\nmax-calls-per-connection 2\ntun second0\n");
+	assert_true(server_reload(srv, "test", res));
+	assert_string_equal(res->changed, "max-calls-per-connection,ms-dns");
+	assert_string_equal(res->kept, "tun");
+	assert_string_equal(res->kept_lines, "key=tun line=5");
+	assert_ptr_equal(srv->cfg, srv->cfg_loaded);
+	assert_int_equal(ntohl(srv->cfg->ms_dns.addr[0].s_addr), 0xc0000236u);
+	assert_int_equal(srv->cfg->max_calls_per_conn, 2);
+	assert_string_equal(srv->cfg->tun, "first0"); /* what runs */
+
+	/* Refused whole: nothing moves. */
+	const struct config *before = srv->cfg;
+	write_file(path, BASE "ms-dns 192.0.2.55\nmtu 99999\n");
+	assert_false(server_reload(srv, "test", res));
+	assert_int_equal(res->errors, 1);
+	char want[128];
+	snprintf(want, sizeof(want), "%s:4: '99999' is out of range for 'mtu'", path);
+	if (!strstr(res->error, want))
+		fail_msg("error \"%s\" lacks \"%s\"", res->error, want);
+	assert_ptr_equal(srv->cfg, before);
+	assert_int_equal(ntohl(srv->cfg->ms_dns.addr[0].s_addr), 0xc0000236u);
+
+	/* A second reload frees the first reloaded config; tun is still kept. */
+	write_file(path, BASE "ms-dns 192.0.2.54\ntun second0\n");
+	assert_true(server_reload(srv, "test", res));
+	assert_string_equal(res->changed, "max-calls-per-connection");
+	assert_string_equal(res->kept, "tun");
+	assert_string_equal(srv->cfg->tun, "first0");
+
+	/* A missing file is refused too. */
+	unlink(path);
+	assert_false(server_reload(srv, "test", res));
+	assert_non_null(strstr(res->error, "cannot open"));
+
+	server_free(srv);
+	ev_loop_destroy(loop);
+	config_free(boot);
+	rmdir(dir);
+	free(res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +224,7 @@ int main(void)
 		cmocka_unit_test(named_pools),
 		cmocka_unit_test(secrets_compared),
 		cmocka_unit_test(swap_moves_values),
+		cmocka_unit_test(reload_server),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
