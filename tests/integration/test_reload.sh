@@ -10,7 +10,8 @@
 # pings the LAN host for the whole test. The config file is rewritten: new
 # ms-dns, remoteip moved to 192.0.2.11-12 (bob's address is no longer in
 # it), a new named pool "office", radius-server "new" instead of "old", and
-# tun pptp9 (restart-only). After SIGHUP: the reload line names each change
+# tun pptp9 (restart-only); carol's login is waiting for "old" to answer
+# at that moment and must finish there. After SIGHUP: the reload line names each change
 # and keeps tun with its line; pptp0 still carries bob, no pptp9 exists; a
 # new login of alice (known to "new" only) gets the new DNS and an address
 # of the new range, and one Framed-Pool login an address of the new pool;
@@ -32,13 +33,14 @@ CONF=$IT_TMP/pptpd.conf
 echo bob-secret >"$IT_TMP/bob.pw"
 
 radius_user old bob bob-secret
-radius_start old --auth-port 1912 --acct-port 1913
+radius_user old carol carol-secret
+radius_start old --auth-port 1912 --acct-port 1913 --reject-delay 2
 radius_user new alice alice-secret
 radius_user new pooled pooled-secret 'Framed-Pool = "office"'
 radius_start new --auth-port 2012 --acct-port 2013
 
 start_server 192.0.2.10 "auth radius" "radius-server 127.0.0.1:1912 testing123" \
-	"radius-timeout 1" "radius-tries 1"
+	"radius-timeout 4" "radius-tries 1"
 wait_log 'radius=auth server=127.0.0.1:1912'
 
 # ---- bob's session: pings the LAN host all along ----
@@ -64,10 +66,20 @@ radius-tries 1
 pool office 192.0.2.100-109
 EOF
 TUN_LINE=$(grep -n '^tun ' "$CONF" | cut -d: -f1)
+
+# carol's wrong password is in flight at "old" (rejected after 2 s) when
+# the reload replaces the RADIUS client: it must finish on the old one.
+echo wrong-secret >"$IT_TMP/carol.pw"
+BG_USER=carol PWFILE=$IT_TMP/carol.pw bg_connect "$IT_TMP/carol.out" --bind 198.51.100.4 \
+	--tun pptpc1 --timeout 15
+CAROL=$IT_LAST_PID
+wait_log 'user=carol .*event=auth-request'
 before=$(pongs)
 mark=$(log_mark)
 kill -HUP "$SRV_PID"
 wait_log 'event=reloaded by=sighup'
+log_since "$mark" | grep -q 'event=radius-auth-retired in-flight=1' ||
+	{ server_tail; it_fail "the old RADIUS client was not retired with carol's request in flight"; }
 line=$(log_since "$mark" | grep 'event=reloaded by=sighup')
 for item in remoteip pool:office ms-dns radius-server; do
 	[[ $line == *changed=*"$item"* ]] || { server_tail; it_fail "'$item' not in: $line"; }
@@ -93,8 +105,13 @@ connect_ok pooled pooled pooled-secret --bind 198.51.100.2 --tun pptpa2 --run "p
 expect_out pooled '^ipcp-up [0-9.]+ ms addr=192\.0\.2\.10[0-9] '
 expect_out pooled '1 packets transmitted, 1 received'
 it_pass "a Framed-Pool login gets an address of the new pool 'office', routed through tun"
+IT_STATUS=0
+wait "$CAROL" || IT_STATUS=$?
+grep -Eq '^auth-failed [0-9.]+ ms E=691$' "$IT_TMP/carol.out" ||
+	{ cat "$IT_TMP/carol.out" >&2; it_fail "carol: no E=691 from the retired client"; }
+wait_log 'radius=auth user=carol event=access-reject server=127\.0\.0\.1:1912'
 wait_log 'event=radius-auth-retired-freed in-flight=0'
-it_pass "the old RADIUS client, with nothing in flight, is freed"
+it_pass "carol's request in flight finished on the old RADIUS client (rejected there), which was then freed"
 
 # ---- a broken file is refused whole, through pptpctl reload ----
 before_refused=$(pongs)
