@@ -33,8 +33,6 @@ static const char *const restart_keys[] = {
 	"lockout-table-size", /* the lock-out table */
 	"log-target",         /* where logs go is set up once */
 	"control-socket",     /* bound at start, as root */
-	"ip-up",              /* vetted at start, and the root helper runs only those */
-	"ip-down",
 	"pidfile",
 	"user",
 	"group",
@@ -357,6 +355,15 @@ bool server_reload(struct server *srv, const char *how, struct reload_result *re
 		if ((!radius || srv->cfg->radius_config) &&
 		    is_radius_auth_key(config_key_name(items[i].key)) &&
 		    strncmp(items[i].name, "require-mppe", 12) != 0)
+			items[i].live = false;
+
+	/* ip-up/ip-down: once pptpd has dropped to `user`, scripts are vetted
+	 * at start and run by the root helper, which knows only the ones
+	 * named then; a daemon that stays root starts them itself. */
+	bool dropped = srv->run_uid != 0 && srv->run_uid != (uid_t)-1;
+	for (size_t i = 0; i < n; i++)
+		if (dropped && (strcmp(items[i].name, "ip-up") == 0 ||
+				strcmp(items[i].name, "ip-down") == 0))
 			items[i].live = false;
 
 	/* Everything that can fail, before anything is replaced. */

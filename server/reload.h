@@ -53,6 +53,11 @@
  * session) on it, and it is freed by the server once it has none left or
  * at server_free(). Accounting keeps its client until the restart.
  *
+ * Hooks: ip-up/ip-down change live only for a daemon that stays root
+ * (`user root`), which starts the scripts itself. Once it has dropped to
+ * `user`, the scripts were vetted at start (privs_hook_safe()) and the
+ * root helper runs only those: a change needs a restart.
+ *
  * What is restart-only, and why, is the table in reload.c; a key not in
  * it is live, which is right for every value read when a call or session
  * starts. docs/configuration.md marks each key.

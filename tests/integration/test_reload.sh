@@ -19,6 +19,8 @@
 # an error is refused by `pptpctl reload` (the FILE:LINE message in its
 # answer and in the log) and the running configuration stays: alice logs in
 # again as before. bob's pinger must not lose a single ping throughout.
+# Last, ip-up: kept (needs a restart) while pptpd runs as `pptpd`; with
+# `user root` a new ip-up runs for the next login after `pptpctl reload`.
 set -euo pipefail
 : "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}" "${ITOOLS:?}"
 . "$SRCDIR/tests/integration/lib.sh"
@@ -146,5 +148,34 @@ wait "$GOOD" || IT_STATUS=$?
 grep -q '3 packets transmitted, 3 received' "$IT_TMP/good.out" || it_fail "bob's last pings lost"
 it_pass "bob's session kept its address and answered all $(pongs) pings across both reloads"
 
+# ---- the restart-only keys of a dropped daemon: ip-up is kept ----
+echo '#!/bin/sh' >"$IT_TMP/up1.sh"
+echo "echo up1 \$5 >>$IT_TMP/hooks.out" >>"$IT_TMP/up1.sh"
+sed 's/up1/up2/g' "$IT_TMP/up1.sh" >"$IT_TMP/up2.sh"
+chmod 0755 "$IT_TMP/up1.sh" "$IT_TMP/up2.sh"
+echo "ip-up $IT_TMP/up2.sh" >>"$CONF"
+sed -i '/^mtu 99999$/d' "$CONF"
+out=$("$PPTPCTL" --socket "$SOCK" reload) || it_fail "pptpctl reload: $out"
+grep -q '^kept .*ip-up' <<<"$out" || it_fail "ip-up not kept after the drop to pptpd: $out"
+it_pass "pptpd running as 'pptpd': a new ip-up needs a restart (the root helper runs only vetted scripts)"
+
 stop_server
 it_pass "pptpd stopped cleanly"
+
+# ---- a daemon that stays root: ip-up changes live ----
+echo 'dave-secret' | ctl user add dave --password-stdin
+start_server 192.0.2.10-20 "user root" "ip-up $IT_TMP/up1.sh"
+connect_ok dave1 dave dave-secret --bind 198.51.100.2 --run true
+sed -i "s|^ip-up .*|ip-up $IT_TMP/up2.sh|" "$CONF"
+out=$("$PPTPCTL" --socket "$SOCK" reload) || it_fail "pptpctl reload: $out"
+grep -q '^changed ip-up$' <<<"$out" || it_fail "ip-up not changed: $out"
+connect_ok dave2 dave dave-secret --bind 198.51.100.2 --run true
+for _ in $(seq 1 50); do
+	[ "$(wc -l <"$IT_TMP/hooks.out" 2>/dev/null || echo 0)" -ge 2 ] && break
+	sleep 0.1
+done
+grep -Eq '^up1 192\.0\.2\.[0-9]+$' "$IT_TMP/hooks.out" && grep -Eq '^up2 192\.0\.2\.[0-9]+$' "$IT_TMP/hooks.out" ||
+	{ cat "$IT_TMP/hooks.out" >&2; it_fail "ip-up before/after the reload: not up1 then up2"; }
+[ "$(head -n 1 "$IT_TMP/hooks.out" | cut -d' ' -f1)" = up1 ] || it_fail "hooks out of order"
+it_pass "user root: the login after 'pptpctl reload' runs the new ip-up"
+stop_server
