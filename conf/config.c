@@ -836,6 +836,7 @@ static bool parse_named_pool(struct loader *ld, const struct key *k, void *field
 		memset(&ld->np[i], 0, sizeof(ld->np[i]));
 		if (!(l->p[i].name = strdup(name)))
 			return fail(ld, "out of memory");
+		l->p[i].line = ld->lineno;
 		l->n++;
 	}
 	/* pool_add keeps its line numbers in ld->pool_line: lend it this pool's. */

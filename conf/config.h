@@ -93,6 +93,7 @@ struct config_pool {
 struct config_named_pool {
 	char *name;
 	struct config_pool pool;
+	unsigned line; /* the first line that names it (reload's reports) */
 };
 
 struct config_named_pools {

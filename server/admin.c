@@ -309,6 +309,7 @@ static void cmd_stats(struct admin *ad, struct jbuf *j)
 	F(calls_limited); F(calls_setup_timeout); F(sessions_opened); F(auth_ok); F(auth_fail);
 	F(auth_stale); F(spoofed); F(bad_ip); F(no_route); F(icmp_frag_needed); F(icmp_limited);
 	F(fragmented); F(too_big); F(tx_window); F(mppe_refused); F(mppe_abuse);
+	F(reloads); F(reloads_refused);
 #undef F
 	if (srv->lockout) {
 		const struct lockout_stats *ls = lockout_stats(srv->lockout);

@@ -108,7 +108,6 @@ static void diff_pools(const struct config *running, const struct config *next, 
 		       struct reload_item *out, size_t max, size_t *n)
 {
 	char name[RELOAD_NAME_MAX];
-	unsigned line = config_key_line(next, key);
 
 	for (size_t i = 0; i < next->pools.n; i++) {
 		const struct config_named_pool *np = &next->pools.p[i];
@@ -116,7 +115,7 @@ static void diff_pools(const struct config *running, const struct config *next, 
 		if (op && ranges_equal(&op->pool, &np->pool))
 			continue;
 		snprintf(name, sizeof(name), "pool:%s", np->name);
-		add_item(out, max, n, name, key, line);
+		add_item(out, max, n, name, key, np->line);
 	}
 	for (size_t i = 0; i < running->pools.n; i++) {
 		if (pool_named(next, running->pools.p[i].name))
@@ -178,13 +177,15 @@ static unsigned log_errors(const char *err, struct reload_result *res)
 	return n;
 }
 
-static bool refuse(const char *how, const char *err, struct reload_result *res)
+static bool refuse(struct server *srv, const char *how, const char *err,
+		   struct reload_result *res)
 {
 	unsigned n = log_errors(err, res);
 	if (!n) {
 		log_errx("reload: %s", "failed");
 		n = 1;
 	}
+	srv->stats.reloads_refused++;
 	log_errx("event=reload-refused by=%s errors=%u", how, n);
 	if (res) {
 		res->ok = false;
@@ -341,10 +342,12 @@ bool server_reload(struct server *srv, const char *how, struct reload_result *re
 
 	if (res)
 		memset(res, 0, sizeof(*res));
+	if (srv->stopping)
+		return refuse(srv, how, "shutting down: not reloaded", res);
 	log_notice("event=reload-start by=%s file=%s", how, LOG_ESC(srv->cfg->source));
 	struct config *next = config_load(srv->cfg->source, err, sizeof(err));
 	if (!next)
-		return refuse(how, err, res);
+		return refuse(srv, how, err, res);
 	size_t n = reload_diff(srv->cfg, next, items, RELOAD_ITEMS_MAX);
 	if (n > RELOAD_ITEMS_MAX)
 		n = RELOAD_ITEMS_MAX; /* more keys than the table has: cannot happen */
@@ -377,7 +380,7 @@ bool server_reload(struct server *srv, const char *how, struct reload_result *re
 		if (!nb) {
 			free(retired);
 			config_free(next);
-			return refuse(how, err, res);
+			return refuse(srv, how, err, res);
 		}
 	}
 	struct new_pools np = { 0 };
@@ -389,7 +392,7 @@ bool server_reload(struct server *srv, const char *how, struct reload_result *re
 			auth_backend_free(nb);
 		free(retired);
 		config_free(next);
-		return refuse(how, "out of memory for the new pools", res);
+		return refuse(srv, how, "out of memory for the new pools", res);
 	}
 
 	/* Committed from here on. */
@@ -420,6 +423,7 @@ bool server_reload(struct server *srv, const char *how, struct reload_result *re
 	config_free(srv->cfg_loaded); /* NULL while main()'s config was running */
 	srv->cfg_loaded = next;
 
+	srv->stats.reloads++;
 	log_notice("event=reloaded by=%s changed=%s kept=%s", how,
 		   changed[0] ? changed : "none", kept[0] ? kept : "none");
 	if (res) {

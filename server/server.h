@@ -119,6 +119,8 @@ struct server_stats {
 	uint64_t tx_window;     /* tun packets dropped before encryption: GRE window full */
 	uint64_t mppe_refused;  /* MPPE frames dropped before re-keying: count jump / budget */
 	uint64_t mppe_abuse;    /* sessions ended for exceeding the MPPE re-key budget */
+	uint64_t reloads;       /* configuration reloads applied (server/reload.h) */
+	uint64_t reloads_refused; /* ... and refused */
 };
 
 struct server {

@@ -132,7 +132,10 @@ log_since "$mark" | grep -q "$CONF:$BAD_LINE: '99999' is out of range for 'mtu'"
 	{ server_tail; it_fail "no FILE:LINE error in the log"; }
 log_since "$mark" | grep -q 'event=reload-refused by=admin errors=1' ||
 	{ server_tail; it_fail "no reload-refused line"; }
-it_pass "a file with an error is refused with its FILE:LINE message (answer and log)"
+st=$("$PPTPCTL" --socket "$SOCK" stats)
+grep -q '^reloads 1$' <<<"$st" && grep -q '^reloads_refused 1$' <<<"$st" ||
+	it_fail "pptpctl stats: $(grep reload <<<"$st")"
+it_pass "a file with an error is refused with its FILE:LINE message (answer and log); counted"
 
 connect_ok again alice alice-secret --bind 198.51.100.2 --run true
 expect_out again '^ipcp-up [0-9.]+ ms addr=192\.0\.2\.1[12] peer=192\.0\.2\.1 dns=203\.0\.113\.54 '

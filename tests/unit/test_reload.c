@@ -114,9 +114,9 @@ static void named_pools(void **state)
 	assert_diff(one, BASE, "pool:office:0:live");
 	assert_diff(one, BASE "pool office 192.0.2.100-120\n", "pool:office:3:live");
 	assert_diff(one, one, "");
-	/* A named pool's item carries the line of the last `pool` line. */
-	assert_diff(one, BASE "pool office 192.0.2.100-110\npool lab 192.0.2.200-210\n",
-		    "pool:lab:4:live");
+	/* A named pool's item carries the first line that names it. */
+	assert_diff(one, BASE "pool lab 192.0.2.200-205\npool office 192.0.2.100-110\n"
+		    "pool lab 192.0.2.206-210\n", "pool:lab:3:live");
 }
 
 static void secrets_compared(void **state)
@@ -176,6 +176,7 @@ static void reload_server(void **state)
 
 	write_file(path, BASE "ms-dns 192.0.2.54\nmax-calls-per-connection 2\ntun second0\n");
 	assert_true(server_reload(srv, "test", res));
+	assert_int_equal(srv->stats.reloads, 1);
 	assert_string_equal(res->changed, "max-calls-per-connection,ms-dns");
 	assert_string_equal(res->kept, "tun");
 	assert_string_equal(res->kept_lines, "key=tun line=5");
@@ -188,6 +189,7 @@ static void reload_server(void **state)
 	const struct config *before = srv->cfg;
 	write_file(path, BASE "ms-dns 192.0.2.55\nmtu 99999\n");
 	assert_false(server_reload(srv, "test", res));
+	assert_int_equal(srv->stats.reloads_refused, 1);
 	assert_int_equal(res->errors, 1);
 	char want[128];
 	snprintf(want, sizeof(want), "%s:4: '99999' is out of range for 'mtu'", path);
