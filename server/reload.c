@@ -271,7 +271,9 @@ void reload_reap_auth(struct server *srv, bool force)
 {
 	for (struct auth_retired **pp = &srv->auth_retired; *pp;) {
 		struct auth_retired *r = *pp;
-		if (!r->done && !force) {
+		/* Not done yet but nothing in flight: its last request was
+		 * cancelled (its session ended), which no fd event reports. */
+		if (!r->done && !force && auth_radius_pending(r->b)) {
 			pp = &r->next;
 			continue;
 		}

@@ -107,7 +107,8 @@ struct reload_result {
 bool server_reload(struct server *srv, const char *how, struct reload_result *res);
 
 /* Free the retired authentication backends that have nothing in flight
- * (all of them with force). */
+ * (all of them with force): from the server's reaper, which runs after a
+ * session ends (its request may have been the last), and server_free(). */
 void reload_reap_auth(struct server *srv, bool force);
 
 #endif
