@@ -203,7 +203,9 @@ void session_count_states(const struct server *srv, unsigned counts[static SESSI
 /* Reload (server/reload.h): move every session's address into the new
  * pools built from next (main: remoteip; named[i]: next->pools.p[i]),
  * then free the running ones and install the new (the server owns them).
- * An address outside the new ranges stays held until released. False
+ * Every address is held in main, and in the named pool whose ranges hold
+ * it (else in the one with its old pool's name), so it is never handed
+ * out twice; one outside the new ranges stays held until released. False
  * (out of memory): nothing changed, the caller frees the new pools. */
 struct pool;
 struct config;

@@ -396,11 +396,25 @@ static size_t npool_by_name(const struct config_named_pools *pools, const char *
 	return i;
 }
 
+/* Which new named pool holds s's address: the one whose ranges contain
+ * it (so it is never handed out twice), else the one with the name of
+ * its old pool (held outside its ranges until released); nnamed: none. */
+static size_t npool_target(const struct server *srv, const struct config *next,
+			   struct pool **named, size_t nnamed, const struct session *s)
+{
+	for (size_t k = 0; k < nnamed; k++)
+		if (pool_contains(named[k], s->addr))
+			return k;
+	size_t i = s->npool ? npool_index(srv, s->npool) : srv->nnpools;
+	if (i == srv->nnpools)
+		return nnamed;
+	size_t k = npool_by_name(&next->pools, srv->cfg->pools.p[i].name);
+	return k < nnamed ? k : nnamed;
+}
+
 bool session_pools_replace(struct server *srv, const struct config *next, struct pool *main,
 			   struct pool **named, size_t nnamed)
 {
-	const struct config *cfg = srv->cfg;
-
 	/* First every address into the new pools (the only step that can
 	 * fail, and it leaves the running pools untouched). */
 	for (struct session *s = srv->sessions; s; s = s->next) {
@@ -408,21 +422,17 @@ bool session_pools_replace(struct server *srv, const struct config *next, struct
 			continue;
 		if (!pool_reserve(main, s->addr, s))
 			return false;
-		size_t i = s->npool ? npool_index(srv, s->npool) : srv->nnpools;
-		if (i == srv->nnpools)
-			continue;
-		size_t k = npool_by_name(&next->pools, cfg->pools.p[i].name);
+		size_t k = npool_target(srv, next, named, nnamed, s);
 		if (k < nnamed && !pool_reserve(named[k], s->addr, s))
 			return false;
 	}
-	/* Then the sessions point at them; a pool that is gone leaves its
-	 * sessions' addresses held in the main pool alone. */
+	/* Then the sessions point at them (the same choice: nothing changed
+	 * in between); an address in no new named pool is held in the main
+	 * pool alone. */
 	for (struct session *s = srv->sessions; s; s = s->next) {
-		if (!s->addr || !s->npool)
+		if (!s->addr)
 			continue;
-		size_t i = npool_index(srv, s->npool);
-		size_t k = i < srv->nnpools ? npool_by_name(&next->pools, cfg->pools.p[i].name)
-					    : nnamed;
+		size_t k = npool_target(srv, next, named, nnamed, s);
 		s->npool = k < nnamed ? named[k] : NULL;
 	}
 	pool_free(srv->pool);

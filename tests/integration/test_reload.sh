@@ -9,7 +9,8 @@
 # bob logs in through "old" with the only pool address, 192.0.2.10, and
 # pings the LAN host for the whole test. The config file is rewritten: new
 # ms-dns, remoteip moved to 192.0.2.11-12 (bob's address is no longer in
-# it), a new named pool "office", radius-server "new" instead of "old", and
+# it), a new named pool "office" (which also covers 192.0.2.10: bob's
+# address must stay his), radius-server "new" instead of "old", and
 # tun pptp9 (restart-only); carol's login is waiting for "old" to answer
 # at that moment and must finish there. After SIGHUP: the reload line names each change
 # and keeps tun with its line; pptp0 still carries bob, no pptp9 exists; a
@@ -65,7 +66,7 @@ auth radius
 radius-server 127.0.0.1:2012 testing123
 radius-timeout 1
 radius-tries 1
-pool office 192.0.2.100-109
+pool office 192.0.2.10,192.0.2.100-109
 EOF
 TUN_LINE=$(grep -n '^tun ' "$CONF" | cut -d: -f1)
 
