@@ -3,6 +3,7 @@
  */
 #include "server/reload.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,6 +232,33 @@ static bool new_pools_make(struct new_pools *np, const struct config *next)
 	return true;
 }
 
+/* The new pools against the localip that keeps running (localip needs a
+ * restart): the loader checked them against the new file's. */
+static bool pools_clear_of(const struct config *next, struct in_addr localip, char *err,
+			   size_t errlen)
+{
+	uint32_t local = ntohl(localip.s_addr);
+	char a[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &localip, a, sizeof(a));
+	if (config_pool_contains(next, local)) {
+		snprintf(err, errlen, "%s: remoteip holds %s, the running localip (a new "
+			 "localip needs a restart)", next->source, a);
+		return false;
+	}
+	for (size_t i = 0; i < next->pools.n; i++) {
+		const struct config_pool *p = &next->pools.p[i].pool;
+		for (size_t r = 0; r < p->n; r++) {
+			if (p->range[r].first <= local && local <= p->range[r].last) {
+				snprintf(err, errlen, "%s:%u: pool %s holds %s, the running localip "
+					 "(a new localip needs a restart)", next->source,
+					 next->pools.p[i].line, next->pools.p[i].name, a);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
 static bool pools_changed(const struct reload_item *items, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -350,6 +378,10 @@ bool server_reload(struct server *srv, const char *how, struct reload_result *re
 	struct config *next = config_load(srv->cfg->source, err, sizeof(err));
 	if (!next)
 		return refuse(srv, how, err, res);
+	if (!pools_clear_of(next, srv->cfg->localip, err, sizeof(err))) {
+		config_free(next);
+		return refuse(srv, how, err, res);
+	}
 	size_t n = reload_diff(srv->cfg, next, items, RELOAD_ITEMS_MAX);
 	if (n > RELOAD_ITEMS_MAX)
 		n = RELOAD_ITEMS_MAX; /* more keys than the table has: cannot happen */

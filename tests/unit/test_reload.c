@@ -205,6 +205,19 @@ static void reload_server(void **state)
 	assert_string_equal(res->kept, "tun");
 	assert_string_equal(srv->cfg->tun, "first0");
 
+	/* A pool over the running localip (the new file moves localip, which
+	 * needs a restart) is refused. */
+	write_file(path, "localip 192.0.2.2\nremoteip 192.0.2.1,192.0.2.10-20\n");
+	assert_false(server_reload(srv, "test", res));
+	assert_non_null(strstr(res->error, "remoteip holds 192.0.2.1, the running localip"));
+	write_file(path, "localip 192.0.2.2\nremoteip 192.0.2.10-20\npool p 192.0.2.100\n"
+			 "pool q 192.0.2.1\n");
+	assert_false(server_reload(srv, "test", res));
+	snprintf(want, sizeof(want), "%s:4: pool q holds 192.0.2.1", path);
+	if (!strstr(res->error, want))
+		fail_msg("error \"%s\" lacks \"%s\"", res->error, want);
+	assert_string_equal(srv->cfg->tun, "first0");
+
 	/* A missing file is refused too. */
 	unlink(path);
 	assert_false(server_reload(srv, "test", res));
