@@ -365,6 +365,23 @@ static void radius_auth_install(struct server *srv, struct auth_backend *b,
 	retired_check(r);
 }
 
+/* Exchange the kept (restart-only) keys between next and running: once to
+ * give next the running values, once more to undo it. A key is swapped
+ * once even if it has several items. */
+static void swap_kept(struct config *next, struct config *running,
+		      const struct reload_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (items[i].live)
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = !items[k].live && items[k].key == items[i].key;
+		if (!seen)
+			config_key_swap(next, running, items[i].key);
+	}
+}
+
 bool server_reload(struct server *srv, const char *how, struct reload_result *res)
 {
 	char err[RELOAD_TEXT_MAX];
@@ -403,6 +420,11 @@ bool server_reload(struct server *srv, const char *how, struct reload_result *re
 				strcmp(items[i].name, "ip-down") == 0))
 			items[i].live = false;
 
+	/* The running values of the kept keys go into the new config first,
+	 * so what is built below (the RADIUS client) sees what runs. */
+	struct config *running = srv->cfg_rw;
+	swap_kept(next, running, items, n);
+
 	/* Everything that can fail, before anything is replaced. */
 	struct auth_backend *nb = NULL;
 	struct auth_retired *retired = NULL;
@@ -413,6 +435,7 @@ bool server_reload(struct server *srv, const char *how, struct reload_result *re
 			nb = radius_auth_make(srv, next, err, sizeof(err));
 		if (!nb) {
 			free(retired);
+			swap_kept(next, running, items, n);
 			config_free(next);
 			return refuse(srv, how, err, res);
 		}
@@ -425,12 +448,12 @@ bool server_reload(struct server *srv, const char *how, struct reload_result *re
 		if (nb)
 			auth_backend_free(nb);
 		free(retired);
+		swap_kept(next, running, items, n);
 		config_free(next);
 		return refuse(srv, how, "out of memory for the new pools", res);
 	}
 
 	/* Committed from here on. */
-	struct config *running = srv->cfg_rw;
 	char changed[RELOAD_TEXT_MAX] = "", kept[RELOAD_TEXT_MAX] = "";
 	for (size_t i = 0; i < n; i++) {
 		const struct reload_item *it = &items[i];
@@ -444,8 +467,6 @@ bool server_reload(struct server *srv, const char *how, struct reload_result *re
 		if (res)
 			append(res->kept_lines, sizeof(res->kept_lines), "%skey=%s line=%u",
 			       res->kept_lines[0] ? "," : "", it->name, it->line);
-		/* The running value stays: the new config takes it over. */
-		config_key_swap(next, running, it->key);
 	}
 	srv->cfg = srv->cfg_rw = next;
 	if (pools && srv->tun)

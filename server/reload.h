@@ -9,15 +9,17 @@
  *      with its "FILE:LINE: " prefix, then event=reload-refused errors=N;
  *      the running configuration stays.
  *   2. reload_diff() compares it key by key with the running one; a named
- *      pool is its own item ("pool:NAME").
- *   3. What the new values need is built before anything is replaced
- *      (the pools; the RADIUS authentication client): if that fails
- *      (out of memory) the reload is refused the same way.
- *   4. A restart-only key that differs (reload_key_live() false) keeps its
- *      running value: the field is swapped back into the new config
- *      (config_key_swap()), logged as event=reload-kept key=K line=N
- *      reason=needs-restart. The rest applies: srv->cfg points at the new
- *      config, one event=reloaded changed=... kept=... line says what.
+ *      pool is its own item ("pool:NAME"). New pools must not hold the
+ *      running localip.
+ *   3. A restart-only key that differs (reload_key_live() false) keeps its
+ *      running value: the field is swapped into the new config
+ *      (config_key_swap()).
+ *   4. What the new values need is built before anything is replaced
+ *      (the pools; the RADIUS authentication client): if that fails the
+ *      swaps are undone and the reload is refused the same way.
+ *   5. The rest applies: srv->cfg points at the new config; each kept key
+ *      is logged (event=reload-kept key=K line=N reason=needs-restart) and
+ *      one event=reloaded changed=... kept=... line says what changed.
  *
  * Config generations and lifetimes: srv->cfg is always the configuration
  * in effect, restart-only keys included (they hold the values the server
