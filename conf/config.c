@@ -1564,13 +1564,15 @@ bool config_key_is_setting(size_t i)
 
 void config_key_swap(struct config *a, struct config *b, size_t i)
 {
-	unsigned char tmp[64];
-	if (i >= NKEYS || !keys[i].size || keys[i].size > sizeof(tmp))
+	if (i >= NKEYS)
 		return;
 	const struct key *k = &keys[i];
-	memcpy(tmp, field_of(a, k), k->size);
-	memcpy(field_of(a, k), field_of(b, k), k->size);
-	memcpy(field_of(b, k), tmp, k->size);
+	unsigned char *pa = field_of(a, k), *pb = field_of(b, k);
+	for (size_t n = 0; n < k->size; n++) {
+		unsigned char t = pa[n];
+		pa[n] = pb[n];
+		pb[n] = t;
+	}
 	if (a->key_line && b->key_line) {
 		unsigned l = a->key_line[i];
 		a->key_line[i] = b->key_line[i];
