@@ -438,6 +438,13 @@ static const struct auth_backend_ops radius_ops = {
 	.free = r_free,
 };
 
+size_t auth_radius_pending(const struct auth_backend *b)
+{
+	if (!b || b->ops != &radius_ops)
+		return 0;
+	return ((const struct radius_backend *)b)->npending;
+}
+
 const struct radius_stats *auth_radius_stats(const struct auth_backend *b)
 {
 	if (!b || b->ops != &radius_ops)

@@ -51,6 +51,9 @@ struct auth_backend *auth_radius_new(const struct auth_radius_config *cfg,
 				     auth_complete_fn complete, void *ctx,
 				     char *err, size_t errlen);
 
+/* Requests submitted and neither answered nor cancelled yet (0 for
+ * another kind): a retired backend is freed when it reaches 0. */
+size_t auth_radius_pending(const struct auth_backend *b);
 /* The transport's counters of a RADIUS backend; NULL for another kind. */
 const struct radius_stats *auth_radius_stats(const struct auth_backend *b);
 

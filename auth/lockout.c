@@ -207,6 +207,15 @@ struct lockout *lockout_new(const struct lockout_config *cfg, uint64_t seed)
 	return lo;
 }
 
+void lockout_set_config(struct lockout *lo, const struct lockout_config *cfg)
+{
+	if (!cfg->window_ms || !cfg->lock_ms)
+		return;
+	size_t slots = lo->cfg.slots;
+	lo->cfg = *cfg;
+	lo->cfg.slots = slots;
+}
+
 void lockout_free(struct lockout *lo)
 {
 	if (!lo)

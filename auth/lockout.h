@@ -84,6 +84,9 @@ struct lockout;
 /* NULL if out of memory or the configuration is unusable. */
 struct lockout *lockout_new(const struct lockout_config *cfg, uint64_t seed);
 void lockout_free(struct lockout *lo);
+/* New thresholds, window and lock time (reload); the table and its size
+ * stay, and so do the locks and counts in it. Ignored if cfg is invalid. */
+void lockout_set_config(struct lockout *lo, const struct lockout_config *cfg);
 
 /* Before an attempt is checked: is user from addr locked? The SOURCE lock
  * is reported first. LOCKOUT_NONE (lock untouched) if not; counts refused. */

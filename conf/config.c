@@ -57,6 +57,7 @@ struct key {
 	const char *name;
 	const struct type *type;
 	size_t off;                /* of the field in struct config */
+	size_t size;               /* ... and its size (config_key_swap) */
 	const char *def;           /* default as written in the file; NULL: unset */
 	unsigned long min, max;    /* numbers: range; strings: most bytes; lists: most entries */
 	unsigned flags;
@@ -874,6 +875,7 @@ static bool parse_named_pool(struct loader *ld, const struct key *k, void *field
 		memset(&ld->np[i], 0, sizeof(ld->np[i]));
 		if (!(l->p[i].name = strdup(name)))
 			return fail(ld, "out of memory");
+		l->p[i].line = ld->lineno;
 		l->n++;
 	}
 	/* pool_add keeps its line numbers in ld->pool_line: lend it this pool's. */
@@ -1027,7 +1029,8 @@ static const struct type t_option = { parse_option, NULL, NULL, true, false, tru
 
 /* One key: name, value type, field of struct config, default (NULL: none). */
 #define KEY(name_, type_, field_, def_) \
-	.name = (name_), .type = &(type_), .off = offsetof(struct config, field_), .def = (def_)
+	.name = (name_), .type = &(type_), .off = offsetof(struct config, field_), .def = (def_), \
+	.size = sizeof(((struct config *)0)->field_)
 
 static const char *const auth_names[] = { "sqlite", "radius", NULL };
 static const char *const user_domain_names[] = { "strip", "keep", "refuse", NULL };
@@ -1637,6 +1640,9 @@ static struct config *load_text(const char *name, const char *text, size_t len,
 		config_free(ld.cfg);
 		return NULL;
 	}
+	/* For reload's reports (config_key_line()); without it they say line 0. */
+	if ((ld.cfg->key_line = malloc(sizeof(line))))
+		memcpy(ld.cfg->key_line, line, sizeof(line));
 	return ld.cfg;
 }
 
@@ -1714,6 +1720,7 @@ void config_free(struct config *cfg)
 		if (keys[i].type->release)
 			keys[i].type->release(field_of(cfg, &keys[i]));
 	free(cfg->source);
+	free(cfg->key_line);
 	free(cfg);
 }
 
@@ -1733,4 +1740,78 @@ bool config_pool_contains(const struct config *cfg, uint32_t addr)
 uint32_t config_pool_size(const struct config *cfg)
 {
 	return cfg->pool.size;
+}
+
+/* ---- comparing two configurations (reload: server/reload.h) ---- */
+
+unsigned config_key_line(const struct config *cfg, size_t i)
+{
+	return i < NKEYS && cfg->key_line ? cfg->key_line[i] : 0;
+}
+
+/* A field as config_print() writes it, into a malloc'd string; NULL: out of
+ * memory. */
+static char *print_field(const struct config *cfg, const struct key *k)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	k->type->print(f, k, cfield_of(cfg, k));
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* print_server() hides the secrets: compare them here. */
+static bool secrets_equal(const struct config_radius_servers *a,
+			  const struct config_radius_servers *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->s[i].secret, b->s[i].secret) != 0)
+			return false;
+	return true;
+}
+
+bool config_key_equal(const struct config *a, const struct config *b, size_t i)
+{
+	if (i >= NKEYS || !keys[i].type->print)
+		return true; /* not part of the effective settings */
+	const struct key *k = &keys[i];
+	if (k->type == &t_server && !secrets_equal(cfield_of(a, k), cfield_of(b, k)))
+		return false;
+	char *ta = print_field(a, k), *tb = print_field(b, k);
+	/* Out of memory: call it changed, which is never wrong to report. */
+	bool eq = ta && tb && strcmp(ta, tb) == 0;
+	free(ta);
+	free(tb);
+	return eq;
+}
+
+bool config_key_is_setting(size_t i)
+{
+	return i < NKEYS && keys[i].type->print;
+}
+
+void config_key_swap(struct config *a, struct config *b, size_t i)
+{
+	if (i >= NKEYS)
+		return;
+	const struct key *k = &keys[i];
+	unsigned char *pa = field_of(a, k), *pb = field_of(b, k);
+	for (size_t n = 0; n < k->size; n++) {
+		unsigned char t = pa[n];
+		pa[n] = pb[n];
+		pb[n] = t;
+	}
+	if (a->key_line && b->key_line) {
+		unsigned l = a->key_line[i];
+		a->key_line[i] = b->key_line[i];
+		b->key_line[i] = l;
+	}
 }

@@ -98,6 +98,7 @@ struct config_pool {
 struct config_named_pool {
 	char *name;
 	struct config_pool pool;
+	unsigned line; /* the first line that names it (reload's reports) */
 };
 
 struct config_named_pools {
@@ -194,6 +195,10 @@ struct config {
 	bool dae_require_event_timestamp; /* refuse requests without an Event-Timestamp */
 	unsigned dae_event_timestamp_window; /* seconds either way; also the duplicate cache's */
 	char *metrics_listen;       /* "addr:port" of the Prometheus endpoint; NULL: off */
+
+	/* Per key (config_key_name() order): the line that set it, 0 for a
+	 * default; NULL if it could not be kept. Read through config_key_line(). */
+	unsigned *key_line;
 };
 
 /* Load a file. NULL on error with "FILE:LINE: message" in err. */
@@ -235,5 +240,19 @@ uint32_t config_pool_size(const struct config *cfg);
 /* The names of every key the parser knows, i < config_key_count(). */
 size_t config_key_count(void);
 const char *config_key_name(size_t i);
+
+/* ---- comparing two configurations (reload: server/reload.h) ---- */
+
+/* The line of cfg's file that set key i; 0: its default (or not known). */
+unsigned config_key_line(const struct config *cfg, size_t i);
+/* Is key i a setting (printed by config_print), not a compatibility word? */
+bool config_key_is_setting(size_t i);
+/* Does key i hold the same value in a and b? Compares what config_print()
+ * writes, and RADIUS/DAE secrets besides; keys that are not settings are
+ * always equal. */
+bool config_key_equal(const struct config *a, const struct config *b, size_t i);
+/* Exchange the values of key i between a and b, with what they own (strings,
+ * arrays): each config still frees only what it holds afterwards. */
+void config_key_swap(struct config *a, struct config *b, size_t i);
 
 #endif

@@ -19,6 +19,7 @@
 #include "auth/lockout.h"
 #include "common/buf.h"
 #include "common/log.h"
+#include "server/reload.h"
 #include "server/server.h"
 #include "server/session.h"
 
@@ -307,7 +308,8 @@ static void cmd_stats(struct admin *ad, struct jbuf *j)
 	F(accept_failed); F(accept_paused); F(calls_opened); F(calls_closed); F(calls_busy);
 	F(calls_limited); F(calls_setup_timeout); F(sessions_opened); F(auth_ok); F(auth_fail);
 	F(auth_stale); F(spoofed); F(bad_ip); F(no_route); F(icmp_frag_needed); F(icmp_limited);
-	F(fragmented); F(too_big); F(tx_window); F(gre_tx_queued); F(gre_tx_queue_drop); F(mppe_refused); F(mppe_abuse);
+	F(fragmented); F(too_big); F(tx_window); F(gre_tx_queued); F(gre_tx_queue_drop);
+	F(mppe_refused); F(mppe_abuse); F(reloads); F(reloads_refused);
 #undef F
 	if (srv->lockout) {
 		const struct lockout_stats *ls = lockout_stats(srv->lockout);
@@ -418,6 +420,49 @@ static void cmd_lock(struct admin *ad, struct jbuf *j, bool clear, const char *a
 	jb_s(j, "}");
 }
 
+/* reload: the file again (server/reload.h); the answer says what changed,
+ * what needs a restart, or why the file was refused. */
+static void cmd_reload(struct admin *ad, struct jbuf *j)
+{
+	struct reload_result *res = malloc(sizeof(*res));
+	if (!res) {
+		jb_error(j, "out of memory");
+		return;
+	}
+	bool f = true;
+	if (server_reload(ad->srv, "admin", res)) {
+		jb_s(j, "{\"ok\":true");
+		f = false;
+		jb_kstr(j, &f, "changed", res->changed);
+		jb_kstr(j, &f, "kept", res->kept);
+		jb_kstr(j, &f, "kept_lines", res->kept_lines);
+		jb_s(j, "}");
+	} else {
+		char msg[64];
+		snprintf(msg, sizeof(msg), "reload refused: %u error%s, the running configuration "
+			 "stays", res->errors, res->errors == 1 ? "" : "s");
+		jb_s(j, "{\"ok\":false");
+		f = false;
+		jb_kstr(j, &f, "error", msg);
+		jb_key(j, &f, "errors");
+		jb_s(j, "[");
+		const char *p = res->error;
+		for (bool first = true; *p; first = false) {
+			size_t len = strcspn(p, "\n");
+			char line[RELOAD_TEXT_MAX];
+			snprintf(line, sizeof(line), "%.*s", (int)len, p);
+			if (!first)
+				jb_s(j, ",");
+			jb_str(j, line);
+			p += len;
+			if (*p)
+				p++;
+		}
+		jb_s(j, "]}");
+	}
+	free(res);
+}
+
 static void dispatch(struct admin *ad, struct jbuf *j, const char *line, size_t len)
 {
 	char w[ADMIN_WORDS + 1][ADMIN_WORD_MAX];
@@ -451,9 +496,12 @@ static void dispatch(struct admin *ad, struct jbuf *j, const char *line, size_t 
 		cmd_lock(ad, j, false, NULL, NULL);
 	else if (IS(0, "lock") && IS(1, "clear") && n <= 4)
 		cmd_lock(ad, j, true, v[2], v[3]);
+	else if (IS(0, "reload") && n == 1)
+		cmd_reload(ad, j);
 	else {
 		ad->st.bad++;
-		jb_error(j, "unknown command (session list|show|kill, stats, lock list|clear)");
+		jb_error(j, "unknown command (session list|show|kill, stats, lock list|clear, "
+			 "reload)");
 	}
 #undef IS
 }

@@ -14,16 +14,20 @@
 #include "common/log.h"
 #include "server/server.h"
 
-bool login_lock_start(struct server *srv)
+static struct lockout_config lock_config(const struct config *cfg)
 {
-	const struct config *cfg = srv->cfg;
-	struct lockout_config lc = {
+	return (struct lockout_config){
 		.user_failures = cfg->lockout_user_failures,
 		.source_failures = cfg->lockout_source_failures,
 		.window_ms = (uint64_t)cfg->lockout_window * 1000u,
 		.lock_ms = (uint64_t)cfg->lockout_time * 1000u,
 		.slots = cfg->lockout_table_size,
 	};
+}
+
+bool login_lock_start(struct server *srv)
+{
+	struct lockout_config lc = lock_config(srv->cfg);
 	uint64_t seed;
 
 	if (!crypto_random(&seed, sizeof(seed))) {
@@ -36,6 +40,14 @@ bool login_lock_start(struct server *srv)
 		return false;
 	}
 	return true;
+}
+
+void login_lock_reconfigure(struct server *srv)
+{
+	if (!srv->lockout)
+		return;
+	struct lockout_config lc = lock_config(srv->cfg);
+	lockout_set_config(srv->lockout, &lc);
 }
 
 void login_lock_stop(struct server *srv)

@@ -28,6 +28,9 @@ struct server;
 
 bool login_lock_start(struct server *srv);
 void login_lock_stop(struct server *srv);
+/* Take the lock-out keys of srv->cfg (reload); lockout-table-size needs a
+ * restart, the locks in the table stay. */
+void login_lock_reconfigure(struct server *srv);
 
 /* Is user (canonical) from peer locked out? True: answer E=691 unchecked.
  * Logs one info line naming the lock (the lock itself was logged once). */

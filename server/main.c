@@ -290,7 +290,7 @@ static bool check_state(const struct config *cfg, const struct privs *p, bool ec
 
 /* Open the sockets as root, drop to the run user, start the threads and
  * run the loop until an orderly shutdown. */
-static int run_server(const struct config *cfg, bool echo_frames)
+static int run_server(struct config *cfg, bool echo_frames)
 {
 	struct privs p;
 	if (!privs_resolve(cfg, &p) || (cfg->ip_up && !privs_hook_safe(&p, cfg->ip_up, "ip-up")) ||
@@ -332,9 +332,10 @@ static int run_server(const struct config *cfg, bool echo_frames)
 		sdnotify_ready(&notify, loop);
 		server_run(srv);
 		status = 0;
-		/* As root it is removed here; else the helper removes it. */
-		if (cfg->pidfile && !p.drop)
-			unlink(cfg->pidfile);
+		/* As root it is removed here; else the helper removes it.
+		 * srv->cfg: a reload may have moved the value there. */
+		if (srv->cfg->pidfile && !p.drop)
+			unlink(srv->cfg->pidfile);
 	}
 out:
 	sdnotify_close(&notify);

@@ -305,3 +305,17 @@ void radius_setup_client(const struct radius_setup *rs, bool acct,
 	out->dead_time_s = rs->dead_time_s;
 	out->bind_addr = rs->has_bind ? &rs->bind : NULL;
 }
+
+struct auth_backend *radius_setup_auth(const struct radius_setup *rs, const struct config *cfg,
+				       auth_complete_fn complete, void *ctx, char *err,
+				       size_t errlen)
+{
+	struct auth_radius_config rc = {
+		.nas = { .ip = rs->nas_ip, .identifier = rs->nas_identifier },
+		.mppe_required = cfg->require_mppe || cfg->require_mppe_128,
+		.extra = rs->extra,
+		.extra_len = rs->extra_len,
+	};
+	radius_setup_client(rs, false, &rc.client);
+	return auth_radius_new(&rc, complete, ctx, err, errlen);
+}

@@ -52,4 +52,11 @@ void radius_setup_wipe(struct radius_setup *rs);
 void radius_setup_client(const struct radius_setup *rs, bool acct,
 			 struct radius_client_config *out);
 
+/* The RADIUS authentication backend of rs (its servers, NAS attributes
+ * and radius-attr bytes) with cfg's MPPE policy: at start, and again on a
+ * reload (server/reload.h). NULL with a reason in err. */
+struct auth_backend *radius_setup_auth(const struct radius_setup *rs, const struct config *cfg,
+				       auth_complete_fn complete, void *ctx, char *err,
+				       size_t errlen);
+
 #endif

@@ -30,6 +30,7 @@
 #include "server/metrics.h"
 #include "server/neigh.h"
 #include "server/pool.h"
+#include "server/reload.h"
 #include "server/radius_setup.h"
 #include "server/session.h"
 #include "server/tun.h"
@@ -146,6 +147,7 @@ static void reaper_cb(struct ev_loop *loop, ev_idle *w, int revents)
 		srv->dead_ctrls = c->next;
 		ctrl_free(c);
 	}
+	reload_reap_auth(srv, false);
 	ev_idle_stop(loop, w);
 	server_check_done(srv);
 }
@@ -336,8 +338,7 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		server_log_stats(srv);
 		break;
 	case SIGHUP:
-		log_notice("event=sighup reload is not supported yet; restart pptpd to apply "
-			   "a new configuration");
+		server_reload(srv, "sighup", NULL);
 		break;
 	default:
 		break;
@@ -346,13 +347,13 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 
 /* ---- life ---- */
 
-struct server *server_new(struct ev_loop *loop, const struct config *cfg, bool echo_frames)
+struct server *server_new(struct ev_loop *loop, struct config *cfg, bool echo_frames)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		return NULL;
 	srv->loop = loop;
-	srv->cfg = cfg;
+	srv->cfg = srv->cfg_rw = cfg;
 	srv->echo_frames = echo_frames;
 	srv->call_ops = echo_frames ? &call_echo_ops : &session_call_ops;
 	if (gethostname(srv->hostname, sizeof(srv->hostname) - 1) != 0)
@@ -444,14 +445,7 @@ static bool start_auth(struct server *srv)
 		return true;
 	struct auth_radius_nas nas = { .ip = rs->nas_ip, .identifier = rs->nas_identifier };
 	if (radius) {
-		struct auth_radius_config rc = {
-			.nas = nas,
-			.mppe_required = cfg->require_mppe || cfg->require_mppe_128,
-			.extra = rs->extra,
-			.extra_len = rs->extra_len,
-		};
-		radius_setup_client(rs, false, &rc.client);
-		srv->auth = auth_radius_new(&rc, session_auth_complete, srv, err, sizeof(err));
+		srv->auth = radius_setup_auth(rs, cfg, session_auth_complete, srv, err, sizeof(err));
 		if (!srv->auth) {
 			log_errx("cannot start the RADIUS authentication backend: %s", err);
 			goto out;
@@ -650,6 +644,7 @@ void server_free(struct server *srv)
 		ev_io_stop(srv->loop, &srv->auth_io);
 		auth_backend_free(srv->auth);
 	}
+	reload_reap_auth(srv, true);
 	if (srv->acct) {
 		ev_io_stop(srv->loop, &srv->acct_io);
 		acct_free(srv->acct);
@@ -671,5 +666,6 @@ void server_free(struct server *srv)
 	ev_idle_stop(srv->loop, &srv->reaper);
 	ev_set_userdata(srv->loop, NULL);
 	wipe_radius(srv);
+	config_free(srv->cfg_loaded);
 	free(srv);
 }

@@ -34,8 +34,9 @@
  * Signals: SIGTERM/SIGINT orderly shutdown (every session sends LCP
  * Terminate-Request, then every control connection gets a
  * Stop-Control-Connection-Request, ~3 s for the replies, then the loop
- * ends), SIGUSR1 one `event=stats` log line, SIGHUP a notice that reload is
- * not supported yet.
+ * ends), SIGUSR1 one `event=stats` log line, SIGHUP a reload of the
+ * configuration file (server/reload.h: what changes live, what needs a
+ * restart, and the config generations).
  */
 #ifndef PPTP_SERVER_SERVER_H
 #define PPTP_SERVER_SERVER_H
@@ -80,6 +81,7 @@ struct lockout;
 struct radius_setup;
 struct admin;
 struct metrics;
+struct auth_retired;
 
 struct server_stats {
 	uint64_t gre_rx;        /* GRE packets read from the raw socket */
@@ -120,11 +122,18 @@ struct server_stats {
 	uint64_t gre_tx_queue_drop; /* queued frames dropped from the head: queue full */
 	uint64_t mppe_refused;  /* MPPE frames dropped before re-keying: count jump / budget */
 	uint64_t mppe_abuse;    /* sessions ended for exceeding the MPPE re-key budget */
+	uint64_t reloads;       /* configuration reloads applied (server/reload.h) */
+	uint64_t reloads_refused; /* ... and refused */
 };
 
 struct server {
 	struct ev_loop *loop;
+	/* The configuration in effect (server/reload.h): main()'s until the
+	 * first reload, then the last one reloaded, which the server owns
+	 * (cfg_loaded, NULL before). */
 	const struct config *cfg;
+	struct config *cfg_rw;     /* the same, writable for reload's swap only */
+	struct config *cfg_loaded;
 	bool echo_frames;         /* --echo-frames: every call echoes its frames */
 	/* What call_new() installs on every call: session_call_ops, or
 	 * call_echo_ops with --echo-frames (call.c names neither module). */
@@ -176,6 +185,9 @@ struct server {
 	struct neigh *neigh;      /* NULL unless `proxyarp` */
 	struct auth_backend *auth;
 	ev_io auth_io;
+	/* RADIUS backends a reload replaced, until their last request ends
+	 * (server/reload.h). */
+	struct auth_retired *auth_retired;
 	struct acct *acct;        /* RADIUS accounting; NULL: none */
 	ev_io acct_io;
 	bool acct_off_sent;
@@ -205,8 +217,11 @@ struct server {
 	struct server_stats stats;
 };
 
-/* Allocate the registry on loop; cfg must outlive it. NULL if out of memory. */
-struct server *server_new(struct ev_loop *loop, const struct config *cfg, bool echo_frames);
+/* Allocate the registry on loop; cfg must outlive it (a reload replaces
+ * srv->cfg with a config the server owns; cfg itself is never freed here,
+ * but its restart-only values may be swapped into the new one, so after
+ * the start read srv->cfg, not cfg). NULL if out of memory. */
+struct server *server_new(struct ev_loop *loop, struct config *cfg, bool echo_frames);
 /* The privileged part of the start (as root, before the drop): the GRE
  * socket, the listeners and, without --echo-frames, tun and its routes,
  * the pool, the data path, proxy ARP's netlink socket, the DAE socket and

@@ -200,4 +200,16 @@ unsigned session_count_user(const struct server *srv, const char *user);
 /* Live sessions by state (the metrics endpoint). */
 void session_count_states(const struct server *srv, unsigned counts[static SESSION_NSTATES]);
 
+/* Reload (server/reload.h): move every session's address into the new
+ * pools built from next (main: remoteip; named[i]: next->pools.p[i]),
+ * then free the running ones and install the new (the server owns them).
+ * Every address is held in main, and in the named pool whose ranges hold
+ * it (else in the one with its old pool's name), so it is never handed
+ * out twice; one outside the new ranges stays held until released. False
+ * (out of memory): nothing changed, the caller frees the new pools. */
+struct pool;
+struct config;
+bool session_pools_replace(struct server *srv, const struct config *next, struct pool *main,
+			   struct pool **named, size_t nnamed);
+
 #endif

@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/auth_codes.h"
@@ -146,7 +147,8 @@ static void reject_soon(struct session *s, unsigned win_error, const char *msg)
 
 void session_auth_withdraw(struct session *s)
 {
-	auth_backend_cancel(s->srv->auth, session_ref(s));
+	auth_backend_cancel(s->auth_be ? s->auth_be : s->srv->auth, session_ref(s));
+	s->auth_be = NULL;
 }
 
 void session_auth_drop(struct session *s)
@@ -202,6 +204,7 @@ void session_auth_request(void *owner, const struct chap_response_info *chap,
 		log_warnx("%s event=auth-fail reason=backend-busy", s->log_id);
 		reject_soon(s, AUTH_E_AUTHENTICATION_FAILURE, "authentication backend busy");
 	} else {
+		s->auth_be = s->srv->auth;
 		session_set_state(s, SESSION_AUTH_WAIT);
 		log_info("%s method=%s event=auth-request", s->log_id, auth_method_name(rq.method));
 	}
@@ -306,6 +309,7 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 			  res->session.generation);
 		return;
 	}
+	s->auth_be = NULL; /* answered: nothing left to cancel */
 	if (res->verdict == AUTH_REJECT_BAD_CREDENTIALS)
 		login_lock_failed(srv, &s->peer, s->user);
 	else if (res->verdict == AUTH_ACCEPT)
@@ -372,4 +376,73 @@ void session_address_release(struct session *s)
 	s->npool = NULL;
 	s->host_route = false;
 	s->addr = 0;
+}
+
+/* ---- reload: new pools ---- */
+
+/* The index of named pool p in srv->npools, or srv->nnpools. */
+static size_t npool_index(const struct server *srv, const struct pool *p)
+{
+	size_t i = 0;
+	while (i < srv->nnpools && srv->npools[i] != p)
+		i++;
+	return i;
+}
+
+/* The index of the pool called name in pools, or pools->n. */
+static size_t npool_by_name(const struct config_named_pools *pools, const char *name)
+{
+	size_t i = 0;
+	while (i < pools->n && strcmp(pools->p[i].name, name) != 0)
+		i++;
+	return i;
+}
+
+/* Which new named pool holds s's address: the one whose ranges contain
+ * it (so it is never handed out twice), else the one with the name of
+ * its old pool (held outside its ranges until released); nnamed: none. */
+static size_t npool_target(const struct server *srv, const struct config *next,
+			   struct pool **named, size_t nnamed, const struct session *s)
+{
+	for (size_t k = 0; k < nnamed; k++)
+		if (pool_contains(named[k], s->addr))
+			return k;
+	size_t i = s->npool ? npool_index(srv, s->npool) : srv->nnpools;
+	if (i == srv->nnpools)
+		return nnamed;
+	size_t k = npool_by_name(&next->pools, srv->cfg->pools.p[i].name);
+	return k < nnamed ? k : nnamed;
+}
+
+bool session_pools_replace(struct server *srv, const struct config *next, struct pool *main,
+			   struct pool **named, size_t nnamed)
+{
+	/* First every address into the new pools (the only step that can
+	 * fail, and it leaves the running pools untouched). */
+	for (struct session *s = srv->sessions; s; s = s->next) {
+		if (!s->addr)
+			continue;
+		if (!pool_reserve(main, s->addr, s))
+			return false;
+		size_t k = npool_target(srv, next, named, nnamed, s);
+		if (k < nnamed && !pool_reserve(named[k], s->addr, s))
+			return false;
+	}
+	/* Then the sessions point at them (the same choice: nothing changed
+	 * in between); an address in no new named pool is held in the main
+	 * pool alone. */
+	for (struct session *s = srv->sessions; s; s = s->next) {
+		if (!s->addr)
+			continue;
+		size_t k = npool_target(srv, next, named, nnamed, s);
+		s->npool = k < nnamed ? named[k] : NULL;
+	}
+	pool_free(srv->pool);
+	for (size_t i = 0; i < srv->nnpools; i++)
+		pool_free(srv->npools[i]);
+	free(srv->npools);
+	srv->pool = main;
+	srv->npools = named;
+	srv->nnpools = nnamed;
+	return true;
 }

@@ -40,6 +40,9 @@ struct session {
 	uint64_t open_deadline;      /* WAIT_LCP: when we start LCP ourselves */
 	uint64_t up_ms;              /* when it came UP; 0: never */
 
+	/* AUTH_WAIT: the backend asked, which a reload may have retired since
+	 * (it lives until its last request is answered or cancelled). */
+	struct auth_backend *auth_be;
 	unsigned reject_error;       /* AUTH_REFUSE: the answer due */
 	const char *reject_msg;
 	bool spoof_logged;

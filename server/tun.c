@@ -107,6 +107,54 @@ static bool tun_route(struct tun *t, const struct config_pool *pool)
 	return true;
 }
 
+static bool has_route(const struct tun *t, struct ipv4_cidr c)
+{
+	for (size_t i = 0; i < t->nroutes; i++)
+		if (t->routes[i].addr == c.addr && t->routes[i].len == c.len)
+			return true;
+	return false;
+}
+
+/* Routes for the ranges of one pool that t does not have yet. */
+static bool tun_route_new(struct tun *t, const struct config_pool *pool)
+{
+	char s[INET_ADDRSTRLEN];
+	for (size_t i = 0; i < pool->n; i++) {
+		struct ipv4_cidr c[TUN_CIDRS_MAX];
+		size_t n = ipv4_range_cidrs(pool->range[i].first, pool->range[i].last, c,
+					    TUN_CIDRS_MAX);
+		for (size_t k = 0; k < n; k++) {
+			if (has_route(t, c[k]))
+				continue;
+			struct ipv4_cidr *r = realloc(t->routes, (t->nroutes + 1) * sizeof(*r));
+			if (!r) {
+				log_errx("tun=%s event=out-of-memory", t->name);
+				return false;
+			}
+			t->routes = r;
+			int e = rtnl_route(&t->nl, true, t->ifindex, c[k].addr, c[k].len,
+					   t->localip);
+			fmt_ip(c[k].addr, s);
+			if (e && e != -EEXIST) {
+				log_errx("tun=%s event=route-add-failed route=%s/%u error=\"%s\"",
+					 t->name, s, c[k].len, strerror(-e));
+				return false;
+			}
+			t->routes[t->nroutes++] = c[k];
+			log_info("tun=%s event=route-added route=%s/%u", t->name, s, c[k].len);
+		}
+	}
+	return true;
+}
+
+bool tun_route_pools(struct tun *t, const struct config *cfg)
+{
+	bool ok = tun_route_new(t, &cfg->pool);
+	for (size_t i = 0; i < cfg->pools.n; i++)
+		ok = tun_route_new(t, &cfg->pools.p[i].pool) && ok;
+	return ok;
+}
+
 /* Write value to /proc/sys/net/<family>/conf/<device>/<key>; false if the
  * file cannot be written (a kernel without IPv6 has no ipv6 files). */
 static bool tun_sysctl(const char *family, const char *name, const char *key, const char *value)

@@ -71,6 +71,10 @@ void tun_free(struct tun *t);
  * (logged) on failure; an existing route, or a missing one on removal, is
  * not a failure. */
 bool tun_host_route(struct tun *t, uint32_t addr, bool add);
+/* Reload: add the routes of cfg's pools that t does not have yet (routes
+ * of ranges no longer configured stay until tun_free()). False (logged)
+ * if one could not be added; the others are still tried. */
+bool tun_route_pools(struct tun *t, const struct config *cfg);
 
 static inline int tun_fd(const struct tun *t) { return t->fd; }
 

@@ -10,7 +10,7 @@
  *   pptpctl [--db PATH] user set NAME [--static-ip ADDR|none] [--max-sessions N|none]
  *                                     [--idle N|default] [--session-timeout N|none]
  *   pptpctl [--db PATH] import-chap-secrets FILE [--server NAME] [--update]
- *   pptpctl [--socket PATH] session list|show|kill ..., stats, lock list|clear
+ *   pptpctl [--socket PATH] session list|show|kill ..., stats, lock list|clear, reload
  *                           (the running server: tools/pptpctl_admin.c)
  *
  * Passwords come from the terminal (no echo, asked twice) or, with
@@ -1136,7 +1136,9 @@ static void usage(FILE *f)
 		"      end them (LCP Terminate, Call-Disconnect-Notify, Admin-Reset)\n"
 		"  stats [--json]\n      the server's counters (what SIGUSR1 logs)\n"
 		"  lock list [--json]\n      the failed-login locks in force\n"
-		"  lock clear [USER] [ADDR]\n      lift locks (none named: all)\n");
+		"  lock clear [USER] [ADDR]\n      lift locks (none named: all)\n"
+		"  reload [--json]\n      read the configuration file again (as SIGHUP does);\n"
+		"      says what changed, what needs a restart, or the file's errors\n");
 	fprintf(f, "\nPasswords are never taken from the command line.\n"
 		"Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
@@ -1196,7 +1198,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[i], "session") == 0 || strcmp(argv[i], "stats") == 0 ||
-	    strcmp(argv[i], "lock") == 0)
+	    strcmp(argv[i], "lock") == 0 || strcmp(argv[i], "reload") == 0)
 		return admin_command(sockpath, argc - i, argv + i);
 	for (size_t k = 0; k < NCOMMANDS && !c; k++) {
 		const struct cmd *t = &commands[k];

@@ -9,6 +9,7 @@
  *   pptpctl [--socket PATH] stats [--json]
  *   pptpctl [--socket PATH] lock list [--json]
  *   pptpctl [--socket PATH] lock clear [USER] [ADDR]
+ *   pptpctl [--socket PATH] reload [--json]
  *
  * The answer is read by a small JSON walker that hands every leaf to a
  * callback with its path ("sessions.0.user"); nothing here trusts the
