@@ -15,7 +15,9 @@
 # Knobs (environment): SIZES ("200 1000 5000"), SOURCES (200),
 # CALLS_PER_CONN (1, as Windows), PARALLEL (logins in flight, 64), HOLD
 # (seconds, 30: one LCP echo interval), TEARDOWN_RATE (sessions/s, 0: all
-# at once), LOG_LEVEL (notice). Output: per size, one `figure value` line each as pptpbench
+# at once), LOG_LEVEL (notice), PERF_DATA (a path: the server is
+# recorded with `perf record -g` into PATH.SIZE while pptpbench runs; see
+# it with `perf report -i PATH.SIZE`). Output: per size, one `figure value` line each as pptpbench
 # prints them, then one summary table.
 set -euo pipefail
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
@@ -75,6 +77,12 @@ for n in $SIZES; do
 	it_wait_tcp "$SRV" 198.51.100.1 1723
 	out=$IT_TMP/sessions.$n.out
 	echo "== $n sessions, $SOURCES source addresses, $CALLS_PER_CONN call(s) per connection"
+	perf_pid=
+	if [ -n "${PERF_DATA:-}" ]; then
+		perf record -q -F 999 -g -p "$SRV_PID" -o "$PERF_DATA.$n" >/dev/null 2>&1 &
+		perf_pid=$!
+		sleep 1
+	fi
 	set +e
 	echo bench-secret | ip netns exec "$CLI" "$PPTPBENCH" sessions --server 198.51.100.1 \
 		--sources "198.51.100.10-198.51.100.$((10 + SOURCES - 1))" --user bench \
@@ -83,6 +91,10 @@ for n in $SIZES; do
 		--server-pid "$SRV_PID" --timeout 60 >"$out" 2>&1
 	rc=$?
 	set -e
+	if [ -n "$perf_pid" ]; then
+		kill -INT "$perf_pid"
+		wait "$perf_pid" || true
+	fi
 	cat "$out"
 	[ "$rc" = 0 ] || { echo "--- server log:"; tail -n 20 "$SRV_LOG"; }
 	stop_server
