@@ -137,6 +137,7 @@ void ctrl_kill(struct ctrl *c, const char *reason)
 	if (c->next)
 		c->next->prev = c->prev;
 	srv->nctrls--;
+	addr_count_add(&srv->peer_counts, c->peer.sin_addr.s_addr, -1, 0);
 	srv->stats.ctrl_closed++;
 	server_reap_ctrl(srv, c);
 }
@@ -177,6 +178,8 @@ void ctrl_call_added(struct ctrl *c, struct call *call)
 		c->calls->prev = call;
 	c->calls = call;
 	c->ncalls++;
+	/* The address has this connection counted: no growth, cannot fail. */
+	addr_count_add(&c->srv->peer_counts, c->peer.sin_addr.s_addr, 0, 1);
 	ctrl_timers_calls_changed(c);
 }
 
@@ -190,6 +193,7 @@ void ctrl_call_removed(struct ctrl *c, struct call *call)
 		call->next->prev = call->prev;
 	call->next = call->prev = NULL;
 	c->ncalls--;
+	addr_count_add(&c->srv->peer_counts, c->peer.sin_addr.s_addr, 0, -1);
 	ctrl_timers_calls_changed(c);
 }
 
@@ -337,11 +341,8 @@ static const char *call_limit(struct ctrl *c, unsigned *limit)
 		*limit = cfg->max_calls_per_conn;
 		return "max-calls-per-connection";
 	}
-	unsigned from_addr = 0;
-	for (const struct ctrl *o = c->srv->ctrls; o; o = o->next)
-		if (o->peer.sin_addr.s_addr == c->peer.sin_addr.s_addr)
-			from_addr += o->ncalls;
-	if (from_addr >= cfg->max_calls_per_addr) {
+	if (addr_count_calls(&c->srv->peer_counts, c->peer.sin_addr.s_addr) >=
+	    cfg->max_calls_per_addr) {
 		*limit = cfg->max_calls_per_addr;
 		return "max-calls-per-address";
 	}
@@ -699,8 +700,9 @@ void ctrl_accept(struct server *srv, int fd, const struct sockaddr_in *peer)
 	int one = 1;
 
 	struct ctrl *c = server_alloc(srv, sizeof(*c));
-	if (!c) {
+	if (!c || !addr_count_add(&srv->peer_counts, peer->sin_addr.s_addr, 1, 0)) {
 		log_warnx("event=ctrl-refused reason=out-of-memory");
+		server_release(srv, c);
 		close(fd);
 		return;
 	}
