@@ -16,7 +16,7 @@
 # CALLS_PER_CONN (1, as Windows), PARALLEL (logins in flight, 64), HOLD
 # (seconds, 30: one LCP echo interval), TEARDOWN_RATE (sessions/s, 0: all
 # at once), LOG_LEVEL (notice), PERF_DATA (a path: the server is
-# recorded with `perf record -g` into PATH.SIZE while pptpbench runs; see
+# recorded with `perf record --call-graph dwarf` into PATH.SIZE while pptpbench runs; see
 # it with `perf report -i PATH.SIZE`). Output: per size, one `figure value` line each as pptpbench
 # prints them, then one summary table.
 set -euo pipefail
@@ -52,8 +52,8 @@ echo bench-secret | ctl user add bench --password-stdin
 ulimit -n "$(ulimit -Hn)"
 
 summary=$IT_TMP/summary
-printf '%-8s %12s %12s %12s %14s %12s %12s\n' sessions logins_per_s setup_p50_ms \
-	setup_p99_ms rss_per_sess_B idle_cpu_pct failed >"$summary"
+printf '%-8s %12s %12s %12s %16s %14s %12s %8s\n' sessions logins_per_s setup_p50_ms \
+	setup_p99_ms cpu_per_login_us rss_per_sess_B idle_cpu_pct failed >"$summary"
 for n in $SIZES; do
 	# As e2e_lib.sh's start_server, with the limits opened and the
 	# production log level.
@@ -79,7 +79,7 @@ for n in $SIZES; do
 	echo "== $n sessions, $SOURCES source addresses, $CALLS_PER_CONN call(s) per connection"
 	perf_pid=
 	if [ -n "${PERF_DATA:-}" ]; then
-		perf record -q -F 999 -g -p "$SRV_PID" -o "$PERF_DATA.$n" >/dev/null 2>&1 &
+		perf record -q -F 999 --call-graph dwarf,16384 -p "$SRV_PID" -o "$PERF_DATA.$n" >/dev/null 2>&1 &
 		perf_pid=$!
 		sleep 1
 	fi
@@ -99,8 +99,9 @@ for n in $SIZES; do
 	[ "$rc" = 0 ] || { echo "--- server log:"; tail -n 20 "$SRV_LOG"; }
 	stop_server
 	fig() { awk -v k="$1" '$1 == k { print $2 }' "$out"; }
-	printf '%-8s %12s %12s %12s %14s %12s %12s\n' "$n" "$(fig logins_per_s)" \
-		"$(fig setup_p50_ms)" "$(fig setup_p99_ms)" "$(fig rss_per_session_bytes)" \
+	printf '%-8s %12s %12s %12s %16s %14s %12s %8s\n' "$n" "$(fig logins_per_s)" \
+		"$(fig setup_p50_ms)" "$(fig setup_p99_ms)" "$(fig server_cpu_per_login_us)" \
+		"$(fig rss_per_session_bytes)" \
 		"$(fig idle_cpu_pct)" "$(fig sessions_failed)" >>"$summary"
 	[ "$rc" = 0 ] || echo "(pptpbench sessions exited $rc)"
 done

@@ -18,7 +18,9 @@
  *   login     every session logs in or fails: logins_per_s (sessions up
  *             over the time from the first connect to the last IPCP up),
  *             setup_p50_ms / setup_p99_ms / setup_max_ms (TCP connect
- *             started to IPCP up, per session), failures by reason;
+ *             started to IPCP up, per session), failures by reason, and
+ *             with --server-pid the server's CPU time per login
+ *             (utime + stime over the phase, divided by the logins);
  *   hold      --hold-cmd CMD, if given, runs first (sh -c; a failure
  *             fails the run: a test's checks while everything is up),
  *             then --hold seconds with every session up: the server's RSS
@@ -126,7 +128,7 @@ struct bench {
 	double t0, t_last_up, t_hold, t_teardown;
 	enum { PH_LOGIN, PH_HOLD, PH_TEARDOWN, PH_END } phase;
 	long rss_before_kb, rss_hold_kb;
-	unsigned long long cpu_hold0;
+	unsigned long long cpu_login0, cpu_hold0;
 	struct reason reasons[SES_MAX_REASONS];
 	unsigned nreasons;
 	ev_prepare prepare;
@@ -465,6 +467,14 @@ static void report_login(struct bench *b)
 	printf("setup_max_ms %.2f\n", b->up ? b->setup_ms[b->up - 1] : 0.0);
 	for (unsigned i = 0; i < b->nreasons; i++)
 		printf("failure %s %lu\n", b->reasons[i].name, b->reasons[i].count);
+	if (b->server_pid > 0 && b->up) {
+		/* Clock ticks (10 ms): meaningful over a few hundred logins. */
+		unsigned long long ticks = server_cpu_ticks(b->server_pid) - b->cpu_login0;
+		long hz = sysconf(_SC_CLK_TCK);
+		if (hz > 0)
+			printf("server_cpu_per_login_us %.0f\n",
+			       (double)ticks * 1e6 / (double)hz / b->up);
+	}
 }
 
 static void start_hold(struct bench *b)
@@ -897,6 +907,7 @@ static int run(struct bench *b, const struct pptp_client_params *base, const str
 		s->ppp_timer.data = s;
 	}
 	b->rss_before_kb = server_rss_kb(b->server_pid);
+	b->cpu_login0 = server_cpu_ticks(b->server_pid);
 	ev_prepare_init(&b->prepare, prepare_cb);
 	b->prepare.data = b;
 	ev_prepare_start(b->loop, &b->prepare);
