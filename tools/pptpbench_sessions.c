@@ -20,7 +20,8 @@
  *             setup_p50_ms / setup_p99_ms / setup_max_ms (TCP connect
  *             started to IPCP up, per session), failures by reason, and
  *             with --server-pid the server's CPU time per login
- *             (utime + stime over the phase, divided by the logins);
+ *             (utime + stime over the phase, divided by the logins) beside
+ *             our own (client_cpu_per_login_us);
  *   hold      --hold-cmd CMD, if given, runs first (sh -c; a failure
  *             fails the run: a test's checks while everything is up),
  *             then --hold seconds with every session up: the server's RSS
@@ -129,6 +130,7 @@ struct bench {
 	enum { PH_LOGIN, PH_HOLD, PH_TEARDOWN, PH_END } phase;
 	long rss_before_kb, rss_hold_kb;
 	unsigned long long cpu_login0, cpu_hold0;
+	double self_cpu0;
 	struct reason reasons[SES_MAX_REASONS];
 	unsigned nreasons;
 	ev_prepare prepare;
@@ -437,6 +439,17 @@ static unsigned long long server_cpu_ticks(pid_t pid)
 	return ut + st;
 }
 
+/* This process's user + system time: the client's share of the machine. */
+static double self_cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
 /* ---- phases ---- */
 
 static int cmp_double(const void *a, const void *b)
@@ -467,6 +480,8 @@ static void report_login(struct bench *b)
 	printf("setup_max_ms %.2f\n", b->up ? b->setup_ms[b->up - 1] : 0.0);
 	for (unsigned i = 0; i < b->nreasons; i++)
 		printf("failure %s %lu\n", b->reasons[i].name, b->reasons[i].count);
+	if (b->up)
+		printf("client_cpu_per_login_us %.0f\n", (self_cpu_s() - b->self_cpu0) * 1e6 / b->up);
 	if (b->server_pid > 0 && b->up) {
 		/* Clock ticks (10 ms): meaningful over a few hundred logins. */
 		unsigned long long ticks = server_cpu_ticks(b->server_pid) - b->cpu_login0;
@@ -908,6 +923,7 @@ static int run(struct bench *b, const struct pptp_client_params *base, const str
 	}
 	b->rss_before_kb = server_rss_kb(b->server_pid);
 	b->cpu_login0 = server_cpu_ticks(b->server_pid);
+	b->self_cpu0 = self_cpu_s();
 	ev_prepare_init(&b->prepare, prepare_cb);
 	b->prepare.data = b;
 	ev_prepare_start(b->loop, &b->prepare);
