@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/tcp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -37,7 +38,9 @@ static void update_io(struct ctrl *c)
 		return;
 	if (c->state != CTRL_CLOSING)
 		events |= EV_READ;
-	if (c->out_len)
+	/* CLOSING: io_cb kills the connection once the output is out, even
+	 * when ctrl_send() already wrote it all. */
+	if (c->out_len || c->state == CTRL_CLOSING)
 		events |= EV_WRITE;
 	if (events == (c->io.events & (EV_READ | EV_WRITE)) && ev_is_active(&c->io))
 		return;
@@ -47,18 +50,42 @@ static void update_io(struct ctrl *c)
 		ev_io_start(c->srv->loop, &c->io);
 }
 
+/*
+ * Straight to the socket while nothing waits: no EV_WRITE round through
+ * the loop (two epoll_ctl calls and a wake-up per message before). What
+ * the socket does not take waits in c->out. A send error is left for
+ * flush_output(), from io_cb, to find again and end the connection there.
+ */
 bool ctrl_send(struct ctrl *c, const struct pptp_msg *m)
 {
+	uint8_t msg[PPTP_MAX_MSG_LEN];
 	struct wbuf w;
+	size_t sent = 0;
 
 	if (c->dying)
 		return false;
-	wbuf_init(&w, c->out + c->out_len, CTRL_OUT_SIZE - c->out_len);
+	wbuf_init(&w, msg, sizeof(msg));
 	if (!pptp_msg_encode(&w, m)) {
-		ctrl_kill(c, "peer-not-reading");
+		ctrl_kill(c, "encode-error");
 		return false;
 	}
-	c->out_len += w.len;
+	if (!c->out_len) {
+		ssize_t n = send(c->fd, msg, w.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0)
+			sent = (size_t)n;
+	}
+	if (sent < w.len) {
+		if (w.len - sent > CTRL_OUT_SIZE - c->out_len) {
+			ctrl_kill(c, "peer-not-reading");
+			return false;
+		}
+		if (!c->out && !(c->out = malloc(CTRL_OUT_SIZE))) {
+			ctrl_kill(c, "out-of-memory");
+			return false;
+		}
+		memcpy(c->out + c->out_len, msg + sent, w.len - sent);
+		c->out_len += w.len - sent;
+	}
 	log_debug("%s event=msg-sent type=%s", CTRL_LOG_ID(c), pptp_msg_name(m->type));
 	update_io(c);
 	return true;
@@ -79,6 +106,8 @@ static void flush_output(struct ctrl *c)
 		memmove(c->out, c->out + n, c->out_len - (size_t)n);
 		c->out_len -= (size_t)n;
 	}
+	free(c->out);
+	c->out = NULL;
 }
 
 /* ---- state changes ---- */
@@ -165,6 +194,7 @@ void ctrl_close(struct ctrl *c, uint8_t reason, const char *why)
 
 void ctrl_free(struct ctrl *c)
 {
+	free(c->out);
 	server_release(c->srv, c);
 }
 

@@ -82,7 +82,11 @@ struct ctrl {
 
 	uint8_t in[CTRL_IN_SIZE];
 	size_t in_len;
-	uint8_t out[CTRL_OUT_SIZE];
+	/* What the socket has not taken yet. ctrl_send() writes straight
+	 * through while nothing waits, so most connections never have it:
+	 * allocated (CTRL_OUT_SIZE bytes) when a first byte must wait, freed
+	 * once all is sent. */
+	uint8_t *out;
 	size_t out_len;
 };
 
