@@ -194,6 +194,7 @@ void ctrl_close(struct ctrl *c, uint8_t reason, const char *why)
 
 void ctrl_free(struct ctrl *c)
 {
+	free(c->in);
 	free(c->out);
 	server_release(c->srv, c);
 }
@@ -652,7 +653,11 @@ static void ctrl_input(struct ctrl *c, const uint8_t *p, size_t len)
 
 static void read_input(struct ctrl *c)
 {
-	ssize_t n = recv(c->fd, c->in + c->in_len, CTRL_IN_SIZE - c->in_len, 0);
+	uint8_t in[CTRL_IN_SIZE];
+
+	if (c->in_len)
+		memcpy(in, c->in, c->in_len);
+	ssize_t n = recv(c->fd, in + c->in_len, CTRL_IN_SIZE - c->in_len, 0);
 	if (n == 0) {
 		ctrl_kill(c, "peer-closed");
 		return;
@@ -669,7 +674,7 @@ static void read_input(struct ctrl *c)
 	while (!c->dying && c->state != CTRL_CLOSING) {
 		size_t mlen = 0;
 		enum pptp_err err = PPTP_OK;
-		enum pptp_frame_status st = pptp_frame(c->in + off, c->in_len - off, &mlen, &err);
+		enum pptp_frame_status st = pptp_frame(in + off, c->in_len - off, &mlen, &err);
 		if (st == PPTP_FRAME_NEED_MORE)
 			break;
 		if (st == PPTP_FRAME_ERROR) {
@@ -678,15 +683,24 @@ static void read_input(struct ctrl *c)
 			ctrl_kill(c, pptp_err_name(err));
 			return;
 		}
-		ctrl_input(c, c->in + off, mlen);
+		ctrl_input(c, in + off, mlen);
 		off += mlen;
 	}
 	if (c->dying)
 		return;
 	if (c->state == CTRL_CLOSING)
 		off = c->in_len; /* nothing more is read */
-	memmove(c->in, c->in + off, c->in_len - off);
 	c->in_len -= off;
+	if (!c->in_len) {
+		free(c->in);
+		c->in = NULL;
+		return;
+	}
+	if (!c->in && !(c->in = malloc(CTRL_IN_SIZE))) {
+		ctrl_kill(c, "out-of-memory");
+		return;
+	}
+	memcpy(c->in, in + off, c->in_len);
 }
 
 bool ctrl_poll_unstarted(struct ctrl *c)
