@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/tcp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -37,7 +38,9 @@ static void update_io(struct ctrl *c)
 		return;
 	if (c->state != CTRL_CLOSING)
 		events |= EV_READ;
-	if (c->out_len)
+	/* CLOSING: io_cb kills the connection once the output is out, even
+	 * when ctrl_send() already wrote it all. */
+	if (c->out_len || c->state == CTRL_CLOSING)
 		events |= EV_WRITE;
 	if (events == (c->io.events & (EV_READ | EV_WRITE)) && ev_is_active(&c->io))
 		return;
@@ -47,18 +50,42 @@ static void update_io(struct ctrl *c)
 		ev_io_start(c->srv->loop, &c->io);
 }
 
+/*
+ * Straight to the socket while nothing waits: no EV_WRITE round through
+ * the loop (two epoll_ctl calls and a wake-up per message before). What
+ * the socket does not take waits in c->out. A send error is left for
+ * flush_output(), from io_cb, to find again and end the connection there.
+ */
 bool ctrl_send(struct ctrl *c, const struct pptp_msg *m)
 {
+	uint8_t msg[PPTP_MAX_MSG_LEN];
 	struct wbuf w;
+	size_t sent = 0;
 
 	if (c->dying)
 		return false;
-	wbuf_init(&w, c->out + c->out_len, CTRL_OUT_SIZE - c->out_len);
+	wbuf_init(&w, msg, sizeof(msg));
 	if (!pptp_msg_encode(&w, m)) {
-		ctrl_kill(c, "peer-not-reading");
+		ctrl_kill(c, "encode-error");
 		return false;
 	}
-	c->out_len += w.len;
+	if (!c->out_len) {
+		ssize_t n = send(c->fd, msg, w.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0)
+			sent = (size_t)n;
+	}
+	if (sent < w.len) {
+		if (w.len - sent > CTRL_OUT_SIZE - c->out_len) {
+			ctrl_kill(c, "peer-not-reading");
+			return false;
+		}
+		if (!c->out && !(c->out = malloc(CTRL_OUT_SIZE))) {
+			ctrl_kill(c, "out-of-memory");
+			return false;
+		}
+		memcpy(c->out + c->out_len, msg + sent, w.len - sent);
+		c->out_len += w.len - sent;
+	}
 	log_debug("%s event=msg-sent type=%s", CTRL_LOG_ID(c), pptp_msg_name(m->type));
 	update_io(c);
 	return true;
@@ -79,6 +106,8 @@ static void flush_output(struct ctrl *c)
 		memmove(c->out, c->out + n, c->out_len - (size_t)n);
 		c->out_len -= (size_t)n;
 	}
+	free(c->out);
+	c->out = NULL;
 }
 
 /* ---- state changes ---- */
@@ -137,6 +166,7 @@ void ctrl_kill(struct ctrl *c, const char *reason)
 	if (c->next)
 		c->next->prev = c->prev;
 	srv->nctrls--;
+	addr_count_add(&srv->peer_counts, c->peer.sin_addr.s_addr, -1, 0);
 	srv->stats.ctrl_closed++;
 	server_reap_ctrl(srv, c);
 }
@@ -164,6 +194,8 @@ void ctrl_close(struct ctrl *c, uint8_t reason, const char *why)
 
 void ctrl_free(struct ctrl *c)
 {
+	free(c->in);
+	free(c->out);
 	server_release(c->srv, c);
 }
 
@@ -177,6 +209,8 @@ void ctrl_call_added(struct ctrl *c, struct call *call)
 		c->calls->prev = call;
 	c->calls = call;
 	c->ncalls++;
+	/* The address has this connection counted: no growth, cannot fail. */
+	addr_count_add(&c->srv->peer_counts, c->peer.sin_addr.s_addr, 0, 1);
 	ctrl_timers_calls_changed(c);
 }
 
@@ -190,6 +224,7 @@ void ctrl_call_removed(struct ctrl *c, struct call *call)
 		call->next->prev = call->prev;
 	call->next = call->prev = NULL;
 	c->ncalls--;
+	addr_count_add(&c->srv->peer_counts, c->peer.sin_addr.s_addr, 0, -1);
 	ctrl_timers_calls_changed(c);
 }
 
@@ -337,11 +372,8 @@ static const char *call_limit(struct ctrl *c, unsigned *limit)
 		*limit = cfg->max_calls_per_conn;
 		return "max-calls-per-connection";
 	}
-	unsigned from_addr = 0;
-	for (const struct ctrl *o = c->srv->ctrls; o; o = o->next)
-		if (o->peer.sin_addr.s_addr == c->peer.sin_addr.s_addr)
-			from_addr += o->ncalls;
-	if (from_addr >= cfg->max_calls_per_addr) {
+	if (addr_count_calls(&c->srv->peer_counts, c->peer.sin_addr.s_addr) >=
+	    cfg->max_calls_per_addr) {
 		*limit = cfg->max_calls_per_addr;
 		return "max-calls-per-address";
 	}
@@ -621,7 +653,11 @@ static void ctrl_input(struct ctrl *c, const uint8_t *p, size_t len)
 
 static void read_input(struct ctrl *c)
 {
-	ssize_t n = recv(c->fd, c->in + c->in_len, CTRL_IN_SIZE - c->in_len, 0);
+	uint8_t in[CTRL_IN_SIZE];
+
+	if (c->in_len)
+		memcpy(in, c->in, c->in_len);
+	ssize_t n = recv(c->fd, in + c->in_len, CTRL_IN_SIZE - c->in_len, 0);
 	if (n == 0) {
 		ctrl_kill(c, "peer-closed");
 		return;
@@ -638,7 +674,7 @@ static void read_input(struct ctrl *c)
 	while (!c->dying && c->state != CTRL_CLOSING) {
 		size_t mlen = 0;
 		enum pptp_err err = PPTP_OK;
-		enum pptp_frame_status st = pptp_frame(c->in + off, c->in_len - off, &mlen, &err);
+		enum pptp_frame_status st = pptp_frame(in + off, c->in_len - off, &mlen, &err);
 		if (st == PPTP_FRAME_NEED_MORE)
 			break;
 		if (st == PPTP_FRAME_ERROR) {
@@ -647,15 +683,24 @@ static void read_input(struct ctrl *c)
 			ctrl_kill(c, pptp_err_name(err));
 			return;
 		}
-		ctrl_input(c, c->in + off, mlen);
+		ctrl_input(c, in + off, mlen);
 		off += mlen;
 	}
 	if (c->dying)
 		return;
 	if (c->state == CTRL_CLOSING)
 		off = c->in_len; /* nothing more is read */
-	memmove(c->in, c->in + off, c->in_len - off);
 	c->in_len -= off;
+	if (!c->in_len) {
+		free(c->in);
+		c->in = NULL;
+		return;
+	}
+	if (!c->in && !(c->in = malloc(CTRL_IN_SIZE))) {
+		ctrl_kill(c, "out-of-memory");
+		return;
+	}
+	memcpy(c->in, in + off, c->in_len);
 }
 
 bool ctrl_poll_unstarted(struct ctrl *c)
@@ -699,8 +744,9 @@ void ctrl_accept(struct server *srv, int fd, const struct sockaddr_in *peer)
 	int one = 1;
 
 	struct ctrl *c = server_alloc(srv, sizeof(*c));
-	if (!c) {
+	if (!c || !addr_count_add(&srv->peer_counts, peer->sin_addr.s_addr, 1, 0)) {
 		log_warnx("event=ctrl-refused reason=out-of-memory");
+		server_release(srv, c);
 		close(fd);
 		return;
 	}

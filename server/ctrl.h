@@ -80,9 +80,17 @@ struct ctrl {
 	ev_io io;
 	ev_timer start_timer, echo_timer, idle_timer, stop_timer;
 
-	uint8_t in[CTRL_IN_SIZE];
+	/* The start of a message whose end has not arrived yet. Messages
+	 * are cut from a buffer on read_input()'s stack; only such a rest
+	 * is kept, in a buffer (CTRL_IN_SIZE bytes) allocated then and freed
+	 * when a later read completes it. */
+	uint8_t *in;
 	size_t in_len;
-	uint8_t out[CTRL_OUT_SIZE];
+	/* What the socket has not taken yet. ctrl_send() writes straight
+	 * through while nothing waits, so most connections never have it:
+	 * allocated (CTRL_OUT_SIZE bytes) when a first byte must wait, freed
+	 * once all is sent. */
+	uint8_t *out;
 	size_t out_len;
 };
 

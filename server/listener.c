@@ -27,10 +27,7 @@
 
 static unsigned conns_from(const struct server *srv, in_addr_t addr)
 {
-	unsigned n = 0;
-	for (const struct ctrl *c = srv->ctrls; c; c = c->next)
-		n += c->peer.sin_addr.s_addr == addr;
-	return n;
+	return addr_count_conns(&srv->peer_counts, addr);
 }
 
 /*

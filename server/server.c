@@ -650,6 +650,7 @@ void server_free(struct server *srv)
 		acct_free(srv->acct);
 	}
 	login_lock_stop(srv);
+	addr_count_free(&srv->peer_counts);
 	datapath_free(srv->dp);
 	tun_free(srv->tun);
 	neigh_free(srv->neigh);

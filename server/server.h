@@ -47,6 +47,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/addr_count.h"
 #include "common/log_limit.h"
 #include "conf/config.h"
 
@@ -149,6 +150,9 @@ struct server {
 
 	struct ctrl *ctrls;       /* live control connections */
 	unsigned nctrls;
+	/* Live connections and calls per peer address (the per-address
+	 * limits): kept by ctrl.c beside nctrls and each ctrl's ncalls. */
+	struct addr_count peer_counts;
 	unsigned nunstarted;      /* of which still in WAIT_START */
 	unsigned next_ctrl_id;
 

@@ -322,8 +322,9 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 		return;
 	}
 	srv->stats.auth_ok++;
-	unsigned others = session_count_user(srv, s->user);
-	if (res->max_sessions && others >= res->max_sessions) {
+	/* The count walks every session: only for a user with a limit (the
+	 * walk was 6% of the server's CPU per login at 3,000 sessions). */
+	if (res->max_sessions && session_count_user(srv, s->user) >= res->max_sessions) {
 		/* E=649 (no dial-in permission now): Windows shows it without
 		 * asking for the password again, which would not help. */
 		char msg[AUTH_MESSAGE_MAX];

@@ -25,6 +25,10 @@ static const struct subcommand {
 	{ "churn", pptpbench_churn,
 	  "--server ADDR --user U --password-stdin --cycles N [--parallel P]\n"
 	  "           [--report-every K] [--checkpoint CMD]  login/logout cycles" },
+	{ "sessions", pptpbench_sessions,
+	  "--server ADDR --user U --password-stdin --sessions N [--sources A-B,...]\n"
+	  "           [--calls-per-conn M] [--parallel P] [--hold S] [--teardown-rate R]\n"
+	  "           [--server-pid PID]  login rate, memory and CPU per held session" },
 };
 
 static void usage(FILE *f)

@@ -10,5 +10,6 @@ int pptpbench_probe(int argc, char **argv);
 int pptpbench_load(int argc, char **argv);
 int pptpbench_connect(int argc, char **argv);
 int pptpbench_churn(int argc, char **argv);
+int pptpbench_sessions(int argc, char **argv);
 
 #endif

@@ -548,7 +548,7 @@ static bool judge_request(struct fsm *f, const uint8_t *data, size_t len)
 		out = nak_buf;
 		out_len = nak.len;
 	}
-	if (out_len > sizeof(f->reply) - PPP_CP_HDR_LEN)
+	if (out_len > FSM_PKT_MAX - PPP_CP_HDR_LEN)
 		return false;
 	if (out_len)
 		memcpy(f->reply, out, out_len);
@@ -558,20 +558,26 @@ static bool judge_request(struct fsm *f, const uint8_t *data, size_t len)
 
 static void rcv_conf_req(struct fsm *f, uint8_t id, const uint8_t *data, size_t len)
 {
+	uint8_t reply[FSM_PKT_MAX - PPP_CP_HDR_LEN];
+
 	if (!opts_valid(data, len)) {
 		drop(f, FSM_DROP_BAD_OPTION);
 		return;
 	}
 	f->reply_id = id;
+	f->reply_len = 0;
 	if (!needs_judging(f->state)) {
 		fsm_event(f, FSM_EV_RCR_PLUS);
 		return;
 	}
+	f->reply = reply;
 	if (!judge_request(f, data, len)) {
+		f->reply = NULL;
 		drop(f, FSM_DROP_TOO_LONG);
 		return;
 	}
 	fsm_event(f, f->reply_code == PPP_CONF_ACK ? FSM_EV_RCR_PLUS : FSM_EV_RCR_MINUS);
+	f->reply = NULL;
 }
 
 static void rcv_conf_reply(struct fsm *f, uint8_t code, uint8_t id, const uint8_t *data,

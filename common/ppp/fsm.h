@@ -103,8 +103,13 @@ enum fsm_drop {
 	FSM_DROP_MAX
 };
 
-/* Largest control packet we build or keep a copy of. */
+/* Largest control packet we build or answer. */
 #define FSM_PKT_MAX 1500
+/* Largest option list of our own Configure-Request, kept for
+ * retransmission and to match the peer's Ack: LCP's is about 20 bytes,
+ * IPCP's 30, CCP's 6. A request that would not fit is sent empty, as one
+ * over FSM_PKT_MAX always was. Kept per FSM, so small: three per link. */
+#define FSM_REQ_MAX 256
 
 enum fsm_verdict {
 	FSM_OPT_ACK,
@@ -190,14 +195,16 @@ struct fsm {
 	bool reply_seen;           /* an Ack/Nak/Reject for req_id was processed */
 	uint8_t req_id;            /* identifier of our last Configure-Request */
 	uint8_t next_id;           /* next identifier we use */
-	uint8_t req[FSM_PKT_MAX];  /* options of our last Configure-Request */
+	uint8_t req[FSM_REQ_MAX];  /* options of our last Configure-Request */
 	size_t req_len;
 	char term_reason[64];      /* data of our Terminate-Request */
 
-	/* The reply prepared for the Configure-Request being handled. */
+	/* The reply prepared for the Configure-Request being handled. Its
+	 * options live on fsm_input's stack (valid during fsm_input only, as
+	 * rx_data): an idle link keeps no reply buffer. */
 	uint8_t reply_code;
 	uint8_t reply_id;
-	uint8_t reply[FSM_PKT_MAX];
+	uint8_t *reply;
 	size_t reply_len;
 	/* The packet being handled (valid during fsm_input only). */
 	uint8_t rx_code;

@@ -122,14 +122,18 @@ struct ppp_link {
 	bool ccp_running, ipcp_running; /* opened in the network phase */
 	/* With MPPE required, IPCP starts only once MPPE is up; the newest IPCP
 	 * packet the peer sent before that (Windows does) is kept and replayed
-	 * then, so neither side waits for a restart timer. */
-	uint8_t held_ipcp[FSM_PKT_MAX];
+	 * then, so neither side waits for a restart timer. Allocated when
+	 * one is held (FSM_PKT_MAX bytes), freed once replayed: most of a
+	 * link's life holds none. */
+	uint8_t *held_ipcp;
 	size_t held_ipcp_len;
 
 	/* Authentication */
 	enum auth_kind auth;
-	struct chap chap;
-	struct pap pap;
+	union {                         /* the one l->auth names (set once) */
+		struct chap chap;
+		struct pap pap;
+	};
 	enum auth_end auth_end;
 	unsigned auth_error;
 	bool auth_outstanding;          /* ops->auth_request made, no verdict yet */
@@ -158,7 +162,6 @@ struct ppp_link {
 
 	uint64_t deadline[T_COUNT];
 	struct ppp_stats stats;
-	uint8_t txbuf[];                /* cfg.headroom + PPP_FRAME_MAX */
 };
 
 static void fail(struct ppp_link *l, enum ppp_cause cause, const char *detail);
@@ -205,10 +208,13 @@ const char *ppp_cause_name(enum ppp_cause c)
 
 /* ---- Output ---- */
 
-/* One control packet (code, id, length, data) of protocol proto. */
+/* One control packet (code, id, length, data) of protocol proto. The
+ * frame is built on the stack (ops->send may use it during the call only):
+ * a link keeps no transmit buffer of its own. */
 static void send_ctl(struct ppp_link *l, uint16_t proto, const uint8_t *pkt, size_t len)
 {
-	uint8_t *frame = l->txbuf + l->cfg.headroom;
+	uint8_t buf[PPP_HEADROOM_MAX + PPP_FRAME_MAX];
+	uint8_t *frame = buf + l->cfg.headroom;
 	const struct lcp_result *res = lcp_result(&l->lcp);
 	bool is_lcp = proto == PPP_PROTO_LCP;
 	bool opened = lcp_is_opened(&l->lcp);
@@ -529,11 +535,11 @@ struct ppp_link *ppp_new(const struct ppp_config *cfg, const struct ppp_ops *ops
 	struct ppp_link *l;
 	unsigned keys = 0;
 
-	if (!cfg || !ops || !ops->send || !ops->down || cfg->headroom > 65536)
+	if (!cfg || !ops || !ops->send || !ops->down || cfg->headroom > PPP_HEADROOM_MAX)
 		return NULL;
 	if (cfg->role == PPP_ROLE_SERVER && !ops->auth_request)
 		return NULL;
-	l = calloc(1, sizeof(*l) + cfg->headroom + PPP_FRAME_MAX);
+	l = calloc(1, sizeof(*l));
 	if (!l)
 		return NULL;
 	l->cfg = *cfg;
@@ -617,6 +623,7 @@ void ppp_free(struct ppp_link *l)
 		return;
 	mppe_down(l);
 	auth_free(l);
+	free(l->held_ipcp);
 	crypto_wipe(l->password, sizeof(l->password));
 	crypto_wipe(l->send_key, sizeof(l->send_key));
 	crypto_wipe(l->recv_key, sizeof(l->recv_key));
@@ -743,10 +750,13 @@ static void start_ipcp(struct ppp_link *l)
 		ipcp_set_peer_address(&l->ipcp, l->peer_addr);
 	l->ipcp_running = true;
 	ipcp_open(&l->ipcp);
-	if (l->held_ipcp_len) {
+	if (l->held_ipcp) {
+		uint8_t *held = l->held_ipcp;
 		size_t n = l->held_ipcp_len;
+		l->held_ipcp = NULL;
 		l->held_ipcp_len = 0;
-		ipcp_input(&l->ipcp, l->held_ipcp, n);
+		ipcp_input(&l->ipcp, held, n);
+		free(held);
 	}
 }
 
@@ -1311,10 +1321,14 @@ static void input_ipcp(struct ppp_link *l, uint8_t *info, size_t n)
 {
 	if (l->ipcp_running) {
 		ipcp_input(&l->ipcp, info, n);
-	} else if (l->phase == PPP_PHASE_NETWORK && l->ccp_running &&
-		   n <= sizeof(l->held_ipcp)) {
+	} else if (l->phase == PPP_PHASE_NETWORK && l->ccp_running && n <= FSM_PKT_MAX) {
 		/* Before MPPE is up (Windows sends IPCP early): keep the
-		 * newest, replayed when IPCP starts. */
+		 * newest, replayed when IPCP starts. Without memory it is
+		 * dropped like a lost frame: the peer retransmits. */
+		if (!l->held_ipcp && !(l->held_ipcp = malloc(FSM_PKT_MAX))) {
+			l->stats.rx_dropped++;
+			return;
+		}
 		memcpy(l->held_ipcp, info, n);
 		l->held_ipcp_len = n;
 		l->stats.rx_held_ipcp++;

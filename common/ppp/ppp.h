@@ -63,6 +63,9 @@
 #define PPP_TX_HEADROOM 8
 /* Largest PPP frame the link sends or accepts. */
 #define PPP_FRAME_MAX 1600
+/* The most cfg.headroom ppp_new() accepts (control frames are built on
+ * the stack with it in front). */
+#define PPP_HEADROOM_MAX 128
 
 enum ppp_phase {
 	PPP_PHASE_DEAD,
@@ -97,7 +100,8 @@ enum ppp_cause {
 struct ppp_config {
 	enum ppp_role role;
 	/* Bytes the owner wants free in front of every frame handed to
-	 * ops->send (its GRE and IP headers), so it can send without a copy. */
+	 * ops->send (its GRE and IP headers), so it can send without a copy;
+	 * at most PPP_HEADROOM_MAX. */
 	size_t headroom;
 
 	/* LCP */

@@ -384,6 +384,47 @@ static void reply_order_reject_then_nak_then_ack(void **state)
 	assert_int_equal(t.f.state, FSM_ACK_SENT);
 }
 
+/* The reply is built on fsm_input's stack, not kept in the FSM: a long
+ * request (1,200 bytes of acceptable options) is acknowledged whole, one
+ * with rejected options among them gets exactly those back, and the
+ * reply is gone once fsm_input returns. */
+static void long_request_answered_whole(void **state)
+{
+	(void)state;
+	struct tproto t;
+	uint8_t req[1200], rej[400];
+	size_t nrej = 0;
+
+	for (size_t i = 0; i < sizeof(req); i += 3) {
+		req[i] = 1;
+		req[i + 1] = 3;
+		req[i + 2] = 1;
+	}
+	tp_init(&t);
+	fsm_open(&t.f);
+	fsm_up(&t.f);
+	tp_reset_log(&t);
+	feed(&t, PPP_CONF_REQ, 9, req, sizeof(req));
+	assert_int_equal(t.nsent, 1);
+	assert_int_equal(t.sent[0].pkt[0], PPP_CONF_ACK);
+	assert_int_equal(t.sent[0].len, 4 + sizeof(req));
+	assert_memory_equal(t.sent[0].pkt + 4, req, sizeof(req));
+	assert_null(t.f.reply);
+
+	for (size_t i = 0; i < sizeof(req); i += 30) {
+		req[i] = 2;  /* every tenth option: rejected */
+		memcpy(rej + nrej, req + i, 3);
+		nrej += 3;
+	}
+	tp_reset_log(&t);
+	feed(&t, PPP_CONF_REQ, 10, req, sizeof(req));
+	assert_int_equal(t.nsent, 1);
+	assert_int_equal(t.sent[0].pkt[0], PPP_CONF_REJ);
+	assert_int_equal(t.sent[0].len, 4 + nrej);
+	assert_memory_equal(t.sent[0].pkt + 4, rej, nrej);
+	assert_null(t.f.reply);
+}
+
 static void max_failure_turns_naks_into_rejects(void **state)
 {
 	(void)state;
@@ -563,6 +604,7 @@ int main(void)
 		cmocka_unit_test(every_cell_matches_rfc1661),
 		cmocka_unit_test(names_cover_every_state_and_event),
 		cmocka_unit_test(reply_order_reject_then_nak_then_ack),
+		cmocka_unit_test(long_request_answered_whole),
 		cmocka_unit_test(max_failure_turns_naks_into_rejects),
 		cmocka_unit_test(max_configure_then_stopped),
 		cmocka_unit_test(max_terminate_then_closed),

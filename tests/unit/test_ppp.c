@@ -501,6 +501,19 @@ static void login_mppe128_stateless(void **state)
 	assert_true(ppp_next_deadline(n->s.l) == UINT64_MAX);
 }
 
+/* Control frames are built on the stack with the owner's headroom in
+ * front: ppp_new() takes at most PPP_HEADROOM_MAX, and a login with that
+ * much works (the ops write into the headroom of every frame). */
+static void headroom_at_most_max(void **state)
+{
+	struct net *n = *state;
+
+	n->s.cfg.headroom = PPP_HEADROOM_MAX + 1;
+	assert_null(ppp_new(&n->s.cfg, &ops, &n->s));
+	n->s.cfg.headroom = n->c.cfg.headroom = PPP_HEADROOM_MAX;
+	login(n);
+}
+
 static void login_mppe_stateful_inline_auth(void **state)
 {
 	struct net *n = *state;
@@ -1130,6 +1143,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(login_mppe128_stateless, setup, teardown),
+		cmocka_unit_test_setup_teardown(headroom_at_most_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(login_mppe_stateful_inline_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(acfc_pfc_applied, setup, teardown),
 		cmocka_unit_test_setup_teardown(plain_ip_without_mppe, setup, teardown),

@@ -133,6 +133,8 @@ static int setup(void **state)
 	name_sessions(t, t->ctrl[1], "alice");
 	assert_int_equal(t->srv->nsessions, 3);
 	/* Connection 2's peer reads nothing: no notify fits any more. */
+	t->ctrl[1]->out = calloc(1, CTRL_OUT_SIZE);
+	assert_non_null(t->ctrl[1]->out);
 	t->ctrl[1]->out_len = CTRL_OUT_SIZE - 4;
 	*state = t;
 	return 0;
