@@ -73,7 +73,8 @@ interop_init() {
 	[ -n "$INTEROP_GUEST" ] || it_fail "INTEROP_GUEST (the guest image's directory) is not set"
 	it_init "interop-$1"
 	if [ "${INTEROP_KEEP:-0}" = 1 ]; then
-		trap 'echo "interop: files kept in $IT_TMP" >&2; IT_TMP= it_cleanup' EXIT
+		# The test's own status, not that of the clean-up's last test.
+		trap 'rc=$?; echo "interop: files kept in $IT_TMP" >&2; IT_TMP= it_cleanup || true; exit $rc' EXIT
 	fi
 	# Built once, then taken from the cache (a no-op when up to date).
 	bash "$INTEROP_DIR/build-guest.sh" "$INTEROP_GUEST" >"$IT_TMP/build-guest.log" 2>&1 || {

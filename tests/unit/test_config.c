@@ -108,7 +108,7 @@ static void defaults(void **state)
 	assert_int_equal(c->ctrl_idle_timeout, 60);
 	assert_int_equal(c->gre_reorder_packets, 4);
 	assert_int_equal(c->gre_reorder_hold_ms, 5);
-	assert_int_equal(c->gre_tx_queue, 64);
+	assert_int_equal(c->gre_tx_queue, 256);
 	assert_false(c->logwtmp);
 	assert_int_equal(c->auth, CONFIG_AUTH_SQLITE);
 	assert_string_equal(c->user_db, "/var/lib/pptpd/users.db");
