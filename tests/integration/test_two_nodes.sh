@@ -14,7 +14,8 @@
 # (192.0.2.128/25) to B. bob logs in on node B first and pings the LAN host
 # throughout. alice logs in on A and pings; her second login, on B, is
 # refused (Access-Reject "Multiple logins", E=691 at the client) and leaves
-# her session on A untouched; a Disconnect-Request sent to the NAS-IP-Address
+# her session on A untouched, as do GRE frames of her call sent to node B
+# (dropped there: gre-no-call); a Disconnect-Request sent to the NAS-IP-Address
 # of her Start record ends that session (Stop with Admin-Reset, the radutmp
 # entry goes), and her login on B is then accepted and pings.
 set -euo pipefail
@@ -205,6 +206,31 @@ grep -q 'Multiple logins (max 1)' "$RDIR/radius.log" ||
 kill -0 "$ALICE_A" 2>/dev/null || { cat "$IT_TMP/alice-a.log" >&2; it_fail "alice's session on A ended"; }
 [ "$(utmp_user alice | grep -c .)" = 1 ] || it_fail "radutmp: alice's sessions '$(utmp_user alice)'"
 it_pass "alice's second login, on node B: Access-Reject 'Multiple logins (max 1)', E=691 at the client, 'already logged in' in node B's log; her session on A stays"
+
+# ---- GRE of alice's call (node A's) sent to node B: dropped there ----
+# What a front end that does not keep GRE with the control connection does.
+ida=$(sed -n 's/.* call=\([0-9]*\) peer=198\.51\.100\.2:[0-9]* event=call-up .*/\1/p' "${NODE_LOG[A]}" | tail -1)
+idb=$(sed -n 's/.* call=\([0-9]*\) peer=198\.51\.100\.3:[0-9]* event=call-up .*/\1/p' "${NODE_LOG[B]}" | tail -1)
+[ -n "$ida" ] && [ -n "$idb" ] || it_fail "no call-up lines for alice on A and bob on B"
+line=$(stats)
+nocall0=$(stat_field "$line" gre-no-call)
+wrongsrc0=$(stat_field "$line" gre-wrong-src)
+ip netns exec "$CLI" "$ITOOLS/ctrl_peer" 198.51.100.11 gre-send call="$ida" seq=1000 count=3 \
+	data=misrouted src=198.51.100.2 >"$IT_TMP/misrouted.out" 2>&1 ||
+	{ cat "$IT_TMP/misrouted.out" >&2; it_fail "ctrl_peer gre-send to node B"; }
+# Node B's random call IDs may hold alice's node-A ID for bob (1 in 65535):
+# then the frames meet bob's call and are dropped for their source.
+field=gre-no-call want=$((nocall0 + 3))
+[ "$ida" != "$idb" ] || field=gre-wrong-src want=$((wrongsrc0 + 3))
+for _ in $(seq 1 30); do
+	[ "$(stat_field "$(stats)" "$field")" -ge "$want" ] && break
+	sleep 0.1
+done
+[ "$(stat_field "$(stats)" "$field")" -ge "$want" ] ||
+	{ server_tail; it_fail "node B did not count alice's 3 misrouted GRE frames as $field"; }
+[ "$field" != gre-no-call ] || wait_log "event=gre-no-call call=$ida src=198\.51\.100\.2"
+kill -0 "$ALICE_A" 2>/dev/null || { cat "$IT_TMP/alice-a.log" >&2; it_fail "alice's session on A ended"; }
+it_pass "GRE of alice's call $ida on node A, sent to node B instead: dropped there as $field; her session on A stays"
 
 # ---- Disconnect-Request to the NAS of her Start record ----
 use_node A
