@@ -20,6 +20,8 @@
 #                           pptpbench connect in $CLI; output in
 #                           $IT_TMP/NAME.out, exit status in $RC
 #   connect_ok NAME ...     the same; must exit 0
+#                           (connect and bg_connect go to $E2E_SERVER,
+#                           default 198.51.100.1)
 #   bg_connect LOG [OPTIONS...]
 #                           pptpbench connect in the background as $BG_USER
 #                           (default alice) with the password in $PWFILE;
@@ -152,7 +154,7 @@ connect() {
 	local name=$1 user=$2 pw=$3
 	shift 3
 	RC=0
-	printf '%s\n' "$pw" | ip netns exec "$CLI" "$PPTPBENCH" connect --server 198.51.100.1 \
+	printf '%s\n' "$pw" | ip netns exec "$CLI" "$PPTPBENCH" connect --server "${E2E_SERVER:-198.51.100.1}" \
 		--user "$user" --password-stdin --timeout 10 "$@" >"$IT_TMP/$name.out" 2>&1 || RC=$?
 }
 
@@ -172,7 +174,7 @@ bg_connect() {
 	local log=$1
 	shift
 	it_bg "$CLI" "$log" sh -c 'exec "$0" "$@" <"$PWFILE"' "$PPTPBENCH" connect \
-		--server 198.51.100.1 --user "${BG_USER:-alice}" --password-stdin "$@" >/dev/null
+		--server "${E2E_SERVER:-198.51.100.1}" --user "${BG_USER:-alice}" --password-stdin "$@" >/dev/null
 }
 
 wait_up() {

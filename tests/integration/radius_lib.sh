@@ -44,6 +44,15 @@
 #                           --reject-delay (default 0 s) delays rejects.
 #                           --no-mppe: the mschap module sends no MPPE keys
 #                           (use_mppe = no).
+#   radius_include NAME SECTION FILE
+#                           copy FILE (FreeRADIUS configuration text) into
+#                           the instance, included in SECTION: "clients"
+#                           (top level, beside the generated clients),
+#                           "modules", "accounting" (after detail) or
+#                           "session" (the server's session section, which
+#                           Simultaneous-Use checks ask; absent without
+#                           it); before radius_start. A later call for the
+#                           same SECTION replaces the text
 #   radius_reload NAME      SIGHUP until the users file is re-read; first
 #                           waits until 3 s after the start and 6 s after
 #                           the last reload (FreeRADIUS ignores HUPs
@@ -301,6 +310,7 @@ client localhost {
 	nas_type = other
 }
 EOF
+		_radius_include_line "$dir" clients
 		for c in "$@"; do
 			i=$((i + 1))
 			cat <<EOF
@@ -353,6 +363,7 @@ modules {
 		header = "%t"
 		locking = yes
 	}
+$(_radius_include_line "$dir" modules)
 }
 
 instantiate {
@@ -396,9 +407,12 @@ server default {
 
 	accounting {
 		detail
+$(_radius_include_line "$dir" accounting)
 		$drop_acct
 		ok
 	}
+
+$(_radius_session_section "$dir")
 
 	post-auth {
 		$ma_accept
@@ -451,6 +465,28 @@ DEFAULT
 	Error-Cause =* ANY,
 	Message-Authenticator =* ANY
 EOF
+}
+
+radius_include() {
+	local name=$1 section=$2 file=$3 dir
+	case "$section" in
+	clients | modules | accounting | session) ;;
+	*) it_fail "radius_include: unknown section $section" ;;
+	esac
+	dir=$(radius_dir "$name")
+	mkdir -p "$dir"
+	cp "$file" "$dir/include.$section"
+}
+
+# The $INCLUDE line for a radius_include'd SECTION, or nothing.
+_radius_include_line() {
+	[ ! -e "$1/include.$2" ] || printf '$INCLUDE %s\n' "$1/include.$2"
+}
+
+# The server's session section, only when something was included in it.
+_radius_session_section() {
+	[ -e "$1/include.session" ] || return 0
+	printf '\tsession {\n%s\n\t}\n' "$(_radius_include_line "$1" session)"
 }
 
 # Status-Server to the auth port; 0 when answered.
