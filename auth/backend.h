@@ -61,6 +61,11 @@
 #define AUTH_QUEUE_DEFAULT     256
 #define AUTH_SESSION_ID_MAX    32  /* Acct-Session-Id text, NUL included */
 #define AUTH_CLASS_MAX         253 /* one RADIUS Class value */
+/* Every Class of an Access-Accept is kept, packed (auth_result.classes),
+ * up to this many values and bytes (length prefixes included); further
+ * ones are dropped with a log line. */
+#define AUTH_CLASS_COUNT_MAX   8
+#define AUTH_CLASS_BYTES_MAX   1024
 #define AUTH_POOL_NAME_MAX     32  /* a named address pool, NUL included */
 
 /* Names a session without pointing at it. generation changes whenever the
@@ -159,9 +164,29 @@ struct auth_result {
 	bool idle_given;
 	uint32_t interim_interval;      /* seconds between Interim-Updates */
 	uint32_t dns[2], nbns[2];       /* host order: offered to the client instead */
-	uint8_t class_len;              /* Class, echoed in accounting */
-	uint8_t class_val[AUTH_CLASS_MAX];
+	/* Every Class, in the Accept's order, echoed in accounting: packed as
+	 * a length octet then the value, classes_len bytes in all (0: none;
+	 * at most AUTH_CLASS_BYTES_MAX). Owned by the backend and valid only
+	 * during the completion callback: the owner copies what it keeps.
+	 * Only the RADIUS backend, which completes on the owner's thread, sets
+	 * it; results that cross struct auth_cq leave it NULL. */
+	const uint8_t *classes;
+	size_t classes_len;
 };
+
+/* Walk packed Class values (auth_result.classes): *pos starts at 0; each
+ * call gives the next value; false at the end or on a length that runs
+ * past len. */
+static inline bool auth_class_next(const uint8_t *packed, size_t len, size_t *pos,
+				   const uint8_t **val, size_t *vlen)
+{
+	if (!packed || *pos >= len || packed[*pos] == 0 || packed[*pos] > len - *pos - 1)
+		return false;
+	*vlen = packed[*pos];
+	*val = packed + *pos + 1;
+	*pos += 1 + *vlen;
+	return true;
+}
 
 typedef void (*auth_complete_fn)(void *ctx, const struct auth_result *res);
 

@@ -106,6 +106,12 @@ bool auth_radius_put_nas(struct radius_writer *w, const struct auth_radius_nas *
 	if (nas->identifier && nas->identifier[0])
 		radius_put_str(w, RADIUS_NAS_IDENTIFIER, nas->identifier);
 	radius_put_u32(w, RADIUS_NAS_PORT, nas_port);
+	/* NAS-Port-Id (RFC 2869 5.17): the call as text, stable for its life. */
+	if (!nas->port_id_given) {
+		char port_id[sizeof("pptp:4294967295")];
+		snprintf(port_id, sizeof(port_id), "pptp:%u", (unsigned)nas_port);
+		radius_put_str(w, RADIUS_NAS_PORT_ID, port_id);
+	}
 	radius_put_u32(w, RADIUS_NAS_PORT_TYPE, RADIUS_NAS_PORT_TYPE_VIRTUAL);
 	radius_put_u32(w, RADIUS_SERVICE_TYPE, RADIUS_SERVICE_FRAMED_USER);
 	radius_put_u32(w, RADIUS_FRAMED_PROTOCOL, RADIUS_FRAMED_PROTOCOL_PPP);
@@ -186,7 +192,41 @@ static void parse_ms_error(const struct radius_attr *a, struct auth_result *res)
 		snprintf(res->message, sizeof(res->message), "%s", m + 2);
 }
 
-static void accept_attrs(const struct radius_packet *p, struct auth_result *res)
+/* What an Access-Accept adds beyond struct auth_result's own fields:
+ * buffers the result points into while its completion runs. */
+struct accept_extra {
+	uint8_t classes[AUTH_CLASS_BYTES_MAX]; /* packed: length octet, value */
+	size_t nclasses;
+	size_t classes_dropped;                /* beyond the bounds */
+};
+
+/* Every Class, packed in order, while the bounds allow. */
+static void accept_classes(const struct radius_packet *p, struct auth_result *res,
+			   struct accept_extra *x)
+{
+	struct radius_iter it;
+	struct radius_attr a;
+	size_t len = 0;
+
+	radius_iter_init(&it, p);
+	while (radius_iter_next(&it, &a)) {
+		if (a.vendor != 0 || a.type != RADIUS_CLASS || a.len == 0)
+			continue;
+		if (x->nclasses >= AUTH_CLASS_COUNT_MAX || 1 + a.len > sizeof(x->classes) - len) {
+			x->classes_dropped++;
+			continue;
+		}
+		x->classes[len] = (uint8_t)a.len;
+		memcpy(x->classes + len + 1, a.val, a.len);
+		len += 1 + a.len;
+		x->nclasses++;
+	}
+	res->classes = len ? x->classes : NULL;
+	res->classes_len = len;
+}
+
+static void accept_attrs(const struct radius_packet *p, struct auth_result *res,
+			 struct accept_extra *x)
 {
 	struct radius_attr a;
 	uint32_t v;
@@ -206,10 +246,7 @@ static void accept_attrs(const struct radius_packet *p, struct auth_result *res)
 	}
 	if (radius_find(p, 0, RADIUS_ACCT_INTERIM_INTERVAL, &a) && radius_attr_u32(&a, &v))
 		res->interim_interval = v;
-	if (radius_find(p, 0, RADIUS_CLASS, &a) && a.len <= sizeof(res->class_val)) {
-		memcpy(res->class_val, a.val, a.len);
-		res->class_len = (uint8_t)a.len;
-	}
+	accept_classes(p, res, x);
 	static const uint8_t dns_types[4] = {
 		RADIUS_MS_PRIMARY_DNS_SERVER, RADIUS_MS_SECONDARY_DNS_SERVER,
 		RADIUS_MS_PRIMARY_NBNS_SERVER, RADIUS_MS_SECONDARY_NBNS_SERVER,
@@ -229,7 +266,7 @@ static void accept_attrs(const struct radius_packet *p, struct auth_result *res)
 
 static void on_reply(struct radius_backend *b, struct pending *pd, const struct radius_packet *p,
 		     const struct radius_server *srv, const uint8_t *req_auth,
-		     struct auth_result *res)
+		     struct auth_result *res, struct accept_extra *x)
 {
 	struct radius_attr a;
 
@@ -260,7 +297,7 @@ static void on_reply(struct radius_backend *b, struct pending *pd, const struct 
 	/* Access-Accept */
 	res->verdict = AUTH_ACCEPT;
 	snprintf(res->message, sizeof(res->message), "Access-Accept from %s", srv->name);
-	accept_attrs(p, res);
+	accept_attrs(p, res, x);
 	if (pd->method == AUTH_MSCHAPV2) {
 		if (!radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP2_SUCCESS, &a) ||
 		    a.len < 1 + MSCHAP_AUTH_RESPONSE_LEN || a.val[1] != 'S' || a.val[2] != '=') {
@@ -305,23 +342,35 @@ static void done_cb(void *ctx, const struct radius_packet *reply,
 	struct pending *pd = ctx;
 	struct radius_backend *b = pd->b;
 	struct auth_result res;
+	struct accept_extra *x = calloc(1, sizeof(*x));
 
 	memset(&res, 0, sizeof(res));
 	res.session = pd->ref;
 	res.method = pd->method;
-	on_reply(b, pd, reply, srv, req_auth, &res);
+	if (!x) {
+		res.verdict = AUTH_REJECT_ERROR;
+		snprintf(res.message, sizeof(res.message), "out of memory");
+	} else {
+		on_reply(b, pd, reply, srv, req_auth, &res, x);
+	}
 	const char *ev = !reply ? "no-answer"
 			 : reply->code == RADIUS_ACCESS_ACCEPT ? "access-accept"
 			 : reply->code == RADIUS_ACCESS_CHALLENGE ? "access-challenge"
 			 : "access-reject";
 	log_info("radius=auth user=%s event=%s server=%s verdict=%s message=%s", LOG_ESC(pd->user),
 		 ev, srv ? srv->name : "-", auth_verdict_name(res.verdict), LOG_ESC(res.message));
+	if (x && x->classes_dropped)
+		log_warnx("radius=auth user=%s event=class-dropped server=%s kept=%zu dropped=%zu "
+			  "max=%u max-bytes=%u", LOG_ESC(pd->user), srv ? srv->name : "-",
+			  x->nclasses, x->classes_dropped, AUTH_CLASS_COUNT_MAX,
+			  AUTH_CLASS_BYTES_MAX);
 	pending_unlink(b, pd);
 	crypto_wipe(pd, sizeof(*pd));
 	free(pd);
 	b->delivered++;
 	b->base.complete(b->base.complete_ctx, &res);
 	crypto_wipe(&res, sizeof(res));
+	free(x);
 }
 
 /* ---- the backend's ops ---- */
@@ -346,6 +395,8 @@ static enum auth_submit_status r_submit(struct auth_backend *base, const struct 
 	radius_put(w, RADIUS_USER_NAME, rq->user, rq->user_len);
 	put_method(w, rq);
 	auth_radius_put_nas(w, &b->cfg.nas, rq->nas_port, &rq->peer, &rq->local, rq->session_id);
+	if (b->cfg.framed_mtu)
+		radius_put_u32(w, RADIUS_FRAMED_MTU, b->cfg.framed_mtu);
 	if (b->extra_len && b->extra_len <= sizeof(w->buf) - w->len) {
 		memcpy(w->buf + w->len, b->extra, b->extra_len);
 		w->len += b->extra_len;
@@ -476,6 +527,12 @@ struct auth_backend *auth_radius_new(const struct auth_radius_config *cfg,
 		memcpy(b->extra, cfg->extra, cfg->extra_len);
 		b->extra_len = cfg->extra_len;
 	}
+	/* The extra attributes tile (type, length, value): an operator's
+	 * NAS-Port-Id replaces ours. */
+	for (size_t off = 0; off + 2 <= b->extra_len && b->extra[off + 1] >= 2;
+	     off += b->extra[off + 1])
+		if (b->extra[off] == RADIUS_NAS_PORT_ID)
+			b->cfg.nas.port_id_given = true;
 	b->cfg.extra = b->extra;
 	struct radius_client_config cc = cfg->client;
 	cc.what = "auth";

@@ -562,6 +562,7 @@ struct session *session_new(struct call *call)
 	local->sin_family = AF_INET;
 	local->sin_addr.s_addr = htonl(call->ctrl->local_addr);
 	snprintf(s->acct_id, sizeof(s->acct_id), "%s%08X", srv->boot_id, s->serial);
+	snprintf(s->multi_id, sizeof(s->multi_id), "%s-%08X", srv->boot_id, s->ctrl_id);
 	session_timer_init(s);
 	s->next = srv->sessions;
 	if (srv->sessions)
@@ -594,6 +595,8 @@ void session_free(struct session *s)
 	if (s->hook)
 		hook_detach(s->hook);
 	ppp_free(s->link);
+	free(s->classes);
+	s->classes = NULL;
 	server_release(s->srv, s);
 }
 

@@ -229,6 +229,23 @@ static void auth_refuse(struct session *s, unsigned win_error, const char *why,
 	ppp_auth_result(s->link, &v, server_now_ms());
 }
 
+/* The Accept's Class values, copied for accounting (the result's are the
+ * backend's). Without memory the session goes on without them, logged. */
+static void session_keep_classes(struct session *s, const struct auth_result *res)
+{
+	free(s->classes);
+	s->classes = NULL;
+	s->classes_len = 0;
+	if (!res->classes_len || res->classes_len > AUTH_CLASS_BYTES_MAX)
+		return;
+	if (!(s->classes = malloc(res->classes_len))) {
+		log_warnx("%s event=class-dropped reason=out-of-memory", s->log_id);
+		return;
+	}
+	memcpy(s->classes, res->classes, res->classes_len);
+	s->classes_len = res->classes_len;
+}
+
 /* The address for an accepted user: its static one, else the pool's LRU. */
 static uint32_t take_address(struct session *s, const struct auth_result *res)
 {
@@ -340,8 +357,7 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 	 * before the `idle` key. */
 	s->idle_timeout = res->idle_given ? res->idle_timeout : srv->cfg->idle;
 	s->interim = res->interim_interval ? res->interim_interval : srv->cfg->radius_acct_interim;
-	s->class_len = res->class_len;
-	memcpy(s->class_val, res->class_val, res->class_len);
+	session_keep_classes(s, res);
 	struct ppp_auth_verdict v = {
 		.win_error = 0,
 		.message = res->message,

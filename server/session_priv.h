@@ -49,6 +49,9 @@ struct session {
 
 	char user[AUTH_NAME_MAX + 1];
 	char acct_id[AUTH_SESSION_ID_MAX]; /* Acct-Session-Id: boot id + serial */
+	/* Acct-Multi-Session-Id: boot id, '-', the control connection's id:
+	 * the same for every call of one control connection. */
+	char multi_id[AUTH_SESSION_ID_MAX];
 	struct sockaddr_storage local; /* our address the client reached */
 
 	/* Limits and accounting (from the backend's answer or the config). */
@@ -65,8 +68,11 @@ struct session {
 	bool acct_started;
 	bool peer_hangup;            /* the call ended by the client's request */
 	bool radius_authed;          /* Acct-Authentic RADIUS */
-	uint8_t class_len;
-	uint8_t class_val[AUTH_CLASS_MAX];
+	/* Every Class of the Access-Accept, packed as auth_result.classes
+	 * (length octet, value), echoed in accounting; allocated only when
+	 * there is one, freed with the session. */
+	uint8_t *classes;
+	size_t classes_len;
 
 	uint32_t addr;               /* host order; 0: none held */
 	struct pool *npool;          /* the named pool addr came from, or NULL */

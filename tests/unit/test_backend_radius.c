@@ -66,15 +66,25 @@ struct env {
 	struct radius_fake f;
 	struct auth_backend *b;
 	struct auth_result seen[MAX_SEEN];
+	/* The Class values of each, copied: the result's are the backend's. */
+	uint8_t classes[MAX_SEEN][AUTH_CLASS_BYTES_MAX];
 	size_t nseen;
 	size_t queue_max; /* for start(); 0: the default */
+	bool no_extra;    /* for start(): no radius-attr lines */
 };
 
 static void on_complete(void *ctx, const struct auth_result *res)
 {
 	struct env *e = ctx;
 	assert_true(e->nseen < MAX_SEEN);
-	e->seen[e->nseen++] = *res;
+	assert_true(res->classes_len <= AUTH_CLASS_BYTES_MAX);
+	assert_true((res->classes == NULL) == (res->classes_len == 0));
+	e->seen[e->nseen] = *res;
+	if (res->classes_len) {
+		memcpy(e->classes[e->nseen], res->classes, res->classes_len);
+		e->seen[e->nseen].classes = e->classes[e->nseen];
+	}
+	e->nseen++;
 }
 
 static int setup(void **state)
@@ -118,8 +128,9 @@ static void start(struct env *e, bool mppe_required, unsigned timeout_ms, unsign
 		.nas = { .identifier = "pptpd-test" },
 		.mppe_required = mppe_required,
 		.queue_max = e->queue_max,
-		.extra = extra_attrs,
-		.extra_len = sizeof(extra_attrs),
+		.extra = e->no_extra ? NULL : extra_attrs,
+		.extra_len = e->no_extra ? 0 : sizeof(extra_attrs),
+		.framed_mtu = 1400,
 	};
 	assert_int_equal(inet_pton(AF_INET, "192.0.2.1", &cfg.nas.ip), 1);
 	e->b = auth_radius_new(&cfg, on_complete, e, err, sizeof(err));
@@ -226,7 +237,10 @@ static void expect_nas_attrs(const struct radius_fake *f, const struct auth_requ
 	/* The operator's attributes, as given, in one piece. */
 	assert_non_null(memmem(f->pkt + RADIUS_HDR_LEN, f->len - RADIUS_HDR_LEN, extra_attrs,
 			       sizeof(extra_attrs)));
+	/* The operator's NAS-Port-Id, not ours beside it. */
+	assert_int_equal(radius_count(p, 0, RADIUS_NAS_PORT_ID), 1);
 	radius_fake_expect_text(p, RADIUS_NAS_PORT_ID, "pptp");
+	expect_u32(p, RADIUS_FRAMED_MTU, 1400);
 	assert_true(radius_find(p, 12345, 1, &a));
 	assert_int_equal(a.len, 3);
 	assert_memory_equal(a.val, "xyz", 3);
@@ -348,14 +362,84 @@ static void mschapv2_accept_with_everything(void **state)
 	assert_int_equal(r->idle_timeout, 600);
 	assert_true(r->idle_given); /* replaces the `idle` key */
 	assert_int_equal(r->interim_interval, 300);
-	assert_int_equal(r->class_len, sizeof(class_val));
-	assert_memory_equal(r->class_val, class_val, sizeof(class_val));
+	assert_int_equal(r->classes_len, 1 + sizeof(class_val));
+	assert_int_equal(r->classes[0], sizeof(class_val));
+	assert_memory_equal(r->classes + 1, class_val, sizeof(class_val));
 	assert_string_equal(r->pool, "poolA");
 	assert_int_equal(r->dns[0], 0x0A000035);
 	assert_int_equal(r->dns[1], 0x0A000036);
 	assert_int_equal(r->nbns[0], 0x0A000089);
 	assert_int_equal(r->nbns[1], 0x0A00008A);
 	assert_int_equal(r->win_error, 0);
+}
+
+/* Every Class is kept, in order, packed, up to AUTH_CLASS_COUNT_MAX
+ * values and AUTH_CLASS_BYTES_MAX bytes; without radius-attr lines the
+ * Access-Request carries our own NAS-Port-Id. */
+static void every_class_within_bounds(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+	uint8_t big[200];
+
+	e->no_extra = true;
+	start(e, true, 1000, 2);
+	/* Ten small values: the first eight kept. */
+	req_mschapv2(&rq, 4);
+	submit(e, &rq);
+	expect_request(e);
+	radius_fake_expect_text(&e->f.p, RADIUS_NAS_PORT_ID, "pptp:4660");
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_v2_keys(&e->f, &w);
+	for (uint8_t i = 0; i < 10; i++) {
+		uint8_t v[3] = { 'c', '0' + i, i };
+		assert_true(radius_put(&w, RADIUS_CLASS, v, sizeof(v)));
+	}
+	fake_send(&e->f, &w);
+	wait_for(e, 1);
+	const struct auth_result *r = &e->seen[0];
+	assert_int_equal(r->verdict, AUTH_ACCEPT);
+	assert_int_equal(r->classes_len, AUTH_CLASS_COUNT_MAX * 4);
+	size_t pos = 0, n = 0, vlen;
+	const uint8_t *val;
+	while (auth_class_next(r->classes, r->classes_len, &pos, &val, &vlen)) {
+		assert_int_equal(vlen, 3);
+		assert_int_equal(val[1], '0' + n);
+		assert_int_equal(val[2], n);
+		n++;
+	}
+	assert_int_equal(n, AUTH_CLASS_COUNT_MAX);
+
+	/* Six of 200 bytes: five fit in AUTH_CLASS_BYTES_MAX, the sixth not. */
+	req_mschapv2(&rq, 5);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_v2_keys(&e->f, &w);
+	for (uint8_t i = 0; i < 6; i++) {
+		memset(big, 'A' + i, sizeof(big));
+		assert_true(radius_put(&w, RADIUS_CLASS, big, sizeof(big)));
+	}
+	fake_send(&e->f, &w);
+	wait_for(e, 2);
+	r = &e->seen[1];
+	assert_int_equal(r->classes_len, 5 * (1 + sizeof(big)));
+	assert_true(r->classes_len <= AUTH_CLASS_BYTES_MAX);
+	pos = n = 0;
+	while (auth_class_next(r->classes, r->classes_len, &pos, &val, &vlen)) {
+		assert_int_equal(vlen, sizeof(big));
+		assert_int_equal(val[0], 'A' + n);
+		assert_int_equal(val[sizeof(big) - 1], 'A' + n);
+		n++;
+	}
+	assert_int_equal(n, 5);
+	/* A length that runs past the end stops the walk. */
+	static const uint8_t cut[] = { 3, 'a', 'b' };
+	pos = 0;
+	assert_false(auth_class_next(cut, sizeof(cut), &pos, &val, &vlen));
 }
 
 /* 255.255.255.254: the NAS picks the address, so no static one. */
@@ -379,7 +463,8 @@ static void framed_ip_nas_selects(void **state)
 	assert_false(e->seen[0].has_static_ip);
 	assert_int_equal(e->seen[0].session_timeout, 0);
 	assert_false(e->seen[0].idle_given); /* the `idle` key stays */
-	assert_int_equal(e->seen[0].class_len, 0);
+	assert_int_equal(e->seen[0].classes_len, 0);
+	assert_null(e->seen[0].classes);
 	assert_int_equal(e->seen[0].dns[0], 0);
 }
 
@@ -805,6 +890,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(mschapv2_request_attributes, setup, teardown),
 		cmocka_unit_test_setup_teardown(mschapv2_accept_with_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(framed_ip_nas_selects, setup, teardown),
+		cmocka_unit_test_setup_teardown(every_class_within_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(accept_without_keys_or_success, setup, teardown),
 		cmocka_unit_test_setup_teardown(accept_without_keys_mppe_optional, setup, teardown),
 		cmocka_unit_test_setup_teardown(rejections, setup, teardown),
