@@ -68,6 +68,14 @@
 #define AUTH_CLASS_BYTES_MAX   1024
 #define AUTH_POOL_NAME_MAX     32  /* a named address pool, NUL included */
 
+/* MS-MPPE-Encryption-Policy values and -Types bits (RFC 2548 2.4.5,
+ * 2.4.6; 56-bit as Microsoft's servers send it). */
+#define AUTH_MPPE_POLICY_ALLOWED  1
+#define AUTH_MPPE_POLICY_REQUIRED 2
+#define AUTH_MPPE_TYPE_40         0x2u
+#define AUTH_MPPE_TYPE_128        0x4u
+#define AUTH_MPPE_TYPE_56         0x8u
+
 /* Names a session without pointing at it. generation changes whenever the
  * session slot id is reused. */
 struct auth_session_ref {
@@ -164,6 +172,13 @@ struct auth_result {
 	bool idle_given;
 	uint32_t interim_interval;      /* seconds between Interim-Updates */
 	uint32_t dns[2], nbns[2];       /* host order: offered to the client instead */
+	/* RADIUS MS-MPPE-Encryption-Policy (RFC 2548 2.4.5): 0 not given,
+	 * AUTH_MPPE_POLICY_ALLOWED, AUTH_MPPE_POLICY_REQUIRED; and
+	 * MS-MPPE-Encryption-Types (2.4.6) when mppe_types_given: the
+	 * AUTH_MPPE_TYPE_* bits. */
+	uint32_t mppe_policy;
+	uint32_t mppe_types;
+	bool mppe_types_given;
 	/* Every Class, in the Accept's order, echoed in accounting: packed as
 	 * a length octet then the value, classes_len bytes in all (0: none;
 	 * at most AUTH_CLASS_BYTES_MAX). Owned by the backend and valid only

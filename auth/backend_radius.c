@@ -247,6 +247,15 @@ static void accept_attrs(const struct radius_packet *p, struct auth_result *res,
 	if (radius_find(p, 0, RADIUS_ACCT_INTERIM_INTERVAL, &a) && radius_attr_u32(&a, &v))
 		res->interim_interval = v;
 	accept_classes(p, res, x);
+	if (radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_MPPE_ENCRYPTION_POLICY, &a) &&
+	    radius_attr_u32(&a, &v) &&
+	    (v == AUTH_MPPE_POLICY_ALLOWED || v == AUTH_MPPE_POLICY_REQUIRED))
+		res->mppe_policy = v;
+	if (radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_MPPE_ENCRYPTION_TYPES, &a) &&
+	    radius_attr_u32(&a, &v)) {
+		res->mppe_types = v & (AUTH_MPPE_TYPE_40 | AUTH_MPPE_TYPE_56 | AUTH_MPPE_TYPE_128);
+		res->mppe_types_given = true;
+	}
 	static const uint8_t dns_types[4] = {
 		RADIUS_MS_PRIMARY_DNS_SERVER, RADIUS_MS_SECONDARY_DNS_SERVER,
 		RADIUS_MS_PRIMARY_NBNS_SERVER, RADIUS_MS_SECONDARY_NBNS_SERVER,
@@ -316,6 +325,12 @@ static void on_reply(struct radius_backend *b, struct pending *pd, const struct 
 	if (!res->has_keys) {
 		crypto_wipe(res->send_key, sizeof(res->send_key));
 		crypto_wipe(res->recv_key, sizeof(res->recv_key));
+	}
+	if (res->mppe_policy == AUTH_MPPE_POLICY_REQUIRED && !res->has_keys) {
+		res->verdict = AUTH_REJECT_ERROR;
+		snprintf(res->message, sizeof(res->message),
+			 "Access-Accept from %s requires MPPE but carries no MPPE keys", srv->name);
+		return;
 	}
 	if (b->cfg.mppe_required && !res->has_keys) {
 		res->verdict = AUTH_REJECT_ERROR;

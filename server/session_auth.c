@@ -18,6 +18,7 @@
 
 #include "common/auth_codes.h"
 #include "common/log.h"
+#include "common/ppp/ccp.h"
 #include "server/login_lock.h"
 #include "server/pool.h"
 #include "server/server.h"
@@ -246,6 +247,34 @@ static void session_keep_classes(struct session *s, const struct auth_result *re
 	s->classes_len = res->classes_len;
 }
 
+/* The user's MPPE policy (RADIUS MS-MPPE-Encryption-Policy / -Types) as
+ * CCP key lengths: the configured ones narrowed to the types allowed
+ * (*keys_out 0: the configured ones), and whether MPPE is required.
+ * False (why set) when the narrowing leaves nothing. */
+static bool mppe_policy(const struct server *srv, const struct auth_result *res,
+			unsigned *keys_out, bool *require, const char **why)
+{
+	const struct config *cfg = srv->cfg;
+	unsigned keys = CCP_KEY_128 |
+			(cfg->mppe_56 && !cfg->require_mppe_128 ? CCP_KEY_56 : 0) |
+			(cfg->mppe_40 && !cfg->require_mppe_128 ? CCP_KEY_40 : 0);
+	*require = res->mppe_policy == AUTH_MPPE_POLICY_REQUIRED;
+	if (!res->mppe_types_given)
+		return true;
+	unsigned allowed = (res->mppe_types & AUTH_MPPE_TYPE_40 ? CCP_KEY_40 : 0) |
+			   (res->mppe_types & AUTH_MPPE_TYPE_56 ? CCP_KEY_56 : 0) |
+			   (res->mppe_types & AUTH_MPPE_TYPE_128 ? CCP_KEY_128 : 0);
+	if (!(keys & allowed)) {
+		/* Refused even when encryption is optional: the verdict cannot
+		 * turn CCP off, and a user limited to lengths we never offer is
+		 * a configuration error worth seeing. */
+		*why = "no key length both the server and the user's encryption types allow";
+		return false;
+	}
+	*keys_out = keys & allowed;
+	return true;
+}
+
 /* The address for an accepted user: its static one, else the pool's LRU. */
 static uint32_t take_address(struct session *s, const struct auth_result *res)
 {
@@ -350,6 +379,19 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 		session_arm(s);
 		return;
 	}
+	unsigned mppe_keys = 0;
+	bool mppe_require = false;
+	const char *mppe_why = NULL;
+	if (!mppe_policy(srv, res, &mppe_keys, &mppe_require, &mppe_why)) {
+		session_set_state(s, SESSION_LINK);
+		auth_refuse(s, AUTH_E_AUTHENTICATION_FAILURE, "mppe-policy", mppe_why);
+		session_arm(s);
+		return;
+	}
+	if (res->mppe_policy || res->mppe_types_given)
+		log_info("%s event=mppe-policy policy=%u types=0x%x required=%s keys=0x%x",
+			 s->log_id, res->mppe_policy, res->mppe_types,
+			 mppe_require ? "yes" : "no", mppe_keys);
 	session_set_state(s, SESSION_NETWORK);
 	s->radius_authed = srv->cfg->auth == CONFIG_AUTH_RADIUS;
 	s->session_timeout = res->session_timeout;
@@ -367,6 +409,8 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 	};
 	memcpy(v.dns, res->dns, sizeof(v.dns));
 	memcpy(v.nbns, res->nbns, sizeof(v.nbns));
+	v.mppe_keys = mppe_keys;
+	v.mppe_require = mppe_require;
 	if (res->has_keys) {
 		memcpy(v.send_key, res->send_key, sizeof(v.send_key));
 		memcpy(v.recv_key, res->recv_key, sizeof(v.recv_key));

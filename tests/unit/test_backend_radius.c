@@ -545,6 +545,57 @@ static void accept_without_keys_mppe_optional(void **state)
 	assert_memory_equal(e->seen[0].send_key, zero16, 16);
 }
 
+/* MS-MPPE-Encryption-Policy / -Types are handed on (unknown type bits
+ * dropped); Policy 2 (required) in an Accept without keys fails the login
+ * even when the server does not require MPPE. */
+static void mppe_encryption_policy(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+
+	start(e, false, 1000, 2);
+	req_mschapv2(&rq, 9);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_v2_keys(&e->f, &w);
+	put_ms_addr(&w, RADIUS_MS_MPPE_ENCRYPTION_POLICY, AUTH_MPPE_POLICY_REQUIRED);
+	put_ms_addr(&w, RADIUS_MS_MPPE_ENCRYPTION_TYPES, 0x4 | 0x10);
+	fake_send(&e->f, &w);
+	wait_for(e, 1);
+	assert_int_equal(e->seen[0].verdict, AUTH_ACCEPT);
+	assert_int_equal(e->seen[0].mppe_policy, AUTH_MPPE_POLICY_REQUIRED);
+	assert_true(e->seen[0].mppe_types_given);
+	assert_int_equal(e->seen[0].mppe_types, AUTH_MPPE_TYPE_128);
+
+	/* Required, and no keys to encrypt with. */
+	req_mschapv2(&rq, 10);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_ms_addr(&w, RADIUS_MS_MPPE_ENCRYPTION_POLICY, AUTH_MPPE_POLICY_REQUIRED);
+	fake_send(&e->f, &w);
+	wait_for(e, 2);
+	assert_int_equal(e->seen[1].verdict, AUTH_REJECT_ERROR);
+	assert_non_null(strstr(e->seen[1].message, "requires MPPE"));
+
+	/* Neither given: nothing changes (the configured policy applies). */
+	req_mschapv2(&rq, 11);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_v2_keys(&e->f, &w);
+	fake_send(&e->f, &w);
+	wait_for(e, 3);
+	assert_int_equal(e->seen[2].verdict, AUTH_ACCEPT);
+	assert_int_equal(e->seen[2].mppe_policy, 0);
+	assert_false(e->seen[2].mppe_types_given);
+}
+
 static void reject_with(struct env *e, uint32_t sid, const char *ms_error,
 			const char *reply_message)
 {
@@ -893,6 +944,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(every_class_within_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(accept_without_keys_or_success, setup, teardown),
 		cmocka_unit_test_setup_teardown(accept_without_keys_mppe_optional, setup, teardown),
+		cmocka_unit_test_setup_teardown(mppe_encryption_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(rejections, setup, teardown),
 		cmocka_unit_test_setup_teardown(access_challenge_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_server_answers, setup, teardown),
