@@ -68,6 +68,19 @@
 #define AUTH_CLASS_BYTES_MAX   1024
 #define AUTH_POOL_NAME_MAX     32  /* a named address pool, NUL included */
 
+/* Framed-Route (RFC 2865 5.22): routes behind the client, at most this
+ * many per session (further ones are dropped with a log line). */
+#define AUTH_ROUTE_MAX         16
+
+/* One Framed-Route, parsed: dst/plen (no host bits set) through gw, host
+ * order; gw 0: through the session (0.0.0.0 in the attribute). Metrics
+ * are not kept: a route into the tun has only one way. */
+struct auth_route {
+	uint32_t dst;
+	uint8_t plen;
+	uint32_t gw;
+};
+
 /* MS-MPPE-Encryption-Policy values and -Types bits (RFC 2548 2.4.5,
  * 2.4.6; 56-bit as Microsoft's servers send it). */
 #define AUTH_MPPE_POLICY_ALLOWED  1
@@ -179,6 +192,12 @@ struct auth_result {
 	uint32_t mppe_policy;
 	uint32_t mppe_types;
 	bool mppe_types_given;
+	/* Framed-IP-Netmask, host order; 0: not given. */
+	uint32_t netmask;
+	/* Every well-formed Framed-Route, at most AUTH_ROUTE_MAX; owned by the
+	 * backend and valid only during the completion, as classes below. */
+	const struct auth_route *routes;
+	size_t nroutes;
 	/* Every Class, in the Accept's order, echoed in accounting: packed as
 	 * a length octet then the value, classes_len bytes in all (0: none;
 	 * at most AUTH_CLASS_BYTES_MAX). Owned by the backend and valid only

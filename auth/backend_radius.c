@@ -195,10 +195,93 @@ static void parse_ms_error(const struct radius_attr *a, struct auth_result *res)
 /* What an Access-Accept adds beyond struct auth_result's own fields:
  * buffers the result points into while its completion runs. */
 struct accept_extra {
+	struct auth_route routes[AUTH_ROUTE_MAX];
+	size_t routes_dropped;                 /* beyond AUTH_ROUTE_MAX */
+	size_t routes_bad;                     /* not "prefix[/len] gateway ..." */
+	char bad_route[64];                    /* the first bad one, for the log */
 	uint8_t classes[AUTH_CLASS_BYTES_MAX]; /* packed: length octet, value */
 	size_t nclasses;
 	size_t classes_dropped;                /* beyond the bounds */
 };
+
+/* One dotted quad from text[*pos..len), then *pos past it. */
+static bool route_addr(const uint8_t *text, size_t len, size_t *pos, uint32_t *out)
+{
+	char a[INET_ADDRSTRLEN];
+	size_t n = 0;
+	struct in_addr ia;
+
+	while (*pos < len && n + 1 < sizeof(a) && (isdigit(text[*pos]) || text[*pos] == '.'))
+		a[n++] = (char)text[(*pos)++];
+	a[n] = '\0';
+	if (!n || inet_pton(AF_INET, a, &ia) != 1)
+		return false;
+	*out = ntohl(ia.s_addr);
+	return true;
+}
+
+bool auth_radius_parse_route(const uint8_t *text, size_t len, struct auth_route *out)
+{
+	size_t pos = 0;
+	unsigned plen = 32;
+
+	memset(out, 0, sizeof(*out));
+	if (!route_addr(text, len, &pos, &out->dst))
+		return false;
+	if (pos < len && text[pos] == '/') {
+		pos++;
+		size_t digits = 0;
+		plen = 0;
+		while (pos < len && isdigit(text[pos]) && digits < 3) {
+			plen = plen * 10 + (unsigned)(text[pos++] - '0');
+			digits++;
+		}
+		if (!digits || plen > 32)
+			return false;
+	}
+	/* A space, the gateway, then optional metrics (digits and spaces). */
+	if (pos >= len || text[pos] != ' ')
+		return false;
+	while (pos < len && text[pos] == ' ')
+		pos++;
+	if (!route_addr(text, len, &pos, &out->gw))
+		return false;
+	for (; pos < len; pos++)
+		if (text[pos] != ' ' && !isdigit(text[pos]))
+			return false;
+	uint32_t mask = plen ? 0xFFFFFFFFu << (32 - plen) : 0;
+	if (out->dst & ~mask)
+		return false;
+	out->plen = (uint8_t)plen;
+	return true;
+}
+
+/* Every Framed-Route, parsed, while the bound allows. */
+static void accept_routes(const struct radius_packet *p, struct auth_result *res,
+			  struct accept_extra *x)
+{
+	struct radius_iter it;
+	struct radius_attr a;
+	size_t n = 0;
+
+	radius_iter_init(&it, p);
+	while (radius_iter_next(&it, &a)) {
+		if (a.vendor != 0 || a.type != RADIUS_FRAMED_ROUTE)
+			continue;
+		if (n >= AUTH_ROUTE_MAX) {
+			x->routes_dropped++;
+			continue;
+		}
+		if (!auth_radius_parse_route(a.val, a.len, &x->routes[n])) {
+			if (!x->routes_bad++)
+				text_of(&a, 0, x->bad_route, sizeof(x->bad_route));
+			continue;
+		}
+		n++;
+	}
+	res->routes = n ? x->routes : NULL;
+	res->nroutes = n;
+}
 
 /* Every Class, packed in order, while the bounds allow. */
 static void accept_classes(const struct radius_packet *p, struct auth_result *res,
@@ -247,6 +330,9 @@ static void accept_attrs(const struct radius_packet *p, struct auth_result *res,
 	if (radius_find(p, 0, RADIUS_ACCT_INTERIM_INTERVAL, &a) && radius_attr_u32(&a, &v))
 		res->interim_interval = v;
 	accept_classes(p, res, x);
+	accept_routes(p, res, x);
+	if (radius_find(p, 0, RADIUS_FRAMED_IP_NETMASK, &a) && radius_attr_u32(&a, &v))
+		res->netmask = v;
 	if (radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_MPPE_ENCRYPTION_POLICY, &a) &&
 	    radius_attr_u32(&a, &v) &&
 	    (v == AUTH_MPPE_POLICY_ALLOWED || v == AUTH_MPPE_POLICY_REQUIRED))
@@ -374,6 +460,11 @@ static void done_cb(void *ctx, const struct radius_packet *reply,
 			 : "access-reject";
 	log_info("radius=auth user=%s event=%s server=%s verdict=%s message=%s", LOG_ESC(pd->user),
 		 ev, srv ? srv->name : "-", auth_verdict_name(res.verdict), LOG_ESC(res.message));
+	if (x && (x->routes_dropped || x->routes_bad))
+		log_warnx("radius=auth user=%s event=framed-route-dropped server=%s kept=%zu "
+			  "over-limit=%zu malformed=%zu max=%u first-malformed=%s",
+			  LOG_ESC(pd->user), srv ? srv->name : "-", res.nroutes,
+			  x->routes_dropped, x->routes_bad, AUTH_ROUTE_MAX, LOG_ESC(x->bad_route));
 	if (x && x->classes_dropped)
 		log_warnx("radius=auth user=%s event=class-dropped server=%s kept=%zu dropped=%zu "
 			  "max=%u max-bytes=%u", LOG_ESC(pd->user), srv ? srv->name : "-",

@@ -16,7 +16,8 @@
  * proves the server to the client), MS-MPPE-Send-Key / -Recv-Key (v2) or
  * MS-CHAP-MPPE-Keys (v1) decrypted into the MPPE start keys (send = ours to
  * the client), Framed-IP-Address, Framed-Pool, Session-Timeout,
- * Idle-Timeout, Acct-Interim-Interval, every Class (AUTH_CLASS_COUNT_MAX,
+ * Idle-Timeout, Acct-Interim-Interval, Framed-Route (AUTH_ROUTE_MAX),
+ * Framed-IP-Netmask, MS-MPPE-Encryption-Policy / -Types, every Class (AUTH_CLASS_COUNT_MAX,
  * AUTH_CLASS_BYTES_MAX), MS-Primary/Secondary-DNS and
  * -NBNS-Server, Reply-Message. An Accept without keys while MPPE is
  * required becomes AUTH_REJECT_ERROR. Access-Reject: MS-CHAP-Error's E=
@@ -62,6 +63,11 @@ struct auth_backend *auth_radius_new(const struct auth_radius_config *cfg,
 size_t auth_radius_pending(const struct auth_backend *b);
 /* The transport's counters of a RADIUS backend; NULL for another kind. */
 const struct radius_stats *auth_radius_stats(const struct auth_backend *b);
+
+/* A Framed-Route value (RFC 2865 5.22): "a.b.c.d[/len] gateway [metric...]";
+ * without /len a host route (/32). False for anything else, or host bits
+ * set beyond len. */
+bool auth_radius_parse_route(const uint8_t *text, size_t len, struct auth_route *out);
 
 /* The NAS and session attributes of Access- and Accounting-Requests:
  * NAS-IP-Address, NAS-Identifier, NAS-Port, NAS-Port-Id ("pptp:" and the

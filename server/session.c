@@ -276,6 +276,7 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 		   "session-timeout=%u idle-timeout=%u", s->log_id, addr, mppe, s->ip_mtu,
 		   s->acct_id, s->session_timeout, s->idle_timeout);
 	wtmp_login(s->serial, s->user, s->addr);
+	session_routes_up(s);
 	session_limits_start(s, s->up_ms);
 }
 
@@ -374,6 +375,7 @@ void session_kill(struct session *s, enum ppp_cause cause, const char *detail)
 		neigh_proxy_del(srv->neigh, s->addr, s->arp_ifindex);
 		s->arp_ifindex = 0;
 	}
+	session_routes_down(s);
 	session_address_release(s);
 	if (was == SESSION_AUTH_WAIT)
 		session_auth_withdraw(s);
@@ -597,6 +599,8 @@ void session_free(struct session *s)
 	ppp_free(s->link);
 	free(s->classes);
 	s->classes = NULL;
+	free(s->routes); /* down already removed them (a session never up: kept only) */
+	s->routes = NULL;
 	server_release(s->srv, s);
 }
 

@@ -400,6 +400,7 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 	s->idle_timeout = res->idle_given ? res->idle_timeout : srv->cfg->idle;
 	s->interim = res->interim_interval ? res->interim_interval : srv->cfg->radius_acct_interim;
 	session_keep_classes(s, res);
+	session_routes_keep(s, res);
 	struct ppp_auth_verdict v = {
 		.win_error = 0,
 		.message = res->message,

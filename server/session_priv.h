@@ -74,6 +74,15 @@ struct session {
 	uint8_t *classes;
 	size_t classes_len;
 
+	/* Framed-Route (and a Framed-IP-Netmask subnet, added at session-up):
+	 * allocated only when the Accept had one (session_routes.c). */
+	struct session_route {
+		struct auth_route r;
+		bool installed;      /* into the tun and srv->froutes */
+	} *routes;
+	size_t nroutes;
+	uint32_t netmask;            /* Framed-IP-Netmask wider than /32; 0: none */
+
 	uint32_t addr;               /* host order; 0: none held */
 	struct pool *npool;          /* the named pool addr came from, or NULL */
 	bool host_route;             /* a /32 route to addr was added */
@@ -111,6 +120,15 @@ void session_kill(struct session *s, enum ppp_cause cause, const char *detail);
 void session_open(struct session *s, uint64_t now);
 /* "a.b.c.d", or "-" for 0. */
 void session_fmt_addr(uint32_t host, char out[static INET_ADDRSTRLEN]);
+
+/* session_routes.c */
+
+/* Keep the Accept's routes (and netmask) for session-up. */
+void session_routes_keep(struct session *s, const struct auth_result *res);
+/* Session up: check and install each, logging every refusal. */
+void session_routes_up(struct session *s);
+/* Session ending: remove what was installed, forget the rest. */
+void session_routes_down(struct session *s);
 
 /* session_auth.c */
 

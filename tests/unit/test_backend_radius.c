@@ -68,6 +68,7 @@ struct env {
 	struct auth_result seen[MAX_SEEN];
 	/* The Class values of each, copied: the result's are the backend's. */
 	uint8_t classes[MAX_SEEN][AUTH_CLASS_BYTES_MAX];
+	struct auth_route routes[MAX_SEEN][AUTH_ROUTE_MAX];
 	size_t nseen;
 	size_t queue_max; /* for start(); 0: the default */
 	bool no_extra;    /* for start(): no radius-attr lines */
@@ -83,6 +84,11 @@ static void on_complete(void *ctx, const struct auth_result *res)
 	if (res->classes_len) {
 		memcpy(e->classes[e->nseen], res->classes, res->classes_len);
 		e->seen[e->nseen].classes = e->classes[e->nseen];
+	}
+	assert_true(res->nroutes <= AUTH_ROUTE_MAX);
+	if (res->nroutes) {
+		memcpy(e->routes[e->nseen], res->routes, res->nroutes * sizeof(*res->routes));
+		e->seen[e->nseen].routes = e->routes[e->nseen];
 	}
 	e->nseen++;
 }
@@ -338,6 +344,10 @@ static void mschapv2_accept_with_everything(void **state)
 	assert_true(radius_put_u32(&w, RADIUS_ACCT_INTERIM_INTERVAL, 300));
 	assert_true(radius_put(&w, RADIUS_CLASS, class_val, sizeof(class_val)));
 	assert_true(radius_put_str(&w, RADIUS_FRAMED_POOL, "poolA"));
+	assert_true(radius_put_str(&w, RADIUS_FRAMED_ROUTE, "10.20.0.0/16 0.0.0.0 1"));
+	assert_true(radius_put_str(&w, RADIUS_FRAMED_ROUTE, "not a route"));
+	assert_true(radius_put_str(&w, RADIUS_FRAMED_ROUTE, "10.30.1.7 10.9.8.7"));
+	assert_true(radius_put_u32(&w, RADIUS_FRAMED_IP_NETMASK, 0xFFFFFF00));
 	put_ms_addr(&w, RADIUS_MS_PRIMARY_DNS_SERVER, 0x0A000035);
 	put_ms_addr(&w, RADIUS_MS_SECONDARY_DNS_SERVER, 0x0A000036);
 	put_ms_addr(&w, RADIUS_MS_PRIMARY_NBNS_SERVER, 0x0A000089);
@@ -366,6 +376,15 @@ static void mschapv2_accept_with_everything(void **state)
 	assert_int_equal(r->classes[0], sizeof(class_val));
 	assert_memory_equal(r->classes + 1, class_val, sizeof(class_val));
 	assert_string_equal(r->pool, "poolA");
+	/* The malformed route is left out (and logged), the others kept. */
+	assert_int_equal(r->nroutes, 2);
+	assert_int_equal(r->routes[0].dst, 0x0A140000);
+	assert_int_equal(r->routes[0].plen, 16);
+	assert_int_equal(r->routes[0].gw, 0);
+	assert_int_equal(r->routes[1].dst, 0x0A1E0107);
+	assert_int_equal(r->routes[1].plen, 32);
+	assert_int_equal(r->routes[1].gw, 0x0A090807);
+	assert_int_equal(r->netmask, 0xFFFFFF00);
 	assert_int_equal(r->dns[0], 0x0A000035);
 	assert_int_equal(r->dns[1], 0x0A000036);
 	assert_int_equal(r->nbns[0], 0x0A000089);
@@ -440,6 +459,48 @@ static void every_class_within_bounds(void **state)
 	static const uint8_t cut[] = { 3, 'a', 'b' };
 	pos = 0;
 	assert_false(auth_class_next(cut, sizeof(cut), &pos, &val, &vlen));
+}
+
+/* Framed-Route text (RFC 2865 5.22), accepted and refused forms. */
+static void framed_route_parse(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		bool ok;
+		uint32_t dst, gw;
+		uint8_t plen;
+	} cases[] = {
+		{ "192.168.1.0/24 0.0.0.0 1", true, 0xC0A80100, 0, 24 },
+		{ "192.168.1.0/24 192.0.2.7", true, 0xC0A80100, 0xC0000207, 24 },
+		{ "10.0.0.0/8 0.0.0.0 1 2 3", true, 0x0A000000, 0, 8 },
+		{ "10.1.2.3 0.0.0.0", true, 0x0A010203, 0, 32 },
+		{ "0.0.0.0/0 0.0.0.0 1", true, 0, 0, 0 },
+		{ "192.168.1.1/24 0.0.0.0 1", false, 0, 0, 0 },   /* host bits */
+		{ "192.168.1.0/33 0.0.0.0 1", false, 0, 0, 0 },
+		{ "192.168.1.0/ 0.0.0.0", false, 0, 0, 0 },
+		{ "192.168.1.0/24", false, 0, 0, 0 },             /* no gateway */
+		{ "192.168.1.0/24 0.0.0.0 x", false, 0, 0, 0 },
+		{ "192.168.1.0/24\t0.0.0.0", false, 0, 0, 0 },
+		{ "300.1.1.0/24 0.0.0.0", false, 0, 0, 0 },
+		{ "", false, 0, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct auth_route r;
+		bool ok = auth_radius_parse_route((const uint8_t *)cases[i].text,
+						  strlen(cases[i].text), &r);
+		if (ok != cases[i].ok)
+			fail_msg("'%s': %s", cases[i].text, ok ? "accepted" : "refused");
+		if (!ok)
+			continue;
+		assert_int_equal(r.dst, cases[i].dst);
+		assert_int_equal(r.gw, cases[i].gw);
+		assert_int_equal(r.plen, cases[i].plen);
+	}
+	/* No NUL needed: the length bounds the text. */
+	struct auth_route r;
+	assert_true(auth_radius_parse_route((const uint8_t *)"10.1.0.0/16 0.0.0.0 1XYZ", 20, &r));
+	assert_int_equal(r.plen, 16);
 }
 
 /* 255.255.255.254: the NAS picks the address, so no static one. */
@@ -942,6 +1003,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(mschapv2_accept_with_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(framed_ip_nas_selects, setup, teardown),
 		cmocka_unit_test_setup_teardown(every_class_within_bounds, setup, teardown),
+		cmocka_unit_test(framed_route_parse),
 		cmocka_unit_test_setup_teardown(accept_without_keys_or_success, setup, teardown),
 		cmocka_unit_test_setup_teardown(accept_without_keys_mppe_optional, setup, teardown),
 		cmocka_unit_test_setup_teardown(mppe_encryption_policy, setup, teardown),
