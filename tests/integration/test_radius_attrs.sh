@@ -6,7 +6,10 @@
 #                                  |
 #                          FreeRADIUS 127.0.0.1 (in the server namespace)
 #
-# Cases: two Class values in the Access-Accept both echoed in Start and Stop;
+# Cases: Framed-Route installed into the tun while the session is up (the
+# LAN host and the client reach each other through it), removed after it,
+# with a route overlapping the pool and one through another gateway
+# refused; two Class values in the Access-Accept both echoed in Start and Stop;
 # Acct-Multi-Session-Id and NAS-Port-Id in every record (NAS-Port-Id also
 # in the Access-Request, with Framed-MTU); MS-MPPE-Encryption-Policy/-Types
 # of a user who must use 128-bit keys refusing a client that only offers 40
@@ -24,6 +27,8 @@ e2e_net
 radius_user main billing billing-secret 'Class = "plan-gold"' 'Class += "cc-4711"'
 radius_user main strong strong-secret 'MS-MPPE-Encryption-Policy = 2' 'MS-MPPE-Encryption-Types = 4'
 radius_user main weak weak-secret 'MS-MPPE-Encryption-Policy = 1' 'MS-MPPE-Encryption-Types = 6'
+radius_user main routed routed-secret 'Framed-Route = "10.99.0.0/24 0.0.0.0 1"' \
+	'Framed-Route += "192.0.2.16/28 0.0.0.0 1"' 'Framed-Route += "10.98.0.0/16 203.0.113.9 1"'
 radius_start main
 
 # The server allows 40-bit keys: only a user's own policy narrows that.
@@ -83,6 +88,32 @@ for want in "NAS-Port-Id = \"pptp:$port\"" 'Framed-MTU = 1400'; do
 done
 it_pass "the Access-Request carries NAS-Port-Id and Framed-MTU (the mtu key)"
 expect_idle "the billing client"
+
+# ---- Framed-Route: installed with the session, removed with it ----
+export PWFILE=$IT_TMP/routed.pw
+echo routed-secret >"$PWFILE"
+BG_USER=routed bg_connect "$IT_TMP/routed.log" --timeout 60 --route 203.0.113.0/24 \
+	--run "ip addr add 10.99.0.1/32 dev pptpb0 && ping -I 10.99.0.1 -c 2 -W 2 203.0.113.2 && sleep 40"
+routed_pid=$IT_LAST_PID
+wait_up "$IT_TMP/routed.log"
+wait_log 'user=routed .*event=framed-route route=10\.99\.0\.0/24'
+wait_log 'user=routed .*event=framed-route-refused route=192\.0\.2\.16/28 reason=overlaps-pool'
+wait_log 'user=routed .*event=framed-route-refused route=10\.98\.0\.0/16 reason=gateway-not-client'
+ip -n "$SRV" route show 10.99.0.0/24 | grep -q 'dev pptp0' ||
+	{ ip -n "$SRV" route >&2; it_fail "no route 10.99.0.0/24 dev pptp0 while the session is up"; }
+! ip -n "$SRV" route show 10.98.0.0/16 | grep -q . || it_fail "the refused 10.98.0.0/16 was installed"
+for _ in $(seq 1 50); do grep -q '2 packets transmitted, 2 received' "$IT_TMP/routed.log" && break; sleep 0.1; done
+grep -q '2 packets transmitted, 2 received' "$IT_TMP/routed.log" ||
+	{ cat "$IT_TMP/routed.log" >&2; server_tail; it_fail "the client's ping from 10.99.0.1 (behind it) got no answers"; }
+ip netns exec "$LAN" ping -c 1 -W 2 10.99.0.1 >/dev/null ||
+	{ server_tail; it_fail "the LAN host cannot reach 10.99.0.1 through the Framed-Route"; }
+it_pass "Framed-Route 10.99.0.0/24 installed via the tun; traffic from and to it crosses the tunnel; overlapping and foreign-gateway routes refused"
+kill -TERM "$routed_pid"
+wait_log 'user=routed .*event=session-down'
+for _ in $(seq 1 50); do ip -n "$SRV" route show 10.99.0.0/24 | grep -q . || break; sleep 0.1; done
+! ip -n "$SRV" route show 10.99.0.0/24 | grep -q . || { ip -n "$SRV" route >&2; it_fail "route 10.99.0.0/24 left after the session ended"; }
+it_pass "the Framed-Route is removed when the session ends"
+expect_idle "the routed client"
 
 # ---- MS-MPPE-Encryption-Policy / -Types ----
 connect strong40 strong strong-secret --mppe-bits 40 --run true
