@@ -192,6 +192,8 @@ struct auth_result {
 	uint32_t mppe_policy;
 	uint32_t mppe_types;
 	bool mppe_types_given;
+	/* Framed-MTU (RFC 2865 5.12); 0: not given. */
+	uint32_t framed_mtu;
 	/* Framed-IP-Netmask, host order; 0: not given. */
 	uint32_t netmask;
 	/* Every well-formed Framed-Route, at most AUTH_ROUTE_MAX; owned by the

@@ -333,6 +333,8 @@ static void accept_attrs(const struct radius_packet *p, struct auth_result *res,
 	accept_routes(p, res, x);
 	if (radius_find(p, 0, RADIUS_FRAMED_IP_NETMASK, &a) && radius_attr_u32(&a, &v))
 		res->netmask = v;
+	if (radius_find(p, 0, RADIUS_FRAMED_MTU, &a) && radius_attr_u32(&a, &v))
+		res->framed_mtu = v;
 	if (radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_MPPE_ENCRYPTION_POLICY, &a) &&
 	    radius_attr_u32(&a, &v) &&
 	    (v == AUTH_MPPE_POLICY_ALLOWED || v == AUTH_MPPE_POLICY_REQUIRED))

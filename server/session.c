@@ -241,6 +241,9 @@ static void link_send(void *owner, uint8_t *frame, size_t len)
 		call_send_frame(s->call, frame, len);
 }
 
+/* The smallest Framed-MTU honoured (RFC 791: every host takes 576). */
+#define SESSION_FRAMED_MTU_MIN 576
+
 static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 {
 	struct session *s = owner;
@@ -254,6 +257,17 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 		return;
 	s->up_ms = server_now_ms();
 	s->ip_mtu = info->ip_mtu;
+	uint32_t cap = s->framed_mtu < SESSION_FRAMED_MTU_MIN ? SESSION_FRAMED_MTU_MIN
+							       : s->framed_mtu;
+	if (s->framed_mtu && cap < s->ip_mtu) {
+		/* Framed-MTU: what leaves toward the client is fragmented (or
+		 * answered with Fragmentation Needed) and MSS-clamped to it;
+		 * never below the IPv4 minimum every host must take. */
+		uint16_t was = s->ip_mtu;
+		s->ip_mtu = (uint16_t)cap;
+		log_info("%s event=framed-mtu framed-mtu=%u mtu=%u was=%u", s->log_id,
+			 s->framed_mtu, s->ip_mtu, was);
+	}
 	s->mppe_bits = info->mppe_bits;
 	s->mppe_stateful = info->mppe_stateful;
 	/* Stateful MPPE: queued frames are never dropped (call.h). */

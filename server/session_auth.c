@@ -401,6 +401,7 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 	s->interim = res->interim_interval ? res->interim_interval : srv->cfg->radius_acct_interim;
 	session_keep_classes(s, res);
 	session_routes_keep(s, res);
+	s->framed_mtu = res->framed_mtu;
 	struct ppp_auth_verdict v = {
 		.win_error = 0,
 		.message = res->message,

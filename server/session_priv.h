@@ -87,6 +87,9 @@ struct session {
 	struct pool *npool;          /* the named pool addr came from, or NULL */
 	bool host_route;             /* a /32 route to addr was added */
 	uint16_t ip_mtu;
+	/* RADIUS Framed-MTU: caps ip_mtu at session-up (LCP, before
+	 * authentication, has agreed the link's MRU already); 0: none. */
+	uint32_t framed_mtu;
 	unsigned mppe_bits;
 	bool mppe_stateful;
 	int arp_ifindex;             /* > 0: a proxy ARP entry is published */

@@ -14,7 +14,7 @@
 # in the Access-Request, with Framed-MTU); MS-MPPE-Encryption-Policy/-Types
 # of a user who must use 128-bit keys refusing a client that only offers 40
 # bits, while that user with 128 bits and another user allowed 40 bits get
-# through and ping the LAN host.
+# through and ping the LAN host; Framed-MTU capping the session's MTU.
 set -euo pipefail
 : "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}" "${ITOOLS:?}"
 . "$SRCDIR/tests/integration/lib.sh"
@@ -27,7 +27,7 @@ e2e_net
 radius_user main billing billing-secret 'Class = "plan-gold"' 'Class += "cc-4711"'
 radius_user main strong strong-secret 'MS-MPPE-Encryption-Policy = 2' 'MS-MPPE-Encryption-Types = 4'
 radius_user main weak weak-secret 'MS-MPPE-Encryption-Policy = 1' 'MS-MPPE-Encryption-Types = 6'
-radius_user main routed routed-secret 'Framed-Route = "10.99.0.0/24 0.0.0.0 1"' \
+radius_user main routed routed-secret 'Framed-MTU = 1200' 'Framed-Route = "10.99.0.0/24 0.0.0.0 1"' \
 	'Framed-Route += "192.0.2.16/28 0.0.0.0 1"' 'Framed-Route += "10.98.0.0/16 203.0.113.9 1"'
 radius_start main
 
@@ -108,6 +108,13 @@ grep -q '2 packets transmitted, 2 received' "$IT_TMP/routed.log" ||
 ip netns exec "$LAN" ping -c 1 -W 2 10.99.0.1 >/dev/null ||
 	{ server_tail; it_fail "the LAN host cannot reach 10.99.0.1 through the Framed-Route"; }
 it_pass "Framed-Route 10.99.0.0/24 installed via the tun; traffic from and to it crosses the tunnel; overlapping and foreign-gateway routes refused"
+# Framed-MTU 1200 (the link agreed 1396): a DF packet bigger than that from
+# the LAN is answered with Fragmentation Needed for 1200.
+wait_log 'user=routed .*event=framed-mtu framed-mtu=1200 mtu=1200'
+out=$(ip netns exec "$LAN" ping -c 1 -M do -s 1250 -W 2 10.99.0.1 2>&1 || true)
+grep -Eq 'mtu ?= ?1200' <<<"$out" || { server_tail; it_fail "a 1278-byte DF ping through a Framed-MTU 1200 session: $out"; }
+ip netns exec "$LAN" ping -c 1 -M do -s 1100 -W 2 10.99.0.1 >/dev/null || it_fail "a 1128-byte ping through Framed-MTU 1200 failed"
+it_pass "Framed-MTU 1200 caps the session's MTU: larger DF packets get Fragmentation Needed (mtu 1200), smaller ones pass"
 kill -TERM "$routed_pid"
 wait_log 'user=routed .*event=session-down'
 for _ in $(seq 1 50); do ip -n "$SRV" route show 10.99.0.0/24 | grep -q . || break; sleep 0.1; done

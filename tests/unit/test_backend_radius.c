@@ -348,6 +348,7 @@ static void mschapv2_accept_with_everything(void **state)
 	assert_true(radius_put_str(&w, RADIUS_FRAMED_ROUTE, "not a route"));
 	assert_true(radius_put_str(&w, RADIUS_FRAMED_ROUTE, "10.30.1.7 10.9.8.7"));
 	assert_true(radius_put_u32(&w, RADIUS_FRAMED_IP_NETMASK, 0xFFFFFF00));
+	assert_true(radius_put_u32(&w, RADIUS_FRAMED_MTU, 1300));
 	put_ms_addr(&w, RADIUS_MS_PRIMARY_DNS_SERVER, 0x0A000035);
 	put_ms_addr(&w, RADIUS_MS_SECONDARY_DNS_SERVER, 0x0A000036);
 	put_ms_addr(&w, RADIUS_MS_PRIMARY_NBNS_SERVER, 0x0A000089);
@@ -385,6 +386,7 @@ static void mschapv2_accept_with_everything(void **state)
 	assert_int_equal(r->routes[1].plen, 32);
 	assert_int_equal(r->routes[1].gw, 0x0A090807);
 	assert_int_equal(r->netmask, 0xFFFFFF00);
+	assert_int_equal(r->framed_mtu, 1300);
 	assert_int_equal(r->dns[0], 0x0A000035);
 	assert_int_equal(r->dns[1], 0x0A000036);
 	assert_int_equal(r->nbns[0], 0x0A000089);
