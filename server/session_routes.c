@@ -6,7 +6,9 @@
  * A route is refused (logged once, at session-up) when its gateway is
  * neither 0.0.0.0 nor the client's address, when it overlaps the server's
  * localip or any address pool (those are the server's own), or when
- * another session already has the same prefix. The installed ones live in
+ * another session already has the same prefix, or the kernel has a route
+ * to that prefix already (route-exists: someone else's, which the end of
+ * the session must not delete). The installed ones live in
  * one server-wide table (srv->froutes), where the data path finds the
  * session for a destination outside the pools (longest prefix first) and
  * the source check lets the client send from them.
@@ -18,6 +20,7 @@
 #include "server/session_priv.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,8 +158,9 @@ void session_routes_up(struct session *s)
 		const char *why = route_refusal(s, &sr->r);
 		if (!why && !srv->tun)
 			why = "no-tun";
-		if (!why && !tun_net_route(srv->tun, sr->r.dst, sr->r.plen, true))
-			why = "route-add-failed";
+		int e = why ? 0 : tun_net_route(srv->tun, sr->r.dst, sr->r.plen, true);
+		if (e)
+			why = e == -EEXIST ? "route-exists" : "route-add-failed";
 		if (!why && !table_add(srv, s, &sr->r)) {
 			tun_net_route(srv->tun, sr->r.dst, sr->r.plen, false);
 			why = "out-of-memory";

@@ -9,7 +9,7 @@
 # Cases: Framed-Route installed into the tun while the session is up (the
 # LAN host and the client reach each other through it), removed after it,
 # with a route overlapping the pool and one through another gateway
-# refused; two Class values in the Access-Accept both echoed in Start and Stop;
+# refused, as is one the kernel has already (the LAN's); two Class values in the Access-Accept both echoed in Start and Stop;
 # Acct-Multi-Session-Id and NAS-Port-Id in every record (NAS-Port-Id also
 # in the Access-Request, with Framed-MTU); MS-MPPE-Encryption-Policy/-Types
 # of a user who must use 128-bit keys refusing a client that only offers 40
@@ -28,7 +28,8 @@ radius_user main billing billing-secret 'Class = "plan-gold"' 'Class += "cc-4711
 radius_user main strong strong-secret 'MS-MPPE-Encryption-Policy = 2' 'MS-MPPE-Encryption-Types = 4'
 radius_user main weak weak-secret 'MS-MPPE-Encryption-Policy = 1' 'MS-MPPE-Encryption-Types = 6'
 radius_user main routed routed-secret 'Framed-MTU = 1200' 'Framed-Route = "10.99.0.0/24 0.0.0.0 1"' \
-	'Framed-Route += "192.0.2.16/28 0.0.0.0 1"' 'Framed-Route += "10.98.0.0/16 203.0.113.9 1"'
+	'Framed-Route += "192.0.2.16/28 0.0.0.0 1"' 'Framed-Route += "10.98.0.0/16 203.0.113.9 1"' \
+	'Framed-Route += "203.0.113.0/24 0.0.0.0 1"'
 radius_start main
 
 # The server allows 40-bit keys: only a user's own policy narrows that.
@@ -99,6 +100,8 @@ wait_up "$IT_TMP/routed.log"
 wait_log 'user=routed .*event=framed-route route=10\.99\.0\.0/24'
 wait_log 'user=routed .*event=framed-route-refused route=192\.0\.2\.16/28 reason=overlaps-pool'
 wait_log 'user=routed .*event=framed-route-refused route=10\.98\.0\.0/16 reason=gateway-not-client'
+# The LAN's own prefix: the kernel has it (through veth1), not the session's.
+wait_log 'user=routed .*event=framed-route-refused route=203\.0\.113\.0/24 reason=route-exists'
 ip -n "$SRV" route show 10.99.0.0/24 | grep -q 'dev pptp0' ||
 	{ ip -n "$SRV" route >&2; it_fail "no route 10.99.0.0/24 dev pptp0 while the session is up"; }
 ! ip -n "$SRV" route show 10.98.0.0/16 | grep -q . || it_fail "the refused 10.98.0.0/16 was installed"
@@ -119,7 +122,8 @@ kill -TERM "$routed_pid"
 wait_log 'user=routed .*event=session-down'
 for _ in $(seq 1 50); do ip -n "$SRV" route show 10.99.0.0/24 | grep -q . || break; sleep 0.1; done
 ! ip -n "$SRV" route show 10.99.0.0/24 | grep -q . || { ip -n "$SRV" route >&2; it_fail "route 10.99.0.0/24 left after the session ended"; }
-it_pass "the Framed-Route is removed when the session ends"
+ip -n "$SRV" route show 203.0.113.0/24 | grep -q 'dev veth1' || { ip -n "$SRV" route >&2; it_fail "the LAN's route went with the session"; }
+it_pass "the Framed-Route is removed when the session ends; the LAN's own route, refused as a Framed-Route, stays"
 expect_idle "the routed client"
 
 # ---- MS-MPPE-Encryption-Policy / -Types ----
