@@ -548,6 +548,39 @@ static void accept_extras(void **state)
 	assert_int_equal(t->s->nroutes, 0);
 }
 
+/* The data path's second lookup: the longest installed prefix wins; the
+ * source check allows only a session's installed routes. */
+static void route_lookup_longest_prefix(void **state)
+{
+	struct scene *t = *state;
+	static struct session other; /* only compared, never used */
+	struct session *a = &other, *b = t->s;
+	struct server_froute tab[] = {
+		{ .dst = 0x0A000000, .plen = 8, .s = a },   /* 10.0.0.0/8 */
+		{ .dst = 0x0A630000, .plen = 24, .s = b },  /* 10.99.0.0/24 */
+		{ .dst = 0x0A600000, .plen = 12, .s = a },  /* 10.96.0.0/12 */
+	};
+	t->srv->froutes = tab;
+	t->srv->nfroutes = 3;
+	assert_ptr_equal(session_route_lookup(t->srv, 0x0A630005), b);
+	assert_ptr_equal(session_route_lookup(t->srv, 0x0A640005), a);
+	assert_ptr_equal(session_route_lookup(t->srv, 0x0B000001), NULL);
+	t->srv->froutes = NULL;
+	t->srv->nfroutes = 0;
+
+	struct session_route r[2] = {
+		{ .r = { .dst = 0x0A630000, .plen = 24 }, .installed = true },
+		{ .r = { .dst = 0x0A640000, .plen = 24 }, .installed = false },
+	};
+	t->s->routes = r;
+	t->s->nroutes = 2;
+	assert_true(session_route_src_ok(t->s, 0x0A6300FE));
+	assert_false(session_route_src_ok(t->s, 0x0A640001)); /* refused, not installed */
+	assert_false(session_route_src_ok(t->s, 0x0A620001));
+	t->s->routes = NULL;
+	t->s->nroutes = 0;
+}
+
 /* A Framed-MTU below 576 caps at 576; one above the link's does nothing. */
 static void framed_mtu_bounds(void **state)
 {
@@ -611,6 +644,7 @@ int main(void)
 		T(idle_user_value),
 		T(accept_extras),
 		T(framed_mtu_bounds),
+		T(route_lookup_longest_prefix),
 		T(mppe_types),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
