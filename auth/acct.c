@@ -170,8 +170,12 @@ bool acct_record(struct acct *a, uint32_t status, const struct acct_session *s)
 			struct in_addr ip = { .s_addr = htonl(s->framed_ip) };
 			radius_put_addr(w, RADIUS_FRAMED_IP_ADDRESS, ip);
 		}
-		if (s->class_val && s->class_len)
-			radius_put(w, RADIUS_CLASS, s->class_val, s->class_len);
+		if (s->multi_session_id && s->multi_session_id[0])
+			radius_put_str(w, RADIUS_ACCT_MULTI_SESSION_ID, s->multi_session_id);
+		const uint8_t *cv;
+		size_t cl, pos = 0;
+		while (auth_class_next(s->classes, s->classes_len, &pos, &cv, &cl))
+			radius_put(w, RADIUS_CLASS, cv, cl);
 		radius_put_u32(w, RADIUS_ACCT_AUTHENTIC, s->radius_authentic
 							     ? RADIUS_ACCT_AUTHENTIC_RADIUS
 							     : RADIUS_ACCT_AUTHENTIC_LOCAL);

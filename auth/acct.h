@@ -53,8 +53,11 @@ struct acct_session {
 	const struct sockaddr_storage *peer;  /* may be NULL */
 	const struct sockaddr_storage *local; /* may be NULL */
 	uint32_t framed_ip;                   /* host order; 0: none */
-	const uint8_t *class_val;             /* echoed Class; NULL: none */
-	size_t class_len;
+	const char *multi_session_id;         /* Acct-Multi-Session-Id; NULL: none */
+	/* Every echoed Class, packed as struct auth_result's (length octet,
+	 * value: auth_class_next()); NULL: none. */
+	const uint8_t *classes;
+	size_t classes_len;
 	bool radius_authentic;                /* Acct-Authentic RADIUS, else Local */
 	/* Interim-Update and Stop: */
 	uint32_t session_time;                /* seconds */

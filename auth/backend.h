@@ -61,7 +61,33 @@
 #define AUTH_QUEUE_DEFAULT     256
 #define AUTH_SESSION_ID_MAX    32  /* Acct-Session-Id text, NUL included */
 #define AUTH_CLASS_MAX         253 /* one RADIUS Class value */
+/* Every Class of an Access-Accept is kept, packed (auth_result.classes),
+ * up to this many values and bytes (length prefixes included); further
+ * ones are dropped with a log line. */
+#define AUTH_CLASS_COUNT_MAX   8
+#define AUTH_CLASS_BYTES_MAX   1024
 #define AUTH_POOL_NAME_MAX     32  /* a named address pool, NUL included */
+
+/* Framed-Route (RFC 2865 5.22): routes behind the client, at most this
+ * many per session (further ones are dropped with a log line). */
+#define AUTH_ROUTE_MAX         16
+
+/* One Framed-Route, parsed: dst/plen (no host bits set) through gw, host
+ * order; gw 0: through the session (0.0.0.0 in the attribute). Metrics
+ * are not kept: a route into the tun has only one way. */
+struct auth_route {
+	uint32_t dst;
+	uint8_t plen;
+	uint32_t gw;
+};
+
+/* MS-MPPE-Encryption-Policy values and -Types bits (RFC 2548 2.4.5,
+ * 2.4.6; 56-bit as Microsoft's servers send it). */
+#define AUTH_MPPE_POLICY_ALLOWED  1
+#define AUTH_MPPE_POLICY_REQUIRED 2
+#define AUTH_MPPE_TYPE_40         0x2u
+#define AUTH_MPPE_TYPE_128        0x4u
+#define AUTH_MPPE_TYPE_56         0x8u
 
 /* Names a session without pointing at it. generation changes whenever the
  * session slot id is reused. */
@@ -159,9 +185,44 @@ struct auth_result {
 	bool idle_given;
 	uint32_t interim_interval;      /* seconds between Interim-Updates */
 	uint32_t dns[2], nbns[2];       /* host order: offered to the client instead */
-	uint8_t class_len;              /* Class, echoed in accounting */
-	uint8_t class_val[AUTH_CLASS_MAX];
+	/* RADIUS MS-MPPE-Encryption-Policy (RFC 2548 2.4.5): 0 not given,
+	 * AUTH_MPPE_POLICY_ALLOWED, AUTH_MPPE_POLICY_REQUIRED; and
+	 * MS-MPPE-Encryption-Types (2.4.6) when mppe_types_given: the
+	 * AUTH_MPPE_TYPE_* bits. */
+	uint32_t mppe_policy;
+	uint32_t mppe_types;
+	bool mppe_types_given;
+	/* Framed-MTU (RFC 2865 5.12); 0: not given. */
+	uint32_t framed_mtu;
+	/* Framed-IP-Netmask, host order; 0: not given. */
+	uint32_t netmask;
+	/* Every well-formed Framed-Route, at most AUTH_ROUTE_MAX; owned by the
+	 * backend and valid only during the completion, as classes below. */
+	const struct auth_route *routes;
+	size_t nroutes;
+	/* Every Class, in the Accept's order, echoed in accounting: packed as
+	 * a length octet then the value, classes_len bytes in all (0: none;
+	 * at most AUTH_CLASS_BYTES_MAX). Owned by the backend and valid only
+	 * during the completion callback: the owner copies what it keeps.
+	 * Only the RADIUS backend, which completes on the owner's thread, sets
+	 * it; results that cross struct auth_cq leave it NULL. */
+	const uint8_t *classes;
+	size_t classes_len;
 };
+
+/* Walk packed Class values (auth_result.classes): *pos starts at 0; each
+ * call gives the next value; false at the end or on a length that runs
+ * past len. */
+static inline bool auth_class_next(const uint8_t *packed, size_t len, size_t *pos,
+				   const uint8_t **val, size_t *vlen)
+{
+	if (!packed || *pos >= len || packed[*pos] == 0 || packed[*pos] > len - *pos - 1)
+		return false;
+	*vlen = packed[*pos];
+	*val = packed + *pos + 1;
+	*pos += 1 + *vlen;
+	return true;
+}
 
 typedef void (*auth_complete_fn)(void *ctx, const struct auth_result *res);
 

@@ -106,6 +106,12 @@ bool auth_radius_put_nas(struct radius_writer *w, const struct auth_radius_nas *
 	if (nas->identifier && nas->identifier[0])
 		radius_put_str(w, RADIUS_NAS_IDENTIFIER, nas->identifier);
 	radius_put_u32(w, RADIUS_NAS_PORT, nas_port);
+	/* NAS-Port-Id (RFC 2869 5.17): the call as text, stable for its life. */
+	if (!nas->port_id_given) {
+		char port_id[sizeof("pptp:4294967295")];
+		snprintf(port_id, sizeof(port_id), "pptp:%u", (unsigned)nas_port);
+		radius_put_str(w, RADIUS_NAS_PORT_ID, port_id);
+	}
 	radius_put_u32(w, RADIUS_NAS_PORT_TYPE, RADIUS_NAS_PORT_TYPE_VIRTUAL);
 	radius_put_u32(w, RADIUS_SERVICE_TYPE, RADIUS_SERVICE_FRAMED_USER);
 	radius_put_u32(w, RADIUS_FRAMED_PROTOCOL, RADIUS_FRAMED_PROTOCOL_PPP);
@@ -186,7 +192,124 @@ static void parse_ms_error(const struct radius_attr *a, struct auth_result *res)
 		snprintf(res->message, sizeof(res->message), "%s", m + 2);
 }
 
-static void accept_attrs(const struct radius_packet *p, struct auth_result *res)
+/* What an Access-Accept adds beyond struct auth_result's own fields:
+ * buffers the result points into while its completion runs. */
+struct accept_extra {
+	struct auth_route routes[AUTH_ROUTE_MAX];
+	size_t routes_dropped;                 /* beyond AUTH_ROUTE_MAX */
+	size_t routes_bad;                     /* not "prefix[/len] gateway ..." */
+	char bad_route[64];                    /* the first bad one, for the log */
+	uint8_t classes[AUTH_CLASS_BYTES_MAX]; /* packed: length octet, value */
+	size_t nclasses;
+	size_t classes_dropped;                /* beyond the bounds */
+};
+
+/* One dotted quad from text[*pos..len), then *pos past it. */
+static bool route_addr(const uint8_t *text, size_t len, size_t *pos, uint32_t *out)
+{
+	char a[INET_ADDRSTRLEN];
+	size_t n = 0;
+	struct in_addr ia;
+
+	while (*pos < len && n + 1 < sizeof(a) && (isdigit(text[*pos]) || text[*pos] == '.'))
+		a[n++] = (char)text[(*pos)++];
+	a[n] = '\0';
+	if (!n || inet_pton(AF_INET, a, &ia) != 1)
+		return false;
+	*out = ntohl(ia.s_addr);
+	return true;
+}
+
+bool auth_radius_parse_route(const uint8_t *text, size_t len, struct auth_route *out)
+{
+	size_t pos = 0;
+	unsigned plen = 32;
+
+	memset(out, 0, sizeof(*out));
+	if (!route_addr(text, len, &pos, &out->dst))
+		return false;
+	if (pos < len && text[pos] == '/') {
+		pos++;
+		size_t digits = 0;
+		plen = 0;
+		while (pos < len && isdigit(text[pos]) && digits < 3) {
+			plen = plen * 10 + (unsigned)(text[pos++] - '0');
+			digits++;
+		}
+		if (!digits || plen > 32)
+			return false;
+	}
+	/* A space, the gateway, then optional metrics (digits and spaces). */
+	if (pos >= len || text[pos] != ' ')
+		return false;
+	while (pos < len && text[pos] == ' ')
+		pos++;
+	if (!route_addr(text, len, &pos, &out->gw))
+		return false;
+	for (; pos < len; pos++)
+		if (text[pos] != ' ' && !isdigit(text[pos]))
+			return false;
+	uint32_t mask = plen ? 0xFFFFFFFFu << (32 - plen) : 0;
+	if (out->dst & ~mask)
+		return false;
+	out->plen = (uint8_t)plen;
+	return true;
+}
+
+/* Every Framed-Route, parsed, while the bound allows. */
+static void accept_routes(const struct radius_packet *p, struct auth_result *res,
+			  struct accept_extra *x)
+{
+	struct radius_iter it;
+	struct radius_attr a;
+	size_t n = 0;
+
+	radius_iter_init(&it, p);
+	while (radius_iter_next(&it, &a)) {
+		if (a.vendor != 0 || a.type != RADIUS_FRAMED_ROUTE)
+			continue;
+		if (n >= AUTH_ROUTE_MAX) {
+			x->routes_dropped++;
+			continue;
+		}
+		if (!auth_radius_parse_route(a.val, a.len, &x->routes[n])) {
+			if (!x->routes_bad++)
+				text_of(&a, 0, x->bad_route, sizeof(x->bad_route));
+			continue;
+		}
+		n++;
+	}
+	res->routes = n ? x->routes : NULL;
+	res->nroutes = n;
+}
+
+/* Every Class, packed in order, while the bounds allow. */
+static void accept_classes(const struct radius_packet *p, struct auth_result *res,
+			   struct accept_extra *x)
+{
+	struct radius_iter it;
+	struct radius_attr a;
+	size_t len = 0;
+
+	radius_iter_init(&it, p);
+	while (radius_iter_next(&it, &a)) {
+		if (a.vendor != 0 || a.type != RADIUS_CLASS || a.len == 0)
+			continue;
+		if (x->nclasses >= AUTH_CLASS_COUNT_MAX || 1 + a.len > sizeof(x->classes) - len) {
+			x->classes_dropped++;
+			continue;
+		}
+		x->classes[len] = (uint8_t)a.len;
+		memcpy(x->classes + len + 1, a.val, a.len);
+		len += 1 + a.len;
+		x->nclasses++;
+	}
+	res->classes = len ? x->classes : NULL;
+	res->classes_len = len;
+}
+
+static void accept_attrs(const struct radius_packet *p, struct auth_result *res,
+			 struct accept_extra *x)
 {
 	struct radius_attr a;
 	uint32_t v;
@@ -206,9 +329,20 @@ static void accept_attrs(const struct radius_packet *p, struct auth_result *res)
 	}
 	if (radius_find(p, 0, RADIUS_ACCT_INTERIM_INTERVAL, &a) && radius_attr_u32(&a, &v))
 		res->interim_interval = v;
-	if (radius_find(p, 0, RADIUS_CLASS, &a) && a.len <= sizeof(res->class_val)) {
-		memcpy(res->class_val, a.val, a.len);
-		res->class_len = (uint8_t)a.len;
+	accept_classes(p, res, x);
+	accept_routes(p, res, x);
+	if (radius_find(p, 0, RADIUS_FRAMED_IP_NETMASK, &a) && radius_attr_u32(&a, &v))
+		res->netmask = v;
+	if (radius_find(p, 0, RADIUS_FRAMED_MTU, &a) && radius_attr_u32(&a, &v))
+		res->framed_mtu = v;
+	if (radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_MPPE_ENCRYPTION_POLICY, &a) &&
+	    radius_attr_u32(&a, &v) &&
+	    (v == AUTH_MPPE_POLICY_ALLOWED || v == AUTH_MPPE_POLICY_REQUIRED))
+		res->mppe_policy = v;
+	if (radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_MPPE_ENCRYPTION_TYPES, &a) &&
+	    radius_attr_u32(&a, &v)) {
+		res->mppe_types = v & (AUTH_MPPE_TYPE_40 | AUTH_MPPE_TYPE_56 | AUTH_MPPE_TYPE_128);
+		res->mppe_types_given = true;
 	}
 	static const uint8_t dns_types[4] = {
 		RADIUS_MS_PRIMARY_DNS_SERVER, RADIUS_MS_SECONDARY_DNS_SERVER,
@@ -229,7 +363,7 @@ static void accept_attrs(const struct radius_packet *p, struct auth_result *res)
 
 static void on_reply(struct radius_backend *b, struct pending *pd, const struct radius_packet *p,
 		     const struct radius_server *srv, const uint8_t *req_auth,
-		     struct auth_result *res)
+		     struct auth_result *res, struct accept_extra *x)
 {
 	struct radius_attr a;
 
@@ -260,7 +394,7 @@ static void on_reply(struct radius_backend *b, struct pending *pd, const struct 
 	/* Access-Accept */
 	res->verdict = AUTH_ACCEPT;
 	snprintf(res->message, sizeof(res->message), "Access-Accept from %s", srv->name);
-	accept_attrs(p, res);
+	accept_attrs(p, res, x);
 	if (pd->method == AUTH_MSCHAPV2) {
 		if (!radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP2_SUCCESS, &a) ||
 		    a.len < 1 + MSCHAP_AUTH_RESPONSE_LEN || a.val[1] != 'S' || a.val[2] != '=') {
@@ -279,6 +413,12 @@ static void on_reply(struct radius_backend *b, struct pending *pd, const struct 
 	if (!res->has_keys) {
 		crypto_wipe(res->send_key, sizeof(res->send_key));
 		crypto_wipe(res->recv_key, sizeof(res->recv_key));
+	}
+	if (res->mppe_policy == AUTH_MPPE_POLICY_REQUIRED && !res->has_keys) {
+		res->verdict = AUTH_REJECT_ERROR;
+		snprintf(res->message, sizeof(res->message),
+			 "Access-Accept from %s requires MPPE but carries no MPPE keys", srv->name);
+		return;
 	}
 	if (b->cfg.mppe_required && !res->has_keys) {
 		res->verdict = AUTH_REJECT_ERROR;
@@ -305,23 +445,40 @@ static void done_cb(void *ctx, const struct radius_packet *reply,
 	struct pending *pd = ctx;
 	struct radius_backend *b = pd->b;
 	struct auth_result res;
+	struct accept_extra *x = calloc(1, sizeof(*x));
 
 	memset(&res, 0, sizeof(res));
 	res.session = pd->ref;
 	res.method = pd->method;
-	on_reply(b, pd, reply, srv, req_auth, &res);
+	if (!x) {
+		res.verdict = AUTH_REJECT_ERROR;
+		snprintf(res.message, sizeof(res.message), "out of memory");
+	} else {
+		on_reply(b, pd, reply, srv, req_auth, &res, x);
+	}
 	const char *ev = !reply ? "no-answer"
 			 : reply->code == RADIUS_ACCESS_ACCEPT ? "access-accept"
 			 : reply->code == RADIUS_ACCESS_CHALLENGE ? "access-challenge"
 			 : "access-reject";
 	log_info("radius=auth user=%s event=%s server=%s verdict=%s message=%s", LOG_ESC(pd->user),
 		 ev, srv ? srv->name : "-", auth_verdict_name(res.verdict), LOG_ESC(res.message));
+	if (x && (x->routes_dropped || x->routes_bad))
+		log_warnx("radius=auth user=%s event=framed-route-dropped server=%s kept=%zu "
+			  "over-limit=%zu malformed=%zu max=%u first-malformed=%s",
+			  LOG_ESC(pd->user), srv ? srv->name : "-", res.nroutes,
+			  x->routes_dropped, x->routes_bad, AUTH_ROUTE_MAX, LOG_ESC(x->bad_route));
+	if (x && x->classes_dropped)
+		log_warnx("radius=auth user=%s event=class-dropped server=%s kept=%zu dropped=%zu "
+			  "max=%u max-bytes=%u", LOG_ESC(pd->user), srv ? srv->name : "-",
+			  x->nclasses, x->classes_dropped, AUTH_CLASS_COUNT_MAX,
+			  AUTH_CLASS_BYTES_MAX);
 	pending_unlink(b, pd);
 	crypto_wipe(pd, sizeof(*pd));
 	free(pd);
 	b->delivered++;
 	b->base.complete(b->base.complete_ctx, &res);
 	crypto_wipe(&res, sizeof(res));
+	free(x);
 }
 
 /* ---- the backend's ops ---- */
@@ -346,6 +503,8 @@ static enum auth_submit_status r_submit(struct auth_backend *base, const struct 
 	radius_put(w, RADIUS_USER_NAME, rq->user, rq->user_len);
 	put_method(w, rq);
 	auth_radius_put_nas(w, &b->cfg.nas, rq->nas_port, &rq->peer, &rq->local, rq->session_id);
+	if (b->cfg.framed_mtu)
+		radius_put_u32(w, RADIUS_FRAMED_MTU, b->cfg.framed_mtu);
 	if (b->extra_len && b->extra_len <= sizeof(w->buf) - w->len) {
 		memcpy(w->buf + w->len, b->extra, b->extra_len);
 		w->len += b->extra_len;
@@ -476,6 +635,12 @@ struct auth_backend *auth_radius_new(const struct auth_radius_config *cfg,
 		memcpy(b->extra, cfg->extra, cfg->extra_len);
 		b->extra_len = cfg->extra_len;
 	}
+	/* The extra attributes tile (type, length, value): an operator's
+	 * NAS-Port-Id replaces ours. */
+	for (size_t off = 0; off + 2 <= b->extra_len && b->extra[off + 1] >= 2;
+	     off += b->extra[off + 1])
+		if (b->extra[off] == RADIUS_NAS_PORT_ID)
+			b->cfg.nas.port_id_given = true;
 	b->cfg.extra = b->extra;
 	struct radius_client_config cc = cfg->client;
 	cc.what = "auth";

@@ -6,7 +6,8 @@
  * MS-CHAP-Challenge + MS-CHAP2-Response, MS-CHAPv1 MS-CHAP-Challenge +
  * MS-CHAP-Response, CHAP-MD5 CHAP-Password + CHAP-Challenge, PAP
  * User-Password; NAS-IP-Address (if configured), NAS-Identifier, NAS-Port
- * (the call ID), NAS-Port-Type Virtual, Service-Type Framed-User,
+ * (the call ID), NAS-Port-Id ("pptp:<call ID>"), NAS-Port-Type Virtual,
+ * Framed-MTU (the `mtu` key), Service-Type Framed-User,
  * Framed-Protocol PPP, Calling-Station-Id (the client's public address),
  * Called-Station-Id (our address it reached), Acct-Session-Id, the
  * operator's extra attributes (`radius-attr`), Message-Authenticator.
@@ -15,7 +16,9 @@
  * proves the server to the client), MS-MPPE-Send-Key / -Recv-Key (v2) or
  * MS-CHAP-MPPE-Keys (v1) decrypted into the MPPE start keys (send = ours to
  * the client), Framed-IP-Address, Framed-Pool, Session-Timeout,
- * Idle-Timeout, Acct-Interim-Interval, Class, MS-Primary/Secondary-DNS and
+ * Idle-Timeout, Acct-Interim-Interval, Framed-Route (AUTH_ROUTE_MAX),
+ * Framed-IP-Netmask, MS-MPPE-Encryption-Policy / -Types, every Class (AUTH_CLASS_COUNT_MAX,
+ * AUTH_CLASS_BYTES_MAX), MS-Primary/Secondary-DNS and
  * -NBNS-Server, Reply-Message. An Accept without keys while MPPE is
  * required becomes AUTH_REJECT_ERROR. Access-Reject: MS-CHAP-Error's E=
  * and M= (else E=691). Access-Challenge: refused (PPP has no use for it).
@@ -35,6 +38,9 @@
 struct auth_radius_nas {
 	struct in_addr ip;             /* NAS-IP-Address; 0: not sent */
 	const char *identifier;        /* NAS-Identifier; NULL/"": not sent */
+	/* The operator's own NAS-Port-Id (radius-attr) goes instead of ours;
+	 * set by auth_radius_new() from the extra attributes. */
+	bool port_id_given;
 };
 
 struct auth_radius_config {
@@ -45,6 +51,7 @@ struct auth_radius_config {
 	size_t queue_max;              /* outstanding logins; 0: 4096 */
 	const uint8_t *extra;          /* attributes added to every request */
 	size_t extra_len;
+	uint32_t framed_mtu;           /* Framed-MTU of every request (our `mtu`); 0: none */
 };
 
 struct auth_backend *auth_radius_new(const struct auth_radius_config *cfg,
@@ -57,8 +64,14 @@ size_t auth_radius_pending(const struct auth_backend *b);
 /* The transport's counters of a RADIUS backend; NULL for another kind. */
 const struct radius_stats *auth_radius_stats(const struct auth_backend *b);
 
+/* A Framed-Route value (RFC 2865 5.22): "a.b.c.d[/len] gateway [metric...]";
+ * without /len a host route (/32). False for anything else, or host bits
+ * set beyond len. */
+bool auth_radius_parse_route(const uint8_t *text, size_t len, struct auth_route *out);
+
 /* The NAS and session attributes of Access- and Accounting-Requests:
- * NAS-IP-Address, NAS-Identifier, NAS-Port, NAS-Port-Type, Service-Type,
+ * NAS-IP-Address, NAS-Identifier, NAS-Port, NAS-Port-Id ("pptp:" and the
+ * NAS-Port, unless nas->port_id_given), NAS-Port-Type, Service-Type,
  * Framed-Protocol, Calling-/Called-Station-Id (peer/local may be NULL),
  * Acct-Session-Id. False if the writer failed. */
 bool auth_radius_put_nas(struct radius_writer *w, const struct auth_radius_nas *nas,

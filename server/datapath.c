@@ -50,7 +50,7 @@ void datapath_from_client(struct server *srv, struct session *s, uint8_t *pkt, s
 		srv->stats.bad_ip++;
 		return;
 	}
-	if (h.src != session_addr(s)) {
+	if (h.src != session_addr(s) && !session_route_src_ok(s, h.src)) {
 		session_dp_stats(s)->spoofed++;
 		srv->stats.spoofed++;
 		if (session_spoof_first(s)) {
@@ -109,6 +109,8 @@ static void to_client(struct datapath *dp, uint8_t *pkt, size_t len)
 	}
 	len = h.tot_len;
 	struct session *s = pool_lookup(srv->pool, h.dst);
+	if (!s && srv->nfroutes)
+		s = session_route_lookup(srv, h.dst);
 	if (!s || !session_is_up(s)) {
 		srv->stats.no_route++;
 		return;

@@ -315,6 +315,7 @@ struct auth_backend *radius_setup_auth(const struct radius_setup *rs, const stru
 		.mppe_required = cfg->require_mppe || cfg->require_mppe_128,
 		.extra = rs->extra,
 		.extra_len = rs->extra_len,
+		.framed_mtu = cfg->mtu,
 	};
 	radius_setup_client(rs, false, &rc.client);
 	return auth_radius_new(&rc, complete, ctx, err, errlen);

@@ -112,6 +112,8 @@ struct server_stats {
 	uint64_t auth_fail;     /* rejected by the backend, busy, or over the limit */
 	uint64_t auth_stale;    /* completions for sessions already gone */
 	uint64_t spoofed;       /* client packets with a source not its own */
+	uint64_t framed_routes;         /* RADIUS Framed-Routes installed */
+	uint64_t framed_routes_refused; /* ... refused (overlap, gateway, taken) */
 	uint64_t bad_ip;        /* packets that are not valid IPv4 (either way) */
 	uint64_t no_route;      /* tun packets for no running session */
 	uint64_t icmp_frag_needed; /* Fragmentation Needed sent into tun */
@@ -175,6 +177,14 @@ struct server {
 	 * looked up by the {slot, serial} of backend completions. */
 	struct session *sessions; /* live sessions */
 	unsigned nsessions;
+	/* Installed Framed-Routes of every session (session_routes.c): the
+	 * data path's second lookup, after the pools. */
+	struct server_froute {
+		uint32_t dst;
+		uint8_t plen;
+		struct session *s;
+	} *froutes;
+	size_t nfroutes, froutes_cap;
 	struct session **session_slot;
 	uint32_t nslots;
 	uint32_t slot_cursor;

@@ -241,6 +241,9 @@ static void link_send(void *owner, uint8_t *frame, size_t len)
 		call_send_frame(s->call, frame, len);
 }
 
+/* The smallest Framed-MTU honoured (RFC 791: every host takes 576). */
+#define SESSION_FRAMED_MTU_MIN 576
+
 static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 {
 	struct session *s = owner;
@@ -254,6 +257,17 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 		return;
 	s->up_ms = server_now_ms();
 	s->ip_mtu = info->ip_mtu;
+	uint32_t cap = s->framed_mtu < SESSION_FRAMED_MTU_MIN ? SESSION_FRAMED_MTU_MIN
+							       : s->framed_mtu;
+	if (s->framed_mtu && cap < s->ip_mtu) {
+		/* Framed-MTU: what leaves toward the client is fragmented (or
+		 * answered with Fragmentation Needed) and MSS-clamped to it;
+		 * never below the IPv4 minimum every host must take. */
+		uint16_t was = s->ip_mtu;
+		s->ip_mtu = (uint16_t)cap;
+		log_info("%s event=framed-mtu framed-mtu=%u mtu=%u was=%u", s->log_id,
+			 s->framed_mtu, s->ip_mtu, was);
+	}
 	s->mppe_bits = info->mppe_bits;
 	s->mppe_stateful = info->mppe_stateful;
 	/* Stateful MPPE: queued frames are never dropped (call.h). */
@@ -276,6 +290,7 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 		   "session-timeout=%u idle-timeout=%u", s->log_id, addr, mppe, s->ip_mtu,
 		   s->acct_id, s->session_timeout, s->idle_timeout);
 	wtmp_login(s->serial, s->user, s->addr);
+	session_routes_up(s);
 	session_limits_start(s, s->up_ms);
 }
 
@@ -374,6 +389,7 @@ void session_kill(struct session *s, enum ppp_cause cause, const char *detail)
 		neigh_proxy_del(srv->neigh, s->addr, s->arp_ifindex);
 		s->arp_ifindex = 0;
 	}
+	session_routes_down(s);
 	session_address_release(s);
 	if (was == SESSION_AUTH_WAIT)
 		session_auth_withdraw(s);
@@ -562,6 +578,7 @@ struct session *session_new(struct call *call)
 	local->sin_family = AF_INET;
 	local->sin_addr.s_addr = htonl(call->ctrl->local_addr);
 	snprintf(s->acct_id, sizeof(s->acct_id), "%s%08X", srv->boot_id, s->serial);
+	snprintf(s->multi_id, sizeof(s->multi_id), "%s-%08X", srv->boot_id, s->ctrl_id);
 	session_timer_init(s);
 	s->next = srv->sessions;
 	if (srv->sessions)
@@ -594,6 +611,10 @@ void session_free(struct session *s)
 	if (s->hook)
 		hook_detach(s->hook);
 	ppp_free(s->link);
+	free(s->classes);
+	s->classes = NULL;
+	free(s->routes); /* down already removed them (a session never up: kept only) */
+	s->routes = NULL;
 	server_release(s->srv, s);
 }
 

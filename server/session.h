@@ -146,6 +146,10 @@ const char *session_user(const struct session *s);
 const char *session_acct_id(const struct session *s);
 /* The client's address, host order; 0: none held. */
 uint32_t session_addr(const struct session *s);
+/* The session whose Framed-Route holds dst (longest prefix); NULL: none. */
+struct session *session_route_lookup(const struct server *srv, uint32_t dst);
+/* src lies in one of s's installed Framed-Routes (the source check). */
+bool session_route_src_ok(const struct session *s, uint32_t src);
 /* Largest IP packet the client takes (valid once UP). */
 uint16_t session_ip_mtu(const struct session *s);
 /* ctrl= call= session= user= peer=, for the first field of a log line. */

@@ -18,6 +18,7 @@
 
 #include "common/auth_codes.h"
 #include "common/log.h"
+#include "common/ppp/ccp.h"
 #include "server/login_lock.h"
 #include "server/pool.h"
 #include "server/server.h"
@@ -229,6 +230,51 @@ static void auth_refuse(struct session *s, unsigned win_error, const char *why,
 	ppp_auth_result(s->link, &v, server_now_ms());
 }
 
+/* The Accept's Class values, copied for accounting (the result's are the
+ * backend's). Without memory the session goes on without them, logged. */
+static void session_keep_classes(struct session *s, const struct auth_result *res)
+{
+	free(s->classes);
+	s->classes = NULL;
+	s->classes_len = 0;
+	if (!res->classes_len || res->classes_len > AUTH_CLASS_BYTES_MAX)
+		return;
+	if (!(s->classes = malloc(res->classes_len))) {
+		log_warnx("%s event=class-dropped reason=out-of-memory", s->log_id);
+		return;
+	}
+	memcpy(s->classes, res->classes, res->classes_len);
+	s->classes_len = res->classes_len;
+}
+
+/* The user's MPPE policy (RADIUS MS-MPPE-Encryption-Policy / -Types) as
+ * CCP key lengths: the configured ones narrowed to the types allowed
+ * (*keys_out 0: the configured ones), and whether MPPE is required.
+ * False (why set) when the narrowing leaves nothing. */
+static bool mppe_policy(const struct server *srv, const struct auth_result *res,
+			unsigned *keys_out, bool *require, const char **why)
+{
+	const struct config *cfg = srv->cfg;
+	unsigned keys = CCP_KEY_128 |
+			(cfg->mppe_56 && !cfg->require_mppe_128 ? CCP_KEY_56 : 0) |
+			(cfg->mppe_40 && !cfg->require_mppe_128 ? CCP_KEY_40 : 0);
+	*require = res->mppe_policy == AUTH_MPPE_POLICY_REQUIRED;
+	if (!res->mppe_types_given)
+		return true;
+	unsigned allowed = (res->mppe_types & AUTH_MPPE_TYPE_40 ? CCP_KEY_40 : 0) |
+			   (res->mppe_types & AUTH_MPPE_TYPE_56 ? CCP_KEY_56 : 0) |
+			   (res->mppe_types & AUTH_MPPE_TYPE_128 ? CCP_KEY_128 : 0);
+	if (!(keys & allowed)) {
+		/* Refused even when encryption is optional: the verdict cannot
+		 * turn CCP off, and a user limited to lengths we never offer is
+		 * a configuration error worth seeing. */
+		*why = "no key length both the server and the user's encryption types allow";
+		return false;
+	}
+	*keys_out = keys & allowed;
+	return true;
+}
+
 /* The address for an accepted user: its static one, else the pool's LRU. */
 static uint32_t take_address(struct session *s, const struct auth_result *res)
 {
@@ -334,6 +380,19 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 		session_arm(s);
 		return;
 	}
+	unsigned mppe_keys = 0;
+	bool mppe_require = false;
+	const char *mppe_why = NULL;
+	if (!mppe_policy(srv, res, &mppe_keys, &mppe_require, &mppe_why)) {
+		session_set_state(s, SESSION_LINK);
+		auth_refuse(s, AUTH_E_AUTHENTICATION_FAILURE, "mppe-policy", mppe_why);
+		session_arm(s);
+		return;
+	}
+	if (res->mppe_policy || res->mppe_types_given)
+		log_info("%s event=mppe-policy policy=%u types=0x%x required=%s keys=0x%x",
+			 s->log_id, res->mppe_policy, res->mppe_types,
+			 mppe_require ? "yes" : "no", mppe_keys);
 	session_set_state(s, SESSION_NETWORK);
 	s->radius_authed = srv->cfg->auth == CONFIG_AUTH_RADIUS;
 	s->session_timeout = res->session_timeout;
@@ -341,8 +400,9 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 	 * before the `idle` key. */
 	s->idle_timeout = res->idle_given ? res->idle_timeout : srv->cfg->idle;
 	s->interim = res->interim_interval ? res->interim_interval : srv->cfg->radius_acct_interim;
-	s->class_len = res->class_len;
-	memcpy(s->class_val, res->class_val, res->class_len);
+	session_keep_classes(s, res);
+	session_routes_keep(s, res);
+	s->framed_mtu = res->framed_mtu;
 	struct ppp_auth_verdict v = {
 		.win_error = 0,
 		.message = res->message,
@@ -352,6 +412,8 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 	};
 	memcpy(v.dns, res->dns, sizeof(v.dns));
 	memcpy(v.nbns, res->nbns, sizeof(v.nbns));
+	v.mppe_keys = mppe_keys;
+	v.mppe_require = mppe_require;
 	if (res->has_keys) {
 		memcpy(v.send_key, res->send_key, sizeof(v.send_key));
 		memcpy(v.recv_key, res->recv_key, sizeof(v.recv_key));

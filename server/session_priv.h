@@ -49,6 +49,9 @@ struct session {
 
 	char user[AUTH_NAME_MAX + 1];
 	char acct_id[AUTH_SESSION_ID_MAX]; /* Acct-Session-Id: boot id + serial */
+	/* Acct-Multi-Session-Id: boot id, '-', the control connection's id:
+	 * the same for every call of one control connection. */
+	char multi_id[AUTH_SESSION_ID_MAX];
 	struct sockaddr_storage local; /* our address the client reached */
 
 	/* Limits and accounting (from the backend's answer or the config). */
@@ -65,13 +68,28 @@ struct session {
 	bool acct_started;
 	bool peer_hangup;            /* the call ended by the client's request */
 	bool radius_authed;          /* Acct-Authentic RADIUS */
-	uint8_t class_len;
-	uint8_t class_val[AUTH_CLASS_MAX];
+	/* Every Class of the Access-Accept, packed as auth_result.classes
+	 * (length octet, value), echoed in accounting; allocated only when
+	 * there is one, freed with the session. */
+	uint8_t *classes;
+	size_t classes_len;
+
+	/* Framed-Route (and a Framed-IP-Netmask subnet, added at session-up):
+	 * allocated only when the Accept had one (session_routes.c). */
+	struct session_route {
+		struct auth_route r;
+		bool installed;      /* into the tun and srv->froutes */
+	} *routes;
+	size_t nroutes;
+	uint32_t netmask;            /* Framed-IP-Netmask wider than /32; 0: none */
 
 	uint32_t addr;               /* host order; 0: none held */
 	struct pool *npool;          /* the named pool addr came from, or NULL */
 	bool host_route;             /* a /32 route to addr was added */
 	uint16_t ip_mtu;
+	/* RADIUS Framed-MTU: caps ip_mtu at session-up (LCP, before
+	 * authentication, has agreed the link's MRU already); 0: none. */
+	uint32_t framed_mtu;
 	unsigned mppe_bits;
 	bool mppe_stateful;
 	int arp_ifindex;             /* > 0: a proxy ARP entry is published */
@@ -105,6 +123,15 @@ void session_kill(struct session *s, enum ppp_cause cause, const char *detail);
 void session_open(struct session *s, uint64_t now);
 /* "a.b.c.d", or "-" for 0. */
 void session_fmt_addr(uint32_t host, char out[static INET_ADDRSTRLEN]);
+
+/* session_routes.c */
+
+/* Keep the Accept's routes (and netmask) for session-up. */
+void session_routes_keep(struct session *s, const struct auth_result *res);
+/* Session up: check and install each, logging every refusal. */
+void session_routes_up(struct session *s);
+/* Session ending: remove what was installed, forget the rest. */
+void session_routes_down(struct session *s);
 
 /* session_auth.c */
 

@@ -74,8 +74,9 @@ static void acct_fill(const struct session *s, struct acct_session *as,
 	as->peer = peer;
 	as->local = &s->local;
 	as->framed_ip = s->addr;
-	as->class_val = s->class_len ? s->class_val : NULL;
-	as->class_len = s->class_len;
+	as->classes = s->classes;
+	as->classes_len = s->classes_len;
+	as->multi_session_id = s->multi_id;
 	as->radius_authentic = s->radius_authed;
 	as->session_time = s->up_ms && now > s->up_ms ? (uint32_t)((now - s->up_ms) / 1000) : 0;
 	as->in_octets = ps->rx_ip_bytes;

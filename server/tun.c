@@ -69,18 +69,24 @@ static bool tun_route_all(struct tun *t, const struct config *cfg)
 	return true;
 }
 
-bool tun_host_route(struct tun *t, uint32_t addr, bool add)
+int tun_net_route(struct tun *t, uint32_t dst, uint8_t plen, bool add)
 {
 	char s[INET_ADDRSTRLEN];
-	int e = rtnl_route(&t->nl, add, t->ifindex, addr, 32, t->localip);
-	fmt_ip(addr, s);
-	if (e && !(add && e == -EEXIST) && !(!add && e == -ESRCH)) {
-		log_warnx("tun=%s event=host-route-failed route=%s/32 add=%s error=\"%s\"", t->name, s,
-			  add ? "yes" : "no", strerror(-e));
-		return false;
-	}
-	log_debug("tun=%s event=host-route route=%s/32 add=%s", t->name, s, add ? "yes" : "no");
-	return true;
+	int e = rtnl_route(&t->nl, add, t->ifindex, dst, plen, t->localip);
+	fmt_ip(dst, s);
+	if (e && !(add && e == -EEXIST) && !(!add && e == -ESRCH))
+		log_warnx("tun=%s event=host-route-failed route=%s/%u add=%s error=\"%s\"", t->name,
+			  s, plen, add ? "yes" : "no", strerror(-e));
+	else
+		log_debug("tun=%s event=host-route route=%s/%u add=%s%s", t->name, s, plen,
+			  add ? "yes" : "no", e ? " (already so)" : "");
+	return e;
+}
+
+bool tun_host_route(struct tun *t, uint32_t addr, bool add)
+{
+	int e = tun_net_route(t, addr, 32, add);
+	return !e || (add && e == -EEXIST) || (!add && e == -ESRCH);
 }
 
 /* Add the routes of one pool; t->routes has room for them. */

@@ -71,6 +71,11 @@ void tun_free(struct tun *t);
  * (logged) on failure; an existing route, or a missing one on removal, is
  * not a failure. */
 bool tun_host_route(struct tun *t, uint32_t addr, bool add);
+/* The same for dst/plen (RADIUS Framed-Route: a network behind a client),
+ * but 0 or the -errno: -EEXIST when the kernel has that prefix already
+ * (through any device: not ours to take over or delete later). Other
+ * failures are logged. */
+int tun_net_route(struct tun *t, uint32_t dst, uint8_t plen, bool add);
 /* Reload: add the routes of cfg's pools that t does not have yet (routes
  * of ranges no longer configured stay until tun_free()). False (logged)
  * if one could not be added; the others are still tried. */

@@ -852,6 +852,7 @@ static void connect_usage(FILE *f)
 {
 	fprintf(f, "usage: pptpbench connect --server ADDR --user USER --password-stdin\n"
 		   "         [--bind ADDR] [--mppe stateless|stateful|none] [--tun NAME]\n"
+		   "         [--mppe-bits 40|56|128]  (the one key length it offers; default 128)\n"
 		   "         [--auth mschapv2,mschapv1,chap,pap]  (what it accepts; default mschapv2)\n"
 		   "         [--route CIDR]... [--timeout S] [--run CMD]\n"
 		   "         [--retries N] [--send-proto 0xHHHH]\n"
@@ -952,6 +953,7 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 		{ "hostile-ipcp-addr", required_argument, NULL, 'I' + 256 },
 		{ "window", required_argument, NULL, 'W' + 256 },
 		{ "ack-delay", required_argument, NULL, 'D' + 256 },
+		{ "mppe-bits", required_argument, NULL, 'K' + 256 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1002,6 +1004,17 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 				return 2;
 			}
 			break;
+		case 'K' + 256: {
+			unsigned bits = (unsigned)strtoul(optarg, NULL, 10);
+			if (bits != 40 && bits != 56 && bits != 128) {
+				fprintf(stderr, "connect: bad --mppe-bits '%s' (40, 56, 128)\n", optarg);
+				return 2;
+			}
+			c->pcfg.mppe_40 = bits == 40;
+			c->pcfg.mppe_56 = bits == 56;
+			c->pcfg.mppe_128 = bits == 128;
+			break;
+		}
 		case 'T':
 			if (!optarg[0] || strlen(optarg) >= 16) {
 				fprintf(stderr, "connect: bad --tun '%s'\n", optarg);

@@ -1115,6 +1115,17 @@ void ppp_auth_result(struct ppp_link *l, const struct ppp_auth_verdict *v, uint6
 			memcpy(l->recv_key, v->recv_key, sizeof(l->recv_key));
 		}
 		l->peer_addr = v->peer_addr;
+		/* CCP has not started yet (it follows authentication): the
+		 * user's policy narrows what it may agree to. */
+		if (v->mppe_keys) {
+			l->ccp_cfg.keys = v->mppe_keys;
+			l->use_ccp = true;
+		}
+		if (v->mppe_require) {
+			l->cfg.mppe_required = true;
+			l->ccp_cfg.required = true;
+			l->use_ccp = true;
+		}
 		for (size_t i = 0; i < 2; i++) {
 			if (v->dns[i])
 				l->ipcp_cfg.dns[i] = v->dns[i];

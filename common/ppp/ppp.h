@@ -205,6 +205,13 @@ struct ppp_auth_verdict {
 	/* Host order; non-zero entries replace the configured ones (RADIUS
 	 * MS-Primary-DNS-Server and friends). */
 	uint32_t dns[2], nbns[2];
+	/* The user's encryption policy (RADIUS MS-MPPE-Encryption-Policy and
+	 * -Types), applied to CCP, which starts after authentication: a set
+	 * of CCP_KEY_* replaces the configured key lengths (0: keep them);
+	 * mppe_require makes MPPE required for this link (it never lifts a
+	 * configured requirement). */
+	unsigned mppe_keys;
+	bool mppe_require;
 };
 
 struct ppp_link;

@@ -190,7 +190,10 @@ static void wait_acked(struct env *e, uint64_t want)
 }
 
 static struct sockaddr_storage peer_addr, local_addr;
+/* Two Class values, packed as a session keeps them (length, value). */
 static const uint8_t class_val[] = { 'C', 'L', 0x00, 0x01, 0xFE };
+static const uint8_t class_val2[] = { 'g', 'o', 'l', 'd' };
+static const uint8_t classes[] = { 5, 'C', 'L', 0x00, 0x01, 0xFE, 4, 'g', 'o', 'l', 'd' };
 
 static struct acct_session session(const char *sid)
 {
@@ -203,8 +206,9 @@ static struct acct_session session(const char *sid)
 		.peer = &peer_addr,
 		.local = &local_addr,
 		.framed_ip = 0x0A090807,
-		.class_val = class_val,
-		.class_len = sizeof(class_val),
+		.multi_session_id = "5F00AA01-00000007",
+		.classes = classes,
+		.classes_len = sizeof(classes),
 		.radius_authentic = true,
 	};
 	return s;
@@ -231,9 +235,23 @@ static void expect_session_attrs(const struct radius_packet *p, const char *sid)
 	radius_fake_expect_text(p, RADIUS_CALLING_STATION_ID, "198.51.100.7");
 	radius_fake_expect_text(p, RADIUS_CALLED_STATION_ID, "203.0.113.1");
 	assert_int_equal(radius_fake_u32(p, RADIUS_FRAMED_IP_ADDRESS), 0x0A090807);
-	assert_true(radius_find(p, 0, RADIUS_CLASS, &a));
-	assert_int_equal(a.len, sizeof(class_val));
-	assert_memory_equal(a.val, class_val, sizeof(class_val));
+	radius_fake_expect_text(p, RADIUS_NAS_PORT_ID, "pptp:4660");
+	radius_fake_expect_text(p, RADIUS_ACCT_MULTI_SESSION_ID, "5F00AA01-00000007");
+	/* Every Class, in the Accept's order. */
+	assert_int_equal(radius_count(p, 0, RADIUS_CLASS), 2);
+	struct radius_iter it;
+	size_t nclass = 0;
+	radius_iter_init(&it, p);
+	while (radius_iter_next(&it, &a)) {
+		if (a.vendor || a.type != RADIUS_CLASS)
+			continue;
+		const uint8_t *want = nclass == 0 ? class_val : class_val2;
+		size_t wlen = nclass == 0 ? sizeof(class_val) : sizeof(class_val2);
+		assert_int_equal(a.len, wlen);
+		assert_memory_equal(a.val, want, wlen);
+		nclass++;
+	}
+	assert_int_equal(nclass, 2);
 	assert_int_equal(radius_fake_u32(p, RADIUS_ACCT_AUTHENTIC), RADIUS_ACCT_AUTHENTIC_RADIUS);
 	assert_int_equal(radius_count(p, 0, RADIUS_ACCT_DELAY_TIME), 1);
 	assert_int_equal(radius_count(p, 0, RADIUS_USER_PASSWORD), 0);

@@ -66,15 +66,31 @@ struct env {
 	struct radius_fake f;
 	struct auth_backend *b;
 	struct auth_result seen[MAX_SEEN];
+	/* The Class values of each, copied: the result's are the backend's. */
+	uint8_t classes[MAX_SEEN][AUTH_CLASS_BYTES_MAX];
+	struct auth_route routes[MAX_SEEN][AUTH_ROUTE_MAX];
 	size_t nseen;
 	size_t queue_max; /* for start(); 0: the default */
+	bool no_extra;    /* for start(): no radius-attr lines */
 };
 
 static void on_complete(void *ctx, const struct auth_result *res)
 {
 	struct env *e = ctx;
 	assert_true(e->nseen < MAX_SEEN);
-	e->seen[e->nseen++] = *res;
+	assert_true(res->classes_len <= AUTH_CLASS_BYTES_MAX);
+	assert_true((res->classes == NULL) == (res->classes_len == 0));
+	e->seen[e->nseen] = *res;
+	if (res->classes_len) {
+		memcpy(e->classes[e->nseen], res->classes, res->classes_len);
+		e->seen[e->nseen].classes = e->classes[e->nseen];
+	}
+	assert_true(res->nroutes <= AUTH_ROUTE_MAX);
+	if (res->nroutes) {
+		memcpy(e->routes[e->nseen], res->routes, res->nroutes * sizeof(*res->routes));
+		e->seen[e->nseen].routes = e->routes[e->nseen];
+	}
+	e->nseen++;
 }
 
 static int setup(void **state)
@@ -118,8 +134,9 @@ static void start(struct env *e, bool mppe_required, unsigned timeout_ms, unsign
 		.nas = { .identifier = "pptpd-test" },
 		.mppe_required = mppe_required,
 		.queue_max = e->queue_max,
-		.extra = extra_attrs,
-		.extra_len = sizeof(extra_attrs),
+		.extra = e->no_extra ? NULL : extra_attrs,
+		.extra_len = e->no_extra ? 0 : sizeof(extra_attrs),
+		.framed_mtu = 1400,
 	};
 	assert_int_equal(inet_pton(AF_INET, "192.0.2.1", &cfg.nas.ip), 1);
 	e->b = auth_radius_new(&cfg, on_complete, e, err, sizeof(err));
@@ -226,7 +243,10 @@ static void expect_nas_attrs(const struct radius_fake *f, const struct auth_requ
 	/* The operator's attributes, as given, in one piece. */
 	assert_non_null(memmem(f->pkt + RADIUS_HDR_LEN, f->len - RADIUS_HDR_LEN, extra_attrs,
 			       sizeof(extra_attrs)));
+	/* The operator's NAS-Port-Id, not ours beside it. */
+	assert_int_equal(radius_count(p, 0, RADIUS_NAS_PORT_ID), 1);
 	radius_fake_expect_text(p, RADIUS_NAS_PORT_ID, "pptp");
+	expect_u32(p, RADIUS_FRAMED_MTU, 1400);
 	assert_true(radius_find(p, 12345, 1, &a));
 	assert_int_equal(a.len, 3);
 	assert_memory_equal(a.val, "xyz", 3);
@@ -324,6 +344,11 @@ static void mschapv2_accept_with_everything(void **state)
 	assert_true(radius_put_u32(&w, RADIUS_ACCT_INTERIM_INTERVAL, 300));
 	assert_true(radius_put(&w, RADIUS_CLASS, class_val, sizeof(class_val)));
 	assert_true(radius_put_str(&w, RADIUS_FRAMED_POOL, "poolA"));
+	assert_true(radius_put_str(&w, RADIUS_FRAMED_ROUTE, "10.20.0.0/16 0.0.0.0 1"));
+	assert_true(radius_put_str(&w, RADIUS_FRAMED_ROUTE, "not a route"));
+	assert_true(radius_put_str(&w, RADIUS_FRAMED_ROUTE, "10.30.1.7 10.9.8.7"));
+	assert_true(radius_put_u32(&w, RADIUS_FRAMED_IP_NETMASK, 0xFFFFFF00));
+	assert_true(radius_put_u32(&w, RADIUS_FRAMED_MTU, 1300));
 	put_ms_addr(&w, RADIUS_MS_PRIMARY_DNS_SERVER, 0x0A000035);
 	put_ms_addr(&w, RADIUS_MS_SECONDARY_DNS_SERVER, 0x0A000036);
 	put_ms_addr(&w, RADIUS_MS_PRIMARY_NBNS_SERVER, 0x0A000089);
@@ -348,14 +373,136 @@ static void mschapv2_accept_with_everything(void **state)
 	assert_int_equal(r->idle_timeout, 600);
 	assert_true(r->idle_given); /* replaces the `idle` key */
 	assert_int_equal(r->interim_interval, 300);
-	assert_int_equal(r->class_len, sizeof(class_val));
-	assert_memory_equal(r->class_val, class_val, sizeof(class_val));
+	assert_int_equal(r->classes_len, 1 + sizeof(class_val));
+	assert_int_equal(r->classes[0], sizeof(class_val));
+	assert_memory_equal(r->classes + 1, class_val, sizeof(class_val));
 	assert_string_equal(r->pool, "poolA");
+	/* The malformed route is left out (and logged), the others kept. */
+	assert_int_equal(r->nroutes, 2);
+	assert_int_equal(r->routes[0].dst, 0x0A140000);
+	assert_int_equal(r->routes[0].plen, 16);
+	assert_int_equal(r->routes[0].gw, 0);
+	assert_int_equal(r->routes[1].dst, 0x0A1E0107);
+	assert_int_equal(r->routes[1].plen, 32);
+	assert_int_equal(r->routes[1].gw, 0x0A090807);
+	assert_int_equal(r->netmask, 0xFFFFFF00);
+	assert_int_equal(r->framed_mtu, 1300);
 	assert_int_equal(r->dns[0], 0x0A000035);
 	assert_int_equal(r->dns[1], 0x0A000036);
 	assert_int_equal(r->nbns[0], 0x0A000089);
 	assert_int_equal(r->nbns[1], 0x0A00008A);
 	assert_int_equal(r->win_error, 0);
+}
+
+/* Every Class is kept, in order, packed, up to AUTH_CLASS_COUNT_MAX
+ * values and AUTH_CLASS_BYTES_MAX bytes; without radius-attr lines the
+ * Access-Request carries our own NAS-Port-Id. */
+static void every_class_within_bounds(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+	uint8_t big[200];
+
+	e->no_extra = true;
+	start(e, true, 1000, 2);
+	/* Ten small values: the first eight kept. */
+	req_mschapv2(&rq, 4);
+	submit(e, &rq);
+	expect_request(e);
+	radius_fake_expect_text(&e->f.p, RADIUS_NAS_PORT_ID, "pptp:4660");
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_v2_keys(&e->f, &w);
+	for (uint8_t i = 0; i < 10; i++) {
+		uint8_t v[3] = { 'c', '0' + i, i };
+		assert_true(radius_put(&w, RADIUS_CLASS, v, sizeof(v)));
+	}
+	fake_send(&e->f, &w);
+	wait_for(e, 1);
+	const struct auth_result *r = &e->seen[0];
+	assert_int_equal(r->verdict, AUTH_ACCEPT);
+	assert_int_equal(r->classes_len, AUTH_CLASS_COUNT_MAX * 4);
+	size_t pos = 0, n = 0, vlen;
+	const uint8_t *val;
+	while (auth_class_next(r->classes, r->classes_len, &pos, &val, &vlen)) {
+		assert_int_equal(vlen, 3);
+		assert_int_equal(val[1], '0' + n);
+		assert_int_equal(val[2], n);
+		n++;
+	}
+	assert_int_equal(n, AUTH_CLASS_COUNT_MAX);
+
+	/* Six of 200 bytes: five fit in AUTH_CLASS_BYTES_MAX, the sixth not. */
+	req_mschapv2(&rq, 5);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_v2_keys(&e->f, &w);
+	for (uint8_t i = 0; i < 6; i++) {
+		memset(big, 'A' + i, sizeof(big));
+		assert_true(radius_put(&w, RADIUS_CLASS, big, sizeof(big)));
+	}
+	fake_send(&e->f, &w);
+	wait_for(e, 2);
+	r = &e->seen[1];
+	assert_int_equal(r->classes_len, 5 * (1 + sizeof(big)));
+	assert_true(r->classes_len <= AUTH_CLASS_BYTES_MAX);
+	pos = n = 0;
+	while (auth_class_next(r->classes, r->classes_len, &pos, &val, &vlen)) {
+		assert_int_equal(vlen, sizeof(big));
+		assert_int_equal(val[0], 'A' + n);
+		assert_int_equal(val[sizeof(big) - 1], 'A' + n);
+		n++;
+	}
+	assert_int_equal(n, 5);
+	/* A length that runs past the end stops the walk. */
+	static const uint8_t cut[] = { 3, 'a', 'b' };
+	pos = 0;
+	assert_false(auth_class_next(cut, sizeof(cut), &pos, &val, &vlen));
+}
+
+/* Framed-Route text (RFC 2865 5.22), accepted and refused forms. */
+static void framed_route_parse(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		bool ok;
+		uint32_t dst, gw;
+		uint8_t plen;
+	} cases[] = {
+		{ "192.168.1.0/24 0.0.0.0 1", true, 0xC0A80100, 0, 24 },
+		{ "192.168.1.0/24 192.0.2.7", true, 0xC0A80100, 0xC0000207, 24 },
+		{ "10.0.0.0/8 0.0.0.0 1 2 3", true, 0x0A000000, 0, 8 },
+		{ "10.1.2.3 0.0.0.0", true, 0x0A010203, 0, 32 },
+		{ "0.0.0.0/0 0.0.0.0 1", true, 0, 0, 0 },
+		{ "192.168.1.1/24 0.0.0.0 1", false, 0, 0, 0 },   /* host bits */
+		{ "192.168.1.0/33 0.0.0.0 1", false, 0, 0, 0 },
+		{ "192.168.1.0/ 0.0.0.0", false, 0, 0, 0 },
+		{ "192.168.1.0/24", false, 0, 0, 0 },             /* no gateway */
+		{ "192.168.1.0/24 0.0.0.0 x", false, 0, 0, 0 },
+		{ "192.168.1.0/24\t0.0.0.0", false, 0, 0, 0 },
+		{ "300.1.1.0/24 0.0.0.0", false, 0, 0, 0 },
+		{ "", false, 0, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct auth_route r;
+		bool ok = auth_radius_parse_route((const uint8_t *)cases[i].text,
+						  strlen(cases[i].text), &r);
+		if (ok != cases[i].ok)
+			fail_msg("'%s': %s", cases[i].text, ok ? "accepted" : "refused");
+		if (!ok)
+			continue;
+		assert_int_equal(r.dst, cases[i].dst);
+		assert_int_equal(r.gw, cases[i].gw);
+		assert_int_equal(r.plen, cases[i].plen);
+	}
+	/* No NUL needed: the length bounds the text. */
+	struct auth_route r;
+	assert_true(auth_radius_parse_route((const uint8_t *)"10.1.0.0/16 0.0.0.0 1XYZ", 20, &r));
+	assert_int_equal(r.plen, 16);
 }
 
 /* 255.255.255.254: the NAS picks the address, so no static one. */
@@ -379,7 +526,8 @@ static void framed_ip_nas_selects(void **state)
 	assert_false(e->seen[0].has_static_ip);
 	assert_int_equal(e->seen[0].session_timeout, 0);
 	assert_false(e->seen[0].idle_given); /* the `idle` key stays */
-	assert_int_equal(e->seen[0].class_len, 0);
+	assert_int_equal(e->seen[0].classes_len, 0);
+	assert_null(e->seen[0].classes);
 	assert_int_equal(e->seen[0].dns[0], 0);
 }
 
@@ -458,6 +606,57 @@ static void accept_without_keys_mppe_optional(void **state)
 	assert_false(e->seen[0].has_keys);
 	static const uint8_t zero16[16];
 	assert_memory_equal(e->seen[0].send_key, zero16, 16);
+}
+
+/* MS-MPPE-Encryption-Policy / -Types are handed on (unknown type bits
+ * dropped); Policy 2 (required) in an Accept without keys fails the login
+ * even when the server does not require MPPE. */
+static void mppe_encryption_policy(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+
+	start(e, false, 1000, 2);
+	req_mschapv2(&rq, 9);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_v2_keys(&e->f, &w);
+	put_ms_addr(&w, RADIUS_MS_MPPE_ENCRYPTION_POLICY, AUTH_MPPE_POLICY_REQUIRED);
+	put_ms_addr(&w, RADIUS_MS_MPPE_ENCRYPTION_TYPES, 0x4 | 0x10);
+	fake_send(&e->f, &w);
+	wait_for(e, 1);
+	assert_int_equal(e->seen[0].verdict, AUTH_ACCEPT);
+	assert_int_equal(e->seen[0].mppe_policy, AUTH_MPPE_POLICY_REQUIRED);
+	assert_true(e->seen[0].mppe_types_given);
+	assert_int_equal(e->seen[0].mppe_types, AUTH_MPPE_TYPE_128);
+
+	/* Required, and no keys to encrypt with. */
+	req_mschapv2(&rq, 10);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_ms_addr(&w, RADIUS_MS_MPPE_ENCRYPTION_POLICY, AUTH_MPPE_POLICY_REQUIRED);
+	fake_send(&e->f, &w);
+	wait_for(e, 2);
+	assert_int_equal(e->seen[1].verdict, AUTH_REJECT_ERROR);
+	assert_non_null(strstr(e->seen[1].message, "requires MPPE"));
+
+	/* Neither given: nothing changes (the configured policy applies). */
+	req_mschapv2(&rq, 11);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_v2_keys(&e->f, &w);
+	fake_send(&e->f, &w);
+	wait_for(e, 3);
+	assert_int_equal(e->seen[2].verdict, AUTH_ACCEPT);
+	assert_int_equal(e->seen[2].mppe_policy, 0);
+	assert_false(e->seen[2].mppe_types_given);
 }
 
 static void reject_with(struct env *e, uint32_t sid, const char *ms_error,
@@ -805,8 +1004,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(mschapv2_request_attributes, setup, teardown),
 		cmocka_unit_test_setup_teardown(mschapv2_accept_with_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(framed_ip_nas_selects, setup, teardown),
+		cmocka_unit_test_setup_teardown(every_class_within_bounds, setup, teardown),
+		cmocka_unit_test(framed_route_parse),
 		cmocka_unit_test_setup_teardown(accept_without_keys_or_success, setup, teardown),
 		cmocka_unit_test_setup_teardown(accept_without_keys_mppe_optional, setup, teardown),
+		cmocka_unit_test_setup_teardown(mppe_encryption_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(rejections, setup, teardown),
 		cmocka_unit_test_setup_teardown(access_challenge_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_server_answers, setup, teardown),

@@ -500,6 +500,124 @@ static void idle_key_applies(void **state)
 static void idle_user_never(void **state) { idle_from_key_or_user(*state, true, 0, 0); }
 static void idle_user_value(void **state) { idle_from_key_or_user(*state, true, 5, 5); }
 
+/* What an Access-Accept adds, kept at authentication and acted on at
+ * session-up: Framed-Routes checked (there is no tun here, so one that
+ * passes every check is refused for that: "no-tun"), the netmask's
+ * subnet, Framed-MTU capping the MTU, every Class copied. */
+static void accept_extras(void **state)
+{
+	struct scene *t = *state;
+	static const uint8_t classes[] = { 2, 'a', 'b', 3, 'c', 'd', 'e' };
+	const struct auth_route routes[] = {
+		{ .dst = 0x0A630000, .plen = 24, .gw = 0 },          /* 10.99.0.0/24 */
+		{ .dst = 0xC0000210, .plen = 28, .gw = 0 },          /* 192.0.2.16/28: pool */
+		{ .dst = 0xC0000200, .plen = 30, .gw = 0 },          /* has localip */
+		{ .dst = 0x0A010000, .plen = 16, .gw = 0xCB007109 }, /* another gateway */
+	};
+
+	drive_to(t, SESSION_AUTH_WAIT);
+	struct auth_result res = {
+		.session = t->fb.last, .method = AUTH_MSCHAPV2, .verdict = AUTH_ACCEPT,
+		.routes = routes, .nroutes = 4, .netmask = 0xFFFFFF00, .framed_mtu = 1200,
+		.classes = classes, .classes_len = sizeof(classes),
+	};
+	session_auth_complete(t->srv, &res);
+	assert_int_equal(session_state(t->s), SESSION_NETWORK);
+	/* Copied: the result's buffers were the backend's. */
+	assert_int_equal(t->s->classes_len, sizeof(classes));
+	assert_ptr_not_equal(t->s->classes, classes);
+	assert_memory_equal(t->s->classes, classes, sizeof(classes));
+	assert_int_equal(t->s->nroutes, 4);
+	ip_up(t);
+	assert_int_equal(t->s->ip_mtu, 1200);
+	assert_true(logged(t, "event=framed-mtu framed-mtu=1200 mtu=1200 was=1400"));
+	assert_true(logged(t, "route=10.99.0.0/24 reason=no-tun"));
+	assert_true(logged(t, "route=192.0.2.16/28 reason=overlaps-pool"));
+	assert_true(logged(t, "route=192.0.2.0/30 reason=overlaps-localip"));
+	assert_true(logged(t, "route=10.1.0.0/16 reason=gateway-not-client"));
+	/* 255.255.255.0: the client's /24, which holds localip too. */
+	assert_true(logged(t, "route=192.0.2.0/24 reason=overlaps-localip"));
+	assert_int_equal(t->srv->stats.framed_routes, 0);
+	assert_int_equal(t->srv->stats.framed_routes_refused, 5);
+	assert_int_equal(t->srv->nfroutes, 0);
+	assert_null(session_route_lookup(t->srv, 0x0A630001));
+	assert_false(session_route_src_ok(t->s, 0x0A630001));
+	real_call(t);
+	session_link_ops.down(t->s, PPP_CAUSE_PEER_TERMINATE, "test");
+	assert_null(t->s->routes);
+	assert_int_equal(t->s->nroutes, 0);
+}
+
+/* The data path's second lookup: the longest installed prefix wins; the
+ * source check allows only a session's installed routes. */
+static void route_lookup_longest_prefix(void **state)
+{
+	struct scene *t = *state;
+	static struct session other; /* only compared, never used */
+	struct session *a = &other, *b = t->s;
+	struct server_froute tab[] = {
+		{ .dst = 0x0A000000, .plen = 8, .s = a },   /* 10.0.0.0/8 */
+		{ .dst = 0x0A630000, .plen = 24, .s = b },  /* 10.99.0.0/24 */
+		{ .dst = 0x0A600000, .plen = 12, .s = a },  /* 10.96.0.0/12 */
+	};
+	t->srv->froutes = tab;
+	t->srv->nfroutes = 3;
+	assert_ptr_equal(session_route_lookup(t->srv, 0x0A630005), b);
+	assert_ptr_equal(session_route_lookup(t->srv, 0x0A640005), a);
+	assert_ptr_equal(session_route_lookup(t->srv, 0x0B000001), NULL);
+	t->srv->froutes = NULL;
+	t->srv->nfroutes = 0;
+
+	struct session_route r[2] = {
+		{ .r = { .dst = 0x0A630000, .plen = 24 }, .installed = true },
+		{ .r = { .dst = 0x0A640000, .plen = 24 }, .installed = false },
+	};
+	t->s->routes = r;
+	t->s->nroutes = 2;
+	assert_true(session_route_src_ok(t->s, 0x0A6300FE));
+	assert_false(session_route_src_ok(t->s, 0x0A640001)); /* refused, not installed */
+	assert_false(session_route_src_ok(t->s, 0x0A620001));
+	t->s->routes = NULL;
+	t->s->nroutes = 0;
+}
+
+/* A Framed-MTU below 576 caps at 576; one above the link's does nothing. */
+static void framed_mtu_bounds(void **state)
+{
+	struct scene *t = *state;
+
+	drive_to(t, SESSION_AUTH_WAIT);
+	struct auth_result res = { .session = t->fb.last, .method = AUTH_MSCHAPV2,
+				   .verdict = AUTH_ACCEPT, .framed_mtu = 100 };
+	session_auth_complete(t->srv, &res);
+	ip_up(t);
+	assert_int_equal(t->s->ip_mtu, 576);
+}
+
+/* MS-MPPE-Encryption-Types narrow the server's key lengths (here 128
+ * only, require-mppe-128 being on by default): 40-bit only leaves none,
+ * the login is refused; 40 or 128 leaves 128. */
+static void mppe_types(void **state)
+{
+	struct scene *t = *state;
+
+	drive_to(t, SESSION_AUTH_WAIT);
+	struct auth_result res = { .session = t->fb.last, .method = AUTH_MSCHAPV2,
+				   .verdict = AUTH_ACCEPT, .mppe_policy = AUTH_MPPE_POLICY_REQUIRED,
+				   .mppe_types = AUTH_MPPE_TYPE_40, .mppe_types_given = true };
+	session_auth_complete(t->srv, &res);
+	assert_int_equal(session_state(t->s), SESSION_LINK);
+	assert_true(logged(t, "event=auth-fail reason=mppe-policy error=691"));
+	assert_int_equal(session_addr(t->s), 0);
+
+	auth_request(t, "alice");
+	res.session = t->fb.last;
+	res.mppe_types = AUTH_MPPE_TYPE_40 | AUTH_MPPE_TYPE_128;
+	session_auth_complete(t->srv, &res);
+	assert_int_equal(session_state(t->s), SESSION_NETWORK);
+	assert_true(logged(t, "event=mppe-policy policy=2 types=0x6 required=yes keys=0x4"));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -524,6 +642,10 @@ int main(void)
 		T(idle_key_applies),
 		T(idle_user_never),
 		T(idle_user_value),
+		T(accept_extras),
+		T(framed_mtu_bounds),
+		T(route_lookup_longest_prefix),
+		T(mppe_types),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
