@@ -234,7 +234,8 @@ static bool build(struct radius_client *c, struct radius_req *r, uint64_t now)
 	radius_writer_init(w, r->code, r->id, access ? r->req_auth : NULL);
 	if (r->attrs_len > sizeof(w->buf) - w->len)
 		goto out;
-	memcpy(w->buf + w->len, r->attrs, r->attrs_len);
+	if (r->attrs_len) /* a probe has none: no memcpy from NULL */
+		memcpy(w->buf + w->len, r->attrs, r->attrs_len);
 	w->len += r->attrs_len;
 	if (r->has_password &&
 	    !radius_put_user_password(w, &srv->secret, r->req_auth, r->password, r->password_len))
