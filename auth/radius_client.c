@@ -5,7 +5,8 @@
  *
  * Every try waits the same timeout, so appending each (re)sent request to
  * the tail of one list keeps the list sorted by deadline: the head is the
- * next retransmission due, and arming the timerfd is O(1).
+ * next retransmission due. The timerfd is armed for that or for the next
+ * Status-Server probe due, whichever is sooner (at most one per server).
  */
 #include "auth/radius_client.h"
 
@@ -51,6 +52,7 @@ struct radius_req {
 	size_t password_len;
 	bool has_password;
 	bool add_delay_time;
+	bool probe;                   /* our own Status-Server: no callback */
 	uint64_t created_ms;
 	uint64_t sent_ms;             /* first send: the reply latency's start */
 
@@ -67,6 +69,8 @@ struct radius_req {
 
 struct srv_state {
 	uint64_t dead_until;          /* 0: alive */
+	uint64_t probe_at;            /* next Status-Server due; 0: none */
+	struct radius_req *probe;     /* the one outstanding; NULL: none */
 };
 
 struct radius_client {
@@ -75,6 +79,8 @@ struct radius_client {
 	struct srv_state state[RADIUS_SERVERS_MAX];
 	size_t nservers;
 	unsigned timeout_ms, tries, dead_time_s;
+	bool status_server;
+	unsigned probe_interval_ms;
 	size_t max_outstanding;
 	bool has_bind;
 	struct sockaddr_storage bind_addr;
@@ -127,6 +133,10 @@ static void timer_arm(struct radius_client *c, uint64_t now)
 {
 	uint64_t due = c->head ? c->head->deadline : 0;
 	struct itimerspec its;
+
+	for (size_t i = 0; i < c->nservers; i++)
+		if (c->state[i].probe_at && (!due || c->state[i].probe_at < due))
+			due = c->state[i].probe_at;
 
 	if (due == c->armed)
 		return;
@@ -224,7 +234,8 @@ static bool build(struct radius_client *c, struct radius_req *r, uint64_t now)
 	radius_writer_init(w, r->code, r->id, access ? r->req_auth : NULL);
 	if (r->attrs_len > sizeof(w->buf) - w->len)
 		goto out;
-	memcpy(w->buf + w->len, r->attrs, r->attrs_len);
+	if (r->attrs_len) /* a probe has none: no memcpy from NULL */
+		memcpy(w->buf + w->len, r->attrs, r->attrs_len);
 	w->len += r->attrs_len;
 	if (r->has_password &&
 	    !radius_put_user_password(w, &srv->secret, r->req_auth, r->password, r->password_len))
@@ -275,7 +286,12 @@ static bool start_at(struct radius_client *c, struct radius_req *r, size_t i, ui
 		id_release(c, r);
 		return false;
 	}
-	c->st.sent++;
+	if (r->probe) {
+		r->tries_left = 0;
+		c->st.probes++;
+	} else {
+		c->st.sent++;
+	}
 	transmit(c, r, now);
 	return true;
 }
@@ -297,13 +313,80 @@ static void req_free(struct radius_client *c, struct radius_req *r)
 {
 	list_unlink(c, r);
 	id_release(c, r);
-	c->outstanding--;
+	if (r->probe) {
+		if (c->state[r->server].probe == r)
+			c->state[r->server].probe = NULL;
+	} else {
+		c->outstanding--;
+	}
 	if (r->attrs)
 		crypto_wipe(r->attrs, r->attrs_len);
 	free(r->attrs);
 	free(r->pkt);
 	crypto_wipe(r, sizeof(*r));
 	free(r);
+}
+
+/* ---- Status-Server probes of dead servers (RFC 5997) ---- */
+
+/* The next probe of server i: probe_interval_ms, give or take a third. */
+static void probe_schedule(struct radius_client *c, size_t i, uint64_t now)
+{
+	uint32_t rnd = 0;
+	uint64_t iv = c->probe_interval_ms, j = iv / 3;
+
+	if (!c->status_server)
+		return;
+	crypto_random(&rnd, sizeof(rnd));
+	c->state[i].probe_at = now + iv - j + (j ? rnd % (2 * j + 1) : 0);
+}
+
+static void probe_send(struct radius_client *c, size_t i, uint64_t now)
+{
+	struct radius_req *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		probe_schedule(c, i, now);
+		return;
+	}
+	r->c = c;
+	r->sock = -1;
+	r->code = RADIUS_STATUS_SERVER;
+	r->probe = true;
+	r->sent_ms = now;
+	r->created_ms = now;
+	r->servers_tried = c->nservers; /* never failed over */
+	r->server = i;
+	c->state[i].probe = r;
+	if (!start_at(c, r, i, now)) {
+		req_free(c, r);
+		probe_schedule(c, i, now);
+	}
+}
+
+/* Probes due now go to servers still dead and not already probed. */
+static void probes_run(struct radius_client *c, uint64_t now)
+{
+	for (size_t i = 0; i < c->nservers; i++) {
+		struct srv_state *st = &c->state[i];
+		if (!st->probe_at || st->probe_at > now)
+			continue;
+		st->probe_at = 0;
+		if (st->dead_until > now && !st->probe)
+			probe_send(c, i, now);
+	}
+}
+
+/* A probe's one try went unanswered: the next one, while still dead. */
+static void probe_timeout(struct radius_client *c, struct radius_req *r, uint64_t now)
+{
+	size_t i = r->server;
+
+	log_debug("radius=%s server=%s event=status-server-unanswered", c->what,
+		  c->servers[i].name);
+	req_free(c, r);
+	if (c->state[i].dead_until > now)
+		probe_schedule(c, i, now);
 }
 
 struct radius_req *radius_client_send(struct radius_client *c,
@@ -372,6 +455,10 @@ static void finish(struct radius_client *c, struct radius_req *r, const struct r
 static void on_timeout(struct radius_client *c, struct radius_req *r, uint64_t now)
 {
 	list_unlink(c, r);
+	if (r->probe) {
+		probe_timeout(c, r, now);
+		return;
+	}
 	if (r->tries_left > 0) {
 		r->tries_left--;
 		c->st.retransmitted++;
@@ -381,8 +468,11 @@ static void on_timeout(struct radius_client *c, struct radius_req *r, uint64_t n
 	struct srv_state *st = &c->state[r->server];
 	if (st->dead_until <= now) {
 		st->dead_until = now + (uint64_t)c->dead_time_s * 1000u;
-		log_warnx("radius=%s server=%s event=server-dead tries=%u dead-for=%us", c->what,
-			  c->servers[r->server].name, c->tries, c->dead_time_s);
+		log_warnx("radius=%s server=%s event=server-dead tries=%u dead-for=%us "
+			  "status-server=%s", c->what, c->servers[r->server].name, c->tries,
+			  c->dead_time_s, c->status_server ? "probing" : "off");
+		if (!st->probe)
+			probe_schedule(c, r->server, now);
 	}
 	while (r->servers_tried < c->nservers) {
 		size_t next = (r->server + 1) % c->nservers;
@@ -446,12 +536,24 @@ static void on_datagram(struct radius_client *c, size_t k, const uint8_t *buf, s
 		return;
 	}
 	const struct radius_server *srv = &c->servers[r->server];
-	bool need_ma = p.code == RADIUS_ACCESS_ACCEPT || p.code == RADIUS_ACCESS_REJECT ||
-		       p.code == RADIUS_ACCESS_CHALLENGE;
+	bool need_ma = (p.code == RADIUS_ACCESS_ACCEPT || p.code == RADIUS_ACCESS_REJECT ||
+			p.code == RADIUS_ACCESS_CHALLENGE) && !srv->ma_optional;
 	enum radius_verify_result v = radius_verify(&p, RADIUS_SIGN_RESPONSE, &srv->secret,
 						    r->req_auth, need_ma);
 	if (v != RADIUS_OK) {
 		drop_reply(c, now, radius_verify_name(v), fromstr, true);
+		return;
+	}
+	struct srv_state *st = &c->state[r->server];
+	if (r->probe) {
+		c->st.probe_answers++;
+		if (st->dead_until) {
+			st->dead_until = 0;
+			st->probe_at = 0;
+			log_notice("radius=%s server=%s event=server-alive by=status-server "
+				   "answer=%s", c->what, srv->name, radius_code_name(p.code));
+		}
+		req_free(c, r);
 		return;
 	}
 	c->st.replies++;
@@ -461,9 +563,10 @@ static void on_datagram(struct radius_client *c, size_t k, const uint8_t *buf, s
 		b++;
 	c->st.latency[b]++;
 	c->st.latency_sum_ms += ms;
-	if (c->state[r->server].dead_until) {
-		c->state[r->server].dead_until = 0;
-		log_notice("radius=%s server=%s event=server-alive", c->what, srv->name);
+	if (st->dead_until) {
+		st->dead_until = 0;
+		st->probe_at = 0;
+		log_notice("radius=%s server=%s event=server-alive by=reply", c->what, srv->name);
 	}
 	finish(c, r, &p, srv);
 }
@@ -500,6 +603,7 @@ void radius_client_run(struct radius_client *c, uint64_t now_ms)
 	}
 	while (c->head && c->head->deadline <= now_ms)
 		on_timeout(c, c->head, now_ms);
+	probes_run(c, now_ms);
 	timer_arm(c, now_ms);
 }
 
@@ -524,6 +628,16 @@ struct radius_client *radius_client_new(const struct radius_client_config *cfg,
 	c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 3000;
 	c->tries = cfg->tries ? cfg->tries : 3;
 	c->dead_time_s = cfg->dead_time_s ? cfg->dead_time_s : 30;
+	c->status_server = cfg->status_server;
+	c->probe_interval_ms = cfg->probe_interval_ms ? cfg->probe_interval_ms
+						      : RADIUS_PROBE_INTERVAL_MS;
+	for (size_t i = 0; i < c->nservers; i++)
+		if (c->servers[i].ma_optional)
+			log_warnx("radius=%s server=%s event=message-authenticator-not-required: "
+				  "its Access-Accept, -Reject and -Challenge are taken without "
+				  "Message-Authenticator, open to forgery (Blast-RADIUS, "
+				  "CVE-2024-3596); only for servers that cannot add it", c->what,
+				  c->servers[i].name);
 	c->max_outstanding = cfg->max_outstanding ? cfg->max_outstanding : 4096;
 	if (cfg->bind_addr) {
 		c->bind_addr = *cfg->bind_addr;

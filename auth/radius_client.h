@@ -32,6 +32,21 @@
  * are dead the one dead longest is tried. Any verified reply revives it.
  * When every server has been tried, the completion gets NULL.
  *
+ * Status-Server (RFC 5997, with `status_server`): while a server is dead,
+ * the client sends it a Status-Server (with Message-Authenticator) every
+ * `probe_interval_ms`, jittered by a third either way (RFC 3539 3.4.1
+ * jitters its watchdog likewise), one try each, never failed over. The
+ * first verified answer (Access-Accept on an auth port, Accounting-Response
+ * on an acct port) revives the server at once (`event=server-alive
+ * by=status-server`); a server that does not answer Status-Server comes
+ * back after `dead_time_s` as before. Probes are the client's own
+ * requests: they count in `probes`, not in `sent`, and call nobody back.
+ *
+ * Message-Authenticator in replies: required in every Access-Accept,
+ * -Reject and -Challenge, unless the server is marked `ma_optional`
+ * (NPS and old servers that cannot add one; radius_client_new() warns for
+ * each). One that is present is checked either way.
+ *
  * Identifiers: each UDP socket has 256; the client opens more sockets
  * (up to RADIUS_CLIENT_SOCKETS) as requests outstanding to one server grow.
  *
@@ -53,12 +68,15 @@
 
 #define RADIUS_CLIENT_SOCKETS 16
 #define RADIUS_SERVERS_MAX    8
+/* RFC 3539 3.4.1's smallest watchdog interval, Tw >= 6 s. */
+#define RADIUS_PROBE_INTERVAL_MS 6000
 
 struct radius_server {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	struct radius_secret secret;
 	char name[64];                 /* "addr:port", for logs */
+	bool ma_optional;              /* replies need no Message-Authenticator */
 };
 
 struct radius_client_config {
@@ -68,6 +86,8 @@ struct radius_client_config {
 	unsigned timeout_ms;           /* per try; 0: 3000 */
 	unsigned tries;                /* per server; 0: 3 */
 	unsigned dead_time_s;          /* 0: 30 */
+	bool status_server;            /* probe dead servers (RFC 5997) */
+	unsigned probe_interval_ms;    /* 0: RADIUS_PROBE_INTERVAL_MS */
 	const struct sockaddr_storage *bind_addr; /* source address; NULL: any */
 	size_t max_outstanding;        /* 0: 4096 */
 };
@@ -80,6 +100,7 @@ extern const unsigned radius_latency_bounds_ms[RADIUS_LATENCY_BUCKETS];
 struct radius_stats {
 	uint64_t sent, retransmitted, failovers, timeouts;
 	uint64_t replies, bad_replies, unexpected;
+	uint64_t probes, probe_answers; /* Status-Server sent / verified answers */
 	/* Replies by latency: latency[i] counts those over bound i-1 and at
 	 * most bound i (not cumulative); the last one those over every bound. */
 	uint64_t latency[RADIUS_LATENCY_BUCKETS + 1];

@@ -714,11 +714,40 @@ static bool parse_server(struct loader *ld, const struct key *k, void *field, co
 	if (!*sec)
 		return fail(ld, "'%s' needs a shared secret after the address ('%s %s SECRET')",
 			    k->name, k->name, addr);
-	if (strpbrk(sec, " \t"))
-		return fail(ld, "the secret for '%s' cannot contain blanks", k->name);
-	if (strlen(sec) > SECRET_MAX)
+	size_t sl = strcspn(sec, " \t");
+	if (sl > SECRET_MAX)
 		return fail(ld, "the secret for '%s' is longer than %d characters", k->name,
 			    SECRET_MAX);
+	/* Flags after the secret (a secret has no blanks): only
+	 * require-message-authenticator=yes|no, only on radius-server. */
+	for (const char *f = sec + sl; *f;) {
+		while (*f == ' ' || *f == '\t')
+			f++;
+		size_t fl = strcspn(f, " \t");
+		if (!fl)
+			break;
+		static const char ma[] = "require-message-authenticator=";
+		bool is_ma = fl > sizeof(ma) - 1 && strncmp(f, ma, sizeof(ma) - 1) == 0;
+		if (!is_ma)
+			return fail(ld, "'%.*s' after the secret of '%s' is not a flag it knows "
+				    "(the secret cannot contain blanks; flags: "
+				    "require-message-authenticator=yes|no on radius-server)",
+				    (int)fl, f, k->name);
+		if (strcmp(k->name, "radius-server") != 0)
+			return fail(ld, "require-message-authenticator= is a flag of "
+				    "'radius-server' only (accounting replies carry none; DAE "
+				    "has dae-require-message-authenticator)");
+		const char *b = f + sizeof(ma) - 1;
+		size_t bl = fl - (sizeof(ma) - 1);
+		if (bl == 3 && strncmp(b, "yes", 3) == 0)
+			srv.ma_optional = false;
+		else if (bl == 2 && strncmp(b, "no", 2) == 0)
+			srv.ma_optional = true;
+		else
+			return fail(ld, "'%.*s': require-message-authenticator= takes yes or no",
+				    (int)fl, f);
+		f += fl;
+	}
 	if (l->n == k->max)
 		return fail(ld, "more than %lu '%s' lines", k->max, k->name);
 	for (size_t i = 0; i < l->n; i++)
@@ -728,7 +757,7 @@ static bool parse_server(struct loader *ld, const struct key *k, void *field, co
 	if (!ns)
 		return fail(ld, "out of memory");
 	l->s = ns;
-	if (!(srv.secret = strdup(sec)))
+	if (!(srv.secret = strndup(sec, sl)))
 		return fail(ld, "out of memory");
 	l->s[l->n++] = srv;
 	return true;
@@ -743,7 +772,8 @@ static void print_server(FILE *f, const struct key *k, const void *field)
 		fprintf(f, "# %s (not set)\n", k->name);
 	for (size_t i = 0; i < l->n; i++) {
 		netaddr_format(&l->s[i].addr, k->min != 0, a, sizeof(a));
-		fprintf(f, "%s %s ********\n", k->name, a);
+		fprintf(f, "%s %s ********%s\n", k->name, a,
+			l->s[i].ma_optional ? " require-message-authenticator=no" : "");
 	}
 }
 
@@ -1121,6 +1151,7 @@ static const struct key keys[] = {
 	{ KEY("radius-timeout", t_uint, radius_timeout, "3"), .min = 1, .max = 60 },
 	{ KEY("radius-tries", t_uint, radius_tries, "3"), .min = 1, .max = 10 },
 	{ KEY("radius-dead-time", t_uint, radius_dead_time, "30"), .min = 1, .max = 3600 },
+	{ KEY("radius-status-server", t_bool, radius_status_server, "yes") },
 	{ KEY("radius-nas-identifier", t_str, radius_nas_identifier, NULL), .max = 253 },
 	{ KEY("radius-nas-ip", t_addr_opt, radius_nas_ip, NULL) },
 	{ KEY("radius-bind", t_addr_opt, radius_bind, NULL) },

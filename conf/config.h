@@ -66,6 +66,9 @@ struct config_radius_server {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	char *secret;
+	/* radius-server ... require-message-authenticator=no: Access-Accept,
+	 * -Reject and -Challenge of this server may come without one. */
+	bool ma_optional;
 };
 
 struct config_radius_servers {
@@ -184,6 +187,7 @@ struct config {
 	unsigned radius_timeout;    /* seconds per try */
 	unsigned radius_tries;      /* tries per server */
 	unsigned radius_dead_time;  /* seconds a silent server is skipped */
+	bool radius_status_server;  /* probe dead servers with Status-Server */
 	char *radius_nas_identifier; /* NULL: the host name */
 	struct in_addr radius_nas_ip; /* 0: NAS-IP-Address not sent */
 	struct in_addr radius_bind; /* source address of RADIUS packets; 0: any */

@@ -256,11 +256,14 @@ bool radius_setup_load(const struct config *cfg, const char *hostname, struct ra
 	rs->timeout_ms = cfg->radius_timeout * 1000u;
 	rs->tries = cfg->radius_tries;
 	rs->dead_time_s = cfg->radius_dead_time;
-	for (size_t i = 0; i < cfg->radius_auth.n; i++)
+	rs->status_server = cfg->radius_status_server;
+	for (size_t i = 0; i < cfg->radius_auth.n; i++) {
 		if (!add_server(rs->auth, &rs->nauth, &cfg->radius_auth.s[i].addr,
 				cfg->radius_auth.s[i].addrlen, cfg->radius_auth.s[i].secret, err,
 				errlen))
 			return false;
+		rs->auth[rs->nauth - 1].ma_optional = cfg->radius_auth.s[i].ma_optional;
+	}
 	for (size_t i = 0; i < cfg->radius_acct.n; i++)
 		if (!add_server(rs->acct, &rs->nacct, &cfg->radius_acct.s[i].addr,
 				cfg->radius_acct.s[i].addrlen, cfg->radius_acct.s[i].secret, err,
@@ -303,6 +306,7 @@ void radius_setup_client(const struct radius_setup *rs, bool acct,
 	out->timeout_ms = rs->timeout_ms;
 	out->tries = rs->tries;
 	out->dead_time_s = rs->dead_time_s;
+	out->status_server = rs->status_server;
 	out->bind_addr = rs->has_bind ? &rs->bind : NULL;
 }
 

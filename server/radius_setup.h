@@ -25,6 +25,7 @@ struct radius_setup {
 	struct radius_server acct[RADIUS_SERVERS_MAX];
 	size_t nacct;
 	unsigned timeout_ms, tries, dead_time_s;
+	bool status_server;             /* radius-status-server */
 	bool has_bind;
 	struct sockaddr_storage bind;
 	char nas_identifier[254];

@@ -50,7 +50,8 @@ static const char *const restart_keys[] = {
  * new one (with radius-config it needs a restart: that file is read as
  * root). Accounting keeps its client until the restart. */
 static const char *const radius_auth_keys[] = {
-	"radius-server", "radius-timeout", "radius-tries", "radius-dead-time", "radius-attr",
+	"radius-server", "radius-timeout", "radius-tries", "radius-dead-time",
+	"radius-status-server", "radius-attr",
 	"radius-nas-identifier", "radius-nas-ip", "radius-bind", "require-mppe",
 	"require-mppe-128",
 };

@@ -72,6 +72,13 @@
 #                           ATTR's value (quotes removed) in the last record
 #                           of that status and Acct-Session-Id; SESSIONID
 #                           "-" matches any; status 1 if there is none
+#   radius_detail_values NAME STATUS SESSIONID ATTR
+#                           ATTR's value in every record of that status and
+#                           Acct-Session-Id ("-": any), oldest first, one a
+#                           line
+#   radius_detail_statuses NAME
+#                           every record's Acct-Status-Type, oldest first,
+#                           one a line
 #   radius_wait_detail NAME STATUS COUNT [SECONDS]
 #                           until at least COUNT such records exist
 #   radius_auth_count NAME REPLY
@@ -703,6 +710,16 @@ radius_detail_field() {
 		$2 == s && (id == "-" || $3 == id) && $4 == a { v = $5; found = 1 }
 		END { if (found) print v; exit !found }') || return 1
 	printf '%s\n' "$out"
+}
+
+radius_detail_values() {
+	_radius_detail_rows "$1" | RS_S=$2 RS_ID=$3 RS_A=$4 awk -F '\t' '
+		BEGIN { s = ENVIRON["RS_S"]; id = ENVIRON["RS_ID"]; a = ENVIRON["RS_A"] }
+		$2 == s && (id == "-" || $3 == id) && $4 == a { print $5 }'
+}
+
+radius_detail_statuses() {
+	_radius_detail_rows "$1" | awk -F '\t' '!($1 in seen) { seen[$1] = 1; print $2 }'
 }
 
 radius_wait_detail() {

@@ -576,6 +576,32 @@ static void radius_keys(void **state)
 		 NULL);
 	fails_at(BASE "auth radius\nradius-server 127.0.0.1 x\nradius-server 127.0.0.1:1812 y\n",
 		 5, "is given twice", NULL);
+	fails_at(BASE "auth radius\nradius-server 127.0.0.1 x require-message-authenticator=maybe\n",
+		 4, "takes yes or no", NULL);
+	fails_at(BASE "auth radius\nradius-server 127.0.0.1 x require-message-authenticator=\n",
+		 4, "not a flag it knows", NULL);
+	fails_at(BASE "radius-acct-server 127.0.0.1 x require-message-authenticator=no\n", 3,
+		 "a flag of 'radius-server' only", NULL);
+	fails_at(BASE "dae-listen 127.0.0.1\ndae-client 127.0.0.1 x "
+		 "require-message-authenticator=no\n", 4, "a flag of 'radius-server' only", NULL);
+	fails_at(BASE "radius-status-server maybe\n", 3, "radius-status-server", NULL);
+	{
+		struct config *c = load(BASE "auth radius\n"
+					"radius-server 127.0.0.1 x\n"
+					"radius-server 127.0.0.2 y\trequire-message-authenticator=no\n"
+					"radius-server 127.0.0.3 z require-message-authenticator=yes\n");
+		assert_int_equal(c->radius_auth.n, 3);
+		assert_false(c->radius_auth.s[0].ma_optional);
+		assert_true(c->radius_auth.s[1].ma_optional);
+		assert_string_equal(c->radius_auth.s[1].secret, "y");
+		assert_false(c->radius_auth.s[2].ma_optional);
+		assert_string_equal(c->radius_auth.s[2].secret, "z");
+		assert_true(c->radius_status_server);
+		config_free(c);
+		c = load(BASE "radius-status-server no\n");
+		assert_false(c->radius_status_server);
+		config_free(c);
+	}
 	fails_at(BASE "auth radius\nradius-server 127.0.0.1 "
 		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", 4, "longer than 128", NULL);

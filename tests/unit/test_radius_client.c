@@ -205,6 +205,9 @@ struct env {
 	struct seen seen;
 	struct tagged tags[MAX_DONE];
 	unsigned dead_time_s;  /* 0: 30 */
+	bool status_server;    /* probe dead servers */
+	unsigned probe_ms;     /* probe interval; 0: the client's default */
+	bool ma_optional[FAKES_MAX];
 };
 
 static int setup(void **state)
@@ -239,6 +242,7 @@ static struct radius_client *start(struct env *e, size_t nservers, unsigned time
 	for (size_t i = 0; i < nservers; i++) {
 		radius_fake_open(&e->f[i], secrets[i]);
 		e->servers[i] = radius_fake_server(&e->f[i], NULL);
+		e->servers[i].ma_optional = e->ma_optional[i];
 	}
 	e->nfakes = nservers;
 	struct radius_client_config cfg = {
@@ -248,6 +252,8 @@ static struct radius_client *start(struct env *e, size_t nservers, unsigned time
 		.timeout_ms = timeout_ms,
 		.tries = tries,
 		.dead_time_s = e->dead_time_s ? e->dead_time_s : 30,
+		.status_server = e->status_server,
+		.probe_interval_ms = e->probe_ms,
 		.max_outstanding = max_outstanding,
 	};
 	e->c = radius_client_new(&cfg, err, sizeof(err));
@@ -484,6 +490,133 @@ static void dead_server_tried_again(void **state)
 	assert_int_equal(e->seen.n, 3);
 	assert_string_equal(e->seen.d[2].server_name, e->servers[0].name);
 	assert_int_equal(radius_client_stats(e->c)->failovers, 1);
+}
+
+/* A dead server is probed with Status-Server (RFC 5997): unanswered probes
+ * repeat, the first verified answer revives it long before its dead time,
+ * and the next request goes to it again. */
+static void status_server_revives(void **state)
+{
+	struct env *e = *state;
+	struct radius_fake *f1 = &e->f[0], *f2 = &e->f[1];
+	struct radius_fake *both[2] = { f1, f2 };
+
+	e->dead_time_s = 300; /* only a probe can bring server 1 back */
+	e->status_server = true;
+	e->probe_ms = 150;
+	start(e, 2, 100, 1, 0);
+	assert_non_null(send_access(e, 0, "dave", NULL));
+	assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 0);  /* server 1: silent */
+	assert_int_equal(f1->p.code, RADIUS_ACCESS_REQUEST);
+	assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 1);  /* failover to 2 */
+	fake_answer(f2, RADIUS_ACCESS_ACCEPT, NULL);
+	drive(e->c, &e->seen, 1, SAFETY_MS);
+	assert_int_equal(e->seen.n, 1);
+
+	/* Probes reach server 1 only, each a Status-Server with a correct
+	 * Message-Authenticator; the first goes unanswered. */
+	assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 0);
+	assert_int_equal(f1->p.code, RADIUS_STATUS_SERVER);
+	assert_int_equal(radius_verify(&f1->p, RADIUS_SIGN_ACCESS_REQUEST, &f1->sec, NULL, true),
+			 RADIUS_OK);
+	uint8_t first_id = f1->p.id;
+	assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 0);
+	assert_int_equal(f1->p.code, RADIUS_STATUS_SERVER);
+	assert_int_equal(radius_verify(&f1->p, RADIUS_SIGN_ACCESS_REQUEST, &f1->sec, NULL, true),
+			 RADIUS_OK);
+	assert_int_equal(f2->received, 1);
+	/* A late answer to the first probe is no answer to this one. */
+	struct radius_writer w;
+	reply_build(f1, &w, RADIUS_ACCESS_ACCEPT, first_id, true, NULL);
+	if (first_id != f1->p.id) {
+		radius_fake_send(f1, w.buf, w.len);
+		settle(e->c);
+		assert_int_equal(radius_client_stats(e->c)->probe_answers, 0);
+	}
+	fake_answer(f1, RADIUS_ACCESS_ACCEPT, NULL);
+	settle(e->c);
+	const struct radius_stats *st = radius_client_stats(e->c);
+	assert_int_equal(st->probe_answers, 1);
+	assert_true(st->probes >= 2);
+	assert_int_equal(st->sent, 2);     /* probes are not requests */
+	assert_int_equal(e->seen.n, 1);    /* and call nobody back */
+	assert_int_equal(radius_client_outstanding(e->c), 0);
+
+	/* Alive again: the next request goes to server 1, and no more probes. */
+	unsigned long probes = (unsigned long)st->probes;
+	assert_non_null(send_access(e, 1, "dave", NULL));
+	assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 0);
+	assert_int_equal(f1->p.code, RADIUS_ACCESS_REQUEST);
+	fake_answer(f1, RADIUS_ACCESS_ACCEPT, NULL);
+	drive(e->c, &e->seen, 2, SAFETY_MS);
+	assert_string_equal(e->seen.d[1].server_name, e->servers[0].name);
+	assert_int_equal(pump(e->c, both, 2, 500), -1);
+	assert_int_equal(st->probes, probes);
+}
+
+/* Without status_server a dead server gets no probe: it waits out its
+ * dead time. */
+static void no_probes_when_off(void **state)
+{
+	struct env *e = *state;
+	struct radius_fake *both[2] = { &e->f[0], &e->f[1] };
+
+	e->dead_time_s = 300;
+	e->probe_ms = 100;
+	start(e, 2, 100, 1, 0);
+	assert_non_null(send_access(e, 0, "dave", NULL));
+	assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 0);
+	assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 1);
+	fake_answer(&e->f[1], RADIUS_ACCESS_ACCEPT, NULL);
+	drive(e->c, &e->seen, 1, SAFETY_MS);
+	assert_int_equal(pump(e->c, both, 2, 600), -1);
+	assert_int_equal(radius_client_stats(e->c)->probes, 0);
+}
+
+/* require-message-authenticator=no on server 2 only: its Access-Accept
+ * without one is taken, server 1's is dropped; a wrong one is dropped
+ * from either. */
+static void message_authenticator_optional_per_server(void **state)
+{
+	struct env *e = *state;
+	struct radius_fake *f1 = &e->f[0], *f2 = &e->f[1];
+	struct radius_fake *one[1] = { f1 }, *two[1] = { f2 };
+	struct radius_writer w;
+
+	e->ma_optional[1] = true;
+	start(e, 2, 300, 1, 0);
+	assert_true(e->servers[1].ma_optional);
+	assert_false(e->servers[0].ma_optional);
+
+	/* Server 1 (required): no Message-Authenticator, dropped; the request
+	 * then fails over to server 2. */
+	assert_non_null(send_access(e, 0, "erin", NULL));
+	assert_int_equal(pump(e->c, one, 1, SAFETY_MS), 0);
+	reply_build(f1, &w, RADIUS_ACCESS_ACCEPT, f1->p.id, false, NULL);
+	radius_fake_send(f1, w.buf, w.len);
+	settle(e->c);
+	assert_int_equal(e->seen.n, 0);
+	assert_int_equal(radius_client_stats(e->c)->bad_replies, 1);
+
+	/* Server 2 (optional): a wrong Message-Authenticator is still dropped. */
+	assert_int_equal(pump(e->c, two, 1, SAFETY_MS), 0);
+	reply_build(f2, &w, RADIUS_ACCESS_ACCEPT, f2->p.id, true, NULL);
+	size_t off = find_attr_off(w.buf, w.len, RADIUS_MESSAGE_AUTHENTICATOR);
+	w.buf[off + 2] ^= 0xff;
+	resign_response(w.buf, w.len, f2->p.auth, &f2->sec);
+	radius_fake_send(f2, w.buf, w.len);
+	settle(e->c);
+	assert_int_equal(e->seen.n, 0);
+	assert_int_equal(radius_client_stats(e->c)->bad_replies, 2);
+
+	/* ... and none at all is taken. */
+	reply_build(f2, &w, RADIUS_ACCESS_ACCEPT, f2->p.id, false, "no MA");
+	radius_fake_send(f2, w.buf, w.len);
+	drive(e->c, &e->seen, 1, SAFETY_MS);
+	assert_int_equal(e->seen.n, 1);
+	assert_true(e->seen.d[0].has_reply);
+	assert_int_equal(e->seen.d[0].code, RADIUS_ACCESS_ACCEPT);
+	assert_string_equal(e->seen.d[0].server_name, e->servers[1].name);
 }
 
 /* Every server silent: one completion with reply == NULL. */
@@ -930,6 +1063,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(retransmit_then_failover, setup, teardown),
 		cmocka_unit_test_setup_teardown(all_servers_silent, setup, teardown),
 		cmocka_unit_test_setup_teardown(dead_server_tried_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(status_server_revives, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_probes_when_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(message_authenticator_optional_per_server, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(forged_replies_are_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(cancel_drops_the_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(accounting_request, setup, teardown),
