@@ -112,10 +112,14 @@ struct ppp_link {
 	struct ppp_config cfg;          /* string pointers replaced by ours */
 	const struct ppp_ops *ops;
 	void *owner;
-	char host_name[CHAP_NAME_MAX + 1];
-	char user[CHAP_NAME_MAX + 1];
-	char password[CHAP_PASSWORD_MAX + 1];
-	char peer_name[CHAP_NAME_MAX + 1];
+	/* host_name, user and password (the cfg strings, copied) end to end
+	 * in one block of their length: strs. peer_name: the authenticated
+	 * name, allocated to its length; NULL before (and after a failure). */
+	char *strs;
+	const char *host_name, *user;
+	char *password;
+	size_t password_len;
+	char *peer_name;
 
 	enum ppp_phase phase;
 	enum ppp_cause cause;
@@ -529,6 +533,40 @@ static const struct pap_callbacks pap_callbacks = {
 
 /* ---- Life cycle ---- */
 
+_Static_assert(CHAP_PASSWORD_MAX == CHAP_NAME_MAX, "copy_names() bounds all three alike");
+
+/* host_name, user and password, each at most cap - 1 bytes, copied into
+ * one block (l->strs) of their length. */
+static bool copy_names(struct ppp_link *l, const struct ppp_config *cfg, size_t cap)
+{
+	const char *src[3] = { cfg->host_name, cfg->user, cfg->password };
+	size_t len[3], total = 0;
+	char *p;
+
+	for (int i = 0; i < 3; i++) {
+		len[i] = src[i] ? strlen(src[i]) : 0;
+		if (len[i] >= cap)
+			return false;
+		total += len[i] + 1;
+	}
+	l->strs = p = malloc(total);
+	if (!p)
+		return false;
+	for (int i = 0; i < 3; i++) {
+		memcpy(p, src[i] ? src[i] : "", len[i]);
+		p[len[i]] = '\0';
+		if (i == 0)
+			l->host_name = p;
+		else if (i == 1)
+			l->user = p;
+		else
+			l->password = p;
+		p += len[i] + 1;
+	}
+	l->password_len = len[2];
+	return true;
+}
+
 static bool copy_str(char *dst, size_t cap, const char *src)
 {
 	size_t n = src ? strlen(src) : 0;
@@ -555,9 +593,8 @@ struct ppp_link *ppp_new(const struct ppp_config *cfg, const struct ppp_ops *ops
 	l->cfg = *cfg;
 	l->ops = ops;
 	l->owner = owner;
-	if (!copy_str(l->host_name, sizeof(l->host_name), cfg->host_name) ||
-	    !copy_str(l->user, sizeof(l->user), cfg->user) ||
-	    !copy_str(l->password, sizeof(l->password), cfg->password)) {
+	/* CHAP_PASSWORD_MAX == CHAP_NAME_MAX: one bound for the three */
+	if (!copy_names(l, cfg, CHAP_NAME_MAX + 1)) {
 		ppp_free(l);
 		return NULL;
 	}
@@ -640,7 +677,10 @@ void ppp_free(struct ppp_link *l)
 	mppe_down(l);
 	auth_free(l);
 	free(l->held_ipcp);
-	crypto_wipe(l->password, sizeof(l->password));
+	if (l->password)
+		crypto_wipe(l->password, l->password_len);
+	free(l->strs);
+	free(l->peer_name);
 	crypto_wipe(l->send_key, sizeof(l->send_key));
 	crypto_wipe(l->recv_key, sizeof(l->recv_key));
 	free(l);
@@ -869,8 +909,14 @@ static void do_auth_verdict(struct ppp_link *l)
 	if (l->v_error == 0) {
 		const uint8_t *name = l->auth == AUTH_CHAP ? l->a->req_name : l->a->req_peer_id;
 		size_t n = l->auth == AUTH_CHAP ? l->a->req_chap.name_len : l->a->req_pap.peer_id_len;
-		if (n >= sizeof(l->peer_name))
-			n = sizeof(l->peer_name) - 1;
+		if (n > CHAP_NAME_MAX)
+			n = CHAP_NAME_MAX;
+		free(l->peer_name);
+		l->peer_name = malloc(n + 1);
+		if (!l->peer_name) {
+			fail(l, PPP_CAUSE_AUTH_FAILED, "out of memory");
+			return;
+		}
 		memcpy(l->peer_name, name, n);
 		l->peer_name[n] = '\0';
 	}
@@ -892,7 +938,8 @@ static void do_auth_done(struct ppp_link *l)
 		return;
 	}
 	if (l->auth_end == AUTH_END_FAILURE) {
-		l->peer_name[0] = '\0';
+		free(l->peer_name);
+		l->peer_name = NULL;
 		if (l->auth_error)
 			snprintf(why, sizeof(why), "authentication failed (E=%u)", l->auth_error);
 		else
@@ -902,7 +949,7 @@ static void do_auth_done(struct ppp_link *l)
 	}
 	if (l->cfg.role == PPP_ROLE_SERVER) {
 		log_info("%s ppp=link event=authenticated user=%s", l->cfg.log_id,
-			 LOG_ESC(l->peer_name));
+			 LOG_ESC(ppp_peer_name(l)));
 		if (l->peer_addr == 0) {
 			fail(l, PPP_CAUSE_NO_ADDRESS, "no address available");
 			return;
@@ -1440,5 +1487,5 @@ const struct ppp_stats *ppp_stats(const struct ppp_link *l)
 
 const char *ppp_peer_name(const struct ppp_link *l)
 {
-	return l->cfg.role == PPP_ROLE_SERVER ? l->peer_name : "";
+	return l->cfg.role == PPP_ROLE_SERVER && l->peer_name ? l->peer_name : "";
 }
