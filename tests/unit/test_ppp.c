@@ -1125,6 +1125,23 @@ static void auth_state_gone_once_running(void **state)
 	assert_int_equal(n->s.downs + n->c.downs, 0);
 }
 
+/* The configured names are copied to their length, at most CHAP_NAME_MAX
+ * bytes each: one more is refused, the longest allowed logs in. */
+static void name_lengths_bounded(void **state)
+{
+	struct net *n = *state;
+	static char host[CHAP_NAME_MAX + 2];
+
+	memset(host, 'h', CHAP_NAME_MAX + 1);
+	host[CHAP_NAME_MAX + 1] = '\0';
+	n->s.cfg.host_name = host;
+	assert_null(ppp_new(&n->s.cfg, &ops, &n->s));
+	host[CHAP_NAME_MAX] = '\0';
+	login(n);
+	assert_string_equal(ppp_peer_name(n->s.l), "alice");
+	exchange_ip(n);
+}
+
 static void pap_without_mppe(void **state)
 {
 	struct net *n = *state;
@@ -1192,6 +1209,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(login_needs_no_restart_timer, setup, teardown),
 		cmocka_unit_test_setup_teardown(auth_timeout_cancels_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(auth_state_gone_once_running, setup, teardown),
+		cmocka_unit_test_setup_teardown(name_lengths_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(pap_without_mppe, setup, teardown),
 		cmocka_unit_test_setup_teardown(pap_cannot_give_mppe_keys, setup, teardown),
 		cmocka_unit_test(names),
