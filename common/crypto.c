@@ -1,5 +1,5 @@
 /*
- * OpenSSL 3 wrappers for MD4, SHA-1, DES-ECB and RC4.
+ * OpenSSL 3 wrappers for MD4, SHA-1 and DES-ECB; RC4 of our own.
  *
  * The algorithm objects fetched by crypto_init() are the only process-wide
  * state here; they are written once at start-up (before any thread is
@@ -10,8 +10,8 @@
  * provider's digest context (one malloc per digest, measured), and SHA-1 runs
  * on every MPPE re-key, which must not allocate. Those functions are marked
  * deprecated in 3.0 but are plain code inside libcrypto (no provider needed).
- * RC4 re-keying through EVP_EncryptInit_ex2() on a live context does not
- * allocate (measured), so RC4 stays on EVP.
+ * RC4 is written here (below): its state is 258 bytes, where an EVP
+ * context costs 1,456 bytes per direction and session (issue 13).
  */
 #define OPENSSL_SUPPRESS_DEPRECATED 1 /* SHA1_Init & co., see above */
 
@@ -33,7 +33,6 @@ static OSSL_PROVIDER *prov_legacy;
 static OSSL_PROVIDER *prov_default;
 static EVP_MD *md_md4;
 static EVP_CIPHER *cipher_des_ecb;
-static EVP_CIPHER *cipher_rc4;
 
 /* An OpenSSL call that cannot fail short of memory exhaustion failed. The
  * callers return void and a zeroed or partial key must never escape, so stop. */
@@ -59,14 +58,14 @@ bool crypto_init(char *err, size_t errlen)
 {
 	char reason[256];
 
-	if (cipher_rc4)
+	if (cipher_des_ecb)
 		return true;
 	/* Loading "legacy" explicitly turns off the implicit load of "default". */
 	prov_legacy = OSSL_PROVIDER_load(NULL, "legacy");
 	if (!prov_legacy) {
 		last_error(reason, sizeof(reason));
 		snprintf(err, errlen,
-			 "cannot load OpenSSL legacy provider (MD4, DES, RC4): %s: "
+			 "cannot load OpenSSL legacy provider (MD4, DES): %s: "
 			 "is openssl's legacy module (legacy.so) installed?", reason);
 		goto fail;
 	}
@@ -78,11 +77,10 @@ bool crypto_init(char *err, size_t errlen)
 	}
 	md_md4 = EVP_MD_fetch(NULL, "MD4", NULL);
 	cipher_des_ecb = EVP_CIPHER_fetch(NULL, "DES-ECB", NULL);
-	cipher_rc4 = EVP_CIPHER_fetch(NULL, "RC4", NULL);
-	if (!md_md4 || !cipher_des_ecb || !cipher_rc4) {
+	if (!md_md4 || !cipher_des_ecb) {
 		last_error(reason, sizeof(reason));
 		snprintf(err, errlen, "cannot fetch %s from OpenSSL: %s",
-			 !md_md4 ? "MD4" : !cipher_des_ecb ? "DES-ECB" : "RC4", reason);
+			 !md_md4 ? "MD4" : "DES-ECB", reason);
 		goto fail;
 	}
 	return true;
@@ -95,10 +93,8 @@ void crypto_shutdown(void)
 {
 	EVP_MD_free(md_md4);
 	EVP_CIPHER_free(cipher_des_ecb);
-	EVP_CIPHER_free(cipher_rc4);
 	md_md4 = NULL;
 	cipher_des_ecb = NULL;
-	cipher_rc4 = NULL;
 	if (prov_legacy)
 		OSSL_PROVIDER_unload(prov_legacy);
 	if (prov_default)
@@ -183,60 +179,68 @@ void crypto_des_encrypt(const uint8_t key7[static 7], const uint8_t in[static 8]
 	OPENSSL_cleanse(k8, sizeof(k8));
 }
 
+/* RC4 as its description goes: a permutation of the 256 byte values, keyed
+ * by one pass that swaps S[i] with S[j] (j running on by S[i] and the key
+ * byte), then for each byte out one step of i and j, a swap, and the byte
+ * S[S[i] + S[j]] XORed in. 258 bytes per state instead of OpenSSL's EVP
+ * context (1,456 bytes in four allocations) and no provider call per
+ * packet; only MD4, DES and SHA-1 still need OpenSSL. */
 struct rc4 {
-	EVP_CIPHER_CTX *ctx;
-	size_t keylen; /* what the context is set up for; 0 before the first key */
+	uint8_t i, j;
+	uint8_t s[256];
 };
 
 struct rc4 *rc4_new(void)
 {
-	struct rc4 *s;
-
-	if (!cipher_rc4)
+	if (!cipher_des_ecb) /* same promise as before: after crypto_init() */
 		return NULL;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return NULL;
-	s->ctx = EVP_CIPHER_CTX_new();
-	if (!s->ctx || !EVP_EncryptInit_ex2(s->ctx, cipher_rc4, NULL, NULL, NULL)) {
-		EVP_CIPHER_CTX_free(s->ctx);
-		free(s);
-		return NULL;
-	}
-	return s;
+	return calloc(1, sizeof(struct rc4));
 }
 
 void rc4_free(struct rc4 *s)
 {
 	if (!s)
 		return;
-	EVP_CIPHER_CTX_free(s->ctx); /* cleanses the key schedule */
+	OPENSSL_cleanse(s, sizeof(*s));
 	free(s);
 }
 
 void rc4_setkey(struct rc4 *s, const uint8_t *key, size_t keylen)
 {
+	uint8_t j = 0;
+
 	if (keylen == 0 || keylen > 256)
 		crypto_fatal("RC4 key length");
-	if (keylen != s->keylen) {
-		if (!EVP_CIPHER_CTX_set_key_length(s->ctx, (int)keylen))
-			crypto_fatal("RC4 set key length");
-		s->keylen = keylen;
+	for (unsigned i = 0; i < 256; i++)
+		s->s[i] = (uint8_t)i;
+	for (unsigned i = 0, k = 0; i < 256; i++) {
+		uint8_t t = s->s[i];
+		j = (uint8_t)(j + t + key[k]);
+		s->s[i] = s->s[j];
+		s->s[j] = t;
+		if (++k == keylen)
+			k = 0;
 	}
-	if (!EVP_EncryptInit_ex2(s->ctx, NULL, key, NULL, NULL))
-		crypto_fatal("RC4 set key");
+	s->i = 0;
+	s->j = 0;
 }
 
 void rc4_crypt(struct rc4 *s, const uint8_t *in, uint8_t *out, size_t len)
 {
-	while (len > 0) {
-		int chunk = len > INT_MAX / 2 ? INT_MAX / 2 : (int)len, n = 0;
-		if (!EVP_EncryptUpdate(s->ctx, out, &n, in, chunk) || n != chunk)
-			crypto_fatal("RC4");
-		in += chunk;
-		out += chunk;
-		len -= (size_t)chunk;
+	uint8_t i = s->i, j = s->j, *st = s->s;
+
+	for (size_t n = 0; n < len; n++) {
+		uint8_t ti, tj;
+		i = (uint8_t)(i + 1);
+		ti = st[i];
+		j = (uint8_t)(j + ti);
+		tj = st[j];
+		st[i] = tj;
+		st[j] = ti;
+		out[n] = in[n] ^ st[(uint8_t)(ti + tj)];
 	}
+	s->i = i;
+	s->j = j;
 }
 
 bool crypto_random(void *out, size_t len)

@@ -2,7 +2,8 @@
  * Thin wrappers over OpenSSL 3 for the primitives MS-CHAP and MPPE need:
  * MD4, SHA-1, single DES-ECB (with the 7-to-8 byte key expansion) and RC4.
  *
- * MD4, DES and RC4 live in OpenSSL's legacy provider. crypto_init() loads the
+ * MD4 and DES live in OpenSSL's legacy provider; RC4 is our own (258 bytes
+ * of state, see crypto.c). crypto_init() loads the
  * legacy and default providers explicitly and fetches every algorithm once;
  * it must succeed before any other function here is called, and a program
  * that cannot load them must stop at start with the message it returns.
@@ -50,7 +51,7 @@ void sha1_end(struct sha1_ctx *c, uint8_t out[static SHA1_LEN]);
 void crypto_des_encrypt(const uint8_t key7[static 7], const uint8_t in[static 8],
 			uint8_t out[static 8]);
 
-/* RC4 keystream state. Re-keying reuses the context: no allocation. */
+/* RC4 keystream state (258 bytes). Re-keying reuses it: no allocation. */
 struct rc4;
 /* NULL on allocation failure or before crypto_init(). */
 struct rc4 *rc4_new(void);

@@ -15,7 +15,6 @@ struct gre_slot {
 	uint32_t seq;
 	size_t len;
 	uint64_t since;       /* arrival time */
-	uint8_t *data;        /* slot_size bytes inside the flow's block */
 };
 
 struct gre_flow {
@@ -32,6 +31,8 @@ struct gre_flow {
 	bool rx_started;
 	uint32_t rx_next;     /* next sequence number expected */
 	unsigned held;        /* slots in use */
+	uint8_t *store;       /* N * slot_size bytes, only after a frame came ahead */
+	uint64_t store_used;  /* when a frame last went into it */
 	uint32_t old_next;    /* the old packet that would extend the run */
 	unsigned old_run;     /* consecutive in-sequence old packets */
 
@@ -82,10 +83,10 @@ struct gre_flow *gre_flow_new(const struct gre_flow_params *p,
 	if (p->ato_min_ms == 0 || p->ato_min_ms > p->ato_max_ms)
 		return NULL;
 
-	/* N <= 64 and slot_size < 64 KiB: no overflow possible. */
+	/* N <= 64: no overflow possible. The slots' storage comes later
+	 * (slot_store()): most flows never see a frame out of order. */
 	size_t n = p->reorder_slots;
-	size_t head = sizeof(struct gre_flow) + n * sizeof(struct gre_slot);
-	struct gre_flow *f = calloc(1, head + n * p->slot_size);
+	struct gre_flow *f = calloc(1, sizeof(struct gre_flow) + n * sizeof(struct gre_slot));
 	if (!f)
 		return NULL;
 	f->p = *p;
@@ -95,9 +96,6 @@ struct gre_flow *gre_flow_new(const struct gre_flow_params *p,
 	}
 	f->deliver = deliver;
 	f->ctx = ctx;
-	uint8_t *store = (uint8_t *)f + head;
-	for (size_t i = 0; i < n; i++)
-		f->slots[i].data = store + i * p->slot_size;
 	f->tx_next = p->tx_start ? p->tx_start : 1;
 	f->tx_acked = f->tx_next - 1;
 	f->ato = p->ato_max_ms;
@@ -110,6 +108,7 @@ void gre_flow_free(struct gre_flow *f)
 		return;
 	if (f->p.txq_pool)
 		gre_txq_clear(&f->txq, f->p.txq_pool);
+	free(f->store);
 	free(f);
 }
 
@@ -178,6 +177,38 @@ static struct gre_slot *slot_lowest(struct gre_flow *f)
 }
 
 /* Arrival time of the packet held longest (held > 0). */
+static uint8_t *slot_data(struct gre_flow *f, const struct gre_slot *s)
+{
+	return f->store + (size_t)(s - f->slots) * f->p.slot_size;
+}
+
+/* The slots' storage, allocated when the first frame has to be held
+ * (N * slot_size: 6,400 bytes by default, a third of a held session
+ * otherwise); NULL if memory is short. */
+static uint8_t *slot_store(struct gre_flow *f)
+{
+	/* N <= 64 and slot_size < 64 KiB: no overflow possible. */
+	if (!f->store)
+		f->store = malloc((size_t)f->p.reorder_slots * f->p.slot_size);
+	return f->store;
+}
+
+/* Give the storage back once nothing has been held for
+ * GRE_FLOW_STORE_KEEP_MS: a flow that reorders now and then keeps it, one
+ * that is back in order does not hold 6 KB for the rest of its life. */
+static void slot_store_release(struct gre_flow *f, uint64_t now)
+{
+	if (f->store && !f->held && now >= f->store_used + GRE_FLOW_STORE_KEEP_MS) {
+		free(f->store);
+		f->store = NULL;
+	}
+}
+
+bool gre_flow_has_store(const struct gre_flow *f)
+{
+	return f->store != NULL;
+}
+
 static uint64_t slot_oldest_since(const struct gre_flow *f)
 {
 	uint64_t t = UINT64_MAX;
@@ -193,7 +224,7 @@ static void drain(struct gre_flow *f)
 	struct gre_slot *s;
 
 	while (f->held && (s = slot_find(f, f->rx_next)) != NULL) {
-		rx_deliver(f, s->data, s->len);
+		rx_deliver(f, slot_data(f, s), s->len);
 		f->st.rx_reordered++;
 		s->used = false;
 		f->held--;
@@ -286,6 +317,10 @@ static enum gre_flow_rx_result rx_data(struct gre_flow *f, uint32_t seq,
 		f->st.rx_too_big++;
 		return GRE_FLOW_RX_TOO_BIG;
 	}
+	/* No memory to hold it: as without reordering (N = 0). */
+	if (!slot_store(f))
+		return resync(f, seq, payload, len, now);
+	f->store_used = now;
 	for (unsigned i = 0; i < f->p.reorder_slots; i++) {
 		struct gre_slot *s = &f->slots[i];
 		if (s->used)
@@ -295,7 +330,7 @@ static enum gre_flow_rx_result rx_data(struct gre_flow *f, uint32_t seq,
 		s->len = len;
 		s->since = now;
 		if (len)
-			memcpy(s->data, payload, len);
+			memcpy(slot_data(f, s), payload, len);
 		f->held++;
 		break;
 	}
@@ -397,6 +432,7 @@ void gre_flow_on_timer(struct gre_flow *f, uint64_t now)
 	}
 	if (moved)
 		rx_progress(f, now);
+	slot_store_release(f, now);
 	f->busy = false;
 	/* A window full for the whole ack time-out reopens here. */
 	tx_flush(f, now);
@@ -432,6 +468,8 @@ uint64_t gre_flow_next_deadline(const struct gre_flow *f)
 		uint64_t r = slot_oldest_since(f) + f->p.reorder_hold_ms;
 		if (r < t)
 			t = r;
+	} else if (f->store && f->store_used + GRE_FLOW_STORE_KEEP_MS < t) {
+		t = f->store_used + GRE_FLOW_STORE_KEEP_MS;
 	}
 	return t;
 }

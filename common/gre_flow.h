@@ -11,8 +11,8 @@
  * payload. The first sequenced packet sets the start, whatever its number
  * (clients start at 0 or 1). An in-order packet is handed to the deliver
  * callback at once, with the caller's own pointer: no copy. A packet up to
- * N ahead of the expected one is copied into one of N slots (allocated once
- * by gre_flow_new()) and released in order when the gap fills, or, once the
+ * N ahead of the expected one is copied into one of N slots and released
+ * in order when the gap fills, or, once the
  * oldest held packet has waited H ms, by giving the gap up (the skipped
  * numbers count as lost). A packet more than N (and at most F) ahead
  * flushes the slots in order, counts the gap as lost and resynchronises on
@@ -28,6 +28,11 @@
  * or spoofing its address) and guesses a sequence number is dropped unless
  * the guess lands within F of the true one.
  * With N = 0 there is no reordering: every packet ahead is a resync.
+ * The slots' storage (N * slot_size bytes) is allocated when the first
+ * packet has to be held and freed by gre_flow_on_timer() once none has
+ * been for GRE_FLOW_STORE_KEEP_MS (gre_flow_next_deadline() includes
+ * that moment): a flow that stays in order never allocates it. Should
+ * that allocation fail, the packet is handled as with N = 0.
  * A packet with S set and no payload is sequenced but delivers nothing;
  * a payload without S is dropped (RFC 2637 sets S on every data packet).
  *
@@ -82,8 +87,10 @@
  * gre_flow_on_timer(f, now), then while gre_flow_take_ack(f, now, &ack)
  * holds, send an ack-only packet.
  *
- * Lifetime: gre_flow_new() allocates the flow and its slots in one block;
- * gre_flow_free() releases it and returns its queued frames to the pool
+ * Lifetime: gre_flow_new() allocates the flow (with the slots' headers);
+ * the slots' storage lives from the first held packet until
+ * GRE_FLOW_STORE_KEEP_MS after the last one, or gre_flow_free(), which
+ * releases everything and returns its queued frames to the pool
  * (which must outlive every flow using it). The deliver callback runs
  * inside gre_flow_rx() and gre_flow_on_timer(); the only gre_flow function
  * it may call on the same flow is gre_flow_send() (the frame is queued and
@@ -109,6 +116,8 @@
 #define GRE_FLOW_SLOTS_MAX         64
 #define GRE_FLOW_HOLD_MS_DEFAULT   5
 #define GRE_FLOW_SLOT_SIZE_DEFAULT 1600
+/* How long the slots' storage outlives the last packet held in it, ms. */
+#define GRE_FLOW_STORE_KEEP_MS     10000
 /*
  * When our acknowledgements go, and why.
  *
@@ -287,6 +296,9 @@ bool gre_flow_send_room(const struct gre_flow *f, uint64_t now);
 unsigned gre_flow_txq_len(const struct gre_flow *f);
 
 const struct gre_flow_stats *gre_flow_stats(const struct gre_flow *f);
+/* Whether the reorder slots' storage is allocated now (for tests and
+ * memory accounting). */
+bool gre_flow_has_store(const struct gre_flow *f);
 
 /* The current acknowledgement time-out in ms (for logs and tests). */
 unsigned gre_flow_ack_timeout(const struct gre_flow *f);

@@ -88,14 +88,38 @@ enum link_work {
 	W_CCP_RENEGOTIATE = 1u << 17, /* the peer asked to renegotiate CCP */
 };
 
+/* The CHAP or PAP exchange and the request it hands the owner: about 2.3
+ * KB that only the authentication phase needs. Allocated by start_auth(),
+ * freed when the link is running (the peer is in the network phase, so it
+ * got our Success and will not resend its Response) or with the link. In
+ * between, CHAP/PAP packets and the auth timer go here; after, they are
+ * dropped and counted as any unexpected protocol's. */
+struct link_auth {
+	union {                         /* the one l->auth names (set once) */
+		struct chap chap;
+		struct pap pap;
+	};
+	struct chap_response_info req_chap;
+	uint8_t req_name[CHAP_NAME_MAX];
+	uint8_t req_challenge[CHAP_CHALLENGE_MAX];
+	struct pap_request_info req_pap;
+	uint8_t req_peer_id[PAP_FIELD_MAX];
+	uint8_t req_password[PAP_FIELD_MAX];
+	char v_response[MSCHAP_AUTH_RESPONSE_LEN + 1];
+};
+
 struct ppp_link {
 	struct ppp_config cfg;          /* string pointers replaced by ours */
 	const struct ppp_ops *ops;
 	void *owner;
-	char host_name[CHAP_NAME_MAX + 1];
-	char user[CHAP_NAME_MAX + 1];
-	char password[CHAP_PASSWORD_MAX + 1];
-	char peer_name[CHAP_NAME_MAX + 1];
+	/* host_name, user and password (the cfg strings, copied) end to end
+	 * in one block of their length: strs. peer_name: the authenticated
+	 * name, allocated to its length; NULL before (and after a failure). */
+	char *strs;
+	const char *host_name, *user;
+	char *password;
+	size_t password_len;
+	char *peer_name;
 
 	enum ppp_phase phase;
 	enum ppp_cause cause;
@@ -130,24 +154,14 @@ struct ppp_link {
 
 	/* Authentication */
 	enum auth_kind auth;
-	union {                         /* the one l->auth names (set once) */
-		struct chap chap;
-		struct pap pap;
-	};
+	struct link_auth *a;            /* NULL before start_auth() and once running */
 	enum auth_end auth_end;
 	unsigned auth_error;
 	bool auth_outstanding;          /* ops->auth_request made, no verdict yet */
 	unsigned auth_refusals;         /* verdicts that refused the credentials */
-	struct chap_response_info req_chap;
-	uint8_t req_name[CHAP_NAME_MAX];
-	uint8_t req_challenge[CHAP_CHALLENGE_MAX];
-	struct pap_request_info req_pap;
-	uint8_t req_peer_id[PAP_FIELD_MAX];
-	uint8_t req_password[PAP_FIELD_MAX];
 	/* The owner's verdict (server) */
 	unsigned v_error;
 	bool v_has_response;
-	char v_response[MSCHAP_AUTH_RESPONSE_LEN + 1];
 	bool have_keys;
 	uint8_t send_key[16], recv_key[16];
 	uint32_t peer_addr;
@@ -442,15 +456,15 @@ static void chap_cb_response(void *ctx, const struct chap_response_info *r)
 	struct ppp_link *l = ctx;
 	size_t clen = r->challenge_len;
 
-	if (clen > sizeof(l->req_challenge))
-		clen = sizeof(l->req_challenge);
-	l->req_chap = *r;
-	l->req_chap.name_len = r->name_len > sizeof(l->req_name) ? sizeof(l->req_name) : r->name_len;
-	memcpy(l->req_name, r->name, l->req_chap.name_len);
-	memcpy(l->req_challenge, r->challenge, clen);
-	l->req_chap.name = l->req_name;
-	l->req_chap.challenge = l->req_challenge;
-	l->req_chap.challenge_len = clen;
+	if (clen > sizeof(l->a->req_challenge))
+		clen = sizeof(l->a->req_challenge);
+	l->a->req_chap = *r;
+	l->a->req_chap.name_len = r->name_len > sizeof(l->a->req_name) ? sizeof(l->a->req_name) : r->name_len;
+	memcpy(l->a->req_name, r->name, l->a->req_chap.name_len);
+	memcpy(l->a->req_challenge, r->challenge, clen);
+	l->a->req_chap.name = l->a->req_name;
+	l->a->req_chap.challenge = l->a->req_challenge;
+	l->a->req_chap.challenge_len = clen;
 	l->work |= W_AUTH_REQUEST;
 }
 
@@ -462,7 +476,7 @@ static bool chap_cb_retry(void *ctx, const struct chap_ms_failure *f)
 	if (!l->ops->auth_retry)
 		return false;
 	pw = l->ops->auth_retry(l->owner, f->has_error ? f->error : 0);
-	return pw && chap_peer_set_password(&l->chap, pw);
+	return pw && chap_peer_set_password(&l->a->chap, pw);
 }
 
 static void chap_cb_done(void *ctx, enum chap_outcome o, unsigned error, const char *why)
@@ -489,12 +503,12 @@ static void pap_cb_request(void *ctx, const struct pap_request_info *r)
 {
 	struct ppp_link *l = ctx;
 
-	l->req_pap = *r;
-	memcpy(l->req_peer_id, r->peer_id, r->peer_id_len);
+	l->a->req_pap = *r;
+	memcpy(l->a->req_peer_id, r->peer_id, r->peer_id_len);
 	if (r->password_len)
-		memcpy(l->req_password, r->password, r->password_len);
-	l->req_pap.peer_id = l->req_peer_id;
-	l->req_pap.password = l->req_password;
+		memcpy(l->a->req_password, r->password, r->password_len);
+	l->a->req_pap.peer_id = l->a->req_peer_id;
+	l->a->req_pap.password = l->a->req_password;
 	l->work |= W_AUTH_REQUEST;
 }
 
@@ -518,6 +532,40 @@ static const struct pap_callbacks pap_callbacks = {
 };
 
 /* ---- Life cycle ---- */
+
+_Static_assert(CHAP_PASSWORD_MAX == CHAP_NAME_MAX, "copy_names() bounds all three alike");
+
+/* host_name, user and password, each at most cap - 1 bytes, copied into
+ * one block (l->strs) of their length. */
+static bool copy_names(struct ppp_link *l, const struct ppp_config *cfg, size_t cap)
+{
+	const char *src[3] = { cfg->host_name, cfg->user, cfg->password };
+	size_t len[3], total = 0;
+	char *p;
+
+	for (int i = 0; i < 3; i++) {
+		len[i] = src[i] ? strlen(src[i]) : 0;
+		if (len[i] >= cap)
+			return false;
+		total += len[i] + 1;
+	}
+	l->strs = p = malloc(total);
+	if (!p)
+		return false;
+	for (int i = 0; i < 3; i++) {
+		memcpy(p, src[i] ? src[i] : "", len[i]);
+		p[len[i]] = '\0';
+		if (i == 0)
+			l->host_name = p;
+		else if (i == 1)
+			l->user = p;
+		else
+			l->password = p;
+		p += len[i] + 1;
+	}
+	l->password_len = len[2];
+	return true;
+}
 
 static bool copy_str(char *dst, size_t cap, const char *src)
 {
@@ -545,9 +593,8 @@ struct ppp_link *ppp_new(const struct ppp_config *cfg, const struct ppp_ops *ops
 	l->cfg = *cfg;
 	l->ops = ops;
 	l->owner = owner;
-	if (!copy_str(l->host_name, sizeof(l->host_name), cfg->host_name) ||
-	    !copy_str(l->user, sizeof(l->user), cfg->user) ||
-	    !copy_str(l->password, sizeof(l->password), cfg->password)) {
+	/* CHAP_PASSWORD_MAX == CHAP_NAME_MAX: one bound for the three */
+	if (!copy_names(l, cfg, CHAP_NAME_MAX + 1)) {
 		ppp_free(l);
 		return NULL;
 	}
@@ -611,10 +658,16 @@ static void mppe_down(struct ppp_link *l)
 
 static void auth_free(struct ppp_link *l)
 {
+	if (!l->a)
+		return;
 	if (l->auth == AUTH_CHAP)
-		chap_free(&l->chap);
+		chap_free(&l->a->chap);
 	else if (l->auth == AUTH_PAP)
-		pap_free(&l->pap);
+		pap_free(&l->a->pap);
+	crypto_wipe(l->a, sizeof(*l->a)); /* the peer's PAP password, the response */
+	free(l->a);
+	l->a = NULL;
+	l->deadline[T_AUTH] = NO_DEADLINE;
 }
 
 void ppp_free(struct ppp_link *l)
@@ -624,11 +677,12 @@ void ppp_free(struct ppp_link *l)
 	mppe_down(l);
 	auth_free(l);
 	free(l->held_ipcp);
-	crypto_wipe(l->password, sizeof(l->password));
+	if (l->password)
+		crypto_wipe(l->password, l->password_len);
+	free(l->strs);
+	free(l->peer_name);
 	crypto_wipe(l->send_key, sizeof(l->send_key));
 	crypto_wipe(l->recv_key, sizeof(l->recv_key));
-	crypto_wipe(l->req_password, sizeof(l->req_password));
-	crypto_wipe(l->v_response, sizeof(l->v_response));
 	free(l);
 }
 
@@ -735,6 +789,8 @@ static void check_running(struct ppp_link *l)
 	info.peer_mru = peer_mru;
 	info.ip_mtu = l->mppe_up ? (uint16_t)ccp_tunnel_mtu(&l->ccp, peer_mru) : peer_mru;
 	l->phase = PPP_PHASE_RUNNING;
+	/* The peer is past its authentication phase: it has our Success. */
+	auth_free(l);
 	log_info("%s ppp=link event=running mppe=%u stateful=%d mtu=%u", l->cfg.log_id,
 		 info.mppe_bits,
 		 info.mppe_stateful, info.ip_mtu);
@@ -795,18 +851,22 @@ static void start_auth(struct ppp_link *l)
 		return;
 	}
 	l->phase = PPP_PHASE_AUTHENTICATE;
+	if (!l->a && !(l->a = calloc(1, sizeof(*l->a)))) {
+		fail(l, PPP_CAUSE_AUTH_FAILED, "out of memory");
+		return;
+	}
 	if (a == LCP_AUTH_PAP) {
 		memset(&pc, 0, sizeof(pc));
 		pc.user = l->user;
 		pc.password = l->password;
 		pc.auth_timeout_ms = l->cfg.auth_timeout_s * 1000u;
 		pc.max_attempts = l->cfg.auth_max_attempts;
-		if (!pap_init(&l->pap, server ? PAP_AUTHENTICATOR : PAP_PEER, &pc, &pap_callbacks, l)) {
+		if (!pap_init(&l->a->pap, server ? PAP_AUTHENTICATOR : PAP_PEER, &pc, &pap_callbacks, l)) {
 			fail(l, PPP_CAUSE_AUTH_FAILED, "cannot set up PAP");
 			return;
 		}
 		l->auth = AUTH_PAP;
-		pap_start(&l->pap, l->now);
+		pap_start(&l->a->pap, l->now);
 		return;
 	}
 	memset(&cc, 0, sizeof(cc));
@@ -816,47 +876,54 @@ static void start_auth(struct ppp_link *l)
 	cc.password = server ? NULL : l->password;
 	cc.auth_timeout_ms = l->cfg.auth_timeout_s * 1000u;
 	cc.max_attempts = l->cfg.auth_max_attempts;
-	if (!chap_init(&l->chap, server ? CHAP_AUTHENTICATOR : CHAP_PEER, &cc, &chap_callbacks, l)) {
+	if (!chap_init(&l->a->chap, server ? CHAP_AUTHENTICATOR : CHAP_PEER, &cc, &chap_callbacks, l)) {
 		fail(l, PPP_CAUSE_AUTH_FAILED, "cannot set up CHAP");
 		return;
 	}
 	l->auth = AUTH_CHAP;
-	chap_start(&l->chap, l->now);
+	chap_start(&l->a->chap, l->now);
 }
 
 /* ---- Work ---- */
 
 static void do_auth_request(struct ppp_link *l)
 {
-	if (l->phase != PPP_PHASE_AUTHENTICATE)
+	if (l->phase != PPP_PHASE_AUTHENTICATE || !l->a)
 		return;
 	l->auth_outstanding = true;
 	if (l->auth == AUTH_CHAP)
-		l->ops->auth_request(l->owner, &l->req_chap, NULL);
+		l->ops->auth_request(l->owner, &l->a->req_chap, NULL);
 	else
-		l->ops->auth_request(l->owner, NULL, &l->req_pap);
+		l->ops->auth_request(l->owner, NULL, &l->a->req_pap);
 }
 
 static void do_auth_verdict(struct ppp_link *l)
 {
-	const char *resp = l->v_has_response ? l->v_response : NULL;
+	const char *resp;
 
-	if (l->phase != PPP_PHASE_AUTHENTICATE)
+	if (l->phase != PPP_PHASE_AUTHENTICATE || !l->a)
 		return;
+	resp = l->v_has_response ? l->a->v_response : NULL;
 	if (l->v_error != 0)
 		l->auth_refusals++;
 	if (l->v_error == 0) {
-		const uint8_t *name = l->auth == AUTH_CHAP ? l->req_name : l->req_peer_id;
-		size_t n = l->auth == AUTH_CHAP ? l->req_chap.name_len : l->req_pap.peer_id_len;
-		if (n >= sizeof(l->peer_name))
-			n = sizeof(l->peer_name) - 1;
+		const uint8_t *name = l->auth == AUTH_CHAP ? l->a->req_name : l->a->req_peer_id;
+		size_t n = l->auth == AUTH_CHAP ? l->a->req_chap.name_len : l->a->req_pap.peer_id_len;
+		if (n > CHAP_NAME_MAX)
+			n = CHAP_NAME_MAX;
+		free(l->peer_name);
+		l->peer_name = malloc(n + 1);
+		if (!l->peer_name) {
+			fail(l, PPP_CAUSE_AUTH_FAILED, "out of memory");
+			return;
+		}
 		memcpy(l->peer_name, name, n);
 		l->peer_name[n] = '\0';
 	}
 	if (l->auth == AUTH_CHAP)
-		chap_auth_result(&l->chap, l->v_error, resp, l->now);
+		chap_auth_result(&l->a->chap, l->v_error, resp, l->now);
 	else if (l->auth == AUTH_PAP)
-		pap_auth_result(&l->pap, l->v_error == 0,
+		pap_auth_result(&l->a->pap, l->v_error == 0,
 				l->v_error == 0 ? "Welcome" : "Authentication failure", l->now);
 }
 
@@ -871,7 +938,8 @@ static void do_auth_done(struct ppp_link *l)
 		return;
 	}
 	if (l->auth_end == AUTH_END_FAILURE) {
-		l->peer_name[0] = '\0';
+		free(l->peer_name);
+		l->peer_name = NULL;
 		if (l->auth_error)
 			snprintf(why, sizeof(why), "authentication failed (E=%u)", l->auth_error);
 		else
@@ -881,13 +949,13 @@ static void do_auth_done(struct ppp_link *l)
 	}
 	if (l->cfg.role == PPP_ROLE_SERVER) {
 		log_info("%s ppp=link event=authenticated user=%s", l->cfg.log_id,
-			 LOG_ESC(l->peer_name));
+			 LOG_ESC(ppp_peer_name(l)));
 		if (l->peer_addr == 0) {
 			fail(l, PPP_CAUSE_NO_ADDRESS, "no address available");
 			return;
 		}
-	} else if (l->auth == AUTH_CHAP) {
-		l->have_keys = chap_peer_keys(&l->chap, l->send_key, l->recv_key);
+	} else if (l->auth == AUTH_CHAP && l->a) {
+		l->have_keys = chap_peer_keys(&l->a->chap, l->send_key, l->recv_key);
 	}
 	start_network(l);
 }
@@ -1085,10 +1153,12 @@ void ppp_on_timer(struct ppp_link *l, uint64_t now)
 		case T_CCP: ccp_timeout(&l->ccp); break;
 		case T_IPCP: ipcp_timeout(&l->ipcp); break;
 		case T_AUTH:
+			if (!l->a)
+				break;
 			if (l->auth == AUTH_CHAP)
-				chap_timeout(&l->chap, now);
+				chap_timeout(&l->a->chap, now);
 			else if (l->auth == AUTH_PAP)
-				pap_timeout(&l->pap, now);
+				pap_timeout(&l->a->pap, now);
 			break;
 		default: break;
 		}
@@ -1106,8 +1176,8 @@ void ppp_auth_result(struct ppp_link *l, const struct ppp_auth_verdict *v, uint6
 	l->auth_outstanding = false;
 	l->v_error = v->win_error;
 	l->v_has_response = v->auth_response != NULL;
-	if (v->auth_response)
-		copy_str(l->v_response, sizeof(l->v_response), v->auth_response);
+	if (v->auth_response && l->a)
+		copy_str(l->a->v_response, sizeof(l->a->v_response), v->auth_response);
 	if (v->win_error == 0) {
 		l->have_keys = v->have_keys;
 		if (v->have_keys) {
@@ -1369,14 +1439,14 @@ static void input_frame(struct ppp_link *l, uint8_t *frame, size_t len)
 		lcp_input(&l->lcp, info, n);
 		return;
 	case PPP_PROTO_CHAP:
-		if (l->auth == AUTH_CHAP)
-			chap_input(&l->chap, info, n, l->now);
+		if (l->auth == AUTH_CHAP && l->a)
+			chap_input(&l->a->chap, info, n, l->now);
 		else
 			l->stats.rx_dropped++;
 		return;
 	case PPP_PROTO_PAP:
-		if (l->auth == AUTH_PAP)
-			pap_input(&l->pap, info, n, l->now);
+		if (l->auth == AUTH_PAP && l->a)
+			pap_input(&l->a->pap, info, n, l->now);
 		else
 			l->stats.rx_dropped++;
 		return;
@@ -1428,5 +1498,5 @@ const struct ppp_stats *ppp_stats(const struct ppp_link *l)
 
 const char *ppp_peer_name(const struct ppp_link *l)
 {
-	return l->cfg.role == PPP_ROLE_SERVER ? l->peer_name : "";
+	return l->cfg.role == PPP_ROLE_SERVER && l->peer_name ? l->peer_name : "";
 }

@@ -170,6 +170,69 @@ static void in_order_without_copy(void **state)
 	gre_flow_free(f);
 }
 
+/* A flow that stays in order never allocates the reorder slots' storage
+ * (6,400 bytes by default, issue 13); duplicates, old packets and a jump
+ * ahead (a resync) do not need it either. */
+static void in_order_never_allocates_slots(void **state)
+{
+	(void)state;
+	static struct rec r;
+	struct gre_flow *f = flow_with(&r, 4, 5);
+
+	for (uint32_t i = 0; i < 1000; i++) {
+		assert_int_equal(rx(f, 100 + i, i), GRE_FLOW_RX_DELIVERED);
+		gre_flow_on_timer(f, i);
+	}
+	assert_int_equal(rx(f, 1098, 1000), GRE_FLOW_RX_DUPLICATE);
+	assert_int_equal(rx(f, 500, 1001), GRE_FLOW_RX_OLD);
+	assert_int_equal(rx(f, 1200, 1002), GRE_FLOW_RX_RESYNC);
+	assert_false(gre_flow_has_store(f));
+	assert_int_equal(gre_flow_stats(f)->rx_reordered, 0);
+	gre_flow_free(f);
+}
+
+/* The storage comes with the first packet held, stays while the flow
+ * reorders now and then, and goes GRE_FLOW_STORE_KEEP_MS after the last
+ * held packet, at a deadline the flow announces; a later gap gets it back
+ * and the held copy is intact. */
+static void slots_allocated_on_demand_and_released(void **state)
+{
+	(void)state;
+	static struct rec r;
+	struct gre_flow *f = flow_slow_ack(&r, 4, 5);
+	const uint64_t keep = GRE_FLOW_STORE_KEEP_MS;
+
+	assert_int_equal(rx(f, 1, 0), GRE_FLOW_RX_DELIVERED);
+	assert_int_equal(rx(f, 3, 1), GRE_FLOW_RX_HELD);
+	assert_true(gre_flow_has_store(f));
+	assert_int_equal(rx(f, 2, 2), GRE_FLOW_RX_DELIVERED);
+	/* after the ack: the release is the only deadline left */
+	uint32_t ack = 0;
+	assert_true(gre_flow_take_ack(f, 100, &ack));
+	assert_int_equal(gre_flow_next_deadline(f), 1 + keep);
+	gre_flow_on_timer(f, keep);
+	assert_true(gre_flow_has_store(f));
+	/* in order meanwhile: released on time */
+	for (uint32_t i = 4; i < 20; i++)
+		assert_int_equal(rx(f, i, 200 + i), GRE_FLOW_RX_DELIVERED);
+	assert_true(gre_flow_take_ack(f, 300, &ack));
+	gre_flow_on_timer(f, 1 + keep);
+	assert_false(gre_flow_has_store(f));
+	assert_int_equal(gre_flow_next_deadline(f), UINT64_MAX);
+	/* a new gap: allocated again, the copy comes back whole */
+	assert_int_equal(rx_len(f, 21, 1500, 2 * keep), GRE_FLOW_RX_HELD);
+	assert_true(gre_flow_has_store(f));
+	assert_int_equal(rx(f, 20, 2 * keep + 1), GRE_FLOW_RX_DELIVERED);
+	/* rec_deliver() checked every byte of the copy */
+	assert_int_equal(r.n, 21);
+	assert_int_equal(r.seq[19], 20);
+	assert_int_equal(r.seq[20], 21);
+	assert_int_equal(r.len[20], 1500);
+	assert_int_equal(gre_flow_stats(f)->rx_reordered, 2);
+	assert_int_equal(gre_flow_stats(f)->rx_lost, 0);
+	gre_flow_free(f);
+}
+
 static void starts_anywhere(void **state)
 {
 	(void)state;
@@ -958,6 +1021,9 @@ static void randomized_reordering(void **state)
 			assert_true(gre_flow_take_ack(f, now + 2000, &last_ack) ||
 				    gre_flow_ack_deadline(f) == UINT64_MAX);
 		}
+		/* the reorder slots' storage goes once the flow is quiet */
+		gre_flow_on_timer(f, now + 2000 + GRE_FLOW_STORE_KEEP_MS);
+		assert_false(gre_flow_has_store(f));
 		/* nothing held, nothing owed */
 		assert_int_equal(gre_flow_next_deadline(f), UINT64_MAX);
 
@@ -995,6 +1061,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(in_order_without_copy),
+		cmocka_unit_test(in_order_never_allocates_slots),
+		cmocka_unit_test(slots_allocated_on_demand_and_released),
 		cmocka_unit_test(starts_anywhere),
 		cmocka_unit_test(swap_is_reordered),
 		cmocka_unit_test(gap_given_up_after_hold),

@@ -1101,6 +1101,47 @@ static void auth_timeout_cancels_backend(void **state)
 	assert_int_equal(n->s.auth_cancels, 1);
 }
 
+/* Once running, the CHAP/PAP state is gone (freed, issue 13): a late
+ * Response or Authenticate-Request is dropped and counted, the link and
+ * its data carry on. */
+static void auth_state_gone_once_running(void **state)
+{
+	static const uint8_t chap_resp[] = { 0xC2, 0x23, 0x02, 0x01, 0x00, 0x06, 0x01, 0xAA };
+	static const uint8_t pap_req[] = { 0xC0, 0x23, 0x01, 0x01, 0x00, 0x06, 0x00, 0x00 };
+	struct net *n = *state;
+
+	login(n);
+	uint64_t dropped = ppp_stats(n->s.l)->rx_dropped;
+	size_t sent = n->s.nsent;
+	inject(n, &n->s, chap_resp, sizeof(chap_resp));
+	inject(n, &n->s, pap_req, sizeof(pap_req));
+	assert_int_equal(ppp_stats(n->s.l)->rx_dropped, dropped + 2);
+	assert_int_equal(n->s.nsent, sent); /* no second Success */
+	assert_int_equal(n->s.auth_requests, 1);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_string_equal(ppp_peer_name(n->s.l), "alice");
+	exchange_ip(n);
+	run_for(n, 60000);
+	assert_int_equal(n->s.downs + n->c.downs, 0);
+}
+
+/* The configured names are copied to their length, at most CHAP_NAME_MAX
+ * bytes each: one more is refused, the longest allowed logs in. */
+static void name_lengths_bounded(void **state)
+{
+	struct net *n = *state;
+	static char host[CHAP_NAME_MAX + 2];
+
+	memset(host, 'h', CHAP_NAME_MAX + 1);
+	host[CHAP_NAME_MAX + 1] = '\0';
+	n->s.cfg.host_name = host;
+	assert_null(ppp_new(&n->s.cfg, &ops, &n->s));
+	host[CHAP_NAME_MAX] = '\0';
+	login(n);
+	assert_string_equal(ppp_peer_name(n->s.l), "alice");
+	exchange_ip(n);
+}
+
 static void pap_without_mppe(void **state)
 {
 	struct net *n = *state;
@@ -1167,6 +1208,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stateful_lost_reset_request_is_repeated, setup, teardown),
 		cmocka_unit_test_setup_teardown(login_needs_no_restart_timer, setup, teardown),
 		cmocka_unit_test_setup_teardown(auth_timeout_cancels_backend, setup, teardown),
+		cmocka_unit_test_setup_teardown(auth_state_gone_once_running, setup, teardown),
+		cmocka_unit_test_setup_teardown(name_lengths_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(pap_without_mppe, setup, teardown),
 		cmocka_unit_test_setup_teardown(pap_cannot_give_mppe_keys, setup, teardown),
 		cmocka_unit_test(names),
