@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/ppp/ppp.h"
 #include "server/call.h"
+#include "server/gre_sock.h"
 #include "server/pool.h"
 #include "server/server.h"
 #include "server/session.h"
@@ -152,6 +153,9 @@ static void tun_cb(struct ev_loop *loop, ev_io *w, int revents)
 		int n = tun_read_batch(dp->tun, dp->pkts, DATAPATH_BATCH);
 		for (int i = 0; i < n; i++)
 			to_client(dp, dp->pkts[i].buf, dp->pkts[i].len);
+		/* The GRE packets of this batch leave together (sendmmsg). */
+		if (dp->srv->gre)
+			gre_sock_flush(dp->srv->gre);
 		if (n < DATAPATH_BATCH)
 			break;
 	}

@@ -19,6 +19,16 @@
 
 #define GRE_SOCK_ROUNDS 8          /* batches per readiness event */
 #define GRE_SOCK_RCVBUF (1 << 20)
+#define GRE_SOCK_TXSLOT (GRE_HDR_MAX + CALL_FRAME_MAX)
+
+/* One packet waiting for the next sendmmsg(): header and frame copied
+ * together (the frame's buffer is the caller's and is reused as soon as
+ * gre_sock_send() returns), its destination and its source address. */
+struct gre_txslot {
+	struct sockaddr_in to;
+	_Alignas(struct cmsghdr) char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	uint8_t pkt[GRE_SOCK_TXSLOT];
+};
 
 struct gre_sock {
 	struct server *srv;
@@ -28,7 +38,12 @@ struct gre_sock {
 	struct iovec iov[GRE_SOCK_BATCH];
 	struct sockaddr_in from[GRE_SOCK_BATCH];
 	uint8_t rx[GRE_SOCK_BATCH][GRE_SOCK_BUFSIZE];
-	uint8_t tx[GRE_HDR_MAX]; /* the GRE header of the packet being sent */
+	/* Send batch: slots [0, ntx) wait for gre_sock_flush(). */
+	ev_prepare flush_w;      /* flushes before the loop sleeps */
+	unsigned ntx;
+	struct mmsghdr txmsgs[GRE_SOCK_BATCH];
+	struct iovec txiov[GRE_SOCK_BATCH];
+	struct gre_txslot tx[GRE_SOCK_BATCH];
 	bool connected;          /* gre_sock_adopt(): send without an address */
 };
 
@@ -105,6 +120,9 @@ static void read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		for (int i = 0; i < n; i++)
 			input(g, g->rx[i], g->msgs[i].msg_len);
+		/* What this batch produced (acks, echoed or released frames)
+		 * leaves as one batch too. */
+		gre_sock_flush(g);
 		if (n < GRE_SOCK_BATCH)
 			return;
 	}
@@ -114,50 +132,80 @@ bool gre_sock_send(struct gre_sock *g, uint32_t src, uint32_t dst, const struct 
 		   const uint8_t *payload, size_t len)
 {
 	struct server_stats *st = &g->srv->stats;
-	size_t hl = gre_build(g->tx, sizeof(g->tx), h);
 
+	if (g->ntx == GRE_SOCK_BATCH)
+		gre_sock_flush(g);
+	unsigned i = g->ntx;
+	struct gre_txslot *t = &g->tx[i];
+	size_t hl = gre_build(t->pkt, GRE_HDR_MAX, h);
 	if (!hl || len > CALL_FRAME_MAX) {
 		st->gre_tx_err++;
 		return false;
 	}
+	if (len)
+		memcpy(t->pkt + hl, payload, len);
+	g->txiov[i].iov_len = hl + len;
 
-	/* Header and frame as two pieces: the frame is not copied. sendmsg
-	 * only reads the iovecs, hence the cast away from const. */
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(dst) };
-	struct iovec iov[2] = {
-		{ .iov_base = g->tx, .iov_len = hl },
-		{ .iov_base = (void *)(uintptr_t)payload, .iov_len = len },
-	};
-	union {
-		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-		struct cmsghdr align;
-	} cbuf;
-	struct msghdr msg = {
-		.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = iov, .msg_iovlen = len ? 2 : 1,
-	};
-	if (g->connected) {
-		msg.msg_name = NULL;
-		msg.msg_namelen = 0;
-	}
+	struct msghdr *msg = &g->txmsgs[i].msg_hdr;
+	t->to.sin_addr.s_addr = htonl(dst);
+	msg->msg_name = g->connected ? NULL : &t->to;
+	msg->msg_namelen = g->connected ? 0 : sizeof(t->to);
+	msg->msg_control = NULL;
+	msg->msg_controllen = 0;
 	if (src) {
-		memset(&cbuf, 0, sizeof(cbuf));
-		msg.msg_control = cbuf.buf;
-		msg.msg_controllen = sizeof(cbuf.buf);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+		memset(t->cbuf, 0, sizeof(t->cbuf));
+		msg->msg_control = t->cbuf;
+		msg->msg_controllen = sizeof(t->cbuf);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(msg);
 		cm->cmsg_level = IPPROTO_IP;
 		cm->cmsg_type = IP_PKTINFO;
 		cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
 		struct in_pktinfo pi = { .ipi_spec_dst.s_addr = htonl(src) };
 		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
 	}
-	if (sendmsg(g->fd, &msg, MSG_DONTWAIT) < 0) {
-		st->gre_tx_err++;
-		if (log_due(st->gre_tx_err))
-			log_warn("event=gre-send-error count=%llu", (unsigned long long)st->gre_tx_err);
-		return false;
-	}
-	st->gre_tx++;
+	g->ntx++;
 	return true;
+}
+
+static void send_failed(struct gre_sock *g)
+{
+	struct server_stats *st = &g->srv->stats;
+
+	st->gre_tx_err++;
+	if (log_due(st->gre_tx_err))
+		log_warn("event=gre-send-error count=%llu", (unsigned long long)st->gre_tx_err);
+}
+
+void gre_sock_flush(struct gre_sock *g)
+{
+	unsigned done = 0;
+
+	/* Bounded: every round sends at least one packet or drops one. */
+	while (done < g->ntx) {
+		int n = sendmmsg(g->fd, g->txmsgs + done, g->ntx - done, MSG_DONTWAIT);
+		if (n > 0) {
+			g->srv->stats.gre_tx += (unsigned)n;
+			done += (unsigned)n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else {
+			/* The packet at `done` failed (a full send buffer or a
+			 * route error): drop it, try the rest. */
+			send_failed(g);
+			done++;
+		}
+	}
+	g->ntx = 0;
+}
+
+static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct gre_sock *g = container_of(w, struct gre_sock, flush_w);
+	(void)loop;
+	(void)revents;
+
+	if (g->ntx)
+		gre_sock_flush(g);
 }
 
 /* The receive buffers and the watcher, once g->fd is open. */
@@ -169,9 +217,15 @@ static void gre_sock_watch(struct gre_sock *g)
 		g->msgs[i].msg_hdr.msg_iov = &g->iov[i];
 		g->msgs[i].msg_hdr.msg_iovlen = 1;
 		g->msgs[i].msg_hdr.msg_name = &g->from[i];
+		g->txiov[i].iov_base = g->tx[i].pkt;
+		g->txmsgs[i].msg_hdr.msg_iov = &g->txiov[i];
+		g->txmsgs[i].msg_hdr.msg_iovlen = 1;
+		g->tx[i].to.sin_family = AF_INET;
 	}
 	ev_io_init(&g->io, read_cb, g->fd, EV_READ);
 	ev_io_start(g->srv->loop, &g->io);
+	ev_prepare_init(&g->flush_w, prepare_cb);
+	ev_prepare_start(g->srv->loop, &g->flush_w);
 }
 
 struct gre_sock *gre_sock_open(struct server *srv)
@@ -229,7 +283,9 @@ void gre_sock_free(struct gre_sock *g)
 {
 	if (!g)
 		return;
+	gre_sock_flush(g);
 	ev_io_stop(g->srv->loop, &g->io);
+	ev_prepare_stop(g->srv->loop, &g->flush_w);
 	close(g->fd);
 	free(g);
 }

@@ -7,10 +7,17 @@
  * that call's peer -> call_gre_input(). Everything dropped is counted in the
  * server stats and logged once.
  *
- * Send: gre_sock_send() writes the GRE header in front of the payload in a
- * preallocated buffer and sends it with sendmsg(), choosing the source
- * address with IP_PKTINFO (the local address of the call's control
- * connection).
+ * Send: gre_sock_send() copies the GRE header and the payload into the next
+ * of GRE_SOCK_BATCH preallocated slots, with the source address
+ * (IP_PKTINFO: the local address of the call's control connection); the
+ * slots leave in order, with one sendmmsg(), when gre_sock_flush() runs:
+ * when the slots are full, after each received batch, after each tun
+ * batch (datapath.c) and, through an ev_prepare watcher, before the loop
+ * sleeps. So every packet leaves within the loop turn that produced it, in
+ * the order it was produced (data, acks and the per-call send queue's
+ * releases alike), and a turn that produces many costs one system call per
+ * batch. A send error drops that one packet (counted in gre_tx_err, logged
+ * once per power of two) and the rest of the batch still goes.
  *
  * Lifetime: gre_sock_open() .. gre_sock_free(), owned by the server.
  */
@@ -38,8 +45,12 @@ struct gre_sock *gre_sock_open(struct server *srv);
 struct gre_sock *gre_sock_adopt(struct server *srv, int fd);
 void gre_sock_free(struct gre_sock *g);
 
-/* Send one packet; addresses in host order. False if it could not go. */
+/* Queue one packet for the next flush; addresses in host order. False if
+ * it cannot go (no header fits, or the payload is over CALL_FRAME_MAX);
+ * a later send error is only counted. */
 bool gre_sock_send(struct gre_sock *g, uint32_t src, uint32_t dst, const struct gre_hdr *h,
 		   const uint8_t *payload, size_t len);
+/* Send what is queued now (sendmmsg). */
+void gre_sock_flush(struct gre_sock *g);
 
 #endif
