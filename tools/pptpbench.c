@@ -29,6 +29,10 @@ static const struct subcommand {
 	  "--server ADDR --user U --password-stdin --sessions N [--sources A-B,...]\n"
 	  "           [--calls-per-conn M] [--parallel P] [--hold S] [--teardown-rate R]\n"
 	  "           [--server-pid PID]  login rate, memory and CPU per held session" },
+	{ "datapath", pptpbench_datapath,
+	  "blast --dst ADDR [--size B] [--seconds S] [--rate PPS]  UDP load\n"
+	  "           | forward --tun NAME --peer ADDR  the no-PPP baseline forwarder\n"
+	  "           (scripts/bench_datapath.sh runs both against pptpd)" },
 };
 
 static void usage(FILE *f)

@@ -11,5 +11,6 @@ int pptpbench_load(int argc, char **argv);
 int pptpbench_connect(int argc, char **argv);
 int pptpbench_churn(int argc, char **argv);
 int pptpbench_sessions(int argc, char **argv);
+int pptpbench_datapath(int argc, char **argv);
 
 #endif

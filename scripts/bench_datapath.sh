@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Data-path cost of pptpd against a baseline with no PPP, in one run
+# (issue 13, "TCP through one tunnel"). Run as root after a build:
+#
+#   bash scripts/bench_datapath.sh [BUILD_DIR]      (default build/release)
+#
+# The network is the integration tests' (tests/integration/e2e_lib.sh):
+# client 198.51.100.2 -- 198.51.100.1 server 203.0.113.1 -- 203.0.113.2 LAN.
+# The LAN host sends UDP datagrams of $SIZE IPv4 bytes (`pptpbench datapath
+# blast`, $RATE a second for $SECONDS) to 192.0.2.10, which the server
+# namespace routes into a tun, in turn:
+#
+#   baseline  `pptpbench datapath forward`: tun -> GRE with the same
+#             batching as the server (tun read in batches, one sendmmsg a
+#             batch) and no PPP: no encryption, no session, no window;
+#   server    pptpd with one tunnel up (`pptpbench connect --mppe
+#             stateless --tun`, MPPE-128 stateless) from the client: tun ->
+#             lookup -> PPP -> MPPE -> GRE flow -> sendmmsg.
+#
+# For each: packets the process read from its tun (the device's
+# tx_packets, which the kernel counts as the reader takes them), packets/s,
+# and the process's CPU time (/proc/PID/schedstat, nanoseconds on a CPU)
+# per packet. Then `pptpbench crypto`'s stateless MPPE-128 cost per packet
+# at $SIZE, and the ratio server / (baseline + crypto), which the issue
+# wants at or under 1.3. One "figure value" line each.
+#
+# Knobs (environment): SIZE (1396: the IPv4 MTU of the tunnel, so each
+# packet is a 1400-byte MPPE frame; bigger ones are fragmented), RATE
+# (packets/s, 20000; 0: as fast as the blaster goes). The rate is bounded
+# by the benchmark client, which decrypts every frame in one process and
+# acknowledges it: past its pace the server's send queue drops frames
+# from its head (server_stats gre-tx-queue-drop) and a long enough run of
+# drops loses the client's MPPE state (the run then fails). SECONDS_EACH (5), CRYPTO_PACKETS (100000), PPTPD (another server binary,
+# e.g. a build from before a change, against the same tools).
+set -euo pipefail
+SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$SRCDIR/build/release}
+PPTPD=${PPTPD:-$BUILD/server/pptpd}  # PPTPD=... measures another build of the server
+PPTPCTL=$BUILD/tools/pptpctl
+PPTPBENCH=$BUILD/tools/pptpbench
+for f in "$PPTPD" "$PPTPCTL" "$PPTPBENCH"; do
+	[ -x "$f" ] || { echo "bench_datapath: no $f (build first: scripts/build.sh)" >&2; exit 2; }
+done
+export PPTPD PPTPCTL PPTPBENCH SRCDIR
+
+SIZE=${SIZE:-1396}
+RATE=${RATE:-20000}
+SECONDS_EACH=${SECONDS_EACH:-5}
+CRYPTO_PACKETS=${CRYPTO_PACKETS:-100000}
+DST=192.0.2.10
+
+. "$SRCDIR/tests/integration/lib.sh"
+. "$SRCDIR/tests/integration/e2e_lib.sh"
+it_init bench-datapath
+e2e_net
+
+# nanoseconds on a CPU of PID's threads together
+cpu_ns() {
+	local t sum=0 v
+	for t in /proc/"$1"/task/*/schedstat; do
+		read -r v _ <"$t" || v=0
+		sum=$((sum + v))
+	done
+	echo "$sum"
+}
+
+tun_tx() {
+	ip netns exec "$SRV" cat "/sys/class/net/$1/statistics/tx_packets"
+}
+
+# measure NAME PID TUN: blast, then one line per figure; sets US
+measure() {
+	local name=$1 pid=$2 tun=$3 c0 c1 p0 p1 pkts
+	c0=$(cpu_ns "$pid")
+	p0=$(tun_tx "$tun")
+	ip netns exec "$LAN" "$PPTPBENCH" datapath blast --dst "$DST" --size "$SIZE" \
+		--rate "$RATE" --seconds "$SECONDS_EACH" >"$IT_TMP/blast.$name"
+	sleep 0.2 # what is still queued in the tun
+	c1=$(cpu_ns "$pid")
+	p1=$(tun_tx "$tun")
+	pkts=$((p1 - p0))
+	[ "$pkts" -gt 0 ] || { cat "$IT_TMP/blast.$name" >&2; echo "bench_datapath: $name forwarded nothing" >&2; exit 1; }
+	US=$(awk -v c=$((c1 - c0)) -v p="$pkts" 'BEGIN { printf "%.3f", c / p / 1000 }')
+	echo "${name}_packets $pkts"
+	awk -v p="$pkts" -v s="$SECONDS_EACH" -v n="$name" -v b="$SIZE" \
+		'BEGIN { printf "%s_packets_per_s %.0f\n%s_mbit_per_s %.0f\n", n, p / s, n, p * b * 8 / s / 1e6 }'
+	echo "${name}_us_per_packet $US"
+	echo "${name}_blast $(cat "$IT_TMP/blast.$name")"
+}
+
+echo "size $SIZE"
+echo "rate $RATE"
+
+# ---- baseline ----
+it_bg "$SRV" "$IT_TMP/forward.log" "$PPTPBENCH" datapath forward --tun dpbase0 \
+	--peer 198.51.100.2 --local 198.51.100.1 >/dev/null
+FWD=$IT_LAST_PID
+for _ in $(seq 1 50); do
+	grep -q '^forward ready' "$IT_TMP/forward.log" && break
+	sleep 0.1
+done
+grep -q '^forward ready' "$IT_TMP/forward.log" || { cat "$IT_TMP/forward.log" >&2; exit 1; }
+ip -n "$SRV" link set dpbase0 up
+ip -n "$SRV" route add 192.0.2.0/24 dev dpbase0
+measure baseline "$FWD" dpbase0
+BASE_US=$US
+it_stop "$FWD"
+echo "baseline_forward $(grep '^forward tun_rx' "$IT_TMP/forward.log")"
+
+# ---- server ----
+echo bench-secret | ctl user add alice --password-stdin
+echo bench-secret >"$IT_TMP/alice.pw"
+start_server 192.0.2.10-10
+PWFILE=$IT_TMP/alice.pw bg_connect "$IT_TMP/client.out" --mppe stateless --tun dpcli0 --timeout 10
+wait_up "$IT_TMP/client.out"
+# The pool holds the one address the blaster aims at.
+measure server "$SRV_PID" pptp0
+SRV_US=$US
+line=$(stats)
+echo "server_stats $(sed 's/.*event=stats //' <<<"$line")"
+grep -E 'event=session-up' "$SRV_LOG" | tail -n 1 | sed 's/^/server_session /'
+[ "$(stat_field "$line" sessions)" = 1 ] || { cat "$IT_TMP/client.out" >&2; server_tail; echo "bench_datapath: the session did not last the run" >&2; exit 1; }
+
+# ---- crypto and the ratio ----
+CRYPTO_US=$("$PPTPBENCH" crypto --packets "$CRYPTO_PACKETS" --size "$SIZE" |
+	awk '$1 == "mppe128_stateless" { for (i = 2; i <= NF; i++) if ($i ~ /^us\/packet=/) { sub(/.*=/, "", $i); print $i } }')
+echo "crypto_mppe128_stateless_us_per_packet $CRYPTO_US"
+awk -v s="$SRV_US" -v b="$BASE_US" -v c="$CRYPTO_US" \
+	'BEGIN { printf "ratio_server_vs_baseline_plus_crypto %.2f (target <= 1.3)\n", s / (b + c) }'
+stop_server
