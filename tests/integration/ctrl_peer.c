@@ -646,6 +646,11 @@ static int gre_fd(void)
 		P.gre_fd = socket(AF_INET, SOCK_RAW, IPPROTO_GRE);
 		if (P.gre_fd < 0)
 			fail("raw GRE socket: %s", strerror(errno));
+		/* Room for a burst's echoes before gre-expect reads them (the
+		 * default buffer holds about 250 small packets). */
+		int size = 4 << 20;
+		if (setsockopt(P.gre_fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
+			setsockopt(P.gre_fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	}
 	return P.gre_fd;
 }
