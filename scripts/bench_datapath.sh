@@ -31,7 +31,10 @@
 # acknowledges it: past its pace the server's send queue drops frames
 # from its head (server_stats gre-tx-queue-drop) and a long enough run of
 # drops loses the client's MPPE state (the run then fails). SECONDS_EACH (5), CRYPTO_PACKETS (100000), PPTPD (another server binary,
-# e.g. a build from before a change, against the same tools).
+# e.g. a build from before a change, against the same tools), PERF_DATA (a
+# path: each measured process is recorded with `perf record -g` into
+# PATH.baseline and PATH.server while the load runs; see them with `perf
+# report -i PATH.server`).
 set -euo pipefail
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRCDIR/build/release}
@@ -71,10 +74,17 @@ tun_tx() {
 # measure NAME PID TUN: blast, then one line per figure; sets US
 measure() {
 	local name=$1 pid=$2 tun=$3 c0 c1 p0 p1 pkts
+	local perf=
+	if [ -n "${PERF_DATA:-}" ]; then
+		perf record -q -g -p "$pid" -o "$PERF_DATA.$name" -- sleep "$SECONDS_EACH" \
+			>/dev/null 2>&1 &
+		perf=$!
+	fi
 	c0=$(cpu_ns "$pid")
 	p0=$(tun_tx "$tun")
 	ip netns exec "$LAN" "$PPTPBENCH" datapath blast --dst "$DST" --size "$SIZE" \
 		--rate "$RATE" --seconds "$SECONDS_EACH" >"$IT_TMP/blast.$name"
+	[ -z "$perf" ] || wait "$perf" || true
 	sleep 0.2 # what is still queued in the tun
 	c1=$(cpu_ns "$pid")
 	p1=$(tun_tx "$tun")
