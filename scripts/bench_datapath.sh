@@ -30,17 +30,19 @@
 # by the benchmark client, which decrypts every frame in one process and
 # acknowledges it: past its pace the server's send queue drops frames
 # from its head (server_stats gre-tx-queue-drop) and a long enough run of
-# drops loses the client's MPPE state (the run then fails). SECONDS_EACH (5), CRYPTO_PACKETS (100000), PPTPD (another server binary,
-# e.g. a build from before a change, against the same tools), PERF_DATA (a
+# drops loses the client's MPPE state (the run then fails). SECONDS_EACH
+# (5), CRYPTO_PACKETS (100000), PPTPD (another server binary, e.g. a
+# build from before a change, against the same tools), PERF_DATA (a
 # path: each measured process is recorded with `perf record -g` into
 # PATH.baseline and PATH.server while the load runs; see them with `perf
-# report -i PATH.server`).
+# report -i PATH.server`). PPTPCTL and PPTPBENCH may be given the same way
+# (the integration test does).
 set -euo pipefail
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRCDIR/build/release}
 PPTPD=${PPTPD:-$BUILD/server/pptpd}  # PPTPD=... measures another build of the server
-PPTPCTL=$BUILD/tools/pptpctl
-PPTPBENCH=$BUILD/tools/pptpbench
+PPTPCTL=${PPTPCTL:-$BUILD/tools/pptpctl}
+PPTPBENCH=${PPTPBENCH:-$BUILD/tools/pptpbench}
 for f in "$PPTPD" "$PPTPCTL" "$PPTPBENCH"; do
 	[ -x "$f" ] || { echo "bench_datapath: no $f (build first: scripts/build.sh)" >&2; exit 2; }
 done

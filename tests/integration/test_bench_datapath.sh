@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# scripts/bench_datapath.sh as a correctness test, at a low rate and for
+# one second a path: the no-PPP baseline forwarder sends every packet it
+# reads from its tun as GRE (its own counts agree with the device's), the
+# server path keeps its one MPPE-128 stateless session up through the
+# load (the script fails otherwise) and reads the load from its tun, and
+# every figure line is printed. No figure's value is asserted: this is
+# the benchmark kept working, the figures are docs/performance.md's.
+set -euo pipefail
+: "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}"
+. "$SRCDIR/tests/integration/lib.sh"
+
+it_init bench_datapath_outer
+OUT=$IT_TMP/bench.out
+SIZE=1396 RATE=2000 SECONDS_EACH=1 CRYPTO_PACKETS=2000 \
+	bash "$SRCDIR/scripts/bench_datapath.sh" >"$OUT" 2>&1 || { cat "$OUT" >&2; it_fail "bench_datapath.sh failed"; }
+
+val() {
+	awk -v k="$1" '$1 == k { print $2; exit }' "$OUT"
+}
+for k in baseline_packets baseline_packets_per_s baseline_us_per_packet server_packets \
+	server_packets_per_s server_us_per_packet crypto_mppe128_stateless_us_per_packet \
+	ratio_server_vs_baseline_plus_crypto; do
+	[ -n "$(val "$k")" ] || { cat "$OUT" >&2; it_fail "no $k line"; }
+done
+it_pass "every figure printed"
+
+# The forwarder: what it read from the tun it sent, and that is what the
+# script counted on the device.
+fwd=$(grep '^baseline_forward ' "$OUT")
+rx=$(sed -n 's/.* tun_rx=\([0-9]*\).*/\1/p' <<<"$fwd")
+tx=$(sed -n 's/.* gre_tx=\([0-9]*\).*/\1/p' <<<"$fwd")
+[ "${rx:-0}" -gt 0 ] && [ "$rx" = "$tx" ] || { cat "$OUT" >&2; it_fail "forwarder: tun_rx=$rx gre_tx=$tx"; }
+[ "$(val baseline_packets)" = "$rx" ] || { cat "$OUT" >&2; it_fail "device count $(val baseline_packets) != forwarder's $rx"; }
+it_pass "baseline forwarded $rx packets"
+
+# The server: the tunnel carried the load (its GRE transmit count covers
+# every packet read from tun, less any the window's queue dropped).
+[ "$(val server_packets)" -gt 0 ] || { cat "$OUT" >&2; it_fail "server read nothing from tun"; }
+st=$(grep '^server_stats ' "$OUT")
+gtx=$(sed -n 's/.* gre-tx=\([0-9]*\).*/\1/p' <<<"$st")
+drop=$(sed -n 's/.* gre-tx-queue-drop=\([0-9]*\).*/\1/p' <<<"$st")
+[ $((gtx + drop)) -ge "$(val server_packets)" ] || { cat "$OUT" >&2; it_fail "server: gre-tx=$gtx + drops=$drop < tun packets $(val server_packets)"; }
+it_pass "server path carried $(val server_packets) packets"
+echo "bench_datapath checks passed"
