@@ -226,6 +226,8 @@ static void gre_sock_watch(struct gre_sock *g)
 	ev_io_start(g->srv->loop, &g->io);
 	ev_prepare_init(&g->flush_w, prepare_cb);
 	ev_prepare_start(g->srv->loop, &g->flush_w);
+	/* The flush alone must not keep a loop running. */
+	ev_unref(g->srv->loop);
 }
 
 struct gre_sock *gre_sock_open(struct server *srv)
@@ -285,6 +287,7 @@ void gre_sock_free(struct gre_sock *g)
 		return;
 	gre_sock_flush(g);
 	ev_io_stop(g->srv->loop, &g->io);
+	ev_ref(g->srv->loop);
 	ev_prepare_stop(g->srv->loop, &g->flush_w);
 	close(g->fd);
 	free(g);
