@@ -192,6 +192,11 @@ struct auth_result {
 	uint32_t mppe_policy;
 	uint32_t mppe_types;
 	bool mppe_types_given;
+	/* The user's rate limits, kbit/s (0: none), when rate_given: they
+	 * replace the rate-limit-down/-up keys (the store's rate column,
+	 * RADIUS Filter-Id "DOWN/UP" or the pptpd vendor pair). */
+	bool rate_given;
+	uint32_t rate_down, rate_up;
 	/* Framed-MTU (RFC 2865 5.12); 0: not given. */
 	uint32_t framed_mtu;
 	/* Framed-IP-Netmask, host order; 0: not given. */
