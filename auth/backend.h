@@ -215,6 +215,19 @@ struct auth_result {
 	size_t classes_len;
 };
 
+/* The largest rate a user may be given, kbit/s (10 Gbit/s). */
+#define AUTH_RATE_KBIT_MAX 10000000u
+
+/*
+ * A rate as accel-ppp's shaper reads Filter-Id (and as the store and
+ * `pptpctl user set --rate` take it): "N" (N kbit/s both ways) or
+ * "DOWN/UP" (kbit/s; '\\' or ':' may stand for '/'); decimal digits only,
+ * each at most AUTH_RATE_KBIT_MAX, 0: no limit that way. The whole value
+ * must be that: anything else (accel-ppp's time-range "ID,RATE" form, an
+ * ACL name) is false and sets nothing.
+ */
+bool auth_parse_rate(const void *val, size_t len, uint32_t *down, uint32_t *up);
+
 /* Walk packed Class values (auth_result.classes): *pos starts at 0; each
  * call gives the next value; false at the end or on a length that runs
  * past len. */

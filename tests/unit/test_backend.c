@@ -486,6 +486,35 @@ static void names_and_codes(void **state)
 	assert_string_equal(auth_method_name(AUTH_MSCHAPV2), "mschapv2");
 }
 
+/* Rates as accel-ppp's shaper reads Filter-Id: "N" both ways, "DOWN/UP"
+ * (or '\\', ':'); nothing else, and nothing set when it is not one. */
+static void rate_forms(void **state)
+{
+	(void)state;
+	uint32_t d = 7, u = 7;
+#define R(str) auth_parse_rate(str, strlen(str), &d, &u)
+	assert_true(R("10000/2000"));
+	assert_int_equal(d, 10000);
+	assert_int_equal(u, 2000);
+	assert_true(R("1000"));
+	assert_int_equal(d, 1000);
+	assert_int_equal(u, 1000);
+	assert_true(R("512\\256") && d == 512 && u == 256);
+	assert_true(R("0:64") && d == 0 && u == 64);
+	assert_true(R("10000000/10000000"));
+	d = u = 7;
+	static const char *const bad[] = { "", "/", "1000/", "/1000", "10000001", "1,2000",
+		"1000/2000/3000", "1000k", " 1000", "-1", "acl-guests", "99999999999/1",
+		"4294967296" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(R(bad[i]));
+	assert_int_equal(d, 7);
+	assert_int_equal(u, 7);
+	/* the length bounds it, not a NUL */
+	assert_true(auth_parse_rate("4000/2000junk", 9, &d, &u) && d == 4000 && u == 2000);
+#undef R
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,6 +531,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(free_with_requests_queued, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_store_path_fails_at_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(database_error_is_reject_error, setup, teardown),
+		cmocka_unit_test(rate_forms),
 	};
 	return cmocka_run_group_tests(tests, crypto_group_setup, crypto_group_teardown);
 }
