@@ -79,9 +79,10 @@ static int setup(void **state)
 	add_user(db, "alice", "alicePass", true, "10.1.2.3", 2);
 	add_user(db, "bob", "bobPass", false, NULL, 0);
 	add_user(db, "User", "clientPass", true, NULL, 0);
-	uint32_t never = 0;
+	uint32_t never = 0, rate_down = 4000, rate_up = 2000;
 	if (userdb_set_idle(db, "alice", &never) != USERDB_OK ||
-	    userdb_set_session_timeout(db, "alice", 3600) != USERDB_OK)
+	    userdb_set_session_timeout(db, "alice", 3600) != USERDB_OK ||
+	    userdb_set_rate(db, "alice", &rate_down, &rate_up) != USERDB_OK)
 		return -1;
 	userdb_free(db);
 	*state = f;
@@ -163,6 +164,10 @@ static void mschapv2_accept_carries_keys_and_attributes(void **state)
 	assert_true(r.idle_given);
 	assert_int_equal(r.idle_timeout, 0);
 	assert_int_equal(r.session_timeout, 3600);
+	/* The store's rate replaces the rate-limit keys. */
+	assert_true(r.rate_given);
+	assert_int_equal(r.rate_down, 4000);
+	assert_int_equal(r.rate_up, 2000);
 
 	/* A user without the fields: the key applies, no session limit. */
 	req_mschapv2(&req, 2, "User", "clientPass");
@@ -170,6 +175,7 @@ static void mschapv2_accept_carries_keys_and_attributes(void **state)
 	assert_int_equal(r.verdict, AUTH_ACCEPT);
 	assert_false(r.idle_given);
 	assert_int_equal(r.session_timeout, 0);
+	assert_false(r.rate_given);
 }
 
 static void mschapv2_rejections(void **state)
