@@ -16,6 +16,8 @@
 # carol's Accept has only pptpd-Rate-Limit-Down (FreeRADIUS's server loads
 # the dictionary too): her session-up line shows 3000/0. The drops are
 # counted: alice's session show and session-down line, the stats line.
+# Then with the SQLite store: rate-limit-down/-up as every user's default
+# (dora, measured at 2 Mbit/s down), a user's `pptpctl --rate` over them.
 set -euo pipefail
 : "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}" "${ITOOLS:?}"
 . "$SRCDIR/tests/integration/lib.sh"
@@ -121,4 +123,22 @@ expect_out carol '2 packets transmitted, 2 received'
 grep -Eq 'user=carol .*event=session-up .*rate=3000/0 ' "$SRV_LOG" ||
 	it_fail "carol's session-up is not rate=3000/0"
 it_pass "pptpd-Rate-Limit-Down alone (FreeRADIUS loaded dist/dictionary.pptpd): rate=3000/0"
+stop_server
+
+# ---- the SQLite store: the keys as defaults, a user's --rate over them ----
+echo dora-secret | ctl user add dora --password-stdin
+echo erik-secret | ctl user add erik --password-stdin --rate 3000/1500
+start_server 192.0.2.10-20 "rate-limit-down 2000" "rate-limit-up 1000"
+connect_ok dora dora dora-secret --route 203.0.113.2/32 \
+	--run "$U -R -b 4M >$T/dora.json"
+grep -Eq 'user=dora .*event=session-up .*rate=2000/1000 ' "$SRV_LOG" ||
+	it_fail "dora's session-up is not rate=2000/1000 (the keys)"
+dora=$(rate_of "$T/dora.json")
+within "$dora" 2000 || it_fail "dora down: $dora kbit/s, rate-limit-down 2000 (±10%)"
+it_pass "rate-limit-down 2000 for a store user without a rate: $dora kbit/s"
+connect_ok erik erik erik-secret --route 203.0.113.2/32 --run "ping -c 2 -W 2 203.0.113.2"
+expect_out erik '2 packets transmitted, 2 received'
+grep -Eq 'user=erik .*event=session-up .*rate=3000/1500 ' "$SRV_LOG" ||
+	it_fail "erik's session-up is not rate=3000/1500 (pptpctl user add --rate)"
+it_pass "pptpctl --rate 3000/1500 replaces the keys: rate=3000/1500"
 stop_server
