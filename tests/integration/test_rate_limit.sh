@@ -10,7 +10,9 @@
 # 4 Mbit/s down and 2 Mbit/s up within ±10% (the receiver's figure; the
 # payload is 1300 of 1328 IP bytes, the burst 100 ms over 4 s: both well
 # inside the margin). bob, up beside her, has no limit: his TCP transfer
-# must exceed twice her down rate. A CoA-Request with the pptpd vendor pair
+# must exceed twice her down rate. A CoA with Filter-Id "3000/3000" is
+# applied, one with a Filter-Id naming a filter NAKed (401). A CoA-Request
+# with the pptpd vendor pair
 # (dist/dictionary.pptpd, loaded by FreeRADIUS's radclient) then sets
 # alice to 1000/1000 and the next transfer must arrive at 1 Mbit/s ±10%.
 # carol's Accept has only pptpd-Rate-Limit-Down (FreeRADIUS's server loads
@@ -100,6 +102,18 @@ grep -Eq 'user=bob .*event=session-up .*rate=0/0 ' "$SRV_LOG" || it_fail "bob's 
 bob=$(rate_of "$T/bob.json")
 [ "$bob" -gt 8000 ] || it_fail "bob (no limit): $bob kbit/s, not above twice alice's 4000"
 it_pass "bob without a limit, beside alice: $bob kbit/s"
+
+# CoA with a Filter-Id rate; one with a Filter-Id that is a filter's name
+# is refused (401) and changes nothing.
+reply=$(radius_coa 127.0.0.1:3799 daesecret 'User-Name = "alice"' 'Filter-Id = "3000/3000"')
+[ "$(head -1 <<<"$reply")" = CoA-ACK ] || it_fail "CoA with Filter-Id 3000/3000: '$reply'"
+wait_log 'user=alice .*event=rate-changed rate=3000/3000'
+reply=$(radius_coa 127.0.0.1:3799 daesecret 'User-Name = "alice"' 'Filter-Id = "guests"')
+[ "$(head -1 <<<"$reply")" = CoA-NAK ] && grep -q 'Error-Cause = Unsupported-Attribute' <<<"$reply" ||
+	it_fail "CoA with Filter-Id \"guests\": '$reply', expected a NAK with Unsupported-Attribute"
+ctl_s session show alice | awk -F '\t' 'NR > 1 && $14 == "3000/3000" { ok = 1 } END { exit !ok }' ||
+	it_fail "the refused CoA changed alice's rate"
+it_pass "CoA Filter-Id \"3000/3000\" applied; Filter-Id \"guests\" NAKed, rate kept"
 
 # CoA with the vendor pair: 1000/1000 for the rest of alice's session.
 reply=$(radius_coa 127.0.0.1:3799 daesecret 'User-Name = "alice"' \
