@@ -280,3 +280,42 @@ size_t auth_cq_drain(struct auth_cq *q, auth_complete_fn cb, void *ctx)
 	crypto_wipe(&res, sizeof(res));
 	return n;
 }
+
+static bool rate_number(const char *p, const char *end, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (p == end || end - p > 10)
+		return false;
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v > AUTH_RATE_KBIT_MAX)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+bool auth_parse_rate(const void *val, size_t len, uint32_t *down, uint32_t *up)
+{
+	const char *s = val, *end = s + len, *sep = NULL;
+	uint32_t d, u;
+
+	for (const char *p = s; p < end; p++)
+		if (*p == '/' || *p == '\\' || *p == ':') {
+			sep = p;
+			break;
+		}
+	if (!sep) {
+		if (!rate_number(s, end, &d))
+			return false;
+		u = d;
+	} else if (!rate_number(s, sep, &d) || !rate_number(sep + 1, end, &u)) {
+		return false;
+	}
+	*down = d;
+	*up = u;
+	return true;
+}

@@ -192,6 +192,11 @@ struct auth_result {
 	uint32_t mppe_policy;
 	uint32_t mppe_types;
 	bool mppe_types_given;
+	/* The user's rate limits, kbit/s (0: none), when rate_given: they
+	 * replace the rate-limit-down/-up keys (the store's rate column,
+	 * RADIUS Filter-Id "DOWN/UP" or the pptpd vendor pair). */
+	bool rate_given;
+	uint32_t rate_down, rate_up;
 	/* Framed-MTU (RFC 2865 5.12); 0: not given. */
 	uint32_t framed_mtu;
 	/* Framed-IP-Netmask, host order; 0: not given. */
@@ -209,6 +214,19 @@ struct auth_result {
 	const uint8_t *classes;
 	size_t classes_len;
 };
+
+/* The largest rate a user may be given, kbit/s (10 Gbit/s). */
+#define AUTH_RATE_KBIT_MAX 10000000u
+
+/*
+ * A rate as accel-ppp's shaper reads Filter-Id (and as the store and
+ * `pptpctl user set --rate` take it): "N" (N kbit/s both ways) or
+ * "DOWN/UP" (kbit/s; '\\' or ':' may stand for '/'); decimal digits only,
+ * each at most AUTH_RATE_KBIT_MAX, 0: no limit that way. The whole value
+ * must be that: anything else (accel-ppp's time-range "ID,RATE" form, an
+ * ACL name) is false and sets nothing.
+ */
+bool auth_parse_rate(const void *val, size_t len, uint32_t *down, uint32_t *up);
 
 /* Walk packed Class values (auth_result.classes): *pos starts at 0; each
  * call gives the next value; false at the end or on a length that runs

@@ -308,6 +308,40 @@ static void accept_classes(const struct radius_packet *p, struct auth_result *re
 	res->classes_len = len;
 }
 
+/* Rate limits: the pptpd vendor pair (a missing one is no limit that
+ * way) before Filter-Id in accel-ppp's form; another Filter-Id (a filter's
+ * name) is not a rate and is left alone. */
+static void accept_rate(const struct radius_packet *p, struct auth_result *res)
+{
+	struct radius_attr a;
+	uint32_t v;
+	bool down = false, up = false;
+
+	if (radius_find(p, RADIUS_VENDOR_PPTPD, RADIUS_PPTPD_RATE_LIMIT_DOWN, &a) &&
+	    radius_attr_u32(&a, &v)) {
+		res->rate_down = v > AUTH_RATE_KBIT_MAX ? AUTH_RATE_KBIT_MAX : v;
+		down = true;
+	}
+	if (radius_find(p, RADIUS_VENDOR_PPTPD, RADIUS_PPTPD_RATE_LIMIT_UP, &a) &&
+	    radius_attr_u32(&a, &v)) {
+		res->rate_up = v > AUTH_RATE_KBIT_MAX ? AUTH_RATE_KBIT_MAX : v;
+		up = true;
+	}
+	if (down || up) {
+		res->rate_given = true;
+		return;
+	}
+	struct radius_iter it;
+	radius_iter_init(&it, p);
+	while (radius_iter_next(&it, &a)) {
+		if (a.vendor == 0 && a.type == RADIUS_FILTER_ID &&
+		    auth_parse_rate(a.val, a.len, &res->rate_down, &res->rate_up)) {
+			res->rate_given = true;
+			return;
+		}
+	}
+}
+
 static void accept_attrs(const struct radius_packet *p, struct auth_result *res,
 			 struct accept_extra *x)
 {
@@ -335,6 +369,7 @@ static void accept_attrs(const struct radius_packet *p, struct auth_result *res,
 		res->netmask = v;
 	if (radius_find(p, 0, RADIUS_FRAMED_MTU, &a) && radius_attr_u32(&a, &v))
 		res->framed_mtu = v;
+	accept_rate(p, res);
 	if (radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_MPPE_ENCRYPTION_POLICY, &a) &&
 	    radius_attr_u32(&a, &v) &&
 	    (v == AUTH_MPPE_POLICY_ALLOWED || v == AUTH_MPPE_POLICY_REQUIRED))

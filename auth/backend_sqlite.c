@@ -155,6 +155,9 @@ static void process(struct sqlite_backend *b, const struct auth_request *req,
 	res->idle_given = rec.has_idle;
 	res->idle_timeout = rec.idle;
 	res->session_timeout = rec.session_timeout;
+	res->rate_given = rec.has_rate;
+	res->rate_down = rec.rate_down;
+	res->rate_up = rec.rate_up;
 out:
 	crypto_wipe(&rec, sizeof(rec));
 }

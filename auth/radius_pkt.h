@@ -87,6 +87,7 @@ enum radius_attr_type {
 	RADIUS_FRAMED_PROTOCOL = 7,
 	RADIUS_FRAMED_IP_ADDRESS = 8,
 	RADIUS_FRAMED_IP_NETMASK = 9,
+	RADIUS_FILTER_ID = 11,
 	RADIUS_FRAMED_MTU = 12,
 	RADIUS_REPLY_MESSAGE = 18,
 	RADIUS_FRAMED_ROUTE = 22,
@@ -121,6 +122,16 @@ enum radius_attr_type {
 	RADIUS_FRAMED_POOL = 88,
 	RADIUS_MESSAGE_AUTHENTICATOR = 80,
 	RADIUS_ERROR_CAUSE = 101,
+};
+
+/* pptpd's own vendor attributes (dist/dictionary.pptpd): rate limits in
+ * kbit/s, integers. 32473 is the Private Enterprise Number IANA reserves
+ * for documentation (RFC 5612): it belongs to no real vendor, so it
+ * collides with none; a deployment may keep it or renumber both sides. */
+#define RADIUS_VENDOR_PPTPD 32473
+enum radius_pptpd_type {
+	RADIUS_PPTPD_RATE_LIMIT_DOWN = 1,
+	RADIUS_PPTPD_RATE_LIMIT_UP = 2,
 };
 
 /* Microsoft vendor attributes (RFC 2548), vendor id 311. */

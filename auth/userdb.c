@@ -42,7 +42,14 @@ static const char *const migrations[] = {
 	" CHECK (idle BETWEEN 0 AND 604800);"
 	"ALTER TABLE users ADD COLUMN session_timeout INTEGER NULL"
 	" CHECK (session_timeout BETWEEN 1 AND 4294967295);",
+	/* 3: per-user rate limits, kbit/s (0: none that way); both NULL: the
+	 * rate-limit keys. Existing rows get NULL: nothing changes for them. */
+	"ALTER TABLE users ADD COLUMN rate_down INTEGER NULL"
+	" CHECK (rate_down BETWEEN 0 AND 10000000);"
+	"ALTER TABLE users ADD COLUMN rate_up INTEGER NULL"
+	" CHECK (rate_up BETWEEN 0 AND 10000000);",
 };
+_Static_assert(USERDB_RATE_MAX == 10000000, "the rate columns' CHECKs say the same");
 _Static_assert(USERDB_IDLE_MAX == 604800, "the idle column's CHECK says the same");
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == USERDB_SCHEMA_VERSION,
 	       "one migration per schema version");
@@ -412,7 +419,7 @@ void userdb_free(struct userdb *db)
 /* ---- rows ---------------------------------------------------------------- */
 
 #define USER_COLUMNS "name, nt_hash, enabled, static_ip, max_sessions, created, updated, " \
-	"idle, session_timeout"
+	"idle, session_timeout, rate_down, rate_up"
 
 static enum userdb_status row_to_record(struct userdb *db, sqlite3_stmt *st,
 					struct user_record *rec)
@@ -484,6 +491,20 @@ static enum userdb_status row_to_record(struct userdb *db, sqlite3_stmt *st,
 		}
 		rec->session_timeout = (uint32_t)n;
 	}
+	/* Both or neither (userdb_set_rate writes both). */
+	if (sqlite3_column_type(st, 9) != SQLITE_NULL &&
+	    sqlite3_column_type(st, 10) != SQLITE_NULL) {
+		int64_t d = sqlite3_column_int64(st, 9), u = sqlite3_column_int64(st, 10);
+		if (d < 0 || d > USERDB_RATE_MAX || u < 0 || u > USERDB_RATE_MAX) {
+			db_err(db, "%s: user '%s' has an invalid rate %lld/%lld", db->path,
+			       name_shown(rec->name, shown, sizeof(shown)), (long long)d,
+			       (long long)u);
+			return USERDB_CORRUPT;
+		}
+		rec->has_rate = true;
+		rec->rate_down = (uint32_t)d;
+		rec->rate_up = (uint32_t)u;
+	}
 	return USERDB_OK;
 }
 
@@ -515,13 +536,22 @@ static bool idle_ok(struct userdb *db, uint32_t idle)
 	return false;
 }
 
+static bool rate_ok(struct userdb *db, uint32_t down, uint32_t up)
+{
+	if (down <= USERDB_RATE_MAX && up <= USERDB_RATE_MAX)
+		return true;
+	db_err(db, "rate %" PRIu32 "/%" PRIu32 " is more than %d kbit/s", down, up,
+	       USERDB_RATE_MAX);
+	return false;
+}
+
 /* ---- operations ---------------------------------------------------------- */
 
 enum userdb_status userdb_add(struct userdb *db, const struct user_record *rec)
 {
 	static const char sql[] = "INSERT INTO users (name, nt_hash, enabled, static_ip, "
-		"max_sessions, created, updated, idle, session_timeout) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)";
+		"max_sessions, created, updated, idle, session_timeout, rate_down, rate_up) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10)";
 	char shown[USERDB_NAME_MAX * 4 + 8], ip[INET_ADDRSTRLEN];
 	sqlite3_stmt *st = NULL;
 	enum userdb_status res;
@@ -534,6 +564,8 @@ enum userdb_status userdb_add(struct userdb *db, const struct user_record *rec)
 	if (rec->has_static_ip && !static_ip_ok(db, &rec->static_ip, ip, sizeof(ip)))
 		return USERDB_INVALID;
 	if (rec->has_idle && !idle_ok(db, rec->idle))
+		return USERDB_INVALID;
+	if (rec->has_rate && !rate_ok(db, rec->rate_down, rec->rate_up))
 		return USERDB_INVALID;
 	res = op_begin(db, &nested);
 	if (res != USERDB_OK)
@@ -560,6 +592,13 @@ enum userdb_status userdb_add(struct userdb *db, const struct user_record *rec)
 			sqlite3_bind_int64(st, 8, rec->session_timeout);
 		else
 			sqlite3_bind_null(st, 8);
+		if (rec->has_rate) {
+			sqlite3_bind_int64(st, 9, rec->rate_down);
+			sqlite3_bind_int64(st, 10, rec->rate_up);
+		} else {
+			sqlite3_bind_null(st, 9);
+			sqlite3_bind_null(st, 10);
+		}
 		rc = sqlite3_step(st);
 	}
 	name_shown(rec->name, shown, sizeof(shown));
@@ -699,6 +738,42 @@ enum userdb_status userdb_set_session_timeout(struct userdb *db, const char *nam
 {
 	struct colval v = { .kind = n ? CV_INT : CV_NULL, .i = n };
 	return set_column(db, name, "session_timeout", &v);
+}
+
+enum userdb_status userdb_set_rate(struct userdb *db, const char *name, const uint32_t *down,
+				   const uint32_t *up)
+{
+	struct colval d = { .kind = CV_NULL }, u = { .kind = CV_NULL };
+	enum userdb_status res;
+	bool nested;
+
+	db->err[0] = '\0';
+	if (!down != !up) {
+		db_err(db, "set rate: give both directions or neither");
+		return USERDB_INVALID;
+	}
+	if (down) {
+		if (!rate_ok(db, *down, *up))
+			return USERDB_INVALID;
+		d.kind = u.kind = CV_INT;
+		d.i = *down;
+		u.i = *up;
+	}
+	/* Both columns or neither: one transaction around the two. */
+	res = op_begin(db, &nested);
+	if (res != USERDB_OK)
+		return res;
+	res = set_column(db, name, "rate_down", &d);
+	if (res == USERDB_OK)
+		res = set_column(db, name, "rate_up", &u);
+	if (res != USERDB_OK) {
+		char err[sizeof(db->err)];
+		memcpy(err, db->err, sizeof(err));
+		op_end(db, nested, res);
+		memcpy(db->err, err, sizeof(err));
+		return res;
+	}
+	return op_end(db, nested, res);
 }
 
 enum userdb_status userdb_delete(struct userdb *db, const char *name)

@@ -2,7 +2,8 @@
  * The SQLite user store: one row per user with the NT password hash
  * (RFC 2759 NtPasswordHash, never the clear password), an enabled flag, an
  * optional static IPv4 address, an optional per-user session limit, and
- * optional idle and session timeouts (schema version 2).
+ * optional idle and session timeouts (schema version 2), optional rate
+ * limits (schema version 3).
  *
  * The schema carries its version in PRAGMA user_version. userdb_open()
  * applies the missing migrations in order inside one transaction and refuses
@@ -27,11 +28,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define USERDB_SCHEMA_VERSION 2
+#define USERDB_SCHEMA_VERSION 3
 #define USERDB_NAME_MAX       256 /* bytes of UTF-8 */
 #define USERDB_NT_HASH_LEN    16
 #define USERDB_PASSWORD_MAX   256 /* characters (code points) */
 #define USERDB_IDLE_MAX       604800 /* seconds (a week), as the `idle` key */
+#define USERDB_RATE_MAX       10000000 /* kbit/s, as the rate-limit keys */
 
 enum userdb_status {
 	USERDB_OK = 0,
@@ -61,6 +63,10 @@ struct user_record {
 	bool has_idle;
 	uint32_t idle;
 	uint32_t session_timeout; /* seconds a session may last; 0 = no limit */
+	/* Rate limits in kbit/s (0: none that way), replacing the rate-limit
+	 * keys; with has_rate false the keys apply. */
+	bool has_rate;
+	uint32_t rate_down, rate_up;
 	int64_t created, updated; /* seconds since the epoch, set by the store */
 };
 
@@ -103,6 +109,10 @@ enum userdb_status userdb_set_max_sessions(struct userdb *db, const char *name, 
 enum userdb_status userdb_set_idle(struct userdb *db, const char *name, const uint32_t *idle);
 /* 0 clears the limit. */
 enum userdb_status userdb_set_session_timeout(struct userdb *db, const char *name, uint32_t n);
+/* Both NULL clear the user's rates (the rate-limit keys apply); else both
+ * given, kbit/s, 0 = no limit that way, at most USERDB_RATE_MAX. */
+enum userdb_status userdb_set_rate(struct userdb *db, const char *name, const uint32_t *down,
+				   const uint32_t *up);
 
 enum userdb_status userdb_get(struct userdb *db, const char *name, struct user_record *rec);
 /* Calls cb for each user in name order; a non-zero return from cb stops the

@@ -1126,6 +1126,11 @@ static const struct key keys[] = {
 	{ KEY("proxyarp", t_bool, proxyarp, "no") },
 	{ KEY("mss-clamp", t_bool, mss_clamp, "yes") },
 	{ KEY("idle", t_uint, idle, "0"), .min = 0, .max = 604800 },
+	/* Per-session policing (server/shaper.h): kbit/s, 0 none; the burst
+	 * in ms of the rate so one value fits every user's rate. */
+	{ KEY("rate-limit-down", t_uint, rate_limit_down, "0"), .min = 0, .max = 10000000 },
+	{ KEY("rate-limit-up", t_uint, rate_limit_up, "0"), .min = 0, .max = 10000000 },
+	{ KEY("rate-limit-burst", t_uint, rate_limit_burst, "100"), .min = 1, .max = 60000 },
 	{ KEY("auth-timeout", t_uint, auth_timeout, "30"), .min = 5, .max = 300 },
 	{ KEY("auth-retries", t_uint, auth_retries, "3"), .min = 0, .max = 10 },
 	{ KEY("log-level", t_loglevel, log_level, "notice") },

@@ -165,6 +165,9 @@ struct config {
 	bool proxyarp;
 	bool mss_clamp;             /* lower the MSS of TCP SYNs to fit the tunnel */
 	unsigned idle;              /* seconds without data either way before hang-up; 0: never */
+	unsigned rate_limit_down;   /* kbit/s LAN -> client per session; 0: none */
+	unsigned rate_limit_up;     /* kbit/s client -> LAN per session; 0: none */
+	unsigned rate_limit_burst;  /* ms of the rate a bucket holds (at least 2 × MTU) */
 	unsigned auth_timeout;      /* seconds for the whole authentication */
 	unsigned auth_retries;      /* MS-CHAP retries after a failed password */
 

@@ -23,6 +23,9 @@ PACKAGES=(
   # namespace's loopback, never as the system service; python3 runs the
   # tests' UDP black hole and slow relay.
   freeradius freeradius-utils python3
+  # integration.rate_limit measures a session's rate with iperf3 (server in
+  # the LAN namespace, client through the tunnel).
+  iperf3
   # The log tests run the shipped fail2ban filter (contrib/fail2ban) through
   # fail2ban-regex; the fail2ban service itself is not wanted.
   fail2ban

@@ -193,6 +193,13 @@ static void session_json(struct jbuf *j, const struct session *s, uint64_t now)
 	jb_u64(j, &first, "tx_packets", in.tx_packets);
 	jb_kstr(j, &first, "mppe", mppe);
 	jb_kstr(j, &first, "auth", in.radius ? "radius" : "local");
+	char rate[24];
+	if (in.rate_down || in.rate_up)
+		snprintf(rate, sizeof(rate), "%u/%u", in.rate_down, in.rate_up);
+	else
+		strcpy(rate, "none");
+	jb_kstr(j, &first, "rate", rate);
+	jb_u64(j, &first, "rate_dropped", in.rate_dropped);
 	jb_raw(j, "}", 1);
 }
 
@@ -307,7 +314,7 @@ static void cmd_stats(struct admin *ad, struct jbuf *j)
 	F(ctrl_opened); F(ctrl_closed); F(ctrl_refused); F(ctrl_evicted);
 	F(accept_failed); F(accept_paused); F(calls_opened); F(calls_closed); F(calls_busy);
 	F(calls_limited); F(calls_setup_timeout); F(sessions_opened); F(auth_ok); F(auth_fail);
-	F(auth_stale); F(spoofed); F(bad_ip); F(no_route); F(icmp_frag_needed); F(icmp_limited);
+	F(auth_stale); F(spoofed); F(bad_ip); F(no_route); F(icmp_frag_needed); F(icmp_limited); F(rate_dropped);
 	F(fragmented); F(too_big); F(tx_window); F(gre_tx_queued); F(gre_tx_queue_drop);
 	F(mppe_refused); F(mppe_abuse); F(reloads); F(reloads_refused);
 #undef F

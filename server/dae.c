@@ -55,6 +55,9 @@ struct ask {
 	uint32_t ip;                  /* host order */
 	bool set_session, set_idle;
 	uint32_t session_timeout, idle_timeout;
+	/* New rates (kbit/s): the pptpd vendor pair, else a Filter-Id rate. */
+	bool set_rate, vendor_rate;
+	uint32_t rate_down, rate_up;
 	unsigned error;               /* non-zero: NAK with this Error-Cause */
 };
 
@@ -121,6 +124,40 @@ static void read_limit(const struct radius_attr *a, bool coa, struct ask *k)
 	}
 }
 
+/* A CoA's rate: the pptpd vendor pair (a missing one: no limit that way)
+ * wins over Filter-Id; a Filter-Id that is no rate is a filter this server
+ * cannot apply. */
+static void read_rate(const struct radius_attr *a, bool coa, struct ask *k)
+{
+	uint32_t v, down, up;
+
+	if (!coa) {
+		k->error = RADIUS_ERR_UNSUPPORTED_ATTRIBUTE;
+		return;
+	}
+	if (a->vendor == 0) {
+		if (!auth_parse_rate(a->val, a->len, &down, &up)) {
+			k->error = RADIUS_ERR_UNSUPPORTED_ATTRIBUTE;
+		} else if (!k->vendor_rate) {
+			k->set_rate = true;
+			k->rate_down = down;
+			k->rate_up = up;
+		}
+		return;
+	}
+	if (!radius_attr_u32(a, &v) || v > AUTH_RATE_KBIT_MAX) {
+		k->error = RADIUS_ERR_INVALID_ATTRIBUTE_VALUE;
+		return;
+	}
+	if (!k->vendor_rate)
+		k->rate_down = k->rate_up = 0;
+	k->set_rate = k->vendor_rate = true;
+	if (a->type == RADIUS_PPTPD_RATE_LIMIT_DOWN)
+		k->rate_down = v;
+	else
+		k->rate_up = v;
+}
+
 static void read_ask(struct dae *d, const struct radius_packet *p, bool coa, struct ask *k)
 {
 	const struct server *srv = d->srv;
@@ -131,6 +168,11 @@ static void read_ask(struct dae *d, const struct radius_packet *p, bool coa, str
 	memset(k, 0, sizeof(*k));
 	radius_iter_init(&it, p);
 	while (radius_iter_next(&it, &a)) {
+		if (a.vendor == RADIUS_VENDOR_PPTPD && (a.type == RADIUS_PPTPD_RATE_LIMIT_DOWN ||
+							a.type == RADIUS_PPTPD_RATE_LIMIT_UP)) {
+			read_rate(&a, coa, k);
+			continue;
+		}
 		if (a.vendor) {
 			k->error = RADIUS_ERR_UNSUPPORTED_ATTRIBUTE;
 			continue;
@@ -162,6 +204,9 @@ static void read_ask(struct dae *d, const struct radius_packet *p, bool coa, str
 		case RADIUS_IDLE_TIMEOUT:
 			read_limit(&a, coa, k);
 			break;
+		case RADIUS_FILTER_ID:
+			read_rate(&a, coa, k);
+			break;
 		case RADIUS_SERVICE_TYPE:
 			k->error = RADIUS_ERR_UNSUPPORTED_SERVICE;
 			break;
@@ -181,7 +226,7 @@ static void read_ask(struct dae *d, const struct radius_packet *p, bool coa, str
 	}
 	if (!k->error && !k->user && !k->sid && !k->has_ip)
 		k->error = RADIUS_ERR_MISSING_ATTRIBUTE;
-	if (!k->error && coa && !k->set_session && !k->set_idle)
+	if (!k->error && coa && !k->set_session && !k->set_idle && !k->set_rate)
 		k->error = RADIUS_ERR_MISSING_ATTRIBUTE;
 }
 
@@ -216,10 +261,12 @@ static unsigned act(struct dae *d, const struct ask *k, bool coa, const char *fr
 		n++;
 		log_notice("%s event=%s from=%s", session_log_id(s),
 			   coa ? "coa" : "disconnect-request", from);
-		if (coa)
+		if (coa && (k->set_session || k->set_idle))
 			session_set_limits(s, k->set_session, k->session_timeout, k->set_idle,
 					   k->idle_timeout);
-		else
+		if (coa && k->set_rate)
+			session_set_rate(s, k->rate_down, k->rate_up);
+		if (!coa)
 			session_close(s, PPP_CAUSE_ADMIN, "RADIUS Disconnect-Request");
 	}
 	return n;

@@ -16,6 +16,7 @@
 #include "server/pool.h"
 #include "server/server.h"
 #include "server/session.h"
+#include "server/shaper.h"
 #include "server/tun.h"
 
 /* Free bytes in front of every packet buffer for PPP and GRE headers. */
@@ -63,6 +64,8 @@ void datapath_from_client(struct server *srv, struct session *s, uint8_t *pkt, s
 		}
 		return;
 	}
+	if (!session_police(s, SHAPER_UP, h.tot_len))
+		return;
 	if (srv->cfg->mss_clamp) {
 		/* The LAN host will send segments of this size back to the client:
 		 * fit them to the session as well as to the tun. */
@@ -116,6 +119,8 @@ static void to_client(struct datapath *dp, uint8_t *pkt, size_t len)
 		srv->stats.no_route++;
 		return;
 	}
+	if (!session_police(s, SHAPER_DOWN, len))
+		return;
 	uint16_t ip_mtu = session_ip_mtu(s);
 	if (len <= ip_mtu) {
 		if (srv->cfg->mss_clamp) {

@@ -241,6 +241,7 @@ static void render_drops(const struct server *srv, const struct tun_stats *ts, s
 		{ "gre-tx-queue-drop", s->gre_tx_queue_drop },
 		{ "mppe-refused", s->mppe_refused },
 		{ "icmp-limited", s->icmp_limited },
+		{ "rate-limited", s->rate_dropped },
 		{ "tun-tx-dropped", ts->tx_dropped },
 	};
 	const struct labelled refused[] = {

@@ -217,7 +217,7 @@ void server_log_stats(const struct server *srv)
 		   "auth-stale=%llu spoofed=%llu bad-ip=%llu no-route=%llu "
 		   "icmp-frag-needed=%llu icmp-limited=%llu fragmented=%llu too-big=%llu tx-window=%llu "
 		   "gre-tx-queued=%llu gre-tx-queue-drop=%llu "
-		   "mppe-refused=%llu mppe-abuse=%llu "
+		   "mppe-refused=%llu mppe-abuse=%llu rate-dropped=%llu "
 		   "gre-far=%llu ctrl-unstarted=%u ctrl-evicted=%llu accept-failed=%llu "
 		   "accept-paused=%llu calls-limited=%llu calls-setup-timeout=%llu "
 		   "tun-rx=%llu tun-tx=%llu tun-tx-dropped=%llu objects=%ld",
@@ -237,7 +237,7 @@ void server_log_stats(const struct server *srv)
 		   (unsigned long long)s->fragmented, (unsigned long long)s->too_big,
 		   (unsigned long long)s->tx_window, (unsigned long long)s->gre_tx_queued,
 		   (unsigned long long)s->gre_tx_queue_drop, (unsigned long long)s->mppe_refused,
-		   (unsigned long long)s->mppe_abuse,
+		   (unsigned long long)s->mppe_abuse, (unsigned long long)s->rate_dropped,
 		   (unsigned long long)s->gre_far, srv->nunstarted,
 		   (unsigned long long)s->ctrl_evicted, (unsigned long long)s->accept_failed,
 		   (unsigned long long)s->accept_paused, (unsigned long long)s->calls_limited,

@@ -127,6 +127,7 @@ struct server_stats {
 	uint64_t mppe_abuse;    /* sessions ended for exceeding the MPPE re-key budget */
 	uint64_t reloads;       /* configuration reloads applied (server/reload.h) */
 	uint64_t reloads_refused; /* ... and refused */
+	uint64_t rate_dropped;  /* packets dropped over a session's rate limit (either way) */
 };
 
 struct server {

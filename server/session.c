@@ -115,6 +115,25 @@ bool session_spoof_first(struct session *s)
 	return first;
 }
 
+bool session_police(struct session *s, enum shaper_dir dir, size_t len)
+{
+	struct shaper *b = &s->shaper[dir];
+
+	if (!b->rate)
+		return true;
+	uint64_t now_us = (uint64_t)(ev_now(s->srv->loop) * 1e6);
+	if (shaper_admit_limited(b, len, now_us))
+		return true;
+	s->srv->stats.rate_dropped++;
+	if (!s->rate_logged) {
+		s->rate_logged = true;
+		log_info("%s event=rate-limited dir=%s rate=%u "
+			 "(over the rate: dropped; logged once per session)", s->log_id,
+			 dir == SHAPER_DOWN ? "down" : "up", b->kbit);
+	}
+	return false;
+}
+
 bool session_icmp_allowed(struct session *s, uint64_t now)
 {
 	if (now - s->icmp_window_ms >= 1000) {
@@ -287,8 +306,9 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 	else
 		strcpy(mppe, "none");
 	log_notice("%s addr=%s mppe=%s mtu=%u event=session-up acct-session-id=%s "
-		   "session-timeout=%u idle-timeout=%u", s->log_id, addr, mppe, s->ip_mtu,
-		   s->acct_id, s->session_timeout, s->idle_timeout);
+		   "rate=%u/%u session-timeout=%u idle-timeout=%u", s->log_id, addr, mppe,
+		   s->ip_mtu, s->acct_id, s->rate_kbit[SHAPER_DOWN], s->rate_kbit[SHAPER_UP],
+		   s->session_timeout, s->idle_timeout);
 	wtmp_login(s->serial, s->user, s->addr);
 	session_routes_up(s);
 	session_limits_start(s, s->up_ms);
@@ -352,12 +372,14 @@ static void log_down(const struct session *s, enum ppp_cause cause, const char *
 		log_warnx("%s event=no-address pool-size=%u", s->log_id, s->srv->cfg->pool.size);
 	log_notice("%s addr=%s event=session-down reason=%s "
 		   "duration=%llu rx-bytes=%llu tx-bytes=%llu rx-packets=%llu tx-packets=%llu "
-		   "spoofed=%llu tx-window=%llu detail=%s",
+		   "spoofed=%llu tx-window=%llu rate-dropped=%llu detail=%s",
 		   s->log_id, addr, ppp_cause_name(cause),
 		   (unsigned long long)(was_up ? (now - s->up_ms) / 1000 : 0),
 		   (unsigned long long)ps->rx_ip_bytes, (unsigned long long)ps->tx_ip_bytes,
 		   (unsigned long long)ps->rx_ip_packets, (unsigned long long)ps->tx_ip_packets,
 		   (unsigned long long)s->st.spoofed, (unsigned long long)s->st.window_drops,
+		   (unsigned long long)(s->shaper[SHAPER_DOWN].dropped +
+					s->shaper[SHAPER_UP].dropped),
 		   LOG_ESC(detail));
 }
 
@@ -637,6 +659,9 @@ void session_get_info(const struct session *s, uint64_t now, struct session_info
 		.mppe_bits = s->mppe_bits,
 		.mppe_stateful = s->mppe_stateful,
 		.radius = s->radius_authed,
+		.rate_down = s->rate_kbit[SHAPER_DOWN],
+		.rate_up = s->rate_kbit[SHAPER_UP],
+		.rate_dropped = s->shaper[SHAPER_DOWN].dropped + s->shaper[SHAPER_UP].dropped,
 	};
 }
 

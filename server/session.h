@@ -48,6 +48,7 @@
 
 #include "auth/backend.h"
 #include "common/ppp/ppp.h"
+#include "server/shaper.h"
 
 /* How long the server waits for the client's LCP before it opens LCP. */
 #define SESSION_OPEN_WAIT_MS  5000
@@ -176,6 +177,8 @@ struct session_info {
 	unsigned mppe_bits;          /* 0: none */
 	bool mppe_stateful;
 	bool radius;                 /* authenticated by RADIUS, else the local store */
+	uint32_t rate_down, rate_up; /* kbit/s; 0: no limit */
+	uint64_t rate_dropped;       /* packets dropped over either rate */
 };
 void session_get_info(const struct session *s, uint64_t now, struct session_info *out);
 /* The live sessions, in no order: the first, and the one after s. */
@@ -185,6 +188,14 @@ struct session *session_next(const struct session *s);
 /* Send one IP packet from the LAN toward the client; PPP_TX_HEADROOM plus
  * CALL_TX_HEADROOM writable bytes must precede pkt. False if dropped. */
 bool session_send_ip(struct session *s, uint8_t *pkt, size_t len);
+
+/* The rate limit of direction dir: may a packet of len bytes pass now?
+ * False: it is dropped (counted per session and in the server's
+ * rate_dropped; the first drop of a session logged). One branch when the
+ * session has no limit. */
+bool session_police(struct session *s, enum shaper_dir dir, size_t len);
+/* Change the rates of a running session (CoA), kbit/s, 0: none. */
+void session_set_rate(struct session *s, uint32_t down_kbit, uint32_t up_kbit);
 
 /* Change the limits of a running session (CoA): 0 clears one; a session
  * timeout counts from the session's start. */

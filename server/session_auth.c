@@ -403,6 +403,10 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 	session_keep_classes(s, res);
 	session_routes_keep(s, res);
 	s->framed_mtu = res->framed_mtu;
+	/* The user's own rates (the store's rate column, RADIUS Filter-Id or
+	 * the vendor pair) before the rate-limit keys. */
+	s->rate_kbit[SHAPER_DOWN] = res->rate_given ? res->rate_down : srv->cfg->rate_limit_down;
+	s->rate_kbit[SHAPER_UP] = res->rate_given ? res->rate_up : srv->cfg->rate_limit_up;
 	struct ppp_auth_verdict v = {
 		.win_error = 0,
 		.message = res->message,

@@ -18,6 +18,7 @@
 
 #include "common/log_id.h"
 #include "common/ppp/ppp.h"
+#include "server/shaper.h"
 
 struct pool;
 
@@ -94,6 +95,13 @@ struct session {
 	bool mppe_stateful;
 	int arp_ifindex;             /* > 0: a proxy ARP entry is published */
 	struct hook *hook;           /* the running ip-up script, if any */
+
+	/* Rate limits, kbit/s per enum shaper_dir (0: none): the backend's
+	 * answer or the config's; the buckets start at session-up and a CoA
+	 * changes both (session_set_rate). */
+	uint32_t rate_kbit[SHAPER_NDIRS];
+	struct shaper shaper[SHAPER_NDIRS];
+	bool rate_logged;            /* the first drop over the rate was logged */
 
 	uint64_t icmp_window_ms;     /* rate-limit window start */
 	unsigned icmp_in_window;

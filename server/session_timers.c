@@ -152,8 +152,18 @@ static void limits_arm(struct session *s, uint64_t now)
 	s->idle_check_at = s->idle_timeout ? now + idle_step_ms(s) : UINT64_MAX;
 }
 
+/* (Re)start both buckets from the rates in s->rate_kbit. */
+static void rate_arm(struct session *s)
+{
+	uint64_t now_us = (uint64_t)(ev_now(s->srv->loop) * 1e6);
+	for (int d = 0; d < SHAPER_NDIRS; d++)
+		shaper_set(&s->shaper[d], s->rate_kbit[d], s->srv->cfg->rate_limit_burst,
+			   s->ip_mtu, now_us);
+}
+
 void session_limits_start(struct session *s, uint64_t now)
 {
+	rate_arm(s);
 	s->last_active_ms = now;
 	s->active_mark = 0;
 	limits_arm(s, now);
@@ -163,6 +173,15 @@ void session_limits_start(struct session *s, uint64_t now)
 		acct_send(s, RADIUS_ACCT_START, PPP_CAUSE_NONE, now);
 		s->acct_started = true;
 	}
+}
+
+void session_set_rate(struct session *s, uint32_t down_kbit, uint32_t up_kbit)
+{
+	s->rate_kbit[SHAPER_DOWN] = down_kbit;
+	s->rate_kbit[SHAPER_UP] = up_kbit;
+	if (s->state == SESSION_UP)
+		rate_arm(s);
+	log_notice("%s event=rate-changed rate=%u/%u", s->log_id, down_kbit, up_kbit);
 }
 
 void session_set_limits(struct session *s, bool set_session, uint32_t session_timeout,

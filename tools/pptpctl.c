@@ -3,12 +3,14 @@
  *
  *   pptpctl [--db PATH] user add NAME [--password-stdin] [--static-ip ADDR]
  *                                     [--max-sessions N] [--idle N]
- *                                     [--session-timeout N] [--disabled]
+ *                                     [--session-timeout N] [--rate DOWN/UP]
+ *                                     [--disabled]
  *   pptpctl [--db PATH] user del|show|enable|disable NAME
  *   pptpctl [--db PATH] user passwd NAME [--password-stdin]
  *   pptpctl [--db PATH] user list
  *   pptpctl [--db PATH] user set NAME [--static-ip ADDR|none] [--max-sessions N|none]
  *                                     [--idle N|default] [--session-timeout N|none]
+ *                                     [--rate DOWN/UP|default]
  *   pptpctl [--db PATH] import-chap-secrets FILE [--server NAME] [--update]
  *   pptpctl [--socket PATH] session list|show|kill ..., stats, lock list|clear, reload
  *                           (the running server: tools/pptpctl_admin.c)
@@ -32,6 +34,7 @@
 #include <unistd.h>
 
 #include "common/mschap.h"
+#include "auth/backend.h"
 #include "auth/userdb.h"
 #include "common/crypto.h"
 #include "tools/pptpctl_admin.h"
@@ -68,6 +71,7 @@ enum opt_bits {
 	OPT_UPDATE      = 1u << 5,
 	OPT_IDLE        = 1u << 6,
 	OPT_SESS_TIME   = 1u << 7,
+	OPT_RATE        = 1u << 8,
 };
 
 struct opts {
@@ -79,6 +83,7 @@ struct opts {
 	bool update;              /* import: change users that exist */
 	const char *idle;         /* as given; NULL if absent */
 	const char *session_timeout; /* as given; NULL if absent */
+	const char *rate;         /* as given; NULL if absent */
 	const char *pos[2];
 	int npos;
 };
@@ -140,6 +145,7 @@ static int parse_opts(const struct cmd *c, int argc, char **argv, struct opts *o
 		{ "--update", OPT_UPDATE, false },
 		{ "--idle", OPT_IDLE, true },
 		{ "--session-timeout", OPT_SESS_TIME, true },
+		{ "--rate", OPT_RATE, true },
 	};
 	bool only_pos = false;
 
@@ -214,6 +220,9 @@ static int parse_opts(const struct cmd *c, int argc, char **argv, struct opts *o
 			break;
 		case OPT_SESS_TIME:
 			o->session_timeout = val;
+			break;
+		case OPT_RATE:
+			o->rate = val;
 			break;
 		}
 	}
@@ -502,6 +511,25 @@ static int parse_session_timeout(const char *s, uint32_t *n)
 	return 0;
 }
 
+/* "default" clears (*has = false: the server's rate-limit keys apply);
+ * otherwise "DOWN/UP" or "N" (both ways) in kbit/s, 0 no limit that way:
+ * the form accel-ppp's shaper reads from Filter-Id (auth_parse_rate). */
+static int parse_rate(const char *s, bool *has, uint32_t *down, uint32_t *up)
+{
+	if (strcmp(s, "default") == 0) {
+		*has = false;
+		*down = *up = 0;
+		return 0;
+	}
+	if (!auth_parse_rate(s, strlen(s), down, up)) {
+		errmsg("--rate '%s': expected DOWN/UP or N in kbit/s (0 to %d, 0: no limit that "
+		       "way) or 'default' (the server's rate-limit keys)", s, USERDB_RATE_MAX);
+		return EXIT_USAGE;
+	}
+	*has = true;
+	return 0;
+}
+
 /* ---- user commands ------------------------------------------------------- */
 
 static int cmd_user_add(const char *dbpath, const struct cmd *c, struct opts *o)
@@ -526,6 +554,8 @@ static int cmd_user_add(const char *dbpath, const struct cmd *c, struct opts *o)
 		return rc;
 	if (o->session_timeout &&
 	    (rc = parse_session_timeout(o->session_timeout, &rec.session_timeout)))
+		return rc;
+	if (o->rate && (rc = parse_rate(o->rate, &rec.has_rate, &rec.rate_down, &rec.rate_up)))
 		return rc;
 	/* A new store is created only once the password is good; an existing
 	 * one is asked first whether the name is taken (userdb_add checks
@@ -611,16 +641,16 @@ static int cmd_user_enable(const char *dbpath, const struct cmd *c, struct opts 
 static int cmd_user_set(const char *dbpath, const struct cmd *c, struct opts *o)
 {
 	struct in_addr ip = { 0 };
-	bool has_ip = false, has_idle = false;
-	uint32_t max = 0, idle = 0, stime = 0;
+	bool has_ip = false, has_idle = false, has_rate = false;
+	uint32_t max = 0, idle = 0, stime = 0, rdown = 0, rup = 0;
 	struct userdb *db;
 	int rc;
 
 	if ((rc = check_name(o->pos[0])))
 		return rc;
-	if (!o->static_ip && !o->max_sessions && !o->idle && !o->session_timeout) {
-		errmsg("nothing to set: give --static-ip, --max-sessions, --idle and/or "
-		       "--session-timeout");
+	if (!o->static_ip && !o->max_sessions && !o->idle && !o->session_timeout && !o->rate) {
+		errmsg("nothing to set: give --static-ip, --max-sessions, --idle, "
+		       "--session-timeout and/or --rate");
 		cmd_usage(stderr, c);
 		return EXIT_USAGE;
 	}
@@ -631,6 +661,8 @@ static int cmd_user_set(const char *dbpath, const struct cmd *c, struct opts *o)
 	if (o->idle && (rc = parse_idle(o->idle, &has_idle, &idle)))
 		return rc;
 	if (o->session_timeout && (rc = parse_session_timeout(o->session_timeout, &stime)))
+		return rc;
+	if (o->rate && (rc = parse_rate(o->rate, &has_rate, &rdown, &rup)))
 		return rc;
 	db = open_db(dbpath, 0);
 	if (!db)
@@ -645,6 +677,9 @@ static int cmd_user_set(const char *dbpath, const struct cmd *c, struct opts *o)
 		rc = db_result(db, userdb_set_idle(db, o->pos[0], has_idle ? &idle : NULL));
 	if (rc == 0 && o->session_timeout)
 		rc = db_result(db, userdb_set_session_timeout(db, o->pos[0], stime));
+	if (rc == 0 && o->rate)
+		rc = db_result(db, userdb_set_rate(db, o->pos[0], has_rate ? &rdown : NULL,
+						   has_rate ? &rup : NULL));
 	if (rc == 0)
 		rc = db_result(db, userdb_commit(db));
 	else
@@ -664,9 +699,18 @@ static const char *idle_shown(const struct user_record *r, char out[static 16])
 	return out;
 }
 
+/* A user's rates as shown: "-" (the server's keys) or "DOWN/UP" kbit/s. */
+static const char *rate_shown(const struct user_record *r, char out[static 24])
+{
+	if (!r->has_rate)
+		return "-";
+	snprintf(out, 24, "%" PRIu32 "/%" PRIu32, r->rate_down, r->rate_up);
+	return out;
+}
+
 static int print_user_line(const struct user_record *r, void *ctx)
 {
-	char ip[INET_ADDRSTRLEN] = "-", max[16] = "-", idle[16], stime[16] = "-";
+	char ip[INET_ADDRSTRLEN] = "-", max[16] = "-", idle[16], stime[16] = "-", rate[24];
 	(void)ctx;
 	if (r->has_static_ip)
 		inet_ntop(AF_INET, &r->static_ip, ip, sizeof(ip));
@@ -675,8 +719,8 @@ static int print_user_line(const struct user_record *r, void *ctx)
 	if (r->session_timeout)
 		snprintf(stime, sizeof(stime), "%" PRIu32, r->session_timeout);
 	/* New columns go at the end: scripts that cut the first four keep working. */
-	printf("%s\t%s\t%s\t%s\t%s\t%s\n", r->name, r->enabled ? "enabled" : "disabled", ip,
-	       max, idle_shown(r, idle), stime);
+	printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r->name, r->enabled ? "enabled" : "disabled",
+	       ip, max, idle_shown(r, idle), stime, rate_shown(r, rate));
 	return 0;
 }
 
@@ -697,7 +741,7 @@ static int cmd_user_list(const char *dbpath, const struct cmd *c, struct opts *o
 
 static int cmd_user_show(const char *dbpath, const struct cmd *c, struct opts *o)
 {
-	char ip[INET_ADDRSTRLEN] = "-", created[32], updated[32], idle[16];
+	char ip[INET_ADDRSTRLEN] = "-", created[32], updated[32], idle[16], rate[24];
 	struct user_record r;
 	struct userdb *db;
 	int rc;
@@ -727,6 +771,7 @@ static int cmd_user_show(const char *dbpath, const struct cmd *c, struct opts *o
 		printf("session-timeout: %" PRIu32 "\n", r.session_timeout);
 	else
 		printf("session-timeout: -\n");
+	printf("rate: %s\n", rate_shown(&r, rate));
 	printf("created: %s\nupdated: %s\n", created, updated);
 	explicit_bzero(&r, sizeof(r));
 	return 0;
@@ -1093,23 +1138,27 @@ static int cmd_import(const char *dbpath, const struct cmd *c, struct opts *o)
 
 static const struct cmd commands[] = {
 	{ "user", "add", cmd_user_add,
-	  OPT_PW_STDIN | OPT_STATIC_IP | OPT_MAX_SESS | OPT_IDLE | OPT_SESS_TIME | OPT_DISABLED, 1,
+	  OPT_PW_STDIN | OPT_STATIC_IP | OPT_MAX_SESS | OPT_IDLE | OPT_SESS_TIME | OPT_RATE |
+	  OPT_DISABLED, 1,
 	  "NAME [--password-stdin] [--static-ip ADDR] [--max-sessions N] [--idle N] "
-	  "[--session-timeout N] [--disabled]",
+	  "[--session-timeout N] [--rate DOWN/UP] [--disabled]",
 	  "add a user; the password is asked on the terminal or read from stdin" },
 	{ "user", "del", cmd_user_del, 0, 1, "NAME", "delete a user" },
 	{ "user", "passwd", cmd_user_passwd, OPT_PW_STDIN, 1, "NAME [--password-stdin]",
 	  "change a user's password" },
 	{ "user", "list", cmd_user_list, 0, 0, "",
 	  "list users: name, enabled|disabled, static IP or -, max sessions or -, idle (- for "
-	  "the server's key, never, or seconds), session timeout or - (tab separated)" },
+	  "the server's key, never, or seconds), session timeout or -, rate DOWN/UP kbit/s or - "
+	  "(tab separated)" },
 	{ "user", "show", cmd_user_show, 0, 1, "NAME", "show one user (never the hash)" },
 	{ "user", "enable", cmd_user_enable, 0, 1, "NAME", "allow a user to log in" },
 	{ "user", "disable", cmd_user_enable, 0, 1, "NAME", "refuse a user's logins" },
-	{ "user", "set", cmd_user_set, OPT_STATIC_IP | OPT_MAX_SESS | OPT_IDLE | OPT_SESS_TIME, 1,
+	{ "user", "set", cmd_user_set,
+	  OPT_STATIC_IP | OPT_MAX_SESS | OPT_IDLE | OPT_SESS_TIME | OPT_RATE, 1,
 	  "NAME [--static-ip ADDR|none] [--max-sessions N|none] [--idle N|default] "
-	  "[--session-timeout N|none]",
-	  "change a user's static IP, session limit, idle time and/or session timeout" },
+	  "[--session-timeout N|none] [--rate DOWN/UP|default]",
+	  "change a user's static IP, session limit, idle time, session timeout and/or rate "
+	  "limits (kbit/s)" },
 	{ NULL, "import-chap-secrets", cmd_import, OPT_SERVER | OPT_UPDATE, 1,
 	  "FILE [--server NAME] [--update]",
 	  "import users from a pppd chap-secrets file (one transaction): the lines whose "

@@ -58,7 +58,7 @@ printf 'clientPass\n' | ctl user add alice --password-stdin --static-ip 10.0.0.5
 eq "$(stored_hash alice)" 44EBBA8D5312B8D611474411F56989AE "alice hash (RFC 2759 vector)"
 eq "$(stat -c %a "$DB")" 600 "new store mode"
 eq "$(sqlite3 "$DB" 'PRAGMA journal_mode')" wal "journal mode"
-eq "$(sqlite3 "$DB" 'PRAGMA user_version')" 2 "schema version"
+eq "$(sqlite3 "$DB" 'PRAGMA user_version')" 3 "schema version"
 
 printf '%s\n' 'pässword' | ctl user add 'jürgen' --password-stdin --disabled
 eq "$(stored_hash 'jürgen')" "$(nt_hash 'pässword')" "non-ASCII password hash"
@@ -75,7 +75,7 @@ ctl user del longpw
 ok
 
 # --- list and show ------------------------------------------------------------
-eq "$(ctl user list)" "$(printf 'alice\tenabled\t10.0.0.5\t2\t-\t-\ncarol\tenabled\t-\t-\t-\t-\njürgen\tdisabled\t-\t-\t-\t-')" "list"
+eq "$(ctl user list)" "$(printf 'alice\tenabled\t10.0.0.5\t2\t-\t-\t-\ncarol\tenabled\t-\t-\t-\t-\t-\njürgen\tdisabled\t-\t-\t-\t-\t-')" "list"
 show=$(ctl user show alice)
 grep -qx 'name: alice' <<<"$show" || fail "show name"
 grep -qx 'status: enabled' <<<"$show" || fail "show status"
@@ -83,6 +83,7 @@ grep -qx 'static-ip: 10.0.0.5' <<<"$show" || fail "show ip"
 grep -qx 'max-sessions: 2' <<<"$show" || fail "show max"
 grep -qx 'idle: -' <<<"$show" || fail "show idle unset"
 grep -qx 'session-timeout: -' <<<"$show" || fail "show session-timeout unset"
+grep -qx 'rate: -' <<<"$show" || fail "show rate unset"
 grep -qE '^created: [0-9]{4}-' <<<"$show" || fail "show created"
 ! grep -qi 44EBBA8D <<<"$show$(ctl user list)" || fail "hash printed"
 ok
@@ -109,12 +110,27 @@ ctl user show carol | grep -qx 'session-timeout: 7200' || fail "show session-tim
 ctl user set carol --idle=0 --session-timeout none
 eq "$(sqlite3 "$DB" "SELECT idle || ' ' || ifnull(session_timeout, '-') FROM users WHERE name='carol'")" "0 -" "set idle never"
 ctl user show carol | grep -qx 'idle: never' || fail "show idle never"
-eq "$(ctl user list | grep '^carol')" "$(printf 'carol\tenabled\t-\t-\tnever\t-')" "list idle never"
+eq "$(ctl user list | grep '^carol')" "$(printf 'carol\tenabled\t-\t-\tnever\t-\t-')" "list idle never"
 ctl user set carol --idle default
 eq "$(sqlite3 "$DB" "SELECT ifnull(idle, '-') FROM users WHERE name='carol'")" "-" "set idle default"
 printf 'x\n' | ctl user add frank --password-stdin --idle 60 --session-timeout 600
-eq "$(ctl user list | grep '^frank')" "$(printf 'frank\tenabled\t-\t-\t60\t600')" "add with idle"
+eq "$(ctl user list | grep '^frank')" "$(printf 'frank\tenabled\t-\t-\t60\t600\t-')" "add with idle"
 ctl user del frank
+# rate: DOWN/UP or N kbit/s (accel-ppp's Filter-Id form), default = the keys.
+ctl user set carol --rate 4000/2000
+eq "$(sqlite3 "$DB" "SELECT rate_down || ' ' || rate_up FROM users WHERE name='carol'")" "4000 2000" "set rate"
+ctl user show carol | grep -qx 'rate: 4000/2000' || fail "show rate"
+eq "$(ctl user list | grep '^carol' | cut -f7)" "4000/2000" "list rate"
+ctl user set carol --rate 512
+eq "$(sqlite3 "$DB" "SELECT rate_down || ' ' || rate_up FROM users WHERE name='carol'")" "512 512" "set rate both ways"
+ctl user set carol --rate default
+eq "$(sqlite3 "$DB" "SELECT ifnull(rate_down, '-') || ifnull(rate_up, '-') FROM users WHERE name='carol'")" "--" "set rate default"
+printf 'x\n' | ctl user add frank --password-stdin --rate 0/64
+eq "$(ctl user list | grep '^frank' | cut -f7)" "0/64" "add with rate"
+ctl user del frank
+expect '' 2 "expected DOWN/UP" ctl user set carol --rate 10000001/1
+expect '' 2 "expected DOWN/UP" ctl user set carol --rate 4M/1M
+eq "$(sqlite3 "$DB" "SELECT ifnull(rate_down, '-') FROM users WHERE name='carol'")" "-" "bad rate: unchanged"
 printf 'x\n' | ctl user add dave --password-stdin
 ctl user del dave
 eq "$(sqlite3 "$DB" "SELECT count(*) FROM users WHERE name='dave'")" 0 "del"
@@ -200,7 +216,7 @@ expect '' 1 "not a database" ctl user del alice
 cp "$saved" "$T/new.db"
 sqlite3 "$T/new.db" 'PRAGMA user_version = 99'
 DB=$T/new.db
-expect $'pw\n' 1 "schema version 99 is newer than this program supports \(2\)" ctl user add erin --password-stdin
+expect $'pw\n' 1 "schema version 99 is newer than this program supports \(3\)" ctl user add erin --password-stdin
 expect '' 1 "schema version 99 is newer" ctl user list
 expect '' 1 "schema version 99 is newer" ctl user disable alice
 DB=$saved

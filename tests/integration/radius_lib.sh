@@ -461,8 +461,9 @@ server fake_nas {
 EOF
 		fi
 	} >"$dir/radiusd.conf"
-	# radclient -d reads a dictionary file there; none of our own.
-	[ -e "$dir/dictionary" ] || echo '# no local attributes' >"$dir/dictionary"
+	# freeradius and radclient -d read a dictionary file there: the
+	# project's vendor attributes (dist/dictionary.pptpd).
+	_radius_dictionary "$dir/dictionary"
 	[ -e "$dir/users" ] || : >"$dir/users"
 	[ -e "$dir/users.acct" ] || : >"$dir/users.acct"
 	cat >"$dir/attrs.access_reject" <<EOF
@@ -751,13 +752,24 @@ radius_auth_count() {
 		END { print n + 0 }' "$log"
 }
 
+# The local dictionary file $1: $INCLUDE of the project's vendor
+# dictionary (pptpd-Rate-Limit-Down/-Up) when the source tree is known.
+_radius_dictionary() {
+	[ -e "$1" ] && return 0
+	if [ -n "${SRCDIR:-}" ] && [ -r "$SRCDIR/dist/dictionary.pptpd" ]; then
+		printf '$INCLUDE %s\n' "$SRCDIR/dist/dictionary.pptpd" >"$1"
+	else
+		echo '# no local attributes' >"$1"
+	fi
+}
+
 # radclient for a DAE request; $1 = disconnect|coa.
 _radius_dae() {
 	local kind=$1 dest=$2 secret=$3 out dir
 	shift 3
 	dir=$IT_TMP/radius-dae
 	mkdir -p "$dir"
-	[ -e "$dir/dictionary" ] || echo '# no local attributes' >"$dir/dictionary"
+	_radius_dictionary "$dir/dictionary"
 	out=$({
 		printf '%s\n' "$@"
 		echo 'Message-Authenticator = 0x00'

@@ -79,9 +79,10 @@ static int setup(void **state)
 	add_user(db, "alice", "alicePass", true, "10.1.2.3", 2);
 	add_user(db, "bob", "bobPass", false, NULL, 0);
 	add_user(db, "User", "clientPass", true, NULL, 0);
-	uint32_t never = 0;
+	uint32_t never = 0, rate_down = 4000, rate_up = 2000;
 	if (userdb_set_idle(db, "alice", &never) != USERDB_OK ||
-	    userdb_set_session_timeout(db, "alice", 3600) != USERDB_OK)
+	    userdb_set_session_timeout(db, "alice", 3600) != USERDB_OK ||
+	    userdb_set_rate(db, "alice", &rate_down, &rate_up) != USERDB_OK)
 		return -1;
 	userdb_free(db);
 	*state = f;
@@ -163,6 +164,10 @@ static void mschapv2_accept_carries_keys_and_attributes(void **state)
 	assert_true(r.idle_given);
 	assert_int_equal(r.idle_timeout, 0);
 	assert_int_equal(r.session_timeout, 3600);
+	/* The store's rate replaces the rate-limit keys. */
+	assert_true(r.rate_given);
+	assert_int_equal(r.rate_down, 4000);
+	assert_int_equal(r.rate_up, 2000);
 
 	/* A user without the fields: the key applies, no session limit. */
 	req_mschapv2(&req, 2, "User", "clientPass");
@@ -170,6 +175,7 @@ static void mschapv2_accept_carries_keys_and_attributes(void **state)
 	assert_int_equal(r.verdict, AUTH_ACCEPT);
 	assert_false(r.idle_given);
 	assert_int_equal(r.session_timeout, 0);
+	assert_false(r.rate_given);
 }
 
 static void mschapv2_rejections(void **state)
@@ -486,6 +492,35 @@ static void names_and_codes(void **state)
 	assert_string_equal(auth_method_name(AUTH_MSCHAPV2), "mschapv2");
 }
 
+/* Rates as accel-ppp's shaper reads Filter-Id: "N" both ways, "DOWN/UP"
+ * (or '\\', ':'); nothing else, and nothing set when it is not one. */
+static void rate_forms(void **state)
+{
+	(void)state;
+	uint32_t d = 7, u = 7;
+#define R(str) auth_parse_rate(str, strlen(str), &d, &u)
+	assert_true(R("10000/2000"));
+	assert_int_equal(d, 10000);
+	assert_int_equal(u, 2000);
+	assert_true(R("1000"));
+	assert_int_equal(d, 1000);
+	assert_int_equal(u, 1000);
+	assert_true(R("512\\256") && d == 512 && u == 256);
+	assert_true(R("0:64") && d == 0 && u == 64);
+	assert_true(R("10000000/10000000"));
+	d = u = 7;
+	static const char *const bad[] = { "", "/", "1000/", "/1000", "10000001", "1,2000",
+		"1000/2000/3000", "1000k", " 1000", "-1", "acl-guests", "99999999999/1",
+		"4294967296" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(R(bad[i]));
+	assert_int_equal(d, 7);
+	assert_int_equal(u, 7);
+	/* the length bounds it, not a NUL */
+	assert_true(auth_parse_rate("4000/2000junk", 9, &d, &u) && d == 4000 && u == 2000);
+#undef R
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,6 +537,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(free_with_requests_queued, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_store_path_fails_at_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(database_error_is_reject_error, setup, teardown),
+		cmocka_unit_test(rate_forms),
 	};
 	return cmocka_run_group_tests(tests, crypto_group_setup, crypto_group_teardown);
 }

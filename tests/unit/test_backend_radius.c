@@ -608,6 +608,58 @@ static void accept_without_keys_mppe_optional(void **state)
 	assert_memory_equal(e->seen[0].send_key, zero16, 16);
 }
 
+/* Rate limits: Filter-Id in accel-ppp's form (a Filter-Id that names a
+ * filter is skipped); the pptpd vendor pair wins over it, a missing one of
+ * the pair is no limit that way; neither: not given. */
+static void rate_limits(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+	uint8_t v[4] = { 0, 0, 0x0F, 0xA0 }; /* 4000 */
+
+	start(e, false, 1000, 2);
+	req_mschapv2(&rq, 9);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_v2_keys(&e->f, &w);
+	assert_true(radius_put_str(&w, RADIUS_FILTER_ID, "guests-acl"));
+	assert_true(radius_put_str(&w, RADIUS_FILTER_ID, "10000/2000"));
+	fake_send(&e->f, &w);
+	wait_for(e, 1);
+	assert_true(e->seen[0].rate_given);
+	assert_int_equal(e->seen[0].rate_down, 10000);
+	assert_int_equal(e->seen[0].rate_up, 2000);
+
+	req_mschapv2(&rq, 10);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_v2_keys(&e->f, &w);
+	assert_true(radius_put_str(&w, RADIUS_FILTER_ID, "10000/2000"));
+	assert_true(radius_put_vsa(&w, RADIUS_VENDOR_PPTPD, RADIUS_PPTPD_RATE_LIMIT_DOWN, v, 4));
+	fake_send(&e->f, &w);
+	wait_for(e, 2);
+	assert_true(e->seen[1].rate_given);
+	assert_int_equal(e->seen[1].rate_down, 4000);
+	assert_int_equal(e->seen[1].rate_up, 0);
+
+	req_mschapv2(&rq, 11);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_v2_keys(&e->f, &w);
+	assert_true(radius_put_str(&w, RADIUS_FILTER_ID, "1,2000"));
+	fake_send(&e->f, &w);
+	wait_for(e, 3);
+	assert_int_equal(e->seen[2].verdict, AUTH_ACCEPT);
+	assert_false(e->seen[2].rate_given);
+}
+
 /* MS-MPPE-Encryption-Policy / -Types are handed on (unknown type bits
  * dropped); Policy 2 (required) in an Accept without keys fails the login
  * even when the server does not require MPPE. */
@@ -1009,6 +1061,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(accept_without_keys_or_success, setup, teardown),
 		cmocka_unit_test_setup_teardown(accept_without_keys_mppe_optional, setup, teardown),
 		cmocka_unit_test_setup_teardown(mppe_encryption_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(rate_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(rejections, setup, teardown),
 		cmocka_unit_test_setup_teardown(access_challenge_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_server_answers, setup, teardown),

@@ -130,6 +130,9 @@ static void defaults(void **state)
 	assert_int_equal(c->mru, 1400);
 	assert_false(c->proxyarp);
 	assert_int_equal(c->idle, 0);
+	assert_int_equal(c->rate_limit_down, 0);
+	assert_int_equal(c->rate_limit_up, 0);
+	assert_int_equal(c->rate_limit_burst, 100);
 	assert_int_equal(c->log_level, LOG_LVL_NOTICE);
 	assert_int_equal(c->log_target, LOG_TARGET_AUTO);
 	assert_string_equal(c->control_socket, "/run/pptpd/control.sock");
@@ -186,6 +189,9 @@ static char *all_keys_text(const struct scratch *s)
 		 "mru 1500\n"
 		 "proxyarp\n"
 		 "idle 600\n"
+		 "rate-limit-down 4000\n"
+		 "rate-limit-up 2000\n"
+		 "rate-limit-burst 250\n"
 		 "log-level debug\n"
 		 "log-target journal\n"
 		 "control-socket /run/x.sock\n"
@@ -268,6 +274,9 @@ static void check_all_keys(const struct config *c, const struct scratch *s)
 	assert_int_equal(c->mru, 1500);
 	assert_true(c->proxyarp);
 	assert_int_equal(c->idle, 600);
+	assert_int_equal(c->rate_limit_down, 4000);
+	assert_int_equal(c->rate_limit_up, 2000);
+	assert_int_equal(c->rate_limit_burst, 250);
 	assert_int_equal(c->log_level, LOG_LVL_DEBUG);
 	assert_int_equal(c->log_target, LOG_TARGET_JOURNAL);
 	assert_string_equal(c->control_socket, "/run/x.sock");
@@ -481,6 +490,11 @@ static void value_errors(void **state)
 		 NULL);
 	fails_at(BASE "idle -1\n", 3, "'-1' is not a number for 'idle'", NULL);
 	fails_at(BASE "\nidle 30m\n", 4, "not a number for 'idle'", NULL);
+	fails_at(BASE "rate-limit-down 10000001\n", 3, "'10000001' is out of range for "
+		 "'rate-limit-down' (0 to 10000000)", NULL);
+	fails_at(BASE "\nrate-limit-up 2M\n", 4, "not a number for 'rate-limit-up'", NULL);
+	fails_at(BASE "rate-limit-burst 0\n", 3, "'0' is out of range for "
+		 "'rate-limit-burst' (1 to 60000)", NULL);
 	fails_at(BASE "gre-tx-queue 1025\n", 3, "'1025' is out of range for "
 		 "'gre-tx-queue' (0 to 1024)", NULL);
 	fails_at(BASE "auth ldap\n", 3, "'ldap' is not a valid value for 'auth' (sqlite or radius)",

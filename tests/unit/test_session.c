@@ -500,6 +500,59 @@ static void idle_key_applies(void **state)
 static void idle_user_never(void **state) { idle_from_key_or_user(*state, true, 0, 0); }
 static void idle_user_value(void **state) { idle_from_key_or_user(*state, true, 5, 5); }
 
+/* The rate-limit keys are the session's rates unless the backend named the
+ * user's own; the buckets start at session-up, a drop is counted per
+ * session and in the server, logged once; a CoA changes the rates. */
+static void rate_from_key_or_user(void **state)
+{
+	struct scene *t = *state;
+
+	t->cfg->rate_limit_down = 800;  /* 100,000 B/s: 100 ms is 10,000 bytes */
+	t->cfg->rate_limit_up = 0;
+	drive_to(t, SESSION_AUTH_WAIT);
+	struct auth_result res = { .session = t->fb.last, .method = AUTH_MSCHAPV2,
+				   .verdict = AUTH_ACCEPT };
+	session_auth_complete(t->srv, &res);
+	ip_up(t);
+	assert_true(logged(t, "rate=800/0 "));
+	/* up: no limit, one branch */
+	for (int i = 0; i < 100; i++)
+		assert_true(session_police(t->s, SHAPER_UP, 1400));
+	/* down: the burst, then drops (the loop's time stands still here) */
+	unsigned passed = 0;
+	for (int i = 0; i < 20; i++)
+		passed += session_police(t->s, SHAPER_DOWN, 1000);
+	assert_int_equal(passed, 10);
+	assert_int_equal(t->srv->stats.rate_dropped, 10);
+	assert_true(logged(t, "event=rate-limited dir=down rate=800 "));
+	struct session_info in;
+	session_get_info(t->s, 0, &in);
+	assert_int_equal(in.rate_down, 800);
+	assert_int_equal(in.rate_dropped, 10);
+	/* a CoA lifts the limit */
+	session_set_rate(t->s, 0, 64);
+	assert_true(logged(t, "event=rate-changed rate=0/64"));
+	assert_true(session_police(t->s, SHAPER_DOWN, 1000));
+	assert_true(session_police(t->s, SHAPER_UP, 1400)); /* 2 × MTU of burst */
+}
+
+static void rate_user_replaces_key(void **state)
+{
+	struct scene *t = *state;
+
+	t->cfg->rate_limit_down = 800;
+	t->cfg->rate_limit_up = 800;
+	drive_to(t, SESSION_AUTH_WAIT);
+	struct auth_result res = { .session = t->fb.last, .method = AUTH_MSCHAPV2,
+				   .verdict = AUTH_ACCEPT, .rate_given = true,
+				   .rate_down = 4000, .rate_up = 0 };
+	session_auth_complete(t->srv, &res);
+	ip_up(t);
+	assert_true(logged(t, "rate=4000/0 "));
+	for (int i = 0; i < 100; i++)
+		assert_true(session_police(t->s, SHAPER_UP, 1400));
+}
+
 /* What an Access-Accept adds, kept at authentication and acted on at
  * session-up: Framed-Routes checked (there is no tun here, so one that
  * passes every check is refused for that: "no-tun"), the netmask's
@@ -642,6 +695,8 @@ int main(void)
 		T(idle_key_applies),
 		T(idle_user_never),
 		T(idle_user_value),
+		T(rate_from_key_or_user),
+		T(rate_user_replaces_key),
 		T(accept_extras),
 		T(framed_mtu_bounds),
 		T(route_lookup_longest_prefix),

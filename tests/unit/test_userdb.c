@@ -384,7 +384,7 @@ static void newer_schema_refused_untouched(void **state)
 	db = (struct userdb *)1;
 	assert_int_equal(userdb_open(f->ts.path, 0, &db, err, sizeof(err)), USERDB_TOO_NEW);
 	assert_null(db);
-	assert_non_null(strstr(err, "schema version 99 is newer than this program supports (2)"));
+	assert_non_null(strstr(err, "schema version 99 is newer than this program supports (3)"));
 	assert_int_equal(userdb_open(f->ts.path, USERDB_OPEN_READONLY, &db, err, sizeof(err)),
 			 USERDB_TOO_NEW);
 	n2 = temp_store_slurp(f->ts.path, after, sizeof(after));
@@ -568,11 +568,11 @@ static void upgrades_version_1_store(void **state)
 
 	assert_int_equal(userdb_open(f->ts.path, USERDB_OPEN_READONLY, &db, err, sizeof(err)),
 			 USERDB_ERROR);
-	assert_non_null(strstr(err, "schema version 1 is older than 2"));
+	assert_non_null(strstr(err, "schema version 1 is older than 3"));
 	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), 1);
 
 	db = open_ok(f, 0);
-	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), 3);
 	assert_int_equal(userdb_get(db, "olga", &got), USERDB_OK);
 	assert_false(got.enabled);
 	assert_true(got.has_static_ip);
@@ -587,6 +587,88 @@ static void upgrades_version_1_store(void **state)
 	assert_int_equal(userdb_get(db, "olga", &got), USERDB_OK);
 	assert_int_equal(got.idle, 60);
 	userdb_free(db);
+}
+
+/* A store written by schema version 2 (idle and session_timeout, before
+ * the rates) upgrades in place: its users keep their values and have no
+ * rate of their own (the keys apply); then a rate is set, read back,
+ * cleared; the table refuses what the program would never write. */
+static void upgrades_version_2_store(void **state)
+{
+	struct fixture *f = *state;
+	struct userdb *db = (struct userdb *)1;
+	struct user_record got;
+	char err[512];
+	sqlite3 *h;
+
+	assert_int_equal(sqlite3_open(f->ts.path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h,
+		"CREATE TABLE users ("
+		" id INTEGER PRIMARY KEY,"
+		" name TEXT UNIQUE NOT NULL"
+		"  CHECK (length(CAST(name AS BLOB)) BETWEEN 1 AND 256),"
+		" nt_hash BLOB NOT NULL CHECK (typeof(nt_hash) = 'blob' AND length(nt_hash) = 16),"
+		" enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"
+		" static_ip TEXT NULL,"
+		" max_sessions INTEGER NULL CHECK (max_sessions BETWEEN 1 AND 4294967295),"
+		" created INTEGER NOT NULL,"
+		" updated INTEGER NOT NULL);"
+		"ALTER TABLE users ADD COLUMN idle INTEGER NULL CHECK (idle BETWEEN 0 AND 604800);"
+		"ALTER TABLE users ADD COLUMN session_timeout INTEGER NULL"
+		" CHECK (session_timeout BETWEEN 1 AND 4294967295);"
+		"INSERT INTO users (name, nt_hash, enabled, static_ip, max_sessions, created, updated,"
+		" idle, session_timeout)"
+		" VALUES ('petra', zeroblob(16), 1, NULL, NULL, 100, 200, 30, 3600);"
+		"PRAGMA user_version = 2;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+
+	assert_int_equal(userdb_open(f->ts.path, USERDB_OPEN_READONLY, &db, err, sizeof(err)),
+			 USERDB_ERROR);
+	assert_non_null(strstr(err, "schema version 2 is older than 3"));
+	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), 2);
+
+	db = open_ok(f, 0);
+	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), 3);
+	assert_int_equal(userdb_get(db, "petra", &got), USERDB_OK);
+	assert_true(got.has_idle);
+	assert_int_equal(got.idle, 30);
+	assert_int_equal(got.session_timeout, 3600);
+	assert_int_equal(got.updated, 200);
+	assert_false(got.has_rate);
+
+	f->clock = 3000;
+	uint32_t d = 4000, u = 0;
+	assert_int_equal(userdb_set_rate(db, "petra", &d, &u), USERDB_OK);
+	assert_int_equal(userdb_get(db, "petra", &got), USERDB_OK);
+	assert_true(got.has_rate);
+	assert_int_equal(got.rate_down, 4000);
+	assert_int_equal(got.rate_up, 0);
+	assert_int_equal(got.updated, 3000);
+	d = USERDB_RATE_MAX + 1;
+	assert_int_equal(userdb_set_rate(db, "petra", &d, &u), USERDB_INVALID);
+	assert_int_equal(userdb_set_rate(db, "petra", &d, NULL), USERDB_INVALID);
+	d = 1;
+	assert_int_equal(userdb_set_rate(db, "nobody", &d, &u), USERDB_NOT_FOUND);
+	assert_int_equal(userdb_get(db, "petra", &got), USERDB_OK);
+	assert_int_equal(got.rate_down, 4000);
+	assert_int_equal(userdb_set_rate(db, "petra", NULL, NULL), USERDB_OK);
+	assert_int_equal(userdb_get(db, "petra", &got), USERDB_OK);
+	assert_false(got.has_rate);
+	struct user_record r = make_user("quinn", 0x33);
+	r.has_rate = true;
+	r.rate_down = 512;
+	r.rate_up = 256;
+	assert_int_equal(userdb_add(db, &r), USERDB_OK);
+	assert_int_equal(userdb_get(db, "quinn", &got), USERDB_OK);
+	assert_true(got.has_rate && got.rate_down == 512 && got.rate_up == 256);
+	userdb_free(db);
+
+	assert_int_equal(sqlite3_open(f->ts.path, &h), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(h, "UPDATE users SET rate_down = 10000001", NULL, NULL,
+					  NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(h, "UPDATE users SET rate_up = -1", NULL, NULL, NULL),
+			     SQLITE_OK);
+	sqlite3_close(h);
 }
 
 int main(void)
@@ -609,6 +691,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(schema_rejects_bad_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(idle_and_session_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(upgrades_version_1_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(upgrades_version_2_store, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
