@@ -290,6 +290,8 @@ static void radius_json(struct jbuf *j, const char *name, const struct radius_st
 	jb_u64(j, &f, "replies", r->replies);
 	jb_u64(j, &f, "bad_replies", r->bad_replies);
 	jb_u64(j, &f, "unexpected", r->unexpected);
+	jb_u64(j, &f, "probes", r->probes);
+	jb_u64(j, &f, "probe_answers", r->probe_answers);
 	jb_s(j, "}");
 }
 
@@ -316,6 +318,7 @@ static void cmd_stats(struct admin *ad, struct jbuf *j)
 	F(calls_limited); F(calls_setup_timeout); F(sessions_opened); F(auth_ok); F(auth_fail);
 	F(auth_stale); F(spoofed); F(bad_ip); F(no_route); F(icmp_frag_needed); F(icmp_limited); F(rate_dropped);
 	F(fragmented); F(too_big); F(tx_window); F(gre_tx_queued); F(gre_tx_queue_drop);
+	F(framed_routes); F(framed_routes_refused);
 	F(mppe_refused); F(mppe_abuse); F(reloads); F(reloads_refused);
 #undef F
 	if (srv->lockout) {

@@ -135,6 +135,10 @@ static void radius_block(struct text *t, const struct radius_stats *ra,
 		  offsetof(struct radius_stats, bad_replies) },
 		{ "pptpd_radius_unexpected_total", "RADIUS replies matching no request",
 		  offsetof(struct radius_stats, unexpected) },
+		{ "pptpd_radius_probes_total", "Status-Server probes sent to dead servers",
+		  offsetof(struct radius_stats, probes) },
+		{ "pptpd_radius_probe_answers_total", "verified answers to Status-Server probes",
+		  offsetof(struct radius_stats, probe_answers) },
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		head(t, rows[i].name, "counter", rows[i].help);
@@ -197,6 +201,9 @@ static void render_objects(const struct server *srv, struct text *t)
 	counter(t, "pptpd_control_connections_opened_total", "control connections accepted",
 		s->ctrl_opened);
 	counter(t, "pptpd_calls_opened_total", "calls opened", s->calls_opened);
+	counter(t, "pptpd_framed_routes_total", "RADIUS Framed-Routes installed", s->framed_routes);
+	counter(t, "pptpd_framed_routes_refused_total",
+		"RADIUS Framed-Routes refused (overlap, gateway, taken)", s->framed_routes_refused);
 	const struct labelled logins[] = {
 		{ "ok", s->auth_ok },
 		{ "fail", s->auth_fail },
