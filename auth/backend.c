@@ -47,6 +47,7 @@ const char *auth_method_name(enum auth_method m)
 	case AUTH_MSCHAPV1: return "mschapv1";
 	case AUTH_CHAP_MD5: return "chap-md5";
 	case AUTH_PAP:      return "pap";
+	case AUTH_EAP:      return "eap";
 	}
 	return "unknown";
 }
@@ -59,6 +60,7 @@ const char *auth_verdict_name(enum auth_verdict v)
 	case AUTH_REJECT_DISABLED:        return "disabled";
 	case AUTH_REJECT_NO_DIALIN:       return "no-dialin";
 	case AUTH_REJECT_ERROR:           return "backend-error";
+	case AUTH_CHALLENGE:              return "challenge";
 	}
 	return "unknown";
 }
@@ -66,7 +68,8 @@ const char *auth_verdict_name(enum auth_verdict v)
 unsigned auth_verdict_error_code(enum auth_verdict v)
 {
 	switch (v) {
-	case AUTH_ACCEPT:                 return 0;
+	case AUTH_ACCEPT:
+	case AUTH_CHALLENGE:              return 0;
 	case AUTH_REJECT_DISABLED:        return AUTH_E_ACCT_DISABLED;
 	case AUTH_REJECT_NO_DIALIN:       return AUTH_E_NO_DIALIN_PERMISSION;
 	case AUTH_REJECT_BAD_CREDENTIALS:

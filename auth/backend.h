@@ -106,6 +106,9 @@ enum auth_method {
 	AUTH_MSCHAPV1,
 	AUTH_CHAP_MD5,
 	AUTH_PAP,
+	/* EAP relayed to RADIUS (RFC 3579): one round per request. Only the
+	 * RADIUS backend takes it; the store refuses it (AUTH_REJECT_ERROR). */
+	AUTH_EAP,
 };
 
 enum auth_verdict {
@@ -114,6 +117,9 @@ enum auth_verdict {
 	AUTH_REJECT_DISABLED,        /* right password, account disabled: E=647 */
 	AUTH_REJECT_NO_DIALIN,       /* no dial-in permission: E=649 */
 	AUTH_REJECT_ERROR,           /* backend failure: E=691 to the peer, logged as such */
+	/* EAP only: RADIUS answered Access-Challenge. eap_msg is the next
+	 * Request for the peer, state the State to echo in the next round. */
+	AUTH_CHALLENGE,
 };
 
 enum auth_submit_status {
@@ -155,6 +161,18 @@ struct auth_request {
 			char password[AUTH_PAP_PASSWORD_MAX + 1]; /* NUL-terminated */
 			size_t password_len;
 		} pap;
+		/* One EAP round: the peer's whole EAP Response (msg) and the
+		 * State of the previous Access-Challenge (none in the first
+		 * round). Both point into the caller's memory and are valid
+		 * only during auth_backend_submit(), which copies what it
+		 * keeps. user is the outer identity (the Identity Response). */
+		struct {
+			const uint8_t *msg;
+			size_t msg_len;
+			const uint8_t *state;
+			size_t state_len;
+			unsigned round;
+		} eap;
 	} u;
 };
 
@@ -213,6 +231,19 @@ struct auth_result {
 	 * it; results that cross struct auth_cq leave it NULL. */
 	const uint8_t *classes;
 	size_t classes_len;
+	/* EAP (method AUTH_EAP), owned by the backend and valid only during
+	 * the completion, as classes: eap_msg the reassembled EAP-Message of
+	 * the reply (a Request with AUTH_CHALLENGE; the Success or Failure
+	 * with ACCEPT or a rejection; NULL: the reply carried none); state
+	 * the State of an Access-Challenge (NULL: none); reply_user the
+	 * User-Name of an Access-Accept (the inner identity some methods
+	 * reveal; NULL: not given), not NUL-terminated. */
+	const uint8_t *eap_msg;
+	size_t eap_len;
+	const uint8_t *state;
+	size_t state_len;
+	const uint8_t *reply_user;
+	size_t reply_user_len;
 };
 
 /* The largest rate a user may be given, kbit/s (10 Gbit/s). */

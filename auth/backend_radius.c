@@ -91,6 +91,8 @@ static void put_method(struct radius_writer *w, const struct auth_request *rq)
 		break;
 	case AUTH_PAP:
 		break; /* User-Password is hidden per server by the client */
+	case AUTH_EAP:
+		break; /* not relayed yet: the EAP relay comes in its own change */
 	}
 	crypto_wipe(v, sizeof(v));
 }

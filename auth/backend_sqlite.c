@@ -94,6 +94,14 @@ static void process(struct sqlite_backend *b, const struct auth_request *req,
 			 "chap-md5 needs the clear password; the sqlite store keeps only NT hashes");
 		return;
 	}
+	if (req->method == AUTH_EAP) {
+		/* Never dereferences req->u.eap: its pointers were valid only
+		 * during submit. */
+		res->verdict = AUTH_REJECT_ERROR;
+		snprintf(res->message, sizeof(res->message),
+			 "eap is relayed to RADIUS only; the sqlite store speaks MS-CHAP");
+		return;
+	}
 
 	memset(&rec, 0, sizeof(rec));
 	st = lookup(b, req->user, &rec, why, sizeof(why));
@@ -122,6 +130,7 @@ static void process(struct sqlite_backend *b, const struct auth_request *req,
 		crypto_wipe(pap_hash, sizeof(pap_hash));
 		break;
 	case AUTH_CHAP_MD5:
+	case AUTH_EAP:
 		break;
 	}
 	if (!found || !ok) {

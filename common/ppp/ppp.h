@@ -55,6 +55,7 @@
 #include <stdint.h>
 
 #include "common/ppp/chap.h"
+#include "common/ppp/eap.h"
 #include "common/ppp/pap.h"
 #include "common/ppp/ppp_defs.h"
 
@@ -115,6 +116,14 @@ struct ppp_config {
 	const char *host_name;         /* server: the name in CHAP Challenges */
 	unsigned auth_timeout_s;       /* 0: 30 */
 	unsigned auth_max_attempts;    /* MS-CHAP responses checked; 0: 4 */
+	/* EAP (common/ppp/eap.h). Server role: allow_eap asks for EAP first
+	 * and falls back to the CHAP kinds above when the peer Naks it, unless
+	 * require_eap; every EAP Response goes to ops->eap_response. At most
+	 * eap_max_rounds Requests (0: 50) within eap_timeout_s (0: 60).
+	 * Client role: allow_eap accepts EAP, answered by ops->eap_method. */
+	bool allow_eap, require_eap;
+	unsigned eap_max_rounds;
+	unsigned eap_timeout_s;
 	const char *user;              /* client role */
 	const char *password;          /* client role; copied, wiped on free */
 
@@ -190,6 +199,20 @@ struct ppp_ops {
 	 * the link with PPP_CAUSE_AUTH_FAILED. Optional: NULL never retries.
 	 * Must not call into the link. */
 	const char *(*auth_retry)(void *owner, unsigned win_error);
+	/* Server role, EAP: one Response from the peer to relay (the first is
+	 * the Identity Response). Answer later with ppp_eap_request() or
+	 * ppp_auth_result(). Needed when cfg.allow_eap. */
+	void (*eap_response)(void *owner, const struct eap_packet_info *eap);
+	/* Client role, EAP: answer one Request (not Identity: the link answers
+	 * that with cfg.user): write the whole Response packet into resp
+	 * (at most cap bytes) and return its length; 0 to send nothing (the
+	 * Request is ignored and the authenticator will resend it); -1 to
+	 * give up (the link ends with PPP_CAUSE_AUTH_FAILED). */
+	int (*eap_method)(void *owner, const uint8_t *req, size_t len, uint8_t *resp, size_t cap);
+	/* Client role, EAP Success: the MPPE start keys the method derived,
+	 * client's point of view (send = client to server). False: none (the
+	 * link ends if MPPE is required). */
+	bool (*eap_keys)(void *owner, uint8_t send_key[16], uint8_t recv_key[16]);
 };
 
 /* The authenticator's verdict for ppp_auth_result(). */
@@ -212,6 +235,11 @@ struct ppp_auth_verdict {
 	 * configured requirement). */
 	unsigned mppe_keys;
 	bool mppe_require;
+	/* EAP: the Success or Failure packet of the RADIUS reply, sent to the
+	 * peer as it is (its Identifier is the last Request's); NULL: the link
+	 * makes its own. */
+	const uint8_t *eap_pkt;
+	size_t eap_len;
 };
 
 struct ppp_link;
@@ -232,6 +260,12 @@ uint64_t ppp_next_deadline(const struct ppp_link *l);
  * sends Success, keeps the keys for MPPE and the address for IPCP, and goes
  * to the network phase; with peer_addr 0 it ends with PPP_CAUSE_NO_ADDRESS. */
 void ppp_auth_result(struct ppp_link *l, const struct ppp_auth_verdict *v, uint64_t now);
+
+/* Server role, EAP: the next Request for the peer (an Access-Challenge's
+ * EAP-Message), sent as it is; the exchange goes on and the next Response
+ * comes to ops->eap_response. A packet that is not a well-formed Request
+ * ends the link (PPP_CAUSE_AUTH_FAILED). */
+void ppp_eap_request(struct ppp_link *l, const uint8_t *pkt, size_t len, uint64_t now);
 
 /* End the link: LCP Terminate-Request carrying detail, then ops->down. */
 void ppp_close(struct ppp_link *l, enum ppp_cause cause, const char *detail, uint64_t now);
