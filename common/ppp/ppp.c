@@ -36,6 +36,7 @@
 #include "common/mschap.h"
 #include "common/ppp/ccp.h"
 #include "common/ppp/ipcp.h"
+#include "common/ppp/ipv6cp.h"
 #include "common/ppp/lcp.h"
 #include "common/ppp/mppe.h"
 
@@ -63,6 +64,7 @@ enum link_timer {
 	T_CCP,
 	T_IPCP,
 	T_AUTH,
+	T_IPV6CP,
 	T_COUNT
 };
 
@@ -86,6 +88,10 @@ enum link_work {
 	W_IPCP_UP       = 1u << 15,
 	W_IPCP_NO_ADDRESS = 1u << 16, /* the peer will not take its address */
 	W_CCP_RENEGOTIATE = 1u << 17, /* the peer asked to renegotiate CCP */
+	/* IPv6, at the top so other work can take the bits in between */
+	W_IPV6CP_REJECTED = 1u << 28, /* the peer Protocol-Rejected IPV6CP */
+	W_IPV6CP_DOWN     = 1u << 29,
+	W_IPV6CP_UP       = 1u << 30,
 };
 
 /* The CHAP or PAP exchange and the request it hands the owner: about 2.3
@@ -151,6 +157,11 @@ struct ppp_link {
 	 * link's life holds none. */
 	uint8_t *held_ipcp;
 	size_t held_ipcp_len;
+	/* IPv6 (cfg.allow_ipv6): IPV6CP runs beside IPCP; ipv6_up once
+	 * ops->ipv6_up was called (IPV6CP Opened and the link RUNNING). */
+	struct ipv6cp_config ipv6cp_cfg;
+	struct ipv6cp ipv6cp;
+	bool ipv6cp_running, ipv6_up;
 
 	/* Authentication */
 	enum auth_kind auth;
@@ -252,14 +263,15 @@ static void send_ctl(struct ppp_link *l, uint16_t proto, const uint8_t *pkt, siz
 	l->ops->send(l->owner, frame, w.len);
 }
 
-bool ppp_send_ip(struct ppp_link *l, uint8_t *pkt, size_t len, uint64_t now)
+/* One data packet of protocol inner (IPv4 or IPv6: MPPE covers both the
+ * same way, RFC 3078), encrypted in place when MPPE is up. */
+static bool send_data(struct ppp_link *l, uint16_t inner, uint8_t *pkt, size_t len)
 {
 	const struct lcp_result *res = lcp_result(&l->lcp);
 	uint8_t *p = pkt;
 	size_t n = len;
-	uint16_t proto = PPP_PROTO_IP;
+	uint16_t proto = inner;
 
-	(void)now;
 	if (l->down_done || l->lower_gone || l->phase != PPP_PHASE_RUNNING || len == 0 ||
 	    len > PPP_FRAME_MAX - PPP_TX_HEADROOM || (l->cfg.mppe_required && !l->mppe_up)) {
 		l->stats.tx_dropped++;
@@ -268,11 +280,11 @@ bool ppp_send_ip(struct ppp_link *l, uint8_t *pkt, size_t len, uint64_t now)
 	if (l->mppe_up) {
 		/* The inner protocol field is encrypted with the packet. */
 		if (res->pfc_tx) {
-			*--p = (uint8_t)PPP_PROTO_IP;
+			*--p = (uint8_t)inner;
 			n += 1;
 		} else {
 			p -= 2;
-			store_be16(p, PPP_PROTO_IP);
+			store_be16(p, inner);
 			n += 2;
 		}
 		mppe_tx_encrypt(&l->tx, p - MPPE_HDR_LEN, p, n);
@@ -295,10 +307,31 @@ bool ppp_send_ip(struct ppp_link *l, uint8_t *pkt, size_t len, uint64_t now)
 		n += 2;
 	}
 	l->stats.tx_frames++;
-	l->stats.tx_ip_packets++;
-	l->stats.tx_ip_bytes += len;
+	if (inner == PPP_PROTO_IPV6) {
+		l->stats.tx_ipv6_packets++;
+		l->stats.tx_ipv6_bytes += len;
+	} else {
+		l->stats.tx_ip_packets++;
+		l->stats.tx_ip_bytes += len;
+	}
 	l->ops->send(l->owner, p, n);
 	return true;
+}
+
+bool ppp_send_ip(struct ppp_link *l, uint8_t *pkt, size_t len, uint64_t now)
+{
+	(void)now;
+	return send_data(l, PPP_PROTO_IP, pkt, len);
+}
+
+bool ppp_send_ipv6(struct ppp_link *l, uint8_t *pkt, size_t len, uint64_t now)
+{
+	(void)now;
+	if (!l->ipv6_up) {
+		l->stats.tx_dropped++;
+		return false;
+	}
+	return send_data(l, PPP_PROTO_IPV6, pkt, len);
 }
 
 /* ---- Timers ---- */
@@ -309,6 +342,8 @@ static enum link_timer fsm_timer(struct ppp_link *l, const struct fsm *f)
 		return T_LCP;
 	if (f == &l->ccp.fsm)
 		return T_CCP;
+	if (f == &l->ipv6cp.fsm)
+		return T_IPV6CP;
 	return T_IPCP;
 }
 
@@ -386,6 +421,9 @@ static void lcp_ev_protocol_rejected(void *arg, uint16_t proto)
 	case PPP_PROTO_IPCP:
 		l->work |= W_IPCP_REJECTED;
 		break;
+	case PPP_PROTO_IPV6CP:
+		l->work |= W_IPV6CP_REJECTED;
+		break;
 	case PPP_PROTO_CHAP:
 	case PPP_PROTO_PAP:
 		l->work |= W_AUTH_REJECTED;
@@ -433,6 +471,29 @@ static const struct ipcp_events ipcp_events = {
 	.down = ipcp_ev_down,
 	.finished = ipcp_ev_down,
 	.no_address = ipcp_ev_no_address,
+};
+
+static void ipv6cp_ev_up(void *arg) { ((struct ppp_link *)arg)->work |= W_IPV6CP_UP; }
+static void ipv6cp_ev_down(void *arg) { ((struct ppp_link *)arg)->work |= W_IPV6CP_DOWN; }
+
+static bool ipv6cp_ev_iid_ok(void *arg, uint64_t iid)
+{
+	struct ppp_link *l = arg;
+
+	return !l->ops->ipv6_iid_ok || l->ops->ipv6_iid_ok(l->owner, iid);
+}
+
+static uint64_t ipv6cp_ev_iid_suggest(void *arg)
+{
+	return ((struct ppp_link *)arg)->cfg.ipv6_peer_iid;
+}
+
+static const struct ipv6cp_events ipv6cp_events = {
+	.up = ipv6cp_ev_up,
+	.down = ipv6cp_ev_down,
+	.finished = ipv6cp_ev_down,
+	.iid_ok = ipv6cp_ev_iid_ok,
+	.iid_suggest = ipv6cp_ev_iid_suggest,
 };
 
 static void auth_send_chap(void *ctx, const uint8_t *pkt, size_t len)
@@ -644,6 +705,11 @@ struct ppp_link *ppp_new(const struct ppp_config *cfg, const struct ppp_ops *ops
 	}
 	ipcp_init(&l->ipcp, &l->ipcp_cfg, &l->io, &ipcp_events, l);
 	l->lcp.fsm.log_id = l->ccp.fsm.log_id = l->ipcp.fsm.log_id = l->cfg.log_id;
+
+	l->ipv6cp_cfg.role = cfg->role;
+	l->ipv6cp_cfg.local = cfg->ipv6_local_iid;
+	ipv6cp_init(&l->ipv6cp, &l->ipv6cp_cfg, &l->io, &ipv6cp_events, l);
+	l->ipv6cp.fsm.log_id = l->cfg.log_id;
 	return l;
 }
 
@@ -725,7 +791,13 @@ static void teardown_upper(struct ppp_link *l)
 		l->ipcp_running = false;
 		ipcp_lower_down(&l->ipcp);
 	}
-	l->deadline[T_CCP] = l->deadline[T_IPCP] = NO_DEADLINE;
+	if (l->ipv6cp_running) {
+		/* the owner learns it from ops->down: no ipv6_down */
+		l->ipv6cp_running = false;
+		l->ipv6_up = false;
+		ipv6cp_lower_down(&l->ipv6cp);
+	}
+	l->deadline[T_CCP] = l->deadline[T_IPCP] = l->deadline[T_IPV6CP] = NO_DEADLINE;
 	mppe_down(l);
 }
 
@@ -763,6 +835,80 @@ static void fail(struct ppp_link *l, enum ppp_cause cause, const char *detail)
 
 /* ---- Phases ---- */
 
+/* ---- IPv6 (IPV6CP beside IPCP; never a reason to end the link) ---- */
+
+/* IPV6CP runs when allowed and, for the server, with our identifier. */
+static bool ipv6_enabled(const struct ppp_link *l)
+{
+	return l->cfg.allow_ipv6 && (l->cfg.role == PPP_ROLE_CLIENT || l->cfg.ipv6_local_iid != 0);
+}
+
+static void start_ipv6cp(struct ppp_link *l)
+{
+	if (l->ipv6cp_running || !ipv6_enabled(l) || l->phase != PPP_PHASE_NETWORK)
+		return;
+	l->ipv6cp_running = true;
+	ipv6cp_open(&l->ipv6cp);
+}
+
+/* Tell the owner once IPV6CP is Opened and the link RUNNING. */
+static void ipv6_check_up(struct ppp_link *l)
+{
+	const struct ipv6cp_result *r = ipv6cp_result(&l->ipv6cp);
+	struct ppp_ipv6_info info;
+
+	if (l->ipv6_up || !l->ipv6cp_running || !ipv6cp_is_opened(&l->ipv6cp) ||
+	    l->phase != PPP_PHASE_RUNNING)
+		return;
+	if (l->cfg.role == PPP_ROLE_SERVER && r->peer == 0) {
+		/* past Max-Failure the automaton may agree without one */
+		log_notice("%s ppp=ipv6cp event=closed reason=no-peer-iid", l->cfg.log_id);
+		ipv6cp_close(&l->ipv6cp, "no interface identifier");
+		return;
+	}
+	memset(&info, 0, sizeof(info));
+	info.local_iid = r->local;
+	info.peer_iid = r->peer;
+	info.mppe_bits = l->mppe_up ? ccp_result(&l->ccp)->tx.bits : 0;
+	info.ip_mtu = l->mppe_up ? (uint16_t)ccp_tunnel_mtu(&l->ccp, lcp_result(&l->lcp)->peer_mru) :
+				   lcp_result(&l->lcp)->peer_mru;
+	l->ipv6_up = true;
+	if (l->ops->ipv6_up)
+		l->ops->ipv6_up(l->owner, &info);
+}
+
+static void ipv6_gone(struct ppp_link *l, const char *why)
+{
+	if (!l->ipv6_up)
+		return;
+	l->ipv6_up = false;
+	log_info("%s ppp=ipv6cp event=down reason=%s", l->cfg.log_id, why);
+	if (l->ops->ipv6_down)
+		l->ops->ipv6_down(l->owner);
+}
+
+/* One IPv6 work bit; false if none was set. */
+static bool do_ipv6_work(struct ppp_link *l)
+{
+	if (l->work & W_IPV6CP_REJECTED) {
+		l->work &= ~(unsigned)W_IPV6CP_REJECTED;
+		if (l->ipv6cp_running) {
+			log_info("%s ppp=ipv6cp event=protocol-rejected", l->cfg.log_id);
+			ipv6cp_protocol_rejected(&l->ipv6cp);
+		}
+	} else if (l->work & W_IPV6CP_DOWN) {
+		l->work &= ~(unsigned)W_IPV6CP_DOWN;
+		if (!ipv6cp_is_opened(&l->ipv6cp))
+			ipv6_gone(l, "ipv6cp-down");
+	} else if (l->work & W_IPV6CP_UP) {
+		l->work &= ~(unsigned)W_IPV6CP_UP;
+		ipv6_check_up(l);
+	} else {
+		return false;
+	}
+	return true;
+}
+
 static void check_running(struct ppp_link *l)
 {
 	struct ppp_ip_info info;
@@ -796,6 +942,7 @@ static void check_running(struct ppp_link *l)
 		 info.mppe_stateful, info.ip_mtu);
 	if (l->ops->ip_up)
 		l->ops->ip_up(l->owner, &info);
+	ipv6_check_up(l);
 }
 
 static void start_ipcp(struct ppp_link *l)
@@ -814,6 +961,7 @@ static void start_ipcp(struct ppp_link *l)
 		ipcp_input(&l->ipcp, held, n);
 		free(held);
 	}
+	start_ipv6cp(l);
 }
 
 static void start_network(struct ppp_link *l)
@@ -1090,6 +1238,8 @@ static void do_one(struct ppp_link *l)
 			fail(l, PPP_CAUSE_IPCP_FAILED, "ipcp down");
 	} else if (take(w, W_IPCP_UP)) {
 		check_running(l);
+	} else if (do_ipv6_work(l)) {
+		/* done */
 	} else {
 		*w = 0; /* unknown bits cannot be set */
 	}
@@ -1152,6 +1302,7 @@ void ppp_on_timer(struct ppp_link *l, uint64_t now)
 		case T_LCP: lcp_timeout(&l->lcp); break;
 		case T_CCP: ccp_timeout(&l->ccp); break;
 		case T_IPCP: ipcp_timeout(&l->ipcp); break;
+		case T_IPV6CP: ipv6cp_timeout(&l->ipv6cp); break;
 		case T_AUTH:
 			if (!l->a)
 				break;
@@ -1277,6 +1428,22 @@ static void deliver_ip(struct ppp_link *l, uint8_t *pkt, size_t len)
 		l->ops->ip_rx(l->owner, pkt, len);
 }
 
+static void deliver_ipv6(struct ppp_link *l, uint8_t *pkt, size_t len)
+{
+	if (!l->ipv6_up) {
+		l->stats.rx_dropped++;
+		return;
+	}
+	if (len == 0) {
+		l->stats.rx_bad_frames++;
+		return;
+	}
+	l->stats.rx_ipv6_packets++;
+	l->stats.rx_ipv6_bytes += len;
+	if (l->ops->ipv6_rx)
+		l->ops->ipv6_rx(l->owner, pkt, len);
+}
+
 static void send_reset_request(struct ppp_link *l)
 {
 	if (ccp_send_reset_request(&l->ccp)) {
@@ -1345,11 +1512,15 @@ static void input_mppe(struct ppp_link *l, uint8_t *p, size_t n)
 		l->stats.rx_bad_frames++;
 		return;
 	}
+	size_t left = rbuf_left(&r);
+	if (inner == PPP_PROTO_IPV6 && ipv6_enabled(l)) {
+		deliver_ipv6(l, p + n - left, left);
+		return;
+	}
 	if (inner != PPP_PROTO_IP) {
 		l->stats.rx_dropped++; /* nothing else is expected inside MPPE */
 		return;
 	}
-	size_t left = rbuf_left(&r);
 	deliver_ip(l, p + n - left, left);
 }
 
@@ -1418,6 +1589,28 @@ static void input_ipcp(struct ppp_link *l, uint8_t *info, size_t n)
 	}
 }
 
+/* IPV6CP and IPv6 frames; false when the link does not run IPv6 (the
+ * caller Protocol-Rejects). IPV6CP before MPPE is up is only counted, not
+ * held as IPCP is: the peer retransmits once IPV6CP runs. */
+static bool input_ipv6(struct ppp_link *l, uint16_t proto, uint8_t *info, size_t n)
+{
+	if (!ipv6_enabled(l))
+		return false;
+	if (proto == PPP_PROTO_IPV6) {
+		if (l->mppe_up || l->cfg.mppe_required)
+			l->stats.rx_unencrypted++;
+		else
+			deliver_ipv6(l, info, n);
+	} else if (l->ipv6cp_running) {
+		ipv6cp_input(&l->ipv6cp, info, n);
+	} else if (l->phase == PPP_PHASE_NETWORK && l->ccp_running) {
+		l->stats.rx_held_ipv6cp++;
+	} else {
+		l->stats.rx_dropped++;
+	}
+	return true;
+}
+
 static void input_frame(struct ppp_link *l, uint8_t *frame, size_t len)
 {
 	uint16_t proto;
@@ -1465,6 +1658,12 @@ static void input_frame(struct ppp_link *l, uint8_t *frame, size_t len)
 		else
 			deliver_ip(l, info, n);
 		return;
+	case PPP_PROTO_IPV6CP:
+	case PPP_PROTO_IPV6:
+		if (input_ipv6(l, proto, info, n))
+			return;
+		/* IPv6 is not run on this link */
+		/* fall through */
 	default:
 		if (lcp_is_opened(&l->lcp) && lcp_send_protocol_reject(&l->lcp, proto, info, n))
 			l->stats.rx_proto_rejected++;
@@ -1494,6 +1693,11 @@ enum ppp_phase ppp_phase(const struct ppp_link *l)
 const struct ppp_stats *ppp_stats(const struct ppp_link *l)
 {
 	return &l->stats;
+}
+
+bool ppp_ipv6_is_up(const struct ppp_link *l)
+{
+	return l->ipv6_up;
 }
 
 const char *ppp_peer_name(const struct ppp_link *l)

@@ -19,9 +19,16 @@
  * IPCP packets that arrive while CCP is still negotiating and encryption is
  * required are held back (dropped and counted; the peer retransmits), never
  * a reason to end the link (Windows does this). Protocols the link does not
- * run (IPv6CP, IPX, NetBEUI, CBCP, BAP, ...) are answered with an LCP
- * Protocol-Reject once LCP is open. While MPPE is up, an unencrypted data
- * frame is dropped and counted.
+ * run (IPX, NetBEUI, CBCP, BAP, IPV6CP unless cfg.allow_ipv6, ...) are
+ * answered with an LCP Protocol-Reject once LCP is open. While MPPE is up,
+ * an unencrypted data frame is dropped and counted.
+ *
+ * IPv6 (cfg.allow_ipv6): IPV6CP (ipv6cp.h) starts with IPCP (after CCP when
+ * MPPE is required) and runs beside it; the link is RUNNING on IPCP alone.
+ * Once both are up, ops->ipv6_up reports the identifiers and IPv6 frames
+ * (0x0057) flow both ways, through MPPE like IPv4. IPV6CP failing (the peer
+ * rejects it, Protocol-Rejects 0x8057 or closes it) never ends the link:
+ * ops->ipv6_down (if it was up) and IPv4 goes on.
  *
  * Framing: frames in and out are PPP frames as carried in GRE payloads: the
  * address/control bytes FF 03 and the protocol field. Input accepts both
@@ -67,6 +74,8 @@
 /* The most cfg.headroom ppp_new() accepts (control frames are built on
  * the stack with it in front). */
 #define PPP_HEADROOM_MAX 128
+/* ppp_send_ipv6() needs the same room in front of the packet. */
+#define PPP_TX_HEADROOM_IPV6 PPP_TX_HEADROOM
 
 enum ppp_phase {
 	PPP_PHASE_DEAD,
@@ -141,6 +150,25 @@ struct ppp_config {
 	 * life and may re-write it in place (a user name learnt later). NULL:
 	 * "role=server" or "role=client". */
 	const char *log_id;
+
+	/* IPV6CP (ipv6cp.h). false: IPV6CP is Protocol-Rejected. */
+	bool allow_ipv6;
+	/* Server: our interface identifier (non-zero; IPV6CP is not run
+	 * without one); client: the one to ask for (0: the server suggests). */
+	uint64_t ipv6_local_iid;
+	/* Server: the identifier the owner gives this session's peer when the
+	 * peer's own is zero, ours or taken (ops->ipv6_iid_ok); unique per
+	 * session, the owner decides. 0: the peer's own non-zero identifier is
+	 * the only one it can get. */
+	uint64_t ipv6_peer_iid;
+};
+
+/* What the owner learns when IPV6CP is up (and the link RUNNING). The
+ * link-local addresses are fe80::<iid>. */
+struct ppp_ipv6_info {
+	uint64_t local_iid, peer_iid;   /* host order, as ipv6cp.h */
+	unsigned mppe_bits;             /* 0 (no MPPE), 40, 56, 128 */
+	uint16_t ip_mtu;                /* as ppp_ip_info.ip_mtu */
 };
 
 /* What the owner learns when the network phase is complete. */
@@ -172,6 +200,10 @@ struct ppp_stats {
 	/* Frames for a protocol whose phase has not started (CCP before
 	 * authentication, ...), or anything but LCP while terminating. */
 	uint64_t rx_dropped;
+	/* IPv6 (cfg.allow_ipv6) */
+	uint64_t rx_ipv6_packets, tx_ipv6_packets;
+	uint64_t rx_ipv6_bytes, tx_ipv6_bytes;
+	uint64_t rx_held_ipv6cp;       /* IPV6CP dropped while CCP negotiates */
 };
 
 struct ppp_ops {
@@ -213,6 +245,18 @@ struct ppp_ops {
 	 * client's point of view (send = client to server). False: none (the
 	 * link ends if MPPE is required). */
 	bool (*eap_keys)(void *owner, uint8_t send_key[16], uint8_t recv_key[16]);
+
+	/* IPv6 (cfg.allow_ipv6), all optional. Server role: may the peer use
+	 * this interface identifier (no other session of the owner has it)?
+	 * NULL: yes. Must not call into the link. */
+	bool (*ipv6_iid_ok)(void *owner, uint64_t iid);
+	/* IPV6CP is up and the link RUNNING: routes, Router Advertisements. */
+	void (*ipv6_up)(void *owner, const struct ppp_ipv6_info *info);
+	/* IPV6CP left Opened (the link goes on with IPv4); only after ipv6_up,
+	 * and not when the whole link goes down (ops->down says that). */
+	void (*ipv6_down)(void *owner);
+	/* A received IPv6 packet (decrypted). pkt may be modified in place. */
+	void (*ipv6_rx)(void *owner, uint8_t *pkt, size_t len);
 };
 
 /* The authenticator's verdict for ppp_auth_result(). */
@@ -276,6 +320,11 @@ void ppp_lower_down(struct ppp_link *l, enum ppp_cause cause, uint64_t now);
  * owner's cfg.headroom before those, must be writable; the packet is
  * encrypted in place. False (and counted) unless the link is RUNNING. */
 bool ppp_send_ip(struct ppp_link *l, uint8_t *pkt, size_t len, uint64_t now);
+/* Send one IPv6 packet, as ppp_send_ip() (same headroom); false (and
+ * counted) unless IPV6CP is up too. */
+bool ppp_send_ipv6(struct ppp_link *l, uint8_t *pkt, size_t len, uint64_t now);
+/* IPV6CP is up (ops->ipv6_up was called, no ipv6_down since). */
+bool ppp_ipv6_is_up(const struct ppp_link *l);
 
 enum ppp_phase ppp_phase(const struct ppp_link *l);
 const struct ppp_stats *ppp_stats(const struct ppp_link *l);
