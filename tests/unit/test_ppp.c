@@ -1180,6 +1180,253 @@ static void names(void **state)
 	assert_string_equal(ppp_phase_name(PPP_PHASE_RUNNING), "running");
 }
 
+/* ---- IPv6: IPV6CP beside IPCP, IPv6 frames through MPPE ---- */
+
+#define V6_SRV_IID  0x0000000000000001ull
+#define V6_SUGGEST  0x02005efffe000042ull
+#define V6_TAKEN    0x1111222233334444ull
+
+/* What the IPv6 ops saw, per end (index 0: server, 1: client). */
+struct v6_end {
+	unsigned ups, downs, nrx;
+	struct ppp_ipv6_info info;
+	struct frame rx[4];
+};
+static struct v6_end v6_ends[2];
+
+static struct v6_end *v6_of(void *owner)
+{
+	struct end *e = owner;
+	return &v6_ends[e == &e->net->s ? 0 : 1];
+}
+
+static bool e_ipv6_iid_ok(void *owner, uint64_t iid)
+{
+	(void)owner;
+	return iid != V6_TAKEN;
+}
+
+static void e_ipv6_up(void *owner, const struct ppp_ipv6_info *info)
+{
+	struct v6_end *v = v6_of(owner);
+
+	v->ups++;
+	assert_int_equal(ppp_phase(((struct end *)owner)->l), PPP_PHASE_RUNNING);
+	v->info = *info;
+}
+
+static void e_ipv6_down(void *owner)
+{
+	v6_of(owner)->downs++;
+}
+
+static void e_ipv6_rx(void *owner, uint8_t *pkt, size_t len)
+{
+	struct v6_end *v = v6_of(owner);
+
+	assert_true(v->nrx < 4);
+	memcpy(v->rx[v->nrx].b, pkt, len);
+	v->rx[v->nrx++].len = len;
+}
+
+static const struct ppp_ops ops6 = {
+	.send = e_send,
+	.auth_request = e_auth_request,
+	.auth_cancel = e_auth_cancel,
+	.ip_up = e_ip_up,
+	.ip_rx = e_ip_rx,
+	.down = e_down,
+	.auth_retry = e_auth_retry,
+	.ipv6_iid_ok = e_ipv6_iid_ok,
+	.ipv6_up = e_ipv6_up,
+	.ipv6_down = e_ipv6_down,
+	.ipv6_rx = e_ipv6_rx,
+};
+
+/* Both ends allow IPv6; the server has its identifier and a suggestion. */
+static int setup6(void **state)
+{
+	int r = setup(state);
+	struct net *n = *state;
+
+	memset(v6_ends, 0, sizeof(v6_ends));
+	n->s.cfg.allow_ipv6 = true;
+	n->s.cfg.ipv6_local_iid = V6_SRV_IID;
+	n->s.cfg.ipv6_peer_iid = V6_SUGGEST;
+	n->c.cfg.allow_ipv6 = true;
+	return r;
+}
+
+/* As login(), with the IPv6 ops: IPv4 is RUNNING whatever IPV6CP does. */
+static void login6(struct net *n)
+{
+	n->s.l = ppp_new(&n->s.cfg, &ops6, &n->s);
+	n->c.l = ppp_new(&n->c.cfg, &ops6, &n->c);
+	assert_non_null(n->s.l);
+	assert_non_null(n->c.l);
+	ppp_start(n->s.l, n->now);
+	ppp_start(n->c.l, n->now);
+	run_for(n, 10000);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_RUNNING);
+	assert_int_equal(n->s.ups, 1);
+	assert_int_equal(n->c.ups, 1);
+	assert_int_equal(n->s.downs + n->c.downs, 0);
+}
+
+/* A fake IPv6 packet (version 6) of len octets, sent by e. */
+static bool send_ipv6(struct net *n, struct end *e, struct ip_buf *p, size_t len, uint8_t tag)
+{
+	uint8_t *pkt = ip_make(p, len, tag);
+
+	pkt[0] = p->plain[0] = 0x60;
+	return ppp_send_ipv6(e->l, pkt, len, n->now);
+}
+
+static void exchange_ipv6(struct net *n)
+{
+	struct ip_buf p;
+	unsigned s_rx = v6_ends[0].nrx, c_rx = v6_ends[1].nrx;
+	const struct frame *w;
+
+	assert_true(send_ipv6(n, &n->c, &p, 120, 3));
+	w = &n->c.sent[n->c.nsent - 1];
+	assert_true(is_data(w->b, w->len)); /* inside MPPE (0x00FD) */
+	assert_false(contains(w->b, w->len, p.plain + 8, 32));
+	pump(n);
+	assert_int_equal(v6_ends[0].nrx, s_rx + 1);
+	assert_int_equal(v6_ends[0].rx[s_rx].len, 120);
+	assert_memory_equal(v6_ends[0].rx[s_rx].b, p.plain, 120);
+
+	assert_true(send_ipv6(n, &n->s, &p, 1280, 4));
+	w = &n->s.sent[n->s.nsent - 1];
+	assert_true(is_data(w->b, w->len));
+	assert_false(contains(w->b, w->len, p.plain + 8, 32));
+	pump(n);
+	assert_int_equal(v6_ends[1].nrx, c_rx + 1);
+	assert_int_equal(v6_ends[1].rx[c_rx].len, 1280);
+	assert_memory_equal(v6_ends[1].rx[c_rx].b, p.plain, 1280);
+}
+
+/* IPCP and IPV6CP back to back; the client asks with 0 and gets the
+ * owner's identifier; IPv6 and IPv4 both ways through MPPE. */
+static void ipv6_both_ways_through_mppe(void **state)
+{
+	struct net *n = *state;
+
+	login6(n);
+	assert_int_equal(v6_ends[0].ups, 1);
+	assert_int_equal(v6_ends[1].ups, 1);
+	assert_true(ppp_ipv6_is_up(n->s.l));
+	assert_int_equal(v6_ends[0].info.local_iid, V6_SRV_IID);
+	assert_int_equal(v6_ends[0].info.peer_iid, V6_SUGGEST);
+	assert_int_equal(v6_ends[0].info.mppe_bits, 128);
+	assert_int_equal(v6_ends[0].info.ip_mtu, n->s.ip.ip_mtu);
+	assert_int_equal(v6_ends[1].info.local_iid, V6_SUGGEST);
+	assert_int_equal(v6_ends[1].info.peer_iid, V6_SRV_IID);
+	exchange_ipv6(n);
+	exchange_ip(n);
+	assert_int_equal(ppp_stats(n->s.l)->rx_ipv6_packets, 1);
+	assert_int_equal(ppp_stats(n->s.l)->tx_ipv6_packets, 1);
+	assert_int_equal(ppp_stats(n->s.l)->rx_ip_packets, 1);
+	assert_int_equal(ppp_stats(n->s.l)->rx_proto_rejected, 0);
+	/* plain IPv6 while MPPE is up: dropped and counted */
+	uint8_t f[48] = { 0x00, 0x57, 0x60 };
+	inject(n, &n->s, f, sizeof(f));
+	assert_int_equal(ppp_stats(n->s.l)->rx_unencrypted, 1);
+	assert_int_equal(v6_ends[0].nrx, 1);
+}
+
+/* A client whose identifier is the server's, or one another session has
+ * (ops->ipv6_iid_ok), ends up with the owner's. */
+static void ipv6_colliding_and_taken_iid(void **state)
+{
+	struct net *n = *state;
+	const uint64_t asked[2] = { V6_SRV_IID, V6_TAKEN };
+
+	for (int i = 0; i < 2; i++) {
+		if (i) {
+			teardown(state);
+			setup6(state);
+			n = *state;
+		}
+		n->c.cfg.ipv6_local_iid = asked[i];
+		login6(n);
+		assert_int_equal(v6_ends[0].ups, 1);
+		assert_int_equal(v6_ends[0].info.peer_iid, V6_SUGGEST);
+		assert_int_equal(v6_ends[1].info.local_iid, V6_SUGGEST);
+		exchange_ipv6(n);
+	}
+}
+
+/* The client does not run IPv6: it Protocol-Rejects 0x8057; the server
+ * stops IPV6CP and IPv4 goes on; no IPv6 is sent. */
+static void ipv6cp_protocol_rejected_ipv4_stays(void **state)
+{
+	struct net *n = *state;
+	struct ip_buf p;
+
+	n->c.cfg.allow_ipv6 = false;
+	login6(n);
+	assert_true(ppp_stats(n->c.l)->rx_proto_rejected >= 1);
+	assert_int_equal(v6_ends[0].ups, 0);
+	assert_false(ppp_ipv6_is_up(n->s.l));
+	assert_true(ppp_next_deadline(n->s.l) == UINT64_MAX); /* no IPV6CP timer left */
+	assert_false(send_ipv6(n, &n->s, &p, 100, 5));
+	exchange_ip(n);
+	run_for(n, 60000); /* nothing retransmits IPV6CP, nothing ends */
+	assert_int_equal(n->s.downs + n->c.downs, 0);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+}
+
+/* The peer closes IPV6CP (Terminate-Request) once it is up: ipv6_down,
+ * no IPv6 any more, IPv4 goes on. */
+static void ipv6cp_closed_by_peer_ipv4_stays(void **state)
+{
+	struct net *n = *state;
+	struct ip_buf p;
+	static const uint8_t term[] = { 0xFF, 0x03, 0x80, 0x57, 0x05, 0x77, 0x00, 0x04 };
+
+	login6(n);
+	assert_int_equal(v6_ends[0].ups, 1);
+	inject(n, &n->s, term, sizeof(term));
+	assert_int_equal(v6_ends[0].downs, 1);
+	assert_false(ppp_ipv6_is_up(n->s.l));
+	assert_false(send_ipv6(n, &n->s, &p, 100, 6));
+	run_for(n, 20000);
+	assert_int_equal(n->s.downs + n->c.downs, 0);
+	exchange_ip(n);
+}
+
+/* The server has no identifier to suggest and the client asks with 0:
+ * the option is Rejected, never agreed; IPV6CP does not come up on the
+ * server without the peer's identifier, and the link stays. */
+static void ipv6_without_peer_iid_never_up(void **state)
+{
+	struct net *n = *state;
+
+	n->s.cfg.ipv6_peer_iid = 0;
+	login6(n);
+	run_for(n, 30000);
+	assert_int_equal(v6_ends[0].ups, 0);
+	assert_false(ppp_ipv6_is_up(n->s.l));
+	assert_int_equal(n->s.downs + n->c.downs, 0);
+	exchange_ip(n);
+}
+
+/* Server without an identifier of its own: IPV6CP is not run (Protocol-
+ * Rejected as before), whatever allow_ipv6 says. */
+static void ipv6_server_without_iid_rejects(void **state)
+{
+	struct net *n = *state;
+
+	n->s.cfg.ipv6_local_iid = 0;
+	login6(n);
+	assert_true(ppp_stats(n->s.l)->rx_proto_rejected >= 1);
+	assert_int_equal(v6_ends[0].ups + v6_ends[1].ups, 0);
+	exchange_ip(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1213,6 +1460,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pap_without_mppe, setup, teardown),
 		cmocka_unit_test_setup_teardown(pap_cannot_give_mppe_keys, setup, teardown),
 		cmocka_unit_test(names),
+		cmocka_unit_test_setup_teardown(ipv6_both_ways_through_mppe, setup6, teardown),
+		cmocka_unit_test_setup_teardown(ipv6_colliding_and_taken_iid, setup6, teardown),
+		cmocka_unit_test_setup_teardown(ipv6cp_protocol_rejected_ipv4_stays, setup6, teardown),
+		cmocka_unit_test_setup_teardown(ipv6cp_closed_by_peer_ipv4_stays, setup6, teardown),
+		cmocka_unit_test_setup_teardown(ipv6_without_peer_iid_never_up, setup6, teardown),
+		cmocka_unit_test_setup_teardown(ipv6_server_without_iid_rejects, setup6, teardown),
 	};
 	return cmocka_run_group_tests(tests, crypto_group_setup, NULL);
 }
