@@ -1,0 +1,64 @@
+/*
+ * libFuzzer target for the IPv6 control-message parsers (common/ipv6_nd.c):
+ * the input is an IPv6 packet as it arrives in a PPP 0x0057 frame, parsed
+ * as a Router Solicitation and as a DHCPv6 Information-Request. What parses
+ * is answered as the server will (an RA to the solicitor, the DHCPv6
+ * Reply), and the answer must carry a valid checksum and stay in bounds.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/ipv6_nd.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_l4(const uint8_t *p, size_t n, uint8_t nh)
+{
+	if (n < IPV6_HDR_LEN || p[6] != nh || load_be16(p + 4) != n - IPV6_HDR_LEN)
+		abort();
+	if (ipv6_l4_checksum(p + 8, p + 24, nh, p + IPV6_HDR_LEN, n - IPV6_HDR_LEN) != 0)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct nd_rs rs;
+	struct nd_ra_params ra;
+	struct dhcp6_info_request req;
+	struct dhcp6_reply_params rp;
+	uint8_t out[1024];
+	size_t n;
+
+	if (nd_parse_rs(data, size, &rs) == ND_OK) {
+		memset(&ra, 0, sizeof(ra));
+		ra.router_iid = 1;
+		if (!rs.unspecified_src)
+			memcpy(ra.dst, rs.src, IPV6_ADDR_LEN);
+		ra.prefix[0] = 0x20;
+		ra.prefix_len = 64;
+		ra.valid_s = ra.preferred_s = 3600;
+		ra.mtu = 1400;
+		ra.rdnss_count = 1;
+		n = nd_build_ra(&ra, out, sizeof(out));
+		if (n == 0)
+			abort();
+		check_l4(out, n, IPV6_NH_ICMPV6);
+	}
+	if (dhcp6_parse_info_request(data, size, 1, &req) == ND_OK) {
+		if (req.client_id_len > DHCP6_DUID_MAX || req.xid > 0xffffff)
+			abort();
+		memset(&rp, 0, sizeof(rp));
+		rp.server_iid = 1;
+		rp.dns_count = ND_RDNSS_MAX;
+		rp.domain = "example.net";
+		n = dhcp6_build_reply(&req, &rp, out, sizeof(out));
+		if (n == 0)
+			abort();
+		check_l4(out, n, IPV6_NH_UDP);
+		if (out[IPV6_HDR_LEN + 8] != DHCP6_MSG_REPLY)
+			abort();
+	}
+	return 0;
+}
