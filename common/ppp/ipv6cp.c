@@ -81,8 +81,9 @@ static enum fsm_verdict v6_req_option(struct fsm *f, uint8_t type, const uint8_t
 	s = suggestion(v);
 	if (s == 0)
 		return FSM_OPT_REJECT;
-	log_info("%s ppp=ipv6cp event=iid-naked reason=%s", FSM_LOG_ID(&v->fsm),
-		 peer == 0 ? "zero" : peer == ours ? "ours" : "taken");
+	if (v->iid_naks++ == 0) /* once per negotiation: a peer may insist */
+		log_info("%s ppp=ipv6cp event=iid-naked reason=%s", FSM_LOG_ID(&v->fsm),
+			 peer == 0 ? "zero" : peer == ours ? "ours" : "taken");
 	put_iid(nak, s);
 	return FSM_OPT_NAK;
 }
@@ -184,6 +185,7 @@ static void reset_want(struct ipv6cp *v)
 	/* The client asks even with 0: the server then suggests one. */
 	v->want_iid = v->cfg->role == PPP_ROLE_CLIENT || v->cfg->local != 0;
 	v->iid = v->cfg->local;
+	v->iid_naks = 0;
 	memset(&v->res, 0, sizeof(v->res));
 }
 

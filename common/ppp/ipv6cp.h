@@ -70,6 +70,7 @@ struct ipv6cp {
 	bool pend_has_iid;
 	struct ipv6cp_result res;
 	uint64_t naks_received, rejects_received;
+	unsigned iid_naks;           /* server: identifiers Naked since ipv6cp_open() */
 };
 
 void ipv6cp_init(struct ipv6cp *v, const struct ipv6cp_config *cfg, const struct fsm_io *io,

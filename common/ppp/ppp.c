@@ -158,10 +158,14 @@ struct ppp_link {
 	uint8_t *held_ipcp;
 	size_t held_ipcp_len;
 	/* IPv6 (cfg.allow_ipv6): IPV6CP runs beside IPCP; ipv6_up once
-	 * ops->ipv6_up was called (IPV6CP Opened and the link RUNNING). */
+	 * ops->ipv6_up was called (IPV6CP Opened and the link RUNNING). The
+	 * newest IPV6CP packet sent before IPV6CP starts is held and
+	 * replayed as IPCP's is. */
 	struct ipv6cp_config ipv6cp_cfg;
 	struct ipv6cp ipv6cp;
 	bool ipv6cp_running, ipv6_up;
+	uint8_t *held_ipv6cp;
+	size_t held_ipv6cp_len;
 
 	/* Authentication */
 	enum auth_kind auth;
@@ -743,6 +747,7 @@ void ppp_free(struct ppp_link *l)
 	mppe_down(l);
 	auth_free(l);
 	free(l->held_ipcp);
+	free(l->held_ipv6cp);
 	if (l->password)
 		crypto_wipe(l->password, l->password_len);
 	free(l->strs);
@@ -849,6 +854,14 @@ static void start_ipv6cp(struct ppp_link *l)
 		return;
 	l->ipv6cp_running = true;
 	ipv6cp_open(&l->ipv6cp);
+	if (l->held_ipv6cp) {
+		uint8_t *held = l->held_ipv6cp;
+		size_t n = l->held_ipv6cp_len;
+		l->held_ipv6cp = NULL;
+		l->held_ipv6cp_len = 0;
+		ipv6cp_input(&l->ipv6cp, held, n);
+		free(held);
+	}
 }
 
 /* Tell the owner once IPV6CP is Opened and the link RUNNING. */
@@ -897,9 +910,9 @@ static bool do_ipv6_work(struct ppp_link *l)
 			ipv6cp_protocol_rejected(&l->ipv6cp);
 		}
 	} else if (l->work & W_IPV6CP_DOWN) {
+		/* before a W_IPV6CP_UP recorded with it: up is re-reported */
 		l->work &= ~(unsigned)W_IPV6CP_DOWN;
-		if (!ipv6cp_is_opened(&l->ipv6cp))
-			ipv6_gone(l, "ipv6cp-down");
+		ipv6_gone(l, "ipv6cp-down");
 	} else if (l->work & W_IPV6CP_UP) {
 		l->work &= ~(unsigned)W_IPV6CP_UP;
 		ipv6_check_up(l);
@@ -1590,8 +1603,8 @@ static void input_ipcp(struct ppp_link *l, uint8_t *info, size_t n)
 }
 
 /* IPV6CP and IPv6 frames; false when the link does not run IPv6 (the
- * caller Protocol-Rejects). IPV6CP before MPPE is up is only counted, not
- * held as IPCP is: the peer retransmits once IPV6CP runs. */
+ * caller Protocol-Rejects). IPV6CP before MPPE is up is held as IPCP is
+ * (input_ipcp()). */
 static bool input_ipv6(struct ppp_link *l, uint16_t proto, uint8_t *info, size_t n)
 {
 	if (!ipv6_enabled(l))
@@ -1603,7 +1616,13 @@ static bool input_ipv6(struct ppp_link *l, uint16_t proto, uint8_t *info, size_t
 			deliver_ipv6(l, info, n);
 	} else if (l->ipv6cp_running) {
 		ipv6cp_input(&l->ipv6cp, info, n);
-	} else if (l->phase == PPP_PHASE_NETWORK && l->ccp_running) {
+	} else if (l->phase == PPP_PHASE_NETWORK && l->ccp_running && n <= FSM_PKT_MAX) {
+		if (!l->held_ipv6cp && !(l->held_ipv6cp = malloc(FSM_PKT_MAX))) {
+			l->stats.rx_dropped++;
+			return true;
+		}
+		memcpy(l->held_ipv6cp, info, n);
+		l->held_ipv6cp_len = n;
 		l->stats.rx_held_ipv6cp++;
 	} else {
 		l->stats.rx_dropped++;

@@ -203,7 +203,7 @@ struct ppp_stats {
 	/* IPv6 (cfg.allow_ipv6) */
 	uint64_t rx_ipv6_packets, tx_ipv6_packets;
 	uint64_t rx_ipv6_bytes, tx_ipv6_bytes;
-	uint64_t rx_held_ipv6cp;       /* IPV6CP dropped while CCP negotiates */
+	uint64_t rx_held_ipv6cp;       /* IPV6CP held while CCP negotiates */
 };
 
 struct ppp_ops {

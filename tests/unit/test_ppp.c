@@ -1427,6 +1427,38 @@ static void ipv6_server_without_iid_rejects(void **state)
 	exchange_ip(n);
 }
 
+/* IPV6CP waits for MPPE like IPCP, and what the peer sent early is held
+ * and replayed (as windows_sends_ipcp_before_ccp): IPv6 comes up without
+ * waiting for any restart timer (3 s). */
+static void ipv6cp_before_ccp_held(void **state)
+{
+	struct net *n = *state;
+	/* IPV6CP Configure-Request, Interface-Identifier, ACFC'd */
+	static const uint8_t req[] = { 0x80, 0x57, 0x01, 0x07, 0x00, 0x0E, 0x01, 0x0A,
+				       0x1c, 0x2b, 0x3a, 0x49, 0x58, 0x67, 0x76, 0x85 };
+
+	n->s.manual_auth = true;
+	n->s.l = ppp_new(&n->s.cfg, &ops6, &n->s);
+	n->c.l = ppp_new(&n->c.cfg, &ops6, &n->c);
+	ppp_start(n->s.l, n->now);
+	ppp_start(n->c.l, n->now);
+	run_for(n, 1000);
+	assert_true(n->s.auth_pending);
+	answer(&n->s);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_NETWORK);
+	inject(n, &n->s, req, sizeof(req));
+	inject(n, &n->s, req, sizeof(req));
+	assert_int_equal(ppp_stats(n->s.l)->rx_held_ipv6cp, 2);
+	assert_int_equal(ppp_stats(n->s.l)->rx_proto_rejected, 0);
+	run_for(n, 100);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_true(v6_ends[0].ups >= 1);
+	assert_true(v6_ends[1].ups >= 1);
+	assert_true(ppp_ipv6_is_up(n->s.l));
+	assert_int_equal(v6_ends[0].info.peer_iid, v6_ends[1].info.local_iid);
+	exchange_ipv6(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1466,6 +1498,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ipv6cp_closed_by_peer_ipv4_stays, setup6, teardown),
 		cmocka_unit_test_setup_teardown(ipv6_without_peer_iid_never_up, setup6, teardown),
 		cmocka_unit_test_setup_teardown(ipv6_server_without_iid_rejects, setup6, teardown),
+		cmocka_unit_test_setup_teardown(ipv6cp_before_ccp_held, setup6, teardown),
 	};
 	return cmocka_run_group_tests(tests, crypto_group_setup, NULL);
 }
