@@ -1188,6 +1188,7 @@ static void names(void **state)
 
 /* What the IPv6 ops saw, per end (index 0: server, 1: client). */
 struct v6_end {
+	bool silent;                 /* its IPV6CP packets never arrive */
 	unsigned ups, downs, nrx;
 	struct ppp_ipv6_info info;
 	struct frame rx[4];
@@ -1229,8 +1230,18 @@ static void e_ipv6_rx(void *owner, uint8_t *pkt, size_t len)
 	v->rx[v->nrx++].len = len;
 }
 
+static void e6_send(void *owner, uint8_t *frame, size_t len)
+{
+	struct end *e = owner;
+	size_t hl;
+
+	e_send(owner, frame, len);
+	if (v6_of(owner)->silent && frame_proto(frame, len, &hl) == PPP_PROTO_IPV6CP)
+		e->sent[e->nsent - 1].lost = true;
+}
+
 static const struct ppp_ops ops6 = {
-	.send = e_send,
+	.send = e6_send,
 	.auth_request = e_auth_request,
 	.auth_cancel = e_auth_cancel,
 	.ip_up = e_ip_up,
@@ -1398,6 +1409,23 @@ static void ipv6cp_closed_by_peer_ipv4_stays(void **state)
 	exchange_ip(n);
 }
 
+/* The client's IPV6CP never answers: the server's IPV6CP gives up after
+ * Max-Configure, the link stays up on IPv4 and no IPV6CP timer is left. */
+static void ipv6cp_unanswered_ipv4_stays(void **state)
+{
+	struct net *n = *state;
+
+	v6_ends[1].silent = true;
+	login6(n);
+	run_for(n, 120000);
+	assert_int_equal(v6_ends[0].ups, 0);
+	assert_true(n->s.l != NULL);
+	assert_int_equal(n->s.downs + n->c.downs, 0);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_true(ppp_next_deadline(n->s.l) == UINT64_MAX);
+	exchange_ip(n);
+}
+
 /* The server has no identifier to suggest and the client asks with 0:
  * the option is Rejected, never agreed; IPV6CP does not come up on the
  * server without the peer's identifier, and the link stays. */
@@ -1496,6 +1524,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ipv6_colliding_and_taken_iid, setup6, teardown),
 		cmocka_unit_test_setup_teardown(ipv6cp_protocol_rejected_ipv4_stays, setup6, teardown),
 		cmocka_unit_test_setup_teardown(ipv6cp_closed_by_peer_ipv4_stays, setup6, teardown),
+		cmocka_unit_test_setup_teardown(ipv6cp_unanswered_ipv4_stays, setup6, teardown),
 		cmocka_unit_test_setup_teardown(ipv6_without_peer_iid_never_up, setup6, teardown),
 		cmocka_unit_test_setup_teardown(ipv6_server_without_iid_rejects, setup6, teardown),
 		cmocka_unit_test_setup_teardown(ipv6cp_before_ccp_held, setup6, teardown),
