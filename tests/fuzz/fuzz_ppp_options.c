@@ -1,9 +1,10 @@
 /*
  * libFuzzer target for the PPP control protocols: arbitrary bytes into the
- * real LCP, IPCP and CCP input functions, starting from every automaton
- * state, in both roles. The send and timer callbacks only check what they
- * are given. Input: [selector][state] then records of [len][len bytes]
- * (len 0 fires the restart timer).
+ * real LCP, IPCP, CCP and IPV6CP input functions, starting from every
+ * automaton state, in both roles. The send and timer callbacks only check
+ * what they are given. Input: [selector][state] then records of [len][len
+ * bytes] (len 0 fires the restart timer). Selector bit 128 picks IPV6CP,
+ * else selector % 3 picks LCP, IPCP or CCP.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "common/log.h"
 #include "common/ppp/ccp.h"
 #include "common/ppp/ipcp.h"
+#include "common/ppp/ipv6cp.h"
 #include "common/ppp/lcp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,6 +28,16 @@ static void f_send(void *arg, uint16_t proto, const uint8_t *p, size_t len)
 }
 static void f_tstart(void *arg, struct fsm *f, unsigned ms) { (void)arg; (void)f; (void)ms; }
 static void f_tstop(void *arg, struct fsm *f) { (void)arg; (void)f; }
+static uint64_t f_suggest(void *arg)
+{
+	(void)arg;
+	return 0x0200000000000042ull;
+}
+static bool f_iid_ok(void *arg, uint64_t iid)
+{
+	(void)arg;
+	return iid != 0x1111222233334444ull;
+}
 static uint32_t f_rand(void *arg)
 {
 	uint32_t *seed = arg;
@@ -44,12 +56,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct lcp l;
 	struct ipcp ip;
 	struct ccp c;
+	struct ipv6cp_config vcfg = { 0 };
+	const struct ipv6cp_events vev = { .iid_ok = f_iid_ok, .iid_suggest = f_suggest };
+	struct ipv6cp v6;
 	struct fsm *f;
 
 	log_set_level(LOG_LVL_ERR);
 	if (size < 2)
 		return 0;
 	unsigned sel = data[0], state = data[1] % FSM_NSTATES;
+	unsigned which = (sel & 128) ? 3 : sel % 3;
 	enum ppp_role role = (sel & 4) ? PPP_ROLE_CLIENT : PPP_ROLE_SERVER;
 	data += 2;
 	size -= 2;
@@ -69,8 +85,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ccfg.keys = CCP_KEY_40 | CCP_KEY_56 | CCP_KEY_128;
 	if (sel & 16)
 		ccfg.stateful = true;
+	vcfg.role = role;
+	vcfg.local = (sel & 8) ? 1 : 0;
 
-	switch (sel % 3) {
+	switch (which) {
 	case 0:
 		lcp_init(&l, &lcfg, &io, &lev, &seed);
 		f = &l.fsm;
@@ -80,9 +98,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ipcp_set_peer_address(&ip, 0x0A000005);
 		f = &ip.fsm;
 		break;
-	default:
+	case 2:
 		ccp_init(&c, &ccfg, &io, NULL, NULL);
 		f = &c.fsm;
+		break;
+	default:
+		ipv6cp_init(&v6, &vcfg, &io, &vev, NULL);
+		f = &v6.fsm;
 		break;
 	}
 	if (sel & 32) {
@@ -93,12 +115,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f->state = (enum fsm_state)state;
 	if (sel & 64) {
 		/* also as one packet, whole */
-		if (sel % 3 == 0)
+		if (which == 0)
 			lcp_input(&l, data, size);
-		else if (sel % 3 == 1)
+		else if (which == 1)
 			ipcp_input(&ip, data, size);
-		else
+		else if (which == 2)
 			ccp_input(&c, data, size);
+		else
+			ipv6cp_input(&v6, data, size);
 	}
 	uint64_t now = 0;
 	while (size > 0) {
@@ -107,7 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size--;
 		if (n > size)
 			n = size;
-		switch (sel % 3) {
+		switch (which) {
 		case 0:
 			if (n == 0)
 				lcp_timeout(&l);
@@ -123,12 +147,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			else
 				ipcp_input(&ip, data, n);
 			break;
-		default:
+		case 2:
 			if (n == 0)
 				ccp_timeout(&c);
 			else
 				ccp_input(&c, data, n);
 			(void)ccp_send_reset_request(&c);
+			break;
+		default:
+			if (n == 0)
+				ipv6cp_timeout(&v6);
+			else
+				ipv6cp_input(&v6, data, n);
+			/* never Acks a colliding or taken identifier (0: none
+			 * agreed, which the link refuses to run with) */
+			if (vcfg.role == PPP_ROLE_SERVER && ipv6cp_result(&v6)->peer != 0 &&
+			    (ipv6cp_result(&v6)->peer == vcfg.local ||
+			     ipv6cp_result(&v6)->peer == 0x1111222233334444ull))
+				abort();
 			break;
 		}
 		if ((unsigned)f->state >= FSM_NSTATES)
