@@ -166,7 +166,9 @@ struct ppp_config {
 /* What the owner learns when IPV6CP is up (and the link RUNNING). The
  * link-local addresses are fe80::<iid>. */
 struct ppp_ipv6_info {
-	uint64_t local_iid, peer_iid;   /* host order, as ipv6cp.h */
+	/* Host order, as ipv6cp.h. local_iid 0: the peer Configure-Rejected
+	 * the option (RFC 5072 allows it); the server still uses its own. */
+	uint64_t local_iid, peer_iid;
 	unsigned mppe_bits;             /* 0 (no MPPE), 40, 56, 128 */
 	uint16_t ip_mtu;                /* as ppp_ip_info.ip_mtu */
 };
