@@ -516,8 +516,8 @@ static void pin_set(struct radius_backend *b, struct auth_session_ref ref, size_
 
 /* A bad EAP reply: counted always, logged at most once a second. */
 static void eap_warn(struct radius_backend *b, const struct pending *pd,
-		     const struct radius_server *srv, const char *what,
-		     enum radius_eap_result r, size_t len)
+		     const struct radius_packet *p, const struct radius_server *srv,
+		     const char *what, enum radius_eap_result r)
 {
 	uint64_t now = radius_now_ms();
 
@@ -525,8 +525,9 @@ static void eap_warn(struct radius_backend *b, const struct pending *pd,
 		return;
 	b->eap_warn_ms = now;
 	log_warnx("radius=auth user=%s event=eap-reply-dropped server=%s reply=%s reason=%s "
-		  "len=%zu max=%u oversized=%llu malformed=%llu", LOG_ESC(pd->user), srv->name,
-		  what, radius_eap_result_name(r), len, EAP_PACKET_MAX,
+		  "eap-attrs=%zu max=%u oversized=%llu malformed=%llu", LOG_ESC(pd->user),
+		  srv->name, what, radius_eap_result_name(r), radius_count(p, 0, RADIUS_EAP_MESSAGE),
+		  EAP_PACKET_MAX,
 		  (unsigned long long)b->eap.oversized, (unsigned long long)b->eap.malformed);
 }
 
@@ -549,7 +550,7 @@ static bool eap_reply(struct radius_backend *b, const struct pending *pd,
 
 	if (r == RADIUS_EAP_TOO_LONG) {
 		b->eap.oversized++;
-		eap_warn(b, pd, srv, what, r, radius_count(p, 0, RADIUS_EAP_MESSAGE));
+		eap_warn(b, pd, p, srv, what, r);
 		res->verdict = AUTH_REJECT_ERROR;
 		snprintf(res->message, sizeof(res->message),
 			 "%s from %s: EAP-Message longer than %u bytes, dropped", what, srv->name,
@@ -561,7 +562,7 @@ static bool eap_reply(struct radius_backend *b, const struct pending *pd,
 		res->eap_len = len;
 	} else if (r != RADIUS_EAP_NONE) {
 		b->eap.malformed++;
-		eap_warn(b, pd, srv, what, r == RADIUS_EAP_OK ? RADIUS_EAP_MALFORMED : r, len);
+		eap_warn(b, pd, p, srv, what, r == RADIUS_EAP_OK ? RADIUS_EAP_MALFORMED : r);
 	}
 	if (p->code != RADIUS_ACCESS_CHALLENGE)
 		return true;
