@@ -54,6 +54,7 @@ struct radius_req {
 	bool add_delay_time;
 	bool probe;                   /* our own Status-Server: no callback */
 	bool require_ma;              /* replies need it whatever the server */
+	bool pinned;                  /* to `server` only, never failed over */
 	uint64_t created_ms;
 	uint64_t sent_ms;             /* first send: the reply latency's start */
 
@@ -407,6 +408,7 @@ struct radius_req *radius_client_send(struct radius_client *c,
 	r->code = p->code;
 	r->add_delay_time = p->add_delay_time;
 	r->require_ma = p->require_ma;
+	r->pinned = p->pinned;
 	r->created_ms = p->created_ms;
 	r->sent_ms = now_ms;
 	if (p->attrs_len) {
@@ -488,8 +490,12 @@ static void on_timeout(struct radius_client *c, struct radius_req *r, uint64_t n
 			return;
 	}
 	c->st.timeouts++;
-	log_warnx("radius=%s event=no-answer servers=%zu tries=%u", c->what, c->nservers,
-		  c->tries);
+	if (r->pinned)
+		log_warnx("radius=%s event=no-answer pinned-to=%s tries=%u", c->what,
+			  c->servers[r->server].name, c->tries);
+	else
+		log_warnx("radius=%s event=no-answer servers=%zu tries=%u", c->what, c->nservers,
+			  c->tries);
 	finish(c, r, NULL, NULL);
 }
 
