@@ -27,7 +27,8 @@
  * accounting record: it must always fit one attribute. */
 _Static_assert(AUTH_USER_MAX <= RADIUS_ATTR_MAX, "a canonical user name fits a User-Name");
 _Static_assert(AUTH_KEY_LEN == MSCHAP_START_KEY_LEN, "the MS-CHAPv1 start key is a session key");
-/* An EAP round's whole Request, its attributes and ours fit one packet. */
+/* A round's EAP packet in 253-byte attributes and a State leave an
+ * Access-Request 1 KiB for the NAS and the operator's attributes. */
 _Static_assert(EAP_PACKET_MAX + (EAP_PACKET_MAX / RADIUS_ATTR_MAX + 1) * 2 + 2 * RADIUS_ATTR_MAX <
 	       RADIUS_MAX_LEN - 1024, "an EAP round fits an Access-Request");
 
@@ -441,7 +442,8 @@ static void accept_attrs(const struct radius_packet *p, struct auth_result *res,
 
 /* ---- EAP: pins and replies ---- */
 
-static void pin_unlink(struct radius_backend *b, struct eap_pin *pin)
+/* Unlink and free. */
+static void pin_free(struct radius_backend *b, struct eap_pin *pin)
 {
 	if (pin->prev)
 		pin->prev->next = pin->next;
@@ -471,7 +473,7 @@ static void pin_push_front(struct radius_backend *b, struct eap_pin *pin)
 static void pins_expire(struct radius_backend *b, uint64_t now)
 {
 	while (b->pins_tail && now - b->pins_tail->at_ms >= EAP_PIN_MS)
-		pin_unlink(b, b->pins_tail);
+		pin_free(b, b->pins_tail);
 }
 
 static struct eap_pin *pin_find(struct radius_backend *b, struct auth_session_ref ref,
@@ -488,7 +490,7 @@ static void pin_drop(struct radius_backend *b, struct auth_session_ref ref)
 {
 	for (struct eap_pin *pin = b->pins; pin; pin = pin->next)
 		if (auth_session_ref_eq(pin->ref, ref)) {
-			pin_unlink(b, pin);
+			pin_free(b, pin);
 			return;
 		}
 }
@@ -499,12 +501,10 @@ static void pin_set(struct radius_backend *b, struct auth_session_ref ref, size_
 {
 	struct eap_pin *pin = pin_find(b, ref, now);
 
-	if (pin) {
-		pin_unlink(b, pin);
-		pin = NULL;
-	}
+	if (pin)
+		pin_free(b, pin);
 	if (b->npins >= b->cfg.queue_max && b->pins_tail)
-		pin_unlink(b, b->pins_tail);
+		pin_free(b, b->pins_tail); /* the least recently used */
 	pin = calloc(1, sizeof(*pin));
 	if (!pin)
 		return; /* the next round goes to the first live server */
@@ -873,7 +873,7 @@ static void r_free(struct auth_backend *base)
 		free(pd);
 	}
 	while (b->pins)
-		pin_unlink(b, b->pins);
+		pin_free(b, b->pins);
 	radius_client_free(b->client);
 	free(b->nas_identifier);
 	free(b->extra);
