@@ -1489,6 +1489,35 @@ static void eap_pinned_server_dies(void **state)
 	assert_int_equal(auth_radius_eap_pinned(e->b), 0);
 }
 
+/* Exchanges tied to their server are bounded by the queue: the least
+ * recently answered one lets go first (its next round goes unpinned). */
+static void eap_pins_bounded(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	uint8_t resp[20], chal[40];
+
+	e->queue_max = 2;
+	start(e, true, 1000, 2);
+	eap_make(resp, sizeof(resp), EAP_CODE_RESPONSE, 1, EAP_TYPE_IDENTITY);
+	for (uint32_t sid = 90; sid < 93; sid++) {
+		req_eap(&rq, sid, resp, sizeof(resp), NULL, 0, 1);
+		submit(e, &rq);
+		expect_request(e);
+		answer_challenge(&e->f, chal, sizeof(chal), 2, "s");
+		wait_for(e, sid - 89);
+		assert_int_equal(e->seen[sid - 90].verdict, AUTH_CHALLENGE);
+		assert_int_equal(auth_radius_eap_pinned(e->b), sid == 90 ? 1 : 2);
+	}
+	/* 90 was evicted: cancelling it changes nothing; 91 and 92 let go. */
+	auth_backend_cancel(e->b, (struct auth_session_ref){ 90, 3 });
+	assert_int_equal(auth_radius_eap_pinned(e->b), 2);
+	auth_backend_cancel(e->b, (struct auth_session_ref){ 91, 3 });
+	assert_int_equal(auth_radius_eap_pinned(e->b), 1);
+	auth_backend_cancel(e->b, (struct auth_session_ref){ 92, 3 });
+	assert_int_equal(auth_radius_eap_pinned(e->b), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1516,6 +1545,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(eap_reject_with_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(eap_forty_rounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(eap_pinned_server_dies, setup, teardown),
+		cmocka_unit_test_setup_teardown(eap_pins_bounded, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, crypto_group_setup, crypto_group_teardown);
 }
