@@ -562,7 +562,7 @@ static int eap_cb_method(void *ctx, const uint8_t *req, size_t len, uint8_t *res
 	struct ppp_link *l = ctx;
 
 	if (!l->ops->eap_method)
-		return -2; /* never returned: cb->method is NULL then (start_auth) */
+		return -1; /* not reached: start_eap() leaves cb->method NULL then */
 	return l->ops->eap_method(l->owner, req, len, resp, cap);
 }
 
@@ -1016,10 +1016,11 @@ static void do_auth_request(struct ppp_link *l)
 				 l->cfg.log_id,
 				 LOG_ESC_N(info->identity, info->identity_len));
 		l->ops->eap_response(l->owner, info);
-	} else if (l->auth == AUTH_CHAP)
+	} else if (l->auth == AUTH_CHAP) {
 		l->ops->auth_request(l->owner, &l->a->req_chap, NULL);
-	else
+	} else {
 		l->ops->auth_request(l->owner, NULL, &l->a->req_pap);
+	}
 }
 
 static void do_auth_verdict(struct ppp_link *l)
