@@ -943,6 +943,71 @@ static void server_needs_eap_response(void **state)
 	ppp_free(l);
 }
 
+/* Forty rounds (the RADIUS test server's long exchange) fit the default
+ * limit of 50 and complete. */
+static void forty_rounds_within_default_limit(void **state)
+{
+	struct net *n = *state;
+
+	n->s.method_rounds = 40;
+	start(n);
+	run_for(n, 1000);
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_int_equal(n->s.responses, 41);
+	assert_int_equal(n->c.method_calls, 40);
+	send_and_check(n, &n->c, &n->s, 64, 5);
+}
+
+/* A Request of EAP_PACKET_MAX octets (a full EAP-TLS fragment) goes out
+ * whole and unchanged; one octet more ends the link. */
+static void largest_request_relayed_whole(void **state)
+{
+	struct net *n = *state;
+	static uint8_t req[EAP_PACKET_MAX + 1];
+	size_t len = 0;
+
+	to_identity(n);
+	memset(req, 0xC3, sizeof(req));
+	req[0] = EAP_CODE_REQUEST;
+	req[1] = 0x21;
+	store_be16(req + 2, EAP_PACKET_MAX);
+	req[4] = EAP_TYPE_TLS;
+	n->s.pending = false;
+	ppp_eap_request(n->s.l, req, EAP_PACKET_MAX, n->now);
+	const uint8_t *out = eap_sent(&n->s, -1, &len);
+	assert_int_equal(len, EAP_PACKET_MAX);
+	assert_memory_equal(out, req, EAP_PACKET_MAX);
+	/* the peer's answer, then one octet too many from the owner */
+	uint8_t resp[] = { EAP_CODE_RESPONSE, 0x21, 0, 6, EAP_TYPE_TLS, 0 };
+	inject(n, &n->s, resp, sizeof(resp));
+	assert_true(n->s.pending);
+	store_be16(req + 2, EAP_PACKET_MAX + 1);
+	req[1] = 0x22;
+	n->s.pending = false;
+	ppp_eap_request(n->s.l, req, sizeof(req), n->now);
+	run_for(n, 10000);
+	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_int_equal(n->s.cancels, 1);
+}
+
+/* A peer that Protocol-Rejects EAP after agreeing to it in LCP ends the
+ * link as for CHAP. */
+static void eap_protocol_rejected(void **state)
+{
+	struct net *n = *state;
+	static const uint8_t prej[] = { 0xFF, 0x03, 0xC0, 0x21, 0x08, 0x33, 0x00, 0x0B,
+					0xC2, 0x27, 0x01, 0x5C, 0x00, 0x05, 0x01 };
+	uint8_t buf[sizeof(prej)];
+
+	to_identity(n);
+	memcpy(buf, prej, sizeof(prej));
+	ppp_input(n->s.l, buf, sizeof(buf), n->now);
+	run_for(n, 10000);
+	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_string_equal(n->s.detail, "peer rejected the authentication protocol");
+	assert_int_equal(n->s.cancels, 1); /* the owner held the Identity */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -962,6 +1027,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(client_without_method_naks, setup, teardown),
 		cmocka_unit_test_setup_teardown(client_ignores_early_success, setup, teardown),
 		cmocka_unit_test_setup_teardown(server_needs_eap_response, setup, teardown),
+		cmocka_unit_test_setup_teardown(forty_rounds_within_default_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(largest_request_relayed_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(eap_protocol_rejected, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, crypto_group_setup, NULL);
 }
