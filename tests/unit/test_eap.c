@@ -15,9 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "common/buf.h"
+#include "common/log.h"
 #include "common/ppp/eap.h"
 #include "common/ppp/ppp.h"
 #include "tests/unit/support/crypto_group.h"
@@ -1008,6 +1010,45 @@ static void eap_protocol_rejected(void **state)
 	assert_int_equal(n->s.cancels, 1); /* the owner held the Identity */
 }
 
+/* One line at the start (with the identity, escaped: the peer chose it)
+ * and one at the end with the rounds; no raw control byte of the
+ * identity reaches the log. */
+static void start_and_end_logged_escaped(void **state)
+{
+	struct net *n = *state;
+	char line[1024];
+	bool start_seen = false, end_seen = false, raw = false;
+
+	log_init("pptpd", LOG_LVL_DEBUG);
+	FILE *log = tmpfile();
+	assert_non_null(log);
+	int saved = dup(STDERR_FILENO);
+	dup2(fileno(log), STDERR_FILENO);
+
+	n->c.cfg.user = "al\nice\x1b[31m";
+	start(n);
+	run_for(n, 1000);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	log_init("pptpd", LOG_LVL_NOTICE);
+
+	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	rewind(log);
+	while (fgets(line, sizeof(line), log)) {
+		if (strstr(line, "role=server ppp=eap event=start role=authenticator identity="))
+			start_seen = true;
+		if (strstr(line, "role=server ppp=eap event=end result=success rounds=4 max-rounds=50"))
+			end_seen = true;
+		if (strncmp(line, "ice", 3) == 0 || strchr(line, 0x1b))
+			raw = true;
+	}
+	fclose(log);
+	assert_true(start_seen);
+	assert_true(end_seen);
+	assert_false(raw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1030,6 +1071,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(forty_rounds_within_default_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(largest_request_relayed_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(eap_protocol_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(start_and_end_logged_escaped, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, crypto_group_setup, NULL);
 }
