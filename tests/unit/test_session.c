@@ -956,6 +956,45 @@ static void eap_identity_refused(void **state)
 	assert_int_equal(session_state(t->s), SESSION_LINK);
 }
 
+/* The backend busy in round 2: a refusal due, the State freed. */
+static void eap_busy_frees_state(void **state)
+{
+	struct scene *t = *state;
+
+	eap_to_round2(t);
+	eap_complete(t, AUTH_CHALLENGE, eap_q3, sizeof(eap_q3), "S2");
+	assert_non_null(t->s->eap_state);
+	t->fb.answer = AUTH_SUBMIT_BUSY;
+	eap_response(t, 3, NULL, eap_r3, sizeof(eap_r3));
+	assert_int_equal(session_state(t->s), SESSION_AUTH_REFUSE);
+	assert_null(t->s->eap_state);
+	assert_true(logged(t, "event=auth-fail reason=backend-busy method=eap round=3"));
+	pptp_wire_turn(t->loop);
+	assert_int_equal(session_state(t->s), SESSION_LINK);
+}
+
+/* An Accept's User-Name the canonical form refuses (too long) leaves the
+ * outer identity as the session's user, logged with both. */
+static void eap_inner_user_refused(void **state)
+{
+	struct scene *t = *state;
+	char inner[AUTH_NAME_MAX + 10];
+
+	memset(inner, 'a', sizeof(inner));
+	drive_to(t, SESSION_LINK);
+	eap_response(t, 1, "anonymous@example.org", eap_r1, sizeof(eap_r1));
+	struct auth_result res = { .session = t->fb.last, .method = AUTH_EAP,
+				   .verdict = AUTH_ACCEPT, .eap_msg = eap_ok,
+				   .eap_len = sizeof(eap_ok),
+				   .reply_user = (const uint8_t *)inner,
+				   .reply_user_len = sizeof(inner) };
+	session_auth_complete(t->srv, &res);
+	assert_int_equal(session_state(t->s), SESSION_NETWORK);
+	assert_string_equal(session_user(t->s), "anonymous@example.org");
+	assert_true(logged(t, "event=eap-identity outer=anonymous@example.org inner=\"aaaa"));
+	assert_true(logged(t, "kept=outer reason="));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -992,6 +1031,8 @@ int main(void)
 		T(eap_cancel_frees_state),
 		T(eap_challenge_without_message),
 		T(eap_identity_refused),
+		T(eap_busy_frees_state),
+		T(eap_inner_user_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
