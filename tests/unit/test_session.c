@@ -35,6 +35,7 @@
 #include "server/call.h"
 #include "server/ctrl.h"
 #include "server/pool.h"
+#include "server/login_lock.h"
 #include "server/server.h"
 #include "server/session_priv.h"
 #include "tests/unit/support/pptp_wire.h"
@@ -995,6 +996,31 @@ static void eap_inner_user_refused(void **state)
 	assert_true(logged(t, "kept=outer reason="));
 }
 
+/* EAP Rejects count toward the lock-out as wrong MS-CHAP passwords do; a
+ * locked outer identity is refused before the backend is asked. */
+static void eap_lockout(void **state)
+{
+	struct scene *t = *state;
+
+	assert_true(login_lock_start(t->srv));
+	drive_to(t, SESSION_LINK);
+	for (unsigned i = 0; i < t->cfg->lockout_user_failures; i++) {
+		eap_response(t, 1, "anonymous@example.org", eap_r1, sizeof(eap_r1));
+		assert_int_equal(session_state(t->s), SESSION_AUTH_WAIT);
+		eap_complete(t, AUTH_REJECT_BAD_CREDENTIALS, eap_fail, sizeof(eap_fail), NULL);
+		assert_int_equal(session_state(t->s), SESSION_LINK);
+	}
+	unsigned submits = t->fb.submits;
+	eap_response(t, 1, "anonymous@example.org", eap_r1, sizeof(eap_r1));
+	assert_int_equal(t->fb.submits, submits);
+	assert_int_equal(session_state(t->s), SESSION_AUTH_REFUSE);
+	assert_true(logged(t, "event=login-locked"));
+	pptp_wire_turn(t->loop);
+	assert_int_equal(session_state(t->s), SESSION_LINK);
+	assert_int_equal(linkrec.v.win_error, 691);
+	assert_null(linkrec.v.eap_pkt); /* the link makes its own Failure */
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1033,6 +1059,7 @@ int main(void)
 		T(eap_identity_refused),
 		T(eap_busy_frees_state),
 		T(eap_inner_user_refused),
+		T(eap_lockout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
