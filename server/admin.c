@@ -200,6 +200,7 @@ static void session_json(struct jbuf *j, const struct session *s, uint64_t now)
 		strcpy(rate, "none");
 	jb_kstr(j, &first, "rate", rate);
 	jb_u64(j, &first, "rate_dropped", in.rate_dropped);
+	jb_kstr(j, &first, "method", in.method);
 	jb_raw(j, "}", 1);
 }
 

@@ -45,6 +45,8 @@ static const char *const restart_keys[] = {
 	"dae-listen",         /* bound at start, as root */
 	"metrics-listen",     /* bound at start, as root */
 };
+/* Live, for instance: eap, require-eap, eap-max-rounds, eap-timeout (read
+ * into each new session's link; a login in progress keeps its values). */
 
 /* What the RADIUS authentication client is made from: a change makes a
  * new one (with radius-config it needs a restart: that file is read as
