@@ -124,8 +124,10 @@ static int fail(struct eap_peer *p, const char *fmt, ...)
 /* The last OpenSSL error as text ("" if none), then the queue emptied. */
 static void ssl_reason(char *out, size_t cap)
 {
-	unsigned long e = ERR_peek_last_error();
+	unsigned long e = ERR_peek_error(); /* the first: the cause */
 	const char *r = e ? ERR_reason_error_string(e) : NULL;
+	if (e && ERR_SYSTEM_ERROR(e))
+		r = strerror(ERR_GET_REASON(e));
 	snprintf(out, cap, "%s", r ? r : (e ? "unknown error" : "no reason given"));
 	ERR_clear_error();
 }
