@@ -80,6 +80,13 @@ enum ms_state {
 	MS_FAILED,      /* the server refused us */
 };
 
+enum tls_state {
+	TLS_IDLE,       /* no Start yet */
+	TLS_HANDSHAKE,  /* Start seen, handshake under way */
+	TLS_UP,         /* handshake done, MSK exported (EAP-TLS: done) */
+	TLS_RESULT_OK,  /* PEAP: the Result TLV said success and we agreed */
+};
+
 struct eap_peer {
 	enum eap_peer_method method;
 	char identity[256];
@@ -97,7 +104,7 @@ struct eap_peer {
 	SSL_CTX *ctx;
 	SSL *ssl;
 	BIO *rbio, *wbio;       /* owned by ssl once it exists */
-	bool tls_started, tls_done, peap_result_ok;
+	enum tls_state tls;
 	uint8_t *in;            /* the Request being reassembled */
 	size_t in_len, in_total;
 	bool in_have_total, in_progress;
@@ -244,11 +251,11 @@ bool eap_peer_keys(struct eap_peer *p, uint8_t send_key[16], uint8_t recv_key[16
 		mschapv2_start_keys(MSCHAP_ROLE_CLIENT, p->nt_hash, p->nt_resp, send_key, recv_key);
 		return true;
 	case EAP_PEER_PEAP_MSCHAPV2:
-		if (!p->peap_result_ok)
+		if (p->tls != TLS_RESULT_OK)
 			return false;
 		break;
 	case EAP_PEER_TLS:
-		if (!p->tls_done)
+		if (p->tls != TLS_UP)
 			return false;
 		break;
 	}
@@ -484,7 +491,7 @@ static int peap_inner(struct eap_peer *p, const uint8_t *in, size_t n, struct wb
 		if (result == PEAP_RESULT_SUCCESS && p->ms != MS_SUCCESS)
 			return fail(p, "PEAP: success announced before the inner method succeeded");
 		if (result == PEAP_RESULT_SUCCESS)
-			p->peap_result_ok = true;
+			p->tls = TLS_RESULT_OK;
 		else if (!p->err[0])
 			snprintf(p->err, sizeof(p->err), "PEAP: the server reports failure");
 		wbuf_u8(w, EAP_CODE_RESPONSE);
@@ -493,7 +500,7 @@ static int peap_inner(struct eap_peer *p, const uint8_t *in, size_t n, struct wb
 		wbuf_u8(w, EAP_TYPE_EXTENSIONS);
 		wbuf_be16(w, PEAP_TLV_MANDATORY | PEAP_TLV_RESULT);
 		wbuf_be16(w, 2);
-		wbuf_be16(w, p->peap_result_ok ? PEAP_RESULT_SUCCESS : PEAP_RESULT_FAILURE);
+		wbuf_be16(w, p->tls == TLS_RESULT_OK ? PEAP_RESULT_SUCCESS : PEAP_RESULT_FAILURE);
 		return 0;
 	}
 	if (!rbuf_u8(&r, &type))
@@ -545,7 +552,7 @@ static int tls_run(struct eap_peer *p)
 	if (BIO_write(p->rbio, p->in, (int)p->in_len) != (int)p->in_len)
 		return fail(p, "TLS: cannot queue the server's data");
 	p->in_len = 0;
-	if (!p->tls_done) {
+	if (p->tls == TLS_HANDSHAKE) {
 		int rc = SSL_do_handshake(p->ssl);
 		if (rc != 1) {
 			int e = SSL_get_error(p->ssl, rc);
@@ -558,7 +565,7 @@ static int tls_run(struct eap_peer *p)
 		if (SSL_export_keying_material(p->ssl, p->msk, MSK_LEN, "client EAP encryption",
 					       strlen("client EAP encryption"), NULL, 0, 0) != 1)
 			return fail(p, "TLS: cannot export the MSK");
-		p->tls_done = true;
+		p->tls = TLS_UP;
 		if (take_flight(p) < 0)
 			return -1;
 		if (p->out || p->method == EAP_PEER_TLS)
@@ -573,7 +580,7 @@ static int tls_start(struct eap_peer *p)
 {
 	int rc;
 
-	if (p->tls_started)
+	if (p->tls != TLS_IDLE)
 		return fail(p, "EAP-TLS: a second Start");
 	p->ssl = SSL_new(p->ctx);
 	p->rbio = BIO_new(BIO_s_mem());
@@ -586,7 +593,7 @@ static int tls_start(struct eap_peer *p)
 	}
 	SSL_set_bio(p->ssl, p->rbio, p->wbio);
 	SSL_set_connect_state(p->ssl);
-	p->tls_started = true;
+	p->tls = TLS_HANDSHAKE;
 	rc = SSL_do_handshake(p->ssl);
 	if (rc != 1 && SSL_get_error(p->ssl, rc) != SSL_ERROR_WANT_READ)
 		return tls_failed(p);
@@ -608,7 +615,7 @@ static int tls_step(struct eap_peer *p, struct rbuf *r, struct wbuf *w)
 		put_fragment(p, w);
 		return 0;
 	}
-	if (!p->tls_started)
+	if (p->tls == TLS_IDLE)
 		return fail(p, "EAP-TLS: data before Start");
 	if (p->out) {
 		/* the server acks our fragment: the next one */
