@@ -3,7 +3,11 @@
  * and a Failure-Request; the EAP-TLS framing without a TLS server: a
  * fragmented Request acked per fragment and reassembled in order (the TLS
  * alert it carries is what the peer reports), a Length lie and an
- * oversize total refused, a Request of another type Naked. */
+ * oversize total refused, a Request of another type Naked. With a TLS
+ * server in the test (OpenSSL, certificates made here) playing the EAP
+ * server: EAP-TLS and PEAPv0/EAP-MSCHAPv2 complete, both sides fragment
+ * (ours at 1000 bytes, acked one by one), and the MPPE keys are the
+ * server's MSK split as FreeRADIUS sends it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -11,7 +15,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "common/buf.h"
 #include "common/mschap.h"
@@ -309,6 +322,332 @@ static void tls_bad_files(void **state)
 	assert_non_null(strstr(err, "CA"));
 }
 
+/* ---- a TLS server in the test ---- */
+
+struct srv {
+	SSL_CTX *ctx;
+	SSL *ssl;
+	BIO *rb, *wb;
+	struct eap_peer *p;
+	uint8_t type;              /* EAP_TYPE_TLS or EAP_TYPE_PEAP */
+	uint8_t id;
+	unsigned client_frags;     /* fragments of ours the server acked */
+	unsigned server_frags;     /* fragments of the server's the client acked */
+	char dir[256];
+};
+
+static void write_pem(const char *path, X509 *x, EVP_PKEY *k)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	if (x)
+		assert_int_equal(PEM_write_X509(f, x), 1);
+	else
+		assert_int_equal(PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL), 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A self-signed certificate for CN cn (its own CA). */
+static X509 *make_cert(EVP_PKEY *k, const char *cn)
+{
+	X509 *x = X509_new();
+	X509_NAME *nm;
+	assert_non_null(x);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, k);
+	nm = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, nm);
+	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+	return x;
+}
+
+static int accept_any(int ok, X509_STORE_CTX *ctx)
+{
+	(void)ok;
+	(void)ctx;
+	return 1;
+}
+
+/* The server's certificate (srv.crt, also the client's CA) and key, and
+ * for EAP-TLS a client certificate (RSA 2048: its flight needs two
+ * fragments). */
+static void srv_init(struct srv *s, enum eap_peer_method m)
+{
+	EVP_PKEY *sk = EVP_EC_gen("P-256"), *ck = NULL;
+	X509 *sx, *cx = NULL;
+	char ca[sizeof(s->dir) + 16], cert[sizeof(s->dir) + 16], key[sizeof(s->dir) + 16], err[256];
+	const char *tmp = getenv("TMPDIR");
+	struct eap_peer_config cfg = { .method = m, .identity = "alice", .password = "pw" };
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->dir, sizeof(s->dir), "%s/eap_peer_test.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(s->dir));
+	assert_non_null(sk);
+	sx = make_cert(sk, "radius.test");
+	snprintf(ca, sizeof(ca), "%s/srv.crt", s->dir);
+	write_pem(ca, sx, NULL);
+	cfg.ca_file = ca;
+	if (m == EAP_PEER_TLS) {
+		ck = EVP_RSA_gen(2048);
+		assert_non_null(ck);
+		cx = make_cert(ck, "alice");
+		snprintf(cert, sizeof(cert), "%s/alice.crt", s->dir);
+		snprintf(key, sizeof(key), "%s/alice.key", s->dir);
+		write_pem(cert, cx, NULL);
+		write_pem(key, NULL, ck);
+		cfg.cert_file = cert;
+		cfg.key_file = key;
+	}
+	s->p = eap_peer_new(&cfg, err, sizeof(err));
+	assert_non_null(s->p);
+	s->type = m == EAP_PEER_TLS ? EAP_TYPE_TLS : EAP_TYPE_PEAP;
+
+	s->ctx = SSL_CTX_new(TLS_server_method());
+	assert_non_null(s->ctx);
+	SSL_CTX_set_max_proto_version(s->ctx, TLS1_2_VERSION);
+	assert_int_equal(SSL_CTX_use_certificate(s->ctx, sx), 1);
+	assert_int_equal(SSL_CTX_use_PrivateKey(s->ctx, sk), 1);
+	if (m == EAP_PEER_TLS)
+		SSL_CTX_set_verify(s->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+				   accept_any);
+	s->ssl = SSL_new(s->ctx);
+	s->rb = BIO_new(BIO_s_mem());
+	s->wb = BIO_new(BIO_s_mem());
+	assert_non_null(s->ssl);
+	SSL_set_bio(s->ssl, s->rb, s->wb);
+	SSL_set_accept_state(s->ssl);
+	X509_free(sx);
+	X509_free(cx);
+	EVP_PKEY_free(sk);
+	EVP_PKEY_free(ck);
+}
+
+static void srv_free(struct srv *s)
+{
+	char path[sizeof(s->dir) + 16];
+	eap_peer_free(s->p);
+	SSL_free(s->ssl);
+	SSL_CTX_free(s->ctx);
+	for (const char **f = (const char *[]){ "srv.crt", "alice.crt", "alice.key", NULL }; *f; f++) {
+		snprintf(path, sizeof(path), "%s/%s", s->dir, *f);
+		unlink(path);
+	}
+	rmdir(s->dir);
+}
+
+/* One Request of the method's type with this Type-Data; the Response
+ * (checked: a Response, same Identifier, same Type) in resp. */
+static int to_client(struct srv *s, const uint8_t *td, size_t n, uint8_t *resp)
+{
+	uint8_t req[1500];
+	int r;
+	s->id++;
+	r = eap_peer_request(s->p, req, request(req, s->id, s->type, td, n), resp, 1500);
+	assert_true(r >= 6);
+	assert_int_equal(resp[0], EAP_CODE_RESPONSE);
+	assert_int_equal(resp[1], s->id);
+	assert_int_equal(load_be16(resp + 2), r);
+	assert_int_equal(resp[4], s->type);
+	return r;
+}
+
+/* The client's message starting in resp: fragments acked and joined, the
+ * whole given to the server's TLS. Returns its length (0: an ack). */
+static size_t from_client(struct srv *s, uint8_t *resp, int n)
+{
+	size_t total = 0, announced = 0;
+	for (;;) {
+		uint8_t flags = resp[5];
+		size_t at = 6;
+		if (flags & 0x80) {
+			announced = load_be32(resp + 6);
+			at += 4;
+		}
+		assert_int_equal(BIO_write(s->rb, resp + at, n - (int)at), n - (int)at);
+		total += (size_t)n - at;
+		if (!(flags & 0x40))
+			break;
+		assert_int_equal(n - (int)at, 1000); /* the client's fragment size */
+		s->client_frags++;
+		n = to_client(s, (const uint8_t[]){ 0 }, 1, resp);
+	}
+	if (announced)
+		assert_int_equal(total, announced);
+	return total;
+}
+
+/* What the server's TLS wrote, to the client in 300-byte fragments (each
+ * but the last acked), or an empty Request; the client's answer in resp. */
+static int server_flight(struct srv *s, uint8_t *resp)
+{
+	uint8_t flight[16384], td[320];
+	int len = BIO_read(s->wb, flight, sizeof(flight)), n = 0;
+	size_t off = 0;
+
+	if (len <= 0)
+		return to_client(s, (const uint8_t[]){ 0 }, 1, resp);
+	assert_int_equal(BIO_ctrl_pending(s->wb), 0);
+	while (off < (size_t)len) {
+		size_t k = (size_t)len - off > 300 ? 300 : (size_t)len - off, t = 0;
+		td[t++] = (uint8_t)((off == 0 ? 0x80 : 0) | (off + k < (size_t)len ? 0x40 : 0));
+		if (off == 0) {
+			store_be32(td + 1, (uint32_t)len);
+			t += 4;
+		}
+		memcpy(td + t, flight + off, k);
+		n = to_client(s, td, t + k, resp);
+		off += k;
+		if (off < (size_t)len) {
+			assert_int_equal(n, 6); /* an ack: no flags, no data */
+			assert_int_equal(resp[5], 0);
+			s->server_frags++;
+		}
+	}
+	return n;
+}
+
+/* Start, then flights both ways until the server's handshake is done and
+ * the client has acked its last flight. */
+static void handshake(struct srv *s, uint8_t *resp)
+{
+	int n = to_client(s, (const uint8_t[]){ 0x20 }, 1, resp);
+	for (int i = 0; i < 20; i++) {
+		size_t got = from_client(s, resp, n);
+		if (SSL_is_init_finished(s->ssl)) {
+			assert_int_equal(got, 0);
+			return;
+		}
+		int rc = SSL_do_handshake(s->ssl);
+		assert_true(rc == 1 || SSL_get_error(s->ssl, rc) == SSL_ERROR_WANT_READ);
+		n = server_flight(s, resp);
+	}
+	fail_msg("the handshake did not finish");
+}
+
+static void expect_msk_keys(struct srv *s)
+{
+	uint8_t msk[64], send[16], recv[16];
+	assert_int_equal(SSL_export_keying_material(s->ssl, msk, sizeof(msk),
+						    "client EAP encryption", 21, NULL, 0, 0),
+			 1);
+	assert_true(eap_peer_keys(s->p, send, recv));
+	/* MS-MPPE-Recv-Key = MSK[0..31] (what the client sends with),
+	 * MS-MPPE-Send-Key = MSK[32..63] */
+	assert_memory_equal(send, msk, 16);
+	assert_memory_equal(recv, msk + 32, 16);
+}
+
+static void tls_with_server(void **state)
+{
+	(void)state;
+	struct srv s;
+	uint8_t resp[1500], send[16], recv[16];
+
+	srv_init(&s, EAP_PEER_TLS);
+	assert_false(eap_peer_keys(s.p, send, recv));
+	handshake(&s, resp);
+	assert_true(s.client_frags >= 1); /* the client's certificate flight */
+	assert_true(s.server_frags >= 1);
+	expect_msk_keys(&s);
+	assert_string_equal(eap_peer_error(s.p), "");
+	srv_free(&s);
+}
+
+/* PEAP: one inner packet (plaintext) to the client through the tunnel;
+ * its inner answer decrypted into out. */
+static int inner(struct srv *s, const uint8_t *pkt, size_t n, uint8_t *out, size_t cap)
+{
+	uint8_t resp[1500];
+	int r;
+	assert_int_equal(SSL_write(s->ssl, pkt, (int)n), (int)n);
+	r = server_flight(s, resp);
+	assert_true(from_client(s, resp, r) > 0);
+	r = SSL_read(s->ssl, out, (int)cap);
+	assert_true(r > 0);
+	return r;
+}
+
+static void peap_with_server(void **state)
+{
+	(void)state;
+	struct srv s;
+	uint8_t resp[1500], out[1500], chal[1 + 4 + 1 + 16 + 3], send[16], recv[16], nt_hash[16];
+	uint8_t succ[4 + 1 + 4 + MSCHAP_AUTH_RESPONSE_LEN + 5];
+	char auth_resp[MSCHAP_AUTH_RESPONSE_LEN];
+	static const uint8_t result_ok[] = { 1, 9, 0, 11, 33, 0x80, 0x03, 0, 2, 0, 1 };
+	int n;
+
+	srv_init(&s, EAP_PEER_PEAP_MSCHAPV2);
+	handshake(&s, resp);
+	assert_false(eap_peer_keys(s.p, send, recv)); /* not before the Result */
+
+	/* inner Identity: the Type alone, without a header, both ways */
+	n = inner(&s, (const uint8_t[]){ EAP_TYPE_IDENTITY }, 1, out, sizeof(out));
+	assert_int_equal(n, 6);
+	assert_memory_equal(out, "\x01" "alice", 6);
+
+	/* inner MS-CHAPv2 Challenge, header-less */
+	chal[0] = EAP_TYPE_MSCHAPV2;
+	chal[1] = 1;
+	chal[2] = 5;
+	store_be16(chal + 3, sizeof(chal) - 1);
+	chal[5] = 16;
+	assert_int_equal(RAND_bytes(chal + 6, 16), 1);
+	memcpy(chal + 22, "srv", 3);
+	n = inner(&s, chal, sizeof(chal), out, sizeof(out));
+	assert_int_equal(n, 1 + 4 + 1 + 49 + 5);
+	assert_int_equal(out[0], EAP_TYPE_MSCHAPV2);
+	assert_int_equal(out[1], 2);
+	assert_true(NtPasswordHash("pw", nt_hash));
+	assert_true(mschapv2_verify(nt_hash, chal + 6, out + 6, "alice", 5, out + 30, auth_resp));
+
+	/* Success-Request with the right S=, then the Result TLV */
+	succ[0] = EAP_TYPE_MSCHAPV2;
+	succ[1] = 3;
+	succ[2] = 5;
+	store_be16(succ + 3, sizeof(succ) - 1);
+	memcpy(succ + 5, auth_resp, MSCHAP_AUTH_RESPONSE_LEN);
+	memcpy(succ + 5 + MSCHAP_AUTH_RESPONSE_LEN, " M=ok", 5);
+	n = inner(&s, succ, sizeof(succ), out, sizeof(out));
+	assert_int_equal(n, 2);
+	assert_memory_equal(out, ((uint8_t[]){ EAP_TYPE_MSCHAPV2, 3 }), 2);
+	n = inner(&s, result_ok, sizeof(result_ok), out, sizeof(out));
+	/* a whole EAP Response: Extensions, Result TLV success */
+	assert_int_equal(n, 11);
+	assert_memory_equal(out, ((uint8_t[]){ 2, 9, 0, 11, 33, 0x80, 0x03, 0, 2, 0, 1 }), 11);
+	expect_msk_keys(&s);
+	srv_free(&s);
+}
+
+/* PEAP: a Result TLV success before the inner method succeeded is a lie
+ * the client does not go along with. */
+static void peap_early_success_refused(void **state)
+{
+	(void)state;
+	struct srv s;
+	uint8_t resp[1500], send[16], recv[16];
+	static const uint8_t result_ok[] = { 1, 9, 0, 11, 33, 0x80, 0x03, 0, 2, 0, 1 };
+
+	srv_init(&s, EAP_PEER_PEAP_MSCHAPV2);
+	handshake(&s, resp);
+	assert_int_equal(SSL_write(s.ssl, result_ok, sizeof(result_ok)), (int)sizeof(result_ok));
+	uint8_t req[1500], td[512];
+	int len = BIO_read(s.wb, td + 5, sizeof(td) - 5);
+	assert_true(len > 0);
+	td[0] = 0x80;
+	store_be32(td + 1, (uint32_t)len);
+	assert_int_equal(eap_peer_request(s.p, req, request(req, 99, EAP_TYPE_PEAP, td, 5 + (size_t)len),
+					  resp, sizeof(resp)),
+			 -1);
+	assert_non_null(strstr(eap_peer_error(s.p), "before the inner method"));
+	assert_false(eap_peer_keys(s.p, send, recv));
+	srv_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +659,9 @@ int main(void)
 		cmocka_unit_test(tls_length_lie_refused),
 		cmocka_unit_test(tls_oversize_refused),
 		cmocka_unit_test(tls_bad_files),
+		cmocka_unit_test(tls_with_server),
+		cmocka_unit_test(peap_with_server),
+		cmocka_unit_test(peap_early_success_refused),
 	};
 	return cmocka_run_group_tests(tests, vectors_setup, vectors_teardown);
 }
