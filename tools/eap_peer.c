@@ -265,15 +265,6 @@ bool eap_peer_keys(struct eap_peer *p, uint8_t send_key[16], uint8_t recv_key[16
 	return true;
 }
 
-/* Printable ASCII of a message the server chose, for eap_peer_error(). */
-static void peer_text(char *out, size_t cap, const uint8_t *s, size_t n)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n && o + 1 < cap; i++)
-		out[o++] = s[i] >= 0x20 && s[i] < 0x7F ? (char)s[i] : '?';
-	out[o] = '\0';
-}
-
 /* ---- EAP-MSCHAPv2 ---- */
 
 /*
@@ -286,7 +277,7 @@ static int mschapv2_step(struct eap_peer *p, struct rbuf *r, struct wbuf *w)
 	uint16_t ms_len = 0;
 	const uint8_t *msg;
 	size_t msg_len;
-	char want[MSCHAP_AUTH_RESPONSE_LEN], text[96];
+	char want[MSCHAP_AUTH_RESPONSE_LEN];
 
 	if (!rbuf_u8(r, &op))
 		return fail(p, "EAP-MSCHAPv2: empty Request");
@@ -335,8 +326,9 @@ static int mschapv2_step(struct eap_peer *p, struct rbuf *r, struct wbuf *w)
 			return fail(p, "EAP-MSCHAPv2: malformed Failure-Request");
 		msg_len = rbuf_left(r);
 		msg = rbuf_take(r, msg_len);
-		peer_text(text, sizeof(text), msg ? msg : (const uint8_t *)"", msg ? msg_len : 0);
-		snprintf(p->err, sizeof(p->err), "EAP-MSCHAPv2: refused: %s", text);
+		/* the server's text, escaped as every peer-chosen value */
+		snprintf(p->err, sizeof(p->err), "EAP-MSCHAPv2: refused: %s",
+			 msg ? LOG_ESC_N(msg, msg_len) : "\"\"");
 		p->ms = MS_FAILED;
 		wbuf_u8(w, MSCHAPV2_OP_FAILURE);
 		return 0;
