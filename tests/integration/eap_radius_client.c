@@ -20,7 +20,7 @@
  * Access-Challenge's EAP-Message goes to eap_peer_request().
  *
  * Prints one line "accept rounds=N [user=INNER]", "reject rounds=N
- * [reason=...]", "gave-up rounds=N reason=..." (the peer method refused:
+ * [reason=...] [reply=REPLY-MESSAGE]", "gave-up rounds=N reason=..." (the peer method refused:
  * a wrong S=, a refused certificate...), "bad-reply" or "timeout"; after
  * an accept a second line "keys-match yes|no" (the MS-MPPE-Recv/Send-Key
  * of the Accept, first 16 octets, against what eap_peer_keys() derived).
@@ -280,8 +280,13 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		if (nas.rp.code != RADIUS_ACCESS_CHALLENGE) {
-			printf("reject rounds=%u%s%s\n", rounds, eap_peer_error(peer)[0] ? " reason=" : "",
-			       eap_peer_error(peer));
+			struct radius_attr m;
+			printf("reject rounds=%u", rounds);
+			if (eap_peer_error(peer)[0])
+				printf(" reason=%s", eap_peer_error(peer));
+			if (radius_find(&nas.rp, 0, RADIUS_REPLY_MESSAGE, &m))
+				printf(" reply=%s", LOG_ESC_N(m.val, m.len));
+			printf("\n");
 			goto out;
 		}
 		struct radius_attr st;
