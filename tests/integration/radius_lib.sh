@@ -591,10 +591,25 @@ _radius_eap_post_auth() {
 EOF
 }
 
-# An Access-Reject of an EAP exchange carries an EAP Failure.
+# An Access-Reject of an EAP exchange carries an EAP Failure, and the
+# reason FreeRADIUS found as Reply-Message ("... certificate revoked"): the
+# NAS logs it (a stock FreeRADIUS removes Reply-Message from EAP rejects
+# for the sake of some Wi-Fi supplicants; pptpd keeps it to itself).
 _radius_eap_reject() {
 	[ -n "${_radius_eap:-}" ] || return 0
-	printf '\t\t\teap\n'
+	cat <<'EOF'
+			eap
+			if (&session-state:Module-Failure-Message) {
+				update reply {
+					&Reply-Message := "%{session-state:Module-Failure-Message}"
+				}
+			}
+			elsif (&Module-Failure-Message) {
+				update reply {
+					&Reply-Message := "%{Module-Failure-Message}"
+				}
+			}
+EOF
 }
 
 # PEAP's inner server: EAP-MSCHAPv2 against the users file; the inner
