@@ -61,7 +61,7 @@ it_pass "bob is up through FreeRADIUS (MS-CHAPv2 after EAP's Nak) and pings the 
 # ---- 40 rounds ----
 use_radius 2040
 connect rounds dave dave-secret --auth eap-mschapv2 --timeout 30
-grep -q '^eap accept round=40/40 ' "$IT_TMP/forge-2040.log" ||
+grep -q '^eap accept round=40 ' "$IT_TMP/forge-2040.log" ||
 	{ tail -n 5 "$IT_TMP/forge-2040.log" >&2; it_fail "radius_forge did not reach its Accept after 40 rounds"; }
 [ "$(grep -c '^eap challenge round=' "$IT_TMP/forge-2040.log")" = 39 ] ||
 	it_fail "radius_forge answered $(grep -c '^eap challenge round=' "$IT_TMP/forge-2040.log") challenges, not 39"
