@@ -60,7 +60,11 @@ it_pass "bob is up through FreeRADIUS (MS-CHAPv2 after EAP's Nak) and pings the 
 
 # ---- 40 rounds ----
 use_radius 2040
-connect rounds dave dave-secret --auth eap-mschapv2 --timeout 30
+# The forger's Requests are Notifications, which the client's link answers
+# itself: its method never runs, so it has no MPPE keys of its own (the
+# forger's 0x42 keys are only pptpd's). --mppe none lets it get past
+# authentication to show the EAP Success; what follows is not the point.
+connect rounds dave dave-secret --auth eap-mschapv2 --mppe none --timeout 30
 grep -q '^eap accept round=40 ' "$IT_TMP/forge-2040.log" ||
 	{ tail -n 5 "$IT_TMP/forge-2040.log" >&2; it_fail "radius_forge did not reach its Accept after 40 rounds"; }
 [ "$(grep -c '^eap challenge round=' "$IT_TMP/forge-2040.log")" = 39 ] ||
