@@ -70,8 +70,8 @@ grep -q '^eap accept round=40 ' "$IT_TMP/forge-2040.log" ||
 [ "$(grep -c '^eap challenge round=' "$IT_TMP/forge-2040.log")" = 39 ] ||
 	it_fail "radius_forge answered $(grep -c '^eap challenge round=' "$IT_TMP/forge-2040.log") challenges, not 39"
 expect_out rounds '^auth-ok '
-wait_log 'ppp=eap event=end result=success rounds=(40|41) '
-it_pass "a 40-round EAP exchange (39 Access-Challenges, then Accept) logs in"
+wait_log 'user=forge-inner .*ppp=eap event=end result=success rounds=40 .*identity=dave'
+it_pass "a 40-round EAP exchange (39 Access-Challenges, then Accept) logs in; the Accept's User-Name forge-inner is the session's user"
 
 # ---- an oversized EAP-Message chain ----
 use_radius 2041
@@ -79,7 +79,8 @@ connect oversize dave dave-secret --auth eap-mschapv2 --timeout 20
 [ "$RC" != 0 ] || { cat "$IT_TMP/oversize.out" >&2; it_fail "the oversized exchange logged in"; }
 ! grep -q '^auth-ok' "$IT_TMP/oversize.out" || it_fail "the oversized exchange authenticated"
 grep -q '^eap oversize ' "$IT_TMP/forge-2041.log" || it_fail "radius_forge never sent its oversized chain"
-wait_log 'event=auth-fail reason=backend-error'
+wait_log 'radius=auth user=dave event=eap-reply-dropped server=127\.0\.0\.1:2041 reply=Access-Challenge reason=too-long'
+wait_log 'user=dave .*event=auth-fail reason=backend-error .*EAP-Message longer than'
 kill -0 "$SRV_PID" || it_fail "pptpd died"
 it_pass "an Access-Challenge with a 1771-octet EAP-Message chain is refused; pptpd stays up"
 
