@@ -49,7 +49,11 @@ eap_type main dave mschapv2
 eap_user main carol@corp carol-secret
 eap_type main carol@corp peap
 eap_user main erin erin-secret
+eap_user main mdfive mdfive-secret
+eap_type main mdfive md5
 radius_start main --eap "$PKI" --eap-type peap
+eap_selftest main mdfive mdfive-secret ||
+	{ cat "$(radius_dir main)/radeapclient.log" >&2; it_fail "radeapclient: EAP-MD5 not accepted, eap is not wired"; }
 # FreeRADIUS's side alone first, with a client that is not ours, so that a
 # failure below is ours.
 eap_selftest_user() {
@@ -63,7 +67,7 @@ eap_selftest_user() {
 eap_selftest_user tls alice alice
 eap_selftest_user mschapv2 dave dave-secret
 eap_selftest_user peap carol@corp carol-secret
-it_pass "FreeRADIUS's eap module accepts EAP-TLS, EAP-MSCHAPv2 and PEAP from a reference client"
+it_pass "FreeRADIUS's eap module accepts EAP-MD5 (radeapclient), EAP-TLS, EAP-MSCHAPv2 and PEAP (eapol_test)"
 
 start_server 192.0.2.10-20 "${RCONF[@]}"
 SOCK=$IT_STATE/control.sock
