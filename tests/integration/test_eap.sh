@@ -139,6 +139,7 @@ BG_USER=carol@corp PWFILE=$IT_TMP/carol.pw bg_connect "$IT_TMP/inner.out" --auth
 INNER=$IT_LAST_PID
 wait_up "$IT_TMP/inner.out"
 wait_log 'user=carol peer=[0-9.:]+ .*event=session-up'
+wait_log 'event=eap-identity outer=carol@corp inner=carol$'
 "$PPTPCTL" --socket "$SOCK" session list --json >"$IT_TMP/list.json"
 python3 -c "
 import json, sys
