@@ -713,8 +713,8 @@ radius_start() {
 		--reject-delay) delay=$2; shift ;;
 		--no-reply-authenticator) reply_ma=0 ;;
 		--no-mppe) _radius_mppe=no ;;
-		--eap) _radius_eap=$(cd "$2" && pwd); shift ;;
-		--eap-type) _radius_eap_type=$(_radius_eap_type_value "$2"); shift ;;
+		--eap) _radius_eap=$(cd "$2" && pwd) || it_fail "radius_start --eap: no directory $2"; shift ;;
+		--eap-type) _radius_eap_type=$(_radius_eap_type_value "$2") || exit 1; shift ;;
 		*) it_fail "radius_start: unknown option $1" ;;
 		esac
 		shift
