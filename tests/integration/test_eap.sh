@@ -59,15 +59,19 @@ eap_selftest main mdfive mdfive-secret ||
 eap_selftest_user() {
 	eap_reference_login main "$@" "$PKI" && return 0
 	local rc=$?
-	[ "$rc" = 2 ] && return 0 # no eapol_test here: nothing to say
+	if [ "$rc" = 2 ]; then # no eapol_test here: nothing to say
+		REF="eapol_test not installed: not checked"
+		return 0
+	fi
 	tail -n 30 "$(radius_dir main)/eapol_test.log" >&2
 	radius_log_tail main 40
 	it_fail "eapol_test: FreeRADIUS refused $*"
 }
+REF=eapol_test
 eap_selftest_user tls alice alice
 eap_selftest_user mschapv2 dave dave-secret
 eap_selftest_user peap carol@corp carol-secret
-it_pass "FreeRADIUS's eap module accepts EAP-MD5 (radeapclient), EAP-TLS, EAP-MSCHAPv2 and PEAP (eapol_test)"
+it_pass "FreeRADIUS's eap module accepts EAP-MD5 (radeapclient), EAP-TLS, EAP-MSCHAPv2 and PEAP ($REF)"
 
 start_server 192.0.2.10-20 "${RCONF[@]}"
 SOCK=$IT_STATE/control.sock
