@@ -172,7 +172,9 @@ BG_USER=dave PWFILE=$IT_TMP/dave.pw bg_connect "$IT_TMP/beside.out" --auth eap-m
 	--bind 198.51.100.3 --tun pptpb1 --route 203.0.113.0/24 --timeout 20 \
 	--run "ping -I pptpb1 -c 3 -W 2 203.0.113.2"
 BESIDE=$IT_LAST_PID
-connect noeap erin erin-secret --auth mschapv2
+# Bound to its own address: an unbound client's GRE socket would also see
+# the frames for the one beside it (both are call 1 of the same server).
+connect noeap erin erin-secret --auth mschapv2 --bind 198.51.100.2
 [ "$RC" != 0 ] || { cat "$IT_TMP/noeap.out" >&2; it_fail "require-eap: a MS-CHAPv2-only client logged in"; }
 ! grep -q '^auth-ok' "$IT_TMP/noeap.out" || it_fail "require-eap: the MS-CHAPv2-only client authenticated"
 wait_log 'ppp=lcp event=eap-refused suggested=[a-z0-9-]+ fallback=none'

@@ -59,12 +59,14 @@ good_pinger
 it_pass "bob is up through FreeRADIUS (MS-CHAPv2 after EAP's Nak) and pings the LAN host"
 
 # ---- 40 rounds ----
+# Every client below is bound to its own address: an unbound one's GRE
+# socket would also see bob's frames (call 1 of the same server too).
 use_radius 2040
 # The forger's Requests are Notifications, which the client's link answers
 # itself: its method never runs, so it has no MPPE keys of its own (the
 # forger's 0x42 keys are only pptpd's). --mppe none lets it get past
 # authentication to show the EAP Success; what follows is not the point.
-connect rounds dave dave-secret --auth eap-mschapv2 --mppe none --timeout 30
+connect rounds dave dave-secret --auth eap-mschapv2 --mppe none --timeout 30 --bind 198.51.100.2
 grep -q '^eap accept round=40 ' "$IT_TMP/forge-2040.log" ||
 	{ tail -n 5 "$IT_TMP/forge-2040.log" >&2; it_fail "radius_forge did not reach its Accept after 40 rounds"; }
 [ "$(grep -c '^eap challenge round=' "$IT_TMP/forge-2040.log")" = 39 ] ||
@@ -75,7 +77,7 @@ it_pass "a 40-round EAP exchange (39 Access-Challenges, then Accept) logs in; th
 
 # ---- an oversized EAP-Message chain ----
 use_radius 2041
-connect oversize dave dave-secret --auth eap-mschapv2 --timeout 20
+connect oversize dave dave-secret --auth eap-mschapv2 --timeout 20 --bind 198.51.100.2
 [ "$RC" != 0 ] || { cat "$IT_TMP/oversize.out" >&2; it_fail "the oversized exchange logged in"; }
 ! grep -q '^auth-ok' "$IT_TMP/oversize.out" || it_fail "the oversized exchange authenticated"
 grep -q '^eap oversize ' "$IT_TMP/forge-2041.log" || it_fail "radius_forge never sent its oversized chain"
