@@ -33,8 +33,8 @@
 #   eap_type NAME USER TYPE the first method FreeRADIUS proposes to USER
 #                           (after Identity): tls, peap, mschapv2 or md5;
 #                           without it, the instance's --eap-type (peap).
-#                           Before radius_start, or follow with
-#                           radius_reload
+#                           Before radius_start (radius_reload re-reads
+#                           only the users file)
 #   eap_selftest NAME USER PASSWORD
 #                           radeapclient logs USER in with EAP-MD5 (give it
 #                           `eap_type NAME USER md5` and a password first):
@@ -196,11 +196,11 @@ eap_user() {
 }
 
 eap_type() {
-	local name=$1 user=$2 type=$3 dir
+	local name=$1 user=$2 type=$3 dir value
+	value=$(_radius_eap_type_value "$type") || exit 1
 	dir=$(radius_dir "$name")
 	mkdir -p "$dir"
-	printf '%s\tEAP-Type := %s\n\n' "$(_radius_quote "$user")" "$(_radius_eap_type_value "$type")" \
-		>>"$dir/eap_types"
+	printf '%s\tEAP-Type := %s\n\n' "$(_radius_quote "$user")" "$value" >>"$dir/eap_types"
 }
 
 eap_selftest() {

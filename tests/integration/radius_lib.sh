@@ -591,10 +591,33 @@ _radius_eap_post_auth() {
 EOF
 }
 
-# An Access-Reject of an EAP exchange carries an EAP Failure.
+# An Access-Reject of an EAP exchange carries an EAP Failure, and the
+# reason FreeRADIUS found as Reply-Message ("... certificate revoked"): the
+# NAS logs it (a stock FreeRADIUS removes Reply-Message from EAP rejects
+# for the sake of some Wi-Fi supplicants; pptpd keeps it to itself). The
+# mschap module's MS-CHAP-Error of an EAP-MSCHAPv2 failure is for the
+# client, which had it inside EAP already: removed, so that the NAS does
+# not take its generic "Authentication rejected" for the reason.
 _radius_eap_reject() {
 	[ -n "${_radius_eap:-}" ] || return 0
-	printf '\t\t\teap\n'
+	cat <<'EOF'
+			eap
+			if (&reply:EAP-Message) {
+				update reply {
+					&MS-CHAP-Error !* ANY
+				}
+			}
+			if (&session-state:Module-Failure-Message) {
+				update reply {
+					&Reply-Message := "%{session-state:Module-Failure-Message}"
+				}
+			}
+			elsif (&Module-Failure-Message) {
+				update reply {
+					&Reply-Message := "%{Module-Failure-Message}"
+				}
+			}
+EOF
 }
 
 # PEAP's inner server: EAP-MSCHAPv2 against the users file; the inner
@@ -690,8 +713,8 @@ radius_start() {
 		--reject-delay) delay=$2; shift ;;
 		--no-reply-authenticator) reply_ma=0 ;;
 		--no-mppe) _radius_mppe=no ;;
-		--eap) _radius_eap=$(cd "$2" && pwd); shift ;;
-		--eap-type) _radius_eap_type=$(_radius_eap_type_value "$2"); shift ;;
+		--eap) _radius_eap=$(cd "$2" && pwd) || it_fail "radius_start --eap: no directory $2"; shift ;;
+		--eap-type) _radius_eap_type=$(_radius_eap_type_value "$2") || exit 1; shift ;;
 		*) it_fail "radius_start: unknown option $1" ;;
 		esac
 		shift
