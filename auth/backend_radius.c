@@ -613,10 +613,20 @@ static void on_reply(struct radius_backend *b, struct pending *pd, const struct 
 	if (p->code == RADIUS_ACCESS_REJECT) {
 		res->verdict = AUTH_REJECT_BAD_CREDENTIALS;
 		snprintf(res->message, sizeof(res->message), "Access-Reject from %s", srv->name);
-		if (radius_find(p, 0, RADIUS_REPLY_MESSAGE, &a))
+		bool reply_text = radius_find(p, 0, RADIUS_REPLY_MESSAGE, &a);
+		if (reply_text)
 			text_of(&a, 0, res->message, sizeof(res->message));
-		if (radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_ERROR, &a))
+		if (radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_ERROR, &a)) {
+			/* An EAP Reject's MS-CHAP-Error (FreeRADIUS adds one
+			 * after an inner MS-CHAPv2) says only "Authentication
+			 * rejected": the Reply-Message, when there is one,
+			 * names the reason (revoked certificate, ...). */
+			char keep[AUTH_MESSAGE_MAX];
+			memcpy(keep, res->message, sizeof(keep));
 			parse_ms_error(&a, res);
+			if (pd->method == AUTH_EAP && reply_text)
+				memcpy(res->message, keep, sizeof(keep));
+		}
 		if (res->win_error == AUTH_E_ACCT_DISABLED)
 			res->verdict = AUTH_REJECT_DISABLED;
 		else if (res->win_error == AUTH_E_NO_DIALIN_PERMISSION)

@@ -1373,9 +1373,14 @@ static void eap_reject_with_failure(void **state)
 	reply_begin(&e->f, &w, RADIUS_ACCESS_REJECT);
 	put_eap(&w, failure, sizeof(failure));
 	assert_true(radius_put_str(&w, RADIUS_REPLY_MESSAGE, "certificate revoked"));
+	/* FreeRADIUS adds this generic one too: the reason above wins. */
+	static const char ms_err[] = "\x05" "E=691 R=0 M=Authentication rejected";
+	radius_put_vsa(&w, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_ERROR, ms_err,
+		       sizeof(ms_err) - 1);
 	fake_send(&e->f, &w);
 	wait_for(e, 1);
 	assert_int_equal(e->seen[0].verdict, AUTH_REJECT_BAD_CREDENTIALS);
+	assert_int_equal(e->seen[0].win_error, 691);
 	assert_int_equal(e->seen[0].eap_len, sizeof(failure));
 	assert_memory_equal(e->seen[0].eap_msg, failure, sizeof(failure));
 	assert_string_equal(e->seen[0].message, "certificate revoked");
