@@ -595,18 +595,12 @@ EOF
 # reason FreeRADIUS found as Reply-Message ("... certificate revoked"): the
 # NAS logs it (a stock FreeRADIUS removes Reply-Message from EAP rejects
 # for the sake of some Wi-Fi supplicants; pptpd keeps it to itself). The
-# mschap module's MS-CHAP-Error of an EAP-MSCHAPv2 failure is for the
-# client, which had it inside EAP already: removed, so that the NAS does
-# not take its generic "Authentication rejected" for the reason.
+# mschap module's generic MS-CHAP-Error stays, as a stock server sends it:
+# pptpd prefers the Reply-Message on an EAP reject (unit.backend_radius).
 _radius_eap_reject() {
 	[ -n "${_radius_eap:-}" ] || return 0
 	cat <<'EOF'
 			eap
-			if (&reply:EAP-Message) {
-				update reply {
-					&MS-CHAP-Error !* ANY
-				}
-			}
 			if (&session-state:Module-Failure-Message) {
 				update reply {
 					&Reply-Message := "%{session-state:Module-Failure-Message}"
