@@ -1877,15 +1877,14 @@ static void input_frame(struct ppp_link *l, uint8_t *frame, size_t len)
 	case PPP_PROTO_IPV6:
 		if (input_ipv6(l, proto, info, n))
 			return;
-		/* IPv6 is not run on this link */
-		/* fall through */
+		break; /* IPv6 is not run on this link: rejected as unknown */
 	default:
-		if (lcp_is_opened(&l->lcp) && lcp_send_protocol_reject(&l->lcp, proto, info, n))
-			l->stats.rx_proto_rejected++;
-		else
-			l->stats.rx_dropped++;
-		return;
+		break;
 	}
+	if (lcp_is_opened(&l->lcp) && lcp_send_protocol_reject(&l->lcp, proto, info, n))
+		l->stats.rx_proto_rejected++;
+	else
+		l->stats.rx_dropped++;
 }
 
 void ppp_input(struct ppp_link *l, uint8_t *frame, size_t len, uint64_t now)
