@@ -257,8 +257,9 @@ bool radius_put_vsa(struct radius_writer *w, uint32_t vendor, uint8_t vtype,
 /* An IPv6 prefix (Framed-IPv6-Prefix, Delegated-IPv6-Prefix: RFC 3162
  * 2.3, RFC 4818): Reserved 0, Prefix-Length plen (0..128), then all 16
  * prefix octets, the form every reader takes (RFC 3162 also allows
- * stopping at what plen needs; radius_attr_ipv6_prefix() takes both). Bits beyond plen are written as zeros.
- * False (and the writer failed) if plen > 128. */
+ * stopping at what plen needs; radius_attr_ipv6_prefix() takes both).
+ * Bits beyond plen are written as zeros. False (and the writer failed)
+ * if plen > 128. */
 bool radius_put_ipv6_prefix(struct radius_writer *w, uint8_t type,
 			    const uint8_t prefix[static 16], uint8_t plen);
 /* Framed-Interface-Id (RFC 3162 2.2): the 64-bit identifier, 8 octets. */
