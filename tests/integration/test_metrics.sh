@@ -16,9 +16,10 @@
 #   a 1 MB request: answered 400 after 4 KiB, counted;
 #   POST, another path, garbage: 405, 404, 400.
 # Throughout, scrapes are answered and bob's pings go on. Last, pptpd again
-# with RADIUS authentication and accounting servers that never answer: a
-# login fails, and the scrape shows the timeout, the empty latency
-# histograms and the accounting queue, in a valid format.
+# with RADIUS authentication (`eap yes`) and accounting servers that never
+# answer: an MS-CHAPv2 login and an EAP-MSCHAPv2 one fail, and the scrape
+# shows the timeout, the empty latency histograms, the EAP relay's one
+# round (pptpctl stats too) and the accounting queue, in a valid format.
 set -euo pipefail
 : "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}" "${ITOOLS:?}"
 . "$SRCDIR/tests/integration/lib.sh"
