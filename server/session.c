@@ -506,6 +506,7 @@ static void call_frame_cb(void *ctx, struct call *call, const uint8_t *frame, si
 	const struct ppp_stats *ps = ppp_stats(s->link);
 	uint64_t refused = ps->rx_mppe_refused, eap_dropped = ps->rx_eap_dropped;
 	ppp_input(s->link, buf, len, now);
+	ps = ppp_stats(s->link);
 	s->srv->stats.mppe_refused += ps->rx_mppe_refused - refused;
 	s->srv->stats.eap_dropped += ps->rx_eap_dropped - eap_dropped;
 	/* LCP open: the call's setup bound (call-setup-timeout) is met. */
