@@ -144,6 +144,19 @@ static void put_u64(struct radius_writer *w, uint8_t lo, uint8_t hi, uint64_t v)
 		radius_put_u32(w, hi, (uint32_t)(v >> 32));
 }
 
+/* The session's IPv6 attributes, those it has (struct acct_session). */
+static void put_ipv6(struct radius_writer *w, const struct acct_session *s)
+{
+	if (s->ipv6_iid)
+		radius_put_iid(w, s->ipv6_iid);
+	if (s->ipv6_prefix_len && s->ipv6_prefix_len <= 128)
+		radius_put_ipv6_prefix(w, RADIUS_FRAMED_IPV6_PREFIX, s->ipv6_prefix,
+				       s->ipv6_prefix_len);
+	if (s->delegated_prefix_len && s->delegated_prefix_len <= 128)
+		radius_put_ipv6_prefix(w, RADIUS_DELEGATED_IPV6_PREFIX, s->delegated_prefix,
+				       s->delegated_prefix_len);
+}
+
 bool acct_record(struct acct *a, uint32_t status, const struct acct_session *s)
 {
 	struct radius_writer *w;
@@ -176,6 +189,7 @@ bool acct_record(struct acct *a, uint32_t status, const struct acct_session *s)
 		size_t cl, pos = 0;
 		while (auth_class_next(s->classes, s->classes_len, &pos, &cv, &cl))
 			radius_put(w, RADIUS_CLASS, cv, cl);
+		put_ipv6(w, s);
 		radius_put_u32(w, RADIUS_ACCT_AUTHENTIC, s->radius_authentic
 							     ? RADIUS_ACCT_AUTHENTIC_RADIUS
 							     : RADIUS_ACCT_AUTHENTIC_LOCAL);

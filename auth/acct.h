@@ -59,6 +59,16 @@ struct acct_session {
 	const uint8_t *classes;
 	size_t classes_len;
 	bool radius_authentic;                /* Acct-Authentic RADIUS, else Local */
+	/* IPv6 (RFC 3162, RFC 6911), in Start, Interim-Update and Stop when
+	 * the session has them; zero (the default): not sent. ipv6_iid: the
+	 * peer's interface identifier (Framed-Interface-Id); ipv6_prefix_len
+	 * 1..128: the session's prefix (Framed-IPv6-Prefix); delegated_len
+	 * 1..128: the prefix routed to the client (Delegated-IPv6-Prefix). */
+	uint64_t ipv6_iid;
+	uint8_t ipv6_prefix[16];
+	uint8_t ipv6_prefix_len;
+	uint8_t delegated_prefix[16];
+	uint8_t delegated_prefix_len;
 	/* Interim-Update and Stop: */
 	uint32_t session_time;                /* seconds */
 	uint64_t in_octets, out_octets;       /* from / to the client */

@@ -81,6 +81,15 @@ struct auth_route {
 	uint32_t gw;
 };
 
+/* One Framed-IPv6-Route (RFC 3162 2.5), parsed: dst/plen (no bits set
+ * beyond plen) through gw; gw all zeros: through the session (:: in the
+ * attribute). Metrics are not kept, as for struct auth_route. */
+struct auth_route6 {
+	uint8_t dst[16];
+	uint8_t plen;
+	uint8_t gw[16];
+};
+
 /* MS-MPPE-Encryption-Policy values and -Types bits (RFC 2548 2.4.5,
  * 2.4.6; 56-bit as Microsoft's servers send it). */
 #define AUTH_MPPE_POLICY_ALLOWED  1
@@ -223,6 +232,32 @@ struct auth_result {
 	 * backend and valid only during the completion, as classes below. */
 	const struct auth_route *routes;
 	size_t nroutes;
+	/* IPv6 (RFC 3162, RFC 4818), what a RADIUS Access-Accept may add;
+	 * a malformed attribute is ignored (logged once per reply, see
+	 * docs/radius.md):
+	 * - Framed-Interface-Id: the peer's IPV6CP interface identifier
+	 *   (host order; never 0, which IPV6CP cannot give).
+	 * - Framed-IPv6-Prefix: the session's prefix, no bits set beyond
+	 *   ipv6_prefix_len. Kept whatever its length; a session prefix is a
+	 *   /64, so ipv6_prefix_len != 64 is the flag the server decides on
+	 *   (the backend logs it).
+	 * - Framed-IPv6-Pool: take the session's prefix from this pool.
+	 * - Delegated-IPv6-Prefix: a prefix routed to the client (DHCPv6-PD
+	 *   style), no bits set beyond delegated_prefix_len.
+	 * - routes6: every well-formed Framed-IPv6-Route, at most
+	 *   AUTH_ROUTE_MAX; owned by the backend and valid only during the
+	 *   completion, as routes. */
+	bool has_ipv6_iid;
+	uint64_t ipv6_iid;
+	bool has_ipv6_prefix;
+	uint8_t ipv6_prefix[16];
+	uint8_t ipv6_prefix_len;
+	char ipv6_pool[AUTH_POOL_NAME_MAX];
+	bool has_delegated_prefix;
+	uint8_t delegated_prefix[16];
+	uint8_t delegated_prefix_len;
+	const struct auth_route6 *routes6;
+	size_t nroutes6;
 	/* Every Class, in the Accept's order, echoed in accounting: packed as
 	 * a length octet then the value, classes_len bytes in all (0: none;
 	 * at most AUTH_CLASS_BYTES_MAX). Owned by the backend and valid only

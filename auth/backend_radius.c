@@ -239,6 +239,12 @@ struct accept_extra {
 	size_t routes_dropped;                 /* beyond AUTH_ROUTE_MAX */
 	size_t routes_bad;                     /* not "prefix[/len] gateway ..." */
 	char bad_route[64];                    /* the first bad one, for the log */
+	struct auth_route6 routes6[AUTH_ROUTE_MAX];
+	size_t routes6_dropped;                /* beyond AUTH_ROUTE_MAX */
+	/* IPv6 attributes ignored as malformed (routes included), and the
+	 * first one's name and why, for the one log line of the reply. */
+	size_t ipv6_bad;
+	const char *ipv6_bad_attr, *ipv6_bad_why;
 	uint8_t classes[AUTH_CLASS_BYTES_MAX]; /* packed: length octet, value */
 	size_t nclasses;
 	size_t classes_dropped;                /* beyond the bounds */
@@ -298,6 +304,126 @@ bool auth_radius_parse_route(const uint8_t *text, size_t len, struct auth_route 
 		return false;
 	out->plen = (uint8_t)plen;
 	return true;
+}
+
+/* One IPv6 address from text[*pos..len), then *pos past it. */
+static bool route6_addr(const uint8_t *text, size_t len, size_t *pos, uint8_t out[16])
+{
+	char a[INET6_ADDRSTRLEN];
+	size_t n = 0;
+
+	while (*pos < len && n + 1 < sizeof(a) &&
+	       (isxdigit(text[*pos]) || text[*pos] == ':' || text[*pos] == '.'))
+		a[n++] = (char)text[(*pos)++];
+	a[n] = '\0';
+	return n && inet_pton(AF_INET6, a, out) == 1;
+}
+
+bool auth_radius_parse_route6(const uint8_t *text, size_t len, struct auth_route6 *out)
+{
+	size_t pos = 0;
+	unsigned plen = 128;
+
+	memset(out, 0, sizeof(*out));
+	if (!route6_addr(text, len, &pos, out->dst))
+		return false;
+	if (pos < len && text[pos] == '/') {
+		pos++;
+		size_t digits = 0;
+		plen = 0;
+		while (pos < len && isdigit(text[pos]) && digits < 3) {
+			plen = plen * 10 + (unsigned)(text[pos++] - '0');
+			digits++;
+		}
+		if (!digits || plen > 128)
+			return false;
+	}
+	if (pos >= len || text[pos] != ' ')
+		return false;
+	while (pos < len && text[pos] == ' ')
+		pos++;
+	if (!route6_addr(text, len, &pos, out->gw))
+		return false;
+	for (; pos < len; pos++)
+		if (text[pos] != ' ' && !isdigit(text[pos]))
+			return false;
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bits = plen > i * 8 ? plen - i * 8 : 0;
+		uint8_t mask = bits >= 8 ? 0xFF : (uint8_t)(0xFF00u >> bits);
+		if (out->dst[i] & ~mask)
+			return false;
+	}
+	out->plen = (uint8_t)plen;
+	return true;
+}
+
+static void ipv6_bad(struct accept_extra *x, const char *attr, const char *why)
+{
+	if (!x->ipv6_bad++) {
+		x->ipv6_bad_attr = attr;
+		x->ipv6_bad_why = why;
+	}
+}
+
+/* Framed-IPv6-Prefix or Delegated-IPv6-Prefix: the first one, if well-formed. */
+static bool accept_prefix(const struct radius_packet *p, uint8_t type, const char *name,
+			  uint8_t prefix[16], uint8_t *plen, struct accept_extra *x)
+{
+	struct radius_attr a;
+
+	if (!radius_find(p, 0, type, &a))
+		return false;
+	enum radius_prefix_result r = radius_attr_ipv6_prefix(&a, prefix, plen);
+	if (r != RADIUS_PREFIX_OK) {
+		ipv6_bad(x, name, radius_prefix_result_name(r));
+		return false;
+	}
+	return true;
+}
+
+/* The IPv6 attributes (see struct auth_result). */
+static void accept_ipv6(const struct radius_packet *p, struct auth_result *res,
+			struct accept_extra *x)
+{
+	struct radius_attr a;
+	struct radius_iter it;
+	size_t n = 0;
+
+	if (radius_find(p, 0, RADIUS_FRAMED_INTERFACE_ID, &a)) {
+		if (!radius_attr_iid(&a, &res->ipv6_iid))
+			ipv6_bad(x, "Framed-Interface-Id", "bad-length");
+		else if (!res->ipv6_iid)
+			ipv6_bad(x, "Framed-Interface-Id", "zero");
+		else
+			res->has_ipv6_iid = true;
+	}
+	res->has_ipv6_prefix = accept_prefix(p, RADIUS_FRAMED_IPV6_PREFIX, "Framed-IPv6-Prefix",
+					     res->ipv6_prefix, &res->ipv6_prefix_len, x);
+	res->has_delegated_prefix = accept_prefix(p, RADIUS_DELEGATED_IPV6_PREFIX,
+						  "Delegated-IPv6-Prefix", res->delegated_prefix,
+						  &res->delegated_prefix_len, x);
+	if (radius_find(p, 0, RADIUS_FRAMED_IPV6_POOL, &a)) {
+		if (a.len < sizeof(res->ipv6_pool))
+			text_of(&a, 0, res->ipv6_pool, sizeof(res->ipv6_pool));
+		else
+			ipv6_bad(x, "Framed-IPv6-Pool", "too-long");
+	}
+	radius_iter_init(&it, p);
+	while (radius_iter_next(&it, &a)) {
+		if (a.vendor != 0 || a.type != RADIUS_FRAMED_IPV6_ROUTE)
+			continue;
+		if (n >= AUTH_ROUTE_MAX) {
+			x->routes6_dropped++;
+			continue;
+		}
+		if (!auth_radius_parse_route6(a.val, a.len, &x->routes6[n])) {
+			ipv6_bad(x, "Framed-IPv6-Route", "not-prefix-gateway");
+			continue;
+		}
+		n++;
+	}
+	res->routes6 = n ? x->routes6 : NULL;
+	res->nroutes6 = n;
 }
 
 /* Every Framed-Route, parsed, while the bound allows. */
@@ -409,6 +535,7 @@ static void accept_attrs(const struct radius_packet *p, struct auth_result *res,
 		res->interim_interval = v;
 	accept_classes(p, res, x);
 	accept_routes(p, res, x);
+	accept_ipv6(p, res, x);
 	if (radius_find(p, 0, RADIUS_FRAMED_IP_NETMASK, &a) && radius_attr_u32(&a, &v))
 		res->netmask = v;
 	if (radius_find(p, 0, RADIUS_FRAMED_MTU, &a) && radius_attr_u32(&a, &v))
@@ -741,6 +868,16 @@ static void done_cb(void *ctx, const struct radius_packet *reply,
 			  "over-limit=%zu malformed=%zu max=%u first-malformed=%s",
 			  LOG_ESC(pd->user), srv ? srv->name : "-", res.nroutes,
 			  x->routes_dropped, x->routes_bad, AUTH_ROUTE_MAX, LOG_ESC(x->bad_route));
+	if (x && (x->ipv6_bad || x->routes6_dropped))
+		log_warnx("radius=auth user=%s event=ipv6-attr-ignored server=%s malformed=%zu "
+			  "first=%s reason=%s routes6-kept=%zu routes6-over-limit=%zu max=%u",
+			  LOG_ESC(pd->user), srv ? srv->name : "-", x->ipv6_bad,
+			  x->ipv6_bad_attr ? x->ipv6_bad_attr : "-",
+			  x->ipv6_bad_why ? x->ipv6_bad_why : "-", res.nroutes6,
+			  x->routes6_dropped, AUTH_ROUTE_MAX);
+	if (res.has_ipv6_prefix && res.ipv6_prefix_len != 64)
+		log_notice("radius=auth user=%s event=ipv6-prefix-not-64 server=%s prefix-len=%u",
+			   LOG_ESC(pd->user), srv ? srv->name : "-", res.ipv6_prefix_len);
 	if (x && x->classes_dropped)
 		log_warnx("radius=auth user=%s event=class-dropped server=%s kept=%zu dropped=%zu "
 			  "max=%u max-bytes=%u", LOG_ESC(pd->user), srv ? srv->name : "-",

@@ -104,6 +104,10 @@ size_t auth_radius_eap_pinned(const struct auth_backend *b);
  * without /len a host route (/32). False for anything else, or host bits
  * set beyond len. */
 bool auth_radius_parse_route(const uint8_t *text, size_t len, struct auth_route *out);
+/* A Framed-IPv6-Route value (RFC 3162 2.5): "prefix[/len] gateway
+ * [metric...]", gateway :: for through the session; without /len a host
+ * route (/128). False for anything else, or bits set beyond len. */
+bool auth_radius_parse_route6(const uint8_t *text, size_t len, struct auth_route6 *out);
 
 /* The NAS and session attributes of Access- and Accounting-Requests:
  * NAS-IP-Address, NAS-Identifier, NAS-Port, NAS-Port-Id ("pptp:" and the

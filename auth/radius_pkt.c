@@ -182,6 +182,32 @@ bool radius_put_addr(struct radius_writer *w, uint8_t type, struct in_addr addr)
 	return radius_put(w, type, &addr.s_addr, 4);
 }
 
+bool radius_put_ipv6_prefix(struct radius_writer *w, uint8_t type,
+			    const uint8_t prefix[static 16], uint8_t plen)
+{
+	uint8_t v[2 + 16] = { 0, plen };
+
+	if (plen > 128) {
+		w->failed = true;
+		return false;
+	}
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bits = plen > i * 8 ? plen - i * 8 : 0;
+		uint8_t mask = bits >= 8 ? 0xFF : (uint8_t)(0xFF00u >> bits);
+		v[2 + i] = prefix[i] & mask;
+	}
+	return radius_put(w, type, v, sizeof(v));
+}
+
+bool radius_put_iid(struct radius_writer *w, uint64_t iid)
+{
+	uint8_t v[8];
+
+	store_be32(v, (uint32_t)(iid >> 32));
+	store_be32(v + 4, (uint32_t)iid);
+	return radius_put(w, RADIUS_FRAMED_INTERFACE_ID, v, sizeof(v));
+}
+
 /* A Vendor-Specific attribute with one sub-attribute of vlen octets; returns
  * where the sub-attribute's value goes. */
 static uint8_t *vsa_begin(struct radius_writer *w, uint32_t vendor, uint8_t vtype, size_t vlen)
@@ -545,6 +571,51 @@ bool radius_attr_u32(const struct radius_attr *a, uint32_t *v)
 	if (a->len != 4)
 		return false;
 	*v = load_be32(a->val);
+	return true;
+}
+
+enum radius_prefix_result radius_attr_ipv6_prefix(const struct radius_attr *a,
+						  uint8_t prefix[static 16], uint8_t *plen)
+{
+	uint8_t v[16] = { 0 };
+
+	if (a->len < 2 || a->len > 2 + 16)
+		return RADIUS_PREFIX_BAD_LENGTH;
+	unsigned pl = a->val[1];
+	size_t n = a->len - 2;
+	if (pl > 128)
+		return RADIUS_PREFIX_BAD_PLEN;
+	if (n * 8 < pl)
+		return RADIUS_PREFIX_SHORT;
+	memcpy(v, a->val + 2, n);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned bits = pl > i * 8 ? pl - i * 8 : 0;
+		uint8_t mask = bits >= 8 ? 0xFF : (uint8_t)(0xFF00u >> bits);
+		if (v[i] & ~mask)
+			return RADIUS_PREFIX_HOST_BITS;
+	}
+	memcpy(prefix, v, 16);
+	*plen = (uint8_t)pl;
+	return RADIUS_PREFIX_OK;
+}
+
+const char *radius_prefix_result_name(enum radius_prefix_result r)
+{
+	switch (r) {
+	case RADIUS_PREFIX_OK: return "ok";
+	case RADIUS_PREFIX_BAD_LENGTH: return "bad-length";
+	case RADIUS_PREFIX_BAD_PLEN: return "prefix-length-over-128";
+	case RADIUS_PREFIX_SHORT: return "prefix-too-short";
+	case RADIUS_PREFIX_HOST_BITS: return "bits-beyond-prefix-length";
+	}
+	return "?";
+}
+
+bool radius_attr_iid(const struct radius_attr *a, uint64_t *iid)
+{
+	if (a->len != 8)
+		return false;
+	*iid = (uint64_t)load_be32(a->val) << 32 | load_be32(a->val + 4);
 	return true;
 }
 

@@ -122,7 +122,12 @@ enum radius_attr_type {
 	RADIUS_NAS_PORT_ID = 87,
 	RADIUS_FRAMED_POOL = 88,
 	RADIUS_MESSAGE_AUTHENTICATOR = 80,
+	RADIUS_FRAMED_INTERFACE_ID = 96,    /* RFC 3162 2.2 */
+	RADIUS_FRAMED_IPV6_PREFIX = 97,     /* RFC 3162 2.3 */
+	RADIUS_FRAMED_IPV6_ROUTE = 99,      /* RFC 3162 2.5 */
+	RADIUS_FRAMED_IPV6_POOL = 100,      /* RFC 3162 2.6 */
 	RADIUS_ERROR_CAUSE = 101,
+	RADIUS_DELEGATED_IPV6_PREFIX = 123, /* RFC 4818 */
 };
 
 /* pptpd's own vendor attributes (dist/dictionary.pptpd): rate limits in
@@ -249,6 +254,16 @@ bool radius_put_addr(struct radius_writer *w, uint8_t type, struct in_addr addr)
 /* One Vendor-Specific attribute holding one sub-attribute; len 1..RADIUS_VSA_MAX. */
 bool radius_put_vsa(struct radius_writer *w, uint32_t vendor, uint8_t vtype,
 		    const void *val, size_t len);
+/* An IPv6 prefix (Framed-IPv6-Prefix, Delegated-IPv6-Prefix: RFC 3162
+ * 2.3, RFC 4818): Reserved 0, Prefix-Length plen (0..128), then all 16
+ * prefix octets, the form every reader takes (RFC 3162 also allows
+ * stopping at what plen needs; radius_attr_ipv6_prefix() takes both).
+ * Bits beyond plen are written as zeros. False (and the writer failed)
+ * if plen > 128. */
+bool radius_put_ipv6_prefix(struct radius_writer *w, uint8_t type,
+			    const uint8_t prefix[static 16], uint8_t plen);
+/* Framed-Interface-Id (RFC 3162 2.2): the 64-bit identifier, 8 octets. */
+bool radius_put_iid(struct radius_writer *w, uint64_t iid);
 /* Reserve the Message-Authenticator (filled by radius_finish()); at most once. */
 bool radius_put_ma(struct radius_writer *w);
 /* User-Password hidden as RFC 2865 5.2 describes; len 0..RADIUS_PASSWORD_MAX
@@ -312,6 +327,27 @@ bool radius_find(const struct radius_packet *p, uint32_t vendor, uint8_t type,
 size_t radius_count(const struct radius_packet *p, uint32_t vendor, uint8_t type);
 /* A 4-octet integer or address value; false if the length is not 4. */
 bool radius_attr_u32(const struct radius_attr *a, uint32_t *v);
+
+/* An IPv6 prefix value (RFC 3162 2.3; RFC 4818 uses the same): Reserved
+ * (ignored), Prefix-Length, then 0..16 prefix octets. Octets beyond what
+ * Prefix-Length needs are allowed when zero (RFC 3162: "bits outside of
+ * the Prefix-Length, if included, must be zero"); a set bit beyond
+ * Prefix-Length is refused, not cleared: a server that sends one meant
+ * some other prefix, and guessing which would hand out the wrong one. */
+enum radius_prefix_result {
+	RADIUS_PREFIX_OK,
+	RADIUS_PREFIX_BAD_LENGTH, /* value shorter than 2 or longer than 18 octets */
+	RADIUS_PREFIX_BAD_PLEN,   /* Prefix-Length > 128 */
+	RADIUS_PREFIX_SHORT,      /* fewer prefix octets than Prefix-Length needs */
+	RADIUS_PREFIX_HOST_BITS,  /* a bit set beyond Prefix-Length */
+};
+/* prefix gets all 16 octets (zeros beyond plen); prefix and *plen are
+ * written only on RADIUS_PREFIX_OK. */
+enum radius_prefix_result radius_attr_ipv6_prefix(const struct radius_attr *a,
+						  uint8_t prefix[static 16], uint8_t *plen);
+const char *radius_prefix_result_name(enum radius_prefix_result r);
+/* Framed-Interface-Id: false unless the value is 8 octets. */
+bool radius_attr_iid(const struct radius_attr *a, uint64_t *iid);
 
 enum radius_verify_result {
 	RADIUS_OK = 0,

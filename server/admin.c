@@ -320,7 +320,7 @@ static void cmd_stats(struct admin *ad, struct jbuf *j)
 	F(auth_stale); F(spoofed); F(bad_ip); F(no_route); F(icmp_frag_needed); F(icmp_limited); F(rate_dropped);
 	F(fragmented); F(too_big); F(tx_window); F(gre_tx_queued); F(gre_tx_queue_drop);
 	F(framed_routes); F(framed_routes_refused);
-	F(mppe_refused); F(mppe_abuse); F(reloads); F(reloads_refused);
+	F(mppe_refused); F(mppe_abuse); F(reloads); F(reloads_refused); F(eap_dropped);
 #undef F
 	if (srv->lockout) {
 		const struct lockout_stats *ls = lockout_stats(srv->lockout);
@@ -338,6 +338,20 @@ static void cmd_stats(struct admin *ad, struct jbuf *j)
 	const struct radius_stats *ra = auth_radius_stats(srv->auth);
 	if (ra)
 		radius_json(j, "radius_auth", ra);
+	const struct auth_radius_eap_stats *es = auth_radius_eap_stats(srv->auth);
+	if (es) {
+		jb_s(j, ",\"radius_eap\":{");
+		bool f = true;
+		jb_u64(j, &f, "rounds", es->rounds);
+		jb_u64(j, &f, "challenges", es->challenges);
+		jb_u64(j, &f, "accepts", es->accepts);
+		jb_u64(j, &f, "rejects", es->rejects);
+		jb_u64(j, &f, "oversized", es->oversized);
+		jb_u64(j, &f, "malformed", es->malformed);
+		jb_u64(j, &f, "stranded", es->stranded);
+		jb_u64(j, &f, "refused", es->refused);
+		jb_s(j, "}");
+	}
 	if (srv->acct) {
 		const struct acct_stats *as = acct_get_stats(srv->acct);
 		radius_json(j, "radius_acct", acct_radius_stats(srv->acct));

@@ -247,6 +247,7 @@ static void render_drops(const struct server *srv, const struct tun_stats *ts, s
 		{ "tx-window", s->tx_window },
 		{ "gre-tx-queue-drop", s->gre_tx_queue_drop },
 		{ "mppe-refused", s->mppe_refused },
+		{ "eap-dropped", s->eap_dropped },
 		{ "icmp-limited", s->icmp_limited },
 		{ "rate-limited", s->rate_dropped },
 		{ "tun-tx-dropped", ts->tx_dropped },
@@ -278,6 +279,26 @@ static void render_radius(const struct server *srv, struct text *t)
 			latency_lines(t, "auth", ra);
 		if (rc)
 			latency_lines(t, "acct", rc);
+	}
+	const struct auth_radius_eap_stats *es = auth_radius_eap_stats(srv->auth);
+	if (es) {
+		counter(t, "pptpd_radius_eap_rounds_total",
+			"Access-Requests of EAP rounds sent", es->rounds);
+		counter(t, "pptpd_radius_eap_challenges_total",
+			"Access-Challenges relayed to the peer", es->challenges);
+		counter(t, "pptpd_radius_eap_accepts_total",
+			"EAP exchanges ended by an Access-Accept", es->accepts);
+		counter(t, "pptpd_radius_eap_rejects_total",
+			"EAP exchanges ended by an Access-Reject", es->rejects);
+		counter(t, "pptpd_radius_eap_oversized_total",
+			"replies whose EAP-Message chain was too long: dropped", es->oversized);
+		counter(t, "pptpd_radius_eap_malformed_total",
+			"replies whose EAP-Message is not one packet of the right code",
+			es->malformed);
+		counter(t, "pptpd_radius_eap_stranded_total",
+			"EAP rounds whose exchange's server did not answer", es->stranded);
+		counter(t, "pptpd_radius_eap_refused_total",
+			"EAP rounds refused at submit (EAP packet or State too long)", es->refused);
 	}
 	if (srv->acct) {
 		const struct acct_stats *as = acct_get_stats(srv->acct);

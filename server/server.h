@@ -124,6 +124,7 @@ struct server_stats {
 	uint64_t gre_tx_queued; /* frames that waited in a call's send queue for the window */
 	uint64_t gre_tx_queue_drop; /* queued frames dropped from the head: queue full */
 	uint64_t mppe_refused;  /* MPPE frames dropped before re-keying: count jump / budget */
+	uint64_t eap_dropped;   /* EAP packets the links dropped (ppp_stats.rx_eap_dropped) */
 	uint64_t mppe_abuse;    /* sessions ended for exceeding the MPPE re-key budget */
 	uint64_t reloads;       /* configuration reloads applied (server/reload.h) */
 	uint64_t reloads_refused; /* ... and refused */

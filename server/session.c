@@ -503,9 +503,12 @@ static void call_frame_cb(void *ctx, struct call *call, const uint8_t *frame, si
 	}
 	/* The link decrypts in place; the flow's frame is const. */
 	memcpy(buf, frame, len);
-	uint64_t refused = ppp_stats(s->link)->rx_mppe_refused;
+	const struct ppp_stats *ps = ppp_stats(s->link);
+	uint64_t refused = ps->rx_mppe_refused, eap_dropped = ps->rx_eap_dropped;
 	ppp_input(s->link, buf, len, now);
-	s->srv->stats.mppe_refused += ppp_stats(s->link)->rx_mppe_refused - refused;
+	ps = ppp_stats(s->link);
+	s->srv->stats.mppe_refused += ps->rx_mppe_refused - refused;
+	s->srv->stats.eap_dropped += ps->rx_eap_dropped - eap_dropped;
 	/* LCP open: the call's setup bound (call-setup-timeout) is met. */
 	enum ppp_phase ph = ppp_phase(s->link);
 	if (!session_ended(s) && s->call && ph > PPP_PHASE_ESTABLISH && ph < PPP_PHASE_TERMINATE)

@@ -46,6 +46,27 @@ static void check_attr(const struct radius_packet *p, const struct radius_attr *
 	if (radius_attr_u32(a, &v) != (a->len == 4))
 		abort();
 
+	/* An IPv6 prefix that decodes has no bit beyond its length and
+	 * survives the writer unchanged; an interface identifier is 8 octets. */
+	uint8_t prefix[16], again[16], plen = 0, plen2 = 0;
+	uint64_t iid;
+	if (radius_attr_ipv6_prefix(a, prefix, &plen) == RADIUS_PREFIX_OK) {
+		static struct radius_writer pw;
+		struct radius_packet q;
+		struct radius_attr b;
+		radius_writer_init(&pw, RADIUS_ACCOUNTING_REQUEST, 0, NULL);
+		if (plen > 128 || a->len < 2 || a->len > 18 ||
+		    !radius_put_ipv6_prefix(&pw, RADIUS_FRAMED_IPV6_PREFIX, prefix, plen) ||
+		    !radius_finish(&pw, RADIUS_SIGN_REQUEST_HASH, sec, NULL) ||
+		    !radius_parse(pw.buf, pw.len, &q) ||
+		    !radius_find(&q, 0, RADIUS_FRAMED_IPV6_PREFIX, &b) ||
+		    radius_attr_ipv6_prefix(&b, again, &plen2) != RADIUS_PREFIX_OK ||
+		    plen2 != plen || memcmp(again, prefix, 16) != 0)
+			abort();
+	}
+	if (radius_attr_iid(a, &iid) != (a->len == 8))
+		abort();
+
 	if (radius_get_mppe_key(a, sec, fixed_auth, key, sizeof(key), &keylen) &&
 	    (keylen == 0 || keylen > a->len - 3))
 		abort();

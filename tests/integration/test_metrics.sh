@@ -16,9 +16,10 @@
 #   a 1 MB request: answered 400 after 4 KiB, counted;
 #   POST, another path, garbage: 405, 404, 400.
 # Throughout, scrapes are answered and bob's pings go on. Last, pptpd again
-# with RADIUS authentication and accounting servers that never answer: a
-# login fails, and the scrape shows the timeout, the empty latency
-# histograms and the accounting queue, in a valid format.
+# with RADIUS authentication (`eap yes`) and accounting servers that never
+# answer: an MS-CHAPv2 login and an EAP-MSCHAPv2 one fail, and the scrape
+# shows the timeout, the empty latency histograms, the EAP relay's one
+# round (pptpctl stats too) and the accounting queue, in a valid format.
 set -euo pipefail
 : "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}" "${ITOOLS:?}"
 . "$SRCDIR/tests/integration/lib.sh"
@@ -203,11 +204,17 @@ it_pass "pptpd stopped cleanly"
 # ---- RADIUS counters and the latency histogram: servers that never answer ----
 start_server 192.0.2.10-20 "metrics-listen $M" "auth radius" \
 	"radius-server 127.0.0.1:1912 testing123" "radius-acct-server 127.0.0.1:1913 testing123" \
-	"radius-acct-spool $IT_STATE/spool.db" "radius-timeout 1" "radius-tries 1"
+	"radius-acct-spool $IT_STATE/spool.db" "radius-timeout 1" "radius-tries 1" "eap yes"
 it_wait_tcp "$SRV" 198.51.100.1 9100
 connect radius alice alice-secret
 [ "$RC" = 1 ] || { cat "$IT_TMP/radius.out" >&2; it_fail "login against a silent RADIUS: exit $RC"; }
 wait_log 'user=alice .*event=auth-fail'
+# An EAP login: the server answers Identity itself, then relays the first
+# round as an Access-Request nobody answers (one EAP round, not stranded:
+# no server holds its State yet).
+connect radius-eap bob bob-secret --auth eap-mschapv2
+[ "$RC" = 1 ] || { cat "$IT_TMP/radius-eap.out" >&2; it_fail "EAP login against a silent RADIUS: exit $RC"; }
+wait_log 'user=bob .*event=auth-fail'
 scrape radius
 mc check "$IT_TMP/radius.prom" || { cat "$IT_TMP/radius.prom" >&2; it_fail "exposition format errors (RADIUS)"; }
 promtool_check radius
@@ -217,7 +224,16 @@ promtool_check radius
 	it_fail "RADIUS: a latency observed without a reply"
 [ "$(sample radius 'pptpd_radius_latency_seconds_bucket{what="acct",le="+Inf"}')" = 0 ] ||
 	it_fail "RADIUS: acct histogram missing"
-[ "$(sample radius 'pptpd_logins_total{result="fail"}')" = 1 ] || it_fail "RADIUS: login fail not 1"
+[ "$(sample radius 'pptpd_logins_total{result="fail"}')" = 2 ] || it_fail "RADIUS: login fail not 2"
+[ "$(sample radius pptpd_radius_eap_rounds_total)" = 1 ] &&
+	[ "$(sample radius pptpd_radius_eap_accepts_total)" = 0 ] &&
+	[ "$(sample radius pptpd_radius_eap_stranded_total)" = 0 ] ||
+	{ grep radius_eap "$IT_TMP/radius.prom" >&2; it_fail "RADIUS: EAP relay counters (1 round, 0 accepts)"; }
+[ -n "$(sample radius 'pptpd_drops_total{reason="eap-dropped"}')" ] || it_fail "RADIUS: no eap-dropped drop"
+"$PPTPCTL" --socket "$IT_STATE/control.sock" stats >"$IT_TMP/radius.stats" ||
+	it_fail "pptpctl stats failed"
+grep -q '^radius_eap.rounds 1$' "$IT_TMP/radius.stats" && grep -q '^eap_dropped [0-9]*$' "$IT_TMP/radius.stats" ||
+	{ cat "$IT_TMP/radius.stats" >&2; it_fail "pptpctl stats: radius_eap.rounds 1 / eap_dropped missing"; }
 grep -q '^pptpd_acct_queue [0-9.]*$' "$IT_TMP/radius.prom" || it_fail "RADIUS: no acct queue gauge"
 stop_server
-it_pass "RADIUS: timeouts counted, histograms (no replies) and the accounting queue exported"
+it_pass "RADIUS: timeouts counted, histograms (no replies), the EAP relay counters and the accounting queue exported"

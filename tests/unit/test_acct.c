@@ -396,6 +396,63 @@ static void accounting_on_and_session_records(void **state)
 	assert_int_equal(v.n, 0);
 }
 
+/* RFC 3162 / RFC 6911: a session with IPv6 puts Framed-Interface-Id,
+ * Framed-IPv6-Prefix and Delegated-IPv6-Prefix in Start, Interim-Update
+ * and Stop, byte for byte; one without puts none of them. */
+static void ipv6_session_attributes(void **state)
+{
+	struct env *e = *state;
+	struct heard *h;
+	struct radius_attr a;
+	const struct radius_packet *p = &e->f.p;
+	static const uint8_t iid[] = { 0x02, 0x11, 0x22, 0xff, 0xfe, 0x33, 0x44, 0x55 };
+	/* Reserved, Prefix-Length, then all 16 octets, bits beyond the length zero. */
+	static const uint8_t prefix[18] = { 0, 64, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2 };
+	static const uint8_t delegated[18] = { 0, 56, 0x20, 0x01, 0x0d, 0xb8, 0xff, 0, 0xab };
+
+	start(e, 1000, 3, 0, 0);
+	struct acct_session plain = session("5F00AA0100000002");
+	assert_true(acct_record(e->a, RADIUS_ACCT_START, &plain));
+	h = expect_request(e);
+	expect_session_attrs(p, "5F00AA0100000002");
+	assert_int_equal(radius_count(p, 0, RADIUS_FRAMED_INTERFACE_ID), 0);
+	assert_int_equal(radius_count(p, 0, RADIUS_FRAMED_IPV6_PREFIX), 0);
+	assert_int_equal(radius_count(p, 0, RADIUS_DELEGATED_IPV6_PREFIX), 0);
+	fake_ack(&e->f, h);
+	wait_acked(e, 1);
+
+	struct acct_session s = session("5F00AA0100000003");
+	s.ipv6_iid = 0x021122fffe334455ull;
+	memcpy(s.ipv6_prefix, prefix + 2, 16);
+	s.ipv6_prefix_len = 64;
+	memcpy(s.delegated_prefix, delegated + 2, 16);
+	s.delegated_prefix[9] = 0x77; /* beyond /56: not sent */
+	s.delegated_prefix_len = 56;
+	static const uint32_t statuses[] = { RADIUS_ACCT_START, RADIUS_ACCT_INTERIM_UPDATE,
+					     RADIUS_ACCT_STOP };
+	for (size_t i = 0; i < 3; i++) {
+		s.terminate_cause = RADIUS_TERM_USER_REQUEST;
+		assert_true(acct_record(e->a, statuses[i], &s));
+		h = expect_request(e);
+		assert_int_equal(h->status, statuses[i]);
+		expect_session_attrs(p, "5F00AA0100000003");
+		assert_int_equal(radius_count(p, 0, RADIUS_FRAMED_INTERFACE_ID), 1);
+		assert_true(radius_find(p, 0, RADIUS_FRAMED_INTERFACE_ID, &a));
+		assert_int_equal(a.len, sizeof(iid));
+		assert_memory_equal(a.val, iid, sizeof(iid));
+		assert_int_equal(radius_count(p, 0, RADIUS_FRAMED_IPV6_PREFIX), 1);
+		assert_true(radius_find(p, 0, RADIUS_FRAMED_IPV6_PREFIX, &a));
+		assert_int_equal(a.len, sizeof(prefix));
+		assert_memory_equal(a.val, prefix, sizeof(prefix));
+		assert_int_equal(radius_count(p, 0, RADIUS_DELEGATED_IPV6_PREFIX), 1);
+		assert_true(radius_find(p, 0, RADIUS_DELEGATED_IPV6_PREFIX, &a));
+		assert_int_equal(a.len, sizeof(delegated));
+		assert_memory_equal(a.val, delegated, sizeof(delegated));
+		fake_ack(&e->f, h);
+		wait_acked(e, 2 + i);
+	}
+}
+
 static void wrong_arguments_refused(void **state)
 {
 	struct env *e = *state;
@@ -627,6 +684,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(accounting_on_and_session_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(ipv6_session_attributes, setup, teardown),
 		cmocka_unit_test_setup_teardown(wrong_arguments_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(window_order_and_spool, setup, teardown),
 		cmocka_unit_test_setup_teardown(unanswered_records_survive_restart, setup, teardown),

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -24,6 +25,7 @@
 #include "auth/radius_pkt.h"
 #include "common/buf.h"
 #include "common/crypto.h"
+#include "common/log.h"
 #include "common/mschap.h"
 #include "common/ppp/eap.h"
 #include "tests/unit/support/radius_fake.h"
@@ -71,6 +73,7 @@ struct env {
 	/* The Class values of each, copied: the result's are the backend's. */
 	uint8_t classes[MAX_SEEN][AUTH_CLASS_BYTES_MAX];
 	struct auth_route routes[MAX_SEEN][AUTH_ROUTE_MAX];
+	struct auth_route6 routes6[MAX_SEEN][AUTH_ROUTE_MAX];
 	/* The EAP packet, State and reply User-Name of each, copied. */
 	uint8_t eap[MAX_SEEN][EAP_PACKET_MAX];
 	uint8_t state[MAX_SEEN][RADIUS_ATTR_MAX];
@@ -97,6 +100,12 @@ static void on_complete(void *ctx, const struct auth_result *res)
 	if (res->nroutes) {
 		memcpy(e->routes[e->nseen], res->routes, res->nroutes * sizeof(*res->routes));
 		e->seen[e->nseen].routes = e->routes[e->nseen];
+	}
+	assert_true(res->nroutes6 <= AUTH_ROUTE_MAX);
+	assert_true((res->routes6 == NULL) == (res->nroutes6 == 0));
+	if (res->nroutes6) {
+		memcpy(e->routes6[e->nseen], res->routes6, res->nroutes6 * sizeof(*res->routes6));
+		e->seen[e->nseen].routes6 = e->routes6[e->nseen];
 	}
 	assert_true(res->eap_len <= EAP_PACKET_MAX);
 	assert_true((res->eap_msg == NULL) == (res->eap_len == 0));
@@ -534,6 +543,281 @@ static void framed_route_parse(void **state)
 	struct auth_route r;
 	assert_true(auth_radius_parse_route((const uint8_t *)"10.1.0.0/16 0.0.0.0 1XYZ", 20, &r));
 	assert_int_equal(r.plen, 16);
+}
+
+/* ---- IPv6 attributes (RFC 3162, RFC 4818) ---- */
+
+static void put_prefix_raw(struct radius_writer *w, uint8_t type, uint8_t plen,
+			   const uint8_t *octets, size_t n)
+{
+	uint8_t v[RADIUS_ATTR_MAX] = { 0, plen };
+	memcpy(v + 2, octets, n);
+	assert_true(radius_put(w, type, v, 2 + n));
+}
+
+static void addr6(const char *text, uint8_t out[16])
+{
+	assert_int_equal(inet_pton(AF_INET6, text, out), 1);
+}
+
+/* Stderr into a temporary file while the test runs (the one log line per
+ * reply is part of what is tested). */
+struct logcap {
+	FILE *f;
+	int saved;
+};
+
+static void logcap_start(struct logcap *c)
+{
+	log_init("pptpd", LOG_LVL_INFO);
+	c->f = tmpfile();
+	assert_non_null(c->f);
+	fflush(stderr);
+	c->saved = dup(STDERR_FILENO);
+	dup2(fileno(c->f), STDERR_FILENO);
+}
+
+/* Lines containing what; the capture ends. */
+static size_t logcap_count(struct logcap *c, const char *what)
+{
+	char line[2048];
+	size_t n = 0;
+
+	fflush(stderr);
+	dup2(c->saved, STDERR_FILENO);
+	close(c->saved);
+	log_init("pptpd", LOG_LVL_NOTICE);
+	rewind(c->f);
+	while (fgets(line, sizeof(line), c->f))
+		n += strstr(line, what) != NULL;
+	fclose(c->f);
+	return n;
+}
+
+/* One Accept with every IPv6 attribute, well-formed: all of them parsed;
+ * a /56 Framed-IPv6-Prefix is kept (the server decides) and logged. */
+static void ipv6_accept_parsed(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+	uint8_t p64[16], p56[16], want[16];
+	struct logcap lc;
+
+	addr6("2001:db8:1:2::", p64);
+	addr6("2001:db8:ff00::", p56);
+	start(e, true, 1000, 2);
+	req_mschapv2(&rq, 6);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_v2_keys(&e->f, &w);
+	static const uint8_t iid[8] = { 0x02, 0x11, 0x22, 0xff, 0xfe, 0x33, 0x44, 0x55 };
+	assert_true(radius_put(&w, RADIUS_FRAMED_INTERFACE_ID, iid, sizeof(iid)));
+	put_prefix_raw(&w, RADIUS_FRAMED_IPV6_PREFIX, 64, p64, 16); /* all 16 octets */
+	put_prefix_raw(&w, RADIUS_DELEGATED_IPV6_PREFIX, 56, p56, 7); /* only those needed */
+	assert_true(radius_put_str(&w, RADIUS_FRAMED_IPV6_POOL, "v6pool"));
+	assert_true(radius_put_str(&w, RADIUS_FRAMED_IPV6_ROUTE, "2001:db8:100::/48 :: 1"));
+	assert_true(radius_put_str(&w, RADIUS_FRAMED_IPV6_ROUTE, "2001:db8:200::1 fe80::1"));
+	fake_send(&e->f, &w);
+	logcap_start(&lc);
+	wait_for(e, 1);
+	assert_int_equal(logcap_count(&lc, "event=ipv6-attr-ignored"), 0);
+
+	const struct auth_result *r = &e->seen[0];
+	assert_int_equal(r->verdict, AUTH_ACCEPT);
+	assert_true(r->has_ipv6_iid);
+	assert_true(r->ipv6_iid == 0x021122fffe334455ull);
+	assert_true(r->has_ipv6_prefix);
+	assert_int_equal(r->ipv6_prefix_len, 64);
+	assert_memory_equal(r->ipv6_prefix, p64, 16);
+	assert_true(r->has_delegated_prefix);
+	assert_int_equal(r->delegated_prefix_len, 56);
+	assert_memory_equal(r->delegated_prefix, p56, 16);
+	assert_string_equal(r->ipv6_pool, "v6pool");
+	assert_int_equal(r->nroutes6, 2);
+	addr6("2001:db8:100::", want);
+	assert_memory_equal(r->routes6[0].dst, want, 16);
+	assert_int_equal(r->routes6[0].plen, 48);
+	static const uint8_t zero16[16];
+	assert_memory_equal(r->routes6[0].gw, zero16, 16);
+	addr6("2001:db8:200::1", want);
+	assert_memory_equal(r->routes6[1].dst, want, 16);
+	assert_int_equal(r->routes6[1].plen, 128);
+	addr6("fe80::1", want);
+	assert_memory_equal(r->routes6[1].gw, want, 16);
+
+	/* A /48 as the session's prefix: kept, and the log says so. */
+	req_mschapv2(&rq, 7);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_v2_keys(&e->f, &w);
+	put_prefix_raw(&w, RADIUS_FRAMED_IPV6_PREFIX, 48, p64, 6);
+	fake_send(&e->f, &w);
+	logcap_start(&lc);
+	wait_for(e, 2);
+	assert_int_equal(logcap_count(&lc, "event=ipv6-prefix-not-64 server="), 1);
+	r = &e->seen[1];
+	assert_true(r->has_ipv6_prefix);
+	assert_int_equal(r->ipv6_prefix_len, 48);
+	assert_memory_equal(r->ipv6_prefix, p64, 6);
+	assert_memory_equal(r->ipv6_prefix + 6, zero16, 10);
+	assert_false(r->has_ipv6_iid);
+	assert_false(r->has_delegated_prefix);
+	assert_string_equal(r->ipv6_pool, "");
+	assert_int_equal(r->nroutes6, 0);
+}
+
+/* Malformed IPv6 attributes are ignored, the login goes on, and each
+ * reply logs one line however many it had. */
+static void ipv6_malformed_ignored(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+	uint8_t p[18] = { 0 };
+	struct logcap lc;
+
+	addr6("2001:db8:1::", p); /* no bit set beyond /48 but those the cases set */
+	static const struct {
+		uint8_t type;
+		uint8_t plen;
+		size_t n;        /* prefix octets */
+		bool host_bit;   /* set a bit just beyond plen */
+		const char *why;
+	} cases[] = {
+		{ RADIUS_FRAMED_IPV6_PREFIX, 129, 16, false, "reason=prefix-length-over-128" },
+		{ RADIUS_FRAMED_IPV6_PREFIX, 64, 4, false, "reason=prefix-too-short" },
+		{ RADIUS_FRAMED_IPV6_PREFIX, 64, 17, false, "reason=bad-length" },
+		{ RADIUS_FRAMED_IPV6_PREFIX, 60, 8, true, "reason=bits-beyond-prefix-length" },
+		{ RADIUS_FRAMED_IPV6_PREFIX, 64, 9, true, "reason=bits-beyond-prefix-length" },
+		{ RADIUS_FRAMED_IPV6_PREFIX, 64, 16, true, "reason=bits-beyond-prefix-length" },
+		{ RADIUS_DELEGATED_IPV6_PREFIX, 56, 8, true, "reason=bits-beyond-prefix-length" },
+		{ RADIUS_DELEGATED_IPV6_PREFIX, 200, 16, false, "reason=prefix-length-over-128" },
+	};
+	start(e, true, 1000, 2);
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++, n++) {
+		uint8_t v[18];
+		memcpy(v, p, sizeof(v));
+		if (cases[i].host_bit) {
+			unsigned bit = cases[i].plen; /* the first bit beyond the prefix */
+			if (bit / 8 < cases[i].n)
+				v[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+			else
+				fail_msg("case %zu: no octet beyond the prefix", i);
+		}
+		req_mschapv2(&rq, 10 + (uint32_t)i);
+		submit(e, &rq);
+		expect_request(e);
+		reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+		put_chap2_success(&w, rq.chap_ident, auth_hex);
+		put_v2_keys(&e->f, &w);
+		put_prefix_raw(&w, cases[i].type, cases[i].plen, v, cases[i].n);
+		fake_send(&e->f, &w);
+		logcap_start(&lc);
+		wait_for(e, n + 1);
+		if (logcap_count(&lc, cases[i].why) != 1)
+			fail_msg("case %zu: no one line with %s", i, cases[i].why);
+		const struct auth_result *r = &e->seen[n];
+		assert_int_equal(r->verdict, AUTH_ACCEPT);
+		assert_false(r->has_ipv6_prefix);
+		assert_false(r->has_delegated_prefix);
+	}
+	/* A Framed-IPv6-Prefix of two octets (plen 0, no prefix) is well
+	 * formed; one octet is not. */
+	static const uint8_t short1[] = { 0 };
+	/* Everything wrong at once: one line, malformed=6 (the first named),
+	 * and the good route beside the bad ones kept. */
+	req_mschapv2(&rq, 30);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_v2_keys(&e->f, &w);
+	static const uint8_t iid7[7] = { 1, 2, 3, 4, 5, 6, 7 };
+	static const uint8_t iid0[8] = { 0 };
+	assert_true(radius_put(&w, RADIUS_FRAMED_INTERFACE_ID, iid7, sizeof(iid7)));
+	assert_true(radius_put(&w, RADIUS_FRAMED_IPV6_PREFIX, short1, sizeof(short1)));
+	put_prefix_raw(&w, RADIUS_DELEGATED_IPV6_PREFIX, 129, p, 16);
+	assert_true(radius_put_str(&w, RADIUS_FRAMED_IPV6_POOL,
+				   "a-pool-name-longer-than-the-limit-of-32"));
+	assert_true(radius_put_str(&w, RADIUS_FRAMED_IPV6_ROUTE, "2001:db8::1/64 ::"));
+	assert_true(radius_put_str(&w, RADIUS_FRAMED_IPV6_ROUTE, "2001:db8:5::/48 :: 1"));
+	assert_true(radius_put_str(&w, RADIUS_FRAMED_IPV6_ROUTE, "10.0.0.0/8 0.0.0.0"));
+	fake_send(&e->f, &w);
+	logcap_start(&lc);
+	wait_for(e, ++n);
+	assert_int_equal(logcap_count(&lc, "event=ipv6-attr-ignored server=fake-radius malformed=6 "
+					   "first=Framed-Interface-Id reason=bad-length "
+					   "routes6-kept=1 routes6-over-limit=0"), 1);
+	const struct auth_result *r = &e->seen[n - 1];
+	assert_int_equal(r->verdict, AUTH_ACCEPT);
+	assert_false(r->has_ipv6_iid);
+	assert_false(r->has_ipv6_prefix);
+	assert_false(r->has_delegated_prefix);
+	assert_string_equal(r->ipv6_pool, "");
+	assert_int_equal(r->nroutes6, 1);
+	assert_int_equal(r->routes6[0].plen, 48);
+
+	/* An all-zero Framed-Interface-Id is no identifier IPV6CP can give. */
+	req_mschapv2(&rq, 31);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	put_v2_keys(&e->f, &w);
+	assert_true(radius_put(&w, RADIUS_FRAMED_INTERFACE_ID, iid0, sizeof(iid0)));
+	fake_send(&e->f, &w);
+	logcap_start(&lc);
+	wait_for(e, ++n);
+	assert_int_equal(logcap_count(&lc, "malformed=1 first=Framed-Interface-Id reason=zero"), 1);
+	assert_false(e->seen[n - 1].has_ipv6_iid);
+}
+
+/* Framed-IPv6-Route text (RFC 3162 2.5), accepted and refused forms. */
+static void framed_ipv6_route_parse(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		bool ok;
+		const char *dst, *gw;
+		uint8_t plen;
+	} cases[] = {
+		{ "2001:db8::/32 :: 1", true, "2001:db8::", "::", 32 },
+		{ "2001:db8:1::/48 2001:db8::1", true, "2001:db8:1::", "2001:db8::1", 48 },
+		{ "2001:db8::7 ::", true, "2001:db8::7", "::", 128 },
+		{ "::/0 fe80::1 1 2", true, "::", "fe80::1", 0 },
+		{ "::ffff:10.0.0.0/104 ::", true, "::ffff:10.0.0.0", "::", 104 },
+		{ "2001:db8::1/64 :: 1", false, NULL, NULL, 0 },  /* bits beyond /64 */
+		{ "2001:db8::/129 :: 1", false, NULL, NULL, 0 },
+		{ "2001:db8::/ ::", false, NULL, NULL, 0 },
+		{ "2001:db8::/48", false, NULL, NULL, 0 },       /* no gateway */
+		{ "2001:db8::/48 :: x", false, NULL, NULL, 0 },
+		{ "2001:db8::/48\t::", false, NULL, NULL, 0 },
+		{ "2001:db8:::/48 ::", false, NULL, NULL, 0 },
+		{ "10.0.0.0/8 0.0.0.0", false, NULL, NULL, 0 },
+		{ "", false, NULL, NULL, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct auth_route6 r;
+		uint8_t want[16];
+		bool ok = auth_radius_parse_route6((const uint8_t *)cases[i].text,
+						   strlen(cases[i].text), &r);
+		if (ok != cases[i].ok)
+			fail_msg("'%s': %s", cases[i].text, ok ? "accepted" : "refused");
+		if (!ok)
+			continue;
+		addr6(cases[i].dst, want);
+		assert_memory_equal(r.dst, want, 16);
+		addr6(cases[i].gw, want);
+		assert_memory_equal(r.gw, want, 16);
+		assert_int_equal(r.plen, cases[i].plen);
+	}
 }
 
 /* 255.255.255.254: the NAS picks the address, so no static one. */
@@ -1531,6 +1815,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(framed_ip_nas_selects, setup, teardown),
 		cmocka_unit_test_setup_teardown(every_class_within_bounds, setup, teardown),
 		cmocka_unit_test(framed_route_parse),
+		cmocka_unit_test(framed_ipv6_route_parse),
+		cmocka_unit_test_setup_teardown(ipv6_accept_parsed, setup, teardown),
+		cmocka_unit_test_setup_teardown(ipv6_malformed_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(accept_without_keys_or_success, setup, teardown),
 		cmocka_unit_test_setup_teardown(accept_without_keys_mppe_optional, setup, teardown),
 		cmocka_unit_test_setup_teardown(mppe_encryption_policy, setup, teardown),

@@ -1307,6 +1307,105 @@ static void eap_reassembly(void **state)
 	assert_string_equal(radius_eap_result_name(RADIUS_EAP_OK), "ok");
 }
 
+/* IPv6 prefix values (RFC 3162 2.3, RFC 4818) and Framed-Interface-Id:
+ * every length the RFC allows, every way to get one wrong; what is
+ * written reads back. */
+static void ipv6_prefix_values(void **state)
+{
+	(void)state;
+	static const struct {
+		uint8_t v[20];
+		size_t len;
+		enum radius_prefix_result want;
+		uint8_t plen;
+	} cases[] = {
+		{ { 0, 64, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2 }, 10, RADIUS_PREFIX_OK, 64 },
+		/* octets beyond what /64 needs, zero: allowed */
+		{ { 0, 64, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2 }, 18, RADIUS_PREFIX_OK, 64 },
+		{ { 0, 0 }, 2, RADIUS_PREFIX_OK, 0 },
+		{ { 0x55, 48, 0x20, 0x01, 0x0d, 0xb8, 0, 7 }, 8, RADIUS_PREFIX_OK, 48 }, /* Reserved ignored */
+		{ { 0, 128, 0x20, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9 }, 18, RADIUS_PREFIX_OK, 128 },
+		{ { 0, 60, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0xF0 }, 10, RADIUS_PREFIX_OK, 60 },
+		{ { 0 }, 1, RADIUS_PREFIX_BAD_LENGTH, 0 },
+		{ { 0, 64 }, 19, RADIUS_PREFIX_BAD_LENGTH, 0 },
+		{ { 0, 129, 0x20 }, 18, RADIUS_PREFIX_BAD_PLEN, 0 },
+		{ { 0, 255 }, 2, RADIUS_PREFIX_BAD_PLEN, 0 },
+		{ { 0, 64, 0x20, 0x01, 0x0d, 0xb8 }, 6, RADIUS_PREFIX_SHORT, 0 },
+		{ { 0, 1 }, 2, RADIUS_PREFIX_SHORT, 0 },
+		{ { 0, 60, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0xF8 }, 10, RADIUS_PREFIX_HOST_BITS, 0 },
+		{ { 0, 64, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1 }, 18,
+		  RADIUS_PREFIX_HOST_BITS, 0 },
+		{ { 0, 0, 0x80 }, 3, RADIUS_PREFIX_HOST_BITS, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct radius_attr a = { .type = RADIUS_FRAMED_IPV6_PREFIX, .val = cases[i].v,
+					 .len = cases[i].len };
+		uint8_t prefix[16], want[16] = { 0 };
+		uint8_t plen = 0xEE;
+		memset(prefix, 0xEE, sizeof(prefix));
+		enum radius_prefix_result r = radius_attr_ipv6_prefix(&a, prefix, &plen);
+		if (r != cases[i].want)
+			fail_msg("case %zu: %s, want %s", i, radius_prefix_result_name(r),
+				 radius_prefix_result_name(cases[i].want));
+		if (r != RADIUS_PREFIX_OK) {
+			assert_int_equal(plen, 0xEE); /* untouched */
+			continue;
+		}
+		memcpy(want, cases[i].v + 2, cases[i].len - 2);
+		assert_int_equal(plen, cases[i].plen);
+		assert_memory_equal(prefix, want, 16);
+
+		/* Written back: all 16 octets, and it reads the same. */
+		struct radius_writer w;
+		struct radius_packet p;
+		struct radius_attr b;
+		radius_writer_init(&w, RADIUS_ACCOUNTING_REQUEST, 1, NULL);
+		assert_true(radius_put_ipv6_prefix(&w, RADIUS_DELEGATED_IPV6_PREFIX, prefix, plen));
+		assert_int_equal(w.buf[RADIUS_HDR_LEN], RADIUS_DELEGATED_IPV6_PREFIX);
+		assert_int_equal(w.buf[RADIUS_HDR_LEN + 1], 2 + 2 + 16);
+		assert_int_equal(w.buf[RADIUS_HDR_LEN + 2], 0);
+		assert_int_equal(w.buf[RADIUS_HDR_LEN + 3], plen);
+		assert_memory_equal(w.buf + RADIUS_HDR_LEN + 4, want, 16);
+		store_be16(w.buf + 2, (uint16_t)w.len);
+		assert_true(radius_parse(w.buf, w.len, &p));
+		assert_true(radius_find(&p, 0, RADIUS_DELEGATED_IPV6_PREFIX, &b));
+		uint8_t again[16], plen2;
+		assert_int_equal(radius_attr_ipv6_prefix(&b, again, &plen2), RADIUS_PREFIX_OK);
+		assert_int_equal(plen2, plen);
+		assert_memory_equal(again, prefix, 16);
+	}
+
+	/* The writer clears bits beyond plen and refuses plen > 128. */
+	struct radius_writer w;
+	uint8_t ones[16];
+	memset(ones, 0xFF, sizeof(ones));
+	radius_writer_init(&w, RADIUS_ACCOUNTING_REQUEST, 1, NULL);
+	assert_true(radius_put_ipv6_prefix(&w, RADIUS_FRAMED_IPV6_PREFIX, ones, 60));
+	static const uint8_t cleared[16] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xF0 };
+	assert_memory_equal(w.buf + RADIUS_HDR_LEN + 4, cleared, 16);
+	assert_false(w.failed);
+	assert_false(radius_put_ipv6_prefix(&w, RADIUS_FRAMED_IPV6_PREFIX, ones, 129));
+	assert_true(w.failed);
+
+	/* Framed-Interface-Id: 8 octets, big-endian; any other length refused. */
+	static const uint8_t iid[9] = { 0x02, 0x11, 0x22, 0xff, 0xfe, 0x33, 0x44, 0x55, 0x66 };
+	struct radius_attr a = { .type = RADIUS_FRAMED_INTERFACE_ID, .val = iid, .len = 8 };
+	uint64_t v = 0;
+	assert_true(radius_attr_iid(&a, &v));
+	assert_true(v == 0x021122fffe334455ull);
+	a.len = 7;
+	assert_false(radius_attr_iid(&a, &v));
+	a.len = 9;
+	assert_false(radius_attr_iid(&a, &v));
+	radius_writer_init(&w, RADIUS_ACCOUNTING_REQUEST, 1, NULL);
+	assert_true(radius_put_iid(&w, 0x021122fffe334455ull));
+	assert_int_equal(w.buf[RADIUS_HDR_LEN], RADIUS_FRAMED_INTERFACE_ID);
+	assert_int_equal(w.buf[RADIUS_HDR_LEN + 1], 10);
+	assert_memory_equal(w.buf + RADIUS_HDR_LEN + 2, iid, 8);
+	assert_string_equal(radius_prefix_result_name(RADIUS_PREFIX_HOST_BITS),
+			    "bits-beyond-prefix-length");
+}
+
 static void names(void **state)
 {
 	(void)state;
@@ -1350,6 +1449,7 @@ int main(void)
 		cmocka_unit_test(message_authenticator_rules),
 		cmocka_unit_test(sign_verify_round_trips),
 		cmocka_unit_test(writer_limits),
+		cmocka_unit_test(ipv6_prefix_values),
 		cmocka_unit_test(names),
 		cmocka_unit_test(eap_reassembly),
 	};
