@@ -30,6 +30,7 @@
 #include "server/metrics.h"
 #include "server/neigh.h"
 #include "server/pool.h"
+#include "server/pool6.h"
 #include "server/reload.h"
 #include "server/radius_setup.h"
 #include "server/session.h"
@@ -492,6 +493,10 @@ static bool open_services(struct server *srv)
 		return false;
 	}
 	srv->nslots = cfg->connections;
+	if (cfg->ipv6 && !(srv->pool6 = pool6_new(&cfg->ipv6_prefix_pool))) {
+		log_errx("out of memory (ipv6-prefix-pool)");
+		return false;
+	}
 	if (cfg->pools.n) {
 		srv->npools = calloc(cfg->pools.n, sizeof(*srv->npools));
 		if (!srv->npools) {
@@ -655,6 +660,7 @@ void server_free(struct server *srv)
 	tun_free(srv->tun);
 	neigh_free(srv->neigh);
 	pool_free(srv->pool);
+	pool6_free(srv->pool6);
 	for (size_t i = 0; i < srv->nnpools; i++)
 		pool_free(srv->npools[i]);
 	free(srv->npools);

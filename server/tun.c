@@ -83,6 +83,19 @@ int tun_net_route(struct tun *t, uint32_t dst, uint8_t plen, bool add)
 	return e;
 }
 
+int tun_route6(struct tun *t, const uint8_t prefix[static 16], bool add)
+{
+	char s[INET6_ADDRSTRLEN];
+	int e = rtnl_route6(&t->nl, add, t->ifindex, prefix, 64);
+	inet_ntop(AF_INET6, prefix, s, sizeof(s));
+	if (e && !(!add && e == -ESRCH))
+		log_warnx("tun=%s event=route6-failed route=%s/64 add=%s error=\"%s\"", t->name, s,
+			  add ? "yes" : "no", strerror(-e));
+	else
+		log_debug("tun=%s event=route6 route=%s/64 add=%s", t->name, s, add ? "yes" : "no");
+	return e;
+}
+
 bool tun_host_route(struct tun *t, uint32_t addr, bool add)
 {
 	int e = tun_net_route(t, addr, 32, add);
