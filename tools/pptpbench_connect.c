@@ -75,6 +75,7 @@
 #include "tools/client_tun.h"
 #include "tools/pptp_client.h"
 #include "tools/pptpbench.h"
+#include "tools/pptpbench_ipv6.h"
 
 #define TXQ_SLOTS    32
 #define TUN_BATCH    64
@@ -109,6 +110,7 @@ struct connect {
 	uint32_t hostile_ipcp_addr;  /* --hostile-ipcp-addr, host order */
 	bool hostile_ipcp;
 	bool hostile_ipcp_none;      /* --hostile-ipcp-addr none: leave it out */
+	struct bench_ipv6 v6;        /* --ipv6, --dhcpv6-info (pptpbench_ipv6.h) */
 
 	/* Progress. */
 	const char *step;            /* the phase under way, for FAIL */
@@ -406,7 +408,10 @@ static void tun_cb(struct ev_loop *loop, ev_io *w, int revents)
 			c->tun_oversize++;
 			continue;
 		}
-		ppp_send_ip(c->link, pkt, (size_t)n, now_ms(c));
+		if (c->v6.up && pkt[0] >> 4 == 6)
+			ppp_send_ipv6(c->link, pkt, (size_t)n, now_ms(c));
+		else
+			ppp_send_ip(c->link, pkt, (size_t)n, now_ms(c));
 		sent = true;
 	}
 	if (sent)
@@ -673,10 +678,43 @@ static const char *link_auth_retry(void *owner, unsigned win_error)
 	return c->pcfg.password;
 }
 
+/* ---- IPv6 (--ipv6): pptpbench_ipv6.c does the work ---- */
+
+static void ipv6_send(void *ctx, uint8_t *pkt, size_t len)
+{
+	struct connect *c = ctx;
+	if (c->link && !c->link_down)
+		ppp_send_ipv6(c->link, pkt, len, now_ms(c));
+}
+
+static void link_ipv6_up(void *owner, const struct ppp_ipv6_info *info)
+{
+	struct connect *c = owner;
+	char err[CLIENT_TUN_ERR_SIZE];
+
+	if (c->tun_fd < 0)
+		return;
+	c->v6.tun_name = c->tun_name;
+	c->v6.send = ipv6_send;
+	c->v6.ctx = c;
+	if (!bench_ipv6_up(&c->v6, info, elapsed_ms(c), err, sizeof(err)))
+		connect_fail(c, "ipv6", err);
+}
+
+static void link_ipv6_rx(void *owner, uint8_t *pkt, size_t len)
+{
+	struct connect *c = owner;
+	if (bench_ipv6_rx(&c->v6, pkt, len, elapsed_ms(c)))
+		return;
+	link_ip_rx(owner, pkt, len);
+}
+
 static const struct ppp_ops link_ops = {
 	.send = link_send,
 	.ip_up = link_ip_up,
 	.ip_rx = link_ip_rx,
+	.ipv6_up = link_ipv6_up,
+	.ipv6_rx = link_ipv6_rx,
 	.down = link_down,
 	.auth_retry = link_auth_retry,
 };
@@ -861,7 +899,9 @@ static void connect_usage(FILE *f)
 		   "          whatever the server Naks)\n"
 		   "         [--tun-mtu N]  (a client that ignores the link MTU, for MSS tests)\n"
 		   "         [--window N]  (the receive window it announces; default 64)\n"
-		   "         [--ack-delay MS]  (ack only after MS, never early: a slow acker)\n");
+		   "         [--ack-delay MS]  (ack only after MS, never early: a slow acker)\n"
+		   "         [--ipv6]  (IPV6CP; the RA's /64 and a default IPv6 route on the tun)\n"
+		   "         [--dhcpv6-info]  (with --ipv6: one DHCPv6 Information-Request)\n");
 }
 
 static bool read_password(char **out)
@@ -954,6 +994,9 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 		{ "window", required_argument, NULL, 'W' + 256 },
 		{ "ack-delay", required_argument, NULL, 'D' + 256 },
 		{ "mppe-bits", required_argument, NULL, 'K' + 256 },
+		/* IPv6 (pptpbench_ipv6.h) */
+		{ "ipv6", no_argument, NULL, '6' + 256 },
+		{ "dhcpv6-info", no_argument, NULL, 'd' + 512 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1043,6 +1086,13 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 		}
 		case 'R':
 			c->run_cmd = optarg;
+			break;
+		case '6' + 256:
+			c->v6.enabled = true;
+			c->pcfg.allow_ipv6 = true;
+			break;
+		case 'd' + 512:
+			c->v6.dhcp_info = true;
 			break;
 		case 'n': {
 			char *end;
