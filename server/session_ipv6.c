@@ -30,9 +30,15 @@
 #define SESSION_IPV6_IID       1ull
 /* Router Solicitations answered at most this often per session. */
 #define SESSION_RS_INTERVAL_MS 3000
-/* The prefix and the router are valid for the session's life: infinite
- * lifetimes; the router lifetime is the largest RFC 4861 allows. */
-#define RA_ROUTER_LIFETIME_S   9000
+/* Unsolicited RAs (RFC 4861 6.2.4, 10): after the one at ipv6_up, a few
+ * more soon (the first may reach a client not yet listening), then one
+ * every MaxRtrAdvInterval. */
+#define RA_INITIAL_COUNT       3
+#define RA_INITIAL_INTERVAL_MS 4000
+#define RA_INTERVAL_MS         600000
+/* The prefix is valid for the session's life: infinite lifetimes; the
+ * router lifetime is RFC 4861's default, 3 x MaxRtrAdvInterval. */
+#define RA_ROUTER_LIFETIME_S   1800
 #define RA_INFINITE            0xffffffffu
 /* Room for one of our packets with the link's headers in front. */
 #define V6_TX_ROOM             (PPP_TX_HEADROOM_IPV6 + CALL_TX_HEADROOM)
@@ -148,10 +154,25 @@ void session_ipv6_up(void *owner, const struct ppp_ipv6_info *info)
 	log_notice("%s event=ipv6-up prefix=%s/64 iid=%016llx mtu=%u route=%s", s->log_id, pfx,
 		   (unsigned long long)s->v6_peer_iid, s->v6_mtu, s->v6_route ? "yes" : "no");
 	send_ra(s, NULL);
+	s->v6_ra_initial = 0;
+	s->v6_ra_at = server_now_ms() + RA_INITIAL_INTERVAL_MS;
+	session_arm(s);
+}
+
+void session_ipv6_timer(struct session *s, uint64_t now)
+{
+	if (!s->v6_up || now < s->v6_ra_at)
+		return;
+	send_ra(s, NULL);
+	if (s->v6_ra_initial < RA_INITIAL_COUNT)
+		s->v6_ra_initial++;
+	s->v6_ra_at = now + (s->v6_ra_initial < RA_INITIAL_COUNT ? RA_INITIAL_INTERVAL_MS
+								 : RA_INTERVAL_MS);
 }
 
 void session_ipv6_release(struct session *s)
 {
+	s->v6_ra_at = UINT64_MAX;
 	if (!s->v6_up)
 		return;
 	route6(s, false);

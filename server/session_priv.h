@@ -112,6 +112,8 @@ struct session {
 	uint64_t v6_peer_iid;
 	uint16_t v6_mtu;             /* the link's IP MTU for IPv6 */
 	uint64_t v6_ra_ms;           /* when the last RA answered an RS */
+	uint64_t v6_ra_at;           /* next unsolicited RA; UINT64_MAX none */
+	unsigned v6_ra_initial;      /* unsolicited RAs of the initial burst sent */
 	uint64_t v6_spoofed, v6_ra, v6_dhcp;
 
 	uint64_t icmp_window_ms;     /* rate-limit window start */
@@ -163,6 +165,9 @@ void session_ipv6_down(void *owner);
 void session_ipv6_rx(void *owner, uint8_t *pkt, size_t len);
 /* The session ends: release the /64 and its route, if held. */
 void session_ipv6_release(struct session *s);
+/* The session's timer fired while UP: an unsolicited RA if one is due
+ * (s->v6_ra_at, one of the session's deadlines). */
+void session_ipv6_timer(struct session *s, uint64_t now);
 
 /* session_auth.c */
 
