@@ -18,6 +18,7 @@
 
 #include "common/crypto.h"
 #include "common/ipv6.h"
+#include "common/buf.h"
 #include "common/ipv6_nd.h"
 #include "common/log.h"
 #include "server/call.h"
@@ -193,15 +194,36 @@ void session_ipv6_down(void *owner)
 	session_ipv6_release(s);
 }
 
-/* What the client sent to us on the link: RS, DHCPv6; the rest (MLD,
- * neighbour solicitations) is dropped quietly. */
+/* What the client sent to us on the link: RS, DHCPv6 (one refused by its
+ * parser: counted as bad, the first of the session logged with the
+ * reason); the rest (MLD, neighbour solicitations) is dropped quietly. */
 static void local6(struct session *s, const uint8_t *pkt, size_t len)
 {
 	struct server *srv = s->srv;
 	struct nd_rs rs;
 	struct dhcp6_info_request req;
 
-	if (nd_parse_rs(pkt, len, &rs) == ND_OK) {
+	struct ipv6_hdr h;
+	if (!ipv6_parse(pkt, len, &h))
+		return;
+	bool is_rs = h.next_header == IPV6_NH_ICMPV6 && h.payload_len >= 1 &&
+		     pkt[IPV6_HDR_LEN] == ICMPV6_ROUTER_SOLICIT;
+	bool is_dhcp = h.next_header == IPV6_NH_UDP && h.payload_len >= 4 &&
+		       load_be16(pkt + IPV6_HDR_LEN + 2) == DHCP6_SERVER_PORT;
+	if (!is_rs && !is_dhcp)
+		return; /* MLD, neighbour solicitations: nothing to answer */
+	enum nd_error e = is_rs ? nd_parse_rs(pkt, len, &rs)
+				: dhcp6_parse_info_request(pkt, len, SESSION_IPV6_IID, &req);
+	if (e != ND_OK) {
+		srv->stats.ipv6_bad++;
+		if (!s->v6_nd_logged) {
+			s->v6_nd_logged = true;
+			log_warnx("%s event=ipv6-refused reason=%s what=%s (logged once per session)",
+				  s->log_id, nd_error_name(e), is_rs ? "router-solicitation" : "dhcpv6");
+		}
+		return;
+	}
+	if (is_rs) {
 		uint64_t now = server_now_ms();
 		if (s->v6_ra_ms && now - s->v6_ra_ms < SESSION_RS_INTERVAL_MS) {
 			srv->stats.ipv6_rs_limited++;
@@ -211,8 +233,6 @@ static void local6(struct session *s, const uint8_t *pkt, size_t len)
 		send_ra(s, rs.unspecified_src ? NULL : rs.src);
 		return;
 	}
-	if (dhcp6_parse_info_request(pkt, len, SESSION_IPV6_IID, &req) != ND_OK)
-		return;
 	const struct config *cfg = srv->cfg;
 	struct dhcp6_reply_params p = { .server_iid = SESSION_IPV6_IID };
 	uint8_t mem[V6_TX_ROOM + V6_PKT_MAX];

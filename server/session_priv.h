@@ -107,7 +107,8 @@ struct session {
 	 * or the end of the session, its route installed with it. */
 	bool v6_up;
 	bool v6_route;               /* the /64's route is in the tun */
-	bool v6_logged;              /* a refused IPv6 packet was logged */
+	bool v6_logged;              /* a spoofed/link-local packet was logged */
+	bool v6_nd_logged;           /* a refused RS or DHCPv6 request was logged */
 	uint8_t v6_prefix[16];
 	uint64_t v6_peer_iid;
 	uint16_t v6_mtu;             /* the link's IP MTU for IPv6 */

@@ -244,6 +244,12 @@ static void rx_decisions(void **state)
 	memcpy(copy, rs, sizeof(rs));
 	session_link_ops.ipv6_rx(t->s, copy, sizeof(copy));
 	assert_int_equal(t->srv->stats.ipv6_rs_limited, 1);
+	/* One with a wrong checksum is refused by the parser: counted bad. */
+	memcpy(copy, rs, sizeof(rs));
+	copy[43] ^= 1;
+	session_link_ops.ipv6_rx(t->s, copy, sizeof(copy));
+	assert_int_equal(t->srv->stats.ipv6_bad, 1);
+	assert_int_equal(t->srv->stats.ipv6_rs_limited, 1);
 }
 
 /* Without IPV6CP up nothing from the client is taken, and from tun a
