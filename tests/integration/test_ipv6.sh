@@ -7,7 +7,8 @@
 # client 2's /64, one outside the pool): dropped and counted while client 2
 # keeps pinging. A packet from the LAN larger than the session's MTU gets
 # an ICMPv6 Packet Too Big from the server. When the clients go, the /64
-# routes leave the server's routing table.
+# routes leave the server's routing table (also for a session killed by
+# pptpctl, while the other keeps its own).
 #
 #   client 198.51.100.2/.3 --- 198.51.100.1 server 2001:db8:200::1 --- 2001:db8:200::2 LAN
 set -euo pipefail
@@ -127,10 +128,23 @@ ip netns exec "$LAN" ping -6 -c 2 -W 2 -s 1000 "$A1" >/dev/null ||
 it_pass "a $((SIZE + 48))-octet packet from the LAN got Packet Too Big mtu=$MTU; smaller ones go through"
 
 # ---- the clients leave: their routes go ----
-for pid in "$C1" "$C2"; do
-	it_stop "$pid"
-	[ "$IT_STATUS" = 0 ] || it_fail "a client exited $IT_STATUS on SIGTERM"
-done
+# Bob's session ended by the server (pptpctl session kill): his /64 goes,
+# alice's stays and still carries her pings.
+ip netns exec "$SRV" "$PPTPCTL" --socket "$IT_STATE/control.sock" session kill bob |
+	grep -q '^killed 1$' || it_fail "pptpctl session kill bob"
+wait_log "user=bob .*event=session-down"
+rc=0
+wait "$C2" 2>/dev/null || rc=$?
+if ip -n "$SRV" -6 route show | grep -q "^$P2/64"; then
+	ip -n "$SRV" -6 route >&2
+	it_fail "bob's /64 route is left after his session was killed"
+fi
+ip -n "$SRV" -6 route show dev pptp0 | grep -q "^$P1/64" || it_fail "alice's /64 route went with bob's"
+ip netns exec "$CLI" ping -6 -c 2 -W 2 -I pptpv1 2001:db8:200::2 >/dev/null ||
+	it_fail "alice lost IPv6 when bob's session was killed"
+it_pass "a killed session's /64 route goes (client exit $rc); the other session keeps its own"
+it_stop "$C1"
+[ "$IT_STATUS" = 0 ] || it_fail "client 1 exited $IT_STATUS on SIGTERM"
 expect_idle "the IPv6 clients"
 if ip -n "$SRV" -6 route show | grep -q '^2001:db8:100:'; then
 	ip -n "$SRV" -6 route >&2
