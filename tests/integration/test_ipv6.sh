@@ -5,7 +5,8 @@
 # answered with it), and ping the LAN host's IPv6 address through the
 # tunnel both ways. Client 1 then forges IPv6 sources (an address in
 # client 2's /64, one outside the pool): dropped and counted while client 2
-# keeps pinging. A packet from the LAN larger than the session's MTU gets
+# keeps pinging. TCP over IPv6 has its MSS clamped both ways. A packet
+# from the LAN larger than the session's MTU gets
 # an ICMPv6 Packet Too Big from the server. When the clients go, the /64
 # routes leave the server's routing table (also for a session killed by
 # pptpctl, while the other keeps its own).
@@ -48,8 +49,10 @@ wait_out() {
 	it_fail "$(basename "$1"): no '$2'"
 }
 
+# Client 1's tun keeps MTU 1500, so its SYNs ask for more than the link
+# carries: the MSS check below.
 PWFILE=$IT_TMP/alice.pw bg_connect "$IT_TMP/c1.out" --bind 198.51.100.2 --tun pptpv1 \
-	--ipv6 --dhcpv6-info
+	--ipv6 --dhcpv6-info --tun-mtu 1500
 C1=$IT_LAST_PID
 BG_USER=bob PWFILE=$IT_TMP/bob.pw bg_connect "$IT_TMP/c2.out" --bind 198.51.100.3 --tun pptpv2 \
 	--ipv6
@@ -83,6 +86,21 @@ for n in 1 2; do
 		{ cat "$IT_TMP/ping$n.out" >&2; server_tail; it_fail "client $n: no IPv6 ping through the tunnel"; }
 done
 it_pass "both clients ping 2001:db8:200::2 through the tunnel (and the replies come back)"
+
+# ---- TCP over IPv6: MSS clamped both ways to the session ----
+it_bg "$LAN" "$IT_TMP/xfer-server.log" "$ITOOLS/e2e_xfer" serve 2001:db8:200::2 5001 >/dev/null
+for _ in $(seq 1 50); do
+	grep -q listening "$IT_TMP/xfer-server.log" && break
+	sleep 0.1
+done
+ip netns exec "$CLI" "$ITOOLS/e2e_xfer" send 2001:db8:200::2 5001 100000 61 >"$IT_TMP/xfer.out" 2>&1 ||
+	{ cat "$IT_TMP/xfer.out" "$IT_TMP/xfer-server.log" >&2; it_fail "TCP over IPv6 through the tunnel failed"; }
+mss_c=$(sed -n 's/^xfer ok .* mss=\([0-9]*\) .*/\1/p' "$IT_TMP/xfer.out")
+mss_l=$(sed -n 's/^rx ok bytes=[0-9]* seed=61 mss=\([0-9]*\)$/\1/p' "$IT_TMP/xfer-server.log")
+# The session's MTU 1396 (and the tun's 1400) less 60 octets of headers.
+[ -n "$mss_c" ] && [ -n "$mss_l" ] && [ "$mss_c" -le 1336 ] && [ "$mss_l" -le 1336 ] ||
+	{ cat "$IT_TMP/xfer.out" "$IT_TMP/xfer-server.log" >&2; it_fail "IPv6 MSS not clamped: client '$mss_c', LAN host '$mss_l' (want <= 1336)"; }
+it_pass "TCP over IPv6: 100000 octets each way, MSS clamped to client $mss_c, LAN host $mss_l"
 
 # ---- forged sources from client 1, while client 2 keeps pinging ----
 ip netns exec "$CLI" ping -6 -c 20 -i 0.2 -W 2 -I pptpv2 2001:db8:200::2 >"$IT_TMP/during.out" 2>&1 &
