@@ -82,6 +82,16 @@ bool pool6_alloc(struct pool6 *p, void *owner, uint8_t prefix[static 16])
 	return false;
 }
 
+bool pool6_take(struct pool6 *p, const uint8_t prefix[static 16], void *owner)
+{
+	uint32_t i;
+	if (!owner || !index_of(p, prefix, &i) || p->owner[i])
+		return false;
+	p->owner[i] = owner;
+	p->st.in_use++;
+	return true;
+}
+
 bool pool6_release(struct pool6 *p, const uint8_t prefix[static 16])
 {
 	uint32_t i;

@@ -42,6 +42,9 @@ void pool6_free(struct pool6 *p);
 /* Take a free /64 for owner (non-NULL): its first 8 octets into prefix
  * (the rest zero). False if none is free (counted). */
 bool pool6_alloc(struct pool6 *p, void *owner, uint8_t prefix[static 16]);
+/* Take the /64 holding prefix for owner if it is free (a session whose
+ * IPV6CP came up again gets its /64 back). False if taken or outside. */
+bool pool6_take(struct pool6 *p, const uint8_t prefix[static 16], void *owner);
 /* Give back the /64 holding prefix. False (counted) if it was not held. */
 bool pool6_release(struct pool6 *p, const uint8_t prefix[static 16]);
 /* The owner of the /64 holding addr, or NULL. */

@@ -136,13 +136,16 @@ void session_ipv6_up(void *owner, const struct ppp_ipv6_info *info)
 
 	if (s->v6_up || s->state != SESSION_UP || !srv->pool6)
 		return;
-	if (!pool6_alloc(srv->pool6, s, s->v6_prefix)) {
+	/* IPV6CP up again: the same /64 if it is still free. */
+	bool again = s->v6_had_prefix && pool6_take(srv->pool6, s->v6_prefix, s);
+	if (!again && !pool6_alloc(srv->pool6, s, s->v6_prefix)) {
 		srv->stats.ipv6_no_prefix++;
 		log_warnx("%s event=ipv6-no-prefix (ipv6-prefix-pool exhausted; IPv4 goes on)",
 			  s->log_id);
 		return;
 	}
 	s->v6_up = true;
+	s->v6_had_prefix = true;
 	s->v6_peer_iid = info->peer_iid;
 	s->v6_mtu = info->ip_mtu;
 	if (s->ip_mtu && s->ip_mtu < s->v6_mtu)

@@ -107,6 +107,7 @@ struct session {
 	 * or the end of the session, its route installed with it. */
 	bool v6_up;
 	bool v6_route;               /* the /64's route is in the tun */
+	bool v6_had_prefix;          /* v6_prefix was held once: asked for again */
 	bool v6_logged;              /* a spoofed/link-local packet was logged */
 	bool v6_nd_logged;           /* a refused RS or DHCPv6 request was logged */
 	uint8_t v6_prefix[16];

@@ -78,6 +78,12 @@ static void lookup(void **state)
 	addr("2001:db8:200::", x);
 	assert_false(pool6_release(p, x));
 	assert_int_equal(pool6_stats(p).bad_release, 2);
+	/* A given /64: taken only while free and inside. */
+	assert_true(pool6_take(p, pa, &a));
+	assert_ptr_equal(pool6_lookup(p, pa), &a);
+	assert_false(pool6_take(p, pa, &b));
+	assert_false(pool6_take(p, x, &b));
+	assert_false(pool6_take(p, pb, &a)); /* b holds it */
 	assert_null(pool6_lookup(NULL, x));
 	pool6_free(p);
 }
