@@ -21,11 +21,21 @@
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/netaddr.h"
+#include "common/ppp/eap.h"
 
 /* The canonical name is the User-Name of every Access-Request and
  * accounting record: it must always fit one attribute. */
 _Static_assert(AUTH_USER_MAX <= RADIUS_ATTR_MAX, "a canonical user name fits a User-Name");
 _Static_assert(AUTH_KEY_LEN == MSCHAP_START_KEY_LEN, "the MS-CHAPv1 start key is a session key");
+/* A round's EAP packet in 253-byte attributes and a State leave an
+ * Access-Request 1 KiB for the NAS and the operator's attributes. */
+_Static_assert(EAP_PACKET_MAX + (EAP_PACKET_MAX / RADIUS_ATTR_MAX + 1) * 2 + 2 * RADIUS_ATTR_MAX <
+	       RADIUS_MAX_LEN - 1024, "an EAP round fits an Access-Request");
+
+/* How long an EAP exchange stays tied to the server that answered it
+ * since its last Access-Challenge: longer than any exchange may last
+ * (the link's eap-timeout ends it sooner). */
+#define EAP_PIN_MS (10u * 60u * 1000u)
 
 struct pending {
 	struct pending *prev, *next;
@@ -35,6 +45,20 @@ struct pending {
 	enum auth_method method;
 	uint8_t v1_challenge[MSCHAP_V1_CHALLENGE_LEN];
 	char user[AUTH_NAME_MAX + 1];
+	unsigned eap_round;             /* EAP: the round, for logs */
+	bool pinned;                    /* EAP: sent only to server (see eap_pin) */
+	size_t server;
+};
+
+/* An EAP exchange a server has answered with an Access-Challenge: its
+ * State is that server's, so the exchange's later rounds go to it alone
+ * (radius_req_params.pinned) until the Accept or Reject, a cancel or
+ * EAP_PIN_MS without a round. Most recently used first. */
+struct eap_pin {
+	struct eap_pin *prev, *next;
+	struct auth_session_ref ref;
+	size_t server;
+	uint64_t at_ms;                 /* the last Access-Challenge */
 };
 
 struct radius_backend {
@@ -47,6 +71,10 @@ struct radius_backend {
 	struct pending *pending;
 	size_t npending;
 	size_t delivered;               /* by the current drain */
+	struct eap_pin *pins, *pins_tail;
+	size_t npins;                   /* at most cfg.queue_max */
+	struct auth_radius_eap_stats eap;
+	uint64_t eap_warn_ms;           /* the last line about a bad EAP reply */
 };
 
 static struct radius_backend *to_radius(struct auth_backend *b)
@@ -92,7 +120,17 @@ static void put_method(struct radius_writer *w, const struct auth_request *rq)
 	case AUTH_PAP:
 		break; /* User-Password is hidden per server by the client */
 	case AUTH_EAP:
-		break; /* not relayed yet: the EAP relay comes in its own change */
+		/* RFC 3579 3.1: the packet split into attributes, in order, each
+		 * full but the last; then the State of the last Challenge as it
+		 * came (RFC 2865 5.24). No password of any kind. */
+		for (size_t off = 0; off < rq->u.eap.msg_len; off += RADIUS_ATTR_MAX) {
+			size_t n = rq->u.eap.msg_len - off;
+			radius_put(w, RADIUS_EAP_MESSAGE, rq->u.eap.msg + off,
+				   n < RADIUS_ATTR_MAX ? n : RADIUS_ATTR_MAX);
+		}
+		if (rq->u.eap.state_len)
+			radius_put(w, RADIUS_STATE, rq->u.eap.state, rq->u.eap.state_len);
+		break;
 	}
 	crypto_wipe(v, sizeof(v));
 }
@@ -204,6 +242,10 @@ struct accept_extra {
 	uint8_t classes[AUTH_CLASS_BYTES_MAX]; /* packed: length octet, value */
 	size_t nclasses;
 	size_t classes_dropped;                /* beyond the bounds */
+	/* EAP: the reassembled EAP-Message, the State, the reply's User-Name. */
+	uint8_t eap[EAP_PACKET_MAX];
+	uint8_t state[RADIUS_ATTR_MAX];
+	uint8_t reply_user[RADIUS_ATTR_MAX];
 };
 
 /* One dotted quad from text[*pos..len), then *pos past it. */
@@ -398,6 +440,149 @@ static void accept_attrs(const struct radius_packet *p, struct auth_result *res,
 		text_of(&a, 0, res->message, sizeof(res->message));
 }
 
+/* ---- EAP: pins and replies ---- */
+
+/* Unlink and free. */
+static void pin_free(struct radius_backend *b, struct eap_pin *pin)
+{
+	if (pin->prev)
+		pin->prev->next = pin->next;
+	else
+		b->pins = pin->next;
+	if (pin->next)
+		pin->next->prev = pin->prev;
+	else
+		b->pins_tail = pin->prev;
+	b->npins--;
+	free(pin);
+}
+
+static void pin_push_front(struct radius_backend *b, struct eap_pin *pin)
+{
+	pin->prev = NULL;
+	pin->next = b->pins;
+	if (b->pins)
+		b->pins->prev = pin;
+	else
+		b->pins_tail = pin;
+	b->pins = pin;
+	b->npins++;
+}
+
+/* Pins older than EAP_PIN_MS go (the oldest are at the tail). */
+static void pins_expire(struct radius_backend *b, uint64_t now)
+{
+	while (b->pins_tail && now - b->pins_tail->at_ms >= EAP_PIN_MS)
+		pin_free(b, b->pins_tail);
+}
+
+static struct eap_pin *pin_find(struct radius_backend *b, struct auth_session_ref ref,
+				uint64_t now)
+{
+	pins_expire(b, now);
+	for (struct eap_pin *pin = b->pins; pin; pin = pin->next)
+		if (auth_session_ref_eq(pin->ref, ref))
+			return pin;
+	return NULL;
+}
+
+static void pin_drop(struct radius_backend *b, struct auth_session_ref ref)
+{
+	for (struct eap_pin *pin = b->pins; pin; pin = pin->next)
+		if (auth_session_ref_eq(pin->ref, ref)) {
+			pin_free(b, pin);
+			return;
+		}
+}
+
+/* Tie the session's exchange to server (again, after each Challenge). */
+static void pin_set(struct radius_backend *b, struct auth_session_ref ref, size_t server,
+		    uint64_t now)
+{
+	struct eap_pin *pin = pin_find(b, ref, now);
+
+	if (pin)
+		pin_free(b, pin);
+	if (b->npins >= b->cfg.queue_max && b->pins_tail)
+		pin_free(b, b->pins_tail); /* the least recently used */
+	pin = calloc(1, sizeof(*pin));
+	if (!pin)
+		return; /* the next round goes to the first live server */
+	pin->ref = ref;
+	pin->server = server;
+	pin->at_ms = now;
+	pin_push_front(b, pin);
+}
+
+/* A bad EAP reply: counted always, logged at most once a second. */
+static void eap_warn(struct radius_backend *b, const struct pending *pd,
+		     const struct radius_packet *p, const struct radius_server *srv,
+		     const char *what, enum radius_eap_result r)
+{
+	uint64_t now = radius_now_ms();
+
+	if (now - b->eap_warn_ms < 1000)
+		return;
+	b->eap_warn_ms = now;
+	log_warnx("radius=auth user=%s event=eap-reply-dropped server=%s reply=%s reason=%s "
+		  "eap-attrs=%zu max=%u oversized=%llu malformed=%llu", LOG_ESC(pd->user),
+		  srv->name, what, radius_eap_result_name(r), radius_count(p, 0, RADIUS_EAP_MESSAGE),
+		  EAP_PACKET_MAX,
+		  (unsigned long long)b->eap.oversized, (unsigned long long)b->eap.malformed);
+}
+
+/* The EAP packet of a reply to an EAP round into x, and the State of a
+ * Challenge. False: the round ends here with res set (the chain is longer
+ * than EAP_PACKET_MAX, or a Challenge carries no Request). A Success or
+ * Failure that is missing or not one is left out (NULL): the link makes
+ * its own. */
+static bool eap_reply(struct radius_backend *b, const struct pending *pd,
+		      const struct radius_packet *p, const struct radius_server *srv,
+		      struct auth_result *res, struct accept_extra *x)
+{
+	const char *what = radius_code_name(p->code);
+	uint8_t want = p->code == RADIUS_ACCESS_CHALLENGE ? EAP_CODE_REQUEST
+		       : p->code == RADIUS_ACCESS_ACCEPT  ? EAP_CODE_SUCCESS
+							   : EAP_CODE_FAILURE;
+	size_t len = 0;
+	struct radius_attr a;
+	enum radius_eap_result r = radius_get_eap(p, x->eap, sizeof(x->eap), &len);
+
+	if (r == RADIUS_EAP_TOO_LONG) {
+		b->eap.oversized++;
+		eap_warn(b, pd, p, srv, what, r);
+		res->verdict = AUTH_REJECT_ERROR;
+		snprintf(res->message, sizeof(res->message),
+			 "%s from %s: EAP-Message longer than %u bytes, dropped", what, srv->name,
+			 EAP_PACKET_MAX);
+		return false;
+	}
+	if (r == RADIUS_EAP_OK && x->eap[0] == want) {
+		res->eap_msg = x->eap;
+		res->eap_len = len;
+	} else if (r != RADIUS_EAP_NONE) {
+		b->eap.malformed++;
+		eap_warn(b, pd, p, srv, what, r == RADIUS_EAP_OK ? RADIUS_EAP_MALFORMED : r);
+	}
+	if (p->code != RADIUS_ACCESS_CHALLENGE)
+		return true;
+	if (!res->eap_msg) {
+		res->verdict = AUTH_REJECT_ERROR;
+		snprintf(res->message, sizeof(res->message),
+			 "Access-Challenge from %s carries no EAP Request", srv->name);
+		return false;
+	}
+	/* RFC 3579 2.6.1: optional, but when there, echoed as it came. */
+	if (radius_find(p, 0, RADIUS_STATE, &a) && a.len <= sizeof(x->state)) {
+		memcpy(x->state, a.val, a.len);
+		res->state = x->state;
+		res->state_len = a.len;
+	}
+	res->verdict = AUTH_CHALLENGE;
+	snprintf(res->message, sizeof(res->message), "Access-Challenge from %s", srv->name);
+	return true;
+}
+
 static void on_reply(struct radius_backend *b, struct pending *pd, const struct radius_packet *p,
 		     const struct radius_server *srv, const uint8_t *req_auth,
 		     struct auth_result *res, struct accept_extra *x)
@@ -406,9 +591,19 @@ static void on_reply(struct radius_backend *b, struct pending *pd, const struct 
 
 	if (!p) {
 		res->verdict = AUTH_REJECT_ERROR;
-		snprintf(res->message, sizeof(res->message), "no RADIUS server answered");
+		if (pd->pinned) {
+			const struct radius_server *held = radius_client_server(b->client, pd->server);
+			snprintf(res->message, sizeof(res->message),
+				 "RADIUS server %s holding this EAP exchange did not answer "
+				 "(no failover mid-exchange)", held ? held->name : "?");
+		} else {
+			snprintf(res->message, sizeof(res->message), "no RADIUS server answered");
+		}
 		return;
 	}
+	if (pd->method == AUTH_EAP && (!eap_reply(b, pd, p, srv, res, x) ||
+				       p->code == RADIUS_ACCESS_CHALLENGE))
+		return;
 	if (p->code == RADIUS_ACCESS_CHALLENGE) {
 		res->verdict = AUTH_REJECT_ERROR;
 		snprintf(res->message, sizeof(res->message),
@@ -418,10 +613,20 @@ static void on_reply(struct radius_backend *b, struct pending *pd, const struct 
 	if (p->code == RADIUS_ACCESS_REJECT) {
 		res->verdict = AUTH_REJECT_BAD_CREDENTIALS;
 		snprintf(res->message, sizeof(res->message), "Access-Reject from %s", srv->name);
-		if (radius_find(p, 0, RADIUS_REPLY_MESSAGE, &a))
+		bool reply_text = radius_find(p, 0, RADIUS_REPLY_MESSAGE, &a);
+		if (reply_text)
 			text_of(&a, 0, res->message, sizeof(res->message));
-		if (radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_ERROR, &a))
+		if (radius_find(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_ERROR, &a)) {
+			/* An EAP Reject's MS-CHAP-Error (FreeRADIUS adds one
+			 * after an inner MS-CHAPv2) says only "Authentication
+			 * rejected": the Reply-Message, when there is one,
+			 * names the reason (revoked certificate, ...). */
+			char keep[AUTH_MESSAGE_MAX];
+			memcpy(keep, res->message, sizeof(keep));
 			parse_ms_error(&a, res);
+			if (pd->method == AUTH_EAP && reply_text)
+				memcpy(res->message, keep, sizeof(keep));
+		}
 		if (res->win_error == AUTH_E_ACCT_DISABLED)
 			res->verdict = AUTH_REJECT_DISABLED;
 		else if (res->win_error == AUTH_E_NO_DIALIN_PERMISSION)
@@ -446,6 +651,16 @@ static void on_reply(struct radius_backend *b, struct pending *pd, const struct 
 				get_key(p, RADIUS_MS_MPPE_RECV_KEY, srv, req_auth, res->recv_key);
 	} else if (pd->method == AUTH_MSCHAPV1) {
 		res->has_keys = v1_keys(pd, p, srv, req_auth, res);
+	} else if (pd->method == AUTH_EAP) {
+		/* RFC 2716 / 5216 2.3: the keys of the method, as for MS-CHAPv2. */
+		res->has_keys = get_key(p, RADIUS_MS_MPPE_SEND_KEY, srv, req_auth, res->send_key) &&
+				get_key(p, RADIUS_MS_MPPE_RECV_KEY, srv, req_auth, res->recv_key);
+		/* The inner identity, when the server reveals it (accounting). */
+		if (radius_find(p, 0, RADIUS_USER_NAME, &a) && a.len) {
+			memcpy(x->reply_user, a.val, a.len);
+			res->reply_user = x->reply_user;
+			res->reply_user_len = a.len;
+		}
 	}
 	if (!res->has_keys) {
 		crypto_wipe(res->send_key, sizeof(res->send_key));
@@ -497,8 +712,30 @@ static void done_cb(void *ctx, const struct radius_packet *reply,
 			 : reply->code == RADIUS_ACCESS_ACCEPT ? "access-accept"
 			 : reply->code == RADIUS_ACCESS_CHALLENGE ? "access-challenge"
 			 : "access-reject";
-	log_info("radius=auth user=%s event=%s server=%s verdict=%s message=%s", LOG_ESC(pd->user),
-		 ev, srv ? srv->name : "-", auth_verdict_name(res.verdict), LOG_ESC(res.message));
+	if (pd->method == AUTH_EAP) {
+		if (res.verdict == AUTH_CHALLENGE)
+			b->eap.challenges++;
+		else if (res.verdict == AUTH_ACCEPT)
+			b->eap.accepts++;
+		else if (reply && reply->code == RADIUS_ACCESS_REJECT)
+			b->eap.rejects++;
+		if (!reply && pd->pinned)
+			b->eap.stranded++;
+		/* The exchange stays with the server that holds its State. */
+		size_t si = srv ? radius_client_server_index(b->client, srv) : SIZE_MAX;
+		if (res.verdict == AUTH_CHALLENGE && srv)
+			pin_set(b, pd->ref, si, radius_now_ms());
+		else
+			pin_drop(b, pd->ref);
+		log_info("radius=auth user=%s event=%s server=%s method=eap round=%u "
+			 "eap-len=%zu verdict=%s message=%s", LOG_ESC(pd->user), ev,
+			 srv ? srv->name : "-", pd->eap_round, res.eap_len,
+			 auth_verdict_name(res.verdict), LOG_ESC(res.message));
+	} else {
+		log_info("radius=auth user=%s event=%s server=%s verdict=%s message=%s",
+			 LOG_ESC(pd->user), ev, srv ? srv->name : "-",
+			 auth_verdict_name(res.verdict), LOG_ESC(res.message));
+	}
 	if (x && (x->routes_dropped || x->routes_bad))
 		log_warnx("radius=auth user=%s event=framed-route-dropped server=%s kept=%zu "
 			  "over-limit=%zu malformed=%zu max=%u first-malformed=%s",
@@ -528,6 +765,16 @@ static enum auth_submit_status r_submit(struct auth_backend *base, const struct 
 
 	if (b->npending >= b->cfg.queue_max)
 		return AUTH_SUBMIT_BUSY;
+	if (rq->method == AUTH_EAP &&
+	    (!rq->u.eap.msg || rq->u.eap.msg_len < EAP_HDR_LEN ||
+	     rq->u.eap.msg_len > EAP_PACKET_MAX || rq->u.eap.state_len > RADIUS_ATTR_MAX ||
+	     (rq->u.eap.state_len && !rq->u.eap.state))) {
+		b->eap.refused++;
+		log_warnx("radius=auth user=%s event=eap-round-refused round=%u eap-len=%zu "
+			  "state-len=%zu max=%u", LOG_ESC(rq->user), rq->u.eap.round,
+			  rq->u.eap.msg_len, rq->u.eap.state_len, EAP_PACKET_MAX);
+		return AUTH_SUBMIT_BUSY;
+	}
 	w = malloc(sizeof(*w));
 	pd = calloc(1, sizeof(*pd));
 	if (!w || !pd) {
@@ -552,6 +799,14 @@ static enum auth_submit_status r_submit(struct auth_backend *base, const struct 
 	snprintf(pd->user, sizeof(pd->user), "%s", rq->user);
 	if (rq->method == AUTH_MSCHAPV1)
 		memcpy(pd->v1_challenge, rq->u.mschapv1.challenge, MSCHAP_V1_CHALLENGE_LEN);
+	if (rq->method == AUTH_EAP) {
+		struct eap_pin *pin = pin_find(b, rq->session, radius_now_ms());
+		pd->eap_round = rq->u.eap.round;
+		if (pin) {
+			pd->pinned = true;
+			pd->server = pin->server;
+		}
+	}
 	struct radius_req_params prm = {
 		.code = RADIUS_ACCESS_REQUEST,
 		.attrs = w->buf + RADIUS_HDR_LEN,
@@ -559,6 +814,10 @@ static enum auth_submit_status r_submit(struct auth_backend *base, const struct 
 		.password = rq->method == AUTH_PAP ? rq->u.pap.password : NULL,
 		.password_len = rq->method == AUTH_PAP ? rq->u.pap.password_len : 0,
 		.created_ms = radius_now_ms(),
+		.pinned = pd->pinned,
+		.server = pd->server,
+		/* RFC 3579 3.2: an EAP reply without one is discarded. */
+		.require_ma = rq->method == AUTH_EAP,
 		.done = done_cb,
 		.ctx = pd,
 	};
@@ -571,6 +830,8 @@ static enum auth_submit_status r_submit(struct auth_backend *base, const struct 
 		free(pd);
 		return AUTH_SUBMIT_BUSY;
 	}
+	if (rq->method == AUTH_EAP)
+		b->eap.rounds++;
 	pd->next = b->pending;
 	if (b->pending)
 		b->pending->prev = pd;
@@ -594,6 +855,8 @@ static void r_cancel(struct auth_backend *base, struct auth_session_ref s)
 		}
 		pd = next;
 	}
+	/* Its EAP exchange, if any, is over: the link gave up on it. */
+	pin_drop(b, s);
 }
 
 static int r_fd(const struct auth_backend *base)
@@ -619,6 +882,8 @@ static void r_free(struct auth_backend *base)
 		crypto_wipe(pd, sizeof(*pd));
 		free(pd);
 	}
+	while (b->pins)
+		pin_free(b, b->pins);
 	radius_client_free(b->client);
 	free(b->nas_identifier);
 	free(b->extra);
@@ -646,6 +911,20 @@ const struct radius_stats *auth_radius_stats(const struct auth_backend *b)
 	if (!b || b->ops != &radius_ops)
 		return NULL;
 	return radius_client_stats(((const struct radius_backend *)b)->client);
+}
+
+const struct auth_radius_eap_stats *auth_radius_eap_stats(const struct auth_backend *b)
+{
+	if (!b || b->ops != &radius_ops)
+		return NULL;
+	return &((const struct radius_backend *)b)->eap;
+}
+
+size_t auth_radius_eap_pinned(const struct auth_backend *b)
+{
+	if (!b || b->ops != &radius_ops)
+		return 0;
+	return ((const struct radius_backend *)b)->npins;
 }
 
 struct auth_backend *auth_radius_new(const struct auth_radius_config *cfg,

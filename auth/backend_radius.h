@@ -21,8 +21,27 @@
  * AUTH_CLASS_BYTES_MAX), MS-Primary/Secondary-DNS and
  * -NBNS-Server, Reply-Message. An Accept without keys while MPPE is
  * required becomes AUTH_REJECT_ERROR. Access-Reject: MS-CHAP-Error's E=
- * and M= (else E=691). Access-Challenge: refused (PPP has no use for it).
+ * and M= (else E=691). Access-Challenge: refused, except to an EAP round.
  * No answer from any server: AUTH_REJECT_ERROR "no RADIUS server answered".
+ *
+ * EAP (AUTH_EAP, RFC 3579): one Access-Request per round, each with a new
+ * Identifier and Request Authenticator: User-Name (the outer identity),
+ * the peer's EAP packet as EAP-Message attributes of 253 bytes in order,
+ * the State of the last Challenge, the NAS attributes and always a
+ * Message-Authenticator; no password. Every reply must carry a valid
+ * Message-Authenticator whatever the server's setting (else it is
+ * discarded, as RFC 3579 3.2 says). Access-Challenge: AUTH_CHALLENGE with
+ * the reassembled EAP Request (its EAP Length must be the chain's size)
+ * and the State; Access-Accept: the EAP Success, MS-MPPE-Send/Recv-Key and
+ * the reply's User-Name besides all of the above; Access-Reject: the EAP
+ * Failure, AUTH_REJECT_BAD_CREDENTIALS. A chain longer than EAP_PACKET_MAX
+ * is dropped, counted and ends the round with AUTH_REJECT_ERROR.
+ * Failover: the first round goes to the first live server and fails over
+ * as any request; once a server has answered with a Challenge the State
+ * is its own, so the later rounds of that session's exchange are pinned to
+ * it (retransmitted there, never failed over) and end with
+ * AUTH_REJECT_ERROR when it does not answer. The pin goes with the
+ * exchange's end, a cancel, or after 10 minutes without a round.
  *
  * Lifetime: auth_radius_new() .. auth_backend_free(); the backend runs on
  * the owner's thread (its fd is the transport's epoll set). cfg's strings
@@ -63,6 +82,23 @@ struct auth_backend *auth_radius_new(const struct auth_radius_config *cfg,
 size_t auth_radius_pending(const struct auth_backend *b);
 /* The transport's counters of a RADIUS backend; NULL for another kind. */
 const struct radius_stats *auth_radius_stats(const struct auth_backend *b);
+
+/* The EAP relay's counters (method AUTH_EAP), since auth_radius_new(). */
+struct auth_radius_eap_stats {
+	uint64_t rounds;      /* Access-Requests of EAP rounds sent */
+	uint64_t challenges;  /* Access-Challenges relayed to the peer (AUTH_CHALLENGE) */
+	uint64_t accepts;     /* exchanges ended AUTH_ACCEPT */
+	uint64_t rejects;     /* exchanges ended by an Access-Reject */
+	uint64_t oversized;   /* replies whose EAP-Message chain passed EAP_PACKET_MAX: dropped */
+	uint64_t malformed;   /* replies whose EAP-Message is not one packet of the right code */
+	uint64_t stranded;    /* rounds whose exchange's server did not answer */
+	uint64_t refused;     /* rounds refused at submit (EAP packet or State too long) */
+};
+
+/* NULL for another kind of backend. */
+const struct auth_radius_eap_stats *auth_radius_eap_stats(const struct auth_backend *b);
+/* EAP exchanges tied to the server that answered them (for tests). */
+size_t auth_radius_eap_pinned(const struct auth_backend *b);
 
 /* A Framed-Route value (RFC 2865 5.22): "a.b.c.d[/len] gateway [metric...]";
  * without /len a host route (/32). False for anything else, or host bits

@@ -53,6 +53,8 @@ struct radius_req {
 	bool has_password;
 	bool add_delay_time;
 	bool probe;                   /* our own Status-Server: no callback */
+	bool require_ma;              /* replies need it whatever the server */
+	bool pinned;                  /* to `server` only, never failed over */
 	uint64_t created_ms;
 	uint64_t sent_ms;             /* first send: the reply latency's start */
 
@@ -393,7 +395,8 @@ struct radius_req *radius_client_send(struct radius_client *c,
 				      const struct radius_req_params *p, uint64_t now_ms)
 {
 	if (c->outstanding >= c->max_outstanding || p->password_len > RADIUS_PASSWORD_MAX ||
-	    p->attrs_len > RADIUS_MAX_LEN - RADIUS_HDR_LEN)
+	    p->attrs_len > RADIUS_MAX_LEN - RADIUS_HDR_LEN ||
+	    (p->pinned && p->server >= c->nservers))
 		return NULL;
 	struct radius_req *r = calloc(1, sizeof(*r));
 	if (!r)
@@ -404,6 +407,8 @@ struct radius_req *radius_client_send(struct radius_client *c,
 	r->ctx = p->ctx;
 	r->code = p->code;
 	r->add_delay_time = p->add_delay_time;
+	r->require_ma = p->require_ma;
+	r->pinned = p->pinned;
 	r->created_ms = p->created_ms;
 	r->sent_ms = now_ms;
 	if (p->attrs_len) {
@@ -421,8 +426,9 @@ struct radius_req *radius_client_send(struct radius_client *c,
 		r->has_password = true;
 	}
 	c->outstanding++;
-	r->servers_tried = 1;
-	if (!start_at(c, r, first_server(c, now_ms), now_ms)) {
+	/* A pinned request has, as it were, tried every other server already. */
+	r->servers_tried = p->pinned ? c->nservers : 1;
+	if (!start_at(c, r, p->pinned ? p->server : first_server(c, now_ms), now_ms)) {
 		req_free(c, r);
 		return NULL;
 	}
@@ -484,8 +490,12 @@ static void on_timeout(struct radius_client *c, struct radius_req *r, uint64_t n
 			return;
 	}
 	c->st.timeouts++;
-	log_warnx("radius=%s event=no-answer servers=%zu tries=%u", c->what, c->nservers,
-		  c->tries);
+	if (r->pinned)
+		log_warnx("radius=%s event=no-answer pinned-to=%s tries=%u", c->what,
+			  c->servers[r->server].name, c->tries);
+	else
+		log_warnx("radius=%s event=no-answer servers=%zu tries=%u", c->what, c->nservers,
+			  c->tries);
 	finish(c, r, NULL, NULL);
 }
 
@@ -537,7 +547,8 @@ static void on_datagram(struct radius_client *c, size_t k, const uint8_t *buf, s
 	}
 	const struct radius_server *srv = &c->servers[r->server];
 	bool need_ma = (p.code == RADIUS_ACCESS_ACCEPT || p.code == RADIUS_ACCESS_REJECT ||
-			p.code == RADIUS_ACCESS_CHALLENGE) && !srv->ma_optional;
+			p.code == RADIUS_ACCESS_CHALLENGE) &&
+		       (!srv->ma_optional || r->require_ma);
 	enum radius_verify_result v = radius_verify(&p, RADIUS_SIGN_RESPONSE, &srv->secret,
 						    r->req_auth, need_ma);
 	if (v != RADIUS_OK) {
@@ -705,6 +716,20 @@ uint64_t radius_now_ms(void)
 size_t radius_client_outstanding(const struct radius_client *c)
 {
 	return c->outstanding;
+}
+
+size_t radius_client_server_index(const struct radius_client *c,
+				  const struct radius_server *srv)
+{
+	for (size_t i = 0; i < c->nservers; i++)
+		if (srv == &c->servers[i])
+			return i;
+	return c->nservers;
+}
+
+const struct radius_server *radius_client_server(const struct radius_client *c, size_t i)
+{
+	return i < c->nservers ? &c->servers[i] : NULL;
 }
 
 const struct radius_stats *radius_client_stats(const struct radius_client *c)

@@ -45,7 +45,11 @@
  * Message-Authenticator in replies: required in every Access-Accept,
  * -Reject and -Challenge, unless the server is marked `ma_optional`
  * (NPS and old servers that cannot add one; radius_client_new() warns for
- * each). One that is present is checked either way.
+ * each), and then still for a request that asks for it (require_ma: EAP).
+ * One that is present is checked either way.
+ *
+ * Pinned requests (radius_req_params.pinned) go to one named server only,
+ * dead or alive, and are never failed over.
  *
  * Identifiers: each UDP socket has 256; the client opens more sockets
  * (up to RADIUS_CLIENT_SOCKETS) as requests outstanding to one server grow.
@@ -125,6 +129,16 @@ struct radius_req_params {
 	size_t password_len;
 	bool add_delay_time;           /* Acct-Delay-Time since created_ms */
 	uint64_t created_ms;           /* the caller's clock (now_ms) */
+	/* Go to servers[server] only (its index in the configuration):
+	 * retransmitted there, never failed over; the completion gets NULL
+	 * when it used up its tries. For a conversation whose State only that
+	 * server knows (an EAP exchange after its first answer). */
+	bool pinned;
+	size_t server;
+	/* Every Access-Accept, -Reject and -Challenge must carry a valid
+	 * Message-Authenticator, even from an ma_optional server (RFC 3579
+	 * 3.2: EAP). */
+	bool require_ma;
 	radius_done_fn done;
 	void *ctx;
 };
@@ -139,14 +153,21 @@ int radius_client_fd(const struct radius_client *c);
  * milliseconds (the same one as created_ms). */
 void radius_client_run(struct radius_client *c, uint64_t now_ms);
 
-/* Queue and send a request. NULL if the client is full or the attributes
- * do not fit (nothing is called back then). */
+/* Queue and send a request. NULL if the client is full, the attributes
+ * do not fit or a pinned server does not exist (nothing is called back
+ * then). */
 struct radius_req *radius_client_send(struct radius_client *c,
 				      const struct radius_req_params *p, uint64_t now_ms);
 /* Forget a request: its completion is never called. */
 void radius_client_cancel(struct radius_client *c, struct radius_req *req);
 
 size_t radius_client_outstanding(const struct radius_client *c);
+/* The index in the configuration of srv, a server a completion named
+ * (radius_req_params.server); nservers if it is not one of this client's. */
+size_t radius_client_server_index(const struct radius_client *c,
+				  const struct radius_server *srv);
+/* servers[i] as configured (its name for logs); NULL past the last. */
+const struct radius_server *radius_client_server(const struct radius_client *c, size_t i);
 /* CLOCK_MONOTONIC in milliseconds plus RADIUS_CLOCK_BASE_MS: the clock
  * now_ms and created_ms are on. CLOCK_MONOTONIC starts near 0 at boot; the
  * base keeps a time before this boot (the creation of an accounting record

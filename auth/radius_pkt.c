@@ -497,6 +497,49 @@ size_t radius_count(const struct radius_packet *p, uint32_t vendor, uint8_t type
 	return n;
 }
 
+enum radius_eap_result radius_get_eap(const struct radius_packet *p, uint8_t *out,
+				      size_t outmax, size_t *len)
+{
+	struct radius_iter it;
+	struct radius_attr cur;
+	size_t n = 0;
+	bool any = false;
+
+	*len = 0;
+	radius_iter_init(&it, p);
+	while (radius_iter_next(&it, &cur)) {
+		if (cur.vendor != 0 || cur.type != RADIUS_EAP_MESSAGE)
+			continue;
+		any = true;
+		if (cur.len > outmax - n)
+			return RADIUS_EAP_TOO_LONG;
+		memcpy(out + n, cur.val, cur.len);
+		n += cur.len;
+	}
+	if (!any)
+		return RADIUS_EAP_NONE;
+	/* RFC 3748 4: Code, Identifier, Length (the whole packet), Data. */
+	if (n < 4 || load_be16(out + 2) != n)
+		return RADIUS_EAP_MALFORMED;
+	*len = n;
+	return RADIUS_EAP_OK;
+}
+
+const char *radius_eap_result_name(enum radius_eap_result r)
+{
+	switch (r) {
+	case RADIUS_EAP_NONE:
+		return "none";
+	case RADIUS_EAP_OK:
+		return "ok";
+	case RADIUS_EAP_TOO_LONG:
+		return "too-long";
+	case RADIUS_EAP_MALFORMED:
+		return "malformed";
+	}
+	return "unknown";
+}
+
 bool radius_attr_u32(const struct radius_attr *a, uint32_t *v)
 {
 	if (a->len != 4)

@@ -117,6 +117,7 @@ enum radius_attr_type {
 	RADIUS_EVENT_TIMESTAMP = 55,
 	RADIUS_CHAP_CHALLENGE = 60,
 	RADIUS_NAS_PORT_TYPE = 61,
+	RADIUS_EAP_MESSAGE = 79,
 	RADIUS_ACCT_INTERIM_INTERVAL = 85,
 	RADIUS_NAS_PORT_ID = 87,
 	RADIUS_FRAMED_POOL = 88,
@@ -349,6 +350,23 @@ bool radius_unhide(const struct radius_attr *a, const struct radius_secret *sec,
 bool radius_get_user_password(const struct radius_attr *a, const struct radius_secret *sec,
 			      const uint8_t req_auth[static RADIUS_AUTH_LEN],
 			      char pw[static RADIUS_PASSWORD_MAX + 1], size_t *len);
+
+/* EAP-Message (RFC 3579 3.1): every EAP-Message attribute of p, in order,
+ * concatenated into out[0..*len) is one EAP packet (RFC 3748 4). */
+enum radius_eap_result {
+	RADIUS_EAP_NONE,       /* no EAP-Message: *len 0 */
+	RADIUS_EAP_OK,         /* one EAP packet whose Length is exactly *len */
+	RADIUS_EAP_TOO_LONG,   /* the chain is longer than outmax: *len 0 */
+	RADIUS_EAP_MALFORMED,  /* shorter than an EAP header, or its Length is
+				* not the chain's size: *len 0 */
+};
+
+/* Reassemble the EAP packet of p into out (outmax octets at most); out is
+ * written in every case but only meaningful with RADIUS_EAP_OK. */
+enum radius_eap_result radius_get_eap(const struct radius_packet *p, uint8_t *out,
+				      size_t outmax, size_t *len);
+/* "none", "ok", "too-long", "malformed". */
+const char *radius_eap_result_name(enum radius_eap_result r);
 
 /* The name of a packet code for logs ("Access-Accept", ...): a static
  * string; "unknown" for a code not listed in enum radius_code. */

@@ -1239,6 +1239,13 @@ static const struct key keys[] = {
 	{ KEY("rate-limit-burst", t_uint, rate_limit_burst, "100"), .min = 1, .max = 60000 },
 	{ KEY("auth-timeout", t_uint, auth_timeout, "30"), .min = 5, .max = 300 },
 	{ KEY("auth-retries", t_uint, auth_retries, "3"), .min = 0, .max = 10 },
+	/* EAP pass-through to RADIUS (docs/eap.md); check_auth() ties it to
+	 * auth radius. 50 rounds carry an EAP-TLS login with a long chain in
+	 * 1 KB fragments several times over. */
+	{ KEY("eap", t_bool, eap, "no") },
+	{ KEY("require-eap", t_bool, require_eap, "no") },
+	{ KEY("eap-max-rounds", t_uint, eap_max_rounds, "50"), .min = 5, .max = 200 },
+	{ KEY("eap-timeout", t_uint, eap_timeout, "60"), .min = 10, .max = 600 },
 	{ KEY("log-level", t_loglevel, log_level, "notice") },
 	{ KEY("log-target", t_enum, log_target, "auto"), .names = log_target_names },
 	/* The admin socket (server/admin.h): made as root, 0600, owned by `user`. */
@@ -1614,9 +1621,13 @@ static bool check_auth(struct loader *ld)
 					      "refuse-mschap-v2" };
 
 	if (ANY_BAD(ld, "auth", "refuse-pap", "refuse-chap", "refuse-mschap", "refuse-mschap-v2",
-		    "radius-server", "radius-config", "dae-listen", "dae-client", "require-mppe"))
+		    "radius-server", "radius-config", "dae-listen", "dae-client", "require-mppe",
+		    "eap", "require-eap"))
 		return true;
-	if (c->refuse_pap && c->refuse_chap && c->refuse_mschap && c->refuse_mschap_v2) {
+	/* EAP is a method of its own: with it the CHAP kinds may all be
+	 * refused, and its keys come from the EAP method (EAP-TLS, PEAP). */
+	if (!c->eap && c->refuse_pap && c->refuse_chap && c->refuse_mschap &&
+	    c->refuse_mschap_v2) {
 		const char *last_set = refuse[3];
 		unsigned line = 0;
 		for (size_t i = 0; i < sizeof(refuse) / sizeof(refuse[0]); i++)
@@ -1647,7 +1658,15 @@ static bool check_auth(struct loader *ld)
 				"requests from anyone else are dropped");
 	if (!c->dae_listen && c->dae_clients.n)
 		return fail_key(ld, "dae-client", "'dae-client' is set but 'dae-listen' is not");
-	if (c->require_mppe && c->refuse_mschap && c->refuse_mschap_v2) {
+	if (c->eap && c->auth != CONFIG_AUTH_RADIUS)
+		return fail_key(ld, "eap",
+				"'eap yes' needs 'auth radius': EAP is relayed to a RADIUS server "
+				"(which holds the certificates); the SQLite store keeps MS-CHAPv2");
+	if (c->require_eap && !c->eap)
+		return fail_key(ld, "require-eap",
+				"'require-eap yes' needs 'eap yes': it refuses the fallback from EAP "
+				"to MS-CHAPv2");
+	if (!c->eap && c->require_mppe && c->refuse_mschap && c->refuse_mschap_v2) {
 		return fail_key(ld, "refuse-mschap-v2",
 				"require-mppe is yes but MS-CHAP is refused: MPPE keys come from "
 				"MS-CHAP, so allow 'refuse-mschap-v2 no' or set 'require-mppe no'");

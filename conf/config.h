@@ -184,6 +184,12 @@ struct config {
 	unsigned rate_limit_burst;  /* ms of the rate a bucket holds (at least 2 × MTU) */
 	unsigned auth_timeout;      /* seconds for the whole authentication */
 	unsigned auth_retries;      /* MS-CHAP retries after a failed password */
+	/* EAP relayed to RADIUS (docs/eap.md): asked for first, MS-CHAPv2
+	 * after a Nak unless require_eap; needs auth radius. */
+	bool eap;
+	bool require_eap;
+	unsigned eap_max_rounds;    /* EAP Requests per login */
+	unsigned eap_timeout;       /* seconds for the whole EAP exchange */
 
 	enum log_level log_level;
 	enum log_target log_target; /* auto: journal under systemd, else stderr */

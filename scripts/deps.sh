@@ -23,6 +23,10 @@ PACKAGES=(
   # namespace's loopback, never as the system service; python3 runs the
   # tests' UDP black hole and slow relay.
   freeradius freeradius-utils python3
+  # The EAP tests (integration.eap): wpa_supplicant's eapol_test is a
+  # reference EAP client (EAP-TLS, PEAP, EAP-MSCHAPv2) that tells a
+  # FreeRADIUS set-up fault from a fault of the project's own client.
+  eapoltest
   # integration.rate_limit measures a session's rate with iperf3 (server in
   # the LAN namespace, client through the tunnel).
   iperf3

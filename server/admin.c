@@ -201,6 +201,7 @@ static void session_json(struct jbuf *j, const struct session *s, uint64_t now)
 		strcpy(rate, "none");
 	jb_kstr(j, &first, "rate", rate);
 	jb_u64(j, &first, "rate_dropped", in.rate_dropped);
+	jb_kstr(j, &first, "method", in.method);
 	uint8_t v6[16];
 	char v6s[INET6_ADDRSTRLEN + 3] = "-";
 	if (session_ipv6_prefix(s, v6)) {

@@ -305,9 +305,9 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 			 s->mppe_stateful ? "stateful" : "stateless");
 	else
 		strcpy(mppe, "none");
-	log_notice("%s addr=%s mppe=%s mtu=%u event=session-up acct-session-id=%s "
+	log_notice("%s addr=%s mppe=%s mtu=%u event=session-up acct-session-id=%s method=%s "
 		   "rate=%u/%u session-timeout=%u idle-timeout=%u", s->log_id, addr, mppe,
-		   s->ip_mtu, s->acct_id, s->rate_kbit[SHAPER_DOWN], s->rate_kbit[SHAPER_UP],
+		   s->ip_mtu, s->acct_id, auth_method_name(s->auth_method), s->rate_kbit[SHAPER_DOWN], s->rate_kbit[SHAPER_UP],
 		   s->session_timeout, s->idle_timeout);
 	wtmp_login(s->serial, s->user, s->addr);
 	session_routes_up(s);
@@ -330,6 +330,7 @@ const struct ppp_ops session_link_ops = {
 	.send = link_send,
 	.auth_request = session_auth_request,
 	.auth_cancel = session_auth_cancel,
+	.eap_response = session_eap_response,
 	.ip_up = link_ip_up,
 	.ip_rx = link_ip_rx,
 	.down = link_down,
@@ -390,7 +391,8 @@ static void log_down(const struct session *s, enum ppp_cause cause, const char *
 /* The link is finished (its ops->down, or the call went away before LCP
  * started): everything in reverse order of set-up, once. What each state
  * holds: UP the accounting Start, the hooks, proxy ARP; NETWORK and UP
- * the address; AUTH_WAIT the request in the backend; all the call. */
+ * the address; AUTH_WAIT the request in the backend; LINK and AUTH_WAIT
+ * an EAP State between rounds; all the call. */
 void session_kill(struct session *s, enum ppp_cause cause, const char *detail)
 {
 	struct server *srv = s->srv;
@@ -420,6 +422,7 @@ void session_kill(struct session *s, enum ppp_cause cause, const char *detail)
 	session_address_release(s);
 	if (was == SESSION_AUTH_WAIT)
 		session_auth_withdraw(s);
+	session_eap_end(s);
 	struct call *call = s->call;
 	s->call = NULL;
 	if (call) {
@@ -560,6 +563,10 @@ static void fill_ppp_config(const struct server *srv, struct ppp_config *pc)
 	pc->host_name = srv->hostname;
 	pc->auth_timeout_s = cfg->auth_timeout;
 	pc->auth_max_attempts = cfg->auth_retries + 1;
+	pc->allow_eap = cfg->eap;
+	pc->require_eap = cfg->require_eap;
+	pc->eap_max_rounds = cfg->eap_max_rounds;
+	pc->eap_timeout_s = cfg->eap_timeout;
 	pc->mppe_required = cfg->require_mppe || cfg->require_mppe_128;
 	pc->mppe_128 = true;
 	pc->mppe_56 = cfg->mppe_56 && !cfg->require_mppe_128;
@@ -641,6 +648,7 @@ void session_free(struct session *s)
 	ppp_free(s->link);
 	free(s->classes);
 	s->classes = NULL;
+	session_eap_end(s); /* killed first, which freed it: a safety net */
 	free(s->routes); /* down already removed them (a session never up: kept only) */
 	s->routes = NULL;
 	server_release(s->srv, s);
@@ -665,6 +673,7 @@ void session_get_info(const struct session *s, uint64_t now, struct session_info
 		.mppe_bits = s->mppe_bits,
 		.mppe_stateful = s->mppe_stateful,
 		.radius = s->radius_authed,
+		.method = session_is_authed(s) ? auth_method_name(s->auth_method) : "",
 		.rate_down = s->rate_kbit[SHAPER_DOWN],
 		.rate_up = s->rate_kbit[SHAPER_UP],
 		.rate_dropped = s->shaper[SHAPER_DOWN].dropped + s->shaper[SHAPER_UP].dropped,

@@ -24,10 +24,14 @@
  * the result -> per-user limit, address (static: pool_reserve, else
  * pool_alloc) -> ppp_auth_result() -> CCP/IPCP -> ops->ip_up: the address
  * becomes routable (datapath), ip-up hook, proxy ARP, one session-up line.
+ * EAP (ops->eap_response) is the same path once per round: each Response
+ * is one request, each Access-Challenge goes back to the link as the next
+ * Request (ppp_eap_request()) with its State kept on the session, until
+ * an Accept or a refusal (server/session_auth.c).
  *
  * End: the link's ops->down (any cause, set once) logs one session-down
  * line, runs ip-down, withdraws proxy ARP, releases the address, cancels a
- * pending authentication, clears the call (Call-Disconnect-Notify) unless
+ * pending authentication, frees a kept EAP State, clears the call (Call-Disconnect-Notify) unless
  * the call is what went away, and kills the session.
  *
  * Lifetime: session_new() on call up; the call owns it through its ops
@@ -72,12 +76,14 @@ enum session_state {
 	 * the client's LCP, at most until open_deadline). No user, no
 	 * address, nothing in the backend. */
 	SESSION_WAIT_LCP,
-	/* The link runs LCP, or the authentication phase between attempts:
-	 * no request in the backend, no refusal due, no address held. */
+	/* The link runs LCP, or the authentication phase between attempts
+	 * or between EAP rounds (the peer has the next Request; the last
+	 * Challenge's State may be kept): no request in the backend, no
+	 * refusal due, no address held. */
 	SESSION_LINK,
 	/* Exactly one request is in the backend, named by {slot, serial};
 	 * the user name is set. -> NETWORK (accepted) or LINK (refused,
-	 * abandoned). */
+	 * abandoned, or an EAP Challenge: the next round). */
 	SESSION_AUTH_WAIT,
 	/* A refusal of ours (malformed request, refused name, locked out,
 	 * backend busy) is due: the timer answers it at once, never from
@@ -177,6 +183,7 @@ struct session_info {
 	unsigned mppe_bits;          /* 0: none */
 	bool mppe_stateful;
 	bool radius;                 /* authenticated by RADIUS, else the local store */
+	const char *method;          /* auth_method_name() once authenticated, else "" */
 	uint32_t rate_down, rate_up; /* kbit/s; 0: no limit */
 	uint64_t rate_dropped;       /* packets dropped over either rate */
 };

@@ -8,6 +8,16 @@
  * answered from the timer); AUTH_WAIT -> NETWORK (accepted, address
  * taken) or LINK (refused). Whatever leaves AUTH_WAIT without a completion
  * cancels the request in the backend (session_auth_drop()).
+ *
+ * EAP (docs/eap.md) is relayed to RADIUS one round at a time: each EAP
+ * Response of the peer is one request (LINK -> AUTH_WAIT), and an
+ * Access-Challenge brings the session back to LINK with the next EAP
+ * Request sent to the peer (ppp_eap_request()) and its State kept
+ * (s->eap_state) for the next round; so an exchange of N rounds is N
+ * times LINK -> AUTH_WAIT, ended by an Accept (-> NETWORK) or a refusal
+ * (-> LINK). The Identity Response (round 1) names the user as a CHAP
+ * name does, lock-out included; the State is freed whenever the exchange
+ * ends: verdict, the link's cancel, a new exchange, the session's end.
  */
 #include "server/session_priv.h"
 
@@ -64,6 +74,16 @@ enum auth_user_status session_canonical_user(const struct server *srv, const voi
 	return auth_canonical_user(user_domain(srv->cfg), raw, len, out, &n);
 }
 
+/* What every request carries about the session. */
+static void fill_common(struct session *s, struct auth_request *rq)
+{
+	rq->session = session_ref(s);
+	memcpy(&rq->peer, &s->peer, sizeof(s->peer));
+	rq->local = s->local;
+	rq->nas_port = s->call_id;
+	snprintf(rq->session_id, sizeof(rq->session_id), "%s", s->acct_id);
+}
+
 /* What fill_request() made of the peer's request. */
 enum fill_status {
 	FILL_OK,
@@ -79,11 +99,7 @@ static enum fill_status fill_request(struct session *s, struct auth_request *rq,
 	enum auth_user_domain mode = user_domain(s->srv->cfg);
 
 	*ust = AUTH_USER_OK;
-	rq->session = session_ref(s);
-	memcpy(&rq->peer, &s->peer, sizeof(s->peer));
-	rq->local = s->local;
-	rq->nas_port = s->call_id;
-	snprintf(rq->session_id, sizeof(rq->session_id), "%s", s->acct_id);
+	fill_common(s, rq);
 	if (chap)
 		rq->chap_ident = chap->id;
 	if (pap) {
@@ -169,6 +185,7 @@ void session_auth_request(void *owner, const struct chap_response_info *chap,
 
 	/* A new attempt replaces whatever the last one left. */
 	session_auth_drop(s);
+	session_eap_end(s);
 	memset(&rq, 0, sizeof(rq));
 	switch (fill_request(s, &rq, chap, pap, &ust)) {
 	case FILL_OK:
@@ -197,6 +214,7 @@ void session_auth_request(void *owner, const struct chap_response_info *chap,
 	}
 	}
 	session_set_user(s, rq.user);
+	s->auth_method = rq.method;
 	if (login_lock_check(s->srv, &s->peer, s->user, s->serial)) {
 		/* Answered as a wrong password is, whether the user exists or
 		 * not, and the store is not asked. */
@@ -215,19 +233,177 @@ void session_auth_request(void *owner, const struct chap_response_info *chap,
 void session_auth_cancel(void *owner)
 {
 	session_auth_drop(owner);
+	session_eap_end(owner);
+}
+
+/* ---- EAP: one request per Response ---- */
+
+void session_eap_end(struct session *s)
+{
+	free(s->eap_state);
+	s->eap_state = NULL;
+	s->eap_state_len = 0;
+}
+
+/* The Identity Response (round 1): a new exchange, and the user's name
+ * from it, refused and locked out as a CHAP name is. False: refused (a
+ * refusal is due). */
+static bool eap_identity(struct session *s, struct auth_request *rq,
+			 const struct eap_packet_info *eap)
+{
+	enum auth_user_status ust;
+
+	session_eap_end(s);
+	ust = auth_request_set_canonical_user(rq, user_domain(s->srv->cfg), eap->identity,
+					      eap->identity_len);
+	if (ust != AUTH_USER_OK) {
+		log_notice("%s user=%s peer=%s event=auth-fail reason=%s error=%u len=%zu max=%u "
+			   "method=eap",
+			   LOG_ID(.ctrl = s->ctrl_id, .call = s->call_id, .session = s->serial),
+			   LOG_ESC_N(eap->identity, eap->identity_len), s->peer_str,
+			   auth_user_status_name(ust), AUTH_E_AUTHENTICATION_FAILURE,
+			   eap->identity_len, AUTH_USER_MAX);
+		session_set_user(s, NULL);
+		login_lock_failed(s->srv, &s->peer, NULL);
+		reject_soon(s, AUTH_E_AUTHENTICATION_FAILURE, auth_user_status_name(ust));
+		return false;
+	}
+	session_set_user(s, rq->user);
+	if (login_lock_check(s->srv, &s->peer, s->user, s->serial)) {
+		reject_soon(s, AUTH_E_AUTHENTICATION_FAILURE, "locked out");
+		return false;
+	}
+	return true;
+}
+
+void session_eap_response(void *owner, const struct eap_packet_info *eap)
+{
+	struct session *s = owner;
+	struct auth_request rq;
+
+	/* A Response while the last one waits replaces it (the State is
+	 * the same: it answers the same Request). */
+	session_auth_drop(s);
+	s->auth_method = AUTH_EAP;
+	memset(&rq, 0, sizeof(rq));
+	fill_common(s, &rq);
+	rq.method = AUTH_EAP;
+	rq.chap_ident = eap->id;
+	if (eap->round <= 1) {
+		if (!eap_identity(s, &rq, eap)) {
+			auth_request_wipe(&rq);
+			return;
+		}
+	} else if (!s->user[0]) {
+		/* No Identity came first: the link would not do that. */
+		log_notice("%s event=auth-fail reason=bad-request method=eap round=%u", s->log_id,
+			   eap->round);
+		reject_soon(s, AUTH_E_AUTHENTICATION_FAILURE, "EAP Response before Identity");
+		return;
+	} else {
+		/* Every round names the outer identity (User-Name). */
+		snprintf(rq.user, sizeof(rq.user), "%s", s->user);
+		rq.user_len = strlen(rq.user);
+	}
+	rq.u.eap.msg = eap->pkt;
+	rq.u.eap.msg_len = eap->len;
+	rq.u.eap.state = s->eap_state;
+	rq.u.eap.state_len = s->eap_state_len;
+	rq.u.eap.round = eap->round;
+	if (auth_backend_submit(s->srv->auth, &rq) != AUTH_SUBMIT_PENDING) {
+		log_warnx("%s event=auth-fail reason=backend-busy method=eap round=%u", s->log_id,
+			  eap->round);
+		session_eap_end(s);
+		reject_soon(s, AUTH_E_AUTHENTICATION_FAILURE, "authentication backend busy");
+	} else {
+		s->auth_be = s->srv->auth;
+		session_set_state(s, SESSION_AUTH_WAIT);
+		/* One line per login at info; the rounds after it at debug. */
+		if (eap->round <= 1)
+			log_info("%s method=eap event=auth-request round=%u", s->log_id, eap->round);
+		else
+			log_debug("%s method=eap event=auth-request round=%u type=%u len=%zu",
+				  s->log_id, eap->round, eap->type, eap->len);
+	}
+	auth_request_wipe(&rq);
 }
 
 /* ---- the completion ---- */
 
-/* A refusal of the backend, or of ours after its acceptance. */
+/* A refusal of the backend, or of ours after its acceptance. eap_pkt:
+ * the RADIUS reply's EAP Failure, sent as it is (NULL: the link makes
+ * its own, always so when we refuse an Accept: its EAP Success must not
+ * reach the peer). The EAP exchange is over either way. */
 static void auth_refuse(struct session *s, unsigned win_error, const char *why,
-			const char *message)
+			const char *message, const uint8_t *eap_pkt, size_t eap_len)
 {
 	s->srv->stats.auth_fail++;
+	session_eap_end(s);
 	log_notice("%s event=auth-fail reason=%s error=%u message=%s", s->log_id, why, win_error,
 		   LOG_ESC(message));
-	struct ppp_auth_verdict v = { .win_error = win_error, .message = message };
+	struct ppp_auth_verdict v = { .win_error = win_error, .message = message,
+				      .eap_pkt = eap_pkt, .eap_len = eap_pkt ? eap_len : 0 };
 	ppp_auth_result(s->link, &v, server_now_ms());
+}
+
+/* An Access-Challenge: back to LINK, its State kept for the next round and
+ * its EAP Request to the peer. Without an EAP-Message (a RADIUS error:
+ * there is nothing to send) or without memory for the State, the link
+ * ends. */
+static void eap_challenge(struct session *s, const struct auth_result *res)
+{
+	uint64_t now = server_now_ms();
+	const char *why = NULL;
+
+	session_set_state(s, SESSION_LINK);
+	session_eap_end(s);
+	if (s->auth_method != AUTH_EAP)
+		why = "challenge-not-eap";
+	else if (!res->eap_msg || !res->eap_len)
+		why = "eap-challenge-without-message";
+	else if (res->state_len > SESSION_EAP_STATE_MAX)
+		why = "eap-state-too-long";
+	else if (res->state && res->state_len) {
+		if ((s->eap_state = malloc(res->state_len))) {
+			memcpy(s->eap_state, res->state, res->state_len);
+			s->eap_state_len = res->state_len;
+		} else {
+			why = "out-of-memory";
+		}
+	}
+	if (why) {
+		s->srv->stats.auth_fail++;
+		log_warnx("%s event=auth-fail reason=%s method=%s state-len=%zu "
+			  "detail=\"RADIUS Access-Challenge unusable: the link ends\"",
+			  s->log_id, why, auth_method_name(s->auth_method), res->state_len);
+		ppp_close(s->link, PPP_CAUSE_AUTH_FAILED, "RADIUS Access-Challenge unusable", now);
+		session_arm(s);
+		return;
+	}
+	ppp_eap_request(s->link, res->eap_msg, res->eap_len, now);
+	session_arm(s);
+}
+
+/* An EAP Accept's User-Name (the inner identity: PEAP's user, EAP-TLS's
+ * certificate name) is the session's user from here on (the per-user
+ * limit, accounting, logs, hooks), canonical as the outer one was; one
+ * the canonical form refuses leaves the outer. Logged once, both. */
+static void eap_inner_user(struct session *s, const struct auth_result *res)
+{
+	char inner[AUTH_USER_MAX + 1];
+	enum auth_user_status st = session_canonical_user(s->srv, res->reply_user,
+							  res->reply_user_len, inner);
+
+	if (st != AUTH_USER_OK) {
+		log_notice("%s event=eap-identity outer=%s inner=%s kept=outer reason=%s",
+			   s->log_id, LOG_ESC(s->user),
+			   LOG_ESC_N(res->reply_user, res->reply_user_len),
+			   auth_user_status_name(st));
+		return;
+	}
+	log_notice("%s event=eap-identity outer=%s inner=%s", s->log_id, LOG_ESC(s->user),
+		   LOG_ESC(inner));
+	session_set_user(s, inner);
 }
 
 /* The Accept's Class values, copied for accounting (the result's are the
@@ -356,6 +532,12 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 		return;
 	}
 	s->auth_be = NULL; /* answered: nothing left to cancel */
+	if (res->verdict == AUTH_CHALLENGE) {
+		eap_challenge(s, res);
+		return;
+	}
+	/* The EAP Success or Failure of the reply, for the peer. */
+	const uint8_t *eap_pkt = s->auth_method == AUTH_EAP ? res->eap_msg : NULL;
 	if (res->verdict == AUTH_REJECT_BAD_CREDENTIALS)
 		login_lock_failed(srv, &s->peer, s->user);
 	else if (res->verdict == AUTH_ACCEPT)
@@ -363,11 +545,14 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 	if (res->verdict != AUTH_ACCEPT) {
 		session_set_state(s, SESSION_LINK);
 		auth_refuse(s, res->win_error ? res->win_error : auth_verdict_error_code(res->verdict),
-			    auth_verdict_name(res->verdict), res->message);
+			    auth_verdict_name(res->verdict), res->message, eap_pkt, res->eap_len);
 		session_arm(s);
 		return;
 	}
 	srv->stats.auth_ok++;
+	session_eap_end(s);
+	if (s->auth_method == AUTH_EAP && res->reply_user && res->reply_user_len)
+		eap_inner_user(s, res);
 	/* The count walks every session: only for a user with a limit (the
 	 * walk was 6% of the server's CPU per login at 3,000 sessions). */
 	if (res->max_sessions && session_count_user(srv, s->user) >= res->max_sessions) {
@@ -376,7 +561,7 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 		char msg[AUTH_MESSAGE_MAX];
 		snprintf(msg, sizeof(msg), "session limit reached (%u)", res->max_sessions);
 		session_set_state(s, SESSION_LINK);
-		auth_refuse(s, AUTH_E_NO_DIALIN_PERMISSION, "session-limit", msg);
+		auth_refuse(s, AUTH_E_NO_DIALIN_PERMISSION, "session-limit", msg, NULL, 0);
 		session_arm(s);
 		return;
 	}
@@ -385,7 +570,7 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 	const char *mppe_why = NULL;
 	if (!mppe_policy(srv, res, &mppe_keys, &mppe_require, &mppe_why)) {
 		session_set_state(s, SESSION_LINK);
-		auth_refuse(s, AUTH_E_AUTHENTICATION_FAILURE, "mppe-policy", mppe_why);
+		auth_refuse(s, AUTH_E_AUTHENTICATION_FAILURE, "mppe-policy", mppe_why, NULL, 0);
 		session_arm(s);
 		return;
 	}
@@ -418,6 +603,9 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 	memcpy(v.nbns, res->nbns, sizeof(v.nbns));
 	v.mppe_keys = mppe_keys;
 	v.mppe_require = mppe_require;
+	/* EAP: RADIUS's Success goes to the peer as it is. */
+	v.eap_pkt = eap_pkt;
+	v.eap_len = eap_pkt ? res->eap_len : 0;
 	if (res->has_keys) {
 		memcpy(v.send_key, res->send_key, sizeof(v.send_key));
 		memcpy(v.recv_key, res->recv_key, sizeof(v.recv_key));

@@ -22,6 +22,9 @@
 
 struct pool;
 
+/* The longest RADIUS State kept between EAP rounds (one attribute). */
+#define SESSION_EAP_STATE_MAX 253
+
 struct session {
 	struct server *srv;
 	struct session *next, *prev; /* srv->sessions, or the reaper list (next) */
@@ -46,6 +49,15 @@ struct session {
 	struct auth_backend *auth_be;
 	unsigned reject_error;       /* AUTH_REFUSE: the answer due */
 	const char *reject_msg;
+	/* The method of the last request (logs; `pptpctl session show` once
+	 * authenticated). */
+	enum auth_method auth_method;
+	/* EAP (session_auth.c): the State of the last Access-Challenge, echoed
+	 * in the next round. Allocated only while an EAP exchange runs and
+	 * the server sent one (at most 253 bytes); freed when authentication
+	 * ends (verdict, cancel, new exchange) and in session_kill(). */
+	uint8_t *eap_state;
+	size_t eap_state_len;
 	bool spoof_logged;
 
 	char user[AUTH_NAME_MAX + 1];
@@ -175,8 +187,12 @@ void session_ipv6_timer(struct session *s, uint64_t now);
 
 void session_auth_request(void *owner, const struct chap_response_info *chap,
 			  const struct pap_request_info *pap);
+/* One EAP Response to relay (ops->eap_response). */
+void session_eap_response(void *owner, const struct eap_packet_info *eap);
 /* The link abandoned the attempt (ops->auth_cancel). */
 void session_auth_cancel(void *owner);
+/* Forget the EAP State kept between rounds (nothing if none). */
+void session_eap_end(struct session *s);
 /* Drop a request in the backend or a refusal due: back to LINK. */
 void session_auth_drop(struct session *s);
 /* Cancel the request in the backend (AUTH_WAIT, or ending from it). */

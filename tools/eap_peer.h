@@ -50,4 +50,8 @@ bool eap_peer_keys(struct eap_peer *p, uint8_t send_key[16], uint8_t recv_key[16
 /* Why the method gave up, or "". */
 const char *eap_peer_error(const struct eap_peer *p);
 
+/* Tests only (the RFC 2759 vectors): the MS-CHAPv2 Peer-Challenge to use
+ * instead of a random one. */
+void eap_peer_test_peer_challenge(struct eap_peer *p, const uint8_t chal[16]);
+
 #endif

@@ -40,6 +40,16 @@
  * A server that gives in brings the link up (exit 0 with --run); one that
  * refuses ends it (exit 1, "FAIL network: ...").
  *
+ * EAP (issue 15): --auth eap-mschapv2, peap-mschapv2 or eap-tls makes the
+ * link accept EAP (ppp_config.allow_eap) and answer it with that method of
+ * tools/eap_peer.h (ops->eap_method), alone or beside the CHAP kinds of
+ * the list; --ca FILE checks the server's certificate (PEAP, EAP-TLS),
+ * --cert FILE and --key FILE are the client's (EAP-TLS, which needs no
+ * password: --password-stdin is then optional). The MPPE keys come from
+ * the method (ops->eap_keys). A method that gives up (a wrong S=, a
+ * refused certificate) ends the link like a refusal: "auth-failed", then
+ * "FAIL auth: ... eap=REASON".
+ *
  * Small windows (issue 13): --window N announces N as the receive window
  * in Outgoing-Call-Request (pptp-linux announces 3); --ack-delay MS makes
  * the client acknowledge the server's packets only on its own data or
@@ -73,6 +83,7 @@
 #include "common/ppp/cp.h"
 #include "common/ppp/ppp.h"
 #include "tools/client_tun.h"
+#include "tools/eap_peer.h"
 #include "tools/pptp_client.h"
 #include "tools/pptpbench.h"
 #include "tools/pptpbench_ipv6.h"
@@ -110,6 +121,9 @@ struct connect {
 	uint32_t hostile_ipcp_addr;  /* --hostile-ipcp-addr, host order */
 	bool hostile_ipcp;
 	bool hostile_ipcp_none;      /* --hostile-ipcp-addr none: leave it out */
+	struct eap_peer_config eap_cfg; /* --auth eap-*, --ca, --cert, --key */
+	bool use_eap;
+	struct eap_peer *eap;        /* from the start of the link to the end */
 	struct bench_ipv6 v6;        /* --ipv6, --dhcpv6-info (pptpbench_ipv6.h) */
 
 	/* Progress. */
@@ -654,7 +668,11 @@ static void link_down(void *owner, enum ppp_cause cause, const char *detail)
 		unsigned e = detail_error(detail);
 		printf("auth-failed %.1f ms E=%u\n", elapsed_ms(c), e);
 		printf("auth-attempts %u\n", c->auth_attempts);
-		snprintf(why, sizeof(why), "E=%u %s", e, detail);
+		if (c->eap && eap_peer_error(c->eap)[0])
+			snprintf(why, sizeof(why), "E=%u %s eap=%s", e, detail,
+				 eap_peer_error(c->eap));
+		else
+			snprintf(why, sizeof(why), "E=%u %s", e, detail);
 		connect_fail(c, "auth", why);
 		return;
 	}
@@ -676,6 +694,21 @@ static const char *link_auth_retry(void *owner, unsigned win_error)
 	printf("auth-retry %.1f ms E=%u attempt=%u\n", elapsed_ms(c), win_error,
 	       c->auth_attempts);
 	return c->pcfg.password;
+}
+
+/* EAP: every Request but Identity goes to the method. */
+static int link_eap_method(void *owner, const uint8_t *req, size_t len, uint8_t *resp, size_t cap)
+{
+	struct connect *c = owner;
+	if (!c->eap)
+		return -1;
+	return eap_peer_request(c->eap, req, len, resp, cap);
+}
+
+static bool link_eap_keys(void *owner, uint8_t send_key[16], uint8_t recv_key[16])
+{
+	struct connect *c = owner;
+	return c->eap && eap_peer_keys(c->eap, send_key, recv_key);
 }
 
 /* ---- IPv6 (--ipv6): pptpbench_ipv6.c does the work ---- */
@@ -717,6 +750,8 @@ static const struct ppp_ops link_ops = {
 	.ipv6_rx = link_ipv6_rx,
 	.down = link_down,
 	.auth_retry = link_auth_retry,
+	.eap_method = link_eap_method,
+	.eap_keys = link_eap_keys,
 };
 
 /* ---- the PPTP layer's callbacks ---- */
@@ -892,6 +927,8 @@ static void connect_usage(FILE *f)
 		   "         [--bind ADDR] [--mppe stateless|stateful|none] [--tun NAME]\n"
 		   "         [--mppe-bits 40|56|128]  (the one key length it offers; default 128)\n"
 		   "         [--auth mschapv2,mschapv1,chap,pap]  (what it accepts; default mschapv2)\n"
+		   "         [--auth eap-mschapv2|peap-mschapv2|eap-tls[,...]]  (EAP with that method)\n"
+		   "         [--ca FILE] [--cert FILE --key FILE]  (PEAP, EAP-TLS: PEM files)\n"
 		   "         [--route CIDR]... [--timeout S] [--run CMD]\n"
 		   "         [--retries N] [--send-proto 0xHHHH]\n"
 		   "         [--hostile-ccount-jump N [--hostile-rate R] [--hostile-seconds S]]\n"
@@ -947,16 +984,34 @@ static void print_stats(struct connect *c)
 	       (unsigned long long)(s ? s->rx_held_ipcp : 0));
 }
 
-/* "mschapv2,pap": the methods the client accepts. */
-static bool parse_auth_list(struct ppp_config *pc, const char *list)
+/* "mschapv2,pap": the methods the client accepts; at most one EAP method
+ * among them. */
+static bool parse_auth_list(struct connect *c, const char *list)
 {
+	struct ppp_config *pc = &c->pcfg;
 	char buf[64];
 	if (strlen(list) >= sizeof(buf))
 		return false;
 	strcpy(buf, list);
 	pc->allow_mschapv2 = pc->allow_mschapv1 = pc->allow_chap_md5 = pc->allow_pap = false;
+	pc->allow_eap = false;
 	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (strcmp(t, "mschapv2") == 0)
+		enum eap_peer_method m = EAP_PEER_MSCHAPV2;
+		bool is_eap = true;
+		if (strcmp(t, "eap-mschapv2") == 0)
+			m = EAP_PEER_MSCHAPV2;
+		else if (strcmp(t, "peap-mschapv2") == 0)
+			m = EAP_PEER_PEAP_MSCHAPV2;
+		else if (strcmp(t, "eap-tls") == 0)
+			m = EAP_PEER_TLS;
+		else
+			is_eap = false;
+		if (is_eap) {
+			if (pc->allow_eap)
+				return false;
+			pc->allow_eap = true;
+			c->eap_cfg.method = m;
+		} else if (strcmp(t, "mschapv2") == 0)
 			pc->allow_mschapv2 = true;
 		else if (strcmp(t, "mschapv1") == 0)
 			pc->allow_mschapv1 = true;
@@ -967,7 +1022,9 @@ static bool parse_auth_list(struct ppp_config *pc, const char *list)
 		else
 			return false;
 	}
-	return pc->allow_mschapv2 || pc->allow_mschapv1 || pc->allow_chap_md5 || pc->allow_pap;
+	c->use_eap = pc->allow_eap;
+	return pc->allow_mschapv2 || pc->allow_mschapv1 || pc->allow_chap_md5 || pc->allow_pap ||
+	       pc->allow_eap;
 }
 
 static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_stdin, int argc,
@@ -994,6 +1051,9 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 		{ "window", required_argument, NULL, 'W' + 256 },
 		{ "ack-delay", required_argument, NULL, 'D' + 256 },
 		{ "mppe-bits", required_argument, NULL, 'K' + 256 },
+		{ "ca", required_argument, NULL, 'C' + 256 },
+		{ "cert", required_argument, NULL, 'C' + 512 },
+		{ "key", required_argument, NULL, 'C' + 768 },
 		/* IPv6 (pptpbench_ipv6.h) */
 		{ "ipv6", no_argument, NULL, '6' + 256 },
 		{ "dhcpv6-info", no_argument, NULL, 'd' + 512 },
@@ -1023,8 +1083,10 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 			c->pcfg.user = optarg;
 			break;
 		case 'A':
-			if (!parse_auth_list(&c->pcfg, optarg)) {
-				fprintf(stderr, "connect: bad --auth '%s' (mschapv2, mschapv1, chap, pap)\n",
+			if (!parse_auth_list(c, optarg)) {
+				fprintf(stderr,
+					"connect: bad --auth '%s' (mschapv2, mschapv1, chap, pap, and one "
+					"of eap-mschapv2, peap-mschapv2, eap-tls)\n",
 					optarg);
 				return 2;
 			}
@@ -1178,6 +1240,15 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 			c->hostile_ipcp_addr = ntohl(a.s_addr);
 			break;
 		}
+		case 'C' + 256:
+			c->eap_cfg.ca_file = optarg;
+			break;
+		case 'C' + 512:
+			c->eap_cfg.cert_file = optarg;
+			break;
+		case 'C' + 768:
+			c->eap_cfg.key_file = optarg;
+			break;
 		case 'h':
 			connect_usage(stdout);
 			return 0;
@@ -1186,8 +1257,26 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 			return 2;
 		}
 	}
-	if (!have_server || !c->pcfg.user || !*pw_stdin || optind != argc) {
+	/* EAP-TLS alone needs no password */
+	if (!*pw_stdin && !(c->use_eap && c->eap_cfg.method == EAP_PEER_TLS &&
+			    !c->pcfg.allow_mschapv2 && !c->pcfg.allow_mschapv1 &&
+			    !c->pcfg.allow_chap_md5 && !c->pcfg.allow_pap)) {
 		connect_usage(stderr);
+		return 2;
+	}
+	if (!have_server || !c->pcfg.user || optind != argc) {
+		connect_usage(stderr);
+		return 2;
+	}
+	if ((c->eap_cfg.cert_file || c->eap_cfg.key_file || c->eap_cfg.ca_file) &&
+	    (!c->use_eap || c->eap_cfg.method == EAP_PEER_MSCHAPV2)) {
+		fprintf(stderr, "connect: --ca, --cert and --key go with --auth peap-mschapv2 or "
+				"eap-tls\n");
+		return 2;
+	}
+	if (c->use_eap && c->eap_cfg.method == EAP_PEER_TLS &&
+	    (!c->eap_cfg.cert_file || !c->eap_cfg.key_file)) {
+		fprintf(stderr, "connect: --auth eap-tls needs --cert and --key\n");
 		return 2;
 	}
 	return -1;
@@ -1266,7 +1355,7 @@ int pptpbench_connect(int argc, char **argv)
 		free(c);
 		return rc;
 	}
-	if (!read_password(&password)) {
+	if (pw_stdin ? !read_password(&password) : !(password = strdup(""))) {
 		fprintf(stderr, "connect: no password on stdin\n");
 		free(c);
 		return 2;
@@ -1278,6 +1367,18 @@ int pptpbench_connect(int argc, char **argv)
 		free(c);
 		return 1;
 	}
+	if (c->use_eap) {
+		c->eap_cfg.identity = c->pcfg.user;
+		c->eap_cfg.password = password;
+		c->eap = eap_peer_new(&c->eap_cfg, err, sizeof(err));
+		if (!c->eap) {
+			fprintf(stderr, "connect: %s\n", err);
+			wipe_free(password);
+			free(c);
+			crypto_shutdown();
+			return 2;
+		}
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	log_init("pptpbench", LOG_LVL_WARN);
@@ -1287,6 +1388,7 @@ int pptpbench_connect(int argc, char **argv)
 	if (!c->loop) {
 		fprintf(stderr, "connect: no event loop\n");
 		wipe_free(password);
+		eap_peer_free(c->eap);
 		free(c);
 		crypto_shutdown();
 		return 1;
@@ -1322,6 +1424,7 @@ out:
 	watchers_stop(c);
 	if (c->link)
 		ppp_free(c->link);
+	eap_peer_free(c->eap);
 	if (c->tun_fd >= 0)
 		close(c->tun_fd);
 	wipe_free(password);

@@ -18,7 +18,7 @@ static struct lcp *to_lcp(struct fsm *f)
 const char *lcp_auth_name(enum lcp_auth a)
 {
 	static const char *const names[LCP_AUTH_MAX] = {
-		"none", "mschapv2", "mschapv1", "chap-md5", "pap",
+		"none", "mschapv2", "mschapv1", "chap-md5", "pap", "eap",
 	};
 	return (unsigned)a < LCP_AUTH_MAX ? names[a] : "?";
 }
@@ -43,7 +43,9 @@ static uint32_t new_magic(struct lcp *l)
 
 static enum lcp_auth first_auth(unsigned set)
 {
-	for (int a = LCP_AUTH_MSCHAPV2; a < LCP_AUTH_MAX; a++)
+	if (set & LCP_AUTH_BIT(LCP_AUTH_EAP))
+		return LCP_AUTH_EAP;
+	for (int a = LCP_AUTH_MSCHAPV2; a < LCP_AUTH_EAP; a++)
 		if (set & LCP_AUTH_BIT(a))
 			return (enum lcp_auth)a;
 	return LCP_AUTH_NONE;
@@ -52,15 +54,18 @@ static enum lcp_auth first_auth(unsigned set)
 static void write_auth(struct wbuf *w, enum lcp_auth a, bool with_header)
 {
 	static const uint8_t alg[LCP_AUTH_MAX] = {
-		0, CHAP_ALG_MSCHAPV2, CHAP_ALG_MSCHAPV1, CHAP_ALG_MD5, 0,
+		0, CHAP_ALG_MSCHAPV2, CHAP_ALG_MSCHAPV1, CHAP_ALG_MD5, 0, 0,
 	};
 	if (with_header) {
 		wbuf_u8(w, LCP_OPT_AUTH);
 		wbuf_u8(w, PPP_OPT_HDR_LEN +
-			   (a == LCP_AUTH_PAP ? LCP_AUTH_PAP_LEN : LCP_AUTH_CHAP_LEN));
+			   (a == LCP_AUTH_PAP ? LCP_AUTH_PAP_LEN :
+			    a == LCP_AUTH_EAP ? LCP_AUTH_EAP_LEN : LCP_AUTH_CHAP_LEN));
 	}
 	if (a == LCP_AUTH_PAP) {
 		wbuf_be16(w, PPP_PROTO_PAP);
+	} else if (a == LCP_AUTH_EAP) {
+		wbuf_be16(w, PPP_PROTO_EAP);
 	} else {
 		wbuf_be16(w, PPP_PROTO_CHAP);
 		wbuf_u8(w, alg[a]);
@@ -78,6 +83,8 @@ static enum lcp_auth parse_auth(const uint8_t *d, size_t n)
 		return LCP_AUTH_NONE;
 	if (proto == PPP_PROTO_PAP && n == LCP_AUTH_PAP_LEN)
 		return LCP_AUTH_PAP;
+	if (proto == PPP_PROTO_EAP && n == LCP_AUTH_EAP_LEN)
+		return LCP_AUTH_EAP;
 	if (proto != PPP_PROTO_CHAP || n != LCP_AUTH_CHAP_LEN || !rbuf_u8(&r, &alg))
 		return LCP_AUTH_NONE;
 	switch (alg) {
@@ -216,6 +223,15 @@ static void lcp_rcv_ack(struct fsm *f)
 static void auth_refused(struct lcp *l, enum lcp_auth suggested)
 {
 	l->auth_left &= ~LCP_AUTH_BIT(l->want.auth_val);
+	if (l->want.auth_val == LCP_AUTH_EAP) {
+		/* Once per negotiation: the peer says no to EAP once. */
+		enum lcp_auth next = suggested != LCP_AUTH_NONE &&
+				     (l->auth_left & LCP_AUTH_BIT(suggested)) ?
+				     suggested : first_auth(l->auth_left);
+		log_notice("%s ppp=lcp event=eap-refused suggested=%s fallback=%s",
+			   FSM_LOG_ID(&l->fsm), lcp_auth_name(suggested),
+			   l->auth_left ? lcp_auth_name(next) : "none");
+	}
 	if (suggested != LCP_AUTH_NONE && (l->auth_left & LCP_AUTH_BIT(suggested))) {
 		l->want.auth_val = suggested;
 		return;
@@ -265,8 +281,13 @@ static void lcp_rcv_reject(struct fsm *f, uint8_t type, const uint8_t *d, size_t
 	switch (type) {
 	case LCP_OPT_MRU: l->want.mru = false; break;
 	case LCP_OPT_AUTH:
-		if (l->want.auth)
-			l->fail = LCP_FAIL_AUTH; /* authentication is not optional */
+		/* Authentication is not optional; a peer that rejects the
+		 * option for EAP may still take the CHAP kinds when asked
+		 * (a Windows RAS server falls back so too). */
+		if (l->want.auth && l->want.auth_val == LCP_AUTH_EAP)
+			auth_refused(l, LCP_AUTH_NONE);
+		else if (l->want.auth)
+			l->fail = LCP_FAIL_AUTH;
 		break;
 	case LCP_OPT_MAGIC: l->want.magic = false; break;
 	case LCP_OPT_PFC: l->want.pfc = false; break;

@@ -1,6 +1,6 @@
 /*
  * LCP (RFC 1661) on top of the shared automaton in fsm.h: MRU, ACCM,
- * Authentication-Protocol, Magic-Number (with loopback detection), PFC and
+ * Authentication-Protocol (PAP, CHAP with its algorithms, EAP), Magic-Number (with loopback detection), PFC and
  * ACFC; everything else (callback, MRRU, link discriminator, unknown
  * options) rejected, the endpoint discriminator acknowledged. Also the
  * LCP-only codes: Echo (keepalive), Discard, Identification,
@@ -25,13 +25,20 @@
 #include "common/ppp/fsm.h"
 #include "common/ppp/ppp_defs.h"
 
-/* Authentication protocols, in the server's order of preference. */
+/* Authentication protocols. The order of preference (what the server asks
+ * for first, what the client suggests in a Nak) is EAP when allowed, then
+ * the rest in this order: EAP comes last here only so that the values of
+ * the older ones stay put. A peer that Naks or Rejects EAP gets the next
+ * one allowed (a Windows RAS server falls back so to MS-CHAPv2); with EAP
+ * the only one allowed (require-eap) that ends the negotiation
+ * (LCP_FAIL_AUTH). */
 enum lcp_auth {
 	LCP_AUTH_NONE = 0,
 	LCP_AUTH_MSCHAPV2,
 	LCP_AUTH_MSCHAPV1,
 	LCP_AUTH_CHAP_MD5,
 	LCP_AUTH_PAP,
+	LCP_AUTH_EAP,        /* 0xC227, RFC 3748 */
 	LCP_AUTH_MAX
 };
 #define LCP_AUTH_BIT(a) (1u << (a))

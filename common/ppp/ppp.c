@@ -35,6 +35,7 @@
 #include "common/log.h"
 #include "common/mschap.h"
 #include "common/ppp/ccp.h"
+#include "common/ppp/eap_sm.h"
 #include "common/ppp/ipcp.h"
 #include "common/ppp/ipv6cp.h"
 #include "common/ppp/lcp.h"
@@ -50,12 +51,14 @@ enum auth_kind {
 	AUTH_NONE,
 	AUTH_CHAP,
 	AUTH_PAP,
+	AUTH_EAP,
 };
 
 enum auth_end {
 	AUTH_END_SUCCESS,
 	AUTH_END_FAILURE,
 	AUTH_END_TIMEOUT,
+	AUTH_END_ROUNDS,                /* EAP: more rounds than eap_max_rounds */
 };
 
 /* Timers the sub-objects asked for; the keepalive is read from struct lcp. */
@@ -94,8 +97,9 @@ enum link_work {
 	W_IPV6CP_UP       = 1u << 30,
 };
 
-/* The CHAP or PAP exchange and the request it hands the owner: about 2.3
- * KB that only the authentication phase needs. Allocated by start_auth(),
+/* The CHAP, PAP or EAP exchange and the request it hands the owner: about
+ * 2.3 KB (EAP: 3.4 KB, two packets of EAP_PACKET_MAX) that only the
+ * authentication phase needs. Allocated by start_auth(),
  * freed when the link is running (the peer is in the network phase, so it
  * got our Success and will not resend its Response) or with the link. In
  * between, CHAP/PAP packets and the auth timer go here; after, they are
@@ -104,7 +108,12 @@ struct link_auth {
 	union {                         /* the one l->auth names (set once) */
 		struct chap chap;
 		struct pap pap;
+		struct eap eap;
 	};
+	struct eap_packet_info req_eap; /* points into eap */
+	/* The verdict's EAP Success/Failure (EAP_HDR_LEN octets when valid). */
+	uint8_t v_eap[EAP_HDR_LEN];
+	size_t v_eap_len;
 	struct chap_response_info req_chap;
 	uint8_t req_name[CHAP_NAME_MAX];
 	uint8_t req_challenge[CHAP_CHALLENGE_MAX];
@@ -185,6 +194,7 @@ struct ppp_link {
 	bool mppe_up;
 	bool mppe_started;              /* keys were set up once: never again */
 	bool mppe_refusal_logged;       /* the first MPPE_RX_REFUSED was logged */
+	bool eap_drop_logged;           /* the first dropped EAP packet was logged */
 	uint64_t last_reset_ms;         /* last CCP Reset-Request sent */
 	struct mppe_tx tx;
 	struct mppe_rx rx;
@@ -430,6 +440,7 @@ static void lcp_ev_protocol_rejected(void *arg, uint16_t proto)
 		break;
 	case PPP_PROTO_CHAP:
 	case PPP_PROTO_PAP:
+	case PPP_PROTO_EAP:
 		l->work |= W_AUTH_REJECTED;
 		break;
 	default:
@@ -596,6 +607,75 @@ static const struct pap_callbacks pap_callbacks = {
 	.random = link_random,
 };
 
+static void auth_send_eap(void *ctx, const uint8_t *pkt, size_t len)
+{
+	send_ctl(ctx, PPP_PROTO_EAP, pkt, len);
+}
+
+/* The Response stays in the machine (it waits for the owner): only the
+ * description is kept for do_auth_request(). */
+static void eap_cb_response(void *ctx, const struct eap_packet_info *info)
+{
+	struct ppp_link *l = ctx;
+
+	l->a->req_eap = *info;
+	l->work |= W_AUTH_REQUEST;
+}
+
+static int eap_cb_method(void *ctx, const uint8_t *req, size_t len, uint8_t *resp, size_t cap)
+{
+	struct ppp_link *l = ctx;
+
+	if (!l->ops->eap_method)
+		return -1; /* not reached: start_eap() leaves cb->method NULL then */
+	return l->ops->eap_method(l->owner, req, len, resp, cap);
+}
+
+/* Counted always, logged once per link: a peer can send these per packet. */
+static void eap_cb_dropped(void *ctx, const char *reason)
+{
+	struct ppp_link *l = ctx;
+
+	l->stats.rx_eap_dropped++;
+	if (l->eap_drop_logged)
+		return;
+	l->eap_drop_logged = true;
+	log_notice("%s ppp=eap event=dropped reason=%s note=further-drops-counted-only",
+		   l->cfg.log_id, reason);
+}
+
+static void eap_cb_done(void *ctx, enum eap_outcome o, const char *why)
+{
+	struct ppp_link *l = ctx;
+
+	(void)why;
+	l->auth_end = o == EAP_SUCCESS ? AUTH_END_SUCCESS :
+		      o == EAP_FAILURE ? AUTH_END_FAILURE :
+		      o == EAP_ROUNDS ? AUTH_END_ROUNDS : AUTH_END_TIMEOUT;
+	l->auth_error = 0;
+	l->work |= W_AUTH_DONE;
+}
+
+static const struct eap_callbacks eap_callbacks = {
+	.send = auth_send_eap,
+	.set_timer = auth_set_timer,
+	.response = eap_cb_response,
+	.method = eap_cb_method,
+	.dropped = eap_cb_dropped,
+	.done = eap_cb_done,
+	.random = link_random,
+};
+
+/* The client role has no method to offer without ops->eap_method. */
+static const struct eap_callbacks eap_callbacks_no_method = {
+	.send = auth_send_eap,
+	.set_timer = auth_set_timer,
+	.response = eap_cb_response,
+	.dropped = eap_cb_dropped,
+	.done = eap_cb_done,
+	.random = link_random,
+};
+
 /* ---- Life cycle ---- */
 
 _Static_assert(CHAP_PASSWORD_MAX == CHAP_NAME_MAX, "copy_names() bounds all three alike");
@@ -652,6 +732,9 @@ struct ppp_link *ppp_new(const struct ppp_config *cfg, const struct ppp_ops *ops
 		return NULL;
 	if (cfg->role == PPP_ROLE_SERVER && !ops->auth_request)
 		return NULL;
+	if (cfg->role == PPP_ROLE_SERVER && (cfg->allow_eap || cfg->require_eap) &&
+	    !ops->eap_response)
+		return NULL;
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return NULL;
@@ -683,6 +766,12 @@ struct ppp_link *ppp_new(const struct ppp_config *cfg, const struct ppp_ops *ops
 				  (cfg->allow_mschapv1 ? LCP_AUTH_BIT(LCP_AUTH_MSCHAPV1) : 0) |
 				  (cfg->allow_chap_md5 ? LCP_AUTH_BIT(LCP_AUTH_CHAP_MD5) : 0) |
 				  (cfg->allow_pap ? LCP_AUTH_BIT(LCP_AUTH_PAP) : 0);
+	/* EAP first when allowed (lcp.h); require_eap leaves nothing to fall
+	 * back to, so a peer that refuses EAP ends the negotiation. */
+	if (cfg->allow_eap || (cfg->require_eap && cfg->role == PPP_ROLE_SERVER))
+		l->lcp_cfg.auth_allowed |= LCP_AUTH_BIT(LCP_AUTH_EAP);
+	if (cfg->require_eap && cfg->role == PPP_ROLE_SERVER)
+		l->lcp_cfg.auth_allowed = LCP_AUTH_BIT(LCP_AUTH_EAP);
 	l->lcp_cfg.pfc = true;
 	l->lcp_cfg.acfc = true;
 	l->lcp_cfg.echo_interval_ms = cfg->echo_interval_s * 1000u;
@@ -734,6 +823,8 @@ static void auth_free(struct ppp_link *l)
 		chap_free(&l->a->chap);
 	else if (l->auth == AUTH_PAP)
 		pap_free(&l->a->pap);
+	else if (l->auth == AUTH_EAP)
+		eap_free(&l->a->eap);
 	crypto_wipe(l->a, sizeof(*l->a)); /* the peer's PAP password, the response */
 	free(l->a);
 	l->a = NULL;
@@ -996,6 +1087,26 @@ static void start_network(struct ppp_link *l)
 		start_ipcp(l);
 }
 
+static void start_eap(struct ppp_link *l)
+{
+	bool server = l->cfg.role == PPP_ROLE_SERVER;
+	struct eap_config ec;
+
+	memset(&ec, 0, sizeof(ec));
+	ec.identity = server ? NULL : l->user;
+	ec.timeout_ms = l->cfg.eap_timeout_s * 1000u;
+	ec.max_rounds = l->cfg.eap_max_rounds;
+	if (!eap_init(&l->a->eap, server ? EAP_AUTHENTICATOR : EAP_PEER, &ec,
+		      server || l->ops->eap_method ? &eap_callbacks : &eap_callbacks_no_method, l)) {
+		fail(l, PPP_CAUSE_AUTH_FAILED, "cannot set up EAP");
+		return;
+	}
+	l->auth = AUTH_EAP;
+	if (!server)
+		log_info("%s ppp=eap event=start role=peer", l->cfg.log_id);
+	eap_start(&l->a->eap, l->now);
+}
+
 static void start_auth(struct ppp_link *l)
 {
 	enum lcp_auth a = lcp_result(&l->lcp)->auth;
@@ -1014,6 +1125,10 @@ static void start_auth(struct ppp_link *l)
 	l->phase = PPP_PHASE_AUTHENTICATE;
 	if (!l->a && !(l->a = calloc(1, sizeof(*l->a)))) {
 		fail(l, PPP_CAUSE_AUTH_FAILED, "out of memory");
+		return;
+	}
+	if (a == LCP_AUTH_EAP) {
+		start_eap(l);
 		return;
 	}
 	if (a == LCP_AUTH_PAP) {
@@ -1052,10 +1167,21 @@ static void do_auth_request(struct ppp_link *l)
 	if (l->phase != PPP_PHASE_AUTHENTICATE || !l->a)
 		return;
 	l->auth_outstanding = true;
-	if (l->auth == AUTH_CHAP)
+	if (l->auth == AUTH_EAP) {
+		/* auth_outstanding stays set for the whole exchange: the owner
+		 * keeps RADIUS state (State, the pending round) until the
+		 * verdict, and auth_cancel must drop it on any abandon. */
+		const struct eap_packet_info *info = &l->a->req_eap;
+		if (info->round == 1)
+			log_info("%s ppp=eap event=start role=authenticator identity=%s",
+				 l->cfg.log_id,
+				 LOG_ESC_N(info->identity, info->identity_len));
+		l->ops->eap_response(l->owner, info);
+	} else if (l->auth == AUTH_CHAP) {
 		l->ops->auth_request(l->owner, &l->a->req_chap, NULL);
-	else
+	} else {
 		l->ops->auth_request(l->owner, NULL, &l->a->req_pap);
+	}
 }
 
 static void do_auth_verdict(struct ppp_link *l)
@@ -1070,6 +1196,8 @@ static void do_auth_verdict(struct ppp_link *l)
 	if (l->v_error == 0) {
 		const uint8_t *name = l->auth == AUTH_CHAP ? l->a->req_name : l->a->req_peer_id;
 		size_t n = l->auth == AUTH_CHAP ? l->a->req_chap.name_len : l->a->req_pap.peer_id_len;
+		if (l->auth == AUTH_EAP)
+			name = eap_identity(&l->a->eap, &n); /* the outer identity */
 		if (n > CHAP_NAME_MAX)
 			n = CHAP_NAME_MAX;
 		free(l->peer_name);
@@ -1083,9 +1211,30 @@ static void do_auth_verdict(struct ppp_link *l)
 	}
 	if (l->auth == AUTH_CHAP)
 		chap_auth_result(&l->a->chap, l->v_error, resp, l->now);
+	else if (l->auth == AUTH_EAP)
+		eap_auth_result(&l->a->eap, l->v_error == 0, l->a->v_eap_len ? l->a->v_eap : NULL,
+				l->a->v_eap_len, l->now);
 	else if (l->auth == AUTH_PAP)
 		pap_auth_result(&l->a->pap, l->v_error == 0,
 				l->v_error == 0 ? "Welcome" : "Authentication failure", l->now);
+}
+
+static void log_eap_end(struct ppp_link *l)
+{
+	static const char *const result[] = {
+		[AUTH_END_SUCCESS] = "success", [AUTH_END_FAILURE] = "failure",
+		[AUTH_END_TIMEOUT] = "timeout", [AUTH_END_ROUNDS] = "rounds-limit",
+	};
+	size_t n = 0;
+	const uint8_t *id = eap_identity(&l->a->eap, &n);
+
+	if (l->cfg.role == PPP_ROLE_SERVER)
+		log_info("%s ppp=eap event=end result=%s rounds=%u max-rounds=%u identity=%s",
+			 l->cfg.log_id, result[l->auth_end], eap_rounds(&l->a->eap),
+			 l->a->eap.max_rounds, LOG_ESC_N(id, n));
+	else
+		log_info("%s ppp=eap event=end role=peer result=%s", l->cfg.log_id,
+			 result[l->auth_end]);
 }
 
 static void do_auth_done(struct ppp_link *l)
@@ -1094,6 +1243,13 @@ static void do_auth_done(struct ppp_link *l)
 
 	if (l->phase != PPP_PHASE_AUTHENTICATE)
 		return;
+	if (l->auth == AUTH_EAP && l->a)
+		log_eap_end(l);
+	if (l->auth_end == AUTH_END_ROUNDS) {
+		snprintf(why, sizeof(why), "EAP rounds limit (%u) reached", l->a->eap.max_rounds);
+		fail(l, PPP_CAUSE_AUTH_FAILED, why);
+		return;
+	}
 	if (l->auth_end == AUTH_END_TIMEOUT) {
 		fail(l, PPP_CAUSE_AUTH_TIMEOUT, "authentication timed out");
 		return;
@@ -1117,6 +1273,10 @@ static void do_auth_done(struct ppp_link *l)
 		}
 	} else if (l->auth == AUTH_CHAP && l->a) {
 		l->have_keys = chap_peer_keys(&l->a->chap, l->send_key, l->recv_key);
+	} else if (l->auth == AUTH_EAP) {
+		/* The method's keys (client's view: send = to the server). */
+		l->have_keys = l->ops->eap_keys &&
+			       l->ops->eap_keys(l->owner, l->send_key, l->recv_key);
 	}
 	start_network(l);
 }
@@ -1323,6 +1483,8 @@ void ppp_on_timer(struct ppp_link *l, uint64_t now)
 				chap_timeout(&l->a->chap, now);
 			else if (l->auth == AUTH_PAP)
 				pap_timeout(&l->a->pap, now);
+			else if (l->auth == AUTH_EAP)
+				eap_timeout(&l->a->eap, now);
 			break;
 		default: break;
 		}
@@ -1336,8 +1498,22 @@ void ppp_auth_result(struct ppp_link *l, const struct ppp_auth_verdict *v, uint6
 {
 	if (l->down_done || l->cfg.role != PPP_ROLE_SERVER || !l->auth_outstanding)
 		return;
+	/* EAP: only while the owner holds a Response (the exchange is
+	 * outstanding from the first Response to the verdict). */
+	if (l->auth == AUTH_EAP && (!l->a || !eap_waiting_owner(&l->a->eap)))
+		return;
 	enter(l, now);
 	l->auth_outstanding = false;
+	if (l->auth == AUTH_EAP && l->a) {
+		/* Kept only when it is a Success/Failure of 4 octets (the
+		 * machine checks the code against the verdict). */
+		l->a->v_eap_len = 0;
+		if (v->eap_pkt && v->eap_len >= EAP_HDR_LEN &&
+		    load_be16(v->eap_pkt + 2) == EAP_HDR_LEN) {
+			memcpy(l->a->v_eap, v->eap_pkt, EAP_HDR_LEN);
+			l->a->v_eap_len = EAP_HDR_LEN;
+		}
+	}
 	l->v_error = v->win_error;
 	l->v_has_response = v->auth_response != NULL;
 	if (v->auth_response && l->a)
@@ -1372,6 +1548,20 @@ void ppp_auth_result(struct ppp_link *l, const struct ppp_auth_verdict *v, uint6
 			 LOG_ESC(v->message));
 	}
 	l->work |= W_AUTH_VERDICT;
+	leave(l);
+}
+
+void ppp_eap_request(struct ppp_link *l, const uint8_t *pkt, size_t len, uint64_t now)
+{
+	if (l->down_done || l->cfg.role != PPP_ROLE_SERVER || l->auth != AUTH_EAP || !l->a ||
+	    l->phase != PPP_PHASE_AUTHENTICATE)
+		return;
+	/* The machine is at rest whenever the owner runs (its callbacks only
+	 * record), so the Request goes out at once, even from inside
+	 * ops->eap_response; a bad one or one too many ends the exchange
+	 * through W_AUTH_DONE. */
+	enter(l, now);
+	eap_request(&l->a->eap, pkt, len, now);
 	leave(l);
 }
 
@@ -1659,6 +1849,12 @@ static void input_frame(struct ppp_link *l, uint8_t *frame, size_t len)
 	case PPP_PROTO_PAP:
 		if (l->auth == AUTH_PAP && l->a)
 			pap_input(&l->a->pap, info, n, l->now);
+		else
+			l->stats.rx_dropped++;
+		return;
+	case PPP_PROTO_EAP:
+		if (l->auth == AUTH_EAP && l->a)
+			eap_input(&l->a->eap, info, n, l->now);
 		else
 			l->stats.rx_dropped++;
 		return;

@@ -1,7 +1,8 @@
 /*
  * The PPP link: one per PPTP call, in either role. It owns LCP, the
- * authentication protocol (CHAP: MS-CHAPv2, MS-CHAPv1, MD5; or PAP), CCP
- * with MPPE, IPCP, and the MPPE data path, and drives the phases:
+ * authentication protocol (CHAP: MS-CHAPv2, MS-CHAPv1, MD5; PAP; or EAP
+ * relayed to the owner, eap.h), CCP with MPPE, IPCP, and the MPPE data
+ * path, and drives the phases:
  *
  *   DEAD -> ESTABLISH (LCP) -> AUTHENTICATE -> NETWORK (CCP and IPCP
  *   together) -> RUNNING (IPCP up, and MPPE up when required) -> TERMINATE
@@ -206,6 +207,10 @@ struct ppp_stats {
 	uint64_t rx_ipv6_packets, tx_ipv6_packets;
 	uint64_t rx_ipv6_bytes, tx_ipv6_bytes;
 	uint64_t rx_held_ipv6cp;       /* IPV6CP held while CCP negotiates */
+	/* EAP packets dropped during the exchange: stale Identifier, a
+	 * duplicate while the owner works, a code the role never receives,
+	 * a Length that lies, longer than EAP_PACKET_MAX. */
+	uint64_t rx_eap_dropped;
 };
 
 struct ppp_ops {

@@ -79,6 +79,7 @@ enum ppp_role {
 #define LCP_MAGIC_LEN      4
 #define LCP_AUTH_PAP_LEN   2  /* protocol */
 #define LCP_AUTH_CHAP_LEN  3  /* protocol, algorithm */
+#define LCP_AUTH_EAP_LEN   2  /* protocol 0xC227, no data (RFC 3748 7.1) */
 
 /* CHAP algorithm octet after the 0xC223 protocol (RFC 1994, 2433, 2759). */
 #define CHAP_ALG_MD5       0x05

@@ -99,6 +99,30 @@ status=0
 has "$tmp/err" "$tmp/nodict.conf:5: '$tmp/no-dictionary' for 'radius-dictionary': No such file or directory"
 has "$tmp/err" "$tmp/nodict.conf:3: '$tmp/no/such/dir/users.db' for 'user-db': neither its directory"
 
+# EAP is relayed to RADIUS: with the store, pptpd -t says so at the line
+# of `eap`; require-eap needs eap. A good EAP file passes.
+cat >"$tmp/eap.conf" <<EOF
+localip 192.0.2.1
+remoteip 192.0.2.10-20
+user-db $tmp/d/users.db
+eap yes
+EOF
+status=0
+"$PPTPD" -t -c "$tmp/eap.conf" >"$tmp/out" 2>"$tmp/err" || status=$?
+[ "$status" -eq 1 ] || fail "eap with sqlite: exit status $status, expected 1"
+has "$tmp/err" "$tmp/eap.conf:4: 'eap yes' needs 'auth radius'"
+has "$tmp/err" "the SQLite store keeps MS-CHAPv2"
+printf 'localip 192.0.2.1\nremoteip 192.0.2.10-20\nauth radius\nradius-server 127.0.0.1 s\nrequire-eap yes\n' \
+	>"$tmp/reqeap.conf"
+status=0
+"$PPTPD" -t -c "$tmp/reqeap.conf" >"$tmp/out" 2>"$tmp/err" || status=$?
+[ "$status" -eq 1 ] || fail "require-eap alone: exit status $status, expected 1"
+has "$tmp/err" "$tmp/reqeap.conf:5: 'require-eap yes' needs 'eap yes'"
+printf 'eap yes\neap-max-rounds 40\neap-timeout 120\n' >>"$tmp/reqeap.conf"
+"$PPTPD" -t -c "$tmp/reqeap.conf" >"$tmp/out" 2>"$tmp/err" ||
+	fail "a good EAP file refused: $(cat "$tmp/err")"
+grep -q "^eap-max-rounds 40" "$tmp/out" || fail "pptpd -t does not show eap-max-rounds 40: $(cat "$tmp/out")"
+
 # The same file without -t is checked as a file only: those are start-up
 # failures later, not parse errors (a file written for another machine).
 "$PPTPD" --list-keys >/dev/null

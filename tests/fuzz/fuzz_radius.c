@@ -6,7 +6,8 @@
  * the MS-MPPE key and User-Password decoders. Then the attributes are
  * written back through the writer, signed, parsed and verified again: a
  * packet we sign must verify unless it carries a broken
- * Message-Authenticator we copied on purpose.
+ * Message-Authenticator we copied on purpose. Its EAP-Messages are
+ * reassembled as the EAP relay does.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -151,6 +152,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rewrite(&p, &sec, modes[m]);
 	}
 	if (!radius_code_name(p.code))
+		abort();
+	/* EAP-Message reassembly (RFC 3579 3.1): bounded, and one whole packet. */
+	static uint8_t eap[1500];
+	size_t eap_len = 1;
+	enum radius_eap_result er = radius_get_eap(&p, eap, sizeof(eap), &eap_len);
+	if ((er == RADIUS_EAP_OK) != (eap_len != 0) || eap_len > sizeof(eap) ||
+	    (er == RADIUS_EAP_OK && (eap_len < 4 || ((size_t)eap[2] << 8 | eap[3]) != eap_len)) ||
+	    (er == RADIUS_EAP_NONE && radius_count(&p, 0, RADIUS_EAP_MESSAGE)))
 		abort();
 	free(buf);
 	return 0;

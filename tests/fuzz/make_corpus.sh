@@ -102,6 +102,24 @@ radhdr 2 5 38; u8 26; u8 18; be32 311; u8 26; u8 5; u8 0; be16 0x533d
 u8 1; u8 2; u8 16; u8 5; zero 3                                   # three sub-attributes, one empty
 emit "$r/vsa-multi"
 
+# fuzz_eap_relay: a selector octet (code: 0 Challenge, 1 Accept, 2 Reject;
+# 0x80: the round was pinned), then a reply's attributes.
+e="$dir/eap_relay"
+mkdir -p "$e"
+# eapmsg CODE ID LENGTH N: an EAP-Message attribute starting an EAP packet
+# of LENGTH octets (type 13, TLS), N octets of it in this attribute
+eapmsg() { u8 79; u8 $(( 2 + $4 )); u8 "$1"; u8 "$2"; be16 "$3"; if (($4 > 4)); then u8 13; zero $(( $4 - 5 )); fi; }
+u8 0; eapmsg 1 2 10 10; u8 24; u8 10; str state-01 8;            emit "$e/challenge"
+u8 0x80; eapmsg 1 3 300 253; u8 79; u8 49; zero 47; u8 24; u8 3; u8 7
+emit "$e/challenge-split-pinned"
+u8 0; eapmsg 1 4 1771 253; for i in 1 2 3 4 5 6; do u8 79; u8 255; zero 253; done
+emit "$e/challenge-oversize"
+u8 1; eapmsg 3 5 4 4; u8 1; u8 7; str inner 5
+u8 26; u8 42; be32 311; u8 16; u8 36; be16 0x8001; u8 16; zero 33   # MS-MPPE-Send-Key
+u8 26; u8 42; be32 311; u8 17; u8 36; be16 0x8002; u8 16; zero 33   # MS-MPPE-Recv-Key
+emit "$e/accept-keys"
+u8 2; eapmsg 4 6 4 4; u8 18; u8 4; str no 2;                     emit "$e/reject-failure"
+
 s="$dir/server"
 mkdir -p "$s"
 # Scripts for fuzz_server.c: records of an opcode byte and its operands.

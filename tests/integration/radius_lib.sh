@@ -44,6 +44,11 @@
 #                           --reject-delay (default 0 s) delays rejects.
 #                           --no-mppe: the mschap module sends no MPPE keys
 #                           (use_mppe = no).
+#                           --eap PKI_DIR: the eap module too (eap_lib.sh
+#                           documents it; PKI_DIR from eap_make_pki), the
+#                           first method proposed being --eap-type TYPE
+#                           (tls, peap, mschapv2, md5; default peap) unless
+#                           eap_type names another for the user.
 #   radius_include NAME SECTION FILE
 #                           copy FILE (FreeRADIUS configuration text) into
 #                           the instance, included in SECTION: "clients"
@@ -370,6 +375,7 @@ modules {
 		header = "%t"
 		locking = yes
 	}
+$(_radius_eap_modules "$dir")
 $(_radius_include_line "$dir" modules)
 }
 
@@ -391,6 +397,7 @@ server default {
 	authorize {
 		$drop_auth
 		$status_autz
+$(_radius_eap_authorize)
 		chap
 		mschap
 		files
@@ -407,6 +414,7 @@ server default {
 		Auth-Type MS-CHAP {
 			mschap
 		}
+$(_radius_eap_authenticate)
 	}
 
 	preacct {
@@ -422,9 +430,11 @@ $(_radius_include_line "$dir" accounting)
 $(_radius_session_section "$dir")
 
 	post-auth {
+$(_radius_eap_post_auth)
 		$ma_accept
 		Post-Auth-Type REJECT {
 			attr_filter.access_reject
+$(_radius_eap_reject)
 			$ma_reject
 		}
 		Post-Auth-Type Challenge {
@@ -460,18 +470,188 @@ server fake_nas {
 }
 EOF
 		fi
+		_radius_eap_inner_server
 	} >"$dir/radiusd.conf"
 	# freeradius and radclient -d read a dictionary file there: the
 	# project's vendor attributes (dist/dictionary.pptpd).
 	_radius_dictionary "$dir/dictionary"
 	[ -e "$dir/users" ] || : >"$dir/users"
 	[ -e "$dir/users.acct" ] || : >"$dir/users.acct"
+	[ -e "$dir/eap_types" ] || : >"$dir/eap_types"
 	cat >"$dir/attrs.access_reject" <<EOF
 DEFAULT
 	Reply-Message =* ANY,
 	MS-CHAP-Error =* ANY,
 	Error-Cause =* ANY,
+	EAP-Message =* ANY,
 	Message-Authenticator =* ANY
+EOF
+}
+
+# The EAP-Type dictionary value for a method name of radius_start --eap-type
+# and eap_type.
+_radius_eap_type_value() {
+	case "$1" in
+	tls | TLS | eap-tls) echo TLS ;;
+	peap | PEAP) echo PEAP ;;
+	mschapv2 | MSCHAPv2 | eap-mschapv2) echo MSCHAPv2 ;;
+	md5 | MD5) echo MD5 ;;
+	*) it_fail "unknown EAP method $1 (tls, peap, mschapv2, md5)" ;;
+	esac
+}
+
+# The eap modules (radius_start --eap; $_radius_eap is the PKI directory):
+# the outer one with every method the tests use, TLS 1.2 only (the PEAP and
+# EAP-TLS key derivation of the tools and of pppd 2.4.9), the revocation
+# list checked, an EAP-TLS certificate's CN bound to the outer identity;
+# and inner_eap, for the EAP-MSCHAPv2 inside PEAP.
+_radius_eap_modules() {
+	[ -n "${_radius_eap:-}" ] || return 0
+	local dir=$1 pki=$_radius_eap
+	cat <<EOF
+	files eap_types {
+		filename = $dir/eap_types
+	}
+	eap {
+		default_eap_type = ${_radius_eap_type,,}
+		timer_expire = 30
+		ignore_unknown_eap_types = no
+		cisco_accounting_username_bug = no
+		max_sessions = 256
+		md5 {
+		}
+		tls-config tls-common {
+			private_key_file = $pki/server.key
+			certificate_file = $pki/server.crt
+			ca_file = $pki/ca+crl.pem
+			check_crl = yes
+			check_cert_cn = %{User-Name}
+			cipher_list = "DEFAULT"
+			cipher_server_preference = no
+			tls_min_version = "1.2"
+			tls_max_version = "1.2"
+			ecdh_curve = "prime256v1"
+			fragment_size = 1024
+			include_length = yes
+			cache {
+				enable = no
+			}
+			verify {
+			}
+			ocsp {
+				enable = no
+			}
+		}
+		tls {
+			tls = tls-common
+		}
+		peap {
+			tls = tls-common
+			default_eap_type = mschapv2
+			copy_request_to_tunnel = no
+			use_tunneled_reply = no
+			virtual_server = "inner-tunnel"
+		}
+		mschapv2 {
+			send_error = no
+		}
+	}
+	eap inner_eap {
+		default_eap_type = mschapv2
+		timer_expire = 30
+		ignore_unknown_eap_types = no
+		max_sessions = 256
+		mschapv2 {
+			send_error = no
+		}
+	}
+EOF
+}
+
+_radius_eap_authorize() {
+	[ -n "${_radius_eap:-}" ] || return 0
+	printf '\t\teap_types\n\t\teap\n'
+}
+
+_radius_eap_authenticate() {
+	[ -n "${_radius_eap:-}" ] || return 0
+	printf '\t\teap\n'
+}
+
+# The inner identity, as PEAP's inner-tunnel left it, goes out as the
+# Accept's User-Name.
+_radius_eap_post_auth() {
+	[ -n "${_radius_eap:-}" ] || return 0
+	cat <<'EOF'
+		if (&session-state:User-Name) {
+			update reply {
+				&User-Name := &session-state:User-Name
+			}
+		}
+EOF
+}
+
+# An Access-Reject of an EAP exchange carries an EAP Failure, and the
+# reason FreeRADIUS found as Reply-Message ("... certificate revoked"): the
+# NAS logs it (a stock FreeRADIUS removes Reply-Message from EAP rejects
+# for the sake of some Wi-Fi supplicants; pptpd keeps it to itself). The
+# mschap module's generic MS-CHAP-Error stays, as a stock server sends it:
+# pptpd prefers the Reply-Message on an EAP reject (unit.backend_radius).
+_radius_eap_reject() {
+	[ -n "${_radius_eap:-}" ] || return 0
+	cat <<'EOF'
+			eap
+			if (&session-state:Module-Failure-Message) {
+				update reply {
+					&Reply-Message := "%{session-state:Module-Failure-Message}"
+				}
+			}
+			elsif (&Module-Failure-Message) {
+				update reply {
+					&Reply-Message := "%{Module-Failure-Message}"
+				}
+			}
+EOF
+}
+
+# PEAP's inner server: EAP-MSCHAPv2 against the users file; the inner
+# identity, without a realm, goes back to the outer exchange.
+_radius_eap_inner_server() {
+	[ -n "${_radius_eap:-}" ] || return 0
+	cat <<'EOF'
+
+server inner-tunnel {
+	authorize {
+		inner_eap {
+			ok = return
+		}
+		files
+		mschap
+	}
+	authenticate {
+		Auth-Type MS-CHAP {
+			mschap
+		}
+		inner_eap
+	}
+	post-auth {
+		if (&request:User-Name =~ /^([^@]+)@/) {
+			update outer.session-state {
+				&User-Name := "%{1}"
+			}
+		}
+		else {
+			update outer.session-state {
+				&User-Name := &request:User-Name
+			}
+		}
+		Post-Auth-Type REJECT {
+			update outer.session-state {
+				&Module-Failure-Message := &request:Module-Failure-Message
+			}
+		}
+	}
+}
 EOF
 }
 
@@ -512,7 +692,7 @@ radius_start() {
 	[ $# = 0 ] || RADIUS_OPTS[$name]="$(printf '%q ' "$@")"
 	local auth=${RADIUS_AUTH_PORT:-1812} acct=${RADIUS_ACCT_PORT:-1813}
 	local secret=${RADIUS_SECRET:-testing123} silent_auth=0 silent_acct=0 coa='' delay=0 reply_ma=1
-	local clients=() dir log pid i ready=0 _radius_mppe=yes
+	local clients=() dir log pid i ready=0 _radius_mppe=yes _radius_eap='' _radius_eap_type=PEAP
 	case "${RADIUS_SILENT:-0}" in 1 | yes) silent_auth=1 silent_acct=1 ;; esac
 	while [ $# -gt 0 ]; do
 		case "$1" in
@@ -527,6 +707,8 @@ radius_start() {
 		--reject-delay) delay=$2; shift ;;
 		--no-reply-authenticator) reply_ma=0 ;;
 		--no-mppe) _radius_mppe=no ;;
+		--eap) _radius_eap=$(cd "$2" && pwd) || it_fail "radius_start --eap: no directory $2"; shift ;;
+		--eap-type) _radius_eap_type=$(_radius_eap_type_value "$2") || exit 1; shift ;;
 		*) it_fail "radius_start: unknown option $1" ;;
 		esac
 		shift

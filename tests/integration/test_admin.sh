@@ -82,7 +82,7 @@ assert s[0]['peer'].startswith('198.51.100.2:') and s[1]['peer'].startswith('198
 for x in s:
     assert x['state'] == 'up', x
     assert x['addr'].startswith('192.0.2.'), x
-    assert x['auth'] == 'local' and x['mppe'].startswith('128/'), x
+    assert x['auth'] == 'local' and x['mppe'].startswith('128/') and x['method'] == 'mschapv2', x
     assert x['call_id'] > 0 and x['id'] > 0, x
 assert s[1]['rx_packets'] > 0 and s[1]['tx_packets'] > 0, s[1]
 " <"$IT_TMP/list.json" || { cat "$IT_TMP/list.json" >&2; it_fail "session list --json"; }

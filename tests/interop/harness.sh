@@ -48,6 +48,10 @@
 #   interop_fail_ppp MESSAGE   fail, after printing the guest's pppd/pptp log
 #                              and the server's log
 #
+# Files for the guest: every file of the directory $INTEROP_FILES (when set
+# before interop_boot) is in the guest as /test/files/NAME, mode 0600 for
+# root only, as pppd runs (the EAP-TLS client's certificates and keys).
+#
 # Files of a run, in $IT_TMP (kept with INTEROP_KEEP=1): console.log (the
 # guest's console), results.log (RESULT lines), syslog.log (the guest's
 # syslog), pptpd.N.log.
@@ -157,6 +161,11 @@ interop_boot_start() {
 	rm -rf "$run"
 	mkdir -p "$run/test"
 	printf 'GUEST_ADDRS="%s"\n' "$INTEROP_GUEST_ADDRS" >"$run/test/env"
+	if [ -n "${INTEROP_FILES:-}" ]; then
+		mkdir -p "$run/test/files"
+		cp "$INTEROP_FILES"/* "$run/test/files/"
+		chmod 0600 "$run/test/files"/*
+	fi
 	{
 		cat "$INTEROP_DIR/guest-lib.sh"
 		echo "# --- the test's commands"

@@ -25,11 +25,12 @@
 #include "common/buf.h"
 #include "common/crypto.h"
 #include "common/mschap.h"
+#include "common/ppp/eap.h"
 #include "tests/unit/support/radius_fake.h"
 #include "tests/unit/support/crypto_group.h"
 
 #define SAFETY_MS 3000 /* a bound against a hang, not a timing check */
-#define MAX_SEEN  16
+#define MAX_SEEN  48 /* the 40-round EAP exchange */
 #define SECRET    "backend-test-secret"
 
 /* ---- the fake server ---- */
@@ -64,14 +65,21 @@ static void fake_send(const struct radius_fake *f, struct radius_writer *w)
 
 struct env {
 	struct radius_fake f;
+	struct radius_fake f2; /* a second server, with two_servers */
 	struct auth_backend *b;
 	struct auth_result seen[MAX_SEEN];
 	/* The Class values of each, copied: the result's are the backend's. */
 	uint8_t classes[MAX_SEEN][AUTH_CLASS_BYTES_MAX];
 	struct auth_route routes[MAX_SEEN][AUTH_ROUTE_MAX];
+	/* The EAP packet, State and reply User-Name of each, copied. */
+	uint8_t eap[MAX_SEEN][EAP_PACKET_MAX];
+	uint8_t state[MAX_SEEN][RADIUS_ATTR_MAX];
+	uint8_t reply_user[MAX_SEEN][RADIUS_ATTR_MAX];
 	size_t nseen;
 	size_t queue_max; /* for start(); 0: the default */
 	bool no_extra;    /* for start(): no radius-attr lines */
+	bool two_servers; /* for start(): f then f2 */
+	bool ma_optional; /* for start(): f is marked ma_optional */
 };
 
 static void on_complete(void *ctx, const struct auth_result *res)
@@ -90,6 +98,22 @@ static void on_complete(void *ctx, const struct auth_result *res)
 		memcpy(e->routes[e->nseen], res->routes, res->nroutes * sizeof(*res->routes));
 		e->seen[e->nseen].routes = e->routes[e->nseen];
 	}
+	assert_true(res->eap_len <= EAP_PACKET_MAX);
+	assert_true((res->eap_msg == NULL) == (res->eap_len == 0));
+	if (res->eap_len) {
+		memcpy(e->eap[e->nseen], res->eap_msg, res->eap_len);
+		e->seen[e->nseen].eap_msg = e->eap[e->nseen];
+	}
+	assert_true(res->state_len <= RADIUS_ATTR_MAX);
+	if (res->state) {
+		memcpy(e->state[e->nseen], res->state, res->state_len);
+		e->seen[e->nseen].state = e->state[e->nseen];
+	}
+	assert_true(res->reply_user_len <= RADIUS_ATTR_MAX);
+	if (res->reply_user) {
+		memcpy(e->reply_user[e->nseen], res->reply_user, res->reply_user_len);
+		e->seen[e->nseen].reply_user = e->reply_user[e->nseen];
+	}
 	e->nseen++;
 }
 
@@ -99,6 +123,7 @@ static int setup(void **state)
 	if (!e)
 		return -1;
 	e->f.fd = -1;
+	e->f2.fd = -1;
 	*state = e;
 	return 0;
 }
@@ -108,6 +133,7 @@ static int teardown(void **state)
 	struct env *e = *state;
 	auth_backend_free(e->b);
 	radius_fake_close(&e->f);
+	radius_fake_close(&e->f2);
 	free(e);
 	return 0;
 }
@@ -123,11 +149,16 @@ static void start(struct env *e, bool mppe_required, unsigned timeout_ms, unsign
 	char err[256] = "";
 
 	fake_open(&e->f);
-	struct radius_server srv = radius_fake_server(&e->f, "fake-radius");
+	struct radius_server srv[2] = { radius_fake_server(&e->f, "fake-radius") };
+	srv[0].ma_optional = e->ma_optional;
+	if (e->two_servers) {
+		fake_open(&e->f2);
+		srv[1] = radius_fake_server(&e->f2, "fake-radius-2");
+	}
 	struct auth_radius_config cfg = {
 		.client = {
-			.servers = &srv,
-			.nservers = 1,
+			.servers = srv,
+			.nservers = e->two_servers ? 2 : 1,
 			.timeout_ms = timeout_ms,
 			.tries = tries,
 		},
@@ -1050,6 +1081,448 @@ static void free_with_login_outstanding(void **state)
 	assert_int_equal(e->nseen, 0);
 }
 
+/* ---- EAP relayed (RFC 3579) ---- */
+
+/* An EAP packet of len bytes: code, id, Length, type, then a pattern. */
+static void eap_make(uint8_t *pkt, size_t len, uint8_t code, uint8_t id, uint8_t type)
+{
+	assert_true(len >= EAP_HDR_LEN && len <= 65535);
+	pkt[0] = code;
+	pkt[1] = id;
+	store_be16(pkt + 2, (uint16_t)len);
+	for (size_t i = EAP_HDR_LEN; i < len; i++)
+		pkt[i] = (uint8_t)(i * 7 + id);
+	if (len > EAP_HDR_LEN)
+		pkt[4] = type;
+}
+
+/* One EAP round as the server's session code fills it. */
+static void req_eap(struct auth_request *rq, uint32_t sid, const uint8_t *msg, size_t len,
+		    const void *state, size_t state_len, unsigned round)
+{
+	req_base(rq, sid, AUTH_EAP, "anonymous@example.org");
+	rq->u.eap.msg = msg;
+	rq->u.eap.msg_len = len;
+	rq->u.eap.state = state;
+	rq->u.eap.state_len = state_len;
+	rq->u.eap.round = round;
+}
+
+/* The packet the fake heard carries msg as EAP-Message attributes of 253
+ * bytes in order (the last shorter), want_state as its one State (NULL:
+ * none), one Message-Authenticator and no password of any kind. */
+static void expect_eap_request(const struct radius_fake *f, const uint8_t *msg, size_t len,
+			       const char *want_state)
+{
+	const struct radius_packet *p = &f->p;
+	struct radius_iter it;
+	struct radius_attr a;
+	size_t off = 0, n = 0;
+
+	radius_iter_init(&it, p);
+	while (radius_iter_next(&it, &a)) {
+		if (a.vendor || a.type != RADIUS_EAP_MESSAGE)
+			continue;
+		size_t want = len - off < RADIUS_ATTR_MAX ? len - off : RADIUS_ATTR_MAX;
+		assert_int_equal(a.len, want);
+		assert_memory_equal(a.val, msg + off, want);
+		off += a.len;
+		n++;
+	}
+	assert_int_equal(off, len);
+	assert_int_equal(n, (len + RADIUS_ATTR_MAX - 1) / RADIUS_ATTR_MAX);
+	if (want_state)
+		radius_fake_expect_text(p, RADIUS_STATE, want_state);
+	else
+		assert_int_equal(radius_count(p, 0, RADIUS_STATE), 0);
+	assert_int_equal(radius_count(p, 0, RADIUS_MESSAGE_AUTHENTICATOR), 1);
+	assert_int_equal(radius_count(p, 0, RADIUS_USER_PASSWORD), 0);
+	assert_int_equal(radius_count(p, 0, RADIUS_CHAP_PASSWORD), 0);
+	assert_int_equal(radius_count(p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP2_RESPONSE), 0);
+}
+
+/* pkt as EAP-Message attributes of 253 bytes, in order. */
+static void put_eap(struct radius_writer *w, const uint8_t *pkt, size_t len)
+{
+	for (size_t off = 0; off < len; off += RADIUS_ATTR_MAX) {
+		size_t n = len - off < RADIUS_ATTR_MAX ? len - off : RADIUS_ATTR_MAX;
+		assert_true(radius_put(w, RADIUS_EAP_MESSAGE, pkt + off, n));
+	}
+}
+
+/* An Access-Challenge carrying an EAP Request of len bytes and a State. */
+static void answer_challenge(const struct radius_fake *f, uint8_t *pkt, size_t len, uint8_t id,
+			     const char *state)
+{
+	struct radius_writer w;
+
+	eap_make(pkt, len, EAP_CODE_REQUEST, id, EAP_TYPE_TLS);
+	radius_fake_reply_init(&w, RADIUS_ACCESS_CHALLENGE, f->p.id, true);
+	put_eap(&w, pkt, len);
+	if (state)
+		assert_true(radius_put_str(&w, RADIUS_STATE, state));
+	fake_send(f, &w);
+}
+
+static void expect_challenge(const struct env *e, size_t i, const uint8_t *pkt, size_t len,
+			     const char *state)
+{
+	const struct auth_result *r = &e->seen[i];
+	assert_int_equal(r->verdict, AUTH_CHALLENGE);
+	assert_int_equal(r->method, AUTH_EAP);
+	assert_int_equal(r->eap_len, len);
+	assert_memory_equal(r->eap_msg, pkt, len);
+	assert_int_equal(r->state_len, strlen(state));
+	assert_memory_equal(r->state, state, r->state_len);
+	assert_false(r->has_keys);
+}
+
+static void eap_three_rounds(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+	uint8_t resp[600], chal[1000], auth1[RADIUS_AUTH_LEN];
+
+	start(e, true, 1000, 2);
+	/* Round 1: a 600-byte Response, three attributes, no State. */
+	eap_make(resp, sizeof(resp), EAP_CODE_RESPONSE, 1, EAP_TYPE_TLS);
+	req_eap(&rq, 60, resp, sizeof(resp), NULL, 0, 1);
+	submit(e, &rq);
+	expect_request(e);
+	expect_nas_attrs(&e->f, &rq);
+	expect_eap_request(&e->f, resp, sizeof(resp), NULL);
+	uint8_t id1 = e->f.p.id;
+	memcpy(auth1, e->f.p.auth, sizeof(auth1));
+	answer_challenge(&e->f, chal, 90, 2, "state-one");
+	wait_for(e, 1);
+	expect_challenge(e, 0, chal, 90, "state-one");
+
+	/* Round 2: the State echoed, a new Identifier and Authenticator; a
+	 * 1000-byte Request back in four attributes. */
+	eap_make(resp, 6, EAP_CODE_RESPONSE, 2, EAP_TYPE_TLS);
+	req_eap(&rq, 60, resp, 6, e->seen[0].state, e->seen[0].state_len, 2);
+	submit(e, &rq);
+	expect_request(e);
+	expect_eap_request(&e->f, resp, 6, "state-one");
+	assert_int_not_equal(e->f.p.id, id1);
+	assert_memory_not_equal(e->f.p.auth, auth1, RADIUS_AUTH_LEN);
+	answer_challenge(&e->f, chal, sizeof(chal), 3, "state-two");
+	wait_for(e, 2);
+	expect_challenge(e, 1, chal, sizeof(chal), "state-two");
+	assert_int_equal(auth_radius_eap_pinned(e->b), 1);
+
+	/* Round 3: Access-Accept with the EAP Success, keys and the inner name. */
+	eap_make(resp, 6, EAP_CODE_RESPONSE, 3, EAP_TYPE_TLS);
+	req_eap(&rq, 60, resp, 6, e->seen[1].state, e->seen[1].state_len, 3);
+	submit(e, &rq);
+	expect_request(e);
+	expect_eap_request(&e->f, resp, 6, "state-two");
+	uint8_t success[EAP_HDR_LEN];
+	eap_make(success, sizeof(success), EAP_CODE_SUCCESS, 3, 0);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+	put_eap(&w, success, sizeof(success));
+	put_v2_keys(&e->f, &w);
+	assert_true(radius_put_str(&w, RADIUS_USER_NAME, "alice@example.org"));
+	assert_true(radius_put_u32(&w, RADIUS_SESSION_TIMEOUT, 3600));
+	assert_true(radius_put_str(&w, RADIUS_CLASS, "eap-class"));
+	fake_send(&e->f, &w);
+	wait_for(e, 3);
+	const struct auth_result *r = &e->seen[2];
+	assert_int_equal(r->verdict, AUTH_ACCEPT);
+	assert_int_equal(r->eap_len, sizeof(success));
+	assert_memory_equal(r->eap_msg, success, sizeof(success));
+	assert_null(r->state);
+	assert_true(r->has_keys);
+	assert_memory_equal(r->send_key, send_key, 16);
+	assert_memory_equal(r->recv_key, recv_key, 16);
+	assert_int_equal(r->reply_user_len, strlen("alice@example.org"));
+	assert_memory_equal(r->reply_user, "alice@example.org", r->reply_user_len);
+	assert_int_equal(r->session_timeout, 3600);
+	assert_int_equal(r->classes_len, 1 + strlen("eap-class"));
+
+	const struct auth_radius_eap_stats *st = auth_radius_eap_stats(e->b);
+	assert_non_null(st);
+	assert_int_equal(st->rounds, 3);
+	assert_int_equal(st->challenges, 2);
+	assert_int_equal(st->accepts, 1);
+	assert_int_equal(st->oversized + st->malformed + st->stranded + st->refused, 0);
+	assert_int_equal(auth_radius_eap_pinned(e->b), 0);
+}
+
+/* RFC 3579 3.2: an EAP reply without Message-Authenticator is discarded,
+ * even from a server whose other replies may go without. */
+static void eap_reply_without_ma_dropped(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+	uint8_t resp[20];
+
+	e->ma_optional = true;
+	start(e, false, 200, 3);
+	eap_make(resp, sizeof(resp), EAP_CODE_RESPONSE, 1, EAP_TYPE_IDENTITY);
+	req_eap(&rq, 61, resp, sizeof(resp), NULL, 0, 1);
+	submit(e, &rq);
+	expect_request(e);
+	struct radius_fake_req first = radius_fake_last(&e->f);
+	radius_fake_answer(&e->f, &first, RADIUS_ACCESS_ACCEPT, false);
+	/* Dropped: the backend retransmits instead of completing. */
+	expect_request(e);
+	assert_int_equal(e->nseen, 0);
+	assert_int_equal(e->f.p.id, first.id);
+	assert_int_equal(auth_radius_stats(e->b)->bad_replies, 1);
+	radius_fake_answer(&e->f, &first, RADIUS_ACCESS_ACCEPT, true);
+	wait_for(e, 1);
+	assert_int_equal(e->seen[0].verdict, AUTH_ACCEPT);
+	assert_null(e->seen[0].eap_msg);
+
+	/* The same server's MS-CHAPv2 Accept without one is still taken. */
+	req_mschapv2(&rq, 62);
+	submit(e, &rq);
+	expect_request(e);
+	radius_fake_reply_init(&w, RADIUS_ACCESS_ACCEPT, e->f.p.id, false);
+	put_chap2_success(&w, 0x5A, auth_hex);
+	put_v2_keys(&e->f, &w);
+	fake_send(&e->f, &w);
+	wait_for(e, 2);
+	assert_int_equal(e->seen[1].verdict, AUTH_ACCEPT);
+}
+
+static void eap_bad_challenges(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+	uint8_t resp[20];
+	static uint8_t big[7 * RADIUS_ATTR_MAX];
+
+	start(e, true, 1000, 2);
+	eap_make(resp, sizeof(resp), EAP_CODE_RESPONSE, 1, EAP_TYPE_IDENTITY);
+
+	/* A chain of 7 x 253 bytes, past EAP_PACKET_MAX: dropped, counted. */
+	req_eap(&rq, 63, resp, sizeof(resp), NULL, 0, 1);
+	submit(e, &rq);
+	expect_request(e);
+	eap_make(big, sizeof(big), EAP_CODE_REQUEST, 2, EAP_TYPE_TLS);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_CHALLENGE);
+	put_eap(&w, big, sizeof(big));
+	assert_true(radius_put_str(&w, RADIUS_STATE, "s"));
+	fake_send(&e->f, &w);
+	wait_for(e, 1);
+	assert_int_equal(e->seen[0].verdict, AUTH_REJECT_ERROR);
+	assert_null(e->seen[0].eap_msg);
+	assert_non_null(strstr(e->seen[0].message, "longer than 1500"));
+	assert_int_equal(auth_radius_eap_stats(e->b)->oversized, 1);
+
+	/* An EAP Length that is not the chain's size. */
+	req_eap(&rq, 64, resp, sizeof(resp), NULL, 0, 1);
+	submit(e, &rq);
+	expect_request(e);
+	eap_make(big, 300, EAP_CODE_REQUEST, 2, EAP_TYPE_TLS);
+	store_be16(big + 2, 299);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_CHALLENGE);
+	put_eap(&w, big, 300);
+	fake_send(&e->f, &w);
+	wait_for(e, 2);
+	assert_int_equal(e->seen[1].verdict, AUTH_REJECT_ERROR);
+	assert_int_equal(auth_radius_eap_stats(e->b)->malformed, 1);
+
+	/* A Challenge with no EAP-Message at all. */
+	req_eap(&rq, 65, resp, sizeof(resp), NULL, 0, 1);
+	submit(e, &rq);
+	expect_request(e);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_CHALLENGE);
+	assert_true(radius_put_str(&w, RADIUS_STATE, "s"));
+	fake_send(&e->f, &w);
+	wait_for(e, 3);
+	assert_int_equal(e->seen[2].verdict, AUTH_REJECT_ERROR);
+	assert_non_null(strstr(e->seen[2].message, "no EAP Request"));
+
+	/* A Challenge without State is taken (RFC 3579 makes it optional). */
+	req_eap(&rq, 66, resp, sizeof(resp), NULL, 0, 1);
+	submit(e, &rq);
+	expect_request(e);
+	answer_challenge(&e->f, big, 40, 2, NULL);
+	wait_for(e, 4);
+	assert_int_equal(e->seen[3].verdict, AUTH_CHALLENGE);
+	assert_null(e->seen[3].state);
+	assert_int_equal(e->seen[3].eap_len, 40);
+
+	/* A round the relay cannot carry is refused at once. */
+	req_eap(&rq, 67, big, EAP_PACKET_MAX + 1, NULL, 0, 2);
+	assert_int_equal(auth_backend_submit(e->b, &rq), AUTH_SUBMIT_BUSY);
+	assert_int_equal(auth_radius_eap_stats(e->b)->refused, 1);
+	assert_int_equal(auth_radius_eap_stats(e->b)->rounds, 4);
+}
+
+static void eap_reject_with_failure(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+	uint8_t resp[30], failure[EAP_HDR_LEN];
+
+	start(e, true, 1000, 2);
+	eap_make(resp, sizeof(resp), EAP_CODE_RESPONSE, 5, EAP_TYPE_TLS);
+	req_eap(&rq, 68, resp, sizeof(resp), "st", 2, 4);
+	submit(e, &rq);
+	expect_request(e);
+	expect_eap_request(&e->f, resp, sizeof(resp), "st");
+	eap_make(failure, sizeof(failure), EAP_CODE_FAILURE, 5, 0);
+	reply_begin(&e->f, &w, RADIUS_ACCESS_REJECT);
+	put_eap(&w, failure, sizeof(failure));
+	assert_true(radius_put_str(&w, RADIUS_REPLY_MESSAGE, "certificate revoked"));
+	/* FreeRADIUS adds this generic one too: the reason above wins. */
+	static const char ms_err[] = "\x05" "E=691 R=0 M=Authentication rejected";
+	radius_put_vsa(&w, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_ERROR, ms_err,
+		       sizeof(ms_err) - 1);
+	fake_send(&e->f, &w);
+	wait_for(e, 1);
+	assert_int_equal(e->seen[0].verdict, AUTH_REJECT_BAD_CREDENTIALS);
+	assert_int_equal(e->seen[0].win_error, 691);
+	assert_int_equal(e->seen[0].eap_len, sizeof(failure));
+	assert_memory_equal(e->seen[0].eap_msg, failure, sizeof(failure));
+	assert_string_equal(e->seen[0].message, "certificate revoked");
+	assert_false(e->seen[0].has_keys);
+	assert_int_equal(auth_radius_eap_stats(e->b)->rejects, 1);
+}
+
+/* 39 Challenges then the Accept: every round goes through. */
+static void eap_forty_rounds(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+	uint8_t resp[64], chal[300];
+	char st[32], prev[32] = "";
+
+	start(e, true, 1000, 2);
+	for (unsigned round = 1; round <= 40; round++) {
+		eap_make(resp, sizeof(resp), EAP_CODE_RESPONSE, (uint8_t)round, EAP_TYPE_TLS);
+		req_eap(&rq, 70, resp, sizeof(resp), prev, strlen(prev), round);
+		submit(e, &rq);
+		expect_request(e);
+		expect_eap_request(&e->f, resp, sizeof(resp), prev[0] ? prev : NULL);
+		if (round < 40) {
+			snprintf(st, sizeof(st), "round-%u", round);
+			answer_challenge(&e->f, chal, sizeof(chal), (uint8_t)(round + 1), st);
+			wait_for(e, round);
+			expect_challenge(e, round - 1, chal, sizeof(chal), st);
+			snprintf(prev, sizeof(prev), "%s", st);
+			continue;
+		}
+		reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
+		put_v2_keys(&e->f, &w);
+		fake_send(&e->f, &w);
+		wait_for(e, 40);
+	}
+	assert_int_equal(e->seen[39].verdict, AUTH_ACCEPT);
+	assert_true(e->seen[39].has_keys);
+	assert_null(e->seen[39].eap_msg); /* no Success given: the link makes its own */
+	assert_int_equal(auth_radius_eap_stats(e->b)->rounds, 40);
+	assert_int_equal(auth_radius_eap_stats(e->b)->challenges, 39);
+}
+
+/* Run the backend until one of the two fakes has a datagram: its index. */
+static int pump2(struct env *e, int budget_ms)
+{
+	struct radius_fake_peer peer = peer_of(e);
+	struct radius_fake *both[2] = { &e->f, &e->f2 };
+	return radius_fake_pump(&peer, both, 2, budget_ms);
+}
+
+/* The State belongs to the server that answered: once it has, the later
+ * rounds go to it alone, and fail when it stops answering. */
+static void eap_pinned_server_dies(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	struct radius_writer w;
+	uint8_t resp[20], chal[50];
+
+	e->two_servers = true;
+	start(e, true, 100, 2);
+	eap_make(resp, sizeof(resp), EAP_CODE_RESPONSE, 1, EAP_TYPE_IDENTITY);
+	req_eap(&rq, 80, resp, sizeof(resp), NULL, 0, 1);
+	submit(e, &rq);
+	assert_int_equal(pump2(e, SAFETY_MS), 0);
+	answer_challenge(&e->f, chal, sizeof(chal), 2, "held-by-one");
+	wait_for(e, 1);
+	assert_int_equal(e->seen[0].verdict, AUTH_CHALLENGE);
+
+	/* Round 2: server one is gone; both tries go to it, none to two. */
+	req_eap(&rq, 80, resp, sizeof(resp), e->seen[0].state, e->seen[0].state_len, 2);
+	submit(e, &rq);
+	assert_int_equal(pump2(e, SAFETY_MS), 0);
+	assert_int_equal(pump2(e, SAFETY_MS), 0);
+	assert_int_equal(pump2(e, SAFETY_MS), -2); /* the completion, nothing to two */
+	assert_int_equal(e->nseen, 2);
+	assert_int_equal(e->f.received, 3);
+	assert_int_equal(e->f2.received, 0);
+	assert_int_equal(e->seen[1].verdict, AUTH_REJECT_ERROR);
+	assert_non_null(strstr(e->seen[1].message, "holding this EAP exchange"));
+	assert_int_equal(auth_radius_eap_stats(e->b)->stranded, 1);
+	assert_int_equal(auth_radius_eap_pinned(e->b), 0);
+
+	/* A new exchange starts at server two (one is dead) and stays there. */
+	req_eap(&rq, 81, resp, sizeof(resp), NULL, 0, 1);
+	submit(e, &rq);
+	assert_int_equal(pump2(e, SAFETY_MS), 1);
+	answer_challenge(&e->f2, chal, sizeof(chal), 2, "held-by-two");
+	wait_for(e, 3);
+	assert_int_equal(e->seen[2].verdict, AUTH_CHALLENGE);
+	req_eap(&rq, 81, resp, sizeof(resp), e->seen[2].state, e->seen[2].state_len, 2);
+	submit(e, &rq);
+	assert_int_equal(pump2(e, SAFETY_MS), 1);
+	radius_fake_expect_text(&e->f2.p, RADIUS_STATE, "held-by-two");
+	reply_begin(&e->f2, &w, RADIUS_ACCESS_ACCEPT);
+	put_v2_keys(&e->f2, &w);
+	fake_send(&e->f2, &w);
+	wait_for(e, 4);
+	assert_int_equal(e->seen[3].verdict, AUTH_ACCEPT);
+	assert_int_equal(e->f.received, 3);
+
+	/* A cancelled exchange lets go of its server. */
+	req_eap(&rq, 82, resp, sizeof(resp), NULL, 0, 1);
+	submit(e, &rq);
+	assert_int_equal(pump2(e, SAFETY_MS), 1);
+	answer_challenge(&e->f2, chal, sizeof(chal), 2, "x");
+	wait_for(e, 5);
+	assert_int_equal(auth_radius_eap_pinned(e->b), 1);
+	auth_backend_cancel(e->b, (struct auth_session_ref){ 82, 3 });
+	assert_int_equal(auth_radius_eap_pinned(e->b), 0);
+}
+
+/* Exchanges tied to their server are bounded by the queue: the least
+ * recently answered one lets go first (its next round goes unpinned). */
+static void eap_pins_bounded(void **state)
+{
+	struct env *e = *state;
+	struct auth_request rq;
+	uint8_t resp[20], chal[40];
+
+	e->queue_max = 2;
+	start(e, true, 1000, 2);
+	eap_make(resp, sizeof(resp), EAP_CODE_RESPONSE, 1, EAP_TYPE_IDENTITY);
+	for (uint32_t sid = 90; sid < 93; sid++) {
+		req_eap(&rq, sid, resp, sizeof(resp), NULL, 0, 1);
+		submit(e, &rq);
+		expect_request(e);
+		answer_challenge(&e->f, chal, sizeof(chal), 2, "s");
+		wait_for(e, sid - 89);
+		assert_int_equal(e->seen[sid - 90].verdict, AUTH_CHALLENGE);
+		assert_int_equal(auth_radius_eap_pinned(e->b), sid == 90 ? 1 : 2);
+	}
+	/* 90 was evicted: cancelling it changes nothing; 91 and 92 let go. */
+	auth_backend_cancel(e->b, (struct auth_session_ref){ 90, 3 });
+	assert_int_equal(auth_radius_eap_pinned(e->b), 2);
+	auth_backend_cancel(e->b, (struct auth_session_ref){ 91, 3 });
+	assert_int_equal(auth_radius_eap_pinned(e->b), 1);
+	auth_backend_cancel(e->b, (struct auth_session_ref){ 92, 3 });
+	assert_int_equal(auth_radius_eap_pinned(e->b), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1071,6 +1544,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(mschapv1_request_and_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(queue_full_is_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(free_with_login_outstanding, setup, teardown),
+		cmocka_unit_test_setup_teardown(eap_three_rounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(eap_reply_without_ma_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(eap_bad_challenges, setup, teardown),
+		cmocka_unit_test_setup_teardown(eap_reject_with_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(eap_forty_rounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(eap_pinned_server_dies, setup, teardown),
+		cmocka_unit_test_setup_teardown(eap_pins_bounded, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, crypto_group_setup, crypto_group_teardown);
 }

@@ -133,6 +133,10 @@ static void defaults(void **state)
 	assert_int_equal(c->rate_limit_down, 0);
 	assert_int_equal(c->rate_limit_up, 0);
 	assert_int_equal(c->rate_limit_burst, 100);
+	assert_false(c->eap);
+	assert_false(c->require_eap);
+	assert_int_equal(c->eap_max_rounds, 50);
+	assert_int_equal(c->eap_timeout, 60);
 	assert_int_equal(c->log_level, LOG_LVL_NOTICE);
 	assert_int_equal(c->log_target, LOG_TARGET_AUTO);
 	assert_string_equal(c->control_socket, "/run/pptpd/control.sock");
@@ -192,6 +196,10 @@ static char *all_keys_text(const struct scratch *s)
 		 "rate-limit-down 4000\n"
 		 "rate-limit-up 2000\n"
 		 "rate-limit-burst 250\n"
+		 "eap yes\n"
+		 "require-eap yes\n"
+		 "eap-max-rounds 200\n"
+		 "eap-timeout 10\n"
 		 "log-level debug\n"
 		 "log-target journal\n"
 		 "control-socket /run/x.sock\n"
@@ -277,6 +285,10 @@ static void check_all_keys(const struct config *c, const struct scratch *s)
 	assert_int_equal(c->rate_limit_down, 4000);
 	assert_int_equal(c->rate_limit_up, 2000);
 	assert_int_equal(c->rate_limit_burst, 250);
+	assert_true(c->eap);
+	assert_true(c->require_eap);
+	assert_int_equal(c->eap_max_rounds, 200);
+	assert_int_equal(c->eap_timeout, 10);
 	assert_int_equal(c->log_level, LOG_LVL_DEBUG);
 	assert_int_equal(c->log_target, LOG_TARGET_JOURNAL);
 	assert_string_equal(c->control_socket, "/run/x.sock");
@@ -571,6 +583,44 @@ static void auth_rules(void **state)
 	c = load(BASE "refuse-mschap no\nrefuse-mschap-v2 yes\n");
 	assert_false(c->refuse_mschap);
 	config_free(c);
+}
+
+/* EAP is relayed to RADIUS: never with the store; require-eap only with
+ * eap; the bounds of the exchange in range. Errors name file and line. */
+static void eap_keys(void **state)
+{
+	(void)state;
+#define RADIUS "auth radius\nradius-server 127.0.0.1 x\n"
+	fails_at(BASE "eap yes\n", 3, "t.conf:3: 'eap yes' needs 'auth radius'",
+		 "the SQLite store keeps MS-CHAPv2");
+	fails_at(BASE "auth sqlite\n\neap\n", 5, "'eap yes' needs 'auth radius'", NULL);
+	fails_at(BASE RADIUS "require-eap yes\n", 5, "t.conf:5: 'require-eap yes' needs 'eap yes'",
+		 NULL);
+	fails_at(BASE RADIUS "eap no\nrequire-eap yes\n", 6, "needs 'eap yes'", NULL);
+	fails_at(BASE RADIUS "eap yes\neap-max-rounds 4\n", 6,
+		 "t.conf:6: '4' is out of range for 'eap-max-rounds' (5 to 200)", NULL);
+	fails_at(BASE RADIUS "eap-max-rounds 201\n", 5, "out of range for 'eap-max-rounds'", NULL);
+	fails_at(BASE RADIUS "eap-timeout 9\n", 5,
+		 "t.conf:5: '9' is out of range for 'eap-timeout' (10 to 600)", NULL);
+	fails_at(BASE RADIUS "eap-timeout 601\n", 5, "out of range for 'eap-timeout'", NULL);
+	fails_at(BASE RADIUS "eap maybe\n", 5, "t.conf:5:", "'eap'");
+
+	struct config *c = load(BASE RADIUS "eap yes\neap-max-rounds 5\neap-timeout 600\n");
+	assert_true(c->eap);
+	assert_false(c->require_eap);
+	assert_int_equal(c->eap_max_rounds, 5);
+	assert_int_equal(c->eap_timeout, 600);
+	config_free(c);
+	/* EAP alone: the CHAP kinds may all be refused, MPPE still required
+	 * (its keys come from the EAP method). */
+	c = load(BASE RADIUS "eap yes\nrequire-eap yes\nrefuse-mschap-v2 yes\n");
+	assert_true(c->require_eap);
+	assert_true(c->refuse_mschap_v2);
+	assert_true(c->require_mppe);
+	config_free(c);
+	/* Without eap that is still every method refused. */
+	fails_at(BASE RADIUS "refuse-mschap-v2 yes\n", 5, "every authentication method", NULL);
+#undef RADIUS
 }
 
 static void radius_keys(void **state)
@@ -990,6 +1040,7 @@ int main(void)
 		cmocka_unit_test(poptop_keys),
 		cmocka_unit_test(print_reloads),
 		cmocka_unit_test(radius_keys),
+		cmocka_unit_test(eap_keys),
 		cmocka_unit_test(from_files),
 		cmocka_unit_test(key_list),
 		cmocka_unit_test(user_domain_and_lockout),

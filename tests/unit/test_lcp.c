@@ -422,6 +422,114 @@ static void client_only_pap_server_mschap_gives_up(void **state)
 	assert_int_equal(s.l.fail, LCP_FAIL_AUTH);
 }
 
+/* EAP (0xC227, no data) asked for first; a Nak (whatever it suggests we
+ * do not allow) or a Reject falls back to MS-CHAPv2, as a Windows RAS
+ * server does; with EAP the only one allowed (require-eap) the link ends. */
+static void server_asks_eap_first_then_falls_back(void **state)
+{
+	(void)state;
+	struct side s;
+	const uint8_t eap_opt[] = { 0x03, 0x04, 0xC2, 0x27 };
+
+	side_init(&s, PPP_ROLE_SERVER, 1);
+	s.cfg.auth_allowed |= LCP_AUTH_BIT(LCP_AUTH_EAP);
+	lcp_open(&s.l);
+	assert_int_equal(last(&s)->b[0], PPP_CONF_REQ);
+	assert_memory_equal(last(&s)->b + 8, eap_opt, 4);
+	assert_int_equal(last(&s)->len, 4 + 4 + 4 + 6 + 2 + 2);
+	/* pppd without EAP secrets Naks with CHAP/MS-CHAPv2 */
+	feed(&s, PPP_CONF_NAK, last(&s)->b[1], (const uint8_t *)"\x03\x05\xC2\x23\x81", 5);
+	assert_int_equal(last(&s)->b[0], PPP_CONF_REQ);
+	assert_memory_equal(last(&s)->b + 8, "\x03\x05\xC2\x23\x81", 5);
+	feed(&s, PPP_CONF_ACK, last(&s)->b[1], last(&s)->b + 4, last(&s)->len - 4);
+	feed(&s, PPP_CONF_REQ, 1, (const uint8_t *)"\x05\x06\x12\x34\x56\x78", 6);
+	assert_true(lcp_is_opened(&s.l));
+	assert_int_equal(lcp_result(&s.l)->auth, LCP_AUTH_MSCHAPV2);
+
+	/* A Nak suggesting something we do not allow (CHAP-MD5): MS-CHAPv2 */
+	side_init(&s, PPP_ROLE_SERVER, 1);
+	s.cfg.auth_allowed |= LCP_AUTH_BIT(LCP_AUTH_EAP);
+	lcp_open(&s.l);
+	feed(&s, PPP_CONF_NAK, last(&s)->b[1], (const uint8_t *)"\x03\x05\xC2\x23\x05", 5);
+	assert_memory_equal(last(&s)->b + 8, "\x03\x05\xC2\x23\x81", 5);
+	assert_int_equal(s.l.fail, LCP_FAIL_NONE);
+
+	/* A Reject of the option asking for EAP: MS-CHAPv2 asked next; a
+	 * Reject of that ends it (authentication is not optional). */
+	side_init(&s, PPP_ROLE_SERVER, 1);
+	s.cfg.auth_allowed |= LCP_AUTH_BIT(LCP_AUTH_EAP);
+	lcp_open(&s.l);
+	feed(&s, PPP_CONF_REJ, last(&s)->b[1], eap_opt, 4);
+	assert_int_equal(last(&s)->b[0], PPP_CONF_REQ);
+	assert_memory_equal(last(&s)->b + 8, "\x03\x05\xC2\x23\x81", 5);
+	assert_int_equal(s.l.fail, LCP_FAIL_NONE);
+	feed(&s, PPP_CONF_REJ, last(&s)->b[1], (const uint8_t *)"\x03\x05\xC2\x23\x81", 5);
+	assert_int_equal(s.l.fail, LCP_FAIL_AUTH);
+	assert_int_equal(last(&s)->b[0], PPP_TERM_REQ);
+}
+
+static void require_eap_refuses_fallback(void **state)
+{
+	(void)state;
+	struct side s;
+
+	for (int rej = 0; rej < 2; rej++) {
+		side_init(&s, PPP_ROLE_SERVER, 1);
+		s.cfg.auth_allowed = LCP_AUTH_BIT(LCP_AUTH_EAP);
+		lcp_open(&s.l);
+		assert_memory_equal(last(&s)->b + 8, "\x03\x04\xC2\x27", 4);
+		if (rej)
+			feed(&s, PPP_CONF_REJ, last(&s)->b[1], (const uint8_t *)"\x03\x04\xC2\x27", 4);
+		else
+			feed(&s, PPP_CONF_NAK, last(&s)->b[1],
+			     (const uint8_t *)"\x03\x05\xC2\x23\x81", 5);
+		assert_int_equal(s.l.fail, LCP_FAIL_AUTH);
+		assert_int_equal(last(&s)->b[0], PPP_TERM_REQ);
+		assert_int_equal(s.l.fsm.state, FSM_CLOSING);
+	}
+}
+
+/* Client role: EAP allowed, a request for it is acknowledged; a
+ * malformed one (data after the protocol) is Naked with EAP. */
+static void client_accepts_eap_when_allowed(void **state)
+{
+	(void)state;
+	struct side c, s;
+
+	side_init(&c, PPP_ROLE_CLIENT, 2);
+	c.cfg.auth_allowed |= LCP_AUTH_BIT(LCP_AUTH_EAP);
+	lcp_open(&c.l);
+	feed(&c, PPP_CONF_REQ, 11, (const uint8_t *)"\x03\x04\xC2\x27", 4);
+	assert_int_equal(last(&c)->b[0], PPP_CONF_ACK);
+	feed(&c, PPP_CONF_REQ, 12, (const uint8_t *)"\x03\x05\xC2\x27\x00", 5);
+	assert_int_equal(last(&c)->b[0], PPP_CONF_NAK);
+	assert_memory_equal(last(&c)->b + 4, "\x03\x04\xC2\x27", 4);
+
+	/* back to back: EAP agreed on both sides */
+	side_init(&s, PPP_ROLE_SERVER, 11);
+	s.cfg.auth_allowed |= LCP_AUTH_BIT(LCP_AUTH_EAP);
+	side_init(&c, PPP_ROLE_CLIENT, 22);
+	c.cfg.auth_allowed |= LCP_AUTH_BIT(LCP_AUTH_EAP);
+	lcp_open(&s.l);
+	lcp_open(&c.l);
+	pump(&s, &c);
+	assert_true(lcp_is_opened(&s.l) && lcp_is_opened(&c.l));
+	assert_int_equal(lcp_result(&s.l)->auth, LCP_AUTH_EAP);
+	assert_int_equal(lcp_result(&c.l)->auth, LCP_AUTH_EAP);
+
+	/* a client without EAP: the server falls back to MS-CHAPv2 */
+	side_init(&s, PPP_ROLE_SERVER, 11);
+	s.cfg.auth_allowed |= LCP_AUTH_BIT(LCP_AUTH_EAP);
+	side_init(&c, PPP_ROLE_CLIENT, 22);
+	lcp_open(&s.l);
+	lcp_open(&c.l);
+	pump(&s, &c);
+	assert_true(lcp_is_opened(&s.l) && lcp_is_opened(&c.l));
+	assert_int_equal(lcp_result(&s.l)->auth, LCP_AUTH_MSCHAPV2);
+	assert_int_equal(lcp_result(&c.l)->auth, LCP_AUTH_MSCHAPV2);
+	assert_string_equal(lcp_auth_name(LCP_AUTH_EAP), "eap");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +546,9 @@ int main(void)
 		cmocka_unit_test(protocol_reject_sent_and_received),
 		cmocka_unit_test(server_and_pppd_like_client_back_to_back),
 		cmocka_unit_test(client_only_pap_server_mschap_gives_up),
+		cmocka_unit_test(server_asks_eap_first_then_falls_back),
+		cmocka_unit_test(require_eap_refuses_fallback),
+		cmocka_unit_test(client_accepts_eap_when_allowed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

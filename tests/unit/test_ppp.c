@@ -204,7 +204,16 @@ static const char *e_auth_retry(void *owner, unsigned win_error)
 	return e->retry_pw;
 }
 
+/* The clients here have no EAP: a server that allows it falls back. */
+static void e_eap_response(void *owner, const struct eap_packet_info *eap)
+{
+	(void)owner;
+	(void)eap;
+	fail_msg("no EAP Response expected from a client without EAP");
+}
+
 static const struct ppp_ops ops = {
+	.eap_response = e_eap_response,
 	.send = e_send,
 	.auth_request = e_auth_request,
 	.auth_cancel = e_auth_cancel,
@@ -1170,6 +1179,53 @@ static void pap_cannot_give_mppe_keys(void **state)
 	assert_int_equal(n->s.ups + n->c.ups, 0);
 }
 
+/* A server that asks for EAP first (eap yes) and a client without EAP
+ * (pppd with refuse-eap, Windows set to MS-CHAPv2): the client's Nak
+ * brings MS-CHAPv2 and the login completes as before. */
+static void eap_refused_falls_back_to_mschapv2(void **state)
+{
+	struct net *n = *state;
+	static const uint8_t eap_opt[] = { 0x03, 0x04, 0xC2, 0x27 };
+
+	n->s.cfg.allow_eap = true;
+	login(n);
+	assert_int_equal(n->s.auth_requests, 1);
+	assert_string_equal(ppp_peer_name(n->s.l), "alice");
+	/* the first LCP request asked for EAP, the client Naked it */
+	size_t at = 0;
+	long i = -1;
+	for (size_t k = 0; k < n->s.nsent && i < 0; k++) {
+		size_t hl;
+		if (frame_proto(n->s.sent[k].b, n->s.sent[k].len, &hl) == 0xC021 &&
+		    n->s.sent[k].b[hl] == PPP_CONF_REQ) {
+			i = (long)k;
+			at = hl;
+		}
+	}
+	assert_true(i >= 0);
+	assert_true(contains(n->s.sent[i].b + at, n->s.sent[i].len - at, eap_opt, sizeof(eap_opt)));
+	assert_true(count_ctl(&n->c, 0xC021, PPP_CONF_NAK) >= 1);
+	assert_int_equal(ppp_stats(n->s.l)->rx_eap_dropped, 0);
+	exchange_ip(n);
+}
+
+/* require-eap: the same client is refused: LCP ends with no acceptable
+ * authentication protocol, nothing reaches the backend. */
+static void require_eap_refused_ends_link(void **state)
+{
+	struct net *n = *state;
+
+	n->s.cfg.allow_eap = true;
+	n->s.cfg.require_eap = true;
+	start(n);
+	run_for(n, 30000);
+	assert_int_equal(n->s.downs, 1);
+	assert_int_equal(n->s.cause, PPP_CAUSE_LCP_FAILED);
+	assert_string_equal(n->s.detail, "no acceptable authentication protocol");
+	assert_int_equal(n->s.auth_requests, 0);
+	assert_int_equal(n->s.ups + n->c.ups, 0);
+}
+
 static void names(void **state)
 {
 	(void)state;
@@ -1519,6 +1575,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(name_lengths_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(pap_without_mppe, setup, teardown),
 		cmocka_unit_test_setup_teardown(pap_cannot_give_mppe_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(eap_refused_falls_back_to_mschapv2, setup, teardown),
+		cmocka_unit_test_setup_teardown(require_eap_refused_ends_link, setup, teardown),
 		cmocka_unit_test(names),
 		cmocka_unit_test_setup_teardown(ipv6_both_ways_through_mppe, setup6, teardown),
 		cmocka_unit_test_setup_teardown(ipv6_colliding_and_taken_iid, setup6, teardown),

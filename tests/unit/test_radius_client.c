@@ -619,6 +619,58 @@ static void message_authenticator_optional_per_server(void **state)
 	assert_string_equal(e->seen.d[0].server_name, e->servers[1].name);
 }
 
+/* A pinned request goes to its server only, tried there and never failed
+ * over; with require_ma even an ma_optional server must sign its reply. */
+static void pinned_and_require_ma(void **state)
+{
+	struct env *e = *state;
+	struct radius_fake *both[2] = { &e->f[0], &e->f[1] };
+	struct radius_writer w;
+	uint8_t attrs[256];
+	size_t n;
+
+	e->ma_optional[1] = true;
+	start(e, 2, 100, 2, 0);
+	n = access_attrs(attrs, sizeof(attrs), "pinned");
+	uint64_t now = radius_fake_mono_ms();
+	struct radius_req_params p = {
+		.code = RADIUS_ACCESS_REQUEST,
+		.attrs = attrs,
+		.attrs_len = n,
+		.created_ms = now,
+		.pinned = true,
+		.server = 1,
+		.require_ma = true,
+		.done = on_done,
+		.ctx = &e->tags[0],
+	};
+	assert_non_null(radius_client_send(e->c, &p, now));
+	/* Server 2 only; its reply without Message-Authenticator is dropped. */
+	assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 1);
+	reply_build(&e->f[1], &w, RADIUS_ACCESS_CHALLENGE, e->f[1].p.id, false, NULL);
+	radius_fake_send(&e->f[1], w.buf, w.len);
+	assert_int_equal(pump(e->c, both, 2, SAFETY_MS), 1); /* the retransmission */
+	assert_int_equal(radius_client_stats(e->c)->bad_replies, 1);
+	/* No answer: it ends there, server 1 never hears of it. */
+	for (int k = 0; k != -2;) {
+		k = pump_watch(e->c, both, 2, SAFETY_MS, &e->seen);
+		assert_true(k == -2);
+	}
+	assert_int_equal(e->seen.n, 1);
+	assert_false(e->seen.d[0].has_reply);
+	assert_int_equal(e->f[0].received, 0);
+	assert_int_equal(e->f[1].received, 2);
+	assert_int_equal(radius_client_stats(e->c)->failovers, 0);
+	assert_int_equal(radius_client_server_index(e->c, radius_client_server(e->c, 1)), 1);
+	assert_null(radius_client_server(e->c, 2));
+	assert_int_equal(radius_client_server_index(e->c, &e->servers[0]), 2); /* a copy */
+
+	/* A pinned server that does not exist is refused at once. */
+	p.server = 2;
+	assert_null(radius_client_send(e->c, &p, now));
+	assert_int_equal(radius_client_outstanding(e->c), 0);
+}
+
 /* Every server silent: one completion with reply == NULL. */
 static void all_servers_silent(void **state)
 {
@@ -1061,6 +1113,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(access_request_and_accept, setup, teardown),
 		cmocka_unit_test_setup_teardown(retransmit_then_failover, setup, teardown),
+		cmocka_unit_test_setup_teardown(pinned_and_require_ma, setup, teardown),
 		cmocka_unit_test_setup_teardown(all_servers_silent, setup, teardown),
 		cmocka_unit_test_setup_teardown(dead_server_tried_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(status_server_revives, setup, teardown),

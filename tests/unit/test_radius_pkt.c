@@ -1218,6 +1218,95 @@ static void writer_limits(void **state)
 	assert_int_not_equal(radius_verify(&p, RADIUS_SIGN_RESPONSE, &empty, big, false), RADIUS_OK);
 }
 
+/* ---- RFC 3579 3.1: EAP-Message reassembly ---- */
+
+/* A packet of EAP-Message attributes: the EAP packet eap[0..len) split at
+ * `piece` bytes, with a Vendor-Specific EAP-ish decoy and a State between
+ * (neither is part of the chain). Returns the parse's success. */
+static bool eap_packet(uint8_t *buf, const uint8_t *eap, size_t len, size_t piece,
+		       struct radius_packet *p)
+{
+	size_t off = RADIUS_HDR_LEN;
+	for (size_t i = 0; i < len; i += piece) {
+		size_t n = len - i < piece ? len - i : piece;
+		buf[off] = RADIUS_EAP_MESSAGE;
+		buf[off + 1] = (uint8_t)(2 + n);
+		memcpy(buf + off + 2, eap + i, n);
+		off += 2 + n;
+		if (i == 0) {
+			static const uint8_t decoy[] = { RADIUS_VENDOR_SPECIFIC, 10, 0, 0, 0x01, 0x37,
+							 RADIUS_EAP_MESSAGE, 4, 9, 9 };
+			static const uint8_t state[] = { RADIUS_STATE, 4, 's', 't' };
+			memcpy(buf + off, decoy, sizeof(decoy));
+			off += sizeof(decoy);
+			memcpy(buf + off, state, sizeof(state));
+			off += sizeof(state);
+		}
+	}
+	header(buf, off);
+	return radius_parse(buf, off, p);
+}
+
+static void eap_reassembly(void **state)
+{
+	(void)state;
+	static uint8_t buf[RADIUS_MAX_LEN], eap[2000], out[1500];
+	struct radius_packet p;
+	size_t len = 99;
+
+	for (size_t i = 0; i < sizeof(eap); i++)
+		eap[i] = (uint8_t)(i * 13);
+	eap[0] = 1;
+	eap[1] = 7;
+
+	/* 1000 bytes in 253-byte pieces and in uneven ones: the same packet. */
+	store_be16(eap + 2, 1000);
+	assert_true(eap_packet(buf, eap, 1000, RADIUS_ATTR_MAX, &p));
+	assert_int_equal(radius_count(&p, 0, RADIUS_EAP_MESSAGE), 4);
+	assert_int_equal(radius_get_eap(&p, out, sizeof(out), &len), RADIUS_EAP_OK);
+	assert_int_equal(len, 1000);
+	assert_memory_equal(out, eap, 1000);
+	assert_true(eap_packet(buf, eap, 1000, 100, &p));
+	assert_int_equal(radius_get_eap(&p, out, sizeof(out), &len), RADIUS_EAP_OK);
+	assert_memory_equal(out, eap, 1000);
+
+	/* Exactly the bound, and one byte past it. */
+	store_be16(eap + 2, 1500);
+	assert_true(eap_packet(buf, eap, 1500, RADIUS_ATTR_MAX, &p));
+	assert_int_equal(radius_get_eap(&p, out, sizeof(out), &len), RADIUS_EAP_OK);
+	assert_int_equal(len, 1500);
+	store_be16(eap + 2, 1501);
+	assert_true(eap_packet(buf, eap, 1501, RADIUS_ATTR_MAX, &p));
+	assert_int_equal(radius_get_eap(&p, out, sizeof(out), &len), RADIUS_EAP_TOO_LONG);
+	assert_int_equal(len, 0);
+
+	/* The EAP Length must be the chain's size: shorter, longer. */
+	store_be16(eap + 2, 299);
+	assert_true(eap_packet(buf, eap, 300, RADIUS_ATTR_MAX, &p));
+	assert_int_equal(radius_get_eap(&p, out, sizeof(out), &len), RADIUS_EAP_MALFORMED);
+	assert_int_equal(len, 0);
+	store_be16(eap + 2, 301);
+	assert_true(eap_packet(buf, eap, 300, RADIUS_ATTR_MAX, &p));
+	assert_int_equal(radius_get_eap(&p, out, sizeof(out), &len), RADIUS_EAP_MALFORMED);
+	/* Shorter than a header. */
+	assert_true(eap_packet(buf, eap, 3, RADIUS_ATTR_MAX, &p));
+	assert_int_equal(radius_get_eap(&p, out, sizeof(out), &len), RADIUS_EAP_MALFORMED);
+	/* A bare Success (4 bytes). */
+	static const uint8_t success[] = { 3, 9, 0, 4 };
+	assert_true(eap_packet(buf, success, sizeof(success), RADIUS_ATTR_MAX, &p));
+	assert_int_equal(radius_get_eap(&p, out, sizeof(out), &len), RADIUS_EAP_OK);
+	assert_int_equal(len, 4);
+
+	/* None at all (the decoy VSA does not count). */
+	header(buf, RADIUS_HDR_LEN);
+	assert_true(radius_parse(buf, RADIUS_HDR_LEN, &p));
+	assert_int_equal(radius_get_eap(&p, out, sizeof(out), &len), RADIUS_EAP_NONE);
+	assert_int_equal(len, 0);
+
+	assert_string_equal(radius_eap_result_name(RADIUS_EAP_TOO_LONG), "too-long");
+	assert_string_equal(radius_eap_result_name(RADIUS_EAP_OK), "ok");
+}
+
 static void names(void **state)
 {
 	(void)state;
@@ -1262,6 +1351,7 @@ int main(void)
 		cmocka_unit_test(sign_verify_round_trips),
 		cmocka_unit_test(writer_limits),
 		cmocka_unit_test(names),
+		cmocka_unit_test(eap_reassembly),
 	};
 	return cmocka_run_group_tests(tests, vectors_setup, vectors_teardown);
 }

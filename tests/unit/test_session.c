@@ -7,6 +7,10 @@
  * link sends on it is dropped and counted, nothing else changes. The test plays the PPP link's part through the
  * ops the session gives its link (session_link_ops) and the backend's
  * through a fake struct auth_backend that records submits and cancels.
+ * What the session hands the link for EAP is recorded on the way: the
+ * build links this test with --wrap=ppp_eap_request (the test's is the
+ * only one called) and --wrap=ppp_auth_result (recorded, then the link's
+ * own runs).
  */
 #include <arpa/inet.h>
 #include <ev.h>
@@ -31,6 +35,7 @@
 #include "server/call.h"
 #include "server/ctrl.h"
 #include "server/pool.h"
+#include "server/login_lock.h"
 #include "server/server.h"
 #include "server/session_priv.h"
 #include "tests/unit/support/pptp_wire.h"
@@ -43,6 +48,13 @@ struct fake_backend {
 	unsigned submits, cancels;
 	struct auth_session_ref last;   /* of the last submit */
 	char user[sizeof(((struct auth_request *)0)->user)];
+	/* The last submit's method and, for EAP, copies of what it carried
+	 * (the request's pointers are valid only during the submit). */
+	enum auth_method method;
+	uint8_t eap_msg[64], eap_state[256];
+	size_t eap_msg_len, eap_state_len;
+	bool eap_state_given;
+	unsigned eap_round;
 };
 
 static enum auth_submit_status fb_submit(struct auth_backend *b, const struct auth_request *rq)
@@ -51,7 +63,56 @@ static enum auth_submit_status fb_submit(struct auth_backend *b, const struct au
 	f->submits++;
 	f->last = rq->session;
 	snprintf(f->user, sizeof(f->user), "%s", rq->user);
+	f->method = rq->method;
+	if (rq->method == AUTH_EAP) {
+		assert_true(rq->u.eap.msg_len <= sizeof(f->eap_msg));
+		assert_true(rq->u.eap.state_len <= sizeof(f->eap_state));
+		memcpy(f->eap_msg, rq->u.eap.msg, rq->u.eap.msg_len);
+		f->eap_msg_len = rq->u.eap.msg_len;
+		f->eap_state_given = rq->u.eap.state != NULL;
+		if (rq->u.eap.state_len)
+			memcpy(f->eap_state, rq->u.eap.state, rq->u.eap.state_len);
+		f->eap_state_len = rq->u.eap.state_len;
+		f->eap_round = rq->u.eap.round;
+	}
 	return f->answer;
+}
+
+/* ---- what the session hands the link ---- */
+
+static struct {
+	unsigned eap_requests;          /* ppp_eap_request() calls */
+	uint8_t eap_req[64];            /* the last one's packet */
+	size_t eap_req_len;
+	unsigned verdicts;              /* ppp_auth_result() calls */
+	struct ppp_auth_verdict v;      /* the last one, its EAP packet copied */
+	uint8_t v_eap[64];
+} linkrec;
+
+void __wrap_ppp_eap_request(struct ppp_link *l, const uint8_t *pkt, size_t len, uint64_t now);
+void __real_ppp_auth_result(struct ppp_link *l, const struct ppp_auth_verdict *v, uint64_t now);
+void __wrap_ppp_auth_result(struct ppp_link *l, const struct ppp_auth_verdict *v, uint64_t now);
+
+void __wrap_ppp_eap_request(struct ppp_link *l, const uint8_t *pkt, size_t len, uint64_t now)
+{
+	(void)l;
+	(void)now;
+	assert_true(len <= sizeof(linkrec.eap_req));
+	linkrec.eap_requests++;
+	memcpy(linkrec.eap_req, pkt, len);
+	linkrec.eap_req_len = len;
+}
+
+void __wrap_ppp_auth_result(struct ppp_link *l, const struct ppp_auth_verdict *v, uint64_t now)
+{
+	linkrec.verdicts++;
+	linkrec.v = *v;
+	if (v->eap_pkt) {
+		assert_true(v->eap_len <= sizeof(linkrec.v_eap));
+		memcpy(linkrec.v_eap, v->eap_pkt, v->eap_len);
+		linkrec.v.eap_pkt = linkrec.v_eap;
+	}
+	__real_ppp_auth_result(l, v, now);
 }
 
 static void fb_cancel(struct auth_backend *b, struct auth_session_ref s)
@@ -100,6 +161,7 @@ static int setup(void **state)
 	int sv[2];
 
 	assert_non_null(t);
+	memset(&linkrec, 0, sizeof(linkrec));
 	assert_true(crypto_init(err, sizeof(err)));
 	t->cfg = config_load_string("t.conf", "localip 192.0.2.1\nremoteip 192.0.2.10-20\n"
 				    "connections 4\n", err, sizeof(err));
@@ -671,6 +733,294 @@ static void mppe_types(void **state)
 	assert_true(logged(t, "event=mppe-policy policy=2 types=0x6 required=yes keys=0x4"));
 }
 
+/* ---- EAP relayed to the backend ---- */
+
+/* The link hands up one EAP Response: round 1 is the Identity. */
+static void eap_response(struct scene *t, unsigned round, const char *identity,
+			 const uint8_t *pkt, size_t len)
+{
+	struct eap_packet_info eap = {
+		.pkt = pkt, .len = len, .id = pkt[1], .type = pkt[4], .round = round,
+		.identity = (const uint8_t *)identity, .identity_len = identity ? strlen(identity) : 0,
+	};
+	session_link_ops.eap_response(t->s, &eap);
+	session_arm(t->s);
+}
+
+/* The backend answers the last request. */
+static void eap_complete(struct scene *t, enum auth_verdict verdict, const uint8_t *msg,
+			 size_t msg_len, const char *state)
+{
+	struct auth_result res = { .session = t->fb.last, .method = AUTH_EAP, .verdict = verdict,
+				   .eap_msg = msg, .eap_len = msg_len,
+				   .state = (const uint8_t *)state,
+				   .state_len = state ? strlen(state) : 0 };
+	session_auth_complete(t->srv, &res);
+}
+
+static const uint8_t eap_r1[] = { 2, 1, 0, 26, 1, 'a', 'n', 'o', 'n', 'y', 'm', 'o', 'u', 's',
+				  '@', 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'o', 'r', 'g' };
+static const uint8_t eap_q2[] = { 1, 2, 0, 6, 13, 0x20 };       /* Request/TLS Start */
+static const uint8_t eap_r2[] = { 2, 2, 0, 10, 13, 0, 0x16, 3, 1, 0 };
+static const uint8_t eap_q3[] = { 1, 3, 0, 8, 13, 0, 0x16, 3 };
+static const uint8_t eap_r3[] = { 2, 3, 0, 6, 13, 0 };
+static const uint8_t eap_ok[] = { 3, 3, 0, 4 };
+static const uint8_t eap_fail[] = { 4, 3, 0, 4 };
+
+/* Identity, then a round with the State of the first Challenge. */
+static void eap_to_round2(struct scene *t)
+{
+	drive_to(t, SESSION_LINK);
+	eap_response(t, 1, "anonymous@example.org", eap_r1, sizeof(eap_r1));
+	assert_int_equal(session_state(t->s), SESSION_AUTH_WAIT);
+	eap_complete(t, AUTH_CHALLENGE, eap_q2, sizeof(eap_q2), "S1");
+	assert_int_equal(session_state(t->s), SESSION_LINK);
+	eap_response(t, 2, NULL, eap_r2, sizeof(eap_r2));
+	assert_int_equal(session_state(t->s), SESSION_AUTH_WAIT);
+}
+
+/* Identity -> Challenge -> Challenge -> Accept: every round is one request
+ * with the peer's Response, the last Challenge's State and the round; the
+ * Challenges' Requests go to the peer as they are; the Accept's Success,
+ * keys and User-Name (the inner identity) make the session. */
+static void eap_three_rounds(void **state)
+{
+	struct scene *t = *state;
+
+	drive_to(t, SESSION_LINK);
+	eap_response(t, 1, "anonymous@example.org", eap_r1, sizeof(eap_r1));
+	assert_int_equal(session_state(t->s), SESSION_AUTH_WAIT);
+	assert_int_equal(t->fb.submits, 1);
+	assert_int_equal(t->fb.method, AUTH_EAP);
+	assert_int_equal(t->fb.eap_round, 1);
+	assert_int_equal(t->fb.eap_msg_len, sizeof(eap_r1));
+	assert_memory_equal(t->fb.eap_msg, eap_r1, sizeof(eap_r1));
+	assert_false(t->fb.eap_state_given);
+	assert_int_equal(t->fb.eap_state_len, 0);
+	assert_string_equal(t->fb.user, "anonymous@example.org");
+	assert_string_equal(session_user(t->s), "anonymous@example.org");
+	assert_true(logged(t, "method=eap event=auth-request round=1"));
+
+	/* Challenge 1: its Request to the peer, its State kept. */
+	eap_complete(t, AUTH_CHALLENGE, eap_q2, sizeof(eap_q2), "S1");
+	assert_int_equal(session_state(t->s), SESSION_LINK);
+	assert_int_equal(linkrec.eap_requests, 1);
+	assert_int_equal(linkrec.eap_req_len, sizeof(eap_q2));
+	assert_memory_equal(linkrec.eap_req, eap_q2, sizeof(eap_q2));
+	assert_int_equal(t->s->eap_state_len, 2);
+	assert_memory_equal(t->s->eap_state, "S1", 2);
+	assert_int_equal(linkrec.verdicts, 0);
+
+	eap_response(t, 2, NULL, eap_r2, sizeof(eap_r2));
+	assert_int_equal(session_state(t->s), SESSION_AUTH_WAIT);
+	assert_int_equal(t->fb.submits, 2);
+	assert_int_equal(t->fb.eap_round, 2);
+	assert_memory_equal(t->fb.eap_msg, eap_r2, sizeof(eap_r2));
+	assert_int_equal(t->fb.eap_state_len, 2);
+	assert_memory_equal(t->fb.eap_state, "S1", 2);
+	assert_string_equal(t->fb.user, "anonymous@example.org");
+
+	/* Challenge 2: the State is replaced. */
+	eap_complete(t, AUTH_CHALLENGE, eap_q3, sizeof(eap_q3), "state-two");
+	assert_int_equal(linkrec.eap_requests, 2);
+	assert_memory_equal(linkrec.eap_req, eap_q3, sizeof(eap_q3));
+	assert_int_equal(t->s->eap_state_len, 9);
+
+	eap_response(t, 3, NULL, eap_r3, sizeof(eap_r3));
+	assert_int_equal(t->fb.submits, 3);
+	assert_int_equal(t->fb.eap_round, 3);
+	assert_memory_equal(t->fb.eap_msg, eap_r3, sizeof(eap_r3));
+	assert_int_equal(t->fb.eap_state_len, 9);
+	assert_memory_equal(t->fb.eap_state, "state-two", 9);
+	assert_int_equal(t->fb.cancels, 0);
+
+	/* Accept: keys from the TLS exchange (MS-MPPE-Send/Recv-Key) and the
+	 * inner identity. */
+	static const char inner[] = "alice";
+	struct auth_result res = { .session = t->fb.last, .method = AUTH_EAP,
+				   .verdict = AUTH_ACCEPT, .eap_msg = eap_ok,
+				   .eap_len = sizeof(eap_ok), .has_keys = true,
+				   .reply_user = (const uint8_t *)inner, .reply_user_len = 5 };
+	memset(res.send_key, 0x5A, sizeof(res.send_key));
+	memset(res.recv_key, 0xA5, sizeof(res.recv_key));
+	session_auth_complete(t->srv, &res);
+	assert_int_equal(session_state(t->s), SESSION_NETWORK);
+	assert_int_equal(linkrec.verdicts, 1);
+	assert_int_equal(linkrec.v.win_error, 0);
+	assert_non_null(linkrec.v.eap_pkt);
+	assert_int_equal(linkrec.v.eap_len, sizeof(eap_ok));
+	assert_memory_equal(linkrec.v.eap_pkt, eap_ok, sizeof(eap_ok));
+	assert_true(linkrec.v.have_keys);
+	assert_memory_equal(linkrec.v.send_key, res.send_key, sizeof(res.send_key));
+	assert_memory_equal(linkrec.v.recv_key, res.recv_key, sizeof(res.recv_key));
+	assert_true(linkrec.v.peer_addr != 0);
+	/* The State is gone; the user is the inner identity from here on. */
+	assert_null(t->s->eap_state);
+	assert_int_equal(t->s->eap_state_len, 0);
+	assert_string_equal(session_user(t->s), "alice");
+	assert_int_equal(session_count_user(t->srv, "alice"), 1);
+	assert_int_equal(session_count_user(t->srv, "anonymous@example.org"), 0);
+	assert_true(logged(t, "event=eap-identity outer=anonymous@example.org inner=alice"));
+	ip_up(t);
+	assert_true(logged(t, "user=alice peer=198.51.100.2:1024 addr=192.0.2."));
+	assert_true(logged(t, " method=eap rate="));
+	struct session_info in;
+	session_get_info(t->s, 0, &in);
+	assert_string_equal(in.method, "eap");
+}
+
+/* A Reject: its EAP Failure to the peer, E=691, the State freed, back to
+ * LINK. */
+static void eap_reject(void **state)
+{
+	struct scene *t = *state;
+
+	eap_to_round2(t);
+	assert_non_null(t->s->eap_state);
+	struct auth_result res = { .session = t->fb.last, .method = AUTH_EAP,
+				   .verdict = AUTH_REJECT_BAD_CREDENTIALS, .eap_msg = eap_fail,
+				   .eap_len = sizeof(eap_fail) };
+	session_auth_complete(t->srv, &res);
+	assert_int_equal(session_state(t->s), SESSION_LINK);
+	assert_int_equal(linkrec.verdicts, 1);
+	assert_int_equal(linkrec.v.win_error, 691);
+	assert_non_null(linkrec.v.eap_pkt);
+	assert_memory_equal(linkrec.v.eap_pkt, eap_fail, sizeof(eap_fail));
+	assert_null(t->s->eap_state);
+	assert_int_equal(session_addr(t->s), 0);
+	assert_true(logged(t, "event=auth-fail reason=bad-credentials error=691"));
+}
+
+/* The link ends in round 2 while the backend has the request: it is
+ * cancelled, the State freed (with ASan a leak here would show). */
+static void eap_teardown_in_round2(void **state)
+{
+	struct scene *t = *state;
+
+	eap_to_round2(t);
+	assert_non_null(t->s->eap_state);
+	real_call(t);
+	session_link_ops.down(t->s, PPP_CAUSE_AUTH_TIMEOUT, "test");
+	assert_int_equal(session_state(t->s), SESSION_DEAD);
+	assert_int_equal(t->fb.cancels, 1);
+	assert_null(t->s->eap_state);
+	assert_int_equal(t->s->eap_state_len, 0);
+	pptp_wire_turn(t->loop);
+	assert_null(t->srv->dead_sessions);
+}
+
+/* The link gives up on the exchange (its round limit or timeout): the
+ * request is cancelled and the State freed. */
+static void eap_cancel_frees_state(void **state)
+{
+	struct scene *t = *state;
+
+	eap_to_round2(t);
+	session_link_ops.auth_cancel(t->s);
+	assert_int_equal(session_state(t->s), SESSION_LINK);
+	assert_int_equal(t->fb.cancels, 1);
+	assert_null(t->s->eap_state);
+}
+
+/* An Access-Challenge without EAP-Message has nothing for the peer: a
+ * RADIUS error that ends the link, logged; nothing is sent as a Request. */
+static void eap_challenge_without_message(void **state)
+{
+	struct scene *t = *state;
+
+	drive_to(t, SESSION_LINK);
+	eap_response(t, 1, "anonymous@example.org", eap_r1, sizeof(eap_r1));
+	uint64_t fails = t->srv->stats.auth_fail;
+	eap_complete(t, AUTH_CHALLENGE, NULL, 0, "S1");
+	assert_int_equal(linkrec.eap_requests, 0);
+	assert_null(t->s->eap_state);
+	assert_int_equal(t->srv->stats.auth_fail, fails + 1);
+	assert_true(logged(t, "event=auth-fail reason=eap-challenge-without-message"));
+	/* The link is closing (LCP Terminate-Request) or already down. */
+	assert_true(session_ended(t->s) || ppp_phase(t->s->link) == PPP_PHASE_TERMINATE);
+	assert_int_equal(t->fb.submits, 1);
+}
+
+/* The Identity is refused as a CHAP name is (empty here): no request, a
+ * refusal due from the timer. */
+static void eap_identity_refused(void **state)
+{
+	struct scene *t = *state;
+
+	drive_to(t, SESSION_LINK);
+	eap_response(t, 1, "", eap_r1, 5);
+	assert_int_equal(t->fb.submits, 0);
+	assert_int_equal(session_state(t->s), SESSION_AUTH_REFUSE);
+	assert_true(logged(t, "event=auth-fail reason="));
+	assert_true(logged(t, "method=eap"));
+	pptp_wire_turn(t->loop);
+	assert_int_equal(session_state(t->s), SESSION_LINK);
+}
+
+/* The backend busy in round 2: a refusal due, the State freed. */
+static void eap_busy_frees_state(void **state)
+{
+	struct scene *t = *state;
+
+	eap_to_round2(t);
+	eap_complete(t, AUTH_CHALLENGE, eap_q3, sizeof(eap_q3), "S2");
+	assert_non_null(t->s->eap_state);
+	t->fb.answer = AUTH_SUBMIT_BUSY;
+	eap_response(t, 3, NULL, eap_r3, sizeof(eap_r3));
+	assert_int_equal(session_state(t->s), SESSION_AUTH_REFUSE);
+	assert_null(t->s->eap_state);
+	assert_true(logged(t, "event=auth-fail reason=backend-busy method=eap round=3"));
+	pptp_wire_turn(t->loop);
+	assert_int_equal(session_state(t->s), SESSION_LINK);
+}
+
+/* An Accept's User-Name the canonical form refuses (too long) leaves the
+ * outer identity as the session's user, logged with both. */
+static void eap_inner_user_refused(void **state)
+{
+	struct scene *t = *state;
+	char inner[AUTH_NAME_MAX + 10];
+
+	memset(inner, 'a', sizeof(inner));
+	drive_to(t, SESSION_LINK);
+	eap_response(t, 1, "anonymous@example.org", eap_r1, sizeof(eap_r1));
+	struct auth_result res = { .session = t->fb.last, .method = AUTH_EAP,
+				   .verdict = AUTH_ACCEPT, .eap_msg = eap_ok,
+				   .eap_len = sizeof(eap_ok),
+				   .reply_user = (const uint8_t *)inner,
+				   .reply_user_len = sizeof(inner) };
+	session_auth_complete(t->srv, &res);
+	assert_int_equal(session_state(t->s), SESSION_NETWORK);
+	assert_string_equal(session_user(t->s), "anonymous@example.org");
+	assert_true(logged(t, "event=eap-identity outer=anonymous@example.org inner=\"aaaa"));
+	assert_true(logged(t, "kept=outer reason="));
+}
+
+/* EAP Rejects count toward the lock-out as wrong MS-CHAP passwords do; a
+ * locked outer identity is refused before the backend is asked. */
+static void eap_lockout(void **state)
+{
+	struct scene *t = *state;
+
+	assert_true(login_lock_start(t->srv));
+	drive_to(t, SESSION_LINK);
+	for (unsigned i = 0; i < t->cfg->lockout_user_failures; i++) {
+		eap_response(t, 1, "anonymous@example.org", eap_r1, sizeof(eap_r1));
+		assert_int_equal(session_state(t->s), SESSION_AUTH_WAIT);
+		eap_complete(t, AUTH_REJECT_BAD_CREDENTIALS, eap_fail, sizeof(eap_fail), NULL);
+		assert_int_equal(session_state(t->s), SESSION_LINK);
+	}
+	unsigned submits = t->fb.submits;
+	eap_response(t, 1, "anonymous@example.org", eap_r1, sizeof(eap_r1));
+	assert_int_equal(t->fb.submits, submits);
+	assert_int_equal(session_state(t->s), SESSION_AUTH_REFUSE);
+	assert_true(logged(t, "event=login-locked"));
+	pptp_wire_turn(t->loop);
+	assert_int_equal(session_state(t->s), SESSION_LINK);
+	assert_int_equal(linkrec.v.win_error, 691);
+	assert_null(linkrec.v.eap_pkt); /* the link makes its own Failure */
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -701,6 +1051,15 @@ int main(void)
 		T(framed_mtu_bounds),
 		T(route_lookup_longest_prefix),
 		T(mppe_types),
+		T(eap_three_rounds),
+		T(eap_reject),
+		T(eap_teardown_in_round2),
+		T(eap_cancel_frees_state),
+		T(eap_challenge_without_message),
+		T(eap_identity_refused),
+		T(eap_busy_frees_state),
+		T(eap_inner_user_refused),
+		T(eap_lockout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
