@@ -417,6 +417,100 @@ static bool check_one_addr(struct loader *ld, const struct key *k, const char *v
 		    k->name);
 }
 
+/* ---- IPv6 (ipv6-prefix-pool, ipv6-dns) ---- */
+
+static bool parse_ipv6_prefix(struct loader *ld, const struct key *k, void *field, const char *v)
+{
+	struct config_ipv6_prefix *p = field;
+	char addr[INET6_ADDRSTRLEN];
+	struct in6_addr a;
+
+	if (!need_value(ld, k, v))
+		return false;
+	const char *slash = strchr(v, '/');
+	size_t alen = slash ? (size_t)(slash - v) : 0;
+	if (!slash || alen == 0 || alen >= sizeof(addr))
+		return fail(ld, "'%s' is not PREFIX/LEN for '%s' (e.g. 2001:db8:100::/56)", v,
+			    k->name);
+	memcpy(addr, v, alen);
+	addr[alen] = '\0';
+	if (inet_pton(AF_INET6, addr, &a) != 1)
+		return fail(ld, "'%s' is not an IPv6 prefix for '%s'", v, k->name);
+	unsigned long len = 0;
+	const char *q = slash + 1;
+	if (!*q || strlen(q) > 3)
+		return fail(ld, "'%s': the length after '/' must be 1 to 64 for '%s'", v, k->name);
+	for (; *q; q++) {
+		if (*q < '0' || *q > '9')
+			return fail(ld, "'%s': the length after '/' must be 1 to 64 for '%s'", v,
+				    k->name);
+		len = len * 10 + (unsigned long)(*q - '0');
+	}
+	if (len < 1 || len > 64)
+		return fail(ld, "'%s': the length must be 1 to 64 for '%s' (each session gets a "
+			    "/64 from it)", v, k->name);
+	for (unsigned bit = (unsigned)len; bit < 128; bit++)
+		if (a.s6_addr[bit / 8] & (0x80u >> (bit % 8)))
+			return fail(ld, "'%s' has host bits set past /%lu for '%s'", v, len,
+				    k->name);
+	if (a.s6_addr[0] == 0xff || (a.s6_addr[0] == 0xfe && (a.s6_addr[1] & 0xc0) == 0x80) ||
+	    IN6_IS_ADDR_UNSPECIFIED(&a))
+		return fail(ld, "'%s' cannot be used for '%s' (multicast, link-local or "
+			    "unspecified)", v, k->name);
+	p->addr = a;
+	p->len = (unsigned)len;
+	return true;
+}
+
+static void print_ipv6_prefix(FILE *f, const struct key *k, const void *field)
+{
+	const struct config_ipv6_prefix *p = field;
+	char s[INET6_ADDRSTRLEN];
+
+	if (!p->len) {
+		fprintf(f, "# %s (not set)\n", k->name);
+		return;
+	}
+	inet_ntop(AF_INET6, &p->addr, s, sizeof(s));
+	fprintf(f, "%s %s/%u\n", k->name, s, p->len);
+}
+
+static bool ipv6_addrs_add(struct loader *ld, const struct key *k, void *field, const char *item)
+{
+	struct config_ipv6_addrs *l = field;
+	struct in6_addr a;
+
+	if (inet_pton(AF_INET6, item, &a) != 1)
+		return fail(ld, "'%s' is not an IPv6 address for '%s'", item, k->name);
+	if (IN6_IS_ADDR_UNSPECIFIED(&a) || IN6_IS_ADDR_MULTICAST(&a) || IN6_IS_ADDR_LOOPBACK(&a))
+		return fail(ld, "'%s' cannot be used for '%s' (not a unicast address)", item,
+			    k->name);
+	for (unsigned i = 0; i < l->n; i++)
+		if (memcmp(&l->addr[i], &a, sizeof(a)) == 0)
+			return fail(ld, "'%s' is given twice for '%s'", item, k->name);
+	if (l->n >= k->max || l->n >= CONFIG_IPV6_DNS_MAX)
+		return fail(ld, "'%s': at most %lu addresses are allowed for '%s'", item, k->max,
+			    k->name);
+	l->addr[l->n++] = a;
+	return true;
+}
+
+static bool parse_ipv6_addrs(struct loader *ld, const struct key *k, void *field,
+			     const char *v);
+
+static void print_ipv6_addrs(FILE *f, const struct key *k, const void *field)
+{
+	const struct config_ipv6_addrs *l = field;
+	char s[INET6_ADDRSTRLEN];
+
+	if (l->n == 0)
+		fprintf(f, "# %s (not set)\n", k->name);
+	for (unsigned i = 0; i < l->n; i++) {
+		inet_ntop(AF_INET6, &l->addr[i], s, sizeof(s));
+		fprintf(f, "%s %s\n", k->name, s);
+	}
+}
+
 /* ---- address lists (listen, ms-dns, ms-wins) ---- */
 
 static bool key_seen(const struct loader *ld, const struct key *k);
@@ -484,6 +578,14 @@ static bool parse_addrs(struct loader *ld, const struct key *k, void *field, con
 	if (!key_seen(ld, k)) /* the first line in the file replaces the default */
 		release_addrs(field);
 	return for_each_item(ld, k, v, addrs_add, field);
+}
+
+static bool parse_ipv6_addrs(struct loader *ld, const struct key *k, void *field,
+			     const char *v)
+{
+	if (!need_value(ld, k, v))
+		return false;
+	return for_each_item(ld, k, v, ipv6_addrs_add, field);
 }
 
 static void print_addrs(FILE *f, const struct key *k, const void *field)
@@ -1050,6 +1152,10 @@ static const struct type t_addr_opt = { parse_addr, print_addr_opt, NULL, false,
 static const struct type t_addr = { parse_addr, print_addr, NULL, false, false, false };
 static const struct type t_addrs = { parse_addrs, print_addrs, release_addrs, true, false, false };
 static const struct type t_pool = { parse_pool, print_pool, release_pool, true, false, false };
+static const struct type t_ipv6_prefix = { parse_ipv6_prefix, print_ipv6_prefix, NULL, false,
+					   false, false };
+static const struct type t_ipv6_addrs = { parse_ipv6_addrs, print_ipv6_addrs, NULL, true, false,
+					  false };
 static const struct type t_ignored = { parse_ignored, NULL, NULL, true, true, false };
 static const struct type t_rejected = { parse_rejected, NULL, NULL, true, true, false };
 static const struct type t_alias = { parse_alias, NULL, NULL, false, false, false };
@@ -1177,6 +1283,10 @@ static const struct key keys[] = {
 	{ KEY("dae-event-timestamp-window", t_uint, dae_event_timestamp_window, "300"), .min = 1,
 	  .max = 3600 },
 	{ KEY("metrics-listen", t_str, metrics_listen, NULL), .check = check_metrics_listen },
+	/* IPv6 on the sessions (docs/ipv6.md): one /64 per session from the pool. */
+	{ KEY("ipv6", t_bool, ipv6, "no") },
+	{ KEY("ipv6-prefix-pool", t_ipv6_prefix, ipv6_prefix_pool, NULL) },
+	{ KEY("ipv6-dns", t_ipv6_addrs, ipv6_dns, NULL), .max = CONFIG_IPV6_DNS_MAX },
 	/* poptop compatibility */
 	{ .name = "debug", .type = &t_alias, .def = "debug", .note = "log-level" },
 	{ .name = "speed", .type = &t_ignored, .note = "there is no serial line in PPTP" },
@@ -1564,6 +1674,19 @@ static bool check_auth(struct loader *ld)
 	return true;
 }
 
+static bool check_ipv6(struct loader *ld)
+{
+	const struct config *c = ld->cfg;
+
+	if (ANY_BAD(ld, "ipv6", "ipv6-prefix-pool", "ipv6-dns"))
+		return true;
+	if (c->ipv6 && !c->ipv6_prefix_pool.len)
+		return fail_key(ld, "ipv6",
+				"'ipv6 yes' needs 'ipv6-prefix-pool PREFIX/LEN' (LEN at most 64): "
+				"each session gets a /64 from it");
+	return true;
+}
+
 /* ---- checks of the machine (config_check) ---- */
 
 static bool check_readable(struct loader *ld, const char *key, const char *path)
@@ -1660,6 +1783,7 @@ static bool load(struct loader *ld, const char *text, size_t len)
 	check_addresses(ld);
 	check_mppe(ld);
 	check_auth(ld);
+	check_ipv6(ld);
 	if (ld->checks)
 		check_machine(ld);
 	return ld->errors == 0;

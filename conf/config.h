@@ -109,6 +109,20 @@ struct config_named_pools {
 	size_t n;
 };
 
+/* IPv6 (docs/ipv6.md): the prefix the sessions' /64s come from, and the
+ * DNS servers sent in RAs (RDNSS) and DHCPv6 Replies. Fixed size, owning
+ * nothing (config_key_swap exchanges them as bytes). */
+#define CONFIG_IPV6_DNS_MAX 3
+struct config_ipv6_prefix {
+	struct in6_addr addr; /* host bits zero */
+	unsigned len;         /* 0: not set; else 1..64 */
+};
+
+struct config_ipv6_addrs {
+	struct in6_addr addr[CONFIG_IPV6_DNS_MAX];
+	unsigned n;
+};
+
 struct config {
 	char *source; /* the file name it was loaded from */
 
@@ -208,6 +222,11 @@ struct config {
 	bool dae_require_event_timestamp; /* refuse requests without an Event-Timestamp */
 	unsigned dae_event_timestamp_window; /* seconds either way; also the duplicate cache's */
 	char *metrics_listen;       /* "addr:port" of the Prometheus endpoint; NULL: off */
+
+	/* IPv6 on the sessions (docs/ipv6.md) */
+	bool ipv6;                  /* negotiate IPV6CP, route one /64 per session */
+	struct config_ipv6_prefix ipv6_prefix_pool; /* the /64s come from here */
+	struct config_ipv6_addrs ipv6_dns; /* RDNSS and DHCPv6 DNS servers */
 
 	/* Per key (config_key_name() order): the line that set it, 0 for a
 	 * default; NULL if it could not be kept. Read through config_key_line(). */

@@ -22,6 +22,7 @@
 #include "server/reload.h"
 #include "server/server.h"
 #include "server/session.h"
+#include "server/session_ipv6.h"
 
 #define ADMIN_WORD_MAX 128
 #define ADMIN_WORDS    4
@@ -201,6 +202,13 @@ static void session_json(struct jbuf *j, const struct session *s, uint64_t now)
 	jb_kstr(j, &first, "rate", rate);
 	jb_u64(j, &first, "rate_dropped", in.rate_dropped);
 	jb_kstr(j, &first, "method", in.method);
+	uint8_t v6[16];
+	char v6s[INET6_ADDRSTRLEN + 3] = "-";
+	if (session_ipv6_prefix(s, v6)) {
+		inet_ntop(AF_INET6, v6, v6s, INET6_ADDRSTRLEN);
+		strcat(v6s, "/64");
+	}
+	jb_kstr(j, &first, "ipv6_prefix", v6s);
 	jb_raw(j, "}", 1);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/ipv4.h"
+#include "common/ipv6.h"
 #include "common/log.h"
 #include "common/ppp/ppp.h"
 #include "server/call.h"
@@ -16,6 +17,7 @@
 #include "server/pool.h"
 #include "server/server.h"
 #include "server/session.h"
+#include "server/session_ipv6.h"
 #include "server/shaper.h"
 #include "server/tun.h"
 
@@ -30,6 +32,7 @@ struct datapath {
 	struct tun_pkt pkts[DATAPATH_BATCH];
 	struct ipv4_frag frags[DATAPATH_MAX_FRAGS];
 	uint8_t icmp[IPV4_ICMP_ERR_MAX];
+	uint8_t icmp6[IPV6_PTB_MAX];
 	uint8_t *mem;               /* every packet and fragment slot, one block */
 };
 
@@ -107,6 +110,14 @@ static void to_client(struct datapath *dp, uint8_t *pkt, size_t len)
 	struct server *srv = dp->srv;
 	struct ipv4_hdr h;
 
+	/* The tun carries both (IFF_NO_PI): the version nibble says which. */
+	if (len && pkt[0] >> 4 == 6) {
+		if (srv->pool6)
+			session_ipv6_from_tun(srv, pkt, len, dp->icmp6, sizeof(dp->icmp6));
+		else
+			srv->stats.ipv6_no_route++;
+		return;
+	}
 	if (ipv4_parse(pkt, len, false, &h) != IPV4_OK) {
 		srv->stats.bad_ip++;
 		return;

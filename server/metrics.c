@@ -251,6 +251,19 @@ static void render_drops(const struct server *srv, const struct tun_stats *ts, s
 		{ "icmp-limited", s->icmp_limited },
 		{ "rate-limited", s->rate_dropped },
 		{ "tun-tx-dropped", ts->tx_dropped },
+		{ "ipv6-spoofed", s->ipv6_spoofed },
+		{ "ipv6-link-local", s->ipv6_link_local },
+		{ "ipv6-bad", s->ipv6_bad },
+		{ "ipv6-no-route", s->ipv6_no_route },
+		{ "ipv6-ptb-limited", s->ipv6_ptb_limited },
+		{ "ipv6-rs-limited", s->ipv6_rs_limited },
+	};
+	const struct labelled ipv6[] = {
+		{ "sessions", s->ipv6_sessions },
+		{ "no-prefix", s->ipv6_no_prefix },
+		{ "ra-sent", s->ipv6_ra_sent },
+		{ "dhcp-replies", s->ipv6_dhcp_replies },
+		{ "packet-too-big", s->ipv6_ptb_sent },
 	};
 	const struct labelled refused[] = {
 		{ "ctrl-refused", s->ctrl_refused },
@@ -262,6 +275,8 @@ static void render_drops(const struct server *srv, const struct tun_stats *ts, s
 		{ "mppe-abuse", s->mppe_abuse },
 	};
 	FAMILY(t, "pptpd_drops_total", "packets dropped, by reason", "reason", drops);
+	FAMILY(t, "pptpd_ipv6_total", "IPv6 on the sessions: /64s given, RAs, DHCPv6 Replies, "
+	       "Packet Too Big sent", "event", ipv6);
 	FAMILY(t, "pptpd_refused_total", "connections and calls refused or ended by a limit",
 	       "reason", refused);
 }

@@ -181,6 +181,23 @@ int rtnl_route(struct rtnl *nl, bool add, int ifindex, uint32_t dst, uint8_t ple
 	return req_talk(nl, &r);
 }
 
+int rtnl_route6(struct rtnl *nl, bool add, int ifindex, const uint8_t dst[static 16],
+		uint8_t plen)
+{
+	struct rtnl_req r;
+	struct rtmsg *rtm = req_init(&r, add ? RTM_NEWROUTE : RTM_DELROUTE,
+				     add ? NLM_F_CREATE | NLM_F_EXCL : 0, sizeof(*rtm));
+	rtm->rtm_family = AF_INET6;
+	rtm->rtm_dst_len = plen;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	req_attr(&r, RTA_DST, dst, 16);
+	req_attr_u32(&r, RTA_OIF, (uint32_t)ifindex);
+	return req_talk(nl, &r);
+}
+
 int rtnl_neigh_proxy(struct rtnl *nl, bool add, int ifindex, uint32_t addr)
 {
 	struct rtnl_req r;

@@ -36,6 +36,10 @@ int rtnl_addr(struct rtnl *nl, bool add, int ifindex, uint32_t local, uint8_t pl
  * the main table, scope link, with preferred source src (0 = none). */
 int rtnl_route(struct rtnl *nl, bool add, int ifindex, uint32_t dst, uint8_t plen,
 	       uint32_t src);
+/* The same for IPv6: dst (16 octets, network order)/plen through ifindex,
+ * main table, no preferred source (a session's /64). */
+int rtnl_route6(struct rtnl *nl, bool add, int ifindex, const uint8_t dst[static 16],
+		uint8_t plen);
 /* Add (or replace) or delete a proxy ARP entry for addr on ifindex. */
 int rtnl_neigh_proxy(struct rtnl *nl, bool add, int ifindex, uint32_t addr);
 

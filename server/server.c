@@ -30,6 +30,7 @@
 #include "server/metrics.h"
 #include "server/neigh.h"
 #include "server/pool.h"
+#include "server/pool6.h"
 #include "server/reload.h"
 #include "server/radius_setup.h"
 #include "server/session.h"
@@ -244,6 +245,20 @@ void server_log_stats(const struct server *srv)
 		   (unsigned long long)s->calls_setup_timeout,
 		   (unsigned long long)ts.rx, (unsigned long long)ts.tx,
 		   (unsigned long long)ts.tx_dropped, srv->objects);
+	if (srv->pool6) {
+		struct pool6_stats p6 = pool6_stats(srv->pool6);
+		log_notice("event=ipv6-stats prefixes-in-use=%u prefixes=%u sessions=%llu "
+			   "no-prefix=%llu spoofed=%llu link-local=%llu bad=%llu ra-sent=%llu "
+			   "rs-limited=%llu dhcp-replies=%llu no-route=%llu packet-too-big=%llu "
+			   "ptb-limited=%llu", p6.in_use, p6.size,
+			   (unsigned long long)s->ipv6_sessions, (unsigned long long)s->ipv6_no_prefix,
+			   (unsigned long long)s->ipv6_spoofed, (unsigned long long)s->ipv6_link_local,
+			   (unsigned long long)s->ipv6_bad, (unsigned long long)s->ipv6_ra_sent,
+			   (unsigned long long)s->ipv6_rs_limited,
+			   (unsigned long long)s->ipv6_dhcp_replies,
+			   (unsigned long long)s->ipv6_no_route, (unsigned long long)s->ipv6_ptb_sent,
+			   (unsigned long long)s->ipv6_ptb_limited);
+	}
 	login_lock_log_stats(srv);
 	const struct radius_stats *ra = auth_radius_stats(srv->auth);
 	if (ra)
@@ -492,6 +507,10 @@ static bool open_services(struct server *srv)
 		return false;
 	}
 	srv->nslots = cfg->connections;
+	if (cfg->ipv6 && !(srv->pool6 = pool6_new(&cfg->ipv6_prefix_pool))) {
+		log_errx("out of memory (ipv6-prefix-pool)");
+		return false;
+	}
 	if (cfg->pools.n) {
 		srv->npools = calloc(cfg->pools.n, sizeof(*srv->npools));
 		if (!srv->npools) {
@@ -655,6 +674,7 @@ void server_free(struct server *srv)
 	tun_free(srv->tun);
 	neigh_free(srv->neigh);
 	pool_free(srv->pool);
+	pool6_free(srv->pool6);
 	for (size_t i = 0; i < srv->nnpools; i++)
 		pool_free(srv->npools[i]);
 	free(srv->npools);

@@ -129,6 +129,18 @@ struct server_stats {
 	uint64_t reloads;       /* configuration reloads applied (server/reload.h) */
 	uint64_t reloads_refused; /* ... and refused */
 	uint64_t rate_dropped;  /* packets dropped over a session's rate limit (either way) */
+	/* IPv6 (server/session_ipv6.c) */
+	uint64_t ipv6_sessions;     /* sessions that got a /64 */
+	uint64_t ipv6_no_prefix;    /* IPV6CP up but the prefix pool was exhausted */
+	uint64_t ipv6_spoofed;      /* client IPv6 from outside its /64: dropped */
+	uint64_t ipv6_link_local;   /* client link-local IPv6 not for us: dropped */
+	uint64_t ipv6_bad;          /* malformed IPv6 (either way), or RS/DHCPv6 refused */
+	uint64_t ipv6_ra_sent;      /* Router Advertisements sent */
+	uint64_t ipv6_rs_limited;   /* Router Solicitations not answered: per-session limit */
+	uint64_t ipv6_dhcp_replies; /* DHCPv6 Replies to Information-Requests */
+	uint64_t ipv6_no_route;     /* tun IPv6 for no running session */
+	uint64_t ipv6_ptb_sent;     /* ICMPv6 Packet Too Big sent into tun */
+	uint64_t ipv6_ptb_limited;  /* ... suppressed by the per-session limit */
 };
 
 struct server {
@@ -195,6 +207,7 @@ struct server {
 	/* The data plane and its services; NULL with --echo-frames. */
 	struct tun *tun;
 	struct pool *pool;
+	struct pool6 *pool6;      /* ipv6-prefix-pool; NULL unless `ipv6` */
 	struct pool **npools;     /* the named pools, as cfg->pools */
 	size_t nnpools;
 	struct datapath *dp;

@@ -334,6 +334,10 @@ const struct ppp_ops session_link_ops = {
 	.ip_up = link_ip_up,
 	.ip_rx = link_ip_rx,
 	.down = link_down,
+	.ipv6_iid_ok = session_ipv6_iid_ok,
+	.ipv6_up = session_ipv6_up,
+	.ipv6_down = session_ipv6_down,
+	.ipv6_rx = session_ipv6_rx,
 };
 
 /* ---- the end ---- */
@@ -413,6 +417,7 @@ void session_kill(struct session *s, enum ppp_cause cause, const char *detail)
 		neigh_proxy_del(srv->neigh, s->addr, s->arp_ifindex);
 		s->arp_ifindex = 0;
 	}
+	session_ipv6_release(s);
 	session_routes_down(s);
 	session_address_release(s);
 	if (was == SESSION_AUTH_WAIT)
@@ -576,6 +581,7 @@ static void fill_ppp_config(const struct server *srv, struct ppp_config *pc)
 		pc->dns[i] = ntohl(cfg->ms_dns.addr[i].s_addr);
 	for (size_t i = 0; i < cfg->ms_wins.n && i < 2; i++)
 		pc->nbns[i] = ntohl(cfg->ms_wins.addr[i].s_addr);
+	session_ipv6_config(srv, pc);
 }
 
 struct session *session_new(struct call *call)

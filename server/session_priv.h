@@ -115,6 +115,21 @@ struct session {
 	struct shaper shaper[SHAPER_NDIRS];
 	bool rate_logged;            /* the first drop over the rate was logged */
 
+	/* IPv6 (session_ipv6.c): the /64 is held from ipv6_up to ipv6_down
+	 * or the end of the session, its route installed with it. */
+	bool v6_up;
+	bool v6_route;               /* the /64's route is in the tun */
+	bool v6_had_prefix;          /* v6_prefix was held once: asked for again */
+	bool v6_logged;              /* a spoofed/link-local packet was logged */
+	bool v6_nd_logged;           /* a refused RS or DHCPv6 request was logged */
+	uint8_t v6_prefix[16];
+	uint64_t v6_peer_iid;
+	uint16_t v6_mtu;             /* the link's IP MTU for IPv6 */
+	uint64_t v6_ra_ms;           /* when the last RA answered an RS */
+	uint64_t v6_ra_at;           /* next unsolicited RA; UINT64_MAX none */
+	unsigned v6_ra_initial;      /* unsolicited RAs of the initial burst sent */
+	uint64_t v6_spoofed, v6_ra, v6_dhcp;
+
 	uint64_t icmp_window_ms;     /* rate-limit window start */
 	unsigned icmp_in_window;
 	struct session_stats st;
@@ -152,6 +167,21 @@ void session_routes_keep(struct session *s, const struct auth_result *res);
 void session_routes_up(struct session *s);
 /* Session ending: remove what was installed, forget the rest. */
 void session_routes_down(struct session *s);
+
+/* session_ipv6.c */
+
+/* What fill_ppp_config() sets for IPv6: allow_ipv6, the identifiers. */
+void session_ipv6_config(const struct server *srv, struct ppp_config *pc);
+/* The link's IPv6 callbacks (session_link_ops). */
+bool session_ipv6_iid_ok(void *owner, uint64_t iid);
+void session_ipv6_up(void *owner, const struct ppp_ipv6_info *info);
+void session_ipv6_down(void *owner);
+void session_ipv6_rx(void *owner, uint8_t *pkt, size_t len);
+/* The session ends: release the /64 and its route, if held. */
+void session_ipv6_release(struct session *s);
+/* The session's timer fired while UP: an unsolicited RA if one is due
+ * (s->v6_ra_at, one of the session's deadlines). */
+void session_ipv6_timer(struct session *s, uint64_t now);
 
 /* session_auth.c */
 

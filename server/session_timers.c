@@ -31,8 +31,9 @@ static uint64_t session_deadline(const struct session *s)
 	case SESSION_NETWORK:
 		return ppp_next_deadline(s->link);
 	case SESSION_UP:
-		return min_u64(min_u64(ppp_next_deadline(s->link), s->end_at),
-			       min_u64(s->idle_check_at, s->interim_at));
+		return min_u64(min_u64(min_u64(ppp_next_deadline(s->link), s->end_at),
+				       min_u64(s->idle_check_at, s->interim_at)),
+			       s->v6_ra_at);
 	case SESSION_ENDING:
 	case SESSION_DEAD:
 		break;
@@ -253,6 +254,7 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	case SESSION_UP:
 		if (session_limits_due(s, now))
 			return; /* closing: session_close() re-armed the timer */
+		session_ipv6_timer(s, now);
 		ppp_on_timer(s->link, now);
 		break;
 	case SESSION_LINK:
@@ -270,6 +272,7 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 void session_timer_init(struct session *s)
 {
 	s->end_at = s->idle_check_at = s->interim_at = UINT64_MAX;
+	s->v6_ra_at = UINT64_MAX;
 	s->armed_at = UINT64_MAX;
 	s->open_deadline = server_now_ms() + SESSION_OPEN_WAIT_MS;
 	ev_timer_init(&s->timer, timer_cb, 0., 0.);

@@ -83,6 +83,19 @@ int tun_net_route(struct tun *t, uint32_t dst, uint8_t plen, bool add)
 	return e;
 }
 
+int tun_route6(struct tun *t, const uint8_t prefix[static 16], bool add)
+{
+	char s[INET6_ADDRSTRLEN];
+	int e = rtnl_route6(&t->nl, add, t->ifindex, prefix, 64);
+	inet_ntop(AF_INET6, prefix, s, sizeof(s));
+	if (e && !(!add && e == -ESRCH))
+		log_warnx("tun=%s event=route6-failed route=%s/64 add=%s error=\"%s\"", t->name, s,
+			  add ? "yes" : "no", strerror(-e));
+	else
+		log_debug("tun=%s event=route6 route=%s/64 add=%s", t->name, s, add ? "yes" : "no");
+	return e;
+}
+
 bool tun_host_route(struct tun *t, uint32_t addr, bool add)
 {
 	int e = tun_net_route(t, addr, 32, add);
@@ -177,14 +190,27 @@ static bool tun_sysctl(const char *family, const char *name, const char *key, co
 }
 
 /* Per-device settings the data path relies on:
- * - IPv6 off: the tunnel carries IPv4 only, and the kernel's router
- *   solicitations would only be counted as bad packets;
+ * - without `ipv6`, IPv6 off: the tunnel carries IPv4 only, and the
+ *   kernel's router solicitations would only be counted as bad packets;
+ *   with it, IPv6 on (the sessions' /64 routes need it) but quiet: no
+ *   link-local address of its own (the server's side of each link is
+ *   session_ipv6.c's), no router solicitations, no RAs taken;
  * - accept_local on: ICMP errors the server writes into the tun (e.g.
  *   fragmentation needed) come from localip, which is the tun's own
  *   address; without it the kernel drops them as martians. */
-static bool tun_sysctls(const char *name)
+static bool tun_sysctls(const char *name, bool ipv6)
 {
-	tun_sysctl("ipv6", name, "disable_ipv6", "1");
+	if (ipv6) {
+		tun_sysctl("ipv6", name, "addr_gen_mode", "1");
+		tun_sysctl("ipv6", name, "router_solicitations", "0");
+		tun_sysctl("ipv6", name, "accept_ra", "0");
+		if (!tun_sysctl("ipv6", name, "disable_ipv6", "0")) {
+			log_warn("tun=%s event=tun-open-failed step=ipv6", name);
+			return false;
+		}
+	} else {
+		tun_sysctl("ipv6", name, "disable_ipv6", "1");
+	}
 	if (!tun_sysctl("ipv4", name, "accept_local", "1")) {
 		log_warn("tun=%s event=tun-open-failed step=accept_local", name);
 		return false;
@@ -231,7 +257,7 @@ struct tun *tun_open(const struct config *cfg)
 		log_err("tun=%s event=tun-open-failed if_nametoindex", t->name);
 		goto fail;
 	}
-	if (!tun_sysctls(t->name))
+	if (!tun_sysctls(t->name, cfg->ipv6))
 		goto fail;
 	if (!rtnl_open(&t->nl))
 		goto fail;

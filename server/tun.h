@@ -76,6 +76,10 @@ bool tun_host_route(struct tun *t, uint32_t addr, bool add);
  * (through any device: not ours to take over or delete later). Other
  * failures are logged. */
 int tun_net_route(struct tun *t, uint32_t dst, uint8_t plen, bool add);
+/* A session's IPv6 /64 (prefix: 16 octets) through the device, or its
+ * removal: 0 or the -errno (-EEXIST: the kernel has it already, through
+ * any device). Failures are logged. */
+int tun_route6(struct tun *t, const uint8_t prefix[static 16], bool add);
 /* Reload: add the routes of cfg's pools that t does not have yet (routes
  * of ranges no longer configured stay until tun_free()). False (logged)
  * if one could not be added; the others are still tried. */

@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <linux/if_tun.h>
+#include <linux/ipv6.h>
 #include <net/if.h>
 #include <net/route.h>
 #include <netinet/in.h>
@@ -147,6 +148,56 @@ bool client_tun_add_route(const char *name, uint32_t net, unsigned prefix_len,
 	rt.rt_dev = dev;
 	if (ioctl(s, SIOCADDRT, &rt) < 0)
 		ok = fail(err, "SIOCADDRT");
+	close(s);
+	return ok;
+}
+
+bool client_tun_add_addr6(const char *name, const uint8_t addr[static 16], unsigned prefix_len,
+			  char err[static CLIENT_TUN_ERR_SIZE])
+{
+	struct in6_ifreq r;
+	bool ok = true;
+
+	if (!name_ok(name, err))
+		return false;
+	unsigned idx = if_nametoindex(name);
+	if (!idx)
+		return fail(err, "if_nametoindex");
+	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return fail(err, "socket(AF_INET6)");
+	memset(&r, 0, sizeof(r));
+	memcpy(&r.ifr6_addr, addr, 16);
+	r.ifr6_prefixlen = prefix_len;
+	r.ifr6_ifindex = (int)idx;
+	if (ioctl(s, SIOCSIFADDR, &r) < 0 && errno != EEXIST)
+		ok = fail(err, "SIOCSIFADDR (IPv6)");
+	close(s);
+	return ok;
+}
+
+bool client_tun_add_route6(const char *name, const uint8_t dst[static 16], unsigned prefix_len,
+			   char err[static CLIENT_TUN_ERR_SIZE])
+{
+	struct in6_rtmsg rt;
+	bool ok = true;
+
+	if (!name_ok(name, err))
+		return false;
+	unsigned idx = if_nametoindex(name);
+	if (!idx)
+		return fail(err, "if_nametoindex");
+	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return fail(err, "socket(AF_INET6)");
+	memset(&rt, 0, sizeof(rt));
+	memcpy(&rt.rtmsg_dst, dst, 16);
+	rt.rtmsg_dst_len = (uint16_t)prefix_len;
+	rt.rtmsg_flags = RTF_UP;
+	rt.rtmsg_metric = 1;
+	rt.rtmsg_ifindex = (int)idx;
+	if (ioctl(s, SIOCADDRT, &rt) < 0 && errno != EEXIST)
+		ok = fail(err, "SIOCADDRT (IPv6)");
 	close(s);
 	return ok;
 }

@@ -30,6 +30,13 @@ bool client_tun_configure(const char *name, uint32_t local, uint32_t peer, unsig
 bool client_tun_add_route(const char *name, uint32_t net, unsigned prefix_len,
 			  char err[static CLIENT_TUN_ERR_SIZE]);
 
+/* IPv6 (pptpbench connect --ipv6): add addr (16 octets)/prefix_len to the
+ * device, and a route dst/prefix_len through it (::/0: the default). */
+bool client_tun_add_addr6(const char *name, const uint8_t addr[static 16], unsigned prefix_len,
+			  char err[static CLIENT_TUN_ERR_SIZE]);
+bool client_tun_add_route6(const char *name, const uint8_t dst[static 16], unsigned prefix_len,
+			   char err[static CLIENT_TUN_ERR_SIZE]);
+
 /* Parse "A.B.C.D/N" (host bits must be zero); false if malformed. */
 bool client_tun_parse_cidr(const char *s, uint32_t *net, unsigned *prefix_len);
 

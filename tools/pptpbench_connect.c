@@ -86,6 +86,7 @@
 #include "tools/eap_peer.h"
 #include "tools/pptp_client.h"
 #include "tools/pptpbench.h"
+#include "tools/pptpbench_ipv6.h"
 
 #define TXQ_SLOTS    32
 #define TUN_BATCH    64
@@ -123,6 +124,7 @@ struct connect {
 	struct eap_peer_config eap_cfg; /* --auth eap-*, --ca, --cert, --key */
 	bool use_eap;
 	struct eap_peer *eap;        /* from the start of the link to the end */
+	struct bench_ipv6 v6;        /* --ipv6, --dhcpv6-info (pptpbench_ipv6.h) */
 
 	/* Progress. */
 	const char *step;            /* the phase under way, for FAIL */
@@ -420,7 +422,10 @@ static void tun_cb(struct ev_loop *loop, ev_io *w, int revents)
 			c->tun_oversize++;
 			continue;
 		}
-		ppp_send_ip(c->link, pkt, (size_t)n, now_ms(c));
+		if (c->v6.up && pkt[0] >> 4 == 6)
+			ppp_send_ipv6(c->link, pkt, (size_t)n, now_ms(c));
+		else
+			ppp_send_ip(c->link, pkt, (size_t)n, now_ms(c));
 		sent = true;
 	}
 	if (sent)
@@ -706,10 +711,43 @@ static bool link_eap_keys(void *owner, uint8_t send_key[16], uint8_t recv_key[16
 	return c->eap && eap_peer_keys(c->eap, send_key, recv_key);
 }
 
+/* ---- IPv6 (--ipv6): pptpbench_ipv6.c does the work ---- */
+
+static void ipv6_send(void *ctx, uint8_t *pkt, size_t len)
+{
+	struct connect *c = ctx;
+	if (c->link && !c->link_down)
+		ppp_send_ipv6(c->link, pkt, len, now_ms(c));
+}
+
+static void link_ipv6_up(void *owner, const struct ppp_ipv6_info *info)
+{
+	struct connect *c = owner;
+	char err[CLIENT_TUN_ERR_SIZE];
+
+	if (c->tun_fd < 0)
+		return;
+	c->v6.tun_name = c->tun_name;
+	c->v6.send = ipv6_send;
+	c->v6.ctx = c;
+	if (!bench_ipv6_up(&c->v6, info, elapsed_ms(c), err, sizeof(err)))
+		connect_fail(c, "ipv6", err);
+}
+
+static void link_ipv6_rx(void *owner, uint8_t *pkt, size_t len)
+{
+	struct connect *c = owner;
+	if (bench_ipv6_rx(&c->v6, pkt, len, elapsed_ms(c)))
+		return;
+	link_ip_rx(owner, pkt, len);
+}
+
 static const struct ppp_ops link_ops = {
 	.send = link_send,
 	.ip_up = link_ip_up,
 	.ip_rx = link_ip_rx,
+	.ipv6_up = link_ipv6_up,
+	.ipv6_rx = link_ipv6_rx,
 	.down = link_down,
 	.auth_retry = link_auth_retry,
 	.eap_method = link_eap_method,
@@ -898,7 +936,9 @@ static void connect_usage(FILE *f)
 		   "          whatever the server Naks)\n"
 		   "         [--tun-mtu N]  (a client that ignores the link MTU, for MSS tests)\n"
 		   "         [--window N]  (the receive window it announces; default 64)\n"
-		   "         [--ack-delay MS]  (ack only after MS, never early: a slow acker)\n");
+		   "         [--ack-delay MS]  (ack only after MS, never early: a slow acker)\n"
+		   "         [--ipv6]  (IPV6CP; the RA's /64 and a default IPv6 route on the tun)\n"
+		   "         [--dhcpv6-info]  (with --ipv6: one DHCPv6 Information-Request)\n");
 }
 
 static bool read_password(char **out)
@@ -1014,6 +1054,9 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 		{ "ca", required_argument, NULL, 'C' + 256 },
 		{ "cert", required_argument, NULL, 'C' + 512 },
 		{ "key", required_argument, NULL, 'C' + 768 },
+		/* IPv6 (pptpbench_ipv6.h) */
+		{ "ipv6", no_argument, NULL, '6' + 256 },
+		{ "dhcpv6-info", no_argument, NULL, 'd' + 512 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1105,6 +1148,13 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 		}
 		case 'R':
 			c->run_cmd = optarg;
+			break;
+		case '6' + 256:
+			c->v6.enabled = true;
+			c->pcfg.allow_ipv6 = true;
+			break;
+		case 'd' + 512:
+			c->v6.dhcp_info = true;
 			break;
 		case 'n': {
 			char *end;

@@ -4,12 +4,16 @@
  * as a Router Solicitation and as a DHCPv6 Information-Request. What parses
  * is answered as the server will (an RA to the solicitor, the DHCPv6
  * Reply), and the answer must carry a valid checksum and stay in bounds.
+ * The same input goes through the data path's helpers (common/ipv6.c):
+ * the anti-spoofing verdict, the MSS clamp (a TCP checksum valid before
+ * stays valid) and the Packet Too Big about it (valid, at most 1280).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/ipv6.h"
 #include "common/ipv6_nd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -45,6 +49,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n == 0)
 			abort();
 		check_l4(out, n, IPV6_NH_ICMPV6);
+	}
+	static const uint8_t prefix[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x01 };
+	if (ipv6_rx_check(data, size, prefix, 1) > IPV6_RX_MALFORMED)
+		abort();
+	static uint8_t copy[65536 + 64];
+	struct ipv6_hdr h;
+	if (size <= sizeof(copy) && ipv6_parse(data, size, &h)) {
+		memcpy(copy, data, size);
+		bool tcp_ok = h.next_header == IPV6_NH_TCP &&
+			      ipv6_l4_checksum(copy + 8, copy + 24, IPV6_NH_TCP, copy + IPV6_HDR_LEN,
+					       h.payload_len) == 0;
+		if (ipv6_clamp_mss(copy, size, 536) == IPV6_MSS_CLAMPED && tcp_ok &&
+		    ipv6_l4_checksum(copy + 8, copy + 24, IPV6_NH_TCP, copy + IPV6_HDR_LEN,
+				     h.payload_len) != 0)
+			abort();
+		static uint8_t ptb[IPV6_PTB_MAX];
+		n = ipv6_packet_too_big(data, size, prefix, 1280, ptb, sizeof(ptb));
+		if (n > IPV6_PTB_MAX)
+			abort();
+		if (n)
+			check_l4(ptb, n, IPV6_NH_ICMPV6);
 	}
 	if (dhcp6_parse_info_request(data, size, 1, &req) == ND_OK) {
 		if (req.client_id_len > DHCP6_DUID_MAX || req.xid > 0xffffff)

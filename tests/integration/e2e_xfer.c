@@ -2,6 +2,8 @@
  * e2e_xfer: a TCP transfer in both directions with its content checked,
  * for tests/integration/test_e2e.sh.
  *
+ * ADDR is an IPv4 or an IPv6 address.
+ *
  *   e2e_xfer serve ADDR PORT
  *       Listen on ADDR:PORT and serve connections one after the other,
  *       forever: read a 12-byte header (seed, byte count; big-endian), then
@@ -156,16 +158,30 @@ static bool check_stream(int fd, uint32_t seed, uint64_t bytes, char *why, size_
 	return true;
 }
 
-static bool parse_addr(const char *a, const char *port, struct sockaddr_in *sin)
+/* An IPv4 or IPv6 address and a port; *len set to the address's size. */
+static bool parse_addr(const char *a, const char *port, struct sockaddr_storage *ss,
+		       socklen_t *len)
 {
 	char *end;
 	unsigned long p = strtoul(port, &end, 10);
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	if (*end || p == 0 || p > 65535 || inet_pton(AF_INET, a, &sin->sin_addr) != 1)
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	memset(ss, 0, sizeof(*ss));
+	if (*end || p == 0 || p > 65535)
 		return false;
-	sin->sin_port = htons((uint16_t)p);
-	return true;
+	if (inet_pton(AF_INET, a, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)p);
+		*len = sizeof(*sin);
+		return true;
+	}
+	if (inet_pton(AF_INET6, a, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)p);
+		*len = sizeof(*sin6);
+		return true;
+	}
+	return false;
 }
 
 static void put_be(uint8_t *p, uint64_t v, unsigned n)
@@ -193,12 +209,12 @@ static unsigned snd_mss(int fd)
 	return ti.tcpi_snd_mss;
 }
 
-static int serve(const struct sockaddr_in *sin)
+static int serve(const struct sockaddr_storage *sa, socklen_t salen)
 {
 	int one = 1;
-	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	int ls = socket(sa->ss_family, SOCK_STREAM, 0);
 	if (ls < 0 || setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(ls, (const struct sockaddr *)sin, sizeof(*sin)) < 0 || listen(ls, 8) < 0) {
+	    bind(ls, (const struct sockaddr *)sa, salen) < 0 || listen(ls, 8) < 0) {
 		perror("e2e_xfer: listen");
 		return 1;
 	}
@@ -240,18 +256,19 @@ static int serve(const struct sockaddr_in *sin)
 	}
 }
 
-static int client(const struct sockaddr_in *sin, uint64_t bytes, uint32_t seed)
+static int client(const struct sockaddr_storage *sa, socklen_t salen, uint64_t bytes,
+		  uint32_t seed)
 {
 	uint8_t hdr[12], extra;
 	char why[128];
 	double t0, t1 = 0, t2;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = socket(sa->ss_family, SOCK_STREAM, 0);
 	if (fd < 0) {
 		perror("e2e_xfer: socket");
 		return 1;
 	}
 	set_timeouts(fd);
-	if (connect(fd, (const struct sockaddr *)sin, sizeof(*sin)) < 0) {
+	if (connect(fd, (const struct sockaddr *)sa, salen) < 0) {
 		perror("e2e_xfer: connect");
 		return 1;
 	}
@@ -282,23 +299,24 @@ static int client(const struct sockaddr_in *sin, uint64_t bytes, uint32_t seed)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in sin;
+	struct sockaddr_storage sa;
+	socklen_t salen = 0;
 	if (argc == 4 && strcmp(argv[1], "serve") == 0) {
-		if (!parse_addr(argv[2], argv[3], &sin)) {
+		if (!parse_addr(argv[2], argv[3], &sa, &salen)) {
 			fprintf(stderr, "e2e_xfer: bad address\n");
 			return 2;
 		}
-		return serve(&sin);
+		return serve(&sa, salen);
 	}
 	if (argc == 6 && strcmp(argv[1], "send") == 0) {
 		char *end1, *end2;
 		unsigned long long bytes = strtoull(argv[4], &end1, 10);
 		unsigned long seed = strtoul(argv[5], &end2, 10);
-		if (!parse_addr(argv[2], argv[3], &sin) || *end1 || *end2 || seed > 0xFFFFFFFFul) {
+		if (!parse_addr(argv[2], argv[3], &sa, &salen) || *end1 || *end2 || seed > 0xFFFFFFFFul) {
 			fprintf(stderr, "e2e_xfer: bad arguments\n");
 			return 2;
 		}
-		return client(&sin, bytes, (uint32_t)seed);
+		return client(&sa, salen, bytes, (uint32_t)seed);
 	}
 	fprintf(stderr, "usage: e2e_xfer serve ADDR PORT | send ADDR PORT BYTES SEED\n");
 	return 2;

@@ -880,6 +880,65 @@ static void key_list(void **state)
 			assert_string_not_equal(config_key_name(i), config_key_name(j));
 }
 
+/* ipv6, ipv6-prefix-pool, ipv6-dns: values, print round trip, errors at their lines. */
+static void ipv6_keys(void **state)
+{
+	(void)state;
+	struct in6_addr a;
+	struct config *c = load(BASE);
+	assert_false(c->ipv6);
+	assert_int_equal(c->ipv6_prefix_pool.len, 0);
+	assert_int_equal(c->ipv6_dns.n, 0);
+	config_free(c);
+
+	c = load(BASE "ipv6 yes\nipv6-prefix-pool 2001:db8:100::/56\n"
+		 "ipv6-dns 2001:db8:53::53,2001:db8:53::54\nipv6-dns 2001:db8:53::55\n");
+	assert_true(c->ipv6);
+	assert_int_equal(c->ipv6_prefix_pool.len, 56);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:100::", &a), 1);
+	assert_memory_equal(&c->ipv6_prefix_pool.addr, &a, sizeof(a));
+	assert_int_equal(c->ipv6_dns.n, 3);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:53::55", &a), 1);
+	assert_memory_equal(&c->ipv6_dns.addr[2], &a, sizeof(a));
+	/* What -t prints loads back into the same values. */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	config_print(f, c);
+	fclose(f);
+	assert_non_null(strstr(text, "ipv6-prefix-pool 2001:db8:100::/56\n"));
+	assert_non_null(strstr(text, "ipv6-dns 2001:db8:53::54\n"));
+	struct config *again = load(text);
+	for (size_t i = 0; i < config_key_count(); i++)
+		assert_true(config_key_equal(c, again, i));
+	config_free(again);
+	free(text);
+	config_free(c);
+
+	/* A /64 pool holds one session's prefix: allowed. */
+	c = load(BASE "ipv6-prefix-pool 2001:db8:1:2::/64\nipv6 yes\n");
+	assert_int_equal(c->ipv6_prefix_pool.len, 64);
+	config_free(c);
+
+	fails_at(BASE "ipv6 yes\n", 3, "'ipv6 yes' needs 'ipv6-prefix-pool", NULL);
+	fails_at(BASE "ipv6-prefix-pool 2001:db8::/65\n", 3, "the length must be 1 to 64",
+		 NULL);
+	fails_at(BASE "ipv6-prefix-pool 2001:db8::/0\n", 3, "the length must be 1 to 64", NULL);
+	fails_at(BASE "ipv6-prefix-pool 2001:db8::\n", 3, "is not PREFIX/LEN", NULL);
+	fails_at(BASE "ipv6-prefix-pool 2001:db8::1/56\n", 3, "host bits set past /56", NULL);
+	fails_at(BASE "ipv6-prefix-pool 2001:zz8::/56\n", 3, "is not an IPv6 prefix", NULL);
+	fails_at(BASE "ipv6-prefix-pool 2001:db8::/5x\n", 3, "must be 1 to 64", NULL);
+	fails_at(BASE "ipv6-prefix-pool fe80::/64\n", 3, "link-local", NULL);
+	fails_at(BASE "\nipv6-prefix-pool 2001:db8::/56\nipv6-prefix-pool 2001:db8:1::/56\n", 5,
+		 "ipv6-prefix-pool", NULL);
+	fails_at(BASE "ipv6-dns 192.0.2.53\n", 3, "is not an IPv6 address for 'ipv6-dns'", NULL);
+	fails_at(BASE "ipv6-dns ff02::1\n", 3, "not a unicast address", NULL);
+	fails_at(BASE "ipv6-dns 2001:db8::1\nipv6-dns 2001:db8::1\n", 4, "given twice", NULL);
+	fails_at(BASE "ipv6-dns 2001:db8::1,2001:db8::2,2001:db8::3\nipv6-dns 2001:db8::4\n", 4,
+		 "at most 3 addresses", NULL);
+}
+
 /* user-domain follows `auth` unless set; the lock-out keys and their ranges. */
 static void user_domain_and_lockout(void **state)
 {
@@ -985,6 +1044,7 @@ int main(void)
 		cmocka_unit_test(from_files),
 		cmocka_unit_test(key_list),
 		cmocka_unit_test(user_domain_and_lockout),
+		cmocka_unit_test(ipv6_keys),
 		cmocka_unit_test(every_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
