@@ -28,8 +28,12 @@ static void ipcp_build_request(struct fsm *f, struct wbuf *w)
 		put_addr_opt(w, IPCP_OPT_ADDR, ip->addr);
 	if (ip->want_dns[0])
 		put_addr_opt(w, IPCP_OPT_DNS1, ip->dns[0]);
+	if (ip->want_nbns[0])
+		put_addr_opt(w, IPCP_OPT_NBNS1, ip->nbns[0]);
 	if (ip->want_dns[1])
 		put_addr_opt(w, IPCP_OPT_DNS2, ip->dns[1]);
+	if (ip->want_nbns[1])
+		put_addr_opt(w, IPCP_OPT_NBNS2, ip->nbns[1]);
 }
 
 static void ipcp_req_begin(struct fsm *f)
@@ -117,8 +121,10 @@ static void ipcp_rcv_ack(struct fsm *f)
 
 	ip->res.local = ip->want_addr ? ip->addr : ip->cfg->local;
 	if (ip->cfg->role == PPP_ROLE_CLIENT)
-		for (int i = 0; i < 2; i++)
+		for (int i = 0; i < 2; i++) {
 			ip->res.dns[i] = ip->want_dns[i] ? ip->dns[i] : 0;
+			ip->res.nbns[i] = ip->want_nbns[i] ? ip->nbns[i] : 0;
+		}
 }
 
 static void ipcp_rcv_nak(struct fsm *f, uint8_t type, const uint8_t *d, size_t n)
@@ -137,6 +143,12 @@ static void ipcp_rcv_nak(struct fsm *f, uint8_t type, const uint8_t *d, size_t n
 	case IPCP_OPT_DNS2:
 		ip->dns[1] = load_be32(d);
 		break;
+	case IPCP_OPT_NBNS1:
+		ip->nbns[0] = load_be32(d);
+		break;
+	case IPCP_OPT_NBNS2:
+		ip->nbns[1] = load_be32(d);
+		break;
 	default:
 		break;
 	}
@@ -154,6 +166,10 @@ static void ipcp_rcv_reject(struct fsm *f, uint8_t type, const uint8_t *d, size_
 		ip->want_dns[0] = false;
 	else if (type == IPCP_OPT_DNS2)
 		ip->want_dns[1] = false;
+	else if (type == IPCP_OPT_NBNS1)
+		ip->want_nbns[0] = false;
+	else if (type == IPCP_OPT_NBNS2)
+		ip->want_nbns[1] = false;
 }
 
 static void ipcp_up(struct fsm *f)
@@ -204,6 +220,8 @@ static void reset_want(struct ipcp *ip)
 	ip->addr = ip->cfg->local;
 	ip->want_dns[0] = ip->want_dns[1] = client && ip->cfg->want_dns;
 	ip->dns[0] = ip->dns[1] = 0;
+	ip->want_nbns[0] = ip->want_nbns[1] = client && ip->cfg->want_nbns;
+	ip->nbns[0] = ip->nbns[1] = 0;
 	ip->no_address = false;
 	memset(&ip->res, 0, sizeof(ip->res));
 }

@@ -39,6 +39,7 @@ struct ipcp_config {
 	uint32_t dns[2];     /* server: handed out (0: reject the option) */
 	uint32_t nbns[2];
 	bool want_dns;       /* client: ask for DNS servers */
+	bool want_nbns;      /* client: ask for NBNS servers too (Windows does) */
 };
 
 struct ipcp_events {
@@ -60,8 +61,8 @@ struct ipcp {
 	void *arg;
 	uint32_t assigned;           /* server: the peer's address */
 	/* our request, adjusted by Naks/Rejects */
-	bool want_addr, want_dns[2];
-	uint32_t addr, dns[2];
+	bool want_addr, want_dns[2], want_nbns[2];
+	uint32_t addr, dns[2], nbns[2];
 	struct ipcp_result pend, res;
 	bool pend_has_addr;
 	bool no_address;             /* server: refused after the Nak limit */

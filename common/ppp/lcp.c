@@ -119,6 +119,41 @@ static void lcp_build_request(struct fsm *f, struct wbuf *w)
 		wbuf_u8(w, LCP_OPT_ACFC);
 		wbuf_u8(w, PPP_OPT_HDR_LEN);
 	}
+	/* lcp_config.windows_options, in Windows' order and values */
+	if (l->want.callback) {
+		wbuf_u8(w, LCP_OPT_CALLBACK);
+		wbuf_u8(w, PPP_OPT_HDR_LEN + 1);
+		wbuf_u8(w, LCP_WIN_CALLBACK_CBCP);
+	}
+	if (l->want.mrru) {
+		wbuf_u8(w, LCP_OPT_MRRU);
+		wbuf_u8(w, PPP_OPT_HDR_LEN + 2);
+		wbuf_be16(w, LCP_WIN_MRRU);
+	}
+	if (l->want.epdisc) {
+		/* class 1 (locally assigned), 4 octets: our magic number */
+		wbuf_u8(w, LCP_OPT_EPDISC);
+		wbuf_u8(w, PPP_OPT_HDR_LEN + 1 + 4);
+		wbuf_u8(w, 1);
+		wbuf_be32(w, l->want.magic_val);
+	}
+	if (l->want.ldisc) {
+		wbuf_u8(w, LCP_OPT_LDISC);
+		wbuf_u8(w, PPP_OPT_HDR_LEN + 2);
+		wbuf_be16(w, 0);
+	}
+}
+
+/* A Nak or Reject of one of lcp_config.windows_options: leave it out. */
+static void drop_windows_option(struct lcp *l, uint8_t type)
+{
+	switch (type) {
+	case LCP_OPT_CALLBACK: l->want.callback = false; break;
+	case LCP_OPT_MRRU: l->want.mrru = false; break;
+	case LCP_OPT_EPDISC: l->want.epdisc = false; break;
+	case LCP_OPT_LDISC: l->want.ldisc = false; break;
+	default: break;
+	}
 }
 
 static void lcp_req_begin(struct fsm *f)
@@ -268,6 +303,7 @@ static void lcp_rcv_nak(struct fsm *f, uint8_t type, const uint8_t *d, size_t n)
 		l->want.acfc = false;
 		break;
 	default:
+		drop_windows_option(l, type);
 		break;
 	}
 }
@@ -292,7 +328,7 @@ static void lcp_rcv_reject(struct fsm *f, uint8_t type, const uint8_t *d, size_t
 	case LCP_OPT_MAGIC: l->want.magic = false; break;
 	case LCP_OPT_PFC: l->want.pfc = false; break;
 	case LCP_OPT_ACFC: l->want.acfc = false; break;
-	default: break;
+	default: drop_windows_option(l, type); break;
 	}
 }
 
@@ -417,6 +453,8 @@ static void reset_want(struct lcp *l)
 	l->want.magic_val = new_magic(l);
 	l->want.pfc = c->pfc;
 	l->want.acfc = c->acfc;
+	l->want.callback = l->want.mrru = l->want.epdisc = l->want.ldisc =
+		c->role == PPP_ROLE_CLIENT && c->windows_options;
 	memset(&l->res, 0, sizeof(l->res));
 	l->res.peer_mru = l->res.our_mru = PPP_MRU_DEFAULT;
 	l->loop_naks = 0;

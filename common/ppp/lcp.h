@@ -43,11 +43,21 @@ enum lcp_auth {
 };
 #define LCP_AUTH_BIT(a) (1u << (a))
 
+/* The values Windows puts in the options of lcp_config.windows_options. */
+#define LCP_WIN_CALLBACK_CBCP 6    /* callback operation 6: CBCP */
+#define LCP_WIN_MRRU          1614
+
 struct lcp_config {
 	enum ppp_role role;
 	uint16_t mru;              /* ours; requested only if != 1500 */
 	unsigned auth_allowed;     /* LCP_AUTH_BIT() set: server requests, client accepts */
 	bool pfc, acfc;            /* request them */
+	/* Client role only, for tests that play Windows (../docs/ipv6.md):
+	 * also request callback (13, CBCP), MRRU 1614 (17), an endpoint
+	 * discriminator (19, class 1) and a link discriminator (23), as
+	 * Windows' Configure-Request does; each is left out once the peer
+	 * Rejects or Naks it. Never set by the server. */
+	bool windows_options;
 	unsigned echo_interval_ms; /* 0: no keepalive */
 	unsigned echo_failures;    /* unanswered Echo-Requests before the link is dead */
 };
@@ -79,6 +89,7 @@ struct lcp_result {
 
 struct lcp_want {
 	bool mru, auth, magic, pfc, acfc;
+	bool callback, mrru, epdisc, ldisc; /* lcp_config.windows_options */
 	uint16_t mru_val;
 	enum lcp_auth auth_val;
 	uint32_t magic_val;

@@ -774,6 +774,7 @@ struct ppp_link *ppp_new(const struct ppp_config *cfg, const struct ppp_ops *ops
 		l->lcp_cfg.auth_allowed = LCP_AUTH_BIT(LCP_AUTH_EAP);
 	l->lcp_cfg.pfc = true;
 	l->lcp_cfg.acfc = true;
+	l->lcp_cfg.windows_options = cfg->role == PPP_ROLE_CLIENT && cfg->client_windows_options;
 	l->lcp_cfg.echo_interval_ms = cfg->echo_interval_s * 1000u;
 	l->lcp_cfg.echo_failures = cfg->echo_failures ? cfg->echo_failures : DEFAULT_ECHO_FAILURES;
 	lcp_init(&l->lcp, &l->lcp_cfg, &l->io, &lcp_events, l);
@@ -795,6 +796,7 @@ struct ppp_link *ppp_new(const struct ppp_config *cfg, const struct ppp_ops *ops
 		memcpy(l->ipcp_cfg.nbns, cfg->nbns, sizeof(l->ipcp_cfg.nbns));
 	} else {
 		l->ipcp_cfg.want_dns = true;
+		l->ipcp_cfg.want_nbns = cfg->client_windows_options;
 	}
 	ipcp_init(&l->ipcp, &l->ipcp_cfg, &l->io, &ipcp_events, l);
 	l->lcp.fsm.log_id = l->ccp.fsm.log_id = l->ipcp.fsm.log_id = l->cfg.log_id;

@@ -145,6 +145,10 @@ struct ppp_config {
 	/* IPCP (addresses in host byte order) */
 	uint32_t local_addr;           /* server: localip; client: 0 */
 	uint32_t dns[2], nbns[2];      /* server: offered (0: none) */
+	/* Client role only, for tests that play Windows: LCP also asks for
+	 * callback, MRRU, endpoint and link discriminators
+	 * (lcp_config.windows_options), IPCP for NBNS 1/2 besides DNS. */
+	bool client_windows_options;
 	/* Logs: the owner's identity, written first on every line of the link
 	 * and its protocols ("ctrl=3 call=4711 session=12 user=alice ...",
 	 * common/log_id.h). The owner keeps the string alive for the link's

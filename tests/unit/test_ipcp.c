@@ -325,6 +325,44 @@ static void client_stops_asking_for_rejected_dns(void **state)
 	assert_int_equal(ipcp_result(&c.ip)->local, A(10, 0, 0, 5));
 }
 
+/* ipcp_config.want_nbns (the Windows-shaped test client): it asks as
+ * Windows does, 0.0.0.0 with DNS 1, NBNS 1, DNS 2, NBNS 2; a server
+ * without NBNS servers Rejects them and the client goes on without; one
+ * with them hands them out. */
+static void client_asks_nbns_like_windows(void **state)
+{
+	(void)state;
+	struct side s, c;
+
+	side_init(&s, PPP_ROLE_SERVER);
+	side_init(&c, PPP_ROLE_CLIENT);
+	c.cfg.want_nbns = true;
+	ipcp_init(&c.ip, &c.cfg, &c.io, &sev, &c);
+	ipcp_open(&c.ip);
+	expect(&c, PPP_CONF_REQ, last(&c)->b[1],
+	       (const uint8_t *)"\x03\x06\0\0\0\0\x81\x06\0\0\0\0\x82\x06\0\0\0\0"
+				"\x83\x06\0\0\0\0\x84\x06\0\0\0\0", 30);
+	ipcp_open(&s.ip);
+	pump(&s, &c);
+	assert_true(ipcp_is_opened(&c.ip));
+	assert_false(c.ip.want_nbns[0] || c.ip.want_nbns[1]);
+	assert_int_equal(ipcp_result(&c.ip)->dns[0], A(8, 8, 8, 8));
+	assert_int_equal(ipcp_result(&c.ip)->nbns[0], 0);
+	assert_int_equal(ipcp_result(&c.ip)->local, A(10, 0, 0, 5));
+
+	side_init(&s, PPP_ROLE_SERVER);
+	s.cfg.nbns[0] = A(10, 0, 0, 53);
+	side_init(&c, PPP_ROLE_CLIENT);
+	c.cfg.want_nbns = true;
+	ipcp_init(&c.ip, &c.cfg, &c.io, &sev, &c);
+	ipcp_open(&c.ip);
+	ipcp_open(&s.ip);
+	pump(&s, &c);
+	assert_true(ipcp_is_opened(&c.ip));
+	assert_int_equal(ipcp_result(&c.ip)->nbns[0], A(10, 0, 0, 53));
+	assert_false(c.ip.want_nbns[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +377,7 @@ int main(void)
 		cmocka_unit_test(nak_limit_spent_on_dns_still_opens_with_address),
 		cmocka_unit_test(server_and_client_back_to_back),
 		cmocka_unit_test(client_stops_asking_for_rejected_dns),
+		cmocka_unit_test(client_asks_nbns_like_windows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

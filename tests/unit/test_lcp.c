@@ -406,6 +406,51 @@ static void server_and_pppd_like_client_back_to_back(void **state)
 	assert_int_equal(c.downs, 1);
 }
 
+/* Does this Configure-Request carry an option of this type? */
+static bool req_has(const struct ctl_pkt *p, uint8_t type)
+{
+	for (size_t at = 4; at + 2 <= p->len && p->b[at + 1] >= 2; at += p->b[at + 1])
+		if (p->b[at] == type)
+			return true;
+	return false;
+}
+
+/* lcp_config.windows_options (the Windows-shaped test client): the client
+ * asks for 13, 17, 19 and 23 as Windows does; our server Rejects 13, 17
+ * and 23, the client resends without them, keeps the endpoint
+ * discriminator (acknowledged) and both sides open. */
+static void client_windows_options_dropped_when_rejected(void **state)
+{
+	(void)state;
+	struct side s, c;
+	const struct ctl_pkt *first = NULL;
+
+	side_init(&s, PPP_ROLE_SERVER, 11);
+	side_init(&c, PPP_ROLE_CLIENT, 22);
+	c.cfg.windows_options = true;
+	lcp_init(&c.l, &c.cfg, &c.io, &sev, &c);
+	lcp_open(&s.l);
+	lcp_open(&c.l);
+	first = &c.out.pkt[0];
+	assert_int_equal(first->b[0], PPP_CONF_REQ);
+	assert_true(req_has(first, LCP_OPT_CALLBACK) && req_has(first, LCP_OPT_MRRU) &&
+		    req_has(first, LCP_OPT_EPDISC) && req_has(first, LCP_OPT_LDISC));
+	assert_true(req_has(first, LCP_OPT_MRU) && req_has(first, LCP_OPT_MAGIC) &&
+		    req_has(first, LCP_OPT_PFC) && req_has(first, LCP_OPT_ACFC));
+	pump(&s, &c);
+	assert_true(lcp_is_opened(&s.l));
+	assert_true(lcp_is_opened(&c.l));
+	assert_false(c.l.want.callback || c.l.want.mrru || c.l.want.ldisc);
+	/* the endpoint discriminator was acknowledged, the others dropped */
+	assert_true(c.l.want.epdisc);
+	/* never on the server side */
+	side_init(&s, PPP_ROLE_SERVER, 11);
+	s.cfg.windows_options = true;
+	lcp_init(&s.l, &s.cfg, &s.io, &sev, &s);
+	lcp_open(&s.l);
+	assert_false(req_has(&s.out.pkt[0], LCP_OPT_CALLBACK) || req_has(&s.out.pkt[0], LCP_OPT_MRRU));
+}
+
 static void client_only_pap_server_mschap_gives_up(void **state)
 {
 	(void)state;
@@ -545,6 +590,7 @@ int main(void)
 		cmocka_unit_test(keepalive_counts_unanswered_echoes),
 		cmocka_unit_test(protocol_reject_sent_and_received),
 		cmocka_unit_test(server_and_pppd_like_client_back_to_back),
+		cmocka_unit_test(client_windows_options_dropped_when_rejected),
 		cmocka_unit_test(client_only_pap_server_mschap_gives_up),
 		cmocka_unit_test(server_asks_eap_first_then_falls_back),
 		cmocka_unit_test(require_eap_refuses_fallback),
