@@ -50,6 +50,10 @@
  * refused certificate) ends the link like a refusal: "auth-failed", then
  * "FAIL auth: ... eap=REASON".
  *
+ * Windows-shaped (issue 14): --profile windows sends LCP, IPCP and IPV6CP
+ * as Windows' built-in client does, with IPCP and IPV6CP requests already
+ * while CCP negotiates, then RS and DHCPv6 (pptpbench_windows.h).
+ *
  * Small windows (issue 13): --window N announces N as the receive window
  * in Outgoing-Call-Request (pptp-linux announces 3); --ack-delay MS makes
  * the client acknowledge the server's packets only on its own data or
@@ -87,6 +91,7 @@
 #include "tools/pptp_client.h"
 #include "tools/pptpbench.h"
 #include "tools/pptpbench_ipv6.h"
+#include "tools/pptpbench_windows.h"
 
 #define TXQ_SLOTS    32
 #define TUN_BATCH    64
@@ -125,6 +130,7 @@ struct connect {
 	bool use_eap;
 	struct eap_peer *eap;        /* from the start of the link to the end */
 	struct bench_ipv6 v6;        /* --ipv6, --dhcpv6-info (pptpbench_ipv6.h) */
+	struct bench_windows win;    /* --profile windows (pptpbench_windows.h) */
 
 	/* Progress. */
 	const char *step;            /* the phase under way, for FAIL */
@@ -234,6 +240,7 @@ static void note_phase(struct connect *c)
 		c->lcp_up = true;
 		printf("lcp-up %.1f ms\n", elapsed_ms(c));
 		c->step = "auth";
+		bench_windows_lcp_up(&c->win, elapsed_ms(c));
 	}
 	if (p != PPP_PHASE_AUTHENTICATE && !c->auth_ok) {
 		c->auth_ok = true;
@@ -364,12 +371,21 @@ static size_t hostile_ipcp_rewrite(struct connect *c, uint8_t *frame, size_t len
 	return len;
 }
 
+static void link_send_one(struct connect *c, uint8_t *frame, size_t len);
+
 static void link_send(void *owner, uint8_t *frame, size_t len)
 {
 	struct connect *c = owner;
-	unsigned slot;
 	if (!c->call)
 		return;
+	link_send_one(c, frame, len);
+	/* after the frame: the early NCP requests follow our first CCP one */
+	bench_windows_tx(&c->win, frame, len, elapsed_ms(c));
+}
+
+static void link_send_one(struct connect *c, uint8_t *frame, size_t len)
+{
+	unsigned slot;
 	if (c->hostile_jump)
 		frame_ccount(frame, len, &c->last_ccount);
 	if (c->hostile_ipcp)
@@ -802,6 +818,8 @@ static void on_frame(struct pptp_call *call, const uint8_t *data, size_t len)
 		return;
 	if (c->send_proto)
 		check_proto_reject(c, data, len);
+	if (bench_windows_rx(&c->win, data, len, elapsed_ms(c)))
+		return;
 	memcpy(c->rx, data, len);
 	ppp_input(c->link, c->rx, len, now_ms(c));
 	after_ppp(c);
@@ -938,7 +956,9 @@ static void connect_usage(FILE *f)
 		   "         [--window N]  (the receive window it announces; default 64)\n"
 		   "         [--ack-delay MS]  (ack only after MS, never early: a slow acker)\n"
 		   "         [--ipv6]  (IPV6CP; the RA's /64 and a default IPv6 route on the tun)\n"
-		   "         [--dhcpv6-info]  (with --ipv6: one DHCPv6 Information-Request)\n");
+		   "         [--dhcpv6-info]  (with --ipv6: one DHCPv6 Information-Request)\n"
+		   "         [--profile windows]  (LCP, IPCP, IPV6CP, RS and DHCPv6 as Windows\n"
+		   "                               sends them; implies --ipv6 --dhcpv6-info)\n");
 }
 
 static bool read_password(char **out)
@@ -1057,6 +1077,8 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 		/* IPv6 (pptpbench_ipv6.h) */
 		{ "ipv6", no_argument, NULL, '6' + 256 },
 		{ "dhcpv6-info", no_argument, NULL, 'd' + 512 },
+		/* a client shaped as Windows' (pptpbench_windows.h) */
+		{ "profile", required_argument, NULL, 'P' + 512 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1155,6 +1177,18 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 			break;
 		case 'd' + 512:
 			c->v6.dhcp_info = true;
+			break;
+		case 'P' + 512:
+			if (strcmp(optarg, "windows") != 0) {
+				fprintf(stderr, "connect: bad --profile '%s' (windows)\n", optarg);
+				return 2;
+			}
+			c->win.send = link_send;
+			c->win.ctx = c;
+			if (!bench_windows_configure(&c->win, &c->pcfg, &c->v6)) {
+				fprintf(stderr, "connect: --profile windows: no random identifier\n");
+				return 2;
+			}
 			break;
 		case 'n': {
 			char *end;
