@@ -43,7 +43,7 @@ while [ $n -lt 150 ]; do
 	n=$((n + 1))
 done
 result "v6addr ${v6:-none}"
-result "v6ll $(/sbin/ip -6 -o addr show dev ppp0 scope link | sed -n 's/.* inet6 \([0-9a-f:]*\)\/.*/\1/p' | head -n 1)"
+result "v6ll $(/sbin/ip -6 -o addr show dev ppp0 scope link | sed -n 's/.* inet6 \(fe80:[0-9a-f:]*\)[ \/].*/\1/p' | head -n 1)"
 result "v6route $(/sbin/ip -6 route show default dev ppp0 | head -n 1 | cut -d' ' -f1-3)"
 if [ -n "$v6" ] && ping -6 -c 3 -W 5 -I "$v6" 2001:db8:200::2 >/tmp/ping6.out 2>&1; then
 	result "ping6 ok"
@@ -64,17 +64,24 @@ read -r state local peer <<<"$(interop_result ppp0)"
 interop_expect mppe 1
 [ "$(interop_result ipv6cp)" -ge 1 ] 2>/dev/null ||
 	interop_fail_ppp "pppd logged no IPV6CP link-local address"
+ll=$(interop_result v6ll)
+[ -n "$ll" ] || interop_fail_ppp "no link-local address on ppp0"
 it_pass "pppd +ipv6 is up with 128-bit MPPE and IPV6CP ($(interop_result v6ll) on ppp0)"
 
 prefix=$(sed -n 's/.*event=ipv6-up prefix=\([0-9a-f:]*\)\/64 .*/\1/p' "$SRV_LOG" | tail -n 1)
+iid=$(sed -n 's/.*event=ipv6-up prefix=.* iid=\([0-9a-f]*\) .*/\1/p' "$SRV_LOG" | tail -n 1)
 [ -n "$prefix" ] || interop_fail_ppp "the server logged no event=ipv6-up"
 addr=$(interop_result v6addr)
 [ "$addr" != none ] || interop_fail_ppp "no global address on ppp0 from the RA (server prefix $prefix/64)"
-python3 - "$addr" "$prefix" <<'EOF' || interop_fail_ppp "ppp0's $addr is not inside the server's $prefix/64"
+python3 - "$addr" "$prefix" "$ll" "$iid" <<'EOF' ||
 import ipaddress, sys
-sys.exit(0 if ipaddress.ip_address(sys.argv[1]) in ipaddress.ip_network(sys.argv[2] + "/64") else 1)
+a, ll = ipaddress.ip_address(sys.argv[1]), ipaddress.ip_address(sys.argv[3])
+in_prefix = a in ipaddress.ip_network(sys.argv[2] + "/64")
+same_iid = int(a) & (2**64 - 1) == int(ll) & (2**64 - 1) == int(sys.argv[4] or "0", 16)
+sys.exit(0 if in_prefix and same_iid else 1)
 EOF
-it_pass "the guest kernel did SLAAC from the RA: $addr is in the server's $prefix/64"
+	interop_fail_ppp "ppp0's $addr is not inside the server's $prefix/64 with the identifier of $ll (server: iid=$iid)"
+it_pass "the guest kernel did SLAAC from the RA: $addr is in the server's $prefix/64, with the IPV6CP identifier of $ll (server: iid=$iid)"
 
 [ "$(interop_result v6route)" = "default via fe80::1" ] ||
 	interop_fail_ppp "the guest's IPv6 default route: '$(interop_result v6route)', expected via fe80::1"
