@@ -27,6 +27,9 @@ bool bench_windows_configure(struct bench_windows *w, struct ppp_config *pcfg,
 	w->enabled = true;
 	w->iid = iid;
 	pcfg->mru = 1400;
+	/* MPPE: every key length, stateless (+H +L +M +S); the server Naks one */
+	pcfg->mppe_40 = pcfg->mppe_56 = pcfg->mppe_128 = true;
+	pcfg->mppe_stateless = true;
 	pcfg->client_windows_options = true;
 	pcfg->allow_ipv6 = true;
 	pcfg->ipv6_local_iid = iid;

@@ -6,6 +6,8 @@
  *    MRRU (17), endpoint discriminator (19) and option 23, resent without
  *    the ones the server Rejects (ppp_config.client_windows_options);
  *  - three Identification packets (LCP code 12) once LCP is open;
+ *  - CCP offering MPPE stateless with every key length (40, 56, 128),
+ *    for the server to Nak down to one;
  *  - IPCP asking 0.0.0.0 with MS-DNS 1/2 and MS-NBNS 1/2;
  *  - one IPCP and one IPV6CP Configure-Request sent while CCP is still
  *    negotiating (ids BENCH_WIN_EARLY_IPCP_ID / _IPV6CP_ID, outside the
