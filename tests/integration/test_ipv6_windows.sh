@@ -104,6 +104,16 @@ it_pass "IPV6CP with the random identifier $IID; RA: $P/64 with RDNSS 2001:db8:5
 ip netns exec "$CLI" ping -6 -c 3 -W 2 -I pptpv1 2001:db8:200::2 >"$IT_TMP/ping.out" 2>&1 ||
 	{ cat "$IT_TMP/ping.out" >&2; server_tail; it_fail "the Windows-shaped client cannot ping 2001:db8:200::2"; }
 it_pass "the Windows-shaped client pings 2001:db8:200::2 through the tunnel"
+# Its RS and DHCPv6 request were valid to the server: answered, none refused.
+stats >/dev/null
+s6=$(grep 'event=ipv6-stats' "$SRV_LOG" | tail -n 1)
+[ "$(stat_field "$s6" dhcp-replies)" = 1 ] && [ "$(stat_field "$s6" bad)" = 0 ] &&
+	[ "$(stat_field "$s6" spoofed)" = 0 ] || { server_tail; it_fail "server IPv6 counters: $s6"; }
+if grep -q 'event=ipv6-refused' "$SRV_LOG"; then
+	server_tail
+	it_fail "the server refused an RS or DHCPv6 request of the clients"
+fi
+it_pass "the server answered one DHCPv6 request and refused nothing: ${s6#*event=ipv6-stats }"
 
 # ---- the pppd-shaped client beside it ----
 wait "$BESIDE" || true
