@@ -69,9 +69,18 @@ A1=$(sed -n 's/^ipv6-up .* addr=//p' "$IT_TMP/c1.out")
 	it_fail "prefixes '$P1' and '$P2': want two different /64s of 2001:db8:100::/56"
 it_pass "two clients, two /64s by RA: $P1 and $P2, RDNSS 2001:db8:53::53"
 it_pass "DHCPv6 Information-Request answered with 2001:db8:53::53"
+# Whether the server's IPv6 routes (ip -6 route show [ARGS...]) have a line
+# matching PATTERN. The listing is read whole first: grep -q at the end of
+# a pipe can leave ip to die of SIGPIPE, which pipefail takes for "no".
+has_route6() {
+	local pat=$1 r
+	shift
+	r=$(ip -n "$SRV" -6 route show "$@") || it_fail "ip -6 route show $*"
+	grep -q -- "$pat" <<<"$r"
+}
 for p in "$P1" "$P2"; do
 	grep -q "event=ipv6-up prefix=$p/64 " "$SRV_LOG" || { server_tail; it_fail "no ipv6-up line for $p"; }
-	ip -n "$SRV" -6 route show dev pptp0 | grep -q "^$p/64" ||
+	has_route6 "^$p/64" dev pptp0 ||
 		{ ip -n "$SRV" -6 route >&2; server_tail; it_fail "no route to $p/64 through pptp0"; }
 done
 it_pass "the server logs ipv6-up and routes each /64 into its tun"
@@ -153,18 +162,18 @@ ip netns exec "$SRV" "$PPTPCTL" --socket "$IT_STATE/control.sock" session kill b
 wait_log "user=bob .*event=session-down"
 rc=0
 wait "$C2" 2>/dev/null || rc=$?
-if ip -n "$SRV" -6 route show | grep -q "^$P2/64"; then
+if has_route6 "^$P2/64"; then
 	ip -n "$SRV" -6 route >&2
 	it_fail "bob's /64 route is left after his session was killed"
 fi
-ip -n "$SRV" -6 route show dev pptp0 | grep -q "^$P1/64" || it_fail "alice's /64 route went with bob's"
+has_route6 "^$P1/64" dev pptp0 || it_fail "alice's /64 route went with bob's"
 ip netns exec "$CLI" ping -6 -c 2 -W 2 -I pptpv1 2001:db8:200::2 >/dev/null ||
 	it_fail "alice lost IPv6 when bob's session was killed"
 it_pass "a killed session's /64 route goes (client exit $rc); the other session keeps its own"
 it_stop "$C1"
 [ "$IT_STATUS" = 0 ] || it_fail "client 1 exited $IT_STATUS on SIGTERM"
 expect_idle "the IPv6 clients"
-if ip -n "$SRV" -6 route show | grep -q '^2001:db8:100:'; then
+if has_route6 '^2001:db8:100:'; then
 	ip -n "$SRV" -6 route >&2
 	it_fail "a session /64 route is left after the clients went"
 fi
