@@ -72,6 +72,7 @@ struct end {
 	int method_ret;              /* 1: answer; 0, -1 as returned */
 	uint8_t last_chal[CHAL_LEN];
 	bool keys_given;
+	uint32_t rng;                /* e_random's state: one per end */
 };
 
 struct net {
@@ -248,7 +249,26 @@ static bool e_eap_keys(void *owner, uint8_t send_key[16], uint8_t recv_key[16])
 	return true;
 }
 
+/* Deterministic random bytes, a different stream per end (the LCP magic
+ * numbers must differ). The server's Identity Request then has the same
+ * Identifier every run: the client tests below inject Requests with
+ * Identifiers 0x40..0x50 as new ones, which a random Identifier that
+ * happened to be equal would turn into retransmissions (client_answers
+ * checks it is outside that range). */
+static bool e_random(void *owner, void *buf, size_t len)
+{
+	struct end *e = owner;
+	uint8_t *b = buf;
+
+	for (size_t i = 0; i < len; i++) {
+		e->rng = e->rng * 1103515245u + 12345u;
+		b[i] = (uint8_t)(e->rng >> 16);
+	}
+	return true;
+}
+
 static const struct ppp_ops ops = {
+	.random = e_random,
 	.send = e_send,
 	.auth_request = e_auth_request,
 	.auth_cancel = e_auth_cancel,
@@ -422,6 +442,8 @@ static int setup(void **state)
 	assert_non_null(n->c.sent);
 	n->s.method_rounds = 3;
 	n->c.method_ret = 1;
+	n->s.rng = 1;
+	n->c.rng = 2;
 
 	struct ppp_config *s = &n->s.cfg;
 	s->role = PPP_ROLE_SERVER;
@@ -840,6 +862,7 @@ static void client_answers(void **state)
 	r = eap_sent(&n->c, -1, &len);
 	assert_int_equal(len, 10);
 	assert_memory_equal(r + 4, "\x01" "alice", 6);
+	assert_true(r[1] < 0x40 || r[1] > 0x50);
 
 	uint8_t note[] = { EAP_CODE_REQUEST, 0x40, 0, 9, EAP_TYPE_NOTIFICATION, 'h', 'e', 'y', '!' };
 	inject(n, &n->c, note, sizeof(note));
