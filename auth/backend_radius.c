@@ -254,6 +254,49 @@ struct accept_extra {
 	uint8_t reply_user[RADIUS_ATTR_MAX];
 };
 
+/* Framed-Route and Framed-IPv6-Route share their shape (RFC 2865 5.22,
+ * RFC 3162 2.5): "prefix[/len] gateway [metrics...]". These read its
+ * pieces from text[*pos..len). */
+
+/* An optional "/len" of at most max (absent: *plen unchanged). */
+static bool route_plen(const uint8_t *text, size_t len, size_t *pos, unsigned max,
+		       unsigned *plen)
+{
+	size_t digits = 0;
+	unsigned v = 0;
+
+	if (*pos >= len || text[*pos] != '/')
+		return true;
+	(*pos)++;
+	while (*pos < len && isdigit(text[*pos]) && digits < 3) {
+		v = v * 10 + (unsigned)(text[(*pos)++] - '0');
+		digits++;
+	}
+	if (!digits || v > max)
+		return false;
+	*plen = v;
+	return true;
+}
+
+/* One or more spaces. */
+static bool route_gap(const uint8_t *text, size_t len, size_t *pos)
+{
+	if (*pos >= len || text[*pos] != ' ')
+		return false;
+	while (*pos < len && text[*pos] == ' ')
+		(*pos)++;
+	return true;
+}
+
+/* The rest: metrics, digits and spaces only (not kept). */
+static bool route_metrics(const uint8_t *text, size_t len, size_t pos)
+{
+	for (; pos < len; pos++)
+		if (text[pos] != ' ' && !isdigit(text[pos]))
+			return false;
+	return true;
+}
+
 /* One dotted quad from text[*pos..len), then *pos past it. */
 static bool route_addr(const uint8_t *text, size_t len, size_t *pos, uint32_t *out)
 {
@@ -278,27 +321,10 @@ bool auth_radius_parse_route(const uint8_t *text, size_t len, struct auth_route 
 	memset(out, 0, sizeof(*out));
 	if (!route_addr(text, len, &pos, &out->dst))
 		return false;
-	if (pos < len && text[pos] == '/') {
-		pos++;
-		size_t digits = 0;
-		plen = 0;
-		while (pos < len && isdigit(text[pos]) && digits < 3) {
-			plen = plen * 10 + (unsigned)(text[pos++] - '0');
-			digits++;
-		}
-		if (!digits || plen > 32)
-			return false;
-	}
-	/* A space, the gateway, then optional metrics (digits and spaces). */
-	if (pos >= len || text[pos] != ' ')
+	/* "/len", a space, the gateway, then optional metrics. */
+	if (!route_plen(text, len, &pos, 32, &plen) || !route_gap(text, len, &pos) ||
+	    !route_addr(text, len, &pos, &out->gw) || !route_metrics(text, len, pos))
 		return false;
-	while (pos < len && text[pos] == ' ')
-		pos++;
-	if (!route_addr(text, len, &pos, &out->gw))
-		return false;
-	for (; pos < len; pos++)
-		if (text[pos] != ' ' && !isdigit(text[pos]))
-			return false;
 	uint32_t mask = plen ? 0xFFFFFFFFu << (32 - plen) : 0;
 	if (out->dst & ~mask)
 		return false;
@@ -327,26 +353,9 @@ bool auth_radius_parse_route6(const uint8_t *text, size_t len, struct auth_route
 	memset(out, 0, sizeof(*out));
 	if (!route6_addr(text, len, &pos, out->dst))
 		return false;
-	if (pos < len && text[pos] == '/') {
-		pos++;
-		size_t digits = 0;
-		plen = 0;
-		while (pos < len && isdigit(text[pos]) && digits < 3) {
-			plen = plen * 10 + (unsigned)(text[pos++] - '0');
-			digits++;
-		}
-		if (!digits || plen > 128)
-			return false;
-	}
-	if (pos >= len || text[pos] != ' ')
+	if (!route_plen(text, len, &pos, 128, &plen) || !route_gap(text, len, &pos) ||
+	    !route6_addr(text, len, &pos, out->gw) || !route_metrics(text, len, pos))
 		return false;
-	while (pos < len && text[pos] == ' ')
-		pos++;
-	if (!route6_addr(text, len, &pos, out->gw))
-		return false;
-	for (; pos < len; pos++)
-		if (text[pos] != ' ' && !isdigit(text[pos]))
-			return false;
 	for (unsigned i = 0; i < 16; i++) {
 		unsigned bits = plen > i * 8 ? plen - i * 8 : 0;
 		uint8_t mask = bits >= 8 ? 0xFF : (uint8_t)(0xFF00u >> bits);
