@@ -162,18 +162,26 @@ int rtnl_addr(struct rtnl *nl, bool add, int ifindex, uint32_t local, uint8_t pl
 	return req_talk(nl, &r);
 }
 
+/* A main-table static unicast route to a prefix of len plen (added
+ * exclusively, or deleted); the caller adds RTA_DST and the rest. */
+static void route_req_init(struct rtnl_req *r, bool add, unsigned char family, uint8_t plen,
+			   unsigned char scope)
+{
+	struct rtmsg *rtm = req_init(r, add ? RTM_NEWROUTE : RTM_DELROUTE,
+				     add ? NLM_F_CREATE | NLM_F_EXCL : 0, sizeof(*rtm));
+	rtm->rtm_family = family;
+	rtm->rtm_dst_len = plen;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = scope;
+	rtm->rtm_type = RTN_UNICAST;
+}
+
 int rtnl_route(struct rtnl *nl, bool add, int ifindex, uint32_t dst, uint8_t plen,
 	       uint32_t src)
 {
 	struct rtnl_req r;
-	struct rtmsg *rtm = req_init(&r, add ? RTM_NEWROUTE : RTM_DELROUTE,
-				     add ? NLM_F_CREATE | NLM_F_EXCL : 0, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = plen;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = RT_SCOPE_LINK;
-	rtm->rtm_type = RTN_UNICAST;
+	route_req_init(&r, add, AF_INET, plen, RT_SCOPE_LINK);
 	req_attr_in(&r, RTA_DST, dst);
 	req_attr_u32(&r, RTA_OIF, (uint32_t)ifindex);
 	if (src)
@@ -185,14 +193,7 @@ int rtnl_route6(struct rtnl *nl, bool add, int ifindex, const uint8_t dst[static
 		uint8_t plen)
 {
 	struct rtnl_req r;
-	struct rtmsg *rtm = req_init(&r, add ? RTM_NEWROUTE : RTM_DELROUTE,
-				     add ? NLM_F_CREATE | NLM_F_EXCL : 0, sizeof(*rtm));
-	rtm->rtm_family = AF_INET6;
-	rtm->rtm_dst_len = plen;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = RTN_UNICAST;
+	route_req_init(&r, add, AF_INET6, plen, RT_SCOPE_UNIVERSE);
 	req_attr(&r, RTA_DST, dst, 16);
 	req_attr_u32(&r, RTA_OIF, (uint32_t)ifindex);
 	return req_talk(nl, &r);
