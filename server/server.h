@@ -199,6 +199,14 @@ struct server {
 		struct session *s;
 	} *froutes;
 	size_t nfroutes, froutes_cap;
+	/* The same for IPv6 (session_ipv6.c): RADIUS /64s outside the pool,
+	 * Framed-IPv6-Routes and Delegated-IPv6-Prefixes of every session. */
+	struct server_froute6 {
+		uint8_t dst[16];
+		uint8_t plen;
+		struct session *s;
+	} *froutes6;
+	size_t nfroutes6, froutes6_cap;
 	struct session **session_slot;
 	uint32_t nslots;
 	uint32_t slot_cursor;
