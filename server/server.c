@@ -511,6 +511,20 @@ static bool open_services(struct server *srv)
 		log_errx("out of memory (ipv6-prefix-pool)");
 		return false;
 	}
+	if (cfg->ipv6 && cfg->ipv6_pools.n) {
+		srv->npools6 = calloc(cfg->ipv6_pools.n, sizeof(*srv->npools6));
+		if (!srv->npools6) {
+			log_errx("out of memory (ipv6-pool)");
+			return false;
+		}
+		for (size_t i = 0; i < cfg->ipv6_pools.n; i++) {
+			if (!(srv->npools6[i] = pool6_new(&cfg->ipv6_pools.p[i].prefix))) {
+				log_errx("out of memory (ipv6-pool %s)", cfg->ipv6_pools.p[i].name);
+				return false;
+			}
+			srv->nnpools6 = i + 1;
+		}
+	}
 	if (cfg->pools.n) {
 		srv->npools = calloc(cfg->pools.n, sizeof(*srv->npools));
 		if (!srv->npools) {
@@ -675,6 +689,9 @@ void server_free(struct server *srv)
 	neigh_free(srv->neigh);
 	pool_free(srv->pool);
 	pool6_free(srv->pool6);
+	for (size_t i = 0; i < srv->nnpools6; i++)
+		pool6_free(srv->npools6[i]);
+	free(srv->npools6);
 	for (size_t i = 0; i < srv->nnpools; i++)
 		pool_free(srv->npools[i]);
 	free(srv->npools);

@@ -216,6 +216,8 @@ struct server {
 	struct tun *tun;
 	struct pool *pool;
 	struct pool6 *pool6;      /* ipv6-prefix-pool; NULL unless `ipv6` */
+	struct pool6 **npools6;   /* ipv6-pool NAME ..., as cfg->ipv6_pools */
+	size_t nnpools6;
 	struct pool **npools;     /* the named pools, as cfg->pools */
 	size_t nnpools;
 	struct datapath *dp;

@@ -99,6 +99,17 @@ static bool prefix_match(const uint8_t a[static 16], const uint8_t b[static 16],
 
 /* ---- what the Access-Accept said ---- */
 
+/* The pool (default or named) whose /64s hold addr; NULL: none. */
+static struct pool6 *pool_holding(const struct server *srv, const uint8_t a[static 16])
+{
+	if (pool6_contains(srv->pool6, a))
+		return srv->pool6;
+	for (size_t i = 0; i < srv->nnpools6; i++)
+		if (pool6_contains(srv->npools6[i], a))
+			return srv->npools6[i];
+	return NULL;
+}
+
 static void routes6_forget(struct session *s)
 {
 	free(s->routes6);
@@ -106,8 +117,8 @@ static void routes6_forget(struct session *s)
 	s->nroutes6 = 0;
 	s->v6_delegated_len = 0;
 	s->v6_fixed = false;
-	s->v6_outside = false;
 	s->v6_want_iid = 0;
+	s->v6_npool = NULL;
 }
 
 uint64_t session_ipv6_keep(struct session *s, const struct auth_result *res)
@@ -126,11 +137,20 @@ uint64_t session_ipv6_keep(struct session *s, const struct auth_result *res)
 	} else if (res->has_ipv6_prefix) {
 		memcpy(s->v6_prefix, res->ipv6_prefix, 16);
 		s->v6_fixed = true;
-		s->v6_outside = !pool6_contains(srv->pool6, s->v6_prefix);
 	}
-	if (res->ipv6_pool[0])
-		log_warnx("%s event=ipv6-pool-ignored pool=%s reason=no-named-ipv6-pools "
-			  "(the ipv6-prefix-pool is used)", s->log_id, LOG_ESC(res->ipv6_pool));
+	/* Framed-IPv6-Pool: the named pool (ipv6-pool); an explicit prefix
+	 * wins; an unknown name falls back to the default pool (IPv6 still
+	 * works; the operator sees the line). */
+	const struct config_ipv6_pools *np = &srv->cfg->ipv6_pools;
+	for (size_t i = 0; res->ipv6_pool[0] && i < np->n && i < srv->nnpools6; i++)
+		if (strcmp(np->p[i].name, res->ipv6_pool) == 0)
+			s->v6_npool = srv->npools6[i];
+	if (res->ipv6_pool[0] && !s->v6_npool)
+		log_warnx("%s event=ipv6-pool-unknown pool=%s (ipv6-prefix-pool is used)",
+			  s->log_id, LOG_ESC(res->ipv6_pool));
+	else if (res->ipv6_pool[0] && s->v6_fixed)
+		log_info("%s event=ipv6-pool-ignored pool=%s reason=framed-ipv6-prefix",
+			 s->log_id, LOG_ESC(res->ipv6_pool));
 	if (res->has_ipv6_iid && res->ipv6_iid == SESSION_IPV6_IID)
 		log_warnx("%s event=ipv6-iid-ignored iid=%016llx reason=ours", s->log_id,
 			  (unsigned long long)res->ipv6_iid);
@@ -246,6 +266,11 @@ static const char *route6_refusal(const struct session *s, const struct auth_rou
 	unsigned common = r->plen < pool->len ? r->plen : pool->len;
 	if (prefix_match(r->dst, pool->addr.s6_addr, common))
 		return "overlaps-pool";
+	for (size_t i = 0; i < srv->cfg->ipv6_pools.n; i++) {
+		const struct config_ipv6_prefix *np = &srv->cfg->ipv6_pools.p[i].prefix;
+		if (prefix_match(r->dst, np->addr.s6_addr, r->plen < np->len ? r->plen : np->len))
+			return "overlaps-pool";
+	}
 	if (prefix_match(r->dst, s->v6_prefix, r->plen < 64 ? r->plen : 64))
 		return "overlaps-session";
 	if (table6_taken(srv, r->dst, r->plen))
@@ -366,9 +391,10 @@ void session_ipv6_up(void *owner, const struct ppp_ipv6_info *info)
 		/* RADIUS's /64: held in the pool when it lies there, else in
 		 * the table of prefixes outside it; another session's: no
 		 * IPv6 for this one (the /64 routes to one session only). */
-		bool ok = s->v6_outside ? !table6_taken(srv, s->v6_prefix, 64) &&
-						  table6_add(srv, s, s->v6_prefix, 64)
-					: pool6_take(srv->pool6, s->v6_prefix, s);
+		s->v6_pool = pool_holding(srv, s->v6_prefix);
+		bool ok = !s->v6_pool ? !table6_taken(srv, s->v6_prefix, 64) &&
+						table6_add(srv, s, s->v6_prefix, 64)
+				      : pool6_take(s->v6_pool, s->v6_prefix, s);
 		if (!ok) {
 			srv->stats.ipv6_no_prefix++;
 			fmt6(s->v6_prefix, pfx);
@@ -380,11 +406,12 @@ void session_ipv6_up(void *owner, const struct ppp_ipv6_info *info)
 		}
 	} else {
 		/* IPV6CP up again: the same /64 if it is still free. */
-		bool again = s->v6_had_prefix && pool6_take(srv->pool6, s->v6_prefix, s);
-		if (!again && !pool6_alloc(srv->pool6, s, s->v6_prefix)) {
+		s->v6_pool = s->v6_npool ? s->v6_npool : srv->pool6;
+		bool again = s->v6_had_prefix && pool6_take(s->v6_pool, s->v6_prefix, s);
+		if (!again && !pool6_alloc(s->v6_pool, s, s->v6_prefix)) {
 			srv->stats.ipv6_no_prefix++;
-			log_warnx("%s event=ipv6-no-prefix (ipv6-prefix-pool exhausted; IPv4 goes on)",
-				  s->log_id);
+			log_warnx("%s event=ipv6-no-prefix (%s exhausted; IPv4 goes on)", s->log_id,
+				  s->v6_npool ? "the named ipv6-pool" : "ipv6-prefix-pool");
 			return;
 		}
 	}
@@ -428,10 +455,10 @@ static void v6_stop(struct session *s)
 		return;
 	routes6_down(s);
 	route6(s, false);
-	if (s->v6_fixed && s->v6_outside)
+	if (s->v6_pool)
+		pool6_release(s->v6_pool, s->v6_prefix);
+	else
 		table6_del(s->srv, s, s->v6_prefix, 64);
-	else if (s->srv->pool6)
-		pool6_release(s->srv->pool6, s->v6_prefix);
 	s->v6_up = false;
 }
 
@@ -577,6 +604,8 @@ void session_ipv6_from_tun(struct server *srv, uint8_t *pkt, size_t len, uint8_t
 		return;
 	}
 	struct session *s = pool6_lookup(srv->pool6, h.dst);
+	for (size_t i = 0; !s && i < srv->nnpools6; i++)
+		s = pool6_lookup(srv->npools6[i], h.dst);
 	if (!s && srv->nfroutes6)
 		s = session_route6_lookup(srv, h.dst);
 	if (!s || !s->v6_up || !session_is_up(s)) {

@@ -132,13 +132,17 @@ struct session {
 	/* What the Access-Accept said for IPv6 (session_ipv6_keep(), at
 	 * authentication; kept until the session is freed):
 	 * v6_fixed: Framed-IPv6-Prefix, a /64 already in v6_prefix, used
-	 * instead of one from the pool; v6_outside: it lies outside the pool,
-	 * so it is found through srv->froutes6 instead. v6_want_iid:
+	 * instead of one from the pool (held in the pool it lies in, or
+	 * found through srv->froutes6 when outside them all). v6_want_iid:
 	 * Framed-Interface-Id (0: none). routes6: every Framed-IPv6-Route,
 	 * then the Delegated-IPv6-Prefix (v6_delegated_len != 0) as the last
 	 * entry; installed at ipv6_up, removed at ipv6_down or the end. */
 	bool v6_fixed;
-	bool v6_outside;
+	/* The pool v6_prefix is held in while v6_up (NULL: outside every
+	 * pool, in srv->froutes6); v6_npool: Framed-IPv6-Pool's, NULL: the
+	 * default one. */
+	struct pool6 *v6_pool;
+	struct pool6 *v6_npool;
 	bool v6_refused_logged;      /* a refused RADIUS /64 was logged */
 	uint64_t v6_want_iid;
 	uint8_t v6_delegated[16];

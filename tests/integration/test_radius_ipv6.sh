@@ -10,10 +10,10 @@
 # Framed-Interface-Id (the client asks for none and is Naked with it), a
 # Framed-IPv6-Route and a Delegated-IPv6-Prefix (both routed into the tun
 # while she is up, gone after). bob: a Framed-IPv6-Prefix outside the pool
-# (routed anyway) and a Framed-IPv6-Pool (named IPv6 pools do not exist:
-# logged, his explicit prefix is used). carol: given alice's /64 while
-# alice holds it: no IPv6 (logged), IPv4 pings on. Both IPv6 users ping the
-# LAN host over IPv6; the Interim-Updates and Stops carry
+# (routed anyway). carol: given alice's /64 while alice holds it: no IPv6
+# (logged), IPv4 pings on; her unknown Framed-IPv6-Pool is logged. dave:
+# Framed-IPv6-Pool "gold", a /64 of `ipv6-pool gold`. The IPv6 users ping
+# the LAN host over IPv6; the Interim-Updates and Stops carry
 # Framed-Interface-Id, Framed-IPv6-Prefix and Delegated-IPv6-Prefix.
 set -euo pipefail
 : "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}" "${ITOOLS:?}"
@@ -31,14 +31,16 @@ ip -n "$SRV" -6 addr add 2001:db8:200::1/64 dev veth1 nodad
 ip -n "$LAN" -6 addr add 2001:db8:200::2/64 dev veth0 nodad
 ip -n "$LAN" -6 route add 2001:db8:100::/56 via 2001:db8:200::1
 ip -n "$LAN" -6 route add 2001:db8:500:7::/64 via 2001:db8:200::1
+ip -n "$LAN" -6 route add 2001:db8:600::/60 via 2001:db8:200::1
 
 radius_user main alice alice-secret 'Framed-IPv6-Prefix = 2001:db8:100:42::/64' \
 	'Framed-Interface-Id = 0200:0000:0000:0042' \
 	'Framed-IPv6-Route = "2001:db8:300::/48 :: 1"' \
 	'Delegated-IPv6-Prefix = 2001:db8:400::/56'
-radius_user main bob bob-secret 'Framed-IPv6-Prefix = 2001:db8:500:7::/64' \
-	'Framed-IPv6-Pool = "gold"'
-radius_user main carol carol-secret 'Framed-IPv6-Prefix = 2001:db8:100:42::/64'
+radius_user main bob bob-secret 'Framed-IPv6-Prefix = 2001:db8:500:7::/64'
+radius_user main carol carol-secret 'Framed-IPv6-Prefix = 2001:db8:100:42::/64' \
+	'Framed-IPv6-Pool = "nosuch"'
+radius_user main dave dave-secret 'Framed-IPv6-Pool = "gold"'
 radius_start main
 
 start_server 192.0.2.10-20 "auth radius" \
@@ -46,7 +48,8 @@ start_server 192.0.2.10-20 "auth radius" \
 	"radius-acct-server 127.0.0.1:1813 testing123" \
 	"radius-acct-spool $IT_STATE/spool.db" \
 	"radius-acct-interim 2" \
-	"ipv6 yes" "ipv6-prefix-pool 2001:db8:100::/56" "ipv6-dns 2001:db8:53::53"
+	"ipv6 yes" "ipv6-prefix-pool 2001:db8:100::/56" "ipv6-dns 2001:db8:53::53" \
+	"ipv6-pool gold 2001:db8:600::/60"
 wait_log 'radius=acct server=127.0.0.1:1813'
 
 wait_out() {
@@ -82,9 +85,7 @@ grep -q 'user=alice .*event=ipv6-up prefix=2001:db8:100:42::/64 iid=020000000000
 it_pass "alice: RA with Framed-IPv6-Prefix 2001:db8:100:42::/64, Naked to Framed-Interface-Id ::200:0:0:42"
 grep -q '^ipv6-up [0-9.]* ms 2001:db8:500:7::/64 ' "$IT_TMP/bob.out" ||
 	{ cat "$IT_TMP/bob.out" >&2; server_tail; it_fail "bob: not RADIUS's /64 outside the pool"; }
-grep -q 'user=bob .*event=ipv6-pool-ignored pool=gold ' "$SRV_LOG" ||
-	{ server_tail; it_fail "bob's Framed-IPv6-Pool not logged as ignored"; }
-it_pass "bob: Framed-IPv6-Prefix outside the pool (2001:db8:500:7::/64); Framed-IPv6-Pool logged as ignored"
+it_pass "bob: Framed-IPv6-Prefix outside the pool (2001:db8:500:7::/64), routed"
 
 routes=$(ip -n "$SRV" -6 route show dev pptp0)
 for r in 2001:db8:100:42::/64 2001:db8:500:7::/64 2001:db8:300::/48 2001:db8:400::/56; do
@@ -112,7 +113,22 @@ grep -q 'user=carol .*event=ipv6-no-prefix reason=prefix-taken prefix=2001:db8:1
 ! grep -q '^ipv6-up ' "$IT_TMP/carol.out" || it_fail "carol got IPv6 with alice's /64"
 ip netns exec "$CLI" ping -6 -c 2 -W 2 -I pptpv1 2001:db8:200::2 >/dev/null ||
 	it_fail "alice lost IPv6 when carol was given her /64"
+grep -q 'user=carol .*event=ipv6-pool-unknown pool=nosuch ' "$SRV_LOG" ||
+	{ server_tail; it_fail "carol's unknown Framed-IPv6-Pool not logged"; }
 it_pass "carol, given alice's /64, gets no IPv6 (logged) but pings over IPv4; alice keeps hers"
+
+# ---- dave: Framed-IPv6-Pool "gold" ----
+echo dave-secret >"$IT_TMP/dave.pw"
+BG_USER=dave PWFILE=$IT_TMP/dave.pw bg_connect "$IT_TMP/dave.out" --bind 198.51.100.4 \
+	--tun pptpv3 --ipv6
+CD=$IT_LAST_PID
+wait_out "$IT_TMP/dave.out" '^ipv6-up '
+grep -q '^ipv6-up [0-9.]* ms 2001:db8:60[0-9a-f]::/64 ' "$IT_TMP/dave.out" ||
+	{ cat "$IT_TMP/dave.out" >&2; server_tail; it_fail "dave: not a /64 of ipv6-pool gold"; }
+ip netns exec "$CLI" ping -6 -c 2 -W 2 -I pptpv3 2001:db8:200::2 >"$IT_TMP/ping3.out" 2>&1 ||
+	{ cat "$IT_TMP/ping3.out" >&2; server_tail; it_fail "dave: no IPv6 ping from the gold pool"; }
+it_stop "$CD"
+it_pass "dave: a /64 of ipv6-pool gold by Framed-IPv6-Pool, pings the LAN host over IPv6"
 
 # ---- accounting carries the IPv6 attributes ----
 asid=$(sid_of alice)
@@ -139,15 +155,15 @@ it_pass "Interim-Updates carry Framed-IPv6-Prefix, Framed-Interface-Id, Delegate
 it_stop "$CA"
 it_stop "$CB"
 expect_idle "the IPv6 clients"
-radius_wait_detail main Stop 3
+radius_wait_detail main Stop 4
 check_acct Stop "$asid" Framed-IPv6-Prefix 2001:db8:100:42::/64
 check_acct Stop "$asid" Framed-Interface-Id 200:0:0:42
 check_acct Stop "$asid" Delegated-IPv6-Prefix 2001:db8:400::/56
 check_acct Stop "$bsid" Framed-IPv6-Prefix 2001:db8:500:7::/64
 it_pass "the Stops carry the IPv6 attributes"
 routes=$(ip -n "$SRV" -6 route show)
-for r in 2001:db8:100:42:: 2001:db8:500:7:: 2001:db8:300:: 2001:db8:400::; do
-	! grep -q "^$r/" <<<"$routes" || { echo "$routes" >&2; it_fail "route $r left after the sessions"; }
+for r in 2001:db8:100:42:: 2001:db8:500:7:: 2001:db8:300:: 2001:db8:400:: '2001:db8:60[0-9a-f]::'; do
+	! grep -Eq "^$r/" <<<"$routes" || { echo "$routes" >&2; it_fail "route $r left after the sessions"; }
 done
 it_pass "every IPv6 route of the sessions is gone after they end"
 stop_server

@@ -411,6 +411,69 @@ static void radius_prefix_not64(void **state)
 	assert_true(session_link_ops.ipv6_iid_ok(t->s, 0x1234));
 }
 
+/* Framed-IPv6-Pool "gold" (ipv6-pool gold 2001:db8:600::/63, made
+ * here as server start would), or an unknown name. */
+static int setup_radius_named(void **state)
+{
+	memset(&accept_extra, 0, sizeof(accept_extra));
+	strcpy(accept_extra.ipv6_pool, "gold");
+	int r = setup(state);
+	memset(&accept_extra, 0, sizeof(accept_extra));
+	return r;
+}
+
+static void radius_named_pool(void **state)
+{
+	struct scene *t = *state;
+	char err[512];
+	uint8_t p[16], want[16];
+
+	/* The scene's config has no ipv6-pool: the name was unknown at
+	 * authentication, so the default pool serves. */
+	ipv6_up(t);
+	assert_true(session_ipv6_prefix(t->s, p));
+	pfx("2001:db8:100::", want);
+	assert_memory_equal(p, want, 16);
+	session_link_ops.ipv6_down(t->s);
+
+	/* Now with the pool: authenticate again as the server would see it. */
+	struct config *c2 = config_load_string("t.conf", "localip 192.0.2.1\n"
+					       "remoteip 192.0.2.10-20\nipv6 yes\n"
+					       "ipv6-prefix-pool 2001:db8:100::/63\n"
+					       "ipv6-pool gold 2001:db8:600::/63\n"
+					       "mss-clamp no\n", err, sizeof(err)); /* no tun here */
+	assert_non_null(c2);
+	const struct config *old = t->srv->cfg;
+	t->srv->cfg = c2;
+	struct pool6 *gold = pool6_new(&c2->ipv6_pools.p[0].prefix);
+	t->srv->npools6 = &gold;
+	t->srv->nnpools6 = 1;
+	struct auth_result res = { .verdict = AUTH_ACCEPT };
+	strcpy(res.ipv6_pool, "gold");
+	session_ipv6_keep(t->s, &res);
+	ipv6_up(t);
+	assert_true(session_ipv6_prefix(t->s, p));
+	pfx("2001:db8:600::", want);
+	assert_memory_equal(p, want, 16);
+	assert_int_equal(pool6_stats(gold).in_use, 1);
+	assert_int_equal(pool6_stats(t->srv->pool6).in_use, 0);
+	/* From tun: found through the named pool. */
+	uint8_t pkt[48] = { 0x60 }, scratch[IPV6_PTB_MAX];
+	pkt[5] = 8;
+	pkt[6] = IPV6_NH_UDP;
+	pfx("2001:db8:200::2", pkt + 8);
+	pfx("2001:db8:600::1234", pkt + 24);
+	session_ipv6_from_tun(t->srv, pkt, sizeof(pkt), scratch, sizeof(scratch));
+	assert_int_equal(t->srv->stats.ipv6_no_route, 0);
+	session_link_ops.ipv6_down(t->s);
+	assert_int_equal(pool6_stats(gold).in_use, 0);
+	t->srv->npools6 = NULL;
+	t->srv->nnpools6 = 0;
+	pool6_free(gold);
+	t->srv->cfg = old;
+	config_free(c2);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -424,6 +487,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(radius_prefix_taken, setup_radius_in_pool, teardown),
 		cmocka_unit_test_setup_teardown(radius_prefix_outside, setup_radius_outside, teardown),
 		cmocka_unit_test_setup_teardown(radius_prefix_not64, setup_radius_not64, teardown),
+		cmocka_unit_test_setup_teardown(radius_named_pool, setup_radius_named, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
