@@ -207,14 +207,14 @@ static bool table6_add(struct server *srv, struct session *s, const uint8_t dst[
 	return true;
 }
 
-/* Remove s's entries for dst/plen (plen 0: all of s's). */
-static void table6_del(struct server *srv, const struct session *s, const uint8_t *dst,
-		       uint8_t plen)
+/* Remove s's entry for dst/plen. */
+static void table6_del(struct server *srv, const struct session *s,
+		       const uint8_t dst[static 16], uint8_t plen)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < srv->nfroutes6; i++) {
 		const struct server_froute6 *f = &srv->froutes6[i];
-		bool match = f->s == s && (!plen || (f->plen == plen && !memcmp(f->dst, dst, 16)));
+		bool match = f->s == s && f->plen == plen && !memcmp(f->dst, dst, 16);
 		if (!match)
 			srv->froutes6[k++] = *f;
 	}

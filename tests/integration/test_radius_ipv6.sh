@@ -62,6 +62,11 @@ wait_out() {
 	it_fail "$(basename "$1"): no '$2'"
 }
 
+stats6() {
+	stats >/dev/null
+	grep 'event=ipv6-stats' "$SRV_LOG" | tail -n 1
+}
+
 sid_of() {
 	grep -o "user=$1 .*acct-session-id=[0-9A-F]*" "$SRV_LOG" | sed 's/.*acct-session-id=//' | tail -1
 }
@@ -95,6 +100,8 @@ grep -q 'user=alice .*event=route6 kind=framed route=2001:db8:300::/48' "$SRV_LO
 	it_fail "no route6 line for alice's Framed-IPv6-Route"
 grep -q 'user=alice .*event=route6 kind=delegated route=2001:db8:400::/56' "$SRV_LOG" ||
 	it_fail "no route6 line for alice's Delegated-IPv6-Prefix"
+# Outside the pools: bob's /64, alice's route and delegated prefix.
+[ "$(stat_field "$(stats6)" outside-routes)" = 3 ] || it_fail "ipv6-stats: $(stats6)"
 it_pass "the /64s, alice's Framed-IPv6-Route and Delegated-IPv6-Prefix routed into pptp0"
 
 # ---- both ping the LAN host over IPv6 ----
@@ -127,6 +134,7 @@ grep -q '^ipv6-up [0-9.]* ms 2001:db8:60[0-9a-f]::/64 ' "$IT_TMP/dave.out" ||
 	{ cat "$IT_TMP/dave.out" >&2; server_tail; it_fail "dave: not a /64 of ipv6-pool gold"; }
 ip netns exec "$CLI" ping -6 -c 2 -W 2 -I pptpv3 2001:db8:200::2 >"$IT_TMP/ping3.out" 2>&1 ||
 	{ cat "$IT_TMP/ping3.out" >&2; server_tail; it_fail "dave: no IPv6 ping from the gold pool"; }
+[ "$(stat_field "$(stats6)" named-in-use)" = 1 ] || it_fail "ipv6-stats: $(stats6)"
 it_stop "$CD"
 it_pass "dave: a /64 of ipv6-pool gold by Framed-IPv6-Pool, pings the LAN host over IPv6"
 
@@ -165,6 +173,9 @@ routes=$(ip -n "$SRV" -6 route show)
 for r in 2001:db8:100:42:: 2001:db8:500:7:: 2001:db8:300:: 2001:db8:400:: '2001:db8:60[0-9a-f]::'; do
 	! grep -Eq "^$r/" <<<"$routes" || { echo "$routes" >&2; it_fail "route $r left after the sessions"; }
 done
+s6=" $(stats6) "
+[[ $s6 == *" prefixes-in-use=0 "* && $s6 == *" named-in-use=0 "* && $s6 == *" outside-routes=0 "* ]] ||
+	it_fail "IPv6 prefixes or routes still held: $s6"
 it_pass "every IPv6 route of the sessions is gone after they end"
 stop_server
 it_pass "pptpd stopped cleanly"
