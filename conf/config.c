@@ -475,6 +475,67 @@ static void print_ipv6_prefix(FILE *f, const struct key *k, const void *field)
 	fprintf(f, "%s %s/%u\n", k->name, s, p->len);
 }
 
+/* ipv6-pool NAME PREFIX/LEN: one prefix per name, on one line. */
+static bool parse_ipv6_pool(struct loader *ld, const struct key *k, void *field, const char *v)
+{
+	struct config_ipv6_pools *l = field;
+	struct config_ipv6_prefix p;
+
+	if (!need_value(ld, k, v))
+		return false;
+	size_t nl = strcspn(v, " \t");
+	const char *rest = v + nl;
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	if (nl == 0 || nl > CONFIG_POOL_NAME_MAX || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"abcdefghijklmnopqrstuvwxyz0123456789._-") < nl)
+		return fail(ld, "'%.*s' is not a pool name for '%s' (1 to %d letters, digits, "
+			    "'.', '_' or '-')", (int)nl, v, k->name, CONFIG_POOL_NAME_MAX);
+	if (!*rest)
+		return fail(ld, "'%s %.*s' needs a prefix ('%s NAME PREFIX/LEN')", k->name, (int)nl,
+			    v, k->name);
+	for (unsigned i = 0; i < l->n; i++)
+		if (strlen(l->p[i].name) == nl && memcmp(l->p[i].name, v, nl) == 0)
+			return fail(ld, "'%s %.*s' is given twice (line %u)", k->name, (int)nl, v,
+				    l->p[i].line);
+	if (l->n >= k->max || l->n >= CONFIG_IPV6_POOLS_MAX)
+		return fail(ld, "more than %lu named IPv6 pools", k->max);
+	if (!parse_ipv6_prefix(ld, k, &p, rest))
+		return false;
+	struct config_ipv6_pool *np = &l->p[l->n++];
+	memcpy(np->name, v, nl);
+	np->name[nl] = '\0';
+	np->prefix = p;
+	np->line = ld->lineno;
+	return true;
+}
+
+static void print_ipv6_pool(FILE *f, const struct key *k, const void *field)
+{
+	const struct config_ipv6_pools *l = field;
+	char s[INET6_ADDRSTRLEN];
+
+	if (l->n == 0)
+		fprintf(f, "# %s (not set)\n", k->name);
+	for (unsigned i = 0; i < l->n; i++) {
+		inet_ntop(AF_INET6, &l->p[i].prefix.addr, s, sizeof(s));
+		fprintf(f, "%s %s %s/%u\n", k->name, l->p[i].name, s, l->p[i].prefix.len);
+	}
+}
+
+/* The two prefixes share an address. */
+static bool prefixes_overlap(const struct config_ipv6_prefix *a,
+			     const struct config_ipv6_prefix *b)
+{
+	unsigned n = a->len < b->len ? a->len : b->len;
+	for (unsigned bit = 0; bit < n; bit++) {
+		uint8_t m = (uint8_t)(0x80u >> (bit % 8));
+		if ((a->addr.s6_addr[bit / 8] ^ b->addr.s6_addr[bit / 8]) & m)
+			return false;
+	}
+	return true;
+}
+
 static bool ipv6_addrs_add(struct loader *ld, const struct key *k, void *field, const char *item)
 {
 	struct config_ipv6_addrs *l = field;
@@ -1154,6 +1215,8 @@ static const struct type t_addrs = { parse_addrs, print_addrs, release_addrs, tr
 static const struct type t_pool = { parse_pool, print_pool, release_pool, true, false, false };
 static const struct type t_ipv6_prefix = { parse_ipv6_prefix, print_ipv6_prefix, NULL, false,
 					   false, false };
+static const struct type t_ipv6_pool = { parse_ipv6_pool, print_ipv6_pool, NULL, true, false,
+					 true };
 static const struct type t_ipv6_addrs = { parse_ipv6_addrs, print_ipv6_addrs, NULL, true, false,
 					  false };
 static const struct type t_ignored = { parse_ignored, NULL, NULL, true, true, false };
@@ -1287,6 +1350,7 @@ static const struct key keys[] = {
 	{ KEY("ipv6", t_bool, ipv6, "no") },
 	{ KEY("ipv6-prefix-pool", t_ipv6_prefix, ipv6_prefix_pool, NULL) },
 	{ KEY("ipv6-dns", t_ipv6_addrs, ipv6_dns, NULL), .max = CONFIG_IPV6_DNS_MAX },
+	{ KEY("ipv6-pool", t_ipv6_pool, ipv6_pools, NULL), .max = CONFIG_IPV6_POOLS_MAX },
 	/* poptop compatibility */
 	{ .name = "debug", .type = &t_alias, .def = "debug", .note = "log-level" },
 	{ .name = "speed", .type = &t_ignored, .note = "there is no serial line in PPTP" },
@@ -1678,12 +1742,24 @@ static bool check_ipv6(struct loader *ld)
 {
 	const struct config *c = ld->cfg;
 
-	if (ANY_BAD(ld, "ipv6", "ipv6-prefix-pool", "ipv6-dns"))
+	if (ANY_BAD(ld, "ipv6", "ipv6-prefix-pool", "ipv6-dns", "ipv6-pool"))
 		return true;
 	if (c->ipv6 && !c->ipv6_prefix_pool.len)
 		return fail_key(ld, "ipv6",
 				"'ipv6 yes' needs 'ipv6-prefix-pool PREFIX/LEN' (LEN at most 64): "
 				"each session gets a /64 from it");
+	/* A /64 belongs to one pool: the data path finds its session there. */
+	const struct config_ipv6_pools *l = &c->ipv6_pools;
+	for (unsigned i = 0; i < l->n; i++) {
+		if (c->ipv6_prefix_pool.len && prefixes_overlap(&l->p[i].prefix, &c->ipv6_prefix_pool))
+			return fail_at(ld, l->p[i].line, "'ipv6-pool %s' overlaps ipv6-prefix-pool",
+				       l->p[i].name);
+		for (unsigned j = 0; j < i; j++)
+			if (prefixes_overlap(&l->p[i].prefix, &l->p[j].prefix))
+				return fail_at(ld, l->p[i].line,
+					       "'ipv6-pool %s' overlaps 'ipv6-pool %s' (line %u)",
+					       l->p[i].name, l->p[j].name, l->p[j].line);
+	}
 	return true;
 }
 

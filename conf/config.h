@@ -118,6 +118,18 @@ struct config_ipv6_prefix {
 	unsigned len;         /* 0: not set; else 1..64 */
 };
 
+/* Named IPv6 pools (`ipv6-pool NAME PREFIX/LEN`, RADIUS Framed-IPv6-Pool):
+ * fixed size too. line: where each was given (overlap errors). */
+#define CONFIG_IPV6_POOLS_MAX 16
+struct config_ipv6_pools {
+	struct config_ipv6_pool {
+		char name[CONFIG_POOL_NAME_MAX + 1];
+		struct config_ipv6_prefix prefix;
+		unsigned line;
+	} p[CONFIG_IPV6_POOLS_MAX];
+	unsigned n;
+};
+
 struct config_ipv6_addrs {
 	struct in6_addr addr[CONFIG_IPV6_DNS_MAX];
 	unsigned n;
@@ -227,6 +239,7 @@ struct config {
 	bool ipv6;                  /* negotiate IPV6CP, route one /64 per session */
 	struct config_ipv6_prefix ipv6_prefix_pool; /* the /64s come from here */
 	struct config_ipv6_addrs ipv6_dns; /* RDNSS and DHCPv6 DNS servers */
+	struct config_ipv6_pools ipv6_pools; /* ipv6-pool NAME PREFIX/LEN */
 
 	/* Per key (config_key_name() order): the line that set it, 0 for a
 	 * default; NULL if it could not be kept. Read through config_key_line(). */

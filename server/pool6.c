@@ -104,6 +104,12 @@ bool pool6_release(struct pool6 *p, const uint8_t prefix[static 16])
 	return true;
 }
 
+bool pool6_contains(const struct pool6 *p, const uint8_t addr[static 16])
+{
+	uint32_t i;
+	return p && index_of(p, addr, &i);
+}
+
 void *pool6_lookup(const struct pool6 *p, const uint8_t addr[static 16])
 {
 	uint32_t i;

@@ -47,6 +47,8 @@ bool pool6_alloc(struct pool6 *p, void *owner, uint8_t prefix[static 16]);
 bool pool6_take(struct pool6 *p, const uint8_t prefix[static 16], void *owner);
 /* Give back the /64 holding prefix. False (counted) if it was not held. */
 bool pool6_release(struct pool6 *p, const uint8_t prefix[static 16]);
+/* addr lies in the /64s the pool tracks (held or not). */
+bool pool6_contains(const struct pool6 *p, const uint8_t addr[static 16]);
 /* The owner of the /64 holding addr, or NULL. */
 void *pool6_lookup(const struct pool6 *p, const uint8_t addr[static 16]);
 

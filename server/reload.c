@@ -46,6 +46,7 @@ static const char *const restart_keys[] = {
 	"metrics-listen",     /* bound at start, as root */
 	"ipv6",               /* the /64 table and the tun's IPv6 are set up at start */
 	"ipv6-prefix-pool",   /* live sessions hold /64s of it */
+	"ipv6-pool",          /* the same for the named IPv6 pools */
 };
 /* Live, for instance: eap, require-eap, eap-max-rounds, eap-timeout (read
  * into each new session's link; a login in progress keeps its values). */

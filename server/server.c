@@ -247,10 +247,14 @@ void server_log_stats(const struct server *srv)
 		   (unsigned long long)ts.tx_dropped, srv->objects);
 	if (srv->pool6) {
 		struct pool6_stats p6 = pool6_stats(srv->pool6);
-		log_notice("event=ipv6-stats prefixes-in-use=%u prefixes=%u sessions=%llu "
+		unsigned named = 0;
+		for (size_t i = 0; i < srv->nnpools6; i++)
+			named += pool6_stats(srv->npools6[i]).in_use;
+		log_notice("event=ipv6-stats prefixes-in-use=%u prefixes=%u named-in-use=%u "
+			   "outside-routes=%zu sessions=%llu "
 			   "no-prefix=%llu spoofed=%llu link-local=%llu bad=%llu ra-sent=%llu "
 			   "rs-limited=%llu dhcp-replies=%llu no-route=%llu packet-too-big=%llu "
-			   "ptb-limited=%llu", p6.in_use, p6.size,
+			   "ptb-limited=%llu", p6.in_use, p6.size, named, srv->nfroutes6,
 			   (unsigned long long)s->ipv6_sessions, (unsigned long long)s->ipv6_no_prefix,
 			   (unsigned long long)s->ipv6_spoofed, (unsigned long long)s->ipv6_link_local,
 			   (unsigned long long)s->ipv6_bad, (unsigned long long)s->ipv6_ra_sent,
@@ -511,6 +515,20 @@ static bool open_services(struct server *srv)
 		log_errx("out of memory (ipv6-prefix-pool)");
 		return false;
 	}
+	if (cfg->ipv6 && cfg->ipv6_pools.n) {
+		srv->npools6 = calloc(cfg->ipv6_pools.n, sizeof(*srv->npools6));
+		if (!srv->npools6) {
+			log_errx("out of memory (ipv6-pool)");
+			return false;
+		}
+		for (size_t i = 0; i < cfg->ipv6_pools.n; i++) {
+			if (!(srv->npools6[i] = pool6_new(&cfg->ipv6_pools.p[i].prefix))) {
+				log_errx("out of memory (ipv6-pool %s)", cfg->ipv6_pools.p[i].name);
+				return false;
+			}
+			srv->nnpools6 = i + 1;
+		}
+	}
 	if (cfg->pools.n) {
 		srv->npools = calloc(cfg->pools.n, sizeof(*srv->npools));
 		if (!srv->npools) {
@@ -675,6 +693,9 @@ void server_free(struct server *srv)
 	neigh_free(srv->neigh);
 	pool_free(srv->pool);
 	pool6_free(srv->pool6);
+	for (size_t i = 0; i < srv->nnpools6; i++)
+		pool6_free(srv->npools6[i]);
+	free(srv->npools6);
 	for (size_t i = 0; i < srv->nnpools; i++)
 		pool_free(srv->npools[i]);
 	free(srv->npools);

@@ -199,6 +199,14 @@ struct server {
 		struct session *s;
 	} *froutes;
 	size_t nfroutes, froutes_cap;
+	/* The same for IPv6 (session_ipv6.c): RADIUS /64s outside the pool,
+	 * Framed-IPv6-Routes and Delegated-IPv6-Prefixes of every session. */
+	struct server_froute6 {
+		uint8_t dst[16];
+		uint8_t plen;
+		struct session *s;
+	} *froutes6;
+	size_t nfroutes6, froutes6_cap;
 	struct session **session_slot;
 	uint32_t nslots;
 	uint32_t slot_cursor;
@@ -208,6 +216,8 @@ struct server {
 	struct tun *tun;
 	struct pool *pool;
 	struct pool6 *pool6;      /* ipv6-prefix-pool; NULL unless `ipv6` */
+	struct pool6 **npools6;   /* ipv6-pool NAME ..., as cfg->ipv6_pools */
+	size_t nnpools6;
 	struct pool **npools;     /* the named pools, as cfg->pools */
 	size_t nnpools;
 	struct datapath *dp;

@@ -603,6 +603,9 @@ void session_auth_complete(void *ctx, const struct auth_result *res)
 	memcpy(v.nbns, res->nbns, sizeof(v.nbns));
 	v.mppe_keys = mppe_keys;
 	v.mppe_require = mppe_require;
+	/* IPv6 (session_ipv6.c): the RADIUS prefix, routes and identifier,
+	 * for IPV6CP, which starts after this. */
+	v.ipv6_peer_iid = session_ipv6_keep(s, res);
 	/* EAP: RADIUS's Success goes to the peer as it is. */
 	v.eap_pkt = eap_pkt;
 	v.eap_len = eap_pkt ? res->eap_len : 0;

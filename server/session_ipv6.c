@@ -7,13 +7,22 @@
  * the client sends, and the tun -> session direction (Packet Too Big, MSS
  * clamp).
  *
- * Lifetime: the /64 and its route are taken at ipv6_up and given back at
- * ipv6_down or session_ipv6_release() (session_kill), whichever comes
- * first; both are idempotent.
+ * RADIUS (docs/radius.md) may name the /64 (Framed-IPv6-Prefix: taken in
+ * the pool when it lies there, else routed as it is and found through
+ * srv->froutes6), the peer's identifier (Framed-Interface-Id), routes
+ * behind the client (Framed-IPv6-Route) and a prefix delegated to it
+ * (Delegated-IPv6-Prefix, a route into the tun through the session).
+ *
+ * Lifetime: the /64, its route and the RADIUS routes are taken at ipv6_up
+ * and given back at ipv6_down or session_ipv6_release() (session_kill),
+ * whichever comes first; both are idempotent. What the Accept said
+ * (session_ipv6_keep()) stays until session_ipv6_release().
  */
 #include "server/session_priv.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/crypto.h"
@@ -23,6 +32,7 @@
 #include "common/log.h"
 #include "server/call.h"
 #include "server/pool6.h"
+#include "server/rtnl.h"
 #include "server/server.h"
 #include "server/session_ipv6.h"
 #include "server/tun.h"
@@ -62,7 +72,12 @@ void session_ipv6_config(const struct server *srv, struct ppp_config *pc)
 
 bool session_ipv6_iid_ok(void *owner, uint64_t iid)
 {
-	(void)owner;
+	const struct session *s = owner;
+
+	/* RADIUS named it (Framed-Interface-Id): that one only; the link
+	 * Naks anything else with it (RFC 3162 2.2). */
+	if (s->v6_want_iid)
+		return iid == s->v6_want_iid;
 	/* Each session has its own /64: only ours can collide. */
 	return iid != 0 && iid != SESSION_IPV6_IID;
 }
@@ -70,6 +85,242 @@ bool session_ipv6_iid_ok(void *owner, uint64_t iid)
 static void fmt6(const uint8_t a[static 16], char out[static INET6_ADDRSTRLEN])
 {
 	inet_ntop(AF_INET6, a, out, INET6_ADDRSTRLEN);
+}
+
+/* a and b agree over their first plen bits. */
+static bool prefix_match(const uint8_t a[static 16], const uint8_t b[static 16], unsigned plen)
+{
+	unsigned full = plen / 8, rest = plen % 8;
+	if (memcmp(a, b, full) != 0)
+		return false;
+	uint8_t m = (uint8_t)(0xFFu << (8 - rest));
+	return !rest || ((a[full] ^ b[full]) & m) == 0;
+}
+
+/* ---- what the Access-Accept said ---- */
+
+/* The pool (default or named) whose /64s hold addr; NULL: none. */
+static struct pool6 *pool_holding(const struct server *srv, const uint8_t a[static 16])
+{
+	if (pool6_contains(srv->pool6, a))
+		return srv->pool6;
+	for (size_t i = 0; i < srv->nnpools6; i++)
+		if (pool6_contains(srv->npools6[i], a))
+			return srv->npools6[i];
+	return NULL;
+}
+
+static void routes6_forget(struct session *s)
+{
+	free(s->routes6);
+	s->routes6 = NULL;
+	s->nroutes6 = 0;
+	s->v6_delegated_len = 0;
+	s->v6_fixed = false;
+	s->v6_want_iid = 0;
+	s->v6_npool = NULL;
+}
+
+uint64_t session_ipv6_keep(struct session *s, const struct auth_result *res)
+{
+	struct server *srv = s->srv;
+	char a[INET6_ADDRSTRLEN];
+
+	routes6_forget(s);
+	if (!srv->cfg->ipv6 || !srv->pool6)
+		return 0;
+	if (res->has_ipv6_prefix && res->ipv6_prefix_len != 64) {
+		fmt6(res->ipv6_prefix, a);
+		log_warnx("%s event=ipv6-prefix-ignored prefix=%s/%u reason=not-64 "
+			  "(SLAAC needs a /64: one from the pool instead)",
+			  s->log_id, a, res->ipv6_prefix_len);
+	} else if (res->has_ipv6_prefix) {
+		memcpy(s->v6_prefix, res->ipv6_prefix, 16);
+		s->v6_fixed = true;
+	}
+	/* Framed-IPv6-Pool: the named pool (ipv6-pool); an explicit prefix
+	 * wins; an unknown name falls back to the default pool (IPv6 still
+	 * works; the operator sees the line). */
+	const struct config_ipv6_pools *np = &srv->cfg->ipv6_pools;
+	for (size_t i = 0; res->ipv6_pool[0] && i < np->n && i < srv->nnpools6; i++)
+		if (strcmp(np->p[i].name, res->ipv6_pool) == 0)
+			s->v6_npool = srv->npools6[i];
+	if (res->ipv6_pool[0] && !s->v6_npool)
+		log_warnx("%s event=ipv6-pool-unknown pool=%s (ipv6-prefix-pool is used)",
+			  s->log_id, LOG_ESC(res->ipv6_pool));
+	else if (res->ipv6_pool[0] && s->v6_fixed)
+		log_info("%s event=ipv6-pool-ignored pool=%s reason=framed-ipv6-prefix",
+			 s->log_id, LOG_ESC(res->ipv6_pool));
+	if (res->has_ipv6_iid && res->ipv6_iid == SESSION_IPV6_IID)
+		log_warnx("%s event=ipv6-iid-ignored iid=%016llx reason=ours", s->log_id,
+			  (unsigned long long)res->ipv6_iid);
+	else if (res->has_ipv6_iid)
+		s->v6_want_iid = res->ipv6_iid;
+	size_t n = res->nroutes6 < AUTH_ROUTE_MAX ? res->nroutes6 : AUTH_ROUTE_MAX;
+	bool deleg = res->has_delegated_prefix && res->delegated_prefix_len >= 1 &&
+		     res->delegated_prefix_len <= 128;
+	if (!n && !deleg)
+		return s->v6_want_iid;
+	s->routes6 = calloc(n + deleg, sizeof(*s->routes6));
+	if (!s->routes6) {
+		log_warnx("%s event=framed-route6-refused reason=out-of-memory", s->log_id);
+		return s->v6_want_iid;
+	}
+	for (size_t i = 0; i < n; i++)
+		s->routes6[i].r = res->routes6[i];
+	if (deleg) {
+		struct auth_route6 *r = &s->routes6[n].r;
+		memcpy(r->dst, res->delegated_prefix, 16);
+		r->plen = res->delegated_prefix_len;
+		memcpy(s->v6_delegated, res->delegated_prefix, 16);
+		s->v6_delegated_len = res->delegated_prefix_len;
+	}
+	s->nroutes6 = n + deleg;
+	return s->v6_want_iid;
+}
+
+/* ---- the table of prefixes outside the pool (srv->froutes6) ---- */
+
+static bool table6_taken(const struct server *srv, const uint8_t dst[static 16], uint8_t plen)
+{
+	for (size_t i = 0; i < srv->nfroutes6; i++)
+		if (srv->froutes6[i].plen == plen && memcmp(srv->froutes6[i].dst, dst, 16) == 0)
+			return true;
+	return false;
+}
+
+static bool table6_add(struct server *srv, struct session *s, const uint8_t dst[static 16],
+		       uint8_t plen)
+{
+	if (srv->nfroutes6 == srv->froutes6_cap) {
+		size_t cap = srv->froutes6_cap ? srv->froutes6_cap * 2 : 16;
+		struct server_froute6 *t = realloc(srv->froutes6, cap * sizeof(*t));
+		if (!t)
+			return false;
+		srv->froutes6 = t;
+		srv->froutes6_cap = cap;
+	}
+	struct server_froute6 *f = &srv->froutes6[srv->nfroutes6++];
+	memcpy(f->dst, dst, 16);
+	f->plen = plen;
+	f->s = s;
+	return true;
+}
+
+/* Remove s's entry for dst/plen. */
+static void table6_del(struct server *srv, const struct session *s,
+		       const uint8_t dst[static 16], uint8_t plen)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < srv->nfroutes6; i++) {
+		const struct server_froute6 *f = &srv->froutes6[i];
+		bool match = f->s == s && f->plen == plen && !memcmp(f->dst, dst, 16);
+		if (!match)
+			srv->froutes6[k++] = *f;
+	}
+	srv->nfroutes6 = k;
+	if (!k) {
+		free(srv->froutes6);
+		srv->froutes6 = NULL;
+		srv->froutes6_cap = 0;
+	}
+}
+
+struct session *session_route6_lookup(const struct server *srv, const uint8_t dst[static 16])
+{
+	const struct server_froute6 *best = NULL;
+	for (size_t i = 0; i < srv->nfroutes6; i++) {
+		const struct server_froute6 *f = &srv->froutes6[i];
+		if (prefix_match(dst, f->dst, f->plen) && (!best || f->plen > best->plen))
+			best = f;
+	}
+	return best ? best->s : NULL;
+}
+
+/* The client may send from its installed routes and delegated prefix. */
+static bool route6_src_ok(const struct session *s, const uint8_t src[static 16])
+{
+	for (size_t i = 0; i < s->nroutes6; i++)
+		if (s->routes6[i].installed && prefix_match(src, s->routes6[i].r.dst,
+							    s->routes6[i].r.plen))
+			return true;
+	return false;
+}
+
+/* Why r may not be installed for s (whose /64 is held); NULL if it may. */
+static const char *route6_refusal(const struct session *s, const struct auth_route6 *r)
+{
+	const struct server *srv = s->srv;
+	const struct config_ipv6_prefix *pool = &srv->cfg->ipv6_prefix_pool;
+	static const uint8_t zero[16];
+
+	if (memcmp(r->gw, zero, 16) != 0) {
+		/* Through the session: its address in the /64 or fe80::IID. */
+		uint8_t own[16], ll[16] = { 0xfe, 0x80 };
+		memcpy(own, s->v6_prefix, 8);
+		for (int i = 0; i < 8; i++)
+			own[8 + i] = ll[8 + i] = (uint8_t)(s->v6_peer_iid >> (8 * (7 - i)));
+		if (memcmp(r->gw, own, 16) != 0 && memcmp(r->gw, ll, 16) != 0)
+			return "gateway-not-client";
+	}
+	unsigned common = r->plen < pool->len ? r->plen : pool->len;
+	if (prefix_match(r->dst, pool->addr.s6_addr, common))
+		return "overlaps-pool";
+	for (size_t i = 0; i < srv->cfg->ipv6_pools.n; i++) {
+		const struct config_ipv6_prefix *np = &srv->cfg->ipv6_pools.p[i].prefix;
+		if (prefix_match(r->dst, np->addr.s6_addr, r->plen < np->len ? r->plen : np->len))
+			return "overlaps-pool";
+	}
+	if (prefix_match(r->dst, s->v6_prefix, r->plen < 64 ? r->plen : 64))
+		return "overlaps-session";
+	if (table6_taken(srv, r->dst, r->plen))
+		return "route-taken";
+	if (!srv->tun)
+		return "no-tun";
+	return NULL;
+}
+
+static void routes6_up(struct session *s)
+{
+	struct server *srv = s->srv;
+	char dst[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < s->nroutes6; i++) {
+		struct session_route6 *sr = &s->routes6[i];
+		const char *kind = s->v6_delegated_len && i == s->nroutes6 - 1 ? "delegated"
+										 : "framed";
+		fmt6(sr->r.dst, dst);
+		const char *why = route6_refusal(s, &sr->r);
+		int e = why ? 0 : rtnl_route6(&srv->tun->nl, true, srv->tun->ifindex, sr->r.dst,
+					      sr->r.plen);
+		if (e)
+			why = e == -EEXIST ? "route-exists" : "route-add-failed";
+		if (!why && !table6_add(srv, s, sr->r.dst, sr->r.plen)) {
+			rtnl_route6(&srv->tun->nl, false, srv->tun->ifindex, sr->r.dst, sr->r.plen);
+			why = "out-of-memory";
+		}
+		if (why) {
+			log_warnx("%s event=route6-refused kind=%s route=%s/%u reason=%s", s->log_id,
+				  kind, dst, sr->r.plen, why);
+			continue;
+		}
+		sr->installed = true;
+		log_notice("%s event=route6 kind=%s route=%s/%u", s->log_id, kind, dst, sr->r.plen);
+	}
+}
+
+static void routes6_down(struct session *s)
+{
+	struct server *srv = s->srv;
+
+	for (size_t i = 0; i < s->nroutes6; i++) {
+		struct session_route6 *sr = &s->routes6[i];
+		if (sr->installed && srv->tun)
+			rtnl_route6(&srv->tun->nl, false, srv->tun->ifindex, sr->r.dst, sr->r.plen);
+		if (sr->installed)
+			table6_del(srv, s, sr->r.dst, sr->r.plen);
+		sr->installed = false;
+	}
 }
 
 /* One IPv6 packet to the client; pkt has V6_TX_ROOM in front. */
@@ -136,13 +387,33 @@ void session_ipv6_up(void *owner, const struct ppp_ipv6_info *info)
 
 	if (s->v6_up || s->state != SESSION_UP || !srv->pool6)
 		return;
-	/* IPV6CP up again: the same /64 if it is still free. */
-	bool again = s->v6_had_prefix && pool6_take(srv->pool6, s->v6_prefix, s);
-	if (!again && !pool6_alloc(srv->pool6, s, s->v6_prefix)) {
-		srv->stats.ipv6_no_prefix++;
-		log_warnx("%s event=ipv6-no-prefix (ipv6-prefix-pool exhausted; IPv4 goes on)",
-			  s->log_id);
-		return;
+	if (s->v6_fixed) {
+		/* RADIUS's /64: held in the pool when it lies there, else in
+		 * the table of prefixes outside it; another session's: no
+		 * IPv6 for this one (the /64 routes to one session only). */
+		s->v6_pool = pool_holding(srv, s->v6_prefix);
+		bool ok = !s->v6_pool ? !table6_taken(srv, s->v6_prefix, 64) &&
+						table6_add(srv, s, s->v6_prefix, 64)
+				      : pool6_take(s->v6_pool, s->v6_prefix, s);
+		if (!ok) {
+			srv->stats.ipv6_no_prefix++;
+			fmt6(s->v6_prefix, pfx);
+			if (!s->v6_refused_logged)
+				log_warnx("%s event=ipv6-no-prefix reason=prefix-taken prefix=%s/64 "
+					  "source=radius (IPv4 goes on)", s->log_id, pfx);
+			s->v6_refused_logged = true;
+			return;
+		}
+	} else {
+		/* IPV6CP up again: the same /64 if it is still free. */
+		s->v6_pool = s->v6_npool ? s->v6_npool : srv->pool6;
+		bool again = s->v6_had_prefix && pool6_take(s->v6_pool, s->v6_prefix, s);
+		if (!again && !pool6_alloc(s->v6_pool, s, s->v6_prefix)) {
+			srv->stats.ipv6_no_prefix++;
+			log_warnx("%s event=ipv6-no-prefix (%s exhausted; IPv4 goes on)", s->log_id,
+				  s->v6_npool ? "the named ipv6-pool" : "ipv6-prefix-pool");
+			return;
+		}
 	}
 	s->v6_up = true;
 	s->v6_had_prefix = true;
@@ -155,8 +426,10 @@ void session_ipv6_up(void *owner, const struct ppp_ipv6_info *info)
 	route6(s, true);
 	srv->stats.ipv6_sessions++;
 	fmt6(s->v6_prefix, pfx);
-	log_notice("%s event=ipv6-up prefix=%s/64 iid=%016llx mtu=%u route=%s", s->log_id, pfx,
-		   (unsigned long long)s->v6_peer_iid, s->v6_mtu, s->v6_route ? "yes" : "no");
+	log_notice("%s event=ipv6-up prefix=%s/64 iid=%016llx mtu=%u route=%s source=%s", s->log_id,
+		   pfx, (unsigned long long)s->v6_peer_iid, s->v6_mtu, s->v6_route ? "yes" : "no",
+		   s->v6_fixed ? "radius" : "pool");
+	routes6_up(s);
 	send_ra(s, NULL);
 	s->v6_ra_initial = 0;
 	s->v6_ra_at = server_now_ms() + RA_INITIAL_INTERVAL_MS;
@@ -174,15 +447,25 @@ void session_ipv6_timer(struct session *s, uint64_t now)
 								 : RA_INTERVAL_MS);
 }
 
-void session_ipv6_release(struct session *s)
+/* IPv6 ends on the session (ipv6_down or the end): routes and /64 back. */
+static void v6_stop(struct session *s)
 {
 	s->v6_ra_at = UINT64_MAX;
 	if (!s->v6_up)
 		return;
+	routes6_down(s);
 	route6(s, false);
-	if (s->srv->pool6)
-		pool6_release(s->srv->pool6, s->v6_prefix);
+	if (s->v6_pool)
+		pool6_release(s->v6_pool, s->v6_prefix);
+	else
+		table6_del(s->srv, s, s->v6_prefix, 64);
 	s->v6_up = false;
+}
+
+void session_ipv6_release(struct session *s)
+{
+	v6_stop(s);
+	routes6_forget(s);
 }
 
 void session_ipv6_down(void *owner)
@@ -194,7 +477,7 @@ void session_ipv6_down(void *owner)
 		return;
 	fmt6(s->v6_prefix, pfx);
 	log_notice("%s event=ipv6-down prefix=%s/64", s->log_id, pfx);
-	session_ipv6_release(s);
+	v6_stop(s);
 }
 
 /* What the client sent to us on the link: RS, DHCPv6 (one refused by its
@@ -264,6 +547,11 @@ void session_ipv6_rx(void *owner, uint8_t *pkt, size_t len)
 	if (s->state != SESSION_UP || !s->v6_up)
 		return;
 	enum ipv6_rx_verdict v = ipv6_rx_check(pkt, len, s->v6_prefix, SESSION_IPV6_IID);
+	/* From behind the client: its Framed-IPv6-Routes and delegated
+	 * prefix are its own too. */
+	if (v == IPV6_RX_SPOOFED && s->nroutes6 && ipv6_parse(pkt, len, &h) &&
+	    route6_src_ok(s, h.src))
+		v = IPV6_RX_FORWARD;
 	switch (v) {
 	case IPV6_RX_LOCAL:
 		local6(s, pkt, len);
@@ -316,6 +604,10 @@ void session_ipv6_from_tun(struct server *srv, uint8_t *pkt, size_t len, uint8_t
 		return;
 	}
 	struct session *s = pool6_lookup(srv->pool6, h.dst);
+	for (size_t i = 0; !s && i < srv->nnpools6; i++)
+		s = pool6_lookup(srv->npools6[i], h.dst);
+	if (!s && srv->nfroutes6)
+		s = session_route6_lookup(srv, h.dst);
 	if (!s || !s->v6_up || !session_is_up(s)) {
 		srv->stats.ipv6_no_route++;
 		return;

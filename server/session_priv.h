@@ -129,6 +129,29 @@ struct session {
 	uint64_t v6_ra_at;           /* next unsolicited RA; UINT64_MAX none */
 	unsigned v6_ra_initial;      /* unsolicited RAs of the initial burst sent */
 	uint64_t v6_spoofed, v6_ra, v6_dhcp;
+	/* What the Access-Accept said for IPv6 (session_ipv6_keep(), at
+	 * authentication; kept until the session is freed):
+	 * v6_fixed: Framed-IPv6-Prefix, a /64 already in v6_prefix, used
+	 * instead of one from the pool (held in the pool it lies in, or
+	 * found through srv->froutes6 when outside them all). v6_want_iid:
+	 * Framed-Interface-Id (0: none). routes6: every Framed-IPv6-Route,
+	 * then the Delegated-IPv6-Prefix (v6_delegated_len != 0) as the last
+	 * entry; installed at ipv6_up, removed at ipv6_down or the end. */
+	bool v6_fixed;
+	/* The pool v6_prefix is held in while v6_up (NULL: outside every
+	 * pool, in srv->froutes6); v6_npool: Framed-IPv6-Pool's, NULL: the
+	 * default one. */
+	struct pool6 *v6_pool;
+	struct pool6 *v6_npool;
+	bool v6_refused_logged;      /* a refused RADIUS /64 was logged */
+	uint64_t v6_want_iid;
+	uint8_t v6_delegated[16];
+	uint8_t v6_delegated_len;
+	struct session_route6 {
+		struct auth_route6 r;
+		bool installed;      /* into the tun and srv->froutes6 */
+	} *routes6;
+	size_t nroutes6;
 
 	uint64_t icmp_window_ms;     /* rate-limit window start */
 	unsigned icmp_in_window;
@@ -177,8 +200,16 @@ bool session_ipv6_iid_ok(void *owner, uint64_t iid);
 void session_ipv6_up(void *owner, const struct ppp_ipv6_info *info);
 void session_ipv6_down(void *owner);
 void session_ipv6_rx(void *owner, uint8_t *pkt, size_t len);
-/* The session ends: release the /64 and its route, if held. */
+/* The session ends: release the /64 and every IPv6 route, if held, and
+ * forget what the Accept said. */
 void session_ipv6_release(struct session *s);
+/* Keep the Accept's IPv6 attributes for ipv6_up (Framed-IPv6-Prefix,
+ * Framed-Interface-Id, Framed-IPv6-Route, Delegated-IPv6-Prefix); the
+ * identifier the link should suggest to the peer, 0: its own. */
+uint64_t session_ipv6_keep(struct session *s, const struct auth_result *res);
+/* The session owning dst outside the pool (its RADIUS /64, routes and
+ * delegated prefix; longest prefix first), or NULL. */
+struct session *session_route6_lookup(const struct server *srv, const uint8_t dst[static 16]);
 /* The session's timer fired while UP: an unsolicited RA if one is due
  * (s->v6_ra_at, one of the session's deadlines). */
 void session_ipv6_timer(struct session *s, uint64_t now);

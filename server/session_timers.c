@@ -84,6 +84,17 @@ static void acct_fill(const struct session *s, struct acct_session *as,
 	as->out_octets = ps->tx_ip_bytes;
 	as->in_packets = ps->rx_ip_packets;
 	as->out_packets = ps->tx_ip_packets;
+	/* IPv6 once it was up (kept for the Stop after an IPV6CP close):
+	 * Framed-Interface-Id, Framed-IPv6-Prefix, Delegated-IPv6-Prefix. */
+	if (s->v6_had_prefix) {
+		as->ipv6_iid = s->v6_peer_iid;
+		memcpy(as->ipv6_prefix, s->v6_prefix, 16);
+		as->ipv6_prefix_len = 64;
+		if (s->v6_delegated_len) {
+			memcpy(as->delegated_prefix, s->v6_delegated, 16);
+			as->delegated_prefix_len = s->v6_delegated_len;
+		}
+	}
 }
 
 static void acct_send(struct session *s, uint32_t status, enum ppp_cause cause, uint64_t now)

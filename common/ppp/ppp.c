@@ -1527,6 +1527,8 @@ void ppp_auth_result(struct ppp_link *l, const struct ppp_auth_verdict *v, uint6
 			memcpy(l->recv_key, v->recv_key, sizeof(l->recv_key));
 		}
 		l->peer_addr = v->peer_addr;
+		if (v->ipv6_peer_iid)
+			l->cfg.ipv6_peer_iid = v->ipv6_peer_iid;
 		/* CCP has not started yet (it follows authentication): the
 		 * user's policy narrows what it may agree to. */
 		if (v->mppe_keys) {

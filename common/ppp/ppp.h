@@ -290,6 +290,10 @@ struct ppp_auth_verdict {
 	 * configured requirement). */
 	unsigned mppe_keys;
 	bool mppe_require;
+	/* IPV6CP, which starts after authentication: non-zero replaces
+	 * cfg.ipv6_peer_iid, the identifier suggested to the peer (RADIUS
+	 * Framed-Interface-Id, RFC 3162 2.2). */
+	uint64_t ipv6_peer_iid;
 	/* EAP: the Success or Failure packet of the RADIUS reply, sent to the
 	 * peer as it is (its Identifier is the last Request's); NULL: the link
 	 * makes its own. */

@@ -921,6 +921,37 @@ static void ipv6_keys(void **state)
 	assert_int_equal(c->ipv6_prefix_pool.len, 64);
 	config_free(c);
 
+	/* Named IPv6 pools: one prefix each, printed back, never overlapping
+	 * the default pool or each other; errors name the line. */
+	c = load(BASE "ipv6 yes\nipv6-prefix-pool 2001:db8:100::/56\n"
+		 "ipv6-pool gold 2001:db8:600::/60\nipv6-pool silver 2001:db8:700::/64\n");
+	assert_int_equal(c->ipv6_pools.n, 2);
+	assert_string_equal(c->ipv6_pools.p[0].name, "gold");
+	assert_int_equal(c->ipv6_pools.p[0].prefix.len, 60);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:700::", &a), 1);
+	assert_memory_equal(&c->ipv6_pools.p[1].prefix.addr, &a, sizeof(a));
+	text = NULL;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	config_print(f, c);
+	fclose(f);
+	assert_non_null(strstr(text, "ipv6-pool gold 2001:db8:600::/60\n"));
+	again = load(text);
+	for (size_t i = 0; i < config_key_count(); i++)
+		assert_true(config_key_equal(c, again, i));
+	config_free(again);
+	free(text);
+	config_free(c);
+	fails_at(BASE "ipv6-prefix-pool 2001:db8:100::/56\nipv6-pool gold 2001:db8:100:80::/57\n",
+		 4, "'ipv6-pool gold' overlaps ipv6-prefix-pool", NULL);
+	fails_at(BASE "ipv6-pool gold 2001:db8:600::/60\nipv6-pool bronze 2001:db8:600:4::/64\n",
+		 4, "'ipv6-pool bronze' overlaps 'ipv6-pool gold' (line 3)", NULL);
+	fails_at(BASE "ipv6-pool gold 2001:db8:600::/60\nipv6-pool gold 2001:db8:700::/60\n", 4,
+		 "'ipv6-pool gold' is given twice (line 3)", NULL);
+	fails_at(BASE "ipv6-pool gold\n", 3, "needs a prefix", NULL);
+	fails_at(BASE "ipv6-pool g/d 2001:db8:600::/60\n", 3, "is not a pool name", NULL);
+	fails_at(BASE "ipv6-pool gold 2001:db8:600::/65\n", 3, "the length must be 1 to 64", NULL);
+
 	fails_at(BASE "ipv6 yes\n", 3, "'ipv6 yes' needs 'ipv6-prefix-pool", NULL);
 	fails_at(BASE "ipv6-prefix-pool 2001:db8::/65\n", 3, "the length must be 1 to 64",
 		 NULL);

@@ -85,6 +85,13 @@ static void lookup(void **state)
 	assert_false(pool6_take(p, x, &b));
 	assert_false(pool6_take(p, pb, &a)); /* b holds it */
 	assert_null(pool6_lookup(NULL, x));
+	/* Contains: held or not, inside the /56 only. */
+	addr("2001:db8:100:ff::1", x);
+	assert_true(pool6_contains(p, x));
+	addr("2001:db8:101::", x);
+	assert_false(pool6_contains(p, x));
+	assert_true(pool6_contains(p, pa));
+	assert_false(pool6_contains(NULL, pa));
 	pool6_free(p);
 }
 

@@ -62,6 +62,10 @@ struct scene {
 	struct gre_flow *flow;
 };
 
+/* What the Access-Accept of the scene adds (RADIUS IPv6 attributes);
+ * zero: a plain Accept. */
+static struct auth_result accept_extra;
+
 static int setup(void **state)
 {
 	struct scene *t = calloc(1, sizeof(*t));
@@ -121,8 +125,10 @@ static int setup(void **state)
 		.challenge = challenge, .challenge_len = sizeof(challenge),
 	};
 	session_link_ops.auth_request(t->s, &chap, NULL);
-	struct auth_result res = { .session = last_ref, .method = AUTH_MSCHAPV2,
-				   .verdict = AUTH_ACCEPT };
+	struct auth_result res = accept_extra;
+	res.session = last_ref;
+	res.method = AUTH_MSCHAPV2;
+	res.verdict = AUTH_ACCEPT;
 	session_auth_complete(t->srv, &res);
 	struct ppp_ip_info info = { .local_addr = 0xC0000201, .peer_addr = session_addr(t->s),
 				    .ip_mtu = 1400 };
@@ -269,6 +275,205 @@ static void not_up(void **state)
 	assert_int_equal(t->srv->stats.ipv6_no_route, 1);
 }
 
+static void pfx(const char *s, uint8_t out[16])
+{
+	assert_int_equal(inet_pton(AF_INET6, s, out), 1);
+}
+
+/* Framed-IPv6-Prefix inside the pool and Framed-Interface-Id. */
+static int setup_radius_in_pool(void **state)
+{
+	memset(&accept_extra, 0, sizeof(accept_extra));
+	accept_extra.has_ipv6_prefix = true;
+	pfx("2001:db8:100:1::", accept_extra.ipv6_prefix);
+	accept_extra.ipv6_prefix_len = 64;
+	accept_extra.has_ipv6_iid = true;
+	accept_extra.ipv6_iid = 0x0200000000000042ull;
+	int r = setup(state);
+	memset(&accept_extra, 0, sizeof(accept_extra));
+	return r;
+}
+
+/* Framed-IPv6-Prefix outside the pool, a Framed-IPv6-Route and a
+ * Delegated-IPv6-Prefix. */
+static struct auth_route6 routes6[1];
+static int setup_radius_outside(void **state)
+{
+	memset(&accept_extra, 0, sizeof(accept_extra));
+	accept_extra.has_ipv6_prefix = true;
+	pfx("2001:db8:500:7::", accept_extra.ipv6_prefix);
+	accept_extra.ipv6_prefix_len = 64;
+	pfx("2001:db8:300::", routes6[0].dst);
+	routes6[0].plen = 48;
+	accept_extra.routes6 = routes6;
+	accept_extra.nroutes6 = 1;
+	accept_extra.has_delegated_prefix = true;
+	pfx("2001:db8:400::", accept_extra.delegated_prefix);
+	accept_extra.delegated_prefix_len = 56;
+	int r = setup(state);
+	memset(&accept_extra, 0, sizeof(accept_extra));
+	return r;
+}
+
+/* A Framed-IPv6-Prefix that is not a /64: the pool's first /64. */
+static int setup_radius_not64(void **state)
+{
+	memset(&accept_extra, 0, sizeof(accept_extra));
+	accept_extra.has_ipv6_prefix = true;
+	pfx("2001:db8:100::", accept_extra.ipv6_prefix);
+	accept_extra.ipv6_prefix_len = 56;
+	int r = setup(state);
+	memset(&accept_extra, 0, sizeof(accept_extra));
+	return r;
+}
+
+/* RADIUS's /64 in the pool is held there (not the pool's next one), and
+ * given back; only RADIUS's identifier is acceptable (the link Naks
+ * with it: the suggestion it was given). */
+static void radius_prefix_in_pool(void **state)
+{
+	struct scene *t = *state;
+	uint8_t p[16], want[16];
+
+	assert_false(session_link_ops.ipv6_iid_ok(t->s, 0x1234));
+	assert_true(session_link_ops.ipv6_iid_ok(t->s, 0x0200000000000042ull));
+	ipv6_up(t);
+	assert_true(session_ipv6_prefix(t->s, p));
+	pfx("2001:db8:100:1::", want);
+	assert_memory_equal(p, want, 16);
+	assert_ptr_equal(pool6_lookup(t->srv->pool6, want), t->s);
+	assert_int_equal(pool6_stats(t->srv->pool6).in_use, 1);
+	session_link_ops.ipv6_down(t->s);
+	assert_int_equal(pool6_stats(t->srv->pool6).in_use, 0);
+	assert_null(pool6_lookup(t->srv->pool6, want));
+}
+
+/* Another session holds RADIUS's /64: no IPv6 for this one (counted),
+ * the other keeps it; IPv4 stays up. */
+static void radius_prefix_taken(void **state)
+{
+	struct scene *t = *state;
+	uint8_t want[16], p[16];
+	int other;
+
+	pfx("2001:db8:100:1::", want);
+	assert_true(pool6_take(t->srv->pool6, want, &other));
+	ipv6_up(t);
+	assert_false(session_ipv6_prefix(t->s, p));
+	assert_int_equal(t->srv->stats.ipv6_no_prefix, 1);
+	assert_ptr_equal(pool6_lookup(t->srv->pool6, want), &other);
+	assert_int_equal(session_state(t->s), SESSION_UP);
+	assert_true(pool6_release(t->srv->pool6, want));
+}
+
+/* Outside the pool: held in the server's table, where packets from tun
+ * find the session, and gone with IPv6. The routes cannot be installed
+ * without a tun (refused, not in the table), so the client cannot send
+ * from them. */
+static void radius_prefix_outside(void **state)
+{
+	struct scene *t = *state;
+	uint8_t a[16], p[16];
+
+	ipv6_up(t);
+	assert_true(session_ipv6_prefix(t->s, p));
+	pfx("2001:db8:500:7::", a);
+	assert_memory_equal(p, a, 16);
+	assert_int_equal(pool6_stats(t->srv->pool6).in_use, 0);
+	pfx("2001:db8:500:7::99", a);
+	assert_ptr_equal(session_route6_lookup(t->srv, a), t->s);
+	assert_int_equal(t->srv->nfroutes6, 1);
+	pfx("2001:db8:300::1", a);
+	assert_null(session_route6_lookup(t->srv, a));
+	assert_int_equal(t->s->nroutes6, 2);
+	assert_int_equal(t->s->v6_delegated_len, 56);
+	rx(t, "2001:db8:500:7::1234", "2001:db8:200::2");
+	assert_int_equal(t->srv->stats.ipv6_spoofed, 0);
+	rx(t, "2001:db8:300::5", "2001:db8:200::2");
+	assert_int_equal(t->srv->stats.ipv6_spoofed, 1);
+	session_link_ops.ipv6_down(t->s);
+	pfx("2001:db8:500:7::99", a);
+	assert_null(session_route6_lookup(t->srv, a));
+	assert_int_equal(t->srv->nfroutes6, 0);
+}
+
+static void radius_prefix_not64(void **state)
+{
+	struct scene *t = *state;
+	uint8_t p[16], want[16];
+
+	ipv6_up(t);
+	assert_true(session_ipv6_prefix(t->s, p));
+	pfx("2001:db8:100::", want);
+	assert_memory_equal(p, want, 16);
+	assert_int_equal(pool6_stats(t->srv->pool6).in_use, 1);
+	/* No identifier from RADIUS: the usual rule. */
+	assert_true(session_link_ops.ipv6_iid_ok(t->s, 0x1234));
+}
+
+/* Framed-IPv6-Pool "gold" (ipv6-pool gold 2001:db8:600::/63, made
+ * here as server start would), or an unknown name. */
+static int setup_radius_named(void **state)
+{
+	memset(&accept_extra, 0, sizeof(accept_extra));
+	strcpy(accept_extra.ipv6_pool, "gold");
+	int r = setup(state);
+	memset(&accept_extra, 0, sizeof(accept_extra));
+	return r;
+}
+
+static void radius_named_pool(void **state)
+{
+	struct scene *t = *state;
+	char err[512];
+	uint8_t p[16], want[16];
+
+	/* The scene's config has no ipv6-pool: the name was unknown at
+	 * authentication, so the default pool serves. */
+	ipv6_up(t);
+	assert_true(session_ipv6_prefix(t->s, p));
+	pfx("2001:db8:100::", want);
+	assert_memory_equal(p, want, 16);
+	session_link_ops.ipv6_down(t->s);
+
+	/* Now with the pool: authenticate again as the server would see it. */
+	struct config *c2 = config_load_string("t.conf", "localip 192.0.2.1\n"
+					       "remoteip 192.0.2.10-20\nipv6 yes\n"
+					       "ipv6-prefix-pool 2001:db8:100::/63\n"
+					       "ipv6-pool gold 2001:db8:600::/63\n"
+					       "mss-clamp no\n", err, sizeof(err)); /* no tun here */
+	assert_non_null(c2);
+	const struct config *old = t->srv->cfg;
+	t->srv->cfg = c2;
+	struct pool6 *gold = pool6_new(&c2->ipv6_pools.p[0].prefix);
+	t->srv->npools6 = &gold;
+	t->srv->nnpools6 = 1;
+	struct auth_result res = { .verdict = AUTH_ACCEPT };
+	strcpy(res.ipv6_pool, "gold");
+	session_ipv6_keep(t->s, &res);
+	ipv6_up(t);
+	assert_true(session_ipv6_prefix(t->s, p));
+	pfx("2001:db8:600::", want);
+	assert_memory_equal(p, want, 16);
+	assert_int_equal(pool6_stats(gold).in_use, 1);
+	assert_int_equal(pool6_stats(t->srv->pool6).in_use, 0);
+	/* From tun: found through the named pool. */
+	uint8_t pkt[48] = { 0x60 }, scratch[IPV6_PTB_MAX];
+	pkt[5] = 8;
+	pkt[6] = IPV6_NH_UDP;
+	pfx("2001:db8:200::2", pkt + 8);
+	pfx("2001:db8:600::1234", pkt + 24);
+	session_ipv6_from_tun(t->srv, pkt, sizeof(pkt), scratch, sizeof(scratch));
+	assert_int_equal(t->srv->stats.ipv6_no_route, 0);
+	session_link_ops.ipv6_down(t->s);
+	assert_int_equal(pool6_stats(gold).in_use, 0);
+	t->srv->npools6 = NULL;
+	t->srv->nnpools6 = 0;
+	pool6_free(gold);
+	t->srv->cfg = old;
+	config_free(c2);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -278,6 +483,11 @@ int main(void)
 		T(prefix_held_and_released),
 		T(rx_decisions),
 		T(not_up),
+		cmocka_unit_test_setup_teardown(radius_prefix_in_pool, setup_radius_in_pool, teardown),
+		cmocka_unit_test_setup_teardown(radius_prefix_taken, setup_radius_in_pool, teardown),
+		cmocka_unit_test_setup_teardown(radius_prefix_outside, setup_radius_outside, teardown),
+		cmocka_unit_test_setup_teardown(radius_prefix_not64, setup_radius_not64, teardown),
+		cmocka_unit_test_setup_teardown(radius_named_pool, setup_radius_named, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
