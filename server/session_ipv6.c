@@ -2,7 +2,8 @@
  * IPv6 on a session (docs/ipv6.md): the link's IPV6CP settings and
  * callbacks, the session's /64 from ipv6-prefix-pool with its route into
  * the tun, Router Advertisements (unsolicited at ipv6_up, and answering
- * Router Solicitations at most once per SESSION_RS_INTERVAL_MS), DHCPv6
+ * Router Solicitations; never two within SESSION_RS_INTERVAL_MS: an RS
+ * inside that window is answered by one RA at its end), DHCPv6
  * Information-Request answered with the DNS servers, anti-spoofing of what
  * the client sends, and the tun -> session direction (Packet Too Big, MSS
  * clamp).
@@ -39,7 +40,8 @@
 
 /* Our interface identifier on every link: fe80::1, and prefix::1. */
 #define SESSION_IPV6_IID       1ull
-/* Router Solicitations answered at most this often per session. */
+/* At most one RA per this per session (RFC 4861 10,
+ * MIN_DELAY_BETWEEN_RAS): an RS inside it is answered at its end. */
 #define SESSION_RS_INTERVAL_MS 3000
 /* Unsolicited RAs (RFC 4861 6.2.4, 10): after the one at ipv6_up, a few
  * more soon (the first may reach a client not yet listening), then one
@@ -369,6 +371,36 @@ static void send_ra(struct session *s, const uint8_t *dst)
 	}
 }
 
+/* An RA just went out (or was tried): the next unsolicited one is an
+ * interval away, and nothing earlier than SESSION_RS_INTERVAL_MS. */
+static void ra_schedule(struct session *s, uint64_t now)
+{
+	s->v6_ra_ms = now;
+	s->v6_ra_at = now + (s->v6_ra_initial < RA_INITIAL_COUNT ? RA_INITIAL_INTERVAL_MS
+								 : RA_INTERVAL_MS);
+}
+
+/* A valid Router Solicitation: answered now to its source when the last
+ * RA is SESSION_RS_INTERVAL_MS old, else folded into one multicast RA at
+ * the end of that window (RFC 4861 6.2.6) on the session's timer; a
+ * flood still costs one RA per window. */
+static void answer_rs(struct session *s, const struct nd_rs *rs)
+{
+	uint64_t now = server_now_ms();
+
+	if (now >= s->v6_ra_ms && now - s->v6_ra_ms >= SESSION_RS_INTERVAL_MS) {
+		send_ra(s, rs->unspecified_src ? NULL : rs->src);
+		ra_schedule(s, now);
+		session_arm(s);
+		return;
+	}
+	s->srv->stats.ipv6_rs_folded++;
+	if (s->v6_ra_at > s->v6_ra_ms + SESSION_RS_INTERVAL_MS) {
+		s->v6_ra_at = s->v6_ra_ms + SESSION_RS_INTERVAL_MS;
+		session_arm(s);
+	}
+}
+
 static void route6(struct session *s, bool add)
 {
 	struct server *srv = s->srv;
@@ -432,7 +464,7 @@ void session_ipv6_up(void *owner, const struct ppp_ipv6_info *info)
 	routes6_up(s);
 	send_ra(s, NULL);
 	s->v6_ra_initial = 0;
-	s->v6_ra_at = server_now_ms() + RA_INITIAL_INTERVAL_MS;
+	ra_schedule(s, server_now_ms());
 	session_arm(s);
 }
 
@@ -440,11 +472,12 @@ void session_ipv6_timer(struct session *s, uint64_t now)
 {
 	if (!s->v6_up || now < s->v6_ra_at)
 		return;
+	/* Unsolicited, or the end of a window an RS fell into (then it
+	 * answers every RS folded into it; ff02::1 reaches the one peer). */
 	send_ra(s, NULL);
 	if (s->v6_ra_initial < RA_INITIAL_COUNT)
 		s->v6_ra_initial++;
-	s->v6_ra_at = now + (s->v6_ra_initial < RA_INITIAL_COUNT ? RA_INITIAL_INTERVAL_MS
-								 : RA_INTERVAL_MS);
+	ra_schedule(s, now);
 }
 
 /* IPv6 ends on the session (ipv6_down or the end): routes and /64 back. */
@@ -510,13 +543,7 @@ static void local6(struct session *s, const uint8_t *pkt, size_t len)
 		return;
 	}
 	if (is_rs) {
-		uint64_t now = server_now_ms();
-		if (s->v6_ra_ms && now - s->v6_ra_ms < SESSION_RS_INTERVAL_MS) {
-			srv->stats.ipv6_rs_limited++;
-			return;
-		}
-		s->v6_ra_ms = now;
-		send_ra(s, rs.unspecified_src ? NULL : rs.src);
+		answer_rs(s, &rs);
 		return;
 	}
 	const struct config *cfg = srv->cfg;

@@ -217,7 +217,8 @@ static void prefix_held_and_released(void **state)
 
 /* What the client sends: its own /64 passes (no tun here: nothing
  * counted), another /64 or outside is spoofed, link-local to someone else
- * is dropped; a second RS within 3 s is not answered. */
+ * is dropped; RSs within 3 s of the last RA are folded into one RA at the
+ * end of the window, on the session's timer. */
 static void rx_decisions(void **state)
 {
 	struct scene *t = *state;
@@ -243,19 +244,45 @@ static void rx_decisions(void **state)
 	uint16_t c = ipv6_l4_checksum(rs + 8, rs + 24, IPV6_NH_ICMPV6, rs + 40, 8);
 	rs[42] = (uint8_t)(c >> 8);
 	rs[43] = (uint8_t)c;
+	/* Right after ipv6-up (its RA just went out): one RA scheduled at
+	 * the end of the 3 s window, not dropped, not sent now. */
 	uint8_t copy[48];
+	uint64_t up_ra = t->s->v6_ra_ms;
+	assert_int_equal(t->s->v6_ra_at, up_ra + 4000); /* the first unsolicited */
 	memcpy(copy, rs, sizeof(rs));
 	session_link_ops.ipv6_rx(t->s, copy, sizeof(copy));
-	assert_int_equal(t->srv->stats.ipv6_rs_limited, 0);
+	assert_int_equal(t->srv->stats.ipv6_rs_folded, 1);
+	assert_int_equal(t->s->v6_ra_ms, up_ra);
+	assert_int_equal(t->s->v6_ra_at, up_ra + 3000);
+	/* A flood: still that one RA. */
+	for (int i = 0; i < 5; i++) {
+		memcpy(copy, rs, sizeof(rs));
+		session_link_ops.ipv6_rx(t->s, copy, sizeof(copy));
+	}
+	assert_int_equal(t->srv->stats.ipv6_rs_folded, 6);
+	assert_int_equal(t->s->v6_ra_at, up_ra + 3000);
+	/* Nothing before the window ends; at its end the RA goes out and
+	 * the next unsolicited one is a full interval later. */
+	session_ipv6_timer(t->s, up_ra + 2999);
+	assert_int_equal(t->s->v6_ra_ms, up_ra);
+	session_ipv6_timer(t->s, up_ra + 3000);
+	assert_int_equal(t->s->v6_ra_ms, up_ra + 3000);
+	assert_int_equal(t->s->v6_ra_at, up_ra + 3000 + 4000);
+	/* With the last RA 3 s old an RS is answered at once (to its
+	 * source), and restarts the interval. */
+	t->s->v6_ra_ms = 0;
+	t->s->v6_ra_at = UINT64_MAX;
 	memcpy(copy, rs, sizeof(rs));
 	session_link_ops.ipv6_rx(t->s, copy, sizeof(copy));
-	assert_int_equal(t->srv->stats.ipv6_rs_limited, 1);
+	assert_int_equal(t->srv->stats.ipv6_rs_folded, 6);
+	assert_true(t->s->v6_ra_ms >= up_ra);
+	assert_int_equal(t->s->v6_ra_at, t->s->v6_ra_ms + 4000);
 	/* One with a wrong checksum is refused by the parser: counted bad. */
 	memcpy(copy, rs, sizeof(rs));
 	copy[43] ^= 1;
 	session_link_ops.ipv6_rx(t->s, copy, sizeof(copy));
 	assert_int_equal(t->srv->stats.ipv6_bad, 1);
-	assert_int_equal(t->srv->stats.ipv6_rs_limited, 1);
+	assert_int_equal(t->srv->stats.ipv6_rs_folded, 6);
 }
 
 /* Without IPV6CP up nothing from the client is taken, and from tun a
