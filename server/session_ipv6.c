@@ -4,7 +4,8 @@
  * the tun, Router Advertisements (unsolicited at ipv6_up, and answering
  * Router Solicitations; never two within SESSION_RS_INTERVAL_MS: an RS
  * inside that window is answered by one RA at its end), DHCPv6
- * Information-Request answered with the DNS servers, anti-spoofing of what
+ * Information-Request answered with the DNS servers, DHCPv6 prefix
+ * delegation of RADIUS's Delegated-IPv6-Prefix, anti-spoofing of what
  * the client sends, and the tun -> session direction (Packet Too Big, MSS
  * clamp).
  *
@@ -56,6 +57,13 @@
 /* Room for one of our packets with the link's headers in front. */
 #define V6_TX_ROOM             (PPP_TX_HEADROOM_IPV6 + CALL_TX_HEADROOM)
 #define V6_PKT_MAX             512
+/* DHCPv6-PD lifetimes (RFC 8415 21.21-21.22): the prefix is routed for
+ * the session's life; finite lifetimes let the router behind the client
+ * drop it after the session ends, and Renew (at T1) keeps it while up. */
+#define PD_T1_S                1800
+#define PD_T2_S                2880
+#define PD_PREFERRED_S         3600
+#define PD_VALID_S             7200
 
 void session_ipv6_config(const struct server *srv, struct ppp_config *pc)
 {
@@ -513,6 +521,65 @@ void session_ipv6_down(void *owner)
 	v6_stop(s);
 }
 
+/* The delegated prefix when its route is installed (the last entry of
+ * routes6, session_ipv6_keep()); false: none to give. */
+static bool delegated_prefix(const struct session *s, struct dhcp6_pd_params *p)
+{
+	if (!s->v6_delegated_len || !s->nroutes6 || !s->routes6[s->nroutes6 - 1].installed)
+		return false;
+	memcpy(p->prefix, s->v6_delegated, 16);
+	p->prefix_len = s->v6_delegated_len;
+	return true;
+}
+
+static const char *pd_msg_name(uint8_t type)
+{
+	switch (type) {
+	case DHCP6_MSG_SOLICIT: return "solicit";
+	case DHCP6_MSG_REQUEST: return "request";
+	case DHCP6_MSG_RENEW: return "renew";
+	case DHCP6_MSG_REBIND: return "rebind";
+	case DHCP6_MSG_RELEASE: return "release";
+	}
+	return "other";
+}
+
+/* DHCPv6-PD (RFC 8415 18.3): the session's Delegated-IPv6-Prefix in the
+ * first IA_PD, NoPrefixAvail without one. A Release is acknowledged; the
+ * route stays, it is the session's for its life. The first answer of the
+ * session is logged, every one counted. */
+static void answer_pd(struct session *s, const struct dhcp6_pd_request *rq)
+{
+	struct server *srv = s->srv;
+	struct dhcp6_pd_params p = {
+		.server_iid = SESSION_IPV6_IID,
+		.t1_s = PD_T1_S, .t2_s = PD_T2_S,
+		.preferred_s = PD_PREFERRED_S, .valid_s = PD_VALID_S,
+	};
+	uint8_t mem[V6_TX_ROOM + V6_PKT_MAX];
+	char pfx[INET6_ADDRSTRLEN];
+
+	bool have = delegated_prefix(s, &p);
+	size_t n = dhcp6_build_pd_reply(rq, &p, mem + V6_TX_ROOM, V6_PKT_MAX);
+	if (!n || !send6(s, mem + V6_TX_ROOM, n))
+		return;
+	s->v6_dhcp++;
+	srv->stats.ipv6_pd_replies++;
+	if (s->v6_pd_logged)
+		return;
+	s->v6_pd_logged = true;
+	if (!have) {
+		log_notice("%s event=dhcpv6-pd msg=%s status=no-prefix-avail rapid-commit=%s "
+			   "(logged once per session)", s->log_id, pd_msg_name(rq->msg_type),
+			   rq->rapid_commit ? "yes" : "no");
+		return;
+	}
+	fmt6(p.prefix, pfx);
+	log_notice("%s event=dhcpv6-pd msg=%s prefix=%s/%u rapid-commit=%s (logged once per session)",
+		   s->log_id, pd_msg_name(rq->msg_type), pfx, p.prefix_len,
+		   rq->rapid_commit ? "yes" : "no");
+}
+
 /* What the client sent to us on the link: RS, DHCPv6 (one refused by its
  * parser: counted as bad, the first of the session logged with the
  * reason); the rest (MLD, neighbour solicitations) is dropped quietly. */
@@ -521,6 +588,7 @@ static void local6(struct session *s, const uint8_t *pkt, size_t len)
 	struct server *srv = s->srv;
 	struct nd_rs rs;
 	struct dhcp6_info_request req;
+	struct dhcp6_pd_request pd;
 
 	struct ipv6_hdr h;
 	if (!ipv6_parse(pkt, len, &h))
@@ -531,8 +599,12 @@ static void local6(struct session *s, const uint8_t *pkt, size_t len)
 		       load_be16(pkt + IPV6_HDR_LEN + 2) == DHCP6_SERVER_PORT;
 	if (!is_rs && !is_dhcp)
 		return; /* MLD, neighbour solicitations: nothing to answer */
+	/* DHCPv6: an Information-Request, or else a prefix-delegation
+	 * message (the parsers check the rest). */
+	bool is_pd = is_dhcp && h.payload_len > 8 && pkt[IPV6_HDR_LEN + 8] != DHCP6_MSG_INFO_REQUEST;
 	enum nd_error e = is_rs ? nd_parse_rs(pkt, len, &rs)
-				: dhcp6_parse_info_request(pkt, len, SESSION_IPV6_IID, &req);
+			  : is_pd ? dhcp6_parse_pd(pkt, len, SESSION_IPV6_IID, &pd)
+				  : dhcp6_parse_info_request(pkt, len, SESSION_IPV6_IID, &req);
 	if (e != ND_OK) {
 		srv->stats.ipv6_bad++;
 		if (!s->v6_nd_logged) {
@@ -544,6 +616,10 @@ static void local6(struct session *s, const uint8_t *pkt, size_t len)
 	}
 	if (is_rs) {
 		answer_rs(s, &rs);
+		return;
+	}
+	if (is_pd) {
+		answer_pd(s, &pd);
 		return;
 	}
 	const struct config *cfg = srv->cfg;

@@ -122,6 +122,7 @@ struct session {
 	bool v6_had_prefix;          /* v6_prefix was held once: asked for again */
 	bool v6_logged;              /* a spoofed/link-local packet was logged */
 	bool v6_nd_logged;           /* a refused RS or DHCPv6 request was logged */
+	bool v6_pd_logged;           /* a DHCPv6-PD answer was logged */
 	uint8_t v6_prefix[16];
 	uint64_t v6_peer_iid;
 	uint16_t v6_mtu;             /* the link's IP MTU for IPv6 */
