@@ -141,6 +141,15 @@ static void take_ra(struct bench_ipv6 *v, struct rbuf *r, double ms)
 	char s[INET6_ADDRSTRLEN], e[CLIENT_TUN_ERR_SIZE];
 	bool first = !v->ra_seen++;
 
+	if (v->rs_flood)
+		printf("ra-count %u\n", v->ra_seen);
+	if (first && v->rs_flood) {
+		/* right after the server's RA: every one inside its window */
+		for (unsigned i = 0; i < v->rs_flood; i++)
+			send_rs(v);
+		printf("rs-flood %u\n", v->rs_flood);
+	}
+
 	while (rbuf_left(r) >= 8) {
 		uint8_t type, olen;
 		struct rbuf o;

@@ -12,7 +12,9 @@
  *
  * Lines printed: "ipv6cp-up MS iid=... server-iid=...", "ipv6-up PREFIX/64
  * addr=ADDR", "ra-rdnss ADDR", "dhcpv6-dns ADDR", "dhcpv6-pd PREFIX/LEN"
- * (the Reply's IA Prefix) or "dhcpv6-pd none status=N" (its Status Code).
+ * (the Reply's IA Prefix) or "dhcpv6-pd none status=N" (its Status Code);
+ * with --rs-flood N, "rs-flood N" when they are sent and "ra-count K" at
+ * every RA.
  *
  * Lifetime: embedded in struct connect; no allocation.
  */
@@ -29,6 +31,7 @@ struct bench_ipv6 {
 	bool enabled;           /* --ipv6 */
 	bool dhcp_info;         /* --dhcpv6-info */
 	bool dhcp_pd;           /* --dhcpv6-pd */
+	unsigned rs_flood;      /* --rs-flood N: N more RSs once the first RA is in */
 	const char *tun_name;
 	uint64_t iid, server_iid;
 	bool up, have_prefix, dhcp_answered, pd_answered;

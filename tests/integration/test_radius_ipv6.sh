@@ -13,7 +13,8 @@
 # (routed anyway). carol: given alice's /64 while alice holds it: no IPv6
 # (logged), IPv4 pings on; her unknown Framed-IPv6-Pool is logged. dave:
 # Framed-IPv6-Pool "gold", a /64 of `ipv6-pool gold`. The IPv6 users ping
-# the LAN host over IPv6; the Interim-Updates and Stops carry
+# the LAN host over IPv6 (dave after a burst of 20 Router Solicitations
+# that the server folds into one RA); the Interim-Updates and Stops carry
 # Framed-Interface-Id, Framed-IPv6-Prefix and Delegated-IPv6-Prefix.
 # DHCPv6-PD: alice's Solicit (Rapid Commit, IA_PD) gets her
 # Delegated-IPv6-Prefix in a Reply; bob, who has none, NoPrefixAvail; both
@@ -143,12 +144,21 @@ grep -q 'user=carol .*event=ipv6-pool-unknown pool=nosuch ' "$SRV_LOG" ||
 	{ server_tail; it_fail "carol's unknown Framed-IPv6-Pool not logged"; }
 it_pass "carol, given alice's /64, gets no IPv6 (logged) but pings over IPv4; alice keeps hers"
 
-# ---- dave: Framed-IPv6-Pool "gold" ----
+# ---- dave: Framed-IPv6-Pool "gold"; 20 RSs right after the first RA ----
+folded0=$(stat_field "$(stats6)" rs-folded)
 echo dave-secret >"$IT_TMP/dave.pw"
 BG_USER=dave PWFILE=$IT_TMP/dave.pw bg_connect "$IT_TMP/dave.out" --bind 198.51.100.4 \
-	--tun pptpv3 --ipv6
+	--tun pptpv3 --ipv6 --rs-flood 20
 CD=$IT_LAST_PID
 wait_out "$IT_TMP/dave.out" '^ipv6-up '
+wait_out "$IT_TMP/dave.out" '^rs-flood 20$'
+# The flood falls inside the 3 s after the RA of ipv6-up: folded into one
+# RA at the end of that window, not dropped (more may be counted: the RS
+# dave sends at IPV6CP-up, and the client kernel's own RSs on its tuns).
+wait_out "$IT_TMP/dave.out" '^ra-count 2$'
+folded=$(($(stat_field "$(stats6)" rs-folded) - folded0))
+[ "$folded" -ge 20 ] || it_fail "rs-folded grew by $folded, want at least 20: $(stats6)"
+it_pass "dave's 20 RSs after ipv6-up folded ($folded) into the RA that ends the 3 s window"
 grep -q '^ipv6-up [0-9.]* ms 2001:db8:60[0-9a-f]::/64 ' "$IT_TMP/dave.out" ||
 	{ cat "$IT_TMP/dave.out" >&2; server_tail; it_fail "dave: not a /64 of ipv6-pool gold"; }
 ip netns exec "$CLI" ping -6 -c 2 -W 2 -I pptpv3 2001:db8:200::2 >"$IT_TMP/ping3.out" 2>&1 ||
