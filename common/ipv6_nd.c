@@ -1,6 +1,7 @@
 /*
- * Router Advertisement / Solicitation and DHCPv6 Information-Request /
- * Reply codecs: see ipv6_nd.h. Parsers read through struct rbuf only.
+ * Router Advertisement / Solicitation, DHCPv6 Information-Request / Reply
+ * and prefix delegation codecs: see ipv6_nd.h. Parsers read through
+ * struct rbuf only.
  */
 #include "common/ipv6_nd.h"
 
@@ -16,6 +17,8 @@
 #define DUID_LL          3
 #define HWTYPE_EUI64     27  /* IANA ARP hardware type */
 #define DHCP6_HOP_LIMIT  64  /* ours; link-local anyway */
+#define IA_PD_FIXED_LEN  12  /* IAID, T1, T2 */
+#define IA_PREFIX_FIXED_LEN 25 /* preferred, valid, length, prefix */
 
 static const uint8_t all_nodes[IPV6_ADDR_LEN] = { 0xff, 0x02, [15] = 0x01 };
 static const uint8_t all_routers[IPV6_ADDR_LEN] = { 0xff, 0x02, [15] = 0x02 };
@@ -38,8 +41,11 @@ const char *nd_error_name(enum nd_error e)
 	case ND_ERR_SOURCE: return "bad-source";
 	case ND_ERR_DEST: return "bad-destination";
 	case ND_ERR_PORT: return "bad-port";
-	case ND_ERR_MSG_TYPE: return "not-information-request";
+	case ND_ERR_MSG_TYPE: return "bad-message-type";
 	case ND_ERR_NOT_FOR_US: return "other-server";
+	case ND_ERR_NO_CLIENT_ID: return "no-client-id";
+	case ND_ERR_SERVER_ID: return "server-id";
+	case ND_ERR_NO_IA_PD: return "no-ia-pd";
 	case ND_ERR_COUNT: break;
 	}
 	return "unknown";
@@ -149,6 +155,17 @@ static size_t finish_ip6(struct wbuf *w, size_t csum_at, bool udp)
 	return wbuf_ok(w) ? w->len : 0;
 }
 
+/* The prefix with the bits past plen (<= 128) zero, as it is sent. */
+static void mask_prefix(const uint8_t in[static IPV6_ADDR_LEN], unsigned plen,
+			uint8_t out[static IPV6_ADDR_LEN])
+{
+	memset(out, 0, IPV6_ADDR_LEN);
+	for (unsigned i = 0; i < IPV6_ADDR_LEN && i * 8 < plen; i++) {
+		unsigned bits = plen - i * 8;
+		out[i] = bits >= 8 ? in[i] : (uint8_t)(in[i] & (0xff00u >> bits));
+	}
+}
+
 /* ---- Router Advertisement ---- */
 
 size_t nd_build_ra(const struct nd_ra_params *p, uint8_t *buf, size_t cap)
@@ -173,12 +190,7 @@ size_t nd_build_ra(const struct nd_ra_params *p, uint8_t *buf, size_t cap)
 	wbuf_be32(&w, p->reachable_ms);
 	wbuf_be32(&w, p->retrans_ms);
 	if (p->prefix_len) {
-		/* the bits past the prefix length are sent as zero */
-		memset(prefix, 0, sizeof(prefix));
-		for (unsigned i = 0; i < IPV6_ADDR_LEN && i * 8 < p->prefix_len; i++) {
-			unsigned bits = p->prefix_len - i * 8;
-			prefix[i] = bits >= 8 ? p->prefix[i] : (uint8_t)(p->prefix[i] & (0xff00u >> bits));
-		}
+		mask_prefix(p->prefix, p->prefix_len, prefix);
 		wbuf_u8(&w, ND_OPT_PREFIX_INFO);
 		wbuf_u8(&w, 4);
 		wbuf_u8(&w, p->prefix_len);
@@ -309,47 +321,68 @@ static enum nd_error read_dhcp6_options(struct rbuf *r, uint64_t server_iid,
 	return ND_OK;
 }
 
-enum nd_error dhcp6_parse_info_request(const uint8_t *pkt, size_t len, uint64_t server_iid,
-				       struct dhcp6_info_request *out)
+/* The IPv6 and UDP headers of a DHCPv6 message to us; msg: the message
+ * from its type on, with at least the type and transaction ID. */
+static enum nd_error read_dhcp6(const uint8_t *pkt, size_t len, struct ip6 *h, uint16_t *sport,
+				struct rbuf *msg)
 {
-	struct ip6 h;
-	struct rbuf r, msg;
-	uint16_t sport = 0, dport = 0, ulen = 0, csum = 0;
-	uint8_t type = 0, x[3] = { 0 };
+	struct rbuf r;
+	uint16_t dport = 0, ulen = 0, csum = 0;
 	enum nd_error e;
 
-	memset(out, 0, sizeof(*out));
-	if ((e = read_ip6(pkt, len, &h)) != ND_OK)
+	if ((e = read_ip6(pkt, len, h)) != ND_OK)
 		return e;
-	if (h.next_header != IPV6_NH_UDP)
+	if (h->next_header != IPV6_NH_UDP)
 		return ND_ERR_NEXT_HEADER;
-	rbuf_init(&r, h.payload, h.payload_len);
-	rbuf_be16(&r, &sport);
+	rbuf_init(&r, h->payload, h->payload_len);
+	rbuf_be16(&r, sport);
 	rbuf_be16(&r, &dport);
 	rbuf_be16(&r, &ulen);
 	rbuf_be16(&r, &csum);
 	if (!rbuf_ok(&r))
 		return ND_ERR_SHORT;
-	if (ulen != h.payload_len)
+	if (ulen != h->payload_len)
 		return ND_ERR_LENGTH;
 	if (dport != DHCP6_SERVER_PORT)
 		return ND_ERR_PORT;
-	if (csum == 0 || ipv6_l4_checksum(h.src, h.dst, IPV6_NH_UDP, h.payload, h.payload_len) != 0)
+	if (csum == 0 || ipv6_l4_checksum(h->src, h->dst, IPV6_NH_UDP, h->payload, h->payload_len) != 0)
 		return ND_ERR_CHECKSUM; /* a zero checksum is not allowed over IPv6 */
-	if (!is_link_local(h.src))
+	if (!is_link_local(h->src))
 		return ND_ERR_SOURCE;
-	if (memcmp(h.dst, all_dhcp, IPV6_ADDR_LEN) != 0 && !is_link_local(h.dst))
+	if (memcmp(h->dst, all_dhcp, IPV6_ADDR_LEN) != 0 && !is_link_local(h->dst))
 		return ND_ERR_DEST;
-	rbuf_sub(&r, rbuf_left(&r), &msg);
-	rbuf_u8(&msg, &type);
-	rbuf_copy(&msg, x, sizeof(x));
-	if (!rbuf_ok(&msg))
+	rbuf_sub(&r, rbuf_left(&r), msg);
+	if (rbuf_left(msg) < DHCP6_HDR_LEN)
 		return ND_ERR_SHORT;
+	return ND_OK;
+}
+
+static uint32_t read_xid(struct rbuf *msg)
+{
+	uint8_t x[3] = { 0 };
+
+	rbuf_copy(msg, x, sizeof(x));
+	return (uint32_t)x[0] << 16 | (uint32_t)x[1] << 8 | x[2];
+}
+
+enum nd_error dhcp6_parse_info_request(const uint8_t *pkt, size_t len, uint64_t server_iid,
+				       struct dhcp6_info_request *out)
+{
+	struct ip6 h;
+	struct rbuf msg;
+	uint16_t sport = 0;
+	uint8_t type = 0;
+	enum nd_error e;
+
+	memset(out, 0, sizeof(*out));
+	if ((e = read_dhcp6(pkt, len, &h, &sport, &msg)) != ND_OK)
+		return e;
+	rbuf_u8(&msg, &type);
 	if (type != DHCP6_MSG_INFO_REQUEST)
 		return ND_ERR_MSG_TYPE;
 	memcpy(out->src, h.src, IPV6_ADDR_LEN);
 	out->src_port = sport;
-	out->xid = (uint32_t)x[0] << 16 | (uint32_t)x[1] << 8 | x[2];
+	out->xid = read_xid(&msg);
 	if ((e = read_dhcp6_options(&msg, server_iid, out)) != ND_OK) {
 		out->client_id_len = 0;
 		return e;
@@ -420,6 +453,218 @@ size_t dhcp6_build_reply(const struct dhcp6_info_request *req, const struct dhcp
 		if (!put_domain(&w, p->domain))
 			return 0;
 		wbuf_put_be16_at(&w, at, (uint16_t)(w.len - at - 2));
+	}
+	if (!wbuf_ok(&w))
+		return 0;
+	wbuf_put_be16_at(&w, IPV6_HDR_LEN + 4, (uint16_t)(w.len - IPV6_HDR_LEN));
+	return finish_ip6(&w, 6, true);
+}
+
+/* ---- DHCPv6 prefix delegation (RFC 8415 18.3, 21.21-21.22) ---- */
+
+/* An IA Prefix option's body (a client's hint): bounded, length <= 128,
+ * its own options walked. */
+static bool read_ia_prefix(struct rbuf *o)
+{
+	uint8_t plen = 0;
+	uint16_t code = 0, olen = 0;
+	struct rbuf sub;
+
+	if (rbuf_left(o) < IA_PREFIX_FIXED_LEN)
+		return false;
+	rbuf_skip(o, 8); /* preferred, valid */
+	rbuf_u8(o, &plen);
+	rbuf_skip(o, IPV6_ADDR_LEN);
+	if (plen > 128)
+		return false;
+	while (rbuf_left(o) > 0)
+		if (!rbuf_be16(o, &code) || !rbuf_be16(o, &olen) || !rbuf_sub(o, olen, &sub))
+			return false;
+	return true;
+}
+
+/* An IA_PD option's body: IAID, T1 <= T2 (0: the client leaves it to
+ * us), then IA Prefix hints and anything else, each within the option. */
+static bool read_ia_pd(struct rbuf *o, uint32_t *iaid)
+{
+	uint32_t t1 = 0, t2 = 0;
+	uint16_t code = 0, olen = 0;
+	struct rbuf sub;
+
+	if (rbuf_left(o) < IA_PD_FIXED_LEN)
+		return false;
+	rbuf_be32(o, iaid);
+	rbuf_be32(o, &t1);
+	rbuf_be32(o, &t2);
+	if (t1 && t2 && t1 > t2)
+		return false; /* RFC 8415 21.21: the server discards the IA_PD */
+	while (rbuf_left(o) > 0) {
+		if (!rbuf_be16(o, &code) || !rbuf_be16(o, &olen) || !rbuf_sub(o, olen, &sub))
+			return false;
+		if (code == DHCP6_OPT_IA_PREFIX && !read_ia_prefix(&sub))
+			return false;
+	}
+	return true;
+}
+
+static enum nd_error read_pd_options(struct rbuf *r, uint64_t server_iid,
+				     struct dhcp6_pd_request *out, bool *have_server)
+{
+	uint8_t duid[DHCP6_SERVER_DUID_LEN];
+	uint16_t code = 0, olen = 0;
+	struct rbuf o;
+
+	dhcp6_server_duid(server_iid, duid);
+	while (rbuf_left(r) > 0) {
+		if (!rbuf_be16(r, &code) || !rbuf_be16(r, &olen) || !rbuf_sub(r, olen, &o))
+			return ND_ERR_OPTION;
+		switch (code) {
+		case DHCP6_OPT_CLIENTID:
+			if (out->client_id_len || olen < DHCP6_DUID_MIN || olen > DHCP6_DUID_MAX)
+				return ND_ERR_OPTION;
+			rbuf_copy(&o, out->client_id, olen);
+			out->client_id_len = olen;
+			break;
+		case DHCP6_OPT_SERVERID:
+			if (*have_server)
+				return ND_ERR_OPTION;
+			if (olen != sizeof(duid) || memcmp(rbuf_take(&o, olen), duid, olen) != 0)
+				return ND_ERR_NOT_FOR_US;
+			*have_server = true;
+			break;
+		case DHCP6_OPT_RAPID_COMMIT:
+			if (olen != 0)
+				return ND_ERR_OPTION;
+			out->rapid_commit = true;
+			break;
+		case DHCP6_OPT_IA_PD:
+			if (out->n_ia_pd == DHCP6_IA_PD_MAX)
+				return ND_ERR_NO_IA_PD;
+			if (!read_ia_pd(&o, &out->iaid[out->n_ia_pd]))
+				return ND_ERR_OPTION;
+			for (unsigned i = 0; i < out->n_ia_pd; i++)
+				if (out->iaid[i] == out->iaid[out->n_ia_pd])
+					return ND_ERR_OPTION; /* an IAID once per message */
+			out->n_ia_pd++;
+			break;
+		default:
+			break; /* IA_NA, Elapsed Time, ORO, Vendor Class, ...: not ours */
+		}
+	}
+	return ND_OK;
+}
+
+enum nd_error dhcp6_parse_pd(const uint8_t *pkt, size_t len, uint64_t server_iid,
+			     struct dhcp6_pd_request *out)
+{
+	struct ip6 h;
+	struct rbuf msg;
+	uint16_t sport = 0;
+	uint8_t type = 0;
+	bool have_server = false, want_server;
+	enum nd_error e;
+
+	memset(out, 0, sizeof(*out));
+	if ((e = read_dhcp6(pkt, len, &h, &sport, &msg)) != ND_OK)
+		return e;
+	rbuf_u8(&msg, &type);
+	switch (type) {
+	case DHCP6_MSG_SOLICIT:
+	case DHCP6_MSG_REBIND:
+		want_server = false;
+		break;
+	case DHCP6_MSG_REQUEST:
+	case DHCP6_MSG_RENEW:
+	case DHCP6_MSG_RELEASE:
+		want_server = true;
+		break;
+	default:
+		return ND_ERR_MSG_TYPE;
+	}
+	out->msg_type = type;
+	out->xid = read_xid(&msg);
+	e = read_pd_options(&msg, server_iid, out, &have_server);
+	if (e == ND_OK && !out->client_id_len)
+		e = ND_ERR_NO_CLIENT_ID;
+	else if (e == ND_OK && have_server != want_server)
+		e = ND_ERR_SERVER_ID;
+	else if (e == ND_OK && !out->n_ia_pd && type != DHCP6_MSG_RELEASE)
+		e = ND_ERR_NO_IA_PD;
+	if (e != ND_OK) {
+		memset(out, 0, sizeof(*out));
+		return e;
+	}
+	if (type != DHCP6_MSG_SOLICIT)
+		out->rapid_commit = false; /* only a Solicit asks for it (18.2.1) */
+	memcpy(out->src, h.src, IPV6_ADDR_LEN);
+	out->src_port = sport;
+	return ND_OK;
+}
+
+static void put_status(struct wbuf *w, uint16_t status)
+{
+	wbuf_be16(w, DHCP6_OPT_STATUS_CODE);
+	wbuf_be16(w, 2); /* no message text */
+	wbuf_be16(w, status);
+}
+
+size_t dhcp6_build_pd_reply(const struct dhcp6_pd_request *req, const struct dhcp6_pd_params *p,
+			    uint8_t *buf, size_t cap)
+{
+	uint8_t src[IPV6_ADDR_LEN], duid[DHCP6_SERVER_DUID_LEN], prefix[IPV6_ADDR_LEN];
+	struct wbuf w;
+	bool advertise = req->msg_type == DHCP6_MSG_SOLICIT && !req->rapid_commit;
+
+	if (p->server_iid == 0 || p->prefix_len > 128 || p->preferred_s > p->valid_s ||
+	    p->t1_s > p->t2_s || req->client_id_len > DHCP6_DUID_MAX ||
+	    req->n_ia_pd > DHCP6_IA_PD_MAX)
+		return 0;
+	mask_prefix(p->prefix, p->prefix_len, prefix);
+	ipv6_link_local(src, p->server_iid);
+	dhcp6_server_duid(p->server_iid, duid);
+	wbuf_init(&w, buf, cap);
+	put_ip6(&w, IPV6_NH_UDP, DHCP6_HOP_LIMIT, src, req->src);
+	wbuf_be16(&w, DHCP6_SERVER_PORT);
+	wbuf_be16(&w, req->src_port);
+	wbuf_be16(&w, 0); /* length, below */
+	wbuf_be16(&w, 0); /* checksum, by finish_ip6 */
+	wbuf_u8(&w, advertise ? DHCP6_MSG_ADVERTISE : DHCP6_MSG_REPLY);
+	wbuf_u8(&w, (uint8_t)(req->xid >> 16));
+	wbuf_u8(&w, (uint8_t)(req->xid >> 8));
+	wbuf_u8(&w, (uint8_t)req->xid);
+	wbuf_be16(&w, DHCP6_OPT_SERVERID);
+	wbuf_be16(&w, sizeof(duid));
+	wbuf_bytes(&w, duid, sizeof(duid));
+	if (req->client_id_len) {
+		wbuf_be16(&w, DHCP6_OPT_CLIENTID);
+		wbuf_be16(&w, (uint16_t)req->client_id_len);
+		wbuf_bytes(&w, req->client_id, req->client_id_len);
+	}
+	if (req->msg_type == DHCP6_MSG_SOLICIT && req->rapid_commit) {
+		wbuf_be16(&w, DHCP6_OPT_RAPID_COMMIT);
+		wbuf_be16(&w, 0);
+	}
+	if (req->msg_type == DHCP6_MSG_RELEASE) {
+		put_status(&w, DHCP6_STATUS_SUCCESS); /* 18.3.7 */
+	} else {
+		for (unsigned i = 0; i < req->n_ia_pd; i++) {
+			bool give = i == 0 && p->prefix_len;
+			wbuf_be16(&w, DHCP6_OPT_IA_PD);
+			wbuf_be16(&w, IA_PD_FIXED_LEN + (give ? 4 + IA_PREFIX_FIXED_LEN : 6));
+			wbuf_be32(&w, req->iaid[i]);
+			wbuf_be32(&w, give ? p->t1_s : 0);
+			wbuf_be32(&w, give ? p->t2_s : 0);
+			if (!give) {
+				put_status(&w, DHCP6_STATUS_NO_PREFIX_AVAIL);
+				continue;
+			}
+			wbuf_be16(&w, DHCP6_OPT_IA_PREFIX);
+			wbuf_be16(&w, IA_PREFIX_FIXED_LEN);
+			wbuf_be32(&w, p->preferred_s);
+			wbuf_be32(&w, p->valid_s);
+			wbuf_u8(&w, p->prefix_len);
+			wbuf_bytes(&w, prefix, IPV6_ADDR_LEN);
+		}
 	}
 	if (!wbuf_ok(&w))
 		return 0;

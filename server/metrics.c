@@ -256,13 +256,14 @@ static void render_drops(const struct server *srv, const struct tun_stats *ts, s
 		{ "ipv6-bad", s->ipv6_bad },
 		{ "ipv6-no-route", s->ipv6_no_route },
 		{ "ipv6-ptb-limited", s->ipv6_ptb_limited },
-		{ "ipv6-rs-limited", s->ipv6_rs_limited },
 	};
 	const struct labelled ipv6[] = {
 		{ "sessions", s->ipv6_sessions },
 		{ "no-prefix", s->ipv6_no_prefix },
 		{ "ra-sent", s->ipv6_ra_sent },
+		{ "rs-folded", s->ipv6_rs_folded },
 		{ "dhcp-replies", s->ipv6_dhcp_replies },
+		{ "pd-replies", s->ipv6_pd_replies },
 		{ "packet-too-big", s->ipv6_ptb_sent },
 	};
 	const struct labelled refused[] = {
@@ -275,7 +276,7 @@ static void render_drops(const struct server *srv, const struct tun_stats *ts, s
 		{ "mppe-abuse", s->mppe_abuse },
 	};
 	FAMILY(t, "pptpd_drops_total", "packets dropped, by reason", "reason", drops);
-	FAMILY(t, "pptpd_ipv6_total", "IPv6 on the sessions: /64s given, RAs, DHCPv6 Replies, "
+	FAMILY(t, "pptpd_ipv6_total", "IPv6 on the sessions: /64s given, RAs, RSs folded, DHCPv6 Replies, "
 	       "Packet Too Big sent", "event", ipv6);
 	FAMILY(t, "pptpd_refused_total", "connections and calls refused or ended by a limit",
 	       "reason", refused);

@@ -253,13 +253,14 @@ void server_log_stats(const struct server *srv)
 		log_notice("event=ipv6-stats prefixes-in-use=%u prefixes=%u named-in-use=%u "
 			   "outside-routes=%zu sessions=%llu "
 			   "no-prefix=%llu spoofed=%llu link-local=%llu bad=%llu ra-sent=%llu "
-			   "rs-limited=%llu dhcp-replies=%llu no-route=%llu packet-too-big=%llu "
+			   "rs-folded=%llu dhcp-replies=%llu pd-replies=%llu no-route=%llu packet-too-big=%llu "
 			   "ptb-limited=%llu", p6.in_use, p6.size, named, srv->nfroutes6,
 			   (unsigned long long)s->ipv6_sessions, (unsigned long long)s->ipv6_no_prefix,
 			   (unsigned long long)s->ipv6_spoofed, (unsigned long long)s->ipv6_link_local,
 			   (unsigned long long)s->ipv6_bad, (unsigned long long)s->ipv6_ra_sent,
-			   (unsigned long long)s->ipv6_rs_limited,
+			   (unsigned long long)s->ipv6_rs_folded,
 			   (unsigned long long)s->ipv6_dhcp_replies,
+			   (unsigned long long)s->ipv6_pd_replies,
 			   (unsigned long long)s->ipv6_no_route, (unsigned long long)s->ipv6_ptb_sent,
 			   (unsigned long long)s->ipv6_ptb_limited);
 	}

@@ -136,8 +136,9 @@ struct server_stats {
 	uint64_t ipv6_link_local;   /* client link-local IPv6 not for us: dropped */
 	uint64_t ipv6_bad;          /* malformed IPv6 (either way), or RS/DHCPv6 refused */
 	uint64_t ipv6_ra_sent;      /* Router Advertisements sent */
-	uint64_t ipv6_rs_limited;   /* Router Solicitations not answered: per-session limit */
+	uint64_t ipv6_rs_folded;    /* RSs inside the 3 s window: answered by the RA at its end */
 	uint64_t ipv6_dhcp_replies; /* DHCPv6 Replies to Information-Requests */
+	uint64_t ipv6_pd_replies;   /* DHCPv6 Advertise/Reply to IA_PD messages (PD, Release) */
 	uint64_t ipv6_no_route;     /* tun IPv6 for no running session */
 	uint64_t ipv6_ptb_sent;     /* ICMPv6 Packet Too Big sent into tun */
 	uint64_t ipv6_ptb_limited;  /* ... suppressed by the per-session limit */

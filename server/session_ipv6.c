@@ -2,8 +2,10 @@
  * IPv6 on a session (docs/ipv6.md): the link's IPV6CP settings and
  * callbacks, the session's /64 from ipv6-prefix-pool with its route into
  * the tun, Router Advertisements (unsolicited at ipv6_up, and answering
- * Router Solicitations at most once per SESSION_RS_INTERVAL_MS), DHCPv6
- * Information-Request answered with the DNS servers, anti-spoofing of what
+ * Router Solicitations; never two within SESSION_RS_INTERVAL_MS: an RS
+ * inside that window is answered by one RA at its end), DHCPv6
+ * Information-Request answered with the DNS servers, DHCPv6 prefix
+ * delegation of RADIUS's Delegated-IPv6-Prefix, anti-spoofing of what
  * the client sends, and the tun -> session direction (Packet Too Big, MSS
  * clamp).
  *
@@ -39,7 +41,8 @@
 
 /* Our interface identifier on every link: fe80::1, and prefix::1. */
 #define SESSION_IPV6_IID       1ull
-/* Router Solicitations answered at most this often per session. */
+/* At most one RA per this per session (RFC 4861 10,
+ * MIN_DELAY_BETWEEN_RAS): an RS inside it is answered at its end. */
 #define SESSION_RS_INTERVAL_MS 3000
 /* Unsolicited RAs (RFC 4861 6.2.4, 10): after the one at ipv6_up, a few
  * more soon (the first may reach a client not yet listening), then one
@@ -54,6 +57,13 @@
 /* Room for one of our packets with the link's headers in front. */
 #define V6_TX_ROOM             (PPP_TX_HEADROOM_IPV6 + CALL_TX_HEADROOM)
 #define V6_PKT_MAX             512
+/* DHCPv6-PD lifetimes (RFC 8415 21.21-21.22): the prefix is routed for
+ * the session's life; finite lifetimes let the router behind the client
+ * drop it after the session ends, and Renew (at T1) keeps it while up. */
+#define PD_T1_S                1800
+#define PD_T2_S                2880
+#define PD_PREFERRED_S         3600
+#define PD_VALID_S             7200
 
 void session_ipv6_config(const struct server *srv, struct ppp_config *pc)
 {
@@ -369,6 +379,36 @@ static void send_ra(struct session *s, const uint8_t *dst)
 	}
 }
 
+/* An RA just went out (or was tried): the next unsolicited one is an
+ * interval away, and nothing earlier than SESSION_RS_INTERVAL_MS. */
+static void ra_schedule(struct session *s, uint64_t now)
+{
+	s->v6_ra_ms = now;
+	s->v6_ra_at = now + (s->v6_ra_initial < RA_INITIAL_COUNT ? RA_INITIAL_INTERVAL_MS
+								 : RA_INTERVAL_MS);
+}
+
+/* A valid Router Solicitation: answered now to its source when the last
+ * RA is SESSION_RS_INTERVAL_MS old, else folded into one multicast RA at
+ * the end of that window (RFC 4861 6.2.6) on the session's timer; a
+ * flood still costs one RA per window. */
+static void answer_rs(struct session *s, const struct nd_rs *rs)
+{
+	uint64_t now = server_now_ms();
+
+	if (now >= s->v6_ra_ms && now - s->v6_ra_ms >= SESSION_RS_INTERVAL_MS) {
+		send_ra(s, rs->unspecified_src ? NULL : rs->src);
+		ra_schedule(s, now);
+		session_arm(s);
+		return;
+	}
+	s->srv->stats.ipv6_rs_folded++;
+	if (s->v6_ra_at > s->v6_ra_ms + SESSION_RS_INTERVAL_MS) {
+		s->v6_ra_at = s->v6_ra_ms + SESSION_RS_INTERVAL_MS;
+		session_arm(s);
+	}
+}
+
 static void route6(struct session *s, bool add)
 {
 	struct server *srv = s->srv;
@@ -432,7 +472,7 @@ void session_ipv6_up(void *owner, const struct ppp_ipv6_info *info)
 	routes6_up(s);
 	send_ra(s, NULL);
 	s->v6_ra_initial = 0;
-	s->v6_ra_at = server_now_ms() + RA_INITIAL_INTERVAL_MS;
+	ra_schedule(s, server_now_ms());
 	session_arm(s);
 }
 
@@ -440,11 +480,12 @@ void session_ipv6_timer(struct session *s, uint64_t now)
 {
 	if (!s->v6_up || now < s->v6_ra_at)
 		return;
+	/* Unsolicited, or the end of a window an RS fell into (then it
+	 * answers every RS folded into it; ff02::1 reaches the one peer). */
 	send_ra(s, NULL);
 	if (s->v6_ra_initial < RA_INITIAL_COUNT)
 		s->v6_ra_initial++;
-	s->v6_ra_at = now + (s->v6_ra_initial < RA_INITIAL_COUNT ? RA_INITIAL_INTERVAL_MS
-								 : RA_INTERVAL_MS);
+	ra_schedule(s, now);
 }
 
 /* IPv6 ends on the session (ipv6_down or the end): routes and /64 back. */
@@ -480,6 +521,65 @@ void session_ipv6_down(void *owner)
 	v6_stop(s);
 }
 
+/* The delegated prefix when its route is installed (the last entry of
+ * routes6, session_ipv6_keep()); false: none to give. */
+static bool delegated_prefix(const struct session *s, struct dhcp6_pd_params *p)
+{
+	if (!s->v6_delegated_len || !s->nroutes6 || !s->routes6[s->nroutes6 - 1].installed)
+		return false;
+	memcpy(p->prefix, s->v6_delegated, 16);
+	p->prefix_len = s->v6_delegated_len;
+	return true;
+}
+
+static const char *pd_msg_name(uint8_t type)
+{
+	switch (type) {
+	case DHCP6_MSG_SOLICIT: return "solicit";
+	case DHCP6_MSG_REQUEST: return "request";
+	case DHCP6_MSG_RENEW: return "renew";
+	case DHCP6_MSG_REBIND: return "rebind";
+	case DHCP6_MSG_RELEASE: return "release";
+	}
+	return "other";
+}
+
+/* DHCPv6-PD (RFC 8415 18.3): the session's Delegated-IPv6-Prefix in the
+ * first IA_PD, NoPrefixAvail without one. A Release is acknowledged; the
+ * route stays, it is the session's for its life. The first answer of the
+ * session is logged, every one counted. */
+static void answer_pd(struct session *s, const struct dhcp6_pd_request *rq)
+{
+	struct server *srv = s->srv;
+	struct dhcp6_pd_params p = {
+		.server_iid = SESSION_IPV6_IID,
+		.t1_s = PD_T1_S, .t2_s = PD_T2_S,
+		.preferred_s = PD_PREFERRED_S, .valid_s = PD_VALID_S,
+	};
+	uint8_t mem[V6_TX_ROOM + V6_PKT_MAX];
+	char pfx[INET6_ADDRSTRLEN];
+
+	bool have = delegated_prefix(s, &p);
+	size_t n = dhcp6_build_pd_reply(rq, &p, mem + V6_TX_ROOM, V6_PKT_MAX);
+	if (!n || !send6(s, mem + V6_TX_ROOM, n))
+		return;
+	s->v6_dhcp++;
+	srv->stats.ipv6_pd_replies++;
+	if (s->v6_pd_logged)
+		return;
+	s->v6_pd_logged = true;
+	if (!have) {
+		log_notice("%s event=dhcpv6-pd msg=%s status=no-prefix-avail rapid-commit=%s "
+			   "(logged once per session)", s->log_id, pd_msg_name(rq->msg_type),
+			   rq->rapid_commit ? "yes" : "no");
+		return;
+	}
+	fmt6(p.prefix, pfx);
+	log_notice("%s event=dhcpv6-pd msg=%s prefix=%s/%u rapid-commit=%s (logged once per session)",
+		   s->log_id, pd_msg_name(rq->msg_type), pfx, p.prefix_len,
+		   rq->rapid_commit ? "yes" : "no");
+}
+
 /* What the client sent to us on the link: RS, DHCPv6 (one refused by its
  * parser: counted as bad, the first of the session logged with the
  * reason); the rest (MLD, neighbour solicitations) is dropped quietly. */
@@ -488,6 +588,7 @@ static void local6(struct session *s, const uint8_t *pkt, size_t len)
 	struct server *srv = s->srv;
 	struct nd_rs rs;
 	struct dhcp6_info_request req;
+	struct dhcp6_pd_request pd;
 
 	struct ipv6_hdr h;
 	if (!ipv6_parse(pkt, len, &h))
@@ -498,8 +599,12 @@ static void local6(struct session *s, const uint8_t *pkt, size_t len)
 		       load_be16(pkt + IPV6_HDR_LEN + 2) == DHCP6_SERVER_PORT;
 	if (!is_rs && !is_dhcp)
 		return; /* MLD, neighbour solicitations: nothing to answer */
+	/* DHCPv6: an Information-Request, or else a prefix-delegation
+	 * message (the parsers check the rest). */
+	bool is_pd = is_dhcp && h.payload_len > 8 && pkt[IPV6_HDR_LEN + 8] != DHCP6_MSG_INFO_REQUEST;
 	enum nd_error e = is_rs ? nd_parse_rs(pkt, len, &rs)
-				: dhcp6_parse_info_request(pkt, len, SESSION_IPV6_IID, &req);
+			  : is_pd ? dhcp6_parse_pd(pkt, len, SESSION_IPV6_IID, &pd)
+				  : dhcp6_parse_info_request(pkt, len, SESSION_IPV6_IID, &req);
 	if (e != ND_OK) {
 		srv->stats.ipv6_bad++;
 		if (!s->v6_nd_logged) {
@@ -510,13 +615,11 @@ static void local6(struct session *s, const uint8_t *pkt, size_t len)
 		return;
 	}
 	if (is_rs) {
-		uint64_t now = server_now_ms();
-		if (s->v6_ra_ms && now - s->v6_ra_ms < SESSION_RS_INTERVAL_MS) {
-			srv->stats.ipv6_rs_limited++;
-			return;
-		}
-		s->v6_ra_ms = now;
-		send_ra(s, rs.unspecified_src ? NULL : rs.src);
+		answer_rs(s, &rs);
+		return;
+	}
+	if (is_pd) {
+		answer_pd(s, &pd);
 		return;
 	}
 	const struct config *cfg = srv->cfg;

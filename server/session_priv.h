@@ -122,11 +122,13 @@ struct session {
 	bool v6_had_prefix;          /* v6_prefix was held once: asked for again */
 	bool v6_logged;              /* a spoofed/link-local packet was logged */
 	bool v6_nd_logged;           /* a refused RS or DHCPv6 request was logged */
+	bool v6_pd_logged;           /* a DHCPv6-PD answer was logged */
 	uint8_t v6_prefix[16];
 	uint64_t v6_peer_iid;
 	uint16_t v6_mtu;             /* the link's IP MTU for IPv6 */
-	uint64_t v6_ra_ms;           /* when the last RA answered an RS */
-	uint64_t v6_ra_at;           /* next unsolicited RA; UINT64_MAX none */
+	uint64_t v6_ra_ms;           /* when the last RA went out */
+	uint64_t v6_ra_at;           /* next RA (unsolicited, or answering RSs
+	                              * folded into it); UINT64_MAX none */
 	unsigned v6_ra_initial;      /* unsolicited RAs of the initial burst sent */
 	uint64_t v6_spoofed, v6_ra, v6_dhcp;
 	/* What the Access-Accept said for IPv6 (session_ipv6_keep(), at

@@ -129,7 +129,7 @@ struct connect {
 	struct eap_peer_config eap_cfg; /* --auth eap-*, --ca, --cert, --key */
 	bool use_eap;
 	struct eap_peer *eap;        /* from the start of the link to the end */
-	struct bench_ipv6 v6;        /* --ipv6, --dhcpv6-info (pptpbench_ipv6.h) */
+	struct bench_ipv6 v6;        /* --ipv6, --dhcpv6-info, --dhcpv6-pd, --rs-flood */
 	struct bench_windows win;    /* --profile windows (pptpbench_windows.h) */
 
 	/* Progress. */
@@ -957,6 +957,10 @@ static void connect_usage(FILE *f)
 		   "         [--ack-delay MS]  (ack only after MS, never early: a slow acker)\n"
 		   "         [--ipv6]  (IPV6CP; the RA's /64 and a default IPv6 route on the tun)\n"
 		   "         [--dhcpv6-info]  (with --ipv6: one DHCPv6 Information-Request)\n"
+		   "         [--dhcpv6-pd]  (with --ipv6: a Solicit with Rapid Commit and an\n"
+		   "                         IA_PD; prints the delegated prefix)\n"
+		   "         [--rs-flood N]  (with --ipv6: N Router Solicitations at once\n"
+		   "                          after the first RA, 1..1000)\n"
 		   "         [--profile windows]  (LCP, IPCP, IPV6CP, RS and DHCPv6 as Windows\n"
 		   "                               sends them; implies --ipv6 --dhcpv6-info)\n");
 }
@@ -1077,6 +1081,8 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 		/* IPv6 (pptpbench_ipv6.h) */
 		{ "ipv6", no_argument, NULL, '6' + 256 },
 		{ "dhcpv6-info", no_argument, NULL, 'd' + 512 },
+		{ "dhcpv6-pd", no_argument, NULL, 'd' + 768 },
+		{ "rs-flood", required_argument, NULL, 'r' + 768 },
 		/* a client shaped as Windows' (pptpbench_windows.h) */
 		{ "profile", required_argument, NULL, 'P' + 512 },
 		{ "help", no_argument, NULL, 'h' },
@@ -1178,6 +1184,19 @@ static int parse_args(struct connect *c, struct pptp_client_params *p, bool *pw_
 		case 'd' + 512:
 			c->v6.dhcp_info = true;
 			break;
+		case 'd' + 768:
+			c->v6.dhcp_pd = true;
+			break;
+		case 'r' + 768: {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (*end || n < 1 || n > 1000) {
+				fprintf(stderr, "connect: bad --rs-flood '%s' (1..1000)\n", optarg);
+				return 2;
+			}
+			c->v6.rs_flood = (unsigned)n;
+			break;
+		}
 		case 'P' + 512:
 			if (strcmp(optarg, "windows") != 0) {
 				fprintf(stderr, "connect: bad --profile '%s' (windows)\n", optarg);

@@ -56,7 +56,16 @@ static void send_rs(struct bench_ipv6 *v)
 	v->send(v->ctx, b, finish(b, src, dst, IPV6_NH_ICMPV6, 8, 2));
 }
 
-static void send_info_request(struct bench_ipv6 *v)
+/* Transaction IDs: which Reply answers which of our two requests. */
+#define XID_INFO 0x123456u
+#define XID_PD   0x65a1d0u
+#define PD_IAID  1u
+
+/* A DHCPv6 message of type with xid, our Client Identifier (DUID-LL,
+ * EUI-64 hardware type, our identifier) and Elapsed Time 0; then, for an
+ * Information-Request, the ORO asking for DNS servers, for a Solicit
+ * Rapid Commit and one IA_PD (IAID 1, T1 and T2 left to the server). */
+static void send_dhcp6(struct bench_ipv6 *v, uint8_t type, uint32_t xid)
 {
 	uint8_t mem[PPP_TX_HEADROOM + V6_OUT_MAX] = { 0 };
 	uint8_t *b = mem + PPP_TX_HEADROOM, src[16], dst[16];
@@ -68,10 +77,9 @@ static void send_info_request(struct bench_ipv6 *v)
 	wbuf_be16(&w, DHCP6_SERVER_PORT);
 	wbuf_be16(&w, 0); /* length, below */
 	wbuf_be16(&w, 0); /* checksum */
-	wbuf_u8(&w, DHCP6_MSG_INFO_REQUEST);
-	wbuf_u8(&w, 0x12);
-	wbuf_be16(&w, 0x3456); /* transaction ID */
-	/* Client Identifier: DUID-LL, EUI-64 hardware type, our identifier. */
+	wbuf_u8(&w, type);
+	wbuf_u8(&w, (uint8_t)(xid >> 16));
+	wbuf_be16(&w, (uint16_t)xid);
 	wbuf_be16(&w, DHCP6_OPT_CLIENTID);
 	wbuf_be16(&w, 12);
 	wbuf_be16(&w, 3);
@@ -81,9 +89,19 @@ static void send_info_request(struct bench_ipv6 *v)
 	wbuf_be16(&w, 8); /* Elapsed Time: 0 */
 	wbuf_be16(&w, 2);
 	wbuf_be16(&w, 0);
-	wbuf_be16(&w, DHCP6_OPT_ORO);
-	wbuf_be16(&w, 2);
-	wbuf_be16(&w, DHCP6_OPT_DNS_SERVERS);
+	if (type == DHCP6_MSG_INFO_REQUEST) {
+		wbuf_be16(&w, DHCP6_OPT_ORO);
+		wbuf_be16(&w, 2);
+		wbuf_be16(&w, DHCP6_OPT_DNS_SERVERS);
+	} else {
+		wbuf_be16(&w, DHCP6_OPT_RAPID_COMMIT);
+		wbuf_be16(&w, 0);
+		wbuf_be16(&w, DHCP6_OPT_IA_PD);
+		wbuf_be16(&w, 12);
+		wbuf_be32(&w, PD_IAID);
+		wbuf_be32(&w, 0);
+		wbuf_be32(&w, 0);
+	}
 	if (!wbuf_ok(&w))
 		return;
 	size_t plen = w.len;
@@ -110,7 +128,9 @@ bool bench_ipv6_up(struct bench_ipv6 *v, const struct ppp_ipv6_info *info, doubl
 	v->up = true;
 	send_rs(v);
 	if (v->dhcp_info)
-		send_info_request(v);
+		send_dhcp6(v, DHCP6_MSG_INFO_REQUEST, XID_INFO);
+	if (v->dhcp_pd)
+		send_dhcp6(v, DHCP6_MSG_SOLICIT, XID_PD);
 	fflush(stdout);
 	return true;
 }
@@ -120,6 +140,15 @@ static void take_ra(struct bench_ipv6 *v, struct rbuf *r, double ms)
 {
 	char s[INET6_ADDRSTRLEN], e[CLIENT_TUN_ERR_SIZE];
 	bool first = !v->ra_seen++;
+
+	if (v->rs_flood)
+		printf("ra-count %u\n", v->ra_seen);
+	if (first && v->rs_flood) {
+		/* right after the server's RA: every one inside its window */
+		for (unsigned i = 0; i < v->rs_flood; i++)
+			send_rs(v);
+		printf("rs-flood %u\n", v->rs_flood);
+	}
 
 	while (rbuf_left(r) >= 8) {
 		uint8_t type, olen;
@@ -160,21 +189,61 @@ static void take_ra(struct bench_ipv6 *v, struct rbuf *r, double ms)
 	}
 }
 
+/* The IA_PD of our Solicit's Reply: its IA Prefix, or its Status Code. */
+static void take_ia_pd(struct rbuf *o)
+{
+	char s[INET6_ADDRSTRLEN];
+	uint32_t iaid = 0;
+	uint16_t code, olen, status;
+	struct rbuf sub;
+
+	if (!rbuf_be32(o, &iaid) || iaid != PD_IAID || !rbuf_skip(o, 8))
+		return;
+	while (rbuf_left(o) >= 4) {
+		if (!rbuf_be16(o, &code) || !rbuf_be16(o, &olen) || !rbuf_sub(o, olen, &sub))
+			return;
+		uint8_t plen, pfx[16];
+		if (code == DHCP6_OPT_IA_PREFIX && rbuf_skip(&sub, 8) && rbuf_u8(&sub, &plen) &&
+		    rbuf_copy(&sub, pfx, 16)) {
+			fmt6(pfx, s);
+			printf("dhcpv6-pd %s/%u\n", s, plen);
+			return;
+		}
+		if (code == DHCP6_OPT_STATUS_CODE && rbuf_be16(&sub, &status)) {
+			printf("dhcpv6-pd none status=%u\n", status);
+			return;
+		}
+	}
+	printf("dhcpv6-pd none status=none\n");
+}
+
 static void take_reply(struct bench_ipv6 *v, struct rbuf *r)
 {
 	char s[INET6_ADDRSTRLEN];
-	uint8_t type;
+	uint8_t type, x[3];
 
-	if (!rbuf_u8(r, &type) || type != DHCP6_MSG_REPLY || !rbuf_skip(r, 3) || v->dhcp_answered)
+	if (!rbuf_u8(r, &type) || type != DHCP6_MSG_REPLY || !rbuf_copy(r, x, 3))
 		return;
-	v->dhcp_answered = true;
-	printf("dhcpv6-reply\n");
+	uint32_t xid = (uint32_t)x[0] << 16 | (uint32_t)x[1] << 8 | x[2];
+	bool pd = xid == XID_PD;
+	if (pd ? v->pd_answered : xid != XID_INFO || v->dhcp_answered)
+		return;
+	if (pd)
+		v->pd_answered = true;
+	else
+		v->dhcp_answered = true;
+	if (!pd)
+		printf("dhcpv6-reply\n");
 	while (rbuf_left(r) >= 4) {
 		uint16_t code, olen;
 		struct rbuf o;
 		if (!rbuf_be16(r, &code) || !rbuf_be16(r, &olen) || !rbuf_sub(r, olen, &o))
 			return;
-		if (code != DHCP6_OPT_DNS_SERVERS)
+		if (pd && code == DHCP6_OPT_IA_PD) {
+			take_ia_pd(&o);
+			continue;
+		}
+		if (pd || code != DHCP6_OPT_DNS_SERVERS)
 			continue;
 		uint8_t a[16];
 		while (rbuf_copy(&o, a, 16)) {

@@ -1,13 +1,16 @@
 /*
  * libFuzzer target for the IPv6 control-message parsers (common/ipv6_nd.c):
  * the input is an IPv6 packet as it arrives in a PPP 0x0057 frame, parsed
- * as a Router Solicitation and as a DHCPv6 Information-Request. What parses
- * is answered as the server will (an RA to the solicitor, the DHCPv6
- * Reply), and the answer must carry a valid checksum and stay in bounds.
+ * as a Router Solicitation, as a DHCPv6 Information-Request and as a
+ * DHCPv6 prefix-delegation message. What parses is answered as the server
+ * will (an RA to the solicitor, the DHCPv6 Reply, the Advertise/Reply with
+ * a delegated prefix and without), and the answer must carry a valid
+ * checksum, stay in bounds and echo the request's type and IAIDs.
  * The same input goes through the data path's helpers (common/ipv6.c):
  * the anti-spoofing verdict, the MSS clamp (a TCP checksum valid before
  * stays valid) and the Packet Too Big about it (valid, at most 1280).
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +87,45 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_l4(out, n, IPV6_NH_UDP);
 		if (out[IPV6_HDR_LEN + 8] != DHCP6_MSG_REPLY)
 			abort();
+	}
+	struct dhcp6_pd_request pd;
+	if (dhcp6_parse_pd(data, size, 1, &pd) == ND_OK) {
+		if (pd.client_id_len == 0 || pd.client_id_len > DHCP6_DUID_MAX ||
+		    pd.n_ia_pd > DHCP6_IA_PD_MAX || pd.xid > 0xffffff ||
+		    (pd.rapid_commit && pd.msg_type != DHCP6_MSG_SOLICIT))
+			abort();
+		struct dhcp6_pd_params pp = {
+			.server_iid = 1, .prefix_len = 56, .t1_s = 1800, .t2_s = 2880,
+			.preferred_s = 3600, .valid_s = 7200,
+		};
+		memset(pp.prefix, 0xab, sizeof(pp.prefix));
+		for (int with = 0; with < 2; with++) {
+			pp.prefix_len = with ? 56 : 0;
+			n = dhcp6_build_pd_reply(&pd, &pp, out, sizeof(out));
+			if (n == 0)
+				abort();
+			check_l4(out, n, IPV6_NH_UDP);
+			uint8_t t = out[IPV6_HDR_LEN + 8];
+			bool adv = pd.msg_type == DHCP6_MSG_SOLICIT && !pd.rapid_commit;
+			if (t != (adv ? DHCP6_MSG_ADVERTISE : DHCP6_MSG_REPLY))
+				abort();
+			/* the answer parses back: options walk to its end */
+			struct rbuf r, o;
+			uint16_t code = 0, olen = 0;
+			unsigned ias = 0;
+			rbuf_init(&r, out + IPV6_HDR_LEN + 12, n - IPV6_HDR_LEN - 12);
+			while (rbuf_left(&r) > 0) {
+				if (!rbuf_be16(&r, &code) || !rbuf_be16(&r, &olen) ||
+				    !rbuf_sub(&r, olen, &o))
+					abort();
+				uint32_t iaid = 0;
+				if (code == DHCP6_OPT_IA_PD &&
+				    (!rbuf_be32(&o, &iaid) || ias >= pd.n_ia_pd || iaid != pd.iaid[ias++]))
+					abort();
+			}
+			if (pd.msg_type != DHCP6_MSG_RELEASE && ias != pd.n_ia_pd)
+				abort();
+		}
 	}
 	return 0;
 }

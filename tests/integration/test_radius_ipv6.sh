@@ -13,8 +13,12 @@
 # (routed anyway). carol: given alice's /64 while alice holds it: no IPv6
 # (logged), IPv4 pings on; her unknown Framed-IPv6-Pool is logged. dave:
 # Framed-IPv6-Pool "gold", a /64 of `ipv6-pool gold`. The IPv6 users ping
-# the LAN host over IPv6; the Interim-Updates and Stops carry
+# the LAN host over IPv6 (dave after a burst of 20 Router Solicitations
+# that the server folds into one RA); the Interim-Updates and Stops carry
 # Framed-Interface-Id, Framed-IPv6-Prefix and Delegated-IPv6-Prefix.
+# DHCPv6-PD: alice's Solicit (Rapid Commit, IA_PD) gets her
+# Delegated-IPv6-Prefix in a Reply; bob, who has none, NoPrefixAvail; both
+# keep pinging over IPv6 after.
 set -euo pipefail
 : "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}" "${ITOOLS:?}"
 . "$SRCDIR/tests/integration/lib.sh"
@@ -74,10 +78,11 @@ sid_of() {
 echo alice-secret >"$IT_TMP/alice.pw"
 echo bob-secret >"$IT_TMP/bob.pw"
 echo carol-secret >"$IT_TMP/carol.pw"
-PWFILE=$IT_TMP/alice.pw bg_connect "$IT_TMP/alice.out" --bind 198.51.100.2 --tun pptpv1 --ipv6
+PWFILE=$IT_TMP/alice.pw bg_connect "$IT_TMP/alice.out" --bind 198.51.100.2 --tun pptpv1 --ipv6 \
+	--dhcpv6-pd
 CA=$IT_LAST_PID
 BG_USER=bob PWFILE=$IT_TMP/bob.pw bg_connect "$IT_TMP/bob.out" --bind 198.51.100.3 --tun pptpv2 \
-	--ipv6
+	--ipv6 --dhcpv6-pd
 CB=$IT_LAST_PID
 wait_out "$IT_TMP/alice.out" '^ipv6-up '
 wait_out "$IT_TMP/bob.out" '^ipv6-up '
@@ -104,6 +109,21 @@ grep -q 'user=alice .*event=route6 kind=delegated route=2001:db8:400::/56' "$SRV
 [ "$(stat_field "$(stats6)" outside-routes)" = 3 ] || it_fail "ipv6-stats: $(stats6)"
 it_pass "the /64s, alice's Framed-IPv6-Route and Delegated-IPv6-Prefix routed into pptp0"
 
+# ---- DHCPv6-PD: the delegated prefix to alice's router, none for bob ----
+wait_out "$IT_TMP/alice.out" '^dhcpv6-pd '
+wait_out "$IT_TMP/bob.out" '^dhcpv6-pd '
+grep -qx 'dhcpv6-pd 2001:db8:400::/56' "$IT_TMP/alice.out" ||
+	{ cat "$IT_TMP/alice.out" >&2; server_tail; it_fail "alice: no Delegated-IPv6-Prefix by DHCPv6-PD"; }
+grep -q 'user=alice .*event=dhcpv6-pd msg=solicit prefix=2001:db8:400::/56 rapid-commit=yes' \
+	"$SRV_LOG" || { server_tail; it_fail "no dhcpv6-pd line for alice"; }
+it_pass "alice: Solicit with Rapid Commit and IA_PD -> Reply with 2001:db8:400::/56"
+grep -qx 'dhcpv6-pd none status=6' "$IT_TMP/bob.out" ||
+	{ cat "$IT_TMP/bob.out" >&2; server_tail; it_fail "bob: not NoPrefixAvail (6)"; }
+grep -q 'user=bob .*event=dhcpv6-pd msg=solicit status=no-prefix-avail' "$SRV_LOG" ||
+	{ server_tail; it_fail "no dhcpv6-pd no-prefix-avail line for bob"; }
+[ "$(stat_field "$(stats6)" pd-replies)" = 2 ] || it_fail "ipv6-stats pd-replies: $(stats6)"
+it_pass "bob (no Delegated-IPv6-Prefix): IA_PD answered NoPrefixAvail; 2 pd-replies counted"
+
 # ---- both ping the LAN host over IPv6 ----
 for n in 1 2; do
 	ip netns exec "$CLI" ping -6 -c 3 -W 2 -I pptpv$n 2001:db8:200::2 >"$IT_TMP/ping$n.out" 2>&1 ||
@@ -124,12 +144,21 @@ grep -q 'user=carol .*event=ipv6-pool-unknown pool=nosuch ' "$SRV_LOG" ||
 	{ server_tail; it_fail "carol's unknown Framed-IPv6-Pool not logged"; }
 it_pass "carol, given alice's /64, gets no IPv6 (logged) but pings over IPv4; alice keeps hers"
 
-# ---- dave: Framed-IPv6-Pool "gold" ----
+# ---- dave: Framed-IPv6-Pool "gold"; 20 RSs right after the first RA ----
+folded0=$(stat_field "$(stats6)" rs-folded)
 echo dave-secret >"$IT_TMP/dave.pw"
 BG_USER=dave PWFILE=$IT_TMP/dave.pw bg_connect "$IT_TMP/dave.out" --bind 198.51.100.4 \
-	--tun pptpv3 --ipv6
+	--tun pptpv3 --ipv6 --rs-flood 20
 CD=$IT_LAST_PID
 wait_out "$IT_TMP/dave.out" '^ipv6-up '
+wait_out "$IT_TMP/dave.out" '^rs-flood 20$'
+# The flood falls inside the 3 s after the RA of ipv6-up: folded into one
+# RA at the end of that window, not dropped (more may be counted: the RS
+# dave sends at IPV6CP-up, and the client kernel's own RSs on its tuns).
+wait_out "$IT_TMP/dave.out" '^ra-count 2$'
+folded=$(($(stat_field "$(stats6)" rs-folded) - folded0))
+[ "$folded" -ge 20 ] || it_fail "rs-folded grew by $folded, want at least 20: $(stats6)"
+it_pass "dave's 20 RSs after ipv6-up folded ($folded) into the RA that ends the 3 s window"
 grep -q '^ipv6-up [0-9.]* ms 2001:db8:60[0-9a-f]::/64 ' "$IT_TMP/dave.out" ||
 	{ cat "$IT_TMP/dave.out" >&2; server_tail; it_fail "dave: not a /64 of ipv6-pool gold"; }
 ip netns exec "$CLI" ping -6 -c 2 -W 2 -I pptpv3 2001:db8:200::2 >"$IT_TMP/ping3.out" 2>&1 ||

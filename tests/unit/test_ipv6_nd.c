@@ -2,7 +2,10 @@
  * common/ipv6_nd.c: the Router Advertisement checked byte by byte against
  * a packet built and checksummed independently; Router Solicitation and
  * DHCPv6 Information-Request parsing, good and every kind of bad; the
- * DHCPv6 Reply against an independently built one.
+ * DHCPv6 Reply against an independently built one; DHCPv6 prefix
+ * delegation: a router's Solicit with Rapid Commit and an IA_PD, the Reply
+ * with the delegated prefix and the Advertise with NoPrefixAvail against
+ * independently built ones, the other message types and the malformed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -52,6 +55,41 @@ static const uint8_t reply_expected[] = {
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x53, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x54, 0x00, 0x18, 0x00, 0x0d, 0x07, 0x65,
 	0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x03, 0x6e, 0x65, 0x74, 0x00,
+};
+/* Built and checksummed independently (python3, RFC 8415 layout): a
+ * router's Solicit (DUID-LL Client ID, Elapsed Time, Rapid Commit, IA_PD
+ * IAID 1 with a /56 hint, ORO 23); the Reply with 2001:db8:400::/56, T1
+ * 1800, T2 2880, preferred 3600, valid 7200; the Advertise to the same
+ * Solicit without Rapid Commit from a server with no prefix for it. */
+static const uint8_t pd_solicit[] = {
+	0x60, 0x00, 0x00, 0x00, 0x00, 0x57, 0x11, 0x01, 0xfe, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x1c, 0x2b, 0x3a, 0x49, 0x58, 0x67, 0x76, 0x85, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x02, 0x02, 0x22, 0x02, 0x23, 0x00, 0x57, 0xd3, 0xdf,
+	0x01, 0x1a, 0x2b, 0x3c, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x03, 0x00, 0x01, 0x02, 0x00, 0x5e, 0x10,
+	0x20, 0x30, 0x00, 0x08, 0x00, 0x02, 0x00, 0x00, 0x00, 0x0e, 0x00, 0x00, 0x00, 0x19, 0x00, 0x29,
+	0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x1a, 0x00, 0x19,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x38, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x02, 0x00, 0x17,
+};
+static const uint8_t pd_reply_expected[] = {
+	0x60, 0x00, 0x00, 0x00, 0x00, 0x5b, 0x11, 0x40, 0xfe, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0xfe, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x1c, 0x2b, 0x3a, 0x49, 0x58, 0x67, 0x76, 0x85, 0x02, 0x23, 0x02, 0x22, 0x00, 0x5b, 0xf7, 0x8e,
+	0x07, 0x1a, 0x2b, 0x3c, 0x00, 0x02, 0x00, 0x0c, 0x00, 0x03, 0x00, 0x1b, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x03, 0x00, 0x01, 0x02, 0x00, 0x5e, 0x10,
+	0x20, 0x30, 0x00, 0x0e, 0x00, 0x00, 0x00, 0x19, 0x00, 0x29, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+	0x07, 0x08, 0x00, 0x00, 0x0b, 0x40, 0x00, 0x1a, 0x00, 0x19, 0x00, 0x00, 0x0e, 0x10, 0x00, 0x00,
+	0x1c, 0x20, 0x38, 0x20, 0x01, 0x0d, 0xb8, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00,
+};
+static const uint8_t pd_advertise_none[] = {
+	0x60, 0x00, 0x00, 0x00, 0x00, 0x40, 0x11, 0x40, 0xfe, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0xfe, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x1c, 0x2b, 0x3a, 0x49, 0x58, 0x67, 0x76, 0x85, 0x02, 0x23, 0x02, 0x22, 0x00, 0x40, 0x2a, 0xb2,
+	0x02, 0x1a, 0x2b, 0x3c, 0x00, 0x02, 0x00, 0x0c, 0x00, 0x03, 0x00, 0x1b, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x03, 0x00, 0x01, 0x02, 0x00, 0x5e, 0x10,
+	0x20, 0x30, 0x00, 0x19, 0x00, 0x12, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x0d, 0x00, 0x02, 0x00, 0x06,
 };
 
 #define RS_CSUM   (IPV6_HDR_LEN + 2)
@@ -398,6 +436,222 @@ static void info_request_bad(void **state)
 #undef MUT
 }
 
+/* ---- DHCPv6 prefix delegation ---- */
+
+static struct dhcp6_pd_params pd_params(void)
+{
+	struct dhcp6_pd_params p = {
+		.server_iid = 1, .prefix_len = 56, .t1_s = 1800, .t2_s = 2880,
+		.preferred_s = 3600, .valid_s = 7200,
+	};
+	addr(p.prefix, 0x2001, 0xdb8, 0x400, 0, 0);
+	p.prefix[7] = 0x77; /* past the /56: sent as zero */
+	return p;
+}
+
+/* b (n octets, a DHCPv6 packet) with one more option at its end. */
+static size_t pd_append(uint8_t *b, size_t n, uint16_t code, const uint8_t *d, uint16_t dlen)
+{
+	store_be16(b + n, code);
+	store_be16(b + n + 2, dlen);
+	if (dlen)
+		memcpy(b + n + 4, d, dlen);
+	n += 4u + dlen;
+	store_be16(b + 4, (uint16_t)(n - 40));
+	store_be16(b + 44, (uint16_t)(n - 40));
+	fix(b, n, UDP_CSUM, IPV6_NH_UDP);
+	return n;
+}
+
+static void pd_solicit_to_reply(void **state)
+{
+	(void)state;
+	struct dhcp6_pd_request req;
+	struct dhcp6_pd_params p = pd_params();
+	uint8_t b[512], m[256];
+	size_t n;
+
+	assert_int_equal(dhcp6_parse_pd(pd_solicit, sizeof(pd_solicit), 1, &req), ND_OK);
+	assert_int_equal(req.msg_type, DHCP6_MSG_SOLICIT);
+	assert_int_equal(req.xid, 0x1a2b3c);
+	assert_true(req.rapid_commit);
+	assert_int_equal(req.n_ia_pd, 1);
+	assert_int_equal(req.iaid[0], 1);
+	assert_int_equal(req.client_id_len, 10);
+	assert_memory_equal(req.client_id, pd_solicit + 56, 10);
+	assert_memory_equal(req.src, pd_solicit + 8, 16);
+	assert_int_equal(req.src_port, DHCP6_CLIENT_PORT);
+	n = dhcp6_build_pd_reply(&req, &p, b, sizeof(b));
+	assert_int_equal(n, sizeof(pd_reply_expected));
+	assert_memory_equal(b, pd_reply_expected, n);
+	/* too small a buffer, or inconsistent lifetimes: nothing */
+	assert_int_equal(dhcp6_build_pd_reply(&req, &p, b, n - 1), 0);
+	p.preferred_s = 7201;
+	assert_int_equal(dhcp6_build_pd_reply(&req, &p, b, sizeof(b)), 0);
+	p = pd_params();
+	p.t1_s = 2881;
+	assert_int_equal(dhcp6_build_pd_reply(&req, &p, b, sizeof(b)), 0);
+	p = pd_params();
+	p.prefix_len = 129;
+	assert_int_equal(dhcp6_build_pd_reply(&req, &p, b, sizeof(b)), 0);
+
+	/* Without Rapid Commit (the option becomes an unknown one), from a
+	 * session with no delegated prefix: an Advertise, NoPrefixAvail
+	 * inside the IA_PD. */
+	memcpy(m, pd_solicit, sizeof(pd_solicit));
+	store_be16(m + 72, 99);
+	fix(m, sizeof(pd_solicit), UDP_CSUM, IPV6_NH_UDP);
+	assert_int_equal(dhcp6_parse_pd(m, sizeof(pd_solicit), 1, &req), ND_OK);
+	assert_false(req.rapid_commit);
+	p = pd_params();
+	p.prefix_len = 0;
+	n = dhcp6_build_pd_reply(&req, &p, b, sizeof(b));
+	assert_int_equal(n, sizeof(pd_advertise_none));
+	assert_memory_equal(b, pd_advertise_none, n);
+}
+
+/* Request / Renew / Release need our Server Identifier, Solicit / Rebind
+ * may not carry one; each is answered with a Reply. */
+static void pd_other_messages(void **state)
+{
+	(void)state;
+	struct dhcp6_pd_request req;
+	struct dhcp6_pd_params p = pd_params();
+	uint8_t b[512], m[256], duid[DHCP6_SERVER_DUID_LEN];
+	size_t n, len = sizeof(pd_solicit);
+
+	dhcp6_server_duid(1, duid);
+	memcpy(m, pd_solicit, len);
+	/* a Solicit naming a server is refused */
+	n = pd_append(m, len, DHCP6_OPT_SERVERID, duid, sizeof(duid));
+	assert_int_equal(dhcp6_parse_pd(m, n, 1, &req), ND_ERR_SERVER_ID);
+	for (uint8_t type = DHCP6_MSG_REQUEST; type <= DHCP6_MSG_RELEASE; type++) {
+		if (type == 4 || type == DHCP6_MSG_REPLY)
+			continue;
+		m[48] = type;
+		fix(m, n, UDP_CSUM, IPV6_NH_UDP);
+		/* another server's identifier */
+		assert_int_equal(dhcp6_parse_pd(m, n, 2, &req), ND_ERR_NOT_FOR_US);
+		enum nd_error want = type == DHCP6_MSG_REBIND ? ND_ERR_SERVER_ID : ND_OK;
+		assert_int_equal(dhcp6_parse_pd(m, n, 1, &req), want);
+		if (want != ND_OK)
+			continue;
+		assert_int_equal(req.msg_type, type);
+		assert_false(req.rapid_commit); /* only a Solicit's counts */
+		size_t r = dhcp6_build_pd_reply(&req, &p, b, sizeof(b));
+		assert_true(r > 0);
+		assert_int_equal(b[48], DHCP6_MSG_REPLY);
+		assert_int_equal(ipv6_l4_checksum(b + 8, b + 24, IPV6_NH_UDP, b + 40, r - 40), 0);
+		/* Server ID, Client ID, then: */
+		size_t at = 52 + 16 + 14;
+		if (type == DHCP6_MSG_RELEASE) {
+			assert_int_equal(r, at + 6); /* Status Code Success only */
+			assert_int_equal(load_be16(b + at), DHCP6_OPT_STATUS_CODE);
+			assert_int_equal(load_be16(b + at + 4), DHCP6_STATUS_SUCCESS);
+		} else {
+			assert_int_equal(load_be16(b + at), DHCP6_OPT_IA_PD);
+			assert_memory_equal(b + at, pd_reply_expected + 86, 45); /* its IA_PD */
+		}
+	}
+	/* a Rebind without one is fine */
+	memcpy(m, pd_solicit, len);
+	m[48] = DHCP6_MSG_REBIND;
+	fix(m, len, UDP_CSUM, IPV6_NH_UDP);
+	assert_int_equal(dhcp6_parse_pd(m, len, 1, &req), ND_OK);
+	/* a Release without IA_PD is fine, a Renew without is not */
+	memcpy(m, pd_solicit, len);
+	store_be16(m + 76, 99); /* IA_PD becomes an unknown option */
+	m[48] = DHCP6_MSG_RELEASE;
+	n = pd_append(m, len, DHCP6_OPT_SERVERID, duid, sizeof(duid));
+	assert_int_equal(dhcp6_parse_pd(m, n, 1, &req), ND_OK);
+	assert_int_equal(req.n_ia_pd, 0);
+	m[48] = DHCP6_MSG_RENEW;
+	fix(m, n, UDP_CSUM, IPV6_NH_UDP);
+	assert_int_equal(dhcp6_parse_pd(m, n, 1, &req), ND_ERR_NO_IA_PD);
+}
+
+/* Two IA_PDs: the first gets the prefix, the second NoPrefixAvail; the
+ * same IAID twice and more than DHCP6_IA_PD_MAX are refused. */
+static void pd_several_ia(void **state)
+{
+	(void)state;
+	struct dhcp6_pd_request req;
+	struct dhcp6_pd_params p = pd_params();
+	uint8_t b[512], m[512], ia[12] = { 0, 0, 0, 2 };
+	size_t n = sizeof(pd_solicit);
+
+	memcpy(m, pd_solicit, n);
+	n = pd_append(m, n, DHCP6_OPT_IA_PD, ia, sizeof(ia));
+	assert_int_equal(dhcp6_parse_pd(m, n, 1, &req), ND_OK);
+	assert_int_equal(req.n_ia_pd, 2);
+	size_t r = dhcp6_build_pd_reply(&req, &p, b, sizeof(b));
+	assert_int_equal(r, sizeof(pd_reply_expected) + 4 + 12 + 6);
+	static const uint8_t second[] = { 0x00, 0x19, 0x00, 0x12, 0x00, 0x00, 0x00, 0x02,
+					  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+					  0x00, 0x0d, 0x00, 0x02, 0x00, 0x06 };
+	assert_memory_equal(b + sizeof(pd_reply_expected), second, sizeof(second));
+	size_t two = n;
+	ia[3] = 1; /* IAID 1 again */
+	n = pd_append(m, two, DHCP6_OPT_IA_PD, ia, sizeof(ia));
+	assert_int_equal(dhcp6_parse_pd(m, n, 1, &req), ND_ERR_OPTION);
+	n = two;
+	for (uint8_t id = 3; id <= DHCP6_IA_PD_MAX + 1; id++) {
+		ia[3] = id;
+		n = pd_append(m, n, DHCP6_OPT_IA_PD, ia, sizeof(ia));
+	}
+	assert_int_equal(dhcp6_parse_pd(m, n, 1, &req), ND_ERR_NO_IA_PD);
+	assert_int_equal(req.n_ia_pd, 0);
+}
+
+static enum nd_error pd(const uint8_t *b, size_t len)
+{
+	struct dhcp6_pd_request r;
+	return dhcp6_parse_pd(b, len, 1, &r);
+}
+
+static void pd_bad(void **state)
+{
+	(void)state;
+	uint8_t b[256];
+	const size_t n = sizeof(pd_solicit);
+
+#define MUT(stmt, refix, want)                                                       \
+	do {                                                                         \
+		memcpy(b, pd_solicit, n);                                            \
+		stmt;                                                                \
+		if (refix)                                                           \
+			fix(b, n, UDP_CSUM, IPV6_NH_UDP);                            \
+		assert_int_equal(pd(b, n), want);                                    \
+	} while (0)
+
+	assert_int_equal(pd(pd_solicit, n - 1), ND_ERR_LENGTH);
+	assert_int_equal(pd(ir_good, sizeof(ir_good)), ND_ERR_MSG_TYPE); /* Information-Request */
+	MUT(b[48] = 4, true, ND_ERR_MSG_TYPE);                          /* Confirm */
+	MUT(b[48] = DHCP6_MSG_ADVERTISE, true, ND_ERR_MSG_TYPE);        /* a server's */
+	MUT(b[47] ^= 1, false, ND_ERR_CHECKSUM);
+	MUT(store_be16(b + 46, 0), false, ND_ERR_CHECKSUM);
+	MUT(b[8] = 0x20, true, ND_ERR_SOURCE);
+	MUT(store_be16(b + 42, 546), true, ND_ERR_PORT);
+	MUT(store_be16(b + 52, 99), true, ND_ERR_NO_CLIENT_ID);          /* Client ID unknown */
+	MUT(store_be16(b + 54, 2), true, ND_ERR_OPTION);                 /* Client ID of 2 */
+	MUT(store_be16(b + 76, 99), true, ND_ERR_NO_IA_PD);              /* IA_PD unknown */
+	MUT(store_be16(b + 74, 2), true, ND_ERR_OPTION);                 /* Rapid Commit with data */
+	MUT(store_be32(b + 84, 10); store_be32(b + 88, 5), true, ND_ERR_OPTION); /* T1 > T2 */
+	MUT(store_be32(b + 84, 10), true, ND_OK);                        /* T2 0: ours to pick */
+	MUT(store_be16(b + 94, 24), true, ND_ERR_OPTION);                /* IA Prefix short */
+	MUT(b[104] = 129, true, ND_ERR_OPTION);                          /* prefix length */
+	MUT(store_be16(b + 78, 11), true, ND_ERR_OPTION);                /* IA_PD under 12 */
+	MUT(store_be16(b + 78, 200), true, ND_ERR_OPTION);               /* past the end */
+	MUT(store_be16(b + 123, 7), true, ND_ERR_OPTION);                /* ORO past the end */
+	/* a message of only type and transaction ID: no Client ID */
+	memcpy(b, pd_solicit, 52);
+	store_be16(b + 4, 12);
+	store_be16(b + 44, 12);
+	fix(b, 52, UDP_CSUM, IPV6_NH_UDP);
+	assert_int_equal(pd(b, 52), ND_ERR_NO_CLIENT_ID);
+#undef MUT
+}
+
 static void names(void **state)
 {
 	(void)state;
@@ -417,6 +671,10 @@ int main(void)
 		cmocka_unit_test(info_request_to_reply),
 		cmocka_unit_test(reply_only_what_was_asked),
 		cmocka_unit_test(info_request_bad),
+		cmocka_unit_test(pd_solicit_to_reply),
+		cmocka_unit_test(pd_other_messages),
+		cmocka_unit_test(pd_several_ia),
+		cmocka_unit_test(pd_bad),
 		cmocka_unit_test(names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

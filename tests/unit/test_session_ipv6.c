@@ -3,7 +3,8 @@
  * link, on a real server object as in test_session.c (no tun, GRE or
  * accounting; the call's flow held aside so what the link sends is
  * dropped): the /64 taken at ipv6_up and given back by ipv6_down and by
- * every end, the identifiers, the anti-spoofing counters, the RS limit.
+ * every end, the identifiers, the anti-spoofing counters, RSs folded
+ * into one RA per 3 s, DHCPv6-PD answered and counted.
  */
 #include <arpa/inet.h>
 #include <ev.h>
@@ -217,7 +218,8 @@ static void prefix_held_and_released(void **state)
 
 /* What the client sends: its own /64 passes (no tun here: nothing
  * counted), another /64 or outside is spoofed, link-local to someone else
- * is dropped; a second RS within 3 s is not answered. */
+ * is dropped; RSs within 3 s of the last RA are folded into one RA at the
+ * end of the window, on the session's timer. */
 static void rx_decisions(void **state)
 {
 	struct scene *t = *state;
@@ -243,19 +245,123 @@ static void rx_decisions(void **state)
 	uint16_t c = ipv6_l4_checksum(rs + 8, rs + 24, IPV6_NH_ICMPV6, rs + 40, 8);
 	rs[42] = (uint8_t)(c >> 8);
 	rs[43] = (uint8_t)c;
+	/* Right after ipv6-up (its RA just went out): one RA scheduled at
+	 * the end of the 3 s window, not dropped, not sent now. */
 	uint8_t copy[48];
+	uint64_t up_ra = t->s->v6_ra_ms;
+	assert_int_equal(t->s->v6_ra_at, up_ra + 4000); /* the first unsolicited */
 	memcpy(copy, rs, sizeof(rs));
 	session_link_ops.ipv6_rx(t->s, copy, sizeof(copy));
-	assert_int_equal(t->srv->stats.ipv6_rs_limited, 0);
+	assert_int_equal(t->srv->stats.ipv6_rs_folded, 1);
+	assert_int_equal(t->s->v6_ra_ms, up_ra);
+	assert_int_equal(t->s->v6_ra_at, up_ra + 3000);
+	/* A flood: still that one RA. */
+	for (int i = 0; i < 5; i++) {
+		memcpy(copy, rs, sizeof(rs));
+		session_link_ops.ipv6_rx(t->s, copy, sizeof(copy));
+	}
+	assert_int_equal(t->srv->stats.ipv6_rs_folded, 6);
+	assert_int_equal(t->s->v6_ra_at, up_ra + 3000);
+	/* Nothing before the window ends; at its end the RA goes out and
+	 * the next unsolicited one is a full interval later. */
+	session_ipv6_timer(t->s, up_ra + 2999);
+	assert_int_equal(t->s->v6_ra_ms, up_ra);
+	session_ipv6_timer(t->s, up_ra + 3000);
+	assert_int_equal(t->s->v6_ra_ms, up_ra + 3000);
+	assert_int_equal(t->s->v6_ra_at, up_ra + 3000 + 4000);
+	/* With the last RA 3 s old an RS is answered at once (to its
+	 * source), and restarts the interval. */
+	t->s->v6_ra_ms = 0;
+	t->s->v6_ra_at = UINT64_MAX;
 	memcpy(copy, rs, sizeof(rs));
 	session_link_ops.ipv6_rx(t->s, copy, sizeof(copy));
-	assert_int_equal(t->srv->stats.ipv6_rs_limited, 1);
+	assert_int_equal(t->srv->stats.ipv6_rs_folded, 6);
+	assert_true(t->s->v6_ra_ms >= up_ra);
+	assert_int_equal(t->s->v6_ra_at, t->s->v6_ra_ms + 4000);
 	/* One with a wrong checksum is refused by the parser: counted bad. */
 	memcpy(copy, rs, sizeof(rs));
 	copy[43] ^= 1;
 	session_link_ops.ipv6_rx(t->s, copy, sizeof(copy));
 	assert_int_equal(t->srv->stats.ipv6_bad, 1);
-	assert_int_equal(t->srv->stats.ipv6_rs_limited, 1);
+	assert_int_equal(t->srv->stats.ipv6_rs_folded, 6);
+}
+
+/* A DHCPv6 message from fe80::1234 to ff02::1:2: type, then a DUID-LL
+ * Client ID, and for a Solicit an IA_PD (IAID 1); checksummed. */
+static size_t dhcp6_msg(uint8_t b[128], uint8_t type)
+{
+	static const uint8_t clid[] = { 0, 1, 0, 10, 0, 3, 0, 1, 2, 0, 0x5e, 0x10, 0x20, 0x30 };
+	static const uint8_t iapd[] = { 0, 25, 0, 12, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0 };
+	size_t n = 48 + 4;
+	memset(b, 0, 128);
+	b[0] = 0x60;
+	b[6] = IPV6_NH_UDP;
+	b[7] = 1;
+	inet_pton(AF_INET6, "fe80::1234", b + 8);
+	inet_pton(AF_INET6, "ff02::1:2", b + 24);
+	b[41] = 0x22; /* 546 */
+	b[40] = 0x02;
+	b[42] = 0x02;
+	b[43] = 0x23; /* 547 */
+	b[48] = type;
+	b[51] = 7; /* transaction ID */
+	memcpy(b + n, clid, sizeof(clid));
+	n += sizeof(clid);
+	if (type != DHCP6_MSG_INFO_REQUEST) {
+		memcpy(b + n, iapd, sizeof(iapd));
+		n += sizeof(iapd);
+	}
+	b[5] = (uint8_t)(n - 40);
+	b[45] = (uint8_t)(n - 40);
+	uint16_t c = ipv6_l4_checksum(b + 8, b + 24, IPV6_NH_UDP, b + 40, n - 40);
+	b[46] = (uint8_t)(c >> 8);
+	b[47] = (uint8_t)c;
+	return n;
+}
+
+/* DHCPv6-PD through the session: a Solicit and a Rebind are parsed as
+ * PD and answered (the call's flow is held aside, so the answer is seen
+ * as one more packet the window refused: tx_window; integration.
+ * radius_ipv6 shows it delivered and counted as pd-replies); a broken
+ * one is counted bad and not answered; a Request without our Server ID
+ * is refused; an Information-Request still goes to its own parser. */
+static void dhcpv6_pd(void **state)
+{
+	struct scene *t = *state;
+	uint8_t b[128];
+	size_t n;
+
+	ipv6_up(t);
+	uint64_t tried = t->srv->stats.tx_window;
+	n = dhcp6_msg(b, DHCP6_MSG_SOLICIT);
+	session_link_ops.ipv6_rx(t->s, b, n);
+	assert_int_equal(t->srv->stats.ipv6_bad, 0);
+	assert_int_equal(t->srv->stats.tx_window, tried + 1);
+	n = dhcp6_msg(b, DHCP6_MSG_SOLICIT);
+	b[47] ^= 1;
+	session_link_ops.ipv6_rx(t->s, b, n);
+	assert_int_equal(t->srv->stats.ipv6_bad, 1);
+	assert_int_equal(t->srv->stats.tx_window, tried + 1);
+	n = dhcp6_msg(b, DHCP6_MSG_REQUEST); /* no Server ID */
+	session_link_ops.ipv6_rx(t->s, b, n);
+	assert_int_equal(t->srv->stats.ipv6_bad, 2);
+	n = dhcp6_msg(b, DHCP6_MSG_REBIND);
+	session_link_ops.ipv6_rx(t->s, b, n);
+	assert_int_equal(t->srv->stats.tx_window, tried + 2);
+	n = dhcp6_msg(b, DHCP6_MSG_INFO_REQUEST);
+	session_link_ops.ipv6_rx(t->s, b, n);
+	assert_int_equal(t->srv->stats.ipv6_bad, 2);
+	assert_int_equal(t->srv->stats.tx_window, tried + 3);
+	/* an Information-Request with an IA_PD is refused by its parser */
+	n = dhcp6_msg(b, DHCP6_MSG_SOLICIT);
+	b[48] = DHCP6_MSG_INFO_REQUEST;
+	b[46] = b[47] = 0;
+	uint16_t c = ipv6_l4_checksum(b + 8, b + 24, IPV6_NH_UDP, b + 40, n - 40);
+	b[46] = (uint8_t)(c >> 8);
+	b[47] = (uint8_t)c;
+	session_link_ops.ipv6_rx(t->s, b, n);
+	assert_int_equal(t->srv->stats.ipv6_bad, 3);
+	assert_int_equal(t->srv->stats.ipv6_pd_replies, 0); /* none delivered */
 }
 
 /* Without IPV6CP up nothing from the client is taken, and from tun a
@@ -483,6 +589,7 @@ int main(void)
 		T(prefix_held_and_released),
 		T(rx_decisions),
 		T(not_up),
+		T(dhcpv6_pd),
 		cmocka_unit_test_setup_teardown(radius_prefix_in_pool, setup_radius_in_pool, teardown),
 		cmocka_unit_test_setup_teardown(radius_prefix_taken, setup_radius_in_pool, teardown),
 		cmocka_unit_test_setup_teardown(radius_prefix_outside, setup_radius_outside, teardown),
