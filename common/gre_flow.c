@@ -148,7 +148,7 @@ static void rx_progress(struct gre_flow *f, uint64_t now)
 	}
 }
 
-static void rx_deliver(struct gre_flow *f, const uint8_t *payload, size_t len)
+static void rx_deliver(struct gre_flow *f, uint8_t *payload, size_t len)
 {
 	if (len == 0)
 		return;
@@ -252,7 +252,7 @@ static void flush_all(struct gre_flow *f)
 
 /* Deliver seq at once after flushing the slots: a jump or a restart. */
 static enum gre_flow_rx_result resync(struct gre_flow *f, uint32_t seq,
-				      const uint8_t *payload, size_t len, uint64_t now)
+				      uint8_t *payload, size_t len, uint64_t now)
 {
 	flush_all(f);
 	if (seq_gt(seq, f->rx_next))
@@ -266,7 +266,7 @@ static enum gre_flow_rx_result resync(struct gre_flow *f, uint32_t seq,
 }
 
 static enum gre_flow_rx_result rx_behind(struct gre_flow *f, uint32_t seq, int32_t d,
-					 const uint8_t *payload, size_t len, uint64_t now)
+					 uint8_t *payload, size_t len, uint64_t now)
 {
 	/* d < 0; -(int64_t) avoids overflow for INT32_MIN */
 	if (-(int64_t)d <= (int64_t)f->p.reorder_slots) {
@@ -285,7 +285,7 @@ static enum gre_flow_rx_result rx_behind(struct gre_flow *f, uint32_t seq, int32
 }
 
 static enum gre_flow_rx_result rx_data(struct gre_flow *f, uint32_t seq,
-				       const uint8_t *payload, size_t len, uint64_t now)
+				       uint8_t *payload, size_t len, uint64_t now)
 {
 	f->st.rx_packets++;
 	if (!f->rx_started) {
@@ -390,7 +390,7 @@ static bool rx_far(const struct gre_flow *f, uint32_t seq)
 }
 
 static enum gre_flow_rx_result rx_one(struct gre_flow *f, const struct gre_hdr *h,
-				      const uint8_t *payload, uint64_t now)
+				      uint8_t *payload, uint64_t now)
 {
 	if (h->has_seq && rx_far(f, h->seq)) {
 		f->st.rx_far++;
@@ -409,7 +409,7 @@ static enum gre_flow_rx_result rx_one(struct gre_flow *f, const struct gre_hdr *
 }
 
 enum gre_flow_rx_result gre_flow_rx(struct gre_flow *f, const struct gre_hdr *h,
-				    const uint8_t *payload, uint64_t now)
+				    uint8_t *payload, uint64_t now)
 {
 	/* Frames the deliver callback sends wait in the queue until the
 	 * packet is processed; then they, and whatever the ack let through,

@@ -205,7 +205,10 @@ enum gre_flow_rx_result {
 	GRE_FLOW_RX_NO_DATA,      /* ack-only packet (or nothing at all) */
 };
 
-typedef void (*gre_flow_deliver_fn)(void *ctx, const uint8_t *payload, size_t len);
+/* payload is the caller's receive buffer (given to gre_flow_rx()) or the
+ * flow's own slot for a held packet: writable by the callback (decryption
+ * in place), valid only during the call. */
+typedef void (*gre_flow_deliver_fn)(void *ctx, uint8_t *payload, size_t len);
 /* Send one data packet now: h has the sequence number, the ack (if any)
  * and payload_len; the callback fills in the call ID. */
 typedef void (*gre_flow_transmit_fn)(void *ctx, struct gre_hdr *h,
@@ -232,10 +235,11 @@ void gre_flow_free(struct gre_flow *f);
 
 /*
  * One received GRE packet: h as gre_parse() filled it, payload its
- * h->payload_len bytes. Processes the ack (if A) and the data (if S).
+ * h->payload_len bytes. Processes the ack (if A) and the data (if S). The
+ * deliver callback may change payload in place.
  */
 enum gre_flow_rx_result gre_flow_rx(struct gre_flow *f, const struct gre_hdr *h,
-				    const uint8_t *payload, uint64_t now);
+				    uint8_t *payload, uint64_t now);
 
 /*
  * Give up gaps whose oldest held packet has waited H ms, delivering what

@@ -11,7 +11,7 @@
 #include "server/gre_sock.h"
 #include "server/server.h"
 
-static void echo_frame(void *ctx, struct call *call, const uint8_t *frame, size_t len)
+static void echo_frame(void *ctx, struct call *call, uint8_t *frame, size_t len)
 {
 	(void)ctx;
 	call_send_frame(call, frame, len);
@@ -88,7 +88,7 @@ static void send_acks(struct call *call, uint64_t now)
 	}
 }
 
-static void deliver(void *ctx, const uint8_t *payload, size_t len)
+static void deliver(void *ctx, uint8_t *payload, size_t len)
 {
 	struct call *call = ctx;
 
@@ -118,7 +118,7 @@ static void flow_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	arm(call);
 }
 
-void call_gre_input(struct call *call, const struct gre_hdr *h, const uint8_t *payload)
+void call_gre_input(struct call *call, const struct gre_hdr *h, uint8_t *payload)
 {
 	struct server_stats *st = &call->srv->stats;
 

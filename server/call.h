@@ -65,7 +65,9 @@ struct gre_flow;
 
 struct call_ops {
 	void (*up)(void *ctx, struct call *call);
-	void (*frame)(void *ctx, struct call *call, const uint8_t *frame, size_t len);
+	/* One PPP frame received in order. It is writable (the session
+	 * decrypts it in place) and valid only during the call. */
+	void (*frame)(void *ctx, struct call *call, uint8_t *frame, size_t len);
 	void (*down)(void *ctx, struct call *call);
 };
 
@@ -142,7 +144,7 @@ bool call_can_send(const struct call *call);
 void call_set_ordered(struct call *call, bool ordered);
 
 /* One GRE packet for this call, source already checked (gre_sock.c). */
-void call_gre_input(struct call *call, const struct gre_hdr *h, const uint8_t *payload);
+void call_gre_input(struct call *call, const struct gre_hdr *h, uint8_t *payload);
 
 /* The --echo-frames test mode: every frame goes back on its call. */
 extern const struct call_ops call_echo_ops;

@@ -59,7 +59,7 @@ static void addr_str(uint32_t host, char out[static INET_ADDRSTRLEN])
 	inet_ntop(AF_INET, &a, out, INET_ADDRSTRLEN);
 }
 
-static void input(struct gre_sock *g, const uint8_t *pkt, size_t len)
+static void input(struct gre_sock *g, uint8_t *pkt, size_t len)
 {
 	struct server_stats *st = &g->srv->stats;
 	struct ipv4_info ip;

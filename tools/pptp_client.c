@@ -272,7 +272,7 @@ static void call_flow_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	call_rearm_flow(call);
 }
 
-static void call_deliver(void *ctx, const uint8_t *payload, size_t len)
+static void call_deliver(void *ctx, uint8_t *payload, size_t len)
 {
 	struct pptp_call *call = ctx;
 	struct pptp_client *cl = call->ctrl->cl;
@@ -726,7 +726,7 @@ const char *pptp_ctrl_peer_vendor(const struct pptp_ctrl *c) { return c->peer_ve
 
 /* ---- GRE ---- */
 
-static void gre_packet(struct pptp_client *cl, const uint8_t *pkt, size_t len)
+static void gre_packet(struct pptp_client *cl, uint8_t *pkt, size_t len)
 {
 	struct ipv4_info ip;
 	struct gre_hdr h;

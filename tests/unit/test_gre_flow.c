@@ -28,7 +28,7 @@ static uint8_t fill_byte(uint32_t seq, size_t i)
 	return (uint8_t)(seq * 7u + i);
 }
 
-static void rec_deliver(void *ctx, const uint8_t *p, size_t len)
+static void rec_deliver(void *ctx, uint8_t *p, size_t len)
 {
 	struct rec *r = ctx;
 	assert_true(len >= 4);

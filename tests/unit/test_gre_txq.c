@@ -52,7 +52,7 @@ static void on_transmit(void *ctx, struct gre_hdr *h, const uint8_t *frame, size
 	s->n++;
 }
 
-static void on_deliver(void *ctx, const uint8_t *p, size_t len)
+static void on_deliver(void *ctx, uint8_t *p, size_t len)
 {
 	struct sent *s = ctx;
 	(void)p;

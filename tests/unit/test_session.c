@@ -249,7 +249,7 @@ static bool logged(struct scene *t, const char *text)
 /* The client's first LCP Configure-Request arrives on the call. */
 static void first_lcp(struct scene *t)
 {
-	static const uint8_t lcp[] = { 0xFF, 0x03, 0xC0, 0x21, 0x01, 0x01, 0x00, 0x04 };
+	uint8_t lcp[] = { 0xFF, 0x03, 0xC0, 0x21, 0x01, 0x01, 0x00, 0x04 };
 	struct session *s = t->s;
 	s->call->ops->frame(s->call->ops_ctx, s->call, lcp, sizeof(lcp));
 }
@@ -302,7 +302,7 @@ static void drive_to(struct scene *t, enum session_state to)
 static void wait_lcp_to_link(void **state)
 {
 	struct scene *t = *state;
-	static const uint8_t ip[] = { 0x00, 0x21, 0x45, 0x00 };
+	uint8_t ip[] = { 0x00, 0x21, 0x45, 0x00 };
 	uint64_t dropped = t->srv->stats.frames_dropped;
 
 	t->s->call->ops->frame(t->s->call->ops_ctx, t->s->call, ip, sizeof(ip));

@@ -117,7 +117,7 @@ static int setup(void **state)
 	t->call->flow = NULL;
 
 	/* Up: LCP, MS-CHAPv2 accepted, IPCP. */
-	static const uint8_t lcp[] = { 0xFF, 0x03, 0xC0, 0x21, 0x01, 0x01, 0x00, 0x04 };
+	uint8_t lcp[] = { 0xFF, 0x03, 0xC0, 0x21, 0x01, 0x01, 0x00, 0x04 };
 	t->call->ops->frame(t->call->ops_ctx, t->call, lcp, sizeof(lcp));
 	static const uint8_t challenge[16] = { 1, 2, 3 };
 	struct chap_response_info chap = {
