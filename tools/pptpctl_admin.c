@@ -191,6 +191,9 @@ static const char *const session_cols[] = { "id", "user", "peer", "addr", "call_
 	"uptime", "rx_bytes", "tx_bytes", "rx_packets", "tx_packets", "mppe", "auth", "rate", "rate_dropped",
 	"method", "ipv6_prefix" };
 static const char *const lock_cols[] = { "kind", "user", "addr", "seconds_left", "failures" };
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+/* One value buffer per column of the widest table. */
+#define COLS_MAX (NCOLS(session_cols) > NCOLS(lock_cols) ? NCOLS(session_cols) : NCOLS(lock_cols))
 
 static void flush_row(struct out *o)
 {
@@ -350,13 +353,13 @@ int admin_command(const char *sock, int argc, char **argv)
 	    (strcmp(argv[1], "list") == 0 || strcmp(argv[1], "show") == 0)) {
 		o.list = "sessions";
 		o.cols = session_cols;
-		o.ncols = sizeof(session_cols) / sizeof(session_cols[0]);
+		o.ncols = NCOLS(session_cols);
 	} else if (strcmp(argv[0], "lock") == 0 && argc > 1 && strcmp(argv[1], "list") == 0) {
 		o.list = "locks";
 		o.cols = lock_cols;
-		o.ncols = sizeof(lock_cols) / sizeof(lock_cols[0]);
+		o.ncols = NCOLS(lock_cols);
 	}
-	char vals[16][VALUE_MAX] = { { 0 } };
+	char vals[COLS_MAX][VALUE_MAX] = { { 0 } };
 	o.vals = vals;
 	if (o.list) {
 		for (size_t i = 0; i < o.ncols; i++)
