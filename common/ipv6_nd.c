@@ -411,35 +411,49 @@ static bool put_domain(struct wbuf *w, const char *d)
 	return wbuf_u8(w, 0);
 }
 
+/* What every answer of ours starts with: the IPv6 and UDP headers from
+ * our link-local address to the client (length and checksum left for
+ * finish_ip6), the message type and transaction ID, our Server ID and the
+ * client's Client ID echoed (when it sent one). */
+static void put_dhcp6_head(struct wbuf *w, uint64_t server_iid,
+			   const uint8_t dst[static IPV6_ADDR_LEN], uint16_t dst_port,
+			   uint8_t msg_type, uint32_t xid, const uint8_t *client_id,
+			   size_t client_id_len)
+{
+	uint8_t src[IPV6_ADDR_LEN], duid[DHCP6_SERVER_DUID_LEN];
+
+	ipv6_link_local(src, server_iid);
+	dhcp6_server_duid(server_iid, duid);
+	put_ip6(w, IPV6_NH_UDP, DHCP6_HOP_LIMIT, src, dst);
+	wbuf_be16(w, DHCP6_SERVER_PORT);
+	wbuf_be16(w, dst_port);
+	wbuf_be16(w, 0); /* length, below */
+	wbuf_be16(w, 0); /* checksum, by finish_ip6 */
+	wbuf_u8(w, msg_type);
+	wbuf_u8(w, (uint8_t)(xid >> 16));
+	wbuf_u8(w, (uint8_t)(xid >> 8));
+	wbuf_u8(w, (uint8_t)xid);
+	wbuf_be16(w, DHCP6_OPT_SERVERID);
+	wbuf_be16(w, sizeof(duid));
+	wbuf_bytes(w, duid, sizeof(duid));
+	if (client_id_len) {
+		wbuf_be16(w, DHCP6_OPT_CLIENTID);
+		wbuf_be16(w, (uint16_t)client_id_len);
+		wbuf_bytes(w, client_id, client_id_len);
+	}
+}
+
 size_t dhcp6_build_reply(const struct dhcp6_info_request *req, const struct dhcp6_reply_params *p,
 			 uint8_t *buf, size_t cap)
 {
-	uint8_t src[IPV6_ADDR_LEN], duid[DHCP6_SERVER_DUID_LEN];
 	struct wbuf w;
 	size_t at;
 
 	if (p->dns_count > ND_RDNSS_MAX || req->client_id_len > DHCP6_DUID_MAX || p->server_iid == 0)
 		return 0;
-	ipv6_link_local(src, p->server_iid);
-	dhcp6_server_duid(p->server_iid, duid);
 	wbuf_init(&w, buf, cap);
-	put_ip6(&w, IPV6_NH_UDP, DHCP6_HOP_LIMIT, src, req->src);
-	wbuf_be16(&w, DHCP6_SERVER_PORT);
-	wbuf_be16(&w, req->src_port);
-	wbuf_be16(&w, 0); /* length, below */
-	wbuf_be16(&w, 0); /* checksum, by finish_ip6 */
-	wbuf_u8(&w, DHCP6_MSG_REPLY);
-	wbuf_u8(&w, (uint8_t)(req->xid >> 16));
-	wbuf_u8(&w, (uint8_t)(req->xid >> 8));
-	wbuf_u8(&w, (uint8_t)req->xid);
-	wbuf_be16(&w, DHCP6_OPT_SERVERID);
-	wbuf_be16(&w, sizeof(duid));
-	wbuf_bytes(&w, duid, sizeof(duid));
-	if (req->client_id_len) {
-		wbuf_be16(&w, DHCP6_OPT_CLIENTID);
-		wbuf_be16(&w, (uint16_t)req->client_id_len);
-		wbuf_bytes(&w, req->client_id, req->client_id_len);
-	}
+	put_dhcp6_head(&w, p->server_iid, req->src, req->src_port, DHCP6_MSG_REPLY, req->xid,
+		       req->client_id, req->client_id_len);
 	if (req->want_dns && p->dns_count) {
 		wbuf_be16(&w, DHCP6_OPT_DNS_SERVERS);
 		wbuf_be16(&w, (uint16_t)(p->dns_count * IPV6_ADDR_LEN));
@@ -611,7 +625,7 @@ static void put_status(struct wbuf *w, uint16_t status)
 size_t dhcp6_build_pd_reply(const struct dhcp6_pd_request *req, const struct dhcp6_pd_params *p,
 			    uint8_t *buf, size_t cap)
 {
-	uint8_t src[IPV6_ADDR_LEN], duid[DHCP6_SERVER_DUID_LEN], prefix[IPV6_ADDR_LEN];
+	uint8_t prefix[IPV6_ADDR_LEN];
 	struct wbuf w;
 	bool advertise = req->msg_type == DHCP6_MSG_SOLICIT && !req->rapid_commit;
 
@@ -620,26 +634,10 @@ size_t dhcp6_build_pd_reply(const struct dhcp6_pd_request *req, const struct dhc
 	    req->n_ia_pd > DHCP6_IA_PD_MAX)
 		return 0;
 	mask_prefix(p->prefix, p->prefix_len, prefix);
-	ipv6_link_local(src, p->server_iid);
-	dhcp6_server_duid(p->server_iid, duid);
 	wbuf_init(&w, buf, cap);
-	put_ip6(&w, IPV6_NH_UDP, DHCP6_HOP_LIMIT, src, req->src);
-	wbuf_be16(&w, DHCP6_SERVER_PORT);
-	wbuf_be16(&w, req->src_port);
-	wbuf_be16(&w, 0); /* length, below */
-	wbuf_be16(&w, 0); /* checksum, by finish_ip6 */
-	wbuf_u8(&w, advertise ? DHCP6_MSG_ADVERTISE : DHCP6_MSG_REPLY);
-	wbuf_u8(&w, (uint8_t)(req->xid >> 16));
-	wbuf_u8(&w, (uint8_t)(req->xid >> 8));
-	wbuf_u8(&w, (uint8_t)req->xid);
-	wbuf_be16(&w, DHCP6_OPT_SERVERID);
-	wbuf_be16(&w, sizeof(duid));
-	wbuf_bytes(&w, duid, sizeof(duid));
-	if (req->client_id_len) {
-		wbuf_be16(&w, DHCP6_OPT_CLIENTID);
-		wbuf_be16(&w, (uint16_t)req->client_id_len);
-		wbuf_bytes(&w, req->client_id, req->client_id_len);
-	}
+	put_dhcp6_head(&w, p->server_iid, req->src, req->src_port,
+		       advertise ? DHCP6_MSG_ADVERTISE : DHCP6_MSG_REPLY, req->xid,
+		       req->client_id, req->client_id_len);
 	if (req->msg_type == DHCP6_MSG_SOLICIT && req->rapid_commit) {
 		wbuf_be16(&w, DHCP6_OPT_RAPID_COMMIT);
 		wbuf_be16(&w, 0);
