@@ -152,20 +152,33 @@ bool client_tun_add_route(const char *name, uint32_t net, unsigned prefix_len,
 	return ok;
 }
 
+/* The interface's index and an AF_INET6 socket for its ioctls; -1 (the
+ * reason in err) if the name is bad or either fails. */
+static int open_inet6(const char *name, unsigned *idx, char err[static CLIENT_TUN_ERR_SIZE])
+{
+	if (!name_ok(name, err))
+		return -1;
+	*idx = if_nametoindex(name);
+	if (!*idx) {
+		fail(err, "if_nametoindex");
+		return -1;
+	}
+	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		fail(err, "socket(AF_INET6)");
+	return s;
+}
+
 bool client_tun_add_addr6(const char *name, const uint8_t addr[static 16], unsigned prefix_len,
 			  char err[static CLIENT_TUN_ERR_SIZE])
 {
 	struct in6_ifreq r;
 	bool ok = true;
 
-	if (!name_ok(name, err))
-		return false;
-	unsigned idx = if_nametoindex(name);
-	if (!idx)
-		return fail(err, "if_nametoindex");
-	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	unsigned idx;
+	int s = open_inet6(name, &idx, err);
 	if (s < 0)
-		return fail(err, "socket(AF_INET6)");
+		return false;
 	memset(&r, 0, sizeof(r));
 	memcpy(&r.ifr6_addr, addr, 16);
 	r.ifr6_prefixlen = prefix_len;
@@ -182,14 +195,10 @@ bool client_tun_add_route6(const char *name, const uint8_t dst[static 16], unsig
 	struct in6_rtmsg rt;
 	bool ok = true;
 
-	if (!name_ok(name, err))
-		return false;
-	unsigned idx = if_nametoindex(name);
-	if (!idx)
-		return fail(err, "if_nametoindex");
-	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	unsigned idx;
+	int s = open_inet6(name, &idx, err);
 	if (s < 0)
-		return fail(err, "socket(AF_INET6)");
+		return false;
 	memset(&rt, 0, sizeof(rt));
 	memcpy(&rt.rtmsg_dst, dst, 16);
 	rt.rtmsg_dst_len = (uint16_t)prefix_len;
