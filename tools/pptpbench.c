@@ -27,8 +27,9 @@ static const struct subcommand {
 	  "           [--report-every K] [--checkpoint CMD]  login/logout cycles" },
 	{ "sessions", pptpbench_sessions,
 	  "--server ADDR --user U --password-stdin --sessions N [--sources A-B,...]\n"
-	  "           [--calls-per-conn M] [--parallel P] [--hold S] [--teardown-rate R]\n"
-	  "           [--server-pid PID]  login rate, memory and CPU per held session" },
+	  "           [--calls-per-conn M] [--parallel P] [--login-rate R] [--hold S]\n"
+	  "           [--teardown-rate R] [--server-pid PID]  login rate, memory and CPU\n"
+	  "           per held session" },
 	{ "datapath", pptpbench_datapath,
 	  "blast --dst ADDR [--size B] [--seconds S] [--rate PPS]  UDP load\n"
 	  "           | forward --tun NAME --peer ADDR  the no-PPP baseline forwarder\n"

@@ -11,12 +11,19 @@
  * each (1, the default, is what Windows does), the connections spread
  * round-robin over the --sources addresses (one pptp_client, so one GRE
  * socket, per address). At most --parallel sessions are logging in at
- * any moment.
+ * any moment. With --login-rate R the logins are also paced: the k-th
+ * session (counting from 1) starts no earlier than k / R seconds after
+ * the start, a timer waking the loop when the next one is due, so the
+ * setup latency can be measured at an offered rate below saturation;
+ * without it (or with 0) they start as fast as --parallel lets them.
  *
  * Phases, each reported as it ends, one figure per line:
  *
- *   login     every session logs in or fails: logins_per_s (sessions up
- *             over the time from the first connect to the last IPCP up),
+ *   login     every session logs in or fails: offered_logins_per_s
+ *             (--login-rate, 0 when unpaced), logins_per_s (achieved:
+ *             sessions up over the time from the start to the last IPCP
+ *             up; paced, never above the offered rate, since the k-th
+ *             session cannot be up before k / R),
  *             setup_p50_ms / setup_p99_ms / setup_max_ms (TCP connect
  *             started to IPCP up, per session), failures by reason, and
  *             with --server-pid the server's CPU time per login
@@ -113,6 +120,7 @@ struct bench {
 	struct ppp_config pcfg;
 	unsigned nsrc, nsessions, calls_per, nconns, parallel;
 	double timeout, hold, teardown_rate;
+	double login_rate;           /* sessions started per second; 0: unpaced */
 	pid_t server_pid;
 	const char *hold_cmd;
 	struct pptp_client *clients[SES_MAX_SOURCES];
@@ -121,6 +129,7 @@ struct bench {
 	unsigned *work;              /* session indices with something to do */
 	unsigned nwork;
 	unsigned next_conn;          /* the next connection to open */
+	unsigned started;            /* sessions whose login has started */
 	unsigned inflight;           /* sessions in SES_LOGIN */
 	unsigned up, failed, settled, teardown_failed, done, closed_asked;
 	unsigned conns_down;
@@ -135,6 +144,7 @@ struct bench {
 	unsigned nreasons;
 	ev_prepare prepare;
 	ev_timer tick, phase_timer;
+	ev_timer pace;               /* wakes the loop when a paced login is due */
 	uint8_t rx[PPTP_CLIENT_MAX_FRAME]; /* frames are handled one at a time */
 };
 
@@ -473,6 +483,7 @@ static void report_login(struct bench *b)
 	qsort(b->setup_ms, b->up, sizeof(b->setup_ms[0]), cmp_double);
 	printf("sessions_up %u\n", b->up);
 	printf("sessions_failed %u\n", b->failed);
+	printf("offered_logins_per_s %.0f\n", b->login_rate);
 	printf("login_seconds %.3f\n", b->up ? t : 0.0);
 	printf("logins_per_s %.0f\n", b->up && t > 0 ? b->up / t : 0.0);
 	printf("setup_p50_ms %.2f\n", percentile(b->setup_ms, b->up, 50));
@@ -592,14 +603,53 @@ static void ses_step(struct ses *s)
 	b->done++;
 }
 
+/* Paced: how many sessions may have started by now (the k-th at k / R
+ * after t0; the epsilon keeps a timer that fires exactly on time from
+ * rounding one short). Unpaced: all of them. */
+static unsigned long paced_allowed(const struct bench *b)
+{
+	double n;
+
+	if (b->login_rate <= 0)
+		return b->nsessions;
+	n = (ev_now(b->loop) - b->t0) * b->login_rate + 1e-9;
+	return n >= b->nsessions ? b->nsessions : (unsigned long)n;
+}
+
+/* The pace blocks the next connection: wake when its calls are due. */
+static void arm_pace(struct bench *b)
+{
+	double due = b->t0 + (double)(b->started + b->calls_per) / b->login_rate;
+	double wait = due - ev_now(b->loop);
+
+	ev_timer_stop(b->loop, &b->pace);
+	ev_timer_set(&b->pace, wait > 0 ? wait : 0.0, 0.0);
+	ev_timer_start(b->loop, &b->pace);
+}
+
+static void pace_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	/* Nothing here: the prepare watcher opens what is due. */
+}
+
 static void open_conns(struct bench *b)
 {
+	unsigned long allowed = paced_allowed(b);
+
 	while (b->next_conn < b->nconns && b->inflight + b->calls_per <= b->parallel) {
+		if (b->started + b->calls_per > allowed) {
+			arm_pace(b);
+			return;
+		}
 		struct conn *cn = &b->conns[b->next_conn++];
 		cn->t_start = ev_now(b->loop);
 		for (unsigned i = 0; i < b->calls_per; i++)
 			cn->ses[i].state = SES_LOGIN;
 		b->inflight += b->calls_per;
+		b->started += b->calls_per;
 		cn->ctrl = pptp_ctrl_open(cn->cl, cn);
 		if (!cn->ctrl) {
 			cn->down = true;
@@ -706,10 +756,12 @@ static void sessions_usage(FILE *f)
 		"usage: pptpbench sessions --server ADDR --user USER --password-stdin\n"
 		"         --sessions N [--sources A[-B],...] [--calls-per-conn M] [--parallel P]\n"
 		"         [--hold S] [--hold-cmd CMD] [--teardown-rate R] [--server-pid PID]\n"
-		"         [--timeout S]\n"
-		"  defaults: 1 call per connection, 64 logins in flight, hold 5 s,\n"
-		"  teardown all at once, timeout 30 s; --sources items are addresses or\n"
-		"  ranges (198.51.100.10-198.51.100.39), one GRE socket each\n");
+		"         [--login-rate R] [--timeout S]\n"
+		"  defaults: 1 call per connection, 64 logins in flight, logins as fast\n"
+		"  as that allows (--login-rate R: R new logins a second at most, 0 =\n"
+		"  unpaced), hold 5 s, teardown all at once, timeout 30 s; --sources\n"
+		"  items are addresses or ranges (198.51.100.10-198.51.100.39), one GRE\n"
+		"  socket each\n");
 }
 
 static bool parse_num(const char *s, double min, double max, double *out)
@@ -765,6 +817,7 @@ static int parse_args(struct bench *b, struct pptp_client_params *p, struct in_a
 		{ "parallel", required_argument, NULL, 'j' },
 		{ "hold", required_argument, NULL, 'H' },
 		{ "teardown-rate", required_argument, NULL, 'r' },
+		{ "login-rate", required_argument, NULL, 'R' },
 		{ "server-pid", required_argument, NULL, 'p' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "hold-cmd", required_argument, NULL, 'c' },
@@ -776,7 +829,7 @@ static int parse_args(struct bench *b, struct pptp_client_params *p, struct in_a
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:S:u:Pn:m:j:H:r:p:t:c:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:S:u:Pn:m:j:H:r:R:p:t:c:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (inet_pton(AF_INET, optarg, &p->server) != 1)
@@ -814,6 +867,10 @@ static int parse_args(struct bench *b, struct pptp_client_params *p, struct in_a
 			break;
 		case 'r':
 			if (!parse_num(optarg, 0, 1e7, &b->teardown_rate))
+				goto bad;
+			break;
+		case 'R':
+			if (!parse_num(optarg, 0, 1e7, &b->login_rate))
 				goto bad;
 			break;
 		case 'p':
@@ -932,6 +989,8 @@ static int run(struct bench *b, const struct pptp_client_params *base, const str
 	ev_timer_start(b->loop, &b->tick);
 	ev_timer_init(&b->phase_timer, phase_cb, 0.0, 0.0);
 	b->phase_timer.data = b;
+	ev_timer_init(&b->pace, pace_cb, 0.0, 0.0);
+	b->pace.data = b;
 	ev_now_update(b->loop);
 	b->t0 = ev_now(b->loop);
 	ev_run(b->loop, 0);
@@ -1001,6 +1060,7 @@ int pptpbench_sessions(int argc, char **argv)
 	ev_prepare_stop(b->loop, &b->prepare);
 	ev_timer_stop(b->loop, &b->tick);
 	ev_timer_stop(b->loop, &b->phase_timer);
+	ev_timer_stop(b->loop, &b->pace);
 	for (unsigned i = 0; b->ses && i < b->nsessions; i++)
 		ev_timer_stop(b->loop, &b->ses[i].ppp_timer);
 	for (unsigned s = 0; s < b->nsrc; s++)

@@ -14,6 +14,8 @@
 # 240 session-up and 240 session-down lines, and its live objects, calls
 # and connections are back to what they were with bob alone. Beside it all
 # bob's session (good_pinger) pings the LAN host, during and after.
+# Then 100 more sessions paced by --login-rate 50: all up and ended, and
+# the tool's achieved rate no higher than the offered one.
 set -euo pipefail
 : "${PPTPD:?}" "${PPTPCTL:?}" "${PPTPBENCH:?}" "${SRCDIR:?}"
 . "$SRCDIR/tests/integration/lib.sh"
@@ -129,6 +131,30 @@ done
 rows=$(adm session list | awk 'NR > 1' | wc -l)
 [ "$rows" = 1 ] || it_fail "session list after the teardown: $rows rows"
 it_pass "back to bob alone: $base_objects live objects, one connection, call and session"
+
+# --login-rate paces: 100 sessions at 50 a second. The tool's achieved
+# rate (sessions up over the time from its start to the last IPCP up)
+# cannot exceed the offered one, since the k-th login starts no earlier
+# than k / 50 s; a small margin covers the printed rounding. Only this
+# upper bound is asserted, never a lower one (the machine may be slow).
+PACED=100
+RATE=50
+set +e
+echo alice-secret | ip netns exec "$CLI" "$PPTPBENCH" sessions --server 198.51.100.1 \
+	--sources "198.51.100.10-198.51.100.$((10 + SOURCES - 1))" --user alice \
+	--password-stdin --sessions "$PACED" --parallel 32 --login-rate "$RATE" --hold 0 \
+	--server-pid "$SRV_PID" --timeout 20 >"$IT_TMP/paced.out" 2>&1
+rc=$?
+set -e
+cat "$IT_TMP/paced.out"
+[ "$rc" = 0 ] || { server_tail; it_fail "pptpbench sessions --login-rate exited $rc"; }
+grep -qx "sessions total=$PACED up=$PACED failed=0 teardown_failed=0" "$IT_TMP/paced.out" ||
+	it_fail "paced: not every session logged in and out cleanly"
+grep -qx "offered_logins_per_s $RATE" "$IT_TMP/paced.out" || it_fail "paced: no offered rate $RATE"
+achieved=$(awk '$1 == "logins_per_s" { print $2 }' "$IT_TMP/paced.out")
+[ -n "$achieved" ] && awk -v a="$achieved" -v r="$RATE" 'BEGIN { exit !(a <= r + 1) }' ||
+	it_fail "paced: achieved $achieved logins/s, offered $RATE"
+it_pass "--login-rate $RATE: $PACED sessions up and ended, achieved $achieved logins/s <= offered $RATE"
 
 # bob carried traffic all through it and still does.
 n1=$(pongs)
