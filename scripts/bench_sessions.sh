@@ -13,7 +13,9 @@
 # server, so its RSS before the first login is the same for every size.
 #
 # Knobs (environment): SIZES ("200 1000 5000"), SOURCES (200),
-# CALLS_PER_CONN (1, as Windows), PARALLEL (logins in flight, 64), HOLD
+# CALLS_PER_CONN (1, as Windows), PARALLEL (logins in flight, 64),
+# LOGIN_RATE (new logins a second, 0: as fast as PARALLEL allows; the sweep
+# over rates is scripts/bench_login_sweep.sh), HOLD
 # (seconds, 30: one LCP echo interval), TEARDOWN_RATE (sessions/s, 0: all
 # at once), LOG_LEVEL (notice), PERF_DATA (a path: the server is
 # recorded with `perf record --call-graph dwarf` into PATH.SIZE while pptpbench runs; see
@@ -37,6 +39,7 @@ PARALLEL=${PARALLEL:-64}
 HOLD=${HOLD:-30}
 TEARDOWN_RATE=${TEARDOWN_RATE:-0}
 LOG_LEVEL=${LOG_LEVEL:-notice}
+LOGIN_RATE=${LOGIN_RATE:-0}
 [ "$SOURCES" -ge 1 ] && [ "$SOURCES" -le 240 ] || { echo "SOURCES: 1..240" >&2; exit 2; }
 
 . "$SRCDIR/tests/integration/lib.sh"
@@ -87,7 +90,8 @@ for n in $SIZES; do
 	echo bench-secret | ip netns exec "$CLI" "$PPTPBENCH" sessions --server 198.51.100.1 \
 		--sources "198.51.100.10-198.51.100.$((10 + SOURCES - 1))" --user bench \
 		--password-stdin --sessions "$n" --calls-per-conn "$CALLS_PER_CONN" \
-		--parallel "$PARALLEL" --hold "$HOLD" --teardown-rate "$TEARDOWN_RATE" \
+		--parallel "$PARALLEL" --login-rate "$LOGIN_RATE" --hold "$HOLD" \
+		--teardown-rate "$TEARDOWN_RATE" \
 		--server-pid "$SRV_PID" --timeout 60 >"$out" 2>&1
 	rc=$?
 	set -e
