@@ -5,7 +5,8 @@
 #   bash scripts/plot_bench.sh latency DATA PNG
 #       setup latency against login rate, from scripts/bench_login_sweep.sh:
 #       columns  offered_per_s achieved_per_s p50_ms p99_ms [more...]
-#       x = the achieved logins/s, y = p50 and p99 setup latency (ms); each
+#       x = the achieved logins/s, y = p50 and p99 setup latency (ms, on a
+#       log scale: a few ms below the knee, hundreds past it); each
 #       point is labelled with its offered rate (0: "unpaced"), and the
 #       points are joined in the order of the offered rate, unpaced last
 #   bash scripts/plot_bench.sh workers DATA PNG
@@ -86,12 +87,14 @@ if [ "$mode" = latency ]; then
 		set output "$(gp_str "$png")"
 		set title "$title"
 		set xlabel "achieved logins/s"
-		set ylabel "setup latency, TCP connect to IPCP up (ms)"
+		set ylabel "setup latency, TCP connect to IPCP up (ms, log scale)"
 		set grid
 		set key top left
 		set xrange [0:*]
-		set yrange [0:*]
-		set offsets graph 0.02, graph 0.08, graph 0.1, 0
+		set logscale y 10
+		set yrange [*:*]
+		set autoscale yfix
+		set offsets graph 0.02, graph 0.08, graph 0.12, graph 0.05
 		lbl(o) = o == 0 ? "unpaced" : sprintf("%g/s", o)
 		plot "$tmp/data" using 2:4 with linespoints lw 2 pt 7 title "p99", \\
 		     "$tmp/data" using 2:3 with linespoints lw 2 pt 5 title "p50", \\
