@@ -46,8 +46,11 @@ png=$OUT_DIR/login_sweep.png
 } >"$data"
 fmt='%-10s %14s %10s %10s %18s %8s\n'
 printf "$fmt" offered achieved_per_s p50_ms p99_ms server_cpu_login_us failed
+step=0
 for r in $RATES; do
-	log=$OUT_DIR/login_sweep.$r.log
+	step=$((step + 1))
+	# Per step, so a rate given twice keeps both runs' output.
+	log=$OUT_DIR/login_sweep.$step.$r.log
 	SIZES=$SESSIONS LOGIN_RATE=$r PARALLEL=$PARALLEL HOLD=$HOLD \
 		bash "$SRCDIR/scripts/bench_sessions.sh" "$BUILD" >"$log" 2>&1 ||
 		{ echo "bench_sessions.sh failed at rate $r:" >&2; tail -n 20 "$log" >&2; exit 1; }
