@@ -238,6 +238,29 @@ void session_address_release(struct session *s);
 void session_timer_init(struct session *s);
 /* Re-arm the one timer after any call into the link. */
 void session_arm(struct session *s);
+/*
+ * Housekeeping of a running session (LCP echo, idle check, Interim-Update,
+ * session timeout) is due seconds or minutes apart; left as it is, each
+ * session wakes the loop alone, so 50,000 idle sessions cost ~1,700
+ * wake-ups and one-packet sendmsg() calls a second for their echoes (and
+ * as many again for the acknowledgements of the replies). A deadline of an
+ * UP session at least SESSION_COALESCE_MIN_MS away is therefore moved to
+ * the next whole second of the loop's clock: every session due within the
+ * same second fires in one loop turn, and its echoes leave in sendmmsg()
+ * batches (gre_sock.h), the replies come back in recvmmsg() batches and
+ * their acknowledgements fall due together. It is never earlier, at most
+ * a second later; shorter deadlines (FSM restart timers while IPV6CP or a
+ * renegotiation runs, the RA window, the early IPCP packet) keep their
+ * precision, and so does every deadline before the session is UP.
+ */
+#define SESSION_COALESCE_MIN_MS 5000
+/* Seconds from now (a loop time, ev_now()) until the first whole second at
+ * or after now + after: the rounding session_arm() applies. */
+double session_coalesce_after(double now, double after);
+/* What session_arm() gives ev_timer_set() for a session in state st whose
+ * next deadline is due (ms, server_now_ms() clock, now is that clock's
+ * present) when the loop's time is loop_now. */
+double session_timer_after(enum session_state st, uint64_t due, uint64_t now, double loop_now);
 /* UP: limits and Interim-Updates start counting, accounting Start. */
 void session_limits_start(struct session *s, uint64_t now);
 /* The accounting Stop for a session whose Start was made. */

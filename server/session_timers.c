@@ -41,6 +41,23 @@ static uint64_t session_deadline(const struct session *s)
 	return UINT64_MAX;
 }
 
+double session_coalesce_after(double now, double after)
+{
+	double at = now + after;
+	double whole = (double)(int64_t)at;
+	if (whole < at)
+		whole += 1.0;
+	return whole - now;
+}
+
+double session_timer_after(enum session_state st, uint64_t due, uint64_t now, double loop_now)
+{
+	double after = due > now ? (double)(due - now) / 1000.0 : 0.;
+	if (st == SESSION_UP && due > now && due - now >= SESSION_COALESCE_MIN_MS)
+		after = session_coalesce_after(loop_now, after);
+	return after;
+}
+
 /* Re-arm the one timer after any call into the link (cheap when the
  * deadline did not move, as after most data packets). */
 void session_arm(struct session *s)
@@ -54,8 +71,8 @@ void session_arm(struct session *s)
 	s->armed_at = due;
 	if (due == UINT64_MAX)
 		return;
-	uint64_t now = server_now_ms();
-	ev_timer_set(&s->timer, due > now ? (double)(due - now) / 1000.0 : 0., 0.);
+	ev_timer_set(&s->timer, session_timer_after(s->state, due, server_now_ms(), ev_now(loop)),
+		     0.);
 	ev_timer_start(loop, &s->timer);
 }
 

@@ -562,6 +562,49 @@ static void idle_key_applies(void **state)
 static void idle_user_never(void **state) { idle_from_key_or_user(*state, true, 0, 0); }
 static void idle_user_value(void **state) { idle_from_key_or_user(*state, true, 5, 5); }
 
+/* The rounding: to the first whole second at or after now + after. */
+static void coalesce_rounds_up_to_whole_second(void **state)
+{
+	(void)state;
+	assert_true(session_coalesce_after(100.25, 10.0) == 10.75);
+	assert_true(session_coalesce_after(100.0, 5.0) == 5.0);
+	assert_true(session_coalesce_after(99.5, 0.25) == 0.5);
+	/* never earlier than asked, never a second or more later */
+	for (int i = 0; i < 1000; i++) {
+		double now = 1000.0 + i * 0.0137, after = 5.0 + i * 0.0291;
+		double got = session_coalesce_after(now, after);
+		assert_true(got >= after && got < after + 1.0);
+		double at = now + got;
+		assert_true(at == (double)(int64_t)at);
+	}
+}
+
+/* What session_arm() does with a deadline: an UP session's far one (the
+ * echo, idle check, Interim-Update: 5 s and more away) goes to a whole
+ * second of the loop's clock, so sessions due within the same second fire
+ * in one loop turn; a near one, or any before UP, is exact. */
+static void up_timer_coalesced(void **state)
+{
+	(void)state;
+	const double loop_now = 5000.125;
+	const uint64_t now = 777000;
+	/* UP, 30 s away: on a whole second, not earlier, under a second later */
+	double a = session_timer_after(SESSION_UP, now + 30000, now, loop_now);
+	assert_true(a >= 30.0 && a < 31.0);
+	assert_true(loop_now + a == (double)(int64_t)(loop_now + a));
+	/* UP, exactly the threshold: coalesced too */
+	a = session_timer_after(SESSION_UP, now + SESSION_COALESCE_MIN_MS, now, loop_now);
+	assert_true(loop_now + a == (double)(int64_t)(loop_now + a));
+	/* UP, 3 s (an FSM restart timer): exact */
+	assert_true(session_timer_after(SESSION_UP, now + 3000, now, loop_now) == 3.0);
+	/* before UP: exact however far */
+	assert_true(session_timer_after(SESSION_NETWORK, now + 30000, now, loop_now) == 30.0);
+	assert_true(session_timer_after(SESSION_LINK, now + 30000, now, loop_now) == 30.0);
+	/* due or past: at once */
+	assert_true(session_timer_after(SESSION_UP, now, now, loop_now) == 0.0);
+	assert_true(session_timer_after(SESSION_UP, now - 5, now, loop_now) == 0.0);
+}
+
 /* The rate-limit keys are the session's rates unless the backend named the
  * user's own; the buckets start at session-up, a drop is counted per
  * session and in the server, logged once; a CoA changes the rates. */
@@ -1045,6 +1088,8 @@ int main(void)
 		T(idle_key_applies),
 		T(idle_user_never),
 		T(idle_user_value),
+		cmocka_unit_test(coalesce_rounds_up_to_whole_second),
+		T(up_timer_coalesced),
 		T(rate_from_key_or_user),
 		T(rate_user_replaces_key),
 		T(accept_extras),
