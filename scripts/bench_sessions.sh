@@ -19,12 +19,13 @@
 # (seconds, 30: one LCP echo interval), TEARDOWN_RATE (sessions/s, 0: all
 # at once), LOG_LEVEL (notice), PERF_DATA (a path: the server is
 # recorded with `perf record --call-graph dwarf` into PATH.SIZE while pptpbench runs; see
-# it with `perf report -i PATH.SIZE`). Output: per size, one `figure value` line each as pptpbench
+# it with `perf report -i PATH.SIZE`), PPTPD (another server binary to measure
+# against the same tools, e.g. the build before a change). Output: per size, one `figure value` line each as pptpbench
 # prints them, then one summary table.
 set -euo pipefail
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRCDIR/build/release}
-PPTPD=$BUILD/server/pptpd
+PPTPD=${PPTPD:-$BUILD/server/pptpd}
 PPTPCTL=$BUILD/tools/pptpctl
 PPTPBENCH=$BUILD/tools/pptpbench
 for f in "$PPTPD" "$PPTPCTL" "$PPTPBENCH"; do
