@@ -84,8 +84,12 @@ static bool steer_attach(struct tun_mq *t)
 		while (len && vlog[len - 1] == '\n')
 			vlog[--len] = 0;
 		const char *last = strrchr(vlog, '\n');
-		log_warn("tun=%s event=tun-mq-steering steering=hash reason=bpf-load verifier=%s",
-			 LOG_ESC(t->name), LOG_ESC(last ? last + 1 : vlog));
+		if (len)
+			log_warn("tun=%s event=tun-mq-steering steering=hash reason=bpf-load "
+				 "verifier=%s", LOG_ESC(t->name), LOG_ESC(last ? last + 1 : vlog));
+		else
+			log_warn("tun=%s event=tun-mq-steering steering=hash reason=bpf-load",
+				 LOG_ESC(t->name));
 		return false;
 	}
 	int rc = ioctl(t->fd[0], TUNSETSTEERINGEBPF, &pfd);
