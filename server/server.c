@@ -101,6 +101,9 @@ bool server_callid_set_workers(struct server *srv, unsigned workers)
 {
 	if (!workers || workers > SERVER_WORKERS_MAX || (workers & (workers - 1)))
 		return false;
+	for (unsigned id = 0; id < SERVER_CALLIDS; id++)
+		if (srv->callid[id])
+			return false;
 	srv->callid_workers = workers;
 	return true;
 }

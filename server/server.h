@@ -304,10 +304,11 @@ uint16_t server_callid_alloc(struct server *srv, struct call *c);
 /* The same among the IDs of worker `worker` < W alone: (id & (W - 1)) ==
  * worker, so the GRE filter of that worker's socket (server/gre_filter.h)
  * keeps the call's frames. 0 when that worker's IDs are all taken or in
- * quarantine, even if other workers have free ones. */
+ * quarantine, even if other workers have free ones, and for worker >= W. */
 uint16_t server_callid_alloc_for(struct server *srv, struct call *c, unsigned worker);
-/* Set W: a power of two from 1 to SERVER_WORKERS_MAX; false (W unchanged)
- * otherwise. Only while no call is live: the IDs in use keep their bits. */
+/* Set W: a power of two from 1 to SERVER_WORKERS_MAX, while no call is
+ * live (an ID in use would name the wrong worker); false (W unchanged)
+ * otherwise. */
 bool server_callid_set_workers(struct server *srv, unsigned workers);
 void server_callid_release(struct server *srv, uint16_t id);
 /* The live call with our call ID id, or NULL. */

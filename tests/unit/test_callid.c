@@ -131,6 +131,15 @@ static void worker_count_checked(void **state)
 	assert_false(server_callid_set_workers(srv, SERVER_WORKERS_MAX * 2));
 	assert_true(server_callid_set_workers(srv, 1));
 	assert_true(server_callid_set_workers(srv, SERVER_WORKERS_MAX));
+	/* not while a call is live */
+	uint16_t id = server_callid_alloc(srv, CALL(0));
+	assert_false(server_callid_set_workers(srv, 2));
+	uint16_t id5 = server_callid_alloc_for(srv, CALL(1), 5);
+	assert_int_equal(id5 & (SERVER_WORKERS_MAX - 1), 5);
+	server_callid_release(srv, id);
+	assert_false(server_callid_set_workers(srv, 2));
+	server_callid_release(srv, id5);
+	assert_true(server_callid_set_workers(srv, 2));
 	free(srv);
 }
 
