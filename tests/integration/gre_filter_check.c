@@ -2,15 +2,18 @@
  * gre_filter_check: the per-worker GRE filters (server/gre_filter.h)
  * against the kernel, for tests/integration/test_gre_filter.sh.
  *
- *   gre_filter_check recv W FIRST COUNT SECONDS
+ *   gre_filter_check recv W FIRST COUNT SECONDS SRC
  *       Opens W raw GRE sockets with the filters of workers 0..W-1 of W and
  *       one with the main socket's ("rest") filter, prints "ready", reads
  *       until every socket got its end marker (below) or SECONDS pass, then
- *       prints for each worker k
+ *       prints for each worker k, of the packets from SRC (the sender)
  *         worker=k packets=N dups=D wrong=X missing=M options=O marker=0|1
  *       (wrong: not PPTP GRE, or a call ID of another worker or outside
  *       FIRST..FIRST+COUNT-1; missing: worker k's IDs in that range not
- *       received; options: packets whose IPv4 header had options) and
+ *       received; options: packets whose IPv4 header had options), and of
+ *       the packets from elsewhere (a real client's frames)
+ *         foreign worker=k packets=N wrong=X last-call=ID
+ *       (wrong: not PPTP GRE or another worker's call ID), and
  *         rest packets=N wrong=X marker=0|1
  *       (wrong: PPTP GRE with a call ID, which is a worker's).
  *   gre_filter_check send SRC DST W FIRST COUNT
@@ -67,7 +70,22 @@ static bool num(const char *s, unsigned long max, unsigned long *out)
 struct tally {
 	unsigned packets, dups, wrong, options;
 	bool marker;
+	unsigned foreign, foreign_wrong, foreign_id;
 };
+
+/* A packet not from the sender: a real client's, or the kernel's. */
+static void count_foreign(struct tally *t, unsigned k, unsigned w, const uint8_t *p, size_t len)
+{
+	size_t ihl = (size_t)(p[0] & 0x0f) * 4;
+	t->foreign++;
+	if (len < ihl + 8 || (p[ihl] & 0xe0) != 0x20 || (p[ihl + 1] & 0x07) != 1) {
+		t->foreign_wrong++;
+		return;
+	}
+	t->foreign_id = (unsigned)p[ihl + 6] << 8 | p[ihl + 7];
+	if ((t->foreign_id & (w - 1)) != k)
+		t->foreign_wrong++;
+}
 
 static uint8_t seen[MAXW][65536 / 8];
 
@@ -118,8 +136,13 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int do_recv(unsigned w, unsigned first, unsigned count, unsigned secs)
+static int do_recv(unsigned w, unsigned first, unsigned count, unsigned secs, const char *src)
 {
+	struct in_addr from;
+	if (inet_pton(AF_INET, src, &from) != 1) {
+		fprintf(stderr, "gre_filter_check: bad address\n");
+		return 1;
+	}
 	struct pollfd pfd[MAXW + 1];
 	struct tally t[MAXW + 1];
 	memset(t, 0, sizeof(t));
@@ -156,6 +179,13 @@ static int do_recv(unsigned w, unsigned first, unsigned count, unsigned secs)
 					break;
 				if (n < 20)
 					continue;
+				if (memcmp(buf + 12, &from, 4)) {
+					if (k < w)
+						count_foreign(&t[k], k, w, buf, (size_t)n);
+					else
+						t[k].foreign++;
+					continue;
+				}
 				if (k < w)
 					count_worker(&t[k], k, w, first, count, buf, (size_t)n);
 				else
@@ -171,6 +201,9 @@ static int do_recv(unsigned w, unsigned first, unsigned count, unsigned secs)
 		printf("worker=%u packets=%u dups=%u wrong=%u missing=%u options=%u marker=%d\n", k,
 		       t[k].packets, t[k].dups, t[k].wrong, missing, t[k].options, t[k].marker);
 	}
+	for (unsigned k = 0; k < w; k++)
+		printf("foreign worker=%u packets=%u wrong=%u last-call=%u\n", k, t[k].foreign,
+		       t[k].foreign_wrong, t[k].foreign_id);
 	printf("rest packets=%u wrong=%u marker=%d\n", t[w].packets, t[w].wrong, t[w].marker);
 	return 0;
 }
@@ -309,15 +342,16 @@ static int do_send(const char *src, const char *dst, unsigned w, unsigned first,
 int main(int argc, char **argv)
 {
 	unsigned long w, first, count, secs;
-	if (argc == 6 && !strcmp(argv[1], "recv") && num(argv[2], MAXW, &w) && w &&
+	if (argc == 7 && !strcmp(argv[1], "recv") && num(argv[2], MAXW, &w) && w &&
 	    !(w & (w - 1)) && num(argv[3], MARKER_BASE, &first) &&
 	    num(argv[4], MARKER_BASE - first, &count) && num(argv[5], 600, &secs))
-		return do_recv((unsigned)w, (unsigned)first, (unsigned)count, (unsigned)secs);
+		return do_recv((unsigned)w, (unsigned)first, (unsigned)count, (unsigned)secs,
+			       argv[6]);
 	if (argc == 7 && !strcmp(argv[1], "send") && num(argv[4], MAXW, &w) && w &&
 	    !(w & (w - 1)) && num(argv[5], MARKER_BASE, &first) &&
 	    num(argv[6], MARKER_BASE - first, &count))
 		return do_send(argv[2], argv[3], (unsigned)w, (unsigned)first, (unsigned)count);
-	fprintf(stderr, "usage: gre_filter_check recv W FIRST COUNT SECONDS\n"
+	fprintf(stderr, "usage: gre_filter_check recv W FIRST COUNT SECONDS SRC\n"
 			"       gre_filter_check send SRC DST W FIRST COUNT\n");
 	return 1;
 }
