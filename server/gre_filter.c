@@ -27,10 +27,11 @@
 #define GRE_OFF_CALLID  6u
 
 /*
- * The common head: X = IPv4 header length; if fewer than GRE_UPTO_CALLID
- * bytes follow it, or the GRE header is not PPTP's, jump `other` ahead of
- * the instruction after the head; else fall through with nothing loaded.
- * Returns the head's length (6). `other` counts from the end of the head.
+ * The common head of both programs: X = the IPv4 header's length; if fewer
+ * than GRE_UPTO_CALLID bytes follow it, jump to the instruction `other`
+ * places past the head's end; else fall through with A = GRE's first 16
+ * bits & GRE_WHERE_MASK, for the caller to compare with GRE_WHERE_PPTP.
+ * Returns the head's length.
  */
 enum { HEAD_LEN = 6 };
 static size_t head(struct sock_filter *p, uint8_t other)
@@ -49,8 +50,8 @@ static size_t head(struct sock_filter *p, uint8_t other)
 size_t gre_filter_build(struct sock_filter prog[static GRE_FILTER_MAX], uint16_t mask,
 			uint16_t value)
 {
-	size_t n = head(prog, 5); /* not PPTP: to the final DROP */
-	/* n: is it PPTP's GRE? */
+	size_t n = head(prog, 5); /* too short: to the final DROP */
+	/* PPTP's GRE? then the call ID, else DROP */
 	prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, GRE_WHERE_PPTP, 0, 4);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_IND, GRE_OFF_CALLID);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, mask);
@@ -63,6 +64,7 @@ size_t gre_filter_build(struct sock_filter prog[static GRE_FILTER_MAX], uint16_t
 size_t gre_filter_build_rest(struct sock_filter prog[static GRE_FILTER_MAX])
 {
 	size_t n = head(prog, 2); /* too short: to the final KEEP */
+	/* PPTP's GRE (a worker's)? DROP, else KEEP */
 	prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, GRE_WHERE_PPTP, 0, 1);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DROP);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, KEEP);
