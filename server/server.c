@@ -86,24 +86,56 @@ static bool callid_free(const struct server *srv, uint16_t id)
 	return id != 0 && !srv->callid[id] && !(srv->callid_recent[id / 8] & (1u << (id % 8)));
 }
 
-uint16_t server_callid_alloc(struct server *srv, struct call *c)
+/*
+ * With W workers (a power of two) the low log2(W) bits of an ID are its
+ * worker's number and only the bits above are random: each worker has
+ * 65536 / W IDs and one worker running out never takes another's. The
+ * quarantine is shared, as released IDs of different workers differ.
+ */
+static unsigned callid_nworkers(const struct server *srv)
 {
-	/* A few random tries find a free ID unless the table is nearly full;
-	 * then a scan from a random start, so the answer is never a false
-	 * "none left". */
+	return srv->callid_workers ? srv->callid_workers : 1;
+}
+
+bool server_callid_set_workers(struct server *srv, unsigned workers)
+{
+	if (!workers || workers > SERVER_WORKERS_MAX || (workers & (workers - 1)))
+		return false;
+	for (unsigned id = 0; id < SERVER_CALLIDS; id++)
+		if (srv->callid[id])
+			return false;
+	srv->callid_workers = workers;
+	return true;
+}
+
+uint16_t server_callid_alloc_for(struct server *srv, struct call *c, unsigned worker)
+{
+	unsigned mask = callid_nworkers(srv) - 1;
+	if (worker > mask)
+		return 0;
+	/* A few random tries find a free ID unless the worker's share is
+	 * nearly full; then a scan of that share from a random start, so the
+	 * answer is never a false "none left". */
 	uint16_t id = 0;
 	for (int i = 0; i < 32; i++) {
-		id = callid_random(srv);
+		id = (uint16_t)((callid_random(srv) & ~mask) | worker);
 		if (callid_free(srv, id))
 			goto found;
 	}
-	for (unsigned i = 0; i < SERVER_CALLIDS; i++, id++)
+	for (unsigned i = 0; i < SERVER_CALLIDS / (mask + 1); i++) {
+		id = (uint16_t)(id + mask + 1);
 		if (callid_free(srv, id))
 			goto found;
+	}
 	return 0;
 found:
 	srv->callid[id] = c;
 	return id;
+}
+
+uint16_t server_callid_alloc(struct server *srv, struct call *c)
+{
+	return server_callid_alloc_for(srv, c, 0);
 }
 
 void server_callid_release(struct server *srv, uint16_t id)

@@ -56,6 +56,8 @@
 /* Freed call IDs not handed out again before this many later releases:
  * late GRE packets of a call that just ended find no call, not a new one. */
 #define SERVER_CALLID_QUARANTINE 1024
+/* Most data-path workers a call ID can name (its low log2 bits). */
+#define SERVER_WORKERS_MAX    64
 /* Interval of the once-per-peer log lines (refused calls, evictions). */
 #define SERVER_PEER_LOG_MS    60000
 
@@ -182,6 +184,9 @@ struct server {
 	unsigned callid_ring_head, callid_ring_len;
 	uint16_t callid_rnd[64];  /* random numbers not used yet */
 	unsigned callid_rnd_left;
+	/* Data-path workers W, a power of two (0 counts as 1): a call ID's
+	 * low log2(W) bits name its worker (server_callid_alloc_for). */
+	unsigned callid_workers;
 
 	/* Once per peer per SERVER_PEER_LOG_MS: refused calls; refused or
 	 * evicted connections (the rest is counted). */
@@ -293,8 +298,18 @@ static inline struct server *server_of(struct ev_loop *loop)
 uint64_t server_now_ms(void);
 
 /* Allocate a random free call ID for c: never 0, never one in use, never
- * one of the last SERVER_CALLID_QUARANTINE released; 0 if none is left. */
+ * one of the last SERVER_CALLID_QUARANTINE released; 0 if none is left.
+ * With W workers it is an ID of worker 0 (server_callid_alloc_for). */
 uint16_t server_callid_alloc(struct server *srv, struct call *c);
+/* The same among the IDs of worker `worker` < W alone: (id & (W - 1)) ==
+ * worker, so the GRE filter of that worker's socket (server/gre_filter.h)
+ * keeps the call's frames. 0 when that worker's IDs are all taken or in
+ * quarantine, even if other workers have free ones, and for worker >= W. */
+uint16_t server_callid_alloc_for(struct server *srv, struct call *c, unsigned worker);
+/* Set W: a power of two from 1 to SERVER_WORKERS_MAX, while no call is
+ * live (an ID in use would name the wrong worker); false (W unchanged)
+ * otherwise. */
+bool server_callid_set_workers(struct server *srv, unsigned workers);
 void server_callid_release(struct server *srv, uint16_t id);
 /* The live call with our call ID id, or NULL. */
 struct call *server_call_by_id(const struct server *srv, uint16_t id);
