@@ -102,6 +102,7 @@ struct call {
 
 	struct gre_flow *flow;      /* NULL until the call is up */
 	ev_timer flow_timer;
+	uint64_t flow_armed_at;      /* deadline flow_timer is set for (UINT64_MAX: none) */
 	ev_timer setup_timer;       /* call-setup-timeout, until established */
 
 	const struct call_ops *ops;
