@@ -223,7 +223,7 @@ void server_log_stats(const struct server *srv)
 		   "gre-far=%llu ctrl-unstarted=%u ctrl-evicted=%llu accept-failed=%llu "
 		   "accept-paused=%llu calls-limited=%llu calls-setup-timeout=%llu "
 		   "tun-rx=%llu tun-tx=%llu tun-tx-dropped=%llu tun-tx-err=%llu tun-io=%s "
-		   "objects=%ld",
+		   "tun-submits=%llu objects=%ld",
 		   srv->nctrls, srv->ncalls, callids, srv->nsessions, (unsigned long long)s->gre_rx,
 		   (unsigned long long)s->gre_tx, (unsigned long long)s->gre_bad,
 		   (unsigned long long)s->gre_no_call, (unsigned long long)s->gre_wrong_src,
@@ -247,7 +247,7 @@ void server_log_stats(const struct server *srv)
 		   (unsigned long long)s->calls_setup_timeout,
 		   (unsigned long long)ts.rx, (unsigned long long)ts.tx,
 		   (unsigned long long)ts.tx_dropped, (unsigned long long)s->tun_tx_err,
-		   tun_io_method(srv->tio), srv->objects);
+		   tun_io_method(srv->tio), (unsigned long long)s->tun_submits, srv->objects);
 	if (srv->pool6) {
 		struct pool6_stats p6 = pool6_stats(srv->pool6);
 		unsigned named = 0;

@@ -94,6 +94,7 @@ struct server_stats {
 	uint64_t gre_tx_err;    /* sendmsg failed */
 	uint64_t tun_tx_err;    /* tun writes that failed (server/tun_io.h) */
 	uint64_t tun_submit_err; /* io_uring_enter() refusals (the writes wait, not lost) */
+	uint64_t tun_submits;   /* io_uring_enter() calls that submitted tun writes */
 	uint64_t gre_dup;       /* duplicates dropped by the calls' flows */
 	uint64_t gre_old;       /* packets older than the window dropped */
 	uint64_t gre_far;       /* sequence number far outside the window: dropped */

@@ -88,9 +88,10 @@ void tun_io_flush(struct tun_io *io)
 		 * EAGAIN: the kernel is short of memory) leaves the SQEs in the
 		 * ring for the next flush. */
 		int r = io_uring_submit(&io->ring);
-		if (r > 0)
+		if (r > 0) {
+			io->srv->stats.tun_submits++;
 			io->nqueued -= (unsigned)r > io->nqueued ? io->nqueued : (unsigned)r;
-		else if (r < 0 && log_due(++io->srv->stats.tun_submit_err))
+		} else if (r < 0 && log_due(++io->srv->stats.tun_submit_err))
 			log_warnx("tun=%s event=tun-submit-error error=\"%s\" count=%llu",
 				  io->tun->name, strerror(-r),
 				  (unsigned long long)io->srv->stats.tun_submit_err);
