@@ -12,8 +12,11 @@
  *     io_uring_enter() and reaps the completions already posted, without
  *     waiting. The device is O_NONBLOCK, so the kernel performs each write
  *     inline during that enter, in SQE order, and posts its completion
- *     before the call returns; a write the kernel could not do inline
- *     completes later and its slot stays busy until a later flush reaps it.
+ *     before the call returns. A write the device refused for the moment
+ *     (EAGAIN: tun's send buffer is unlimited by default, so not seen in
+ *     practice) would be retried by the kernel when the device is
+ *     writable, after the writes behind it, and its slot stays busy until
+ *     a later flush reaps it.
  *     A slot is copied into, not pointed at, because the packet's buffer
  *     (the GRE socket's receive buffer, a call's reorder slot, a scratch
  *     buffer for ICMP) is reused or freed before the write may complete.
