@@ -1233,6 +1233,7 @@ static const struct type t_option = { parse_option, NULL, NULL, true, false, tru
 
 static const char *const auth_names[] = { "sqlite", "radius", NULL };
 static const char *const user_domain_names[] = { "strip", "keep", "refuse", NULL };
+static const char *const tun_io_names[] = { "auto", "io_uring", "syscall", NULL };
 /* In the order of enum log_target (common/log.h). */
 static const char *const log_target_names[] = { "auto", "stderr", "syslog", "journal", NULL };
 
@@ -1277,6 +1278,7 @@ static const struct key keys[] = {
 	{ KEY("lockout-table-size", t_uint, lockout_table_size, "4096"), .min = 64,
 	  .max = 262144 },
 	{ KEY("tun", t_str, tun, "pptp0"), .check = check_ifname },
+	{ KEY("tun-io", t_enum, tun_io, "auto"), .names = tun_io_names },
 	{ KEY("ms-dns", t_addrs, ms_dns, NULL), .max = 2 },
 	{ KEY("ms-wins", t_addrs, ms_wins, NULL), .max = 2 },
 	{ KEY("require-mppe", t_bool, require_mppe, "yes") },

@@ -55,6 +55,13 @@ enum config_user_domain {
 	CONFIG_USER_DOMAIN_REFUSE,
 };
 
+/* tun-io: how packets for the tun device are written (server/tun_io.h). */
+enum config_tun_io {
+	CONFIG_TUN_IO_AUTO = 0, /* io_uring if the kernel lets us set up a ring, else syscall */
+	CONFIG_TUN_IO_URING,    /* io_uring or refuse to start */
+	CONFIG_TUN_IO_SYSCALL,  /* one write() per packet */
+};
+
 /* A list of IPv4 addresses in network order (listen, ms-dns, ms-wins). */
 struct config_addrs {
 	struct in_addr *addr;
@@ -170,6 +177,7 @@ struct config {
 	unsigned lockout_table_size;      /* entries the lock-out table keeps at most */
 
 	char *tun; /* interface name */
+	enum config_tun_io tun_io; /* batched io_uring writes or one write() each */
 	struct config_addrs ms_dns;
 	struct config_addrs ms_wins;
 

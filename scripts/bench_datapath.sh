@@ -24,9 +24,21 @@
 # at $SIZE, and the ratio server / (baseline + crypto), which the issue
 # wants at or under 1.3. One "figure value" line each.
 #
+# Then the upload (client -> LAN), once with `tun-io syscall` (one write()
+# per packet into tun) and once with `tun-io io_uring` (the packets of a
+# loop turn in one io_uring_enter(), server/tun_io.h): the client (the same
+# `pptpbench connect --tun`, routing 203.0.113.0/24 into its tunnel) runs
+# `pptpbench datapath blast` at $UP_RATE to 203.0.113.2, where `pptpbench
+# datapath sink` takes the datagrams and checks their numbers. For each
+# method: the packets the server wrote into its tun (the device's
+# rx_packets), the server's CPU time per packet written, its
+# io_uring_enter() calls (tun-submits: packets per enter is the batch), and
+# the sink's line; then ratio_upload_io_uring_vs_syscall.
+#
 # Knobs (environment): SIZE (1396: the IPv4 MTU of the tunnel, so each
 # packet is a 1400-byte MPPE frame; bigger ones are fragmented), RATE
-# (packets/s, 20000; 0: as fast as the blaster goes). The rate is bounded
+# (packets/s, 20000; 0: as fast as the blaster goes), UP_RATE (the
+# upload's, default $RATE). The rate is bounded
 # by the benchmark client, which decrypts every frame in one process and
 # acknowledges it: past its pace the server's send queue drops frames
 # from its head (server_stats gre-tx-queue-drop) and a long enough run of
@@ -50,6 +62,7 @@ export PPTPD PPTPCTL PPTPBENCH SRCDIR
 
 SIZE=${SIZE:-1396}
 RATE=${RATE:-20000}
+UP_RATE=${UP_RATE:-$RATE}
 SECONDS_EACH=${SECONDS_EACH:-5}
 CRYPTO_PACKETS=${CRYPTO_PACKETS:-100000}
 DST=192.0.2.10
@@ -71,6 +84,11 @@ cpu_ns() {
 
 tun_tx() {
 	ip netns exec "$SRV" cat "/sys/class/net/$1/statistics/tx_packets"
+}
+
+# packets written into the device by its owner (the kernel receives them)
+tun_rx() {
+	ip netns exec "$SRV" cat "/sys/class/net/$1/statistics/rx_packets"
 }
 
 # measure NAME PID TUN: blast, then one line per figure; sets US
@@ -124,6 +142,7 @@ echo bench-secret | ctl user add alice --password-stdin
 echo bench-secret >"$IT_TMP/alice.pw"
 start_server 192.0.2.10-10
 PWFILE=$IT_TMP/alice.pw bg_connect "$IT_TMP/client.out" --mppe stateless --tun dpcli0 --timeout 10
+DL_CLIENT=$IT_LAST_PID
 wait_up "$IT_TMP/client.out"
 # The pool holds the one address the blaster aims at.
 measure server "$SRV_PID" pptp0
@@ -139,4 +158,60 @@ CRYPTO_US=$("$PPTPBENCH" crypto --packets "$CRYPTO_PACKETS" --size "$SIZE" |
 echo "crypto_mppe128_stateless_us_per_packet $CRYPTO_US"
 awk -v s="$SRV_US" -v b="$BASE_US" -v c="$CRYPTO_US" \
 	'BEGIN { printf "ratio_server_vs_baseline_plus_crypto %.2f (target <= 1.3)\n", s / (b + c) }'
+it_stop "$DL_CLIENT"
 stop_server
+
+# ---- upload: client -> LAN, tun-io syscall then io_uring ----
+# measure_up METHOD: one server with that tun-io, one client blasting
+# through it; one line per figure; sets US
+measure_up() {
+	local m=$1 c0 c1 p0 p1 pkts line subs
+	start_server 192.0.2.10-10 "tun-io $m"
+	wait_log "event=tun-io method=$m( |\$)"
+	it_bg "$LAN" "$IT_TMP/sink.$m" "$PPTPBENCH" datapath sink --bind 203.0.113.2 >/dev/null
+	local sink=$IT_LAST_PID
+	PWFILE=$IT_TMP/alice.pw bg_connect "$IT_TMP/up-client.$m" --mppe stateless --tun dpup0 \
+		--bind 198.51.100.2 --route 203.0.113.0/24 --timeout 10
+	local client=$IT_LAST_PID
+	wait_up "$IT_TMP/up-client.$m"
+	for _ in $(seq 1 50); do
+		grep -q '^sink ready' "$IT_TMP/sink.$m" && break
+		sleep 0.1
+	done
+	local perf=
+	if [ -n "${PERF_DATA:-}" ]; then
+		perf record -q -g -p "$SRV_PID" -o "$PERF_DATA.upload_$m" -- sleep "$SECONDS_EACH" \
+			>/dev/null 2>&1 &
+		perf=$!
+	fi
+	c0=$(cpu_ns "$SRV_PID")
+	p0=$(tun_rx pptp0)
+	ip netns exec "$CLI" "$PPTPBENCH" datapath blast --dst 203.0.113.2 --size "$SIZE" \
+		--rate "$UP_RATE" --seconds "$SECONDS_EACH" >"$IT_TMP/up-blast.$m"
+	[ -z "$perf" ] || wait "$perf" || true
+	sleep 0.3 # what the client still has queued
+	c1=$(cpu_ns "$SRV_PID")
+	p1=$(tun_rx pptp0)
+	pkts=$((p1 - p0))
+	[ "$pkts" -gt 0 ] || { cat "$IT_TMP/up-blast.$m" "$IT_TMP/up-client.$m" >&2; echo "bench_datapath: upload $m wrote nothing" >&2; exit 1; }
+	line=$(stats)
+	it_stop "$client"
+	it_stop "$sink"
+	subs=$(sed -n 's/.* tun-submits=\([0-9]*\).*/\1/p' <<<"$line")
+	US=$(awk -v c=$((c1 - c0)) -v p="$pkts" 'BEGIN { printf "%.3f", c / p / 1000 }')
+	echo "upload_${m}_packets $pkts"
+	awk -v p="$pkts" -v s="$SECONDS_EACH" -v n="upload_$m" -v b="$SIZE" \
+		'BEGIN { printf "%s_packets_per_s %.0f\n%s_mbit_per_s %.0f\n", n, p / s, n, p * b * 8 / s / 1e6 }'
+	echo "upload_${m}_us_per_packet $US"
+	echo "upload_${m}_tun_submits ${subs:-0}"
+	echo "upload_${m}_blast $(cat "$IT_TMP/up-blast.$m")"
+	echo "upload_${m}_sink $(grep '^sink received' "$IT_TMP/sink.$m" || echo none)"
+	echo "upload_${m}_server_stats $(sed 's/.*event=stats //' <<<"$line")"
+	stop_server
+}
+measure_up syscall
+UP_SYSCALL_US=$US
+measure_up io_uring
+UP_URING_US=$US
+awk -v u="$UP_URING_US" -v s="$UP_SYSCALL_US" \
+	'BEGIN { printf "ratio_upload_io_uring_vs_syscall %.2f\n", u / s }'

@@ -9,6 +9,9 @@ PACKAGES=(
   # CAP_NET_ADMIN: libcap-ng changes the IDs and the capability sets in
   # one call (server/privs.c).
   libcap-ng-dev
+  # Packets for the tun device are written in batches through io_uring, one
+  # io_uring_enter() per batch instead of one write() each (server/tun_io.c).
+  liburing-dev
   sqlite3 openssl iproute2 util-linux procps pptp-linux
   # capsh: integration.privs starts pptpd without CAP_SETPCAP
   libcap2-bin

@@ -321,6 +321,7 @@ static void cmd_stats(struct admin *ad, struct jbuf *j)
 	jb_u64(j, &first, "sessions_up", up);
 #define F(name) jb_u64(j, &first, #name, s->name)
 	F(gre_rx); F(gre_tx); F(gre_bad); F(gre_no_call); F(gre_wrong_src); F(gre_tx_err);
+	F(tun_tx_err);
 	F(gre_dup); F(gre_old); F(gre_far); F(frames_rx); F(frames_dropped);
 	F(ctrl_opened); F(ctrl_closed); F(ctrl_refused); F(ctrl_evicted);
 	F(accept_failed); F(accept_paused); F(calls_opened); F(calls_closed); F(calls_busy);

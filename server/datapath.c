@@ -20,6 +20,7 @@
 #include "server/session_ipv6.h"
 #include "server/shaper.h"
 #include "server/tun.h"
+#include "server/tun_io.h"
 
 /* Free bytes in front of every packet buffer for PPP and GRE headers. */
 #define DP_HEADROOM (PPP_TX_HEADROOM + CALL_TX_HEADROOM)
@@ -48,7 +49,7 @@ void datapath_from_client(struct server *srv, struct session *s, uint8_t *pkt, s
 {
 	struct ipv4_hdr h;
 
-	if (!srv->tun)
+	if (!srv->tio)
 		return;
 	if (ipv4_parse(pkt, len, false, &h) != IPV4_OK) {
 		session_dp_stats(s)->bad_ip++;
@@ -77,7 +78,7 @@ void datapath_from_client(struct server *srv, struct session *s, uint8_t *pkt, s
 			mtu = srv->tun->mtu;
 		ipv4_clamp_mss(pkt, h.tot_len, mss_for(mtu));
 	}
-	tun_write(srv->tun, pkt, h.tot_len);
+	tun_io_write(srv->tio, pkt, h.tot_len);
 }
 
 /* ---- LAN -> client ---- */
@@ -102,7 +103,7 @@ static void too_big(struct datapath *dp, struct session *s, const uint8_t *pkt, 
 	}
 	session_dp_stats(s)->icmp_sent++;
 	srv->stats.icmp_frag_needed++;
-	tun_write(dp->tun, dp->icmp, n);
+	tun_io_write(srv->tio, dp->icmp, n);
 }
 
 static void to_client(struct datapath *dp, uint8_t *pkt, size_t len)
@@ -169,9 +170,11 @@ static void tun_cb(struct ev_loop *loop, ev_io *w, int revents)
 		int n = tun_read_batch(dp->tun, dp->pkts, DATAPATH_BATCH);
 		for (int i = 0; i < n; i++)
 			to_client(dp, dp->pkts[i].buf, dp->pkts[i].len);
-		/* The GRE packets of this batch leave together (sendmmsg). */
+		/* The GRE packets of this batch leave together (sendmmsg), and
+		 * so do its ICMP errors back into tun (io_uring). */
 		if (dp->srv->gre)
 			gre_sock_flush(dp->srv->gre);
+		tun_io_flush(dp->srv->tio);
 		if (n < DATAPATH_BATCH)
 			break;
 	}

@@ -15,7 +15,8 @@
  * Client -> LAN (datapath_from_client(), called by the session's ip_rx):
  * IPv4 header checked -> the source must be the session's own address
  * (else dropped, counted per session and server-wide, logged once per
- * session) -> MSS clamp -> tun.
+ * session) -> MSS clamp -> tun_io_write() (server/tun_io.h: queued and
+ * written in batches through io_uring, or one write() each).
  *
  * Lifetime: datapath_new() after tun_open(), owned by the server;
  * datapath_free() stops the watcher before the tun is closed.

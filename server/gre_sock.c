@@ -16,6 +16,7 @@
 #include "server/call.h"
 #include "server/ctrl.h"
 #include "server/server.h"
+#include "server/tun_io.h"
 
 #define GRE_SOCK_ROUNDS 8          /* batches per readiness event */
 #define GRE_SOCK_RCVBUF (1 << 20)
@@ -121,8 +122,10 @@ static void read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		for (int i = 0; i < n; i++)
 			input(g, g->rx[i], g->msgs[i].msg_len);
 		/* What this batch produced (acks, echoed or released frames)
-		 * leaves as one batch too. */
+		 * leaves as one batch too, and so do its packets for the LAN
+		 * (one io_uring_enter(), server/tun_io.h). */
 		gre_sock_flush(g);
+		tun_io_flush(g->srv->tio);
 		if (n < GRE_SOCK_BATCH)
 			return;
 	}

@@ -25,6 +25,7 @@ static const char *const restart_keys[] = {
 	"listen",             /* the TCP 1723 sockets (and the GRE socket's bind) */
 	"localip",            /* the tun address, every session's peer address */
 	"tun",                /* the device */
+	"tun-io",             /* the io_uring ring is set up at start, as root */
 	"mtu",                /* the device's MTU */
 	"connections",        /* the size of the session table */
 	"proxyarp",           /* its netlink socket is opened at start, as root */

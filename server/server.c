@@ -35,6 +35,7 @@
 #include "server/radius_setup.h"
 #include "server/session.h"
 #include "server/tun.h"
+#include "server/tun_io.h"
 
 uint64_t server_now_ms(void)
 {
@@ -253,7 +254,8 @@ void server_log_stats(const struct server *srv)
 		   "mppe-refused=%llu mppe-abuse=%llu rate-dropped=%llu "
 		   "gre-far=%llu ctrl-unstarted=%u ctrl-evicted=%llu accept-failed=%llu "
 		   "accept-paused=%llu calls-limited=%llu calls-setup-timeout=%llu "
-		   "tun-rx=%llu tun-tx=%llu tun-tx-dropped=%llu objects=%ld",
+		   "tun-rx=%llu tun-tx=%llu tun-tx-dropped=%llu tun-tx-err=%llu tun-io=%s "
+		   "tun-submits=%llu objects=%ld",
 		   srv->nctrls, srv->ncalls, callids, srv->nsessions, (unsigned long long)s->gre_rx,
 		   (unsigned long long)s->gre_tx, (unsigned long long)s->gre_bad,
 		   (unsigned long long)s->gre_no_call, (unsigned long long)s->gre_wrong_src,
@@ -276,7 +278,8 @@ void server_log_stats(const struct server *srv)
 		   (unsigned long long)s->accept_paused, (unsigned long long)s->calls_limited,
 		   (unsigned long long)s->calls_setup_timeout,
 		   (unsigned long long)ts.rx, (unsigned long long)ts.tx,
-		   (unsigned long long)ts.tx_dropped, srv->objects);
+		   (unsigned long long)ts.tx_dropped, (unsigned long long)s->tun_tx_err,
+		   tun_io_method(srv->tio), (unsigned long long)s->tun_submits, srv->objects);
 	if (srv->pool6) {
 		struct pool6_stats p6 = pool6_stats(srv->pool6);
 		unsigned named = 0;
@@ -576,6 +579,9 @@ static bool open_services(struct server *srv)
 			srv->nnpools++;
 		}
 	}
+	srv->tio = tun_io_new(srv, srv->tun);
+	if (!srv->tio)
+		return false;
 	srv->dp = datapath_new(srv);
 	if (!srv->dp)
 		return false;
@@ -722,6 +728,8 @@ void server_free(struct server *srv)
 	login_lock_stop(srv);
 	addr_count_free(&srv->peer_counts);
 	datapath_free(srv->dp);
+	tun_io_free(srv->tio);
+	srv->tio = NULL;
 	tun_free(srv->tun);
 	neigh_free(srv->neigh);
 	pool_free(srv->pool);

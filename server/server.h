@@ -18,7 +18,7 @@
  *            dies, then on the reaper list.
  *   metrics  the Prometheus endpoint (server/metrics.h): opened by
  *            server_open(), started by server_start(), freed by server_free().
- *   tun, pool, datapath, neigh, DAE: opened by server_open() (as root,
+ *   tun, tun_io, pool, datapath, neigh, DAE: opened by server_open() (as root,
  *            not with --echo-frames); the auth backend and accounting by
  *            server_start() (after the drop to the run user); all freed by
  *            server_free() after every session.
@@ -75,6 +75,7 @@ struct session;
 struct pool;
 struct tun;
 struct datapath;
+struct tun_io;
 struct neigh;
 struct auth_backend;
 struct acct;
@@ -93,6 +94,9 @@ struct server_stats {
 	uint64_t gre_no_call;   /* no live call has the key's call ID */
 	uint64_t gre_wrong_src; /* source address is not the call's peer */
 	uint64_t gre_tx_err;    /* sendmsg failed */
+	uint64_t tun_tx_err;    /* tun writes that failed (server/tun_io.h) */
+	uint64_t tun_submit_err; /* io_uring_enter() refusals (the writes wait, not lost) */
+	uint64_t tun_submits;   /* io_uring_enter() calls that submitted tun writes */
 	uint64_t gre_dup;       /* duplicates dropped by the calls' flows */
 	uint64_t gre_old;       /* packets older than the window dropped */
 	uint64_t gre_far;       /* sequence number far outside the window: dropped */
@@ -220,6 +224,7 @@ struct server {
 
 	/* The data plane and its services; NULL with --echo-frames. */
 	struct tun *tun;
+	struct tun_io *tio;        /* writes into tun (server/tun_io.h) */
 	struct pool *pool;
 	struct pool6 *pool6;      /* ipv6-prefix-pool; NULL unless `ipv6` */
 	struct pool6 **npools6;   /* ipv6-pool NAME ..., as cfg->ipv6_pools */

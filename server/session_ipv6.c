@@ -38,6 +38,7 @@
 #include "server/server.h"
 #include "server/session_ipv6.h"
 #include "server/tun.h"
+#include "server/tun_io.h"
 
 /* Our interface identifier on every link: fe80::1, and prefix::1. */
 #define SESSION_IPV6_IID       1ull
@@ -686,7 +687,7 @@ void session_ipv6_rx(void *owner, uint8_t *pkt, size_t len)
 		}
 		return;
 	}
-	if (!srv->tun || !ipv6_parse(pkt, len, &h))
+	if (!srv->tio || !ipv6_parse(pkt, len, &h))
 		return;
 	if (!session_police(s, SHAPER_UP, h.tot_len))
 		return;
@@ -694,7 +695,7 @@ void session_ipv6_rx(void *owner, uint8_t *pkt, size_t len)
 		unsigned mtu = s->v6_mtu < srv->tun->mtu ? s->v6_mtu : srv->tun->mtu;
 		ipv6_clamp_mss(pkt, h.tot_len, mss6_for(mtu));
 	}
-	tun_write(srv->tun, pkt, h.tot_len);
+	tun_io_write(srv->tio, pkt, h.tot_len);
 }
 
 void session_ipv6_from_tun(struct server *srv, uint8_t *pkt, size_t len, uint8_t *scratch,
@@ -733,7 +734,7 @@ void session_ipv6_from_tun(struct server *srv, uint8_t *pkt, size_t len, uint8_t
 		if (n) {
 			s->st.icmp_sent++;
 			srv->stats.ipv6_ptb_sent++;
-			tun_write(srv->tun, scratch, n);
+			tun_io_write(srv->tio, scratch, n);
 		}
 		return;
 	}

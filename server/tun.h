@@ -11,10 +11,11 @@
  *
  * Packets are bare IPv4 datagrams (no packet-information header).
  * tun_read_batch() reads up to n packets with one read() each until the
- * device has no more (EAGAIN), into buffers the caller preallocated; a
- * later version could hand the same batch to io_uring instead. tun_write()
- * writes one packet; the device takes or drops it whole, so a full queue
- * (EAGAIN) means the packet was dropped and is counted, never retried.
+ * device has no more (EAGAIN), into buffers the caller preallocated.
+ * tun_write() writes one packet (the server writes through server/tun_io.h,
+ * which batches them through io_uring or calls this); the device takes or
+ * drops it whole, so a full queue (EAGAIN) means the packet was dropped and
+ * is counted, never retried.
  *
  * Lifetime: tun_open() .. tun_free(). tun_free() deletes the routes it
  * added and the address, then closes the fd; a non-persistent device

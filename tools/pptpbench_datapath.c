@@ -6,8 +6,16 @@
  *                            [--rate PPS]
  *     UDP datagrams of BYTES IPv4 bytes (default 1400) to ADDR port 9,
  *     sendmmsg() in batches of 32, paced to PPS packets a second (0: as
- *     fast as the socket takes them), for S seconds (default 5). Prints
- *     "blast sent=N seconds=T".
+ *     fast as the socket takes them), for S seconds (default 5). Each
+ *     payload starts with its sequence number (8 bytes, big-endian, from
+ *     0). Prints "blast sent=N seconds=T".
+ *
+ *   pptpbench datapath sink --bind ADDR [--seconds S]
+ *     Receives what blast sends, on ADDR port 9 (so the host answers no
+ *     ICMP port unreachable), until SIGTERM/SIGINT or S seconds (default
+ *     3600), and checks the sequence numbers: "sink received=N lost=N
+ *     reordered=N duplicates=N" (lost: numbers skipped and never seen
+ *     later; reordered: a number lower than one already received).
  *
  *   pptpbench datapath forward --tun NAME --peer ADDR [--local ADDR]
  *                              [--seconds S]
@@ -85,8 +93,23 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: pptpbench datapath blast --dst ADDR [--size BYTES] [--seconds S] "
 		   "[--rate PPS]\n"
+		   "       pptpbench datapath sink --bind ADDR [--seconds S]\n"
 		   "       pptpbench datapath forward --tun NAME --peer ADDR [--local ADDR] "
 		   "[--seconds S]\n");
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * (7 - i)));
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
 }
 
 /* ---- blast ---- */
@@ -111,7 +134,7 @@ static int blast(int argc, char **argv)
 		bool ok = true;
 		switch (c) {
 		case 'd': ok = have_dst = parse_addr(optarg, &dst); break;
-		case 's': ok = parse_num(optarg, 29, 1500, &size); break;
+		case 's': ok = parse_num(optarg, 36, 1500, &size); break; /* 8: the number */
 		case 't': ok = parse_num(optarg, 0.1, 3600, &secs); break;
 		case 'r': ok = parse_num(optarg, 0, 1e8, &rate); break;
 		case 'h': usage(stdout); return 0;
@@ -160,6 +183,8 @@ static int blast(int argc, char **argv)
 				nanosleep(&ts, NULL);
 			}
 		}
+		for (int i = 0; i < DP_BATCH; i++)
+			put_be64(payload[i], sent + (uint64_t)i);
 		int n = sendmmsg(fd, msgs, DP_BATCH, 0);
 		if (n > 0)
 			sent += (uint64_t)n;
@@ -169,6 +194,114 @@ static int blast(int argc, char **argv)
 	}
 	printf("blast sent=%llu errors=%llu seconds=%.3f\n", (unsigned long long)sent,
 	       (unsigned long long)errors, t - t0);
+	close(fd);
+	return 0;
+}
+
+/* ---- sink ---- */
+
+/* Sequence numbers seen, one bit each, for the run's first SINK_MAX. */
+#define SINK_MAX (1u << 24)
+
+static int sink(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "bind", required_argument, NULL, 'b' },
+		{ "seconds", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct in_addr addr = { 0 };
+	double secs = 3600;
+	bool have_addr = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		bool ok = true;
+		switch (c) {
+		case 'b': ok = have_addr = parse_addr(optarg, &addr); break;
+		case 't': ok = parse_num(optarg, 0.1, 86400, &secs); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+		if (!ok) {
+			fprintf(stderr, "datapath sink: bad --%s '%s'\n", argv[optind - 1] + 2,
+				optarg);
+			return 2;
+		}
+	}
+	if (!have_addr) {
+		usage(stderr);
+		return 2;
+	}
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9), .sin_addr = addr };
+	int size = 4 << 20;
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		perror("datapath sink: socket");
+		return 1;
+	}
+	uint8_t *seen = calloc(SINK_MAX / 8, 1);
+	if (!seen) {
+		fprintf(stderr, "datapath sink: out of memory\n");
+		close(fd);
+		return 1;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	printf("sink ready\n");
+	fflush(stdout);
+	static uint8_t buf[DP_BATCH][1500];
+	struct mmsghdr msgs[DP_BATCH];
+	struct iovec iov[DP_BATCH];
+	memset(msgs, 0, sizeof(msgs));
+	for (int i = 0; i < DP_BATCH; i++) {
+		iov[i].iov_base = buf[i];
+		iov[i].iov_len = sizeof(buf[i]);
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	uint64_t received = 0, reordered = 0, dups = 0, top = 0, short_ = 0;
+	bool any = false;
+	double end = now() + secs;
+	while (!stop && now() < end) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		int n = recvmmsg(fd, msgs, DP_BATCH, MSG_DONTWAIT, NULL);
+		for (int i = 0; i < n; i++) {
+			if (msgs[i].msg_len < 8) {
+				short_++;
+				continue;
+			}
+			uint64_t seq = get_be64(buf[i]);
+			if (seq >= SINK_MAX) {
+				short_++;
+				continue;
+			}
+			if (seen[seq / 8] & (1u << (seq % 8))) {
+				dups++;
+				continue;
+			}
+			seen[seq / 8] |= (uint8_t)(1u << (seq % 8));
+			received++;
+			if (any && seq < top)
+				reordered++;
+			if (!any || seq > top)
+				top = seq;
+			any = true;
+		}
+	}
+	/* Lost: below the highest number received and never seen. */
+	uint64_t lost = any ? top + 1 - received : 0;
+	printf("sink received=%llu lost=%llu reordered=%llu duplicates=%llu bad=%llu\n",
+	       (unsigned long long)received, (unsigned long long)lost,
+	       (unsigned long long)reordered, (unsigned long long)dups,
+	       (unsigned long long)short_);
+	free(seen);
 	close(fd);
 	return 0;
 }
@@ -368,6 +501,8 @@ int pptpbench_datapath(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "blast") == 0)
 		return blast(argc - 1, argv + 1);
+	if (strcmp(argv[1], "sink") == 0)
+		return sink(argc - 1, argv + 1);
 	if (strcmp(argv[1], "forward") == 0)
 		return forward(argc - 1, argv + 1);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {

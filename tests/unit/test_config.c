@@ -113,6 +113,7 @@ static void defaults(void **state)
 	assert_int_equal(c->auth, CONFIG_AUTH_SQLITE);
 	assert_string_equal(c->user_db, "/var/lib/pptpd/users.db");
 	assert_string_equal(c->tun, "pptp0");
+	assert_int_equal(c->tun_io, CONFIG_TUN_IO_AUTO);
 	assert_int_equal(c->ms_dns.n, 0);
 	assert_int_equal(c->ms_wins.n, 0);
 	assert_true(c->require_mppe);
@@ -176,6 +177,7 @@ static char *all_keys_text(const struct scratch *s)
 		 "auth radius\n"
 		 "user-db /srv/users.db\n"
 		 "tun vpn7\n"
+		 "tun-io syscall\n"
 		 "ms-dns 203.0.113.53\n"
 		 "ms-dns 203.0.113.54\n"
 		 "ms-wins 203.0.113.80\n"
@@ -298,6 +300,7 @@ static void check_all_keys(const struct config *c, const struct scratch *s)
 	assert_string_equal(c->user, "nobody");
 	assert_string_equal(c->group, "nogroup");
 	assert_string_equal(c->hook_user, "nobody");
+	assert_int_equal(c->tun_io, CONFIG_TUN_IO_SYSCALL);
 	char a[NETADDR_STRLEN];
 	assert_int_equal(c->radius_auth.n, 2);
 	netaddr_format(&c->radius_auth.s[0].addr, true, a, sizeof(a));
@@ -514,6 +517,9 @@ static void value_errors(void **state)
 	fails_at(BASE "log-level loud\n", 3, "'loud' is not a log level", NULL);
 	fails_at(BASE "log-target file\n", 3, "'file' is not a valid value for 'log-target' "
 		 "(auto or stderr or syslog or journal)", NULL);
+	fails_at(BASE "\ntun-io uring\n", 4, "'uring' is not a valid value for 'tun-io' "
+		 "(auto or io_uring or syscall)", NULL);
+	fails_at(BASE "tun-io\n", 3, "tun-io", NULL);
 	fails_at(BASE "tun a/b\n", 3, "'a/b' is not a valid interface name", NULL);
 	fails_at(BASE "tun 0123456789abcdef\n", 3, "not a valid interface name", NULL);
 	fails_at(BASE "user-db users.db\n", 3, "must be an absolute path", NULL);
