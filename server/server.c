@@ -689,6 +689,7 @@ void server_free(struct server *srv)
 	}
 	login_lock_stop(srv);
 	addr_count_free(&srv->peer_counts);
+	crypto_rng_wipe(&srv->link_rng);
 	datapath_free(srv->dp);
 	tun_free(srv->tun);
 	neigh_free(srv->neigh);

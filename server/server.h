@@ -48,6 +48,7 @@
 #include <sys/types.h>
 
 #include "common/addr_count.h"
+#include "common/crypto.h"
 #include "common/log_limit.h"
 #include "conf/config.h"
 
@@ -182,6 +183,9 @@ struct server {
 	unsigned callid_ring_head, callid_ring_len;
 	uint16_t callid_rnd[64];  /* random numbers not used yet */
 	unsigned callid_rnd_left;
+	/* The PPP links' random numbers (LCP magic numbers, CHAP challenges),
+	 * a batch at a time; used on the loop's thread only. */
+	struct crypto_rng link_rng;
 
 	/* Once per peer per SERVER_PEER_LOG_MS: refused calls; refused or
 	 * evicted connections (the rest is counted). */
