@@ -220,9 +220,14 @@ bool auth_cq_post(struct auth_cq *q, const struct auth_result *res)
 		return false;
 	}
 	q->ring[(q->head + q->count) % q->cap] = *res;
-	q->count++;
+	/* Only the first result of a batch needs the eventfd: a drain clears
+	 * it before it takes anything and takes until the queue is empty, so
+	 * whatever joins a non-empty queue is taken by the drain that the
+	 * first one's signal starts (or by one already running). */
+	bool first = q->count++ == 0;
 	pthread_mutex_unlock(&q->lock);
-	cq_signal(q);
+	if (first)
+		cq_signal(q);
 	return true;
 }
 

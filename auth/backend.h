@@ -401,7 +401,8 @@ struct auth_cq {
 
 bool auth_cq_init(struct auth_cq *q, size_t capacity, char *err, size_t errlen);
 void auth_cq_destroy(struct auth_cq *q);
-/* Thread-safe. False if full (the result is dropped). Signals the eventfd. */
+/* Thread-safe. False if full (the result is dropped). Signals the eventfd
+ * when the queue was empty (one write per batch, not per result). */
 bool auth_cq_post(struct auth_cq *q, const struct auth_result *res);
 /* Drop undelivered completions of a session; returns how many. */
 size_t auth_cq_cancel(struct auth_cq *q, struct auth_session_ref s);

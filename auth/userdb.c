@@ -15,6 +15,11 @@
 
 struct userdb {
 	sqlite3 *h;
+	/* userdb_get()'s statement, prepared at its first use and kept for
+	 * the connection's life (reset after each lookup, so it holds no read
+	 * transaction between lookups; SQLite prepares it again by itself if
+	 * the schema changes). Finalized by userdb_free(). */
+	sqlite3_stmt *get_st;
 	bool readonly;
 	int64_t (*now)(void *ctx);
 	void *now_ctx;
@@ -412,6 +417,7 @@ void userdb_free(struct userdb *db)
 {
 	if (!db)
 		return;
+	sqlite3_finalize(db->get_st);
 	sqlite3_close(db->h);
 	free(db);
 }
@@ -803,30 +809,33 @@ enum userdb_status userdb_delete(struct userdb *db, const char *name)
 enum userdb_status userdb_get(struct userdb *db, const char *name, struct user_record *rec)
 {
 	char shown[USERDB_NAME_MAX * 4 + 8], what[USERDB_NAME_MAX * 4 + 32];
-	sqlite3_stmt *st = NULL;
 	enum userdb_status res = USERDB_OK;
-	int rc;
+	int rc = SQLITE_OK;
 
 	db->err[0] = '\0';
 	if (!name_ok(db, "get user", name))
 		return USERDB_INVALID;
-	name_shown(name, shown, sizeof(shown));
-	rc = sqlite3_prepare_v2(db->h, "SELECT " USER_COLUMNS " FROM users WHERE name = ?1",
-				-1, &st, NULL);
+	/* Prepared once per connection: the lookup is on every login's path. */
+	if (!db->get_st)
+		rc = sqlite3_prepare_v2(db->h, "SELECT " USER_COLUMNS " FROM users WHERE name = ?1",
+					-1, &db->get_st, NULL);
 	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
+		sqlite3_bind_text(db->get_st, 1, name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(db->get_st);
 	}
 	if (rc == SQLITE_ROW) {
-		res = row_to_record(db, st, rec);
+		res = row_to_record(db, db->get_st, rec);
 	} else if (rc == SQLITE_DONE) {
-		db_err(db, "user '%s' not found", shown);
+		db_err(db, "user '%s' not found", name_shown(name, shown, sizeof(shown)));
 		res = USERDB_NOT_FOUND;
 	} else {
-		snprintf(what, sizeof(what), "read user '%s'", shown);
+		snprintf(what, sizeof(what), "read user '%s'", name_shown(name, shown, sizeof(shown)));
 		res = db_fail(db, rc, what);
 	}
-	sqlite3_finalize(st);
+	if (db->get_st) {
+		sqlite3_reset(db->get_st);
+		sqlite3_clear_bindings(db->get_st);
+	}
 	return res;
 }
 

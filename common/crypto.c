@@ -255,6 +255,28 @@ bool crypto_random(void *out, size_t len)
 	return true;
 }
 
+bool crypto_rng_get(struct crypto_rng *r, void *out, size_t len)
+{
+	/* A request as large as a batch gains nothing from one. */
+	if (len > CRYPTO_RNG_BATCH / 4)
+		return crypto_random(out, len);
+	if (r->left < len) {
+		if (!crypto_random(r->buf, sizeof(r->buf)))
+			return false;
+		r->left = sizeof(r->buf);
+	}
+	uint8_t *from = r->buf + sizeof(r->buf) - r->left;
+	memcpy(out, from, len);
+	crypto_wipe(from, len);
+	r->left -= len;
+	return true;
+}
+
+void crypto_rng_wipe(struct crypto_rng *r)
+{
+	crypto_wipe(r, sizeof(*r));
+}
+
 bool crypto_equal(const void *a, const void *b, size_t len)
 {
 	return CRYPTO_memcmp(a, b, len) == 0;

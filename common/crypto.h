@@ -62,6 +62,25 @@ void rc4_crypt(struct rc4 *s, const uint8_t *in, uint8_t *out, size_t len);
 
 /* Cryptographically secure random bytes; false only if the RNG fails. */
 bool crypto_random(void *out, size_t len);
+
+/*
+ * crypto_random() output handed out in small pieces: one RAND_bytes call
+ * per CRYPTO_RNG_BATCH bytes instead of one per LCP magic number or CHAP
+ * challenge (each call costs OpenSSL's fork check, a getpid system call,
+ * and the DRBG's lock). The caller owns it (zeroed to start: empty) and
+ * uses it from one thread; bytes handed out are wiped from it at once, so
+ * it only ever holds bytes nobody has seen. It must not be used in a child
+ * after fork() (both would hand out the same bytes); crypto_rng_wipe()
+ * empties it.
+ */
+#define CRYPTO_RNG_BATCH 256
+struct crypto_rng {
+	uint8_t buf[CRYPTO_RNG_BATCH];
+	size_t left; /* unused bytes, at the end of buf */
+};
+/* As crypto_random(); false only if the RNG fails. */
+bool crypto_rng_get(struct crypto_rng *r, void *out, size_t len);
+void crypto_rng_wipe(struct crypto_rng *r);
 /* Constant-time comparison: true if equal. */
 bool crypto_equal(const void *a, const void *b, size_t len);
 /* Zero secret material in a way the compiler cannot drop. */

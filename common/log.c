@@ -154,23 +154,53 @@ const char *log_esc(char out[static LOG_ESC_SIZE], const char *s)
 	return log_esc_n(out, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* One line, one write(2), as an unbuffered stderr did it, without stdio
+ * formatting the line a second time: the prefix goes in front of the
+ * message in the same buffer. */
+static void write_line(const char *line, size_t len)
+{
+	for (int tries = 0; len > 0 && tries < 8; tries++) {
+		ssize_t n = write(STDERR_FILENO, line, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		line += n;
+		len -= (size_t)n;
+	}
+}
+
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	if (level > log_level_cur)
 		return;
-	char line[2048];
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	enum { PREFIX_MAX = 64, MSG_MAX = 2048 };
+	char buf[PREFIX_MAX + MSG_MAX + 1];
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
+	int pre = 0;
+	if (log_journal)
+		pre = snprintf(buf, PREFIX_MAX, "<%d>%s: ", prio[level], level_names[level]);
+	else if (!log_syslog)
+		pre = snprintf(buf, PREFIX_MAX, "%s: %s: ", log_prog, level_names[level]);
+	if (pre < 0)
+		return;
+	if (pre >= PREFIX_MAX)
+		pre = PREFIX_MAX - 1; /* a long program name, cut */
+	char *line = buf + pre;
+	int n = vsnprintf(line, MSG_MAX, fmt, ap);
 	if (n < 0)
 		return;
+	if (n >= MSG_MAX)
+		n = MSG_MAX - 1;
 	/* Every sink gets the scrubbed line. */
 	scrub(line);
-	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
-	if (log_syslog)
+	if (log_syslog) {
 		syslog(prio[level], "%s", line);
-	else if (log_journal)
-		fprintf(stderr, "<%d>%s: %s\n", prio[level], level_names[level], line);
-	else
-		fprintf(stderr, "%s: %s: %s\n", log_prog, level_names[level], line);
+		return;
+	}
+	line[n] = '\n';
+	write_line(buf, (size_t)pre + (size_t)n + 1);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

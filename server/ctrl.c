@@ -736,7 +736,10 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	update_io(c);
 }
 
-void ctrl_accept(struct server *srv, int fd, const struct sockaddr_in *peer)
+/* local_addr: host order, 0 to ask the socket; nodelay: set TCP_NODELAY
+ * (a listener's sockets inherit it from the listening one). */
+static void accept_fd(struct server *srv, int fd, const struct sockaddr_in *peer,
+		      uint32_t local_addr, bool nodelay)
 {
 	struct sockaddr_in local;
 	socklen_t len = sizeof(local);
@@ -756,9 +759,11 @@ void ctrl_accept(struct server *srv, int fd, const struct sockaddr_in *peer)
 	c->peer = *peer;
 	inet_ntop(AF_INET, &peer->sin_addr, a, sizeof(a));
 	snprintf(c->peer_str, sizeof(c->peer_str), "%s:%u", a, ntohs(peer->sin_port));
-	if (getsockname(fd, (struct sockaddr *)&local, &len) == 0)
+	c->local_addr = local_addr;
+	if (!local_addr && getsockname(fd, (struct sockaddr *)&local, &len) == 0)
 		c->local_addr = ntohl(local.sin_addr.s_addr);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (nodelay)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->state = CTRL_WAIT_START;
 	srv->nunstarted++;
 
@@ -773,4 +778,15 @@ void ctrl_accept(struct server *srv, int fd, const struct sockaddr_in *peer)
 	ev_io_start(srv->loop, &c->io);
 	ctrl_timers_init(c);
 	log_info("%s event=ctrl-open", CTRL_LOG_ID(c));
+}
+
+void ctrl_accept(struct server *srv, int fd, const struct sockaddr_in *peer)
+{
+	accept_fd(srv, fd, peer, 0, true);
+}
+
+void ctrl_accept_listened(struct server *srv, int fd, const struct sockaddr_in *peer,
+			  uint32_t local_addr)
+{
+	accept_fd(srv, fd, peer, local_addr, false);
 }

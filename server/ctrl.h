@@ -97,8 +97,15 @@ struct ctrl {
 /* The connection's log identity: ctrl=3 peer=198.51.100.2:1234 (log_id.h). */
 #define CTRL_LOG_ID(c) LOG_ID(.ctrl = (c)->id, .peer = (c)->peer_str)
 
-/* Take over an accepted socket from a listener. */
+/* Take over an accepted socket: its local address from getsockname(),
+ * TCP_NODELAY set on it. */
 void ctrl_accept(struct server *srv, int fd, const struct sockaddr_in *peer);
+/* The same for a socket a listener accepted, without the two system calls
+ * per connection: local_addr (host order) is the listener's own address
+ * (0 when it listens on every address: then getsockname()), and the socket
+ * inherited TCP_NODELAY from the listening one (listener_open()). */
+void ctrl_accept_listened(struct server *srv, int fd, const struct sockaddr_in *peer,
+			  uint32_t local_addr);
 /* An unstarted connection about to be closed for room: read what it has
  * received first (its start request may be waiting in the socket). True
  * if it is still alive and waiting for its start request. */

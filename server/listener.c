@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -159,7 +160,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			continue;
 		}
 		make_room(srv);
-		ctrl_accept(srv, fd, &peer);
+		ctrl_accept_listened(srv, fd, &peer, ntohl(l->addr.s_addr));
 	}
 }
 
@@ -207,6 +208,9 @@ bool listener_open(struct listener *l, struct server *srv, struct in_addr addr, 
 		return false;
 	}
 	setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Accepted sockets inherit it: no setsockopt per connection. */
+	if (setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+		log_warn("event=listen addr=%s error=tcp-nodelay", a);
 	if (bind(l->fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
 		log_err("cannot listen on %s:%u (pptpd needs root for port %u)", a, port, port);
 		close(l->fd);

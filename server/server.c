@@ -727,6 +727,7 @@ void server_free(struct server *srv)
 	}
 	login_lock_stop(srv);
 	addr_count_free(&srv->peer_counts);
+	crypto_rng_wipe(&srv->link_rng);
 	datapath_free(srv->dp);
 	tun_io_free(srv->tio);
 	srv->tio = NULL;

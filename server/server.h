@@ -48,6 +48,7 @@
 #include <sys/types.h>
 
 #include "common/addr_count.h"
+#include "common/crypto.h"
 #include "common/log_limit.h"
 #include "conf/config.h"
 
@@ -191,6 +192,9 @@ struct server {
 	/* Data-path workers W, a power of two (0 counts as 1): a call ID's
 	 * low log2(W) bits name its worker (server_callid_alloc_for). */
 	unsigned callid_workers;
+	/* The PPP links' random numbers (LCP magic numbers, CHAP challenges),
+	 * a batch at a time; used on the loop's thread only. */
+	struct crypto_rng link_rng;
 
 	/* Once per peer per SERVER_PEER_LOG_MS: refused calls; refused or
 	 * evicted connections (the rest is counted). */

@@ -326,6 +326,12 @@ static void link_down(void *owner, enum ppp_cause cause, const char *detail)
 	session_kill(owner, cause, detail);
 }
 
+static bool link_random(void *owner, void *buf, size_t len)
+{
+	struct session *s = owner;
+	return crypto_rng_get(&s->srv->link_rng, buf, len);
+}
+
 const struct ppp_ops session_link_ops = {
 	.send = link_send,
 	.auth_request = session_auth_request,
@@ -334,6 +340,7 @@ const struct ppp_ops session_link_ops = {
 	.ip_up = link_ip_up,
 	.ip_rx = link_ip_rx,
 	.down = link_down,
+	.random = link_random,
 	.ipv6_iid_ok = session_ipv6_iid_ok,
 	.ipv6_up = session_ipv6_up,
 	.ipv6_down = session_ipv6_down,

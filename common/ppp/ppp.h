@@ -234,7 +234,8 @@ struct ppp_ops {
 	void (*ip_rx)(void *owner, uint8_t *pkt, size_t len);
 	/* Last callback: the link is finished; the owner ends the call. */
 	void (*down)(void *owner, enum ppp_cause cause, const char *detail);
-	/* Optional random source (tests); NULL: crypto_random(). */
+	/* Optional random source (tests, the server's batched one); NULL:
+	 * crypto_random(). */
 	bool (*random)(void *owner, void *buf, size_t len);
 	/* Client role: the authenticator refused the password but allows
 	 * another try (MS-CHAP Failure with R=1; win_error is its E=). Return

@@ -521,6 +521,44 @@ static void rate_forms(void **state)
 #undef R
 }
 
+static void count_cb(void *ctx, const struct auth_result *res)
+{
+	(void)res;
+	(*(size_t *)ctx)++;
+}
+
+/* The completion queue signals its eventfd once per batch: three results
+ * posted before a drain make one wake-up and are all delivered by it; a
+ * result after the drain signals again. */
+static void cq_signals_once_per_batch(void **state)
+{
+	(void)state;
+	struct auth_cq q;
+	struct auth_result r = { .verdict = AUTH_ACCEPT };
+	char err[128];
+	uint64_t v = 0;
+	size_t got = 0;
+
+	assert_true(auth_cq_init(&q, 4, err, sizeof(err)));
+	for (int i = 0; i < 3; i++)
+		assert_true(auth_cq_post(&q, &r));
+	assert_int_equal(read(q.efd, &v, sizeof(v)), sizeof(v));
+	assert_int_equal(v, 1);
+	assert_int_equal(auth_cq_drain(&q, count_cb, &got), 3);
+	assert_int_equal(got, 3);
+	assert_int_equal(auth_cq_count(&q), 0);
+	assert_true(read(q.efd, &v, sizeof(v)) < 0); /* nothing pending */
+
+	assert_true(auth_cq_post(&q, &r));
+	assert_int_equal(read(q.efd, &v, sizeof(v)), sizeof(v));
+	assert_int_equal(v, 1);
+	assert_true(auth_cq_post(&q, &r)); /* queue not empty: no signal */
+	assert_true(read(q.efd, &v, sizeof(v)) < 0);
+	got = 0;
+	assert_int_equal(auth_cq_drain(&q, count_cb, &got), 2);
+	auth_cq_destroy(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -538,6 +576,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bad_store_path_fails_at_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(database_error_is_reject_error, setup, teardown),
 		cmocka_unit_test(rate_forms),
+		cmocka_unit_test(cq_signals_once_per_batch),
 	};
 	return cmocka_run_group_tests(tests, crypto_group_setup, crypto_group_teardown);
 }

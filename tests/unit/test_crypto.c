@@ -253,6 +253,43 @@ static void equal_random_wipe(void **state)
 	assert_memory_equal(a, b, sizeof(a));
 }
 
+/* The batched source hands out every byte of a batch once, in order, wipes
+ * what it gave, refills when a request does not fit what is left, and
+ * passes large requests straight through. */
+static void rng_batches_and_wipes(void **state)
+{
+	(void)state;
+	struct crypto_rng r = { 0 };
+	uint8_t seen[CRYPTO_RNG_BATCH], zero[CRYPTO_RNG_BATCH] = { 0 }, a[16], b[16];
+	uint8_t big[CRYPTO_RNG_BATCH + 1];
+	init();
+
+	assert_true(crypto_rng_get(&r, a, sizeof(a)));
+	assert_int_equal(r.left, CRYPTO_RNG_BATCH - sizeof(a));
+	memcpy(seen, r.buf, sizeof(seen));
+	assert_memory_equal(seen, zero, sizeof(a)); /* what was handed out is gone */
+	assert_true(crypto_rng_get(&r, b, sizeof(b)));
+	assert_memory_equal(b, seen + sizeof(a), sizeof(b)); /* the next bytes */
+	assert_false(crypto_equal(a, b, sizeof(a)));
+
+	/* Drain to 4 bytes left: a 16-byte request refills. */
+	while (r.left >= sizeof(a) + 4)
+		assert_true(crypto_rng_get(&r, a, sizeof(a)));
+	while (r.left > 4)
+		assert_true(crypto_rng_get(&r, a, 1));
+	assert_true(crypto_rng_get(&r, b, sizeof(b)));
+	assert_int_equal(r.left, CRYPTO_RNG_BATCH - sizeof(b));
+
+	/* Large: not from the batch, which stays as it was. */
+	size_t left = r.left;
+	assert_true(crypto_rng_get(&r, big, sizeof(big)));
+	assert_int_equal(r.left, left);
+
+	crypto_rng_wipe(&r);
+	assert_int_equal(r.left, 0);
+	assert_memory_equal(r.buf, zero, sizeof(zero));
+}
+
 int main(void)
 {
 	/* Must precede every OpenSSL allocation to count them. */
@@ -267,6 +304,7 @@ int main(void)
 		cmocka_unit_test(rc4_matches_openssl),
 		cmocka_unit_test(packet_path_does_not_allocate),
 		cmocka_unit_test(equal_random_wipe),
+		cmocka_unit_test(rng_batches_and_wipes),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	crypto_shutdown();

@@ -108,6 +108,31 @@ static void sink_scrubs_control_bytes(void **state)
 			    "t: notice: user=evil?t: notice: user=admin event=session-up event=x\n");
 }
 
+/* A message longer than the line is cut at 2,047 bytes, still one line
+ * with its prefix and its newline, in one write. */
+static void long_message_cut_to_one_line(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/pptpd-test-log.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	static char msg[3000], buf[4096];
+	memset(msg, 'a', sizeof(msg) - 1);
+	fflush(stderr);
+	int saved = dup(2);
+	assert_true(dup2(fd, 2) == 2);
+	log_init("t", LOG_LVL_DEBUG);
+	log_notice("%s", msg);
+	dup2(saved, 2);
+	close(saved);
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	unlink(path);
+	assert_int_equal(n, strlen("t: notice: ") + 2047 + 1);
+	assert_memory_equal(buf, "t: notice: aaa", 14);
+	assert_ptr_equal(strchr(buf, '\n'), buf + n - 1);
+}
+
 /* Capture what the sink writes to stderr while fn runs; JOURNAL_STREAM is
  * set to stderr's own device:inode when journal_env, to another inode else
  * (what a child whose stderr was redirected inherits). */
@@ -211,6 +236,7 @@ int main(void)
 		cmocka_unit_test(control_and_high_bytes_are_hex),
 		cmocka_unit_test(long_values_are_cut_and_marked),
 		cmocka_unit_test(sink_scrubs_control_bytes),
+		cmocka_unit_test(long_message_cut_to_one_line),
 		cmocka_unit_test(journal_stream_gets_priority_prefixes),
 		cmocka_unit_test(journal_stream_of_another_file_is_ignored),
 		cmocka_unit_test(explicit_targets_win),

@@ -174,6 +174,34 @@ static void add_get_list_delete(void **state)
 	userdb_free(db);
 }
 
+/* userdb_get() keeps its statement prepared for the connection's life: a
+ * reader (the SQLite backend's worker) must still see every change another
+ * connection (pptpctl) commits, a name bound before must not leak into the
+ * next lookup, and the statement must not pin an old snapshot. */
+static void get_sees_other_connections_changes(void **state)
+{
+	struct fixture *f = *state;
+	struct userdb *w = open_ok(f, USERDB_OPEN_CREATE);
+	struct userdb *r = open_ok(f, USERDB_OPEN_READONLY);
+	struct user_record a = make_user("erin", 0x55), got;
+	uint8_t h[16];
+
+	assert_int_equal(userdb_get(r, "erin", &got), USERDB_NOT_FOUND);
+	assert_int_equal(userdb_add(w, &a), USERDB_OK);
+	assert_int_equal(userdb_get(r, "erin", &got), USERDB_OK);
+	assert_memory_equal(got.nt_hash, a.nt_hash, 16);
+	memset(h, 0x66, sizeof(h));
+	assert_int_equal(userdb_set_nt_hash(w, "erin", h), USERDB_OK);
+	assert_int_equal(userdb_get(r, "erin", &got), USERDB_OK);
+	assert_memory_equal(got.nt_hash, h, 16);
+	assert_int_equal(userdb_get(r, "frank", &got), USERDB_NOT_FOUND);
+	assert_non_null(strstr(userdb_errmsg(r), "'frank' not found"));
+	assert_int_equal(userdb_delete(w, "erin"), USERDB_OK);
+	assert_int_equal(userdb_get(r, "erin", &got), USERDB_NOT_FOUND);
+	userdb_free(r);
+	userdb_free(w);
+}
+
 static void duplicate_and_unknown(void **state)
 {
 	struct fixture *f = *state;
@@ -679,6 +707,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(add_get_list_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(duplicate_and_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(get_sees_other_connections_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(name_checks, setup, teardown),
 		cmocka_unit_test(password_checks),
 		cmocka_unit_test_setup_teardown(set_fields_moves_updated, setup, teardown),
