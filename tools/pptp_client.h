@@ -50,7 +50,9 @@
  * their source address (IP_PKTINFO on a shared endpoint) and leave with
  * one sendmmsg() when the slots are full, after each received batch and,
  * from an ev_prepare watcher of the lowest priority, before the loop
- * sleeps: within the loop turn that made them, in order. on_frame runs
+ * sleeps: within the loop turn that made them, in order (a packet made
+ * outside ev_run() leaves in the next turn, or when a client of the
+ * endpoint is freed). on_frame runs
  * inside the flow's delivery: it must not send on the same call
  * (pptp_call_send refuses with EBUSY there) nor free anything; send
  * later (ev_prepare); sending on another call is fine.
