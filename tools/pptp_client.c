@@ -1,5 +1,6 @@
 #include "tools/pptp_client.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,6 +21,10 @@
 #define CTRL_TX_SIZE    32768
 #define GRE_BATCH       32
 #define GRE_RX_SIZE     2048
+#define GRE_ROUNDS      8          /* receive batches per readiness event */
+#define GRE_RCVBUF_OWN  (4 << 20)
+#define GRE_RCVBUF_SHARED (16 << 20)
+#define GRE_TX_SLOT     (GRE_HDR_MAX + PPTP_CLIENT_MAX_FRAME)
 
 enum ctrl_state { CTRL_CONNECTING, CTRL_WAIT_START, CTRL_UP, CTRL_WAIT_STOP, CTRL_DEAD };
 enum call_state { CALL_WAIT_REPLY, CALL_UP, CALL_WAIT_CDN, CALL_DEAD };
@@ -35,7 +40,6 @@ struct pptp_call {
 	struct gre_flow *flow;
 	ev_timer wait_timer;         /* call reply, disconnect notify */
 	ev_timer flow_timer;         /* gre_flow deadlines */
-	uint8_t tx[GRE_HDR_MAX + PPTP_CLIENT_MAX_FRAME];
 };
 
 struct pptp_ctrl {
@@ -63,18 +67,43 @@ struct pptp_client {
 	char host_name[PPTP_STR_LEN + 1], vendor[PPTP_STR_LEN + 1];
 	const struct pptp_client_ops *ops;
 	void *user;
-	int gre_fd;
-	ev_io gre_io;
+	struct pptp_gre *gre;        /* p.gre, or our own (gre->owner == this) */
 	ev_timer reaper;
 	struct pptp_ctrl *ctrls, *dead_ctrls;
 	struct pptp_call *dead_calls;
-	struct pptp_call **by_id;    /* CALL_ID_SLOTS entries */
-	uint16_t next_id;
 	struct pptp_client_stats stats;
+};
+
+/* One packet waiting for the next sendmmsg(): header and frame copied
+ * together, its destination, its source address (shared endpoint) and the
+ * client it is counted for (every client flushes the endpoint before it
+ * is freed, so the pointer never outlives it). */
+struct gre_txslot {
+	struct pptp_client *cl;
+	struct sockaddr_in to;
+	_Alignas(struct cmsghdr) char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	uint8_t pkt[GRE_TX_SLOT];
+};
+
+struct pptp_gre {
+	struct ev_loop *loop;
+	struct pptp_client *owner;   /* a client's own endpoint; NULL: shared */
+	unsigned nclients;           /* clients using it */
+	int fd;
+	ev_io io;
+	ev_prepare flush_w;          /* flushes before the loop sleeps */
+	struct pptp_call **by_id;    /* CALL_ID_SLOTS entries, of every client */
+	uint16_t next_id;
+	struct pptp_client_stats stats; /* packets no client could be named for */
 	struct mmsghdr msgs[GRE_BATCH];
 	struct iovec iov[GRE_BATCH];
 	struct sockaddr_in from[GRE_BATCH];
 	uint8_t rxbuf[GRE_BATCH][GRE_RX_SIZE];
+	/* Send batch: slots [0, ntx) wait for gre_flush(). */
+	unsigned ntx;
+	struct mmsghdr txmsgs[GRE_BATCH];
+	struct iovec txiov[GRE_BATCH];
+	struct gre_txslot tx[GRE_BATCH];
 };
 
 static const char *const reason_names[] = {
@@ -205,8 +234,8 @@ static void call_down(struct pptp_call *call, enum pptp_down_reason reason)
 	call->state = CALL_DEAD;
 	ev_timer_stop(cl->loop, &call->wait_timer);
 	ev_timer_stop(cl->loop, &call->flow_timer);
-	if (cl->by_id[call->id] == call)
-		cl->by_id[call->id] = NULL;
+	if (cl->gre->by_id[call->id] == call)
+		cl->gre->by_id[call->id] = NULL;
 	call_unlink_from_ctrl(call);
 	call->next = cl->dead_calls;
 	cl->dead_calls = call;
@@ -222,22 +251,54 @@ static void call_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	call_down(w->data, PPTP_DOWN_TIMEOUT);
 }
 
+static void gre_flush(struct pptp_gre *g);
+
+/* Queue one GRE packet of the call for the endpoint's next flush (len is
+ * at most PPTP_CLIENT_MAX_FRAME: the callers check). */
 static void call_send_gre(struct pptp_call *call, struct gre_hdr *h, const uint8_t *payload,
 			  size_t len)
 {
 	struct pptp_client *cl = call->ctrl->cl;
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = cl->p.server };
+	struct pptp_gre *g = cl->gre;
+	struct gre_txslot *t;
+	struct msghdr *msg;
 	size_t hl;
+	unsigned i;
 
+	if (g->ntx == GRE_BATCH)
+		gre_flush(g);
+	i = g->ntx;
+	t = &g->tx[i];
+	msg = &g->txmsgs[i].msg_hdr;
 	h->call_id = call->peer_id;
 	h->payload_len = (uint16_t)len;
-	hl = gre_build(call->tx, sizeof(call->tx), h);
-	if (len)
-		memcpy(call->tx + hl, payload, len);
-	if (sendto(cl->gre_fd, call->tx, hl + len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+	hl = gre_build(t->pkt, GRE_HDR_MAX, h);
+	if (!hl) {
 		cl->stats.gre_tx_errors++;
-	else
-		cl->stats.gre_tx++;
+		return;
+	}
+	if (len)
+		memcpy(t->pkt + hl, payload, len);
+	g->txiov[i].iov_len = hl + len;
+	t->cl = cl;
+	t->to.sin_addr = cl->p.server;
+	msg->msg_control = NULL;
+	msg->msg_controllen = 0;
+	if (!g->owner && cl->p.local.s_addr != htonl(INADDR_ANY)) {
+		/* The shared socket is bound to no address: each packet
+		 * names its client's as its source. */
+		struct in_pktinfo pi = { .ipi_spec_dst = cl->p.local };
+		struct cmsghdr *cm;
+		memset(t->cbuf, 0, sizeof(t->cbuf));
+		msg->msg_control = t->cbuf;
+		msg->msg_controllen = sizeof(t->cbuf);
+		cm = CMSG_FIRSTHDR(msg);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	}
+	g->ntx++;
 }
 
 static void call_rearm_flow(struct pptp_call *call)
@@ -285,6 +346,7 @@ static void call_deliver(void *ctx, uint8_t *payload, size_t len)
 struct pptp_call *pptp_call_place(struct pptp_ctrl *c, void *user)
 {
 	struct pptp_client *cl = c->cl;
+	struct pptp_gre *g = cl->gre;
 	struct pptp_call *call;
 	struct pptp_msg m;
 	unsigned tries;
@@ -293,8 +355,8 @@ struct pptp_call *pptp_call_place(struct pptp_ctrl *c, void *user)
 		errno = ENOTCONN;
 		return NULL;
 	}
-	for (tries = 0; tries < CALL_ID_SLOTS; tries++, cl->next_id++)
-		if (cl->next_id != 0 && !cl->by_id[cl->next_id])
+	for (tries = 0; tries < CALL_ID_SLOTS; tries++, g->next_id++)
+		if (g->next_id != 0 && !g->by_id[g->next_id])
 			break;
 	if (tries == CALL_ID_SLOTS) {
 		errno = EAGAIN;
@@ -305,14 +367,14 @@ struct pptp_call *pptp_call_place(struct pptp_ctrl *c, void *user)
 		return NULL;
 	call->ctrl = c;
 	call->user = user;
-	call->id = cl->next_id++;
+	call->id = g->next_id++;
 	call->serial = c->next_serial++;
 	call->state = CALL_WAIT_REPLY;
 	ev_timer_init(&call->wait_timer, call_wait_cb, cl->p.timeout, 0.0);
 	call->wait_timer.data = call;
 	ev_timer_init(&call->flow_timer, call_flow_cb, 0.0, 0.0);
 	call->flow_timer.data = call;
-	cl->by_id[call->id] = call;
+	g->by_id[call->id] = call;
 	call->next = c->calls;
 	c->calls = call;
 
@@ -726,26 +788,48 @@ const char *pptp_ctrl_peer_vendor(const struct pptp_ctrl *c) { return c->peer_ve
 
 /* ---- GRE ---- */
 
-static void gre_packet(struct pptp_client *cl, uint8_t *pkt, size_t len)
+/* Is a packet to local address dst (host order) for this call? A client
+ * without a local address takes what reaches it; a shared endpoint's
+ * socket also sees the GRE of every other local address (another
+ * process's client included), whose keys may name one of our calls. */
+static bool call_addressed(const struct pptp_call *call, uint32_t dst)
+{
+	const struct pptp_client *cl = call->ctrl->cl;
+	return cl->p.local.s_addr == htonl(INADDR_ANY) || dst == ntohl(cl->p.local.s_addr);
+}
+
+static void gre_packet(struct pptp_gre *g, uint8_t *pkt, size_t len)
 {
 	struct ipv4_info ip;
 	struct gre_hdr h;
 	size_t hl;
-	struct pptp_call *call;
+	struct pptp_call *call = NULL;
+	struct pptp_client *cl;
+	struct pptp_client_stats *st;
+	bool parsed = gre_skip_ipv4(pkt, len, &ip) == GRE_OK &&
+		      gre_parse(pkt + ip.hdr_len, ip.total_len - ip.hdr_len, &h, &hl) == GRE_OK;
 
-	cl->stats.gre_rx++;
-	if (gre_skip_ipv4(pkt, len, &ip) != GRE_OK ||
-	    gre_parse(pkt + ip.hdr_len, ip.total_len - ip.hdr_len, &h, &hl) != GRE_OK) {
-		cl->stats.gre_bad++;
+	if (parsed) {
+		call = g->by_id[h.call_id];
+		if (call && !call_addressed(call, ip.dst))
+			call = NULL;
+	}
+	/* Counted for the call's client, else for the owner of a client's
+	 * own endpoint (all of it is that client's, as it always was), else
+	 * for the shared endpoint. */
+	cl = call ? call->ctrl->cl : g->owner;
+	st = cl ? &cl->stats : &g->stats;
+	st->gre_rx++;
+	if (!parsed) {
+		st->gre_bad++;
 		return;
 	}
-	if (ip.src != ntohl(cl->p.server.s_addr)) {
-		cl->stats.gre_wrong_src++;
+	if (cl && ip.src != ntohl(cl->p.server.s_addr)) {
+		st->gre_wrong_src++;
 		return;
 	}
-	call = cl->by_id[h.call_id];
 	if (!call || !call->flow || (call->state != CALL_UP && call->state != CALL_WAIT_CDN)) {
-		cl->stats.gre_unknown_call++;
+		st->gre_unknown_call++;
 		return;
 	}
 	call->in_deliver = true;
@@ -757,29 +841,142 @@ static void gre_packet(struct pptp_client *cl, uint8_t *pkt, size_t len)
 
 static void gre_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct pptp_client *cl = w->data;
+	struct pptp_gre *g = w->data;
 	(void)loop;
 	(void)revents;
-	for (int round = 0; round < 8; round++) {
+	for (int round = 0; round < GRE_ROUNDS; round++) {
 		int n;
 		for (int i = 0; i < GRE_BATCH; i++) {
-			cl->iov[i].iov_base = cl->rxbuf[i];
-			cl->iov[i].iov_len = GRE_RX_SIZE;
-			memset(&cl->msgs[i].msg_hdr, 0, sizeof(cl->msgs[i].msg_hdr));
-			cl->msgs[i].msg_hdr.msg_iov = &cl->iov[i];
-			cl->msgs[i].msg_hdr.msg_iovlen = 1;
-			cl->msgs[i].msg_hdr.msg_name = &cl->from[i];
-			cl->msgs[i].msg_hdr.msg_namelen = sizeof(cl->from[i]);
+			g->msgs[i].msg_hdr.msg_namelen = sizeof(g->from[i]);
+			g->msgs[i].msg_len = 0;
 		}
-		n = recvmmsg(cl->gre_fd, cl->msgs, GRE_BATCH, MSG_DONTWAIT, NULL);
+		n = recvmmsg(g->fd, g->msgs, GRE_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
 		for (int i = 0; i < n; i++)
-			gre_packet(cl, cl->rxbuf[i], cl->msgs[i].msg_len);
+			gre_packet(g, g->rxbuf[i], g->msgs[i].msg_len);
+		/* What this batch produced (acks) leaves as one batch too. */
+		gre_flush(g);
 		if (n < GRE_BATCH)
 			return;
 	}
 }
+
+/* Send the queued packets: one sendmmsg() per batch. A packet the kernel
+ * refuses (a full buffer, no route) is dropped and counted, the rest of
+ * the batch still goes. */
+static void gre_flush(struct pptp_gre *g)
+{
+	unsigned done = 0;
+
+	/* Bounded: every round sends at least one packet or drops one
+	 * (EINTR aside, which a signal ends). */
+	while (done < g->ntx) {
+		int n = sendmmsg(g->fd, g->txmsgs + done, g->ntx - done, MSG_DONTWAIT);
+		if (n > 0) {
+			for (int k = 0; k < n; k++)
+				g->tx[done + (unsigned)k].cl->stats.gre_tx++;
+			done += (unsigned)n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else {
+			g->tx[done].cl->stats.gre_tx_errors++;
+			done++;
+		}
+	}
+	g->ntx = 0;
+}
+
+static void gre_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct pptp_gre *g = w->data;
+	(void)loop;
+	(void)revents;
+	if (g->ntx)
+		gre_flush(g);
+}
+
+/* The socket, bound to *local if given; NULL with errno set. */
+static struct pptp_gre *gre_open(struct ev_loop *loop, const struct in_addr *local)
+{
+	struct pptp_gre *g = calloc(1, sizeof(*g));
+	int saved, rcvbuf = local ? GRE_RCVBUF_OWN : GRE_RCVBUF_SHARED;
+
+	if (!g)
+		return NULL;
+	g->loop = loop;
+	g->fd = -1;
+	g->next_id = 1;
+	g->by_id = calloc(CALL_ID_SLOTS, sizeof(*g->by_id));
+	if (!g->by_id)
+		goto fail;
+	g->fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, GRE_IPPROTO);
+	if (g->fd < 0 || set_nonblock(g->fd) < 0)
+		goto fail;
+	/* Echoes of a load run arrive in bursts (a shared socket takes
+	 * every client's): past net.core.rmem_max when privileged
+	 * (SO_RCVBUFFORCE), else as far as allowed. */
+	if (setsockopt(g->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) != 0)
+		(void)setsockopt(g->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (local) {
+		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = *local };
+		if (bind(g->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+			goto fail;
+	}
+	for (int i = 0; i < GRE_BATCH; i++) {
+		g->iov[i].iov_base = g->rxbuf[i];
+		g->iov[i].iov_len = GRE_RX_SIZE;
+		g->msgs[i].msg_hdr.msg_iov = &g->iov[i];
+		g->msgs[i].msg_hdr.msg_iovlen = 1;
+		g->msgs[i].msg_hdr.msg_name = &g->from[i];
+		g->txiov[i].iov_base = g->tx[i].pkt;
+		g->txmsgs[i].msg_hdr.msg_iov = &g->txiov[i];
+		g->txmsgs[i].msg_hdr.msg_iovlen = 1;
+		g->txmsgs[i].msg_hdr.msg_name = &g->tx[i].to;
+		g->txmsgs[i].msg_hdr.msg_namelen = sizeof(g->tx[i].to);
+		g->tx[i].to.sin_family = AF_INET;
+	}
+	ev_io_init(&g->io, gre_io_cb, g->fd, EV_READ);
+	g->io.data = g;
+	ev_io_start(loop, &g->io);
+	/* After the loop's other prepare watchers (the tools send from
+	 * theirs), and without keeping the loop running by itself. */
+	ev_prepare_init(&g->flush_w, gre_prepare_cb);
+	g->flush_w.data = g;
+	ev_set_priority(&g->flush_w, EV_MINPRI);
+	ev_prepare_start(loop, &g->flush_w);
+	ev_unref(loop);
+	return g;
+fail:
+	saved = errno;
+	if (g->fd >= 0)
+		close(g->fd);
+	free(g->by_id);
+	free(g);
+	errno = saved;
+	return NULL;
+}
+
+struct pptp_gre *pptp_gre_new(struct ev_loop *loop)
+{
+	return gre_open(loop, NULL);
+}
+
+void pptp_gre_free(struct pptp_gre *g)
+{
+	if (!g)
+		return;
+	/* Every client flushed it and left it (pptp_client_free). */
+	assert(g->nclients == 0 && g->ntx == 0);
+	ev_io_stop(g->loop, &g->io);
+	ev_ref(g->loop);
+	ev_prepare_stop(g->loop, &g->flush_w);
+	close(g->fd);
+	free(g->by_id);
+	free(g);
+}
+
+const struct pptp_client_stats *pptp_gre_stats(const struct pptp_gre *g) { return &g->stats; }
 
 /* ---- client ---- */
 
@@ -796,9 +993,7 @@ void pptp_client_params_default(struct pptp_client_params *p)
 struct pptp_client *pptp_client_new(struct ev_loop *loop, const struct pptp_client_params *p,
 				    const struct pptp_client_ops *ops, void *user)
 {
-	struct sockaddr_in local = { .sin_family = AF_INET, .sin_addr = p->local };
 	struct pptp_client *cl = calloc(1, sizeof(*cl));
-	int saved, rcvbuf = 4 << 20;
 
 	if (!cl)
 		return NULL;
@@ -810,48 +1005,45 @@ struct pptp_client *pptp_client_new(struct ev_loop *loop, const struct pptp_clie
 	cl->p.vendor = cl->vendor;
 	cl->ops = ops;
 	cl->user = user;
-	cl->next_id = 1;
-	cl->gre_fd = -1;
-	cl->by_id = calloc(CALL_ID_SLOTS, sizeof(*cl->by_id));
-	if (!cl->by_id)
-		goto fail;
-	cl->gre_fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, GRE_IPPROTO);
-	if (cl->gre_fd < 0 || set_nonblock(cl->gre_fd) < 0)
-		goto fail;
-	/* Echoes of a load run arrive in bursts: past net.core.rmem_max when
-	 * privileged (SO_RCVBUFFORCE), else as far as allowed. */
-	if (setsockopt(cl->gre_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) != 0)
-		(void)setsockopt(cl->gre_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	if (bind(cl->gre_fd, (struct sockaddr *)&local, sizeof(local)) < 0)
-		goto fail;
-	ev_io_init(&cl->gre_io, gre_io_cb, cl->gre_fd, EV_READ);
-	cl->gre_io.data = cl;
-	ev_io_start(loop, &cl->gre_io);
+	if (p->gre) {
+		cl->gre = p->gre;
+	} else {
+		int saved;
+		cl->gre = gre_open(loop, &p->local);
+		if (!cl->gre) {
+			saved = errno;
+			free(cl);
+			errno = saved;
+			return NULL;
+		}
+		cl->gre->owner = cl;
+		cl->p.gre = cl->gre;
+	}
+	cl->gre->nclients++;
 	ev_timer_init(&cl->reaper, reap_cb, 0.0, 0.0);
 	cl->reaper.data = cl;
 	return cl;
-fail:
-	saved = errno;
-	if (cl->gre_fd >= 0)
-		close(cl->gre_fd);
-	free(cl->by_id);
-	free(cl);
-	errno = saved;
-	return NULL;
 }
 
 static void free_call(struct pptp_client *cl, struct pptp_call *call)
 {
 	ev_timer_stop(cl->loop, &call->wait_timer);
 	ev_timer_stop(cl->loop, &call->flow_timer);
+	if (cl->gre->by_id[call->id] == call)
+		cl->gre->by_id[call->id] = NULL;
 	gre_flow_free(call->flow);
 	free(call);
 }
 
 void pptp_client_free(struct pptp_client *cl)
 {
+	struct pptp_gre *g;
+
 	if (!cl)
 		return;
+	g = cl->gre;
+	/* What is queued goes now: the slots name their clients. */
+	gre_flush(g);
 	while (cl->ctrls) {
 		struct pptp_ctrl *c = cl->ctrls;
 		cl->ctrls = c->next;
@@ -868,11 +1060,12 @@ void pptp_client_free(struct pptp_client *cl)
 	}
 	ev_timer_stop(cl->loop, &cl->reaper);
 	reap_cb(cl->loop, &cl->reaper, 0);
-	ev_io_stop(cl->loop, &cl->gre_io);
-	close(cl->gre_fd);
-	free(cl->by_id);
+	g->nclients--;
+	if (g->owner == cl)
+		pptp_gre_free(g);
 	free(cl);
 }
 
 void *pptp_client_user(const struct pptp_client *cl) { return cl->user; }
 const struct pptp_client_stats *pptp_client_stats(const struct pptp_client *cl) { return &cl->stats; }
+struct pptp_gre *pptp_client_gre(const struct pptp_client *cl) { return cl->gre; }

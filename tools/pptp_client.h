@@ -4,12 +4,22 @@
  *
  * Object tree and lifetimes:
  *
- *   pptp_client   one per local source address and server. Owns one raw
- *                 IPPROTO_GRE socket bound to the local address, the table
- *                 of our call IDs (unique within the client) and the list
- *                 of control connections. _new() allocates and opens the
- *                 GRE socket; _free() closes and frees everything below it
- *                 at once, without callbacks.
+ *   pptp_gre      a GRE endpoint: one raw IPPROTO_GRE socket, the table of
+ *                 our call IDs (unique across every client using the
+ *                 endpoint: the server's packets are demultiplexed by that
+ *                 key) and a batch of packets waiting to be sent. Either
+ *                 shared: pptp_gre_new() opens it bound to no address (it
+ *                 receives the GRE of every local address), the caller
+ *                 hands it to each client in pptp_client_params.gre and
+ *                 frees it with pptp_gre_free() after every one of those
+ *                 clients; or a client's own (params.gre NULL): opened by
+ *                 pptp_client_new(), bound to the client's local address,
+ *                 freed with the client.
+ *   pptp_client   one per local source address and server. Uses one
+ *                 endpoint (shared or its own) and owns the list of
+ *                 control connections. _free() flushes the endpoint's
+ *                 batch, closes and frees everything below the client at
+ *                 once, without callbacks, and gives its call IDs back.
  *     pptp_ctrl   one TCP control connection to server:1723. Created by
  *                 pptp_ctrl_open() (non-blocking connect, then the start
  *                 exchange; on_ctrl_up when the reply says 1). Ends with
@@ -30,11 +40,22 @@
  * start reply, call reply, disconnect notify, stop reply) has the
  * client's time-out.
  *
- * GRE: received packets are demultiplexed by the key (our call ID) and the
- * source address (must be the server); each call has a gre_flow for
- * sequence numbers, acknowledgements and reordering. on_frame runs inside
- * the flow's delivery: it must not send on the same call (pptp_call_send
- * refuses with EBUSY there) nor free anything; send later (ev_prepare).
+ * GRE: received packets (recvmmsg batches) are demultiplexed by the key
+ * (our call ID) to the call and its client; the destination must be that
+ * client's local address (when it has one) and the source its server.
+ * What names no client is counted in the shared endpoint's own stats
+ * (pptp_gre_stats), else in the client's. Each call has a gre_flow for
+ * sequence numbers, acknowledgements and reordering. Sent packets (data
+ * and acks) are copied into one of the endpoint's GRE_BATCH slots with
+ * their source address (IP_PKTINFO on a shared endpoint) and leave with
+ * one sendmmsg() when the slots are full, after each received batch and,
+ * from an ev_prepare watcher of the lowest priority, before the loop
+ * sleeps: within the loop turn that made them, in order (a packet made
+ * outside ev_run() leaves in the next turn, or when a client of the
+ * endpoint is freed). on_frame runs
+ * inside the flow's delivery: it must not send on the same call
+ * (pptp_call_send refuses with EBUSY there) nor free anything; send
+ * later (ev_prepare); sending on another call is fine.
  *
  * Times are ev_now() of the client's loop. Not thread-safe.
  */
@@ -49,6 +70,7 @@
 
 #include <ev.h>
 
+struct pptp_gre;
 struct pptp_client;
 struct pptp_ctrl;
 struct pptp_call;
@@ -84,12 +106,19 @@ struct pptp_client_params {
 				    * no early ack at half the window (a slow acker) */
 	const char *host_name;     /* Start request; default "pptpbench" */
 	const char *vendor;        /* default "pptpbench" */
+	struct pptp_gre *gre;      /* shared endpoint; NULL: the client's own */
 };
 
-/* Defaults: timeout 5 s, window 64, names "pptpbench". */
+/* Defaults: timeout 5 s, window 64, names "pptpbench", own endpoint. */
 void pptp_client_params_default(struct pptp_client_params *p);
 
-/* NULL (errno set) if the GRE socket cannot be opened or bound. */
+/* A shared endpoint on loop; NULL (errno set) if the socket cannot be
+ * opened. Free it after every client that uses it. */
+struct pptp_gre *pptp_gre_new(struct ev_loop *loop);
+void pptp_gre_free(struct pptp_gre *g);
+
+/* NULL (errno set) if the client's own GRE socket cannot be opened or
+ * bound. */
 struct pptp_client *pptp_client_new(struct ev_loop *loop, const struct pptp_client_params *p,
 				    const struct pptp_client_ops *ops, void *user);
 void pptp_client_free(struct pptp_client *cl);
@@ -101,10 +130,15 @@ struct pptp_client_stats {
 	uint64_t gre_wrong_src;    /* not from the server */
 	uint64_t gre_unknown_call; /* key is no call of ours in state up */
 	uint64_t gre_tx;           /* packets sent */
-	uint64_t gre_tx_errors;    /* sendto failures (frame dropped) */
+	uint64_t gre_tx_errors;    /* send failures (that packet dropped) */
 	uint64_t gre_tx_window;    /* frames refused by the peer's window */
 };
 const struct pptp_client_stats *pptp_client_stats(const struct pptp_client *cl);
+/* A shared endpoint's packets that named none of its clients (rx, bad,
+ * unknown_call only). */
+const struct pptp_client_stats *pptp_gre_stats(const struct pptp_gre *g);
+/* The endpoint the client uses (shared, or its own). */
+struct pptp_gre *pptp_client_gre(const struct pptp_client *cl);
 
 /* Start a control connection; NULL (errno set) if no socket could be made. */
 struct pptp_ctrl *pptp_ctrl_open(struct pptp_client *cl, void *user);
@@ -136,9 +170,10 @@ uint16_t pptp_call_peer_window(const struct pptp_call *call);
 bool pptp_call_can_send(const struct pptp_call *call);
 /*
  * Send one PPP frame (at most PPTP_CLIENT_MAX_FRAME bytes) in a GRE packet.
- * 0 on success; -1 with errno: ENOTCONN (call not up), EMSGSIZE, ENOBUFS
- * (window full: dropped), EBUSY (inside on_frame of this call), or the
- * sendto error.
+ * 0: accepted (queued for the endpoint's next sendmmsg, within this loop
+ * turn; a send error then drops it and counts gre_tx_errors); -1 with
+ * errno: ENOTCONN (call not up), EMSGSIZE, ENOBUFS (window full: dropped),
+ * EBUSY (inside on_frame of this call).
  */
 #define PPTP_CLIENT_MAX_FRAME 1600
 int pptp_call_send(struct pptp_call *call, const uint8_t *frame, size_t len);

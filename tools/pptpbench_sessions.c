@@ -9,8 +9,14 @@
  *
  * Sessions run over many control connections: --calls-per-conn M calls on
  * each (1, the default, is what Windows does), the connections spread
- * round-robin over the --sources addresses (one pptp_client, so one GRE
- * socket, per address). At most --parallel sessions are logging in at
+ * round-robin over the --sources addresses (one pptp_client per address).
+ * Every client uses one shared GRE endpoint (tools/pptp_client.h): one raw
+ * socket for all of them, not one per address, because the kernel walks
+ * every raw GRE socket of the namespace for each packet, in the sender's
+ * context, and the sender is the server (it would be billed for the
+ * benchmark's own design); its sends are batched with sendmmsg(). The
+ * first line says how many raw GRE sockets were opened (`gre_sockets 1`).
+ * At most --parallel sessions are logging in at
  * any moment. With --login-rate R the logins are also paced: the k-th
  * session (counting from 1) starts no earlier than k / R seconds after
  * the start, a timer waking the loop when the next one is due, so the
@@ -123,6 +129,7 @@ struct bench {
 	double login_rate;           /* sessions started per second; 0: unpaced */
 	pid_t server_pid;
 	const char *hold_cmd;
+	struct pptp_gre *gre;        /* shared by every client */
 	struct pptp_client *clients[SES_MAX_SOURCES];
 	struct conn *conns;
 	struct ses *ses;
@@ -760,8 +767,8 @@ static void sessions_usage(FILE *f)
 		"  defaults: 1 call per connection, 64 logins in flight, logins as fast\n"
 		"  as that allows (--login-rate R: R new logins a second at most, 0 =\n"
 		"  unpaced), hold 5 s, teardown all at once, timeout 30 s; --sources\n"
-		"  items are addresses or ranges (198.51.100.10-198.51.100.39), one GRE\n"
-		"  socket each\n");
+		"  items are addresses or ranges (198.51.100.10-198.51.100.39), all\n"
+		"  sharing one GRE socket\n");
 }
 
 static bool parse_num(const char *s, double min, double max, double *out)
@@ -930,8 +937,8 @@ static char *read_password(void)
 	return line;
 }
 
-/* Two descriptors per session at most (its TCP socket, its share of the
- * GRE sockets): raise the soft limit as far as the hard one allows. */
+/* One descriptor per control connection and the GRE socket: raise the
+ * soft limit as far as the hard one allows. */
 static void raise_nofile(unsigned need)
 {
 	struct rlimit r;
@@ -942,6 +949,37 @@ static void raise_nofile(unsigned need)
 	if (setrlimit(RLIMIT_NOFILE, &r) < 0 || r.rlim_cur < need)
 		fprintf(stderr, "sessions: only %lu open files allowed, %u wanted\n",
 			(unsigned long)r.rlim_cur, need);
+}
+
+/* The raw GRE sockets the clients use: their distinct endpoints. */
+static unsigned gre_sockets(const struct bench *b)
+{
+	unsigned n = 0;
+
+	for (unsigned s = 0; s < b->nsrc; s++) {
+		struct pptp_gre *g = pptp_client_gre(b->clients[s]);
+		unsigned k = 0;
+		while (k < s && pptp_client_gre(b->clients[k]) != g)
+			k++;
+		n += k == s;
+	}
+	return n;
+}
+
+/* Packets the kernel refused (dropped, PPP retransmits) and packets for
+ * no call of ours, over every client and the shared endpoint. */
+static void report_gre(const struct bench *b)
+{
+	unsigned long long tx_err = 0, unknown = 0;
+
+	for (unsigned s = 0; s < b->nsrc; s++) {
+		const struct pptp_client_stats *st = pptp_client_stats(b->clients[s]);
+		tx_err += st->gre_tx_errors;
+		unknown += st->gre_unknown_call;
+	}
+	unknown += pptp_gre_stats(b->gre)->gre_unknown_call;
+	printf("gre_tx_errors %llu\n", tx_err);
+	printf("gre_unknown_call %llu\n", unknown);
 }
 
 static int run(struct bench *b, const struct pptp_client_params *base, const struct in_addr *src)
@@ -955,15 +993,22 @@ static int run(struct bench *b, const struct pptp_client_params *base, const str
 		fprintf(stderr, "sessions: out of memory\n");
 		return -1;
 	}
+	b->gre = pptp_gre_new(b->loop);
+	if (!b->gre) {
+		printf("FAIL gre-socket: %s\n", strerror(errno));
+		return -1;
+	}
 	for (unsigned s = 0; s < b->nsrc; s++) {
 		struct pptp_client_params p = *base;
 		p.local = src[s];
+		p.gre = b->gre;
 		b->clients[s] = pptp_client_new(b->loop, &p, &client_ops, b);
 		if (!b->clients[s]) {
-			printf("FAIL gre-socket %s: %s\n", inet_ntoa(src[s]), strerror(errno));
+			printf("FAIL client %s: %s\n", inet_ntoa(src[s]), strerror(errno));
 			return -1;
 		}
 	}
+	printf("gre_sockets %u\n", gre_sockets(b));
 	for (unsigned i = 0; i < b->nconns; i++) {
 		struct conn *cn = &b->conns[i];
 		cn->b = b;
@@ -996,6 +1041,7 @@ static int run(struct bench *b, const struct pptp_client_params *base, const str
 	ev_run(b->loop, 0);
 	if (b->phase != PH_END)
 		b->teardown_failed += b->nsessions - b->done;
+	report_gre(b);
 	printf("sessions total=%u up=%u failed=%u teardown_failed=%u\n", b->nsessions, b->up,
 	       b->failed, b->teardown_failed);
 	return 0;
@@ -1066,6 +1112,7 @@ int pptpbench_sessions(int argc, char **argv)
 	for (unsigned s = 0; s < b->nsrc; s++)
 		if (b->clients[s])
 			pptp_client_free(b->clients[s]);
+	pptp_gre_free(b->gre);
 	for (unsigned i = 0; b->ses && i < b->nsessions; i++)
 		if (b->ses[i].link)
 			ppp_free(b->ses[i].link);

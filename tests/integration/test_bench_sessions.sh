@@ -14,6 +14,10 @@
 # 240 session-up and 240 session-down lines, and its live objects, calls
 # and connections are back to what they were with bob alone. Beside it all
 # bob's session (good_pinger) pings the LAN host, during and after.
+# pptpbench's 30 clients share one raw GRE socket (`gre_sockets 1`; one
+# per source address would be 30), so every session being up also shows
+# that the shared socket sends each packet from its client's address and
+# hands each received one to the right client, beside bob's own socket.
 # Then 100 more sessions paced by --login-rate 50: all up and ended, and
 # the tool's achieved rate no higher than the offered one.
 set -euo pipefail
@@ -81,6 +85,9 @@ for f in logins_per_s setup_p50_ms setup_p99_ms rss_per_session_bytes idle_cpu_p
 	grep -Eq "^$f [0-9.]+$" "$IT_TMP/sessions.out" || it_fail "no figure $f"
 done
 it_pass "$N sessions logged in, were held and ended cleanly; every figure printed"
+grep -qx 'gre_sockets 1' "$IT_TMP/sessions.out" ||
+	it_fail "pptpbench opened $(awk '$1 == "gre_sockets" { print $2 }' "$IT_TMP/sessions.out") raw GRE sockets for $SOURCES source addresses, expected 1"
+it_pass "one shared raw GRE socket for the $SOURCES source addresses"
 
 # What the server showed while they were held.
 rows=$(awk 'NR > 1 && $2 == "alice" && $6 == "up"' "$IT_TMP/list.txt" | wc -l)
