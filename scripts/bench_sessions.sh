@@ -56,8 +56,8 @@ echo bench-secret | ctl user add bench --password-stdin
 ulimit -n "$(ulimit -Hn)"
 
 summary=$IT_TMP/summary
-printf '%-8s %12s %12s %12s %16s %14s %12s %8s\n' sessions logins_per_s setup_p50_ms \
-	setup_p99_ms cpu_per_login_us rss_per_sess_B idle_cpu_pct failed >"$summary"
+printf '%-8s %12s %12s %12s %16s %16s %14s %12s %8s\n' sessions logins_per_s setup_p50_ms \
+	setup_p99_ms srv_cpu_login_us cli_cpu_login_us rss_per_sess_B idle_cpu_pct failed >"$summary"
 for n in $SIZES; do
 	# As e2e_lib.sh's start_server, with the limits opened and the
 	# production log level.
@@ -104,8 +104,8 @@ for n in $SIZES; do
 	[ "$rc" = 0 ] || { echo "--- server log:"; tail -n 20 "$SRV_LOG"; }
 	stop_server
 	fig() { awk -v k="$1" '$1 == k { print $2 }' "$out"; }
-	printf '%-8s %12s %12s %12s %16s %14s %12s %8s\n' "$n" "$(fig logins_per_s)" \
-		"$(fig setup_p50_ms)" "$(fig setup_p99_ms)" "$(fig server_cpu_per_login_us)" \
+	printf '%-8s %12s %12s %12s %16s %16s %14s %12s %8s\n' "$n" "$(fig logins_per_s)" \
+		"$(fig setup_p50_ms)" "$(fig setup_p99_ms)" "$(fig server_cpu_per_login_us)" "$(fig client_cpu_per_login_us)" \
 		"$(fig rss_per_session_bytes)" \
 		"$(fig idle_cpu_pct)" "$(fig sessions_failed)" >>"$summary"
 	[ "$rc" = 0 ] || echo "(pptpbench sessions exited $rc)"
