@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/gre_batch.h"
 #include "common/log.h"
 #include "server/call.h"
 #include "server/ctrl.h"
@@ -20,32 +21,15 @@
 
 #define GRE_SOCK_ROUNDS 8          /* batches per readiness event */
 #define GRE_SOCK_RCVBUF (1 << 20)
-#define GRE_SOCK_TXSLOT (GRE_HDR_MAX + CALL_FRAME_MAX)
-
-/* One packet waiting for the next sendmmsg(): header and frame copied
- * together (the frame's buffer is the caller's and is reused as soon as
- * gre_sock_send() returns), its destination and its source address. */
-struct gre_txslot {
-	struct sockaddr_in to;
-	_Alignas(struct cmsghdr) char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-	uint8_t pkt[GRE_SOCK_TXSLOT];
-};
+_Static_assert(CALL_FRAME_MAX <= GRE_BATCH_FRAME_MAX, "a send slot holds a whole frame");
 
 struct gre_sock {
 	struct server *srv;
 	int fd;
 	ev_io io;
-	struct mmsghdr msgs[GRE_SOCK_BATCH];
-	struct iovec iov[GRE_SOCK_BATCH];
-	struct sockaddr_in from[GRE_SOCK_BATCH];
-	uint8_t rx[GRE_SOCK_BATCH][GRE_SOCK_BUFSIZE];
-	/* Send batch: slots [0, ntx) wait for gre_sock_flush(). */
 	ev_prepare flush_w;      /* flushes before the loop sleeps */
-	unsigned ntx;
-	struct mmsghdr txmsgs[GRE_SOCK_BATCH];
-	struct iovec txiov[GRE_SOCK_BATCH];
-	struct gre_txslot tx[GRE_SOCK_BATCH];
 	bool connected;          /* gre_sock_adopt(): send without an address */
+	struct gre_batch b;      /* the receive buffers and the send slots */
 };
 
 /* Log the 1st, 2nd, 4th, 8th ... occurrence of a per-packet condition. */
@@ -109,18 +93,14 @@ static void read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)revents;
 
 	for (int round = 0; round < GRE_SOCK_ROUNDS; round++) {
-		for (int i = 0; i < GRE_SOCK_BATCH; i++) {
-			g->msgs[i].msg_hdr.msg_namelen = sizeof(g->from[i]);
-			g->msgs[i].msg_len = 0;
-		}
-		int n = recvmmsg(g->fd, g->msgs, GRE_SOCK_BATCH, MSG_DONTWAIT, NULL);
+		int n = gre_batch_recv(&g->b, g->fd);
 		if (n <= 0) {
-			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			if (n < 0 && errno != EINTR)
 				log_warn("event=gre-read-error");
 			return;
 		}
 		for (int i = 0; i < n; i++)
-			input(g, g->rx[i], g->msgs[i].msg_len);
+			input(g, g->b.rx[i], g->b.rx_msgs[i].msg_len);
 		/* What this batch produced (acks, echoed or released frames)
 		 * leaves as one batch too, and so do its packets for the LAN
 		 * (one io_uring_enter(), server/tun_io.h). */
@@ -134,45 +114,27 @@ static void read_cb(struct ev_loop *loop, ev_io *w, int revents)
 bool gre_sock_send(struct gre_sock *g, uint32_t src, uint32_t dst, const struct gre_hdr *h,
 		   const uint8_t *payload, size_t len)
 {
-	struct server_stats *st = &g->srv->stats;
-
-	if (g->ntx == GRE_SOCK_BATCH)
+	if (g->b.ntx == GRE_SOCK_BATCH)
 		gre_sock_flush(g);
-	unsigned i = g->ntx;
-	struct gre_txslot *t = &g->tx[i];
-	size_t hl = gre_build(t->pkt, GRE_HDR_MAX, h);
-	if (!hl || len > CALL_FRAME_MAX) {
-		st->gre_tx_err++;
+	if (len > CALL_FRAME_MAX || !gre_batch_put(&g->b, src, dst, !g->connected, h, payload, len)) {
+		g->srv->stats.gre_tx_err++;
 		return false;
 	}
-	if (len)
-		memcpy(t->pkt + hl, payload, len);
-	g->txiov[i].iov_len = hl + len;
-
-	struct msghdr *msg = &g->txmsgs[i].msg_hdr;
-	t->to.sin_addr.s_addr = htonl(dst);
-	msg->msg_name = g->connected ? NULL : &t->to;
-	msg->msg_namelen = g->connected ? 0 : sizeof(t->to);
-	msg->msg_control = NULL;
-	msg->msg_controllen = 0;
-	if (src) {
-		memset(t->cbuf, 0, sizeof(t->cbuf));
-		msg->msg_control = t->cbuf;
-		msg->msg_controllen = sizeof(t->cbuf);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(msg);
-		cm->cmsg_level = IPPROTO_IP;
-		cm->cmsg_type = IP_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
-		struct in_pktinfo pi = { .ipi_spec_dst.s_addr = htonl(src) };
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-	}
-	g->ntx++;
 	return true;
 }
 
-static void send_failed(struct gre_sock *g)
+static void sent(void *ctx, unsigned first, unsigned n)
 {
+	struct gre_sock *g = ctx;
+	(void)first;
+	g->srv->stats.gre_tx += n;
+}
+
+static void send_failed(void *ctx, unsigned i)
+{
+	struct gre_sock *g = ctx;
 	struct server_stats *st = &g->srv->stats;
+	(void)i;
 
 	st->gre_tx_err++;
 	if (log_due(st->gre_tx_err))
@@ -181,24 +143,7 @@ static void send_failed(struct gre_sock *g)
 
 void gre_sock_flush(struct gre_sock *g)
 {
-	unsigned done = 0;
-
-	/* Bounded: every round sends at least one packet or drops one. */
-	while (done < g->ntx) {
-		int n = sendmmsg(g->fd, g->txmsgs + done, g->ntx - done, MSG_DONTWAIT);
-		if (n > 0) {
-			g->srv->stats.gre_tx += (unsigned)n;
-			done += (unsigned)n;
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else {
-			/* The packet at `done` failed (a full send buffer or a
-			 * route error): drop it, try the rest. */
-			send_failed(g);
-			done++;
-		}
-	}
-	g->ntx = 0;
+	gre_batch_flush(&g->b, g->fd, sent, send_failed, g);
 }
 
 static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
@@ -207,24 +152,14 @@ static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	(void)loop;
 	(void)revents;
 
-	if (g->ntx)
+	if (g->b.ntx)
 		gre_sock_flush(g);
 }
 
 /* The receive buffers and the watcher, once g->fd is open. */
 static void gre_sock_watch(struct gre_sock *g)
 {
-	for (int i = 0; i < GRE_SOCK_BATCH; i++) {
-		g->iov[i].iov_base = g->rx[i];
-		g->iov[i].iov_len = sizeof(g->rx[i]);
-		g->msgs[i].msg_hdr.msg_iov = &g->iov[i];
-		g->msgs[i].msg_hdr.msg_iovlen = 1;
-		g->msgs[i].msg_hdr.msg_name = &g->from[i];
-		g->txiov[i].iov_base = g->tx[i].pkt;
-		g->txmsgs[i].msg_hdr.msg_iov = &g->txiov[i];
-		g->txmsgs[i].msg_hdr.msg_iovlen = 1;
-		g->tx[i].to.sin_family = AF_INET;
-	}
+	gre_batch_init(&g->b);
 	ev_io_init(&g->io, read_cb, g->fd, EV_READ);
 	ev_io_start(g->srv->loop, &g->io);
 	ev_prepare_init(&g->flush_w, prepare_cb);

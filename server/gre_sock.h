@@ -29,9 +29,10 @@
 #include <stdint.h>
 
 #include "common/gre.h"
+#include "common/gre_batch.h"
 
-#define GRE_SOCK_BATCH   32
-#define GRE_SOCK_BUFSIZE 2048
+#define GRE_SOCK_BATCH   GRE_BATCH_N       /* common/gre_batch.h */
+#define GRE_SOCK_BUFSIZE GRE_BATCH_RXSIZE
 
 struct server;
 struct gre_sock;

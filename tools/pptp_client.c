@@ -13,18 +13,18 @@
 
 #include "common/buf.h"
 #include "common/gre.h"
+#include "common/gre_batch.h"
 #include "common/gre_flow.h"
 #include "common/pptp_msg.h"
 
 #define CALL_ID_SLOTS   65536
 #define CTRL_RX_SIZE    4096
 #define CTRL_TX_SIZE    32768
-#define GRE_BATCH       32
-#define GRE_RX_SIZE     2048
+#define GRE_BATCH       GRE_BATCH_N
 #define GRE_ROUNDS      8          /* receive batches per readiness event */
 #define GRE_RCVBUF_OWN  (4 << 20)
 #define GRE_RCVBUF_SHARED (16 << 20)
-#define GRE_TX_SLOT     (GRE_HDR_MAX + PPTP_CLIENT_MAX_FRAME)
+_Static_assert(PPTP_CLIENT_MAX_FRAME <= GRE_BATCH_FRAME_MAX, "a send slot holds a whole frame");
 
 enum ctrl_state { CTRL_CONNECTING, CTRL_WAIT_START, CTRL_UP, CTRL_WAIT_STOP, CTRL_DEAD };
 enum call_state { CALL_WAIT_REPLY, CALL_UP, CALL_WAIT_CDN, CALL_DEAD };
@@ -74,17 +74,6 @@ struct pptp_client {
 	struct pptp_client_stats stats;
 };
 
-/* One packet waiting for the next sendmmsg(): header and frame copied
- * together, its destination, its source address (shared endpoint) and the
- * client it is counted for (every client flushes the endpoint before it
- * is freed, so the pointer never outlives it). */
-struct gre_txslot {
-	struct pptp_client *cl;
-	struct sockaddr_in to;
-	_Alignas(struct cmsghdr) char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-	uint8_t pkt[GRE_TX_SLOT];
-};
-
 struct pptp_gre {
 	struct ev_loop *loop;
 	struct pptp_client *owner;   /* a client's own endpoint; NULL: shared */
@@ -95,15 +84,11 @@ struct pptp_gre {
 	struct pptp_call **by_id;    /* CALL_ID_SLOTS entries, of every client */
 	uint16_t next_id;
 	struct pptp_client_stats stats; /* packets no client could be named for */
-	struct mmsghdr msgs[GRE_BATCH];
-	struct iovec iov[GRE_BATCH];
-	struct sockaddr_in from[GRE_BATCH];
-	uint8_t rxbuf[GRE_BATCH][GRE_RX_SIZE];
-	/* Send batch: slots [0, ntx) wait for gre_flush(). */
-	unsigned ntx;
-	struct mmsghdr txmsgs[GRE_BATCH];
-	struct iovec txiov[GRE_BATCH];
-	struct gre_txslot tx[GRE_BATCH];
+	/* The receive buffers and the send slots; slot i's packet is
+	 * counted for tx_cl[i] (every client flushes the endpoint before it
+	 * is freed, so the pointer never outlives it). */
+	struct gre_batch b;
+	struct pptp_client *tx_cl[GRE_BATCH];
 };
 
 static const char *const reason_names[] = {
@@ -260,45 +245,17 @@ static void call_send_gre(struct pptp_call *call, struct gre_hdr *h, const uint8
 {
 	struct pptp_client *cl = call->ctrl->cl;
 	struct pptp_gre *g = cl->gre;
-	struct gre_txslot *t;
-	struct msghdr *msg;
-	size_t hl;
-	unsigned i;
+	/* The shared socket is bound to no address: each packet names its
+	 * client's as its source. */
+	uint32_t src = g->owner ? 0 : ntohl(cl->p.local.s_addr);
 
-	if (g->ntx == GRE_BATCH)
+	if (g->b.ntx == GRE_BATCH)
 		gre_flush(g);
-	i = g->ntx;
-	t = &g->tx[i];
-	msg = &g->txmsgs[i].msg_hdr;
 	h->call_id = call->peer_id;
 	h->payload_len = (uint16_t)len;
-	hl = gre_build(t->pkt, GRE_HDR_MAX, h);
-	if (!hl) {
+	g->tx_cl[g->b.ntx] = cl;
+	if (!gre_batch_put(&g->b, src, ntohl(cl->p.server.s_addr), true, h, payload, len))
 		cl->stats.gre_tx_errors++;
-		return;
-	}
-	if (len)
-		memcpy(t->pkt + hl, payload, len);
-	g->txiov[i].iov_len = hl + len;
-	t->cl = cl;
-	t->to.sin_addr = cl->p.server;
-	msg->msg_control = NULL;
-	msg->msg_controllen = 0;
-	if (!g->owner && cl->p.local.s_addr != htonl(INADDR_ANY)) {
-		/* The shared socket is bound to no address: each packet
-		 * names its client's as its source. */
-		struct in_pktinfo pi = { .ipi_spec_dst = cl->p.local };
-		struct cmsghdr *cm;
-		memset(t->cbuf, 0, sizeof(t->cbuf));
-		msg->msg_control = t->cbuf;
-		msg->msg_controllen = sizeof(t->cbuf);
-		cm = CMSG_FIRSTHDR(msg);
-		cm->cmsg_level = IPPROTO_IP;
-		cm->cmsg_type = IP_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-	}
-	g->ntx++;
 }
 
 static void call_rearm_flow(struct pptp_call *call)
@@ -845,16 +802,11 @@ static void gre_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)revents;
 	for (int round = 0; round < GRE_ROUNDS; round++) {
-		int n;
-		for (int i = 0; i < GRE_BATCH; i++) {
-			g->msgs[i].msg_hdr.msg_namelen = sizeof(g->from[i]);
-			g->msgs[i].msg_len = 0;
-		}
-		n = recvmmsg(g->fd, g->msgs, GRE_BATCH, MSG_DONTWAIT, NULL);
+		int n = gre_batch_recv(&g->b, g->fd);
 		if (n <= 0)
 			return;
 		for (int i = 0; i < n; i++)
-			gre_packet(g, g->rxbuf[i], g->msgs[i].msg_len);
+			gre_packet(g, g->b.rx[i], g->b.rx_msgs[i].msg_len);
 		/* What this batch produced (acks) leaves as one batch too. */
 		gre_flush(g);
 		if (n < GRE_BATCH)
@@ -862,29 +814,25 @@ static void gre_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
+static void gre_sent(void *ctx, unsigned first, unsigned n)
+{
+	struct pptp_gre *g = ctx;
+	for (unsigned k = 0; k < n; k++)
+		g->tx_cl[first + k]->stats.gre_tx++;
+}
+
+static void gre_send_failed(void *ctx, unsigned i)
+{
+	struct pptp_gre *g = ctx;
+	g->tx_cl[i]->stats.gre_tx_errors++;
+}
+
 /* Send the queued packets: one sendmmsg() per batch. A packet the kernel
  * refuses (a full buffer, no route) is dropped and counted, the rest of
- * the batch still goes. */
+ * the batch still goes (common/gre_batch.h). */
 static void gre_flush(struct pptp_gre *g)
 {
-	unsigned done = 0;
-
-	/* Bounded: every round sends at least one packet or drops one
-	 * (EINTR aside, which a signal ends). */
-	while (done < g->ntx) {
-		int n = sendmmsg(g->fd, g->txmsgs + done, g->ntx - done, MSG_DONTWAIT);
-		if (n > 0) {
-			for (int k = 0; k < n; k++)
-				g->tx[done + (unsigned)k].cl->stats.gre_tx++;
-			done += (unsigned)n;
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else {
-			g->tx[done].cl->stats.gre_tx_errors++;
-			done++;
-		}
-	}
-	g->ntx = 0;
+	gre_batch_flush(&g->b, g->fd, gre_sent, gre_send_failed, g);
 }
 
 static void gre_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
@@ -892,7 +840,7 @@ static void gre_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	struct pptp_gre *g = w->data;
 	(void)loop;
 	(void)revents;
-	if (g->ntx)
+	if (g->b.ntx)
 		gre_flush(g);
 }
 
@@ -923,19 +871,7 @@ static struct pptp_gre *gre_open(struct ev_loop *loop, const struct in_addr *loc
 		if (bind(g->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 			goto fail;
 	}
-	for (int i = 0; i < GRE_BATCH; i++) {
-		g->iov[i].iov_base = g->rxbuf[i];
-		g->iov[i].iov_len = GRE_RX_SIZE;
-		g->msgs[i].msg_hdr.msg_iov = &g->iov[i];
-		g->msgs[i].msg_hdr.msg_iovlen = 1;
-		g->msgs[i].msg_hdr.msg_name = &g->from[i];
-		g->txiov[i].iov_base = g->tx[i].pkt;
-		g->txmsgs[i].msg_hdr.msg_iov = &g->txiov[i];
-		g->txmsgs[i].msg_hdr.msg_iovlen = 1;
-		g->txmsgs[i].msg_hdr.msg_name = &g->tx[i].to;
-		g->txmsgs[i].msg_hdr.msg_namelen = sizeof(g->tx[i].to);
-		g->tx[i].to.sin_family = AF_INET;
-	}
+	gre_batch_init(&g->b);
 	ev_io_init(&g->io, gre_io_cb, g->fd, EV_READ);
 	g->io.data = g;
 	ev_io_start(loop, &g->io);
@@ -967,7 +903,7 @@ void pptp_gre_free(struct pptp_gre *g)
 	if (!g)
 		return;
 	/* Every client flushed it and left it (pptp_client_free). */
-	assert(g->nclients == 0 && g->ntx == 0);
+	assert(g->nclients == 0 && g->b.ntx == 0);
 	ev_io_stop(g->loop, &g->io);
 	ev_ref(g->loop);
 	ev_prepare_stop(g->loop, &g->flush_w);
