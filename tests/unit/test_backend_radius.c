@@ -325,6 +325,47 @@ static void put_v2_keys(const struct radius_fake *f, struct radius_writer *w)
 					recv_key, sizeof(recv_key)));
 }
 
+/* ---- the steps every case repeats ---- */
+
+/* Submit rq and read the Access-Request it makes. */
+static void submit_read(struct env *e, const struct auth_request *rq)
+{
+	submit(e, rq);
+	expect_request(e);
+}
+
+/* An MS-CHAPv2 login of session sid, submitted, its Access-Request read. */
+static void login_mschapv2(struct env *e, struct auth_request *rq, uint32_t sid)
+{
+	req_mschapv2(rq, sid);
+	submit_read(e, rq);
+}
+
+/* An Access-Accept to the last request that proves the server (a valid
+ * MS-CHAP2-Success for rq's CHAP ident) and no more; the caller adds what
+ * the case needs, then send_wait. */
+static void accept_no_keys_begin(struct env *e, const struct auth_request *rq,
+				 struct radius_writer *w)
+{
+	reply_begin(&e->f, w, RADIUS_ACCESS_ACCEPT);
+	put_chap2_success(w, rq->chap_ident, auth_hex);
+}
+
+/* The same, with both MPPE keys. */
+static void accept_begin(struct env *e, const struct auth_request *rq, struct radius_writer *w)
+{
+	accept_no_keys_begin(e, rq, w);
+	put_v2_keys(&e->f, w);
+}
+
+/* Sign and send the reply w from the first fake, then drain until `want`
+ * completions in all. */
+static void send_wait(struct env *e, struct radius_writer *w, size_t want)
+{
+	fake_send(&e->f, w);
+	wait_for(e, want);
+}
+
 /* ---- the cases ---- */
 
 static void mschapv2_request_attributes(void **state)
@@ -334,9 +375,7 @@ static void mschapv2_request_attributes(void **state)
 	struct radius_attr a;
 
 	start(e, true, 1000, 2);
-	req_mschapv2(&rq, 1);
-	submit(e, &rq);
-	expect_request(e);
+	login_mschapv2(e, &rq, 1);
 	const struct radius_packet *p = &e->f.p;
 	expect_nas_attrs(&e->f, &rq);
 
@@ -372,12 +411,8 @@ static void mschapv2_accept_with_everything(void **state)
 	static const uint8_t class_val[] = { 'c', 'l', 0, 0xFF, 's' };
 
 	start(e, true, 1000, 2);
-	req_mschapv2(&rq, 2);
-	submit(e, &rq);
-	expect_request(e);
-	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	put_chap2_success(&w, rq.chap_ident, auth_hex);
-	put_v2_keys(&e->f, &w);
+	login_mschapv2(e, &rq, 2);
+	accept_begin(e, &rq, &w);
 	assert_true(radius_put_u32(&w, RADIUS_FRAMED_IP_ADDRESS, 0x0A090807));
 	assert_true(radius_put_u32(&w, RADIUS_SESSION_TIMEOUT, 3600));
 	assert_true(radius_put_u32(&w, RADIUS_IDLE_TIMEOUT, 600));
@@ -393,8 +428,7 @@ static void mschapv2_accept_with_everything(void **state)
 	put_ms_addr(&w, RADIUS_MS_SECONDARY_DNS_SERVER, 0x0A000036);
 	put_ms_addr(&w, RADIUS_MS_PRIMARY_NBNS_SERVER, 0x0A000089);
 	put_ms_addr(&w, RADIUS_MS_SECONDARY_NBNS_SERVER, 0x0A00008A);
-	fake_send(&e->f, &w);
-	wait_for(e, 1);
+	send_wait(e, &w, 1);
 
 	const struct auth_result *r = &e->seen[0];
 	assert_int_equal(r->session.id, 2);
@@ -447,19 +481,14 @@ static void every_class_within_bounds(void **state)
 	e->no_extra = true;
 	start(e, true, 1000, 2);
 	/* Ten small values: the first eight kept. */
-	req_mschapv2(&rq, 4);
-	submit(e, &rq);
-	expect_request(e);
+	login_mschapv2(e, &rq, 4);
 	radius_fake_expect_text(&e->f.p, RADIUS_NAS_PORT_ID, "pptp:4660");
-	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	put_chap2_success(&w, rq.chap_ident, auth_hex);
-	put_v2_keys(&e->f, &w);
+	accept_begin(e, &rq, &w);
 	for (uint8_t i = 0; i < 10; i++) {
 		uint8_t v[3] = { 'c', '0' + i, i };
 		assert_true(radius_put(&w, RADIUS_CLASS, v, sizeof(v)));
 	}
-	fake_send(&e->f, &w);
-	wait_for(e, 1);
+	send_wait(e, &w, 1);
 	const struct auth_result *r = &e->seen[0];
 	assert_int_equal(r->verdict, AUTH_ACCEPT);
 	assert_int_equal(r->classes_len, AUTH_CLASS_COUNT_MAX * 4);
@@ -474,18 +503,13 @@ static void every_class_within_bounds(void **state)
 	assert_int_equal(n, AUTH_CLASS_COUNT_MAX);
 
 	/* Six of 200 bytes: five fit in AUTH_CLASS_BYTES_MAX, the sixth not. */
-	req_mschapv2(&rq, 5);
-	submit(e, &rq);
-	expect_request(e);
-	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	put_chap2_success(&w, rq.chap_ident, auth_hex);
-	put_v2_keys(&e->f, &w);
+	login_mschapv2(e, &rq, 5);
+	accept_begin(e, &rq, &w);
 	for (uint8_t i = 0; i < 6; i++) {
 		memset(big, 'A' + i, sizeof(big));
 		assert_true(radius_put(&w, RADIUS_CLASS, big, sizeof(big)));
 	}
-	fake_send(&e->f, &w);
-	wait_for(e, 2);
+	send_wait(e, &w, 2);
 	r = &e->seen[1];
 	assert_int_equal(r->classes_len, 5 * (1 + sizeof(big)));
 	assert_true(r->classes_len <= AUTH_CLASS_BYTES_MAX);
@@ -607,12 +631,8 @@ static void ipv6_accept_parsed(void **state)
 	addr6("2001:db8:1:2::", p64);
 	addr6("2001:db8:ff00::", p56);
 	start(e, true, 1000, 2);
-	req_mschapv2(&rq, 6);
-	submit(e, &rq);
-	expect_request(e);
-	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	put_chap2_success(&w, rq.chap_ident, auth_hex);
-	put_v2_keys(&e->f, &w);
+	login_mschapv2(e, &rq, 6);
+	accept_begin(e, &rq, &w);
 	static const uint8_t iid[8] = { 0x02, 0x11, 0x22, 0xff, 0xfe, 0x33, 0x44, 0x55 };
 	assert_true(radius_put(&w, RADIUS_FRAMED_INTERFACE_ID, iid, sizeof(iid)));
 	put_prefix_raw(&w, RADIUS_FRAMED_IPV6_PREFIX, 64, p64, 16); /* all 16 octets */
@@ -620,9 +640,8 @@ static void ipv6_accept_parsed(void **state)
 	assert_true(radius_put_str(&w, RADIUS_FRAMED_IPV6_POOL, "v6pool"));
 	assert_true(radius_put_str(&w, RADIUS_FRAMED_IPV6_ROUTE, "2001:db8:100::/48 :: 1"));
 	assert_true(radius_put_str(&w, RADIUS_FRAMED_IPV6_ROUTE, "2001:db8:200::1 fe80::1"));
-	fake_send(&e->f, &w);
 	logcap_start(&lc);
-	wait_for(e, 1);
+	send_wait(e, &w, 1);
 	assert_int_equal(logcap_count(&lc, "event=ipv6-attr-ignored"), 0);
 
 	const struct auth_result *r = &e->seen[0];
@@ -649,16 +668,11 @@ static void ipv6_accept_parsed(void **state)
 	assert_memory_equal(r->routes6[1].gw, want, 16);
 
 	/* A /48 as the session's prefix: kept, and the log says so. */
-	req_mschapv2(&rq, 7);
-	submit(e, &rq);
-	expect_request(e);
-	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	put_chap2_success(&w, rq.chap_ident, auth_hex);
-	put_v2_keys(&e->f, &w);
+	login_mschapv2(e, &rq, 7);
+	accept_begin(e, &rq, &w);
 	put_prefix_raw(&w, RADIUS_FRAMED_IPV6_PREFIX, 48, p64, 6);
-	fake_send(&e->f, &w);
 	logcap_start(&lc);
-	wait_for(e, 2);
+	send_wait(e, &w, 2);
 	assert_int_equal(logcap_count(&lc, "event=ipv6-prefix-not-64 server="), 1);
 	r = &e->seen[1];
 	assert_true(r->has_ipv6_prefix);
@@ -710,16 +724,11 @@ static void ipv6_malformed_ignored(void **state)
 			else
 				fail_msg("case %zu: no octet beyond the prefix", i);
 		}
-		req_mschapv2(&rq, 10 + (uint32_t)i);
-		submit(e, &rq);
-		expect_request(e);
-		reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-		put_chap2_success(&w, rq.chap_ident, auth_hex);
-		put_v2_keys(&e->f, &w);
+		login_mschapv2(e, &rq, 10 + (uint32_t)i);
+		accept_begin(e, &rq, &w);
 		put_prefix_raw(&w, cases[i].type, cases[i].plen, v, cases[i].n);
-		fake_send(&e->f, &w);
 		logcap_start(&lc);
-		wait_for(e, n + 1);
+		send_wait(e, &w, n + 1);
 		if (logcap_count(&lc, cases[i].why) != 1)
 			fail_msg("case %zu: no one line with %s", i, cases[i].why);
 		const struct auth_result *r = &e->seen[n];
@@ -732,12 +741,8 @@ static void ipv6_malformed_ignored(void **state)
 	static const uint8_t short1[] = { 0 };
 	/* Everything wrong at once: one line, malformed=6 (the first named),
 	 * and the good route beside the bad ones kept. */
-	req_mschapv2(&rq, 30);
-	submit(e, &rq);
-	expect_request(e);
-	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	put_chap2_success(&w, rq.chap_ident, auth_hex);
-	put_v2_keys(&e->f, &w);
+	login_mschapv2(e, &rq, 30);
+	accept_begin(e, &rq, &w);
 	static const uint8_t iid7[7] = { 1, 2, 3, 4, 5, 6, 7 };
 	static const uint8_t iid0[8] = { 0 };
 	assert_true(radius_put(&w, RADIUS_FRAMED_INTERFACE_ID, iid7, sizeof(iid7)));
@@ -748,9 +753,8 @@ static void ipv6_malformed_ignored(void **state)
 	assert_true(radius_put_str(&w, RADIUS_FRAMED_IPV6_ROUTE, "2001:db8::1/64 ::"));
 	assert_true(radius_put_str(&w, RADIUS_FRAMED_IPV6_ROUTE, "2001:db8:5::/48 :: 1"));
 	assert_true(radius_put_str(&w, RADIUS_FRAMED_IPV6_ROUTE, "10.0.0.0/8 0.0.0.0"));
-	fake_send(&e->f, &w);
 	logcap_start(&lc);
-	wait_for(e, ++n);
+	send_wait(e, &w, ++n);
 	assert_int_equal(logcap_count(&lc, "event=ipv6-attr-ignored server=fake-radius malformed=6 "
 					   "first=Framed-Interface-Id reason=bad-length "
 					   "routes6-kept=1 routes6-over-limit=0"), 1);
@@ -764,16 +768,11 @@ static void ipv6_malformed_ignored(void **state)
 	assert_int_equal(r->routes6[0].plen, 48);
 
 	/* An all-zero Framed-Interface-Id is no identifier IPV6CP can give. */
-	req_mschapv2(&rq, 31);
-	submit(e, &rq);
-	expect_request(e);
-	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	put_chap2_success(&w, rq.chap_ident, auth_hex);
-	put_v2_keys(&e->f, &w);
+	login_mschapv2(e, &rq, 31);
+	accept_begin(e, &rq, &w);
 	assert_true(radius_put(&w, RADIUS_FRAMED_INTERFACE_ID, iid0, sizeof(iid0)));
-	fake_send(&e->f, &w);
 	logcap_start(&lc);
-	wait_for(e, ++n);
+	send_wait(e, &w, ++n);
 	assert_int_equal(logcap_count(&lc, "malformed=1 first=Framed-Interface-Id reason=zero"), 1);
 	assert_false(e->seen[n - 1].has_ipv6_iid);
 }
@@ -828,15 +827,10 @@ static void framed_ip_nas_selects(void **state)
 	struct radius_writer w;
 
 	start(e, true, 1000, 2);
-	req_mschapv2(&rq, 3);
-	submit(e, &rq);
-	expect_request(e);
-	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	put_chap2_success(&w, rq.chap_ident, auth_hex);
-	put_v2_keys(&e->f, &w);
+	login_mschapv2(e, &rq, 3);
+	accept_begin(e, &rq, &w);
 	assert_true(radius_put_u32(&w, RADIUS_FRAMED_IP_ADDRESS, 0xFFFFFFFE));
-	fake_send(&e->f, &w);
-	wait_for(e, 1);
+	send_wait(e, &w, 1);
 	assert_int_equal(e->seen[0].verdict, AUTH_ACCEPT);
 	assert_false(e->seen[0].has_static_ip);
 	assert_int_equal(e->seen[0].session_timeout, 0);
@@ -854,51 +848,37 @@ static void accept_without_keys_or_success(void **state)
 
 	start(e, true, 1000, 2);
 	/* MPPE required, no keys. */
-	req_mschapv2(&rq, 4);
-	submit(e, &rq);
-	expect_request(e);
-	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	put_chap2_success(&w, rq.chap_ident, auth_hex);
-	fake_send(&e->f, &w);
-	wait_for(e, 1);
+	login_mschapv2(e, &rq, 4);
+	accept_no_keys_begin(e, &rq, &w);
+	send_wait(e, &w, 1);
 	assert_int_equal(e->seen[0].verdict, AUTH_REJECT_ERROR);
 	assert_false(e->seen[0].has_keys);
 	assert_non_null(strstr(e->seen[0].message, "MPPE"));
 
 	/* Only one of the two keys is no keys either. */
-	req_mschapv2(&rq, 5);
-	submit(e, &rq);
-	expect_request(e);
-	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	login_mschapv2(e, &rq, 5);
+	accept_no_keys_begin(e, &rq, &w);
 	assert_true(radius_put_mppe_key(&w, RADIUS_MS_MPPE_SEND_KEY, &e->f.sec, e->f.p.auth,
 					0x8001, send_key, 16));
-	fake_send(&e->f, &w);
-	wait_for(e, 2);
+	send_wait(e, &w, 2);
 	assert_int_equal(e->seen[1].verdict, AUTH_REJECT_ERROR);
 	assert_false(e->seen[1].has_keys);
 
 	/* Keys but no MS-CHAP2-Success: the server is not proven. */
-	req_mschapv2(&rq, 6);
-	submit(e, &rq);
-	expect_request(e);
+	login_mschapv2(e, &rq, 6);
 	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
 	put_v2_keys(&e->f, &w);
-	fake_send(&e->f, &w);
-	wait_for(e, 3);
+	send_wait(e, &w, 3);
 	assert_int_equal(e->seen[2].verdict, AUTH_REJECT_ERROR);
 	assert_non_null(strstr(e->seen[2].message, "MS-CHAP2-Success"));
 
 	/* A truncated MS-CHAP2-Success is no better. */
-	req_mschapv2(&rq, 7);
-	submit(e, &rq);
-	expect_request(e);
+	login_mschapv2(e, &rq, 7);
 	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
 	assert_true(radius_put_vsa(&w, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP2_SUCCESS,
 				   "\x5AS=0123", 7));
 	put_v2_keys(&e->f, &w);
-	fake_send(&e->f, &w);
-	wait_for(e, 4);
+	send_wait(e, &w, 4);
 	assert_int_equal(e->seen[3].verdict, AUTH_REJECT_ERROR);
 }
 
@@ -910,13 +890,9 @@ static void accept_without_keys_mppe_optional(void **state)
 	struct radius_writer w;
 
 	start(e, false, 1000, 2);
-	req_mschapv2(&rq, 8);
-	submit(e, &rq);
-	expect_request(e);
-	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	put_chap2_success(&w, rq.chap_ident, auth_hex);
-	fake_send(&e->f, &w);
-	wait_for(e, 1);
+	login_mschapv2(e, &rq, 8);
+	accept_no_keys_begin(e, &rq, &w);
+	send_wait(e, &w, 1);
 	assert_int_equal(e->seen[0].verdict, AUTH_ACCEPT);
 	assert_false(e->seen[0].has_keys);
 	static const uint8_t zero16[16];
@@ -934,43 +910,28 @@ static void rate_limits(void **state)
 	uint8_t v[4] = { 0, 0, 0x0F, 0xA0 }; /* 4000 */
 
 	start(e, false, 1000, 2);
-	req_mschapv2(&rq, 9);
-	submit(e, &rq);
-	expect_request(e);
-	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	put_chap2_success(&w, rq.chap_ident, auth_hex);
-	put_v2_keys(&e->f, &w);
+	login_mschapv2(e, &rq, 9);
+	accept_begin(e, &rq, &w);
 	assert_true(radius_put_str(&w, RADIUS_FILTER_ID, "guests-acl"));
 	assert_true(radius_put_str(&w, RADIUS_FILTER_ID, "10000/2000"));
-	fake_send(&e->f, &w);
-	wait_for(e, 1);
+	send_wait(e, &w, 1);
 	assert_true(e->seen[0].rate_given);
 	assert_int_equal(e->seen[0].rate_down, 10000);
 	assert_int_equal(e->seen[0].rate_up, 2000);
 
-	req_mschapv2(&rq, 10);
-	submit(e, &rq);
-	expect_request(e);
-	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	put_chap2_success(&w, rq.chap_ident, auth_hex);
-	put_v2_keys(&e->f, &w);
+	login_mschapv2(e, &rq, 10);
+	accept_begin(e, &rq, &w);
 	assert_true(radius_put_str(&w, RADIUS_FILTER_ID, "10000/2000"));
 	assert_true(radius_put_vsa(&w, RADIUS_VENDOR_PPTPD, RADIUS_PPTPD_RATE_LIMIT_DOWN, v, 4));
-	fake_send(&e->f, &w);
-	wait_for(e, 2);
+	send_wait(e, &w, 2);
 	assert_true(e->seen[1].rate_given);
 	assert_int_equal(e->seen[1].rate_down, 4000);
 	assert_int_equal(e->seen[1].rate_up, 0);
 
-	req_mschapv2(&rq, 11);
-	submit(e, &rq);
-	expect_request(e);
-	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	put_chap2_success(&w, rq.chap_ident, auth_hex);
-	put_v2_keys(&e->f, &w);
+	login_mschapv2(e, &rq, 11);
+	accept_begin(e, &rq, &w);
 	assert_true(radius_put_str(&w, RADIUS_FILTER_ID, "1,2000"));
-	fake_send(&e->f, &w);
-	wait_for(e, 3);
+	send_wait(e, &w, 3);
 	assert_int_equal(e->seen[2].verdict, AUTH_ACCEPT);
 	assert_false(e->seen[2].rate_given);
 }
@@ -985,42 +946,28 @@ static void mppe_encryption_policy(void **state)
 	struct radius_writer w;
 
 	start(e, false, 1000, 2);
-	req_mschapv2(&rq, 9);
-	submit(e, &rq);
-	expect_request(e);
-	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	put_chap2_success(&w, rq.chap_ident, auth_hex);
-	put_v2_keys(&e->f, &w);
+	login_mschapv2(e, &rq, 9);
+	accept_begin(e, &rq, &w);
 	put_ms_addr(&w, RADIUS_MS_MPPE_ENCRYPTION_POLICY, AUTH_MPPE_POLICY_REQUIRED);
 	put_ms_addr(&w, RADIUS_MS_MPPE_ENCRYPTION_TYPES, 0x4 | 0x10);
-	fake_send(&e->f, &w);
-	wait_for(e, 1);
+	send_wait(e, &w, 1);
 	assert_int_equal(e->seen[0].verdict, AUTH_ACCEPT);
 	assert_int_equal(e->seen[0].mppe_policy, AUTH_MPPE_POLICY_REQUIRED);
 	assert_true(e->seen[0].mppe_types_given);
 	assert_int_equal(e->seen[0].mppe_types, AUTH_MPPE_TYPE_128);
 
 	/* Required, and no keys to encrypt with. */
-	req_mschapv2(&rq, 10);
-	submit(e, &rq);
-	expect_request(e);
-	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	put_chap2_success(&w, rq.chap_ident, auth_hex);
+	login_mschapv2(e, &rq, 10);
+	accept_no_keys_begin(e, &rq, &w);
 	put_ms_addr(&w, RADIUS_MS_MPPE_ENCRYPTION_POLICY, AUTH_MPPE_POLICY_REQUIRED);
-	fake_send(&e->f, &w);
-	wait_for(e, 2);
+	send_wait(e, &w, 2);
 	assert_int_equal(e->seen[1].verdict, AUTH_REJECT_ERROR);
 	assert_non_null(strstr(e->seen[1].message, "requires MPPE"));
 
 	/* Neither given: nothing changes (the configured policy applies). */
-	req_mschapv2(&rq, 11);
-	submit(e, &rq);
-	expect_request(e);
-	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	put_chap2_success(&w, rq.chap_ident, auth_hex);
-	put_v2_keys(&e->f, &w);
-	fake_send(&e->f, &w);
-	wait_for(e, 3);
+	login_mschapv2(e, &rq, 11);
+	accept_begin(e, &rq, &w);
+	send_wait(e, &w, 3);
 	assert_int_equal(e->seen[2].verdict, AUTH_ACCEPT);
 	assert_int_equal(e->seen[2].mppe_policy, 0);
 	assert_false(e->seen[2].mppe_types_given);
@@ -1033,9 +980,7 @@ static void reject_with(struct env *e, uint32_t sid, const char *ms_error,
 	struct radius_writer w;
 	uint8_t v[200];
 
-	req_mschapv2(&rq, sid);
-	submit(e, &rq);
-	expect_request(e);
+	login_mschapv2(e, &rq, sid);
 	reply_begin(&e->f, &w, RADIUS_ACCESS_REJECT);
 	if (reply_message)
 		assert_true(radius_put_str(&w, RADIUS_REPLY_MESSAGE, reply_message));
@@ -1045,8 +990,7 @@ static void reject_with(struct env *e, uint32_t sid, const char *ms_error,
 		assert_true(radius_put_vsa(&w, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_ERROR, v,
 					   1 + strlen(ms_error)));
 	}
-	fake_send(&e->f, &w);
-	wait_for(e, e->nseen + 1);
+	send_wait(e, &w, e->nseen + 1);
 }
 
 static void rejections(void **state)
@@ -1095,14 +1039,11 @@ static void access_challenge_refused(void **state)
 	struct radius_writer w;
 
 	start(e, true, 1000, 2);
-	req_mschapv2(&rq, 15);
-	submit(e, &rq);
-	expect_request(e);
+	login_mschapv2(e, &rq, 15);
 	reply_begin(&e->f, &w, RADIUS_ACCESS_CHALLENGE);
 	assert_true(radius_put_str(&w, RADIUS_STATE, "state-1"));
 	assert_true(radius_put_str(&w, RADIUS_REPLY_MESSAGE, "enter your token"));
-	fake_send(&e->f, &w);
-	wait_for(e, 1);
+	send_wait(e, &w, 1);
 	assert_int_equal(e->seen[0].verdict, AUTH_REJECT_ERROR);
 	assert_false(e->seen[0].has_keys);
 	assert_non_null(strstr(e->seen[0].message, "Challenge"));
@@ -1137,9 +1078,7 @@ static void cancel_drops_completion(void **state)
 
 	start(e, false, 2000, 1);
 	for (uint32_t i = 0; i < 2; i++) {
-		req_mschapv2(&rq, 20 + i);
-		submit(e, &rq);
-		expect_request(e);
+		login_mschapv2(e, &rq, 20 + i);
 		reqs[i] = radius_fake_last(&e->f);
 	}
 	auth_backend_cancel(e->b, (struct auth_session_ref){ 20, 4 }); /* other generation */
@@ -1166,8 +1105,7 @@ static void pap_password_hidden(void **state)
 	req_base(&rq, 30, AUTH_PAP, "bob");
 	snprintf(rq.u.pap.password, sizeof(rq.u.pap.password), "p@ss word, 17+chr");
 	rq.u.pap.password_len = strlen(rq.u.pap.password);
-	submit(e, &rq);
-	expect_request(e);
+	submit_read(e, &rq);
 	expect_nas_attrs(&e->f, &rq);
 	assert_int_equal(radius_count(&e->f.p, 0, RADIUS_USER_PASSWORD), 1);
 	assert_true(radius_find(&e->f.p, 0, RADIUS_USER_PASSWORD, &a));
@@ -1180,8 +1118,7 @@ static void pap_password_hidden(void **state)
 			 0);
 
 	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	fake_send(&e->f, &w);
-	wait_for(e, 1);
+	send_wait(e, &w, 1);
 	assert_int_equal(e->seen[0].method, AUTH_PAP);
 	assert_int_equal(e->seen[0].verdict, AUTH_ACCEPT);
 	assert_false(e->seen[0].has_keys);
@@ -1202,8 +1139,7 @@ static void chap_md5_attributes(void **state)
 		rq.u.chap_md5.challenge[i] = (uint8_t)(3 * i + 1);
 	for (int i = 0; i < AUTH_MD5_LEN; i++)
 		rq.u.chap_md5.response[i] = (uint8_t)(0xF0 - i);
-	submit(e, &rq);
-	expect_request(e);
+	submit_read(e, &rq);
 	expect_nas_attrs(&e->f, &rq);
 	assert_true(radius_find(&e->f.p, 0, RADIUS_CHAP_PASSWORD, &a));
 	assert_int_equal(a.len, 17);
@@ -1215,8 +1151,7 @@ static void chap_md5_attributes(void **state)
 	assert_int_equal(radius_count(&e->f.p, 0, RADIUS_USER_PASSWORD), 0);
 
 	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	fake_send(&e->f, &w);
-	wait_for(e, 1);
+	send_wait(e, &w, 1);
 	assert_int_equal(e->seen[0].method, AUTH_CHAP_MD5);
 	assert_int_equal(e->seen[0].verdict, AUTH_ACCEPT);
 }
@@ -1250,8 +1185,7 @@ static void mschapv1_request_and_keys(void **state)
 	memcpy(rq.u.mschapv1.challenge, challenge, 8);
 	for (int i = 0; i < MSCHAP_NT_RESPONSE_LEN; i++)
 		rq.u.mschapv1.nt_response[i] = (uint8_t)(0x40 + 2 * i);
-	submit(e, &rq);
-	expect_request(e);
+	submit_read(e, &rq);
 	expect_nas_attrs(&e->f, &rq);
 	assert_true(radius_find(&e->f.p, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_CHALLENGE, &a));
 	assert_int_equal(a.len, 8);
@@ -1280,8 +1214,7 @@ static void mschapv1_request_and_keys(void **state)
 	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
 	assert_true(radius_put_vsa(&w, RADIUS_VENDOR_MICROSOFT, 12 /* MS-CHAP-MPPE-Keys */, hidden,
 				   32));
-	fake_send(&e->f, &w);
-	wait_for(e, 1);
+	send_wait(e, &w, 1);
 
 	/* RFC 3079: the start key is SHA1(NT-Key | NT-Key | challenge), 16 octets,
 	 * the same both ways. */
@@ -1307,11 +1240,9 @@ static void mschapv1_request_and_keys(void **state)
 	assert_int_equal(r->auth_response[0], '\0');
 
 	/* The same Accept without MS-CHAP-MPPE-Keys, MPPE required: error. */
-	submit(e, &rq);
-	expect_request(e);
+	submit_read(e, &rq);
 	reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
-	fake_send(&e->f, &w);
-	wait_for(e, 2);
+	send_wait(e, &w, 2);
 	assert_int_equal(e->seen[1].verdict, AUTH_REJECT_ERROR);
 	assert_false(e->seen[1].has_keys);
 }
@@ -1326,17 +1257,14 @@ static void queue_full_is_busy(void **state)
 
 	e->queue_max = 2;
 	start(e, false, 2000, 1);
-	req_mschapv2(&rq, 50);
-	submit(e, &rq);
-	expect_request(e);
+	login_mschapv2(e, &rq, 50);
 	req_mschapv2(&rq, 51);
 	submit(e, &rq);
 	req_mschapv2(&rq, 52);
 	assert_int_equal(auth_backend_submit(e->b, &rq), AUTH_SUBMIT_BUSY);
 	expect_request(e); /* 51's */
 	reply_begin(&e->f, &w, RADIUS_ACCESS_REJECT);
-	fake_send(&e->f, &w);
-	wait_for(e, 1);
+	send_wait(e, &w, 1);
 	assert_int_equal(e->seen[0].session.id, 51);
 	submit(e, &rq);
 	req_mschapv2(&rq, 53);
@@ -1358,8 +1286,7 @@ static void free_with_login_outstanding(void **state)
 	req_base(&rq, 41, AUTH_PAP, "pap-user");
 	snprintf(rq.u.pap.password, sizeof(rq.u.pap.password), "secret");
 	rq.u.pap.password_len = 6;
-	submit(e, &rq);
-	expect_request(e);
+	submit_read(e, &rq);
 	auth_backend_free(e->b);
 	e->b = NULL;
 	assert_int_equal(e->nseen, 0);
@@ -1472,8 +1399,7 @@ static void eap_three_rounds(void **state)
 	/* Round 1: a 600-byte Response, three attributes, no State. */
 	eap_make(resp, sizeof(resp), EAP_CODE_RESPONSE, 1, EAP_TYPE_TLS);
 	req_eap(&rq, 60, resp, sizeof(resp), NULL, 0, 1);
-	submit(e, &rq);
-	expect_request(e);
+	submit_read(e, &rq);
 	expect_nas_attrs(&e->f, &rq);
 	expect_eap_request(&e->f, resp, sizeof(resp), NULL);
 	uint8_t id1 = e->f.p.id;
@@ -1486,8 +1412,7 @@ static void eap_three_rounds(void **state)
 	 * 1000-byte Request back in four attributes. */
 	eap_make(resp, 6, EAP_CODE_RESPONSE, 2, EAP_TYPE_TLS);
 	req_eap(&rq, 60, resp, 6, e->seen[0].state, e->seen[0].state_len, 2);
-	submit(e, &rq);
-	expect_request(e);
+	submit_read(e, &rq);
 	expect_eap_request(&e->f, resp, 6, "state-one");
 	assert_int_not_equal(e->f.p.id, id1);
 	assert_memory_not_equal(e->f.p.auth, auth1, RADIUS_AUTH_LEN);
@@ -1499,8 +1424,7 @@ static void eap_three_rounds(void **state)
 	/* Round 3: Access-Accept with the EAP Success, keys and the inner name. */
 	eap_make(resp, 6, EAP_CODE_RESPONSE, 3, EAP_TYPE_TLS);
 	req_eap(&rq, 60, resp, 6, e->seen[1].state, e->seen[1].state_len, 3);
-	submit(e, &rq);
-	expect_request(e);
+	submit_read(e, &rq);
 	expect_eap_request(&e->f, resp, 6, "state-two");
 	uint8_t success[EAP_HDR_LEN];
 	eap_make(success, sizeof(success), EAP_CODE_SUCCESS, 3, 0);
@@ -1510,8 +1434,7 @@ static void eap_three_rounds(void **state)
 	assert_true(radius_put_str(&w, RADIUS_USER_NAME, "alice@example.org"));
 	assert_true(radius_put_u32(&w, RADIUS_SESSION_TIMEOUT, 3600));
 	assert_true(radius_put_str(&w, RADIUS_CLASS, "eap-class"));
-	fake_send(&e->f, &w);
-	wait_for(e, 3);
+	send_wait(e, &w, 3);
 	const struct auth_result *r = &e->seen[2];
 	assert_int_equal(r->verdict, AUTH_ACCEPT);
 	assert_int_equal(r->eap_len, sizeof(success));
@@ -1547,8 +1470,7 @@ static void eap_reply_without_ma_dropped(void **state)
 	start(e, false, 200, 3);
 	eap_make(resp, sizeof(resp), EAP_CODE_RESPONSE, 1, EAP_TYPE_IDENTITY);
 	req_eap(&rq, 61, resp, sizeof(resp), NULL, 0, 1);
-	submit(e, &rq);
-	expect_request(e);
+	submit_read(e, &rq);
 	struct radius_fake_req first = radius_fake_last(&e->f);
 	radius_fake_answer(&e->f, &first, RADIUS_ACCESS_ACCEPT, false);
 	/* Dropped: the backend retransmits instead of completing. */
@@ -1562,14 +1484,11 @@ static void eap_reply_without_ma_dropped(void **state)
 	assert_null(e->seen[0].eap_msg);
 
 	/* The same server's MS-CHAPv2 Accept without one is still taken. */
-	req_mschapv2(&rq, 62);
-	submit(e, &rq);
-	expect_request(e);
+	login_mschapv2(e, &rq, 62);
 	radius_fake_reply_init(&w, RADIUS_ACCESS_ACCEPT, e->f.p.id, false);
 	put_chap2_success(&w, 0x5A, auth_hex);
 	put_v2_keys(&e->f, &w);
-	fake_send(&e->f, &w);
-	wait_for(e, 2);
+	send_wait(e, &w, 2);
 	assert_int_equal(e->seen[1].verdict, AUTH_ACCEPT);
 }
 
@@ -1586,14 +1505,12 @@ static void eap_bad_challenges(void **state)
 
 	/* A chain of 7 x 253 bytes, past EAP_PACKET_MAX: dropped, counted. */
 	req_eap(&rq, 63, resp, sizeof(resp), NULL, 0, 1);
-	submit(e, &rq);
-	expect_request(e);
+	submit_read(e, &rq);
 	eap_make(big, sizeof(big), EAP_CODE_REQUEST, 2, EAP_TYPE_TLS);
 	reply_begin(&e->f, &w, RADIUS_ACCESS_CHALLENGE);
 	put_eap(&w, big, sizeof(big));
 	assert_true(radius_put_str(&w, RADIUS_STATE, "s"));
-	fake_send(&e->f, &w);
-	wait_for(e, 1);
+	send_wait(e, &w, 1);
 	assert_int_equal(e->seen[0].verdict, AUTH_REJECT_ERROR);
 	assert_null(e->seen[0].eap_msg);
 	assert_non_null(strstr(e->seen[0].message, "longer than 1500"));
@@ -1601,32 +1518,27 @@ static void eap_bad_challenges(void **state)
 
 	/* An EAP Length that is not the chain's size. */
 	req_eap(&rq, 64, resp, sizeof(resp), NULL, 0, 1);
-	submit(e, &rq);
-	expect_request(e);
+	submit_read(e, &rq);
 	eap_make(big, 300, EAP_CODE_REQUEST, 2, EAP_TYPE_TLS);
 	store_be16(big + 2, 299);
 	reply_begin(&e->f, &w, RADIUS_ACCESS_CHALLENGE);
 	put_eap(&w, big, 300);
-	fake_send(&e->f, &w);
-	wait_for(e, 2);
+	send_wait(e, &w, 2);
 	assert_int_equal(e->seen[1].verdict, AUTH_REJECT_ERROR);
 	assert_int_equal(auth_radius_eap_stats(e->b)->malformed, 1);
 
 	/* A Challenge with no EAP-Message at all. */
 	req_eap(&rq, 65, resp, sizeof(resp), NULL, 0, 1);
-	submit(e, &rq);
-	expect_request(e);
+	submit_read(e, &rq);
 	reply_begin(&e->f, &w, RADIUS_ACCESS_CHALLENGE);
 	assert_true(radius_put_str(&w, RADIUS_STATE, "s"));
-	fake_send(&e->f, &w);
-	wait_for(e, 3);
+	send_wait(e, &w, 3);
 	assert_int_equal(e->seen[2].verdict, AUTH_REJECT_ERROR);
 	assert_non_null(strstr(e->seen[2].message, "no EAP Request"));
 
 	/* A Challenge without State is taken (RFC 3579 makes it optional). */
 	req_eap(&rq, 66, resp, sizeof(resp), NULL, 0, 1);
-	submit(e, &rq);
-	expect_request(e);
+	submit_read(e, &rq);
 	answer_challenge(&e->f, big, 40, 2, NULL);
 	wait_for(e, 4);
 	assert_int_equal(e->seen[3].verdict, AUTH_CHALLENGE);
@@ -1650,8 +1562,7 @@ static void eap_reject_with_failure(void **state)
 	start(e, true, 1000, 2);
 	eap_make(resp, sizeof(resp), EAP_CODE_RESPONSE, 5, EAP_TYPE_TLS);
 	req_eap(&rq, 68, resp, sizeof(resp), "st", 2, 4);
-	submit(e, &rq);
-	expect_request(e);
+	submit_read(e, &rq);
 	expect_eap_request(&e->f, resp, sizeof(resp), "st");
 	eap_make(failure, sizeof(failure), EAP_CODE_FAILURE, 5, 0);
 	reply_begin(&e->f, &w, RADIUS_ACCESS_REJECT);
@@ -1661,8 +1572,7 @@ static void eap_reject_with_failure(void **state)
 	static const char ms_err[] = "\x05" "E=691 R=0 M=Authentication rejected";
 	radius_put_vsa(&w, RADIUS_VENDOR_MICROSOFT, RADIUS_MS_CHAP_ERROR, ms_err,
 		       sizeof(ms_err) - 1);
-	fake_send(&e->f, &w);
-	wait_for(e, 1);
+	send_wait(e, &w, 1);
 	assert_int_equal(e->seen[0].verdict, AUTH_REJECT_BAD_CREDENTIALS);
 	assert_int_equal(e->seen[0].win_error, 691);
 	assert_int_equal(e->seen[0].eap_len, sizeof(failure));
@@ -1685,8 +1595,7 @@ static void eap_forty_rounds(void **state)
 	for (unsigned round = 1; round <= 40; round++) {
 		eap_make(resp, sizeof(resp), EAP_CODE_RESPONSE, (uint8_t)round, EAP_TYPE_TLS);
 		req_eap(&rq, 70, resp, sizeof(resp), prev, strlen(prev), round);
-		submit(e, &rq);
-		expect_request(e);
+		submit_read(e, &rq);
 		expect_eap_request(&e->f, resp, sizeof(resp), prev[0] ? prev : NULL);
 		if (round < 40) {
 			snprintf(st, sizeof(st), "round-%u", round);
@@ -1698,8 +1607,7 @@ static void eap_forty_rounds(void **state)
 		}
 		reply_begin(&e->f, &w, RADIUS_ACCESS_ACCEPT);
 		put_v2_keys(&e->f, &w);
-		fake_send(&e->f, &w);
-		wait_for(e, 40);
+		send_wait(e, &w, 40);
 	}
 	assert_int_equal(e->seen[39].verdict, AUTH_ACCEPT);
 	assert_true(e->seen[39].has_keys);
@@ -1791,8 +1699,7 @@ static void eap_pins_bounded(void **state)
 	eap_make(resp, sizeof(resp), EAP_CODE_RESPONSE, 1, EAP_TYPE_IDENTITY);
 	for (uint32_t sid = 90; sid < 93; sid++) {
 		req_eap(&rq, sid, resp, sizeof(resp), NULL, 0, 1);
-		submit(e, &rq);
-		expect_request(e);
+		submit_read(e, &rq);
 		answer_challenge(&e->f, chal, sizeof(chal), 2, "s");
 		wait_for(e, sid - 89);
 		assert_int_equal(e->seen[sid - 90].verdict, AUTH_CHALLENGE);

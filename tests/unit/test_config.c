@@ -28,19 +28,58 @@ static struct config *load(const char *text)
 	return cfg;
 }
 
-/* Loading fails with "t.conf:LINE: " followed by a message holding each needle. */
-static void fails_at(const char *text, unsigned line, const char *needle, const char *needle2)
+/* A text that must not load: the error starts with "t.conf:LINE: " and
+ * holds needle, and needle2 when that is not NULL. */
+struct bad_conf {
+	const char *text;
+	unsigned line;
+	const char *needle, *needle2;
+};
+
+/* The case's text on one line, newlines as \n, to name it in a failure. */
+static const char *case_name(const char *text)
+{
+	static char name[512];
+	size_t n = 0;
+	for (const char *p = text; *p && n + 3 < sizeof(name); p++) {
+		if (*p == '\n') {
+			name[n++] = '\\';
+			name[n++] = 'n';
+		} else {
+			name[n++] = *p;
+		}
+	}
+	name[n] = '\0';
+	return name;
+}
+
+static void fails_case(const struct bad_conf *c)
 {
 	char prefix[32];
-	struct config *cfg = config_load_string("t.conf", text, errbuf, sizeof(errbuf));
-	if (cfg)
+	struct config *cfg = config_load_string("t.conf", c->text, errbuf, sizeof(errbuf));
+	if (cfg) {
 		config_free(cfg);
-	assert_null(cfg);
-	snprintf(prefix, sizeof(prefix), "t.conf:%u: ", line);
-	if (strncmp(errbuf, prefix, strlen(prefix)) != 0 || !strstr(errbuf, needle) ||
-	    (needle2 && !strstr(errbuf, needle2)))
-		fail_msg("error \"%s\" is not \"%s...%s...%s\"", errbuf, prefix, needle,
-			 needle2 ? needle2 : "");
+		fail_msg("\"%s\" loaded", case_name(c->text));
+	}
+	snprintf(prefix, sizeof(prefix), "t.conf:%u: ", c->line);
+	if (strncmp(errbuf, prefix, strlen(prefix)) != 0 || !strstr(errbuf, c->needle) ||
+	    (c->needle2 && !strstr(errbuf, c->needle2)))
+		fail_msg("\"%s\": error \"%s\" is not \"%s...%s...%s\"", case_name(c->text),
+			 errbuf, prefix, c->needle, c->needle2 ? c->needle2 : "");
+}
+
+static void fails_each(const struct bad_conf *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fails_case(&cases[i]);
+}
+
+#define FAILS_EACH(cases) fails_each((cases), sizeof(cases) / sizeof((cases)[0]))
+
+/* One case whose text is built at run time. */
+static void fails_at(const char *text, unsigned line, const char *needle, const char *needle2)
+{
+	fails_case(&(struct bad_conf){ text, line, needle, needle2 });
 }
 
 static uint32_t ip(const char *s)
@@ -374,8 +413,12 @@ static void booleans(void **state)
 		assert_int_equal(c->proxyarp, forms[i].value);
 		config_free(c);
 	}
-	fails_at(BASE "proxyarp maybe\n", 3, "'maybe' is not a yes/no value for 'proxyarp'", NULL);
-	fails_at(BASE "proxyarp yes please\n", 3, "unexpected 'please'", NULL);
+	static const struct bad_conf bad[] = {
+		{ BASE "proxyarp maybe\n", 3, "'maybe' is not a yes/no value for 'proxyarp'",
+		  NULL },
+		{ BASE "proxyarp yes please\n", 3, "unexpected 'please'", NULL },
+	};
+	FAILS_EACH(bad);
 }
 
 static void syntax(void **state)
@@ -392,10 +435,13 @@ static void syntax(void **state)
 	assert_int_equal(c->log_level, LOG_LVL_INFO);
 	config_free(c);
 	/* "20#not-a-comment" is part of the token, so it is no short range. */
-	fails_at(BASE "remoteip 192.0.2.1-9#x\n", 3, "'192.0.2.1-9#x'", NULL);
-	fails_at(BASE "mtu\x01 1400\n", 3, "control character 0x01", NULL);
-	fails_at(BASE "mtu=1400\n", 3, "unknown key 'mtu=1400'", NULL);
-	fails_at(BASE "mtu\n", 3, "'mtu' needs a value", NULL);
+	static const struct bad_conf bad[] = {
+		{ BASE "remoteip 192.0.2.1-9#x\n", 3, "'192.0.2.1-9#x'", NULL },
+		{ BASE "mtu\x01 1400\n", 3, "control character 0x01", NULL },
+		{ BASE "mtu=1400\n", 3, "unknown key 'mtu=1400'", NULL },
+		{ BASE "mtu\n", 3, "'mtu' needs a value", NULL },
+	};
+	FAILS_EACH(bad);
 }
 
 static void pools(void **state)
@@ -437,115 +483,130 @@ static void pools(void **state)
 static void pool_errors(void **state)
 {
 	(void)state;
-	fails_at("localip 192.0.2.1\nremoteip 192.0.2.20-10\n", 2, "'192.0.2.20-10' is a reversed range",
-		 NULL);
-	fails_at("localip 192.0.2.1\nremoteip 192.0.2.20-192.0.2.19\n", 2, "reversed range", NULL);
-	fails_at("localip 192.0.2.1\nremoteip 192.0.2.10-20\n\nremoteip 192.0.2.15\n", 4,
-		 "'192.0.2.15' overlaps '192.0.2.10-20' from line 2", NULL);
-	fails_at("localip 192.0.2.1\nremoteip 192.0.2.0/24,192.0.2.200-250\n", 2, "overlaps",
-		 "line 2");
-	fails_at("localip 192.0.2.1\nremoteip 192.0.2.10,,192.0.2.12\n", 2, "empty item", NULL);
-	fails_at("localip 192.0.2.1\nremoteip 192.0.2.10,\n", 2, "empty item", NULL);
-	fails_at("localip 192.0.2.1\nremoteip\n", 2, "'remoteip' needs a value", NULL);
-	fails_at("localip 192.0.2.1\nremoteip 10.0.0.0/15\n", 2, "more than 65536", NULL);
-	fails_at("localip 192.0.2.1\nremoteip 10.0.0.0-10.1.0.0\n", 2, "larger than 65536", NULL);
-	fails_at("localip 192.0.2.1\nremoteip 10.0.0.0-10.0.255.255\nremoteip 10.1.0.0\n", 3,
-		 "larger than 65536", NULL);
-	fails_at("localip 192.0.2.1\nremoteip 192.0.2.5/24\n", 2, "host bits set",
-		 "'192.0.2.0/24'");
-	fails_at("localip 192.0.2.1\nremoteip 192.0.2.0/33\n", 2, "prefix length", NULL);
-	fails_at("localip 192.0.2.1\nremoteip 192.0.2.10-256\n", 2, "short range", NULL);
-	fails_at("localip 192.0.2.1\nremoteip 192.0.2.300\n", 2, "bad address '192.0.2.300'", NULL);
-	fails_at("localip 192.0.2.1\nremoteip 224.0.0.1\n", 2, "cannot be given to clients", NULL);
-	fails_at("localip 192.0.2.1\nremoteip 126.255.255.250-127.0.0.5\n", 2,
-		 "cannot be given to clients", NULL);
-	/* Missing or empty pool: named at the end of the file. */
-	fails_at("localip 192.0.2.1\n\n", 2, "required key 'remoteip' is missing", NULL);
-	fails_at("remoteip 192.0.2.10-20\n", 1, "required key 'localip' is missing", NULL);
-	fails_at("", 1, "required key", NULL);
-	/* localip inside the pool: at the localip line, naming the remoteip line. */
-	fails_at("remoteip 192.0.2.10-20\nlocalip 192.0.2.15\n", 2,
-		 "localip 192.0.2.15 is inside the remoteip pool (line 1)", NULL);
-	fails_at("remoteip 192.0.2.10-20\nremoteip 198.51.100.0/24\n\nlocalip 198.51.100.9\n", 4,
-		 "localip 198.51.100.9 is inside the remoteip pool (line 2)", NULL);
+	static const struct bad_conf bad[] = {
+		{ "localip 192.0.2.1\nremoteip 192.0.2.20-10\n", 2,
+		  "'192.0.2.20-10' is a reversed range",
+		  NULL },
+		{ "localip 192.0.2.1\nremoteip 192.0.2.20-192.0.2.19\n", 2, "reversed range",
+		  NULL },
+		{ "localip 192.0.2.1\nremoteip 192.0.2.10-20\n\nremoteip 192.0.2.15\n", 4,
+		  "'192.0.2.15' overlaps '192.0.2.10-20' from line 2", NULL },
+		{ "localip 192.0.2.1\nremoteip 192.0.2.0/24,192.0.2.200-250\n", 2, "overlaps",
+		  "line 2" },
+		{ "localip 192.0.2.1\nremoteip 192.0.2.10,,192.0.2.12\n", 2, "empty item", NULL },
+		{ "localip 192.0.2.1\nremoteip 192.0.2.10,\n", 2, "empty item", NULL },
+		{ "localip 192.0.2.1\nremoteip\n", 2, "'remoteip' needs a value", NULL },
+		{ "localip 192.0.2.1\nremoteip 10.0.0.0/15\n", 2, "more than 65536", NULL },
+		{ "localip 192.0.2.1\nremoteip 10.0.0.0-10.1.0.0\n", 2, "larger than 65536", NULL },
+		{ "localip 192.0.2.1\nremoteip 10.0.0.0-10.0.255.255\nremoteip 10.1.0.0\n", 3,
+		  "larger than 65536", NULL },
+		{ "localip 192.0.2.1\nremoteip 192.0.2.5/24\n", 2, "host bits set",
+		  "'192.0.2.0/24'" },
+		{ "localip 192.0.2.1\nremoteip 192.0.2.0/33\n", 2, "prefix length", NULL },
+		{ "localip 192.0.2.1\nremoteip 192.0.2.10-256\n", 2, "short range", NULL },
+		{ "localip 192.0.2.1\nremoteip 192.0.2.300\n", 2, "bad address '192.0.2.300'",
+		  NULL },
+		{ "localip 192.0.2.1\nremoteip 224.0.0.1\n", 2, "cannot be given to clients",
+		  NULL },
+		{ "localip 192.0.2.1\nremoteip 126.255.255.250-127.0.0.5\n", 2,
+		  "cannot be given to clients", NULL },
+		/* Missing or empty pool: named at the end of the file. */
+		{ "localip 192.0.2.1\n\n", 2, "required key 'remoteip' is missing", NULL },
+		{ "remoteip 192.0.2.10-20\n", 1, "required key 'localip' is missing", NULL },
+		{ "", 1, "required key", NULL },
+		/* localip inside the pool: at the localip line, naming the remoteip line. */
+		{ "remoteip 192.0.2.10-20\nlocalip 192.0.2.15\n", 2,
+		  "localip 192.0.2.15 is inside the remoteip pool (line 1)", NULL },
+		{ "remoteip 192.0.2.10-20\nremoteip 198.51.100.0/24\n\nlocalip 198.51.100.9\n", 4,
+		  "localip 198.51.100.9 is inside the remoteip pool (line 2)", NULL },
+	};
+	FAILS_EACH(bad);
 }
 
 static void value_errors(void **state)
 {
 	(void)state;
-	fails_at(BASE "Mtu 1400\n", 3, "unknown key 'Mtu' (did you mean 'mtu'?)", NULL);
-	fails_at(BASE "refuse-mschapv2 no\n", 3, "did you mean 'refuse-mschap-v2'?", NULL);
+	static const struct bad_conf bad[] = {
+		{ BASE "Mtu 1400\n", 3, "unknown key 'Mtu' (did you mean 'mtu'?)", NULL },
+		{ BASE "refuse-mschapv2 no\n", 3, "did you mean 'refuse-mschap-v2'?", NULL },
+		{ BASE "mtu 575\n", 3, "'575' is out of range for 'mtu' (576 to 1500)", NULL },
+		{ BASE "mru 1501\n", 3, "out of range", NULL },
+		{ BASE "mtu 99999999999999999999\n", 3, "out of range", NULL },
+		{ BASE "connections 0\n", 3, "out of range", NULL },
+		{ BASE "connections 65536\n", 3, "out of range", NULL },
+		{ BASE "lcp-echo-failure 0\n", 3, "out of range", NULL },
+		{ BASE "stimeout -1\n", 3, "'-1' is not a number for 'stimeout'", NULL },
+		{ BASE "stimeout 1x\n", 3, "not a number", NULL },
+		{ BASE "echo-interval 0\n", 3, "out of range for 'echo-interval'", NULL },
+		{ BASE "echo-timeout 3601\n", 3, "out of range for 'echo-timeout'", NULL },
+		{ BASE "max-connections-per-address 0\n", 3, "out of range", NULL },
+		{ BASE "max-unstarted-connections 0\n", 3, "'0' is out of range for "
+		  "'max-unstarted-connections' (1 to 65535)", NULL },
+		{ BASE "max-calls-per-connection 65536\n", 3, "'65536' is out of range for "
+		  "'max-calls-per-connection' (1 to 65535)", NULL },
+		{ BASE "max-calls-per-address 0\n", 3, "out of range for 'max-calls-per-address'",
+		  NULL },
+		{ BASE "call-setup-timeout 0\n", 3, "'0' is out of range for "
+		  "'call-setup-timeout' (1 to 3600)", NULL },
+		{ BASE "call-setup-timeout 3601\n", 3, "out of range", NULL },
+		{ BASE "ctrl-idle-timeout 0\n", 3, "out of range", NULL },
+		{ BASE "gre-reorder-packets 65\n", 3, "'65' is out of range for "
+		  "'gre-reorder-packets' (0 to 64)", NULL },
+		{ BASE "gre-reorder-hold-ms 0\n", 3, "out of range", NULL },
+		{ BASE "idle 604801\n", 3, "'604801' is out of range for 'idle' (0 to 604800)",
+		  NULL },
+		{ BASE "idle -1\n", 3, "'-1' is not a number for 'idle'", NULL },
+		{ BASE "\nidle 30m\n", 4, "not a number for 'idle'", NULL },
+		{ BASE "rate-limit-down 10000001\n", 3, "'10000001' is out of range for "
+		  "'rate-limit-down' (0 to 10000000)", NULL },
+		{ BASE "\nrate-limit-up 2M\n", 4, "not a number for 'rate-limit-up'", NULL },
+		{ BASE "rate-limit-burst 0\n", 3, "'0' is out of range for "
+		  "'rate-limit-burst' (1 to 60000)", NULL },
+		{ BASE "gre-tx-queue 1025\n", 3, "'1025' is out of range for "
+		  "'gre-tx-queue' (0 to 1024)", NULL },
+		{ BASE "auth ldap\n", 3,
+		  "'ldap' is not a valid value for 'auth' (sqlite or radius)",
+		  NULL },
+		{ BASE "log-level loud\n", 3, "'loud' is not a log level", NULL },
+		{ BASE "log-target file\n", 3, "'file' is not a valid value for 'log-target' "
+		  "(auto or stderr or syslog or journal)", NULL },
+		{ BASE "\ntun-io uring\n", 4, "'uring' is not a valid value for 'tun-io' "
+		  "(auto or io_uring or syscall)", NULL },
+		{ BASE "tun-io\n", 3, "tun-io", NULL },
+		{ BASE "tun a/b\n", 3, "'a/b' is not a valid interface name", NULL },
+		{ BASE "tun 0123456789abcdef\n", 3, "not a valid interface name", NULL },
+		{ BASE "user-db users.db\n", 3, "must be an absolute path", NULL },
+		{ BASE "control-socket /run/"
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", 3, "too long", NULL },
+		{ BASE "ms-dns 203.0.113.1\nms-dns 203.0.113.2\nms-dns 203.0.113.3\n", 5,
+		  "at most 2 addresses", NULL },
+		{ BASE "ms-wins 203.0.113.1,203.0.113.1\n", 3, "given twice", NULL },
+		{ BASE "ms-dns 0.0.0.0\n", 3, "not a unicast host address", NULL },
+		{ BASE "ms-dns dns.example\n", 3, "'dns.example' is not an IPv4 address", NULL },
+		{ "localip 192.0.2.1-5\nremoteip 192.0.2.10-20\n", 1, "takes one address", NULL },
+		{ "localip 192.0.2.1,192.0.2.2\n", 1, "takes one address", NULL },
+		{ BASE "listen 0.0.0.0,192.0.2.1\n", 3, "cannot be combined", NULL },
+	};
+	FAILS_EACH(bad);
+	/* Without a key near enough, no guess. */
 	fails_at(BASE "frobnicate 1\n", 3, "unknown key 'frobnicate'", NULL);
 	assert_null(strstr(errbuf, "did you mean"));
-	fails_at(BASE "mtu 575\n", 3, "'575' is out of range for 'mtu' (576 to 1500)", NULL);
-	fails_at(BASE "mru 1501\n", 3, "out of range", NULL);
-	fails_at(BASE "mtu 99999999999999999999\n", 3, "out of range", NULL);
-	fails_at(BASE "connections 0\n", 3, "out of range", NULL);
-	fails_at(BASE "connections 65536\n", 3, "out of range", NULL);
-	fails_at(BASE "lcp-echo-failure 0\n", 3, "out of range", NULL);
-	fails_at(BASE "stimeout -1\n", 3, "'-1' is not a number for 'stimeout'", NULL);
-	fails_at(BASE "stimeout 1x\n", 3, "not a number", NULL);
-	fails_at(BASE "echo-interval 0\n", 3, "out of range for 'echo-interval'", NULL);
-	fails_at(BASE "echo-timeout 3601\n", 3, "out of range for 'echo-timeout'", NULL);
-	fails_at(BASE "max-connections-per-address 0\n", 3, "out of range", NULL);
-	fails_at(BASE "max-unstarted-connections 0\n", 3, "'0' is out of range for "
-		 "'max-unstarted-connections' (1 to 65535)", NULL);
-	fails_at(BASE "max-calls-per-connection 65536\n", 3, "'65536' is out of range for "
-		 "'max-calls-per-connection' (1 to 65535)", NULL);
-	fails_at(BASE "max-calls-per-address 0\n", 3, "out of range for 'max-calls-per-address'",
-		 NULL);
-	fails_at(BASE "call-setup-timeout 0\n", 3, "'0' is out of range for "
-		 "'call-setup-timeout' (1 to 3600)", NULL);
-	fails_at(BASE "call-setup-timeout 3601\n", 3, "out of range", NULL);
-	fails_at(BASE "ctrl-idle-timeout 0\n", 3, "out of range", NULL);
-	fails_at(BASE "gre-reorder-packets 65\n", 3, "'65' is out of range for "
-		 "'gre-reorder-packets' (0 to 64)", NULL);
-	fails_at(BASE "gre-reorder-hold-ms 0\n", 3, "out of range", NULL);
-	fails_at(BASE "idle 604801\n", 3, "'604801' is out of range for 'idle' (0 to 604800)",
-		 NULL);
-	fails_at(BASE "idle -1\n", 3, "'-1' is not a number for 'idle'", NULL);
-	fails_at(BASE "\nidle 30m\n", 4, "not a number for 'idle'", NULL);
-	fails_at(BASE "rate-limit-down 10000001\n", 3, "'10000001' is out of range for "
-		 "'rate-limit-down' (0 to 10000000)", NULL);
-	fails_at(BASE "\nrate-limit-up 2M\n", 4, "not a number for 'rate-limit-up'", NULL);
-	fails_at(BASE "rate-limit-burst 0\n", 3, "'0' is out of range for "
-		 "'rate-limit-burst' (1 to 60000)", NULL);
-	fails_at(BASE "gre-tx-queue 1025\n", 3, "'1025' is out of range for "
-		 "'gre-tx-queue' (0 to 1024)", NULL);
-	fails_at(BASE "auth ldap\n", 3, "'ldap' is not a valid value for 'auth' (sqlite or radius)",
-		 NULL);
-	fails_at(BASE "log-level loud\n", 3, "'loud' is not a log level", NULL);
-	fails_at(BASE "log-target file\n", 3, "'file' is not a valid value for 'log-target' "
-		 "(auto or stderr or syslog or journal)", NULL);
-	fails_at(BASE "\ntun-io uring\n", 4, "'uring' is not a valid value for 'tun-io' "
-		 "(auto or io_uring or syscall)", NULL);
-	fails_at(BASE "tun-io\n", 3, "tun-io", NULL);
-	fails_at(BASE "tun a/b\n", 3, "'a/b' is not a valid interface name", NULL);
-	fails_at(BASE "tun 0123456789abcdef\n", 3, "not a valid interface name", NULL);
-	fails_at(BASE "user-db users.db\n", 3, "must be an absolute path", NULL);
-	fails_at(BASE "control-socket /run/"
-		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", 3, "too long", NULL);
-	fails_at(BASE "ms-dns 203.0.113.1\nms-dns 203.0.113.2\nms-dns 203.0.113.3\n", 5,
-		 "at most 2 addresses", NULL);
-	fails_at(BASE "ms-wins 203.0.113.1,203.0.113.1\n", 3, "given twice", NULL);
-	fails_at(BASE "ms-dns 0.0.0.0\n", 3, "not a unicast host address", NULL);
-	fails_at(BASE "ms-dns dns.example\n", 3, "'dns.example' is not an IPv4 address", NULL);
-	fails_at("localip 192.0.2.1-5\nremoteip 192.0.2.10-20\n", 1, "takes one address", NULL);
-	fails_at("localip 192.0.2.1,192.0.2.2\n", 1, "takes one address", NULL);
-	fails_at(BASE "listen 0.0.0.0,192.0.2.1\n", 3, "cannot be combined", NULL);
 }
 
 static void duplicates(void **state)
 {
 	(void)state;
-	fails_at(BASE "mtu 1400\n# x\nmtu 1300\n", 5, "'mtu' is already set on line 3", NULL);
-	fails_at("localip 192.0.2.1\nlocalip 192.0.2.2\n", 2, "already set on line 1", NULL);
-	fails_at(BASE "proxyarp\nproxyarp no\n", 4, "already set on line 3", NULL);
-	fails_at(BASE "log-level info\ndebug\n", 4, "'debug' sets 'log-level', which is already "
-		 "set on line 3", NULL);
-	fails_at(BASE "debug\nlog-level info\n", 4, "already set on line 3", NULL);
-	fails_at(BASE "debug yes\n", 3, "'debug' takes no value", NULL);
+	static const struct bad_conf bad[] = {
+		{ BASE "mtu 1400\n# x\nmtu 1300\n", 5, "'mtu' is already set on line 3", NULL },
+		{ "localip 192.0.2.1\nlocalip 192.0.2.2\n", 2, "already set on line 1", NULL },
+		{ BASE "proxyarp\nproxyarp no\n", 4, "already set on line 3", NULL },
+		{ BASE "log-level info\ndebug\n", 4, "'debug' sets 'log-level', which is already "
+		  "set on line 3", NULL },
+		{ BASE "debug\nlog-level info\n", 4, "already set on line 3", NULL },
+		{ BASE "debug yes\n", 3, "'debug' takes no value", NULL },
+	};
+	FAILS_EACH(bad);
 	/* Repeatable keys append; the first listen line replaces the default. */
 	struct config *c = load(BASE "listen 192.0.2.1\nlisten 198.51.100.1\n");
 	assert_int_equal(c->listen.n, 2);
@@ -556,15 +617,19 @@ static void duplicates(void **state)
 static void mppe_rules(void **state)
 {
 	(void)state;
-	fails_at(BASE "require-mppe-128 yes\nmppe-40\n", 4,
-		 "'mppe-40 yes' conflicts with 'require-mppe-128 yes' on line 3",
-		 "also set 'require-mppe-128 no'");
-	fails_at(BASE "mppe-56 yes\n", 3, "'mppe-56 yes' conflicts with require-mppe-128, which is "
-		 "yes by default", NULL);
-	fails_at(BASE "require-mppe no\n", 3, "'require-mppe no' conflicts with require-mppe-128",
-		 "also set 'require-mppe-128 no'");
-	fails_at(BASE "\nrequire-mppe-128 yes\nrequire-mppe no\n", 5,
-		 "'require-mppe-128 yes' on line 4", NULL);
+	static const struct bad_conf bad[] = {
+		{ BASE "require-mppe-128 yes\nmppe-40\n", 4,
+		  "'mppe-40 yes' conflicts with 'require-mppe-128 yes' on line 3",
+		  "also set 'require-mppe-128 no'" },
+		{ BASE "mppe-56 yes\n", 3,
+		  "'mppe-56 yes' conflicts with require-mppe-128, which is "
+		  "yes by default", NULL },
+		{ BASE "require-mppe no\n", 3, "'require-mppe no' conflicts with require-mppe-128",
+		  "also set 'require-mppe-128 no'" },
+		{ BASE "\nrequire-mppe-128 yes\nrequire-mppe no\n", 5,
+		  "'require-mppe-128 yes' on line 4", NULL },
+	};
+	FAILS_EACH(bad);
 
 	struct config *c = load(BASE "require-mppe no\nrequire-mppe-128 no\nmppe-40\n");
 	assert_false(c->require_mppe);
@@ -576,12 +641,18 @@ static void mppe_rules(void **state)
 static void auth_rules(void **state)
 {
 	(void)state;
-	fails_at(BASE "refuse-chap no\n", 3, "'refuse-chap no' cannot work with 'auth sqlite'",
-		 "the SQLite store keeps only NT hashes and CHAP-MD5 needs a clear-text password");
-	fails_at(BASE "refuse-mschap-v2 yes\n", 3, "every authentication method is refused", NULL);
-	fails_at(BASE "refuse-mschap-v2\nrefuse-pap yes\n", 4, "every authentication method", NULL);
-	fails_at(BASE "refuse-pap no\nrefuse-mschap-v2 yes\n", 4, "MPPE keys come from MS-CHAP",
-		 NULL);
+	static const struct bad_conf bad[] = {
+		{ BASE "refuse-chap no\n", 3, "'refuse-chap no' cannot work with 'auth sqlite'",
+		  "the SQLite store keeps only NT hashes and CHAP-MD5 needs a clear-text "
+		  "password" },
+		{ BASE "refuse-mschap-v2 yes\n", 3, "every authentication method is refused",
+		  NULL },
+		{ BASE "refuse-mschap-v2\nrefuse-pap yes\n", 4, "every authentication method",
+		  NULL },
+		{ BASE "refuse-pap no\nrefuse-mschap-v2 yes\n", 4, "MPPE keys come from MS-CHAP",
+		  NULL },
+	};
+	FAILS_EACH(bad);
 
 	struct config *c = load(BASE "auth radius\nradius-server 127.0.0.1 x\nrefuse-chap no\n");
 	assert_false(c->refuse_chap);
@@ -597,19 +668,23 @@ static void eap_keys(void **state)
 {
 	(void)state;
 #define RADIUS "auth radius\nradius-server 127.0.0.1 x\n"
-	fails_at(BASE "eap yes\n", 3, "t.conf:3: 'eap yes' needs 'auth radius'",
-		 "the SQLite store keeps MS-CHAPv2");
-	fails_at(BASE "auth sqlite\n\neap\n", 5, "'eap yes' needs 'auth radius'", NULL);
-	fails_at(BASE RADIUS "require-eap yes\n", 5, "t.conf:5: 'require-eap yes' needs 'eap yes'",
-		 NULL);
-	fails_at(BASE RADIUS "eap no\nrequire-eap yes\n", 6, "needs 'eap yes'", NULL);
-	fails_at(BASE RADIUS "eap yes\neap-max-rounds 4\n", 6,
-		 "t.conf:6: '4' is out of range for 'eap-max-rounds' (5 to 200)", NULL);
-	fails_at(BASE RADIUS "eap-max-rounds 201\n", 5, "out of range for 'eap-max-rounds'", NULL);
-	fails_at(BASE RADIUS "eap-timeout 9\n", 5,
-		 "t.conf:5: '9' is out of range for 'eap-timeout' (10 to 600)", NULL);
-	fails_at(BASE RADIUS "eap-timeout 601\n", 5, "out of range for 'eap-timeout'", NULL);
-	fails_at(BASE RADIUS "eap maybe\n", 5, "t.conf:5:", "'eap'");
+	static const struct bad_conf bad[] = {
+		{ BASE "eap yes\n", 3, "t.conf:3: 'eap yes' needs 'auth radius'",
+		  "the SQLite store keeps MS-CHAPv2" },
+		{ BASE "auth sqlite\n\neap\n", 5, "'eap yes' needs 'auth radius'", NULL },
+		{ BASE RADIUS "require-eap yes\n", 5, "t.conf:5: 'require-eap yes' needs 'eap yes'",
+		  NULL },
+		{ BASE RADIUS "eap no\nrequire-eap yes\n", 6, "needs 'eap yes'", NULL },
+		{ BASE RADIUS "eap yes\neap-max-rounds 4\n", 6,
+		  "t.conf:6: '4' is out of range for 'eap-max-rounds' (5 to 200)", NULL },
+		{ BASE RADIUS "eap-max-rounds 201\n", 5, "out of range for 'eap-max-rounds'",
+		  NULL },
+		{ BASE RADIUS "eap-timeout 9\n", 5,
+		  "t.conf:5: '9' is out of range for 'eap-timeout' (10 to 600)", NULL },
+		{ BASE RADIUS "eap-timeout 601\n", 5, "out of range for 'eap-timeout'", NULL },
+		{ BASE RADIUS "eap maybe\n", 5, "t.conf:5:", "'eap'" },
+	};
+	FAILS_EACH(bad);
 
 	struct config *c = load(BASE RADIUS "eap yes\neap-max-rounds 5\neap-timeout 600\n");
 	assert_true(c->eap);
@@ -632,29 +707,34 @@ static void eap_keys(void **state)
 static void radius_keys(void **state)
 {
 	(void)state;
-	fails_at(BASE "auth radius\n", 3, "'auth radius' needs at least one 'radius-server", NULL);
-	fails_at(BASE "radius-server 127.0.0.1 x\n", 3, "'auth' is not radius", NULL);
-	fails_at(BASE "auth radius\nradius-server 127.0.0.1\n", 4,
-		 "'radius-server' needs a shared secret", NULL);
-	fails_at(BASE "auth radius\nradius-server radius.example.net x\n", 4,
-		 "'radius.example.net' is not an address for 'radius-server'", NULL);
-	fails_at(BASE "auth radius\nradius-server 127.0.0.1:0 x\n", 4, "not an address", NULL);
-	fails_at(BASE "auth radius\nradius-server 127.0.0.1:70000 x\n", 4, "not an address",
-		 NULL);
-	fails_at(BASE "auth radius\nradius-server 2001:db8::1 x\n", 4, "not an address", NULL);
-	fails_at(BASE "auth radius\nradius-server 127.0.0.1 a b\n", 4, "cannot contain blanks",
-		 NULL);
-	fails_at(BASE "auth radius\nradius-server 127.0.0.1 x\nradius-server 127.0.0.1:1812 y\n",
-		 5, "is given twice", NULL);
-	fails_at(BASE "auth radius\nradius-server 127.0.0.1 x require-message-authenticator=maybe\n",
-		 4, "takes yes or no", NULL);
-	fails_at(BASE "auth radius\nradius-server 127.0.0.1 x require-message-authenticator=\n",
-		 4, "not a flag it knows", NULL);
-	fails_at(BASE "radius-acct-server 127.0.0.1 x require-message-authenticator=no\n", 3,
-		 "a flag of 'radius-server' only", NULL);
-	fails_at(BASE "dae-listen 127.0.0.1\ndae-client 127.0.0.1 x "
-		 "require-message-authenticator=no\n", 4, "a flag of 'radius-server' only", NULL);
-	fails_at(BASE "radius-status-server maybe\n", 3, "radius-status-server", NULL);
+	static const struct bad_conf bad[] = {
+		{ BASE "auth radius\n", 3, "'auth radius' needs at least one 'radius-server",
+		  NULL },
+		{ BASE "radius-server 127.0.0.1 x\n", 3, "'auth' is not radius", NULL },
+		{ BASE "auth radius\nradius-server 127.0.0.1\n", 4,
+		  "'radius-server' needs a shared secret", NULL },
+		{ BASE "auth radius\nradius-server radius.example.net x\n", 4,
+		  "'radius.example.net' is not an address for 'radius-server'", NULL },
+		{ BASE "auth radius\nradius-server 127.0.0.1:0 x\n", 4, "not an address", NULL },
+		{ BASE "auth radius\nradius-server 127.0.0.1:70000 x\n", 4, "not an address",
+		  NULL },
+		{ BASE "auth radius\nradius-server 2001:db8::1 x\n", 4, "not an address", NULL },
+		{ BASE "auth radius\nradius-server 127.0.0.1 a b\n", 4, "cannot contain blanks",
+		  NULL },
+		{ BASE "auth radius\nradius-server 127.0.0.1 x\nradius-server 127.0.0.1:1812 y\n",
+		  5, "is given twice", NULL },
+		{ BASE "auth radius\n"
+		  "radius-server 127.0.0.1 x require-message-authenticator=maybe\n", 4,
+		  "takes yes or no", NULL },
+		{ BASE "auth radius\nradius-server 127.0.0.1 x require-message-authenticator=\n",
+		  4, "not a flag it knows", NULL },
+		{ BASE "radius-acct-server 127.0.0.1 x require-message-authenticator=no\n", 3,
+		  "a flag of 'radius-server' only", NULL },
+		{ BASE "dae-listen 127.0.0.1\ndae-client 127.0.0.1 x "
+		  "require-message-authenticator=no\n", 4, "a flag of 'radius-server' only", NULL },
+		{ BASE "radius-status-server maybe\n", 3, "radius-status-server", NULL },
+	};
+	FAILS_EACH(bad);
 	{
 		struct config *c = load(BASE "auth radius\n"
 					"radius-server 127.0.0.1 x\n"
@@ -672,45 +752,50 @@ static void radius_keys(void **state)
 		assert_false(c->radius_status_server);
 		config_free(c);
 	}
-	fails_at(BASE "auth radius\nradius-server 127.0.0.1 "
-		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", 4, "longer than 128", NULL);
-	fails_at(BASE "radius-acct-server 127.0.0.1:1 a\nradius-acct-server 127.0.0.2 a\n"
-		 "radius-acct-server 127.0.0.3 a\nradius-acct-server 127.0.0.4 a\n"
-		 "radius-acct-server 127.0.0.5 a\nradius-acct-server 127.0.0.6 a\n"
-		 "radius-acct-server 127.0.0.7 a\nradius-acct-server 127.0.0.8 a\n"
-		 "radius-acct-server 127.0.0.9 a\n", 11, "more than 8 'radius-acct-server'", NULL);
-	fails_at(BASE "radius-attr Class\n", 3, "is not 'Attribute-Name = value'", NULL);
-	fails_at(BASE "radius-attr =x\n", 3, "is not 'Attribute-Name = value'", NULL);
-	fails_at(BASE "radius-attr\n", 3, "'radius-attr' needs a value", NULL);
-	fails_at(BASE "radius-timeout 0\n", 3, "out of range", NULL);
-	fails_at(BASE "radius-nas-ip 0.0.0.0\n", 3, "not a unicast host address", NULL);
-	fails_at(BASE "radius-acct-spool spool.db\n", 3, "must be an absolute path", NULL);
-	fails_at(BASE "dae-listen 127.0.0.1\n", 3, "'dae-listen' needs at least one 'dae-client",
-		 NULL);
-	fails_at(BASE "dae-client 127.0.0.1 s\n", 3, "'dae-listen' is not", NULL);
-	fails_at(BASE "dae-listen nowhere\ndae-client 127.0.0.1 s\n", 3,
-		 "'nowhere' is not an address for 'dae-listen'", NULL);
-	fails_at(BASE "metrics-listen 127.0.0.1\n", 3,
-		 "'127.0.0.1' is not an address with a port for 'metrics-listen'", NULL);
-	fails_at(BASE "\nmetrics-listen 127.0.0.1:0\n", 4, "not an address with a port", NULL);
-	fails_at(BASE "metrics-listen [::1]:99999\n", 3, "not an address with a port", NULL);
-	fails_at(BASE "dae-event-timestamp-window 0\n", 3,
-		 "'0' is out of range for 'dae-event-timestamp-window' (1 to 3600)", NULL);
-	fails_at(BASE "\ndae-event-timestamp-window 3601\n", 4, "out of range", NULL);
-	fails_at(BASE "dae-require-message-authenticator maybe\n", 3,
-		 "dae-require-message-authenticator", NULL);
+	static const struct bad_conf bad2[] = {
+		{ BASE "auth radius\nradius-server 127.0.0.1 "
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", 4, "longer than 128",
+		  NULL },
+		{ BASE "radius-acct-server 127.0.0.1:1 a\nradius-acct-server 127.0.0.2 a\n"
+		  "radius-acct-server 127.0.0.3 a\nradius-acct-server 127.0.0.4 a\n"
+		  "radius-acct-server 127.0.0.5 a\nradius-acct-server 127.0.0.6 a\n"
+		  "radius-acct-server 127.0.0.7 a\nradius-acct-server 127.0.0.8 a\n"
+		  "radius-acct-server 127.0.0.9 a\n", 11, "more than 8 'radius-acct-server'",
+		  NULL },
+		{ BASE "radius-attr Class\n", 3, "is not 'Attribute-Name = value'", NULL },
+		{ BASE "radius-attr =x\n", 3, "is not 'Attribute-Name = value'", NULL },
+		{ BASE "radius-attr\n", 3, "'radius-attr' needs a value", NULL },
+		{ BASE "radius-timeout 0\n", 3, "out of range", NULL },
+		{ BASE "radius-nas-ip 0.0.0.0\n", 3, "not a unicast host address", NULL },
+		{ BASE "radius-acct-spool spool.db\n", 3, "must be an absolute path", NULL },
+		{ BASE "dae-listen 127.0.0.1\n", 3, "'dae-listen' needs at least one 'dae-client",
+		  NULL },
+		{ BASE "dae-client 127.0.0.1 s\n", 3, "'dae-listen' is not", NULL },
+		{ BASE "dae-listen nowhere\ndae-client 127.0.0.1 s\n", 3,
+		  "'nowhere' is not an address for 'dae-listen'", NULL },
+		{ BASE "metrics-listen 127.0.0.1\n", 3,
+		  "'127.0.0.1' is not an address with a port for 'metrics-listen'", NULL },
+		{ BASE "\nmetrics-listen 127.0.0.1:0\n", 4, "not an address with a port", NULL },
+		{ BASE "metrics-listen [::1]:99999\n", 3, "not an address with a port", NULL },
+		{ BASE "dae-event-timestamp-window 0\n", 3,
+		  "'0' is out of range for 'dae-event-timestamp-window' (1 to 3600)", NULL },
+		{ BASE "\ndae-event-timestamp-window 3601\n", 4, "out of range", NULL },
+		{ BASE "dae-require-message-authenticator maybe\n", 3,
+		  "dae-require-message-authenticator", NULL },
 
-	/* Named pools (Framed-Pool). */
-	fails_at(BASE "pool gold\n", 3, "'pool gold' needs addresses", NULL);
-	fails_at(BASE "pool g/d 192.0.2.230\n", 3, "'g/d' is not a pool name", NULL);
-	fails_at(BASE "pool gold 192.0.2.15\n", 3,
-		 "pool gold item '192.0.2.15' overlaps '192.0.2.10-200' of remoteip", NULL);
-	fails_at(BASE "pool gold 192.0.2.210-220\npool blue 192.0.2.215/32\n", 4,
-		 "pool blue item '192.0.2.215' overlaps '192.0.2.210-220' of gold", NULL);
-	fails_at(BASE "pool gold 192.0.2.230\npool gold 192.0.2.230\n", 4,
-		 "pool item '192.0.2.230' overlaps '192.0.2.230' from line 3", NULL);
-	fails_at(BASE "pool gold 192.0.2.0/24\n", 3, "localip is inside pool gold", NULL);
+		/* Named pools (Framed-Pool). */
+		{ BASE "pool gold\n", 3, "'pool gold' needs addresses", NULL },
+		{ BASE "pool g/d 192.0.2.230\n", 3, "'g/d' is not a pool name", NULL },
+		{ BASE "pool gold 192.0.2.15\n", 3,
+		  "pool gold item '192.0.2.15' overlaps '192.0.2.10-200' of remoteip", NULL },
+		{ BASE "pool gold 192.0.2.210-220\npool blue 192.0.2.215/32\n", 4,
+		  "pool blue item '192.0.2.215' overlaps '192.0.2.210-220' of gold", NULL },
+		{ BASE "pool gold 192.0.2.230\npool gold 192.0.2.230\n", 4,
+		  "pool item '192.0.2.230' overlaps '192.0.2.230' from line 3", NULL },
+		{ BASE "pool gold 192.0.2.0/24\n", 3, "localip is inside pool gold", NULL },
+	};
+	FAILS_EACH(bad2);
 
 	/* Accounting works with the SQLite store too; DAE's default port. */
 	struct config *c = load(BASE "radius-acct-server 127.0.0.1 s\n"
@@ -751,15 +836,19 @@ static void hooks(void **state)
 static void privileges(void **state)
 {
 	(void)state;
-	fails_at(BASE "log-level info\nuser nosuchuser-pptpd\n", 4, "'nosuchuser-pptpd' for 'user'",
-		 "no such user");
-	fails_at(BASE "group nosuchgroup-pptpd\n", 3, "'nosuchgroup-pptpd' for 'group'",
-		 "no such group");
-	fails_at(BASE "hook-user nosuchuser-pptpd\n", 3, "for 'hook-user'", "no such user");
-	fails_at(BASE "user root\nuser root\n", 4, "'user' is already set on line 3", NULL);
-	fails_at(BASE "user aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", 3, "too long for 'user'",
-		 "at most 32");
-	fails_at(BASE "group\n", 3, "'group' needs a value", NULL);
+	static const struct bad_conf bad[] = {
+		{ BASE "log-level info\nuser nosuchuser-pptpd\n", 4,
+		  "'nosuchuser-pptpd' for 'user'",
+		  "no such user" },
+		{ BASE "group nosuchgroup-pptpd\n", 3, "'nosuchgroup-pptpd' for 'group'",
+		  "no such group" },
+		{ BASE "hook-user nosuchuser-pptpd\n", 3, "for 'hook-user'", "no such user" },
+		{ BASE "user root\nuser root\n", 4, "'user' is already set on line 3", NULL },
+		{ BASE "user aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", 3, "too long for 'user'",
+		  "at most 32" },
+		{ BASE "group\n", 3, "'group' needs a value", NULL },
+	};
+	FAILS_EACH(bad);
 
 	struct config *c = load(BASE "user root\ngroup root\nhook-user root\n");
 	assert_string_equal(c->user, "root");
@@ -773,11 +862,14 @@ static void poptop_keys(void **state)
 	(void)state;
 	/* option reads a pppd options file (test_pppd_options.c): a missing
 	 * one is an error at the option line. */
-	fails_at(BASE "option /nonexistent/options.pptpd\n", 3,
-		 "'option /nonexistent/options.pptpd': cannot open", "No such file");
-	fails_at(BASE "ppp /usr/sbin/pppd\n", 3, "'ppp' is not supported", "ms-dns");
-	fails_at(BASE "bcrelay eth1\n", 3, "'bcrelay' is not supported", NULL);
-	fails_at(BASE "delegate\n", 3, "'delegate' is not supported", NULL);
+	static const struct bad_conf bad[] = {
+		{ BASE "option /nonexistent/options.pptpd\n", 3,
+		  "'option /nonexistent/options.pptpd': cannot open", "No such file" },
+		{ BASE "ppp /usr/sbin/pppd\n", 3, "'ppp' is not supported", "ms-dns" },
+		{ BASE "bcrelay eth1\n", 3, "'bcrelay' is not supported", NULL },
+		{ BASE "delegate\n", 3, "'delegate' is not supported", NULL },
+	};
+	FAILS_EACH(bad);
 
 	struct config *c = load(BASE "speed 115200\nnoipparam\ndebug\n");
 	assert_int_equal(c->log_level, LOG_LVL_DEBUG);
@@ -833,8 +925,10 @@ static void print_reloads(void **state)
 			const char *name = config_key_name(k);
 			char pattern[64];
 			snprintf(pattern, sizeof(pattern), "\n%s ", name);
-			if (strcmp(name, "debug") && strcmp(name, "speed") && strcmp(name, "noipparam") &&
-			    strcmp(name, "option") && strcmp(name, "ppp") && strcmp(name, "bcrelay") &&
+			if (strcmp(name, "debug") && strcmp(name, "speed") && strcmp(name,
+		  "noipparam") &&
+			    strcmp(name, "option") && strcmp(name, "ppp") && strcmp(name,
+		  "bcrelay") &&
 			    strcmp(name, "delegate") && !strstr(text, pattern)) {
 				snprintf(pattern, sizeof(pattern), "\n# %s (not set)", name);
 				if (!strstr(text, pattern))
@@ -948,32 +1042,36 @@ static void ipv6_keys(void **state)
 	config_free(again);
 	free(text);
 	config_free(c);
-	fails_at(BASE "ipv6-prefix-pool 2001:db8:100::/56\nipv6-pool gold 2001:db8:100:80::/57\n",
-		 4, "'ipv6-pool gold' overlaps ipv6-prefix-pool", NULL);
-	fails_at(BASE "ipv6-pool gold 2001:db8:600::/60\nipv6-pool bronze 2001:db8:600:4::/64\n",
-		 4, "'ipv6-pool bronze' overlaps 'ipv6-pool gold' (line 3)", NULL);
-	fails_at(BASE "ipv6-pool gold 2001:db8:600::/60\nipv6-pool gold 2001:db8:700::/60\n", 4,
-		 "'ipv6-pool gold' is given twice (line 3)", NULL);
-	fails_at(BASE "ipv6-pool gold\n", 3, "needs a prefix", NULL);
-	fails_at(BASE "ipv6-pool g/d 2001:db8:600::/60\n", 3, "is not a pool name", NULL);
-	fails_at(BASE "ipv6-pool gold 2001:db8:600::/65\n", 3, "the length must be 1 to 64", NULL);
+	static const struct bad_conf bad[] = {
+		{ BASE "ipv6-prefix-pool 2001:db8:100::/56\nipv6-pool gold 2001:db8:100:80::/57\n",
+		  4, "'ipv6-pool gold' overlaps ipv6-prefix-pool", NULL },
+		{ BASE "ipv6-pool gold 2001:db8:600::/60\nipv6-pool bronze 2001:db8:600:4::/64\n",
+		  4, "'ipv6-pool bronze' overlaps 'ipv6-pool gold' (line 3)", NULL },
+		{ BASE "ipv6-pool gold 2001:db8:600::/60\nipv6-pool gold 2001:db8:700::/60\n", 4,
+		  "'ipv6-pool gold' is given twice (line 3)", NULL },
+		{ BASE "ipv6-pool gold\n", 3, "needs a prefix", NULL },
+		{ BASE "ipv6-pool g/d 2001:db8:600::/60\n", 3, "is not a pool name", NULL },
+		{ BASE "ipv6-pool gold 2001:db8:600::/65\n", 3, "the length must be 1 to 64",
+		  NULL },
 
-	fails_at(BASE "ipv6 yes\n", 3, "'ipv6 yes' needs 'ipv6-prefix-pool", NULL);
-	fails_at(BASE "ipv6-prefix-pool 2001:db8::/65\n", 3, "the length must be 1 to 64",
-		 NULL);
-	fails_at(BASE "ipv6-prefix-pool 2001:db8::/0\n", 3, "the length must be 1 to 64", NULL);
-	fails_at(BASE "ipv6-prefix-pool 2001:db8::\n", 3, "is not PREFIX/LEN", NULL);
-	fails_at(BASE "ipv6-prefix-pool 2001:db8::1/56\n", 3, "host bits set past /56", NULL);
-	fails_at(BASE "ipv6-prefix-pool 2001:zz8::/56\n", 3, "is not an IPv6 prefix", NULL);
-	fails_at(BASE "ipv6-prefix-pool 2001:db8::/5x\n", 3, "must be 1 to 64", NULL);
-	fails_at(BASE "ipv6-prefix-pool fe80::/64\n", 3, "link-local", NULL);
-	fails_at(BASE "\nipv6-prefix-pool 2001:db8::/56\nipv6-prefix-pool 2001:db8:1::/56\n", 5,
-		 "ipv6-prefix-pool", NULL);
-	fails_at(BASE "ipv6-dns 192.0.2.53\n", 3, "is not an IPv6 address for 'ipv6-dns'", NULL);
-	fails_at(BASE "ipv6-dns ff02::1\n", 3, "not a unicast address", NULL);
-	fails_at(BASE "ipv6-dns 2001:db8::1\nipv6-dns 2001:db8::1\n", 4, "given twice", NULL);
-	fails_at(BASE "ipv6-dns 2001:db8::1,2001:db8::2,2001:db8::3\nipv6-dns 2001:db8::4\n", 4,
-		 "at most 3 addresses", NULL);
+		{ BASE "ipv6 yes\n", 3, "'ipv6 yes' needs 'ipv6-prefix-pool", NULL },
+		{ BASE "ipv6-prefix-pool 2001:db8::/65\n", 3, "the length must be 1 to 64",
+		  NULL },
+		{ BASE "ipv6-prefix-pool 2001:db8::/0\n", 3, "the length must be 1 to 64", NULL },
+		{ BASE "ipv6-prefix-pool 2001:db8::\n", 3, "is not PREFIX/LEN", NULL },
+		{ BASE "ipv6-prefix-pool 2001:db8::1/56\n", 3, "host bits set past /56", NULL },
+		{ BASE "ipv6-prefix-pool 2001:zz8::/56\n", 3, "is not an IPv6 prefix", NULL },
+		{ BASE "ipv6-prefix-pool 2001:db8::/5x\n", 3, "must be 1 to 64", NULL },
+		{ BASE "ipv6-prefix-pool fe80::/64\n", 3, "link-local", NULL },
+		{ BASE "\nipv6-prefix-pool 2001:db8::/56\nipv6-prefix-pool 2001:db8:1::/56\n", 5,
+		  "ipv6-prefix-pool", NULL },
+		{ BASE "ipv6-dns 192.0.2.53\n", 3, "is not an IPv6 address for 'ipv6-dns'", NULL },
+		{ BASE "ipv6-dns ff02::1\n", 3, "not a unicast address", NULL },
+		{ BASE "ipv6-dns 2001:db8::1\nipv6-dns 2001:db8::1\n", 4, "given twice", NULL },
+		{ BASE "ipv6-dns 2001:db8::1,2001:db8::2,2001:db8::3\nipv6-dns 2001:db8::4\n", 4,
+		  "at most 3 addresses", NULL },
+	};
+	FAILS_EACH(bad);
 }
 
 /* user-domain follows `auth` unless set; the lock-out keys and their ranges. */
@@ -1007,16 +1105,19 @@ static void user_domain_and_lockout(void **state)
 	assert_int_equal(c->user_domain, CONFIG_USER_DOMAIN_STRIP);
 	config_free(c);
 
-	fails_at(BASE "user-domain drop\n", 3, "'drop' is not a valid value for 'user-domain'",
-		 "strip or keep or refuse");
-	fails_at(BASE "lockout-user-failures 1001\n", 3,
-		 "'1001' is out of range for 'lockout-user-failures' (0 to 1000)", NULL);
-	fails_at(BASE "lockout-source-failures 100001\n", 3, "out of range", NULL);
-	fails_at(BASE "\nlockout-window 0\n", 4,
-		 "'0' is out of range for 'lockout-window' (1 to 86400)", NULL);
-	fails_at(BASE "lockout-time 86401\n", 3, "out of range for 'lockout-time'", NULL);
-	fails_at(BASE "lockout-table-size 63\n", 3,
-		 "'63' is out of range for 'lockout-table-size' (64 to 262144)", NULL);
+	static const struct bad_conf bad[] = {
+		{ BASE "user-domain drop\n", 3, "'drop' is not a valid value for 'user-domain'",
+		  "strip or keep or refuse" },
+		{ BASE "lockout-user-failures 1001\n", 3,
+		  "'1001' is out of range for 'lockout-user-failures' (0 to 1000)", NULL },
+		{ BASE "lockout-source-failures 100001\n", 3, "out of range", NULL },
+		{ BASE "\nlockout-window 0\n", 4,
+		  "'0' is out of range for 'lockout-window' (1 to 86400)", NULL },
+		{ BASE "lockout-time 86401\n", 3, "out of range for 'lockout-time'", NULL },
+		{ BASE "lockout-table-size 63\n", 3,
+		  "'63' is out of range for 'lockout-table-size' (64 to 262144)", NULL },
+	};
+	FAILS_EACH(bad);
 }
 
 /* Every error of a file in one load, each "FILE:LINE: message" on its own

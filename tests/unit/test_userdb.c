@@ -566,41 +566,62 @@ static void idle_and_session_timeout(void **state)
 	sqlite3_close(h);
 }
 
+/* The users table as schema version 1 created it, frozen here: stores
+ * written then must still upgrade whatever auth/userdb.c creates now. */
+#define SCHEMA_V1_USERS \
+	"CREATE TABLE users (" \
+	" id INTEGER PRIMARY KEY," \
+	" name TEXT UNIQUE NOT NULL" \
+	"  CHECK (length(CAST(name AS BLOB)) BETWEEN 1 AND 256)," \
+	" nt_hash BLOB NOT NULL CHECK (typeof(nt_hash) = 'blob' AND length(nt_hash) = 16)," \
+	" enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1))," \
+	" static_ip TEXT NULL," \
+	" max_sessions INTEGER NULL CHECK (max_sessions BETWEEN 1 AND 4294967295)," \
+	" created INTEGER NOT NULL," \
+	" updated INTEGER NOT NULL);"
+
+/* A store as an older version left it: sql run on a fresh file. */
+static void write_old_store(struct fixture *f, const char *sql)
+{
+	sqlite3 *h;
+
+	assert_int_equal(sqlite3_open(f->ts.path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+/* A store of schema `version` is refused read-only, untouched, then
+ * upgraded to 3 when opened for writing: the open store. */
+static struct userdb *upgrade_old_store(struct fixture *f, int version)
+{
+	struct userdb *db = (struct userdb *)1;
+	char err[512], want[64];
+
+	assert_int_equal(userdb_open(f->ts.path, USERDB_OPEN_READONLY, &db, err, sizeof(err)),
+			 USERDB_ERROR);
+	snprintf(want, sizeof(want), "schema version %d is older than 3", version);
+	assert_non_null(strstr(err, want));
+	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), version);
+
+	db = open_ok(f, 0);
+	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), 3);
+	return db;
+}
+
 /* A store written by schema version 1 (before idle and session_timeout)
  * upgrades in place when opened for writing: its users keep everything and
  * read as "no value" for the new fields. Read-only cannot upgrade. */
 static void upgrades_version_1_store(void **state)
 {
 	struct fixture *f = *state;
-	struct userdb *db = (struct userdb *)1;
+	struct userdb *db;
 	struct user_record got;
-	char err[512];
-	sqlite3 *h;
 
-	assert_int_equal(sqlite3_open(f->ts.path, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h,
-		"CREATE TABLE users ("
-		" id INTEGER PRIMARY KEY,"
-		" name TEXT UNIQUE NOT NULL"
-		"  CHECK (length(CAST(name AS BLOB)) BETWEEN 1 AND 256),"
-		" nt_hash BLOB NOT NULL CHECK (typeof(nt_hash) = 'blob' AND length(nt_hash) = 16),"
-		" enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"
-		" static_ip TEXT NULL,"
-		" max_sessions INTEGER NULL CHECK (max_sessions BETWEEN 1 AND 4294967295),"
-		" created INTEGER NOT NULL,"
-		" updated INTEGER NOT NULL);"
+	write_old_store(f, SCHEMA_V1_USERS
 		"INSERT INTO users (name, nt_hash, enabled, static_ip, max_sessions, created, updated)"
 		" VALUES ('olga', zeroblob(16), 0, '192.0.2.77', 2, 100, 200);"
-		"PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(h);
-
-	assert_int_equal(userdb_open(f->ts.path, USERDB_OPEN_READONLY, &db, err, sizeof(err)),
-			 USERDB_ERROR);
-	assert_non_null(strstr(err, "schema version 1 is older than 3"));
-	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), 1);
-
-	db = open_ok(f, 0);
-	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), 3);
+		"PRAGMA user_version = 1;");
+	db = upgrade_old_store(f, 1);
 	assert_int_equal(userdb_get(db, "olga", &got), USERDB_OK);
 	assert_false(got.enabled);
 	assert_true(got.has_static_ip);
@@ -624,39 +645,19 @@ static void upgrades_version_1_store(void **state)
 static void upgrades_version_2_store(void **state)
 {
 	struct fixture *f = *state;
-	struct userdb *db = (struct userdb *)1;
+	struct userdb *db;
 	struct user_record got;
-	char err[512];
 	sqlite3 *h;
 
-	assert_int_equal(sqlite3_open(f->ts.path, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h,
-		"CREATE TABLE users ("
-		" id INTEGER PRIMARY KEY,"
-		" name TEXT UNIQUE NOT NULL"
-		"  CHECK (length(CAST(name AS BLOB)) BETWEEN 1 AND 256),"
-		" nt_hash BLOB NOT NULL CHECK (typeof(nt_hash) = 'blob' AND length(nt_hash) = 16),"
-		" enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"
-		" static_ip TEXT NULL,"
-		" max_sessions INTEGER NULL CHECK (max_sessions BETWEEN 1 AND 4294967295),"
-		" created INTEGER NOT NULL,"
-		" updated INTEGER NOT NULL);"
+	write_old_store(f, SCHEMA_V1_USERS
 		"ALTER TABLE users ADD COLUMN idle INTEGER NULL CHECK (idle BETWEEN 0 AND 604800);"
 		"ALTER TABLE users ADD COLUMN session_timeout INTEGER NULL"
 		" CHECK (session_timeout BETWEEN 1 AND 4294967295);"
 		"INSERT INTO users (name, nt_hash, enabled, static_ip, max_sessions, created, updated,"
 		" idle, session_timeout)"
 		" VALUES ('petra', zeroblob(16), 1, NULL, NULL, 100, 200, 30, 3600);"
-		"PRAGMA user_version = 2;", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(h);
-
-	assert_int_equal(userdb_open(f->ts.path, USERDB_OPEN_READONLY, &db, err, sizeof(err)),
-			 USERDB_ERROR);
-	assert_non_null(strstr(err, "schema version 2 is older than 3"));
-	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), 2);
-
-	db = open_ok(f, 0);
-	assert_int_equal(raw_int(f->ts.path, "PRAGMA user_version"), 3);
+		"PRAGMA user_version = 2;");
+	db = upgrade_old_store(f, 2);
 	assert_int_equal(userdb_get(db, "petra", &got), USERDB_OK);
 	assert_true(got.has_idle);
 	assert_int_equal(got.idle, 30);
