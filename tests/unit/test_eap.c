@@ -1,7 +1,8 @@
 /*
  * EAP on the PPP link (common/ppp/eap.c through ppp.c): a server-role link
  * relaying to a fake RADIUS owner and a client-role link with a trivial
- * method, wired back to back through in-memory queues with a fake clock.
+ * method, wired back to back (tests/unit/support/ppp_pair.h) with a fake
+ * clock.
  *
  * The method ("echo", type EAP_TYPE_MD5 here): the Request carries 16
  * challenge octets, the Response returns each XOR the password octet; the
@@ -23,29 +24,20 @@
 #include "common/ppp/eap.h"
 #include "common/ppp/ppp.h"
 #include "tests/unit/support/crypto_group.h"
+#include "tests/unit/support/ppp_pair.h"
 
 #define HEADROOM   16
-#define MAX_FRAMES 1024
 #define SRV_ADDR   0x0A000001u
 #define PEER_ADDR  0x0A000064u
 #define CHAL_LEN   16
 #define PW_OCTET   0x5A
 
-struct frame {
-	uint8_t b[PPP_FRAME_MAX];
-	size_t len;
-	bool lost;
-};
-
 struct net;
 
 struct end {
+	struct ppp_pair_end io;      /* its link, what it sent (ppp_pair.h) */
 	struct net *net;
-	struct ppp_link *l;
 	struct ppp_config cfg;
-	struct frame *sent;
-	size_t nsent, next;
-	bool mute;                   /* what it sends never arrives */
 	bool drop_eap;               /* its EAP packets never arrive */
 	unsigned ups, downs;
 	enum ppp_cause cause;
@@ -76,41 +68,25 @@ struct end {
 };
 
 struct net {
+	struct ppp_pair p;           /* the wire between s and c, the clock */
 	struct end s, c;
-	uint64_t now;
 };
 
 /* ---- frames ---- */
-
-static uint16_t frame_proto(const uint8_t *f, size_t len, size_t *hdr_len)
-{
-	size_t off = 0;
-
-	if (len >= 2 && f[0] == 0xFF && f[1] == 0x03)
-		off = 2;
-	if (off < len && (f[off] & 1)) {
-		*hdr_len = off + 1;
-		return f[off];
-	}
-	if (off + 2 > len)
-		return 0;
-	*hdr_len = off + 2;
-	return (uint16_t)(f[off] << 8 | f[off + 1]);
-}
 
 /* The k-th EAP packet (from the end when k < 0) e sent: its bytes. */
 static const uint8_t *eap_sent(const struct end *e, long k, size_t *len)
 {
 	long seen = 0;
 
-	for (size_t j = 0; j < e->nsent; j++) {
-		size_t i = k < 0 ? e->nsent - 1 - j : j;
+	for (size_t j = 0; j < e->io.nsent; j++) {
+		size_t i = k < 0 ? e->io.nsent - 1 - j : j;
 		size_t hl;
-		if (frame_proto(e->sent[i].b, e->sent[i].len, &hl) != PPP_PROTO_EAP)
+		if (ppp_pair_frame_proto(e->io.sent[i].b, e->io.sent[i].len, &hl) != PPP_PROTO_EAP)
 			continue;
 		if (seen++ == (k < 0 ? -k - 1 : k)) {
-			*len = e->sent[i].len - hl;
-			return e->sent[i].b + hl;
+			*len = e->io.sent[i].len - hl;
+			return e->io.sent[i].b + hl;
 		}
 	}
 	return NULL;
@@ -120,10 +96,11 @@ static size_t count_eap(const struct end *e, uint8_t code)
 {
 	size_t k = 0;
 
-	for (size_t i = 0; i < e->nsent; i++) {
+	for (size_t i = 0; i < e->io.nsent; i++) {
+		const struct ppp_pair_frame *f = &e->io.sent[i];
 		size_t hl;
-		if (frame_proto(e->sent[i].b, e->sent[i].len, &hl) == PPP_PROTO_EAP &&
-		    hl < e->sent[i].len && e->sent[i].b[hl] == code)
+		if (ppp_pair_frame_proto(f->b, f->len, &hl) == PPP_PROTO_EAP && hl < f->len &&
+		    f->b[hl] == code)
 			k++;
 	}
 	return k;
@@ -135,13 +112,9 @@ static void e_send(void *owner, uint8_t *frame, size_t len)
 {
 	struct end *e = owner;
 
-	memset(frame - HEADROOM, 0xAA, HEADROOM);
-	assert_true(len <= PPP_FRAME_MAX);
-	assert_true(e->nsent < MAX_FRAMES);
+	struct ppp_pair_frame *f = ppp_pair_record(&e->io, HEADROOM, frame, len);
 	size_t hl;
-	memcpy(e->sent[e->nsent].b, frame, len);
-	e->sent[e->nsent].lost = e->drop_eap && frame_proto(frame, len, &hl) == PPP_PROTO_EAP;
-	e->sent[e->nsent++].len = len;
+	f->lost = e->drop_eap && ppp_pair_frame_proto(frame, len, &hl) == PPP_PROTO_EAP;
 }
 
 static void e_auth_request(void *owner, const struct chap_response_info *chap,
@@ -304,7 +277,7 @@ static void srv_request(struct end *s)
 	req[5] = CHAL_LEN;
 	memcpy(req + 6, s->chal, CHAL_LEN);
 	s->pending = false;
-	ppp_eap_request(s->l, req, sizeof(req), s->net->now);
+	ppp_eap_request(s->io.l, req, sizeof(req), s->net->p.now);
 }
 
 static void srv_verdict(struct end *s, bool accept)
@@ -331,7 +304,7 @@ static void srv_verdict(struct end *s, bool accept)
 		}
 	}
 	s->pending = false;
-	ppp_auth_result(s->l, &v, s->net->now);
+	ppp_auth_result(s->io.l, &v, s->net->p.now);
 }
 
 static void srv_answer(struct end *s)
@@ -356,62 +329,25 @@ static void srv_answer(struct end *s)
 
 /* ---- the wire and the clock ---- */
 
-static bool deliver(struct net *n, struct end *from, struct end *to)
+/* The pump's turn: the fake RADIUS answers a pending Response. */
+static bool turn(void *ctx)
 {
-	bool any = false;
-	uint8_t buf[PPP_FRAME_MAX];
+	struct net *n = ctx;
 
-	while (from->next < from->nsent) {
-		struct frame *f = &from->sent[from->next++];
-		any = true;
-		if (from->mute || f->lost || !to->l)
-			continue;
-		memcpy(buf, f->b, f->len);
-		ppp_input(to->l, buf, f->len, n->now);
-	}
-	return any;
+	if (!n->s.pending || n->s.manual || n->s.downs != 0)
+		return false;
+	srv_answer(&n->s);
+	return true;
 }
 
 static void pump(struct net *n)
 {
-	for (int i = 0; i < 10000; i++) {
-		bool any = deliver(n, &n->s, &n->c);
-		any |= deliver(n, &n->c, &n->s);
-		if (n->s.pending && !n->s.manual && n->s.downs == 0) {
-			srv_answer(&n->s);
-			any = true;
-		}
-		if (!any)
-			return;
-	}
-	fail_msg("the links never go quiet");
-}
-
-static uint64_t deadline(const struct end *e)
-{
-	return e->l ? ppp_next_deadline(e->l) : UINT64_MAX;
+	ppp_pair_pump(&n->p);
 }
 
 static void run_for(struct net *n, uint64_t ms)
 {
-	uint64_t until = n->now + ms;
-
-	pump(n);
-	for (int i = 0; i < 100000; i++) {
-		uint64_t d = deadline(&n->s) < deadline(&n->c) ? deadline(&n->s) : deadline(&n->c);
-		if (d == UINT64_MAX || d > until) {
-			n->now = until;
-			return;
-		}
-		if (d > n->now)
-			n->now = d;
-		if (n->s.l && deadline(&n->s) <= n->now)
-			ppp_on_timer(n->s.l, n->now);
-		if (n->c.l && deadline(&n->c) <= n->now)
-			ppp_on_timer(n->c.l, n->now);
-		pump(n);
-	}
-	fail_msg("timers keep firing");
+	ppp_pair_run_for(&n->p, ms);
 }
 
 static void inject(struct net *n, struct end *to, const uint8_t *eap, size_t len)
@@ -424,7 +360,7 @@ static void inject(struct net *n, struct end *to, const uint8_t *eap, size_t len
 	buf[2] = 0xC2;
 	buf[3] = 0x27;
 	memcpy(buf + 4, eap, len);
-	ppp_input(to->l, buf, len + 4, n->now);
+	ppp_input(to->io.l, buf, len + 4, n->p.now);
 }
 
 /* ---- set-up ---- */
@@ -434,12 +370,10 @@ static int setup(void **state)
 	struct net *n = calloc(1, sizeof(*n));
 
 	assert_non_null(n);
-	n->now = 1000000;
+	ppp_pair_init(&n->p, &n->s.io, &n->c.io, 1000000);
+	n->p.turn = turn;
+	n->p.ctx = n;
 	n->s.net = n->c.net = n;
-	n->s.sent = calloc(MAX_FRAMES, sizeof(struct frame));
-	n->c.sent = calloc(MAX_FRAMES, sizeof(struct frame));
-	assert_non_null(n->s.sent);
-	assert_non_null(n->c.sent);
 	n->s.method_rounds = 3;
 	n->c.method_ret = 1;
 	n->s.rng = 1;
@@ -474,22 +408,16 @@ static int teardown(void **state)
 {
 	struct net *n = *state;
 
-	ppp_free(n->s.l);
-	ppp_free(n->c.l);
-	free(n->s.sent);
-	free(n->c.sent);
+	ppp_pair_fini(&n->p);
 	free(n);
 	return 0;
 }
 
 static void start_with(struct net *n, const struct ppp_ops *cops)
 {
-	n->s.l = ppp_new(&n->s.cfg, &ops, &n->s);
-	n->c.l = ppp_new(&n->c.cfg, cops, &n->c);
-	assert_non_null(n->s.l);
-	assert_non_null(n->c.l);
-	ppp_start(n->s.l, n->now);
-	ppp_start(n->c.l, n->now);
+	n->s.io.l = ppp_new(&n->s.cfg, &ops, &n->s);
+	n->c.io.l = ppp_new(&n->c.cfg, cops, &n->c);
+	ppp_pair_start(&n->p);
 }
 
 static void start(struct net *n)
@@ -504,10 +432,10 @@ static void to_identity(struct net *n)
 	n->s.manual = true;
 	start(n);
 	run_for(n, 100);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_AUTHENTICATE);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_AUTHENTICATE);
 	assert_true(n->s.pending);
 	assert_int_equal(n->s.resp_round, 1);
-	n->c.mute = true;
+	n->c.io.mute = true;
 }
 
 struct ip_buf {
@@ -526,8 +454,8 @@ static void send_and_check(struct net *n, struct end *from, struct end *to, size
 	for (size_t i = 1; i < len; i++)
 		pkt[i] = (uint8_t)(i * 13 + tag);
 	memcpy(p.plain, pkt, len);
-	assert_true(ppp_send_ip(from->l, pkt, len, n->now));
-	const struct frame *w = &from->sent[from->nsent - 1];
+	assert_true(ppp_send_ip(from->io.l, pkt, len, n->p.now));
+	const struct ppp_pair_frame *w = &from->io.sent[from->io.nsent - 1];
 	assert_null(memmem(w->b, w->len, p.plain + 8, 32)); /* encrypted */
 	pump(n);
 	assert_int_equal(to->nrx, before + 1);
@@ -547,13 +475,13 @@ static void eap_login_back_to_back(void **state)
 
 	start(n);
 	run_for(n, 1000);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
-	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);
 	assert_int_equal(n->s.ups + n->c.ups, 2);
 	assert_int_equal(n->s.responses, 4); /* Identity + 3 echo rounds */
 	assert_int_equal(n->c.method_calls, 3);
 	assert_string_equal(n->s.identity, "alice");
-	assert_string_equal(ppp_peer_name(n->s.l), "alice");
+	assert_string_equal(ppp_peer_name(n->s.io.l), "alice");
 	assert_true(n->c.keys_given);
 	assert_int_equal(n->s.auth_requests, 0);
 	assert_int_equal(n->s.cancels, 0);
@@ -566,8 +494,8 @@ static void eap_login_back_to_back(void **state)
 	assert_int_equal(len, 4);
 	assert_int_equal(succ[0], EAP_CODE_SUCCESS);
 	assert_int_equal(succ[1], n->s.resp_id);
-	assert_int_equal(ppp_stats(n->s.l)->rx_eap_dropped, 0);
-	assert_int_equal(ppp_stats(n->c.l)->rx_eap_dropped, 0);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_eap_dropped, 0);
+	assert_int_equal(ppp_stats(n->c.io.l)->rx_eap_dropped, 0);
 	send_and_check(n, &n->c, &n->s, 300, 1);
 	send_and_check(n, &n->s, &n->c, 1200, 2);
 }
@@ -581,8 +509,8 @@ static void eap_login_inline_owner(void **state)
 	n->s.method_rounds = 1;
 	start(n);
 	run_for(n, 1000);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
-	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);
 	assert_int_equal(n->s.responses, 2);
 	send_and_check(n, &n->c, &n->s, 100, 3);
 }
@@ -599,7 +527,7 @@ static void identity_request_resent_and_bounded(void **state)
 	n->s.cfg.eap_timeout_s = 100;
 	start(n);
 	run_for(n, 10);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_AUTHENTICATE);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_AUTHENTICATE);
 	assert_int_equal(count_eap(&n->s, EAP_CODE_REQUEST), 1);
 	const uint8_t *req = eap_sent(&n->s, 0, &len);
 	assert_int_equal(len, 5);
@@ -645,11 +573,11 @@ static void relay_three_rounds(void **state)
 		const uint8_t *resp = eap_sent(&n->c, -1, &len);
 		assert_int_equal(len, n->s.resp_len);
 		assert_memory_equal(resp, n->s.resp, len);
-		assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_AUTHENTICATE);
+		assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_AUTHENTICATE);
 	}
 	srv_answer(&n->s); /* the verdict */
 	run_for(n, 100);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_int_equal(n->s.responses, 4);
 }
 
@@ -668,7 +596,7 @@ static void verdict_packet_checked(void **state)
 	assert_int_equal(len, 4);
 	assert_int_equal(succ[0], EAP_CODE_SUCCESS);
 	assert_int_equal(succ[1], n->s.req_id);
-	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);
 }
 
 /* A rejection without a packet: our own Failure, Identifier of the last
@@ -691,7 +619,7 @@ static void own_failure(void **state)
 	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
 	assert_int_equal(n->c.cause, PPP_CAUSE_AUTH_FAILED);
 	assert_int_equal(n->s.ups + n->c.ups, 0);
-	assert_string_equal(ppp_peer_name(n->s.l), "");
+	assert_string_equal(ppp_peer_name(n->s.io.l), "");
 	assert_int_equal(n->s.cancels, 0);
 }
 
@@ -707,7 +635,7 @@ static void stale_and_unexpected_dropped(void **state)
 			  'e' };
 	inject(n, &n->s, dup, sizeof(dup)); /* duplicate while pending */
 	assert_int_equal(n->s.responses, 1);
-	assert_int_equal(ppp_stats(n->s.l)->rx_eap_dropped, 1);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_eap_dropped, 1);
 
 	srv_request(&n->s); /* Identifier ident_id + 1 outstanding */
 	inject(n, &n->s, dup, sizeof(dup)); /* stale now */
@@ -720,7 +648,7 @@ static void stale_and_unexpected_dropped(void **state)
 	uint8_t untyped[] = { EAP_CODE_RESPONSE, n->s.req_id, 0, 4 };
 	inject(n, &n->s, untyped, sizeof(untyped));
 	assert_int_equal(n->s.responses, 1);
-	assert_int_equal(ppp_stats(n->s.l)->rx_eap_dropped, 6);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_eap_dropped, 6);
 	assert_int_equal(n->s.downs, 0);
 
 	/* the right one still goes through */
@@ -758,7 +686,7 @@ static void length_lies_dropped(void **state)
 	big[4] = EAP_TYPE_MD5;
 	inject(n, &n->s, big, sizeof(big));
 	assert_int_equal(n->s.responses, 1);
-	assert_int_equal(ppp_stats(n->s.l)->rx_eap_dropped, 4);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_eap_dropped, 4);
 
 	/* padding after Length is not relayed */
 	uint8_t padded[EAP_HDR_LEN + 2 + CHAL_LEN + 7] = { EAP_CODE_RESPONSE, id, 0,
@@ -768,7 +696,7 @@ static void length_lies_dropped(void **state)
 	inject(n, &n->s, padded, sizeof(padded));
 	assert_int_equal(n->s.responses, 2);
 	assert_int_equal(n->s.resp_len, EAP_HDR_LEN + 2 + CHAL_LEN);
-	assert_int_equal(ppp_stats(n->s.l)->rx_eap_dropped, 4);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_eap_dropped, 4);
 }
 
 /* More Requests than eap_max_rounds: the owner is told to cancel and the
@@ -800,7 +728,7 @@ static void exchange_timeout(void **state)
 	to_identity(n);
 	run_for(n, 5000); /* the owner holds the Identity Response: no resend */
 	assert_int_equal(count_eap(&n->s, EAP_CODE_REQUEST), 1);
-	n->c.mute = false;
+	n->c.io.mute = false;
 	srv_request(&n->s);
 	run_for(n, 4000); /* the peer answers; the owner sits on it */
 	assert_true(n->s.pending);
@@ -824,7 +752,7 @@ static void malformed_owner_request_ends_link(void **state)
 	to_identity(n);
 	size_t reqs = count_eap(&n->s, EAP_CODE_REQUEST);
 	n->s.pending = false;
-	ppp_eap_request(n->s.l, bad, sizeof(bad), n->now);
+	ppp_eap_request(n->s.io.l, bad, sizeof(bad), n->p.now);
 	assert_int_equal(count_eap(&n->s, EAP_CODE_REQUEST), reqs);
 	run_for(n, 10000);
 	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
@@ -858,7 +786,7 @@ static void client_answers(void **state)
 	n->s.manual = true;
 	start(n);
 	run_for(n, 100);
-	n->s.mute = true;
+	n->s.io.mute = true;
 	r = eap_sent(&n->c, -1, &len);
 	assert_int_equal(len, 10);
 	assert_memory_equal(r + 4, "\x01" "alice", 6);
@@ -898,7 +826,7 @@ static void client_answers(void **state)
 	inject(n, &n->c, resp, sizeof(resp));
 	uint8_t untyped[] = { EAP_CODE_REQUEST, 0x44, 0, 4 };
 	inject(n, &n->c, untyped, sizeof(untyped));
-	assert_int_equal(ppp_stats(n->c.l)->rx_eap_dropped, 2);
+	assert_int_equal(ppp_stats(n->c.io.l)->rx_eap_dropped, 2);
 	/* the method gives up: the link ends */
 	n->c.method_ret = -1;
 	req[1] = 0x45;
@@ -916,7 +844,7 @@ static void client_without_method_naks(void **state)
 	n->s.manual = true;
 	start_with(n, &ops_no_method);
 	run_for(n, 100);
-	n->s.mute = true;
+	n->s.io.mute = true;
 	uint8_t req[EAP_HDR_LEN + 2 + CHAL_LEN] = { EAP_CODE_REQUEST, 0x50, 0, sizeof(req),
 						    EAP_TYPE_TLS, 0x20 };
 	inject(n, &n->c, req, sizeof(req));
@@ -943,15 +871,15 @@ static void client_ignores_early_success(void **state)
 	n->s.manual = true;
 	start(n);
 	run_for(n, 100);
-	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_AUTHENTICATE);
+	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_AUTHENTICATE);
 	inject(n, &n->c, succ, sizeof(succ));
-	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_AUTHENTICATE);
-	assert_int_equal(ppp_stats(n->c.l)->rx_eap_dropped, 1);
+	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_AUTHENTICATE);
+	assert_int_equal(ppp_stats(n->c.io.l)->rx_eap_dropped, 1);
 	assert_false(n->c.keys_given);
 	inject(n, &n->c, ident, sizeof(ident));
 	inject(n, &n->c, succ, sizeof(succ));
 	assert_true(n->c.keys_given);
-	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_NETWORK);
+	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_NETWORK);
 }
 
 /* ppp_new() refuses a server with EAP and no eap_response. */
@@ -977,7 +905,7 @@ static void forty_rounds_within_default_limit(void **state)
 	n->s.method_rounds = 40;
 	start(n);
 	run_for(n, 1000);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_int_equal(n->s.responses, 41);
 	assert_int_equal(n->c.method_calls, 40);
 	send_and_check(n, &n->c, &n->s, 64, 5);
@@ -998,7 +926,7 @@ static void largest_request_relayed_whole(void **state)
 	store_be16(req + 2, EAP_PACKET_MAX);
 	req[4] = EAP_TYPE_TLS;
 	n->s.pending = false;
-	ppp_eap_request(n->s.l, req, EAP_PACKET_MAX, n->now);
+	ppp_eap_request(n->s.io.l, req, EAP_PACKET_MAX, n->p.now);
 	const uint8_t *out = eap_sent(&n->s, -1, &len);
 	assert_int_equal(len, EAP_PACKET_MAX);
 	assert_memory_equal(out, req, EAP_PACKET_MAX);
@@ -1009,7 +937,7 @@ static void largest_request_relayed_whole(void **state)
 	store_be16(req + 2, EAP_PACKET_MAX + 1);
 	req[1] = 0x22;
 	n->s.pending = false;
-	ppp_eap_request(n->s.l, req, sizeof(req), n->now);
+	ppp_eap_request(n->s.io.l, req, sizeof(req), n->p.now);
 	run_for(n, 10000);
 	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
 	assert_int_equal(n->s.cancels, 1);
@@ -1026,7 +954,7 @@ static void eap_protocol_rejected(void **state)
 
 	to_identity(n);
 	memcpy(buf, prej, sizeof(prej));
-	ppp_input(n->s.l, buf, sizeof(buf), n->now);
+	ppp_input(n->s.io.l, buf, sizeof(buf), n->p.now);
 	run_for(n, 10000);
 	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
 	assert_string_equal(n->s.detail, "peer rejected the authentication protocol");
@@ -1056,7 +984,7 @@ static void start_and_end_logged_escaped(void **state)
 	close(saved);
 	log_init("pptpd", LOG_LVL_NOTICE);
 
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	rewind(log);
 	while (fgets(line, sizeof(line), log)) {
 		if (strstr(line, "role=server ppp=eap event=start role=authenticator identity="))
