@@ -39,11 +39,7 @@ struct end {
 	struct net *net;
 	struct ppp_config cfg;
 	bool drop_eap;               /* its EAP packets never arrive */
-	unsigned ups, downs;
-	enum ppp_cause cause;
-	char detail[64];
-	struct ppp_ip_info ip;
-	uint8_t rx[2][1500];
+	uint8_t rx[2][1500];         /* ups, downs, cause, detail, ip: in io */
 	size_t rx_len[2];
 	unsigned nrx;
 	/* server owner: the fake RADIUS */
@@ -163,10 +159,7 @@ static void e_auth_cancel(void *owner)
 
 static void e_ip_up(void *owner, const struct ppp_ip_info *info)
 {
-	struct end *e = owner;
-
-	e->ups++;
-	e->ip = *info;
+	ppp_pair_ip_up(&((struct end *)owner)->io, info);
 }
 
 static void e_ip_rx(void *owner, uint8_t *pkt, size_t len)
@@ -180,12 +173,7 @@ static void e_ip_rx(void *owner, uint8_t *pkt, size_t len)
 
 static void e_down(void *owner, enum ppp_cause cause, const char *detail)
 {
-	struct end *e = owner;
-
-	e->downs++;
-	assert_int_equal(e->downs, 1);
-	e->cause = cause;
-	snprintf(e->detail, sizeof(e->detail), "%s", detail ? detail : "");
+	ppp_pair_down(&((struct end *)owner)->io, cause, detail);
 }
 
 /* The client's method: echo the challenge XOR the password octet. */
@@ -334,20 +322,10 @@ static bool turn(void *ctx)
 {
 	struct net *n = ctx;
 
-	if (!n->s.pending || n->s.manual || n->s.downs != 0)
+	if (!n->s.pending || n->s.manual || n->s.io.downs != 0)
 		return false;
 	srv_answer(&n->s);
 	return true;
-}
-
-static void pump(struct net *n)
-{
-	ppp_pair_pump(&n->p);
-}
-
-static void run_for(struct net *n, uint64_t ms)
-{
-	ppp_pair_run_for(&n->p, ms);
 }
 
 static void inject(struct net *n, struct end *to, const uint8_t *eap, size_t len)
@@ -370,36 +348,16 @@ static int setup(void **state)
 	struct net *n = calloc(1, sizeof(*n));
 
 	assert_non_null(n);
-	ppp_pair_init(&n->p, &n->s.io, &n->c.io, 1000000);
-	n->p.turn = turn;
-	n->p.ctx = n;
+	ppp_pair_init(&n->p, &n->s.io, &n->c.io, 1000000, turn, n);
 	n->s.net = n->c.net = n;
 	n->s.method_rounds = 3;
 	n->c.method_ret = 1;
 	n->s.rng = 1;
 	n->c.rng = 2;
 
-	struct ppp_config *s = &n->s.cfg;
-	s->role = PPP_ROLE_SERVER;
-	s->headroom = HEADROOM;
-	s->allow_mschapv2 = true;
-	s->allow_eap = true;
-	s->host_name = "pptpd";
-	s->mppe_required = true;
-	s->mppe_128 = true;
-	s->mppe_stateless = true;
-	s->local_addr = SRV_ADDR;
-
-	struct ppp_config *c = &n->c.cfg;
-	c->role = PPP_ROLE_CLIENT;
-	c->headroom = HEADROOM;
-	c->allow_mschapv2 = true;
-	c->allow_eap = true;
-	c->user = "alice";
-	c->password = "secret";
-	c->mppe_required = true;
-	c->mppe_128 = true;
-	c->mppe_stateless = true;
+	ppp_pair_config(&n->s.cfg, &n->c.cfg, HEADROOM, SRV_ADDR);
+	n->s.cfg.allow_eap = true;
+	n->c.cfg.allow_eap = true;
 	*state = n;
 	return 0;
 }
@@ -431,7 +389,7 @@ static void to_identity(struct net *n)
 {
 	n->s.manual = true;
 	start(n);
-	run_for(n, 100);
+	ppp_pair_run_for(&n->p, 100);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_AUTHENTICATE);
 	assert_true(n->s.pending);
 	assert_int_equal(n->s.resp_round, 1);
@@ -457,7 +415,7 @@ static void send_and_check(struct net *n, struct end *from, struct end *to, size
 	assert_true(ppp_send_ip(from->io.l, pkt, len, n->p.now));
 	const struct ppp_pair_frame *w = &from->io.sent[from->io.nsent - 1];
 	assert_null(memmem(w->b, w->len, p.plain + 8, 32)); /* encrypted */
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(to->nrx, before + 1);
 	assert_int_equal(to->rx_len[before], len);
 	assert_memory_equal(to->rx[before], p.plain, len);
@@ -474,10 +432,10 @@ static void eap_login_back_to_back(void **state)
 	size_t len = 0;
 
 	start(n);
-	run_for(n, 1000);
+	ppp_pair_run_for(&n->p, 1000);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);
-	assert_int_equal(n->s.ups + n->c.ups, 2);
+	assert_int_equal(n->s.io.ups + n->c.io.ups, 2);
 	assert_int_equal(n->s.responses, 4); /* Identity + 3 echo rounds */
 	assert_int_equal(n->c.method_calls, 3);
 	assert_string_equal(n->s.identity, "alice");
@@ -485,9 +443,9 @@ static void eap_login_back_to_back(void **state)
 	assert_true(n->c.keys_given);
 	assert_int_equal(n->s.auth_requests, 0);
 	assert_int_equal(n->s.cancels, 0);
-	assert_int_equal(n->s.ip.mppe_bits, 128);
-	assert_int_equal(n->c.ip.mppe_bits, 128);
-	assert_int_equal(n->c.ip.local_addr, PEER_ADDR);
+	assert_int_equal(n->s.io.ip.mppe_bits, 128);
+	assert_int_equal(n->c.io.ip.mppe_bits, 128);
+	assert_int_equal(n->c.io.ip.local_addr, PEER_ADDR);
 	/* the Success is the owner's, Identifier of the last Response */
 	const uint8_t *succ = eap_sent(&n->s, -1, &len);
 	assert_non_null(succ);
@@ -508,7 +466,7 @@ static void eap_login_inline_owner(void **state)
 	n->s.inline_answer = true;
 	n->s.method_rounds = 1;
 	start(n);
-	run_for(n, 1000);
+	ppp_pair_run_for(&n->p, 1000);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);
 	assert_int_equal(n->s.responses, 2);
@@ -526,7 +484,7 @@ static void identity_request_resent_and_bounded(void **state)
 	n->c.drop_eap = true;
 	n->s.cfg.eap_timeout_s = 100;
 	start(n);
-	run_for(n, 10);
+	ppp_pair_run_for(&n->p, 10);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_AUTHENTICATE);
 	assert_int_equal(count_eap(&n->s, EAP_CODE_REQUEST), 1);
 	const uint8_t *req = eap_sent(&n->s, 0, &len);
@@ -534,15 +492,15 @@ static void identity_request_resent_and_bounded(void **state)
 	assert_int_equal(req[0], EAP_CODE_REQUEST);
 	assert_int_equal(load_be16(req + 2), 5);
 	assert_int_equal(req[4], EAP_TYPE_IDENTITY);
-	run_for(n, 3000);
+	ppp_pair_run_for(&n->p, 3000);
 	assert_int_equal(count_eap(&n->s, EAP_CODE_REQUEST), 2);
 	const uint8_t *again = eap_sent(&n->s, -1, &len2);
 	assert_int_equal(len2, 5);
 	assert_memory_equal(again, req, 5); /* the same Request, same Identifier */
-	run_for(n, 60000);
+	ppp_pair_run_for(&n->p, 60000);
 	assert_int_equal(count_eap(&n->s, EAP_CODE_REQUEST), 10);
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_TIMEOUT);
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_TIMEOUT);
 	assert_int_equal(n->s.responses, 0);
 	assert_int_equal(n->s.cancels, 0);
 }
@@ -557,7 +515,7 @@ static void relay_three_rounds(void **state)
 	n->s.manual = true;
 	n->s.method_rounds = 3;
 	start(n);
-	run_for(n, 100);
+	ppp_pair_run_for(&n->p, 100);
 	assert_int_equal(n->s.resp_round, 1);
 	assert_int_equal(n->s.resp_type, EAP_TYPE_IDENTITY);
 	for (unsigned round = 2; round <= 4; round++) {
@@ -566,7 +524,7 @@ static void relay_three_rounds(void **state)
 		assert_int_equal(len, EAP_HDR_LEN + 2 + CHAL_LEN);
 		assert_int_equal(req[1], n->s.req_id);
 		assert_memory_equal(req + 6, n->s.chal, CHAL_LEN);
-		run_for(n, 10);
+		ppp_pair_run_for(&n->p, 10);
 		assert_true(n->s.pending);
 		assert_int_equal(n->s.resp_round, round);
 		assert_int_equal(n->s.resp_id, n->s.req_id);
@@ -576,7 +534,7 @@ static void relay_three_rounds(void **state)
 		assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_AUTHENTICATE);
 	}
 	srv_answer(&n->s); /* the verdict */
-	run_for(n, 100);
+	ppp_pair_run_for(&n->p, 100);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_int_equal(n->s.responses, 4);
 }
@@ -591,7 +549,7 @@ static void verdict_packet_checked(void **state)
 	n->s.method_rounds = 1;
 	n->s.wrong_verdict_pkt = true;
 	start(n);
-	run_for(n, 1000);
+	ppp_pair_run_for(&n->p, 1000);
 	const uint8_t *succ = eap_sent(&n->s, -1, &len);
 	assert_int_equal(len, 4);
 	assert_int_equal(succ[0], EAP_CODE_SUCCESS);
@@ -609,16 +567,16 @@ static void own_failure(void **state)
 	n->s.reject = true;
 	n->s.own_verdict_pkt = true;
 	start(n);
-	run_for(n, 10000);
+	ppp_pair_run_for(&n->p, 10000);
 	assert_int_equal(count_eap(&n->s, EAP_CODE_FAILURE), 1);
 	const uint8_t *fail = eap_sent(&n->s, -1, &len);
 	assert_non_null(fail);
 	assert_int_equal(len, 4);
 	assert_memory_equal(fail, ((const uint8_t[]){ EAP_CODE_FAILURE, n->s.req_id, 0, 4 }), 4);
 	assert_int_equal(count_eap(&n->s, EAP_CODE_SUCCESS), 0);
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
-	assert_int_equal(n->c.cause, PPP_CAUSE_AUTH_FAILED);
-	assert_int_equal(n->s.ups + n->c.ups, 0);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_int_equal(n->s.io.ups + n->c.io.ups, 0);
 	assert_string_equal(ppp_peer_name(n->s.io.l), "");
 	assert_int_equal(n->s.cancels, 0);
 }
@@ -649,7 +607,7 @@ static void stale_and_unexpected_dropped(void **state)
 	inject(n, &n->s, untyped, sizeof(untyped));
 	assert_int_equal(n->s.responses, 1);
 	assert_int_equal(ppp_stats(n->s.io.l)->rx_eap_dropped, 6);
-	assert_int_equal(n->s.downs, 0);
+	assert_int_equal(n->s.io.downs, 0);
 
 	/* the right one still goes through */
 	uint8_t ok[EAP_HDR_LEN + 2 + CHAL_LEN] = { EAP_CODE_RESPONSE, n->s.req_id, 0,
@@ -708,15 +666,15 @@ static void rounds_limit(void **state)
 	n->s.cfg.eap_max_rounds = 5;
 	n->s.method_rounds = 100;
 	start(n);
-	run_for(n, 10000);
+	ppp_pair_run_for(&n->p, 10000);
 	assert_int_equal(n->s.responses, 5); /* Identity + 4 relayed rounds */
 	assert_int_equal(n->c.method_calls, 4);
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
-	assert_string_equal(n->s.detail, "EAP rounds limit (5) reached");
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_string_equal(n->s.io.detail, "EAP rounds limit (5) reached");
 	assert_int_equal(n->s.cancels, 1);
 	assert_int_equal(count_eap(&n->s, EAP_CODE_SUCCESS), 0);
-	assert_int_equal(n->s.ups + n->c.ups, 0);
+	assert_int_equal(n->s.io.ups + n->c.io.ups, 0);
 }
 
 /* eap_timeout_s bounds the whole exchange, the owner's time included. */
@@ -726,21 +684,21 @@ static void exchange_timeout(void **state)
 
 	n->s.cfg.eap_timeout_s = 10;
 	to_identity(n);
-	run_for(n, 5000); /* the owner holds the Identity Response: no resend */
+	ppp_pair_run_for(&n->p, 5000); /* the owner holds the Identity Response: no resend */
 	assert_int_equal(count_eap(&n->s, EAP_CODE_REQUEST), 1);
 	n->c.io.mute = false;
 	srv_request(&n->s);
-	run_for(n, 4000); /* the peer answers; the owner sits on it */
+	ppp_pair_run_for(&n->p, 4000); /* the peer answers; the owner sits on it */
 	assert_true(n->s.pending);
-	assert_int_equal(n->s.downs, 0);
-	run_for(n, 1100);
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_TIMEOUT);
+	assert_int_equal(n->s.io.downs, 0);
+	ppp_pair_run_for(&n->p, 1100);
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_TIMEOUT);
 	assert_int_equal(n->s.cancels, 1);
 	/* a late answer from the owner does nothing */
 	n->s.pending = false;
 	srv_verdict(&n->s, true);
-	assert_int_equal(n->s.ups, 0);
+	assert_int_equal(n->s.io.ups, 0);
 }
 
 /* The owner's next Request must be a well-formed Request. */
@@ -754,8 +712,8 @@ static void malformed_owner_request_ends_link(void **state)
 	n->s.pending = false;
 	ppp_eap_request(n->s.io.l, bad, sizeof(bad), n->p.now);
 	assert_int_equal(count_eap(&n->s, EAP_CODE_REQUEST), reqs);
-	run_for(n, 10000);
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
+	ppp_pair_run_for(&n->p, 10000);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_FAILED);
 	assert_int_equal(n->s.cancels, 1);
 }
 
@@ -768,10 +726,10 @@ static void accept_without_keys_with_mppe_required(void **state)
 	n->s.no_keys = true;
 	n->s.method_rounds = 1;
 	start(n);
-	run_for(n, 10000);
+	ppp_pair_run_for(&n->p, 10000);
 	assert_int_equal(count_eap(&n->s, EAP_CODE_SUCCESS), 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_ENCRYPTION_REFUSED);
-	assert_int_equal(n->s.ups, 0);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_ENCRYPTION_REFUSED);
+	assert_int_equal(n->s.io.ups, 0);
 }
 
 /* Client role: Identity with cfg.user, Notification with an empty
@@ -785,7 +743,7 @@ static void client_answers(void **state)
 
 	n->s.manual = true;
 	start(n);
-	run_for(n, 100);
+	ppp_pair_run_for(&n->p, 100);
 	n->s.io.mute = true;
 	r = eap_sent(&n->c, -1, &len);
 	assert_int_equal(len, 10);
@@ -831,8 +789,8 @@ static void client_answers(void **state)
 	n->c.method_ret = -1;
 	req[1] = 0x45;
 	inject(n, &n->c, req, sizeof(req));
-	run_for(n, 10000);
-	assert_int_equal(n->c.cause, PPP_CAUSE_AUTH_FAILED);
+	ppp_pair_run_for(&n->p, 10000);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_AUTH_FAILED);
 }
 
 /* Client without a method: the legacy Nak with no alternative (type 0). */
@@ -843,7 +801,7 @@ static void client_without_method_naks(void **state)
 
 	n->s.manual = true;
 	start_with(n, &ops_no_method);
-	run_for(n, 100);
+	ppp_pair_run_for(&n->p, 100);
 	n->s.io.mute = true;
 	uint8_t req[EAP_HDR_LEN + 2 + CHAL_LEN] = { EAP_CODE_REQUEST, 0x50, 0, sizeof(req),
 						    EAP_TYPE_TLS, 0x20 };
@@ -854,8 +812,8 @@ static void client_without_method_naks(void **state)
 	/* a Failure ends it */
 	uint8_t fail[] = { EAP_CODE_FAILURE, 0x50, 0, 4 };
 	inject(n, &n->c, fail, sizeof(fail));
-	run_for(n, 10000);
-	assert_int_equal(n->c.cause, PPP_CAUSE_AUTH_FAILED);
+	ppp_pair_run_for(&n->p, 10000);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_AUTH_FAILED);
 }
 
 /* Client: a Success before any Response is not believed (it would skip the
@@ -870,7 +828,7 @@ static void client_ignores_early_success(void **state)
 	n->s.drop_eap = true; /* the test speaks EAP for the server */
 	n->s.manual = true;
 	start(n);
-	run_for(n, 100);
+	ppp_pair_run_for(&n->p, 100);
 	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_AUTHENTICATE);
 	inject(n, &n->c, succ, sizeof(succ));
 	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_AUTHENTICATE);
@@ -904,7 +862,7 @@ static void forty_rounds_within_default_limit(void **state)
 
 	n->s.method_rounds = 40;
 	start(n);
-	run_for(n, 1000);
+	ppp_pair_run_for(&n->p, 1000);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_int_equal(n->s.responses, 41);
 	assert_int_equal(n->c.method_calls, 40);
@@ -938,8 +896,8 @@ static void largest_request_relayed_whole(void **state)
 	req[1] = 0x22;
 	n->s.pending = false;
 	ppp_eap_request(n->s.io.l, req, sizeof(req), n->p.now);
-	run_for(n, 10000);
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
+	ppp_pair_run_for(&n->p, 10000);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_FAILED);
 	assert_int_equal(n->s.cancels, 1);
 }
 
@@ -955,9 +913,9 @@ static void eap_protocol_rejected(void **state)
 	to_identity(n);
 	memcpy(buf, prej, sizeof(prej));
 	ppp_input(n->s.io.l, buf, sizeof(buf), n->p.now);
-	run_for(n, 10000);
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
-	assert_string_equal(n->s.detail, "peer rejected the authentication protocol");
+	ppp_pair_run_for(&n->p, 10000);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_string_equal(n->s.io.detail, "peer rejected the authentication protocol");
 	assert_int_equal(n->s.cancels, 1); /* the owner held the Identity */
 }
 
@@ -978,7 +936,7 @@ static void start_and_end_logged_escaped(void **state)
 
 	n->c.cfg.user = "al\nice\x1b[31m";
 	start(n);
-	run_for(n, 1000);
+	ppp_pair_run_for(&n->p, 1000);
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);

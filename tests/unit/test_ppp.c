@@ -36,11 +36,7 @@ struct end {
 	unsigned ndata, lose_data;   /* lose the lose_data'th MPPE frame it sends */
 	unsigned lose_resets;        /* lose this many CCP Reset-Requests it sends */
 	bool drop_ipcp;              /* its IPCP packets never arrive */
-	/* events */
-	unsigned ups, downs;
-	enum ppp_cause cause;
-	char detail[64];
-	struct ppp_ip_info ip;
+	/* events (ups, downs, cause, detail, ip: in io) */
 	struct ppp_pair_frame rx[8];
 	unsigned nrx;
 	/* server: the request being checked */
@@ -135,10 +131,9 @@ static void e_ip_up(void *owner, const struct ppp_ip_info *info)
 {
 	struct end *e = owner;
 
-	e->ups++;
-	assert_int_equal(e->ups, 1);
+	ppp_pair_ip_up(&e->io, info);
+	assert_int_equal(e->io.ups, 1);
 	assert_int_equal(ppp_phase(e->io.l), PPP_PHASE_RUNNING);
-	e->ip = *info;
 }
 
 static void e_ip_rx(void *owner, uint8_t *pkt, size_t len)
@@ -152,12 +147,7 @@ static void e_ip_rx(void *owner, uint8_t *pkt, size_t len)
 
 static void e_down(void *owner, enum ppp_cause cause, const char *detail)
 {
-	struct end *e = owner;
-
-	e->downs++;
-	assert_int_equal(e->downs, 1);
-	e->cause = cause;
-	snprintf(e->detail, sizeof(e->detail), "%s", detail ? detail : "");
+	ppp_pair_down(&((struct end *)owner)->io, cause, detail);
 }
 
 static const char *e_auth_retry(void *owner, unsigned win_error)
@@ -235,21 +225,10 @@ static bool turn(void *ctx)
 {
 	struct net *n = ctx;
 
-	if (!n->s.auth_pending || n->s.manual_auth || n->s.downs != 0)
+	if (!n->s.auth_pending || n->s.manual_auth || n->s.io.downs != 0)
 		return false;
 	answer(&n->s);
 	return true;
-}
-
-static void pump(struct net *n)
-{
-	ppp_pair_pump(&n->p);
-}
-
-/* Let ms of fake time pass, firing timers when they are due. */
-static void run_for(struct net *n, uint64_t ms)
-{
-	ppp_pair_run_for(&n->p, ms);
 }
 
 /* ---- set-up ---- */
@@ -259,34 +238,14 @@ static int setup(void **state)
 	struct net *n = calloc(1, sizeof(*n));
 
 	assert_non_null(n);
-	ppp_pair_init(&n->p, &n->s.io, &n->c.io, 1000000);
-	n->p.turn = turn;
-	n->p.ctx = n;
+	ppp_pair_init(&n->p, &n->s.io, &n->c.io, 1000000, turn, n);
 	n->give_addr = PEER_ADDR;
 	assert_true(NtPasswordHash("secret", n->nt_hash));
 	n->s.net = n->c.net = n;
 
-	struct ppp_config *s = &n->s.cfg;
-	s->role = PPP_ROLE_SERVER;
-	s->headroom = HEADROOM;
-	s->allow_mschapv2 = true;
-	s->host_name = "pptpd";
-	s->mppe_required = true;
-	s->mppe_128 = true;
-	s->mppe_stateless = true;
-	s->local_addr = SRV_ADDR;
-	s->dns[0] = DNS_ADDR;
-
-	struct ppp_config *c = &n->c.cfg;
-	c->role = PPP_ROLE_CLIENT;
-	c->headroom = HEADROOM;
-	c->allow_mschapv2 = true;
-	c->allow_mschapv1 = true;
-	c->user = "alice";
-	c->password = "secret";
-	c->mppe_required = true;
-	c->mppe_128 = true;
-	c->mppe_stateless = true;
+	ppp_pair_config(&n->s.cfg, &n->c.cfg, HEADROOM, SRV_ADDR);
+	n->s.cfg.dns[0] = DNS_ADDR;
+	n->c.cfg.allow_mschapv1 = true;
 	*state = n;
 	return 0;
 }
@@ -310,12 +269,12 @@ static void start(struct net *n)
 static void login(struct net *n)
 {
 	start(n);
-	run_for(n, 10000);
+	ppp_pair_run_for(&n->p, 10000);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);
-	assert_int_equal(n->s.ups, 1);
-	assert_int_equal(n->c.ups, 1);
-	assert_int_equal(n->s.downs + n->c.downs, 0);
+	assert_int_equal(n->s.io.ups, 1);
+	assert_int_equal(n->c.io.ups, 1);
+	assert_int_equal(n->s.io.downs + n->c.io.downs, 0);
 }
 
 /* A fake IPv4 packet of len octets; pkt has PPP_TX_HEADROOM + HEADROOM in front. */
@@ -390,7 +349,7 @@ static void exchange_ip(struct net *n)
 	const struct ppp_pair_frame *w = &n->c.io.sent[n->c.io.nsent - 1];
 	assert_true(is_data(w->b, w->len));
 	assert_false(contains(w->b, w->len, p.plain + 8, 32)); /* encrypted on the wire */
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(n->s.nrx, s_rx + 1);
 	assert_int_equal(n->s.rx[s_rx].len, 200);
 	assert_memory_equal(n->s.rx[s_rx].b, p.plain, 200);
@@ -400,7 +359,7 @@ static void exchange_ip(struct net *n)
 	w = &n->s.io.sent[n->s.io.nsent - 1];
 	assert_true(is_data(w->b, w->len));
 	assert_false(contains(w->b, w->len, p.plain + 8, 32));
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(n->c.nrx, c_rx + 1);
 	assert_int_equal(n->c.rx[c_rx].len, 1000);
 	assert_memory_equal(n->c.rx[c_rx].b, p.plain, 1000);
@@ -411,17 +370,17 @@ static void login_mppe128_stateless(void **state)
 	struct net *n = *state;
 
 	login(n);
-	assert_int_equal(n->s.ip.peer_addr, PEER_ADDR);
-	assert_int_equal(n->s.ip.local_addr, SRV_ADDR);
-	assert_int_equal(n->c.ip.local_addr, PEER_ADDR);
-	assert_int_equal(n->c.ip.peer_addr, SRV_ADDR);
-	assert_int_equal(n->c.ip.dns[0], DNS_ADDR);
-	assert_int_equal(n->s.ip.mppe_bits, 128);
-	assert_int_equal(n->c.ip.mppe_bits, 128);
-	assert_false(n->s.ip.mppe_stateful);
-	assert_false(n->c.ip.mppe_stateful);
-	assert_int_equal(n->s.ip.peer_mru, 1400);
-	assert_int_equal(n->s.ip.ip_mtu, 1400 - 4);
+	assert_int_equal(n->s.io.ip.peer_addr, PEER_ADDR);
+	assert_int_equal(n->s.io.ip.local_addr, SRV_ADDR);
+	assert_int_equal(n->c.io.ip.local_addr, PEER_ADDR);
+	assert_int_equal(n->c.io.ip.peer_addr, SRV_ADDR);
+	assert_int_equal(n->c.io.ip.dns[0], DNS_ADDR);
+	assert_int_equal(n->s.io.ip.mppe_bits, 128);
+	assert_int_equal(n->c.io.ip.mppe_bits, 128);
+	assert_false(n->s.io.ip.mppe_stateful);
+	assert_false(n->c.io.ip.mppe_stateful);
+	assert_int_equal(n->s.io.ip.peer_mru, 1400);
+	assert_int_equal(n->s.io.ip.ip_mtu, 1400 - 4);
 	assert_string_equal(ppp_peer_name(n->s.io.l), "alice");
 	assert_string_equal(ppp_peer_name(n->c.io.l), "");
 	assert_int_equal(n->s.auth_requests, 1);
@@ -456,9 +415,9 @@ static void login_mppe_stateful_inline_auth(void **state)
 	n->c.cfg.mppe_stateful = true;
 	n->s.answer_inline = true; /* ppp_auth_result from inside auth_request */
 	login(n);
-	assert_true(n->s.ip.mppe_stateful);
-	assert_true(n->c.ip.mppe_stateful);
-	assert_int_equal(n->s.ip.mppe_bits, 128);
+	assert_true(n->s.io.ip.mppe_stateful);
+	assert_true(n->c.io.ip.mppe_stateful);
+	assert_int_equal(n->s.io.ip.mppe_bits, 128);
 	exchange_ip(n);
 	exchange_ip(n);
 }
@@ -487,7 +446,7 @@ static void acfc_pfc_applied(void **state)
 	assert_true(send_ip(n, &n->c, &p, 60, 3));
 	assert_int_equal(n->c.io.sent[n->c.io.nsent - 1].b[0], 0xFD);
 	assert_int_equal(n->c.io.sent[n->c.io.nsent - 1].len, 1 + MPPE_HDR_LEN + 1 + 60);
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(n->s.nrx, 1);
 	assert_memory_equal(n->s.rx[0].b, p.plain, 60);
 }
@@ -500,13 +459,13 @@ static void plain_ip_without_mppe(void **state)
 	n->s.cfg.mppe_required = n->c.cfg.mppe_required = false;
 	n->s.cfg.mppe_128 = n->c.cfg.mppe_128 = false;
 	login(n);
-	assert_int_equal(n->s.ip.mppe_bits, 0);
-	assert_int_equal(n->s.ip.ip_mtu, 1400);
+	assert_int_equal(n->s.io.ip.mppe_bits, 0);
+	assert_int_equal(n->s.io.ip.ip_mtu, 1400);
 	/* PFC and ACFC: a bare 21 */
 	assert_true(send_ip(n, &n->c, &p, 40, 4));
 	assert_int_equal(n->c.io.sent[n->c.io.nsent - 1].b[0], 0x21);
 	assert_int_equal(n->c.io.sent[n->c.io.nsent - 1].len, 41);
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(n->s.nrx, 1);
 	assert_memory_equal(n->s.rx[0].b, p.plain, 40);
 	/* Either framing is accepted from the peer. */
@@ -527,7 +486,7 @@ static void windows_sends_ipcp_before_ccp(void **state)
 
 	n->s.manual_auth = true;
 	start(n);
-	run_for(n, 1000);
+	ppp_pair_run_for(&n->p, 1000);
 	assert_true(n->s.auth_pending);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_AUTHENTICATE);
 	answer(&n->s); /* Success, then CCP and IPCP requests are queued */
@@ -536,8 +495,8 @@ static void windows_sends_ipcp_before_ccp(void **state)
 	inject(n, &n->s, ipcp_req, sizeof(ipcp_req));
 	assert_int_equal(ppp_stats(n->s.io.l)->rx_held_ipcp, 2);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_NETWORK);
-	assert_int_equal(n->s.downs, 0);
-	run_for(n, 100); /* the held request is answered when MPPE is up */
+	assert_int_equal(n->s.io.downs, 0);
+	ppp_pair_run_for(&n->p, 100); /* the held request is answered when MPPE is up */
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);
 	exchange_ip(n);
@@ -550,7 +509,7 @@ static void login_needs_no_restart_timer(void **state)
 	struct net *n = *state;
 
 	start(n);
-	run_for(n, 100);
+	ppp_pair_run_for(&n->p, 100);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);
 	exchange_ip(n);
@@ -562,14 +521,14 @@ static void wrong_password_no_retry(void **state)
 
 	n->c.cfg.password = "wrong";
 	start(n);
-	run_for(n, 30000);
-	assert_int_equal(n->c.downs, 1);
-	assert_int_equal(n->c.cause, PPP_CAUSE_AUTH_FAILED);
+	ppp_pair_run_for(&n->p, 30000);
+	assert_int_equal(n->c.io.downs, 1);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_AUTH_FAILED);
 	/* The server offered a retry; the client hung up instead. */
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_FAILED);
 	assert_int_equal(n->s.auth_requests, 1);
-	assert_int_equal(n->s.ups + n->c.ups, 0);
+	assert_int_equal(n->s.io.ups + n->c.io.ups, 0);
 	assert_string_equal(ppp_peer_name(n->s.io.l), "");
 }
 
@@ -582,11 +541,11 @@ static void wrong_password_retries_used_up(void **state)
 	n->c.retry_pw = "still wrong";
 	n->c.retries_left = 5;
 	start(n);
-	run_for(n, 30000);
+	ppp_pair_run_for(&n->p, 30000);
 	assert_int_equal(n->s.auth_requests, 2);
 	assert_int_equal(n->c.retries, 1); /* the final Failure says R=0 */
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
-	assert_int_equal(n->c.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_AUTH_FAILED);
 	assert_true(ppp_next_deadline(n->s.io.l) == UINT64_MAX);
 }
 
@@ -611,15 +570,15 @@ static void no_address(void **state)
 
 	n->give_addr = 0;
 	start(n);
-	run_for(n, 30000);
-	assert_int_equal(n->s.cause, PPP_CAUSE_NO_ADDRESS);
-	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
+	ppp_pair_run_for(&n->p, 30000);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_NO_ADDRESS);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_PEER_TERMINATE);
 	/* Success first, then the Terminate-Request */
 	long ok = find_sent(&n->s, chap_success, sizeof(chap_success));
 	long term = find_sent(&n->s, term_req, sizeof(term_req));
 	assert_true(ok >= 0);
 	assert_true(term > ok);
-	assert_int_equal(n->s.ups + n->c.ups, 0);
+	assert_int_equal(n->s.io.ups + n->c.io.ups, 0);
 	assert_int_equal(n->s.auth_cancels, 0);
 }
 
@@ -665,7 +624,7 @@ static void ipcp_address_never_taken_ends_link(void **state)
 
 	n->c.drop_ipcp = true; /* the test speaks IPCP for the client */
 	start(n);
-	run_for(n, 2000);
+	ppp_pair_run_for(&n->p, 2000);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_NETWORK);
 	long i = last_ctl(&n->s, 0x8021, PPP_CONF_REQ, &at);
 	assert_true(i >= 0);
@@ -680,17 +639,17 @@ static void ipcp_address_never_taken_ends_link(void **state)
 		inject(n, &n->s, req, sizeof(req));
 		assert_int_equal(count_ctl(&n->s, 0x8021, PPP_CONF_NAK), id);
 	}
-	assert_int_equal(n->s.downs, 0);
+	assert_int_equal(n->s.io.downs, 0);
 	req[3] = 6;
 	inject(n, &n->s, req, sizeof(req));
-	run_for(n, 10000);
+	ppp_pair_run_for(&n->p, 10000);
 	assert_int_equal(count_ctl(&n->s, 0x8021, PPP_CONF_ACK), 0);
 	assert_int_equal(count_ctl(&n->s, 0x8021, PPP_CONF_REJ), 0);
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_NO_ADDRESS);
-	assert_string_equal(n->s.detail, "peer would not take its address");
-	assert_int_equal(n->s.ups, 0);
-	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_NO_ADDRESS);
+	assert_string_equal(n->s.io.detail, "peer would not take its address");
+	assert_int_equal(n->s.io.ups, 0);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_PEER_TERMINATE);
 }
 
 /* Issue 10 item 5: one injected CCP Configure-Request while MPPE runs. It
@@ -712,10 +671,10 @@ static void ccp_renegotiation_ends_link(void **state)
 	assert_int_equal(count_ctl(&n->s, 0x80FD, PPP_CONF_ACK), acks);
 	assert_int_not_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_false(send_ip(n, &n->s, &p, 100, 9)); /* nothing is encrypted again */
-	run_for(n, 10000);
-	assert_int_equal(n->s.cause, PPP_CAUSE_CCP_RENEGOTIATED);
-	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
-	assert_int_equal(n->s.ups, 1);
+	ppp_pair_run_for(&n->p, 10000);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_CCP_RENEGOTIATED);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_PEER_TERMINATE);
+	assert_int_equal(n->s.io.ups, 1);
 }
 
 /* CCP leaving Opened some other way (a Terminate-Request) ends the link
@@ -727,9 +686,9 @@ static void ccp_terminate_request_ends_link(void **state)
 
 	login(n);
 	inject(n, &n->s, treq, sizeof(treq));
-	run_for(n, 10000);
-	assert_int_equal(n->s.cause, PPP_CAUSE_CCP_RENEGOTIATED);
-	assert_int_equal(n->s.ups, 1);
+	ppp_pair_run_for(&n->p, 10000);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_CCP_RENEGOTIATED);
+	assert_int_equal(n->s.io.ups, 1);
 }
 
 /* Issue 10 item 3 at the link: frames whose coherency count jumps past the
@@ -744,7 +703,7 @@ static void mppe_count_jumps_end_link(void **state)
 
 	login(n);
 	assert_true(send_ip(n, &n->c, &p, 120, 3));
-	pump(n);
+	ppp_pair_pump(&n->p);
 	unsigned refused = 0;
 	uint64_t t0 = n->p.now;
 	while (ppp_phase(n->s.io.l) == PPP_PHASE_RUNNING && refused < 100) {
@@ -766,11 +725,11 @@ static void mppe_count_jumps_end_link(void **state)
 			exchange_ip(n); /* the real traffic still gets through */
 		n->p.now += 250;
 	}
-	run_for(n, 10000);
-	assert_int_equal(n->s.cause, PPP_CAUSE_MPPE_ABUSE);
+	ppp_pair_run_for(&n->p, 10000);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_MPPE_ABUSE);
 	assert_true(n->p.now - t0 >= MPPE_ABUSE_MS);
 	assert_int_equal(refused, MPPE_ABUSE_MS / 250 + 1);
-	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_PEER_TERMINATE);
 }
 
 static void client_refuses_mppe(void **state)
@@ -781,9 +740,9 @@ static void client_refuses_mppe(void **state)
 	n->c.cfg.mppe_required = false;
 	n->c.cfg.mppe_128 = false; /* the client runs no CCP: it Protocol-Rejects it */
 	start(n);
-	run_for(n, 30000);
-	assert_int_equal(n->s.cause, PPP_CAUSE_ENCRYPTION_REFUSED);
-	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
+	ppp_pair_run_for(&n->p, 30000);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_ENCRYPTION_REFUSED);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_PEER_TERMINATE);
 	assert_true(ppp_stats(n->c.io.l)->rx_proto_rejected >= 1);
 	long t = find_sent(&n->s, term_req, sizeof(term_req));
 	assert_true(t >= 0);
@@ -791,7 +750,7 @@ static void client_refuses_mppe(void **state)
 	uint16_t len = load_be16(f->b + 6);
 	assert_true(len > 4);
 	assert_true(contains(f->b + 8, len - 4u, (const uint8_t *)"encryption", 10));
-	assert_int_equal(n->s.ups + n->c.ups, 0);
+	assert_int_equal(n->s.io.ups + n->c.io.ups, 0);
 }
 
 static void unknown_protocol_rejected(void **state)
@@ -810,7 +769,7 @@ static void unknown_protocol_rejected(void **state)
 	assert_int_equal(load_be16(f->b + 6), 4 + 2 + 4);
 	assert_int_equal(load_be16(f->b + 8), 0x8057);
 	assert_memory_equal(f->b + 10, ipv6cp + 4, 4);
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);
 }
@@ -841,17 +800,17 @@ static void keepalive_detects_dead_peer(void **state)
 	n->s.cfg.echo_failures = 3;
 	login(n);
 	assert_true(ppp_next_deadline(n->s.io.l) <= n->p.now + 10000);
-	run_for(n, 60000);
+	ppp_pair_run_for(&n->p, 60000);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_true(count_sent(&n->s, echo_req, sizeof(echo_req)) >= 5);
 	assert_true(count_sent(&n->c, echo_rep, sizeof(echo_rep)) >= 5);
 
 	n->c.io.mute = true;
-	run_for(n, 25000);
-	assert_int_equal(n->s.downs, 0);
-	run_for(n, 60000);
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_KEEPALIVE);
+	ppp_pair_run_for(&n->p, 25000);
+	assert_int_equal(n->s.io.downs, 0);
+	ppp_pair_run_for(&n->p, 60000);
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_KEEPALIVE);
 	assert_true(ppp_next_deadline(n->s.io.l) == UINT64_MAX);
 }
 
@@ -870,15 +829,15 @@ static void server_close_ends_both(void **state)
 	assert_true(t >= 0);
 	assert_true(contains(n->s.io.sent[t].b, n->s.io.sent[t].len,
 			     (const uint8_t *)"stopped by admin", 16));
-	run_for(n, 30000);
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->c.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_ADMIN);
-	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
+	ppp_pair_run_for(&n->p, 30000);
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->c.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_ADMIN);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_PEER_TERMINATE);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_DEAD);
 	/* A second close after down changes nothing. */
 	ppp_close(n->s.io.l, PPP_CAUSE_SHUTDOWN, "again", n->p.now);
-	assert_int_equal(n->s.downs, 1);
+	assert_int_equal(n->s.io.downs, 1);
 }
 
 static void lower_down_is_immediate(void **state)
@@ -887,12 +846,12 @@ static void lower_down_is_immediate(void **state)
 
 	n->s.manual_auth = true;
 	start(n);
-	run_for(n, 1000);
+	ppp_pair_run_for(&n->p, 1000);
 	assert_true(n->s.auth_pending);
 	size_t sent = n->s.io.nsent;
 	ppp_lower_down(n->s.io.l, PPP_CAUSE_LOWER_DOWN, n->p.now);
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_LOWER_DOWN);
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_LOWER_DOWN);
 	assert_int_equal(n->s.auth_cancels, 1); /* the backend request is dropped */
 	assert_int_equal(n->s.io.nsent, sent);
 	answer(&n->s); /* a late verdict is ignored */
@@ -945,7 +904,7 @@ static void framing_before_negotiation(void **state)
 	ppp_input(n->s.io.l, NULL, 0, n->p.now);
 	assert_int_equal(st->rx_bad_frames, 6);
 	assert_int_equal(st->rx_frames, 11);
-	assert_int_equal(n->s.downs, 0);
+	assert_int_equal(n->s.io.downs, 0);
 }
 
 static void stateful_loss_resets(void **state)
@@ -962,7 +921,7 @@ static void stateful_loss_resets(void **state)
 	n->c.lose_data = 2;
 	for (uint8_t i = 1; i <= 3; i++) {
 		assert_true(send_ip(n, &n->c, &p, 100, i));
-		pump(n);
+		ppp_pair_pump(&n->p);
 	}
 	/* 1 arrived, 2 was lost, 3 revealed the loss: Reset-Request sent */
 	assert_int_equal(n->s.nrx, 1);
@@ -972,7 +931,7 @@ static void stateful_loss_resets(void **state)
 	/* The client flushed on the Reset-Request: the next packet gets through. */
 	assert_true(send_ip(n, &n->c, &p, 100, 4));
 	memcpy(last, p.plain, 100);
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(n->s.nrx, 2);
 	assert_memory_equal(n->s.rx[1].b, last, 100);
 	assert_int_equal(st->mppe_resets, 1);
@@ -997,7 +956,7 @@ static void stateful_lost_reset_request_is_repeated(void **state)
 	n->s.lose_resets = 1;
 	for (uint8_t i = 1; i <= 3; i++) {
 		assert_true(send_ip(n, &n->c, &p, 100, i));
-		pump(n);
+		ppp_pair_pump(&n->p);
 	}
 	const struct ppp_stats *st = ppp_stats(n->s.io.l);
 	assert_int_equal(n->s.nrx, 1);
@@ -1005,18 +964,18 @@ static void stateful_lost_reset_request_is_repeated(void **state)
 	/* Within the repeat interval: discarded, no second request yet. */
 	n->p.now += 100;
 	assert_true(send_ip(n, &n->c, &p, 100, 4));
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(n->s.nrx, 1);
 	assert_int_equal(st->mppe_resets, 1);
 	/* Later: the next discarded packet brings a second Reset-Request, the
 	 * client flushes, and traffic flows again. */
 	n->p.now += 500;
 	assert_true(send_ip(n, &n->c, &p, 100, 5));
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(st->mppe_resets, 2);
 	assert_true(send_ip(n, &n->c, &p, 100, 6));
 	memcpy(last, p.plain, 100);
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(n->s.nrx, 2);
 	assert_memory_equal(n->s.rx[1].b, last, 100);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
@@ -1028,10 +987,10 @@ static void auth_timeout_cancels_backend(void **state)
 
 	n->s.manual_auth = true;
 	start(n);
-	run_for(n, 60000);
+	ppp_pair_run_for(&n->p, 60000);
 	assert_int_equal(n->s.auth_requests, 1);
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_TIMEOUT);
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_TIMEOUT);
 	assert_int_equal(n->s.auth_cancels, 1);
 }
 
@@ -1055,8 +1014,8 @@ static void auth_state_gone_once_running(void **state)
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_string_equal(ppp_peer_name(n->s.io.l), "alice");
 	exchange_ip(n);
-	run_for(n, 60000);
-	assert_int_equal(n->s.downs + n->c.downs, 0);
+	ppp_pair_run_for(&n->p, 60000);
+	assert_int_equal(n->s.io.downs + n->c.io.downs, 0);
 }
 
 /* The configured names are copied to their length, at most CHAP_NAME_MAX
@@ -1088,7 +1047,7 @@ static void pap_without_mppe(void **state)
 	n->s.answer_inline = true;
 	login(n);
 	assert_string_equal(ppp_peer_name(n->s.io.l), "alice");
-	assert_int_equal(n->s.ip.mppe_bits, 0);
+	assert_int_equal(n->s.io.ip.mppe_bits, 0);
 }
 
 static void pap_cannot_give_mppe_keys(void **state)
@@ -1099,9 +1058,9 @@ static void pap_cannot_give_mppe_keys(void **state)
 	n->s.cfg.allow_pap = true;
 	n->c.cfg.allow_pap = true;
 	start(n);
-	run_for(n, 30000);
-	assert_int_equal(n->s.cause, PPP_CAUSE_ENCRYPTION_REFUSED);
-	assert_int_equal(n->s.ups + n->c.ups, 0);
+	ppp_pair_run_for(&n->p, 30000);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_ENCRYPTION_REFUSED);
+	assert_int_equal(n->s.io.ups + n->c.io.ups, 0);
 }
 
 /* A server that asks for EAP first (eap yes) and a client without EAP
@@ -1144,12 +1103,12 @@ static void require_eap_refused_ends_link(void **state)
 	n->s.cfg.allow_eap = true;
 	n->s.cfg.require_eap = true;
 	start(n);
-	run_for(n, 30000);
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_LCP_FAILED);
-	assert_string_equal(n->s.detail, "no acceptable authentication protocol");
+	ppp_pair_run_for(&n->p, 30000);
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_LCP_FAILED);
+	assert_string_equal(n->s.io.detail, "no acceptable authentication protocol");
 	assert_int_equal(n->s.auth_requests, 0);
-	assert_int_equal(n->s.ups + n->c.ups, 0);
+	assert_int_equal(n->s.io.ups + n->c.io.ups, 0);
 }
 
 static void names(void **state)
@@ -1256,12 +1215,12 @@ static void login6(struct net *n)
 	n->s.io.l = ppp_new(&n->s.cfg, &ops6, &n->s);
 	n->c.io.l = ppp_new(&n->c.cfg, &ops6, &n->c);
 	ppp_pair_start(&n->p);
-	run_for(n, 10000);
+	ppp_pair_run_for(&n->p, 10000);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);
-	assert_int_equal(n->s.ups, 1);
-	assert_int_equal(n->c.ups, 1);
-	assert_int_equal(n->s.downs + n->c.downs, 0);
+	assert_int_equal(n->s.io.ups, 1);
+	assert_int_equal(n->c.io.ups, 1);
+	assert_int_equal(n->s.io.downs + n->c.io.downs, 0);
 }
 
 /* A fake IPv6 packet (version 6) of len octets, sent by e. */
@@ -1283,7 +1242,7 @@ static void exchange_ipv6(struct net *n)
 	w = &n->c.io.sent[n->c.io.nsent - 1];
 	assert_true(is_data(w->b, w->len)); /* inside MPPE (0x00FD) */
 	assert_false(contains(w->b, w->len, p.plain + 8, 32));
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(v6_ends[0].nrx, s_rx + 1);
 	assert_int_equal(v6_ends[0].rx[s_rx].len, 120);
 	assert_memory_equal(v6_ends[0].rx[s_rx].b, p.plain, 120);
@@ -1292,7 +1251,7 @@ static void exchange_ipv6(struct net *n)
 	w = &n->s.io.sent[n->s.io.nsent - 1];
 	assert_true(is_data(w->b, w->len));
 	assert_false(contains(w->b, w->len, p.plain + 8, 32));
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(v6_ends[1].nrx, c_rx + 1);
 	assert_int_equal(v6_ends[1].rx[c_rx].len, 1280);
 	assert_memory_equal(v6_ends[1].rx[c_rx].b, p.plain, 1280);
@@ -1311,7 +1270,7 @@ static void ipv6_both_ways_through_mppe(void **state)
 	assert_int_equal(v6_ends[0].info.local_iid, V6_SRV_IID);
 	assert_int_equal(v6_ends[0].info.peer_iid, V6_SUGGEST);
 	assert_int_equal(v6_ends[0].info.mppe_bits, 128);
-	assert_int_equal(v6_ends[0].info.ip_mtu, n->s.ip.ip_mtu);
+	assert_int_equal(v6_ends[0].info.ip_mtu, n->s.io.ip.ip_mtu);
 	assert_int_equal(v6_ends[1].info.local_iid, V6_SUGGEST);
 	assert_int_equal(v6_ends[1].info.peer_iid, V6_SRV_IID);
 	exchange_ipv6(n);
@@ -1364,8 +1323,8 @@ static void ipv6cp_protocol_rejected_ipv4_stays(void **state)
 	assert_true(ppp_next_deadline(n->s.io.l) == UINT64_MAX); /* no IPV6CP timer left */
 	assert_false(send_ipv6(n, &n->s, &p, 100, 5));
 	exchange_ip(n);
-	run_for(n, 60000); /* nothing retransmits IPV6CP, nothing ends */
-	assert_int_equal(n->s.downs + n->c.downs, 0);
+	ppp_pair_run_for(&n->p, 60000); /* nothing retransmits IPV6CP, nothing ends */
+	assert_int_equal(n->s.io.downs + n->c.io.downs, 0);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 }
 
@@ -1383,8 +1342,8 @@ static void ipv6cp_closed_by_peer_ipv4_stays(void **state)
 	assert_int_equal(v6_ends[0].downs, 1);
 	assert_false(ppp_ipv6_is_up(n->s.io.l));
 	assert_false(send_ipv6(n, &n->s, &p, 100, 6));
-	run_for(n, 20000);
-	assert_int_equal(n->s.downs + n->c.downs, 0);
+	ppp_pair_run_for(&n->p, 20000);
+	assert_int_equal(n->s.io.downs + n->c.io.downs, 0);
 	exchange_ip(n);
 }
 
@@ -1396,10 +1355,10 @@ static void ipv6cp_unanswered_ipv4_stays(void **state)
 
 	v6_ends[1].silent = true;
 	login6(n);
-	run_for(n, 120000);
+	ppp_pair_run_for(&n->p, 120000);
 	assert_int_equal(v6_ends[0].ups, 0);
 	assert_true(n->s.io.l != NULL);
-	assert_int_equal(n->s.downs + n->c.downs, 0);
+	assert_int_equal(n->s.io.downs + n->c.io.downs, 0);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_true(ppp_next_deadline(n->s.io.l) == UINT64_MAX);
 	exchange_ip(n);
@@ -1414,10 +1373,10 @@ static void ipv6_without_peer_iid_never_up(void **state)
 
 	n->s.cfg.ipv6_peer_iid = 0;
 	login6(n);
-	run_for(n, 30000);
+	ppp_pair_run_for(&n->p, 30000);
 	assert_int_equal(v6_ends[0].ups, 0);
 	assert_false(ppp_ipv6_is_up(n->s.io.l));
-	assert_int_equal(n->s.downs + n->c.downs, 0);
+	assert_int_equal(n->s.io.downs + n->c.io.downs, 0);
 	exchange_ip(n);
 }
 
@@ -1449,7 +1408,7 @@ static void ipv6cp_before_ccp_held(void **state)
 	n->c.io.l = ppp_new(&n->c.cfg, &ops6, &n->c);
 	ppp_start(n->s.io.l, n->p.now);
 	ppp_start(n->c.io.l, n->p.now);
-	run_for(n, 1000);
+	ppp_pair_run_for(&n->p, 1000);
 	assert_true(n->s.auth_pending);
 	answer(&n->s);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_NETWORK);
@@ -1457,7 +1416,7 @@ static void ipv6cp_before_ccp_held(void **state)
 	inject(n, &n->s, req, sizeof(req));
 	assert_int_equal(ppp_stats(n->s.io.l)->rx_held_ipv6cp, 2);
 	assert_int_equal(ppp_stats(n->s.io.l)->rx_proto_rejected, 0);
-	run_for(n, 100);
+	ppp_pair_run_for(&n->p, 100);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_true(v6_ends[0].ups >= 1);
 	assert_true(v6_ends[1].ups >= 1);

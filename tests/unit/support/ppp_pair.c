@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,11 +11,13 @@
 #include "ppp_pair.h"
 
 void ppp_pair_init(struct ppp_pair *p, struct ppp_pair_end *s, struct ppp_pair_end *c,
-		   uint64_t now)
+		   uint64_t now, bool (*turn)(void *ctx), void *ctx)
 {
 	p->s = s;
 	p->c = c;
 	p->now = now;
+	p->turn = turn;
+	p->ctx = ctx;
 	s->sent = calloc(PPP_PAIR_MAX_FRAMES, sizeof(struct ppp_pair_frame));
 	c->sent = calloc(PPP_PAIR_MAX_FRAMES, sizeof(struct ppp_pair_frame));
 	assert_non_null(s->sent);
@@ -27,6 +30,28 @@ void ppp_pair_fini(struct ppp_pair *p)
 	ppp_free(p->c->l);
 	free(p->s->sent);
 	free(p->c->sent);
+}
+
+void ppp_pair_config(struct ppp_config *s, struct ppp_config *c, size_t headroom,
+		     uint32_t srv_addr)
+{
+	s->role = PPP_ROLE_SERVER;
+	s->headroom = headroom;
+	s->allow_mschapv2 = true;
+	s->host_name = "pptpd";
+	s->mppe_required = true;
+	s->mppe_128 = true;
+	s->mppe_stateless = true;
+	s->local_addr = srv_addr;
+
+	c->role = PPP_ROLE_CLIENT;
+	c->headroom = headroom;
+	c->allow_mschapv2 = true;
+	c->user = "alice";
+	c->password = "secret";
+	c->mppe_required = true;
+	c->mppe_128 = true;
+	c->mppe_stateless = true;
 }
 
 void ppp_pair_start(struct ppp_pair *p)
@@ -64,6 +89,20 @@ uint16_t ppp_pair_frame_proto(const uint8_t *f, size_t len, size_t *hdr_len)
 		return 0;
 	*hdr_len = off + 2;
 	return (uint16_t)(f[off] << 8 | f[off + 1]);
+}
+
+void ppp_pair_ip_up(struct ppp_pair_end *e, const struct ppp_ip_info *info)
+{
+	e->ups++;
+	e->ip = *info;
+}
+
+void ppp_pair_down(struct ppp_pair_end *e, enum ppp_cause cause, const char *detail)
+{
+	e->downs++;
+	assert_int_equal(e->downs, 1);
+	e->cause = cause;
+	snprintf(e->detail, sizeof(e->detail), "%s", detail ? detail : "");
 }
 
 static bool deliver(struct ppp_pair *p, struct ppp_pair_end *from, struct ppp_pair_end *to)

@@ -8,10 +8,12 @@
  * its fixture). ppp_pair_init() in set-up, before anything else;
  * ppp_pair_fini() in teardown (frees both links, if made, and what they
  * sent). In between a test:
+ *  - may start its configs from ppp_pair_config();
  *  - makes the links itself (ppp_new with its own config, ops and owner)
  *    into s->l and c->l, then calls ppp_pair_start();
  *  - from its ops' send calls ppp_pair_record(), which keeps the frame and
- *    gives it back so the test may mark it lost;
+ *    gives it back so the test may mark it lost; from its ip_up and down
+ *    ops, ppp_pair_ip_up() and ppp_pair_down() (or counts them itself);
  *  - moves frames with ppp_pair_pump() (until both ends are quiet) or lets
  *    fake time pass with ppp_pair_run_for().
  * A frame is delivered once, in the order sent; one marked lost, or sent by
@@ -36,12 +38,17 @@ struct ppp_pair_frame {
 	bool lost;                   /* never arrives */
 };
 
-/* One end: its link and what the link has sent. */
+/* One end: its link, what the link has sent, and what its ip_up and down
+ * ops saw (when they call ppp_pair_ip_up() and ppp_pair_down()). */
 struct ppp_pair_end {
 	struct ppp_link *l;
 	struct ppp_pair_frame *sent; /* PPP_PAIR_MAX_FRAMES of them */
 	size_t nsent, next;          /* next: first frame not yet delivered */
 	bool mute;                   /* what it sends never arrives */
+	unsigned ups, downs;
+	enum ppp_cause cause;        /* of the down */
+	char detail[64];
+	struct ppp_ip_info ip;       /* of the last ip_up */
 };
 
 struct ppp_pair {
@@ -51,9 +58,17 @@ struct ppp_pair {
 	void *ctx;
 };
 
+/* s and c: the server's end and the client's; now: the clock's start;
+ * turn (NULL: none) with ctx: the pump's turn hook. */
 void ppp_pair_init(struct ppp_pair *p, struct ppp_pair_end *s, struct ppp_pair_end *c,
-		   uint64_t now);
+		   uint64_t now, bool (*turn)(void *ctx), void *ctx);
 void ppp_pair_fini(struct ppp_pair *p);
+/* The configs the tests start from: a server ("pptpd", address srv_addr)
+ * and a client (alice, password "secret"), both with MS-CHAPv2 and
+ * stateless 128-bit MPPE required, headroom octets in front of a frame.
+ * Anything else in s and c is left as it was. */
+void ppp_pair_config(struct ppp_config *s, struct ppp_config *c, size_t headroom,
+		     uint32_t srv_addr);
 /* Both links made: start the server's, then the client's. */
 void ppp_pair_start(struct ppp_pair *p);
 
@@ -64,6 +79,11 @@ struct ppp_pair_frame *ppp_pair_record(struct ppp_pair_end *e, size_t headroom,
 /* The protocol field of a frame (FF 03 skipped, PFC undone) and the length
  * of the header in front of the information; 0 if there is none. */
 uint16_t ppp_pair_frame_proto(const uint8_t *f, size_t len, size_t *hdr_len);
+
+/* What an end's ops record: an ip_up (counted, its info kept); the down
+ * (at most one per link: the test fails on a second). */
+void ppp_pair_ip_up(struct ppp_pair_end *e, const struct ppp_ip_info *info);
+void ppp_pair_down(struct ppp_pair_end *e, enum ppp_cause cause, const char *detail);
 
 /* Deliver until both ends are quiet and the turn hook has nothing to do. */
 void ppp_pair_pump(struct ppp_pair *p);
