@@ -373,9 +373,7 @@ static int teardown(void **state)
 
 static void start_with(struct net *n, const struct ppp_ops *cops)
 {
-	n->s.io.l = ppp_new(&n->s.cfg, &ops, &n->s);
-	n->c.io.l = ppp_new(&n->c.cfg, cops, &n->c);
-	ppp_pair_start(&n->p);
+	ppp_pair_start(&n->p, &n->s.cfg, &ops, &n->s, &n->c.cfg, cops, &n->c);
 }
 
 static void start(struct net *n)

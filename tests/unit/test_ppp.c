@@ -261,9 +261,7 @@ static int teardown(void **state)
 
 static void start(struct net *n)
 {
-	n->s.io.l = ppp_new(&n->s.cfg, &ops, &n->s);
-	n->c.io.l = ppp_new(&n->c.cfg, &ops, &n->c);
-	ppp_pair_start(&n->p);
+	ppp_pair_start(&n->p, &n->s.cfg, &ops, &n->s, &n->c.cfg, &ops, &n->c);
 }
 
 static void login(struct net *n)
@@ -1212,9 +1210,7 @@ static int setup6(void **state)
 /* As login(), with the IPv6 ops: IPv4 is RUNNING whatever IPV6CP does. */
 static void login6(struct net *n)
 {
-	n->s.io.l = ppp_new(&n->s.cfg, &ops6, &n->s);
-	n->c.io.l = ppp_new(&n->c.cfg, &ops6, &n->c);
-	ppp_pair_start(&n->p);
+	ppp_pair_start(&n->p, &n->s.cfg, &ops6, &n->s, &n->c.cfg, &ops6, &n->c);
 	ppp_pair_run_for(&n->p, 10000);
 	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);

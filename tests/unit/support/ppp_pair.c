@@ -54,8 +54,12 @@ void ppp_pair_config(struct ppp_config *s, struct ppp_config *c, size_t headroom
 	c->mppe_stateless = true;
 }
 
-void ppp_pair_start(struct ppp_pair *p)
+void ppp_pair_start(struct ppp_pair *p, const struct ppp_config *scfg,
+		    const struct ppp_ops *sops, void *sowner, const struct ppp_config *ccfg,
+		    const struct ppp_ops *cops, void *cowner)
 {
+	p->s->l = ppp_new(scfg, sops, sowner);
+	p->c->l = ppp_new(ccfg, cops, cowner);
 	assert_non_null(p->s->l);
 	assert_non_null(p->c->l);
 	ppp_start(p->s->l, p->now);

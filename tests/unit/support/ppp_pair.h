@@ -9,8 +9,8 @@
  * ppp_pair_fini() in teardown (frees both links, if made, and what they
  * sent). In between a test:
  *  - may start its configs from ppp_pair_config();
- *  - makes the links itself (ppp_new with its own config, ops and owner)
- *    into s->l and c->l, then calls ppp_pair_start();
+ *  - makes and starts both links with ppp_pair_start() from its own
+ *    configs, ops and owners (or makes them itself into s->l and c->l);
  *  - from its ops' send calls ppp_pair_record(), which keeps the frame and
  *    gives it back so the test may mark it lost; from its ip_up and down
  *    ops, ppp_pair_ip_up() and ppp_pair_down() (or counts them itself);
@@ -69,8 +69,11 @@ void ppp_pair_fini(struct ppp_pair *p);
  * Anything else in s and c is left as it was. */
 void ppp_pair_config(struct ppp_config *s, struct ppp_config *c, size_t headroom,
 		     uint32_t srv_addr);
-/* Both links made: start the server's, then the client's. */
-void ppp_pair_start(struct ppp_pair *p);
+/* Make the server's link, then the client's (the test fails if either is
+ * refused), each from its config, ops and owner; start them in that order. */
+void ppp_pair_start(struct ppp_pair *p, const struct ppp_config *scfg,
+		    const struct ppp_ops *sops, void *sowner, const struct ppp_config *ccfg,
+		    const struct ppp_ops *cops, void *cowner);
 
 /* Keep a frame e's link sends: its headroom octets in front of frame are
  * overwritten first (they are the owner's to write). */
