@@ -1,7 +1,8 @@
 /*
  * EAP on the PPP link (common/ppp/eap.c through ppp.c): a server-role link
  * relaying to a fake RADIUS owner and a client-role link with a trivial
- * method, wired back to back through in-memory queues with a fake clock.
+ * method, wired back to back (tests/unit/support/ppp_pair.h) with a fake
+ * clock.
  *
  * The method ("echo", type EAP_TYPE_MD5 here): the Request carries 16
  * challenge octets, the Response returns each XOR the password octet; the
@@ -23,35 +24,22 @@
 #include "common/ppp/eap.h"
 #include "common/ppp/ppp.h"
 #include "tests/unit/support/crypto_group.h"
+#include "tests/unit/support/ppp_pair.h"
 
 #define HEADROOM   16
-#define MAX_FRAMES 1024
 #define SRV_ADDR   0x0A000001u
 #define PEER_ADDR  0x0A000064u
 #define CHAL_LEN   16
 #define PW_OCTET   0x5A
 
-struct frame {
-	uint8_t b[PPP_FRAME_MAX];
-	size_t len;
-	bool lost;
-};
-
 struct net;
 
 struct end {
+	struct ppp_pair_end io;      /* its link, what it sent (ppp_pair.h) */
 	struct net *net;
-	struct ppp_link *l;
 	struct ppp_config cfg;
-	struct frame *sent;
-	size_t nsent, next;
-	bool mute;                   /* what it sends never arrives */
 	bool drop_eap;               /* its EAP packets never arrive */
-	unsigned ups, downs;
-	enum ppp_cause cause;
-	char detail[64];
-	struct ppp_ip_info ip;
-	uint8_t rx[2][1500];
+	uint8_t rx[2][1500];         /* ups, downs, cause, detail, ip: in io */
 	size_t rx_len[2];
 	unsigned nrx;
 	/* server owner: the fake RADIUS */
@@ -76,41 +64,25 @@ struct end {
 };
 
 struct net {
+	struct ppp_pair p;           /* the wire between s and c, the clock */
 	struct end s, c;
-	uint64_t now;
 };
 
 /* ---- frames ---- */
-
-static uint16_t frame_proto(const uint8_t *f, size_t len, size_t *hdr_len)
-{
-	size_t off = 0;
-
-	if (len >= 2 && f[0] == 0xFF && f[1] == 0x03)
-		off = 2;
-	if (off < len && (f[off] & 1)) {
-		*hdr_len = off + 1;
-		return f[off];
-	}
-	if (off + 2 > len)
-		return 0;
-	*hdr_len = off + 2;
-	return (uint16_t)(f[off] << 8 | f[off + 1]);
-}
 
 /* The k-th EAP packet (from the end when k < 0) e sent: its bytes. */
 static const uint8_t *eap_sent(const struct end *e, long k, size_t *len)
 {
 	long seen = 0;
 
-	for (size_t j = 0; j < e->nsent; j++) {
-		size_t i = k < 0 ? e->nsent - 1 - j : j;
+	for (size_t j = 0; j < e->io.nsent; j++) {
+		size_t i = k < 0 ? e->io.nsent - 1 - j : j;
 		size_t hl;
-		if (frame_proto(e->sent[i].b, e->sent[i].len, &hl) != PPP_PROTO_EAP)
+		if (ppp_pair_frame_proto(e->io.sent[i].b, e->io.sent[i].len, &hl) != PPP_PROTO_EAP)
 			continue;
 		if (seen++ == (k < 0 ? -k - 1 : k)) {
-			*len = e->sent[i].len - hl;
-			return e->sent[i].b + hl;
+			*len = e->io.sent[i].len - hl;
+			return e->io.sent[i].b + hl;
 		}
 	}
 	return NULL;
@@ -120,10 +92,11 @@ static size_t count_eap(const struct end *e, uint8_t code)
 {
 	size_t k = 0;
 
-	for (size_t i = 0; i < e->nsent; i++) {
+	for (size_t i = 0; i < e->io.nsent; i++) {
+		const struct ppp_pair_frame *f = &e->io.sent[i];
 		size_t hl;
-		if (frame_proto(e->sent[i].b, e->sent[i].len, &hl) == PPP_PROTO_EAP &&
-		    hl < e->sent[i].len && e->sent[i].b[hl] == code)
+		if (ppp_pair_frame_proto(f->b, f->len, &hl) == PPP_PROTO_EAP && hl < f->len &&
+		    f->b[hl] == code)
 			k++;
 	}
 	return k;
@@ -135,13 +108,9 @@ static void e_send(void *owner, uint8_t *frame, size_t len)
 {
 	struct end *e = owner;
 
-	memset(frame - HEADROOM, 0xAA, HEADROOM);
-	assert_true(len <= PPP_FRAME_MAX);
-	assert_true(e->nsent < MAX_FRAMES);
+	struct ppp_pair_frame *f = ppp_pair_record(&e->io, HEADROOM, frame, len);
 	size_t hl;
-	memcpy(e->sent[e->nsent].b, frame, len);
-	e->sent[e->nsent].lost = e->drop_eap && frame_proto(frame, len, &hl) == PPP_PROTO_EAP;
-	e->sent[e->nsent++].len = len;
+	f->lost = e->drop_eap && ppp_pair_frame_proto(frame, len, &hl) == PPP_PROTO_EAP;
 }
 
 static void e_auth_request(void *owner, const struct chap_response_info *chap,
@@ -190,10 +159,7 @@ static void e_auth_cancel(void *owner)
 
 static void e_ip_up(void *owner, const struct ppp_ip_info *info)
 {
-	struct end *e = owner;
-
-	e->ups++;
-	e->ip = *info;
+	ppp_pair_ip_up(&((struct end *)owner)->io, info);
 }
 
 static void e_ip_rx(void *owner, uint8_t *pkt, size_t len)
@@ -207,12 +173,7 @@ static void e_ip_rx(void *owner, uint8_t *pkt, size_t len)
 
 static void e_down(void *owner, enum ppp_cause cause, const char *detail)
 {
-	struct end *e = owner;
-
-	e->downs++;
-	assert_int_equal(e->downs, 1);
-	e->cause = cause;
-	snprintf(e->detail, sizeof(e->detail), "%s", detail ? detail : "");
+	ppp_pair_down(&((struct end *)owner)->io, cause, detail);
 }
 
 /* The client's method: echo the challenge XOR the password octet. */
@@ -304,7 +265,7 @@ static void srv_request(struct end *s)
 	req[5] = CHAL_LEN;
 	memcpy(req + 6, s->chal, CHAL_LEN);
 	s->pending = false;
-	ppp_eap_request(s->l, req, sizeof(req), s->net->now);
+	ppp_eap_request(s->io.l, req, sizeof(req), s->net->p.now);
 }
 
 static void srv_verdict(struct end *s, bool accept)
@@ -331,7 +292,7 @@ static void srv_verdict(struct end *s, bool accept)
 		}
 	}
 	s->pending = false;
-	ppp_auth_result(s->l, &v, s->net->now);
+	ppp_auth_result(s->io.l, &v, s->net->p.now);
 }
 
 static void srv_answer(struct end *s)
@@ -356,62 +317,15 @@ static void srv_answer(struct end *s)
 
 /* ---- the wire and the clock ---- */
 
-static bool deliver(struct net *n, struct end *from, struct end *to)
+/* The pump's turn: the fake RADIUS answers a pending Response. */
+static bool turn(void *ctx)
 {
-	bool any = false;
-	uint8_t buf[PPP_FRAME_MAX];
+	struct net *n = ctx;
 
-	while (from->next < from->nsent) {
-		struct frame *f = &from->sent[from->next++];
-		any = true;
-		if (from->mute || f->lost || !to->l)
-			continue;
-		memcpy(buf, f->b, f->len);
-		ppp_input(to->l, buf, f->len, n->now);
-	}
-	return any;
-}
-
-static void pump(struct net *n)
-{
-	for (int i = 0; i < 10000; i++) {
-		bool any = deliver(n, &n->s, &n->c);
-		any |= deliver(n, &n->c, &n->s);
-		if (n->s.pending && !n->s.manual && n->s.downs == 0) {
-			srv_answer(&n->s);
-			any = true;
-		}
-		if (!any)
-			return;
-	}
-	fail_msg("the links never go quiet");
-}
-
-static uint64_t deadline(const struct end *e)
-{
-	return e->l ? ppp_next_deadline(e->l) : UINT64_MAX;
-}
-
-static void run_for(struct net *n, uint64_t ms)
-{
-	uint64_t until = n->now + ms;
-
-	pump(n);
-	for (int i = 0; i < 100000; i++) {
-		uint64_t d = deadline(&n->s) < deadline(&n->c) ? deadline(&n->s) : deadline(&n->c);
-		if (d == UINT64_MAX || d > until) {
-			n->now = until;
-			return;
-		}
-		if (d > n->now)
-			n->now = d;
-		if (n->s.l && deadline(&n->s) <= n->now)
-			ppp_on_timer(n->s.l, n->now);
-		if (n->c.l && deadline(&n->c) <= n->now)
-			ppp_on_timer(n->c.l, n->now);
-		pump(n);
-	}
-	fail_msg("timers keep firing");
+	if (!n->s.pending || n->s.manual || n->s.io.downs != 0)
+		return false;
+	srv_answer(&n->s);
+	return true;
 }
 
 static void inject(struct net *n, struct end *to, const uint8_t *eap, size_t len)
@@ -424,7 +338,7 @@ static void inject(struct net *n, struct end *to, const uint8_t *eap, size_t len
 	buf[2] = 0xC2;
 	buf[3] = 0x27;
 	memcpy(buf + 4, eap, len);
-	ppp_input(to->l, buf, len + 4, n->now);
+	ppp_input(to->io.l, buf, len + 4, n->p.now);
 }
 
 /* ---- set-up ---- */
@@ -434,38 +348,16 @@ static int setup(void **state)
 	struct net *n = calloc(1, sizeof(*n));
 
 	assert_non_null(n);
-	n->now = 1000000;
+	ppp_pair_init(&n->p, &n->s.io, &n->c.io, 1000000, turn, n);
 	n->s.net = n->c.net = n;
-	n->s.sent = calloc(MAX_FRAMES, sizeof(struct frame));
-	n->c.sent = calloc(MAX_FRAMES, sizeof(struct frame));
-	assert_non_null(n->s.sent);
-	assert_non_null(n->c.sent);
 	n->s.method_rounds = 3;
 	n->c.method_ret = 1;
 	n->s.rng = 1;
 	n->c.rng = 2;
 
-	struct ppp_config *s = &n->s.cfg;
-	s->role = PPP_ROLE_SERVER;
-	s->headroom = HEADROOM;
-	s->allow_mschapv2 = true;
-	s->allow_eap = true;
-	s->host_name = "pptpd";
-	s->mppe_required = true;
-	s->mppe_128 = true;
-	s->mppe_stateless = true;
-	s->local_addr = SRV_ADDR;
-
-	struct ppp_config *c = &n->c.cfg;
-	c->role = PPP_ROLE_CLIENT;
-	c->headroom = HEADROOM;
-	c->allow_mschapv2 = true;
-	c->allow_eap = true;
-	c->user = "alice";
-	c->password = "secret";
-	c->mppe_required = true;
-	c->mppe_128 = true;
-	c->mppe_stateless = true;
+	ppp_pair_config(&n->s.cfg, &n->c.cfg, HEADROOM, SRV_ADDR);
+	n->s.cfg.allow_eap = true;
+	n->c.cfg.allow_eap = true;
 	*state = n;
 	return 0;
 }
@@ -474,22 +366,14 @@ static int teardown(void **state)
 {
 	struct net *n = *state;
 
-	ppp_free(n->s.l);
-	ppp_free(n->c.l);
-	free(n->s.sent);
-	free(n->c.sent);
+	ppp_pair_fini(&n->p);
 	free(n);
 	return 0;
 }
 
 static void start_with(struct net *n, const struct ppp_ops *cops)
 {
-	n->s.l = ppp_new(&n->s.cfg, &ops, &n->s);
-	n->c.l = ppp_new(&n->c.cfg, cops, &n->c);
-	assert_non_null(n->s.l);
-	assert_non_null(n->c.l);
-	ppp_start(n->s.l, n->now);
-	ppp_start(n->c.l, n->now);
+	ppp_pair_start(&n->p, &n->s.cfg, &ops, &n->s, &n->c.cfg, cops, &n->c);
 }
 
 static void start(struct net *n)
@@ -503,11 +387,11 @@ static void to_identity(struct net *n)
 {
 	n->s.manual = true;
 	start(n);
-	run_for(n, 100);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_AUTHENTICATE);
+	ppp_pair_run_for(&n->p, 100);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_AUTHENTICATE);
 	assert_true(n->s.pending);
 	assert_int_equal(n->s.resp_round, 1);
-	n->c.mute = true;
+	n->c.io.mute = true;
 }
 
 struct ip_buf {
@@ -526,10 +410,10 @@ static void send_and_check(struct net *n, struct end *from, struct end *to, size
 	for (size_t i = 1; i < len; i++)
 		pkt[i] = (uint8_t)(i * 13 + tag);
 	memcpy(p.plain, pkt, len);
-	assert_true(ppp_send_ip(from->l, pkt, len, n->now));
-	const struct frame *w = &from->sent[from->nsent - 1];
+	assert_true(ppp_send_ip(from->io.l, pkt, len, n->p.now));
+	const struct ppp_pair_frame *w = &from->io.sent[from->io.nsent - 1];
 	assert_null(memmem(w->b, w->len, p.plain + 8, 32)); /* encrypted */
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(to->nrx, before + 1);
 	assert_int_equal(to->rx_len[before], len);
 	assert_memory_equal(to->rx[before], p.plain, len);
@@ -546,28 +430,28 @@ static void eap_login_back_to_back(void **state)
 	size_t len = 0;
 
 	start(n);
-	run_for(n, 1000);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
-	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_RUNNING);
-	assert_int_equal(n->s.ups + n->c.ups, 2);
+	ppp_pair_run_for(&n->p, 1000);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);
+	assert_int_equal(n->s.io.ups + n->c.io.ups, 2);
 	assert_int_equal(n->s.responses, 4); /* Identity + 3 echo rounds */
 	assert_int_equal(n->c.method_calls, 3);
 	assert_string_equal(n->s.identity, "alice");
-	assert_string_equal(ppp_peer_name(n->s.l), "alice");
+	assert_string_equal(ppp_peer_name(n->s.io.l), "alice");
 	assert_true(n->c.keys_given);
 	assert_int_equal(n->s.auth_requests, 0);
 	assert_int_equal(n->s.cancels, 0);
-	assert_int_equal(n->s.ip.mppe_bits, 128);
-	assert_int_equal(n->c.ip.mppe_bits, 128);
-	assert_int_equal(n->c.ip.local_addr, PEER_ADDR);
+	assert_int_equal(n->s.io.ip.mppe_bits, 128);
+	assert_int_equal(n->c.io.ip.mppe_bits, 128);
+	assert_int_equal(n->c.io.ip.local_addr, PEER_ADDR);
 	/* the Success is the owner's, Identifier of the last Response */
 	const uint8_t *succ = eap_sent(&n->s, -1, &len);
 	assert_non_null(succ);
 	assert_int_equal(len, 4);
 	assert_int_equal(succ[0], EAP_CODE_SUCCESS);
 	assert_int_equal(succ[1], n->s.resp_id);
-	assert_int_equal(ppp_stats(n->s.l)->rx_eap_dropped, 0);
-	assert_int_equal(ppp_stats(n->c.l)->rx_eap_dropped, 0);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_eap_dropped, 0);
+	assert_int_equal(ppp_stats(n->c.io.l)->rx_eap_dropped, 0);
 	send_and_check(n, &n->c, &n->s, 300, 1);
 	send_and_check(n, &n->s, &n->c, 1200, 2);
 }
@@ -580,9 +464,9 @@ static void eap_login_inline_owner(void **state)
 	n->s.inline_answer = true;
 	n->s.method_rounds = 1;
 	start(n);
-	run_for(n, 1000);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
-	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_RUNNING);
+	ppp_pair_run_for(&n->p, 1000);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);
 	assert_int_equal(n->s.responses, 2);
 	send_and_check(n, &n->c, &n->s, 100, 3);
 }
@@ -598,23 +482,23 @@ static void identity_request_resent_and_bounded(void **state)
 	n->c.drop_eap = true;
 	n->s.cfg.eap_timeout_s = 100;
 	start(n);
-	run_for(n, 10);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_AUTHENTICATE);
+	ppp_pair_run_for(&n->p, 10);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_AUTHENTICATE);
 	assert_int_equal(count_eap(&n->s, EAP_CODE_REQUEST), 1);
 	const uint8_t *req = eap_sent(&n->s, 0, &len);
 	assert_int_equal(len, 5);
 	assert_int_equal(req[0], EAP_CODE_REQUEST);
 	assert_int_equal(load_be16(req + 2), 5);
 	assert_int_equal(req[4], EAP_TYPE_IDENTITY);
-	run_for(n, 3000);
+	ppp_pair_run_for(&n->p, 3000);
 	assert_int_equal(count_eap(&n->s, EAP_CODE_REQUEST), 2);
 	const uint8_t *again = eap_sent(&n->s, -1, &len2);
 	assert_int_equal(len2, 5);
 	assert_memory_equal(again, req, 5); /* the same Request, same Identifier */
-	run_for(n, 60000);
+	ppp_pair_run_for(&n->p, 60000);
 	assert_int_equal(count_eap(&n->s, EAP_CODE_REQUEST), 10);
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_TIMEOUT);
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_TIMEOUT);
 	assert_int_equal(n->s.responses, 0);
 	assert_int_equal(n->s.cancels, 0);
 }
@@ -629,7 +513,7 @@ static void relay_three_rounds(void **state)
 	n->s.manual = true;
 	n->s.method_rounds = 3;
 	start(n);
-	run_for(n, 100);
+	ppp_pair_run_for(&n->p, 100);
 	assert_int_equal(n->s.resp_round, 1);
 	assert_int_equal(n->s.resp_type, EAP_TYPE_IDENTITY);
 	for (unsigned round = 2; round <= 4; round++) {
@@ -638,18 +522,18 @@ static void relay_three_rounds(void **state)
 		assert_int_equal(len, EAP_HDR_LEN + 2 + CHAL_LEN);
 		assert_int_equal(req[1], n->s.req_id);
 		assert_memory_equal(req + 6, n->s.chal, CHAL_LEN);
-		run_for(n, 10);
+		ppp_pair_run_for(&n->p, 10);
 		assert_true(n->s.pending);
 		assert_int_equal(n->s.resp_round, round);
 		assert_int_equal(n->s.resp_id, n->s.req_id);
 		const uint8_t *resp = eap_sent(&n->c, -1, &len);
 		assert_int_equal(len, n->s.resp_len);
 		assert_memory_equal(resp, n->s.resp, len);
-		assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_AUTHENTICATE);
+		assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_AUTHENTICATE);
 	}
 	srv_answer(&n->s); /* the verdict */
-	run_for(n, 100);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	ppp_pair_run_for(&n->p, 100);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_int_equal(n->s.responses, 4);
 }
 
@@ -663,12 +547,12 @@ static void verdict_packet_checked(void **state)
 	n->s.method_rounds = 1;
 	n->s.wrong_verdict_pkt = true;
 	start(n);
-	run_for(n, 1000);
+	ppp_pair_run_for(&n->p, 1000);
 	const uint8_t *succ = eap_sent(&n->s, -1, &len);
 	assert_int_equal(len, 4);
 	assert_int_equal(succ[0], EAP_CODE_SUCCESS);
 	assert_int_equal(succ[1], n->s.req_id);
-	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);
 }
 
 /* A rejection without a packet: our own Failure, Identifier of the last
@@ -681,17 +565,17 @@ static void own_failure(void **state)
 	n->s.reject = true;
 	n->s.own_verdict_pkt = true;
 	start(n);
-	run_for(n, 10000);
+	ppp_pair_run_for(&n->p, 10000);
 	assert_int_equal(count_eap(&n->s, EAP_CODE_FAILURE), 1);
 	const uint8_t *fail = eap_sent(&n->s, -1, &len);
 	assert_non_null(fail);
 	assert_int_equal(len, 4);
 	assert_memory_equal(fail, ((const uint8_t[]){ EAP_CODE_FAILURE, n->s.req_id, 0, 4 }), 4);
 	assert_int_equal(count_eap(&n->s, EAP_CODE_SUCCESS), 0);
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
-	assert_int_equal(n->c.cause, PPP_CAUSE_AUTH_FAILED);
-	assert_int_equal(n->s.ups + n->c.ups, 0);
-	assert_string_equal(ppp_peer_name(n->s.l), "");
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_int_equal(n->s.io.ups + n->c.io.ups, 0);
+	assert_string_equal(ppp_peer_name(n->s.io.l), "");
 	assert_int_equal(n->s.cancels, 0);
 }
 
@@ -707,7 +591,7 @@ static void stale_and_unexpected_dropped(void **state)
 			  'e' };
 	inject(n, &n->s, dup, sizeof(dup)); /* duplicate while pending */
 	assert_int_equal(n->s.responses, 1);
-	assert_int_equal(ppp_stats(n->s.l)->rx_eap_dropped, 1);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_eap_dropped, 1);
 
 	srv_request(&n->s); /* Identifier ident_id + 1 outstanding */
 	inject(n, &n->s, dup, sizeof(dup)); /* stale now */
@@ -720,8 +604,8 @@ static void stale_and_unexpected_dropped(void **state)
 	uint8_t untyped[] = { EAP_CODE_RESPONSE, n->s.req_id, 0, 4 };
 	inject(n, &n->s, untyped, sizeof(untyped));
 	assert_int_equal(n->s.responses, 1);
-	assert_int_equal(ppp_stats(n->s.l)->rx_eap_dropped, 6);
-	assert_int_equal(n->s.downs, 0);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_eap_dropped, 6);
+	assert_int_equal(n->s.io.downs, 0);
 
 	/* the right one still goes through */
 	uint8_t ok[EAP_HDR_LEN + 2 + CHAL_LEN] = { EAP_CODE_RESPONSE, n->s.req_id, 0,
@@ -758,7 +642,7 @@ static void length_lies_dropped(void **state)
 	big[4] = EAP_TYPE_MD5;
 	inject(n, &n->s, big, sizeof(big));
 	assert_int_equal(n->s.responses, 1);
-	assert_int_equal(ppp_stats(n->s.l)->rx_eap_dropped, 4);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_eap_dropped, 4);
 
 	/* padding after Length is not relayed */
 	uint8_t padded[EAP_HDR_LEN + 2 + CHAL_LEN + 7] = { EAP_CODE_RESPONSE, id, 0,
@@ -768,7 +652,7 @@ static void length_lies_dropped(void **state)
 	inject(n, &n->s, padded, sizeof(padded));
 	assert_int_equal(n->s.responses, 2);
 	assert_int_equal(n->s.resp_len, EAP_HDR_LEN + 2 + CHAL_LEN);
-	assert_int_equal(ppp_stats(n->s.l)->rx_eap_dropped, 4);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_eap_dropped, 4);
 }
 
 /* More Requests than eap_max_rounds: the owner is told to cancel and the
@@ -780,15 +664,15 @@ static void rounds_limit(void **state)
 	n->s.cfg.eap_max_rounds = 5;
 	n->s.method_rounds = 100;
 	start(n);
-	run_for(n, 10000);
+	ppp_pair_run_for(&n->p, 10000);
 	assert_int_equal(n->s.responses, 5); /* Identity + 4 relayed rounds */
 	assert_int_equal(n->c.method_calls, 4);
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
-	assert_string_equal(n->s.detail, "EAP rounds limit (5) reached");
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_string_equal(n->s.io.detail, "EAP rounds limit (5) reached");
 	assert_int_equal(n->s.cancels, 1);
 	assert_int_equal(count_eap(&n->s, EAP_CODE_SUCCESS), 0);
-	assert_int_equal(n->s.ups + n->c.ups, 0);
+	assert_int_equal(n->s.io.ups + n->c.io.ups, 0);
 }
 
 /* eap_timeout_s bounds the whole exchange, the owner's time included. */
@@ -798,21 +682,21 @@ static void exchange_timeout(void **state)
 
 	n->s.cfg.eap_timeout_s = 10;
 	to_identity(n);
-	run_for(n, 5000); /* the owner holds the Identity Response: no resend */
+	ppp_pair_run_for(&n->p, 5000); /* the owner holds the Identity Response: no resend */
 	assert_int_equal(count_eap(&n->s, EAP_CODE_REQUEST), 1);
-	n->c.mute = false;
+	n->c.io.mute = false;
 	srv_request(&n->s);
-	run_for(n, 4000); /* the peer answers; the owner sits on it */
+	ppp_pair_run_for(&n->p, 4000); /* the peer answers; the owner sits on it */
 	assert_true(n->s.pending);
-	assert_int_equal(n->s.downs, 0);
-	run_for(n, 1100);
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_TIMEOUT);
+	assert_int_equal(n->s.io.downs, 0);
+	ppp_pair_run_for(&n->p, 1100);
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_TIMEOUT);
 	assert_int_equal(n->s.cancels, 1);
 	/* a late answer from the owner does nothing */
 	n->s.pending = false;
 	srv_verdict(&n->s, true);
-	assert_int_equal(n->s.ups, 0);
+	assert_int_equal(n->s.io.ups, 0);
 }
 
 /* The owner's next Request must be a well-formed Request. */
@@ -824,10 +708,10 @@ static void malformed_owner_request_ends_link(void **state)
 	to_identity(n);
 	size_t reqs = count_eap(&n->s, EAP_CODE_REQUEST);
 	n->s.pending = false;
-	ppp_eap_request(n->s.l, bad, sizeof(bad), n->now);
+	ppp_eap_request(n->s.io.l, bad, sizeof(bad), n->p.now);
 	assert_int_equal(count_eap(&n->s, EAP_CODE_REQUEST), reqs);
-	run_for(n, 10000);
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
+	ppp_pair_run_for(&n->p, 10000);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_FAILED);
 	assert_int_equal(n->s.cancels, 1);
 }
 
@@ -840,10 +724,10 @@ static void accept_without_keys_with_mppe_required(void **state)
 	n->s.no_keys = true;
 	n->s.method_rounds = 1;
 	start(n);
-	run_for(n, 10000);
+	ppp_pair_run_for(&n->p, 10000);
 	assert_int_equal(count_eap(&n->s, EAP_CODE_SUCCESS), 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_ENCRYPTION_REFUSED);
-	assert_int_equal(n->s.ups, 0);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_ENCRYPTION_REFUSED);
+	assert_int_equal(n->s.io.ups, 0);
 }
 
 /* Client role: Identity with cfg.user, Notification with an empty
@@ -857,8 +741,8 @@ static void client_answers(void **state)
 
 	n->s.manual = true;
 	start(n);
-	run_for(n, 100);
-	n->s.mute = true;
+	ppp_pair_run_for(&n->p, 100);
+	n->s.io.mute = true;
 	r = eap_sent(&n->c, -1, &len);
 	assert_int_equal(len, 10);
 	assert_memory_equal(r + 4, "\x01" "alice", 6);
@@ -898,13 +782,13 @@ static void client_answers(void **state)
 	inject(n, &n->c, resp, sizeof(resp));
 	uint8_t untyped[] = { EAP_CODE_REQUEST, 0x44, 0, 4 };
 	inject(n, &n->c, untyped, sizeof(untyped));
-	assert_int_equal(ppp_stats(n->c.l)->rx_eap_dropped, 2);
+	assert_int_equal(ppp_stats(n->c.io.l)->rx_eap_dropped, 2);
 	/* the method gives up: the link ends */
 	n->c.method_ret = -1;
 	req[1] = 0x45;
 	inject(n, &n->c, req, sizeof(req));
-	run_for(n, 10000);
-	assert_int_equal(n->c.cause, PPP_CAUSE_AUTH_FAILED);
+	ppp_pair_run_for(&n->p, 10000);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_AUTH_FAILED);
 }
 
 /* Client without a method: the legacy Nak with no alternative (type 0). */
@@ -915,8 +799,8 @@ static void client_without_method_naks(void **state)
 
 	n->s.manual = true;
 	start_with(n, &ops_no_method);
-	run_for(n, 100);
-	n->s.mute = true;
+	ppp_pair_run_for(&n->p, 100);
+	n->s.io.mute = true;
 	uint8_t req[EAP_HDR_LEN + 2 + CHAL_LEN] = { EAP_CODE_REQUEST, 0x50, 0, sizeof(req),
 						    EAP_TYPE_TLS, 0x20 };
 	inject(n, &n->c, req, sizeof(req));
@@ -926,8 +810,8 @@ static void client_without_method_naks(void **state)
 	/* a Failure ends it */
 	uint8_t fail[] = { EAP_CODE_FAILURE, 0x50, 0, 4 };
 	inject(n, &n->c, fail, sizeof(fail));
-	run_for(n, 10000);
-	assert_int_equal(n->c.cause, PPP_CAUSE_AUTH_FAILED);
+	ppp_pair_run_for(&n->p, 10000);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_AUTH_FAILED);
 }
 
 /* Client: a Success before any Response is not believed (it would skip the
@@ -942,16 +826,16 @@ static void client_ignores_early_success(void **state)
 	n->s.drop_eap = true; /* the test speaks EAP for the server */
 	n->s.manual = true;
 	start(n);
-	run_for(n, 100);
-	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_AUTHENTICATE);
+	ppp_pair_run_for(&n->p, 100);
+	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_AUTHENTICATE);
 	inject(n, &n->c, succ, sizeof(succ));
-	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_AUTHENTICATE);
-	assert_int_equal(ppp_stats(n->c.l)->rx_eap_dropped, 1);
+	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_AUTHENTICATE);
+	assert_int_equal(ppp_stats(n->c.io.l)->rx_eap_dropped, 1);
 	assert_false(n->c.keys_given);
 	inject(n, &n->c, ident, sizeof(ident));
 	inject(n, &n->c, succ, sizeof(succ));
 	assert_true(n->c.keys_given);
-	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_NETWORK);
+	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_NETWORK);
 }
 
 /* ppp_new() refuses a server with EAP and no eap_response. */
@@ -976,8 +860,8 @@ static void forty_rounds_within_default_limit(void **state)
 
 	n->s.method_rounds = 40;
 	start(n);
-	run_for(n, 1000);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	ppp_pair_run_for(&n->p, 1000);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_int_equal(n->s.responses, 41);
 	assert_int_equal(n->c.method_calls, 40);
 	send_and_check(n, &n->c, &n->s, 64, 5);
@@ -998,7 +882,7 @@ static void largest_request_relayed_whole(void **state)
 	store_be16(req + 2, EAP_PACKET_MAX);
 	req[4] = EAP_TYPE_TLS;
 	n->s.pending = false;
-	ppp_eap_request(n->s.l, req, EAP_PACKET_MAX, n->now);
+	ppp_eap_request(n->s.io.l, req, EAP_PACKET_MAX, n->p.now);
 	const uint8_t *out = eap_sent(&n->s, -1, &len);
 	assert_int_equal(len, EAP_PACKET_MAX);
 	assert_memory_equal(out, req, EAP_PACKET_MAX);
@@ -1009,9 +893,9 @@ static void largest_request_relayed_whole(void **state)
 	store_be16(req + 2, EAP_PACKET_MAX + 1);
 	req[1] = 0x22;
 	n->s.pending = false;
-	ppp_eap_request(n->s.l, req, sizeof(req), n->now);
-	run_for(n, 10000);
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
+	ppp_eap_request(n->s.io.l, req, sizeof(req), n->p.now);
+	ppp_pair_run_for(&n->p, 10000);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_FAILED);
 	assert_int_equal(n->s.cancels, 1);
 }
 
@@ -1026,10 +910,10 @@ static void eap_protocol_rejected(void **state)
 
 	to_identity(n);
 	memcpy(buf, prej, sizeof(prej));
-	ppp_input(n->s.l, buf, sizeof(buf), n->now);
-	run_for(n, 10000);
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
-	assert_string_equal(n->s.detail, "peer rejected the authentication protocol");
+	ppp_input(n->s.io.l, buf, sizeof(buf), n->p.now);
+	ppp_pair_run_for(&n->p, 10000);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_string_equal(n->s.io.detail, "peer rejected the authentication protocol");
 	assert_int_equal(n->s.cancels, 1); /* the owner held the Identity */
 }
 
@@ -1050,13 +934,13 @@ static void start_and_end_logged_escaped(void **state)
 
 	n->c.cfg.user = "al\nice\x1b[31m";
 	start(n);
-	run_for(n, 1000);
+	ppp_pair_run_for(&n->p, 1000);
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	log_init("pptpd", LOG_LVL_NOTICE);
 
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	rewind(log);
 	while (fgets(line, sizeof(line), log)) {
 		if (strstr(line, "role=server ppp=eap event=start role=authenticator identity="))

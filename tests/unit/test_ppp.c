@@ -1,6 +1,6 @@
 /*
  * The PPP link (common/ppp/ppp.c): a server-role and a client-role link
- * wired back to back through in-memory queues, with a fake clock. The
+ * wired back to back (tests/unit/support/ppp_pair.h), with a fake clock. The
  * server's credential check is done here from the user's NT hash
  * (mschapv2_verify, GenerateAuthenticatorResponse, mschapv2_start_keys), as
  * the auth backend would.
@@ -20,37 +20,24 @@
 #include "common/ppp/mppe.h"
 #include "common/ppp/ppp.h"
 #include "tests/unit/support/crypto_group.h"
+#include "tests/unit/support/ppp_pair.h"
 
 #define HEADROOM   16 /* what an owner reserves for its GRE and IP headers */
-#define MAX_FRAMES 1024
 #define SRV_ADDR   0x0A000001u /* 10.0.0.1 */
 #define PEER_ADDR  0x0A000064u /* 10.0.0.100 */
 #define DNS_ADDR   0x0A000035u
 
-struct frame {
-	uint8_t b[PPP_FRAME_MAX];
-	size_t len;
-	bool lost;
-};
-
 struct net;
 
 struct end {
+	struct ppp_pair_end io;      /* its link, what it sent (ppp_pair.h) */
 	struct net *net;
-	struct ppp_link *l;
 	struct ppp_config cfg;
-	struct frame *sent;
-	size_t nsent, next;          /* next: first frame not yet delivered */
-	bool mute;                   /* what it sends never arrives */
 	unsigned ndata, lose_data;   /* lose the lose_data'th MPPE frame it sends */
 	unsigned lose_resets;        /* lose this many CCP Reset-Requests it sends */
 	bool drop_ipcp;              /* its IPCP packets never arrive */
-	/* events */
-	unsigned ups, downs;
-	enum ppp_cause cause;
-	char detail[64];
-	struct ppp_ip_info ip;
-	struct frame rx[8];
+	/* events (ups, downs, cause, detail, ip: in io) */
+	struct ppp_pair_frame rx[8];
 	unsigned nrx;
 	/* server: the request being checked */
 	bool manual_auth, answer_inline, auth_pending;
@@ -64,8 +51,8 @@ struct end {
 };
 
 struct net {
+	struct ppp_pair p;           /* the wire between s and c, the clock */
 	struct end s, c;
-	uint64_t now;
 	uint8_t nt_hash[16]; /* the user's real password */
 	uint32_t give_addr;
 };
@@ -91,38 +78,15 @@ static bool is_reset_request(const uint8_t *f, size_t len)
 	return len >= 3 && f[0] == 0x80 && f[1] == 0xFD && f[2] == 14;
 }
 
-/* The protocol field of a frame (FF 03 skipped, PFC undone); 0 if none. */
-static uint16_t frame_proto(const uint8_t *f, size_t len, size_t *hdr_len)
-{
-	size_t off = 0;
-
-	if (len >= 2 && f[0] == 0xFF && f[1] == 0x03)
-		off = 2;
-	if (off < len && (f[off] & 1)) {
-		*hdr_len = off + 1;
-		return f[off];
-	}
-	if (off + 2 > len)
-		return 0;
-	*hdr_len = off + 2;
-	return (uint16_t)(f[off] << 8 | f[off + 1]);
-}
-
 static void e_send(void *owner, uint8_t *frame, size_t len)
 {
 	struct end *e = owner;
 
-	memset(frame - HEADROOM, 0xAA, HEADROOM); /* the headroom is ours to write */
-	assert_true(len <= PPP_FRAME_MAX);
-	assert_true(e->nsent < MAX_FRAMES);
-	struct frame *f = &e->sent[e->nsent++];
-	memcpy(f->b, frame, len);
-	f->len = len;
-	f->lost = false;
+	struct ppp_pair_frame *f = ppp_pair_record(&e->io, HEADROOM, frame, len);
 	if (is_data(frame, len) && ++e->ndata == e->lose_data)
 		f->lost = true;
 	size_t hl;
-	if (e->drop_ipcp && frame_proto(frame, len, &hl) == 0x8021)
+	if (e->drop_ipcp && ppp_pair_frame_proto(frame, len, &hl) == 0x8021)
 		f->lost = true;
 	if (e->lose_resets && is_reset_request(frame, len)) {
 		e->lose_resets--;
@@ -167,10 +131,9 @@ static void e_ip_up(void *owner, const struct ppp_ip_info *info)
 {
 	struct end *e = owner;
 
-	e->ups++;
-	assert_int_equal(e->ups, 1);
-	assert_int_equal(ppp_phase(e->l), PPP_PHASE_RUNNING);
-	e->ip = *info;
+	ppp_pair_ip_up(&e->io, info);
+	assert_int_equal(e->io.ups, 1);
+	assert_int_equal(ppp_phase(e->io.l), PPP_PHASE_RUNNING);
 }
 
 static void e_ip_rx(void *owner, uint8_t *pkt, size_t len)
@@ -184,12 +147,7 @@ static void e_ip_rx(void *owner, uint8_t *pkt, size_t len)
 
 static void e_down(void *owner, enum ppp_cause cause, const char *detail)
 {
-	struct end *e = owner;
-
-	e->downs++;
-	assert_int_equal(e->downs, 1);
-	e->cause = cause;
-	snprintf(e->detail, sizeof(e->detail), "%s", detail ? detail : "");
+	ppp_pair_down(&((struct end *)owner)->io, cause, detail);
 }
 
 static const char *e_auth_retry(void *owner, unsigned win_error)
@@ -257,68 +215,20 @@ static void answer(struct end *s)
 		v.win_error = 691;
 		v.message = "bad password";
 	}
-	ppp_auth_result(s->l, &v, n->now);
+	ppp_auth_result(s->io.l, &v, n->p.now);
 }
 
 /* ---- the wire and the clock ---- */
 
-static bool deliver(struct net *n, struct end *from, struct end *to)
+/* The pump's turn: the server's owner answers a pending request. */
+static bool turn(void *ctx)
 {
-	bool any = false;
-	uint8_t buf[PPP_FRAME_MAX];
+	struct net *n = ctx;
 
-	while (from->next < from->nsent) {
-		struct frame *f = &from->sent[from->next++];
-		any = true;
-		if (from->mute || f->lost || !to->l)
-			continue;
-		memcpy(buf, f->b, f->len);
-		ppp_input(to->l, buf, f->len, n->now);
-	}
-	return any;
-}
-
-static void pump(struct net *n)
-{
-	for (int i = 0; i < 10000; i++) {
-		bool any = deliver(n, &n->s, &n->c);
-		any |= deliver(n, &n->c, &n->s);
-		if (n->s.auth_pending && !n->s.manual_auth && n->s.downs == 0) {
-			answer(&n->s);
-			any = true;
-		}
-		if (!any)
-			return;
-	}
-	fail_msg("the links never go quiet");
-}
-
-static uint64_t deadline(const struct end *e)
-{
-	return e->l ? ppp_next_deadline(e->l) : UINT64_MAX;
-}
-
-/* Let ms of fake time pass, firing timers when they are due. */
-static void run_for(struct net *n, uint64_t ms)
-{
-	uint64_t until = n->now + ms;
-
-	pump(n);
-	for (int i = 0; i < 100000; i++) {
-		uint64_t d = deadline(&n->s) < deadline(&n->c) ? deadline(&n->s) : deadline(&n->c);
-		if (d == UINT64_MAX || d > until) {
-			n->now = until;
-			return;
-		}
-		if (d > n->now)
-			n->now = d;
-		if (n->s.l && deadline(&n->s) <= n->now)
-			ppp_on_timer(n->s.l, n->now);
-		if (n->c.l && deadline(&n->c) <= n->now)
-			ppp_on_timer(n->c.l, n->now);
-		pump(n);
-	}
-	fail_msg("timers keep firing");
+	if (!n->s.auth_pending || n->s.manual_auth || n->s.io.downs != 0)
+		return false;
+	answer(&n->s);
+	return true;
 }
 
 /* ---- set-up ---- */
@@ -328,36 +238,14 @@ static int setup(void **state)
 	struct net *n = calloc(1, sizeof(*n));
 
 	assert_non_null(n);
-	n->now = 1000000;
+	ppp_pair_init(&n->p, &n->s.io, &n->c.io, 1000000, turn, n);
 	n->give_addr = PEER_ADDR;
 	assert_true(NtPasswordHash("secret", n->nt_hash));
 	n->s.net = n->c.net = n;
-	n->s.sent = calloc(MAX_FRAMES, sizeof(struct frame));
-	n->c.sent = calloc(MAX_FRAMES, sizeof(struct frame));
-	assert_non_null(n->s.sent);
-	assert_non_null(n->c.sent);
 
-	struct ppp_config *s = &n->s.cfg;
-	s->role = PPP_ROLE_SERVER;
-	s->headroom = HEADROOM;
-	s->allow_mschapv2 = true;
-	s->host_name = "pptpd";
-	s->mppe_required = true;
-	s->mppe_128 = true;
-	s->mppe_stateless = true;
-	s->local_addr = SRV_ADDR;
-	s->dns[0] = DNS_ADDR;
-
-	struct ppp_config *c = &n->c.cfg;
-	c->role = PPP_ROLE_CLIENT;
-	c->headroom = HEADROOM;
-	c->allow_mschapv2 = true;
-	c->allow_mschapv1 = true;
-	c->user = "alice";
-	c->password = "secret";
-	c->mppe_required = true;
-	c->mppe_128 = true;
-	c->mppe_stateless = true;
+	ppp_pair_config(&n->s.cfg, &n->c.cfg, HEADROOM, SRV_ADDR);
+	n->s.cfg.dns[0] = DNS_ADDR;
+	n->c.cfg.allow_mschapv1 = true;
 	*state = n;
 	return 0;
 }
@@ -366,33 +254,25 @@ static int teardown(void **state)
 {
 	struct net *n = *state;
 
-	ppp_free(n->s.l);
-	ppp_free(n->c.l);
-	free(n->s.sent);
-	free(n->c.sent);
+	ppp_pair_fini(&n->p);
 	free(n);
 	return 0;
 }
 
 static void start(struct net *n)
 {
-	n->s.l = ppp_new(&n->s.cfg, &ops, &n->s);
-	n->c.l = ppp_new(&n->c.cfg, &ops, &n->c);
-	assert_non_null(n->s.l);
-	assert_non_null(n->c.l);
-	ppp_start(n->s.l, n->now);
-	ppp_start(n->c.l, n->now);
+	ppp_pair_start(&n->p, &n->s.cfg, &ops, &n->s, &n->c.cfg, &ops, &n->c);
 }
 
 static void login(struct net *n)
 {
 	start(n);
-	run_for(n, 10000);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
-	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_RUNNING);
-	assert_int_equal(n->s.ups, 1);
-	assert_int_equal(n->c.ups, 1);
-	assert_int_equal(n->s.downs + n->c.downs, 0);
+	ppp_pair_run_for(&n->p, 10000);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);
+	assert_int_equal(n->s.io.ups, 1);
+	assert_int_equal(n->c.io.ups, 1);
+	assert_int_equal(n->s.io.downs + n->c.io.downs, 0);
 }
 
 /* A fake IPv4 packet of len octets; pkt has PPP_TX_HEADROOM + HEADROOM in front. */
@@ -418,7 +298,7 @@ static uint8_t *ip_make(struct ip_buf *p, size_t len, uint8_t tag)
 static bool send_ip(struct net *n, struct end *e, struct ip_buf *p, size_t len, uint8_t tag)
 {
 	uint8_t *pkt = ip_make(p, len, tag);
-	return ppp_send_ip(e->l, pkt, len, n->now);
+	return ppp_send_ip(e->io.l, pkt, len, n->p.now);
 }
 
 static void inject(struct net *n, struct end *to, const uint8_t *frame, size_t len)
@@ -426,14 +306,14 @@ static void inject(struct net *n, struct end *to, const uint8_t *frame, size_t l
 	uint8_t buf[PPP_FRAME_MAX];
 
 	memcpy(buf, frame, len);
-	ppp_input(to->l, buf, len, n->now);
+	ppp_input(to->io.l, buf, len, n->p.now);
 }
 
 /* The index of the last frame e sent starting with prefix, or -1. */
 static long find_sent(const struct end *e, const uint8_t *prefix, size_t plen)
 {
-	for (size_t i = e->nsent; i-- > 0;)
-		if (e->sent[i].len >= plen && memcmp(e->sent[i].b, prefix, plen) == 0)
+	for (size_t i = e->io.nsent; i-- > 0;)
+		if (e->io.sent[i].len >= plen && memcmp(e->io.sent[i].b, prefix, plen) == 0)
 			return (long)i;
 	return -1;
 }
@@ -441,8 +321,8 @@ static long find_sent(const struct end *e, const uint8_t *prefix, size_t plen)
 static size_t count_sent(const struct end *e, const uint8_t *prefix, size_t plen)
 {
 	size_t k = 0;
-	for (size_t i = 0; i < e->nsent; i++)
-		if (e->sent[i].len >= plen && memcmp(e->sent[i].b, prefix, plen) == 0)
+	for (size_t i = 0; i < e->io.nsent; i++)
+		if (e->io.sent[i].len >= plen && memcmp(e->io.sent[i].b, prefix, plen) == 0)
 			k++;
 	return k;
 }
@@ -464,20 +344,20 @@ static void exchange_ip(struct net *n)
 
 	/* client -> server */
 	assert_true(send_ip(n, &n->c, &p, 200, 1));
-	const struct frame *w = &n->c.sent[n->c.nsent - 1];
+	const struct ppp_pair_frame *w = &n->c.io.sent[n->c.io.nsent - 1];
 	assert_true(is_data(w->b, w->len));
 	assert_false(contains(w->b, w->len, p.plain + 8, 32)); /* encrypted on the wire */
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(n->s.nrx, s_rx + 1);
 	assert_int_equal(n->s.rx[s_rx].len, 200);
 	assert_memory_equal(n->s.rx[s_rx].b, p.plain, 200);
 
 	/* server -> client */
 	assert_true(send_ip(n, &n->s, &p, 1000, 2));
-	w = &n->s.sent[n->s.nsent - 1];
+	w = &n->s.io.sent[n->s.io.nsent - 1];
 	assert_true(is_data(w->b, w->len));
 	assert_false(contains(w->b, w->len, p.plain + 8, 32));
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(n->c.nrx, c_rx + 1);
 	assert_int_equal(n->c.rx[c_rx].len, 1000);
 	assert_memory_equal(n->c.rx[c_rx].b, p.plain, 1000);
@@ -488,26 +368,26 @@ static void login_mppe128_stateless(void **state)
 	struct net *n = *state;
 
 	login(n);
-	assert_int_equal(n->s.ip.peer_addr, PEER_ADDR);
-	assert_int_equal(n->s.ip.local_addr, SRV_ADDR);
-	assert_int_equal(n->c.ip.local_addr, PEER_ADDR);
-	assert_int_equal(n->c.ip.peer_addr, SRV_ADDR);
-	assert_int_equal(n->c.ip.dns[0], DNS_ADDR);
-	assert_int_equal(n->s.ip.mppe_bits, 128);
-	assert_int_equal(n->c.ip.mppe_bits, 128);
-	assert_false(n->s.ip.mppe_stateful);
-	assert_false(n->c.ip.mppe_stateful);
-	assert_int_equal(n->s.ip.peer_mru, 1400);
-	assert_int_equal(n->s.ip.ip_mtu, 1400 - 4);
-	assert_string_equal(ppp_peer_name(n->s.l), "alice");
-	assert_string_equal(ppp_peer_name(n->c.l), "");
+	assert_int_equal(n->s.io.ip.peer_addr, PEER_ADDR);
+	assert_int_equal(n->s.io.ip.local_addr, SRV_ADDR);
+	assert_int_equal(n->c.io.ip.local_addr, PEER_ADDR);
+	assert_int_equal(n->c.io.ip.peer_addr, SRV_ADDR);
+	assert_int_equal(n->c.io.ip.dns[0], DNS_ADDR);
+	assert_int_equal(n->s.io.ip.mppe_bits, 128);
+	assert_int_equal(n->c.io.ip.mppe_bits, 128);
+	assert_false(n->s.io.ip.mppe_stateful);
+	assert_false(n->c.io.ip.mppe_stateful);
+	assert_int_equal(n->s.io.ip.peer_mru, 1400);
+	assert_int_equal(n->s.io.ip.ip_mtu, 1400 - 4);
+	assert_string_equal(ppp_peer_name(n->s.io.l), "alice");
+	assert_string_equal(ppp_peer_name(n->c.io.l), "");
 	assert_int_equal(n->s.auth_requests, 1);
 	exchange_ip(n);
-	assert_int_equal(ppp_stats(n->s.l)->rx_ip_packets, 1);
-	assert_int_equal(ppp_stats(n->s.l)->tx_ip_packets, 1);
-	assert_int_equal(ppp_stats(n->s.l)->rx_bad_frames, 0);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_ip_packets, 1);
+	assert_int_equal(ppp_stats(n->s.io.l)->tx_ip_packets, 1);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_bad_frames, 0);
 	/* Nothing is due but nothing runs either: no keepalive configured. */
-	assert_true(ppp_next_deadline(n->s.l) == UINT64_MAX);
+	assert_true(ppp_next_deadline(n->s.io.l) == UINT64_MAX);
 }
 
 /* Control frames are built on the stack with the owner's headroom in
@@ -533,9 +413,9 @@ static void login_mppe_stateful_inline_auth(void **state)
 	n->c.cfg.mppe_stateful = true;
 	n->s.answer_inline = true; /* ppp_auth_result from inside auth_request */
 	login(n);
-	assert_true(n->s.ip.mppe_stateful);
-	assert_true(n->c.ip.mppe_stateful);
-	assert_int_equal(n->s.ip.mppe_bits, 128);
+	assert_true(n->s.io.ip.mppe_stateful);
+	assert_true(n->c.io.ip.mppe_stateful);
+	assert_int_equal(n->s.io.ip.mppe_bits, 128);
 	exchange_ip(n);
 	exchange_ip(n);
 }
@@ -562,9 +442,9 @@ static void acfc_pfc_applied(void **state)
 	}
 	/* Data: outer protocol 0x00FD compressed to FD, no FF 03. */
 	assert_true(send_ip(n, &n->c, &p, 60, 3));
-	assert_int_equal(n->c.sent[n->c.nsent - 1].b[0], 0xFD);
-	assert_int_equal(n->c.sent[n->c.nsent - 1].len, 1 + MPPE_HDR_LEN + 1 + 60);
-	pump(n);
+	assert_int_equal(n->c.io.sent[n->c.io.nsent - 1].b[0], 0xFD);
+	assert_int_equal(n->c.io.sent[n->c.io.nsent - 1].len, 1 + MPPE_HDR_LEN + 1 + 60);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(n->s.nrx, 1);
 	assert_memory_equal(n->s.rx[0].b, p.plain, 60);
 }
@@ -577,13 +457,13 @@ static void plain_ip_without_mppe(void **state)
 	n->s.cfg.mppe_required = n->c.cfg.mppe_required = false;
 	n->s.cfg.mppe_128 = n->c.cfg.mppe_128 = false;
 	login(n);
-	assert_int_equal(n->s.ip.mppe_bits, 0);
-	assert_int_equal(n->s.ip.ip_mtu, 1400);
+	assert_int_equal(n->s.io.ip.mppe_bits, 0);
+	assert_int_equal(n->s.io.ip.ip_mtu, 1400);
 	/* PFC and ACFC: a bare 21 */
 	assert_true(send_ip(n, &n->c, &p, 40, 4));
-	assert_int_equal(n->c.sent[n->c.nsent - 1].b[0], 0x21);
-	assert_int_equal(n->c.sent[n->c.nsent - 1].len, 41);
-	pump(n);
+	assert_int_equal(n->c.io.sent[n->c.io.nsent - 1].b[0], 0x21);
+	assert_int_equal(n->c.io.sent[n->c.io.nsent - 1].len, 41);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(n->s.nrx, 1);
 	assert_memory_equal(n->s.rx[0].b, p.plain, 40);
 	/* Either framing is accepted from the peer. */
@@ -592,7 +472,7 @@ static void plain_ip_without_mppe(void **state)
 	inject(n, &n->s, f, 44);
 	assert_int_equal(n->s.nrx, 2);
 	assert_memory_equal(n->s.rx[1].b, p.plain, 40);
-	assert_int_equal(ppp_stats(n->s.l)->rx_bad_frames, 0);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_bad_frames, 0);
 }
 
 static void windows_sends_ipcp_before_ccp(void **state)
@@ -604,19 +484,19 @@ static void windows_sends_ipcp_before_ccp(void **state)
 
 	n->s.manual_auth = true;
 	start(n);
-	run_for(n, 1000);
+	ppp_pair_run_for(&n->p, 1000);
 	assert_true(n->s.auth_pending);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_AUTHENTICATE);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_AUTHENTICATE);
 	answer(&n->s); /* Success, then CCP and IPCP requests are queued */
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_NETWORK);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_NETWORK);
 	inject(n, &n->s, ipcp_req, sizeof(ipcp_req));
 	inject(n, &n->s, ipcp_req, sizeof(ipcp_req));
-	assert_int_equal(ppp_stats(n->s.l)->rx_held_ipcp, 2);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_NETWORK);
-	assert_int_equal(n->s.downs, 0);
-	run_for(n, 100); /* the held request is answered when MPPE is up */
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
-	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_held_ipcp, 2);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_NETWORK);
+	assert_int_equal(n->s.io.downs, 0);
+	ppp_pair_run_for(&n->p, 100); /* the held request is answered when MPPE is up */
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);
 	exchange_ip(n);
 }
 
@@ -627,9 +507,9 @@ static void login_needs_no_restart_timer(void **state)
 	struct net *n = *state;
 
 	start(n);
-	run_for(n, 100);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
-	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_RUNNING);
+	ppp_pair_run_for(&n->p, 100);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);
 	exchange_ip(n);
 }
 
@@ -639,15 +519,15 @@ static void wrong_password_no_retry(void **state)
 
 	n->c.cfg.password = "wrong";
 	start(n);
-	run_for(n, 30000);
-	assert_int_equal(n->c.downs, 1);
-	assert_int_equal(n->c.cause, PPP_CAUSE_AUTH_FAILED);
+	ppp_pair_run_for(&n->p, 30000);
+	assert_int_equal(n->c.io.downs, 1);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_AUTH_FAILED);
 	/* The server offered a retry; the client hung up instead. */
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_FAILED);
 	assert_int_equal(n->s.auth_requests, 1);
-	assert_int_equal(n->s.ups + n->c.ups, 0);
-	assert_string_equal(ppp_peer_name(n->s.l), "");
+	assert_int_equal(n->s.io.ups + n->c.io.ups, 0);
+	assert_string_equal(ppp_peer_name(n->s.io.l), "");
 }
 
 static void wrong_password_retries_used_up(void **state)
@@ -659,12 +539,12 @@ static void wrong_password_retries_used_up(void **state)
 	n->c.retry_pw = "still wrong";
 	n->c.retries_left = 5;
 	start(n);
-	run_for(n, 30000);
+	ppp_pair_run_for(&n->p, 30000);
 	assert_int_equal(n->s.auth_requests, 2);
 	assert_int_equal(n->c.retries, 1); /* the final Failure says R=0 */
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_FAILED);
-	assert_int_equal(n->c.cause, PPP_CAUSE_AUTH_FAILED);
-	assert_true(ppp_next_deadline(n->s.l) == UINT64_MAX);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_AUTH_FAILED);
+	assert_true(ppp_next_deadline(n->s.io.l) == UINT64_MAX);
 }
 
 static void retry_with_right_password(void **state)
@@ -688,15 +568,15 @@ static void no_address(void **state)
 
 	n->give_addr = 0;
 	start(n);
-	run_for(n, 30000);
-	assert_int_equal(n->s.cause, PPP_CAUSE_NO_ADDRESS);
-	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
+	ppp_pair_run_for(&n->p, 30000);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_NO_ADDRESS);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_PEER_TERMINATE);
 	/* Success first, then the Terminate-Request */
 	long ok = find_sent(&n->s, chap_success, sizeof(chap_success));
 	long term = find_sent(&n->s, term_req, sizeof(term_req));
 	assert_true(ok >= 0);
 	assert_true(term > ok);
-	assert_int_equal(n->s.ups + n->c.ups, 0);
+	assert_int_equal(n->s.io.ups + n->c.io.ups, 0);
 	assert_int_equal(n->s.auth_cancels, 0);
 }
 
@@ -704,10 +584,11 @@ static void no_address(void **state)
  * offset past the protocol field, or -1. */
 static long last_ctl(const struct end *e, uint16_t proto, uint8_t code, size_t *at)
 {
-	for (size_t i = e->nsent; i-- > 0;) {
+	for (size_t i = e->io.nsent; i-- > 0;) {
 		size_t hl;
-		const struct frame *f = &e->sent[i];
-		if (frame_proto(f->b, f->len, &hl) == proto && hl < f->len && f->b[hl] == code) {
+		const struct ppp_pair_frame *f = &e->io.sent[i];
+		if (ppp_pair_frame_proto(f->b, f->len, &hl) == proto && hl < f->len &&
+		    f->b[hl] == code) {
 			*at = hl;
 			return (long)i;
 		}
@@ -718,10 +599,11 @@ static long last_ctl(const struct end *e, uint16_t proto, uint8_t code, size_t *
 static size_t count_ctl(const struct end *e, uint16_t proto, uint8_t code)
 {
 	size_t k = 0;
-	for (size_t i = 0; i < e->nsent; i++) {
+	for (size_t i = 0; i < e->io.nsent; i++) {
 		size_t hl;
-		const struct frame *f = &e->sent[i];
-		if (frame_proto(f->b, f->len, &hl) == proto && hl < f->len && f->b[hl] == code)
+		const struct ppp_pair_frame *f = &e->io.sent[i];
+		if (ppp_pair_frame_proto(f->b, f->len, &hl) == proto && hl < f->len &&
+		    f->b[hl] == code)
 			k++;
 	}
 	return k;
@@ -740,11 +622,11 @@ static void ipcp_address_never_taken_ends_link(void **state)
 
 	n->c.drop_ipcp = true; /* the test speaks IPCP for the client */
 	start(n);
-	run_for(n, 2000);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_NETWORK);
+	ppp_pair_run_for(&n->p, 2000);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_NETWORK);
 	long i = last_ctl(&n->s, 0x8021, PPP_CONF_REQ, &at);
 	assert_true(i >= 0);
-	const struct frame *f = &n->s.sent[i];
+	const struct ppp_pair_frame *f = &n->s.io.sent[i];
 	ack[0] = 0x80;
 	ack[1] = 0x21;
 	memcpy(ack + 2, f->b + at, f->len - at);
@@ -755,17 +637,17 @@ static void ipcp_address_never_taken_ends_link(void **state)
 		inject(n, &n->s, req, sizeof(req));
 		assert_int_equal(count_ctl(&n->s, 0x8021, PPP_CONF_NAK), id);
 	}
-	assert_int_equal(n->s.downs, 0);
+	assert_int_equal(n->s.io.downs, 0);
 	req[3] = 6;
 	inject(n, &n->s, req, sizeof(req));
-	run_for(n, 10000);
+	ppp_pair_run_for(&n->p, 10000);
 	assert_int_equal(count_ctl(&n->s, 0x8021, PPP_CONF_ACK), 0);
 	assert_int_equal(count_ctl(&n->s, 0x8021, PPP_CONF_REJ), 0);
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_NO_ADDRESS);
-	assert_string_equal(n->s.detail, "peer would not take its address");
-	assert_int_equal(n->s.ups, 0);
-	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_NO_ADDRESS);
+	assert_string_equal(n->s.io.detail, "peer would not take its address");
+	assert_int_equal(n->s.io.ups, 0);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_PEER_TERMINATE);
 }
 
 /* Issue 10 item 5: one injected CCP Configure-Request while MPPE runs. It
@@ -785,12 +667,12 @@ static void ccp_renegotiation_ends_link(void **state)
 	inject(n, &n->s, creq, sizeof(creq));
 	assert_int_equal(count_ctl(&n->s, 0x80FD, PPP_CONF_REQ), reqs);
 	assert_int_equal(count_ctl(&n->s, 0x80FD, PPP_CONF_ACK), acks);
-	assert_int_not_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_int_not_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_false(send_ip(n, &n->s, &p, 100, 9)); /* nothing is encrypted again */
-	run_for(n, 10000);
-	assert_int_equal(n->s.cause, PPP_CAUSE_CCP_RENEGOTIATED);
-	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
-	assert_int_equal(n->s.ups, 1);
+	ppp_pair_run_for(&n->p, 10000);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_CCP_RENEGOTIATED);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_PEER_TERMINATE);
+	assert_int_equal(n->s.io.ups, 1);
 }
 
 /* CCP leaving Opened some other way (a Terminate-Request) ends the link
@@ -802,9 +684,9 @@ static void ccp_terminate_request_ends_link(void **state)
 
 	login(n);
 	inject(n, &n->s, treq, sizeof(treq));
-	run_for(n, 10000);
-	assert_int_equal(n->s.cause, PPP_CAUSE_CCP_RENEGOTIATED);
-	assert_int_equal(n->s.ups, 1);
+	ppp_pair_run_for(&n->p, 10000);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_CCP_RENEGOTIATED);
+	assert_int_equal(n->s.io.ups, 1);
 }
 
 /* Issue 10 item 3 at the link: frames whose coherency count jumps past the
@@ -819,16 +701,16 @@ static void mppe_count_jumps_end_link(void **state)
 
 	login(n);
 	assert_true(send_ip(n, &n->c, &p, 120, 3));
-	pump(n);
+	ppp_pair_pump(&n->p);
 	unsigned refused = 0;
-	uint64_t t0 = n->now;
-	while (ppp_phase(n->s.l) == PPP_PHASE_RUNNING && refused < 100) {
+	uint64_t t0 = n->p.now;
+	while (ppp_phase(n->s.io.l) == PPP_PHASE_RUNNING && refused < 100) {
 		/* the client's newest data frame, far ahead of where it is */
-		size_t k = n->c.nsent;
-		while (k-- > 0 && !is_data(n->c.sent[k].b, n->c.sent[k].len))
+		size_t k = n->c.io.nsent;
+		while (k-- > 0 && !is_data(n->c.io.sent[k].b, n->c.io.sent[k].len))
 			;
-		const struct frame *w = &n->c.sent[k];
-		assert_int_equal(frame_proto(w->b, w->len, &hl), 0x00FD);
+		const struct ppp_pair_frame *w = &n->c.io.sent[k];
+		assert_int_equal(ppp_pair_frame_proto(w->b, w->len, &hl), 0x00FD);
 		size_t flen = w->len;
 		memcpy(f, w->b, flen);
 		unsigned cc = (mppe_ccount(f + hl) + MPPE_CCOUNT_SPACE / 2) % MPPE_CCOUNT_SPACE;
@@ -836,16 +718,16 @@ static void mppe_count_jumps_end_link(void **state)
 		f[hl + 1] = (uint8_t)cc;
 		inject(n, &n->s, f, flen);
 		refused++;
-		assert_int_equal(ppp_stats(n->s.l)->rx_mppe_refused, refused);
-		if (ppp_phase(n->s.l) == PPP_PHASE_RUNNING && refused % 4 == 0)
+		assert_int_equal(ppp_stats(n->s.io.l)->rx_mppe_refused, refused);
+		if (ppp_phase(n->s.io.l) == PPP_PHASE_RUNNING && refused % 4 == 0)
 			exchange_ip(n); /* the real traffic still gets through */
-		n->now += 250;
+		n->p.now += 250;
 	}
-	run_for(n, 10000);
-	assert_int_equal(n->s.cause, PPP_CAUSE_MPPE_ABUSE);
-	assert_true(n->now - t0 >= MPPE_ABUSE_MS);
+	ppp_pair_run_for(&n->p, 10000);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_MPPE_ABUSE);
+	assert_true(n->p.now - t0 >= MPPE_ABUSE_MS);
 	assert_int_equal(refused, MPPE_ABUSE_MS / 250 + 1);
-	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_PEER_TERMINATE);
 }
 
 static void client_refuses_mppe(void **state)
@@ -856,17 +738,17 @@ static void client_refuses_mppe(void **state)
 	n->c.cfg.mppe_required = false;
 	n->c.cfg.mppe_128 = false; /* the client runs no CCP: it Protocol-Rejects it */
 	start(n);
-	run_for(n, 30000);
-	assert_int_equal(n->s.cause, PPP_CAUSE_ENCRYPTION_REFUSED);
-	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
-	assert_true(ppp_stats(n->c.l)->rx_proto_rejected >= 1);
+	ppp_pair_run_for(&n->p, 30000);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_ENCRYPTION_REFUSED);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_PEER_TERMINATE);
+	assert_true(ppp_stats(n->c.io.l)->rx_proto_rejected >= 1);
 	long t = find_sent(&n->s, term_req, sizeof(term_req));
 	assert_true(t >= 0);
-	const struct frame *f = &n->s.sent[t];
+	const struct ppp_pair_frame *f = &n->s.io.sent[t];
 	uint16_t len = load_be16(f->b + 6);
 	assert_true(len > 4);
 	assert_true(contains(f->b + 8, len - 4u, (const uint8_t *)"encryption", 10));
-	assert_int_equal(n->s.ups + n->c.ups, 0);
+	assert_int_equal(n->s.io.ups + n->c.io.ups, 0);
 }
 
 static void unknown_protocol_rejected(void **state)
@@ -878,16 +760,16 @@ static void unknown_protocol_rejected(void **state)
 
 	login(n);
 	inject(n, &n->s, ipv6cp, sizeof(ipv6cp));
-	assert_int_equal(ppp_stats(n->s.l)->rx_proto_rejected, 1);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_proto_rejected, 1);
 	long i = find_sent(&n->s, prot_rej, sizeof(prot_rej));
 	assert_true(i >= 0);
-	const struct frame *f = &n->s.sent[i];
+	const struct ppp_pair_frame *f = &n->s.io.sent[i];
 	assert_int_equal(load_be16(f->b + 6), 4 + 2 + 4);
 	assert_int_equal(load_be16(f->b + 8), 0x8057);
 	assert_memory_equal(f->b + 10, ipv6cp + 4, 4);
-	pump(n);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
-	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_RUNNING);
+	ppp_pair_pump(&n->p);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);
 }
 
 static void plain_ip_dropped_while_mppe_up(void **state)
@@ -900,9 +782,9 @@ static void plain_ip_dropped_while_mppe_up(void **state)
 	f[0] = 0x21; /* compressed protocol field too */
 	f[1] = 0x45;
 	inject(n, &n->s, f, 40);
-	assert_int_equal(ppp_stats(n->s.l)->rx_unencrypted, 2);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_unencrypted, 2);
 	assert_int_equal(n->s.nrx, 0);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	exchange_ip(n);
 }
 
@@ -915,19 +797,19 @@ static void keepalive_detects_dead_peer(void **state)
 	n->s.cfg.echo_interval_s = 10;
 	n->s.cfg.echo_failures = 3;
 	login(n);
-	assert_true(ppp_next_deadline(n->s.l) <= n->now + 10000);
-	run_for(n, 60000);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_true(ppp_next_deadline(n->s.io.l) <= n->p.now + 10000);
+	ppp_pair_run_for(&n->p, 60000);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_true(count_sent(&n->s, echo_req, sizeof(echo_req)) >= 5);
 	assert_true(count_sent(&n->c, echo_rep, sizeof(echo_rep)) >= 5);
 
-	n->c.mute = true;
-	run_for(n, 25000);
-	assert_int_equal(n->s.downs, 0);
-	run_for(n, 60000);
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_KEEPALIVE);
-	assert_true(ppp_next_deadline(n->s.l) == UINT64_MAX);
+	n->c.io.mute = true;
+	ppp_pair_run_for(&n->p, 25000);
+	assert_int_equal(n->s.io.downs, 0);
+	ppp_pair_run_for(&n->p, 60000);
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_KEEPALIVE);
+	assert_true(ppp_next_deadline(n->s.io.l) == UINT64_MAX);
 }
 
 static void server_close_ends_both(void **state)
@@ -937,23 +819,23 @@ static void server_close_ends_both(void **state)
 	struct ip_buf p;
 
 	login(n);
-	ppp_close(n->s.l, PPP_CAUSE_ADMIN, "stopped by admin", n->now);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_TERMINATE);
+	ppp_close(n->s.io.l, PPP_CAUSE_ADMIN, "stopped by admin", n->p.now);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_TERMINATE);
 	assert_false(send_ip(n, &n->s, &p, 40, 5));
-	assert_int_equal(ppp_stats(n->s.l)->tx_dropped, 1);
+	assert_int_equal(ppp_stats(n->s.io.l)->tx_dropped, 1);
 	long t = find_sent(&n->s, term_req, sizeof(term_req));
 	assert_true(t >= 0);
-	assert_true(contains(n->s.sent[t].b, n->s.sent[t].len,
+	assert_true(contains(n->s.io.sent[t].b, n->s.io.sent[t].len,
 			     (const uint8_t *)"stopped by admin", 16));
-	run_for(n, 30000);
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->c.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_ADMIN);
-	assert_int_equal(n->c.cause, PPP_CAUSE_PEER_TERMINATE);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_DEAD);
+	ppp_pair_run_for(&n->p, 30000);
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->c.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_ADMIN);
+	assert_int_equal(n->c.io.cause, PPP_CAUSE_PEER_TERMINATE);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_DEAD);
 	/* A second close after down changes nothing. */
-	ppp_close(n->s.l, PPP_CAUSE_SHUTDOWN, "again", n->now);
-	assert_int_equal(n->s.downs, 1);
+	ppp_close(n->s.io.l, PPP_CAUSE_SHUTDOWN, "again", n->p.now);
+	assert_int_equal(n->s.io.downs, 1);
 }
 
 static void lower_down_is_immediate(void **state)
@@ -962,16 +844,16 @@ static void lower_down_is_immediate(void **state)
 
 	n->s.manual_auth = true;
 	start(n);
-	run_for(n, 1000);
+	ppp_pair_run_for(&n->p, 1000);
 	assert_true(n->s.auth_pending);
-	size_t sent = n->s.nsent;
-	ppp_lower_down(n->s.l, PPP_CAUSE_LOWER_DOWN, n->now);
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_LOWER_DOWN);
+	size_t sent = n->s.io.nsent;
+	ppp_lower_down(n->s.io.l, PPP_CAUSE_LOWER_DOWN, n->p.now);
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_LOWER_DOWN);
 	assert_int_equal(n->s.auth_cancels, 1); /* the backend request is dropped */
-	assert_int_equal(n->s.nsent, sent);
+	assert_int_equal(n->s.io.nsent, sent);
 	answer(&n->s); /* a late verdict is ignored */
-	assert_int_equal(n->s.nsent, sent);
+	assert_int_equal(n->s.io.nsent, sent);
 }
 
 static void framing_before_negotiation(void **state)
@@ -988,10 +870,10 @@ static void framing_before_negotiation(void **state)
 	static const uint8_t comp1[] = { 0xFD, 0x90, 0x00, 0x11, 0x22 };
 	static const uint8_t ccp_early[] = { 0x80, 0xFD, 0x01, 0x01, 0x00, 0x04 };
 
-	n->s.l = ppp_new(&n->s.cfg, &ops, &n->s);
-	assert_non_null(n->s.l);
-	ppp_start(n->s.l, n->now);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_ESTABLISH);
+	n->s.io.l = ppp_new(&n->s.cfg, &ops, &n->s);
+	assert_non_null(n->s.io.l);
+	ppp_start(n->s.io.l, n->p.now);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_ESTABLISH);
 	inject(n, &n->s, req, sizeof(req));
 	assert_true(find_sent(&n->s, ack1, sizeof(ack1)) >= 0);
 	inject(n, &n->s, req_full, sizeof(req_full));
@@ -999,7 +881,7 @@ static void framing_before_negotiation(void **state)
 	inject(n, &n->s, ip1, sizeof(ip1));
 	inject(n, &n->s, comp1, sizeof(comp1));
 	inject(n, &n->s, ccp_early, sizeof(ccp_early));
-	const struct ppp_stats *st = ppp_stats(n->s.l);
+	const struct ppp_stats *st = ppp_stats(n->s.io.l);
 	assert_int_equal(st->rx_bad_frames, 0);
 	assert_int_equal(st->rx_unencrypted, 1); /* MPPE is required: never in the clear */
 	assert_int_equal(st->rx_mppe_dropped, 1);
@@ -1017,10 +899,10 @@ static void framing_before_negotiation(void **state)
 	inject(n, &n->s, ff, sizeof(ff));
 	inject(n, &n->s, badctl, sizeof(badctl));
 	inject(n, &n->s, even, sizeof(even));
-	ppp_input(n->s.l, NULL, 0, n->now);
+	ppp_input(n->s.io.l, NULL, 0, n->p.now);
 	assert_int_equal(st->rx_bad_frames, 6);
 	assert_int_equal(st->rx_frames, 11);
-	assert_int_equal(n->s.downs, 0);
+	assert_int_equal(n->s.io.downs, 0);
 }
 
 static void stateful_loss_resets(void **state)
@@ -1037,21 +919,21 @@ static void stateful_loss_resets(void **state)
 	n->c.lose_data = 2;
 	for (uint8_t i = 1; i <= 3; i++) {
 		assert_true(send_ip(n, &n->c, &p, 100, i));
-		pump(n);
+		ppp_pair_pump(&n->p);
 	}
 	/* 1 arrived, 2 was lost, 3 revealed the loss: Reset-Request sent */
 	assert_int_equal(n->s.nrx, 1);
-	const struct ppp_stats *st = ppp_stats(n->s.l);
+	const struct ppp_stats *st = ppp_stats(n->s.io.l);
 	assert_int_equal(st->mppe_resets, 1);
 	assert_true(st->rx_mppe_dropped >= 1);
 	/* The client flushed on the Reset-Request: the next packet gets through. */
 	assert_true(send_ip(n, &n->c, &p, 100, 4));
 	memcpy(last, p.plain, 100);
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(n->s.nrx, 2);
 	assert_memory_equal(n->s.rx[1].b, last, 100);
 	assert_int_equal(st->mppe_resets, 1);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	exchange_ip(n);
 }
 
@@ -1072,29 +954,29 @@ static void stateful_lost_reset_request_is_repeated(void **state)
 	n->s.lose_resets = 1;
 	for (uint8_t i = 1; i <= 3; i++) {
 		assert_true(send_ip(n, &n->c, &p, 100, i));
-		pump(n);
+		ppp_pair_pump(&n->p);
 	}
-	const struct ppp_stats *st = ppp_stats(n->s.l);
+	const struct ppp_stats *st = ppp_stats(n->s.io.l);
 	assert_int_equal(n->s.nrx, 1);
 	assert_int_equal(st->mppe_resets, 1); /* sent, and lost */
 	/* Within the repeat interval: discarded, no second request yet. */
-	n->now += 100;
+	n->p.now += 100;
 	assert_true(send_ip(n, &n->c, &p, 100, 4));
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(n->s.nrx, 1);
 	assert_int_equal(st->mppe_resets, 1);
 	/* Later: the next discarded packet brings a second Reset-Request, the
 	 * client flushes, and traffic flows again. */
-	n->now += 500;
+	n->p.now += 500;
 	assert_true(send_ip(n, &n->c, &p, 100, 5));
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(st->mppe_resets, 2);
 	assert_true(send_ip(n, &n->c, &p, 100, 6));
 	memcpy(last, p.plain, 100);
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(n->s.nrx, 2);
 	assert_memory_equal(n->s.rx[1].b, last, 100);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 }
 
 static void auth_timeout_cancels_backend(void **state)
@@ -1103,10 +985,10 @@ static void auth_timeout_cancels_backend(void **state)
 
 	n->s.manual_auth = true;
 	start(n);
-	run_for(n, 60000);
+	ppp_pair_run_for(&n->p, 60000);
 	assert_int_equal(n->s.auth_requests, 1);
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_AUTH_TIMEOUT);
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_AUTH_TIMEOUT);
 	assert_int_equal(n->s.auth_cancels, 1);
 }
 
@@ -1120,18 +1002,18 @@ static void auth_state_gone_once_running(void **state)
 	struct net *n = *state;
 
 	login(n);
-	uint64_t dropped = ppp_stats(n->s.l)->rx_dropped;
-	size_t sent = n->s.nsent;
+	uint64_t dropped = ppp_stats(n->s.io.l)->rx_dropped;
+	size_t sent = n->s.io.nsent;
 	inject(n, &n->s, chap_resp, sizeof(chap_resp));
 	inject(n, &n->s, pap_req, sizeof(pap_req));
-	assert_int_equal(ppp_stats(n->s.l)->rx_dropped, dropped + 2);
-	assert_int_equal(n->s.nsent, sent); /* no second Success */
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_dropped, dropped + 2);
+	assert_int_equal(n->s.io.nsent, sent); /* no second Success */
 	assert_int_equal(n->s.auth_requests, 1);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
-	assert_string_equal(ppp_peer_name(n->s.l), "alice");
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
+	assert_string_equal(ppp_peer_name(n->s.io.l), "alice");
 	exchange_ip(n);
-	run_for(n, 60000);
-	assert_int_equal(n->s.downs + n->c.downs, 0);
+	ppp_pair_run_for(&n->p, 60000);
+	assert_int_equal(n->s.io.downs + n->c.io.downs, 0);
 }
 
 /* The configured names are copied to their length, at most CHAP_NAME_MAX
@@ -1147,7 +1029,7 @@ static void name_lengths_bounded(void **state)
 	assert_null(ppp_new(&n->s.cfg, &ops, &n->s));
 	host[CHAP_NAME_MAX] = '\0';
 	login(n);
-	assert_string_equal(ppp_peer_name(n->s.l), "alice");
+	assert_string_equal(ppp_peer_name(n->s.io.l), "alice");
 	exchange_ip(n);
 }
 
@@ -1162,8 +1044,8 @@ static void pap_without_mppe(void **state)
 	n->s.cfg.mppe_128 = n->c.cfg.mppe_128 = false;
 	n->s.answer_inline = true;
 	login(n);
-	assert_string_equal(ppp_peer_name(n->s.l), "alice");
-	assert_int_equal(n->s.ip.mppe_bits, 0);
+	assert_string_equal(ppp_peer_name(n->s.io.l), "alice");
+	assert_int_equal(n->s.io.ip.mppe_bits, 0);
 }
 
 static void pap_cannot_give_mppe_keys(void **state)
@@ -1174,9 +1056,9 @@ static void pap_cannot_give_mppe_keys(void **state)
 	n->s.cfg.allow_pap = true;
 	n->c.cfg.allow_pap = true;
 	start(n);
-	run_for(n, 30000);
-	assert_int_equal(n->s.cause, PPP_CAUSE_ENCRYPTION_REFUSED);
-	assert_int_equal(n->s.ups + n->c.ups, 0);
+	ppp_pair_run_for(&n->p, 30000);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_ENCRYPTION_REFUSED);
+	assert_int_equal(n->s.io.ups + n->c.io.ups, 0);
 }
 
 /* A server that asks for EAP first (eap yes) and a client without EAP
@@ -1190,22 +1072,23 @@ static void eap_refused_falls_back_to_mschapv2(void **state)
 	n->s.cfg.allow_eap = true;
 	login(n);
 	assert_int_equal(n->s.auth_requests, 1);
-	assert_string_equal(ppp_peer_name(n->s.l), "alice");
+	assert_string_equal(ppp_peer_name(n->s.io.l), "alice");
 	/* the first LCP request asked for EAP, the client Naked it */
 	size_t at = 0;
 	long i = -1;
-	for (size_t k = 0; k < n->s.nsent && i < 0; k++) {
+	for (size_t k = 0; k < n->s.io.nsent && i < 0; k++) {
 		size_t hl;
-		if (frame_proto(n->s.sent[k].b, n->s.sent[k].len, &hl) == 0xC021 &&
-		    n->s.sent[k].b[hl] == PPP_CONF_REQ) {
+		if (ppp_pair_frame_proto(n->s.io.sent[k].b, n->s.io.sent[k].len, &hl) == 0xC021 &&
+		    n->s.io.sent[k].b[hl] == PPP_CONF_REQ) {
 			i = (long)k;
 			at = hl;
 		}
 	}
 	assert_true(i >= 0);
-	assert_true(contains(n->s.sent[i].b + at, n->s.sent[i].len - at, eap_opt, sizeof(eap_opt)));
+	const struct ppp_pair_frame *f = &n->s.io.sent[i];
+	assert_true(contains(f->b + at, f->len - at, eap_opt, sizeof(eap_opt)));
 	assert_true(count_ctl(&n->c, 0xC021, PPP_CONF_NAK) >= 1);
-	assert_int_equal(ppp_stats(n->s.l)->rx_eap_dropped, 0);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_eap_dropped, 0);
 	exchange_ip(n);
 }
 
@@ -1218,12 +1101,12 @@ static void require_eap_refused_ends_link(void **state)
 	n->s.cfg.allow_eap = true;
 	n->s.cfg.require_eap = true;
 	start(n);
-	run_for(n, 30000);
-	assert_int_equal(n->s.downs, 1);
-	assert_int_equal(n->s.cause, PPP_CAUSE_LCP_FAILED);
-	assert_string_equal(n->s.detail, "no acceptable authentication protocol");
+	ppp_pair_run_for(&n->p, 30000);
+	assert_int_equal(n->s.io.downs, 1);
+	assert_int_equal(n->s.io.cause, PPP_CAUSE_LCP_FAILED);
+	assert_string_equal(n->s.io.detail, "no acceptable authentication protocol");
 	assert_int_equal(n->s.auth_requests, 0);
-	assert_int_equal(n->s.ups + n->c.ups, 0);
+	assert_int_equal(n->s.io.ups + n->c.io.ups, 0);
 }
 
 static void names(void **state)
@@ -1247,7 +1130,7 @@ struct v6_end {
 	bool silent;                 /* its IPV6CP packets never arrive */
 	unsigned ups, downs, nrx;
 	struct ppp_ipv6_info info;
-	struct frame rx[4];
+	struct ppp_pair_frame rx[4];
 };
 static struct v6_end v6_ends[2];
 
@@ -1268,7 +1151,7 @@ static void e_ipv6_up(void *owner, const struct ppp_ipv6_info *info)
 	struct v6_end *v = v6_of(owner);
 
 	v->ups++;
-	assert_int_equal(ppp_phase(((struct end *)owner)->l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(((struct end *)owner)->io.l), PPP_PHASE_RUNNING);
 	v->info = *info;
 }
 
@@ -1292,8 +1175,8 @@ static void e6_send(void *owner, uint8_t *frame, size_t len)
 	size_t hl;
 
 	e_send(owner, frame, len);
-	if (v6_of(owner)->silent && frame_proto(frame, len, &hl) == PPP_PROTO_IPV6CP)
-		e->sent[e->nsent - 1].lost = true;
+	if (v6_of(owner)->silent && ppp_pair_frame_proto(frame, len, &hl) == PPP_PROTO_IPV6CP)
+		e->io.sent[e->io.nsent - 1].lost = true;
 }
 
 static const struct ppp_ops ops6 = {
@@ -1327,18 +1210,13 @@ static int setup6(void **state)
 /* As login(), with the IPv6 ops: IPv4 is RUNNING whatever IPV6CP does. */
 static void login6(struct net *n)
 {
-	n->s.l = ppp_new(&n->s.cfg, &ops6, &n->s);
-	n->c.l = ppp_new(&n->c.cfg, &ops6, &n->c);
-	assert_non_null(n->s.l);
-	assert_non_null(n->c.l);
-	ppp_start(n->s.l, n->now);
-	ppp_start(n->c.l, n->now);
-	run_for(n, 10000);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
-	assert_int_equal(ppp_phase(n->c.l), PPP_PHASE_RUNNING);
-	assert_int_equal(n->s.ups, 1);
-	assert_int_equal(n->c.ups, 1);
-	assert_int_equal(n->s.downs + n->c.downs, 0);
+	ppp_pair_start(&n->p, &n->s.cfg, &ops6, &n->s, &n->c.cfg, &ops6, &n->c);
+	ppp_pair_run_for(&n->p, 10000);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_phase(n->c.io.l), PPP_PHASE_RUNNING);
+	assert_int_equal(n->s.io.ups, 1);
+	assert_int_equal(n->c.io.ups, 1);
+	assert_int_equal(n->s.io.downs + n->c.io.downs, 0);
 }
 
 /* A fake IPv6 packet (version 6) of len octets, sent by e. */
@@ -1347,29 +1225,29 @@ static bool send_ipv6(struct net *n, struct end *e, struct ip_buf *p, size_t len
 	uint8_t *pkt = ip_make(p, len, tag);
 
 	pkt[0] = p->plain[0] = 0x60;
-	return ppp_send_ipv6(e->l, pkt, len, n->now);
+	return ppp_send_ipv6(e->io.l, pkt, len, n->p.now);
 }
 
 static void exchange_ipv6(struct net *n)
 {
 	struct ip_buf p;
 	unsigned s_rx = v6_ends[0].nrx, c_rx = v6_ends[1].nrx;
-	const struct frame *w;
+	const struct ppp_pair_frame *w;
 
 	assert_true(send_ipv6(n, &n->c, &p, 120, 3));
-	w = &n->c.sent[n->c.nsent - 1];
+	w = &n->c.io.sent[n->c.io.nsent - 1];
 	assert_true(is_data(w->b, w->len)); /* inside MPPE (0x00FD) */
 	assert_false(contains(w->b, w->len, p.plain + 8, 32));
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(v6_ends[0].nrx, s_rx + 1);
 	assert_int_equal(v6_ends[0].rx[s_rx].len, 120);
 	assert_memory_equal(v6_ends[0].rx[s_rx].b, p.plain, 120);
 
 	assert_true(send_ipv6(n, &n->s, &p, 1280, 4));
-	w = &n->s.sent[n->s.nsent - 1];
+	w = &n->s.io.sent[n->s.io.nsent - 1];
 	assert_true(is_data(w->b, w->len));
 	assert_false(contains(w->b, w->len, p.plain + 8, 32));
-	pump(n);
+	ppp_pair_pump(&n->p);
 	assert_int_equal(v6_ends[1].nrx, c_rx + 1);
 	assert_int_equal(v6_ends[1].rx[c_rx].len, 1280);
 	assert_memory_equal(v6_ends[1].rx[c_rx].b, p.plain, 1280);
@@ -1384,23 +1262,23 @@ static void ipv6_both_ways_through_mppe(void **state)
 	login6(n);
 	assert_int_equal(v6_ends[0].ups, 1);
 	assert_int_equal(v6_ends[1].ups, 1);
-	assert_true(ppp_ipv6_is_up(n->s.l));
+	assert_true(ppp_ipv6_is_up(n->s.io.l));
 	assert_int_equal(v6_ends[0].info.local_iid, V6_SRV_IID);
 	assert_int_equal(v6_ends[0].info.peer_iid, V6_SUGGEST);
 	assert_int_equal(v6_ends[0].info.mppe_bits, 128);
-	assert_int_equal(v6_ends[0].info.ip_mtu, n->s.ip.ip_mtu);
+	assert_int_equal(v6_ends[0].info.ip_mtu, n->s.io.ip.ip_mtu);
 	assert_int_equal(v6_ends[1].info.local_iid, V6_SUGGEST);
 	assert_int_equal(v6_ends[1].info.peer_iid, V6_SRV_IID);
 	exchange_ipv6(n);
 	exchange_ip(n);
-	assert_int_equal(ppp_stats(n->s.l)->rx_ipv6_packets, 1);
-	assert_int_equal(ppp_stats(n->s.l)->tx_ipv6_packets, 1);
-	assert_int_equal(ppp_stats(n->s.l)->rx_ip_packets, 1);
-	assert_int_equal(ppp_stats(n->s.l)->rx_proto_rejected, 0);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_ipv6_packets, 1);
+	assert_int_equal(ppp_stats(n->s.io.l)->tx_ipv6_packets, 1);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_ip_packets, 1);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_proto_rejected, 0);
 	/* plain IPv6 while MPPE is up: dropped and counted */
 	uint8_t f[48] = { 0x00, 0x57, 0x60 };
 	inject(n, &n->s, f, sizeof(f));
-	assert_int_equal(ppp_stats(n->s.l)->rx_unencrypted, 1);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_unencrypted, 1);
 	assert_int_equal(v6_ends[0].nrx, 1);
 }
 
@@ -1435,15 +1313,15 @@ static void ipv6cp_protocol_rejected_ipv4_stays(void **state)
 
 	n->c.cfg.allow_ipv6 = false;
 	login6(n);
-	assert_true(ppp_stats(n->c.l)->rx_proto_rejected >= 1);
+	assert_true(ppp_stats(n->c.io.l)->rx_proto_rejected >= 1);
 	assert_int_equal(v6_ends[0].ups, 0);
-	assert_false(ppp_ipv6_is_up(n->s.l));
-	assert_true(ppp_next_deadline(n->s.l) == UINT64_MAX); /* no IPV6CP timer left */
+	assert_false(ppp_ipv6_is_up(n->s.io.l));
+	assert_true(ppp_next_deadline(n->s.io.l) == UINT64_MAX); /* no IPV6CP timer left */
 	assert_false(send_ipv6(n, &n->s, &p, 100, 5));
 	exchange_ip(n);
-	run_for(n, 60000); /* nothing retransmits IPV6CP, nothing ends */
-	assert_int_equal(n->s.downs + n->c.downs, 0);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	ppp_pair_run_for(&n->p, 60000); /* nothing retransmits IPV6CP, nothing ends */
+	assert_int_equal(n->s.io.downs + n->c.io.downs, 0);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 }
 
 /* The peer closes IPV6CP (Terminate-Request) once it is up: ipv6_down,
@@ -1458,10 +1336,10 @@ static void ipv6cp_closed_by_peer_ipv4_stays(void **state)
 	assert_int_equal(v6_ends[0].ups, 1);
 	inject(n, &n->s, term, sizeof(term));
 	assert_int_equal(v6_ends[0].downs, 1);
-	assert_false(ppp_ipv6_is_up(n->s.l));
+	assert_false(ppp_ipv6_is_up(n->s.io.l));
 	assert_false(send_ipv6(n, &n->s, &p, 100, 6));
-	run_for(n, 20000);
-	assert_int_equal(n->s.downs + n->c.downs, 0);
+	ppp_pair_run_for(&n->p, 20000);
+	assert_int_equal(n->s.io.downs + n->c.io.downs, 0);
 	exchange_ip(n);
 }
 
@@ -1473,12 +1351,12 @@ static void ipv6cp_unanswered_ipv4_stays(void **state)
 
 	v6_ends[1].silent = true;
 	login6(n);
-	run_for(n, 120000);
+	ppp_pair_run_for(&n->p, 120000);
 	assert_int_equal(v6_ends[0].ups, 0);
-	assert_true(n->s.l != NULL);
-	assert_int_equal(n->s.downs + n->c.downs, 0);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
-	assert_true(ppp_next_deadline(n->s.l) == UINT64_MAX);
+	assert_true(n->s.io.l != NULL);
+	assert_int_equal(n->s.io.downs + n->c.io.downs, 0);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
+	assert_true(ppp_next_deadline(n->s.io.l) == UINT64_MAX);
 	exchange_ip(n);
 }
 
@@ -1491,10 +1369,10 @@ static void ipv6_without_peer_iid_never_up(void **state)
 
 	n->s.cfg.ipv6_peer_iid = 0;
 	login6(n);
-	run_for(n, 30000);
+	ppp_pair_run_for(&n->p, 30000);
 	assert_int_equal(v6_ends[0].ups, 0);
-	assert_false(ppp_ipv6_is_up(n->s.l));
-	assert_int_equal(n->s.downs + n->c.downs, 0);
+	assert_false(ppp_ipv6_is_up(n->s.io.l));
+	assert_int_equal(n->s.io.downs + n->c.io.downs, 0);
 	exchange_ip(n);
 }
 
@@ -1506,7 +1384,7 @@ static void ipv6_server_without_iid_rejects(void **state)
 
 	n->s.cfg.ipv6_local_iid = 0;
 	login6(n);
-	assert_true(ppp_stats(n->s.l)->rx_proto_rejected >= 1);
+	assert_true(ppp_stats(n->s.io.l)->rx_proto_rejected >= 1);
 	assert_int_equal(v6_ends[0].ups + v6_ends[1].ups, 0);
 	exchange_ip(n);
 }
@@ -1522,23 +1400,23 @@ static void ipv6cp_before_ccp_held(void **state)
 				       0x1c, 0x2b, 0x3a, 0x49, 0x58, 0x67, 0x76, 0x85 };
 
 	n->s.manual_auth = true;
-	n->s.l = ppp_new(&n->s.cfg, &ops6, &n->s);
-	n->c.l = ppp_new(&n->c.cfg, &ops6, &n->c);
-	ppp_start(n->s.l, n->now);
-	ppp_start(n->c.l, n->now);
-	run_for(n, 1000);
+	n->s.io.l = ppp_new(&n->s.cfg, &ops6, &n->s);
+	n->c.io.l = ppp_new(&n->c.cfg, &ops6, &n->c);
+	ppp_start(n->s.io.l, n->p.now);
+	ppp_start(n->c.io.l, n->p.now);
+	ppp_pair_run_for(&n->p, 1000);
 	assert_true(n->s.auth_pending);
 	answer(&n->s);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_NETWORK);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_NETWORK);
 	inject(n, &n->s, req, sizeof(req));
 	inject(n, &n->s, req, sizeof(req));
-	assert_int_equal(ppp_stats(n->s.l)->rx_held_ipv6cp, 2);
-	assert_int_equal(ppp_stats(n->s.l)->rx_proto_rejected, 0);
-	run_for(n, 100);
-	assert_int_equal(ppp_phase(n->s.l), PPP_PHASE_RUNNING);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_held_ipv6cp, 2);
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_proto_rejected, 0);
+	ppp_pair_run_for(&n->p, 100);
+	assert_int_equal(ppp_phase(n->s.io.l), PPP_PHASE_RUNNING);
 	assert_true(v6_ends[0].ups >= 1);
 	assert_true(v6_ends[1].ups >= 1);
-	assert_true(ppp_ipv6_is_up(n->s.l));
+	assert_true(ppp_ipv6_is_up(n->s.io.l));
 	assert_int_equal(v6_ends[0].info.peer_iid, v6_ends[1].info.local_iid);
 	exchange_ipv6(n);
 }

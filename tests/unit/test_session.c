@@ -1,18 +1,19 @@
 /*
  * The session's state machine (server/session.h): every legal transition,
  * illegal ones refused and logged, and what the end releases from each
- * state. A real server object (no listeners, GRE, tun or accounting) with
- * a control connection over a socketpair gives a real call, made a fake
- * one by holding its GRE flow aside (there is no GRE socket): what the
- * link sends on it is dropped and counted, nothing else changes. The test plays the PPP link's part through the
- * ops the session gives its link (session_link_ops) and the backend's
- * through a fake struct auth_backend that records submits and cancels.
+ * state, on the scene of tests/unit/support/session_scene.h: a real server
+ * object (no listeners, GRE, tun or accounting) with a control connection
+ * over a socketpair gives a real call, made a fake one by holding its GRE
+ * flow aside (there is no GRE socket): what the link sends on it is
+ * dropped and counted, nothing else changes. The test plays the PPP link's
+ * part through the ops the session gives its link (session_link_ops) and
+ * the backend's through the scene's fake struct auth_backend that records
+ * submits and cancels.
  * What the session hands the link for EAP is recorded on the way: the
  * build links this test with --wrap=ppp_eap_request (the test's is the
  * only one called) and --wrap=ppp_auth_result (recorded, then the link's
  * own runs).
  */
-#include <arpa/inet.h>
 #include <ev.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,62 +22,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "auth/radius_pkt.h"
 #include "common/buf.h"
-#include "common/crypto.h"
 #include "common/log.h"
 #include "common/pptp_msg.h"
 #include "conf/config.h"
 #include "server/call.h"
-#include "server/ctrl.h"
 #include "server/pool.h"
 #include "server/login_lock.h"
 #include "server/server.h"
 #include "server/session_priv.h"
 #include "tests/unit/support/pptp_wire.h"
-
-/* ---- the fake backend ---- */
-
-struct fake_backend {
-	struct auth_backend b;
-	enum auth_submit_status answer; /* what submit says */
-	unsigned submits, cancels;
-	struct auth_session_ref last;   /* of the last submit */
-	char user[sizeof(((struct auth_request *)0)->user)];
-	/* The last submit's method and, for EAP, copies of what it carried
-	 * (the request's pointers are valid only during the submit). */
-	enum auth_method method;
-	uint8_t eap_msg[64], eap_state[256];
-	size_t eap_msg_len, eap_state_len;
-	bool eap_state_given;
-	unsigned eap_round;
-};
-
-static enum auth_submit_status fb_submit(struct auth_backend *b, const struct auth_request *rq)
-{
-	struct fake_backend *f = (struct fake_backend *)b;
-	f->submits++;
-	f->last = rq->session;
-	snprintf(f->user, sizeof(f->user), "%s", rq->user);
-	f->method = rq->method;
-	if (rq->method == AUTH_EAP) {
-		assert_true(rq->u.eap.msg_len <= sizeof(f->eap_msg));
-		assert_true(rq->u.eap.state_len <= sizeof(f->eap_state));
-		memcpy(f->eap_msg, rq->u.eap.msg, rq->u.eap.msg_len);
-		f->eap_msg_len = rq->u.eap.msg_len;
-		f->eap_state_given = rq->u.eap.state != NULL;
-		if (rq->u.eap.state_len)
-			memcpy(f->eap_state, rq->u.eap.state, rq->u.eap.state_len);
-		f->eap_state_len = rq->u.eap.state_len;
-		f->eap_round = rq->u.eap.round;
-	}
-	return f->answer;
-}
+#include "tests/unit/support/session_scene.h"
 
 /* ---- what the session hands the link ---- */
 
@@ -115,139 +76,34 @@ void __wrap_ppp_auth_result(struct ppp_link *l, const struct ppp_auth_verdict *v
 	__real_ppp_auth_result(l, v, now);
 }
 
-static void fb_cancel(struct auth_backend *b, struct auth_session_ref s)
-{
-	struct fake_backend *f = (struct fake_backend *)b;
-	if (auth_session_ref_eq(s, f->last))
-		f->cancels++;
-}
-
-static int fb_fd(const struct auth_backend *b) { (void)b; return -1; }
-static size_t fb_drain(struct auth_backend *b) { (void)b; return 0; }
-static void fb_free(struct auth_backend *b) { (void)b; }
-
-static const struct auth_backend_ops fb_ops = {
-	.name = "fake", .submit = fb_submit, .cancel = fb_cancel, .fd = fb_fd,
-	.drain = fb_drain, .free = fb_free,
-};
-
-/* ---- the scene ---- */
-
-struct scene {
-	struct config *cfg;
-	struct ev_loop *loop;
-	struct server *srv;
-	struct fake_backend fb;
-	int peer;               /* our end of the control connection */
-	struct session *s;      /* the session of the one call */
-	struct call *call;
-	struct gre_flow *flow;  /* the call's, held aside while it is a fake */
-	FILE *log;              /* stderr, captured */
-	int saved_stderr;
-};
-
-/* The call gets its flow back (before it is killed, so it frees it). */
-static void real_call(struct scene *t)
-{
-	if (t->flow)
-		t->call->flow = t->flow;
-	t->flow = NULL;
-}
+/* ---- the scene (tests/unit/support/session_scene.h) ---- */
 
 static int setup(void **state)
 {
-	struct scene *t = calloc(1, sizeof(*t));
-	char err[512];
-	int sv[2];
-
-	assert_non_null(t);
 	memset(&linkrec, 0, sizeof(linkrec));
-	assert_true(crypto_init(err, sizeof(err)));
-	t->cfg = config_load_string("t.conf", "localip 192.0.2.1\nremoteip 192.0.2.10-20\n"
-				    "connections 4\n", err, sizeof(err));
-	assert_non_null(t->cfg);
-	t->loop = ev_loop_new(EVFLAG_AUTO);
-	t->srv = server_new(t->loop, t->cfg, false);
-	assert_non_null(t->srv);
-	t->srv->pool = pool_new(t->cfg);
-	t->srv->session_slot = calloc(t->cfg->connections, sizeof(*t->srv->session_slot));
-	t->srv->nslots = t->cfg->connections;
-	t->fb.b.ops = &fb_ops;
-	t->fb.answer = AUTH_SUBMIT_PENDING;
-	t->srv->auth = &t->fb.b;
-
-	/* Every log line into a file the tests read. */
-	log_init("pptpd", LOG_LVL_DEBUG);
-	t->log = tmpfile();
-	assert_non_null(t->log);
-	t->saved_stderr = dup(STDERR_FILENO);
-	dup2(fileno(t->log), STDERR_FILENO);
-
-	/* One control connection with one call: its session waits for LCP. */
-	struct sockaddr_in from = { .sin_family = AF_INET, .sin_port = htons(1024) };
-	from.sin_addr.s_addr = htonl(0xC6336402); /* 198.51.100.2 */
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-	ctrl_accept(t->srv, sv[0], &from);
-	t->peer = sv[1];
-	struct pptp_msg m = { .type = PPTP_START_CTRL_REQUEST };
-	m.start_rq.version = PPTP_VERSION;
-	m.start_rq.framing_caps = PPTP_FRAMING_SYNC;
-	m.start_rq.bearer_caps = PPTP_BEARER_DIGITAL;
-	pptp_wire_send(sv[1], &m);
-	m = (struct pptp_msg){ .type = PPTP_OUT_CALL_REQUEST };
-	m.ocrq.call_id = 1;
-	m.ocrq.call_serial = 1;
-	m.ocrq.max_bps = 100000000;
-	m.ocrq.bearer_type = PPTP_BEARER_DIGITAL;
-	m.ocrq.framing_type = PPTP_FRAMING_SYNC;
-	m.ocrq.recv_window = 64;
-	pptp_wire_send(sv[1], &m);
-	pptp_wire_turn(t->loop);
-	assert_int_equal(t->srv->nsessions, 1);
-	t->s = t->srv->sessions;
+	struct session_scene *t = session_scene_new("localip 192.0.2.1\nremoteip 192.0.2.10-20\n"
+						    "connections 4\n", LOG_LVL_DEBUG, true);
 	assert_int_equal(session_state(t->s), SESSION_WAIT_LCP);
-	t->call = t->s->call;
-	t->flow = t->call->flow;
-	t->call->flow = NULL;
 	*state = t;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct scene *t = *state;
-	real_call(t);
-	server_free(t->srv);
-	ev_loop_destroy(t->loop);
-	config_free(t->cfg);
-	close(t->peer);
-	fflush(stderr);
-	dup2(t->saved_stderr, STDERR_FILENO);
-	close(t->saved_stderr);
-	fclose(t->log);
-	log_init("pptpd", LOG_LVL_NOTICE);
-	free(t);
+	session_scene_free(*state);
 	return 0;
 }
 
 /* Does the captured log hold a line with text? */
-static bool logged(struct scene *t, const char *text)
+static bool logged(struct session_scene *t, const char *text)
 {
-	char line[2048];
-	bool found = false;
-
-	fflush(stderr);
-	rewind(t->log);
-	while (!found && fgets(line, sizeof(line), t->log))
-		found = strstr(line, text) != NULL;
-	fseek(t->log, 0, SEEK_END);
-	return found;
+	return session_scene_logged(t, text);
 }
 
 /* ---- driving it ---- */
 
 /* The client's first LCP Configure-Request arrives on the call. */
-static void first_lcp(struct scene *t)
+static void first_lcp(struct session_scene *t)
 {
 	uint8_t lcp[] = { 0xFF, 0x03, 0xC0, 0x21, 0x01, 0x01, 0x00, 0x04 };
 	struct session *s = t->s;
@@ -255,7 +111,7 @@ static void first_lcp(struct scene *t)
 }
 
 /* The link asks for alice's MS-CHAPv2 response to be checked. */
-static void auth_request(struct scene *t, const char *user)
+static void auth_request(struct session_scene *t, const char *user)
 {
 	static const uint8_t challenge[16] = { 1, 2, 3 };
 	struct chap_response_info chap = {
@@ -268,14 +124,14 @@ static void auth_request(struct scene *t, const char *user)
 	session_arm(t->s);
 }
 
-static void complete(struct scene *t, enum auth_verdict verdict)
+static void complete(struct session_scene *t, enum auth_verdict verdict)
 {
 	struct auth_result res = { .session = t->fb.last, .method = AUTH_MSCHAPV2,
 				   .verdict = verdict };
 	session_auth_complete(t->srv, &res);
 }
 
-static void ip_up(struct scene *t)
+static void ip_up(struct session_scene *t)
 {
 	struct ppp_ip_info info = { .local_addr = 0xC0000201, .peer_addr = session_addr(t->s),
 				    .ip_mtu = 1400 };
@@ -283,7 +139,7 @@ static void ip_up(struct scene *t)
 }
 
 /* From WAIT_LCP to the state wanted, by the legal path. */
-static void drive_to(struct scene *t, enum session_state to)
+static void drive_to(struct session_scene *t, enum session_state to)
 {
 	if (to >= SESSION_LINK)
 		first_lcp(t);
@@ -301,7 +157,7 @@ static void drive_to(struct scene *t, enum session_state to)
 /* WAIT_LCP -> LINK on the client's LCP; anything else first is dropped. */
 static void wait_lcp_to_link(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 	uint8_t ip[] = { 0x00, 0x21, 0x45, 0x00 };
 	uint64_t dropped = t->srv->stats.frames_dropped;
 
@@ -320,7 +176,7 @@ static void wait_lcp_to_link(void **state)
  * address held and routable, every change logged with the identity. */
 static void login_to_up(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	drive_to(t, SESSION_AUTH_WAIT);
 	assert_int_equal(t->fb.submits, 1);
@@ -353,7 +209,7 @@ static void login_to_up(void **state)
 /* AUTH_WAIT -> LINK: refused by the backend; the link may try again. */
 static void refused_back_to_link(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	drive_to(t, SESSION_AUTH_WAIT);
 	complete(t, AUTH_REJECT_BAD_CREDENTIALS);
@@ -375,7 +231,7 @@ static void refused_back_to_link(void **state)
  * inside the link's callback. */
 static void refusal_answered_from_timer(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	drive_to(t, SESSION_LINK);
 	t->fb.answer = AUTH_SUBMIT_BUSY;
@@ -391,7 +247,7 @@ static void refusal_answered_from_timer(void **state)
  * cancelled in the backend. */
 static void abandoned_request_cancelled(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	drive_to(t, SESSION_AUTH_WAIT);
 	session_link_ops.auth_cancel(t->s);
@@ -402,7 +258,7 @@ static void abandoned_request_cancelled(void **state)
 /* A new attempt while one waits replaces it (cancelled first). */
 static void new_attempt_replaces_waiting_one(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	drive_to(t, SESSION_AUTH_WAIT);
 	auth_request(t, "bob");
@@ -416,7 +272,7 @@ static void new_attempt_replaces_waiting_one(void **state)
 
 static void illegal_moves_refused_and_logged(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	assert_false(session_set_state(t->s, SESSION_UP));
 	assert_int_equal(session_state(t->s), SESSION_WAIT_LCP);
@@ -449,14 +305,14 @@ static void every_state_has_a_name(void **state)
 /* The link ends (ops->down) in state `from`: ENDING then DEAD, out of the
  * tables, its address back in the pool, its request cancelled, its call
  * cleared; the reaper frees it on the next turn. */
-static void end_from(struct scene *t, enum session_state from)
+static void end_from(struct session_scene *t, enum session_state from)
 {
 	drive_to(t, from);
 	uint32_t a = session_addr(t->s);
 	struct call *call = t->s->call;
 	unsigned calls = t->srv->ncalls;
 
-	real_call(t);
+	session_scene_real_call(t);
 	session_link_ops.down(t->s, PPP_CAUSE_PEER_TERMINATE, "test");
 	assert_int_equal(session_state(t->s), SESSION_DEAD);
 	assert_int_equal(t->srv->nsessions, 0);
@@ -483,12 +339,12 @@ static void end_from_up(void **state) { end_from(*state, SESSION_UP); }
 
 static void end_from_auth_refuse(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 	drive_to(t, SESSION_LINK);
 	t->fb.answer = AUTH_SUBMIT_BUSY;
 	auth_request(t, "alice");
 	assert_int_equal(session_state(t->s), SESSION_AUTH_REFUSE);
-	real_call(t);
+	session_scene_real_call(t);
 	session_link_ops.down(t->s, PPP_CAUSE_PEER_TERMINATE, "test");
 	assert_int_equal(session_state(t->s), SESSION_DEAD);
 	assert_int_equal(t->fb.cancels, 0);
@@ -500,10 +356,10 @@ static void end_from_auth_refuse(void **state)
  * lower-down, without clearing the call again. */
 static void call_down_before_lcp(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 	struct session *s = t->s;
 
-	real_call(t);
+	session_scene_real_call(t);
 	call_kill(s->call, "test");
 	assert_int_equal(session_state(s), SESSION_DEAD);
 	assert_true(logged(t, "event=session-down reason=lower-down"));
@@ -514,10 +370,10 @@ static void call_down_before_lcp(void **state)
 /* Once ending, nothing moves it back, and a second end does nothing. */
 static void dead_is_final(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	drive_to(t, SESSION_UP);
-	real_call(t);
+	session_scene_real_call(t);
 	session_link_ops.down(t->s, PPP_CAUSE_ADMIN, "first");
 	session_link_ops.down(t->s, PPP_CAUSE_SHUTDOWN, "second");
 	assert_false(logged(t, "reason=shutdown"));
@@ -528,7 +384,7 @@ static void dead_is_final(void **state)
 
 /* The `idle` key is the session's idle time unless the backend named the
  * user's own (the store's idle column, RADIUS Idle-Timeout): 0 included. */
-static void idle_from_key_or_user(struct scene *t, bool given, uint32_t user_idle,
+static void idle_from_key_or_user(struct session_scene *t, bool given, uint32_t user_idle,
 				  uint32_t want)
 {
 	t->cfg->idle = 30;
@@ -610,7 +466,7 @@ static void up_timer_coalesced(void **state)
  * session and in the server, logged once; a CoA changes the rates. */
 static void rate_from_key_or_user(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	t->cfg->rate_limit_down = 800;  /* 100,000 B/s: 100 ms is 10,000 bytes */
 	t->cfg->rate_limit_up = 0;
@@ -643,7 +499,7 @@ static void rate_from_key_or_user(void **state)
 
 static void rate_user_replaces_key(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	t->cfg->rate_limit_down = 800;
 	t->cfg->rate_limit_up = 800;
@@ -664,7 +520,7 @@ static void rate_user_replaces_key(void **state)
  * subnet, Framed-MTU capping the MTU, every Class copied. */
 static void accept_extras(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 	static const uint8_t classes[] = { 2, 'a', 'b', 3, 'c', 'd', 'e' };
 	const struct auth_route routes[] = {
 		{ .dst = 0x0A630000, .plen = 24, .gw = 0 },          /* 10.99.0.0/24 */
@@ -700,7 +556,7 @@ static void accept_extras(void **state)
 	assert_int_equal(t->srv->nfroutes, 0);
 	assert_null(session_route_lookup(t->srv, 0x0A630001));
 	assert_false(session_route_src_ok(t->s, 0x0A630001));
-	real_call(t);
+	session_scene_real_call(t);
 	session_link_ops.down(t->s, PPP_CAUSE_PEER_TERMINATE, "test");
 	assert_null(t->s->routes);
 	assert_int_equal(t->s->nroutes, 0);
@@ -710,7 +566,7 @@ static void accept_extras(void **state)
  * source check allows only a session's installed routes. */
 static void route_lookup_longest_prefix(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 	static struct session other; /* only compared, never used */
 	struct session *a = &other, *b = t->s;
 	struct server_froute tab[] = {
@@ -742,7 +598,7 @@ static void route_lookup_longest_prefix(void **state)
 /* A Framed-MTU below 576 caps at 576; one above the link's does nothing. */
 static void framed_mtu_bounds(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	drive_to(t, SESSION_AUTH_WAIT);
 	struct auth_result res = { .session = t->fb.last, .method = AUTH_MSCHAPV2,
@@ -757,7 +613,7 @@ static void framed_mtu_bounds(void **state)
  * the login is refused; 40 or 128 leaves 128. */
 static void mppe_types(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	drive_to(t, SESSION_AUTH_WAIT);
 	struct auth_result res = { .session = t->fb.last, .method = AUTH_MSCHAPV2,
@@ -779,7 +635,7 @@ static void mppe_types(void **state)
 /* ---- EAP relayed to the backend ---- */
 
 /* The link hands up one EAP Response: round 1 is the Identity. */
-static void eap_response(struct scene *t, unsigned round, const char *identity,
+static void eap_response(struct session_scene *t, unsigned round, const char *identity,
 			 const uint8_t *pkt, size_t len)
 {
 	struct eap_packet_info eap = {
@@ -791,7 +647,7 @@ static void eap_response(struct scene *t, unsigned round, const char *identity,
 }
 
 /* The backend answers the last request. */
-static void eap_complete(struct scene *t, enum auth_verdict verdict, const uint8_t *msg,
+static void eap_complete(struct session_scene *t, enum auth_verdict verdict, const uint8_t *msg,
 			 size_t msg_len, const char *state)
 {
 	struct auth_result res = { .session = t->fb.last, .method = AUTH_EAP, .verdict = verdict,
@@ -811,7 +667,7 @@ static const uint8_t eap_ok[] = { 3, 3, 0, 4 };
 static const uint8_t eap_fail[] = { 4, 3, 0, 4 };
 
 /* Identity, then a round with the State of the first Challenge. */
-static void eap_to_round2(struct scene *t)
+static void eap_to_round2(struct session_scene *t)
 {
 	drive_to(t, SESSION_LINK);
 	eap_response(t, 1, "anonymous@example.org", eap_r1, sizeof(eap_r1));
@@ -828,7 +684,7 @@ static void eap_to_round2(struct scene *t)
  * keys and User-Name (the inner identity) make the session. */
 static void eap_three_rounds(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	drive_to(t, SESSION_LINK);
 	eap_response(t, 1, "anonymous@example.org", eap_r1, sizeof(eap_r1));
@@ -916,7 +772,7 @@ static void eap_three_rounds(void **state)
  * LINK. */
 static void eap_reject(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	eap_to_round2(t);
 	assert_non_null(t->s->eap_state);
@@ -938,11 +794,11 @@ static void eap_reject(void **state)
  * cancelled, the State freed (with ASan a leak here would show). */
 static void eap_teardown_in_round2(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	eap_to_round2(t);
 	assert_non_null(t->s->eap_state);
-	real_call(t);
+	session_scene_real_call(t);
 	session_link_ops.down(t->s, PPP_CAUSE_AUTH_TIMEOUT, "test");
 	assert_int_equal(session_state(t->s), SESSION_DEAD);
 	assert_int_equal(t->fb.cancels, 1);
@@ -956,7 +812,7 @@ static void eap_teardown_in_round2(void **state)
  * request is cancelled and the State freed. */
 static void eap_cancel_frees_state(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	eap_to_round2(t);
 	session_link_ops.auth_cancel(t->s);
@@ -969,7 +825,7 @@ static void eap_cancel_frees_state(void **state)
  * RADIUS error that ends the link, logged; nothing is sent as a Request. */
 static void eap_challenge_without_message(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	drive_to(t, SESSION_LINK);
 	eap_response(t, 1, "anonymous@example.org", eap_r1, sizeof(eap_r1));
@@ -988,7 +844,7 @@ static void eap_challenge_without_message(void **state)
  * refusal due from the timer. */
 static void eap_identity_refused(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	drive_to(t, SESSION_LINK);
 	eap_response(t, 1, "", eap_r1, 5);
@@ -1003,7 +859,7 @@ static void eap_identity_refused(void **state)
 /* The backend busy in round 2: a refusal due, the State freed. */
 static void eap_busy_frees_state(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	eap_to_round2(t);
 	eap_complete(t, AUTH_CHALLENGE, eap_q3, sizeof(eap_q3), "S2");
@@ -1021,7 +877,7 @@ static void eap_busy_frees_state(void **state)
  * outer identity as the session's user, logged with both. */
 static void eap_inner_user_refused(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 	char inner[AUTH_NAME_MAX + 10];
 
 	memset(inner, 'a', sizeof(inner));
@@ -1043,7 +899,7 @@ static void eap_inner_user_refused(void **state)
  * locked outer identity is refused before the backend is asked. */
 static void eap_lockout(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	assert_true(login_lock_start(t->srv));
 	drive_to(t, SESSION_LINK);

@@ -1,8 +1,8 @@
 /*
  * A session's IPv6 (server/session_ipv6.c) through the ops it gives its
- * link, on a real server object as in test_session.c (no tun, GRE or
- * accounting; the call's flow held aside so what the link sends is
- * dropped): the /64 taken at ipv6_up and given back by ipv6_down and by
+ * link, on the scene of tests/unit/support/session_scene.h as in
+ * test_session.c (a real server object without tun, GRE or accounting;
+ * the call's flow held aside so what the link sends is dropped): the /64 taken at ipv6_up and given back by ipv6_down and by
  * every end, the identifiers, the anti-spoofing counters, RSs folded
  * into one RA per 3 s, DHCPv6-PD answered and counted.
  */
@@ -15,53 +15,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
-#include "common/crypto.h"
 #include "common/ipv6.h"
 #include "common/log.h"
-#include "common/pptp_msg.h"
 #include "conf/config.h"
 #include "server/call.h"
-#include "server/ctrl.h"
 #include "server/pool.h"
 #include "server/pool6.h"
 #include "server/server.h"
 #include "server/session_ipv6.h"
 #include "server/session_priv.h"
 #include "tests/unit/support/pptp_wire.h"
-
-static struct auth_session_ref last_ref;
-
-static enum auth_submit_status fb_submit(struct auth_backend *b, const struct auth_request *rq)
-{
-	(void)b;
-	last_ref = rq->session;
-	return AUTH_SUBMIT_PENDING;
-}
-static void fb_cancel(struct auth_backend *b, struct auth_session_ref s) { (void)b; (void)s; }
-static int fb_fd(const struct auth_backend *b) { (void)b; return -1; }
-static size_t fb_drain(struct auth_backend *b) { (void)b; return 0; }
-static void fb_free(struct auth_backend *b) { (void)b; }
-
-static const struct auth_backend_ops fb_ops = {
-	.name = "fake", .submit = fb_submit, .cancel = fb_cancel, .fd = fb_fd,
-	.drain = fb_drain, .free = fb_free,
-};
-
-struct scene {
-	struct config *cfg;
-	struct ev_loop *loop;
-	struct server *srv;
-	struct auth_backend fb;
-	int peer;
-	struct session *s;
-	struct call *call;
-	struct gre_flow *flow;
-};
+#include "tests/unit/support/session_scene.h"
 
 /* What the Access-Accept of the scene adds (RADIUS IPv6 attributes);
  * zero: a plain Accept. */
@@ -69,52 +37,10 @@ static struct auth_result accept_extra;
 
 static int setup(void **state)
 {
-	struct scene *t = calloc(1, sizeof(*t));
-	char err[512];
-	int sv[2];
-
-	assert_non_null(t);
-	assert_true(crypto_init(err, sizeof(err)));
-	t->cfg = config_load_string("t.conf", "localip 192.0.2.1\nremoteip 192.0.2.10-20\n"
-				    "connections 4\nipv6 yes\nipv6-prefix-pool 2001:db8:100::/63\n"
-				    "ipv6-dns 2001:db8:53::53\n", err, sizeof(err));
-	assert_non_null(t->cfg);
-	t->loop = ev_loop_new(EVFLAG_AUTO);
-	t->srv = server_new(t->loop, t->cfg, false);
-	assert_non_null(t->srv);
-	t->srv->pool = pool_new(t->cfg);
-	t->srv->pool6 = pool6_new(&t->cfg->ipv6_prefix_pool);
-	assert_non_null(t->srv->pool6);
-	t->srv->session_slot = calloc(t->cfg->connections, sizeof(*t->srv->session_slot));
-	t->srv->nslots = t->cfg->connections;
-	t->fb.ops = &fb_ops;
-	t->srv->auth = &t->fb;
-	log_init("pptpd", LOG_LVL_ERR);
-
-	struct sockaddr_in from = { .sin_family = AF_INET, .sin_port = htons(1024) };
-	from.sin_addr.s_addr = htonl(0xC6336402);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-	ctrl_accept(t->srv, sv[0], &from);
-	t->peer = sv[1];
-	struct pptp_msg m = { .type = PPTP_START_CTRL_REQUEST };
-	m.start_rq.version = PPTP_VERSION;
-	m.start_rq.framing_caps = PPTP_FRAMING_SYNC;
-	m.start_rq.bearer_caps = PPTP_BEARER_DIGITAL;
-	pptp_wire_send(sv[1], &m);
-	m = (struct pptp_msg){ .type = PPTP_OUT_CALL_REQUEST };
-	m.ocrq.call_id = 1;
-	m.ocrq.call_serial = 1;
-	m.ocrq.max_bps = 100000000;
-	m.ocrq.bearer_type = PPTP_BEARER_DIGITAL;
-	m.ocrq.framing_type = PPTP_FRAMING_SYNC;
-	m.ocrq.recv_window = 64;
-	pptp_wire_send(sv[1], &m);
-	pptp_wire_turn(t->loop);
-	assert_int_equal(t->srv->nsessions, 1);
-	t->s = t->srv->sessions;
-	t->call = t->s->call;
-	t->flow = t->call->flow;
-	t->call->flow = NULL;
+	struct session_scene *t = session_scene_new("localip 192.0.2.1\nremoteip 192.0.2.10-20\n"
+						    "connections 4\nipv6 yes\n"
+						    "ipv6-prefix-pool 2001:db8:100::/63\n"
+						    "ipv6-dns 2001:db8:53::53\n", LOG_LVL_ERR, false);
 
 	/* Up: LCP, MS-CHAPv2 accepted, IPCP. */
 	uint8_t lcp[] = { 0xFF, 0x03, 0xC0, 0x21, 0x01, 0x01, 0x00, 0x04 };
@@ -127,7 +53,7 @@ static int setup(void **state)
 	};
 	session_link_ops.auth_request(t->s, &chap, NULL);
 	struct auth_result res = accept_extra;
-	res.session = last_ref;
+	res.session = t->fb.last;
 	res.method = AUTH_MSCHAPV2;
 	res.verdict = AUTH_ACCEPT;
 	session_auth_complete(t->srv, &res);
@@ -141,26 +67,18 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct scene *t = *state;
-	if (t->flow)
-		t->call->flow = t->flow;
-	server_free(t->srv);
-	ev_loop_destroy(t->loop);
-	config_free(t->cfg);
-	close(t->peer);
-	log_init("pptpd", LOG_LVL_NOTICE);
-	free(t);
+	session_scene_free(*state);
 	return 0;
 }
 
-static void ipv6_up(struct scene *t)
+static void ipv6_up(struct session_scene *t)
 {
 	struct ppp_ipv6_info info = { .local_iid = 1, .peer_iid = 0x1234, .ip_mtu = 1396 };
 	session_link_ops.ipv6_up(t->s, &info);
 }
 
 /* A UDP packet from src to dst through the link. */
-static void rx(struct scene *t, const char *src, const char *dst)
+static void rx(struct session_scene *t, const char *src, const char *dst)
 {
 	uint8_t b[64] = { 0x60 };
 	b[5] = 8;
@@ -175,7 +93,7 @@ static void rx(struct scene *t, const char *src, const char *dst)
  * that is neither 0 nor ours; only 0 and ours are refused. */
 static void link_config(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 	struct ppp_config pc = { 0 };
 	session_ipv6_config(t->srv, &pc);
 	assert_true(pc.allow_ipv6);
@@ -190,7 +108,7 @@ static void link_config(void **state)
  * an end while IPv6 is up gives it back too. */
 static void prefix_held_and_released(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 	uint8_t p[16], want[16];
 
 	ipv6_up(t);
@@ -222,7 +140,7 @@ static void prefix_held_and_released(void **state)
  * end of the window, on the session's timer. */
 static void rx_decisions(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 
 	ipv6_up(t);
 	rx(t, "2001:db8:100::1234", "2001:db8:200::2");
@@ -327,7 +245,7 @@ static size_t dhcp6_msg(uint8_t b[128], uint8_t type)
  * is refused; an Information-Request still goes to its own parser. */
 static void dhcpv6_pd(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 	uint8_t b[128];
 	size_t n;
 
@@ -368,7 +286,7 @@ static void dhcpv6_pd(void **state)
  * packet for a /64 nobody holds is counted as no-route. */
 static void not_up(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 	uint8_t pkt[48] = { 0x60 }, scratch[IPV6_PTB_MAX];
 
 	rx(t, "2001:db8:999::1", "2001:db8:200::2");
@@ -438,7 +356,7 @@ static int setup_radius_not64(void **state)
  * with it: the suggestion it was given). */
 static void radius_prefix_in_pool(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 	uint8_t p[16], want[16];
 
 	assert_false(session_link_ops.ipv6_iid_ok(t->s, 0x1234));
@@ -458,7 +376,7 @@ static void radius_prefix_in_pool(void **state)
  * the other keeps it; IPv4 stays up. */
 static void radius_prefix_taken(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 	uint8_t want[16], p[16];
 	int other;
 
@@ -478,7 +396,7 @@ static void radius_prefix_taken(void **state)
  * from them. */
 static void radius_prefix_outside(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 	uint8_t a[16], p[16];
 
 	ipv6_up(t);
@@ -505,7 +423,7 @@ static void radius_prefix_outside(void **state)
 
 static void radius_prefix_not64(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 	uint8_t p[16], want[16];
 
 	ipv6_up(t);
@@ -530,7 +448,7 @@ static int setup_radius_named(void **state)
 
 static void radius_named_pool(void **state)
 {
-	struct scene *t = *state;
+	struct session_scene *t = *state;
 	char err[512];
 	uint8_t p[16], want[16];
 
