@@ -256,6 +256,8 @@ bool bench_session_hang_up(struct bench_session *s)
 
 void bench_session_release(struct bench_session *s)
 {
+	if (!s->env)
+		return; /* zeroed, never set up: nothing to release */
 	ev_timer_stop(s->env->loop, &s->ppp_timer);
 	if (s->link)
 		ppp_free(s->link);

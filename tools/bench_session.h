@@ -130,7 +130,8 @@ void bench_session_flush(struct bench_session *s);
  * has drained. True when this call started the LCP Terminate.
  */
 bool bench_session_hang_up(struct bench_session *s);
-/* Stop the PPP timer and free the link. */
+/* Stop the PPP timer and free the link. A zeroed session that was never
+ * set up (a tool giving up half-way through its set-up) is left alone. */
 void bench_session_release(struct bench_session *s);
 
 #endif
