@@ -17,12 +17,14 @@
  *
  * The exit status is 0 only if every cycle logged in and out cleanly.
  *
- * Driving the layers: as in `connect`, frames the link sends while the
- * call is delivering wait in a short per-slot queue, and an ev_prepare
- * watcher takes each slot's disconnect one step further, so nothing is
- * torn down inside a callback of its own. A cycle that takes longer than
- * --timeout seconds (from connect to the end of the disconnect) fails the
- * run at once: a server that stops answering must not make this hang.
+ * Driving the layers: each slot's call and PPP link are a bench_session
+ * (tools/bench_session.h, shared with `sessions`); as in `connect`, frames
+ * the link sends while the call is delivering wait in a short per-slot
+ * queue, and an ev_prepare watcher takes each slot's disconnect one step
+ * further, so nothing is torn down inside a callback of its own. A cycle
+ * that takes longer than --timeout seconds (from connect to the end of the
+ * disconnect) fails the run at once: a server that stops answering must
+ * not make this hang.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,6 +38,7 @@
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/ppp/ppp.h"
+#include "tools/bench_session.h"
 #include "tools/pptp_client.h"
 #include "tools/pptpbench.h"
 
@@ -46,27 +49,23 @@
 struct churn;
 
 struct slot {
+	struct bench_session bs;     /* first: the callbacks' pointer is the slot's */
 	struct churn *ch;
 	unsigned index;
 	unsigned long cycle;         /* 1-based number of the cycle running */
 	bool busy;
 	struct pptp_ctrl *ctrl;
-	struct pptp_call *call;
-	struct ppp_link *link;
 	const char *step;
-	bool failed, up, link_down;
-	bool closing_link, clearing_call, closing_ctrl;
-	ev_timer ppp_timer, watchdog;
-	unsigned txq_head, txq_count;
-	size_t txq_len[CHURN_TXQ];
+	bool up, closing_ctrl;
+	ev_timer watchdog;
+	uint16_t txq_len[CHURN_TXQ];
 	uint8_t txq[CHURN_TXQ][PPP_FRAME_MAX];
-	uint8_t rx[PPTP_CLIENT_MAX_FRAME];
 };
 
 struct churn {
+	struct bench_env env;
 	struct ev_loop *loop;
 	struct pptp_client *cl;
-	struct ppp_config pcfg;
 	double timeout;
 	unsigned long cycles, report_every, started, done, ok, failed, next_checkpoint;
 	unsigned parallel;
@@ -77,44 +76,18 @@ struct churn {
 	struct slot slots[CHURN_MAX_PARALLEL];
 };
 
-static uint64_t now_ms(const struct churn *ch)
+static struct slot *slot_of(struct bench_session *bs)
 {
-	return (uint64_t)(ev_now(ch->loop) * 1000.0);
+	return (struct slot *)bs;
 }
 
 static void slot_fail(struct slot *s, const char *why)
 {
-	if (s->failed)
+	if (s->bs.failed)
 		return;
-	s->failed = true;
+	s->bs.failed = true;
 	if (s->ch->failed < CHURN_FAILS_SHOWN)
 		printf("FAIL cycle=%lu slot=%u step=%s: %s\n", s->cycle, s->index, s->step, why);
-}
-
-static void arm_ppp_timer(struct slot *s)
-{
-	uint64_t due, now;
-
-	ev_timer_stop(s->ch->loop, &s->ppp_timer);
-	if (!s->link || s->link_down)
-		return;
-	due = ppp_next_deadline(s->link);
-	if (due == UINT64_MAX)
-		return;
-	now = now_ms(s->ch);
-	ev_timer_set(&s->ppp_timer, due > now ? (double)(due - now) / 1000.0 : 0.0, 0.0);
-	ev_timer_start(s->ch->loop, &s->ppp_timer);
-}
-
-static void ppp_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct slot *s = w->data;
-	(void)loop;
-	(void)revents;
-	if (!s->link || s->link_down)
-		return;
-	ppp_on_timer(s->link, now_ms(s->ch));
-	arm_ppp_timer(s);
 }
 
 static void watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -127,76 +100,39 @@ static void watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
-/* ---- frames out (as in connect: queued while the call is delivering) ---- */
+/* ---- the session (tools/bench_session.h) ---- */
 
-static void flush_txq(struct slot *s)
+static void session_up(struct bench_session *bs)
 {
-	if (!s->call) {
-		s->txq_head = s->txq_count = 0;
-		return;
-	}
-	while (s->txq_count) {
-		unsigned i = s->txq_head;
-		if (pptp_call_send(s->call, s->txq[i], s->txq_len[i]) < 0 &&
-		    (errno == EBUSY || errno == ENOBUFS))
-			return;
-		s->txq_head = (i + 1) % CHURN_TXQ;
-		s->txq_count--;
-	}
+	slot_of(bs)->up = true;
 }
 
-static void link_send(void *owner, uint8_t *frame, size_t len)
+static void session_fail(struct bench_session *bs, enum bench_fail what, const char *name,
+			 const char *detail)
 {
-	struct slot *s = owner;
-
-	if (!s->call)
-		return;
-	if (s->txq_count == 0 && pptp_call_send(s->call, frame, len) == 0)
-		return;
-	if (s->txq_count == CHURN_TXQ || len > PPP_FRAME_MAX)
-		return; /* lost like a dropped packet: PPP retransmits */
-	unsigned slot = (s->txq_head + s->txq_count) % CHURN_TXQ;
-	memcpy(s->txq[slot], frame, len);
-	s->txq_len[slot] = len;
-	s->txq_count++;
-}
-
-static void link_ip_up(void *owner, const struct ppp_ip_info *info)
-{
-	struct slot *s = owner;
-
-	if (!info->mppe_bits || info->mppe_stateful) {
-		slot_fail(s, "link up without MPPE stateless");
-		return;
-	}
-	s->up = true;
-}
-
-static void link_ip_rx(void *owner, uint8_t *pkt, size_t len)
-{
-	(void)owner;
-	(void)pkt;
-	(void)len;
-}
-
-static void link_down(void *owner, enum ppp_cause cause, const char *detail)
-{
-	struct slot *s = owner;
 	char why[160];
 
-	s->link_down = true;
-	ev_timer_stop(s->ch->loop, &s->ppp_timer);
-	if (s->closing_link)
+	switch (what) {
+	case BENCH_FAIL_NO_MPPE:
+		slot_fail(slot_of(bs), "link up without MPPE stateless");
 		return;
-	snprintf(why, sizeof(why), "link down: %s %s", ppp_cause_name(cause), detail ? detail : "");
-	slot_fail(s, why);
+	case BENCH_FAIL_PPP_NEW:
+		slot_fail(slot_of(bs), "cannot create the PPP link");
+		return;
+	case BENCH_FAIL_LINK:
+		snprintf(why, sizeof(why), "link down: %s %s", name, detail ? detail : "");
+		break;
+	case BENCH_FAIL_CALL:
+		snprintf(why, sizeof(why), "call down: %s", name);
+		break;
+	}
+	slot_fail(slot_of(bs), why);
 }
 
-static const struct ppp_ops link_ops = {
-	.send = link_send,
-	.ip_up = link_ip_up,
-	.ip_rx = link_ip_rx,
-	.down = link_down,
+/* Every slot is stepped every loop turn: nothing to wake. */
+static const struct bench_session_ops session_ops = {
+	.up = session_up,
+	.fail = session_fail,
 };
 
 /* ---- the PPTP layer ---- */
@@ -205,57 +141,20 @@ static void on_ctrl_up(struct pptp_ctrl *ctrl)
 {
 	struct slot *s = pptp_ctrl_user(ctrl);
 
-	if (s->failed)
+	if (s->bs.failed)
 		return;
 	s->step = "call";
-	s->call = pptp_call_place(ctrl, s);
-	if (!s->call)
+	if (!bench_session_place(&s->bs, ctrl))
 		slot_fail(s, strerror(errno));
 }
 
 static void on_call_up(struct pptp_call *call)
 {
-	struct slot *s = pptp_call_user(call);
+	struct slot *s = slot_of(pptp_call_user(call));
 
-	if (s->failed)
-		return;
-	s->step = "ppp";
-	s->link = ppp_new(&s->ch->pcfg, &link_ops, s);
-	if (!s->link) {
-		slot_fail(s, "cannot create the PPP link");
-		return;
-	}
-	ppp_start(s->link, now_ms(s->ch));
-	arm_ppp_timer(s);
-}
-
-static void on_frame(struct pptp_call *call, const uint8_t *data, size_t len)
-{
-	struct slot *s = pptp_call_user(call);
-
-	if (!s->link || s->link_down || len > sizeof(s->rx))
-		return;
-	memcpy(s->rx, data, len);
-	ppp_input(s->link, s->rx, len, now_ms(s->ch));
-	arm_ppp_timer(s);
-}
-
-static void on_call_down(struct pptp_call *call, enum pptp_down_reason reason)
-{
-	struct slot *s = pptp_call_user(call);
-	char why[96];
-
-	s->call = NULL;
-	/* Closing, the server may notify the call's end before our
-	 * Call-Clear reaches it: both are a clean end. */
-	if (!s->clearing_call && !(s->closing_link && reason == PPTP_DOWN_PEER)) {
-		snprintf(why, sizeof(why), "call down: %s", pptp_down_reason_name(reason));
-		slot_fail(s, why);
-	}
-	if (s->link && !s->link_down) {
-		ppp_lower_down(s->link, PPP_CAUSE_LOWER_DOWN, now_ms(s->ch));
-		arm_ppp_timer(s);
-	}
+	if (!s->bs.failed)
+		s->step = "ppp";
+	bench_session_on_call_up(call);
 }
 
 static void on_ctrl_down(struct pptp_ctrl *ctrl, enum pptp_down_reason reason)
@@ -274,8 +173,8 @@ static void on_ctrl_down(struct pptp_ctrl *ctrl, enum pptp_down_reason reason)
 static const struct pptp_client_ops client_ops = {
 	.on_ctrl_up = on_ctrl_up,
 	.on_call_up = on_call_up,
-	.on_frame = on_frame,
-	.on_call_down = on_call_down,
+	.on_frame = bench_session_on_frame,
+	.on_call_down = bench_session_on_call_down,
 	.on_ctrl_down = on_ctrl_down,
 };
 
@@ -288,9 +187,8 @@ static void slot_start(struct slot *s)
 	s->busy = true;
 	s->cycle = ++ch->started;
 	s->step = "start";
-	s->failed = s->up = s->link_down = false;
-	s->closing_link = s->clearing_call = s->closing_ctrl = false;
-	s->txq_head = s->txq_count = 0;
+	bench_session_reset(&s->bs);
+	s->up = s->closing_ctrl = false;
 	ev_timer_set(&s->watchdog, ch->timeout, 0.0);
 	ev_timer_start(ch->loop, &s->watchdog);
 	s->ctrl = pptp_ctrl_open(ch->cl, s);
@@ -305,34 +203,22 @@ static void slot_step(struct slot *s)
 {
 	struct churn *ch = s->ch;
 
-	flush_txq(s);
-	if (!s->up && !s->failed)
+	bench_session_flush(&s->bs);
+	if (!s->up && !s->bs.failed)
 		return;
-	if (s->link && !s->link_down && !s->closing_link) {
-		s->closing_link = true;
+	if (bench_session_hang_up(&s->bs))
 		s->step = "disconnect";
-		ppp_close(s->link, PPP_CAUSE_ADMIN, "user request", now_ms(ch));
-		arm_ppp_timer(s);
-		flush_txq(s);
-	}
-	if ((!s->link || s->link_down) && s->call && !s->clearing_call && !s->txq_count) {
-		s->clearing_call = true;
-		pptp_call_clear(s->call);
-	}
-	if (!s->call && s->ctrl && !s->closing_ctrl) {
+	if (!s->bs.call && s->ctrl && !s->closing_ctrl) {
 		s->closing_ctrl = true;
 		pptp_ctrl_close(s->ctrl);
 	}
-	if (s->ctrl || s->call)
+	if (s->ctrl || s->bs.call)
 		return;
 	ev_timer_stop(ch->loop, &s->watchdog);
-	ev_timer_stop(ch->loop, &s->ppp_timer);
-	if (s->link)
-		ppp_free(s->link);
-	s->link = NULL;
+	bench_session_release(&s->bs);
 	s->busy = false;
 	ch->done++;
-	if (s->failed)
+	if (s->bs.failed)
 		ch->failed++;
 	else
 		ch->ok++;
@@ -448,7 +334,7 @@ static int parse_args(struct churn *ch, struct pptp_client_params *p, int argc, 
 				goto bad;
 			break;
 		case 'u':
-			ch->pcfg.user = optarg;
+			ch->env.pcfg.user = optarg;
 			break;
 		case 'P':
 			pw_stdin = true;
@@ -485,7 +371,7 @@ static int parse_args(struct churn *ch, struct pptp_client_params *p, int argc, 
 			return 2;
 		}
 	}
-	if (!have_server || !ch->pcfg.user || !pw_stdin || !ch->cycles || optind != argc) {
+	if (!have_server || !ch->env.pcfg.user || !pw_stdin || !ch->cycles || optind != argc) {
 		churn_usage(stderr);
 		return 2;
 	}
@@ -494,21 +380,6 @@ bad:
 	fprintf(stderr, "churn: bad value '%s'\n", optarg);
 	churn_usage(stderr);
 	return 2;
-}
-
-static char *read_password(void)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n = getline(&line, &cap, stdin);
-
-	if (n < 0) {
-		free(line);
-		return NULL;
-	}
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = '\0';
-	return line;
 }
 
 int pptpbench_churn(int argc, char **argv)
@@ -524,11 +395,7 @@ int pptpbench_churn(int argc, char **argv)
 	}
 	ch->timeout = 10;
 	ch->parallel = 1;
-	ch->pcfg.role = PPP_ROLE_CLIENT;
-	ch->pcfg.allow_mschapv2 = true;
-	ch->pcfg.mppe_required = true;
-	ch->pcfg.mppe_128 = true;
-	ch->pcfg.mppe_stateless = true;
+	bench_env_init(&ch->env, NULL, &session_ops, CHURN_TXQ, PPP_FRAME_MAX);
 	pptp_client_params_default(&p);
 	p.timeout = ch->timeout;
 	int r = parse_args(ch, &p, argc, argv);
@@ -539,12 +406,12 @@ int pptpbench_churn(int argc, char **argv)
 	if (!ch->report_every)
 		ch->report_every = ch->cycles;
 	ch->next_checkpoint = ch->report_every;
-	if (!(password = read_password())) {
+	if (!(password = bench_read_password())) {
 		fprintf(stderr, "churn: no password on stdin\n");
 		free(ch);
 		return 2;
 	}
-	ch->pcfg.password = password;
+	ch->env.pcfg.password = password;
 	if (!crypto_init(err, sizeof(err))) {
 		fprintf(stderr, "churn: %s\n", err);
 		goto out;
@@ -552,7 +419,7 @@ int pptpbench_churn(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	log_init("pptpbench", LOG_LVL_WARN);
-	ch->loop = ev_loop_new(EVFLAG_AUTO);
+	ch->loop = ch->env.loop = ev_loop_new(EVFLAG_AUTO);
 	if (!ch->loop) {
 		fprintf(stderr, "churn: no event loop\n");
 		goto out_crypto;
@@ -564,11 +431,11 @@ int pptpbench_churn(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < ch->parallel; i++) {
 		struct slot *s = &ch->slots[i];
+		bench_session_init(&s->bs, &ch->env, &s->txq[0][0], s->txq_len);
 		s->ch = ch;
 		s->index = i;
-		ev_timer_init(&s->ppp_timer, ppp_timer_cb, 0.0, 0.0);
 		ev_timer_init(&s->watchdog, watchdog_cb, 0.0, 0.0);
-		s->ppp_timer.data = s->watchdog.data = s;
+		s->watchdog.data = s;
 	}
 	ev_prepare_init(&ch->prepare, prepare_cb);
 	ch->prepare.data = ch;
@@ -582,15 +449,11 @@ int pptpbench_churn(int argc, char **argv)
 	       ch->failed, t, t > 0 ? (double)ch->done / t : 0.0);
 	rc = !ch->abort && ch->ok == ch->cycles ? 0 : 1;
 	ev_prepare_stop(ch->loop, &ch->prepare);
-	for (unsigned i = 0; i < ch->parallel; i++) {
-		struct slot *s = &ch->slots[i];
-		ev_timer_stop(ch->loop, &s->ppp_timer);
-		ev_timer_stop(ch->loop, &s->watchdog);
-	}
+	for (unsigned i = 0; i < ch->parallel; i++)
+		ev_timer_stop(ch->loop, &ch->slots[i].watchdog);
 	pptp_client_free(ch->cl);
 	for (unsigned i = 0; i < ch->parallel; i++)
-		if (ch->slots[i].link)
-			ppp_free(ch->slots[i].link);
+		bench_session_release(&ch->slots[i].bs);
 out_loop:
 	ev_loop_destroy(ch->loop);
 out_crypto:

@@ -48,7 +48,8 @@
  * The last line: `sessions total=N up=N failed=N teardown_failed=N`. The
  * exit status is 0 only if every session logged in and ended cleanly.
  *
- * Driving the layers as `churn` does: frames the link sends while a call
+ * Driving the layers as `churn` does, with the same per-session state
+ * machine (tools/bench_session.h): frames the link sends while a call
  * is delivering wait in a short per-session queue, and the sessions that
  * have something to do (a queued frame, a step of their disconnect) are
  * put on a work list that an ev_prepare watcher drains before the loop
@@ -69,6 +70,7 @@
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/ppp/ppp.h"
+#include "tools/bench_session.h"
 #include "tools/pptp_client.h"
 #include "tools/pptpbench.h"
 
@@ -92,16 +94,13 @@ struct bench;
 struct conn;
 
 struct ses {
+	struct bench_session bs;     /* first: the callbacks' pointer is the session's */
 	struct bench *b;
 	struct conn *cn;
 	unsigned index;
 	enum ses_state state;
-	struct pptp_call *call;
-	struct ppp_link *link;
-	bool link_down, closing_link, clearing_call, failed, queued, was_up;
+	bool queued, was_up;
 	double t_up;
-	ev_timer ppp_timer;
-	unsigned char txq_head, txq_count;
 	uint16_t txq_len[SES_TXQ];
 	uint8_t txq[SES_TXQ][SES_TXQ_FRAME];
 };
@@ -122,8 +121,8 @@ struct reason {
 };
 
 struct bench {
+	struct bench_env env;
 	struct ev_loop *loop;
-	struct ppp_config pcfg;
 	unsigned nsrc, nsessions, calls_per, nconns, parallel;
 	double timeout, hold, teardown_rate;
 	double login_rate;           /* sessions started per second; 0: unpaced */
@@ -140,7 +139,6 @@ struct bench {
 	unsigned inflight;           /* sessions in SES_LOGIN */
 	unsigned up, failed, settled, teardown_failed, done, closed_asked;
 	unsigned conns_down;
-	unsigned long oversize_frames;
 	double *setup_ms;            /* one per session that came up */
 	double t0, t_last_up, t_hold, t_teardown;
 	enum { PH_LOGIN, PH_HOLD, PH_TEARDOWN, PH_END } phase;
@@ -152,13 +150,7 @@ struct bench {
 	ev_prepare prepare;
 	ev_timer tick, phase_timer;
 	ev_timer pace;               /* wakes the loop when a paced login is due */
-	uint8_t rx[PPTP_CLIENT_MAX_FRAME]; /* frames are handled one at a time */
 };
-
-static uint64_t now_ms(const struct bench *b)
-{
-	return (uint64_t)(ev_now(b->loop) * 1000.0);
-}
 
 static void count_reason(struct bench *b, const char *what, const char *detail)
 {
@@ -191,9 +183,9 @@ static void ses_fail(struct ses *s, const char *what, const char *detail)
 {
 	struct bench *b = s->b;
 
-	if (s->failed)
+	if (s->bs.failed)
 		return;
-	s->failed = true;
+	s->bs.failed = true;
 	if (s->state == SES_LOGIN) {
 		s->state = SES_FAILED;
 		b->inflight--;
@@ -208,84 +200,20 @@ static void ses_fail(struct ses *s, const char *what, const char *detail)
 	ses_queue(s);
 }
 
-static void arm_ppp_timer(struct ses *s)
+static struct ses *ses_of(struct bench_session *bs)
 {
-	uint64_t due, now;
-
-	ev_timer_stop(s->b->loop, &s->ppp_timer);
-	if (!s->link || s->link_down)
-		return;
-	due = ppp_next_deadline(s->link);
-	if (due == UINT64_MAX)
-		return;
-	now = now_ms(s->b);
-	ev_timer_set(&s->ppp_timer, due > now ? (double)(due - now) / 1000.0 : 0.0, 0.0);
-	ev_timer_start(s->b->loop, &s->ppp_timer);
+	return (struct ses *)bs;
 }
 
-static void ppp_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+/* ---- the session (tools/bench_session.h) ---- */
+
+static void session_up(struct bench_session *bs)
 {
-	struct ses *s = w->data;
-	(void)loop;
-	(void)revents;
-	if (!s->link || s->link_down)
-		return;
-	ppp_on_timer(s->link, now_ms(s->b));
-	arm_ppp_timer(s);
-	if (s->txq_count)
-		ses_queue(s);
-}
-
-/* ---- frames out: queued while the call is delivering ---- */
-
-static void flush_txq(struct ses *s)
-{
-	if (!s->call) {
-		s->txq_head = s->txq_count = 0;
-		return;
-	}
-	while (s->txq_count) {
-		unsigned i = s->txq_head;
-		if (pptp_call_send(s->call, s->txq[i], s->txq_len[i]) < 0 &&
-		    (errno == EBUSY || errno == ENOBUFS))
-			return;
-		s->txq_head = (unsigned char)((i + 1) % SES_TXQ);
-		s->txq_count--;
-	}
-}
-
-static void link_send(void *owner, uint8_t *frame, size_t len)
-{
-	struct ses *s = owner;
-
-	if (!s->call)
-		return;
-	if (s->txq_count == 0 && pptp_call_send(s->call, frame, len) == 0)
-		return;
-	if (len > SES_TXQ_FRAME) {
-		s->b->oversize_frames++;
-		return;
-	}
-	if (s->txq_count == SES_TXQ)
-		return; /* lost like a dropped packet: PPP retransmits */
-	unsigned slot = (s->txq_head + s->txq_count) % SES_TXQ;
-	memcpy(s->txq[slot], frame, len);
-	s->txq_len[slot] = (uint16_t)len;
-	s->txq_count++;
-	ses_queue(s);
-}
-
-static void link_ip_up(void *owner, const struct ppp_ip_info *info)
-{
-	struct ses *s = owner;
+	struct ses *s = ses_of(bs);
 	struct bench *b = s->b;
 
 	if (s->state != SES_LOGIN)
 		return;
-	if (!info->mppe_bits || info->mppe_stateful) {
-		ses_fail(s, "no-mppe-stateless", NULL);
-		return;
-	}
 	s->state = SES_UP;
 	s->was_up = true;
 	s->t_up = ev_now(b->loop);
@@ -295,30 +223,36 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 	b->settled++;
 }
 
-static void link_ip_rx(void *owner, uint8_t *pkt, size_t len)
+static void session_fail(struct bench_session *bs, enum bench_fail what, const char *name,
+			 const char *detail)
 {
-	(void)owner;
-	(void)pkt;
-	(void)len;
-}
-
-static void link_down(void *owner, enum ppp_cause cause, const char *detail)
-{
-	struct ses *s = owner;
-
 	(void)detail;
-	s->link_down = true;
-	ev_timer_stop(s->b->loop, &s->ppp_timer);
-	if (!s->closing_link)
-		ses_fail(s, "link", ppp_cause_name(cause));
-	ses_queue(s);
+	switch (what) {
+	case BENCH_FAIL_NO_MPPE:
+		ses_fail(ses_of(bs), "no-mppe-stateless", NULL);
+		break;
+	case BENCH_FAIL_PPP_NEW:
+		ses_fail(ses_of(bs), "ppp-new", NULL);
+		break;
+	case BENCH_FAIL_LINK:
+		ses_fail(ses_of(bs), "link", name);
+		break;
+	case BENCH_FAIL_CALL:
+		ses_fail(ses_of(bs), "call", name);
+		break;
+	}
 }
 
-static const struct ppp_ops link_ops = {
-	.send = link_send,
-	.ip_up = link_ip_up,
-	.ip_rx = link_ip_rx,
-	.down = link_down,
+/* Only sessions with something to do are stepped: the work list. */
+static void session_wake(struct bench_session *bs)
+{
+	ses_queue(ses_of(bs));
+}
+
+static const struct bench_session_ops session_ops = {
+	.up = session_up,
+	.fail = session_fail,
+	.wake = session_wake,
 };
 
 /* ---- the PPTP layer ---- */
@@ -329,14 +263,13 @@ static void on_ctrl_up(struct pptp_ctrl *ctrl)
 
 	for (unsigned i = 0; i < cn->b->calls_per && cn->ctrl && !cn->down; i++) {
 		struct ses *s = &cn->ses[i];
-		if (s->failed)
+		if (s->bs.failed)
 			continue;
 		cn->calls_open++;
-		s->call = pptp_call_place(ctrl, s);
-		if (!s->call) {
+		if (!bench_session_place(&s->bs, ctrl)) {
 			/* The call was never made, or the ctrl went down
 			 * with it (then on_call_down has counted it). */
-			if (!s->failed) {
+			if (!s->bs.failed) {
 				cn->calls_open--;
 				ses_fail(s, "call-place", strerror(errno));
 			}
@@ -344,48 +277,12 @@ static void on_ctrl_up(struct pptp_ctrl *ctrl)
 	}
 }
 
-static void on_call_up(struct pptp_call *call)
-{
-	struct ses *s = pptp_call_user(call);
-
-	if (s->failed)
-		return;
-	s->link = ppp_new(&s->b->pcfg, &link_ops, s);
-	if (!s->link) {
-		ses_fail(s, "ppp-new", NULL);
-		return;
-	}
-	ppp_start(s->link, now_ms(s->b));
-	arm_ppp_timer(s);
-}
-
-static void on_frame(struct pptp_call *call, const uint8_t *data, size_t len)
-{
-	struct ses *s = pptp_call_user(call);
-	struct bench *b = s->b;
-
-	if (!s->link || s->link_down || len > sizeof(b->rx))
-		return;
-	memcpy(b->rx, data, len);
-	ppp_input(s->link, b->rx, len, now_ms(b));
-	arm_ppp_timer(s);
-}
-
 static void on_call_down(struct pptp_call *call, enum pptp_down_reason reason)
 {
-	struct ses *s = pptp_call_user(call);
+	struct ses *s = ses_of(pptp_call_user(call));
 
-	s->call = NULL;
 	s->cn->calls_open--;
-	/* Closing, the server may notify the call's end before our
-	 * Call-Clear reaches it: both are a clean end. */
-	if (!s->clearing_call && !(s->closing_link && reason == PPTP_DOWN_PEER))
-		ses_fail(s, "call", pptp_down_reason_name(reason));
-	if (s->link && !s->link_down) {
-		ppp_lower_down(s->link, PPP_CAUSE_LOWER_DOWN, now_ms(s->b));
-		arm_ppp_timer(s);
-	}
-	ses_queue(s);
+	bench_session_on_call_down(call, reason);
 }
 
 static void on_ctrl_down(struct pptp_ctrl *ctrl, enum pptp_down_reason reason)
@@ -406,8 +303,8 @@ static void on_ctrl_down(struct pptp_ctrl *ctrl, enum pptp_down_reason reason)
 
 static const struct pptp_client_ops client_ops = {
 	.on_ctrl_up = on_ctrl_up,
-	.on_call_up = on_call_up,
-	.on_frame = on_frame,
+	.on_call_up = bench_session_on_call_up,
+	.on_frame = bench_session_on_frame,
 	.on_call_down = on_call_down,
 	.on_ctrl_down = on_ctrl_down,
 };
@@ -571,41 +468,29 @@ static void ses_step(struct ses *s)
 	struct bench *b = s->b;
 	struct conn *cn = s->cn;
 
-	flush_txq(s);
-	if (s->state == SES_DONE || (s->state != SES_CLOSING && !s->failed)) {
-		if (s->txq_count)
+	bench_session_flush(&s->bs);
+	if (s->state == SES_DONE || (s->state != SES_CLOSING && !s->bs.failed)) {
+		if (s->bs.txq_count)
 			ses_queue(s); /* the window is full: again on the next turn */
 		return;
 	}
-	if (s->link && !s->link_down && !s->closing_link) {
-		s->closing_link = true;
-		ppp_close(s->link, PPP_CAUSE_ADMIN, "user request", now_ms(b));
-		arm_ppp_timer(s);
-		flush_txq(s);
-	}
-	if ((!s->link || s->link_down) && s->call && !s->clearing_call && !s->txq_count) {
-		s->clearing_call = true;
-		pptp_call_clear(s->call);
-	}
+	bench_session_hang_up(&s->bs);
 	if (!cn->calls_open && cn->ctrl && !cn->down) {
 		/* A failed session does not end its connection's others
 		 * until the teardown reaches them. */
 		bool all = true;
 		for (unsigned i = 0; i < b->calls_per; i++)
-			all &= cn->ses[i].state == SES_CLOSING || cn->ses[i].failed;
+			all &= cn->ses[i].state == SES_CLOSING || cn->ses[i].bs.failed;
 		if (all) {
 			cn->closing = true;
 			pptp_ctrl_close(cn->ctrl);
 		}
 	}
-	if (s->call || (cn->ctrl && !cn->down) || (s->link && !s->link_down))
+	if (s->bs.call || (cn->ctrl && !cn->down) || (s->bs.link && !s->bs.link_down))
 		return;
 	if (s->state != SES_CLOSING && s->state != SES_FAILED)
 		return;
-	ev_timer_stop(b->loop, &s->ppp_timer);
-	if (s->link)
-		ppp_free(s->link);
-	s->link = NULL;
+	bench_session_release(&s->bs);
 	s->state = SES_DONE;
 	b->done++;
 }
@@ -848,7 +733,7 @@ static int parse_args(struct bench *b, struct pptp_client_params *p, struct in_a
 				goto bad;
 			break;
 		case 'u':
-			b->pcfg.user = optarg;
+			b->env.pcfg.user = optarg;
 			break;
 		case 'P':
 			pw_stdin = true;
@@ -901,7 +786,7 @@ static int parse_args(struct bench *b, struct pptp_client_params *p, struct in_a
 			return 2;
 		}
 	}
-	if (!have_server || !b->pcfg.user || !pw_stdin || !b->nsessions || optind != argc) {
+	if (!have_server || !b->env.pcfg.user || !pw_stdin || !b->nsessions || optind != argc) {
 		sessions_usage(stderr);
 		return 2;
 	}
@@ -920,21 +805,6 @@ bad:
 	fprintf(stderr, "sessions: bad value '%s'\n", optarg);
 	sessions_usage(stderr);
 	return 2;
-}
-
-static char *read_password(void)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n = getline(&line, &cap, stdin);
-
-	if (n < 0) {
-		free(line);
-		return NULL;
-	}
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = '\0';
-	return line;
 }
 
 /* One descriptor per control connection and the GRE socket: raise the
@@ -1017,11 +887,10 @@ static int run(struct bench *b, const struct pptp_client_params *base, const str
 	}
 	for (unsigned i = 0; i < b->nsessions; i++) {
 		struct ses *s = &b->ses[i];
+		bench_session_init(&s->bs, &b->env, &s->txq[0][0], s->txq_len);
 		s->b = b;
 		s->index = i;
 		s->cn = &b->conns[i / b->calls_per];
-		ev_timer_init(&s->ppp_timer, ppp_timer_cb, 0.0, 0.0);
-		s->ppp_timer.data = s;
 	}
 	b->rss_before_kb = server_rss_kb(b->server_pid);
 	b->cpu_login0 = server_cpu_ticks(b->server_pid);
@@ -1065,11 +934,7 @@ int pptpbench_sessions(int argc, char **argv)
 	b->hold = 5;
 	b->calls_per = 1;
 	b->parallel = 64;
-	b->pcfg.role = PPP_ROLE_CLIENT;
-	b->pcfg.allow_mschapv2 = true;
-	b->pcfg.mppe_required = true;
-	b->pcfg.mppe_128 = true;
-	b->pcfg.mppe_stateless = true;
+	bench_env_init(&b->env, NULL, &session_ops, SES_TXQ, SES_TXQ_FRAME);
 	pptp_client_params_default(&p);
 	p.timeout = b->timeout;
 	int r = parse_args(b, &p, src, argc, argv);
@@ -1078,13 +943,13 @@ int pptpbench_sessions(int argc, char **argv)
 		free(src);
 		return r;
 	}
-	if (!(password = read_password())) {
+	if (!(password = bench_read_password())) {
 		fprintf(stderr, "sessions: no password on stdin\n");
 		free(b);
 		free(src);
 		return 2;
 	}
-	b->pcfg.password = password;
+	b->env.pcfg.password = password;
 	if (!crypto_init(err, sizeof(err))) {
 		fprintf(stderr, "sessions: %s\n", err);
 		goto out;
@@ -1093,29 +958,26 @@ int pptpbench_sessions(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	log_init("pptpbench", LOG_LVL_WARN);
 	raise_nofile(b->nsessions / b->calls_per + b->nsrc + 64);
-	b->loop = ev_loop_new(EVFLAG_AUTO);
+	b->loop = b->env.loop = ev_loop_new(EVFLAG_AUTO);
 	if (!b->loop) {
 		fprintf(stderr, "sessions: no event loop\n");
 		goto out_crypto;
 	}
 	if (run(b, &p, src) == 0)
 		rc = b->phase == PH_END && b->up == b->nsessions && !b->teardown_failed ? 0 : 1;
-	if (b->oversize_frames)
+	if (b->env.oversize_frames)
 		printf("note: %lu frames larger than %d bytes were not queued\n",
-		       b->oversize_frames, SES_TXQ_FRAME);
+		       b->env.oversize_frames, SES_TXQ_FRAME);
 	ev_prepare_stop(b->loop, &b->prepare);
 	ev_timer_stop(b->loop, &b->tick);
 	ev_timer_stop(b->loop, &b->phase_timer);
 	ev_timer_stop(b->loop, &b->pace);
-	for (unsigned i = 0; b->ses && i < b->nsessions; i++)
-		ev_timer_stop(b->loop, &b->ses[i].ppp_timer);
 	for (unsigned s = 0; s < b->nsrc; s++)
 		if (b->clients[s])
 			pptp_client_free(b->clients[s]);
 	pptp_gre_free(b->gre);
 	for (unsigned i = 0; b->ses && i < b->nsessions; i++)
-		if (b->ses[i].link)
-			ppp_free(b->ses[i].link);
+		bench_session_release(&b->ses[i].bs);
 	ev_loop_destroy(b->loop);
 out_crypto:
 	crypto_shutdown();

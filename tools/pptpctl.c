@@ -530,6 +530,39 @@ static int parse_rate(const char *s, bool *has, uint32_t *down, uint32_t *up)
 	return 0;
 }
 
+/* The limits given as options (user add, user set) into the fields of rec
+ * they name; fields of options not given are left as they are. */
+static int parse_limits(const struct opts *o, struct user_record *rec)
+{
+	int rc;
+
+	if (o->static_ip && (rc = parse_static_ip(o->static_ip, &rec->has_static_ip,
+						   &rec->static_ip)))
+		return rc;
+	if (o->max_sessions && (rc = parse_max_sessions(o->max_sessions, &rec->max_sessions)))
+		return rc;
+	if (o->idle && (rc = parse_idle(o->idle, &rec->has_idle, &rec->idle)))
+		return rc;
+	if (o->session_timeout &&
+	    (rc = parse_session_timeout(o->session_timeout, &rec->session_timeout)))
+		return rc;
+	if (o->rate && (rc = parse_rate(o->rate, &rec->has_rate, &rec->rate_down, &rec->rate_up)))
+		return rc;
+	return 0;
+}
+
+/* The store, for a command on the user named by the first argument. */
+static int open_user_db(const char *dbpath, const struct opts *o, unsigned flags,
+			struct userdb **db)
+{
+	int rc;
+
+	if ((rc = check_name(o->pos[0])))
+		return rc;
+	*db = open_db(dbpath, flags);
+	return *db ? 0 : EXIT_FAIL;
+}
+
 /* ---- user commands ------------------------------------------------------- */
 
 static int cmd_user_add(const char *dbpath, const struct cmd *c, struct opts *o)
@@ -545,17 +578,7 @@ static int cmd_user_add(const char *dbpath, const struct cmd *c, struct opts *o)
 		return rc;
 	snprintf(rec.name, sizeof(rec.name), "%s", o->pos[0]);
 	rec.enabled = !o->disabled;
-	if (o->static_ip && (rc = parse_static_ip(o->static_ip, &rec.has_static_ip,
-						   &rec.static_ip)))
-		return rc;
-	if (o->max_sessions && (rc = parse_max_sessions(o->max_sessions, &rec.max_sessions)))
-		return rc;
-	if (o->idle && (rc = parse_idle(o->idle, &rec.has_idle, &rec.idle)))
-		return rc;
-	if (o->session_timeout &&
-	    (rc = parse_session_timeout(o->session_timeout, &rec.session_timeout)))
-		return rc;
-	if (o->rate && (rc = parse_rate(o->rate, &rec.has_rate, &rec.rate_down, &rec.rate_up)))
+	if ((rc = parse_limits(o, &rec)))
 		return rc;
 	/* A new store is created only once the password is good; an existing
 	 * one is asked first whether the name is taken (userdb_add checks
@@ -591,11 +614,8 @@ static int cmd_user_passwd(const char *dbpath, const struct cmd *c, struct opts 
 	int rc;
 
 	(void)c;
-	if ((rc = check_name(o->pos[0])))
+	if ((rc = open_user_db(dbpath, o, 0, &db)))
 		return rc;
-	db = open_db(dbpath, 0);
-	if (!db)
-		return EXIT_FAIL;
 	rc = db_result(db, userdb_get(db, o->pos[0], &rec));
 	if (rc == 0)
 		rc = get_nt_hash(o->pos[0], o->pw_stdin, hash);
@@ -613,11 +633,8 @@ static int cmd_user_del(const char *dbpath, const struct cmd *c, struct opts *o)
 	int rc;
 
 	(void)c;
-	if ((rc = check_name(o->pos[0])))
+	if ((rc = open_user_db(dbpath, o, 0, &db)))
 		return rc;
-	db = open_db(dbpath, 0);
-	if (!db)
-		return EXIT_FAIL;
 	rc = db_result(db, userdb_delete(db, o->pos[0]));
 	userdb_free(db);
 	return rc;
@@ -628,11 +645,8 @@ static int cmd_user_enable(const char *dbpath, const struct cmd *c, struct opts 
 	struct userdb *db;
 	int rc;
 
-	if ((rc = check_name(o->pos[0])))
+	if ((rc = open_user_db(dbpath, o, 0, &db)))
 		return rc;
-	db = open_db(dbpath, 0);
-	if (!db)
-		return EXIT_FAIL;
 	rc = db_result(db, userdb_set_enabled(db, o->pos[0], strcmp(c->name, "enable") == 0));
 	userdb_free(db);
 	return rc;
@@ -640,9 +654,7 @@ static int cmd_user_enable(const char *dbpath, const struct cmd *c, struct opts 
 
 static int cmd_user_set(const char *dbpath, const struct cmd *c, struct opts *o)
 {
-	struct in_addr ip = { 0 };
-	bool has_ip = false, has_idle = false, has_rate = false;
-	uint32_t max = 0, idle = 0, stime = 0, rdown = 0, rup = 0;
+	struct user_record lim;      /* the limits to set */
 	struct userdb *db;
 	int rc;
 
@@ -654,15 +666,8 @@ static int cmd_user_set(const char *dbpath, const struct cmd *c, struct opts *o)
 		cmd_usage(stderr, c);
 		return EXIT_USAGE;
 	}
-	if (o->static_ip && (rc = parse_static_ip(o->static_ip, &has_ip, &ip)))
-		return rc;
-	if (o->max_sessions && (rc = parse_max_sessions(o->max_sessions, &max)))
-		return rc;
-	if (o->idle && (rc = parse_idle(o->idle, &has_idle, &idle)))
-		return rc;
-	if (o->session_timeout && (rc = parse_session_timeout(o->session_timeout, &stime)))
-		return rc;
-	if (o->rate && (rc = parse_rate(o->rate, &has_rate, &rdown, &rup)))
+	memset(&lim, 0, sizeof(lim));
+	if ((rc = parse_limits(o, &lim)))
 		return rc;
 	db = open_db(dbpath, 0);
 	if (!db)
@@ -670,16 +675,18 @@ static int cmd_user_set(const char *dbpath, const struct cmd *c, struct opts *o)
 	/* Every change or none. */
 	rc = db_result(db, userdb_begin(db));
 	if (rc == 0 && o->static_ip)
-		rc = db_result(db, userdb_set_static_ip(db, o->pos[0], has_ip ? &ip : NULL));
+		rc = db_result(db, userdb_set_static_ip(db, o->pos[0],
+							lim.has_static_ip ? &lim.static_ip : NULL));
 	if (rc == 0 && o->max_sessions)
-		rc = db_result(db, userdb_set_max_sessions(db, o->pos[0], max));
+		rc = db_result(db, userdb_set_max_sessions(db, o->pos[0], lim.max_sessions));
 	if (rc == 0 && o->idle)
-		rc = db_result(db, userdb_set_idle(db, o->pos[0], has_idle ? &idle : NULL));
+		rc = db_result(db, userdb_set_idle(db, o->pos[0], lim.has_idle ? &lim.idle : NULL));
 	if (rc == 0 && o->session_timeout)
-		rc = db_result(db, userdb_set_session_timeout(db, o->pos[0], stime));
+		rc = db_result(db, userdb_set_session_timeout(db, o->pos[0], lim.session_timeout));
 	if (rc == 0 && o->rate)
-		rc = db_result(db, userdb_set_rate(db, o->pos[0], has_rate ? &rdown : NULL,
-						   has_rate ? &rup : NULL));
+		rc = db_result(db, userdb_set_rate(db, o->pos[0],
+						   lim.has_rate ? &lim.rate_down : NULL,
+						   lim.has_rate ? &lim.rate_up : NULL));
 	if (rc == 0)
 		rc = db_result(db, userdb_commit(db));
 	else
@@ -747,11 +754,8 @@ static int cmd_user_show(const char *dbpath, const struct cmd *c, struct opts *o
 	int rc;
 
 	(void)c;
-	if ((rc = check_name(o->pos[0])))
+	if ((rc = open_user_db(dbpath, o, USERDB_OPEN_READONLY, &db)))
 		return rc;
-	db = open_db(dbpath, USERDB_OPEN_READONLY);
-	if (!db)
-		return EXIT_FAIL;
 	rc = db_result(db, userdb_get(db, o->pos[0], &r));
 	userdb_free(db);
 	if (rc)
