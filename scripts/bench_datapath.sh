@@ -13,18 +13,36 @@
 #   baseline  `pptpbench datapath forward`: tun -> GRE with the same
 #             batching as the server (tun read in batches, one sendmmsg a
 #             batch) and no PPP: no encryption, no session, no window;
-#   server    pptpd with one tunnel up (`pptpbench connect --mppe
-#             stateless --tun`, MPPE-128 stateless) from the client: tun ->
-#             lookup -> PPP -> MPPE -> GRE flow -> sendmmsg.
+#             its GRE goes to a live raw socket in the client namespace
+#             (`pptpbench datapath sink --gre`, baseline_receiver), as the
+#             server's goes to its client: the kernel delivers into that
+#             socket, and wakes its reader, in the sender's context;
+#   server_syscall  pptpd with `tun-io syscall` (tun read with read())
+#             and one tunnel up (`pptpbench connect --mppe stateless
+#             --tun`, MPPE-128 stateless) from the client: tun -> lookup
+#             -> PPP -> MPPE -> GRE flow -> sendmmsg;
+#   server    the same with `tun-io io_uring` (what auto picks here: 32
+#             tun reads per io_uring_enter()).
 #
 # For each: packets the process read from its tun (the device's
 # tx_packets, which the kernel counts as the reader takes them), packets/s,
-# and the process's CPU time (/proc/PID/schedstat, nanoseconds on a CPU)
-# per packet. Then `pptpbench crypto`'s stateless MPPE-128 cost per packet
-# at $SIZE, and the ratio server / (baseline + crypto), which the issue
-# wants at or under 1.3, and server_gbit_per_core: SIZE bytes at the
-# server's CPU per packet, what one core would forward (the issue's 1.5
-# Gbit/s per core and direction). One "figure value" line each.
+# the process's CPU time (/proc/PID/schedstat, nanoseconds on a CPU) per
+# packet, and packets per wake-up (its voluntary context switches: how
+# full a batch it found). Then `pptpbench crypto`'s stateless MPPE-128
+# cost per packet at $SIZE, the ratio server / (baseline + crypto), which
+# the issue wants at or under 1.3, ratio_download_io_uring_vs_syscall, and
+# server_gbit_per_core: SIZE bytes at the server's CPU per packet, what
+# one core would forward (the issue's 1.5 Gbit/s per core and direction).
+# One "figure value" line each.
+#
+# CPUs (PIN="M O", default "0 1"; PIN= leaves placement to the scheduler):
+# the measured process (the forwarder, pptpd) runs on CPU M, the process
+# feeding it (the LAN blaster; in the upload the client and its blaster)
+# and the receiver (the client; in the upload the LAN sink) on CPU O.
+# Unpinned, the scheduler decided how many packets a wake-up found (the
+# forwarder 32, pptpd 5 in one run: it woke at every packet or two when
+# it landed on the other CPU than the blaster), and the ratio measured
+# that more than the code.
 #
 # Then the upload (client -> LAN), once with `tun-io syscall` (one write()
 # per packet into tun) and once with `tun-io io_uring` (the packets of a
@@ -44,7 +62,7 @@
 # upload's, default $RATE). The rate is bounded
 # by the benchmark client, which decrypts every frame in one process and
 # acknowledges it: past its pace the server's send queue drops frames
-# from its head (server_stats gre-tx-queue-drop) and a long enough run of
+# from its head (gre-tx-queue-drop in the _stats lines) and a long enough run of
 # drops loses the client's MPPE state (the run then fails). SECONDS_EACH
 # (5), CRYPTO_PACKETS (100000), PPTPD (another server binary, e.g. a
 # build from before a change, against the same tools), PERF_DATA (a
@@ -67,6 +85,8 @@ SIZE=${SIZE:-1396}
 RATE=${RATE:-20000}
 UP_RATE=${UP_RATE:-$RATE}
 SECONDS_EACH=${SECONDS_EACH:-5}
+PIN=${PIN-0 1}
+[ "$(nproc)" -ge 2 ] || PIN= # one CPU: nothing to choose
 CRYPTO_PACKETS=${CRYPTO_PACKETS:-100000}
 DST=192.0.2.10
 
@@ -85,6 +105,16 @@ cpu_ns() {
 	echo "$sum"
 }
 
+# voluntary context switches of PID's threads together: how often it slept
+wakeups() {
+	local t sum=0 v
+	for t in /proc/"$1"/task/*/status; do
+		v=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "$t" 2>/dev/null) || v=0
+		sum=$((sum + ${v:-0}))
+	done
+	echo "$sum"
+}
+
 tun_tx() {
 	ip netns exec "$SRV" cat "/sys/class/net/$1/statistics/tx_packets"
 }
@@ -94,22 +124,34 @@ tun_rx() {
 	ip netns exec "$SRV" cat "/sys/class/net/$1/statistics/rx_packets"
 }
 
-# measure NAME PID TUN: blast, then one line per figure; sets US
+# pin PID CPU: every thread of PID on CPU (nothing without PIN)
+pin() {
+	[ -z "$PIN" ] || taskset -a -p -c "$2" "$1" >/dev/null
+}
+
+# measure NAME PID TUN RECEIVER: blast, then one line per figure; sets US
 measure() {
-	local name=$1 pid=$2 tun=$3 c0 c1 p0 p1 pkts
-	local perf=
+	local name=$1 pid=$2 tun=$3 rcv=$4 c0 c1 p0 p1 w0 w1 pkts
+	local perf= blast_pin=()
+	if [ -n "$PIN" ]; then
+		pin "$pid" "${PIN% *}"
+		pin "$rcv" "${PIN#* }"
+		blast_pin=(taskset -c "${PIN#* }")
+	fi
 	if [ -n "${PERF_DATA:-}" ]; then
 		perf record -q -g -p "$pid" -o "$PERF_DATA.$name" -- sleep "$SECONDS_EACH" \
 			>/dev/null 2>&1 &
 		perf=$!
 	fi
 	c0=$(cpu_ns "$pid")
+	w0=$(wakeups "$pid")
 	p0=$(tun_tx "$tun")
-	ip netns exec "$LAN" "$PPTPBENCH" datapath blast --dst "$DST" --size "$SIZE" \
+	ip netns exec "$LAN" "${blast_pin[@]}" "$PPTPBENCH" datapath blast --dst "$DST" --size "$SIZE" \
 		--rate "$RATE" --seconds "$SECONDS_EACH" >"$IT_TMP/blast.$name"
 	[ -z "$perf" ] || wait "$perf" || true
 	sleep 0.2 # what is still queued in the tun
 	c1=$(cpu_ns "$pid")
+	w1=$(wakeups "$pid")
 	p1=$(tun_tx "$tun")
 	pkts=$((p1 - p0))
 	[ "$pkts" -gt 0 ] || { cat "$IT_TMP/blast.$name" >&2; echo "bench_datapath: $name forwarded nothing" >&2; exit 1; }
@@ -118,6 +160,8 @@ measure() {
 	awk -v p="$pkts" -v s="$SECONDS_EACH" -v n="$name" -v b="$SIZE" \
 		'BEGIN { printf "%s_packets_per_s %.0f\n%s_mbit_per_s %.0f\n", n, p / s, n, p * b * 8 / s / 1e6 }'
 	echo "${name}_us_per_packet $US"
+	awk -v w=$((w1 - w0)) -v p="$pkts" -v n="$name" \
+		'BEGIN { printf "%s_packets_per_wakeup %.1f\n", n, p / (w ? w : 1) }'
 	echo "${name}_blast $(cat "$IT_TMP/blast.$name")"
 }
 
@@ -135,25 +179,54 @@ done
 grep -q '^forward ready' "$IT_TMP/forward.log" || { cat "$IT_TMP/forward.log" >&2; exit 1; }
 ip -n "$SRV" link set dpbase0 up
 ip -n "$SRV" route add 192.0.2.0/24 dev dpbase0
-measure baseline "$FWD" dpbase0
+# The baseline's GRE goes to a live raw socket in the client namespace, as
+# the server's goes to its client's: the kernel delivers a packet into the
+# far side's socket, and wakes its reader, in the sender's context, so a
+# baseline with nobody listening would be spared a cost the server pays
+# (perf: sock_def_readable under the server's sendmmsg(), ~9% of its time).
+it_bg "$CLI" "$IT_TMP/gre-sink.log" "$PPTPBENCH" datapath sink --gre --bind 198.51.100.2 >/dev/null
+GRE_SINK=$IT_LAST_PID
+for _ in $(seq 1 50); do
+	grep -q '^sink ready' "$IT_TMP/gre-sink.log" && break
+	sleep 0.1
+done
+grep -q '^sink ready' "$IT_TMP/gre-sink.log" || { cat "$IT_TMP/gre-sink.log" >&2; exit 1; }
+measure baseline "$FWD" dpbase0 "$GRE_SINK"
 BASE_US=$US
 it_stop "$FWD"
+it_stop "$GRE_SINK"
 echo "baseline_forward $(grep '^forward tun_rx' "$IT_TMP/forward.log")"
+echo "baseline_receiver $(grep '^sink gre' "$IT_TMP/gre-sink.log")"
 
-# ---- server ----
+# ---- server: tun-io syscall (reads with read()), then io_uring ----
 echo bench-secret | ctl user add alice --password-stdin
 echo bench-secret >"$IT_TMP/alice.pw"
-start_server 192.0.2.10-10
-PWFILE=$IT_TMP/alice.pw bg_connect "$IT_TMP/client.out" --mppe stateless --tun dpcli0 --timeout 10
-DL_CLIENT=$IT_LAST_PID
-wait_up "$IT_TMP/client.out"
-# The pool holds the one address the blaster aims at.
-measure server "$SRV_PID" pptp0
+# measure_down METHOD NAME: one server with that tun-io, one client; the
+# figures under NAME; sets US
+measure_down() {
+	local m=$1 name=$2 line
+	start_server 192.0.2.10-10 "tun-io $m"
+	wait_log "event=tun-io method=$m( |\$)"
+	PWFILE=$IT_TMP/alice.pw bg_connect "$IT_TMP/client.$name" --mppe stateless --tun dpcli0 \
+		--timeout 10
+	local client=$IT_LAST_PID
+	wait_up "$IT_TMP/client.$name"
+	# The pool holds the one address the blaster aims at.
+	measure "$name" "$SRV_PID" pptp0 "$client"
+	line=$(stats)
+	echo "${name}_stats $(sed 's/.*event=stats //' <<<"$line")"
+	grep -E 'event=session-up' "$SRV_LOG" | tail -n 1 | sed "s/^/${name}_session /"
+	[ "$(stat_field "$line" sessions)" = 1 ] || { cat "$IT_TMP/client.$name" >&2; server_tail; echo "bench_datapath: the session did not last the run" >&2; exit 1; }
+	it_stop "$client"
+	stop_server
+}
+measure_down syscall server_syscall
+SYS_US=$US
+# "server": what tun-io auto picks here, io_uring reads and writes.
+measure_down io_uring server
 SRV_US=$US
-line=$(stats)
-echo "server_stats $(sed 's/.*event=stats //' <<<"$line")"
-grep -E 'event=session-up' "$SRV_LOG" | tail -n 1 | sed 's/^/server_session /'
-[ "$(stat_field "$line" sessions)" = 1 ] || { cat "$IT_TMP/client.out" >&2; server_tail; echo "bench_datapath: the session did not last the run" >&2; exit 1; }
+awk -v s="$SRV_US" -v b="$SYS_US" \
+	'BEGIN { printf "ratio_download_io_uring_vs_syscall %.2f\n", s / b }'
 
 # ---- crypto and the ratio ----
 CRYPTO_US=$("$PPTPBENCH" crypto --packets "$CRYPTO_PACKETS" --size "$SIZE" |
@@ -166,14 +239,12 @@ awk -v s="$SRV_US" -v b="$BASE_US" -v c="$CRYPTO_US" \
 # SRV_US µs of CPU each.
 awk -v s="$SRV_US" -v b="$SIZE" \
 	'BEGIN { printf "server_gbit_per_core %.2f (target >= 1.5)\n", b * 8 / s / 1000 }'
-it_stop "$DL_CLIENT"
-stop_server
 
 # ---- upload: client -> LAN, tun-io syscall then io_uring ----
 # measure_up METHOD: one server with that tun-io, one client blasting
 # through it; one line per figure; sets US
 measure_up() {
-	local m=$1 c0 c1 p0 p1 pkts line subs
+	local m=$1 c0 c1 p0 p1 w0 w1 pkts line subs blast_pin=()
 	start_server 192.0.2.10-10 "tun-io $m"
 	wait_log "event=tun-io method=$m( |\$)"
 	it_bg "$LAN" "$IT_TMP/sink.$m" "$PPTPBENCH" datapath sink --bind 203.0.113.2 >/dev/null
@@ -186,6 +257,12 @@ measure_up() {
 		grep -q '^sink ready' "$IT_TMP/sink.$m" && break
 		sleep 0.1
 	done
+	if [ -n "$PIN" ]; then
+		pin "$SRV_PID" "${PIN% *}"
+		pin "$client" "${PIN#* }"
+		pin "$sink" "${PIN% *}"
+		blast_pin=(taskset -c "${PIN#* }")
+	fi
 	local perf=
 	if [ -n "${PERF_DATA:-}" ]; then
 		perf record -q -g -p "$SRV_PID" -o "$PERF_DATA.upload_$m" -- sleep "$SECONDS_EACH" \
@@ -193,12 +270,14 @@ measure_up() {
 		perf=$!
 	fi
 	c0=$(cpu_ns "$SRV_PID")
+	w0=$(wakeups "$SRV_PID")
 	p0=$(tun_rx pptp0)
-	ip netns exec "$CLI" "$PPTPBENCH" datapath blast --dst 203.0.113.2 --size "$SIZE" \
+	ip netns exec "$CLI" "${blast_pin[@]}" "$PPTPBENCH" datapath blast --dst 203.0.113.2 --size "$SIZE" \
 		--rate "$UP_RATE" --seconds "$SECONDS_EACH" >"$IT_TMP/up-blast.$m"
 	[ -z "$perf" ] || wait "$perf" || true
 	sleep 0.3 # what the client still has queued
 	c1=$(cpu_ns "$SRV_PID")
+	w1=$(wakeups "$SRV_PID")
 	p1=$(tun_rx pptp0)
 	pkts=$((p1 - p0))
 	[ "$pkts" -gt 0 ] || { cat "$IT_TMP/up-blast.$m" "$IT_TMP/up-client.$m" >&2; echo "bench_datapath: upload $m wrote nothing" >&2; exit 1; }
@@ -211,6 +290,8 @@ measure_up() {
 	awk -v p="$pkts" -v s="$SECONDS_EACH" -v n="upload_$m" -v b="$SIZE" \
 		'BEGIN { printf "%s_packets_per_s %.0f\n%s_mbit_per_s %.0f\n", n, p / s, n, p * b * 8 / s / 1e6 }'
 	echo "upload_${m}_us_per_packet $US"
+	awk -v w=$((w1 - w0)) -v p="$pkts" -v n="upload_$m" \
+		'BEGIN { printf "%s_packets_per_wakeup %.1f\n", n, p / (w ? w : 1) }'
 	echo "upload_${m}_tun_submits ${subs:-0}"
 	echo "upload_${m}_blast $(cat "$IT_TMP/up-blast.$m")"
 	echo "upload_${m}_sink $(grep '^sink received' "$IT_TMP/sink.$m" || echo none)"

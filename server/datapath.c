@@ -167,7 +167,8 @@ static void tun_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	/* A few batches per wake-up, then let the GRE socket have its turn. */
 	for (int round = 0; round < 4; round++) {
-		int n = tun_read_batch(dp->tun, dp->pkts, DATAPATH_BATCH);
+		int n = dp->srv->tio ? tun_io_read_batch(dp->srv->tio, dp->pkts, DATAPATH_BATCH)
+				     : tun_read_batch(dp->tun, dp->pkts, DATAPATH_BATCH);
 		for (int i = 0; i < n; i++)
 			to_client(dp, dp->pkts[i].buf, dp->pkts[i].len);
 		/* The GRE packets of this batch leave together (sendmmsg), and

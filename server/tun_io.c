@@ -29,6 +29,8 @@ struct tun_io {
 	uint8_t free_slot[TUN_IO_SLOTS];
 	uint16_t len[TUN_IO_SLOTS];
 	uint8_t *mem;            /* TUN_IO_SLOTS * TUN_IO_SLOT bytes */
+	bool rx_open;            /* reads through rx; false: tun_read_batch() */
+	struct io_uring rx;      /* reads only: none is in flight between calls */
 };
 
 /* Log the 1st, 2nd, 4th, 8th ... occurrence of a per-packet condition. */
@@ -165,7 +167,97 @@ static bool ring_open(struct tun_io *io, int *err)
 	io->nfree = TUN_IO_SLOTS;
 	for (unsigned i = 0; i < TUN_IO_SLOTS; i++)
 		io->free_slot[i] = (uint8_t)(TUN_IO_SLOTS - 1 - i);
+	/* The reads' own ring: its completions never mix with the writes'.
+	 * Without it reads stay on read(), which is no failure. */
+	io->rx_open = io_uring_queue_init(TUN_IO_RX_BATCH, &io->rx, 0) == 0;
 	return true;
+}
+
+int tun_io_read_batch(struct tun_io *io, struct tun_pkt *pkts, size_t n)
+{
+	struct tun *t = io->tun;
+
+	if (!io->rx_open)
+		return tun_read_batch(t, pkts, n);
+	if (n > TUN_IO_RX_BATCH)
+		n = TUN_IO_RX_BATCH;
+	for (size_t i = 0; i < n; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&io->rx);
+		if (!sqe) {
+			n = i; /* cannot happen: the ring has TUN_IO_RX_BATCH entries */
+			break;
+		}
+		io_uring_prep_read(sqe, tun_fd(t), pkts[i].buf, (unsigned)pkts[i].cap, 0);
+		/* -EAGAIN at once when the queue is empty, never a read left
+		 * waiting for a packet (O_NONBLOCK alone does not promise it). */
+		sqe->rw_flags = RWF_NOWAIT;
+		io_uring_sqe_set_data64(sqe, i);
+	}
+	if (n == 0)
+		return 0;
+	/* The device is O_NONBLOCK, so each read completes during the enter,
+	 * in order: with a packet, or -EAGAIN once the queue is empty. Waiting
+	 * for all n returns at once and leaves no read in flight on the
+	 * caller's buffers. */
+	int r;
+	do
+		r = io_uring_submit_and_wait(&io->rx, (unsigned)n);
+	while (r == -EINTR);
+	if (r < 0) {
+		t->st.rx_err++;
+		log_warnx("tun=%s event=tun-read-failed error=\"%s\"", t->name, strerror(-r));
+		return -1;
+	}
+	ssize_t res[TUN_IO_RX_BATCH];
+	for (size_t i = 0; i < n; i++)
+		res[i] = -EAGAIN;
+	struct io_uring_cqe *cqe;
+	unsigned head, seen = 0;
+	io_uring_for_each_cqe(&io->rx, head, cqe) {
+		uint64_t i = io_uring_cqe_get_data64(cqe);
+		if (i < n)
+			res[i] = cqe->res;
+		seen++;
+	}
+	io_uring_cq_advance(&io->rx, seen);
+	/* The packets, in the order the reads took them, to the front. */
+	size_t got = 0;
+	bool failed = false, unsupported = false;
+	for (size_t i = 0; i < n; i++) {
+		if (res[i] <= 0) {
+			if (res[i] == -EOPNOTSUPP || res[i] == -EINVAL)
+				unsupported = true;
+			else if (res[i] != -EAGAIN && res[i] != -EINTR && res[i] != 0)
+				failed = true;
+			continue;
+		}
+		if (got != i) {
+			struct tun_pkt tmp = pkts[got];
+			pkts[got] = pkts[i];
+			pkts[i] = tmp;
+		}
+		pkts[got].len = (size_t)res[i];
+		t->st.rx_bytes += (size_t)res[i];
+		got++;
+	}
+	t->st.rx += got;
+	if (unsupported) {
+		/* A kernel whose tun takes no RWF_NOWAIT read through
+		 * io_uring: read() from now on, writes stay on the ring. */
+		io_uring_queue_exit(&io->rx);
+		io->rx_open = false;
+		log_notice("tun=%s event=tun-io-reads method=syscall reason=nowait-unsupported "
+			   "(one read() per packet; writes stay on io_uring)", t->name);
+		if (!got)
+			return tun_read_batch(t, pkts, n);
+	}
+	if (failed) {
+		t->st.rx_err++;
+		log_warnx("tun=%s event=tun-read-failed", t->name);
+		if (!got)
+			return -1;
+	}
+	return (int)got;
 }
 
 struct tun_io *tun_io_new(struct server *srv, struct tun *tun)
@@ -201,7 +293,8 @@ struct tun_io *tun_io_new(struct server *srv, struct tun *tun)
 	ev_prepare_start(srv->loop, &io->flush_w);
 	/* The flush alone must not keep a loop running. */
 	ev_unref(srv->loop);
-	log_notice("tun=%s event=tun-io method=io_uring slots=%u", tun->name, TUN_IO_SLOTS);
+	log_notice("tun=%s event=tun-io method=io_uring slots=%u reads=%s", tun->name, TUN_IO_SLOTS,
+		   io->rx_open ? "io_uring" : "read");
 	return io;
 }
 
@@ -234,6 +327,8 @@ void tun_io_free(struct tun_io *io)
 		ev_ref(io->srv->loop);
 		ev_prepare_stop(io->srv->loop, &io->flush_w);
 	}
+	if (io->rx_open)
+		io_uring_queue_exit(&io->rx);
 	if (io->ring_open) {
 		bool idle = drain(io);
 		io_uring_queue_exit(&io->ring);

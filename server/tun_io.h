@@ -1,6 +1,18 @@
 /*
- * Writing packets into the tun device: batched through io_uring, or one
- * write() each.
+ * Writing packets into the tun device, and reading them from it: batched
+ * through io_uring, or one write() / read() each.
+ *
+ * Reads (tun_io_read_batch(), the datapath's tun watcher): with io_uring a
+ * second ring, for reads only, takes TUN_IO_RX_BATCH read SQEs on the
+ * caller's buffers, each with RWF_NOWAIT, and one io_uring_enter() submits
+ * them and waits for all: each completes inline, with a packet or -EAGAIN
+ * once the device's queue is empty, so a wake-up costs one system call
+ * instead of one read() per packet and one more that finds nothing, and no
+ * read outlives the call. (O_NONBLOCK alone is not enough: io_uring may
+ * park such a read until a packet comes, and the loop would wait in the
+ * enter.) A kernel whose tun refuses RWF_NOWAIT reads (EOPNOTSUPP) makes
+ * reads fall back to read() for good, with one notice line; no second
+ * ring (ENOMEM) means read() from the start.
  *
  * Every packet for the LAN (a client's IPv4 or IPv6 datagram, an ICMP error
  * the server makes) goes through tun_io_write(). How it leaves is chosen
@@ -58,6 +70,7 @@
 #define TUN_IO_SLOTS    32   /* packets one flush submits at most */
 #define TUN_IO_SLOT     2048 /* bytes per slot: a tun MTU is at most 1500 */
 #define TUN_IO_DRAIN_MS 1000 /* tun_io_free(): longest wait for writes in flight */
+#define TUN_IO_RX_BATCH 32   /* reads one tun_io_read_batch() submits at most */
 
 struct server;
 struct tun;
@@ -74,6 +87,14 @@ void tun_io_free(struct tun_io *io);
 bool tun_io_write(struct tun_io *io, const void *pkt, size_t len);
 /* Submit what is queued, reap what has completed; never blocks. */
 void tun_io_flush(struct tun_io *io);
+/* Read up to n packets from the tun into pkts, as tun_read_batch() (the
+ * packets first, in the order read; their buffers may have moved between
+ * the entries). With io_uring: n (at most TUN_IO_RX_BATCH) reads submitted
+ * with one io_uring_enter() on their own ring; each completes during it
+ * (the device is O_NONBLOCK: a read with no packet ends -EAGAIN), so none
+ * is left in flight on pkts when this returns. Else one read() each. */
+struct tun_pkt;
+int tun_io_read_batch(struct tun_io *io, struct tun_pkt *pkts, size_t n);
 /* "io_uring" or "syscall": the method in use. */
 const char *tun_io_method(const struct tun_io *io);
 

@@ -10,12 +10,17 @@
  *     payload starts with its sequence number (8 bytes, big-endian, from
  *     0). Prints "blast sent=N seconds=T".
  *
- *   pptpbench datapath sink --bind ADDR [--seconds S]
+ *   pptpbench datapath sink --bind ADDR [--seconds S] [--gre]
  *     Receives what blast sends, on ADDR port 9 (so the host answers no
  *     ICMP port unreachable), until SIGTERM/SIGINT or S seconds (default
  *     3600), and checks the sequence numbers: "sink received=N lost=N
  *     reordered=N duplicates=N" (lost: numbers skipped and never seen
  *     later; reordered: a number lower than one already received).
+ *     With --gre it is the baseline's receiver instead: a raw GRE socket
+ *     bound to ADDR that reads (recvmmsg) and counts what forward sends,
+ *     "sink gre received=N", so that the forwarder, like pptpd with its
+ *     client, pays the kernel's delivery to a live socket on the far side
+ *     of the veth (done in the sender's context: softirq on its CPU).
  *
  *   pptpbench datapath forward --tun NAME --peer ADDR [--local ADDR]
  *                              [--seconds S]
@@ -93,7 +98,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: pptpbench datapath blast --dst ADDR [--size BYTES] [--seconds S] "
 		   "[--rate PPS]\n"
-		   "       pptpbench datapath sink --bind ADDR [--seconds S]\n"
+		   "       pptpbench datapath sink --bind ADDR [--seconds S] [--gre]\n"
 		   "       pptpbench datapath forward --tun NAME --peer ADDR [--local ADDR] "
 		   "[--seconds S]\n");
 }
@@ -208,12 +213,13 @@ static int sink(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "bind", required_argument, NULL, 'b' },
 		{ "seconds", required_argument, NULL, 't' },
+		{ "gre", no_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct in_addr addr = { 0 };
 	double secs = 3600;
-	bool have_addr = false;
+	bool have_addr = false, gre = false;
 	int c;
 
 	optind = 1;
@@ -222,6 +228,7 @@ static int sink(int argc, char **argv)
 		switch (c) {
 		case 'b': ok = have_addr = parse_addr(optarg, &addr); break;
 		case 't': ok = parse_num(optarg, 0.1, 86400, &secs); break;
+		case 'g': gre = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -235,8 +242,10 @@ static int sink(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9), .sin_addr = addr };
+	int fd = gre ? socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_GRE)
+		     : socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(gre ? 0 : 9),
+				   .sin_addr = addr };
 	int size = 4 << 20;
 	if (fd >= 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
@@ -272,6 +281,17 @@ static int sink(int argc, char **argv)
 		if (poll(&p, 1, 200) <= 0)
 			continue;
 		int n = recvmmsg(fd, msgs, DP_BATCH, MSG_DONTWAIT, NULL);
+		if (gre) {
+			/* The raw socket's packets start at their IPv4 header:
+			 * count the GRE ones (protocol 47) addressed to us. */
+			for (int i = 0; i < n; i++) {
+				if (msgs[i].msg_len >= 20 && buf[i][9] == IPPROTO_GRE)
+					received++;
+				else
+					short_++;
+			}
+			continue;
+		}
 		for (int i = 0; i < n; i++) {
 			if (msgs[i].msg_len < 8) {
 				short_++;
@@ -294,6 +314,13 @@ static int sink(int argc, char **argv)
 				top = seq;
 			any = true;
 		}
+	}
+	if (gre) {
+		printf("sink gre received=%llu bad=%llu\n", (unsigned long long)received,
+		       (unsigned long long)short_);
+		free(seen);
+		close(fd);
+		return 0;
 	}
 	/* Lost: below the highest number received and never seen. */
 	uint64_t lost = any ? top + 1 - received : 0;

@@ -25,7 +25,9 @@ for k in baseline_packets baseline_packets_per_s baseline_us_per_packet server_p
 	server_packets_per_s server_us_per_packet crypto_mppe128_stateless_us_per_packet \
 	ratio_server_vs_baseline_plus_crypto upload_syscall_packets upload_syscall_us_per_packet \
 	upload_io_uring_packets upload_io_uring_us_per_packet upload_io_uring_tun_submits \
-	ratio_upload_io_uring_vs_syscall; do
+	ratio_upload_io_uring_vs_syscall server_syscall_packets server_syscall_us_per_packet \
+	ratio_download_io_uring_vs_syscall baseline_packets_per_wakeup server_packets_per_wakeup \
+	upload_io_uring_packets_per_wakeup; do
 	[ -n "$(val "$k")" ] || { cat "$OUT" >&2; it_fail "no $k line"; }
 done
 it_pass "every figure printed"
@@ -37,16 +39,22 @@ rx=$(sed -n 's/.* tun_rx=\([0-9]*\).*/\1/p' <<<"$fwd")
 tx=$(sed -n 's/.* gre_tx=\([0-9]*\).*/\1/p' <<<"$fwd")
 [ "${rx:-0}" -gt 0 ] && [ "$rx" = "$tx" ] || { cat "$OUT" >&2; it_fail "forwarder: tun_rx=$rx gre_tx=$tx"; }
 [ "$(val baseline_packets)" = "$rx" ] || { cat "$OUT" >&2; it_fail "device count $(val baseline_packets) != forwarder's $rx"; }
-it_pass "baseline forwarded $rx packets"
+# Its receiver in the client namespace read every one of them.
+rcv=$(grep '^baseline_receiver ' "$OUT")
+[[ "$rcv" == "baseline_receiver sink gre received=$tx bad=0" ]] || { cat "$OUT" >&2; it_fail "baseline receiver: $rcv, forwarder sent $tx"; }
+it_pass "baseline forwarded $rx packets, its receiver read them all"
 
-# The server: the tunnel carried the load (its GRE transmit count covers
-# every packet read from tun, less any the window's queue dropped).
-[ "$(val server_packets)" -gt 0 ] || { cat "$OUT" >&2; it_fail "server read nothing from tun"; }
-st=$(grep '^server_stats ' "$OUT")
-gtx=$(sed -n 's/.* gre-tx=\([0-9]*\).*/\1/p' <<<"$st")
-drop=$(sed -n 's/.* gre-tx-queue-drop=\([0-9]*\).*/\1/p' <<<"$st")
-[ $((gtx + drop)) -ge "$(val server_packets)" ] || { cat "$OUT" >&2; it_fail "server: gre-tx=$gtx + drops=$drop < tun packets $(val server_packets)"; }
-it_pass "server path carried $(val server_packets) packets"
+# The server, reading tun with read() and then through io_uring: the
+# tunnel carried the load (its GRE transmit count covers every packet read
+# from tun, less any the window's queue dropped).
+for n in server_syscall server; do
+	[ "$(val ${n}_packets)" -gt 0 ] || { cat "$OUT" >&2; it_fail "$n read nothing from tun"; }
+	st=$(grep "^${n}_stats " "$OUT")
+	gtx=$(sed -n 's/.* gre-tx=\([0-9]*\).*/\1/p' <<<"$st")
+	drop=$(sed -n 's/.* gre-tx-queue-drop=\([0-9]*\).*/\1/p' <<<"$st")
+	[ $((gtx + drop)) -ge "$(val ${n}_packets)" ] || { cat "$OUT" >&2; it_fail "$n: gre-tx=$gtx + drops=$drop < tun packets $(val ${n}_packets)"; }
+	it_pass "$n path carried $(val ${n}_packets) packets"
+done
 # The upload: every datagram the client sent reached the LAN host, in
 # order, through either method; io_uring batched them.
 for m in syscall io_uring; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Client -> LAN through both tun write methods (`tun-io`, server/tun_io.h),
-# and the fallback when the kernel gives no io_uring.
+# Client -> LAN and LAN -> client through both tun methods (`tun-io`,
+# server/tun_io.h: writes and reads), and the fallback when the kernel
+# gives no io_uring.
 #
 #   client 198.51.100.2 --- 198.51.100.1 server 203.0.113.1 --- 203.0.113.2 LAN
 #
@@ -11,6 +12,10 @@
 #     datapath blast`, 2,000/s) through the tunnel to a sink on the LAN
 #     host (`pptpbench datapath sink`): every one arrives, none reordered
 #     or duplicated, and the server counts no failed tun write;
+#   - the LAN host sends 4,000 numbered datagrams to alice's address (a
+#     second alice client with a tun, its sink bound to that address):
+#     every one arrives, in order, read from the server's tun with that
+#     method;
 #   - 2 MB each way over TCP with the content checked (e2e_xfer).
 # Then pptpd under a seccomp filter that fails io_uring_setup with ENOSYS
 # (tests/integration/no_uring.c): with `tun-io auto` it says so in one
@@ -26,6 +31,7 @@ e2e_net
 echo 'alice-secret' | ctl user add alice --password-stdin
 echo 'bob-secret' | ctl user add bob --password-stdin
 echo 'bob-secret' >"$IT_TMP/bob.pw"
+echo 'alice-secret' >"$IT_TMP/alice.pw"
 PING="ping -c 3 -W 2 203.0.113.2"
 COUNT=4000
 
@@ -69,6 +75,39 @@ run_method() {
 	[ "$(field "$line" tun-io)" = "$m" ] || it_fail "$m: the stats say tun-io=$(field "$line" tun-io)"
 	[ "$(field "$line" tun-tx)" -ge "$sent" ] || it_fail "$m: tun-tx below the $sent datagrams: $line"
 	it_pass "tun-io $m: $sent numbered datagrams client -> LAN, all in order: $sink"
+
+	# LAN -> client: the server reads its tun with the same method
+	# (io_uring: 32 reads per io_uring_enter(); syscall: read()).
+	BG_USER=alice PWFILE=$IT_TMP/alice.pw bg_connect "$IT_TMP/down-$m.out" --bind 198.51.100.2 \
+		--tun dpdown0 --timeout 10
+	local client_pid=$IT_LAST_PID addr
+	wait_up "$IT_TMP/down-$m.out"
+	addr=$(sed -n 's/^ipcp-up .* addr=\([0-9.]*\) .*/\1/p' "$IT_TMP/down-$m.out")
+	[ -n "$addr" ] || { cat "$IT_TMP/down-$m.out" >&2; it_fail "$m: no address in the client's output"; }
+	it_bg "$CLI" "$IT_TMP/down-sink.$m" "$PPTPBENCH" datapath sink --bind "$addr" >/dev/null
+	sink_pid=$IT_LAST_PID
+	for _ in $(seq 1 50); do
+		grep -q '^sink ready' "$IT_TMP/down-sink.$m" && break
+		sleep 0.1
+	done
+	line=$(stats)
+	local rx0
+	rx0=$(field "$line" tun-rx)
+	ip netns exec "$LAN" "$PPTPBENCH" datapath blast --dst "$addr" --size 1396 --rate 2000 \
+		--seconds 2 >"$IT_TMP/down-blast.$m"
+	sent=$(sed -n 's/^blast sent=\([0-9]*\) .*/\1/p' "$IT_TMP/down-blast.$m")
+	[ -n "$sent" ] && [ "$sent" -ge "$COUNT" ] ||
+		{ cat "$IT_TMP/down-blast.$m" >&2; it_fail "$m: the LAN blaster sent ${sent:-nothing}"; }
+	sleep 0.5
+	it_stop "$sink_pid"
+	sink=$(grep '^sink received' "$IT_TMP/down-sink.$m") || { cat "$IT_TMP/down-sink.$m" >&2; it_fail "$m: no sink line (down)"; }
+	[ "$(field "$sink" received)" = "$sent" ] && [ "$(field "$sink" lost)" = 0 ] &&
+		[ "$(field "$sink" reordered)" = 0 ] && [ "$(field "$sink" duplicates)" = 0 ] ||
+		{ server_tail; it_fail "$m: LAN sent $sent, $sink"; }
+	line=$(stats)
+	[ $(($(field "$line" tun-rx) - rx0)) -ge "$sent" ] || it_fail "$m: tun-rx grew by less than $sent: $line"
+	it_stop "$client_pid"
+	it_pass "tun-io $m: $sent numbered datagrams LAN -> client, all in order: $sink"
 
 	connect_ok "xfer-$m" alice alice-secret --bind 198.51.100.2 --route 203.0.113.0/24 \
 		--run "$ITOOLS/e2e_xfer send 203.0.113.2 5001 2000000 $seed"
