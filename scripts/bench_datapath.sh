@@ -260,7 +260,7 @@ measure_up() {
 	if [ -n "$PIN" ]; then
 		pin "$SRV_PID" "${PIN% *}"
 		pin "$client" "${PIN#* }"
-		pin "$sink" "${PIN% *}"
+		pin "$sink" "${PIN#* }"
 		blast_pin=(taskset -c "${PIN#* }")
 	fi
 	local perf=
