@@ -36,13 +36,17 @@
 # One "figure value" line each.
 #
 # CPUs (PIN="M O", default "0 1"; PIN= leaves placement to the scheduler):
-# the measured process (the forwarder, pptpd) runs on CPU M, the process
-# feeding it (the LAN blaster; in the upload the client and its blaster)
-# and the receiver (the client; in the upload the LAN sink) on CPU O.
-# Unpinned, the scheduler decided how many packets a wake-up found (the
-# forwarder 32, pptpd 5 in one run: it woke at every packet or two when
-# it landed on the other CPU than the blaster), and the ratio measured
-# that more than the code.
+# the measured process (the forwarder, pptpd) and the receiver of what it
+# sends (the GRE sink or the client; in the upload the LAN host's sink)
+# run on CPU M, the process feeding it (the LAN blaster; in the upload the
+# client and its blaster) on CPU O, as a NIC would deliver the load. The
+# kernel delivers into the receiver's socket and wakes it in the sender's
+# context: on the same CPU that is a cheap local wake-up, nearer what a
+# NIC costs (none) than a wake-up across CPUs (an interrupt to the other
+# virtual CPU). Unpinned, the scheduler decided how many packets a
+# wake-up found (the forwarder 32, pptpd 5 in one run: it woke at every
+# packet or two when it landed on the other CPU than the blaster), and the
+# ratio measured that more than the code.
 #
 # Then the upload (client -> LAN), once with `tun-io syscall` (one write()
 # per packet into tun) and once with `tun-io io_uring` (the packets of a
@@ -135,7 +139,7 @@ measure() {
 	local perf= blast_pin=()
 	if [ -n "$PIN" ]; then
 		pin "$pid" "${PIN% *}"
-		pin "$rcv" "${PIN#* }"
+		pin "$rcv" "${PIN% *}"
 		blast_pin=(taskset -c "${PIN#* }")
 	fi
 	if [ -n "${PERF_DATA:-}" ]; then
@@ -260,7 +264,7 @@ measure_up() {
 	if [ -n "$PIN" ]; then
 		pin "$SRV_PID" "${PIN% *}"
 		pin "$client" "${PIN#* }"
-		pin "$sink" "${PIN#* }"
+		pin "$sink" "${PIN% *}"
 		blast_pin=(taskset -c "${PIN#* }")
 	fi
 	local perf=
