@@ -17,10 +17,11 @@
  * buffers from srv->txq_pool) and leave as the peer's acknowledgements
  * arrive; a frame sent while the flow is delivering (from inside
  * ops->frame) waits there too and goes as soon as the flow returns. A full
- * queue drops its oldest frame (stateless MPPE: counted gre-tx-queue-drop,
- * logged once per call); after call_set_ordered() (stateful MPPE) it keeps
- * its frames and refuses the new one, and call_can_send() says so before
- * the frame is encrypted. An idle call holds no queue buffer.
+ * queue drops its oldest frame (a call without MPPE: counted
+ * gre-tx-queue-drop, logged once per call); after call_set_ordered() (any
+ * MPPE: the session sets it at UP) it keeps its frames and refuses the new
+ * one, and call_can_send() says so before the frame is encrypted. An idle
+ * call holds no queue buffer.
  *
  * call_new() installs the ops the server chose for every call
  * (srv->call_ops): the session's (server/session.h), whose up callback

@@ -289,9 +289,16 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 	}
 	s->mppe_bits = info->mppe_bits;
 	s->mppe_stateful = info->mppe_stateful;
-	/* Stateful MPPE: queued frames are never dropped (call.h). */
+	/* MPPE: a full send queue refuses the next packet before it is
+	 * encrypted instead of dropping a queued frame (call.h). Stateful
+	 * MPPE must lose no frame it counted; stateless could, but each one
+	 * dropped after encryption is a gap in the coherency count that the
+	 * client re-keys through, and a long run of them (a client that
+	 * stalls under load) exceeds what a receiver takes (1,024 counts
+	 * here, MPPE_RX_MAX_JUMP; 2,047 for Linux's ppp_mppe) and ends the
+	 * link. A packet refused before encryption leaves no gap. */
 	if (s->call)
-		call_set_ordered(s->call, s->mppe_stateful);
+		call_set_ordered(s->call, s->mppe_bits != 0);
 	run_hook(s, srv->cfg->ip_up, true, s->up_ms);
 	if (srv->neigh && s->addr) {
 		int ifindex = neigh_proxy_add(srv->neigh, s->addr, srv->tun ? srv->tun->name : NULL);

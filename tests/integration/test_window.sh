@@ -9,9 +9,11 @@
 # alice (pptpbench connect --window 1, --window 3, and --window 3 with
 # --ack-delay 10: acks only on her own data or after 10 ms) moves 2 MB each
 # way to the LAN host with e2e_xfer, content checked. For each: the call
-# came up with her window, the server queued frames for it, dropped none
-# for the window (tx-window 0: before the queue every frame beyond the
-# window was dropped there) and refused none (tx-dropped 0). Meanwhile bob,
+# came up with her window, the server queued frames for it, refused none
+# for the window while its queue had room (tx-window 0: before the queue
+# every frame beyond the window was dropped there; a queue full on a
+# loaded machine refuses the next packet before encryption) and dropped
+# no encrypted frame from the queue (gre-tx-queue-drop 0). Meanwhile bob,
 # with the default window, pings the LAN host every 0.1 s throughout and
 # after. Then the same through a window of 3 with stateful MPPE, where no
 # encrypted frame may be lost: none is dropped from the queue, and the
@@ -60,17 +62,31 @@ transfer() {
 	[ "$(stat_field "$down" tx-dropped)" = 0 ] || it_fail "$name: frames refused: $down"
 	[ "$(stat_field "$down" tx-queued)" -gt 0 ] ||
 		it_fail "$name: nothing waited for the window (the test does not test the queue): $down"
+	# Nothing refused for the window while the queue had room: under
+	# MPPE a full queue (gre-tx-queue, 256) refuses the next packet before
+	# encryption (tx-window), which a loaded machine can reach; short of
+	# that, a refusal would be the queue not doing its work.
+	local sdown refused peak
+	wait_log " call=$call .*event=session-down "
+	sdown=$(log_since "$mark" | grep " call=$call .*event=session-down ")
+	refused=$(stat_field "$sdown" tx-window)
+	peak=$(stat_field "$down" tx-queue-peak)
+	[ "$refused" = 0 ] || [ "$peak" = 256 ] ||
+		it_fail "$name: $refused packets refused for the window with the queue at $peak of 256: $sdown"
+	REFUSED=$((REFUSED + refused))
 	it_pass "window $window $*: $BYTES bytes each way intact, $(grep '^xfer ok' "$IT_TMP/$name.out" | sed 's/.*up=/up=/');" \
 		"queued $(stat_field "$down" tx-queued), head drops $(stat_field "$down" tx-queue-drops)," \
 		"peak $(stat_field "$down" tx-queue-peak), ack time-outs $(stat_field "$down" tx-ack-timeouts)"
 }
 
+REFUSED=0
 transfer win1 61 1
 transfer win3 63 3
 transfer win3slow 64 3 --ack-delay 10
 
 line=$(stats)
-[ "$(stat_field "$line" tx-window)" = 0 ] || it_fail "frames dropped for the window: $line"
+[ "$(stat_field "$line" tx-window)" = "$REFUSED" ] || it_fail "frames refused beyond the transfers' own ($REFUSED, each with its queue full): $line"
+[ "$(stat_field "$line" gre-tx-queue-drop)" = 0 ] || it_fail "encrypted frames dropped from the queue (MPPE: refused before encryption instead): $line"
 [ "$(stat_field "$line" gre-tx-queued)" -gt 0 ] || it_fail "no frame counted as queued: $line"
 it_pass "server: tx-window=0 gre-tx-queued=$(stat_field "$line" gre-tx-queued)" \
 	"gre-tx-queue-drop=$(stat_field "$line" gre-tx-queue-drop)"
