@@ -33,6 +33,12 @@ e2e_net
 echo 'alice-secret' | ctl user add alice --password-stdin
 echo 'bob-secret' | ctl user add bob --password-stdin
 echo bob-secret >"$IT_TMP/bob.pw"
+echo alice-secret >"$IT_TMP/alice.pw"
+
+# field_of LINE NAME: NAME=VALUE's number in a line of key=value pairs
+field_of() {
+	sed -n "s/.*[ ^]$2=\([0-9]*\).*/\1/p" <<<" $1"
+}
 
 start_server 192.0.2.10-20
 it_bg "$LAN" "$IT_TMP/xfer-server.log" "$ITOOLS/e2e_xfer" serve 203.0.113.2 5001 >/dev/null
@@ -118,6 +124,52 @@ it_pass "stateful MPPE through a window of 3: no frame the client could not decr
 [ "$(stat_field "$line" gre-tx-queue-drop)" = 0 ] ||
 	it_fail "stateful MPPE: queued (encrypted) frames were dropped: $line"
 expect_idle "the stateful transfer"
+stop_server
+
+# A client that falls behind (window 1, acks only every 10 ms: about 100
+# frames a second) while the LAN host sends it 2,000 numbered datagrams in
+# half a second. The call's queue fills (256); past that, stateless MPPE
+# too refuses the next packet before it is encrypted instead of dropping
+# an encrypted frame from the queue's head: the client never sees a gap in
+# the coherency count, decrypts every frame it gets (no catch-up re-key
+# refused, a gap of over 1,024 would be; with head drops this run made
+# gaps of about 1,700 and the client's link died), and its link outlives
+# the burst.
+start_server 192.0.2.10-20
+BG_USER=alice PWFILE=$IT_TMP/alice.pw bg_connect "$IT_TMP/stall.out" --bind 198.51.100.2 \
+	--tun pptpw2 --window 1 --ack-delay 10 --timeout 10
+STALL=$IT_LAST_PID
+wait_up "$IT_TMP/stall.out"
+addr=$(sed -n 's/^ipcp-up .* addr=\([0-9.]*\) .*/\1/p' "$IT_TMP/stall.out")
+[ -n "$addr" ] || { cat "$IT_TMP/stall.out" >&2; it_fail "stall: no address"; }
+it_bg "$CLI" "$IT_TMP/stall-sink.log" "$PPTPBENCH" datapath sink --bind "$addr" >/dev/null
+SINK=$IT_LAST_PID
+for _ in $(seq 1 50); do
+	grep -q '^sink ready' "$IT_TMP/stall-sink.log" && break
+	sleep 0.1
+done
+ip netns exec "$LAN" "$PPTPBENCH" datapath blast --dst "$addr" --size 1396 --rate 4000 \
+	--seconds 0.5 >"$IT_TMP/stall-blast.log"
+# The queue drains at the client's pace: 256 frames at ~100 a second.
+for _ in $(seq 1 100); do
+	[ "$(stat_field "$(stats)" sessions)" = 1 ] || break
+	sleep 0.1
+done
+kill -0 "$STALL" 2>/dev/null || { cat "$IT_TMP/stall.out" >&2; server_tail; it_fail "stall: the client's link ended"; }
+it_stop "$SINK"
+it_stop "$STALL"
+sink=$(grep '^sink received' "$IT_TMP/stall-sink.log") || it_fail "stall: no sink line"
+line=$(stats)
+[ "$(stat_field "$line" tx-window)" -gt 0 ] ||
+	it_fail "stall: nothing refused (the queue never filled, the test shows nothing): $line"
+[ "$(stat_field "$line" gre-tx-queue-drop)" = 0 ] ||
+	it_fail "stall: encrypted frames dropped from the queue: $line"
+expect_out stall ' mppe-dropped=0 '
+[[ "$sink" == *" reordered=0 duplicates=0 bad=0" ]] && [ "$(field_of "$sink" received)" -ge 256 ] ||
+	it_fail "stall: $sink"
+it_pass "a client that falls behind: refused before encryption tx-window=$(stat_field "$line" tx-window)," \
+	"no encrypted frame dropped, the client decrypted all it got and kept its link; $sink"
+expect_idle "the stalled client"
 stop_server
 
 # gre-tx-queue 0: the old behaviour, for comparison and as the operator's
