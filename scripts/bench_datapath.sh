@@ -176,11 +176,7 @@ echo "rate $RATE"
 it_bg "$SRV" "$IT_TMP/forward.log" "$PPTPBENCH" datapath forward --tun dpbase0 \
 	--peer 198.51.100.2 --local 198.51.100.1 >/dev/null
 FWD=$IT_LAST_PID
-for _ in $(seq 1 50); do
-	grep -q '^forward ready' "$IT_TMP/forward.log" && break
-	sleep 0.1
-done
-grep -q '^forward ready' "$IT_TMP/forward.log" || { cat "$IT_TMP/forward.log" >&2; exit 1; }
+wait_line "$IT_TMP/forward.log" '^forward ready'
 ip -n "$SRV" link set dpbase0 up
 ip -n "$SRV" route add 192.0.2.0/24 dev dpbase0
 # The baseline's GRE goes to a live raw socket in the client namespace, as
@@ -188,13 +184,8 @@ ip -n "$SRV" route add 192.0.2.0/24 dev dpbase0
 # far side's socket, and wakes its reader, in the sender's context, so a
 # baseline with nobody listening would be spared a cost the server pays
 # (perf: sock_def_readable under the server's sendmmsg(), ~9% of its time).
-it_bg "$CLI" "$IT_TMP/gre-sink.log" "$PPTPBENCH" datapath sink --gre --bind 198.51.100.2 >/dev/null
+start_sink "$CLI" "$IT_TMP/gre-sink.log" --gre --bind 198.51.100.2
 GRE_SINK=$IT_LAST_PID
-for _ in $(seq 1 50); do
-	grep -q '^sink ready' "$IT_TMP/gre-sink.log" && break
-	sleep 0.1
-done
-grep -q '^sink ready' "$IT_TMP/gre-sink.log" || { cat "$IT_TMP/gre-sink.log" >&2; exit 1; }
 measure baseline "$FWD" dpbase0 "$GRE_SINK"
 BASE_US=$US
 it_stop "$FWD"
@@ -251,16 +242,12 @@ measure_up() {
 	local m=$1 c0 c1 p0 p1 w0 w1 pkts line subs blast_pin=()
 	start_server 192.0.2.10-10 "tun-io $m"
 	wait_log "event=tun-io method=$m( |\$)"
-	it_bg "$LAN" "$IT_TMP/sink.$m" "$PPTPBENCH" datapath sink --bind 203.0.113.2 >/dev/null
+	start_sink "$LAN" "$IT_TMP/sink.$m" --bind 203.0.113.2
 	local sink=$IT_LAST_PID
 	PWFILE=$IT_TMP/alice.pw bg_connect "$IT_TMP/up-client.$m" --mppe stateless --tun dpup0 \
 		--bind 198.51.100.2 --route 203.0.113.0/24 --timeout 10
 	local client=$IT_LAST_PID
 	wait_up "$IT_TMP/up-client.$m"
-	for _ in $(seq 1 50); do
-		grep -q '^sink ready' "$IT_TMP/sink.$m" && break
-		sleep 0.1
-	done
 	if [ -n "$PIN" ]; then
 		pin "$SRV_PID" "${PIN% *}"
 		pin "$client" "${PIN#* }"

@@ -20,7 +20,9 @@
 # at once), LOG_LEVEL (notice), PERF_DATA (a path: the server is
 # recorded with `perf record --call-graph dwarf` into PATH.SIZE while pptpbench runs; see
 # it with `perf report -i PATH.SIZE`), PPTPD (another server binary to measure
-# against the same tools, e.g. the build before a change). Output: per size, one `figure value` line each as pptpbench
+# against the same tools, e.g. the build before a change), PIN ("S C":
+# every thread of pptpd on CPU S, pptpbench on CPU C; empty, the default:
+# where the scheduler puts them). Output: per size, one `figure value` line each as pptpbench
 # prints them, then one summary table.
 set -euo pipefail
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
@@ -79,6 +81,11 @@ for n in $SIZES; do
 	it_bg "$SRV" "$SRV_LOG" "$PPTPD" -c "$IT_TMP/pptpd.conf" >"$IT_TMP/pid"
 	SRV_PID=$(<"$IT_TMP/pid")
 	it_wait_tcp "$SRV" 198.51.100.1 1723
+	client_pin=()
+	if [ -n "${PIN:-}" ]; then
+		taskset -a -p -c "${PIN% *}" "$SRV_PID" >/dev/null
+		client_pin=(taskset -c "${PIN#* }")
+	fi
 	out=$IT_TMP/sessions.$n.out
 	echo "== $n sessions, $SOURCES source addresses, $CALLS_PER_CONN call(s) per connection"
 	perf_pid=
@@ -88,7 +95,7 @@ for n in $SIZES; do
 		sleep 1
 	fi
 	set +e
-	echo bench-secret | ip netns exec "$CLI" "$PPTPBENCH" sessions --server 198.51.100.1 \
+	echo bench-secret | ip netns exec "$CLI" "${client_pin[@]}" "$PPTPBENCH" sessions --server 198.51.100.1 \
 		--sources "198.51.100.10-198.51.100.$((10 + SOURCES - 1))" --user bench \
 		--password-stdin --sessions "$n" --calls-per-conn "$CALLS_PER_CONN" \
 		--parallel "$PARALLEL" --login-rate "$LOGIN_RATE" --hold "$HOLD" \

@@ -177,6 +177,39 @@ bg_connect() {
 		--server "${E2E_SERVER:-198.51.100.1}" --user "${BG_USER:-alice}" --password-stdin "$@" >/dev/null
 }
 
+# wait_line FILE REGEX [SECONDS]: until a line of FILE matches REGEX
+# (grep -E; 5 s by default); the test fails if none does in time.
+wait_line() {
+	local f=$1 re=$2
+	for _ in $(seq 1 $((${3:-5} * 10))); do
+		grep -qE "$re" "$f" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	cat "$f" >&2 2>/dev/null || true
+	it_fail "no line matching '$re' in $(basename "$f")"
+}
+
+# start_sink NS LOG SINK-OPTIONS...: `pptpbench datapath sink` in NS, its
+# output in LOG, once it says it is ready; IT_LAST_PID is its PID.
+start_sink() {
+	local ns=$1 log=$2 pid
+	shift 2
+	it_bg "$ns" "$log" "$PPTPBENCH" datapath sink "$@" >/dev/null
+	pid=$IT_LAST_PID
+	wait_line "$log" '^sink ready'
+	IT_LAST_PID=$pid
+}
+
+# client_addr OUT: the address IPCP gave the pptpbench connect whose
+# output is OUT (use as addr=$(client_addr OUT): under set -e a client
+# without one ends the test).
+client_addr() {
+	local a
+	a=$(sed -n 's/^ipcp-up .* addr=\([0-9.]*\) .*/\1/p' "$1")
+	[ -n "$a" ] || { cat "$1" >&2; it_fail "no address in $(basename "$1")"; }
+	echo "$a"
+}
+
 wait_up() {
 	for _ in $(seq 1 $((${2:-10} * 10))); do
 		grep -q '^up ' "$1" && return 0

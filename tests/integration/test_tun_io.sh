@@ -46,6 +46,22 @@ field() {
 	sed -n "s/.*[ ^]$2=\([0-9a-z_]*\).*/\1/p" <<<" $1"
 }
 
+# stream_ok WHAT BLAST_OUT SINK_PID SINK_LOG: the blaster sent at least
+# COUNT datagrams and the sink, stopped once the last are through, got
+# every one, in order; sets SENT and SINK (the sink's line).
+stream_ok() {
+	local what=$1 out=$2 pid=$3 log=$4
+	SENT=$(sed -n 's/^blast sent=\([0-9]*\) .*/\1/p' "$out")
+	[ -n "$SENT" ] && [ "$SENT" -ge "$COUNT" ] ||
+		{ cat "$out" >&2; it_fail "$what: the blaster sent ${SENT:-nothing}"; }
+	sleep 0.5 # the last datagrams on their way
+	it_stop "$pid"
+	SINK=$(grep '^sink received' "$log") || { cat "$log" >&2; it_fail "$what: no sink line"; }
+	[ "$(field "$SINK" received)" = "$SENT" ] && [ "$(field "$SINK" lost)" = 0 ] &&
+		[ "$(field "$SINK" reordered)" = 0 ] && [ "$(field "$SINK" duplicates)" = 0 ] ||
+		{ server_tail; it_fail "$what: sent $SENT, $SINK"; }
+}
+
 run_method() {
 	local m=$1 seed=$2 line sink sent
 	start_server 192.0.2.10-20 "tun-io $m"
@@ -53,23 +69,12 @@ run_method() {
 	rm -f "$IT_TMP/stop-good"
 	good_pinger 198.51.100.3 3
 
-	it_bg "$LAN" "$IT_TMP/sink.$m" "$PPTPBENCH" datapath sink --bind 203.0.113.2 >/dev/null
+	start_sink "$LAN" "$IT_TMP/sink.$m" --bind 203.0.113.2
 	local sink_pid=$IT_LAST_PID
-	for _ in $(seq 1 50); do
-		grep -q '^sink ready' "$IT_TMP/sink.$m" && break
-		sleep 0.1
-	done
 	connect_ok "blast-$m" alice alice-secret --bind 198.51.100.2 --route 203.0.113.0/24 \
 		--run "$PPTPBENCH datapath blast --dst 203.0.113.2 --size 1396 --rate 2000 --seconds 2"
-	sent=$(sed -n 's/^blast sent=\([0-9]*\) .*/\1/p' "$IT_TMP/blast-$m.out")
-	[ -n "$sent" ] && [ "$sent" -ge "$COUNT" ] ||
-		{ cat "$IT_TMP/blast-$m.out" >&2; it_fail "$m: the blaster sent ${sent:-nothing}"; }
-	sleep 0.5 # the last datagrams on their way
-	it_stop "$sink_pid"
-	sink=$(grep '^sink received' "$IT_TMP/sink.$m") || { cat "$IT_TMP/sink.$m" >&2; it_fail "$m: no sink line"; }
-	[ "$(field "$sink" received)" = "$sent" ] && [ "$(field "$sink" lost)" = 0 ] &&
-		[ "$(field "$sink" reordered)" = 0 ] && [ "$(field "$sink" duplicates)" = 0 ] ||
-		{ server_tail; it_fail "$m: sent $sent, $sink"; }
+	stream_ok "$m up" "$IT_TMP/blast-$m.out" "$sink_pid" "$IT_TMP/sink.$m"
+	sent=$SENT sink=$SINK
 	line=$(stats)
 	[ "$(field "$line" tun-tx-err)" = 0 ] || it_fail "$m: failed tun writes: $line"
 	[ "$(field "$line" tun-io)" = "$m" ] || it_fail "$m: the stats say tun-io=$(field "$line" tun-io)"
@@ -82,28 +87,16 @@ run_method() {
 		--tun dpdown0 --timeout 10
 	local client_pid=$IT_LAST_PID addr
 	wait_up "$IT_TMP/down-$m.out"
-	addr=$(sed -n 's/^ipcp-up .* addr=\([0-9.]*\) .*/\1/p' "$IT_TMP/down-$m.out")
-	[ -n "$addr" ] || { cat "$IT_TMP/down-$m.out" >&2; it_fail "$m: no address in the client's output"; }
-	it_bg "$CLI" "$IT_TMP/down-sink.$m" "$PPTPBENCH" datapath sink --bind "$addr" >/dev/null
+	addr=$(client_addr "$IT_TMP/down-$m.out")
+	start_sink "$CLI" "$IT_TMP/down-sink.$m" --bind "$addr"
 	sink_pid=$IT_LAST_PID
-	for _ in $(seq 1 50); do
-		grep -q '^sink ready' "$IT_TMP/down-sink.$m" && break
-		sleep 0.1
-	done
 	line=$(stats)
 	local rx0
 	rx0=$(field "$line" tun-rx)
 	ip netns exec "$LAN" "$PPTPBENCH" datapath blast --dst "$addr" --size 1396 --rate 2000 \
 		--seconds 2 >"$IT_TMP/down-blast.$m"
-	sent=$(sed -n 's/^blast sent=\([0-9]*\) .*/\1/p' "$IT_TMP/down-blast.$m")
-	[ -n "$sent" ] && [ "$sent" -ge "$COUNT" ] ||
-		{ cat "$IT_TMP/down-blast.$m" >&2; it_fail "$m: the LAN blaster sent ${sent:-nothing}"; }
-	sleep 0.5
-	it_stop "$sink_pid"
-	sink=$(grep '^sink received' "$IT_TMP/down-sink.$m") || { cat "$IT_TMP/down-sink.$m" >&2; it_fail "$m: no sink line (down)"; }
-	[ "$(field "$sink" received)" = "$sent" ] && [ "$(field "$sink" lost)" = 0 ] &&
-		[ "$(field "$sink" reordered)" = 0 ] && [ "$(field "$sink" duplicates)" = 0 ] ||
-		{ server_tail; it_fail "$m: LAN sent $sent, $sink"; }
+	stream_ok "$m down" "$IT_TMP/down-blast.$m" "$sink_pid" "$IT_TMP/down-sink.$m"
+	sent=$SENT sink=$SINK
 	line=$(stats)
 	[ $(($(field "$line" tun-rx) - rx0)) -ge "$sent" ] || it_fail "$m: tun-rx grew by less than $sent: $line"
 	it_stop "$client_pid"

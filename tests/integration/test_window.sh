@@ -140,14 +140,9 @@ BG_USER=alice PWFILE=$IT_TMP/alice.pw bg_connect "$IT_TMP/stall.out" --bind 198.
 	--tun pptpw2 --window 1 --ack-delay 10 --timeout 10
 STALL=$IT_LAST_PID
 wait_up "$IT_TMP/stall.out"
-addr=$(sed -n 's/^ipcp-up .* addr=\([0-9.]*\) .*/\1/p' "$IT_TMP/stall.out")
-[ -n "$addr" ] || { cat "$IT_TMP/stall.out" >&2; it_fail "stall: no address"; }
-it_bg "$CLI" "$IT_TMP/stall-sink.log" "$PPTPBENCH" datapath sink --bind "$addr" >/dev/null
+addr=$(client_addr "$IT_TMP/stall.out")
+start_sink "$CLI" "$IT_TMP/stall-sink.log" --bind "$addr"
 SINK=$IT_LAST_PID
-for _ in $(seq 1 50); do
-	grep -q '^sink ready' "$IT_TMP/stall-sink.log" && break
-	sleep 0.1
-done
 ip netns exec "$LAN" "$PPTPBENCH" datapath blast --dst "$addr" --size 1396 --rate 4000 \
 	--seconds 0.5 >"$IT_TMP/stall-blast.log"
 # The queue drains at the client's pace: 256 frames at ~100 a second.
