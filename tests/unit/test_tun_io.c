@@ -4,7 +4,10 @@
  * a flush, reach the device in the order they were queued, a full set of
  * slots flushes itself, the loop flushes before it sleeps, a failed write
  * drops only its packet and frees its slot; with syscall each packet is
- * written at once. `tun-io io_uring` on a kernel without io_uring cannot be
+ * written at once. Reads, both methods: the packets the device holds, in
+ * order, at most a batch a call, and a call with none returns 0 at once
+ * (with io_uring no read is left waiting for a packet); a file that refuses
+ * NOWAIT reads through io_uring makes reads fall back to read(). `tun-io io_uring` on a kernel without io_uring cannot be
  * tested here (integration.tun_io runs pptpd under a seccomp filter that
  * refuses io_uring_setup).
  */
@@ -17,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -242,6 +246,93 @@ static void test_syscall_writes_at_once(void **state)
 	assert_int_equal(sc->tun->st.tx_dropped, 1);
 }
 
+/* The peer sends packets first .. first + n - 1 (as put() makes them). */
+static void feed(struct scene *sc, uint32_t first, unsigned n)
+{
+	uint8_t pkt[1200];
+
+	for (uint32_t seq = first; seq < first + n; seq++) {
+		size_t len = 100 + seq % 1000;
+		memset(pkt, (int)(seq & 0xFF), len);
+		assert_int_equal(send(sc->peer, pkt, len, 0), (ssize_t)len);
+	}
+}
+
+/* One read batch into 32 buffers; each packet must be the next from *next. */
+static int read_some(struct scene *sc, uint32_t *next)
+{
+	static uint8_t mem[TUN_IO_RX_BATCH][2048];
+	struct tun_pkt pkts[TUN_IO_RX_BATCH];
+
+	for (unsigned i = 0; i < TUN_IO_RX_BATCH; i++)
+		pkts[i] = (struct tun_pkt){ .buf = mem[i], .cap = sizeof(mem[i]) };
+	int n = tun_io_read_batch(sc->io, pkts, TUN_IO_RX_BATCH);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(pkts[i].len, 100 + *next % 1000);
+		assert_int_equal(pkts[i].buf[0], *next & 0xFF);
+		assert_int_equal(pkts[i].buf[pkts[i].len - 1], *next & 0xFF);
+		(*next)++;
+	}
+	return n;
+}
+
+static void reads_in_order(struct scene *sc)
+{
+	uint32_t next = 0;
+
+	assert_int_equal(read_some(sc, &next), 0); /* none: at once */
+	feed(sc, 0, 40);
+	assert_int_equal(read_some(sc, &next), TUN_IO_RX_BATCH);
+	assert_int_equal(read_some(sc, &next), 40 - TUN_IO_RX_BATCH);
+	assert_int_equal(read_some(sc, &next), 0);
+	feed(sc, 40, 3);
+	assert_int_equal(read_some(sc, &next), 3);
+	assert_int_equal(next, 43);
+	assert_int_equal(sc->tun->st.rx, 43);
+	uint64_t bytes = 0;
+	for (uint32_t seq = 0; seq < 43; seq++)
+		bytes += 100 + seq % 1000;
+	assert_int_equal(sc->tun->st.rx_bytes, bytes);
+}
+
+static void test_uring_reads_in_order(void **state)
+{
+	NEED_URING(*state);
+	reads_in_order(*state);
+}
+
+static void test_syscall_reads_in_order(void **state)
+{
+	reads_in_order(*state);
+}
+
+/* A file that takes no NOWAIT read through io_uring (a /proc file): the
+ * reads fall back to read() and still return what the file holds. */
+static void test_uring_read_fallback(void **state)
+{
+	struct scene *sc = *state;
+	static uint8_t mem[TUN_IO_RX_BATCH][2048];
+	struct tun_pkt pkts[TUN_IO_RX_BATCH];
+
+	NEED_URING(sc);
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	int saved = sc->tun->fd;
+	sc->tun->fd = fd;
+	for (unsigned i = 0; i < TUN_IO_RX_BATCH; i++)
+		pkts[i] = (struct tun_pkt){ .buf = mem[i], .cap = sizeof(mem[i]) };
+	int n = tun_io_read_batch(sc->io, pkts, TUN_IO_RX_BATCH);
+	print_message("proc file: %d packet(s), first %zu bytes\n", n, n > 0 ? pkts[0].len : 0);
+	assert_true(n >= 1);
+	assert_true(pkts[0].len > 10);
+	assert_int_equal(sc->tun->st.rx_err, 0);
+	sc->tun->fd = saved;
+	close(fd);
+	memset(&sc->tun->st, 0, sizeof(sc->tun->st));
+	/* From now on read(): still in order from the device. */
+	reads_in_order(sc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +344,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_uring_free_writes_queued, setup_uring, teardown),
 		cmocka_unit_test_setup_teardown(test_syscall_writes_at_once, setup_syscall, teardown),
+		cmocka_unit_test_setup_teardown(test_uring_reads_in_order, setup_uring, teardown),
+		cmocka_unit_test_setup_teardown(test_syscall_reads_in_order, setup_syscall, teardown),
+		cmocka_unit_test_setup_teardown(test_uring_read_fallback, setup_uring, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
