@@ -128,9 +128,15 @@ tun_rx() {
 	ip netns exec "$SRV" cat "/sys/class/net/$1/statistics/rx_packets"
 }
 
-# pin PID CPU: every thread of PID on CPU (nothing without PIN)
+# pin PID CPU: every thread of PID on CPU (the callers skip it without PIN)
 pin() {
-	[ -z "$PIN" ] || taskset -a -p -c "$2" "$1" >/dev/null
+	taskset -a -p -c "$2" "$1" >/dev/null
+}
+
+# per_wakeup NAME PACKETS WAKEUPS: how full a batch a wake-up found
+per_wakeup() {
+	awk -v w="$3" -v p="$2" -v n="$1" \
+		'BEGIN { printf "%s_packets_per_wakeup %.1f\n", n, p / (w ? w : 1) }'
 }
 
 # measure NAME PID TUN RECEIVER: blast, then one line per figure; sets US
@@ -164,8 +170,7 @@ measure() {
 	awk -v p="$pkts" -v s="$SECONDS_EACH" -v n="$name" -v b="$SIZE" \
 		'BEGIN { printf "%s_packets_per_s %.0f\n%s_mbit_per_s %.0f\n", n, p / s, n, p * b * 8 / s / 1e6 }'
 	echo "${name}_us_per_packet $US"
-	awk -v w=$((w1 - w0)) -v p="$pkts" -v n="$name" \
-		'BEGIN { printf "%s_packets_per_wakeup %.1f\n", n, p / (w ? w : 1) }'
+	per_wakeup "$name" "$pkts" $((w1 - w0))
 	echo "${name}_blast $(cat "$IT_TMP/blast.$name")"
 }
 
@@ -281,8 +286,7 @@ measure_up() {
 	awk -v p="$pkts" -v s="$SECONDS_EACH" -v n="upload_$m" -v b="$SIZE" \
 		'BEGIN { printf "%s_packets_per_s %.0f\n%s_mbit_per_s %.0f\n", n, p / s, n, p * b * 8 / s / 1e6 }'
 	echo "upload_${m}_us_per_packet $US"
-	awk -v w=$((w1 - w0)) -v p="$pkts" -v n="upload_$m" \
-		'BEGIN { printf "%s_packets_per_wakeup %.1f\n", n, p / (w ? w : 1) }'
+	per_wakeup "upload_$m" "$pkts" $((w1 - w0))
 	echo "upload_${m}_tun_submits ${subs:-0}"
 	echo "upload_${m}_blast $(cat "$IT_TMP/up-blast.$m")"
 	echo "upload_${m}_sink $(grep '^sink received' "$IT_TMP/sink.$m" || echo none)"

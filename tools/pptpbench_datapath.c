@@ -318,16 +318,14 @@ static int sink(int argc, char **argv)
 	if (gre) {
 		printf("sink gre received=%llu bad=%llu\n", (unsigned long long)received,
 		       (unsigned long long)short_);
-		free(seen);
-		close(fd);
-		return 0;
+	} else {
+		/* Lost: below the highest number received and never seen. */
+		uint64_t lost = any ? top + 1 - received : 0;
+		printf("sink received=%llu lost=%llu reordered=%llu duplicates=%llu bad=%llu\n",
+		       (unsigned long long)received, (unsigned long long)lost,
+		       (unsigned long long)reordered, (unsigned long long)dups,
+		       (unsigned long long)short_);
 	}
-	/* Lost: below the highest number received and never seen. */
-	uint64_t lost = any ? top + 1 - received : 0;
-	printf("sink received=%llu lost=%llu reordered=%llu duplicates=%llu bad=%llu\n",
-	       (unsigned long long)received, (unsigned long long)lost,
-	       (unsigned long long)reordered, (unsigned long long)dups,
-	       (unsigned long long)short_);
 	free(seen);
 	close(fd);
 	return 0;
