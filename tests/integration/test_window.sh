@@ -35,11 +35,6 @@ echo 'bob-secret' | ctl user add bob --password-stdin
 echo bob-secret >"$IT_TMP/bob.pw"
 echo alice-secret >"$IT_TMP/alice.pw"
 
-# field_of LINE NAME: NAME=VALUE's number in a line of key=value pairs
-field_of() {
-	sed -n "s/.*[ ^]$2=\([0-9]*\).*/\1/p" <<<" $1"
-}
-
 start_server 192.0.2.10-20
 it_bg "$LAN" "$IT_TMP/xfer-server.log" "$ITOOLS/e2e_xfer" serve 203.0.113.2 5001 >/dev/null
 for _ in $(seq 1 50); do
@@ -160,7 +155,7 @@ line=$(stats)
 [ "$(stat_field "$line" gre-tx-queue-drop)" = 0 ] ||
 	it_fail "stall: encrypted frames dropped from the queue: $line"
 expect_out stall ' mppe-dropped=0 '
-[[ "$sink" == *" reordered=0 duplicates=0 bad=0" ]] && [ "$(field_of "$sink" received)" -ge 256 ] ||
+[[ "$sink" == *" reordered=0 duplicates=0 bad=0" ]] && [ "$(stat_field "$sink" received)" -ge 256 ] ||
 	it_fail "stall: $sink"
 it_pass "a client that falls behind: refused before encryption tx-window=$(stat_field "$line" tx-window)," \
 	"no encrypted frame dropped, the client decrypted all it got and kept its link; $sink"
