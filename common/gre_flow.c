@@ -112,6 +112,18 @@ void gre_flow_free(struct gre_flow *f)
 	free(f);
 }
 
+bool gre_flow_move(struct gre_flow *f, gre_flow_deliver_fn deliver,
+		   gre_flow_transmit_fn transmit, void *ctx, struct gre_txq_pool *pool)
+{
+	if (!deliver || f->busy || f->txq.len)
+		return false;
+	f->deliver = deliver;
+	f->transmit = transmit;
+	f->ctx = ctx;
+	f->p.txq_pool = pool;
+	return true;
+}
+
 void gre_flow_set_transmit(struct gre_flow *f, gre_flow_transmit_fn transmit)
 {
 	f->transmit = transmit;

@@ -278,6 +278,12 @@ bool gre_flow_tx_data(struct gre_flow *f, uint64_t now, struct gre_hdr *h);
 
 /* The callback gre_flow_send() transmits through (same ctx as deliver). */
 void gre_flow_set_transmit(struct gre_flow *f, gre_flow_transmit_fn transmit);
+/* Hand the flow to another owner (a data-path worker, server/worker.h):
+ * new callbacks, context and send-queue pool (the old pool's buffers must
+ * not follow it to another thread). False, nothing changed, while frames
+ * wait in the send queue or the flow is delivering. */
+bool gre_flow_move(struct gre_flow *f, gre_flow_deliver_fn deliver,
+		   gre_flow_transmit_fn transmit, void *ctx, struct gre_txq_pool *pool);
 
 /* Full queue: refuse the new frame rather than drop the oldest (above). */
 void gre_flow_set_ordered(struct gre_flow *f, bool ordered);

@@ -79,16 +79,30 @@ void spsc_ring_free(struct spsc_ring *r)
 	free(r);
 }
 
-bool spsc_ring_push(struct spsc_ring *r, const void *msg)
+void *spsc_ring_claim(struct spsc_ring *r)
 {
 	size_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	if (t - r->head_cache > r->mask) {
 		r->head_cache = atomic_load_explicit(&r->head, memory_order_acquire);
 		if (t - r->head_cache > r->mask)
-			return false;
+			return NULL;
 	}
-	memcpy(r->slots + (t & r->mask) * r->msg_size, msg, r->msg_size);
+	return r->slots + (t & r->mask) * r->msg_size;
+}
+
+void spsc_ring_commit(struct spsc_ring *r)
+{
+	size_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	atomic_store_explicit(&r->tail, t + 1, memory_order_release);
+}
+
+bool spsc_ring_push(struct spsc_ring *r, const void *msg)
+{
+	void *slot = spsc_ring_claim(r);
+	if (!slot)
+		return false;
+	memcpy(slot, msg, r->msg_size);
+	spsc_ring_commit(r);
 	return true;
 }
 
@@ -101,16 +115,30 @@ void spsc_ring_kick(struct spsc_ring *r)
 	(void)n;
 }
 
-bool spsc_ring_pop(struct spsc_ring *r, void *msg)
+void *spsc_ring_peek(struct spsc_ring *r)
 {
 	size_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
 	if (h == r->tail_cache) {
 		r->tail_cache = atomic_load_explicit(&r->tail, memory_order_acquire);
 		if (h == r->tail_cache)
-			return false;
+			return NULL;
 	}
-	memcpy(msg, r->slots + (h & r->mask) * r->msg_size, r->msg_size);
+	return r->slots + (h & r->mask) * r->msg_size;
+}
+
+void spsc_ring_release(struct spsc_ring *r)
+{
+	size_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
 	atomic_store_explicit(&r->head, h + 1, memory_order_release);
+}
+
+bool spsc_ring_pop(struct spsc_ring *r, void *msg)
+{
+	void *slot = spsc_ring_peek(r);
+	if (!slot)
+		return false;
+	memcpy(msg, slot, r->msg_size);
+	spsc_ring_release(r);
 	return true;
 }
 

@@ -6,7 +6,7 @@
  * side only (release) and read by the other (acquire).
  *
  * Messages are fixed-size byte copies (msg_size bytes, set at creation):
- * a small struct, or a pointer. The ring holds `capacity` of them, fixed at
+ * a small struct, a pointer, or a packet with its header. The ring holds `capacity` of them, fixed at
  * creation (rounded up to a power of two).
  *
  * Hand-off rules:
@@ -22,6 +22,13 @@
  *   - Full: spsc_ring_push() returns false at once and never blocks or
  *     overwrites; the producer decides (drop and count, keep and retry
  *     after the next batch). Empty: spsc_ring_pop() returns false.
+ *   - In place (no copy; for packets): the producer fills the slot that
+ *     spsc_ring_claim() returns (NULL: full) and publishes it with
+ *     spsc_ring_commit(); the consumer reads the slot spsc_ring_peek()
+ *     returns (NULL: empty) and gives it back with spsc_ring_release().
+ *     Between claim and commit the slot is the producer's alone, between
+ *     peek and release the consumer's; a claim not committed is simply
+ *     claimed again by the next claim. One slot at a time on each side.
  *   - Waking: the producer calls spsc_ring_kick() once after a batch of
  *     pushes (one eventfd write per batch, not per message). The consumer
  *     watches spsc_ring_fd() for reading in its loop (ev_io); when it is
@@ -44,7 +51,7 @@
 
 /* Largest capacity and message size accepted. */
 #define SPSC_RING_MAX_CAPACITY (1u << 20)
-#define SPSC_RING_MAX_MSG      256u
+#define SPSC_RING_MAX_MSG      4096u
 
 struct spsc_ring;
 
@@ -57,6 +64,14 @@ void spsc_ring_free(struct spsc_ring *r);
 
 /* Producer: copy msg in; false if the ring is full (nothing changed). */
 bool spsc_ring_push(struct spsc_ring *r, const void *msg);
+/* Producer, in place: the next free slot (msg_size bytes) or NULL if the
+ * ring is full; spsc_ring_commit() publishes it. */
+void *spsc_ring_claim(struct spsc_ring *r);
+void spsc_ring_commit(struct spsc_ring *r);
+/* Consumer, in place: the oldest slot or NULL if empty;
+ * spsc_ring_release() frees it for the producer. */
+void *spsc_ring_peek(struct spsc_ring *r);
+void spsc_ring_release(struct spsc_ring *r);
 /* Producer: wake the consumer (after a batch of pushes). */
 void spsc_ring_kick(struct spsc_ring *r);
 

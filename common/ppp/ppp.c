@@ -40,6 +40,7 @@
 #include "common/ppp/ipv6cp.h"
 #include "common/ppp/lcp.h"
 #include "common/ppp/mppe.h"
+#include "common/ppp/ppp_data.h"
 
 #define DEFAULT_MRU           1400
 #define DEFAULT_ECHO_FAILURES 3
@@ -282,44 +283,15 @@ static void send_ctl(struct ppp_link *l, uint16_t proto, const uint8_t *pkt, siz
 static bool send_data(struct ppp_link *l, uint16_t inner, uint8_t *pkt, size_t len)
 {
 	const struct lcp_result *res = lcp_result(&l->lcp);
-	uint8_t *p = pkt;
+	uint8_t *p;
 	size_t n = len;
-	uint16_t proto = inner;
 
 	if (l->down_done || l->lower_gone || l->phase != PPP_PHASE_RUNNING || len == 0 ||
 	    len > PPP_FRAME_MAX - PPP_TX_HEADROOM || (l->cfg.mppe_required && !l->mppe_up)) {
 		l->stats.tx_dropped++;
 		return false;
 	}
-	if (l->mppe_up) {
-		/* The inner protocol field is encrypted with the packet. */
-		if (res->pfc_tx) {
-			*--p = (uint8_t)inner;
-			n += 1;
-		} else {
-			p -= 2;
-			store_be16(p, inner);
-			n += 2;
-		}
-		mppe_tx_encrypt(&l->tx, p - MPPE_HDR_LEN, p, n);
-		p -= MPPE_HDR_LEN;
-		n += MPPE_HDR_LEN;
-		proto = PPP_PROTO_COMP;
-	}
-	if (res->pfc_tx) {
-		*--p = (uint8_t)proto;
-		n += 1;
-	} else {
-		p -= 2;
-		store_be16(p, proto);
-		n += 2;
-	}
-	if (!res->acfc_tx) {
-		p -= 2;
-		p[0] = 0xFF;
-		p[1] = 0x03;
-		n += 2;
-	}
+	p = ppp_data_wrap(l->mppe_up ? &l->tx : NULL, res->pfc_tx, res->acfc_tx, inner, pkt, &n);
 	l->stats.tx_frames++;
 	if (inner == PPP_PROTO_IPV6) {
 		l->stats.tx_ipv6_packets++;
@@ -1603,22 +1575,6 @@ void ppp_lower_down(struct ppp_link *l, enum ppp_cause cause, uint64_t now)
 
 /* ---- Input ---- */
 
-static bool read_proto(struct rbuf *r, uint16_t *proto)
-{
-	uint8_t hi, lo;
-
-	if (!rbuf_u8(r, &hi))
-		return false;
-	if (hi & 1) {
-		*proto = hi; /* compressed (PFC): the high octet is 0 */
-		return true;
-	}
-	if (!rbuf_u8(r, &lo) || !(lo & 1))
-		return false;
-	*proto = (uint16_t)(hi << 8 | lo);
-	return true;
-}
-
 static void deliver_ip(struct ppp_link *l, uint8_t *pkt, size_t len)
 {
 	if (l->phase != PPP_PHASE_RUNNING) {
@@ -1715,7 +1671,7 @@ static void input_mppe(struct ppp_link *l, uint8_t *p, size_t n)
 		return;
 	}
 	rbuf_init(&r, p + MPPE_HDR_LEN, n - MPPE_HDR_LEN);
-	if (!read_proto(&r, &inner)) {
+	if (!ppp_read_proto(&r, &inner)) {
 		l->stats.rx_bad_frames++;
 		return;
 	}
@@ -1736,28 +1692,14 @@ static void input_mppe(struct ppp_link *l, uint8_t *p, size_t n)
 static bool read_header(struct ppp_link *l, uint8_t *frame, size_t len, uint16_t *proto,
 			uint8_t **info, size_t *n)
 {
-	struct rbuf r;
-	uint8_t b;
+	size_t off;
 
-	rbuf_init(&r, frame, len);
-	if (len > PPP_FRAME_MAX) {
+	if (len > PPP_FRAME_MAX || !ppp_frame_header(frame, len, proto, &off)) {
 		l->stats.rx_bad_frames++;
 		return false;
 	}
-	if (rbuf_peek_u8(&r, 0, &b) && b == 0xFF) {
-		/* Address and control: FF 03 exactly (0xFF is no protocol octet). */
-		if (!rbuf_peek_u8(&r, 1, &b) || b != 0x03) {
-			l->stats.rx_bad_frames++;
-			return false;
-		}
-		rbuf_skip(&r, 2);
-	}
-	if (!read_proto(&r, proto)) {
-		l->stats.rx_bad_frames++;
-		return false;
-	}
-	*n = rbuf_left(&r);
-	*info = frame + (len - *n);
+	*n = len - off;
+	*info = frame + off;
 	return true;
 }
 
@@ -1921,4 +1863,28 @@ bool ppp_ipv6_is_up(const struct ppp_link *l)
 const char *ppp_peer_name(const struct ppp_link *l)
 {
 	return l->cfg.role == PPP_ROLE_SERVER && l->peer_name ? l->peer_name : "";
+}
+
+bool ppp_data_export(const struct ppp_link *l, struct ppp_data *d)
+{
+	const struct lcp_result *res = lcp_result(&l->lcp);
+
+	memset(d, 0, sizeof(*d));
+	if (l->down_done || l->lower_gone || l->phase != PPP_PHASE_RUNNING ||
+	    (l->cfg.mppe_required && !l->mppe_up))
+		return false;
+	d->mppe_required = l->cfg.mppe_required;
+	d->pfc = res->pfc_tx;
+	d->acfc = res->acfc_tx;
+	if (!l->mppe_up)
+		return true;
+	if (!mppe_tx_clone(&d->tx, &l->tx))
+		return false;
+	if (!mppe_rx_clone(&d->rx, &l->rx)) {
+		mppe_tx_free(&d->tx);
+		memset(d, 0, sizeof(*d));
+		return false;
+	}
+	d->mppe = true;
+	return true;
 }

@@ -338,6 +338,58 @@ static void frames_sent_while_delivering_wait_for_return(void **state)
 	gre_txq_pool_free(pool);
 }
 
+/* gre_flow_move() (a call handed to a data-path worker): refused while a
+ * frame waits or the flow delivers; once moved, frames go to the new
+ * transmit callback, numbered on from the old ones, and wait in the new
+ * owner's pool. */
+static struct sent *moving;
+static bool moved_inside;
+
+static void try_move_inside(void *ctx, uint8_t *p, size_t len)
+{
+	(void)p;
+	(void)len;
+	struct sent *s = ctx;
+	moved_inside = gre_flow_move(s->echo_flow, on_deliver, on_transmit, moving, NULL);
+}
+
+static void move_between_owners(void **state)
+{
+	(void)state;
+	static struct sent a, b;
+	struct gre_txq_pool *pa = gre_txq_pool_new(1600, 64), *pb = gre_txq_pool_new(1600, 64);
+	struct gre_flow *f = primed(&a, pa, 1, 16, 0);
+
+	assert_int_equal(send_tag(f, 0, 1), GRE_FLOW_SENT);
+	assert_int_equal(send_tag(f, 0, 2), GRE_FLOW_QUEUED); /* window 1 */
+	assert_false(gre_flow_move(f, on_deliver, on_transmit, &b, pb));
+	peer_ack(f, a.seq[0], 1); /* tag 2 leaves */
+	assert_int_equal(a.n, 2);
+	assert_int_equal(gre_flow_txq_len(f), 0);
+	/* not from inside its own delivery */
+	moving = &b;
+	assert_true(gre_flow_move(f, try_move_inside, on_transmit, &a, pa));
+	peer_data(f, 1, false, 0, 2);
+	assert_false(moved_inside);
+
+	memset(&b, 0, sizeof(b));
+	b.echo_flow = f;
+	assert_true(gre_flow_move(f, on_deliver, on_transmit, &b, pb));
+	peer_ack(f, a.seq[1], 3);
+	assert_int_equal(send_tag(f, 3, 3), GRE_FLOW_SENT);
+	assert_int_equal(send_tag(f, 3, 4), GRE_FLOW_QUEUED);
+	assert_int_equal(a.n, 2); /* the old owner hears nothing more */
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.tag[0], 3);
+	assert_int_equal(b.seq[0], a.seq[1] + 1); /* numbered on */
+	assert_int_equal(gre_txq_pool_stats(pb)->in_use, 1);
+	assert_int_equal(gre_txq_pool_stats(pa)->in_use, 0);
+	gre_flow_free(f); /* its queued frame back to the new pool */
+	assert_int_equal(gre_txq_pool_stats(pb)->in_use, 0);
+	gre_txq_pool_free(pa);
+	gre_txq_pool_free(pb);
+}
+
 static void no_queue_drops_at_window(void **state)
 {
 	(void)state;
@@ -506,6 +558,7 @@ int main(void)
 		cmocka_unit_test(frames_sent_while_delivering_wait_for_return),
 		cmocka_unit_test(no_queue_drops_at_window),
 		cmocka_unit_test(timeout_releases_queue),
+		cmocka_unit_test(move_between_owners),
 		cmocka_unit_test(sequence_wraps),
 		cmocka_unit_test(randomized_invariants),
 	};

@@ -1,7 +1,8 @@
 /*
  * common/spsc_ring: the full and empty edges, order across the wrap, the
  * eventfd's kick and ack, and two threads passing a million sequence
- * numbers through a small ring (in order, none lost, none twice).
+ * numbers through a small ring (in order, none lost, none twice); the same
+ * in place (claim/commit, peek/release) with packet-sized messages.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -166,6 +167,118 @@ static void two_threads(void **state)
 	spsc_ring_free(run.r);
 }
 
+/* In place (claim/commit, peek/release), as the workers pass packets:
+ * a claim not committed is invisible and claimed again, and a slot peeked
+ * but not released stays the oldest. */
+static void in_place(void **state)
+{
+	(void)state;
+	struct spsc_ring *r = spsc_ring_new(4, sizeof(struct msg));
+	assert_non_null(r);
+	assert_null(spsc_ring_peek(r));
+	struct msg *m = spsc_ring_claim(r);
+	assert_non_null(m);
+	m->seq = 1;
+	assert_null(spsc_ring_peek(r)); /* claimed, not committed */
+	assert_ptr_equal(spsc_ring_claim(r), m); /* the same slot again */
+	spsc_ring_commit(r);
+	for (uint32_t i = 2; i <= 4; i++) {
+		m = spsc_ring_claim(r);
+		assert_non_null(m);
+		m->seq = i;
+		spsc_ring_commit(r);
+	}
+	assert_null(spsc_ring_claim(r)); /* full */
+	struct msg *o = spsc_ring_peek(r);
+	assert_non_null(o);
+	assert_int_equal(o->seq, 1);
+	assert_ptr_equal(spsc_ring_peek(r), o); /* still the oldest */
+	assert_null(spsc_ring_claim(r)); /* not released: still full */
+	spsc_ring_release(r);
+	m = spsc_ring_claim(r);
+	assert_non_null(m);
+	m->seq = 5;
+	spsc_ring_commit(r);
+	struct msg copy;
+	for (uint32_t i = 2; i <= 5; i++) { /* mixed with the copying calls */
+		if (i % 2) {
+			assert_true(spsc_ring_pop(r, &copy));
+			assert_int_equal(copy.seq, i);
+		} else {
+			o = spsc_ring_peek(r);
+			assert_int_equal(o->seq, i);
+			spsc_ring_release(r);
+		}
+	}
+	assert_null(spsc_ring_peek(r));
+	spsc_ring_free(r);
+}
+
+/* Two threads, in place, messages the size of a worker's (a packet with
+ * its header): every byte of each arrives as written. */
+enum { BIG = 2200, BIG_N = 200000 };
+
+static void *big_producer(void *arg)
+{
+	struct run *run = arg;
+	uint32_t seq = 0;
+	while (seq < BIG_N) {
+		unsigned n = 0;
+		uint8_t *slot;
+		while (n < BATCH && seq < BIG_N && (slot = spsc_ring_claim(run->r))) {
+			memcpy(slot, &seq, sizeof(seq));
+			memset(slot + sizeof(seq), (int)(seq & 0xFF), BIG - sizeof(seq));
+			spsc_ring_commit(run->r);
+			seq++;
+			n++;
+		}
+		if (n < BATCH && seq < BIG_N)
+			run->fulls++;
+		spsc_ring_kick(run->r);
+		if (n < BATCH && seq < BIG_N)
+			sched_yield();
+	}
+	return NULL;
+}
+
+static void two_threads_in_place(void **state)
+{
+	(void)state;
+	struct run run = {.r = spsc_ring_new(64, BIG)};
+	assert_non_null(run.r);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, big_producer, &run), 0);
+	uint32_t next = 0;
+	unsigned idle = 0;
+	while (next < BIG_N) {
+		struct pollfd p = {.fd = spsc_ring_fd(run.r), .events = POLLIN};
+		int rc = poll(&p, 1, 1000);
+		assert_true(rc >= 0);
+		if (rc == 0) {
+			assert_true(++idle < 10);
+			continue;
+		}
+		spsc_ring_ack(run.r);
+		const uint8_t *slot;
+		while ((slot = spsc_ring_peek(run.r))) {
+			uint32_t seq;
+			memcpy(&seq, slot, sizeof(seq));
+			if (seq != next)
+				fail_msg("got %u, expected %u", seq, next);
+			for (size_t i = sizeof(seq); i < BIG; i += 97)
+				if (slot[i] != (uint8_t)(seq & 0xFF))
+					fail_msg("message %u: byte %zu torn", seq, i);
+			spsc_ring_release(run.r);
+			next++;
+		}
+	}
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_null(spsc_ring_peek(run.r));
+	print_message("%d messages of %d bytes in place, the ring full %lu times\n", BIG_N, BIG,
+		      run.fulls);
+	spsc_ring_free(run.r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +286,8 @@ int main(void)
 		cmocka_unit_test(full_and_empty),
 		cmocka_unit_test(kick_and_ack),
 		cmocka_unit_test(two_threads),
+		cmocka_unit_test(in_place),
+		cmocka_unit_test(two_threads_in_place),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
