@@ -178,6 +178,7 @@ struct config {
 
 	char *tun; /* interface name */
 	enum config_tun_io tun_io; /* batched io_uring writes or one write() each */
+	unsigned workers;          /* data-path threads (server/worker.h); 1: the main loop alone */
 	struct config_addrs ms_dns;
 	struct config_addrs ms_wins;
 

@@ -10,6 +10,7 @@
 #include "server/ctrl.h"
 #include "server/gre_sock.h"
 #include "server/server.h"
+#include "server/worker.h"
 
 static void echo_frame(void *ctx, struct call *call, uint8_t *frame, size_t len)
 {
@@ -94,18 +95,23 @@ static void send_acks(struct call *call, uint64_t now)
 	}
 }
 
+/* One frame for the PPP side. */
+static void pass_up(struct call *call, uint8_t *frame, size_t len)
+{
+	if (call->ops && call->ops->frame)
+		call->ops->frame(call->ops_ctx, call, frame, len);
+	else
+		call->srv->stats.frames_dropped++;
+}
+
 static void deliver(void *ctx, uint8_t *payload, size_t len)
 {
 	struct call *call = ctx;
 
 	call->frames_rx++;
 	call->srv->stats.frames_rx++;
-	if (call->dying)
-		return;
-	if (call->ops && call->ops->frame)
-		call->ops->frame(call->ops_ctx, call, payload, len);
-	else
-		call->srv->stats.frames_dropped++;
+	if (!call->dying)
+		pass_up(call, payload, len);
 }
 
 static void flow_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -154,6 +160,13 @@ void call_gre_input(struct call *call, const struct gre_hdr *h, uint8_t *payload
 
 bool call_send_frame(struct call *call, const uint8_t *data, size_t len)
 {
+	if (call->ws && !call->dying && len <= CALL_FRAME_MAX) {
+		if (worker_send_frame(call->ws, data, len))
+			return true;
+		call->srv->stats.worker_full++;
+		call->tx_dropped++;
+		return false;
+	}
 	if (call->dying || !call->flow || len > CALL_FRAME_MAX) {
 		call->tx_dropped++;
 		return false;
@@ -170,6 +183,8 @@ bool call_send_frame(struct call *call, const uint8_t *data, size_t len)
 
 bool call_can_send(const struct call *call)
 {
+	if (call->ws)
+		return !call->dying; /* the worker refuses before encrypting */
 	if (call->dying || !call->flow)
 		return false;
 	return gre_flow_send_room(call->flow, server_now_ms());
@@ -179,6 +194,60 @@ void call_set_ordered(struct call *call, bool ordered)
 {
 	if (call->flow)
 		gre_flow_set_ordered(call->flow, ordered);
+}
+
+bool call_hand_over(struct call *call, struct workers *set, struct wsess_params *p,
+		    struct ppp_data *d)
+{
+	if (call->dying || !call->flow || call->ws)
+		return false;
+	p->call_id = call->id;
+	p->peer_call_id = call->peer_id;
+	p->local_addr = call->local_addr;
+	p->peer_addr = call->peer_addr;
+	/* The server's counters for the flow up to now; the worker has the
+	 * rest (the call-down line adds them). */
+	txq_account(call);
+	struct wsess *ws = worker_take(set, p, call->flow, d);
+	if (!ws)
+		return false;
+	/* The flow is the worker's from here: not one more look at it. */
+	ev_timer_stop(call->srv->loop, &call->flow_timer);
+	call->flow_armed_at = UINT64_MAX;
+	call->flow = NULL;
+	call->flow_moved = true;
+	call->ws = ws;
+	return true;
+}
+
+static struct call *worker_call(struct server *srv, uint16_t id, uint64_t gen)
+{
+	struct call *call = server_call_by_id(srv, id);
+	if (!call || call->dying || !call->ws || wsess_gen(call->ws) != gen)
+		return NULL;
+	return call;
+}
+
+void call_from_worker(struct server *srv, uint16_t id, uint64_t gen, uint8_t *frame, size_t len)
+{
+	struct call *call = worker_call(srv, id, gen);
+
+	if (!call)
+		return;
+	/* Counted by the worker (frames-rx on the call-down line). */
+	pass_up(call, frame, len);
+}
+
+void call_worker_close(struct server *srv, uint16_t id, uint64_t gen)
+{
+	struct call *call = worker_call(srv, id, gen);
+
+	if (!call)
+		return;
+	srv->stats.mppe_abuse++;
+	ctrl_close_call(call, "mppe-error");
+	if (!call->dying)
+		call_kill(call, "mppe-error");
 }
 
 static void setup_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -285,14 +354,22 @@ void call_kill(struct call *call, const char *reason)
 		return;
 	call->dying = true;
 	const struct gre_flow_stats *fs = call->flow ? gre_flow_stats(call->flow) : NULL;
+	struct wsess_stats w = { 0 };
+	if (call->ws)
+		wsess_stats(call->ws, &w);
+	else if (fs)
+		w = (struct wsess_stats){ .tx_queued = fs->tx_queued,
+					  .tx_queue_drops = fs->tx_queue_drops,
+					  .tx_queue_peak = fs->tx_queue_peak,
+					  .tx_ack_timeouts = fs->tx_ack_timeouts };
 	log_notice("%s event=call-down reason=%s frames-rx=%llu frames-tx=%llu "
 		   "tx-dropped=%llu gre-far=%llu tx-queued=%llu tx-queue-drops=%llu "
 		   "tx-queue-peak=%u tx-ack-timeouts=%llu", CALL_LOG_ID(call), reason,
-		   (unsigned long long)call->frames_rx, (unsigned long long)call->frames_tx,
+		   (unsigned long long)(call->frames_rx + w.frames_rx),
+		   (unsigned long long)(call->frames_tx + w.frames_tx),
 		   (unsigned long long)call->tx_dropped, (unsigned long long)call->far_dropped,
-		   (unsigned long long)(fs ? fs->tx_queued : 0),
-		   (unsigned long long)(fs ? fs->tx_queue_drops : 0), fs ? fs->tx_queue_peak : 0,
-		   (unsigned long long)(fs ? fs->tx_ack_timeouts : 0));
+		   (unsigned long long)w.tx_queued, (unsigned long long)w.tx_queue_drops,
+		   w.tx_queue_peak, (unsigned long long)w.tx_ack_timeouts);
 	/* Out of every table before the session hears of it: a teardown nested
 	 * in ops->down that walks the connection's calls (kill_calls() takes
 	 * the head until none is left) must not find this one again. */
@@ -303,15 +380,20 @@ void call_kill(struct call *call, const char *reason)
 	srv->ncalls--;
 	if (call->state != CALL_WAIT_CONNECTED && call->ops && call->ops->down)
 		call->ops->down(call->ops_ctx, call);
+	/* After the session's last look at the worker's counters. */
+	if (call->ws) {
+		worker_drop(call->ws);
+		call->ws = NULL;
+	}
 	srv->stats.calls_closed++;
 	server_reap_call(srv, call);
 }
 
 void call_free(struct call *call)
 {
-	if (call->flow) {
+	if (call->flow)
 		gre_flow_free(call->flow);
+	if (call->flow || call->flow_moved)
 		server_object_del(call->srv);
-	}
 	server_release(call->srv, call);
 }

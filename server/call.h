@@ -63,6 +63,10 @@ struct server;
 struct ctrl;
 struct call;
 struct gre_flow;
+struct wsess;
+struct workers;
+struct wsess_params;
+struct ppp_data;
 
 struct call_ops {
 	void (*up)(void *ctx, struct call *call);
@@ -101,7 +105,10 @@ struct call {
 	uint16_t peer_window;
 	uint32_t send_accm, recv_accm;
 
-	struct gre_flow *flow;      /* NULL until the call is up */
+	struct gre_flow *flow;      /* NULL until the call is up, and once handed over */
+	struct wsess *ws;           /* the worker that has the flow (server/worker.h),
+				     * from call_hand_over() to call_kill() */
+	bool flow_moved;
 	ev_timer flow_timer;
 	uint64_t flow_armed_at;      /* deadline flow_timer is set for (UINT64_MAX: none) */
 	ev_timer setup_timer;       /* call-setup-timeout, until established */
@@ -144,6 +151,19 @@ bool call_can_send(const struct call *call);
 /* Stateful MPPE: a full send queue refuses new frames instead of dropping
  * its oldest (an encrypted frame lost would desynchronise the peer). */
 void call_set_ordered(struct call *call, bool ordered);
+
+/* Hand the call's flow and the link's data state d to a data-path worker
+ * (server/worker.h); p's call fields are filled in here. False (nothing
+ * moved, d still the caller's) if the worker cannot take it now. From then
+ * on the call's GRE goes to the worker (gre_sock.c), call_send_frame()
+ * goes there too, and call_kill() releases it. */
+bool call_hand_over(struct call *call, struct workers *set, struct wsess_params *p,
+		    struct ppp_data *d);
+/* A frame the worker passes back for the call's link (not IPv4 data), if
+ * the call is still the one (call ID and generation) that it names. */
+void call_from_worker(struct server *srv, uint16_t id, uint64_t gen, uint8_t *frame, size_t len);
+/* The worker's MPPE gave up on the peer: end the call. */
+void call_worker_close(struct server *srv, uint16_t id, uint64_t gen);
 
 /* One GRE packet for this call, source already checked (gre_sock.c). */
 void call_gre_input(struct call *call, const struct gre_hdr *h, uint8_t *payload);

@@ -37,8 +37,7 @@ struct datapath {
 	uint8_t *mem;               /* every packet and fragment slot, one block */
 };
 
-/* The MSS a SYN may announce through an MTU. */
-static uint16_t mss_for(unsigned mtu)
+uint16_t datapath_mss_for(unsigned mtu)
 {
 	return (uint16_t)(mtu > 40 + 536 ? mtu - 40 : 536);
 }
@@ -76,7 +75,7 @@ void datapath_from_client(struct server *srv, struct session *s, uint8_t *pkt, s
 		unsigned mtu = session_ip_mtu(s);
 		if (mtu > srv->tun->mtu)
 			mtu = srv->tun->mtu;
-		ipv4_clamp_mss(pkt, h.tot_len, mss_for(mtu));
+		ipv4_clamp_mss(pkt, h.tot_len, datapath_mss_for(mtu));
 	}
 	tun_io_write(srv->tio, pkt, h.tot_len);
 }
@@ -137,7 +136,7 @@ static void to_client(struct datapath *dp, uint8_t *pkt, size_t len)
 	if (len <= ip_mtu) {
 		if (srv->cfg->mss_clamp) {
 			unsigned mtu = ip_mtu < dp->tun->mtu ? ip_mtu : dp->tun->mtu;
-			ipv4_clamp_mss(pkt, len, mss_for(mtu));
+			ipv4_clamp_mss(pkt, len, datapath_mss_for(mtu));
 		}
 		session_send_ip(s, pkt, len);
 		return;
@@ -157,6 +156,19 @@ static void to_client(struct datapath *dp, uint8_t *pkt, size_t len)
 	srv->stats.fragmented++;
 	for (size_t i = 0; i < nfrag && session_is_up(s); i++)
 		session_send_ip(s, dp->frags[i].buf, dp->frags[i].len);
+}
+
+void datapath_from_worker(struct datapath *dp, uint8_t *pkt, size_t len)
+{
+	if (dp)
+		to_client(dp, pkt, len);
+}
+
+void datapath_flush(struct server *srv)
+{
+	if (srv->gre)
+		gre_sock_flush(srv->gre);
+	tun_io_flush(srv->tio);
 }
 
 static void tun_cb(struct ev_loop *loop, ev_io *w, int revents)

@@ -43,5 +43,14 @@ void datapath_free(struct datapath *dp);
 /* One IP packet the session's client sent (decrypted); may be changed in
  * place. */
 void datapath_from_client(struct server *srv, struct session *s, uint8_t *pkt, size_t len);
+/* A packet from the tun device that a data-path worker read and does not
+ * carry (server/worker.h): no session of its own, larger than the
+ * session's MTU, or not IPv4. Taken as if read here; pkt has
+ * PPP_TX_HEADROOM writable bytes in front of it. */
+void datapath_from_worker(struct datapath *dp, uint8_t *pkt, size_t len);
+/* The MSS a SYN may announce through an MTU (MSS clamping). */
+uint16_t datapath_mss_for(unsigned mtu);
+/* Send what the packets handled since the last flush produced. */
+void datapath_flush(struct server *srv);
 
 #endif

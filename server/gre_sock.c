@@ -18,6 +18,7 @@
 #include "server/ctrl.h"
 #include "server/server.h"
 #include "server/tun_io.h"
+#include "server/worker.h"
 
 #define GRE_SOCK_ROUNDS 8          /* batches per readiness event */
 #define GRE_SOCK_RCVBUF (1 << 20)
@@ -83,6 +84,12 @@ static void input(struct gre_sock *g, uint8_t *pkt, size_t len)
 		}
 		return;
 	}
+	if (call->ws) {
+		/* A reader that only steers: the worker has this call's flow. */
+		if (!worker_gre(call->ws, &h, pkt + ip.hdr_len + hl, h.payload_len))
+			st->worker_full++;
+		return;
+	}
 	call_gre_input(call, &h, pkt + ip.hdr_len + hl);
 }
 
@@ -106,6 +113,7 @@ static void read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		 * (one io_uring_enter(), server/tun_io.h). */
 		gre_sock_flush(g);
 		tun_io_flush(g->srv->tio);
+		workers_kick(g->srv->workers);
 		if (n < GRE_SOCK_BATCH)
 			return;
 	}
@@ -154,6 +162,8 @@ static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 
 	if (g->b.ntx)
 		gre_sock_flush(g);
+	/* Frames for the workers made this turn (LCP echoes, replies). */
+	workers_kick(g->srv->workers);
 }
 
 /* The receive buffers and the watcher, once g->fd is open. */

@@ -26,6 +26,7 @@ static const char *const restart_keys[] = {
 	"localip",            /* the tun address, every session's peer address */
 	"tun",                /* the device */
 	"tun-io",             /* the io_uring ring is set up at start, as root */
+	"workers",            /* the threads and the tun queues, opened as root */
 	"mtu",                /* the device's MTU */
 	"connections",        /* the size of the session table */
 	"proxyarp",           /* its netlink socket is opened at start, as root */

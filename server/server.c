@@ -36,6 +36,7 @@
 #include "server/session.h"
 #include "server/tun.h"
 #include "server/tun_io.h"
+#include "server/worker.h"
 
 uint64_t server_now_ms(void)
 {
@@ -280,6 +281,24 @@ void server_log_stats(const struct server *srv)
 		   (unsigned long long)ts.rx, (unsigned long long)ts.tx,
 		   (unsigned long long)ts.tx_dropped, (unsigned long long)s->tun_tx_err,
 		   tun_io_method(srv->tio), (unsigned long long)s->tun_submits, srv->objects);
+	if (srv->workers) {
+		struct workers_stats w;
+		char per[16 * WORKERS_MAX];
+		size_t off = 0;
+		workers_stats(srv->workers, &w);
+		per[0] = 0;
+		for (unsigned k = 0; k < workers_count(srv->workers) && off < sizeof(per); k++)
+			off += (size_t)snprintf(per + off, sizeof(per) - off, "%s%llu", k ? "," : "",
+						(unsigned long long)workers_packets(srv->workers, k));
+		log_notice("event=worker-stats workers=%u taken=%llu kept=%llu released=%llu "
+			   "ring-full=%llu worker-full=%llu tun-rx=%llu tun-tx=%llu to-main=%llu "
+			   "gre-tx=%llu gre-tx-err=%llu packets=%s", workers_count(srv->workers),
+			   (unsigned long long)s->worker_taken, (unsigned long long)s->worker_kept,
+			   (unsigned long long)w.sessions_dropped, (unsigned long long)w.ring_full,
+			   (unsigned long long)s->worker_full, (unsigned long long)w.tun_rx,
+			   (unsigned long long)w.tun_tx, (unsigned long long)w.tun_to_main,
+			   (unsigned long long)w.gre_tx, (unsigned long long)w.gre_tx_err, per);
+	}
 	if (srv->pool6) {
 		struct pool6_stats p6 = pool6_stats(srv->pool6);
 		unsigned named = 0;
@@ -585,6 +604,9 @@ static bool open_services(struct server *srv)
 	srv->dp = datapath_new(srv);
 	if (!srv->dp)
 		return false;
+	/* As root: the tun queues and the workers' raw sockets. */
+	if (cfg->workers > 1 && !(srv->workers = workers_open(srv, cfg->workers)))
+		return false;
 	if (cfg->proxyarp) {
 		srv->neigh = neigh_new();
 		if (!srv->neigh) {
@@ -680,6 +702,8 @@ bool server_start(struct server *srv)
 
 	if (!srv->echo_frames && !start_sessions(srv))
 		return false;
+	if (!workers_start(srv->workers))
+		return false;
 	ev_signal_start(srv->loop, &srv->sig_term);
 	ev_signal_start(srv->loop, &srv->sig_int);
 	ev_signal_start(srv->loop, &srv->sig_hup);
@@ -710,6 +734,9 @@ void server_free(struct server *srv)
 	while (srv->ctrls)
 		ctrl_kill(srv->ctrls, "exit");
 	reaper_cb(srv->loop, &srv->reaper, 0);
+	/* Every call is gone: each worker has its DROPs; stop and join. */
+	workers_free(srv->workers);
+	srv->workers = NULL;
 	for (size_t i = 0; i < srv->nlisteners; i++)
 		listener_free(&srv->listeners[i]);
 	free(srv->listeners);

@@ -133,6 +133,9 @@ struct server_stats {
 	uint64_t mppe_refused;  /* MPPE frames dropped before re-keying: count jump / budget */
 	uint64_t eap_dropped;   /* EAP packets the links dropped (ppp_stats.rx_eap_dropped) */
 	uint64_t mppe_abuse;    /* sessions ended for exceeding the MPPE re-key budget */
+	uint64_t worker_taken;  /* sessions handed to a data-path worker at UP */
+	uint64_t worker_kept;   /* sessions kept on the main loop with workers (reason logged) */
+	uint64_t worker_full;   /* GRE packets and frames dropped: a worker's ring was full */
 	uint64_t reloads;       /* configuration reloads applied (server/reload.h) */
 	uint64_t reloads_refused; /* ... and refused */
 	uint64_t rate_dropped;  /* packets dropped over a session's rate limit (either way) */
@@ -236,6 +239,7 @@ struct server {
 	struct pool **npools;     /* the named pools, as cfg->pools */
 	size_t nnpools;
 	struct datapath *dp;
+	struct workers *workers;   /* NULL with `workers 1` (server/worker.h) */
 	struct neigh *neigh;      /* NULL unless `proxyarp` */
 	struct auth_backend *auth;
 	ev_io auth_io;

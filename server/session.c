@@ -22,6 +22,7 @@
 #include "server/neigh.h"
 #include "server/server.h"
 #include "server/tun.h"
+#include "server/worker.h"
 #include "server/wtmp.h"
 
 /* ---- the state machine ---- */
@@ -235,7 +236,8 @@ static void run_hook(struct session *s, const char *path, bool up, uint64_t now)
 		 * of negotiation as pppd(8) says): from session-up here, as the
 		 * session-down line's duration. Bytes are what accounting and
 		 * `pptpctl session show` count. */
-		const struct ppp_stats *ps = ppp_stats(s->link);
+		struct ppp_stats st;
+		const struct ppp_stats *ps = session_link_stats(s, &st);
 		env.down = true;
 		env.connect_time = s->up_ms && now > s->up_ms
 					   ? (uint32_t)((now - s->up_ms) / 1000) : 0;
@@ -262,6 +264,93 @@ static void link_send(void *owner, uint8_t *frame, size_t len)
 
 /* The smallest Framed-MTU honoured (RFC 791: every host takes 576). */
 #define SESSION_FRAMED_MTU_MIN 576
+
+const struct ppp_stats *session_link_stats(const struct session *s, struct ppp_stats *out)
+{
+	*out = *ppp_stats(s->link);
+	struct wsess_stats w;
+	if (s->call && s->call->ws)
+		wsess_stats(s->call->ws, &w);
+	else if (s->ws_gone)
+		w = s->ws_final;
+	if ((s->call && s->call->ws) || s->ws_gone) {
+		out->rx_ip_packets += w.rx_ip_packets;
+		out->rx_ip_bytes += w.rx_ip_bytes;
+		out->tx_ip_packets += w.tx_ip_packets;
+		out->tx_ip_bytes += w.tx_ip_bytes;
+	}
+	return out;
+}
+
+/* UP: the data path goes to a worker (server/worker.h) when it can run
+ * apart from the link: IPv4 only (no IPv6 configured), no MPPE or
+ * stateless MPPE (a stateful sender's resets need the link), no rate limit
+ * and no Framed-Route (both checked on every packet here). Otherwise the
+ * session stays on the main loop, which says why. The hand-over itself
+ * waits for the session's timer (session_offload_due()): ip_up runs
+ * inside the call's flow, which cannot move while it delivers. */
+static void kept(struct session *s, const char *why)
+{
+	s->offload_at = UINT64_MAX;
+	s->srv->stats.worker_kept++;
+	log_info("%s event=worker-kept reason=%s", s->log_id, why);
+}
+
+static void session_offload(struct session *s)
+{
+	struct server *srv = s->srv;
+
+	if (!srv->workers || !s->call || !session_is_up(s))
+		return;
+	if (srv->pool6)
+		kept(s, "ipv6");
+	else if (s->mppe_stateful)
+		kept(s, "stateful-mppe");
+	else if (s->rate_kbit[SHAPER_DOWN] || s->rate_kbit[SHAPER_UP])
+		kept(s, "rate-limit");
+	else if (s->nroutes)
+		kept(s, "framed-route");
+	else {
+		s->offload_at = server_now_ms();
+		session_arm(s);
+	}
+}
+
+/* Tries every SESSION_OFFLOAD_RETRY_MS while the flow has frames queued
+ * for the peer's window (they must leave first), at most this often. */
+#define SESSION_OFFLOAD_TRIES    100
+#define SESSION_OFFLOAD_RETRY_MS 50
+
+void session_offload_due(struct session *s, uint64_t now)
+{
+	struct server *srv = s->srv;
+
+	if (now < s->offload_at)
+		return;
+	s->offload_at = UINT64_MAX;
+	if (!s->call || !session_is_up(s))
+		return;
+	/* The link's data state now, after whatever it sent since UP. */
+	struct wsess_params p = { .addr = s->addr, .ip_mtu = s->ip_mtu };
+	if (srv->cfg->mss_clamp)
+		p.mss = datapath_mss_for(s->ip_mtu < srv->tun->mtu ? s->ip_mtu : srv->tun->mtu);
+	struct ppp_data d;
+	if (!ppp_data_export(s->link, &d)) {
+		kept(s, "link");
+		return;
+	}
+	if (!call_hand_over(s->call, srv->workers, &p, &d)) {
+		ppp_data_free(&d);
+		if (++s->offload_tries >= SESSION_OFFLOAD_TRIES)
+			kept(s, "busy");
+		else
+			s->offload_at = now + SESSION_OFFLOAD_RETRY_MS;
+		return;
+	}
+	srv->stats.worker_taken++;
+	log_info("%s event=worker-taken worker=%u tries=%u", s->log_id,
+		 wsess_worker(s->call->ws), s->offload_tries + 1);
+}
 
 static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 {
@@ -319,6 +408,7 @@ static void link_ip_up(void *owner, const struct ppp_ip_info *info)
 	wtmp_login(s->serial, s->user, s->addr);
 	session_routes_up(s);
 	session_limits_start(s, s->up_ms);
+	session_offload(s);
 }
 
 static void link_ip_rx(void *owner, uint8_t *pkt, size_t len)
@@ -383,7 +473,8 @@ static const char *pptp_reason(enum ppp_cause cause)
 static void log_down(const struct session *s, enum ppp_cause cause, const char *detail,
 		     bool was_up, uint64_t now)
 {
-	const struct ppp_stats *ps = ppp_stats(s->link);
+	struct ppp_stats st;
+	const struct ppp_stats *ps = session_link_stats(s, &st);
 	char addr[INET_ADDRSTRLEN];
 
 	session_fmt_addr(s->addr, addr);
@@ -541,6 +632,12 @@ static void call_down_cb(void *ctx, struct call *call)
 
 	if (!s || session_ended(s))
 		return;
+	/* What a worker counted stays with the session (the last lines and
+	 * accounting come next; the worker's copy goes with the call). */
+	if (call->ws) {
+		wsess_stats(call->ws, &s->ws_final);
+		s->ws_gone = true;
+	}
 	s->call = NULL;
 	/* The client hung up the call rather than losing it: the user asked
 	 * for the end (RADIUS User-Request). */
@@ -648,6 +745,8 @@ bool session_send_ip(struct session *s, uint8_t *pkt, size_t len)
 {
 	if (!session_is_up(s))
 		return false;
+	if (s->call && s->call->ws)
+		return worker_send_ip(s->call->ws, pkt, len);
 	if (!s->call || !call_can_send(s->call)) {
 		s->st.window_drops++;
 		s->srv->stats.tx_window++;
@@ -673,7 +772,8 @@ void session_free(struct session *s)
 
 void session_get_info(const struct session *s, uint64_t now, struct session_info *out)
 {
-	const struct ppp_stats *ps = ppp_stats(s->link);
+	struct ppp_stats st;
+	const struct ppp_stats *ps = session_link_stats(s, &st);
 	*out = (struct session_info){
 		.serial = s->serial,
 		.ctrl_id = s->ctrl_id,

@@ -19,6 +19,7 @@
 #include "common/log_id.h"
 #include "common/ppp/ppp.h"
 #include "server/shaper.h"
+#include "server/worker.h"
 
 struct pool;
 
@@ -76,6 +77,11 @@ struct session {
 	uint64_t last_active_ms;     /* when traffic was last seen (idle checks) */
 	uint64_t active_mark;        /* packets counted at that check */
 	uint64_t interim_at;         /* next Interim-Update; UINT64_MAX none */
+	uint64_t offload_at;         /* next try to hand the data path to a worker */
+	unsigned offload_tries;
+	bool ws_gone;                /* the call went first: ws_final is what its
+				      * worker counted (session_link_stats()) */
+	struct wsess_stats ws_final;
 	/* A Start record was made, so a Stop follows: a flag beside the state,
 	 * as UP without accounting makes none. */
 	bool acct_started;
@@ -265,5 +271,13 @@ double session_timer_after(enum session_state st, uint64_t due, uint64_t now, do
 void session_limits_start(struct session *s, uint64_t now);
 /* The accounting Stop for a session whose Start was made. */
 void session_acct_stop(struct session *s, enum ppp_cause cause, uint64_t now);
+
+/* The link's counters with what a data-path worker counted for it since
+ * the hand-over (server/worker.h) added; written to *out. */
+const struct ppp_stats *session_link_stats(const struct session *s, struct ppp_stats *out);
+
+/* UP with workers: hand the data path to one if offload_at has come
+ * (session.c; the session's timer calls it). */
+void session_offload_due(struct session *s, uint64_t now);
 
 #endif

@@ -10,7 +10,9 @@
 
 #include "auth/acct.h"
 #include "common/log.h"
+#include "server/call.h"
 #include "server/server.h"
+#include "server/worker.h"
 
 /* ---- the timer ---- */
 
@@ -33,7 +35,7 @@ static uint64_t session_deadline(const struct session *s)
 	case SESSION_UP:
 		return min_u64(min_u64(min_u64(ppp_next_deadline(s->link), s->end_at),
 				       min_u64(s->idle_check_at, s->interim_at)),
-			       s->v6_ra_at);
+			       min_u64(s->v6_ra_at, s->offload_at));
 	case SESSION_ENDING:
 	case SESSION_DEAD:
 		break;
@@ -81,7 +83,8 @@ void session_arm(struct session *s)
 static void acct_fill(const struct session *s, struct acct_session *as,
 		      struct sockaddr_storage *peer, uint64_t now)
 {
-	const struct ppp_stats *ps = ppp_stats(s->link);
+	struct ppp_stats st;
+	const struct ppp_stats *ps = session_link_stats(s, &st);
 
 	memset(as, 0, sizeof(*as));
 	as->session_id = s->acct_id;
@@ -211,6 +214,11 @@ void session_set_rate(struct session *s, uint32_t down_kbit, uint32_t up_kbit)
 	if (s->state == SESSION_UP)
 		rate_arm(s);
 	log_notice("%s event=rate-changed rate=%u/%u", s->log_id, down_kbit, up_kbit);
+	/* A worker's data path has no shaper (sessions with a rate at UP stay
+	 * on the main loop): the new rate holds from the next login. */
+	if (s->call && s->call->ws && (down_kbit || up_kbit))
+		log_warnx("%s event=rate-not-applied reason=worker-data-path worker=%u",
+			  s->log_id, wsess_worker(s->call->ws));
 }
 
 void session_set_limits(struct session *s, bool set_session, uint32_t session_timeout,
@@ -237,7 +245,8 @@ static bool session_limits_due(struct session *s, uint64_t now)
 		return true;
 	}
 	if (now >= s->idle_check_at) {
-		const struct ppp_stats *ps = ppp_stats(s->link);
+		struct ppp_stats st;
+		const struct ppp_stats *ps = session_link_stats(s, &st);
 		uint64_t mark = ps->rx_ip_packets + ps->tx_ip_packets;
 		if (mark != s->active_mark) {
 			s->active_mark = mark;
@@ -284,6 +293,7 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			return; /* closing: session_close() re-armed the timer */
 		session_ipv6_timer(s, now);
 		ppp_on_timer(s->link, now);
+		session_offload_due(s, now);
 		break;
 	case SESSION_LINK:
 	case SESSION_AUTH_WAIT:
@@ -301,6 +311,7 @@ void session_timer_init(struct session *s)
 {
 	s->end_at = s->idle_check_at = s->interim_at = UINT64_MAX;
 	s->v6_ra_at = UINT64_MAX;
+	s->offload_at = UINT64_MAX;
 	s->armed_at = UINT64_MAX;
 	s->open_deadline = server_now_ms() + SESSION_OPEN_WAIT_MS;
 	ev_timer_init(&s->timer, timer_cb, 0., 0.);

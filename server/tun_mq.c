@@ -21,6 +21,7 @@
 struct tun_mq {
 	int fd[TUN_MQ_MAX];
 	unsigned n;
+	unsigned first;             /* the device's queues before ours */
 	char name[IFNAMSIZ];
 	enum tun_mq_steering steering;
 };
@@ -40,21 +41,24 @@ static struct bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off,
  * if r0 != 0x40 goto not_ipv4          with r0 = 0: queue 0)
  * r0 = packet bytes 16..19           (LD_ABS converts to host order)
  * r0 = (u32)r0 % n
+ * r0 += first                       (only when first > 0)
  * exit
  * not_ipv4: r0 = 0; exit
  * The device takes the result mod its number of queues again, so a queue
  * that goes away never leaves a packet without one.
  */
-enum { STEER_LEN = 9 };
-static size_t steer_build(struct bpf_insn p[static STEER_LEN], unsigned n)
+enum { STEER_LEN = 10 };
+static size_t steer_build(struct bpf_insn p[static STEER_LEN], unsigned n, unsigned first)
 {
 	size_t i = 0;
 	p[i++] = insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_1, 0, 0);
 	p[i++] = insn(BPF_LD | BPF_ABS | BPF_B, 0, 0, 0, 0);
 	p[i++] = insn(BPF_ALU | BPF_AND | BPF_K, BPF_REG_0, 0, 0, 0xf0);
-	p[i++] = insn(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_0, 0, 3, 0x40);
+	p[i++] = insn(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_0, 0, first ? 4 : 3, 0x40);
 	p[i++] = insn(BPF_LD | BPF_ABS | BPF_W, 0, 0, 0, 16);
 	p[i++] = insn(BPF_ALU | BPF_MOD | BPF_K, BPF_REG_0, 0, 0, (int32_t)n);
+	if (first)
+		p[i++] = insn(BPF_ALU | BPF_ADD | BPF_K, BPF_REG_0, 0, 0, (int32_t)first);
 	p[i++] = insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	p[i++] = insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
 	p[i++] = insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
@@ -71,7 +75,7 @@ static bool steer_attach(struct tun_mq *t)
 	vlog[0] = 0;
 	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
 	a.insns = (uint64_t)(uintptr_t)prog;
-	a.insn_cnt = (uint32_t)steer_build(prog, t->n);
+	a.insn_cnt = (uint32_t)steer_build(prog, t->n, t->first);
 	/* No helper it calls is GPL-only: any string would do. */
 	a.license = (uint64_t)(uintptr_t)"Dual BSD/GPL";
 	a.log_buf = (uint64_t)(uintptr_t)vlog;
@@ -108,6 +112,11 @@ static bool steer_attach(struct tun_mq *t)
 
 struct tun_mq *tun_mq_open(const char *name, unsigned n)
 {
+	return tun_mq_attach(name, n, 0);
+}
+
+struct tun_mq *tun_mq_attach(const char *name, unsigned n, unsigned first)
+{
 	if (!n || n > TUN_MQ_MAX || strlen(name) >= IFNAMSIZ) {
 		log_errx("tun=%s event=tun-mq-failed reason=bad-argument queues=%u",
 			 LOG_ESC(name), n);
@@ -119,6 +128,7 @@ struct tun_mq *tun_mq_open(const char *name, unsigned n)
 		return NULL;
 	}
 	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->first = first;
 	for (unsigned q = 0; q < n; q++) {
 		struct ifreq ifr;
 		memset(&ifr, 0, sizeof(ifr));

@@ -53,6 +53,12 @@ struct tun_mq;
 /* Open n queues (1..TUN_MQ_MAX) of tun `name` (a name with %d is filled in
  * by the kernel); NULL (logged) when a queue cannot be opened. */
 struct tun_mq *tun_mq_open(const char *name, unsigned n);
+/* The same for a device whose first `first` queues are opened elsewhere
+ * (the main loop's queue 0 in server/tun.c with `workers` > 1): n more
+ * queues, and the program sends an IPv4 packet to queue
+ * first + daddr % n (this object's queue daddr % n); anything else still
+ * to queue 0. tun_mq_fd(t, k) is the device's queue first + k. */
+struct tun_mq *tun_mq_attach(const char *name, unsigned n, unsigned first);
 /* Close every queue; NULL is fine. */
 void tun_mq_free(struct tun_mq *t);
 
