@@ -238,16 +238,13 @@ void call_from_worker(struct server *srv, uint16_t id, uint64_t gen, uint8_t *fr
 	pass_up(call, frame, len);
 }
 
-void call_worker_close(struct server *srv, uint16_t id, uint64_t gen)
+void call_worker_event(struct server *srv, uint16_t id, uint64_t gen, enum call_worker_event ev,
+		       uint64_t arg)
 {
 	struct call *call = worker_call(srv, id, gen);
 
-	if (!call)
-		return;
-	srv->stats.mppe_abuse++;
-	ctrl_close_call(call, "mppe-error");
-	if (!call->dying)
-		call_kill(call, "mppe-error");
+	if (call && call->ops && call->ops->worker_event)
+		call->ops->worker_event(call->ops_ctx, call, ev, arg);
 }
 
 static void setup_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)

@@ -68,12 +68,23 @@ struct workers;
 struct wsess_params;
 struct ppp_data;
 
+/* A worker's MPPE receiver, as the link's own would report it. */
+enum call_worker_event {
+	CALL_WORKER_MPPE_REFUSED, /* the first count jump refused (arg: the jump) */
+	CALL_WORKER_MPPE_ABUSE,   /* refusals kept up: close (arg: frames refused) */
+	CALL_WORKER_MPPE_FATAL,   /* the receive state is lost: close */
+};
+
 struct call_ops {
 	void (*up)(void *ctx, struct call *call);
 	/* One PPP frame received in order. It is writable (the session
 	 * decrypts it in place) and valid only during the call. */
 	void (*frame)(void *ctx, struct call *call, uint8_t *frame, size_t len);
 	void (*down)(void *ctx, struct call *call);
+	/* What a data-path worker reports on the call's link (server/worker.h);
+	 * NULL: ignored. */
+	void (*worker_event)(void *ctx, struct call *call, enum call_worker_event ev,
+			     uint64_t arg);
 };
 
 enum call_role {
@@ -162,8 +173,9 @@ bool call_hand_over(struct call *call, struct workers *set, struct wsess_params 
 /* A frame the worker passes back for the call's link (not IPv4 data), if
  * the call is still the one (call ID and generation) that it names. */
 void call_from_worker(struct server *srv, uint16_t id, uint64_t gen, uint8_t *frame, size_t len);
-/* The worker's MPPE gave up on the peer: end the call. */
-void call_worker_close(struct server *srv, uint16_t id, uint64_t gen);
+/* An event of the worker's MPPE receiver for the call's link. */
+void call_worker_event(struct server *srv, uint16_t id, uint64_t gen, enum call_worker_event ev,
+		       uint64_t arg);
 
 /* One GRE packet for this call, source already checked (gre_sock.c). */
 void call_gre_input(struct call *call, const struct gre_hdr *h, uint8_t *payload);

@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "common/log_id.h"
+#include "common/ppp/mppe.h"
 #include "server/call.h"
 #include "server/ctrl.h"
 #include "server/datapath.h"
@@ -652,10 +653,39 @@ static void call_down_cb(void *ctx, struct call *call)
 		session_kill(s, PPP_CAUSE_LOWER_DOWN, "call went away");
 }
 
+/* The worker's MPPE receiver (server/worker.h) reports what the link's
+ * own would have done: the same lines, counters and ends. */
+static void call_worker_cb(void *ctx, struct call *call, enum call_worker_event ev,
+			   uint64_t arg)
+{
+	struct session *s = ctx;
+	char why[96];
+
+	if (!s || session_ended(s))
+		return;
+	switch (ev) {
+	case CALL_WORKER_MPPE_REFUSED:
+		log_notice("%s ppp=link event=mppe-rekey-refused user=%s jump=%llu max-jump=%u "
+			   "rekey-rate=%u worker=%u", s->log_id, LOG_ESC(s->user),
+			   (unsigned long long)arg, MPPE_RX_MAX_JUMP, MPPE_REKEY_RATE,
+			   wsess_worker(call->ws));
+		break;
+	case CALL_WORKER_MPPE_ABUSE:
+		snprintf(why, sizeof(why), "MPPE count jumps refused for %u s (%llu frames)",
+			 MPPE_ABUSE_MS / 1000, (unsigned long long)arg);
+		session_close(s, PPP_CAUSE_MPPE_ABUSE, why);
+		break;
+	case CALL_WORKER_MPPE_FATAL:
+		session_close(s, PPP_CAUSE_MPPE_ERROR, "MPPE receive state lost");
+		break;
+	}
+}
+
 const struct call_ops session_call_ops = {
 	.up = call_up_cb,
 	.frame = call_frame_cb,
 	.down = call_down_cb,
+	.worker_event = call_worker_cb,
 };
 
 /* ---- life ---- */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -44,7 +45,7 @@ _Static_assert(CALL_FRAME_MAX <= WMSG_DATA, "a frame fits a message");
 
 enum wmsg_type {
 	WMSG_TAKE = 1, WMSG_GRE, WMSG_FRAME, WMSG_IP, WMSG_DROP, WMSG_STOP, /* inbound */
-	WMSG_TO_LINK, WMSG_TUN, WMSG_CLOSE,                                  /* outbound */
+	WMSG_TO_LINK, WMSG_TUN, WMSG_EVENT,                                  /* outbound */
 };
 
 struct wmsg {
@@ -54,6 +55,8 @@ struct wmsg {
 	uint64_t gen;
 	struct wsess *ws;
 	struct gre_hdr h;
+	uint8_t event;        /* WMSG_EVENT: enum call_worker_event */
+	uint64_t arg;
 	_Alignas(8) uint8_t buf[WMSG_ROOM + WMSG_DATA];
 };
 
@@ -83,10 +86,11 @@ struct wsess {
 	uint64_t armed_at;
 	struct wsess *next;     /* the address table's chain */
 	bool linked;
+	bool refusal_sent;      /* the first MPPE refusal was reported */
 	bool close_sent;
 	/* Written by the worker only; read by the main thread until DROP. */
 	counter rx_ip_packets, rx_ip_bytes, tx_ip_packets, tx_ip_bytes;
-	counter frames_rx, frames_tx, spoofed, bad, dropped, tx_refused;
+	counter frames_rx, frames_tx, spoofed, bad, dropped, mppe_refused, tx_refused;
 	counter tx_queued, tx_queue_drops, tx_ack_timeouts, tx_queue_peak;
 	/* The main thread's: a DROP the ring had no room for waits here. */
 	struct wsess *drop_next;
@@ -112,7 +116,7 @@ struct worker {
 	uint8_t tunbuf[WMSG_ROOM + WMSG_DATA];
 	/* Written by the worker. */
 	counter taken, dropped_sessions, tun_rx, tun_tx, tun_to_main, gre_tx, gre_tx_err,
-		out_full, packets;
+		out_full, packets, mppe_refused;
 	/* Written by the main thread. */
 	counter in_full;
 };
@@ -122,6 +126,8 @@ struct workers {
 	struct tun_mq *mq;
 	unsigned n;
 	uint64_t next_gen;
+	ev_timer fold_w;          /* main loop: the workers' counters into srv->stats */
+	struct workers_stats folded;
 	struct worker w[];
 };
 
@@ -284,6 +290,22 @@ static void to_tun(struct worker *w, struct wsess *ws, uint8_t *pkt, size_t len)
 	}
 }
 
+/* An event for the call's link; false if the ring had no room (the next
+ * frame that causes it tries again). */
+static bool event(struct wsess *ws, enum call_worker_event ev, uint64_t arg)
+{
+	struct wmsg *m = out_claim(ws->w);
+	if (!m)
+		return false;
+	m->type = WMSG_EVENT;
+	m->call_id = ws->p.call_id;
+	m->gen = ws->gen;
+	m->event = (uint8_t)ev;
+	m->arg = arg;
+	out_commit(ws->w);
+	return true;
+}
+
 /* The flow's deliver callback: one frame from the peer, in order. */
 static void deliver(void *ctx, uint8_t *frame, size_t len)
 {
@@ -306,18 +328,22 @@ static void deliver(void *ctx, uint8_t *frame, size_t len)
 	case PPP_DATA_DROP:
 		bump(&ws->dropped, 1);
 		return;
-	case PPP_DATA_CLOSE:
+	case PPP_DATA_REFUSED:
+		bump(&ws->mppe_refused, 1);
+		bump(&w->mppe_refused, 1);
+		if (!ws->refusal_sent)
+			ws->refusal_sent = event(ws, CALL_WORKER_MPPE_REFUSED, ws->data.rx.max_jump);
+		return;
+	case PPP_DATA_ABUSE:
+		bump(&ws->mppe_refused, 1);
+		bump(&w->mppe_refused, 1);
+		if (!ws->close_sent)
+			ws->close_sent = event(ws, CALL_WORKER_MPPE_ABUSE, ws->data.rx.refused);
+		return;
+	case PPP_DATA_FATAL:
 		bump(&ws->dropped, 1);
-		if (!ws->close_sent) {
-			struct wmsg *m = out_claim(w);
-			if (m) {
-				ws->close_sent = true;
-				m->type = WMSG_CLOSE;
-				m->call_id = ws->p.call_id;
-				m->gen = ws->gen;
-				out_commit(w);
-			}
-		}
+		if (!ws->close_sent)
+			ws->close_sent = event(ws, CALL_WORKER_MPPE_FATAL, 0);
 		return;
 	}
 }
@@ -494,12 +520,18 @@ static void prep_cb(struct ev_loop *loop, ev_prepare *p, int revents)
 static void *thread_main(void *arg)
 {
 	struct worker *w = arg;
+	char name[16];
 
+	/* Named for top -H, perf and the benchmark's per-thread CPU. */
+	snprintf(name, sizeof(name), "pptpd-w%u", w->idx);
+	pthread_setname_np(pthread_self(), name);
 	ev_run(w->loop, 0);
 	return NULL;
 }
 
 /* ---- the main thread's side ---- */
+
+static void fold(struct workers *set);
 
 static void out_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
@@ -519,8 +551,9 @@ static void out_cb(struct ev_loop *loop, ev_io *io, int revents)
 		case WMSG_TUN:
 			datapath_from_worker(srv->dp, data, m->len);
 			break;
-		case WMSG_CLOSE:
-			call_worker_close(srv, m->call_id, m->gen);
+		case WMSG_EVENT:
+			call_worker_event(srv, m->call_id, m->gen, (enum call_worker_event)m->event,
+					  m->arg);
 			break;
 		default:
 			break;
@@ -529,6 +562,7 @@ static void out_cb(struct ev_loop *loop, ev_io *io, int revents)
 	}
 	datapath_flush(srv);
 	workers_kick(w->set);
+	fold(w->set);
 }
 
 static struct wmsg *in_claim(struct worker *w)
@@ -662,6 +696,7 @@ void wsess_stats(const struct wsess *ws, struct wsess_stats *o)
 	o->spoofed = peek(&ws->spoofed);
 	o->bad = peek(&ws->bad);
 	o->dropped = peek(&ws->dropped);
+	o->mppe_refused = peek(&ws->mppe_refused);
 	o->tx_refused = peek(&ws->tx_refused);
 	o->tx_queued = peek(&ws->tx_queued);
 	o->tx_queue_drops = peek(&ws->tx_queue_drops);
@@ -697,12 +732,34 @@ void workers_stats(const struct workers *set, struct workers_stats *o)
 		o->tun_to_main += peek(&w->tun_to_main);
 		o->gre_tx += peek(&w->gre_tx);
 		o->gre_tx_err += peek(&w->gre_tx_err);
+		o->mppe_refused += peek(&w->mppe_refused);
 	}
 }
 
 uint64_t workers_packets(const struct workers *set, unsigned k)
 {
 	return set && k < set->n ? peek(&set->w[k].packets) : 0;
+}
+
+/* The server's own counters (the stats line, `pptpctl stats`, metrics)
+ * include what the workers counted, at most a second late. */
+static void fold(struct workers *set)
+{
+	struct server_stats *st = &set->srv->stats;
+	struct workers_stats now;
+
+	workers_stats(set, &now);
+	st->mppe_refused += now.mppe_refused - set->folded.mppe_refused;
+	st->gre_tx += now.gre_tx - set->folded.gre_tx;
+	st->gre_tx_err += now.gre_tx_err - set->folded.gre_tx_err;
+	set->folded = now;
+}
+
+static void fold_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	(void)loop;
+	(void)revents;
+	fold(container_of(t, struct workers, fold_w));
 }
 
 /* ---- set-up and the end ---- */
@@ -787,6 +844,8 @@ struct workers *workers_open(struct server *srv, unsigned n)
 			workers_free(set);
 			return NULL;
 		}
+	ev_timer_init(&set->fold_w, fold_cb, 1., 1.);
+	ev_timer_start(srv->loop, &set->fold_w);
 	log_notice("event=workers-open workers=%u tun=%s steering=%s", n, srv->tun->name,
 		   tun_mq_steering_name(tun_mq_steering(set->mq)));
 	return set;
@@ -812,6 +871,7 @@ void workers_free(struct workers *set)
 	if (!set)
 		return;
 	struct server *srv = set->srv;
+	ev_timer_stop(srv->loop, &set->fold_w);
 	for (unsigned k = 0; k < set->n; k++) {
 		struct worker *w = &set->w[k];
 		if (!w->started)

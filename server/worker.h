@@ -43,8 +43,9 @@
  *   worker k -> main (outbound): FRAME (a frame the peer sent that is not
  *     IPv4 data: it goes to the call's link as if it came from the flow),
  *     TUN (a packet from tun queue k + 1 for no session of this worker:
- *     the main loop's data path takes it), CLOSE (MPPE gave up on the
- *     peer: the main loop ends the call).
+ *     the main loop's data path takes it), EVENT (the MPPE receiver's
+ *     first refusal, or its verdict that the link must close: the call's
+ *     session logs and acts as the link would have, call_ops.worker_event).
  *   Names, not pointers, come back: outbound messages name the call by its
  *     ID and the wsess's generation number, and a message whose call has
  *     ended or moved on is dropped on arrival. Inbound messages carry the
@@ -95,7 +96,8 @@ struct wsess_stats {
 	uint64_t rx_ip_packets, rx_ip_bytes;   /* client -> LAN, into tun */
 	uint64_t tx_ip_packets, tx_ip_bytes;   /* LAN -> client, encrypted and sent */
 	uint64_t frames_rx, frames_tx;         /* PPP frames through the flow */
-	uint64_t spoofed, bad, dropped;        /* wrong source; bad frame or IPv4; MPPE refused */
+	uint64_t spoofed, bad, dropped;        /* wrong source; bad frame or IPv4; dropped */
+	uint64_t mppe_refused;                 /* count jumps refused before re-keying */
 	uint64_t tx_refused;                   /* send queue full, before encryption */
 	uint64_t tx_queued, tx_queue_drops, tx_ack_timeouts;
 	unsigned tx_queue_peak;
@@ -141,6 +143,7 @@ struct workers_stats {
 	uint64_t tun_rx, tun_tx;     /* packets read from / written to the workers' queues */
 	uint64_t tun_to_main;        /* read by a worker, for no session of its own */
 	uint64_t gre_tx, gre_tx_err;
+	uint64_t mppe_refused;       /* MPPE count jumps refused (the stats line adds them) */
 };
 void workers_stats(const struct workers *set, struct workers_stats *out);
 /* One worker's packets, both directions (for the benchmark's per-worker figures). */

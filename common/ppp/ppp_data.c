@@ -114,9 +114,12 @@ enum ppp_data_kind ppp_data_unwrap(struct ppp_data *d, uint8_t *frame, size_t le
 	switch (mppe_rx_decrypt(&d->rx, p, p + MPPE_HDR_LEN, left - MPPE_HDR_LEN, now)) {
 	case MPPE_RX_OK:
 		break;
-	case MPPE_RX_FATAL:
+	case MPPE_RX_REFUSED:
+		return PPP_DATA_REFUSED;
 	case MPPE_RX_ABUSE:
-		return PPP_DATA_CLOSE;
+		return PPP_DATA_ABUSE;
+	case MPPE_RX_FATAL:
+		return PPP_DATA_FATAL;
 	default:
 		return PPP_DATA_DROP;
 	}

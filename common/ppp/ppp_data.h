@@ -58,10 +58,14 @@ enum ppp_data_kind {
 	PPP_DATA_IPV4,    /* an IPv4 packet at *ip, *n bytes (decrypted in place) */
 	PPP_DATA_CONTROL, /* not IPv4 data: the frame, untouched, is the link's */
 	PPP_DATA_BAD,     /* a bad header: drop */
-	PPP_DATA_DROP,    /* refused by MPPE, unencrypted while MPPE is up, or
-			   * something other than IPv4 inside MPPE: drop */
-	PPP_DATA_CLOSE,   /* MPPE gives up on the peer (MPPE_RX_FATAL or _ABUSE):
-			   * drop, and the link must be closed */
+	PPP_DATA_DROP,    /* late or replayed MPPE, unencrypted while MPPE is up,
+			   * or something other than IPv4 inside MPPE: drop */
+	PPP_DATA_REFUSED, /* MPPE_RX_REFUSED: a count jump refused before any
+			   * re-key work (d->rx.max_jump): drop and count */
+	PPP_DATA_ABUSE,   /* MPPE_RX_ABUSE: refused for MPPE_ABUSE_MS: drop, and
+			   * the link must be closed (PPP_CAUSE_MPPE_ABUSE) */
+	PPP_DATA_FATAL,   /* MPPE_RX_FATAL: too many bad frames: drop, and the
+			   * link must be closed (PPP_CAUSE_MPPE_ERROR) */
 };
 
 /* Sort one received frame (at most PPP_FRAME_MAX bytes) with d's receive

@@ -26,7 +26,9 @@ set -euo pipefail
 . "$SRCDIR/tests/integration/lib.sh"
 . "$SRCDIR/tests/integration/e2e_lib.sh"
 
-it_init mppe_abuse
+# SERVER_EXTRA: a config line more (test_workers_mppe_abuse.sh: the same
+# with `workers 2`, the attacker's MPPE on a worker).
+it_init "${IT_NAME:-mppe_abuse}"
 e2e_net
 echo 'alice-secret' | ctl user add alice --password-stdin
 echo 'bob-secret' | ctl user add bob --password-stdin
@@ -41,7 +43,7 @@ cpu_ms() {
 	echo $(((f[13] + f[14]) * 1000 / $(getconf CLK_TCK)))
 }
 
-start_server 192.0.2.10-20
+start_server 192.0.2.10-20 ${SERVER_EXTRA:+"$SERVER_EXTRA"}
 
 # ---- bob: pings the LAN host until told to stop ----
 good_pinger
