@@ -21,10 +21,10 @@
 # Per direction and worker count, one "figure value" line each:
 #   workers_N_DIR_pps        datagrams the sinks received per second (what
 #                            was offered, while nothing saturates);
-#   workers_N_DIR_THREAD_us  CPU time of each pptpd thread (pptpd: the
-#                            main loop; pptpd-wK: worker K; from
-#                            /proc/PID/task/*/schedstat) per datagram
-#                            carried in all;
+#   workers_N_DIR_THREAD_us  CPU time of each pptpd thread (main: the
+#                            main loop; pptpd-wK: worker K; other: the
+#                            auth backend's; from /proc/PID/task/*/schedstat)
+#                            per datagram carried in all;
 #   workers_N_DIR_busiest    the thread with the most CPU time;
 #   workers_N_DIR_capacity_pps  datagrams / the busiest thread's CPU
 #                            seconds: the rate at which that thread would
@@ -74,12 +74,18 @@ for u in alice carol; do
 	echo "$u-secret" >"$IT_TMP/$u.pw"
 done
 
-# "comm nanoseconds" for each thread of PID
+# "tid label nanoseconds" for each thread of PID; label: main (the main
+# loop), pptpd-wK (worker K) or other (the auth backend's threads)
 threads_ns() {
-	local t v
+	local t v comm label
 	for t in /proc/"$1"/task/*; do
 		read -r v _ <"$t/schedstat" || continue
-		echo "$(<"$t/comm") $v"
+		comm=$(<"$t/comm")
+		case $comm in
+		pptpd-w*) label=$comm ;;
+		*) [ "${t##*/}" = "$1" ] && label=main || label=other ;;
+		esac
+		echo "${t##*/} $label $v"
 	done
 }
 
@@ -125,11 +131,12 @@ measure() {
 	echo "workers_${n}_${dir}_pps $((got / SECONDS_EACH))"
 	# per thread: CPU during the run / datagrams carried in all
 	join <(sort <<<"$before") <(sort <<<"$after") |
-		awk -v n="$n" -v d="$dir" -v got="$got" -v secs="$SECONDS_EACH" -v size="$SIZE" '
-		{ ns = $3 - $2; if (ns < 0) ns = 0
-		  printf "workers_%s_%s_%s_us %.2f\n", n, d, $1, ns / 1000 / got
-		  if (ns > max) { max = ns; who = $1 } }
-		END { cap = got / (max / 1e9)
+		awk -v n="$n" -v d="$dir" -v got="$got" -v size="$SIZE" '
+		{ ns = $5 - $3; if (ns < 0) ns = 0; sum[$2] += ns }
+		END { for (l in sum) {
+			printf "workers_%s_%s_%s_us %.2f\n", n, d, l, sum[l] / 1000 / got
+			if (l != "other" && sum[l] > max) { max = sum[l]; who = l } }
+		      cap = got / (max / 1e9)
 		      printf "workers_%s_%s_busiest %s\n", n, d, who
 		      printf "workers_%s_%s_capacity_pps %.0f\n", n, d, cap
 		      printf "workers_%s_%s_capacity_mbit %.0f\n", n, d, cap * size * 8 / 1e6 }'

@@ -16,7 +16,8 @@
 #include "server/tun.h"
 
 struct tun_io {
-	struct server *srv;
+	struct ev_loop *loop;
+	struct server_stats *st;  /* tun_tx_err, tun_submits, tun_submit_err */
 	struct tun *tun;
 	bool uring;              /* false: tun_write() per packet */
 	bool ring_open;
@@ -43,7 +44,7 @@ static bool log_due(uint64_t count)
  * err is an errno value (0: short write). */
 static void write_failed(struct tun_io *io, int err)
 {
-	struct server_stats *st = &io->srv->stats;
+	struct server_stats *st = io->st;
 
 	st->tun_tx_err++;
 	if (log_due(st->tun_tx_err))
@@ -91,12 +92,12 @@ void tun_io_flush(struct tun_io *io)
 		 * ring for the next flush. */
 		int r = io_uring_submit(&io->ring);
 		if (r > 0) {
-			io->srv->stats.tun_submits++;
+			io->st->tun_submits++;
 			io->nqueued -= (unsigned)r > io->nqueued ? io->nqueued : (unsigned)r;
-		} else if (r < 0 && log_due(++io->srv->stats.tun_submit_err))
+		} else if (r < 0 && log_due(++io->st->tun_submit_err))
 			log_warnx("tun=%s event=tun-submit-error error=\"%s\" count=%llu",
 				  io->tun->name, strerror(-r),
-				  (unsigned long long)io->srv->stats.tun_submit_err);
+				  (unsigned long long)io->st->tun_submit_err);
 	}
 	if (io->nfree + io->nqueued < TUN_IO_SLOTS)
 		reap(io);
@@ -262,13 +263,19 @@ int tun_io_read_batch(struct tun_io *io, struct tun_pkt *pkts, size_t n)
 
 struct tun_io *tun_io_new(struct server *srv, struct tun *tun)
 {
-	enum config_tun_io want = srv->cfg->tun_io;
+	return tun_io_open(srv->loop, tun, srv->cfg->tun_io, &srv->stats);
+}
+
+struct tun_io *tun_io_open(struct ev_loop *loop, struct tun *tun, enum config_tun_io want,
+			   struct server_stats *st)
+{
 	struct tun_io *io = calloc(1, sizeof(*io));
 	if (!io) {
 		log_errx("out of memory");
 		return NULL;
 	}
-	io->srv = srv;
+	io->loop = loop;
+	io->st = st;
 	io->tun = tun;
 	if (want == CONFIG_TUN_IO_SYSCALL) {
 		log_notice("tun=%s event=tun-io method=syscall (tun-io syscall)", tun->name);
@@ -290,9 +297,9 @@ struct tun_io *tun_io_new(struct server *srv, struct tun *tun)
 	}
 	io->uring = true;
 	ev_prepare_init(&io->flush_w, prepare_cb);
-	ev_prepare_start(srv->loop, &io->flush_w);
+	ev_prepare_start(loop, &io->flush_w);
 	/* The flush alone must not keep a loop running. */
-	ev_unref(srv->loop);
+	ev_unref(loop);
 	log_notice("tun=%s event=tun-io method=io_uring slots=%u reads=%s", tun->name, TUN_IO_SLOTS,
 		   io->rx_open ? "io_uring" : "read");
 	return io;
@@ -324,8 +331,8 @@ void tun_io_free(struct tun_io *io)
 	if (!io)
 		return;
 	if (io->uring) {
-		ev_ref(io->srv->loop);
-		ev_prepare_stop(io->srv->loop, &io->flush_w);
+		ev_ref(io->loop);
+		ev_prepare_stop(io->loop, &io->flush_w);
 	}
 	if (io->rx_open)
 		io_uring_queue_exit(&io->rx);

@@ -67,6 +67,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "conf/config.h"
+
 #define TUN_IO_SLOTS    32   /* packets one flush submits at most */
 #define TUN_IO_SLOT     2048 /* bytes per slot: a tun MTU is at most 1500 */
 #define TUN_IO_DRAIN_MS 1000 /* tun_io_free(): longest wait for writes in flight */
@@ -79,6 +81,14 @@ struct tun_io;
 /* Set up the method config `tun-io` asks for, on srv->tun. NULL (logged)
  * when out of memory, or when `tun-io io_uring` and no ring can be made. */
 struct tun_io *tun_io_new(struct server *srv, struct tun *tun);
+/* The same for any loop and tun (a data-path worker's queue,
+ * server/worker.h): the method `want`, its counters in *st (tun_tx_err,
+ * tun_submits, tun_submit_err), the flush watcher on loop. Everything of
+ * one tun_io belongs to the thread that runs loop. */
+struct ev_loop;
+struct server_stats;
+struct tun_io *tun_io_open(struct ev_loop *loop, struct tun *tun, enum config_tun_io want,
+			   struct server_stats *st);
 /* Flush, wait for writes in flight (bounded), close; NULL is fine. */
 void tun_io_free(struct tun_io *io);
 

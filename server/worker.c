@@ -29,6 +29,7 @@
 #include "server/datapath.h"
 #include "server/server.h"
 #include "server/tun.h"
+#include "server/tun_io.h"
 #include "server/tun_mq.h"
 
 #define RING_IN      1024 /* main -> worker: GRE packets mostly */
@@ -106,17 +107,21 @@ struct worker {
 	ev_io in_w, tun_w;
 	ev_prepare prep_w;
 	ev_io out_w;              /* on the main loop */
-	int tun_fd, gre_fd;
+	int gre_fd;
+	struct tun tq;            /* the worker's queue: its fd, the device's name */
+	struct server_stats wst;  /* tun_io's counters (tun-tx-err etc.) */
+	struct tun_io *tio;       /* reads and writes on tq, batched (tun_io.h) */
+	struct tun_pkt pkts[TUN_BATCH];
+	uint8_t *rxmem;           /* the read buffers, WMSG_ROOM free in front of each */
 	struct gre_batch *b;
 	struct gre_txq_pool *pool;
 	struct wsess *table[TABLE_SIZE];
 	bool in_pending;          /* main: pushed since the last kick */
 	bool out_pending;         /* worker: pushed since the last kick */
 	struct wsess *drops;      /* main: DROPs waiting for room */
-	uint8_t tunbuf[WMSG_ROOM + WMSG_DATA];
 	/* Written by the worker. */
 	counter taken, dropped_sessions, tun_rx, tun_tx, tun_to_main, gre_tx, gre_tx_err,
-		out_full, packets, mppe_refused;
+		out_full, packets, mppe_refused, tx_queued, tx_queue_drops, tx_refused;
 	/* Written by the main thread. */
 	counter in_full;
 };
@@ -205,10 +210,13 @@ static void transmit(void *ctx, struct gre_hdr *h, const uint8_t *data, size_t l
 	gre_put(ws->w, ws, h, data, len);
 }
 
-/* The flow's queue counters, as the main thread reads them. */
+/* The flow's queue counters, as the main thread reads them (the
+ * session's, and the worker's totals by what they grew). */
 static void publish_flow(struct wsess *ws)
 {
 	const struct gre_flow_stats *fs = gre_flow_stats(ws->flow);
+	bump(&ws->w->tx_queued, fs->tx_queued - peek(&ws->tx_queued));
+	bump(&ws->w->tx_queue_drops, fs->tx_queue_drops - peek(&ws->tx_queue_drops));
 	atomic_store_explicit(&ws->tx_queued, fs->tx_queued, memory_order_relaxed);
 	atomic_store_explicit(&ws->tx_queue_drops, fs->tx_queue_drops, memory_order_relaxed);
 	atomic_store_explicit(&ws->tx_ack_timeouts, fs->tx_ack_timeouts, memory_order_relaxed);
@@ -284,7 +292,7 @@ static void to_tun(struct worker *w, struct wsess *ws, uint8_t *pkt, size_t len)
 		ipv4_clamp_mss(pkt, h.tot_len, ws->p.mss);
 	bump(&ws->rx_ip_packets, 1);
 	bump(&ws->rx_ip_bytes, h.tot_len);
-	if (write(w->tun_fd, pkt, h.tot_len) == (ssize_t)h.tot_len) {
+	if (tun_io_write(w->tio, pkt, h.tot_len)) {
 		bump(&w->tun_tx, 1);
 		bump(&w->packets, 1);
 	}
@@ -356,6 +364,7 @@ static void send_ip(struct wsess *ws, uint8_t *pkt, size_t len)
 	/* MPPE: refused before it is encrypted, never a gap in the count. */
 	if (!gre_flow_send_room(ws->flow, now)) {
 		bump(&ws->tx_refused, 1);
+		bump(&ws->w->tx_refused, 1);
 		return;
 	}
 	if (ws->p.mss)
@@ -386,29 +395,32 @@ static void to_main(struct worker *w, const uint8_t *pkt, size_t len)
 static void tun_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct worker *w = container_of(io, struct worker, tun_w);
-	uint8_t *pkt = w->tunbuf + WMSG_ROOM;
 	(void)loop;
 	(void)revents;
 
-	for (int i = 0; i < TUN_ROUNDS * TUN_BATCH; i++) {
-		ssize_t r = read(w->tun_fd, pkt, PKT_MAX);
-		if (r <= 0)
+	for (int round = 0; round < TUN_ROUNDS; round++) {
+		int n = tun_io_read_batch(w->tio, w->pkts, TUN_BATCH);
+		for (int i = 0; i < n; i++) {
+			uint8_t *pkt = w->pkts[i].buf;
+			size_t len = w->pkts[i].len;
+			struct ipv4_hdr h;
+			struct wsess *ws = NULL;
+			bump(&w->tun_rx, 1);
+			if (ipv4_parse(pkt, len, false, &h) == IPV4_OK)
+				ws = lookup(w, h.dst);
+			/* Too big for the session (fragments or Fragmentation
+			 * Needed), IPv6, or no session of ours: the main
+			 * loop's data path. */
+			if (!ws || h.tot_len > ws->p.ip_mtu)
+				to_main(w, pkt, len);
+			else
+				send_ip(ws, pkt, h.tot_len);
+		}
+		/* This batch's GRE packets leave together (sendmmsg). */
+		gre_flush(w);
+		if (n < TUN_BATCH)
 			break;
-		bump(&w->tun_rx, 1);
-		struct ipv4_hdr h;
-		struct wsess *ws = NULL;
-		if (ipv4_parse(pkt, (size_t)r, false, &h) == IPV4_OK)
-			ws = lookup(w, h.dst);
-		/* Too big for the session (fragments or Fragmentation Needed),
-		 * IPv6, or no session of ours: the main loop's data path. */
-		if (!ws || h.tot_len > ws->p.ip_mtu)
-			to_main(w, pkt, (size_t)r);
-		else
-			send_ip(ws, pkt, h.tot_len);
-		if ((i + 1) % TUN_BATCH == 0)
-			gre_flush(w);
 	}
-	gre_flush(w);
 }
 
 static void unlink_ws(struct worker *w, struct wsess *ws)
@@ -492,7 +504,13 @@ static void in_cb(struct ev_loop *loop, ev_io *io, int revents)
 	(void)revents;
 
 	spsc_ring_ack(w->in);
-	while ((m = spsc_ring_peek(w->in))) {
+	for (unsigned n = 0; (m = spsc_ring_peek(w->in)); n++) {
+		if (n == RING_IN) {
+			/* A ring's worth: let the tun queue have its turn, and
+			 * come back in the next loop turn for the rest. */
+			ev_feed_event(loop, io, EV_READ);
+			break;
+		}
 		bool go = handle_in(w, m);
 		spsc_ring_release(w->in);
 		if (!go) {
@@ -501,6 +519,7 @@ static void in_cb(struct ev_loop *loop, ev_io *io, int revents)
 		}
 	}
 	gre_flush(w);
+	tun_io_flush(w->tio);
 }
 
 /* Before the worker sleeps: what it produced leaves, main hears of it. */
@@ -733,6 +752,9 @@ void workers_stats(const struct workers *set, struct workers_stats *o)
 		o->gre_tx += peek(&w->gre_tx);
 		o->gre_tx_err += peek(&w->gre_tx_err);
 		o->mppe_refused += peek(&w->mppe_refused);
+		o->tx_queued += peek(&w->tx_queued);
+		o->tx_queue_drops += peek(&w->tx_queue_drops);
+		o->tx_refused += peek(&w->tx_refused);
 	}
 }
 
@@ -752,6 +774,9 @@ static void fold(struct workers *set)
 	st->mppe_refused += now.mppe_refused - set->folded.mppe_refused;
 	st->gre_tx += now.gre_tx - set->folded.gre_tx;
 	st->gre_tx_err += now.gre_tx_err - set->folded.gre_tx_err;
+	st->gre_tx_queued += now.tx_queued - set->folded.tx_queued;
+	st->gre_tx_queue_drop += now.tx_queue_drops - set->folded.tx_queue_drops;
+	st->tx_window += now.tx_refused - set->folded.tx_refused;
 	set->folded = now;
 }
 
@@ -794,13 +819,17 @@ static bool worker_init(struct workers *set, unsigned k)
 	w->set = set;
 	w->idx = k;
 	w->gre_fd = -1;
-	w->tun_fd = tun_mq_fd(set->mq, k);
+	w->tq.fd = tun_mq_fd(set->mq, k);
+	w->tq.ifindex = srv->tun->ifindex;
+	w->tq.mtu = srv->tun->mtu;
+	memcpy(w->tq.name, srv->tun->name, sizeof(w->tq.name));
 	w->in = spsc_ring_new(RING_IN, sizeof(struct wmsg));
 	w->out = spsc_ring_new(RING_OUT, sizeof(struct wmsg));
 	w->b = malloc(sizeof(*w->b));
 	w->pool = gre_txq_pool_new(CALL_FRAME_MAX, CALL_TXQ_POOL_BUFS);
 	w->loop = ev_loop_new(EVFLAG_AUTO);
-	if (!w->in || !w->out || !w->b || !w->pool || !w->loop) {
+	w->rxmem = malloc((size_t)TUN_BATCH * (WMSG_ROOM + WMSG_DATA));
+	if (!w->in || !w->out || !w->b || !w->pool || !w->loop || !w->rxmem) {
 		log_errx("event=worker-failed worker=%u reason=out-of-memory", k);
 		return false;
 	}
@@ -809,10 +838,19 @@ static bool worker_init(struct workers *set, unsigned k)
 		log_err("event=worker-failed worker=%u reason=gre-socket", k);
 		return false;
 	}
+	for (unsigned i = 0; i < TUN_BATCH; i++) {
+		w->pkts[i].buf = w->rxmem + (size_t)i * (WMSG_ROOM + WMSG_DATA) + WMSG_ROOM;
+		w->pkts[i].cap = PKT_MAX;
+	}
+	/* The same method as the main loop's (`tun-io`); its notice line
+	 * names the worker's queue by the device's name. */
+	w->tio = tun_io_open(w->loop, &w->tq, srv->cfg->tun_io, &w->wst);
+	if (!w->tio)
+		return false;
 	gre_batch_init(w->b);
 	ev_io_init(&w->in_w, in_cb, spsc_ring_fd(w->in), EV_READ);
 	ev_io_start(w->loop, &w->in_w);
-	ev_io_init(&w->tun_w, tun_cb, w->tun_fd, EV_READ);
+	ev_io_init(&w->tun_w, tun_cb, w->tq.fd, EV_READ);
 	ev_io_start(w->loop, &w->tun_w);
 	ev_prepare_init(&w->prep_w, prep_cb);
 	ev_prepare_start(w->loop, &w->prep_w);
@@ -911,6 +949,8 @@ void workers_free(struct workers *set)
 			spsc_ring_free(w->out);
 		}
 		spsc_ring_free(w->in);
+		tun_io_free(w->tio); /* its watcher is on the loop: first */
+		free(w->rxmem);
 		if (w->loop)
 			ev_loop_destroy(w->loop);
 		if (w->gre_fd >= 0)

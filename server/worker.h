@@ -143,7 +143,10 @@ struct workers_stats {
 	uint64_t tun_rx, tun_tx;     /* packets read from / written to the workers' queues */
 	uint64_t tun_to_main;        /* read by a worker, for no session of its own */
 	uint64_t gre_tx, gre_tx_err;
-	uint64_t mppe_refused;       /* MPPE count jumps refused (the stats line adds them) */
+	uint64_t mppe_refused;       /* MPPE count jumps refused */
+	uint64_t tx_queued, tx_queue_drops; /* frames queued for the window, dropped from it */
+	uint64_t tx_refused;         /* packets refused before encryption: queue full */
+	/* (these four are folded into the server's counters once a second) */
 };
 void workers_stats(const struct workers *set, struct workers_stats *out);
 /* One worker's packets, both directions (for the benchmark's per-worker figures). */

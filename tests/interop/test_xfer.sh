@@ -44,7 +44,7 @@ LAN_ADDR=203.0.113.2
 DOWN_MIN_PCT=25
 BUSY_MIN_PCT=70
 
-interop_init xfer
+interop_init "${INTEROP_NAME:-xfer}"
 # XFER_CONF: extra pptpd.conf lines, for experiments (one per line).
 mapfile -t xfer_conf <<<"${XFER_CONF:-}"
 interop_start_server "${xfer_conf[@]}"
