@@ -77,13 +77,8 @@
 set -euo pipefail
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRCDIR/build/release}
-PPTPD=${PPTPD:-$BUILD/server/pptpd}  # PPTPD=... measures another build of the server
-PPTPCTL=${PPTPCTL:-$BUILD/tools/pptpctl}
-PPTPBENCH=${PPTPBENCH:-$BUILD/tools/pptpbench}
-for f in "$PPTPD" "$PPTPCTL" "$PPTPBENCH"; do
-	[ -x "$f" ] || { echo "bench_datapath: no $f (build first: scripts/build.sh)" >&2; exit 2; }
-done
-export PPTPD PPTPCTL PPTPBENCH SRCDIR
+. "$SRCDIR/scripts/bench_lib.sh"
+bench_tools bench_datapath "$BUILD"
 
 SIZE=${SIZE:-1396}
 RATE=${RATE:-20000}

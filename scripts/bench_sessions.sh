@@ -27,13 +27,8 @@
 set -euo pipefail
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRCDIR/build/release}
-PPTPD=${PPTPD:-$BUILD/server/pptpd}
-PPTPCTL=$BUILD/tools/pptpctl
-PPTPBENCH=$BUILD/tools/pptpbench
-for f in "$PPTPD" "$PPTPCTL" "$PPTPBENCH"; do
-	[ -x "$f" ] || { echo "bench_sessions: no $f (build first: scripts/build.sh)" >&2; exit 2; }
-done
-export PPTPD PPTPCTL PPTPBENCH SRCDIR
+. "$SRCDIR/scripts/bench_lib.sh"
+bench_tools bench_sessions "$BUILD"
 
 SIZES=${SIZES:-200 1000 5000}
 SOURCES=${SOURCES:-200}

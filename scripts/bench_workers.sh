@@ -50,13 +50,8 @@
 set -euo pipefail
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRCDIR/build/release}
-PPTPD=${PPTPD:-$BUILD/server/pptpd}
-PPTPCTL=${PPTPCTL:-$BUILD/tools/pptpctl}
-PPTPBENCH=${PPTPBENCH:-$BUILD/tools/pptpbench}
-for f in "$PPTPD" "$PPTPCTL" "$PPTPBENCH"; do
-	[ -x "$f" ] || { echo "bench_workers: no $f (build first: scripts/build.sh)" >&2; exit 2; }
-done
-export PPTPD PPTPCTL PPTPBENCH SRCDIR
+. "$SRCDIR/scripts/bench_lib.sh"
+bench_tools bench_workers "$BUILD"
 
 SIZE=${SIZE:-1396}
 RATE=${RATE:-8000}

@@ -298,20 +298,22 @@ static void to_tun(struct worker *w, struct wsess *ws, uint8_t *pkt, size_t len)
 	}
 }
 
-/* An event for the call's link; false if the ring had no room (the next
- * frame that causes it tries again). */
-static bool event(struct wsess *ws, enum call_worker_event ev, uint64_t arg)
+/* An event for the call's link, once: *sent is set when it went (a full
+ * ring leaves it for the next frame that causes it). */
+static void report_once(struct wsess *ws, bool *sent, enum call_worker_event ev, uint64_t arg)
 {
+	if (*sent)
+		return;
 	struct wmsg *m = out_claim(ws->w);
 	if (!m)
-		return false;
+		return;
+	*sent = true;
 	m->type = WMSG_EVENT;
 	m->call_id = ws->p.call_id;
 	m->gen = ws->gen;
 	m->event = (uint8_t)ev;
 	m->arg = arg;
 	out_commit(ws->w);
-	return true;
 }
 
 /* The flow's deliver callback: one frame from the peer, in order. */
@@ -323,7 +325,8 @@ static void deliver(void *ctx, uint8_t *frame, size_t len)
 	size_t n;
 
 	bump(&ws->frames_rx, 1);
-	switch (ppp_data_unwrap(&ws->data, frame, len, now_ms(), &ip, &n)) {
+	enum ppp_data_kind kind = ppp_data_unwrap(&ws->data, frame, len, now_ms(), &ip, &n);
+	switch (kind) {
 	case PPP_DATA_IPV4:
 		to_tun(w, ws, ip, n);
 		return;
@@ -337,21 +340,18 @@ static void deliver(void *ctx, uint8_t *frame, size_t len)
 		bump(&ws->dropped, 1);
 		return;
 	case PPP_DATA_REFUSED:
-		bump(&ws->mppe_refused, 1);
-		bump(&w->mppe_refused, 1);
-		if (!ws->refusal_sent)
-			ws->refusal_sent = event(ws, CALL_WORKER_MPPE_REFUSED, ws->data.rx.max_jump);
-		return;
 	case PPP_DATA_ABUSE:
 		bump(&ws->mppe_refused, 1);
 		bump(&w->mppe_refused, 1);
-		if (!ws->close_sent)
-			ws->close_sent = event(ws, CALL_WORKER_MPPE_ABUSE, ws->data.rx.refused);
+		if (kind == PPP_DATA_REFUSED)
+			report_once(ws, &ws->refusal_sent, CALL_WORKER_MPPE_REFUSED,
+				    ws->data.rx.max_jump);
+		else
+			report_once(ws, &ws->close_sent, CALL_WORKER_MPPE_ABUSE, ws->data.rx.refused);
 		return;
 	case PPP_DATA_FATAL:
 		bump(&ws->dropped, 1);
-		if (!ws->close_sent)
-			ws->close_sent = event(ws, CALL_WORKER_MPPE_FATAL, 0);
+		report_once(ws, &ws->close_sent, CALL_WORKER_MPPE_FATAL, 0);
 		return;
 	}
 }

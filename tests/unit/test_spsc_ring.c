@@ -103,6 +103,22 @@ static void kick_and_ack(void **state)
 
 enum { SEQ_N = 1000000, BATCH = 64 };
 
+/* The consumer's wait as a loop would do it: until the fd is readable
+ * (then acked: true), or a second without a kick (false; ten of those in
+ * a row while messages are missing is a lost wake-up or message). */
+static bool wait_kick(struct spsc_ring *r, unsigned *idle)
+{
+	struct pollfd p = {.fd = spsc_ring_fd(r), .events = POLLIN};
+	int rc = poll(&p, 1, 1000);
+	assert_true(rc >= 0);
+	if (rc == 0) {
+		assert_true(++*idle < 10);
+		return false;
+	}
+	spsc_ring_ack(r);
+	return true;
+}
+
 struct run {
 	struct spsc_ring *r;
 	unsigned long fulls; /* pushes refused for a full ring */
@@ -142,16 +158,8 @@ static void two_threads(void **state)
 	uint64_t next = 0, got;
 	unsigned idle = 0;
 	while (next < SEQ_N) {
-		struct pollfd p = {.fd = spsc_ring_fd(run.r), .events = POLLIN};
-		int rc = poll(&p, 1, 1000);
-		assert_true(rc >= 0);
-		if (rc == 0) {
-			/* no kick for a second while numbers are missing:
-			 * a lost wake-up or a lost message */
-			assert_true(++idle < 10);
+		if (!wait_kick(run.r, &idle))
 			continue;
-		}
-		spsc_ring_ack(run.r);
 		while (spsc_ring_pop(run.r, &got)) {
 			if (got != next)
 				fail_msg("got %llu, expected %llu", (unsigned long long)got,
@@ -251,14 +259,8 @@ static void two_threads_in_place(void **state)
 	uint32_t next = 0;
 	unsigned idle = 0;
 	while (next < BIG_N) {
-		struct pollfd p = {.fd = spsc_ring_fd(run.r), .events = POLLIN};
-		int rc = poll(&p, 1, 1000);
-		assert_true(rc >= 0);
-		if (rc == 0) {
-			assert_true(++idle < 10);
+		if (!wait_kick(run.r, &idle))
 			continue;
-		}
-		spsc_ring_ack(run.r);
 		const uint8_t *slot;
 		while ((slot = spsc_ring_peek(run.r))) {
 			uint32_t seq;
