@@ -73,6 +73,7 @@ enum call_worker_event {
 	CALL_WORKER_MPPE_REFUSED, /* the first count jump refused (arg: the jump) */
 	CALL_WORKER_MPPE_ABUSE,   /* refusals kept up: close (arg: frames refused) */
 	CALL_WORKER_MPPE_FATAL,   /* the receive state is lost: close */
+	CALL_WORKER_RATE_LIMITED, /* the first packet over the rate (arg: enum shaper_dir) */
 };
 
 struct call_ops {

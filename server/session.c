@@ -266,15 +266,29 @@ static void link_send(void *owner, uint8_t *frame, size_t len)
 /* The smallest Framed-MTU honoured (RFC 791: every host takes 576). */
 #define SESSION_FRAMED_MTU_MIN 576
 
-const struct ppp_stats *session_link_stats(const struct session *s, struct ppp_stats *out)
+/* What a worker counted for the session (zeros if none had it). */
+static struct wsess_stats worker_counts(const struct session *s)
 {
-	*out = *ppp_stats(s->link);
-	struct wsess_stats w;
+	struct wsess_stats w = { 0 };
 	if (s->call && s->call->ws)
 		wsess_stats(s->call->ws, &w);
 	else if (s->ws_gone)
 		w = s->ws_final;
+	return w;
+}
+
+/* Packets dropped over the rate limit, by the main loop and a worker. */
+static uint64_t rate_dropped(const struct session *s)
+{
+	return s->shaper[SHAPER_DOWN].dropped + s->shaper[SHAPER_UP].dropped +
+	       worker_counts(s).rate_dropped;
+}
+
+const struct ppp_stats *session_link_stats(const struct session *s, struct ppp_stats *out)
+{
+	*out = *ppp_stats(s->link);
 	if ((s->call && s->call->ws) || s->ws_gone) {
+		struct wsess_stats w = worker_counts(s);
 		out->rx_ip_packets += w.rx_ip_packets;
 		out->rx_ip_bytes += w.rx_ip_bytes;
 		out->tx_ip_packets += w.tx_ip_packets;
@@ -285,8 +299,8 @@ const struct ppp_stats *session_link_stats(const struct session *s, struct ppp_s
 
 /* UP: the data path goes to a worker (server/worker.h) when it can run
  * apart from the link: IPv4 only (no IPv6 configured), no MPPE or
- * stateless MPPE (a stateful sender's resets need the link), no rate limit
- * and no Framed-Route (both checked on every packet here). Otherwise the
+ * stateless MPPE (a stateful sender's resets need the link), no
+ * Framed-Route (routes are looked up here). Rate limits go with it. Otherwise the
  * session stays on the main loop, which says why. The hand-over itself
  * waits for the session's timer (session_offload_due()): ip_up runs
  * inside the call's flow, which cannot move while it delivers. */
@@ -307,8 +321,6 @@ static void session_offload(struct session *s)
 		kept(s, "ipv6");
 	else if (s->mppe_stateful)
 		kept(s, "stateful-mppe");
-	else if (s->rate_kbit[SHAPER_DOWN] || s->rate_kbit[SHAPER_UP])
-		kept(s, "rate-limit");
 	else if (s->nroutes)
 		kept(s, "framed-route");
 	else {
@@ -333,6 +345,7 @@ void session_offload_due(struct session *s, uint64_t now)
 		return;
 	/* The link's data state now, after whatever it sent since UP. */
 	struct wsess_params p = { .addr = s->addr, .ip_mtu = s->ip_mtu };
+	memcpy(p.shaper, s->shaper, sizeof(p.shaper));
 	if (srv->cfg->mss_clamp)
 		p.mss = datapath_mss_for(s->ip_mtu < srv->tun->mtu ? s->ip_mtu : srv->tun->mtu);
 	struct ppp_data d;
@@ -489,8 +502,7 @@ static void log_down(const struct session *s, enum ppp_cause cause, const char *
 		   (unsigned long long)ps->rx_ip_bytes, (unsigned long long)ps->tx_ip_bytes,
 		   (unsigned long long)ps->rx_ip_packets, (unsigned long long)ps->tx_ip_packets,
 		   (unsigned long long)s->st.spoofed, (unsigned long long)s->st.window_drops,
-		   (unsigned long long)(s->shaper[SHAPER_DOWN].dropped +
-					s->shaper[SHAPER_UP].dropped),
+		   (unsigned long long)rate_dropped(s),
 		   LOG_ESC(detail));
 }
 
@@ -678,6 +690,15 @@ static void call_worker_cb(void *ctx, struct call *call, enum call_worker_event 
 	case CALL_WORKER_MPPE_FATAL:
 		session_close(s, PPP_CAUSE_MPPE_ERROR, "MPPE receive state lost");
 		break;
+	case CALL_WORKER_RATE_LIMITED:
+		if (!s->rate_logged) {
+			s->rate_logged = true;
+			log_info("%s event=rate-limited dir=%s rate=%u (over the rate: dropped; "
+				 "logged once per session)", s->log_id,
+				 arg == SHAPER_DOWN ? "down" : "up",
+				 s->shaper[arg == SHAPER_DOWN ? SHAPER_DOWN : SHAPER_UP].kbit);
+		}
+		break;
 	}
 }
 
@@ -823,7 +844,7 @@ void session_get_info(const struct session *s, uint64_t now, struct session_info
 		.method = session_is_authed(s) ? auth_method_name(s->auth_method) : "",
 		.rate_down = s->rate_kbit[SHAPER_DOWN],
 		.rate_up = s->rate_kbit[SHAPER_UP],
-		.rate_dropped = s->shaper[SHAPER_DOWN].dropped + s->shaper[SHAPER_UP].dropped,
+		.rate_dropped = rate_dropped(s),
 	};
 }
 

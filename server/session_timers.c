@@ -214,11 +214,11 @@ void session_set_rate(struct session *s, uint32_t down_kbit, uint32_t up_kbit)
 	if (s->state == SESSION_UP)
 		rate_arm(s);
 	log_notice("%s event=rate-changed rate=%u/%u", s->log_id, down_kbit, up_kbit);
-	/* A worker's data path has no shaper (sessions with a rate at UP stay
-	 * on the main loop): the new rate holds from the next login. */
-	if (s->call && s->call->ws && (down_kbit || up_kbit))
-		log_warnx("%s event=rate-not-applied reason=worker-data-path worker=%u",
-			  s->log_id, wsess_worker(s->call->ws));
+	/* A worker polices the session's packets: it gets the new buckets. */
+	if (s->state == SESSION_UP && s->call && s->call->ws &&
+	    !worker_set_rate(s->call->ws, s->shaper))
+		log_warnx("%s event=rate-not-applied reason=worker-busy worker=%u", s->log_id,
+			  wsess_worker(s->call->ws));
 }
 
 void session_set_limits(struct session *s, bool set_session, uint32_t session_timeout,

@@ -45,7 +45,7 @@ _Static_assert(WMSG_ROOM >= PPP_TX_HEADROOM, "room for PPP's headers");
 _Static_assert(CALL_FRAME_MAX <= WMSG_DATA, "a frame fits a message");
 
 enum wmsg_type {
-	WMSG_TAKE = 1, WMSG_GRE, WMSG_FRAME, WMSG_IP, WMSG_DROP, WMSG_STOP, /* inbound */
+	WMSG_TAKE = 1, WMSG_GRE, WMSG_FRAME, WMSG_IP, WMSG_RATE, WMSG_DROP, WMSG_STOP, /* inbound */
 	WMSG_TO_LINK, WMSG_TUN, WMSG_EVENT,                                  /* outbound */
 };
 
@@ -88,10 +88,13 @@ struct wsess {
 	struct wsess *next;     /* the address table's chain */
 	bool linked;
 	bool refusal_sent;      /* the first MPPE refusal was reported */
+	bool rate_sent;         /* the first packet over the rate was reported */
+	struct shaper shaper[SHAPER_NDIRS];
 	bool close_sent;
 	/* Written by the worker only; read by the main thread until DROP. */
 	counter rx_ip_packets, rx_ip_bytes, tx_ip_packets, tx_ip_bytes;
-	counter frames_rx, frames_tx, spoofed, bad, dropped, mppe_refused, tx_refused;
+	counter frames_rx, frames_tx, spoofed, bad, dropped, mppe_refused, tx_refused,
+		rate_dropped;
 	counter tx_queued, tx_queue_drops, tx_ack_timeouts, tx_queue_peak;
 	/* The main thread's: a DROP the ring had no room for waits here. */
 	struct wsess *drop_next;
@@ -121,7 +124,7 @@ struct worker {
 	struct wsess *drops;      /* main: DROPs waiting for room */
 	/* Written by the worker. */
 	counter taken, dropped_sessions, tun_rx, tun_tx, tun_to_main, gre_tx, gre_tx_err,
-		out_full, packets, mppe_refused, tx_queued, tx_queue_drops, tx_refused;
+		out_full, packets, mppe_refused, tx_queued, tx_queue_drops, tx_refused, rate_dropped;
 	/* Written by the main thread. */
 	counter in_full;
 };
@@ -276,6 +279,24 @@ static void to_link(struct wsess *ws, const uint8_t *frame, size_t len)
 	out_commit(ws->w);
 }
 
+static void report_once(struct wsess *ws, bool *sent, enum call_worker_event ev, uint64_t arg);
+
+/* The session's rate limit in one direction (shaper.h, the loop's time as
+ * the main loop's session_police() takes it). */
+static bool police(struct wsess *ws, enum shaper_dir dir, size_t len)
+{
+	struct shaper *b = &ws->shaper[dir];
+
+	if (!b->rate)
+		return true;
+	if (shaper_admit_limited(b, len, (uint64_t)(ev_now(ws->w->loop) * 1e6)))
+		return true;
+	bump(&ws->rate_dropped, 1);
+	bump(&ws->w->rate_dropped, 1);
+	report_once(ws, &ws->rate_sent, CALL_WORKER_RATE_LIMITED, dir);
+	return false;
+}
+
 static void to_tun(struct worker *w, struct wsess *ws, uint8_t *pkt, size_t len)
 {
 	struct ipv4_hdr h;
@@ -288,6 +309,8 @@ static void to_tun(struct worker *w, struct wsess *ws, uint8_t *pkt, size_t len)
 		bump(&ws->spoofed, 1);
 		return;
 	}
+	if (!police(ws, SHAPER_UP, h.tot_len))
+		return;
 	if (ws->p.mss)
 		ipv4_clamp_mss(pkt, h.tot_len, ws->p.mss);
 	bump(&ws->rx_ip_packets, 1);
@@ -356,11 +379,14 @@ static void deliver(void *ctx, uint8_t *frame, size_t len)
 	}
 }
 
-/* One IPv4 packet for the client at pkt (WMSG_ROOM writable in front). */
-static void send_ip(struct wsess *ws, uint8_t *pkt, size_t len)
+/* One IPv4 packet for the client at pkt (WMSG_ROOM writable in front);
+ * policed here unless the main loop did (what it passes on). */
+static void send_ip(struct wsess *ws, uint8_t *pkt, size_t len, bool policed)
 {
 	uint64_t now = now_ms();
 
+	if (!policed && !police(ws, SHAPER_DOWN, len))
+		return;
 	/* MPPE: refused before it is encrypted, never a gap in the count. */
 	if (!gre_flow_send_room(ws->flow, now)) {
 		bump(&ws->tx_refused, 1);
@@ -414,7 +440,7 @@ static void tun_cb(struct ev_loop *loop, ev_io *io, int revents)
 			if (!ws || h.tot_len > ws->p.ip_mtu)
 				to_main(w, pkt, len);
 			else
-				send_ip(ws, pkt, h.tot_len);
+				send_ip(ws, pkt, h.tot_len, false);
 		}
 		/* This batch's GRE packets leave together (sendmmsg). */
 		gre_flush(w);
@@ -447,6 +473,7 @@ static void release(struct worker *w, struct wsess *ws)
 
 static void take(struct worker *w, struct wsess *ws)
 {
+	memcpy(ws->shaper, ws->p.shaper, sizeof(ws->shaper));
 	ev_timer_init(&ws->timer, timer_cb, 0., 0.);
 	ws->armed_at = UINT64_MAX;
 	/* An address is one session's; a stale entry would be a bug upstream. */
@@ -483,7 +510,11 @@ static bool handle_in(struct worker *w, struct wmsg *m)
 		arm(ws);
 		break;
 	case WMSG_IP:
-		send_ip(ws, data, m->len);
+		send_ip(ws, data, m->len, true);
+		break;
+	case WMSG_RATE:
+		memcpy(ws->shaper, data, sizeof(ws->shaper));
+		ws->rate_sent = false;
 		break;
 	case WMSG_DROP:
 		bump(&w->dropped_sessions, 1);
@@ -667,6 +698,12 @@ bool worker_send_ip(struct wsess *ws, const uint8_t *pkt, size_t len)
 	return push_data(ws, WMSG_IP, pkt, len);
 }
 
+bool worker_set_rate(struct wsess *ws, const struct shaper shaper[SHAPER_NDIRS])
+{
+	return push_data(ws, WMSG_RATE, (const uint8_t *)shaper,
+			 SHAPER_NDIRS * sizeof(struct shaper));
+}
+
 static bool push_drop(struct worker *w, struct wsess *ws)
 {
 	struct wmsg *m = spsc_ring_claim(w->in);
@@ -716,6 +753,7 @@ void wsess_stats(const struct wsess *ws, struct wsess_stats *o)
 	o->bad = peek(&ws->bad);
 	o->dropped = peek(&ws->dropped);
 	o->mppe_refused = peek(&ws->mppe_refused);
+	o->rate_dropped = peek(&ws->rate_dropped);
 	o->tx_refused = peek(&ws->tx_refused);
 	o->tx_queued = peek(&ws->tx_queued);
 	o->tx_queue_drops = peek(&ws->tx_queue_drops);
@@ -755,6 +793,7 @@ void workers_stats(const struct workers *set, struct workers_stats *o)
 		o->tx_queued += peek(&w->tx_queued);
 		o->tx_queue_drops += peek(&w->tx_queue_drops);
 		o->tx_refused += peek(&w->tx_refused);
+		o->rate_dropped += peek(&w->rate_dropped);
 	}
 }
 
@@ -777,6 +816,7 @@ static void fold(struct workers *set)
 	st->gre_tx_queued += now.tx_queued - set->folded.tx_queued;
 	st->gre_tx_queue_drop += now.tx_queue_drops - set->folded.tx_queue_drops;
 	st->tx_window += now.tx_refused - set->folded.tx_refused;
+	st->rate_dropped += now.rate_dropped - set->folded.rate_dropped;
 	set->folded = now;
 }
 

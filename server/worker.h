@@ -37,7 +37,8 @@
  *   main -> worker k (inbound): TAKE (a new wsess), GRE (a packet of the
  *     call, header parsed), FRAME (a PPP frame the link sends: LCP echo,
  *     Terminate, CCP), IP (an IPv4 packet for the client that reached the
- *     main loop: fragments, or one its queue did not get), DROP (the call
+ *     main loop: fragments, or one its queue did not get), RATE (a CoA's
+ *     new rate limits: the worker polices both directions), DROP (the call
  *     ended: the worker unlinks the wsess and frees it and everything in
  *     it), STOP.
  *   worker k -> main (outbound): FRAME (a frame the peer sent that is not
@@ -73,6 +74,7 @@
 
 #include "common/gre.h"
 #include "common/ppp/ppp_data.h"
+#include "server/shaper.h"
 
 struct server;
 struct gre_flow;
@@ -89,6 +91,7 @@ struct wsess_params {
 	uint32_t addr;                  /* the client's IPv4 address, host order */
 	uint16_t ip_mtu;                /* larger packets for the client go to main */
 	uint16_t mss;                   /* clamp SYNs to this MSS; 0: no clamping */
+	struct shaper shaper[SHAPER_NDIRS]; /* the session's rate limits as they stand */
 };
 
 /* A session's counters as the worker last wrote them. */
@@ -98,6 +101,7 @@ struct wsess_stats {
 	uint64_t frames_rx, frames_tx;         /* PPP frames through the flow */
 	uint64_t spoofed, bad, dropped;        /* wrong source; bad frame or IPv4; dropped */
 	uint64_t mppe_refused;                 /* count jumps refused before re-keying */
+	uint64_t rate_dropped;                 /* over the session's rate limit */
 	uint64_t tx_refused;                   /* send queue full, before encryption */
 	uint64_t tx_queued, tx_queue_drops, tx_ack_timeouts;
 	unsigned tx_queue_peak;
@@ -126,6 +130,8 @@ struct wsess *worker_take(struct workers *set, const struct wsess_params *p,
 bool worker_gre(struct wsess *ws, const struct gre_hdr *h, const uint8_t *payload, size_t len);
 bool worker_send_frame(struct wsess *ws, const uint8_t *frame, size_t len);
 bool worker_send_ip(struct wsess *ws, const uint8_t *pkt, size_t len);
+/* New rate limits (a CoA): the worker's buckets become these. */
+bool worker_set_rate(struct wsess *ws, const struct shaper shaper[SHAPER_NDIRS]);
 /* The call ended: the worker frees ws; the caller forgets it now. */
 void worker_drop(struct wsess *ws);
 /* Wake the workers that were sent something since the last kick (after a
@@ -146,6 +152,7 @@ struct workers_stats {
 	uint64_t mppe_refused;       /* MPPE count jumps refused */
 	uint64_t tx_queued, tx_queue_drops; /* frames queued for the window, dropped from it */
 	uint64_t tx_refused;         /* packets refused before encryption: queue full */
+	uint64_t rate_dropped;       /* packets over a session's rate limit */
 	/* (these four are folded into the server's counters once a second) */
 };
 void workers_stats(const struct workers *set, struct workers_stats *out);

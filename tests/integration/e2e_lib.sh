@@ -92,6 +92,9 @@ start_server() {
 		echo "log-level info"
 		test_control_socket "$@"
 		printf '%s\n' "$@"
+		# E2E_EXTRA: lines every server of the test gets (a test run
+		# again with `workers 2`: test_workers_*.sh)
+		[ -z "${E2E_EXTRA:-}" ] || printf '%s\n' "$E2E_EXTRA"
 	} >"$conf"
 	NSTART=$((NSTART + 1))
 	SRV_LOG=$IT_TMP/pptpd.$NSTART.log

@@ -26,9 +26,7 @@ set -euo pipefail
 . "$SRCDIR/tests/integration/lib.sh"
 . "$SRCDIR/tests/integration/e2e_lib.sh"
 
-# SERVER_EXTRA: a config line more (test_workers_mppe_abuse.sh: the same
-# with `workers 2`, the attacker's MPPE on a worker).
-it_init "${IT_NAME:-mppe_abuse}"
+it_init mppe_abuse
 e2e_net
 echo 'alice-secret' | ctl user add alice --password-stdin
 echo 'bob-secret' | ctl user add bob --password-stdin
@@ -43,7 +41,7 @@ cpu_ms() {
 	echo $(((f[13] + f[14]) * 1000 / $(getconf CLK_TCK)))
 }
 
-start_server 192.0.2.10-20 ${SERVER_EXTRA:+"$SERVER_EXTRA"}
+start_server 192.0.2.10-20
 
 # ---- bob: pings the LAN host until told to stop ----
 good_pinger

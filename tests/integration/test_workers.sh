@@ -66,7 +66,7 @@ stream_ok() {
 		{ server_tail; it_fail "$what: sent $SENT, $SINK"; }
 }
 
-start_server 192.0.2.10-20 "workers 2"
+start_server 192.0.2.10-30 "workers 2" "mppe-stateful yes"
 wait_log 'event=workers-open workers=2 tun=pptp0 steering=daddr'
 it_pass "two workers, tun queues steered by address: $(grep -o 'event=workers-open.*' "$SRV_LOG")"
 
@@ -123,26 +123,56 @@ line=$(stats)
 	{ cat "$IT_TMP/dfping" >&2; it_fail "the main loop did not fragment or answer: $line"; }
 it_pass "1400-byte packets for a worker's session: fragmented on the main loop ($(grep -o '3 packets.*loss' "$IT_TMP/bigping")), Fragmentation Needed with DF"
 
-# A session with a rate limit stays on the main loop; its packets reach
-# a worker's tun queue (steered by address) and come back to main.
+# A rate limit goes with the session to its worker, which polices it:
+# 2 Mbit/s against ten times that offered.
 echo 'dave-secret' >"$IT_TMP/dave.pw"
-echo 'dave-secret' | ctl user add dave --password-stdin --rate 100000/100000
+echo 'dave-secret' | ctl user add dave --password-stdin --rate 2000/2000
 BG_USER=dave PWFILE=$IT_TMP/dave.pw bg_connect "$IT_TMP/d.out" --bind 198.51.100.5 \
 	--tun wkd0 --timeout 10
 D_PID=$IT_LAST_PID
 wait_up "$IT_TMP/d.out"
 D=$(client_addr "$IT_TMP/d.out")
-wait_log "user=dave .*event=worker-kept reason=rate-limit"
-before=$(field "$(worker_stats)" to-main)
+wait_log "user=dave .*event=worker-taken worker=$(( ${D##*.} % 2 ))"
 start_sink "$CLI" "$IT_TMP/sink-d" --bind "$D"
 SD=$IT_LAST_PID
-ip netns exec "$LAN" "$PPTPBENCH" datapath blast --dst "$D" --size 1396 --rate $((RATE / 2)) \
+ip netns exec "$LAN" "$PPTPBENCH" datapath blast --dst "$D" --size 1396 --rate 2000 \
 	--seconds 2 >"$IT_TMP/blast-d"
-COUNT=$RATE stream_ok "down dave (kept)" "$IT_TMP/blast-d" "$SD" "$IT_TMP/sink-d"
-after=$(field "$(worker_stats)" to-main)
-[ $((after - before)) -ge "$SENT" ] || it_fail "dave's packets did not come through a worker's queue ($before -> $after)"
-it_pass "a session kept on the main loop (rate limit) gets its packets from the workers' queues: $SINK"
+sent=$(sed -n 's/^blast sent=\([0-9]*\) .*/\1/p' "$IT_TMP/blast-d")
+sleep 0.5
+it_stop "$SD"
+got=$(sed -n 's/^sink received=\([0-9]*\) .*/\1/p' "$IT_TMP/sink-d")
+# 2 Mbit/s for 2 s in 1396-byte datagrams, and the 100 ms burst
+want=$((2000000 * 2 / (1396 * 8) + 2000000 / 10 / (1396 * 8)))
+[ "$got" -ge $((want / 2)) ] && [ "$got" -le $((want * 3 / 2)) ] ||
+	it_fail "dave's 2 Mbit/s: $got of $sent datagrams arrived, about $want expected"
+wait_log "user=dave .*event=rate-limited dir=down rate=2000"
 it_stop "$D_PID"
+wait_log "user=dave .*event=session-down"
+dropped=$(grep -E "user=dave .*event=session-down" "$SRV_LOG" | sed -n 's/.* rate-dropped=\([0-9]*\) .*/\1/p')
+[ "${dropped:-0}" -ge $(( (sent - got) * 9 / 10 )) ] ||
+	it_fail "dave's session-down line counts $dropped rate drops for $((sent - got)) missing"
+it_pass "a rate limit policed by the worker: $got of $sent datagrams at 2 Mbit/s (about $want), rate-dropped=$dropped"
+
+# A session with stateful MPPE stays on the main loop; its packets reach
+# a worker's tun queue (steered by address) and come back to main.
+echo 'erin-secret' >"$IT_TMP/erin.pw"
+echo 'erin-secret' | ctl user add erin --password-stdin
+BG_USER=erin PWFILE=$IT_TMP/erin.pw bg_connect "$IT_TMP/e.out" --bind 198.51.100.5 \
+	--tun wke0 --mppe stateful --timeout 10
+E_PID=$IT_LAST_PID
+wait_up "$IT_TMP/e.out"
+E=$(client_addr "$IT_TMP/e.out")
+wait_log "user=erin .*event=worker-kept reason=stateful-mppe"
+before=$(field "$(worker_stats)" to-main)
+start_sink "$CLI" "$IT_TMP/sink-e" --bind "$E"
+SE=$IT_LAST_PID
+ip netns exec "$LAN" "$PPTPBENCH" datapath blast --dst "$E" --size 1396 --rate $((RATE / 2)) \
+	--seconds 2 >"$IT_TMP/blast-e"
+COUNT=$RATE stream_ok "down erin (kept)" "$IT_TMP/blast-e" "$SE" "$IT_TMP/sink-e"
+after=$(field "$(worker_stats)" to-main)
+[ $((after - before)) -ge "$SENT" ] || it_fail "erin's packets did not come through a worker's queue ($before -> $after)"
+it_pass "a session kept on the main loop (stateful MPPE) gets its packets from the workers' queues: $SINK"
+it_stop "$E_PID"
 it_stop "$A_PID"
 it_stop "$C_PID"
 

@@ -6,7 +6,7 @@
 # mppe-rekey-refused line, mppe-refused in the stats), bob going on.
 set -euo pipefail
 : "${SRCDIR:?}"
-IT_NAME=workers_mppe_abuse SERVER_EXTRA="workers 2" . "$SRCDIR/tests/integration/test_mppe_abuse.sh"
+E2E_EXTRA="workers 2" . "$SRCDIR/tests/integration/test_mppe_abuse.sh"
 
 # The attacks were a worker's to refuse, not the main loop's.
 n=$(grep -c 'user=alice .*event=worker-taken worker=' "$SRV_LOG" || true)
