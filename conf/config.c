@@ -238,6 +238,25 @@ static void print_uint(FILE *f, const struct key *k, const void *field)
 	fprintf(f, "%s %u\n", k->name, *(const unsigned *)field);
 }
 
+/* A number, or "auto" (stored as 0: the caller decides, e.g. workers: one
+ * per core). */
+static bool parse_uint_auto(struct loader *ld, const struct key *k, void *field, const char *v)
+{
+	if (v && strcasecmp(v, "auto") == 0) {
+		*(unsigned *)field = 0;
+		return true;
+	}
+	return parse_uint(ld, k, field, v);
+}
+
+static void print_uint_auto(FILE *f, const struct key *k, const void *field)
+{
+	if (*(const unsigned *)field == 0)
+		fprintf(f, "%s auto\n", k->name);
+	else
+		print_uint(f, k, field);
+}
+
 /* ---- strings and paths ---- */
 
 static bool parse_str(struct loader *ld, const struct key *k, void *field, const char *v)
@@ -1201,6 +1220,8 @@ static bool parse_alias(struct loader *ld, const struct key *k, void *field, con
 
 static const struct type t_bool = { parse_bool, print_bool, NULL, false, false, false };
 static const struct type t_uint = { parse_uint, print_uint, NULL, false, false, false };
+static const struct type t_uint_auto = { parse_uint_auto, print_uint_auto, NULL, false, false,
+					 false };
 static const struct type t_str = { parse_str, print_str, release_str, false, false, false };
 static const struct type t_server = { parse_server, print_server, release_server, true, false,
 				      true };
@@ -1264,7 +1285,7 @@ static const struct key keys[] = {
 	{ KEY("gre-reorder-packets", t_uint, gre_reorder_packets, "4"), .min = 0, .max = 64 },
 	{ KEY("gre-reorder-hold-ms", t_uint, gre_reorder_hold_ms, "5"), .min = 1, .max = 1000 },
 	{ KEY("gre-tx-queue", t_uint, gre_tx_queue, "256"), .min = 0, .max = 1024 },
-	{ KEY("workers", t_uint, workers, "1"), .min = 1, .max = 32 },
+	{ KEY("workers", t_uint_auto, workers, "1"), .min = 1, .max = 32 },
 	{ KEY("logwtmp", t_bool, logwtmp, "no") },
 	{ KEY("auth", t_enum, auth, "sqlite"), .names = auth_names },
 	{ KEY("user-db", t_str, user_db, "/var/lib/pptpd/users.db"), .flags = K_ABSPATH },

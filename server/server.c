@@ -605,7 +605,8 @@ static bool open_services(struct server *srv)
 	if (!srv->dp)
 		return false;
 	/* As root: the tun queues and the workers' raw sockets. */
-	if (cfg->workers > 1 && !(srv->workers = workers_open(srv, cfg->workers)))
+	unsigned nworkers = workers_wanted(cfg);
+	if (nworkers > 1 && !(srv->workers = workers_open(srv, nworkers)))
 		return false;
 	if (cfg->proxyarp) {
 		srv->neigh = neigh_new();

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "server/worker.h"
 
 #define TUN_DEV "/dev/net/tun"
 /* Blocks per range: ipv4_range_cidrs() needs at most 62. */
@@ -244,7 +245,7 @@ struct tun *tun_open(const struct config *cfg)
 	struct ifreq ifr;
 	memset(&ifr, 0, sizeof(ifr));
 	/* With workers the device has a queue per worker after this one. */
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (cfg->workers > 1 ? IFF_MULTI_QUEUE : 0);
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (workers_wanted(cfg) > 1 ? IFF_MULTI_QUEUE : 0);
 	memcpy(ifr.ifr_name, t->name, sizeof(t->name));
 	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
 		log_err("tun=%s event=tun-open-failed TUNSETIFF", t->name);

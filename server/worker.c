@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -828,6 +829,15 @@ static void fold_cb(struct ev_loop *loop, ev_timer *t, int revents)
 }
 
 /* ---- set-up and the end ---- */
+
+unsigned workers_wanted(const struct config *cfg)
+{
+	if (cfg->workers)
+		return cfg->workers > WORKERS_MAX ? WORKERS_MAX : cfg->workers;
+	cpu_set_t set;
+	int n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
+	return n < 1 ? 1 : n > WORKERS_MAX ? WORKERS_MAX : (unsigned)n;
+}
 
 static int open_gre_sender(const struct config *cfg)
 {

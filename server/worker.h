@@ -77,6 +77,7 @@
 #include "server/shaper.h"
 
 struct server;
+struct config;
 struct gre_flow;
 struct workers;
 struct wsess;
@@ -107,6 +108,10 @@ struct wsess_stats {
 	unsigned tx_queue_peak;
 };
 
+/* How many workers `workers` asks for: its number, or with `auto` (0) the
+ * CPUs this process may run on (sched_getaffinity: what taskset or a
+ * container's cpuset allows), at most WORKERS_MAX. 1: none. */
+unsigned workers_wanted(const struct config *cfg);
 /* Open n workers' sockets and the tun queues 1..n (privileged start-up);
  * the tun device (srv->tun) must already be open as a multi-queue device.
  * NULL (logged) on failure. */

@@ -217,6 +217,7 @@ static char *all_keys_text(const struct scratch *s)
 		 "user-db /srv/users.db\n"
 		 "tun vpn7\n"
 		 "tun-io syscall\n"
+		 "workers auto\n"
 		 "ms-dns 203.0.113.53\n"
 		 "ms-dns 203.0.113.54\n"
 		 "ms-wins 203.0.113.80\n"
@@ -340,6 +341,7 @@ static void check_all_keys(const struct config *c, const struct scratch *s)
 	assert_string_equal(c->group, "nogroup");
 	assert_string_equal(c->hook_user, "nobody");
 	assert_int_equal(c->tun_io, CONFIG_TUN_IO_SYSCALL);
+	assert_int_equal(c->workers, 0); /* auto: one per CPU, resolved at start */
 	char a[NETADDR_STRLEN];
 	assert_int_equal(c->radius_auth.n, 2);
 	netaddr_format(&c->radius_auth.s[0].addr, true, a, sizeof(a));
@@ -573,6 +575,9 @@ static void value_errors(void **state)
 		{ BASE "\ntun-io uring\n", 4, "'uring' is not a valid value for 'tun-io' "
 		  "(auto or io_uring or syscall)", NULL },
 		{ BASE "tun-io\n", 3, "tun-io", NULL },
+		{ BASE "workers 0\n", 3, "'0' is out of range for 'workers' (1 to 32)", NULL },
+		{ BASE "workers 33\n", 3, "'33' is out of range for 'workers' (1 to 32)", NULL },
+		{ BASE "workers many\n", 3, "'many' is not a number for 'workers'", NULL },
 		{ BASE "tun a/b\n", 3, "'a/b' is not a valid interface name", NULL },
 		{ BASE "tun 0123456789abcdef\n", 3, "not a valid interface name", NULL },
 		{ BASE "user-db users.db\n", 3, "must be an absolute path", NULL },
