@@ -13,9 +13,21 @@
 #   every one arrives, in order, none duplicated, and each worker sent at
 #   least 4,000 packets (event=worker-stats packets=...).
 # - bob pings the LAN host all along from a third session (a legitimate
-#   client kept working beside the load), and a session whose ping-driven
-#   data path runs on a worker answers the server's LCP echoes through the
-#   worker (the link on the main loop sees the replies).
+#   client kept working beside the load). LCP echoes go every second and
+#   3 s without a reply would end a session: the links on the main loop
+#   get their replies through the workers (no session ends with
+#   reason=keepalive).
+# - 1400-byte packets for a worker's session (over its MTU of 1,396, not
+#   the tun's): the worker passes them to the main loop, which fragments
+#   them (DF clear; the pings are answered) or answers Fragmentation
+#   Needed (DF set).
+# - dave's rate limit (2 Mbit/s) goes with his session to its worker,
+#   which polices it: about 2 Mbit/s of ten times that arrives, the drops
+#   are in his session-down line.
+# - erin's session (stateful MPPE) stays on the main loop
+#   (event=worker-kept reason=stateful-mppe); her packets, steered to a
+#   worker's tun queue by address, reach her through the main loop, all
+#   of them, in order.
 # - client -> LAN: 4,000 numbered datagrams from a session on each worker
 #   reach the LAN sink in order; the session-down line counts them
 #   (rx-packets from the worker's counters).
@@ -66,7 +78,9 @@ stream_ok() {
 		{ server_tail; it_fail "$what: sent $SENT, $SINK"; }
 }
 
-start_server 192.0.2.10-30 "workers 2" "mppe-stateful yes"
+# LCP echoes every second, a session ends after 3 s without a reply: the
+# replies of a worker's session come back to its link through the worker.
+start_server 192.0.2.10-30 "workers 2" "mppe-stateful yes" "echo-interval 1" "echo-timeout 3"
 wait_log 'event=workers-open workers=2 tun=pptp0 steering=daddr'
 it_pass "two workers, tun queues steered by address: $(grep -o 'event=workers-open.*' "$SRV_LOG")"
 
@@ -225,5 +239,9 @@ line=$(worker_stats)
 [ "$(field "$line" released)" = "$(field "$line" taken)" ] ||
 	it_fail "sessions taken and released differ: $line"
 it_pass "every session handed back: $line"
+grep -q 'event=session-down reason=keepalive' "$SRV_LOG" &&
+	it_fail "a session lost its LCP echo replies: $(grep -o 'user=[a-z]* .*reason=keepalive' "$SRV_LOG" | head -n 1)"
+n=$(grep -c 'event=session-down' "$SRV_LOG")
+it_pass "no session lost its echo replies through a worker ($n sessions ended, none by keepalive)"
 stop_server
 it_pass "pptpd exited cleanly with its workers"
