@@ -74,6 +74,7 @@ enum call_worker_event {
 	CALL_WORKER_MPPE_ABUSE,   /* refusals kept up: close (arg: frames refused) */
 	CALL_WORKER_MPPE_FATAL,   /* the receive state is lost: close */
 	CALL_WORKER_RATE_LIMITED, /* the first packet over the rate (arg: enum shaper_dir) */
+	CALL_WORKER_SPOOFED,      /* the first packet from a source not the client's (arg: it) */
 };
 
 struct call_ops {

@@ -44,6 +44,17 @@ uint16_t datapath_mss_for(unsigned mtu)
 
 /* ---- client -> LAN ---- */
 
+void datapath_spoofed_log(struct session *s, uint32_t src)
+{
+	if (!session_spoof_first(s))
+		return;
+	struct in_addr a = { .s_addr = htonl(src) };
+	char str[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &a, str, sizeof(str));
+	log_warnx("%s event=spoofed-source src=%s (dropped; logged once per session)",
+		  session_log_id(s), str);
+}
+
 void datapath_from_client(struct server *srv, struct session *s, uint8_t *pkt, size_t len)
 {
 	struct ipv4_hdr h;
@@ -58,13 +69,7 @@ void datapath_from_client(struct server *srv, struct session *s, uint8_t *pkt, s
 	if (h.src != session_addr(s) && !session_route_src_ok(s, h.src)) {
 		session_dp_stats(s)->spoofed++;
 		srv->stats.spoofed++;
-		if (session_spoof_first(s)) {
-			struct in_addr a = { .s_addr = htonl(h.src) };
-			char src[INET_ADDRSTRLEN];
-			inet_ntop(AF_INET, &a, src, sizeof(src));
-			log_warnx("%s event=spoofed-source src=%s "
-				  "(dropped; logged once per session)", session_log_id(s), src);
-		}
+		datapath_spoofed_log(s, h.src);
 		return;
 	}
 	if (!session_police(s, SHAPER_UP, h.tot_len))

@@ -48,6 +48,9 @@ void datapath_from_client(struct server *srv, struct session *s, uint8_t *pkt, s
  * session's MTU, or not IPv4. Taken as if read here; pkt has
  * PPP_TX_HEADROOM writable bytes in front of it. */
 void datapath_from_worker(struct datapath *dp, uint8_t *pkt, size_t len);
+/* A packet from the client with a source not its own (src, host order):
+ * logged the first time for the session (the caller counts). */
+void datapath_spoofed_log(struct session *s, uint32_t src);
 /* The MSS a SYN may announce through an MTU (MSS clamping). */
 uint16_t datapath_mss_for(unsigned mtu);
 /* Send what the packets handled since the last flush produced. */

@@ -501,7 +501,8 @@ static void log_down(const struct session *s, enum ppp_cause cause, const char *
 		   (unsigned long long)(was_up ? (now - s->up_ms) / 1000 : 0),
 		   (unsigned long long)ps->rx_ip_bytes, (unsigned long long)ps->tx_ip_bytes,
 		   (unsigned long long)ps->rx_ip_packets, (unsigned long long)ps->tx_ip_packets,
-		   (unsigned long long)s->st.spoofed, (unsigned long long)s->st.window_drops,
+		   (unsigned long long)(s->st.spoofed + worker_counts(s).spoofed),
+		   (unsigned long long)s->st.window_drops,
 		   (unsigned long long)rate_dropped(s),
 		   LOG_ESC(detail));
 }
@@ -689,6 +690,9 @@ static void call_worker_cb(void *ctx, struct call *call, enum call_worker_event 
 		break;
 	case CALL_WORKER_MPPE_FATAL:
 		session_close(s, PPP_CAUSE_MPPE_ERROR, "MPPE receive state lost");
+		break;
+	case CALL_WORKER_SPOOFED:
+		datapath_spoofed_log(s, (uint32_t)arg);
 		break;
 	case CALL_WORKER_RATE_LIMITED:
 		if (!s->rate_logged) {

@@ -90,6 +90,7 @@ struct wsess {
 	bool linked;
 	bool refusal_sent;      /* the first MPPE refusal was reported */
 	bool rate_sent;         /* the first packet over the rate was reported */
+	bool spoof_sent;        /* the first spoofed source was reported */
 	struct shaper shaper[SHAPER_NDIRS];
 	bool close_sent;
 	/* Written by the worker only; read by the main thread until DROP. */
@@ -125,7 +126,8 @@ struct worker {
 	struct wsess *drops;      /* main: DROPs waiting for room */
 	/* Written by the worker. */
 	counter taken, dropped_sessions, tun_rx, tun_tx, tun_to_main, gre_tx, gre_tx_err,
-		out_full, packets, mppe_refused, tx_queued, tx_queue_drops, tx_refused, rate_dropped;
+		out_full, packets, mppe_refused, tx_queued, tx_queue_drops, tx_refused, rate_dropped,
+		spoofed, bad_ip;
 	/* Written by the main thread. */
 	counter in_full;
 };
@@ -304,10 +306,13 @@ static void to_tun(struct worker *w, struct wsess *ws, uint8_t *pkt, size_t len)
 
 	if (ipv4_parse(pkt, len, false, &h) != IPV4_OK) {
 		bump(&ws->bad, 1);
+		bump(&w->bad_ip, 1);
 		return;
 	}
 	if (h.src != ws->p.addr) {
 		bump(&ws->spoofed, 1);
+		bump(&w->spoofed, 1);
+		report_once(ws, &ws->spoof_sent, CALL_WORKER_SPOOFED, h.src);
 		return;
 	}
 	if (!police(ws, SHAPER_UP, h.tot_len))
@@ -795,6 +800,8 @@ void workers_stats(const struct workers *set, struct workers_stats *o)
 		o->tx_queue_drops += peek(&w->tx_queue_drops);
 		o->tx_refused += peek(&w->tx_refused);
 		o->rate_dropped += peek(&w->rate_dropped);
+		o->spoofed += peek(&w->spoofed);
+		o->bad_ip += peek(&w->bad_ip);
 	}
 }
 
@@ -818,6 +825,8 @@ static void fold(struct workers *set)
 	st->gre_tx_queue_drop += now.tx_queue_drops - set->folded.tx_queue_drops;
 	st->tx_window += now.tx_refused - set->folded.tx_refused;
 	st->rate_dropped += now.rate_dropped - set->folded.rate_dropped;
+	st->spoofed += now.spoofed - set->folded.spoofed;
+	st->bad_ip += now.bad_ip - set->folded.bad_ip;
 	set->folded = now;
 }
 

@@ -158,7 +158,8 @@ struct workers_stats {
 	uint64_t tx_queued, tx_queue_drops; /* frames queued for the window, dropped from it */
 	uint64_t tx_refused;         /* packets refused before encryption: queue full */
 	uint64_t rate_dropped;       /* packets over a session's rate limit */
-	/* (these four are folded into the server's counters once a second) */
+	uint64_t spoofed, bad_ip;    /* client packets with a wrong source, or no IPv4 */
+	/* (these are folded into the server's counters once a second) */
 };
 void workers_stats(const struct workers *set, struct workers_stats *out);
 /* One worker's packets, both directions (for the benchmark's per-worker figures). */
