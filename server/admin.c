@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "server/reload.h"
 #include "server/server.h"
+#include "server/worker.h"
 #include "server/session.h"
 #include "server/session_ipv6.h"
 
@@ -306,6 +307,7 @@ static void radius_json(struct jbuf *j, const char *name, const struct radius_st
 
 static void cmd_stats(struct admin *ad, struct jbuf *j)
 {
+	workers_fold(ad->srv->workers);
 	const struct server *srv = ad->srv;
 	const struct server_stats *s = &srv->stats;
 	bool first = false;

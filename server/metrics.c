@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "common/netaddr.h"
 #include "server/server.h"
+#include "server/worker.h"
 #include "server/session.h"
 #include "server/tun.h"
 
@@ -349,6 +350,7 @@ static void render_self(const struct metrics *m, struct text *t)
 
 static void render(const struct metrics *m, struct text *t)
 {
+	workers_fold(m->srv->workers);
 	const struct server *srv = m->srv;
 	struct tun_stats ts = { 0 };
 

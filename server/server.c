@@ -409,6 +409,7 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		 * operator (or the churn test) reads next is live memory, not
 		 * the allocator's high-water mark. */
 		malloc_trim(0);
+		workers_fold(srv->workers);
 		server_log_stats(srv);
 		break;
 	case SIGHUP:

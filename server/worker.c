@@ -811,13 +811,17 @@ uint64_t workers_packets(const struct workers *set, unsigned k)
 }
 
 /* The server's own counters (the stats line, `pptpctl stats`, metrics)
- * include what the workers counted, at most a second late. */
+ * include what the workers counted: folded once a second, after each
+ * batch of their messages, and by whoever reads them (workers_fold()). */
 static void fold(struct workers *set)
 {
 	struct server_stats *st = &set->srv->stats;
+	struct tun_stats *ts = &set->srv->tun->st;
 	struct workers_stats now;
 
 	workers_stats(set, &now);
+	ts->rx += now.tun_rx - set->folded.tun_rx;
+	ts->tx += now.tun_tx - set->folded.tun_tx;
 	st->mppe_refused += now.mppe_refused - set->folded.mppe_refused;
 	st->gre_tx += now.gre_tx - set->folded.gre_tx;
 	st->gre_tx_err += now.gre_tx_err - set->folded.gre_tx_err;
@@ -828,6 +832,12 @@ static void fold(struct workers *set)
 	st->spoofed += now.spoofed - set->folded.spoofed;
 	st->bad_ip += now.bad_ip - set->folded.bad_ip;
 	set->folded = now;
+}
+
+void workers_fold(struct workers *set)
+{
+	if (set)
+		fold(set);
 }
 
 static void fold_cb(struct ev_loop *loop, ev_timer *t, int revents)

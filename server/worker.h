@@ -162,6 +162,10 @@ struct workers_stats {
 	/* (these are folded into the server's counters once a second) */
 };
 void workers_stats(const struct workers *set, struct workers_stats *out);
+/* Add what the workers counted since the last fold to the server's own
+ * counters (srv->stats, the tun's rx and tx); NULL is fine. Done once a
+ * second anyway; readers of the counters call it first. */
+void workers_fold(struct workers *set);
 /* One worker's packets, both directions (for the benchmark's per-worker figures). */
 uint64_t workers_packets(const struct workers *set, unsigned k);
 
