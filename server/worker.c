@@ -127,7 +127,7 @@ struct worker {
 	/* Written by the worker. */
 	counter taken, dropped_sessions, tun_rx, tun_tx, tun_to_main, gre_tx, gre_tx_err,
 		out_full, packets, mppe_refused, tx_queued, tx_queue_drops, tx_refused, rate_dropped,
-		spoofed, bad_ip;
+		spoofed, bad_ip, frames_rx;
 	/* Written by the main thread. */
 	counter in_full;
 };
@@ -354,6 +354,7 @@ static void deliver(void *ctx, uint8_t *frame, size_t len)
 	size_t n;
 
 	bump(&ws->frames_rx, 1);
+	bump(&w->frames_rx, 1);
 	enum ppp_data_kind kind = ppp_data_unwrap(&ws->data, frame, len, now_ms(), &ip, &n);
 	switch (kind) {
 	case PPP_DATA_IPV4:
@@ -802,6 +803,7 @@ void workers_stats(const struct workers *set, struct workers_stats *o)
 		o->rate_dropped += peek(&w->rate_dropped);
 		o->spoofed += peek(&w->spoofed);
 		o->bad_ip += peek(&w->bad_ip);
+		o->frames_rx += peek(&w->frames_rx);
 	}
 }
 
@@ -831,6 +833,7 @@ static void fold(struct workers *set)
 	st->rate_dropped += now.rate_dropped - set->folded.rate_dropped;
 	st->spoofed += now.spoofed - set->folded.spoofed;
 	st->bad_ip += now.bad_ip - set->folded.bad_ip;
+	st->frames_rx += now.frames_rx - set->folded.frames_rx;
 	set->folded = now;
 }
 

@@ -159,6 +159,7 @@ struct workers_stats {
 	uint64_t tx_refused;         /* packets refused before encryption: queue full */
 	uint64_t rate_dropped;       /* packets over a session's rate limit */
 	uint64_t spoofed, bad_ip;    /* client packets with a wrong source, or no IPv4 */
+	uint64_t frames_rx;          /* PPP frames the workers' flows delivered */
 	/* (these are folded into the server's counters once a second) */
 };
 void workers_stats(const struct workers *set, struct workers_stats *out);
