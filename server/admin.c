@@ -210,6 +210,10 @@ static void session_json(struct jbuf *j, const struct session *s, uint64_t now)
 		strcat(v6s, "/64");
 	}
 	jb_kstr(j, &first, "ipv6_prefix", v6s);
+	char worker[16] = "main";
+	if (in.worker >= 0)
+		snprintf(worker, sizeof(worker), "%d", in.worker);
+	jb_kstr(j, &first, "worker", worker);
 	jb_raw(j, "}", 1);
 }
 

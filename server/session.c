@@ -849,6 +849,7 @@ void session_get_info(const struct session *s, uint64_t now, struct session_info
 		.rate_down = s->rate_kbit[SHAPER_DOWN],
 		.rate_up = s->rate_kbit[SHAPER_UP],
 		.rate_dropped = rate_dropped(s),
+		.worker = s->call && s->call->ws ? (int)wsess_worker(s->call->ws) : -1,
 	};
 }
 

@@ -186,6 +186,7 @@ struct session_info {
 	const char *method;          /* auth_method_name() once authenticated, else "" */
 	uint32_t rate_down, rate_up; /* kbit/s; 0: no limit */
 	uint64_t rate_dropped;       /* packets dropped over either rate */
+	int worker;                  /* the data-path worker that carries it; -1: the main loop */
 };
 void session_get_info(const struct session *s, uint64_t now, struct session_info *out);
 /* The live sessions, in no order: the first, and the one after s. */

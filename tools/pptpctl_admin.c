@@ -189,7 +189,7 @@ struct out {
 
 static const char *const session_cols[] = { "id", "user", "peer", "addr", "call_id", "state",
 	"uptime", "rx_bytes", "tx_bytes", "rx_packets", "tx_packets", "mppe", "auth", "rate", "rate_dropped",
-	"method", "ipv6_prefix" };
+	"method", "ipv6_prefix", "worker" };
 static const char *const lock_cols[] = { "kind", "user", "addr", "seconds_left", "failures" };
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 /* One value buffer per column of the widest table. */

@@ -101,7 +101,15 @@ wa=$(( ${A##*.} % 2 )) wc=$(( ${C##*.} % 2 ))
 [ "$wa" != "$wc" ] || it_fail "alice ($A) and carol ($C) landed on the same worker"
 wait_log "user=alice .*event=worker-taken worker=$wa"
 wait_log "user=carol .*event=worker-taken worker=$wc"
-it_pass "alice $A on worker $wa, carol $C on worker $wc"
+"$PPTPCTL" --socket "$IT_STATE/control.sock" session list >"$IT_TMP/list.txt"
+awk -F'\t' -v a="$A" -v c="$C" -v wa="$wa" -v wc="$wc" '
+	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	$col["addr"] == a && $col["worker"] == wa { ok++ }
+	$col["addr"] == c && $col["worker"] == wc { ok++ }
+	$col["user"] == "bob" && $col["worker"] ~ /^[01]$/ { ok++ }
+	END { exit ok == 3 ? 0 : 1 }' "$IT_TMP/list.txt" ||
+	{ cat "$IT_TMP/list.txt" >&2; it_fail "pptpctl session list does not show the workers"; }
+it_pass "alice $A on worker $wa, carol $C on worker $wc (pptpctl session list says so too)"
 
 start_sink "$CLI" "$IT_TMP/sink-a" --bind "$A"
 SA=$IT_LAST_PID
