@@ -130,6 +130,15 @@ static void flow_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	arm(call);
 }
 
+/* The first GRE packet of the call far outside its window is logged. */
+static void far_log(struct call *call, uint32_t seq)
+{
+	if (call->far_logged)
+		return;
+	call->far_logged = true;
+	log_notice("%s event=gre-far-dropped seq=%u", CALL_LOG_ID(call), seq);
+}
+
 void call_gre_input(struct call *call, const struct gre_hdr *h, uint8_t *payload)
 {
 	struct server_stats *st = &call->srv->stats;
@@ -145,14 +154,10 @@ void call_gre_input(struct call *call, const struct gre_hdr *h, uint8_t *payload
 		st->gre_old++;
 	} else if (r == GRE_FLOW_RX_FAR) {
 		/* Forged, or a peer lost far more than any window: either way not
-		 * delivered. The first one of the call is logged, all are counted
-		 * (call-down line, stats). */
+		 * delivered. All are counted (call-down line, stats). */
 		st->gre_far++;
 		call->far_dropped++;
-		if (!call->far_logged) {
-			call->far_logged = true;
-			log_notice("%s event=gre-far-dropped seq=%u", CALL_LOG_ID(call), h->seq);
-		}
+		far_log(call, h->seq);
 	}
 	txq_account(call);
 	arm(call);
@@ -243,7 +248,9 @@ void call_worker_event(struct server *srv, uint16_t id, uint64_t gen, enum call_
 {
 	struct call *call = worker_call(srv, id, gen);
 
-	if (call && call->ops && call->ops->worker_event)
+	if (call && ev == CALL_WORKER_GRE_FAR)
+		far_log(call, (uint32_t)arg);
+	else if (call && call->ops && call->ops->worker_event)
 		call->ops->worker_event(call->ops_ctx, call, ev, arg);
 }
 
@@ -364,7 +371,8 @@ void call_kill(struct call *call, const char *reason)
 		   "tx-queue-peak=%u tx-ack-timeouts=%llu", CALL_LOG_ID(call), reason,
 		   (unsigned long long)(call->frames_rx + w.frames_rx),
 		   (unsigned long long)(call->frames_tx + w.frames_tx),
-		   (unsigned long long)call->tx_dropped, (unsigned long long)call->far_dropped,
+		   (unsigned long long)call->tx_dropped,
+		   (unsigned long long)(call->far_dropped + w.gre_far),
 		   (unsigned long long)w.tx_queued, (unsigned long long)w.tx_queue_drops,
 		   w.tx_queue_peak, (unsigned long long)w.tx_ack_timeouts);
 	/* Out of every table before the session hears of it: a teardown nested

@@ -75,6 +75,8 @@ enum call_worker_event {
 	CALL_WORKER_MPPE_FATAL,   /* the receive state is lost: close */
 	CALL_WORKER_RATE_LIMITED, /* the first packet over the rate (arg: enum shaper_dir) */
 	CALL_WORKER_SPOOFED,      /* the first packet from a source not the client's (arg: it) */
+	CALL_WORKER_GRE_FAR,      /* the first GRE packet far outside the window (arg: its
+				   * sequence number; the call logs it, not the session) */
 };
 
 struct call_ops {

@@ -502,7 +502,7 @@ static void log_down(const struct session *s, enum ppp_cause cause, const char *
 		   (unsigned long long)ps->rx_ip_bytes, (unsigned long long)ps->tx_ip_bytes,
 		   (unsigned long long)ps->rx_ip_packets, (unsigned long long)ps->tx_ip_packets,
 		   (unsigned long long)(s->st.spoofed + worker_counts(s).spoofed),
-		   (unsigned long long)s->st.window_drops,
+		   (unsigned long long)(s->st.window_drops + worker_counts(s).tx_refused),
 		   (unsigned long long)rate_dropped(s),
 		   LOG_ESC(detail));
 }
@@ -694,6 +694,8 @@ static void call_worker_cb(void *ctx, struct call *call, enum call_worker_event 
 	case CALL_WORKER_SPOOFED:
 		datapath_spoofed_log(s, (uint32_t)arg);
 		break;
+	case CALL_WORKER_GRE_FAR:
+		break; /* the call's (call_worker_event()) */
 	case CALL_WORKER_RATE_LIMITED:
 		if (!s->rate_logged) {
 			s->rate_logged = true;

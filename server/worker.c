@@ -91,12 +91,13 @@ struct wsess {
 	bool refusal_sent;      /* the first MPPE refusal was reported */
 	bool rate_sent;         /* the first packet over the rate was reported */
 	bool spoof_sent;        /* the first spoofed source was reported */
+	bool far_sent;          /* the first GRE packet far outside the window was */
 	struct shaper shaper[SHAPER_NDIRS];
 	bool close_sent;
 	/* Written by the worker only; read by the main thread until DROP. */
 	counter rx_ip_packets, rx_ip_bytes, tx_ip_packets, tx_ip_bytes;
 	counter frames_rx, frames_tx, spoofed, bad, dropped, mppe_refused, tx_refused,
-		rate_dropped;
+		rate_dropped, gre_far;
 	counter tx_queued, tx_queue_drops, tx_ack_timeouts, tx_queue_peak;
 	/* The main thread's: a DROP the ring had no room for waits here. */
 	struct wsess *drop_next;
@@ -127,7 +128,7 @@ struct worker {
 	/* Written by the worker. */
 	counter taken, dropped_sessions, tun_rx, tun_tx, tun_to_main, gre_tx, gre_tx_err,
 		out_full, packets, mppe_refused, tx_queued, tx_queue_drops, tx_refused, rate_dropped,
-		spoofed, bad_ip, frames_rx;
+		spoofed, bad_ip, frames_rx, gre_far, gre_dup, gre_old;
 	/* Written by the main thread. */
 	counter in_full;
 };
@@ -304,6 +305,14 @@ static void to_tun(struct worker *w, struct wsess *ws, uint8_t *pkt, size_t len)
 {
 	struct ipv4_hdr h;
 
+	/* Counted as the link counts: every IP frame it delivers, before
+	 * any check (accounting's octets are the link's). */
+	if (len == 0) {
+		bump(&ws->bad, 1);
+		return;
+	}
+	bump(&ws->rx_ip_packets, 1);
+	bump(&ws->rx_ip_bytes, len);
 	if (ipv4_parse(pkt, len, false, &h) != IPV4_OK) {
 		bump(&ws->bad, 1);
 		bump(&w->bad_ip, 1);
@@ -319,8 +328,6 @@ static void to_tun(struct worker *w, struct wsess *ws, uint8_t *pkt, size_t len)
 		return;
 	if (ws->p.mss)
 		ipv4_clamp_mss(pkt, h.tot_len, ws->p.mss);
-	bump(&ws->rx_ip_packets, 1);
-	bump(&ws->rx_ip_bytes, h.tot_len);
 	if (tun_io_write(w->tio, pkt, h.tot_len)) {
 		bump(&w->tun_tx, 1);
 		bump(&w->packets, 1);
@@ -506,7 +513,23 @@ static bool handle_in(struct worker *w, struct wmsg *m)
 		take(w, ws);
 		break;
 	case WMSG_GRE:
-		gre_flow_rx(ws->flow, &m->h, data, now_ms());
+		switch (gre_flow_rx(ws->flow, &m->h, data, now_ms())) {
+		case GRE_FLOW_RX_DUPLICATE:
+			bump(&w->gre_dup, 1);
+			break;
+		case GRE_FLOW_RX_OLD:
+			bump(&w->gre_old, 1);
+			break;
+		case GRE_FLOW_RX_FAR:
+			/* Forged, or lost far beyond any window: counted, the
+			 * first one logged by the call. */
+			bump(&ws->gre_far, 1);
+			bump(&w->gre_far, 1);
+			report_once(ws, &ws->far_sent, CALL_WORKER_GRE_FAR, m->h.seq);
+			break;
+		default:
+			break;
+		}
 		send_acks(ws, now_ms());
 		publish_flow(ws);
 		arm(ws);
@@ -761,6 +784,7 @@ void wsess_stats(const struct wsess *ws, struct wsess_stats *o)
 	o->dropped = peek(&ws->dropped);
 	o->mppe_refused = peek(&ws->mppe_refused);
 	o->rate_dropped = peek(&ws->rate_dropped);
+	o->gre_far = peek(&ws->gre_far);
 	o->tx_refused = peek(&ws->tx_refused);
 	o->tx_queued = peek(&ws->tx_queued);
 	o->tx_queue_drops = peek(&ws->tx_queue_drops);
@@ -804,6 +828,9 @@ void workers_stats(const struct workers *set, struct workers_stats *o)
 		o->spoofed += peek(&w->spoofed);
 		o->bad_ip += peek(&w->bad_ip);
 		o->frames_rx += peek(&w->frames_rx);
+		o->gre_far += peek(&w->gre_far);
+		o->gre_dup += peek(&w->gre_dup);
+		o->gre_old += peek(&w->gre_old);
 	}
 }
 
@@ -834,6 +861,9 @@ static void fold(struct workers *set)
 	st->spoofed += now.spoofed - set->folded.spoofed;
 	st->bad_ip += now.bad_ip - set->folded.bad_ip;
 	st->frames_rx += now.frames_rx - set->folded.frames_rx;
+	st->gre_far += now.gre_far - set->folded.gre_far;
+	st->gre_dup += now.gre_dup - set->folded.gre_dup;
+	st->gre_old += now.gre_old - set->folded.gre_old;
 	set->folded = now;
 }
 

@@ -103,6 +103,7 @@ struct wsess_stats {
 	uint64_t spoofed, bad, dropped;        /* wrong source; bad frame or IPv4; dropped */
 	uint64_t mppe_refused;                 /* count jumps refused before re-keying */
 	uint64_t rate_dropped;                 /* over the session's rate limit */
+	uint64_t gre_far;                      /* GRE packets far outside the window */
 	uint64_t tx_refused;                   /* send queue full, before encryption */
 	uint64_t tx_queued, tx_queue_drops, tx_ack_timeouts;
 	unsigned tx_queue_peak;
@@ -160,6 +161,7 @@ struct workers_stats {
 	uint64_t rate_dropped;       /* packets over a session's rate limit */
 	uint64_t spoofed, bad_ip;    /* client packets with a wrong source, or no IPv4 */
 	uint64_t frames_rx;          /* PPP frames the workers' flows delivered */
+	uint64_t gre_far, gre_dup, gre_old; /* GRE packets the flows dropped */
 	/* (these are folded into the server's counters once a second) */
 };
 void workers_stats(const struct workers *set, struct workers_stats *out);
