@@ -128,7 +128,7 @@ struct worker {
 	/* Written by the worker. */
 	counter taken, dropped_sessions, tun_rx, tun_tx, tun_to_main, gre_tx, gre_tx_err,
 		out_full, packets, mppe_refused, tx_queued, tx_queue_drops, tx_refused, rate_dropped,
-		spoofed, bad_ip, frames_rx, gre_far, gre_dup, gre_old;
+		spoofed, bad_ip, frames_rx, gre_far, gre_dup, gre_old, tun_rx_bytes, tun_tx_bytes;
 	/* Written by the main thread. */
 	counter in_full;
 };
@@ -330,6 +330,7 @@ static void to_tun(struct worker *w, struct wsess *ws, uint8_t *pkt, size_t len)
 		ipv4_clamp_mss(pkt, h.tot_len, ws->p.mss);
 	if (tun_io_write(w->tio, pkt, h.tot_len)) {
 		bump(&w->tun_tx, 1);
+		bump(&w->tun_tx_bytes, h.tot_len);
 		bump(&w->packets, 1);
 	}
 }
@@ -446,6 +447,7 @@ static void tun_cb(struct ev_loop *loop, ev_io *io, int revents)
 			struct ipv4_hdr h;
 			struct wsess *ws = NULL;
 			bump(&w->tun_rx, 1);
+			bump(&w->tun_rx_bytes, len);
 			if (ipv4_parse(pkt, len, false, &h) == IPV4_OK)
 				ws = lookup(w, h.dst);
 			/* Too big for the session (fragments or Fragmentation
@@ -831,6 +833,8 @@ void workers_stats(const struct workers *set, struct workers_stats *o)
 		o->gre_far += peek(&w->gre_far);
 		o->gre_dup += peek(&w->gre_dup);
 		o->gre_old += peek(&w->gre_old);
+		o->tun_rx_bytes += peek(&w->tun_rx_bytes);
+		o->tun_tx_bytes += peek(&w->tun_tx_bytes);
 	}
 }
 
@@ -851,6 +855,8 @@ static void fold(struct workers *set)
 	workers_stats(set, &now);
 	ts->rx += now.tun_rx - set->folded.tun_rx;
 	ts->tx += now.tun_tx - set->folded.tun_tx;
+	ts->rx_bytes += now.tun_rx_bytes - set->folded.tun_rx_bytes;
+	ts->tx_bytes += now.tun_tx_bytes - set->folded.tun_tx_bytes;
 	st->mppe_refused += now.mppe_refused - set->folded.mppe_refused;
 	st->gre_tx += now.gre_tx - set->folded.gre_tx;
 	st->gre_tx_err += now.gre_tx_err - set->folded.gre_tx_err;

@@ -153,6 +153,7 @@ struct workers_stats {
 	uint64_t sessions_taken, sessions_dropped;
 	uint64_t ring_full;          /* messages dropped: a ring was full */
 	uint64_t tun_rx, tun_tx;     /* packets read from / written to the workers' queues */
+	uint64_t tun_rx_bytes, tun_tx_bytes;
 	uint64_t tun_to_main;        /* read by a worker, for no session of its own */
 	uint64_t gre_tx, gre_tx_err;
 	uint64_t mppe_refused;       /* MPPE count jumps refused */
