@@ -263,11 +263,21 @@ int tun_io_read_batch(struct tun_io *io, struct tun_pkt *pkts, size_t n)
 
 struct tun_io *tun_io_new(struct server *srv, struct tun *tun)
 {
-	return tun_io_open(srv->loop, tun, srv->cfg->tun_io, &srv->stats);
+	return tun_io_open(srv->loop, tun, srv->cfg->tun_io, &srv->stats, true);
 }
 
+/* The method chosen: a notice for the device's first tun_io, debug for the
+ * workers' (the main loop's line speaks for them). */
+#define ANNOUNCE(announce, ...) \
+	do { \
+		if (announce) \
+			log_notice(__VA_ARGS__); \
+		else \
+			log_debug(__VA_ARGS__); \
+	} while (0)
+
 struct tun_io *tun_io_open(struct ev_loop *loop, struct tun *tun, enum config_tun_io want,
-			   struct server_stats *st)
+			   struct server_stats *st, bool announce)
 {
 	struct tun_io *io = calloc(1, sizeof(*io));
 	if (!io) {
@@ -278,7 +288,7 @@ struct tun_io *tun_io_open(struct ev_loop *loop, struct tun *tun, enum config_tu
 	io->st = st;
 	io->tun = tun;
 	if (want == CONFIG_TUN_IO_SYSCALL) {
-		log_notice("tun=%s event=tun-io method=syscall (tun-io syscall)", tun->name);
+		ANNOUNCE(announce, "tun=%s event=tun-io method=syscall (tun-io syscall)", tun->name);
 		return io;
 	}
 	int err = 0;
@@ -291,8 +301,8 @@ struct tun_io *tun_io_open(struct ev_loop *loop, struct tun *tun, enum config_tu
 			free(io);
 			return NULL;
 		}
-		log_notice("tun=%s event=tun-io method=syscall reason=io_uring-unavailable "
-			   "error=\"%s\" (one write() per packet)", tun->name, strerror(err));
+		ANNOUNCE(announce, "tun=%s event=tun-io method=syscall reason=io_uring-unavailable "
+			 "error=\"%s\" (one write() per packet)", tun->name, strerror(err));
 		return io;
 	}
 	io->uring = true;
@@ -300,8 +310,8 @@ struct tun_io *tun_io_open(struct ev_loop *loop, struct tun *tun, enum config_tu
 	ev_prepare_start(loop, &io->flush_w);
 	/* The flush alone must not keep a loop running. */
 	ev_unref(loop);
-	log_notice("tun=%s event=tun-io method=io_uring slots=%u reads=%s", tun->name, TUN_IO_SLOTS,
-		   io->rx_open ? "io_uring" : "read");
+	ANNOUNCE(announce, "tun=%s event=tun-io method=io_uring slots=%u reads=%s", tun->name,
+		 TUN_IO_SLOTS, io->rx_open ? "io_uring" : "read");
 	return io;
 }
 

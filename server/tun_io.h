@@ -83,12 +83,13 @@ struct tun_io;
 struct tun_io *tun_io_new(struct server *srv, struct tun *tun);
 /* The same for any loop and tun (a data-path worker's queue,
  * server/worker.h): the method `want`, its counters in *st (tun_tx_err,
- * tun_submits, tun_submit_err), the flush watcher on loop. Everything of
- * one tun_io belongs to the thread that runs loop. */
+ * tun_submits, tun_submit_err), the flush watcher on loop; the method's
+ * line at notice level with announce, else at debug (a worker's). Everything
+ * of one tun_io belongs to the thread that runs loop. */
 struct ev_loop;
 struct server_stats;
 struct tun_io *tun_io_open(struct ev_loop *loop, struct tun *tun, enum config_tun_io want,
-			   struct server_stats *st);
+			   struct server_stats *st, bool announce);
 /* Flush, wait for writes in flight (bounded), close; NULL is fine. */
 void tun_io_free(struct tun_io *io);
 

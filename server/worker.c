@@ -950,9 +950,9 @@ static bool worker_init(struct workers *set, unsigned k)
 		w->pkts[i].buf = w->rxmem + (size_t)i * (WMSG_ROOM + WMSG_DATA) + WMSG_ROOM;
 		w->pkts[i].cap = PKT_MAX;
 	}
-	/* The same method as the main loop's (`tun-io`); its notice line
-	 * names the worker's queue by the device's name. */
-	w->tio = tun_io_open(w->loop, &w->tq, srv->cfg->tun_io, &w->wst);
+	/* The same method as the main loop's (`tun-io`), whose line says
+	 * which (the worker's at debug level). */
+	w->tio = tun_io_open(w->loop, &w->tq, srv->cfg->tun_io, &w->wst, false);
 	if (!w->tio)
 		return false;
 	gre_batch_init(w->b);
