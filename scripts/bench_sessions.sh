@@ -72,6 +72,9 @@ for n in $SIZES; do
 		max-calls-per-address 65535
 		max-calls-per-connection 1024
 	EOF
+	# WORKERS: `workers N` (data-path threads, server/worker.h); unset: the
+	# server's default
+	[ -z "${WORKERS:-}" ] || echo "workers $WORKERS" >>"$IT_TMP/pptpd.conf"
 	SRV_LOG=$IT_TMP/pptpd.$n.log
 	it_bg "$SRV" "$SRV_LOG" "$PPTPD" -c "$IT_TMP/pptpd.conf" >"$IT_TMP/pid"
 	SRV_PID=$(<"$IT_TMP/pid")

@@ -606,7 +606,7 @@ static bool open_services(struct server *srv)
 	if (!srv->dp)
 		return false;
 	/* As root: the tun queues and the workers' raw sockets. */
-	unsigned nworkers = workers_wanted(cfg);
+	unsigned nworkers = srv->offline ? 1 : workers_wanted(cfg);
 	if (nworkers > 1 && !(srv->workers = workers_open(srv, nworkers)))
 		return false;
 	if (cfg->proxyarp) {
@@ -653,6 +653,7 @@ static bool open_sessions(struct server *srv)
 bool server_start_offline(struct server *srv, int gre_fd, struct tun *tun)
 {
 	signal(SIGPIPE, SIG_IGN);
+	srv->offline = true;
 	srv->gre = gre_sock_adopt(srv, gre_fd);
 	if (!srv->gre) {
 		close(gre_fd);

@@ -240,6 +240,7 @@ struct server {
 	size_t nnpools;
 	struct datapath *dp;
 	struct workers *workers;   /* NULL with `workers 1` (server/worker.h) */
+	bool offline;              /* server_start_offline(): a test seam, no workers */
 	struct neigh *neigh;      /* NULL unless `proxyarp` */
 	struct auth_backend *auth;
 	ev_io auth_io;

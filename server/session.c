@@ -343,7 +343,8 @@ void session_offload_due(struct session *s, uint64_t now)
 	s->offload_at = UINT64_MAX;
 	if (!s->call || !session_is_up(s))
 		return;
-	/* The link's data state now, after whatever it sent since UP. */
+	/* The link's data state now, after whatever it sent since UP (moved
+	 * out of the link: from here its data goes through the worker). */
 	struct wsess_params p = { .addr = s->addr, .ip_mtu = s->ip_mtu };
 	memcpy(p.shaper, s->shaper, sizeof(p.shaper));
 	if (srv->cfg->mss_clamp)
@@ -354,7 +355,7 @@ void session_offload_due(struct session *s, uint64_t now)
 		return;
 	}
 	if (!call_hand_over(s->call, srv->workers, &p, &d)) {
-		ppp_data_free(&d);
+		ppp_data_restore(s->link, &d);
 		if (++s->offload_tries >= SESSION_OFFLOAD_TRIES)
 			kept(s, "busy");
 		else

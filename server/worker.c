@@ -77,7 +77,8 @@ static inline uint64_t peek(const counter *c)
 }
 
 struct wsess {
-	/* Set by the main thread before TAKE; read-only after. */
+	/* Set by the main thread before TAKE; read-only after, but for
+	 * p.shaper, the worker's buckets from TAKE on. */
 	struct worker *w;
 	uint64_t gen;
 	struct wsess_params p;
@@ -92,7 +93,6 @@ struct wsess {
 	bool rate_sent;         /* the first packet over the rate was reported */
 	bool spoof_sent;        /* the first spoofed source was reported */
 	bool far_sent;          /* the first GRE packet far outside the window was */
-	struct shaper shaper[SHAPER_NDIRS];
 	bool close_sent;
 	/* Written by the worker only; read by the main thread until DROP. */
 	counter rx_ip_packets, rx_ip_bytes, tx_ip_packets, tx_ip_bytes;
@@ -289,7 +289,7 @@ static void report_once(struct wsess *ws, bool *sent, enum call_worker_event ev,
  * the main loop's session_police() takes it). */
 static bool police(struct wsess *ws, enum shaper_dir dir, size_t len)
 {
-	struct shaper *b = &ws->shaper[dir];
+	struct shaper *b = &ws->p.shaper[dir];
 
 	if (!b->rate)
 		return true;
@@ -489,7 +489,6 @@ static void release(struct worker *w, struct wsess *ws)
 
 static void take(struct worker *w, struct wsess *ws)
 {
-	memcpy(ws->shaper, ws->p.shaper, sizeof(ws->shaper));
 	ev_timer_init(&ws->timer, timer_cb, 0., 0.);
 	ws->armed_at = UINT64_MAX;
 	/* An address is one session's; a stale entry would be a bug upstream. */
@@ -545,7 +544,7 @@ static bool handle_in(struct worker *w, struct wmsg *m)
 		send_ip(ws, data, m->len, true);
 		break;
 	case WMSG_RATE:
-		memcpy(ws->shaper, data, sizeof(ws->shaper));
+		memcpy(ws->p.shaper, data, sizeof(ws->p.shaper));
 		ws->rate_sent = false;
 		break;
 	case WMSG_DROP:

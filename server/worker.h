@@ -19,9 +19,11 @@
  *     hand-over (WMSG_TAKE) until it delivers the release (WMSG_DROP),
  *     the session's struct wsess and everything in it: the call's GRE flow
  *     (sequence numbers, acks, window, send queue: it moved whole, with
- *     gre_flow_move(), when its send queue was empty), a copy of the
- *     link's data state (framing and stateless MPPE, ppp_data_export();
- *     the link's own copy is left untouched), the flow's timer, and the
+ *     gre_flow_move(), when its send queue was empty), the link's data
+ *     state (framing, and stateless MPPE's keys, counts and RC4 contexts,
+ *     moved out of the link by ppp_data_export(): the link carries no
+ *     data of its own from then on), the rate limits' buckets, the flow's
+ *     timer, and the
  *     session's entry in the worker's address table. It owns its tun queue
  *     (queue k + 1 of a multi-queue tun; queue 0 is the main loop's), its
  *     own raw GRE socket, which only sends (a filter drops everything it

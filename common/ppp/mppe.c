@@ -210,36 +210,6 @@ void mppe_tx_encrypt(struct mppe_tx *tx, uint8_t hdr[static MPPE_HDR_LEN],
 	tx->packets++;
 }
 
-static bool dir_clone(struct mppe_dir *dst, const struct mppe_dir *src)
-{
-	if (src->stateful || !src->rc4)
-		return false;
-	*dst = *src;
-	dst->rc4 = rc4_new();
-	if (!dst->rc4)
-		return false;
-	rc4_setkey(dst->rc4, dst->session_key, dst->key_len);
-	return true;
-}
-
-bool mppe_tx_clone(struct mppe_tx *dst, const struct mppe_tx *src)
-{
-	*dst = *src;
-	if (dir_clone(&dst->d, &src->d))
-		return true;
-	memset(dst, 0, sizeof(*dst));
-	return false;
-}
-
-bool mppe_rx_clone(struct mppe_rx *dst, const struct mppe_rx *src)
-{
-	*dst = *src;
-	if (dir_clone(&dst->d, &src->d))
-		return true;
-	memset(dst, 0, sizeof(*dst));
-	return false;
-}
-
 bool mppe_rx_init(struct mppe_rx *rx, const uint8_t start_key[static MPPE_KEY_LEN_MAX],
 		  unsigned bits, bool stateful)
 {

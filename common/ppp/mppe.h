@@ -135,17 +135,6 @@ void mppe_tx_encrypt(struct mppe_tx *tx, uint8_t hdr[static MPPE_HDR_LEN],
  * and carries the FLUSHED bit. Idempotent until that packet is sent. */
 void mppe_tx_reset(struct mppe_tx *tx);
 
-/* A copy of a stateless direction for another thread (a data-path worker,
- * server/worker.h): the count, keys and counters as they are, and an RC4
- * context of its own keyed with the current session key, which is all a
- * stateless direction carries from one packet to the next (each packet
- * re-keys). Not for stateful directions, whose RC4 stream position cannot
- * be copied: false for them, or when no context can be had (dst is then
- * zeroed, and *_free on it is safe). The source is not changed; each copy
- * is freed with mppe_tx_free()/mppe_rx_free() by its owner. */
-bool mppe_tx_clone(struct mppe_tx *dst, const struct mppe_tx *src);
-bool mppe_rx_clone(struct mppe_rx *dst, const struct mppe_rx *src);
-
 bool mppe_rx_init(struct mppe_rx *rx, const uint8_t start_key[static MPPE_KEY_LEN_MAX],
 		  unsigned bits, bool stateful);
 void mppe_rx_free(struct mppe_rx *rx);

@@ -193,6 +193,7 @@ struct ppp_link {
 
 	/* MPPE */
 	bool mppe_up;
+	bool data_moved;      /* ppp_data_export(): the data path is a worker's */
 	bool mppe_started;              /* keys were set up once: never again */
 	bool mppe_refusal_logged;       /* the first MPPE_RX_REFUSED was logged */
 	bool eap_drop_logged;           /* the first dropped EAP packet was logged */
@@ -287,7 +288,8 @@ static bool send_data(struct ppp_link *l, uint16_t inner, uint8_t *pkt, size_t l
 	size_t n = len;
 
 	if (l->down_done || l->lower_gone || l->phase != PPP_PHASE_RUNNING || len == 0 ||
-	    len > PPP_FRAME_MAX - PPP_TX_HEADROOM || (l->cfg.mppe_required && !l->mppe_up)) {
+	    len > PPP_FRAME_MAX - PPP_TX_HEADROOM || (l->cfg.mppe_required && !l->mppe_up) ||
+	    l->data_moved) {
 		l->stats.tx_dropped++;
 		return false;
 	}
@@ -1620,7 +1622,7 @@ static void input_mppe(struct ppp_link *l, uint8_t *p, size_t n)
 	struct rbuf r;
 	uint16_t inner;
 
-	if (!l->mppe_up) {
+	if (!l->mppe_up || l->data_moved) {
 		l->stats.rx_mppe_dropped++;
 		return;
 	}
@@ -1865,26 +1867,35 @@ const char *ppp_peer_name(const struct ppp_link *l)
 	return l->cfg.role == PPP_ROLE_SERVER && l->peer_name ? l->peer_name : "";
 }
 
-bool ppp_data_export(const struct ppp_link *l, struct ppp_data *d)
+bool ppp_data_export(struct ppp_link *l, struct ppp_data *d)
 {
 	const struct lcp_result *res = lcp_result(&l->lcp);
 
 	memset(d, 0, sizeof(*d));
-	if (l->down_done || l->lower_gone || l->phase != PPP_PHASE_RUNNING ||
-	    (l->cfg.mppe_required && !l->mppe_up))
+	if (l->down_done || l->lower_gone || l->phase != PPP_PHASE_RUNNING || l->data_moved ||
+	    (l->cfg.mppe_required && !l->mppe_up) || (l->mppe_up && l->tx.d.stateful) ||
+	    (l->mppe_up && l->rx.d.stateful))
 		return false;
 	d->mppe_required = l->cfg.mppe_required;
 	d->pfc = res->pfc_tx;
 	d->acfc = res->acfc_tx;
-	if (!l->mppe_up)
-		return true;
-	if (!mppe_tx_clone(&d->tx, &l->tx))
-		return false;
-	if (!mppe_rx_clone(&d->rx, &l->rx)) {
-		mppe_tx_free(&d->tx);
-		memset(d, 0, sizeof(*d));
-		return false;
-	}
-	d->mppe = true;
+	d->mppe = l->mppe_up;
+	/* Moved, not copied: the link keeps its keys and counts but no RC4
+	 * context, and carries no data until ppp_data_restore(). */
+	d->tx = l->tx;
+	d->rx = l->rx;
+	l->tx.d.rc4 = NULL;
+	l->rx.d.rc4 = NULL;
+	l->data_moved = true;
 	return true;
+}
+
+void ppp_data_restore(struct ppp_link *l, struct ppp_data *d)
+{
+	if (!l->data_moved)
+		return;
+	l->tx = d->tx;
+	l->rx = d->rx;
+	l->data_moved = false;
+	memset(d, 0, sizeof(*d));
 }

@@ -4,7 +4,7 @@
  * told apart (IPv4 data, decrypted in place, or anything else, which
  * belongs to the link's control plane). The link itself (ppp.c) frames
  * its data with the same functions; a data-path worker (server/worker.h)
- * uses them on its own copy of a running link's data state, taken with
+ * uses them on a running link's data state, moved out of the link with
  * ppp_data_export(), while the link stays with the main loop.
  *
  * Pure functions over the caller's buffers and state: no allocation, no
@@ -28,14 +28,19 @@ struct ppp_data {
 	bool mppe;          /* MPPE is up (stateless: stateful links are not exported) */
 	bool mppe_required; /* plain IP frames are refused */
 	bool pfc, acfc;     /* we may compress the protocol / omit FF 03 */
-	struct mppe_tx tx;  /* both own their RC4 contexts (mppe_*_clone) */
+	struct mppe_tx tx;  /* with their RC4 contexts, moved out of the link */
 	struct mppe_rx rx;
 };
 
-/* Copy l's data state into d: false (d zeroed) unless the link is running
- * IPv4 with no MPPE or stateless MPPE, or when no RC4 context can be had.
- * The link is not changed; d is freed with ppp_data_free(). */
-bool ppp_data_export(const struct ppp_link *l, struct ppp_data *d);
+/* Move l's data state into d (its framing, and MPPE's keys, counts and
+ * RC4 contexts: d owns them now): false (d zeroed, l unchanged) unless
+ * the link is running with no MPPE or stateless MPPE. From then on the
+ * link carries no data of its own (ppp_send_ip() and MPPE frames are
+ * dropped and counted) while its control protocols go on; the state comes
+ * back with ppp_data_restore() (a hand-over that did not happen), or goes
+ * with ppp_data_free() by its new owner. */
+bool ppp_data_export(struct ppp_link *l, struct ppp_data *d);
+void ppp_data_restore(struct ppp_link *l, struct ppp_data *d);
 void ppp_data_free(struct ppp_data *d);
 
 /* The protocol field (one octet with PFC, else two, the low octet odd). */

@@ -19,6 +19,7 @@
 #include "common/mschap.h"
 #include "common/ppp/mppe.h"
 #include "common/ppp/ppp.h"
+#include "common/ppp/ppp_data.h"
 #include "tests/unit/support/crypto_group.h"
 #include "tests/unit/support/ppp_pair.h"
 
@@ -401,6 +402,71 @@ static void headroom_at_most_max(void **state)
 	assert_null(ppp_new(&n->s.cfg, &ops, &n->s));
 	n->s.cfg.headroom = n->c.cfg.headroom = PPP_HEADROOM_MAX;
 	login(n);
+}
+
+/* ppp_data_export() (a data-path worker takes the link's data state):
+ * while moved, the link carries no data (counted) but its state does, in
+ * the counts the link left off at, both ways; restored, the link goes on
+ * from where the moved state stopped. A stateful link is not exported. */
+static void data_moved_and_back(void **state)
+{
+	struct net *n = *state;
+	struct ip_buf p;
+	struct ppp_data d;
+	uint8_t *ip;
+	size_t iplen;
+
+	login(n);
+	exchange_ip(n);
+	assert_true(ppp_data_export(n->s.io.l, &d));
+	assert_true(d.mppe);
+	struct ppp_data again;
+	assert_false(ppp_data_export(n->s.io.l, &again)); /* once */
+	/* The link refuses data and MPPE frames while its state is away. */
+	uint64_t dropped = ppp_stats(n->s.io.l)->tx_dropped;
+	assert_false(send_ip(n, &n->s, &p, 300, 3));
+	assert_int_equal(ppp_stats(n->s.io.l)->tx_dropped, dropped + 1);
+	for (unsigned k = 0; k < 5; k++) {
+		/* client -> the moved state, in the link's place */
+		assert_true(send_ip(n, &n->c, &p, 200 + k, (uint8_t)(4 + k)));
+		const struct ppp_pair_frame *w = &n->c.io.sent[n->c.io.nsent - 1];
+		uint8_t frame[PPP_FRAME_MAX];
+		memcpy(frame, w->b, w->len);
+		n->c.io.nsent--; /* it goes to d, not to the server's link */
+		assert_int_equal(ppp_data_unwrap(&d, frame, w->len, n->p.now, &ip, &iplen),
+				 PPP_DATA_IPV4);
+		assert_int_equal(iplen, 200 + k);
+		assert_memory_equal(ip, p.plain, 200 + k);
+		/* the moved state -> client */
+		unsigned c_rx = n->c.nrx;
+		uint8_t *pkt = ip_make(&p, 300 + k, (uint8_t)(9 + k));
+		size_t len = 300 + k;
+		uint8_t *f = ppp_data_wrap(&d.tx, d.pfc, d.acfc, 0x0021, pkt, &len);
+		inject(n, &n->c, f, len);
+		assert_int_equal(n->c.nrx, c_rx + 1);
+		assert_memory_equal(n->c.rx[c_rx].b, p.plain, 300 + k);
+	}
+	uint64_t mppe_dropped = ppp_stats(n->s.io.l)->rx_mppe_dropped;
+	assert_true(send_ip(n, &n->c, &p, 100, 20));
+	ppp_pair_pump(&n->p); /* an MPPE frame to the link itself: dropped */
+	assert_int_equal(ppp_stats(n->s.io.l)->rx_mppe_dropped, mppe_dropped + 1);
+	ppp_data_restore(n->s.io.l, &d);
+	exchange_ip(n); /* the counts went on while away: the client still follows */
+	assert_int_equal(n->s.io.downs + n->c.io.downs, 0);
+}
+
+static void stateful_not_exported(void **state)
+{
+	struct net *n = *state;
+	struct ppp_data d;
+
+	n->s.cfg.mppe_stateless = false;
+	n->s.cfg.mppe_stateful = true;
+	n->c.cfg.mppe_stateless = false;
+	n->c.cfg.mppe_stateful = true;
+	login(n);
+	assert_false(ppp_data_export(n->s.io.l, &d));
+	exchange_ip(n); /* nothing moved */
 }
 
 static void login_mppe_stateful_inline_auth(void **state)
@@ -1425,6 +1491,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(login_mppe128_stateless, setup, teardown),
+		cmocka_unit_test_setup_teardown(data_moved_and_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(stateful_not_exported, setup, teardown),
 		cmocka_unit_test_setup_teardown(headroom_at_most_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(login_mppe_stateful_inline_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(acfc_pfc_applied, setup, teardown),

@@ -3,10 +3,8 @@
  * the link. Round trips through every framing (PFC, ACFC) with and
  * without MPPE, the sorting of what is not IPv4 data (control frames
  * untouched, bad headers, plain IP while MPPE is up, something else
- * inside MPPE, a truncated MPPE header), and the stateless copies
- * (mppe_*_clone): a copy taken in the middle of a stream carries on where
- * the original stopped, the original is left as it was, and a stateful
- * direction is not copied.
+ * inside MPPE, a truncated MPPE header, a replay). The move of a running
+ * link's state (ppp_data_export/restore) is in test_ppp.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -147,56 +145,6 @@ static void sorting(void **state)
 	ppp_data_free(&b);
 }
 
-/* A copy taken mid-stream (what a worker gets at the hand-over) goes on
- * where the original stopped, and the original is not moved by it. */
-static void clones_carry_on(void **state)
-{
-	(void)state;
-	struct ppp_data a, b, ca, cb;
-	uint8_t *ip;
-	size_t n;
-	pair(&a, &b, true, true, true);
-	for (unsigned i = 0; i < 5; i++) {
-		uint8_t buf[ROOM + PKT];
-		size_t len = PKT;
-		uint8_t *f = ppp_data_wrap(&a.tx, true, true, PPP_PROTO_IP, packet(buf, i), &len);
-		assert_int_equal(ppp_data_unwrap(&b, f, len, 0, &ip, &n), PPP_DATA_IPV4);
-	}
-	memset(&ca, 0, sizeof(ca));
-	memset(&cb, 0, sizeof(cb));
-	assert_true(mppe_tx_clone(&ca.tx, &a.tx));
-	assert_true(mppe_rx_clone(&cb.rx, &b.rx));
-	assert_true(mppe_rx_clone(&ca.rx, &a.rx));
-	assert_true(mppe_tx_clone(&cb.tx, &b.tx));
-	ca.mppe = cb.mppe = true;
-	assert_int_equal(ca.tx.d.ccount, a.tx.d.ccount);
-	assert_ptr_not_equal(ca.tx.d.rc4, a.tx.d.rc4); /* a context of its own */
-	for (unsigned i = 5; i < 300; i++) {
-		uint8_t buf[ROOM + PKT], want[PKT];
-		size_t len = PKT;
-		uint8_t *p = packet(buf, i);
-		memcpy(want, p, PKT);
-		uint8_t *f = ppp_data_wrap(&ca.tx, true, true, PPP_PROTO_IP, p, &len);
-		assert_int_equal(ppp_data_unwrap(&cb, f, len, 0, &ip, &n), PPP_DATA_IPV4);
-		assert_memory_equal(ip, want, PKT);
-	}
-	/* the originals stayed where the copies were taken */
-	assert_int_equal(a.tx.packets, 5);
-	assert_int_equal(ca.tx.packets, 300);
-	ppp_data_free(&ca);
-	ppp_data_free(&cb);
-	ppp_data_free(&a);
-	ppp_data_free(&b);
-
-	/* stateful: its RC4 stream cannot be copied */
-	struct mppe_tx st, copy;
-	assert_true(mppe_tx_init(&st, KEY, 128, true));
-	assert_false(mppe_tx_clone(&copy, &st));
-	assert_null(copy.d.rc4);
-	mppe_tx_free(&copy); /* safe on the zeroed copy */
-	mppe_tx_free(&st);
-}
-
 static int setup(void **state)
 {
 	char err[256];
@@ -216,7 +164,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trips),
 		cmocka_unit_test(sorting),
-		cmocka_unit_test(clones_carry_on),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
