@@ -1285,7 +1285,7 @@ static const struct key keys[] = {
 	{ KEY("gre-reorder-packets", t_uint, gre_reorder_packets, "4"), .min = 0, .max = 64 },
 	{ KEY("gre-reorder-hold-ms", t_uint, gre_reorder_hold_ms, "5"), .min = 1, .max = 1000 },
 	{ KEY("gre-tx-queue", t_uint, gre_tx_queue, "256"), .min = 0, .max = 1024 },
-	{ KEY("workers", t_uint_auto, workers, "1"), .min = 1, .max = 32 },
+	{ KEY("workers", t_uint_auto, workers, "auto"), .min = 1, .max = 32 },
 	{ KEY("logwtmp", t_bool, logwtmp, "no") },
 	{ KEY("auth", t_enum, auth, "sqlite"), .names = auth_names },
 	{ KEY("user-db", t_str, user_db, "/var/lib/pptpd/users.db"), .flags = K_ABSPATH },

@@ -23,6 +23,8 @@
 #             -> PPP -> MPPE -> GRE flow -> sendmmsg;
 #   server    the same with `tun-io io_uring` (what auto picks here: 32
 #             tun reads per io_uring_enter()).
+# pptpd runs with `workers 1` throughout: these figures are the one loop's
+# data path; scripts/bench_workers.sh measures the split between threads.
 #
 # For each: packets the process read from its tun (the device's
 # tx_packets, which the kernel counts as the reader takes them), packets/s,
@@ -200,7 +202,7 @@ echo bench-secret >"$IT_TMP/alice.pw"
 # figures under NAME; sets US
 measure_down() {
 	local m=$1 name=$2 line
-	start_server 192.0.2.10-10 "tun-io $m"
+	start_server 192.0.2.10-10 "tun-io $m" "workers 1"
 	wait_log "event=tun-io method=$m( |\$)"
 	PWFILE=$IT_TMP/alice.pw bg_connect "$IT_TMP/client.$name" --mppe stateless --tun dpcli0 \
 		--timeout 10
@@ -240,7 +242,7 @@ awk -v s="$SRV_US" -v b="$SIZE" \
 # through it; one line per figure; sets US
 measure_up() {
 	local m=$1 c0 c1 p0 p1 w0 w1 pkts line subs blast_pin=()
-	start_server 192.0.2.10-10 "tun-io $m"
+	start_server 192.0.2.10-10 "tun-io $m" "workers 1"
 	wait_log "event=tun-io method=$m( |\$)"
 	start_sink "$LAN" "$IT_TMP/sink.$m" --bind 203.0.113.2
 	local sink=$IT_LAST_PID

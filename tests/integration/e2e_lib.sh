@@ -42,6 +42,29 @@
 #                           last 3 pings answered
 #   log_mark / log_since N  the server log's line count; the lines after it
 
+# other_workers: the config line for the data-path mode the default does
+# not give this machine (`workers auto` is one worker per CPU, and none on
+# one CPU): `workers 1` where pptpd runs workers by default, `workers 2`
+# where it would not. The *_other_mode tests run a test again with it, so
+# that both modes are tested on any machine.
+other_workers() {
+	if [ "$(nproc)" -ge 2 ]; then echo "workers 1"; else echo "workers 2"; fi
+}
+
+# other_mode_check LOG: the server that wrote LOG ran in other_workers'
+# mode: sessions handed to workers with `workers 2`, no worker at all with
+# `workers 1`.
+other_mode_check() {
+	if [ "$(other_workers)" = "workers 2" ]; then
+		grep -q 'event=worker-taken worker=' "$1" ||
+			it_fail "workers 2: no session was handed to a worker"
+		it_pass "the sessions were the workers' ($(grep -c 'event=worker-taken' "$1") handed over)"
+	else
+		grep -q 'event=workers-open' "$1" && it_fail "workers 1, yet workers were opened"
+		it_pass "workers 1: every session stayed on the main loop"
+	fi
+}
+
 e2e_net() {
 	local n
 	# A prefix no stale namespace holds: the PID alone repeats once runs
