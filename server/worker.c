@@ -269,15 +269,25 @@ static void timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	arm(ws);
 }
 
+/* A message to the main loop about ws's call (named by ID and the
+ * hand-over's generation); NULL if the ring is full (counted). */
+static struct wmsg *out_for(struct wsess *ws, enum wmsg_type type)
+{
+	struct wmsg *m = out_claim(ws->w);
+	if (m) {
+		m->type = (uint8_t)type;
+		m->call_id = ws->p.call_id;
+		m->gen = ws->gen;
+	}
+	return m;
+}
+
 /* A frame for the link on the main loop, untouched. */
 static void to_link(struct wsess *ws, const uint8_t *frame, size_t len)
 {
-	struct wmsg *m = out_claim(ws->w);
+	struct wmsg *m = out_for(ws, WMSG_TO_LINK);
 	if (!m)
 		return;
-	m->type = WMSG_TO_LINK;
-	m->call_id = ws->p.call_id;
-	m->gen = ws->gen;
 	m->len = (uint16_t)len;
 	memcpy(m->buf + WMSG_ROOM, frame, len);
 	out_commit(ws->w);
@@ -341,13 +351,10 @@ static void report_once(struct wsess *ws, bool *sent, enum call_worker_event ev,
 {
 	if (*sent)
 		return;
-	struct wmsg *m = out_claim(ws->w);
+	struct wmsg *m = out_for(ws, WMSG_EVENT);
 	if (!m)
 		return;
 	*sent = true;
-	m->type = WMSG_EVENT;
-	m->call_id = ws->p.call_id;
-	m->gen = ws->gen;
 	m->event = (uint8_t)ev;
 	m->arg = arg;
 	out_commit(ws->w);
